@@ -1,0 +1,30 @@
+# Set-up and everyday commands. Every target does its own set-up on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.install-stamp
+
+.PHONY: demo test install bench lint format
+
+demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$${PORT:-8000}
+	$(BIN)/python -m rilo.demo
+
+test: install  ## ruff, mypy and pytest on real PostgreSQL and Redis
+	$(BIN)/python -m rilo.testrun
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+bench: install  ## make bench [BENCH=name]: each benchmark prints one JSON line
+	$(BIN)/python -m rilo.bench $(BENCH)
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

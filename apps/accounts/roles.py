@@ -1,0 +1,108 @@
+"""Role groups and the capabilities (model permissions) each one holds.
+
+This catalogue is the single source of the first permission layer. A data migration creates
+the groups; ``sync_role_permissions`` (run after every ``migrate``) gives each group the
+permissions listed here that exist, so apps added later extend a role by adding lines here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", "Officer"
+    NATIONAL_COORDINATOR = "national_coordinator", "National coordinator"
+    RILO_ANALYST = "rilo_analyst", "RILO analyst"
+    RILO_ADMINISTRATOR = "rilo_administrator", "RILO administrator"
+    PARTNER_SYSTEM = "partner_system", "Partner system"
+    AUDITOR = "auditor", "Auditor"
+
+
+ADMINISTRATION_ROLES = frozenset({Role.OFFICER, Role.NATIONAL_COORDINATOR})
+RILO_ROLES = frozenset({Role.RILO_ANALYST, Role.RILO_ADMINISTRATOR, Role.AUDITOR})
+SYSTEM_ROLES = frozenset({Role.PARTNER_SYSTEM})
+# RILO staff must use two-factor authentication; officers may.
+TWO_FACTOR_REQUIRED = frozenset({Role.RILO_ANALYST, Role.RILO_ADMINISTRATOR, Role.AUDITOR})
+
+_VOCABULARY_MODELS = (
+    "enforcementarea",
+    "commoditycategory",
+    "commoditytype",
+    "detectionmethod",
+    "selectionbasis",
+    "concealmentmethod",
+    "conveyancetype",
+    "locationtype",
+    "direction",
+    "transportmode",
+    "unit",
+    "currency",
+    "hscode",
+)
+_VIEW_VOCABULARIES = tuple(f"reference.view_{m}" for m in _VOCABULARY_MODELS)
+_EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS for verb in ("add", "change", "delete"))
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.OFFICER: (
+        "tenancy.view_region",
+        "tenancy.view_administration",
+        *_VIEW_VOCABULARIES,
+    ),
+    Role.NATIONAL_COORDINATOR: (
+        "tenancy.view_region",
+        "tenancy.view_administration",
+        "tenancy.manage_users_administration",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        *_VIEW_VOCABULARIES,
+    ),
+    Role.RILO_ANALYST: (
+        "tenancy.view_region",
+        "tenancy.view_administration",
+        *_VIEW_VOCABULARIES,
+    ),
+    Role.RILO_ADMINISTRATOR: (
+        "tenancy.view_region",
+        "tenancy.view_administration",
+        "tenancy.add_administration",
+        "tenancy.change_administration",
+        "tenancy.manage_users_administration",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        *_VIEW_VOCABULARIES,
+        *_EDIT_VOCABULARIES,
+    ),
+    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES,),
+    Role.AUDITOR: (
+        "tenancy.view_region",
+        "tenancy.view_administration",
+        "accounts.view_user",
+        *_VIEW_VOCABULARIES,
+    ),
+}
+
+
+def sync_role_permissions(sender: Any = None, *, apps: Any = None, using: str = "default", **kwargs: Any) -> None:
+    """Create the role groups and grant each one the catalogue's permissions that exist.
+
+    Idempotent; runs after every ``migrate`` (post_migrate) so permissions of apps migrated later
+    are picked up. Permissions the catalogue no longer lists are removed from the role.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    wanted_by_role = {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    all_wanted = set().union(*wanted_by_role.values())
+    by_name: dict[str, Permission] = {}
+    app_labels = {name.split(".", 1)[0] for name in all_wanted}
+    for perm in (
+        Permission.objects.using(using).filter(content_type__app_label__in=app_labels).select_related("content_type")
+    ):
+        by_name[f"{perm.content_type.app_label}.{perm.codename}"] = perm
+    for role, wanted in wanted_by_role.items():
+        group, _ = Group.objects.using(using).get_or_create(name=str(role))
+        group.permissions.set([by_name[name] for name in sorted(wanted) if name in by_name])

@@ -1,0 +1,64 @@
+"""The navigation menu and the home page's next steps, per role.
+
+Each entry names a URL and the permission that makes it useful; an entry whose URL is not
+installed yet (a later app) is skipped, so apps extend the menu by adding entries here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    permission: str | None
+    description: str
+
+
+ENTRIES: tuple[NavEntry, ...] = (
+    NavEntry("Home", "core:home", None, "What you can do next."),
+    NavEntry("Reports", "reports:list", "reports.view_report", "Enter and follow seizure and offence reports."),
+    NavEntry("Review queue", "reports:review_queue", "reports.review_report", "Review submitted reports."),
+    NavEntry("Bulk upload", "uploads:list", "uploads.add_upload", "Upload many reports from a spreadsheet."),
+    NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
+    NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
+    NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),
+    NavEntry(
+        "Administrations",
+        "tenancy:administration_list",
+        "tenancy.change_administration",
+        "Manage member administrations.",
+    ),
+    NavEntry("Audit log", "audit:event_list", "audit.view_auditevent", "Who did what, who read personal data."),
+    NavEntry("Reference data", "admin:index", "reference.change_commoditytype", "Edit controlled vocabularies."),
+    NavEntry("My account", "accounts:profile", None, "Password and two-factor authentication."),
+)
+
+
+def entries_for(user: Any) -> list[tuple[NavEntry, str]]:
+    """The entries this user may use, with their resolved URLs."""
+    if not user.is_authenticated:
+        return []
+    found = []
+    for entry in ENTRIES:
+        if entry.permission and not user.has_perm(entry.permission):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        found.append((entry, url))
+    return found
+
+
+def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    items = []
+    for entry, url in entries_for(user):
+        current = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": entry.label, "url": url, "current": current, "description": entry.description})
+    return items

@@ -1,0 +1,3 @@
+app_name = "tenancy"
+
+urlpatterns: list[object] = []

@@ -1,0 +1,41 @@
+"""``make test``: lint, type-check and run the suite on real PostgreSQL and Redis.
+
+Servers: those at DATABASE_URL/REDIS_URL, else the local ones on 127.0.0.1 when they answer,
+else embedded ones (see rilo.runtime). Extra arguments are passed to pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from rilo.runtime import BASE_DIR, resolve_services
+
+
+def run(step: str, argv: list[str], env: dict[str, str]) -> int:
+    print(f"\n=== {step}: {' '.join(argv)}", flush=True)
+    return subprocess.call(argv, cwd=BASE_DIR, env=env)
+
+
+def main(pytest_args: list[str]) -> int:
+    services = resolve_services(purpose="test", prefer_local=True)
+    print(f"Using {services.describe()}", flush=True)
+    env = {**os.environ, **services.environ(), "DJANGO_SETTINGS_MODULE": "rilo.settings.test"}
+    bin_dir = os.path.dirname(sys.executable)
+    steps = [
+        ("ruff check", [f"{bin_dir}/ruff", "check", "."]),
+        ("ruff format", [f"{bin_dir}/ruff", "format", "--check", "."]),
+        ("mypy", [f"{bin_dir}/mypy", "."]),
+        ("pytest", [sys.executable, "-m", "pytest", *pytest_args]),
+    ]
+    failed = [step for step, argv in steps if run(step, argv, env) != 0]
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)}", flush=True)
+        return 1
+    print("\nAll checks passed.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,86 @@
+"""Personas across two administrations in two regions, used by every test module.
+
+Region Western Europe: France (alice officer, cora coordinator) and Germany (bob officer),
+analyst erin, RILO administrator grace, auditor hugo. Region CIS: Kazakhstan (dmitri officer),
+analyst farid. ivan is a partner system account.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.tenancy.models import Administration, Region
+
+from .factories import AdministrationFactory, RegionFactory, UserFactory
+
+
+@pytest.fixture
+def region_we(db: None) -> Region:
+    return RegionFactory.create(code="rilo-we", name="RILO Western Europe")
+
+
+@pytest.fixture
+def region_cis(db: None) -> Region:
+    return RegionFactory.create(code="rilo-cis", name="RILO CIS")
+
+
+@pytest.fixture
+def france(region_we: Region) -> Administration:
+    return AdministrationFactory.create(region=region_we, country="FR", name="French Customs", code="fr")
+
+
+@pytest.fixture
+def germany(region_we: Region) -> Administration:
+    return AdministrationFactory.create(region=region_we, country="DE", name="German Customs", code="de")
+
+
+@pytest.fixture
+def kazakhstan(region_cis: Region) -> Administration:
+    return AdministrationFactory.create(region=region_cis, country="KZ", name="Kazakh Customs", code="kz")
+
+
+@pytest.fixture
+def alice(france: Administration) -> User:
+    return UserFactory.create(username="alice", role=Role.OFFICER, administration=france)
+
+
+@pytest.fixture
+def cora(france: Administration) -> User:
+    return UserFactory.create(username="cora", role=Role.NATIONAL_COORDINATOR, administration=france)
+
+
+@pytest.fixture
+def bob(germany: Administration) -> User:
+    return UserFactory.create(username="bob", role=Role.OFFICER, administration=germany)
+
+
+@pytest.fixture
+def dmitri(kazakhstan: Administration) -> User:
+    return UserFactory.create(username="dmitri", role=Role.OFFICER, administration=kazakhstan)
+
+
+@pytest.fixture
+def erin(region_we: Region) -> User:
+    return UserFactory.create(username="erin", role=Role.RILO_ANALYST, region=region_we)
+
+
+@pytest.fixture
+def farid(region_cis: Region) -> User:
+    return UserFactory.create(username="farid", role=Role.RILO_ANALYST, region=region_cis)
+
+
+@pytest.fixture
+def grace(region_we: Region) -> User:
+    return UserFactory.create(username="grace", role=Role.RILO_ADMINISTRATOR, region=region_we)
+
+
+@pytest.fixture
+def hugo(region_we: Region) -> User:
+    return UserFactory.create(username="hugo", role=Role.AUDITOR, region=region_we)
+
+
+@pytest.fixture
+def ivan(db: None) -> User:
+    return UserFactory.create(username="ivan", role=Role.PARTNER_SYSTEM)
