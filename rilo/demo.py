@@ -1,0 +1,75 @@
+"""``make demo``: run the whole system on this machine.
+
+Finds or starts PostgreSQL and Redis (DATABASE_URL/REDIS_URL, else embedded servers whose data
+stays in .var/demo), migrates, seeds demo data, then runs the web server, a Celery worker and
+Celery beat until Ctrl-C, which stops everything it started. A second run reuses the data.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+from rilo.runtime import BASE_DIR, resolve_services
+
+
+def main() -> int:
+    services = resolve_services(purpose="demo", prefer_local=False)
+    env = {**os.environ, **services.environ(), "DJANGO_SETTINGS_MODULE": "rilo.settings.local"}
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    python = sys.executable
+    celery = os.path.join(os.path.dirname(python), "celery")
+    port = os.environ.get("PORT", "8000")
+
+    def manage(*args: str) -> None:
+        subprocess.run([python, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+    print(f"Using {services.describe()}", flush=True)
+    manage("migrate", "--noinput", "-v", "0")
+    manage("seed_demo")
+
+    commands = {
+        "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        "worker": [celery, "-A", "rilo", "worker", "-l", "INFO", "-Q", "default,exchange,uploads", "-c", "2"],
+        "beat": [celery, "-A", "rilo", "beat", "-l", "INFO", "-s", str(BASE_DIR / ".var" / "demo" / "beat")],
+    }
+    processes = {name: subprocess.Popen(argv, cwd=BASE_DIR, env=env) for name, argv in commands.items()}
+    print(f"\nRILO is running on http://127.0.0.1:{port}/ (web, worker, beat). Ctrl-C stops everything.\n", flush=True)
+
+    stopping = False
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"\n{name} exited with status {process.returncode}; stopping the rest.", flush=True)
+                    exit_code = process.returncode or 1
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + 15
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        print("Stopped web, worker and beat.", flush=True)
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
