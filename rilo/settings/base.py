@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.reference",
     "apps.reports",
     "apps.audit",
+    "apps.exchange",
 ]
 
 MIDDLEWARE = [
@@ -227,3 +228,35 @@ RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data"
 
 # Report attachments: largest accepted file, in bytes.
 RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Partner exchange (apps.exchange, DESIGN.md section 6).
+# Fernet key(s) encrypting partner credentials and signing secrets at rest. A comma-separated list
+# rotates keys: the first encrypts, every one decrypts.
+RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="")
+# Partner endpoints must be public HTTPS addresses unless this is on (local and test settings only).
+RILO_ALLOW_PRIVATE_ENDPOINTS = env.bool("RILO_ALLOW_PRIVATE_ENDPOINTS", default=False)
+RILO_EXCHANGE_CONNECT_TIMEOUT = env.float("RILO_EXCHANGE_CONNECT_TIMEOUT", default=5.0)
+RILO_EXCHANGE_READ_TIMEOUT = env.float("RILO_EXCHANGE_READ_TIMEOUT", default=15.0)
+# A claimed delivery belongs to its worker this long; must exceed connect + read timeouts.
+RILO_EXCHANGE_LEASE_SECONDS = env.float("RILO_EXCHANGE_LEASE_SECONDS", default=60.0)
+# Retry schedule, kept in the database (next_attempt_at): base * factor**(n-1), capped, +/- jitter.
+# Defaults: 30 s, 75 s, 3 min, ... 6 h; 12 attempts spread over about a day.
+RILO_EXCHANGE_RETRY_BASE_SECONDS = env.float("RILO_EXCHANGE_RETRY_BASE_SECONDS", default=30.0)
+RILO_EXCHANGE_RETRY_FACTOR = env.float("RILO_EXCHANGE_RETRY_FACTOR", default=2.5)
+RILO_EXCHANGE_RETRY_MAX_SECONDS = env.float("RILO_EXCHANGE_RETRY_MAX_SECONDS", default=6 * 60 * 60.0)
+RILO_EXCHANGE_RETRY_JITTER = env.float("RILO_EXCHANGE_RETRY_JITTER", default=0.2)
+RILO_EXCHANGE_MAX_ATTEMPTS = env.int("RILO_EXCHANGE_MAX_ATTEMPTS", default=12)
+# The sweeper (Celery beat) fans out pending events and hands due deliveries to workers.
+RILO_EXCHANGE_SWEEP_SECONDS = env.float("RILO_EXCHANGE_SWEEP_SECONDS", default=2.0)
+RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
+CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}}
+CELERY_BEAT_SCHEDULE = {
+    "exchange-sweep": {
+        "task": "apps.exchange.tasks.sweep",
+        "schedule": RILO_EXCHANGE_SWEEP_SECONDS,
+        "options": {"queue": "exchange", "expires": RILO_EXCHANGE_SWEEP_SECONDS * 2},
+    },
+}
+# Without a reachable broker, publishing (e.g. the low-latency kick after an approval) gives up
+# quickly instead of hanging; the sweeper catches up once the broker is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": env.float("RILO_BROKER_CONNECT_TIMEOUT", default=3.0)}
