@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 # pg_advisory_xact_lock key serialising feed_seq assignment, so feed numbers become visible in order.
 FEED_LOCK = 0x52494C4F  # "RILO"
 _random = secrets.SystemRandom()
+# A Retry-After asking for more than a day is read as a day (the schedule's whole span).
+MAX_RETRY_AFTER = 24 * 60 * 60.0
 
 
 # --- the outbox --------------------------------------------------------------------------------
@@ -351,7 +353,7 @@ def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[s
             reason = f"retry schedule exhausted after {delivery.attempts} attempts; last: {outcome.error}"
             return {"state": DeliveryState.DEAD, "reason": reason[:500], "completed_at": now, "next_attempt_at": None}
         if outcome.retry_after is not None:
-            delay = min(outcome.retry_after, float(settings.RILO_EXCHANGE_RETRY_MAX_SECONDS))
+            delay = min(outcome.retry_after, MAX_RETRY_AFTER)  # the partner's wish wins over the schedule
         else:
             delay = retry_delay(delivery.attempts)
         return {

@@ -56,7 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
         partner = self.server.partner
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
-        step = partner.next_step()
+        step = partner.next_step(arriving=True)
         if step.delay:
             time.sleep(step.delay)
         headers = {key.lower(): value for key, value in self.headers.items()}
@@ -96,6 +96,7 @@ class WebhookPartner:
         self.requests: list[Received] = []
         self.receipts: dict[str, Received] = {}  # first accepted request per webhook-id
         self.accepted: Counter[str] = Counter()  # 2xx answers per webhook-id
+        self.arrivals = 0  # requests that arrived, including those still being answered
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.partner = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -118,8 +119,9 @@ class WebhookPartner:
         with self._lock:
             self._steps.extend(steps)
 
-    def next_step(self) -> Step:
+    def next_step(self, *, arriving: bool = False) -> Step:
         with self._lock:
+            self.arrivals += int(arriving)
             return self._steps.popleft() if self._steps else Step()
 
     def record(self, webhook_id: str, status: int, verified: bool, document: dict[str, Any] | None) -> None:
