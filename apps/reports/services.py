@@ -417,7 +417,9 @@ def report_mark_duplicate(*, report: Report, of: Report, actor: Any, comment: st
         raise NotFound("The original report was not found.")
     _require_state(locked, [ReportStatus.SUBMITTED, ReportStatus.APPROVED], "marked as duplicate")
     _require_right(locked, actor, "mark_duplicate", "mark as duplicate")
-    original = Report.objects.get(pk=of.duplicate_of_id or of.pk)
+    original = Report.objects.get(pk=of.pk)  # fresh: the caller's copy may be stale
+    if original.duplicate_of_id is not None:
+        original = Report.objects.get(pk=original.duplicate_of_id)
     if original.pk == locked.pk:
         raise Conflict("A report cannot be a duplicate of itself.")
     if locked.duplicate_of_id is not None:

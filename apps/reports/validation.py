@@ -177,8 +177,8 @@ class Errors:
 
 
 def normalise_identifier(value: str) -> str:
-    """Conveyance identifiers compare without case or spaces ("ab 123 cd" == "AB123CD")."""
-    return re.sub(r"\s+", "", value or "").upper()
+    """Conveyance identifiers compare on letters and digits only ("ab-123 cd" == "AB123CD", "MSCU 123456-5")."""
+    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
 
 
 def normalise_hs_code(value: str) -> str:

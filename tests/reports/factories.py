@@ -33,9 +33,6 @@ class VocabularyFactory(factory.django.DjangoModelFactory[Any]):
         abstract = True
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"T{n}")
-    label = factory.LazyAttribute(lambda o: f"Term {o.code}")
-
 
 class EnforcementAreaFactory(VocabularyFactory):
     class Meta:

@@ -66,6 +66,7 @@ def test_it_accepts_english_labels_case_insensitively(alice):
     report = report_create_draft(
         actor=alice, fields=complete_fields(direction="IMPORT", detection_methods=["x-ray"]), items=[item_row()]
     )
+    assert report.direction is not None
     assert report.direction.code == "import"
     assert [m.code for m in report.detection_methods.all()] == ["xray"]
 

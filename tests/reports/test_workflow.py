@@ -205,7 +205,7 @@ def test_full_text_search_finds_brands_and_references_but_not_personal_free_text
 
 def test_review_event_trail_names_actor_and_states(submitted, erin):
     report_return(report=submitted, actor=erin, comment="Check")
-    event = ReviewEvent.objects.filter(report=submitted).last()
+    event = ReviewEvent.objects.filter(report=submitted).latest("at", "pk")
     assert (event.transition, event.from_status, event.to_status, event.actor) == (
         "return",
         "submitted",
