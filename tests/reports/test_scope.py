@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -102,9 +104,9 @@ def test_review_queue_lists_submitted_reports_oldest_first(reports, erin, alice,
     from django.utils import timezone
 
     newer = ReportFactory.create(administration=france, status="submitted", submitted_at=timezone.now())
-    reports["de-submitted"].submitted_at = timezone.now() - timezone.timedelta(days=2)
+    reports["de-submitted"].submitted_at = timezone.now() - dt.timedelta(days=2)
     reports["de-submitted"].save()
-    reports["fr-submitted"].submitted_at = timezone.now() - timezone.timedelta(days=1)
+    reports["fr-submitted"].submitted_at = timezone.now() - dt.timedelta(days=1)
     reports["fr-submitted"].save()
     assert [r.national_reference for r in review_queue(user=erin)] == [
         "de-submitted",
