@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -79,9 +79,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(
-        label="Search", required=False, help_text="Username, name or e-mail address.", max_length=100
-    )
+    q = forms.CharField(label="Search", required=False, help_text="Username, name or e-mail address.", max_length=100)
 
 
 class _UserDetailsForm(forms.Form):
@@ -116,7 +114,7 @@ class UserCreateForm(_UserDetailsForm):
     def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         roles = roles_manageable_by(actor)
-        self.fields["role"].choices = [("", "Choose a role"), *role_choices(roles)]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role"), *role_choices(roles)]
         if not actor.administration_id and roles & RILO_ROLES:
             self.fields["administration"] = forms.ModelChoiceField(
                 label="Administration",
@@ -145,7 +143,7 @@ class UserEditForm(_UserDetailsForm):
     def __init__(self, *args: Any, actor: User, target: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         roles = roles_manageable_by(actor) & same_scope_roles(target.role)
-        self.fields["role"].choices = role_choices(roles | {target.role})
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(roles | {target.role})
         if target.pk == actor.pk:
             self.fields["role"].disabled = True
             self.fields["role"].help_text = "You cannot change your own role."

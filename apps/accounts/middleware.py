@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,10 +14,11 @@ from django.urls import reverse
 # Set in the session of a visitor whose session ran out; the login page shows the notice once.
 SESSION_EXPIRED_KEY = "rilo_session_expired"
 
-ViewFunc = Callable[..., HttpResponse]
+ViewFunc = Callable[..., Any]
+V = TypeVar("V", bound=ViewFunc)
 
 
-def two_factor_exempt(view: ViewFunc) -> ViewFunc:
+def two_factor_exempt(view: V) -> V:
     """Mark a view a signed-in user may reach before verifying a code (login, logout, 2FA set-up/verify)."""
     view.two_factor_exempt = True  # type: ignore[attr-defined]
     return view

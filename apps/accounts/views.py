@@ -16,7 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,7 +36,7 @@ from .middleware import SESSION_EXPIRED_KEY, two_factor_exempt, two_factor_step
 USERS_PER_PAGE = 25
 
 
-def show_errors(form: Form, exc: ApplicationError | DjangoValidationError) -> None:
+def show_errors(form: BaseForm, exc: ApplicationError | DjangoValidationError) -> None:
     """Put a service's refusal beside the fields it names, or at the top of the form."""
     if isinstance(exc, DjangoValidationError):
         errors: dict[str, Any] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
@@ -265,7 +265,12 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Name, e-mail and role of a managed account, with its deactivate and password-link actions."""
     actor: Any = request.user
     target = get_object_or_404(selectors.user_manageable(actor=actor), pk=pk)
-    initial = {"first_name": target.first_name, "last_name": target.last_name, "email": target.email, "role": target.role}
+    initial = {
+        "first_name": target.first_name,
+        "last_name": target.last_name,
+        "email": target.email,
+        "role": target.role,
+    }
     form = UserEditForm(request.POST or None, actor=actor, target=target, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

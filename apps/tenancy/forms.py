@@ -17,7 +17,10 @@ class AdministrationForm(forms.ModelForm):  # type: ignore[type-arg]
             "code": "Short stable code: lower-case letters, digits and hyphens, e.g. fr-dgddi.",
             "active": "Inactive administrations keep their users and reports, but get no new accounts.",
         }
-        widgets = {"name": forms.TextInput(attrs={"autocomplete": "off"}), "code": forms.TextInput(attrs={"autocomplete": "off"})}
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "code": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
 
 
 class AdministrationSearchForm(forms.Form):

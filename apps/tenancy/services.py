@@ -14,9 +14,7 @@ EDITABLE_FIELDS = frozenset({"name", "country", "code", "active"})
 
 
 @transaction.atomic
-def administration_create(
-    *, actor: Any, name: str, country: str, code: str, active: bool = True
-) -> Administration:
+def administration_create(*, actor: Any, name: str, country: str, code: str, active: bool = True) -> Administration:
     """Add a member administration to the actor's RILO (the region always comes from the actor)."""
     if not actor.has_perm("tenancy.add_administration"):
         raise PermissionDenied("You may not add administrations.")

@@ -33,7 +33,7 @@ def sign_in(client: Client, user: User, *, verified: bool | None = None) -> None
 
 def link_in_last_email() -> str:
     """The path of the first link in the last e-mail sent."""
-    body = mail.outbox[-1].body
+    body = str(mail.outbox[-1].body)
     match = re.search(r"https?://[^/\s]+(/\S+)", body)
     assert match, body
     return match.group(1)

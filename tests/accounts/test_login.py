@@ -41,7 +41,9 @@ def test_a_deactivated_account_gets_the_same_message(client: Client, alice: User
     assert "_auth_user_id" not in client.session
 
 
-def test_the_login_form_has_labels_autocomplete_and_an_error_summary_linking_to_fields(client: Client, db: None) -> None:
+def test_the_login_form_has_labels_autocomplete_and_an_error_summary_linking_to_fields(
+    client: Client, db: None
+) -> None:
     page = client.get(LOGIN).content.decode()
     assert '<label for="id_username">' in page
     assert 'autocomplete="username"' in page

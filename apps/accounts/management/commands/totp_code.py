@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("totp_code only runs with DEBUG on (local settings): it would defeat two-factor sign-in.")
+            raise CommandError(
+                "totp_code only runs with DEBUG on (local settings): it would defeat two-factor sign-in."
+            )
         user = User.objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"No user named {options['username']!r}.")
