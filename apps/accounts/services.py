@@ -121,6 +121,8 @@ def user_invite(
         first_name=first_name,
         last_name=last_name,
     )
+    # The new account must be one the actor manages; otherwise the whole creation is rolled back.
+    _check_may_manage(actor, user)
     try:
         send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
     except (OSError, smtplib.SMTPException) as exc:

@@ -23,6 +23,9 @@ def administration_create(*, actor: Any, name: str, country: str, code: str, act
     administration = Administration(region_id=actor.region_id, name=name, country=country, code=code, active=active)
     administration.full_clean()
     administration.save()
+    # The new row must be within the actor's reach; otherwise the creation is rolled back.
+    if not Administration.objects.restrict(actor, "change").filter(pk=administration.pk).exists():
+        raise PermissionDenied("You may not manage this administration.")
     return administration
 
 
