@@ -48,7 +48,7 @@ class Vocabulary(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.pk is not None and self.parent_id == self.pk:
+        if self.pk is not None and self.parent is not None and self.parent.pk == self.pk:
             raise ValidationError({"parent": "A term cannot be its own parent."})
 
     @property
@@ -96,7 +96,7 @@ class ConcealmentMethod(Vocabulary):
 
     def clean(self) -> None:
         super().clean()
-        if self.parent is not None and self.parent.parent_id is not None:
+        if self.parent is not None and self.parent.parent is not None:
             raise ValidationError({"parent": "Concealment methods have two levels: choose a group as the parent."})
 
 
@@ -163,7 +163,7 @@ class HSCode(Vocabulary):
     level = models.PositiveSmallIntegerField(choices=[(2, "Chapter"), (4, "Heading"), (6, "Subheading")])
     section = models.CharField(max_length=5, blank=True, help_text="Roman numeral of the HS section.")
 
-    objects = HSCodeQuerySet.as_manager()
+    objects = HSCodeQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(Vocabulary.Meta):
         verbose_name = "HS code"
