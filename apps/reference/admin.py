@@ -157,9 +157,9 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for term in changed:
             self.log_change(request, term, "Activated." if active else "Deactivated.")
         if active:
-            outcome = "activated: they can be chosen again"
+            outcome = "activated: can be chosen again"
         else:
-            outcome = "deactivated: they stay on existing records but can no longer be chosen"
+            outcome = "deactivated: stays on existing records but can no longer be chosen"
         self.message_user(
             request, f"{len(changed)} {self.model._meta.verbose_name_plural} {outcome}.", messages.SUCCESS
         )

@@ -17,10 +17,15 @@ def commodity(code: str) -> CommodityType:
 def test_valid_attributes_have_no_errors():
     assert validate_attributes(commodity("COCAINE"), {"purity_percent": 72.5}) == {}
     assert validate_attributes(commodity("COCAINE"), {}) == {}
-    assert validate_attributes(commodity("CIGARETTES"), {"sticks_count": 10000, "brand_genuineness": "counterfeit"}) == {}
-    assert validate_attributes(
-        commodity("IVORY"), {"species": "Loxodonta africana", "cites_appendix": "I", "live_or_dead": "dead"}
-    ) == {}
+    assert (
+        validate_attributes(commodity("CIGARETTES"), {"sticks_count": 10000, "brand_genuineness": "counterfeit"}) == {}
+    )
+    assert (
+        validate_attributes(
+            commodity("IVORY"), {"species": "Loxodonta africana", "cites_appendix": "I", "live_or_dead": "dead"}
+        )
+        == {}
+    )
     assert validate_attributes(commodity("HANDGUNS"), {"calibre": "9 mm", "serial_number_present": False}) == {}
     assert validate_attributes(commodity("BEARER_INSTRUMENTS"), {"cash_type": "travellers_cheques"}) == {}
 

@@ -6,6 +6,7 @@ import csv
 import importlib
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -97,7 +98,7 @@ def test_every_commodity_type_has_a_default_unit_and_a_supported_attributes_sche
 
 
 def test_commodity_schemas_carry_the_commodity_specific_attributes():
-    def properties(code: str) -> dict[str, dict[str, object]]:
+    def properties(code: str) -> dict[str, Any]:
         return CommodityType.objects.get(code=code).attributes_schema["properties"]
 
     assert properties("COCAINE")["purity_percent"] == {
@@ -110,7 +111,7 @@ def test_commodity_schemas_carry_the_commodity_specific_attributes():
     assert properties("IVORY")["cites_appendix"]["enum"] == ["I", "II", "III"]
     assert {"species", "live_or_dead"} <= set(properties("IVORY"))
     assert {"calibre", "serial_number_present"} <= set(properties("HANDGUNS"))
-    assert {"banknotes", "cheques", "gold"} <= set(properties("BANKNOTES")["cash_type"]["enum"])  # type: ignore[arg-type]
+    assert {"banknotes", "cheques", "gold"} <= set(properties("BANKNOTES")["cash_type"]["enum"])
     assert CommodityType.objects.get(code="CIGARETTES").default_unit.code == "STK"  # type: ignore[union-attr]
 
 
@@ -137,7 +138,9 @@ def test_conveyance_types_know_their_transport_mode():
 
 def test_units_convert_to_kilograms_litres_pieces_and_sticks():
     units = {unit.code: unit for unit in Unit.objects.all()}
-    assert {"KGM", "GRM", "MGM", "TNE", "LTR", "MLT", "CLT", "MTQ", "H87", "C62", "PR", "NPR", "STK", "U2"} <= set(units)
+    assert {"KGM", "GRM", "MGM", "TNE", "LTR", "MLT", "CLT", "MTQ", "H87", "C62", "PR", "NPR", "STK", "U2"} <= set(
+        units
+    )
     assert (units["KGM"].dimension, units["KGM"].factor) == ("mass", Decimal("1"))
     assert units["GRM"].factor == Decimal("0.001")
     assert units["TNE"].factor == Decimal("1000")
@@ -180,24 +183,32 @@ def test_directions_are_loaded():
 def test_the_built_in_hs_subset_has_chapters_as_parents_and_the_data_sets_descriptions():
     assert 60 <= HSCode.objects.count() <= 120
     for heading in HSCode.objects.filter(level=4).select_related("parent"):
-        assert heading.parent is not None and heading.parent.code == heading.code[:2], heading.code
-        assert heading.parent.level == 2
+        chapter: Any = heading.parent
+        assert chapter is not None and chapter.code == heading.code[:2], heading.code
+        assert chapter.level == 2
     assert {"2402", "2208", "2939", "3004", "9302", "9306", "9701", "0106", "4403", "7108", "2903"} <= codes(
         HSCode, level=4
     )
-    descriptions = {row["hscode"]: row for row in csv.DictReader(Path(settings.RILO_HS_CSV).open(encoding="utf-8-sig"))}
+    with Path(settings.RILO_HS_CSV).open(encoding="utf-8-sig") as hs_file:
+        descriptions = {row["hscode"]: row for row in csv.DictReader(hs_file)}
     for term in HSCode.objects.all():
-        assert (term.label, term.section) == (descriptions[term.code]["description"], descriptions[term.code]["section"])
+        assert (term.label, term.section) == (
+            descriptions[term.code]["description"],
+            descriptions[term.code]["section"],
+        )
 
 
 def test_partner_code_columns_are_left_empty():
+    partner_coded = ~Q(cen_code="") | ~Q(cis_code="")
     for model in VOCABULARY_MODELS:
-        assert not model.objects.filter(~Q(cen_code="") | ~Q(cis_code="")).exists(), model.__name__
+        manager: Any = model.objects
+        assert not manager.filter(partner_coded).exists(), model.__name__
 
 
 def test_running_the_data_migrations_again_changes_nothing():
-    def snapshot() -> dict[str, list[tuple[object, ...]]]:
-        return {model.__name__: sorted(model.objects.values_list()) for model in VOCABULARY_MODELS}
+    def snapshot() -> dict[str, list[Any]]:
+        managers: dict[str, Any] = {model.__name__: model.objects for model in VOCABULARY_MODELS}
+        return {name: sorted(manager.values_list()) for name, manager in managers.items()}
 
     before = snapshot()
     for name in DATA_MIGRATIONS:
@@ -218,7 +229,7 @@ def test_every_foreign_key_to_a_vocabulary_is_protect():
 
 @isolate_apps("apps.reference")
 def test_the_system_check_names_a_foreign_key_to_a_vocabulary_that_cascades():
-    class Sample(models.Model):
+    class Sample(models.Model):  # noqa: DJ008
         unit = models.ForeignKey(Unit, on_delete=models.CASCADE)
         direction = models.ForeignKey(Direction, on_delete=models.PROTECT)
 
