@@ -18,7 +18,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import model_ngettext, unquote
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -157,11 +157,11 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for term in changed:
             self.log_change(request, term, "Activated." if active else "Deactivated.")
         if active:
-            outcome = "activated: can be chosen again"
+            outcome = "activated (offered again for new records)"
         else:
-            outcome = "deactivated: stays on existing records but can no longer be chosen"
+            outcome = "deactivated (kept on existing records, no longer offered for new ones)"
         self.message_user(
-            request, f"{len(changed)} {self.model._meta.verbose_name_plural} {outcome}.", messages.SUCCESS
+            request, f"{len(changed)} {model_ngettext(self.opts, len(changed))} {outcome}.", messages.SUCCESS
         )
 
     @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")

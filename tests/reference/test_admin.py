@@ -94,7 +94,7 @@ def test_a_term_in_use_can_be_deactivated(grace_client):
         follow=True,
     )
     assert texts(response) == [
-        "1 commodity category deactivated: stays on existing records but can no longer be chosen."
+        "1 commodity category deactivated (kept on existing records, no longer offered for new ones)."
     ]
     drugs.refresh_from_db()
     assert drugs.active is False
@@ -156,6 +156,14 @@ def test_other_models_stay_out_of_a_rilo_administrators_reach(grace, grace_clien
     assert User.objects.get(pk=grace.pk).has_perm("auth.change_group")  # her permissions would allow it
     assert grace_client.get(reverse("admin:auth_group_changelist")).status_code == 403
     assert "Groups" not in grace_client.get(reverse("admin:index")).text
+
+
+def test_staff_keep_the_whole_admin(signed_in):
+    root = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery-staple")
+    client = signed_in(root)
+    index = client.get(reverse("admin:index"))
+    assert "Groups" in index.text and "Commodity categories" in index.text
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 200
 
 
 def test_an_officer_cannot_reach_the_admin(alice, client):
