@@ -3,16 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.accounts.admin_site import RiloAdminSite
+from apps.accounts.admin_site import rilo_admin_site
 
-# Every admin page needs a session verified with a two-factor code (django-otp's OTPAdminSite).
-admin.site.__class__ = RiloAdminSite
-admin.site.site_header = "RILO administration"
-admin.site.site_title = "RILO"
+# Models that apps register on Django's default admin site are adopted (and stay staff-only).
+rilo_admin_site.adopt(admin.site)
 
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", rilo_admin_site.urls),
 ]

@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from tests.factories import PASSWORD, UserFactory
-
-from .helpers import link_in_last_email, sign_in
+from tests.helpers import link_in_last_email, sign_in
 
 NEW_PASSWORD = "another-long-passphrase-42"
 

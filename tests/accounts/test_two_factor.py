@@ -12,8 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import User
 from apps.accounts.services import otp_device_ensure
 from tests.factories import PASSWORD, UserFactory
-
-from .helpers import current_code, sign_in
+from tests.helpers import current_code, sign_in
 
 LOGIN = reverse("accounts:login")
 HOME = reverse("core:home")

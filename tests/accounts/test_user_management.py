@@ -15,8 +15,7 @@ from apps.accounts.services import user_update
 from apps.core.exceptions import PermissionDenied
 from apps.tenancy.models import Administration
 from tests.factories import PASSWORD, UserFactory
-
-from .helpers import link_in_last_email, sign_in
+from tests.helpers import link_in_last_email, sign_in
 
 USER_LIST = reverse("accounts:user_list")
 USER_CREATE = reverse("accounts:user_create")

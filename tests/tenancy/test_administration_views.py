@@ -10,7 +10,7 @@ from apps.accounts.models import User
 from apps.core.exceptions import NotFound
 from apps.tenancy.models import Administration, Region
 from apps.tenancy.services import administration_update
-from tests.accounts.helpers import sign_in
+from tests.helpers import sign_in
 
 LIST = reverse("tenancy:administration_list")
 CREATE = reverse("tenancy:administration_create")
