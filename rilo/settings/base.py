@@ -153,6 +153,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("RILO_LOGIN_COOLOFF_MINUTES", defa
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # django-otp
 OTP_TOTP_ISSUER = env("RILO_OTP_ISSUER", default="RILO")
