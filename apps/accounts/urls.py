@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "accounts"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),
+    path("tokens/", token_views.token_list_page, name="token_list"),
+    path("tokens/new/", token_views.token_create_page, name="token_create"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke_page, name="token_revoke"),
 ]
