@@ -94,7 +94,8 @@ def _content(response: HttpResponseBase) -> bytes:
 def _keep(record: IdempotencyRecord, raw_key: str, request: Any, response: HttpResponseBase) -> None:
     headers = {name: response[name] for name in _KEPT_HEADERS if name in response}
     if isinstance(response, Response):
-        headers.setdefault("Content-Type", "application/json")
+        # Not rendered yet, so its Content-Type is Django's default: the API renders JSON.
+        headers["Content-Type"] = "application/json"
     body = _cipher(request.user.pk, raw_key).encrypt(_content(response)).decode()
     idempotency_complete(record=record, status=response.status_code, body=body, headers=headers)
 

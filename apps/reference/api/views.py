@@ -103,7 +103,11 @@ def _all_countries() -> list[dict[str, Any]]:
 
 
 _ACTIVE = OpenApiParameter(
-    "active", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="Only active (true) or retired (false) terms."
+    "active",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["true", "false"],
+    description="Only active (true) or retired (false) terms.",
 )
 _SEARCH = OpenApiParameter(
     "search", OpenApiTypes.STR, OpenApiParameter.QUERY, description="Code or English name contains this."
@@ -115,10 +119,8 @@ def _boolean_param(request: Request, name: str) -> bool | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    if raw.lower() in ("true", "1"):
-        return True
-    if raw.lower() in ("false", "0"):
-        return False
+    if raw in ("true", "false"):
+        return raw == "true"
     raise ValidationError({name: ["Enter true or false."]})
 
 
