@@ -152,9 +152,8 @@ def test_updated_since_parses_rfc3339_and_filters(alice, issue_token):
     token = ApiToken.objects.get()
     tokens = ApiToken.objects.all()
     since = token.created_at.isoformat()
-    assert (
-        parse_updated_since(_request("updated_since=2025-01-31T12:00:00Z")).isoformat() == "2025-01-31T12:00:00+00:00"
-    )
+    parsed = parse_updated_since(_request("updated_since=2025-01-31T12:00:00Z"))
+    assert parsed is not None and parsed.isoformat() == "2025-01-31T12:00:00+00:00"
     assert list(
         filter_updated_since(tokens, _request(f"updated_since={since.replace('+', '%2B')}"), field="created_at")
     )
