@@ -143,3 +143,12 @@ def test_a_server_error_under_the_api_is_a_json_500_with_the_request_id(db):
     response = client.get("/api/v1/failing/", HTTP_X_REQUEST_ID="req-12345678")
     body = assert_error_shape(response, 500, "server_error")
     assert body["details"] == {"request_id": "req-12345678"}
+
+
+def test_asking_for_a_format_other_than_json_is_a_406_in_json(api, alice, issue_token):
+    response = api.get("/api/v1/me/", HTTP_ACCEPT="text/html", **bearer(issue_token(alice)))
+    assert_error_shape(response, 406, "not_acceptable")
+
+
+def test_a_bad_host_under_the_api_is_a_json_400(api, db):
+    assert_error_shape(api.get("/api/v1/me/", HTTP_HOST="evil.example"), 400, "bad_request")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.viewsets import ViewSet
 
 from apps.accounts.models import ApiToken
-from apps.core.api_idempotency import _key_digest
+from apps.core.api_idempotency import IdempotentCreateMixin, _key_digest
 from apps.core.models import IdempotencyRecord
 from apps.core.services import idempotency_claim, idempotency_purge_expired
 
@@ -58,7 +62,6 @@ def test_the_same_key_with_another_body_is_a_422(api, alice, cora_auth):
 def test_a_duplicate_while_the_first_request_runs_is_a_409(api, alice, cora, cora_auth):
     # The first request has claimed the key and not finished, as it would mid-flight.
     import hashlib
-    import json
 
     body = json.dumps(BODY).encode()
     idempotency_claim(
@@ -76,7 +79,6 @@ def test_a_duplicate_while_the_first_request_runs_is_a_409(api, alice, cora, cor
 
 def test_an_abandoned_attempt_is_taken_over_after_its_lease(api, alice, cora, cora_auth, settings):
     import hashlib
-    import json
 
     body = json.dumps(BODY).encode()
     record, _ = idempotency_claim(
@@ -135,3 +137,32 @@ def test_records_expire_after_a_day(api, alice, cora_auth):
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     assert idempotency_purge_expired() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+class CountingViewSet(ViewSet):
+    calls = 0
+
+    def create(self, request):
+        type(self).calls += 1
+        return Response({"call": type(self).calls}, status=201)
+
+
+class IdempotentCountingViewSet(IdempotentCreateMixin, CountingViewSet):
+    """A viewset made idempotent by the mixin alone."""
+
+
+def test_the_mixin_makes_any_viewsets_create_idempotent(alice):
+    IdempotentCountingViewSet.calls = 0
+    view = IdempotentCountingViewSet.as_view({"post": "create"})
+    factory = APIRequestFactory()
+
+    def send(key: str):
+        request = factory.post("/counting/", {"a": 1}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+        force_authenticate(request, user=alice)
+        response = view(request)
+        return response.render() if hasattr(response, "render") else response  # a replay is already bytes
+
+    first, second, other = send("m-1"), send("m-1"), send("m-2")
+    assert json.loads(first.content) == json.loads(second.content) == {"call": 1}
+    assert json.loads(other.content) == {"call": 2}
+    assert IdempotentCountingViewSet.calls == 2
