@@ -44,6 +44,8 @@ _VOCABULARY_MODELS = (
 )
 _VIEW_VOCABULARIES = tuple(f"reference.view_{m}" for m in _VOCABULARY_MODELS)
 _EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS for verb in ("add", "change", "delete"))
+# Issue and revoke API tokens for the accounts one manages (revoking is "change").
+_MANAGE_API_TOKENS = ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.change_apitoken")
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
@@ -58,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
     ),
     Role.RILO_ANALYST: (
@@ -74,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_EDIT_VOCABULARIES,
     ),
@@ -82,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_region",
         "tenancy.view_administration",
         "accounts.view_user",
+        "accounts.view_apitoken",
         *_VIEW_VOCABULARIES,
     ),
 }

@@ -1,12 +1,16 @@
-"""Reads on user accounts, always through ``User.objects.restrict``."""
+"""Reads on user accounts and API tokens, always through ``restrict()``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.core.exceptions import NotFound
+
 from .delegation import roles_manageable_by
-from .models import User
+from .models import ApiToken, User
 
 
 def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
@@ -36,3 +40,23 @@ def user_manageable(*, actor: User) -> QuerySet[User]:
 def user_two_factor_device(*, user: User) -> TOTPDevice | None:
     """The user's confirmed authenticator device, if two-factor authentication is on."""
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def api_token_list(*, user: Any, action: str = "view") -> QuerySet[ApiToken]:
+    """The API tokens of the accounts ``user`` reaches, newest first."""
+    return ApiToken.objects.restrict(user, action).select_related("user", "created_by", "revoked_by")
+
+
+def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
+    """One token ``user`` may act on; another's is "not found"."""
+    token = api_token_list(user=user, action=action).filter(pk=pk).first()
+    if token is None:
+        raise NotFound("No such API token.")
+    return token
+
+
+def api_token_holders(*, actor: Any) -> QuerySet[User]:
+    """The active accounts ``actor`` may issue tokens for (none without the capability)."""
+    if not actor.has_perm("accounts.add_apitoken"):
+        return User.objects.none()
+    return User.objects.restrict(actor, "change").filter(is_active=True).exclude(role="").order_by("username")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import token_views, views
 from .forms import PasswordResetForm
 from .middleware import two_factor_exempt
 
@@ -68,4 +68,7 @@ urlpatterns = [
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/password-link/", views.user_password_reset, name="user_password_reset"),
+    path("tokens/", token_views.token_list_page, name="token_list"),
+    path("tokens/new/", token_views.token_create_page, name="token_create"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke_page, name="token_revoke"),
 ]
