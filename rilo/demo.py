@@ -30,6 +30,9 @@ def main() -> int:
 
     print(f"Using {services.describe()}", flush=True)
     manage("migrate", "--noinput", "-v", "0")
+    hs_csv = os.environ.get("RILO_HS_CSV") or str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv")
+    if os.path.exists(hs_csv):
+        manage("load_hs", hs_csv)  # the full HS 2022 nomenclature; idempotent and fast
     manage("seed_demo")
 
     commands = {

@@ -3,12 +3,23 @@
 from django.contrib import admin
 from django.urls import include, path
 
-admin.site.site_header = "RILO administration"
-admin.site.site_title = "RILO"
+from apps.accounts.admin_site import rilo_admin_site
+from rilo.api_urls import fallback_urlpatterns as api_fallback_urlpatterns
+
+# Models that apps register on Django's default admin site are adopted (and stay staff-only).
+rilo_admin_site.adopt(admin.site)
 
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
-    path("admin/", admin.site.urls),
+    path("admin/", rilo_admin_site.urls),
+    path("api/v1/", include("rilo.api_urls")),
+    path("api/", include(api_fallback_urlpatterns)),
 ]
+
+# JSON under /api/, Django's pages elsewhere.
+handler400 = "apps.core.api_views.bad_request"
+handler403 = "apps.core.api_views.permission_denied"
+handler404 = "apps.core.api_views.page_not_found"
+handler500 = "apps.core.api_views.server_error"

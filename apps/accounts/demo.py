@@ -10,13 +10,12 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.tenancy.models import Administration, Region
 
 from .models import User
 from .roles import Role
-from .services import user_create
+from .services import otp_device_ensure, user_create
 
 DEMO_PASSWORD = "rilo-demo-password"  # noqa: S105 - demo accounts only, printed on purpose
 
@@ -79,7 +78,7 @@ def _ensure_user(username: str, role: Role, **scope: Administration | Region) ->
 
 def _ensure_totp(user: User) -> str:
     key = demo_totp_key(user.username)
-    TOTPDevice.objects.update_or_create(user=user, name="demo", defaults={"key": key, "confirmed": True})
+    otp_device_ensure(user=user, key_hex=key)
     return base64.b32encode(bytes.fromhex(key)).decode()
 
 

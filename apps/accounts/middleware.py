@@ -3,48 +3,92 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Pages a signed-in but not yet verified user may reach.
-_TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/favicon")
+# Set in the session of a visitor whose session ran out; the login page shows the notice once.
+SESSION_EXPIRED_KEY = "rilo_session_expired"
+
+ViewFunc = Callable[..., Any]
+V = TypeVar("V", bound=ViewFunc)
+
+
+def two_factor_exempt(view: V) -> V:
+    """Mark a view a signed-in user may reach before verifying a code (login, logout, 2FA set-up/verify)."""
+    view.two_factor_exempt = True  # type: ignore[attr-defined]
+    return view
 
 
 class SessionExpiryMiddleware:
-    """Tells a user whose session timed out why they are asked to sign in again."""
+    """Remembers, for the login page, that a visitor came back with a session that had run out.
+
+    A browser that still sends a session cookie whose session no longer exists (expired after
+    ``SESSION_COOKIE_AGE`` seconds idle, or deleted) gets a fresh session holding only a flag; the
+    login page pops it and says why the user must sign in again. Signing out deletes the cookie,
+    so it never triggers the notice.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        had_cookie = settings.SESSION_COOKIE_NAME in request.COOKIES
+        had_cookie = bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
         if had_cookie and not request.user.is_authenticated and request.session.is_empty():
-            request.session_expired = True  # type: ignore[attr-defined]
+            request.session[SESSION_EXPIRED_KEY] = True
         return self.get_response(request)
 
 
 class TwoFactorMiddleware:
-    """Signed-in users who must (RILO staff) or chose to (an enrolled device) verify a TOTP code do so first."""
+    """A signed-in user who must verify a code first reaches only views marked ``two_factor_exempt``.
+
+    That is a user with a confirmed device (anyone who turned 2FA on) not yet verified in this
+    session, or a user whose role requires 2FA (RILO staff, superusers) and has no device yet: they
+    are sent to the verify or set-up page, with the page they asked for as ``next``.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
-            and not request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES)
-        ):
-            from django_otp import user_has_device
-
-            if user_has_device(user):
-                return redirect(f"{reverse('accounts:otp_verify')}?next={request.get_full_path()}")
-            if getattr(user, "requires_two_factor", False):
-                messages.info(request, "Your role requires two-factor authentication. Set it up to continue.")
-                return redirect("accounts:otp_setup")
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: ViewFunc, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        user: Any = request.user
+        if not user.is_authenticated or user.is_verified() or getattr(view_func, "two_factor_exempt", False):
+            return None
+        target = two_factor_step(user)
+        if target is None:
+            return None
+        url = f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {
+                    "type": "two_factor_required",
+                    "message": "Verify your two-factor code in the web interface first.",
+                    "details": {"url": url},
+                },
+                status=403,
+            )
+        if request.headers.get("HX-Request"):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+
+
+def two_factor_step(user: Any) -> str | None:
+    """The URL name a signed-in, unverified user must visit next, or None if they need no code."""
+    from django_otp import user_has_device
+
+    if user_has_device(user):
+        return "accounts:otp_verify"
+    if getattr(user, "requires_two_factor", False):
+        return "accounts:otp_setup"
+    return None

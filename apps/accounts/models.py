@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.tenancy.models import Administration, Region
 
-from .querysets import UserManager
+from .querysets import ApiTokenQuerySet, UserManager
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, TWO_FACTOR_REQUIRED, Role
 
 # Which fields hold personal data: read by the exchange layer.
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "User": frozenset({"username", "first_name", "last_name", "email", "phone"}),
+    "ApiToken": frozenset({"name"}),  # free text
 }
 
 
@@ -68,3 +73,65 @@ class User(AbstractUser):
         if self.region_id:
             return str(self.region)
         return ""
+
+
+class ApiToken(models.Model):
+    """A credential with which one account uses the API (``Authorization: Bearer rilo_<prefix>_<secret>``).
+
+    Only the SHA-256 of the token is stored; the plaintext is shown once, when issued. ``prefix``
+    identifies the token in lists and finds its row. ``scopes`` narrow what the token may do
+    (read, write, review); the account's role and scope still decide the rest. A token stops
+    working when it expires or is revoked; ``last_used_at`` is refreshed at most once a minute.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Write"
+        REVIEW = "review", "Review"
+
+    PLAINTEXT_TAG = "rilo"
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'nCEN import'.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 (hex) of the whole token.")
+    scopes = ArrayField(models.CharField(max_length=16, choices=Scope.choices))
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(name="api_token_has_scopes", condition=Q(scopes__len__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.display_prefix})"
+
+    @property
+    def display_prefix(self) -> str:
+        return f"{self.PLAINTEXT_TAG}_{self.prefix}"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return not self.is_revoked and not self.is_expired(now)
+
+    @property
+    def status(self) -> str:
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired() else "active"

@@ -22,3 +22,16 @@ class UserQuerySet(RestrictedQuerySet):
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     """Django's user manager with :meth:`restrict`."""
+
+
+class ApiTokenQuerySet(RestrictedQuerySet):
+    def scope(self, user: Any, action: str) -> Q:
+        """The tokens of the accounts the user reaches (the same scope as the accounts themselves)."""
+        from .models import User
+
+        return Q(user__in=User.objects.filter(User.objects.all().scope(user, action)).values("pk"))
+
+    def usable(self, now: Any = None) -> ApiTokenQuerySet:
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())

@@ -44,6 +44,8 @@ _VOCABULARY_MODELS = (
 )
 _VIEW_VOCABULARIES = tuple(f"reference.view_{m}" for m in _VOCABULARY_MODELS)
 _EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS for verb in ("add", "change", "delete"))
+# Issue and revoke API tokens for the accounts one manages (revoking is "change").
+_MANAGE_API_TOKENS = ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.change_apitoken")
 
 # Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
 _REPORT_AUTHOR = (
@@ -83,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_REPORT_AUTHOR,
         "reports.correct_report",
@@ -103,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",
+        *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_EDIT_VOCABULARIES,
         "reports.view_report",
@@ -113,6 +117,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_region",
         "tenancy.view_administration",
         "accounts.view_user",
+        "accounts.view_apitoken",
         *_VIEW_VOCABULARIES,
         "audit.view_auditevent",
     ),

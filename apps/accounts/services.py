@@ -1,17 +1,32 @@
-"""Writes on user accounts."""
+"""Writes on user accounts and their two-factor devices."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+import smtplib
+import string
+from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Administration, Region
 
-from .models import User
+from .delegation import roles_manageable_by, same_scope_roles
+from .emails import LinkBase, send_password_link
+from .models import ApiToken, User
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
+
+OTP_DEVICE_NAME = "Authenticator app"
 
 
 def _check_scope(role: str, administration: Administration | None, region: Region | None) -> None:
@@ -21,6 +36,19 @@ def _check_scope(role: str, administration: Administration | None, region: Regio
         raise ApplicationError(f"A {Role(role).label.lower()} belongs to one RILO.")
     if role == Role.PARTNER_SYSTEM and region is not None:
         raise ApplicationError("A partner system account belongs to no RILO.")
+
+
+def _check_may_grant(actor: User, role: str) -> None:
+    if role not in roles_manageable_by(actor):
+        label = Role(role).label if role in Role.values else role
+        raise PermissionDenied(f"You may not give the role “{label}”.", extra={"role": ["You may not give this role."]})
+
+
+def _check_may_manage(actor: User, user: User) -> None:
+    """The account must be in the actor's reach (else it does not exist for them) and hold a role they manage."""
+    manageable = User.objects.restrict(actor, "change").filter(pk=user.pk, role__in=roles_manageable_by(actor))
+    if not manageable.exists():
+        raise NotFound("This user does not exist.")
 
 
 @transaction.atomic
@@ -48,6 +76,68 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    email: str,
+    link_base: LinkBase,
+    administration: Administration | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create an account for someone the actor manages and e-mail them a link to set their password.
+
+    Officers and coordinators go to the actor's own administration, or (RILO administrators) to one
+    of the administrations the actor may manage users of; RILO staff go to the actor's RILO. The
+    account has no usable password until its owner follows the link. If the e-mail cannot be sent
+    the account is not created, so nobody is left with an account they cannot open.
+    """
+    _check_may_grant(actor, role)
+    if not email:
+        message = "An e-mail address is needed to send the invitation."
+        raise ApplicationError(message, extra={"email": [message]})
+    region: Region | None = None
+    if role in ADMINISTRATION_ROLES:
+        if administration is None and actor.administration_id:
+            administration = actor.administration
+        if administration is None:
+            raise ApplicationError(
+                "Choose the administration.", extra={"administration": ["Choose the administration."]}
+            )
+        reachable = Administration.objects.restrict(actor, "manage_users").filter(pk=administration.pk)
+        if not reachable.exists():
+            raise NotFound("This administration does not exist.")
+        if not administration.active:
+            message = "This administration is inactive; reactivate it first."
+            raise ApplicationError(message, extra={"administration": [message]})
+    elif role in RILO_ROLES:
+        if administration is not None:
+            message = "RILO staff belong to the RILO, not to an administration; leave this empty."
+            raise ApplicationError(message, extra={"administration": [message]})
+        if actor.region is None:
+            raise PermissionDenied("Only staff of a RILO can create accounts for RILO staff.")
+        region = actor.region
+    user = user_create(
+        username=username,
+        role=role,
+        administration=administration,
+        region=region,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    # The new account must be one the actor manages; otherwise the whole creation is rolled back.
+    _check_may_manage(actor, user)
+    try:
+        send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ApplicationError(f"The account was not created: the e-mail could not be sent ({exc}).") from exc
+    return user
+
+
 def user_sync_role_group(*, user: User) -> None:
     """Make the user a member of exactly its role's group."""
     groups = [Group.objects.get_or_create(name=user.role)[0]] if user.role else []
@@ -55,8 +145,23 @@ def user_sync_role_group(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_update(*, user: User, role: str | None = None, **fields: Any) -> User:
-    """Change an account's role or details; the administration or region stays as it was."""
+def user_update(*, user: User, role: str | None = None, actor: User | None = None, **fields: Any) -> User:
+    """Change an account's role or details; the administration or region stays as it was.
+
+    With an ``actor`` (every change made through the UI), the account must be one the actor
+    manages and the new role one the actor may give; nobody changes their own role.
+    """
+    if actor is not None:
+        _check_may_manage(actor, user)
+        if role is not None and role != user.role:
+            if user.pk == actor.pk:
+                raise PermissionDenied("You cannot change your own role.", extra={"role": ["Not your own."]})
+            _check_may_grant(actor, role)
+            if role not in same_scope_roles(user.role):
+                raise ApplicationError(
+                    "This role belongs to another kind of organisation; create a new account instead.",
+                    extra={"role": ["Not possible for this account."]},
+                )
     if role is not None and role != user.role:
         _check_scope(role, user.administration, user.region)
         user.role = role
@@ -66,3 +171,277 @@ def user_update(*, user: User, role: str | None = None, **fields: Any) -> User:
     user.save()
     user_sync_role_group(user=user)
     return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User) -> User:
+    """Stop an account from signing in; its sessions end at their next request. Nobody deactivates themselves."""
+    _check_may_manage(actor, user)
+    if user.pk == actor.pk:
+        raise Conflict("You cannot deactivate your own account.")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User, actor: User) -> User:
+    """Let a deactivated account sign in again."""
+    _check_may_manage(actor, user)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def user_password_reset_send(*, user: User, actor: User, link_base: LinkBase) -> None:
+    """E-mail a managed, active account a link to choose a new password (its current one keeps working)."""
+    _check_may_manage(actor, user)
+    if not user.is_active:
+        raise Conflict("This account is deactivated; reactivate it first.")
+    if not user.email:
+        raise Conflict("This account has no e-mail address; add one first.")
+    send_password_link(user=user, link_base=link_base, purpose="reset", actor=actor)
+
+
+# --- Two-factor authentication (TOTP) ---------------------------------------------------------
+
+
+def otp_device_ensure(*, user: User, key_hex: str | None = None) -> TOTPDevice:
+    """Give ``user`` a confirmed TOTP device (with ``key_hex`` as its secret, if given) and return it.
+
+    Idempotent; used by the demo seeding so RILO staff can sign in with a known secret.
+    """
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice(user=user, name=OTP_DEVICE_NAME, confirmed=True)
+        if key_hex:
+            device.key = key_hex
+        device.full_clean(exclude=["user"])
+        device.save()
+    elif key_hex and device.key != key_hex:
+        device.key = key_hex
+        device.last_t = -1
+        device.full_clean(exclude=["user"])
+        device.save()
+    return device
+
+
+def otp_device_start(*, user: User) -> TOTPDevice:
+    """Begin setting up an authenticator app: the user's pending (unconfirmed) device, made if needed.
+
+    The same pending device is returned until it is confirmed, so reloading the set-up page does not
+    invalidate a QR code the user has already scanned.
+    """
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise Conflict("Two-factor authentication is already on for your account.")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=OTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _verify(device: TOTPDevice, token: str) -> bool:
+    """Check ``token`` against ``device`` (throttled, no replays); the failure count is saved either way."""
+    allowed, info = device.verify_is_allowed()
+    if not allowed:
+        locked_until = (info or {}).get("locked_until")
+        wait = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 60
+        message = f"Too many wrong codes. Wait {wait} seconds, then try again."
+        raise ApplicationError(message, extra={"token": [message]}, code="throttled")
+    return bool(device.verify_token(token))
+
+
+_WRONG_CODE = "This code is not correct. Enter the code your authenticator app shows now."
+
+
+def otp_device_confirm(*, user: User, token: str) -> TOTPDevice:
+    """Confirm the pending device with a code it generated; other pending devices are removed."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
+        if device is None:
+            raise Conflict("There is no set-up in progress; start again.")
+        verified = _verify(device, token)
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
+    # Raised outside the transaction so the failure count stays recorded.
+    if not verified:
+        raise ApplicationError(_WRONG_CODE, extra={"token": [_WRONG_CODE]}, code="wrong_code")
+    return device
+
+
+def otp_device_verify(*, user: User, token: str) -> TOTPDevice:
+    """Check a code from the user's confirmed device at sign-in; returns the device that accepted it."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            raise Conflict("Two-factor authentication is not set up for your account.")
+        verified = _verify(device, token)
+    if not verified:
+        raise ApplicationError(_WRONG_CODE, extra={"token": [_WRONG_CODE]}, code="wrong_code")
+    return device
+
+
+def otp_device_disable(*, user: User, token: str) -> None:
+    """Turn two-factor authentication off after checking a current code; refused where the role requires it."""
+    if user.requires_two_factor:
+        raise PermissionDenied("Your role requires two-factor authentication; it cannot be turned off.")
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None:
+            raise Conflict("Two-factor authentication is already off.")
+        verified = _verify(device, token)
+        if verified:
+            TOTPDevice.objects.filter(user=user).delete()
+    if not verified:
+        raise ApplicationError(_WRONG_CODE, extra={"token": [_WRONG_CODE]}, code="wrong_code")
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+class TokenRejected(ApplicationError):
+    """A bearer token that does not authenticate anyone: malformed, unknown, expired or revoked (401)."""
+
+    status = 401
+    code = "token_invalid"
+
+
+_PREFIX_ALPHABET = string.ascii_lowercase + string.digits
+_SCOPE_ORDER = [scope.value for scope in ApiToken.Scope]
+
+
+def _token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _new_prefix() -> str:
+    for _ in range(10):
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(ApiToken.PREFIX_LENGTH))
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            return prefix
+    raise RuntimeError("Could not find a free API token prefix.")  # 36^8 prefixes: practically unreachable
+
+
+def _clean_scopes(scopes: Iterable[str], allowed_scopes: Collection[str] | None) -> list[str]:
+    wanted = set(scopes)
+    unknown = wanted - set(_SCOPE_ORDER)
+    if unknown or not wanted:
+        message = f"Unknown scope: {', '.join(sorted(unknown))}." if unknown else "Choose at least one scope."
+        raise ApplicationError(message, extra={"scopes": [message]})
+    if allowed_scopes is not None and not wanted <= set(allowed_scopes):
+        extra = ", ".join(sorted(wanted - set(allowed_scopes)))
+        message = f"A token may not grant scopes it does not hold itself: {extra}."
+        raise PermissionDenied(message, extra={"scopes": [message]})
+    return [scope for scope in _SCOPE_ORDER if scope in wanted]
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime,
+    actor: User | None,
+    allowed_scopes: Collection[str] | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue an API token for ``user``; returns the token and its plaintext, which is never stored.
+
+    ``actor`` must hold ``accounts.add_apitoken`` and manage ``user`` (``User.objects.restrict(actor,
+    "change")``), else the user is "not found"; ``actor=None`` is the command line. ``allowed_scopes``
+    (the scopes of the token the actor authenticated with, if any) caps the new token's scopes.
+    """
+    if actor is not None:
+        if not actor.has_perm("accounts.add_apitoken"):
+            raise PermissionDenied("You may not issue API tokens.")
+        if not User.objects.restrict(actor, "change").filter(pk=user.pk).exists():
+            raise NotFound("No such user.", extra={"user": ["No such user among the accounts you manage."]})
+    if not user.is_active:
+        raise ApplicationError("This account is deactivated.", extra={"user": ["This account is deactivated."]})
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError("Give the token a name.", extra={"name": ["Give the token a name."]})
+    clean_scopes = _clean_scopes(scopes, allowed_scopes)
+    now = timezone.now()
+    longest = now + timedelta(days=settings.RILO_API_TOKEN_MAX_DAYS)
+    if not now < expires_at <= longest:
+        message = f"Choose an expiry in the future and at most {settings.RILO_API_TOKEN_MAX_DAYS} days away."
+        raise ApplicationError(message, extra={"expires_at": [message]})
+
+    prefix = _new_prefix()
+    plaintext = f"{ApiToken.PLAINTEXT_TAG}_{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=prefix,
+        secret_hash=_token_digest(plaintext),
+        scopes=clean_scopes,
+        expires_at=expires_at,
+        created_by=actor,
+        created_at=now,
+    )
+    token.full_clean()
+    token.save()
+    return token, plaintext
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
+    """Revoke a token at once; revoking it again is a conflict. ``actor`` must be allowed to change it."""
+    tokens = ApiToken.objects.all() if actor is None else ApiToken.objects.restrict(actor, "change")
+    locked = tokens.select_for_update().filter(pk=token.pk).first()
+    if locked is None:
+        raise NotFound("No such API token.")
+    if locked.revoked_at is not None:
+        raise Conflict(
+            "This token is already revoked.", extra={"revoked_at": locked.revoked_at.isoformat()}, code="token_revoked"
+        )
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = actor
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    return locked
+
+
+def token_authenticate(*, plaintext: str, now: datetime | None = None) -> ApiToken:
+    """The usable token ``plaintext`` names, with its user; records the use. Raises :class:`TokenRejected`."""
+    now = now or timezone.now()
+    parts = plaintext.split("_", 2)
+    prefix = parts[1] if len(parts) == 3 and parts[0] == ApiToken.PLAINTEXT_TAG else ""
+    token = None
+    if len(prefix) == ApiToken.PREFIX_LENGTH:
+        token = (
+            ApiToken.objects.select_related("user__administration__region", "user__region")
+            .filter(prefix=prefix)
+            .first()
+        )
+    # Compare even when no row matched, so that timing does not tell which prefixes exist.
+    expected = token.secret_hash if token is not None else _token_digest("")
+    if not hmac.compare_digest(_token_digest(plaintext), expected) or token is None:
+        raise TokenRejected("token invalid")
+    if token.revoked_at is not None:
+        raise TokenRejected("token revoked", code="token_revoked", extra={"revoked_at": token.revoked_at.isoformat()})
+    if token.is_expired(now):
+        raise TokenRejected("token expired", code="token_expired", extra={"expired_at": token.expires_at.isoformat()})
+    if not token.user.is_active:
+        raise TokenRejected("account deactivated", code="account_inactive")
+    token_record_use(token=token, now=now)
+    return token
+
+
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_record_use(*, token: ApiToken, now: datetime) -> bool:
+    """Set ``last_used_at``, at most once a minute per token (a conditional UPDATE, so racing requests write once)."""
+    if token.last_used_at is not None and token.last_used_at > now - LAST_USE_RESOLUTION:
+        return False
+    updated = (
+        ApiToken.objects.filter(pk=token.pk)
+        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USE_RESOLUTION))
+        .update(last_used_at=now)
+    )
+    if updated:
+        token.last_used_at = now
+    return bool(updated)

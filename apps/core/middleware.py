@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -41,3 +42,55 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id()
         return True
+
+
+class ApiBodySizeLimitMiddleware:
+    """Refuses an API request whose declared body exceeds ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413, in JSON.
+
+    Checked before anything reads the body, so an oversized request costs nothing. Multipart
+    uploads are left to Django, which counts only their non-file fields against the limit.
+    """
+
+    prefix = "/api/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith(self.prefix) and not _is_multipart(request):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                from .api import json_error, request_too_large_message
+
+                return json_error(413, "request_too_large", request_too_large_message(limit))
+        return self.get_response(request)
+
+
+def _is_multipart(request: HttpRequest) -> bool:
+    return request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+
+
+class QueryCountHeaderMiddleware:
+    """Adds ``X-DB-Queries``: the number of SQL statements the request ran (benchmark settings only)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        count = 0
+
+        def counting(execute: Callable[..., object], sql: str, params: object, many: bool, context: object) -> object:
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counting):
+            response = self.get_response(request)
+        response["X-DB-Queries"] = str(count)
+        return response

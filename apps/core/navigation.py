@@ -28,6 +28,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
     NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
     NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),
+    NavEntry("API tokens", "accounts:token_list", "accounts.view_apitoken", "Tokens for partner systems and scripts."),
     NavEntry(
         "Administrations",
         "tenancy:administration_list",

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import get_language
 
-from .querysets import VocabularyQuerySet
+from .querysets import HSCodeQuerySet, VocabularyQuerySet
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {}  # reference data holds no personal data
 
@@ -35,9 +37,19 @@ class Vocabulary(models.Model):
     class Meta:
         abstract = True
         ordering = ["sort_order", "label"]
+        # resolve() compares codes and labels case-insensitively (UPPER(...) = UPPER(...)).
+        indexes = [
+            models.Index(Upper("code"), name="ref_%(class)s_code_ci"),
+            models.Index(Upper("label"), name="ref_%(class)s_label_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.localized_label
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is not None and self.parent is not None and self.parent.pk == self.pk:
+            raise ValidationError({"parent": "A term cannot be its own parent."})
 
     @property
     def localized_label(self) -> str:
@@ -81,6 +93,11 @@ class SelectionBasis(Vocabulary):
 
 class ConcealmentMethod(Vocabulary):
     """Concealment method, two levels: a group (parent) and the method itself."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.parent is not None and self.parent.parent is not None:
+            raise ValidationError({"parent": "Concealment methods have two levels: choose a group as the parent."})
 
 
 class TransportMode(Vocabulary):
@@ -146,6 +163,26 @@ class HSCode(Vocabulary):
     level = models.PositiveSmallIntegerField(choices=[(2, "Chapter"), (4, "Heading"), (6, "Subheading")])
     section = models.CharField(max_length=5, blank=True, help_text="Roman numeral of the HS section.")
 
+    objects = HSCodeQuerySet.as_manager()  # type: ignore[misc]
+
     class Meta(Vocabulary.Meta):
         verbose_name = "HS code"
         ordering = ["code"]
+
+
+# Every vocabulary, in the order the admin and the tests list them.
+VOCABULARY_MODELS: tuple[type[Vocabulary], ...] = (
+    EnforcementArea,
+    CommodityCategory,
+    CommodityType,
+    DetectionMethod,
+    SelectionBasis,
+    ConcealmentMethod,
+    TransportMode,
+    ConveyanceType,
+    LocationType,
+    Direction,
+    Unit,
+    Currency,
+    HSCode,
+)

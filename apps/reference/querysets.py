@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
 
 
 class VocabularyQuerySet(models.QuerySet[Any]):
     def active(self) -> VocabularyQuerySet:
         return self.filter(active=True)
 
-    def resolve(self, value: str) -> Any | None:
-        """The term whose code, or English label, matches ``value`` case-insensitively."""
-        value = (value or "").strip()
+    def resolve(self, value: str | None) -> Any:
+        """The term named by ``value``: its code, or its English label, compared case-insensitively.
+
+        Uploads and the API accept either. A code wins over a label (a label may look like another
+        term's code). Among terms with the same label an active one wins; when the label still names
+        more than one term it is ambiguous and nothing is returned, so the caller asks for the code.
+        Inactive terms resolve too: whether they may still be used is the caller's decision.
+        """
+        value = " ".join((value or "").split())
         if not value:
             return None
-        return self.filter(Q(code__iexact=value) | Q(label__iexact=value)).order_by("-active", "pk").first()
+        by_code = list(self.filter(code__iexact=value)[:2])
+        exact = [term for term in by_code if term.code == value]
+        if exact or len(by_code) == 1:
+            return (exact or by_code)[0]
+        by_label = list(self.filter(label__iexact=value).order_by("-active", "pk")[:3])
+        if not by_label:
+            return None
+        preferred = [term for term in by_label if term.active == by_label[0].active]
+        return preferred[0] if len(preferred) == 1 else None
+
+
+class HSCodeQuerySet(VocabularyQuerySet):
+    _PUNCTUATION = re.compile(r"[\s.]")
+
+    def resolve(self, value: str | None) -> Any:
+        """Also accepts HS codes written with dots or spaces (``2402.20``, ``2402 20``)."""
+        compact = self._PUNCTUATION.sub("", value or "")
+        if compact.isdigit():
+            return self.filter(code=compact).first()
+        return super().resolve(value)

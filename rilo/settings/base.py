@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,6 +158,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("RILO_LOGIN_COOLOFF_MINUTES", defa
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # django-otp
 OTP_TOTP_ISSUER = env("RILO_OTP_ISSUER", default="RILO")
@@ -170,6 +173,8 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Outside production, static files come from the finders; whitenoise need not warn of an empty STATIC_ROOT.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -199,19 +204,56 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# Request bodies (JSON, form fields; not uploaded files) larger than this are refused: 413 on the API.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials gets 401 with "WWW-Authenticate: Bearer".
+        "apps.accounts.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.core.api_permissions.TokenScopePermission",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api_parsers.LimitedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api_throttling.AccountRateThrottle",
+        "apps.core.api_throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "account": env("RILO_API_RATE_ACCOUNT", default="1200/min"),
+        "anonymous": env("RILO_API_RATE_ANONYMOUS", default="120/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api_pagination.StandardPageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.RiloAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RILO API",
+    "DESCRIPTION": (
+        "Seizure and offence reports, reference vocabularies and exchange with partner systems. "
+        "Authenticate with `Authorization: Bearer <token>`. Every error answers "
+        '`{"type", "message", "details"}`.'
+    ),
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ApiTokenScopeEnum": "apps.accounts.models.ApiToken.Scope"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# API tokens: lifetime offered by default and the longest allowed, in days.
+RILO_API_TOKEN_DEFAULT_DAYS = env.int("RILO_API_TOKEN_DEFAULT_DAYS", default=90)
+RILO_API_TOKEN_MAX_DAYS = env.int("RILO_API_TOKEN_MAX_DAYS", default=366)
+# Idempotency-Key records are kept this long; an unfinished one is taken over after the lease.
+RILO_IDEMPOTENCY_TTL_HOURS = env.int("RILO_IDEMPOTENCY_TTL_HOURS", default=24)
+RILO_IDEMPOTENCY_LEASE_SECONDS = env.int("RILO_IDEMPOTENCY_LEASE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,149 @@
+"""Forms of the account pages. Scope never comes from these: choices are restricted to the actor's reach."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+
+from apps.tenancy.models import Administration
+
+from .delegation import role_choices, roles_manageable_by, same_scope_roles
+from .models import User
+from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    """Username and password; one message for every failure, so it never tells whether an account exists."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "invalid_login": (
+            "The username or password is not correct. Check both (they are case-sensitive) and try again. "
+            f"After {settings.AXES_FAILURE_LIMIT} failed attempts, sign-in is blocked for a while."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+
+class TokenForm(forms.Form):
+    """A six-digit code from an authenticator app."""
+
+    token = forms.CharField(
+        label="6-digit code",
+        max_length=12,
+        help_text="The code your authenticator app shows now for RILO.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9 ]*",
+                "size": "8",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_token(self) -> str:
+        token = re.sub(r"\s+", "", self.cleaned_data["token"])
+        if not re.fullmatch(r"\d{6}|\d{8}", token):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows, for example 123456.")
+        return token
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, also for accounts that have never set a password (invited users)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+    def get_users(self, email: str) -> Any:
+        """Active people (not partner systems) with this e-mail address, with or without a usable password."""
+        user_model = get_user_model()
+        candidates = user_model._default_manager.filter(email__iexact=email, is_active=True).exclude(
+            role=Role.PARTNER_SYSTEM
+        )
+        return (user for user in candidates if user.email.casefold() == email.casefold())
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, help_text="Username, name or e-mail address.", max_length=100)
+
+
+class _UserDetailsForm(forms.Form):
+    first_name = forms.CharField(
+        label="First name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    email = forms.EmailField(
+        label="E-mail address",
+        help_text="Links to set or reset the password are sent here.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(label="Role")
+
+
+class UserCreateForm(_UserDetailsForm):
+    """A new account. RILO administrators also choose the administration (among their region's) for officers
+    and coordinators; coordinators' new accounts always join their own administration."""
+
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only. The person signs in with it.",
+        validators=[User.username_validator],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+
+    field_order = ["username", "first_name", "last_name", "email", "role", "administration"]
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        roles = roles_manageable_by(actor)
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role"), *role_choices(roles)]
+        if not actor.administration_id and roles & RILO_ROLES:
+            self.fields["administration"] = forms.ModelChoiceField(
+                label="Administration",
+                required=False,
+                empty_label="None (RILO staff)",
+                queryset=Administration.objects.restrict(actor, "manage_users").filter(active=True),
+                help_text="Required for officers and national coordinators; leave empty for RILO staff.",
+            )
+        self.order_fields(self.field_order)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role")
+        if "administration" in self.fields and role:
+            administration = data.get("administration")
+            if role in ADMINISTRATION_ROLES and administration is None and "administration" not in self.errors:
+                self.add_error("administration", "Choose the administration this person works for.")
+            if role in RILO_ROLES and administration is not None:
+                self.add_error("administration", "RILO staff belong to the RILO: leave this empty.")
+        return data
+
+
+class UserEditForm(_UserDetailsForm):
+    """Name, e-mail and role of an existing account; the role stays within its kind of organisation."""
+
+    def __init__(self, *args: Any, actor: User, target: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        roles = roles_manageable_by(actor) & same_scope_roles(target.role)
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(roles | {target.role})
+        if target.pk == actor.pk:
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "You cannot change your own role."

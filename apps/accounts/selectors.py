@@ -1,0 +1,62 @@
+"""Reads on user accounts and API tokens, always through ``restrict()``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from apps.core.exceptions import NotFound
+
+from .delegation import roles_manageable_by
+from .models import ApiToken, User
+
+
+def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
+    """Accounts the actor may see, optionally matching ``search`` (username, name or e-mail), with 2FA status."""
+    users = User.objects.restrict(actor, "view").select_related("administration", "region")
+    search = search.strip()
+    if search:
+        users = users.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+            | Q(email__icontains=search)
+        )
+    confirmed_device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return users.annotate(has_two_factor=Exists(confirmed_device)).order_by("last_name", "first_name", "username")
+
+
+def user_manageable(*, actor: User) -> QuerySet[User]:
+    """Accounts the actor may edit, deactivate or send a password link to: in reach and of a role they manage."""
+    return (
+        User.objects.restrict(actor, "change")
+        .filter(role__in=roles_manageable_by(actor))
+        .select_related("administration", "region")
+    )
+
+
+def user_two_factor_device(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator device, if two-factor authentication is on."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def api_token_list(*, user: Any, action: str = "view") -> QuerySet[ApiToken]:
+    """The API tokens of the accounts ``user`` reaches, newest first."""
+    return ApiToken.objects.restrict(user, action).select_related("user", "created_by", "revoked_by")
+
+
+def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
+    """One token ``user`` may act on; another's is "not found"."""
+    token = api_token_list(user=user, action=action).filter(pk=pk).first()
+    if token is None:
+        raise NotFound("No such API token.")
+    return token
+
+
+def api_token_holders(*, actor: Any) -> QuerySet[User]:
+    """The active accounts ``actor`` may issue tokens for (none without the capability)."""
+    if not actor.has_perm("accounts.add_apitoken"):
+        return User.objects.none()
+    return User.objects.restrict(actor, "change").filter(is_active=True).exclude(role="").order_by("username")

@@ -1,0 +1,98 @@
+"""API token pages: list, issue (the token is shown once), revoke.
+
+Coordinators manage the tokens of their administration's accounts, RILO administrators those of
+their region's; the lists come from restrict(), and anything else is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from apps.core.exceptions import ApplicationError, Conflict, NotFound
+
+from .models import User
+from .selectors import api_token_get, api_token_holders, api_token_list
+from .services import token_issue, token_revoke
+from .token_forms import ApiTokenForm
+
+
+def _actor(request: HttpRequest, permission: str) -> User:
+    user = request.user
+    if not isinstance(user, User) or not user.has_perm(permission):
+        raise Http404("No such page.")
+    return user
+
+
+@login_required
+def token_list_page(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "accounts.view_apitoken")
+    tokens = api_token_list(user=actor)
+    revocable = set(api_token_list(user=actor, action="change").values_list("pk", flat=True))
+    context = {
+        "tokens": tokens,
+        "revocable": revocable,
+        "can_issue": actor.has_perm("accounts.add_apitoken"),
+    }
+    return render(request, "accounts/token_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_create_page(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "accounts.add_apitoken")
+    form = ApiTokenForm(request.POST or None, holders=api_token_holders(actor=actor))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token, plaintext = token_issue(
+                user=data["user"],
+                name=data["name"],
+                scopes=data["scopes"],
+                expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
+                actor=actor,
+            )
+        except ApplicationError as error:
+            _add_errors(form, error)
+        else:
+            response = render(request, "accounts/token_created.html", {"token": token, "plaintext": plaintext})
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "accounts/token_form.html", {"form": form})
+
+
+def _add_errors(form: ApiTokenForm, error: ApplicationError) -> None:
+    placed = False
+    for field, field_messages in error.extra.items():
+        target = "expires_in_days" if field == "expires_at" else field
+        if target in form.fields:
+            for message in field_messages:
+                form.add_error(target, message)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_revoke_page(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "accounts.change_apitoken")
+    try:
+        token = api_token_get(user=actor, pk=pk, action="change")
+    except NotFound:
+        raise Http404("No such API token.") from None
+    if request.method == "POST":
+        try:
+            token_revoke(token=token, actor=actor)
+        except Conflict as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The token “{token.name}” ({token.display_prefix}…) is revoked.")
+        return redirect("accounts:token_list")
+    return render(request, "accounts/token_revoke.html", {"token": token})

@@ -1,0 +1,108 @@
+"""Reads on reference data: where a term is used, and the countries (ISO 3166, django-countries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Model
+from django_countries import countries
+
+from .models import Vocabulary
+
+_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class TermUsage:
+    """How many rows of one model refer to a term through one field, with a few examples."""
+
+    model_name: str  # verbose name (plural) of the model that refers to the term
+    field_name: str  # verbose name of its field
+    count: int
+    examples: tuple[str, ...] = ()  # only for reference data: other tables may hold tenant data
+
+    def __str__(self) -> str:
+        text = f"{self.count} {self.model_name} ({self.field_name})"
+        if self.examples:
+            more = ", …" if self.count > len(self.examples) else ""
+            text += f": {', '.join(self.examples)}{more}"
+        return text
+
+
+def _reverse_relations(model: type[Model]) -> list[Any]:
+    """Every relation pointing at ``model``, hidden ones (``related_name="+"``) included."""
+    relations: list[Any] = []
+    for field in model._meta.get_fields(include_hidden=True):
+        if not (field.auto_created and not field.concrete and field.is_relation):
+            continue
+        related_model = field.related_model
+        if related_model is None or related_model._meta.auto_created:  # type: ignore[union-attr]
+            continue  # the automatic table of a many-to-many field: counted through the field itself
+        relations.append(field)
+    return relations
+
+
+def term_usages(*, terms: Iterable[Vocabulary]) -> dict[Vocabulary, list[TermUsage]]:
+    """For each given term that is in use, where: every model and field that refers to it.
+
+    Any reference counts, whatever the foreign key's ``on_delete``: many-to-many links and history
+    rows too, since deleting the term would silently change or break them. Children of a term that
+    are among ``terms`` themselves do not count.
+    """
+    terms = list(terms)
+    if not terms:
+        return {}
+    model = type(terms[0])
+    by_pk = {term.pk: term for term in terms}
+    found: dict[Vocabulary, list[TermUsage]] = {}
+    for relation in _reverse_relations(model):
+        related_model: type[Model] = relation.related_model
+        field = relation.field
+        rows = related_model._base_manager.filter(**{f"{field.name}__in": list(by_pk)})
+        if related_model is model:
+            rows = rows.exclude(pk__in=list(by_pk))
+        counts = rows.values_list(field.name).annotate(n=Count("pk")).order_by()
+        for term_pk, count in counts:
+            term = by_pk[term_pk]
+            examples: tuple[str, ...] = ()
+            if related_model._meta.app_label == model._meta.app_label:
+                examples = tuple(str(row) for row in rows.filter(**{field.name: term_pk})[:_EXAMPLES])
+            found.setdefault(term, []).append(
+                TermUsage(
+                    model_name=str(related_model._meta.verbose_name_plural),
+                    field_name=str(field.verbose_name),
+                    count=count,
+                    examples=examples,
+                )
+            )
+    return found
+
+
+def usage_message(usages: dict[Vocabulary, list[TermUsage]]) -> str:
+    """One sentence per term in use, saying where it is used, and what to do instead."""
+    sentences = [
+        f"“{term.label}” ({term.code}) is used by {'; '.join(str(usage) for usage in term_usages_)}."
+        for term, term_usages_ in usages.items()
+    ]
+    return (
+        " ".join(sentences) + " A term in use cannot be deleted: deactivate it instead (it stays on existing records"
+        " but can no longer be chosen)."
+    )
+
+
+def country_list() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country as (alpha-2 code, name in the active language), sorted by name."""
+    return [(str(country.code), str(country.name)) for country in countries]
+
+
+def country_resolve(value: str | None) -> str | None:
+    """The alpha-2 code of a country given by alpha-2, alpha-3 or numeric code or by English name."""
+    value = " ".join((value or "").split())
+    if not value:
+        return None
+    code = countries.alpha2(value)
+    if code:
+        return str(code)
+    return str(countries.by_name(value, language="en")) or None

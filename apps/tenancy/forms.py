@@ -1,0 +1,27 @@
+"""Forms of the administration pages. The region is never a field: it comes from the actor."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import Administration
+
+
+class AdministrationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Administration
+        fields = ["name", "country", "code", "active"]
+        labels = {"name": "Name", "country": "Country", "code": "Code", "active": "Active"}
+        help_texts = {
+            "name": "The customs administration's usual name, e.g. French Customs (DGDDI).",
+            "code": "Short stable code: lower-case letters, digits and hyphens, e.g. fr-dgddi.",
+            "active": "Inactive administrations keep their users and reports, but get no new accounts.",
+        }
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "code": forms.TextInput(attrs={"autocomplete": "off"}),
+        }
+
+
+class AdministrationSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name, code or country code.")

@@ -1,0 +1,25 @@
+"""Reads on administrations, always through ``Administration.objects.restrict``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Administration
+
+
+def administration_list(*, actor: Any, search: str = "") -> QuerySet[Administration]:
+    """Administrations the actor may change, optionally matching ``search`` (name, code or country code)."""
+    administrations = Administration.objects.restrict(actor, "change").select_related("region")
+    search = search.strip()
+    if search:
+        administrations = administrations.filter(
+            Q(name__icontains=search) | Q(code__icontains=search) | Q(country__iexact=search)
+        )
+    return administrations.annotate(user_count=Count("users")).order_by("name")
+
+
+def administration_changeable(*, actor: Any) -> QuerySet[Administration]:
+    """Administrations the actor may edit."""
+    return Administration.objects.restrict(actor, "change").select_related("region")

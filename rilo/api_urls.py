@@ -1,0 +1,22 @@
+"""The REST API, version 1: mounted at /api/v1/ by rilo/urls.py.
+
+Apps contribute their ``api/urls.py``; the schema and its Swagger UI (served from local assets)
+live here; the last route answers any other /api/ path with a JSON 404.
+"""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.api_views import api_not_found
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.reference.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+# Under /api/ (not only /api/v1/): mounted by rilo/urls.py.
+fallback_urlpatterns = [re_path(r"^(?P<unmatched>.*)$", api_not_found, name="not_found")]
