@@ -71,6 +71,21 @@ _REPORT_REVIEWER = (
     "reports.view_personal_data_report",
 )
 
+# Exchange (apps.exchange): analysts of the region watch partners and deliveries; administrators
+# manage partners and policies and act on deliveries (replay). Scope: PartnerSystemQuerySet.scope.
+_EXCHANGE_VIEW = (
+    "exchange.view_partnersystem",
+    "exchange.view_sharingpolicy",
+    "exchange.view_delivery",
+    "exchange.view_outboxevent",
+)
+_EXCHANGE_MANAGE = (
+    "exchange.add_partnersystem",
+    "exchange.change_partnersystem",
+    "exchange.add_sharingpolicy",
+    "exchange.change_delivery",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
@@ -96,6 +111,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_administration",
         *_VIEW_VOCABULARIES,
         *_REPORT_REVIEWER,
+        *_EXCHANGE_VIEW,
     ),
     Role.RILO_ADMINISTRATOR: (
         "tenancy.view_region",
@@ -111,8 +127,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_EDIT_VOCABULARIES,
         "reports.view_report",
         "reports.view_all_report",
+        *_EXCHANGE_VIEW,
+        *_EXCHANGE_MANAGE,
     ),
-    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES,),
+    # Partner systems read their own feed and push reports in (apps.exchange.api).
+    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES, "exchange.view_delivery", "exchange.add_reportprovenance"),
     Role.AUDITOR: (
         "tenancy.view_region",
         "tenancy.view_administration",

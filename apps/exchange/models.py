@@ -32,6 +32,7 @@ from .choices import (
     EventType,
     PartnerState,
 )
+from .querysets import PartnerSystemQuerySet
 
 # Which fields hold personal data (read by the exchange layer itself and by the catalogue tests).
 # An outbox snapshot holds a report's personal data (parties, free text) for partners entitled to it.
@@ -65,6 +66,8 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "personal_data_allowed",
             "source_administration",
             "peer_identity",
+            "account",
+            "inbound_secret_encrypted",
         }
     ),
     "SharingPolicy": frozenset(
@@ -166,6 +169,19 @@ class PartnerSystem(TimeStampedModel):
     peer_identity = models.CharField(
         max_length=200, blank=True, help_text="For a peer RILO: the identity it signs inbound messages with."
     )
+    # The partner's own account: its API tokens read the pull feed and push reports in.
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="partner_system",
+        help_text="The partner-system account whose API tokens read this partner's feed and push reports in.",
+    )
+    # The secret the partner signs the reports it pushes in with (Standard Webhooks), encrypted.
+    inbound_secret_encrypted = models.TextField(blank=True, editable=False)
+
+    objects = PartnerSystemQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

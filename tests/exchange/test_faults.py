@@ -74,8 +74,6 @@ def database_url_of_tests() -> str:
     return f"postgres://{auth}@{host}:{port}/{settings['NAME']}"
 
 
-
-
 @pytest.fixture
 def start_worker(transactional_db: None, broker: RedisServer) -> Iterator[Callable[..., CeleryWorker]]:
     """Start Celery workers on the test database; all are stopped before the database is flushed."""
@@ -159,7 +157,9 @@ def test_a_worker_killed_during_a_delivery_is_replaced_after_its_lease_expires(
     receiver.script(Step(status=200, delay=5))
     report = make_report(france, reference="FR-1")
     event = approve(report)
-    wait_for(lambda: receiver.arrivals >= 1, timeout=WAIT, message="the partner never saw the first request", interval=0.01)
+    wait_for(
+        lambda: receiver.arrivals >= 1, timeout=WAIT, message="the partner never saw the first request", interval=0.01
+    )
     doomed.kill()
     in_flight = delivery_of(report, partner)
     assert in_flight is not None and in_flight.state == DeliveryState.IN_FLIGHT

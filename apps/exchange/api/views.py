@@ -1,0 +1,132 @@
+"""Exchange API: reports pushed in by peers, and the partners' pull feed."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, cast
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api_pagination import StableCursorPagination
+from apps.core.api_schema import error_response
+
+from ..feed import feed_deliveries, feed_message, feed_partner
+from ..inbound import SignatureRejected, inbound_peer, inbound_report_receive, inbound_verify
+from ..models import Delivery, PartnerSystem
+from .serializers import FeedMessageSerializer, InboundMessageSerializer, InboundResultSerializer
+
+_WEBHOOK_HEADERS = [
+    OpenApiParameter(
+        "webhook-id",
+        {"type": "string", "minLength": 1},
+        OpenApiParameter.HEADER,
+        required=True,
+        description="The message's unique id (Standard Webhooks); the outbox event UUID of the sender.",
+    ),
+    OpenApiParameter(
+        "webhook-timestamp",
+        {"type": "string", "pattern": "^[0-9]+$"},
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Seconds since the epoch when the message was signed; older than 5 minutes is refused.",
+    ),
+    OpenApiParameter(
+        "webhook-signature",
+        {"type": "string", "minLength": 1},
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Space-separated v1,<base64 HMAC-SHA256> signatures with the partner's signing secret.",
+    ),
+]
+
+
+class SignatureFailed(exceptions.AuthenticationFailed):
+    """401: the Standard Webhooks signature does not verify (or is stale)."""
+
+    default_code = "invalid_signature"
+
+
+class InboundReportView(APIView):
+    """A report pushed in by a peer: a RILO or national system configured as a partner.
+
+    Authenticate with the partner account's token (scope ``write``) and sign the body per Standard
+    Webhooks with the partner's signing secret. The body is what this system's own webhooks send.
+    Idempotent by report UUID and version: 201 when stored, 200 when the same version is sent again
+    (or a newer one updates it, or a tombstone withdraws it), 409 for an older version or a report
+    held here from another source. Nothing is stored when the signature or any field is wrong.
+    """
+
+    @extend_schema(
+        tags=["exchange"],
+        operation_id="inbound_report_create",
+        request=InboundMessageSerializer,
+        parameters=_WEBHOOK_HEADERS,
+        responses={
+            201: InboundResultSerializer,
+            200: InboundResultSerializer,
+            409: error_response("409", "An older version than the one held, or a report held from another source."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        partner = inbound_peer(user=request.user)
+        body = request.body  # the exact bytes signed (413 if larger than the limit)
+        try:
+            inbound_verify(partner=partner, body=body, headers=request.headers)
+        except SignatureRejected as error:
+            raise SignatureFailed(error.message) from error
+        result = inbound_report_receive(partner=partner, message=request.data, actor=request.user)
+        data = InboundResultSerializer(
+            {
+                "outcome": result.outcome,
+                "message": result.message,
+                "report": result.report,
+                "provenance": result.provenance,
+                "skipped": result.skipped,
+            }
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class FeedPagination(StableCursorPagination):
+    """Cursor pages over ``feed_seq``."""
+
+    ordering = "feed_seq"
+
+
+@extend_schema(tags=["exchange"])
+class FeedView(generics.ListAPIView[Delivery]):
+    """The calling partner's messages in order (``feed_seq``), tombstones included, exactly as pushed.
+
+    Read with the partner account's token (scope ``read``). Follow ``next`` to the end, keep the last
+    cursor, and come back later: new messages appear after it, never before it. Another partner's
+    messages never appear.
+    """
+
+    serializer_class = FeedMessageSerializer
+    pagination_class = FeedPagination
+    cursor_ordering = "feed_seq"
+    queryset = Delivery.objects.none()  # for the schema; the real one is the partner's
+
+    def _partner(self) -> PartnerSystem:
+        cached = getattr(self, "_feed_partner", None)
+        if cached is None:
+            cached = feed_partner(user=self.request.user)
+            self._feed_partner = cached
+        return cast(PartnerSystem, cached)
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        return feed_deliveries(partner=self._partner())
+
+    @extend_schema(operation_id="feed_list")
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partner = self._partner()
+        page = self.paginate_queryset(self.get_queryset()) or []
+        messages = [feed_message(partner=partner, delivery=delivery) for delivery in page]
+        return self.get_paginated_response(
+            FeedMessageSerializer([dataclasses.asdict(m) for m in messages], many=True).data
+        )

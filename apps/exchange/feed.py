@@ -1,0 +1,90 @@
+"""The pull feed: a partner reads its own messages, in order, with a cursor on ``feed_seq``.
+
+The messages are the ones fan-out made for the partner (``Delivery`` rows with a ``feed_seq``),
+tombstones included, rendered by the partner's adapter exactly as they are pushed: same
+renderer, same policy version, same bytes (``payload_sha256`` equals the pushed payload's hash).
+A partner that may not receive personal data gets the scanner's verdict instead of a message
+that would carry some.
+
+Embargo: a message held by an embargo is not shown before it is due. Because ``feed_seq`` is
+given at fan-out, a held message may precede messages already due; the feed then stops just
+before the first held message, so a reader following the cursor never skips one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from apps.accounts.roles import Role
+from apps.core.exceptions import PermissionDenied
+
+from .adapters import adapter_for
+from .choices import DeliveryState, PartnerState
+from .models import Delivery, PartnerSystem
+from .scanner import refusal_reason
+
+
+@dataclass(frozen=True)
+class FeedMessage:
+    """One message of a partner's feed."""
+
+    feed_seq: int
+    event_id: str
+    report_uuid: str
+    report_version: int
+    event: str
+    mode: str
+    created_at: Any
+    payload_sha256: str
+    message: Any
+    withheld: str
+
+
+def feed_partner(*, user: Any) -> PartnerSystem:
+    """The partner whose feed ``user`` reads: the partner system the account is linked to."""
+    if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.view_delivery"):
+        raise PermissionDenied("The feed is read with a partner system's account.")
+    partner = PartnerSystem.objects.filter(account_id=user.pk).first()
+    if partner is None:
+        raise PermissionDenied("This account is not linked to a partner system.")
+    if partner.state == PartnerState.DISABLED:
+        raise PermissionDenied(f"{partner.name} is disabled.")
+    return partner
+
+
+def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
+    """The partner's messages that may be read now, for ordering by ``feed_seq``."""
+    deliveries = Delivery.objects.filter(partner=partner, feed_seq__isnull=False)
+    held = deliveries.filter(state=DeliveryState.PENDING, next_attempt_at__gt=timezone.now()).aggregate(
+        first=Min("feed_seq")
+    )["first"]
+    if held is not None:
+        deliveries = deliveries.filter(feed_seq__lt=held)
+    return deliveries.select_related("event", "policy")
+
+
+def feed_message(*, partner: PartnerSystem, delivery: Delivery) -> FeedMessage:
+    """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be)."""
+    event = delivery.event
+    payload = adapter_for(partner).render(
+        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=partner.personal_data_allowed
+    )
+    withheld = "" if partner.personal_data_allowed else refusal_reason(payload)
+    return FeedMessage(
+        feed_seq=int(delivery.feed_seq or 0),
+        event_id=str(event.uuid),
+        report_uuid=str(delivery.report_uuid),
+        report_version=event.report_version,
+        event=event.type,
+        mode=delivery.mode,
+        created_at=delivery.created_at,
+        payload_sha256=hashlib.sha256(payload).hexdigest(),
+        message=None if withheld else json.loads(payload),
+        withheld=withheld,
+    )

@@ -1,0 +1,387 @@
+"""Reports pushed in by a peer (a peer RILO or a national system): checked, stored once, never echoed back.
+
+A peer is a :class:`PartnerSystem` that names the administration it speaks for
+(``source_administration``), holds the secret it signs with (``inbound_secret_encrypted``) and has
+an account (``account``) whose API token authenticates its requests. The message is exactly what
+this system's own webhook adapter sends (``{"type": "report.<event>", "timestamp", "data":
+<rendered document>}``), signed per Standard Webhooks, so two instances can be each other's
+partners.
+
+Stored as an APPROVED report of the peer's administration with its :class:`ReportProvenance`;
+idempotent by report UUID and version: the same version again changes nothing, an older one is
+refused (409, which a sender of this system records as "duplicate acknowledged"), a newer one
+updates the report (a correction), a tombstone withdraws it. Each stored change goes through
+the outbox like any approval, and fan-out never sends a report back to the partner it came from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from apps.accounts.roles import Role
+from apps.audit.services import audit_record
+from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
+from apps.reports.choices import FormVariant, PartyKind, ReportStatus, Transition
+from apps.reports.duplicates import store_duplicate_candidates
+from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
+from apps.reports.search import refresh_search_vectors
+from apps.reports.validation import (
+    Errors,
+    clean_conveyance,
+    clean_item,
+    clean_party,
+    clean_report_fields,
+    clean_route_step,
+)
+
+from . import crypto
+from .choices import EventType, PartnerState
+from .models import PartnerSystem, ReportProvenance
+from .services import outbox_record
+
+EVENT_TYPES = {f"report.{kind}": kind for kind in EventType.values}
+MAX_ROWS = 500  # per section: more items, route steps, conveyances or parties than any seizure has
+# Keys of a rendered document that this system derives itself (never input).
+DERIVED_KEYS: dict[str, frozenset[str]] = {
+    "report": frozenset({"administration", "region", "approved_at"}),
+    "items": frozenset({"position", "normalised_quantity", "normalised_dimension"}),
+    "route": frozenset({"sequence"}),
+    "conveyances": frozenset(),
+    "parties": frozenset({"position", "age_band"}),
+}
+PART_MODELS: dict[str, Any] = {
+    "items": (ReportItem, clean_item),
+    "route": (RouteCountry, clean_route_step),
+    "conveyances": (Conveyance, clean_conveyance),
+    "parties": (Party, clean_party),
+}
+
+
+class SignatureRejected(ApplicationError):
+    """The message's Standard Webhooks signature is missing, wrong or stale (HTTP 401)."""
+
+    status = 401
+    code = "invalid_signature"
+
+
+@dataclass
+class InboundMessage:
+    """A checked message: which report, which version, and the cleaned values to store."""
+
+    report_uuid: uuid.UUID
+    version: int
+    event: str
+    tombstone: bool
+    remote_reference: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    parts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class InboundResult:
+    """What became of a message: ``created``, ``updated``, ``unchanged``, ``withdrawn`` or ``ignored``."""
+
+    outcome: str
+    message: str
+    report: Report | None
+    provenance: ReportProvenance | None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == "created"
+
+
+# --- who is pushing, and did they sign it -------------------------------------------------------
+
+
+def inbound_peer(*, user: Any) -> PartnerSystem:
+    """The peer an authenticated account pushes reports for; refused unless fully configured."""
+    if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.add_reportprovenance"):
+        raise PermissionDenied("Only a partner system's account may push reports in.")
+    partner = PartnerSystem.objects.select_related("source_administration").filter(account_id=user.pk).first()
+    if partner is None:
+        raise PermissionDenied("This account is not linked to a partner system.")
+    if partner.state == PartnerState.DISABLED:
+        raise PermissionDenied(f"{partner.name} is disabled.")
+    if partner.source_administration is None or not partner.inbound_secret_encrypted:
+        raise PermissionDenied(
+            f"{partner.name} is not set up to push reports in: it needs the administration it speaks for "
+            "and its signing secret (ask the RILO administrators)."
+        )
+    return partner
+
+
+def inbound_verify(*, partner: PartnerSystem, body: bytes, headers: Mapping[str, str]) -> None:
+    """Check the Standard Webhooks signature of ``body`` with the peer's secret (5 minutes' tolerance)."""
+    secret = crypto.decrypt(partner.inbound_secret_encrypted)
+    try:
+        Webhook(secret).verify(body, dict(headers), json_parse=False)
+    except (WebhookVerificationError, ValueError, UnicodeDecodeError) as error:
+        reason = str(error) or error.__class__.__name__
+        raise SignatureRejected(
+            f"The webhook signature is missing, invalid or stale ({reason}); nothing was stored."
+        ) from error
+
+
+# --- reading the message -------------------------------------------------------------------------
+
+
+def _wire_key(key: str) -> str:
+    """``items-0-quantity`` → ``data.items[0].quantity``; ``seizure_date`` → ``data.report.seizure_date``."""
+    for section in PART_MODELS:
+        prefix = f"{section}-"
+        if key.startswith(prefix):
+            index, _, name = key[len(prefix) :].partition("-")
+            return f"data.{section}[{index}]" + (f".{name}" if name else "")
+    return f"data.report.{key}"
+
+
+def _rekey(errors: Errors) -> dict[str, list[str]]:
+    return {_wire_key(key): messages for key, messages in errors.messages.items()}
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
+
+
+def inbound_parse(message: Any) -> InboundMessage:
+    """Check and clean a message; ``ValidationError`` keyed by the wire path of each bad field."""
+    problems: dict[str, list[str]] = {}
+    if not isinstance(message, dict):
+        raise ValidationError({"non_field_errors": ["The body is a JSON object: {type, timestamp, data}."]})
+    event = EVENT_TYPES.get(message.get("type"))  # type: ignore[arg-type]
+    if event is None:
+        problems["type"] = [f"One of {', '.join(sorted(EVENT_TYPES))}."]
+    data = message.get("data")
+    if not isinstance(data, dict):
+        problems["data"] = ["The rendered report: an object."]
+        raise ValidationError(problems)
+    try:
+        report_uuid = uuid.UUID(str(data.get("report_uuid")))
+    except ValueError:
+        problems["data.report_uuid"] = ["The report's UUID."]
+    version = _positive_int(data.get("version"))
+    if version is None:
+        problems["data.version"] = ["The report's version: a whole number of at least 1."]
+    tombstone = bool(data.get("withdrawn")) or event == EventType.WITHDRAWN
+    if problems:
+        raise ValidationError(problems)
+    assert event is not None and version is not None  # noqa: S101 (narrowing: checked above)
+    parsed = InboundMessage(report_uuid=report_uuid, version=version, event=event, tombstone=tombstone)
+    if tombstone:
+        return parsed
+
+    report = data.get("report")
+    if not isinstance(report, dict):
+        raise ValidationError({"data.report": ["The report's fields: an object (at least seizure_date, country)."]})
+    errors = Errors()
+    fields = {k: v for k, v in report.items() if k not in DERIVED_KEYS["report"]}
+    parsed.remote_reference = str(fields.get("national_reference") or "")[:200]
+    for required in ("seizure_date", "country_of_seizure"):
+        fields.setdefault(required, None)
+    fields.pop("national_reference", None)  # ours is chosen when storing (unique per administration)
+    parsed.fields = clean_report_fields(fields, errors=errors)
+    for section, (_, cleaner) in PART_MODELS.items():
+        if section not in data:
+            continue
+        rows = data[section]
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            problems[f"data.{section}"] = ["A list of objects."]
+            continue
+        if len(rows) > MAX_ROWS:
+            problems[f"data.{section}"] = [f"At most {MAX_ROWS} rows."]
+            continue
+        cleaned: list[dict[str, Any]] = []
+        for index, row in enumerate(rows):
+            values = {k: v for k, v in row.items() if k not in DERIVED_KEYS[section]}
+            if section == "parties" and not _identifies(values):
+                # A non-personal partner gets role, nationality, age band: not a person we can record.
+                parsed.skipped.append(f"data.parties[{index}]: no name, not stored")
+                continue
+            cleaned.append(cleaner(values, index=len(cleaned), errors=errors))
+        parsed.parts[section] = cleaned
+    problems.update(_rekey(errors))
+    if problems:
+        raise ValidationError(problems)
+    parsed.fields.setdefault("form_variant", FormVariant.SIMPLIFIED)
+    return parsed
+
+
+def _identifies(party: Mapping[str, Any]) -> bool:
+    if str(party.get("kind") or PartyKind.PERSON).lower() == PartyKind.COMPANY:
+        return bool(str(party.get("company_name") or "").strip())
+    return bool(str(party.get("family_name") or "").strip() or str(party.get("given_names") or "").strip())
+
+
+# --- storing -------------------------------------------------------------------------------------
+
+
+def _lock_report_uuid(report_uuid: uuid.UUID) -> None:
+    """Serialise concurrent messages about one report (the row may not exist yet to lock it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"inbound:{report_uuid}"])
+
+
+def _national_reference(administration_id: int, parsed: InboundMessage, report_pk: int | None) -> str:
+    """The peer's reference when free in that administration, else the report UUID (always unique)."""
+    reference = parsed.remote_reference[:64]
+    if reference:
+        taken = Report.objects.filter(administration_id=administration_id, national_reference=reference)
+        if report_pk is not None:
+            taken = taken.exclude(pk=report_pk)
+        if not taken.exists():
+            return reference
+    return str(parsed.report_uuid)
+
+
+def _write_parts(report: Report, actor: Any, parts: Mapping[str, list[dict[str, Any]]]) -> None:
+    for section, rows in parts.items():
+        model = PART_MODELS[section][0]
+        for old in model.objects.filter(report=report):
+            old._history_user = actor
+            old.delete()
+        bulk_create_with_history([model(report=report, **row) for row in rows], model, default_user=actor)
+
+
+def _apply(report: Report, actor: Any, parsed: InboundMessage) -> None:
+    values = dict(parsed.fields)
+    detection_methods = values.pop("detection_methods", None)
+    for name, value in values.items():
+        setattr(report, name, value)
+    report._history_user = actor  # type: ignore[attr-defined]
+    report.save()
+    if detection_methods is not None:
+        report.detection_methods.set(detection_methods)
+    _write_parts(report, actor, parsed.parts)
+    refresh_search_vectors([report.pk])
+
+
+def _trail(report: Report, actor: Any, partner: PartnerSystem, transition: str, from_status: str, outcome: str) -> None:
+    ReviewEvent.objects.create(
+        report=report,
+        transition=transition,
+        from_status=from_status,
+        to_status=report.status,
+        version=report.version,
+        actor=actor,
+        comment=f"Received from partner system {partner.name}.",
+    )
+    audit_record(
+        actor=actor,
+        action="report.receive",
+        obj=report,
+        detail={"partner": partner.pk, "version": report.version, "outcome": outcome},
+    )
+
+
+def _summary(report: Report) -> str:
+    return f"report {report.uuid} version {report.version}"
+
+
+@transaction.atomic
+def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) -> InboundResult:
+    """Store a peer's message about one report, idempotently by report UUID and version.
+
+    ``partner`` comes from :func:`inbound_peer` and the signature was checked by
+    :func:`inbound_verify`; ``actor`` is the peer's account. The report's administration is the
+    one the partner record speaks for, never taken from the message.
+    """
+    parsed = inbound_parse(message)
+    administration = partner.source_administration
+    assert administration is not None  # noqa: S101 (inbound_peer refuses a peer without one)
+    _lock_report_uuid(parsed.report_uuid)
+    now = timezone.now()
+    report = Report.objects.select_for_update(of=("self",)).filter(uuid=parsed.report_uuid).first()
+
+    if report is None:
+        if parsed.tombstone:
+            return InboundResult("ignored", f"No report {parsed.report_uuid} here: nothing to withdraw.", None, None)
+        report = Report(
+            uuid=parsed.report_uuid,
+            administration=administration,
+            status=ReportStatus.APPROVED,
+            version=parsed.version,
+            created_by=actor,
+            submitted_by=actor,
+            approved_by=actor,
+            submitted_at=now,
+            approved_at=now,
+            national_reference=_national_reference(administration.pk, parsed, None),
+        )
+        _apply(report, actor, parsed)
+        provenance = ReportProvenance.objects.create(
+            report=report,
+            source_partner=partner,
+            source_reference=parsed.remote_reference,
+            source_version=parsed.version,
+            received_at=now,
+        )
+        _trail(report, actor, partner, Transition.APPROVE, "", "created")
+        store_duplicate_candidates(report)
+        outbox_record(report=report, event_type=EventType.APPROVED)
+        return InboundResult("created", f"Stored {_summary(report)}.", report, provenance, skipped=parsed.skipped)
+
+    held_from = ReportProvenance.objects.filter(report=report).first()
+    if held_from is None or held_from.source_partner_id != partner.pk:
+        raise Conflict(
+            f"Report {report.uuid} is held here from another source; a partner may only update the reports it sent.",
+            code="other_source",
+        )
+    if parsed.version < report.version:
+        raise Conflict(
+            f"Version {parsed.version} of report {report.uuid} is older than version {report.version} held here; "
+            "ignored.",
+            extra={"held_version": report.version},
+            code="stale_version",
+        )
+
+    if parsed.tombstone:
+        if report.status == ReportStatus.WITHDRAWN:
+            return InboundResult("unchanged", f"{_summary(report)} is withdrawn already.", report, held_from)
+        from_status = report.status
+        report.status = ReportStatus.WITHDRAWN
+        report.version = parsed.version
+        report._history_user = actor  # type: ignore[attr-defined]
+        report.save(update_fields=["status", "version", "updated_at"])
+        held_from.source_version, held_from.received_at = parsed.version, now
+        held_from.save(update_fields=["source_version", "received_at"])
+        _trail(report, actor, partner, Transition.WITHDRAW, from_status, "withdrawn")
+        outbox_record(report=report, event_type=EventType.WITHDRAWN)
+        return InboundResult("withdrawn", f"Withdrew {_summary(report)}.", report, held_from)
+
+    if parsed.version == report.version and report.status == ReportStatus.APPROVED:
+        return InboundResult("unchanged", f"{_summary(report)} is held already; nothing changed.", report, held_from)
+    if parsed.version == report.version:
+        raise Conflict(
+            f"Report {report.uuid} version {report.version} was withdrawn here; send a newer version to restore it.",
+            extra={"held_version": report.version},
+            code="stale_version",
+        )
+
+    from_status = report.status
+    report.status = ReportStatus.APPROVED
+    report.version = parsed.version
+    report.approved_at = now
+    report.approved_by = actor
+    if parsed.remote_reference:
+        report.national_reference = _national_reference(report.administration_id, parsed, report.pk)
+    _apply(report, actor, parsed)
+    held_from.source_version, held_from.received_at = parsed.version, now
+    held_from.source_reference = parsed.remote_reference or held_from.source_reference
+    held_from.save(update_fields=["source_version", "received_at", "source_reference"])
+    _trail(report, actor, partner, Transition.CORRECT, from_status, "updated")
+    outbox_record(report=report, event_type=EventType.CORRECTED)
+    return InboundResult("updated", f"Updated to {_summary(report)}.", report, held_from, skipped=parsed.skipped)

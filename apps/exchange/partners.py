@@ -1,0 +1,338 @@
+"""Partner systems as RILO administrators manage them: scoped reads and the writes behind the pages.
+
+Every read starts from ``PartnerSystem.objects.restrict(actor, action)`` (a partner belongs to
+the RILO that manages it); every write checks the actor's capability and reach, then calls the
+engine's services in :mod:`apps.exchange.services` (which check endpoints, encrypt secrets and
+keep policy versions immutable). A new partner's RILO is the actor's, never taken from input.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.accounts.models import ApiToken, User
+from apps.accounts.roles import Role
+from apps.accounts.services import token_issue, user_create
+from apps.audit.services import audit_record
+from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.tenancy.models import Administration
+
+from . import crypto, services
+from .choices import AdapterKind, PartnerState
+from .models import PartnerSystem, SharingPolicy
+from .selectors import partner_current_policy
+
+MAX_OVERLAP = dt.timedelta(days=7)
+MIN_SECRET_BYTES = 16
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def partners_reachable(*, actor: Any, action: str = "view") -> QuerySet[PartnerSystem]:
+    """The partner systems the actor may ``view`` (or ``change``)."""
+    return PartnerSystem.objects.restrict(actor, action).select_related("region", "source_administration", "account")
+
+
+def partner_get(*, actor: Any, pk: int) -> PartnerSystem:
+    """One partner the actor may view; another RILO's partner does not exist for them."""
+    partner = partners_reachable(actor=actor).filter(pk=pk).first()
+    if partner is None:
+        raise NotFound("No such partner system.")
+    return partner
+
+
+def partner_policies(*, partner: PartnerSystem) -> QuerySet[SharingPolicy]:
+    """Every policy version of a partner (already reached by the caller), newest first."""
+    return SharingPolicy.objects.filter(partner=partner).select_related("created_by").order_by("-version")
+
+
+def source_administration_choices(*, actor: Any) -> QuerySet[Administration]:
+    """Administrations a partner of the actor's RILO may speak for: the RILO's own members."""
+    return Administration.objects.restrict(actor, "view").filter(active=True).order_by("name")
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+def _require_manager(actor: Any, partner: PartnerSystem | None = None) -> None:
+    """The actor manages partners (capability), and this one is in their RILO (else it does not exist)."""
+    if partner is not None and not PartnerSystem.objects.restrict(actor, "view").filter(pk=partner.pk).exists():
+        raise NotFound("No such partner system.")
+    if not actor.has_perm("exchange.change_partnersystem"):
+        raise PermissionDenied("Only RILO administrators manage partner systems.")
+    if partner is not None and not PartnerSystem.objects.restrict(actor, "change").filter(pk=partner.pk).exists():
+        raise NotFound("No such partner system.")
+
+
+def _check_source_administration(actor: Any, administration: Administration | None) -> None:
+    if (
+        administration is not None
+        and not source_administration_choices(actor=actor).filter(pk=administration.pk).exists()
+    ):
+        message = "Choose one of your RILO's active member administrations."
+        raise ValidationError({"source_administration": [message]})
+
+
+def _check_inbound_secret(secret: str) -> None:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of at least 16 random bytes."""
+    message = "Paste the secret exactly as the partner gave it: whsec_ followed by base64 text."
+    prefix = "whsec_"
+    try:
+        key = base64.b64decode(secret[len(prefix) :], validate=True) if secret.startswith(prefix) else b""
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) < MIN_SECRET_BYTES:
+        raise ValidationError({"inbound_secret": [message]})
+
+
+def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
+    if partner.account_id:
+        raise ValidationError({"account_username": [f"{partner.name} already has the account {partner.account}."]})
+    try:
+        account = user_create(username=username, role=Role.PARTNER_SYSTEM, first_name=partner.name[:150])
+    except ApplicationError as error:
+        raise ValidationError({"account_username": error.extra.get("username") or [error.message]}) from error
+    partner.account = account
+    partner.save(update_fields=["account", "updated_at"])
+    return account
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_register(
+    *,
+    actor: Any,
+    name: str,
+    adapter: str,
+    endpoint_url: str,
+    credentials: dict[str, str] | None = None,
+    max_in_flight: int = 4,
+    contact_email: str = "",
+    personal_data_allowed: bool = False,
+    source_administration: Administration | None = None,
+    peer_identity: str = "",
+    inbound_secret: str = "",
+    account_username: str = "",
+) -> tuple[PartnerSystem, str]:
+    """Register a partner of the actor's RILO; returns it and its signing secret, shown this once.
+
+    With ``account_username`` a partner-system account is created and linked (its API tokens
+    read the feed and push reports in). ``inbound_secret`` is the secret the partner signs the
+    reports it pushes in with; it is stored encrypted and never shown again.
+    """
+    if not actor.has_perm("exchange.add_partnersystem") or not actor.region_id:
+        raise PermissionDenied("Only RILO administrators register partner systems.")
+    _check_source_administration(actor, source_administration)
+    if inbound_secret:
+        _check_inbound_secret(inbound_secret)
+    if PartnerSystem.objects.filter(name__iexact=name.strip()).exists():
+        raise ValidationError({"name": ["A partner system with this name exists already."]})
+    partner, secret = services.partner_create(
+        name=name.strip(),
+        adapter=adapter,
+        endpoint_url=endpoint_url,
+        credentials=credentials or None,
+        personal_data_allowed=personal_data_allowed,
+        max_in_flight=max_in_flight,
+        contact_email=contact_email,
+        region=actor.region,
+        source_administration=source_administration,
+        peer_identity=peer_identity.strip(),
+        actor=actor,
+    )
+    if inbound_secret:
+        partner.inbound_secret_encrypted = crypto.encrypt(inbound_secret)
+        partner.save(update_fields=["inbound_secret_encrypted", "updated_at"])
+    if account_username:
+        _link_new_account(partner=partner, username=account_username.strip())
+    audit_record(actor=actor, action="exchange.partner_create", obj=partner, detail={"adapter": adapter})
+    return partner, secret
+
+
+@transaction.atomic
+def partner_edit(
+    *,
+    actor: Any,
+    partner: PartnerSystem,
+    name: str | None = None,
+    adapter: str | None = None,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+    max_in_flight: int | None = None,
+    contact_email: str | None = None,
+    personal_data_allowed: bool | None = None,
+    source_administration: Administration | bool | None = False,
+    peer_identity: str | None = None,
+    inbound_secret: str | None = None,
+    account_username: str = "",
+    state: str | None = None,
+    state_reason: str = "",
+) -> PartnerSystem:
+    """Change a partner of the actor's RILO. ``None`` (``False`` for the administration) leaves a value as it is.
+
+    Changing the adapter to a JSON webhook gives a partner without a signing secret a new one only
+    through :func:`partner_secret_rotate` (shown once there). A state change pauses, resumes or
+    disables the partner through the engine's services.
+    """
+    _require_manager(actor, partner)
+    locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
+    changed: list[str] = []
+    if source_administration is not False:
+        administration = source_administration if isinstance(source_administration, Administration) else None
+        _check_source_administration(actor, administration)
+        if locked.source_administration_id != (administration.pk if administration else None):
+            locked.source_administration = administration
+            changed.append("source_administration")
+    if name is not None and name.strip() != locked.name:
+        if PartnerSystem.objects.filter(name__iexact=name.strip()).exclude(pk=locked.pk).exists():
+            raise ValidationError({"name": ["A partner system with this name exists already."]})
+        locked.name = name.strip()
+        changed.append("name")
+    if adapter is not None and adapter != locked.adapter:
+        if adapter not in AdapterKind.values:
+            raise ValidationError({"adapter": ["Choose a JSON webhook or TAXII 2.1."]})
+        locked.adapter = adapter
+        changed.append("adapter")
+    if peer_identity is not None and peer_identity.strip() != locked.peer_identity:
+        locked.peer_identity = peer_identity.strip()
+        changed.append("peer_identity")
+    if inbound_secret:
+        _check_inbound_secret(inbound_secret)
+        locked.inbound_secret_encrypted = crypto.encrypt(inbound_secret)
+        changed.append("inbound_secret")
+    if changed:
+        locked.full_clean(exclude=["endpoint_url"])
+        locked.save()
+    updates: dict[str, Any] = {
+        "endpoint_url": endpoint_url if endpoint_url != locked.endpoint_url else None,
+        "credentials": credentials,
+        "max_in_flight": max_in_flight if max_in_flight != locked.max_in_flight else None,
+        "contact_email": contact_email if contact_email != locked.contact_email else None,
+        "personal_data_allowed": (
+            personal_data_allowed if personal_data_allowed != locked.personal_data_allowed else None
+        ),
+    }
+    if any(value is not None for value in updates.values()):
+        services.partner_update(partner=locked, actor=actor, **updates)
+        changed += [key for key, value in updates.items() if value is not None]
+    if account_username:
+        _link_new_account(partner=locked, username=account_username.strip())
+        changed.append("account")
+    if state is not None and state != locked.state:
+        partner_state_set(actor=actor, partner=locked, state=state, reason=state_reason)
+        changed.append("state")
+    if changed:
+        audit_record(actor=actor, action="exchange.partner_update", obj=locked, detail={"fields": sorted(changed)})
+    locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason: str = "") -> PartnerSystem:
+    """Pause (deliveries held), resume, or disable (open deliveries closed) a partner of the actor's RILO."""
+    _require_manager(actor, partner)
+    reason = (reason or "").strip()
+    if state == PartnerState.PAUSED:
+        if not reason:
+            raise ValidationError({"state_reason": ["Say why the partner is paused."]})
+        result = services.partner_pause(partner=partner, reason=reason, actor=actor)
+    elif state == PartnerState.DISABLED:
+        if not reason:
+            raise ValidationError({"state_reason": ["Say why the partner is disabled."]})
+        if partner.state == PartnerState.DISABLED:
+            raise Conflict(f"{partner.name} is disabled already.")
+        result = services.partner_disable(partner=partner, reason=reason, actor=actor)
+    elif state == PartnerState.ACTIVE:
+        if partner.state == PartnerState.ACTIVE:
+            raise Conflict(f"{partner.name} is active already.")
+        try:
+            result = services.partner_resume(partner=partner, actor=actor)
+        except ValidationError as error:
+            raise ValidationError({"state": error.messages}) from error
+    else:
+        raise ValidationError({"state": ["Choose active, paused or disabled."]})
+    audit_record(actor=actor, action=f"exchange.partner_{state}", obj=partner, detail={"state": state})
+    return result
+
+
+@transaction.atomic
+def partner_secret_rotate(*, actor: Any, partner: PartnerSystem, overlap: dt.timedelta) -> str:
+    """A new signing secret for a partner of the actor's RILO, shown once; the old one signs too during ``overlap``."""
+    _require_manager(actor, partner)
+    if partner.adapter != AdapterKind.WEBHOOK:
+        raise Conflict("Only JSON webhook partners have a signing secret.")
+    if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
+        raise ValidationError({"overlap_hours": ["Choose an overlap between 0 and 168 hours."]})
+    secret = services.partner_rotate_signing_secret(partner=partner, overlap=overlap, actor=actor)
+    audit_record(
+        actor=actor,
+        action="exchange.partner_rotate_secret",
+        obj=partner,
+        detail={"overlap_seconds": int(overlap.total_seconds())},
+    )
+    return secret
+
+
+@transaction.atomic
+def partner_policy_create(
+    *, actor: Any, partner: PartnerSystem, spec: dict[str, Any], base_version: int | None
+) -> SharingPolicy:
+    """Save the next policy version of a partner of the actor's RILO.
+
+    ``base_version`` is the version the actor's dry run compared with; if another version was
+    saved meanwhile the change is refused (Conflict), so nobody saves over a dry run they did not see.
+    """
+    _require_manager(actor, partner)
+    if not actor.has_perm("exchange.add_sharingpolicy"):
+        raise PermissionDenied("Only RILO administrators change sharing policies.")
+    PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
+    current = partner_current_policy(partner=partner)
+    if (current.version if current else None) != base_version:
+        shown = f"version {base_version}" if base_version else "no policy"
+        now = f"version {current.version}" if current else "no policy"
+        raise Conflict(
+            f"The policy of {partner.name} changed while you were reviewing it ({shown} then, {now} now). "
+            "Run the dry run again."
+        )
+    policy = services.policy_create_version(partner=partner, actor=actor, **spec)
+    audit_record(actor=actor, action="exchange.policy_create", obj=partner, detail={"version": policy.version})
+    return policy
+
+
+@transaction.atomic
+def partner_account_token_issue(
+    *, actor: Any, partner: PartnerSystem, name: str, scopes: list[str], days: int
+) -> tuple[ApiToken, str]:
+    """An API token for the partner's own account (feed: read; pushing reports in: write), shown once.
+
+    Partner-system accounts belong to no RILO, so the accounts pages do not reach them; the
+    partner's RILO administrators issue their tokens here.
+    """
+    _require_manager(actor, partner)
+    if partner.account is None:
+        raise ValidationError({"name": [f"{partner.name} has no account yet; give it one on the edit page."]})
+    token, plaintext = token_issue(
+        user=partner.account,
+        name=name,
+        scopes=scopes,
+        expires_at=timezone.now() + dt.timedelta(days=days),
+        actor=None,  # reach checked above: the account is the partner's, the partner the actor's
+    )
+    audit_record(
+        actor=actor,
+        action="exchange.partner_token_issue",
+        obj=partner,
+        detail={"token": token.display_prefix, "scopes": list(token.scopes)},
+    )
+    return token, plaintext

@@ -1,0 +1,392 @@
+"""Exchange pages: partner systems, sharing policies (with a dry run), operations and report timelines.
+
+RILO administrators and analysts of the partner's RILO may look; only administrators act. A page
+about a partner, a delivery or a report the user may not reach does not exist for them (404).
+Views parse input, call one selector or service, and render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.accounts.views import show_errors
+from apps.core.exceptions import ApplicationError, NotFound, PermissionDenied
+
+from . import operations, partners
+from .choices import DeliveryState, PartnerState
+from .dryrun import policy_dry_run
+from .forms import (
+    PartnerForm,
+    PartnerTokenForm,
+    PolicyForm,
+    ReplaySinceForm,
+    RotateSecretForm,
+    StateForm,
+    TimelineSearchForm,
+)
+from .selectors import partner_current_policy
+
+PER_PAGE = 50
+View = Callable[..., HttpResponse]
+
+
+def _actor(request: HttpRequest, permission: str) -> Any:
+    """The signed-in user if they hold ``permission``; for anyone else the page does not exist."""
+    if not request.user.has_perm(permission):
+        raise Http404("No such page.")
+    return request.user
+
+
+def _translating(view: View) -> View:
+    """Service refusals as pages: not found is a 404, a missing capability a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except PermissionDenied as error:
+            raise DjangoPermissionDenied(error.message) from error
+
+    return wrapper
+
+
+def _partner(request: HttpRequest, pk: int, permission: str = "exchange.view_partnersystem") -> tuple[Any, Any]:
+    actor = _actor(request, permission)
+    return actor, partners.partner_get(actor=actor, pk=pk)
+
+
+def _can_manage(actor: Any) -> bool:
+    return bool(actor.has_perm("exchange.change_partnersystem"))
+
+
+def _refused(request: HttpRequest, error: ApplicationError | DjangoValidationError) -> None:
+    text = " ".join(error.messages) if isinstance(error, DjangoValidationError) else error.message
+    messages.error(request, text)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- partners ------------------------------------------------------------------------------------
+
+
+@login_required
+def partner_list(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "exchange.view_partnersystem")
+    context = {
+        "summaries": operations.partners_overview(actor=actor),
+        "can_create": actor.has_perm("exchange.add_partnersystem") and bool(actor.region_id),
+        "search_form": TimelineSearchForm(),
+    }
+    return render(request, "exchange/partner_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_translating
+def partner_create(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "exchange.add_partnersystem")
+    if not actor.region_id:
+        raise DjangoPermissionDenied
+    form = PartnerForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        try:
+            partner, secret = partners.partner_register(actor=actor, **form.values())
+        except (ApplicationError, DjangoValidationError) as error:
+            show_errors(form, error)
+        else:
+            context = {"partner": partner, "secret": secret, "created": True}
+            return _no_store(render(request, "exchange/secret_shown.html", context))
+    return render(request, "exchange/partner_form.html", {"form": form, "creating": True, "region": actor.region})
+
+
+@login_required
+@_translating
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk)
+    can_manage = _can_manage(actor)
+    context = {
+        "partner": partner,
+        "health": operations.partner_health(partner=partner),
+        "policy": partner_current_policy(partner=partner),
+        "problems": operations.partner_deliveries(partner=partner, states=list(operations.PROBLEM_STATES))[:10],
+        "can_manage": can_manage,
+        "can_replay": actor.has_perm("exchange.change_delivery"),
+        "rotate_form": RotateSecretForm(),
+        "replay_form": ReplaySinceForm(initial={"since": timezone.now() - dt.timedelta(hours=1)}),
+        "token_form": PartnerTokenForm(),
+        "states": PartnerState,
+    }
+    return render(request, "exchange/partner_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_translating
+def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk)
+    if not _can_manage(actor):
+        raise DjangoPermissionDenied
+    form = PartnerForm(request.POST or None, actor=actor, partner=partner, initial=PartnerForm.initial_for(partner))
+    if request.method == "POST" and form.is_valid():
+        try:
+            partners.partner_edit(actor=actor, partner=partner, **form.values())
+        except (ApplicationError, DjangoValidationError) as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"{partner.name} saved.")
+            return redirect("exchange:partner_detail", pk=partner.pk)
+    return render(
+        request,
+        "exchange/partner_form.html",
+        {"form": form, "creating": False, "partner": partner, "region": partner.region},
+    )
+
+
+@login_required
+@require_POST
+@_translating
+def partner_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk)
+    form = RotateSecretForm(request.POST)
+    if form.is_valid():
+        try:
+            secret = partners.partner_secret_rotate(
+                actor=actor, partner=partner, overlap=dt.timedelta(hours=form.cleaned_data["overlap_hours"])
+            )
+        except (ApplicationError, DjangoValidationError) as error:
+            if isinstance(error, PermissionDenied | NotFound):
+                raise
+            _refused(request, error)
+        else:
+            partner.refresh_from_db()
+            context = {"partner": partner, "secret": secret, "created": False}
+            return _no_store(render(request, "exchange/secret_shown.html", context))
+    else:
+        messages.error(request, "Choose an overlap between 0 and 168 hours.")
+    return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+@login_required
+@require_POST
+@_translating
+def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk)
+    form = StateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose active, paused or disabled.")
+        return redirect("exchange:partner_detail", pk=partner.pk)
+    state = form.cleaned_data["state"]
+    try:
+        partners.partner_state_set(actor=actor, partner=partner, state=state, reason=form.cleaned_data["reason"])
+    except (ApplicationError, DjangoValidationError) as error:
+        if isinstance(error, PermissionDenied | NotFound):
+            raise
+        _refused(request, error)
+    else:
+        messages.success(request, f"{partner.name} is now {PartnerState(state).label.lower()}.")
+    return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+@login_required
+@require_POST
+@_translating
+def partner_token(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk)
+    form = PartnerTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, plaintext = partners.partner_account_token_issue(
+                actor=actor,
+                partner=partner,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                days=form.cleaned_data["days"],
+            )
+        except (ApplicationError, DjangoValidationError) as error:
+            if isinstance(error, PermissionDenied | NotFound):
+                raise
+            _refused(request, error)
+        else:
+            context = {"partner": partner, "token": token, "plaintext": plaintext}
+            return _no_store(render(request, "exchange/token_shown.html", context))
+    else:
+        messages.error(request, "Give the token a name and at least one scope.")
+    return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+@login_required
+@_translating
+def policy_list(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk, "exchange.view_sharingpolicy")
+    context = {
+        "partner": partner,
+        "policies": partners.partner_policies(partner=partner),
+        "can_manage": _can_manage(actor) and actor.has_perm("exchange.add_sharingpolicy"),
+    }
+    return render(request, "exchange/policy_list.html", context)
+
+
+def _proposal_fields(request: HttpRequest) -> list[tuple[str, str]]:
+    """The proposal as posted, to carry it through the dry-run page unchanged."""
+    skip = {"csrfmiddlewaretoken", "action"}
+    return [(name, value) for name, values in request.POST.lists() if name not in skip for value in values]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_translating
+def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1: the proposal form. Step 2 (``action=preview``): the dry run, with the save button.
+
+    ``action=save`` saves; ``action=edit`` goes back to the form with everything as typed.
+    """
+    actor, partner = _partner(request, pk, "exchange.add_sharingpolicy")
+    if not _can_manage(actor):
+        raise DjangoPermissionDenied
+    current = partner_current_policy(partner=partner)
+    action = request.POST.get("action", "")
+    form = (
+        PolicyForm(request.POST) if request.method == "POST" else PolicyForm(initial=PolicyForm.initial_from(current))
+    )
+    context: dict[str, Any] = {"partner": partner, "current": current, "form": form}
+    if request.method == "POST" and action in {"preview", "save"} and form.is_valid():
+        spec = form.spec()
+        try:
+            if action == "save":
+                policy = partners.partner_policy_create(
+                    actor=actor, partner=partner, spec=spec, base_version=form.cleaned_data["base_version"]
+                )
+                messages.success(request, f"Policy version {policy.version} of {partner.name} saved; it applies now.")
+                return redirect("exchange:policy_list", pk=partner.pk)
+            dry_run = policy_dry_run(actor=actor, partner=partner, spec=spec)
+        except DjangoValidationError as error:
+            form.add_policy_errors(error.message_dict if hasattr(error, "error_dict") else {"": error.messages})
+        except ApplicationError as error:
+            if isinstance(error, PermissionDenied | NotFound):
+                raise
+            form.add_error(None, error.message)
+        else:
+            context |= {"dry_run": dry_run, "proposal": _proposal_fields(request)}
+            return render(request, "exchange/policy_dry_run.html", context)
+    return render(request, "exchange/policy_form.html", context)
+
+
+# --- operations ----------------------------------------------------------------------------------
+
+
+@login_required
+@_translating
+def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk, "exchange.view_delivery")
+    state = request.GET.get("state", "problems")
+    valid = {str(s.value) for s in DeliveryState}
+    if state == "problems":
+        states = [str(s) for s in operations.PROBLEM_STATES]
+    elif state in valid:
+        states = [state]
+    else:
+        state, states = "all", []
+    page = Paginator(operations.partner_deliveries(partner=partner, states=states), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "partner": partner,
+        "page_obj": page,
+        "deliveries": page.object_list,
+        "state": state,
+        "state_choices": [("problems", "Needing attention (dead, refused, partner disabled)"), ("all", "All")]
+        + [(str(s.value), str(s.label)) for s in DeliveryState],
+        "query": f"state={state}",
+        "can_replay": actor.has_perm("exchange.change_delivery"),
+        "can_manage": _can_manage(actor),
+    }
+    return render(request, "exchange/delivery_list.html", context)
+
+
+@login_required
+@require_POST
+@_translating
+def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _actor(request, "exchange.view_delivery")
+    delivery = operations.delivery_get(actor=actor, pk=pk)
+    try:
+        operations.delivery_replay_by(actor=actor, delivery=delivery)
+    except (ApplicationError, DjangoValidationError) as error:
+        if isinstance(error, PermissionDenied | NotFound):
+            raise
+        _refused(request, error)
+    else:
+        messages.success(request, f"Delivery {delivery.pk} to {delivery.partner.name} will be sent again now.")
+    back = request.POST.get("back", "")
+    if back == "timeline":
+        return redirect("exchange:timeline", report_uuid=delivery.report_uuid)
+    return redirect("exchange:delivery_list", pk=delivery.partner_id)
+
+
+@login_required
+@require_POST
+@_translating
+def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
+    actor, partner = _partner(request, pk, "exchange.view_delivery")
+    form = ReplaySinceForm(request.POST)
+    if form.is_valid():
+        try:
+            count = operations.partner_deliveries_replay_since(
+                actor=actor, partner=partner, since=form.cleaned_data["since"]
+            )
+        except (ApplicationError, DjangoValidationError) as error:
+            if isinstance(error, PermissionDenied | NotFound):
+                raise
+            _refused(request, error)
+        else:
+            messages.success(
+                request, f"{count} message{'s' if count != 1 else ''} to {partner.name} will be sent again."
+            )
+    else:
+        messages.error(request, "Enter the time as YYYY-MM-DD HH:MM (UTC).")
+    return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+@login_required
+def timeline_search(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request, "exchange.view_delivery")
+    form = TimelineSearchForm(request.GET or None)
+    reports: list[Any] = []
+    if form.is_valid():
+        reports = list(operations.timeline_reports(actor=actor, key=form.cleaned_data["report"])[:20])
+        if len(reports) == 1:
+            return redirect("exchange:timeline", report_uuid=reports[0].uuid)
+    return render(request, "exchange/timeline_search.html", {"form": form, "reports": reports})
+
+
+@login_required
+@_translating
+def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
+    actor = _actor(request, "exchange.view_delivery")
+    context = {
+        "timeline": operations.report_timeline(actor=actor, report_uuid=report_uuid),
+        "can_replay": actor.has_perm("exchange.change_delivery"),
+    }
+    return render(request, "exchange/timeline.html", context)
