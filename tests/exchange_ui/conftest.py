@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.accounts.services import token_issue
 from apps.exchange.models import PartnerSystem
 from apps.exchange.services import partner_create
-from apps.tenancy.models import Region
+from apps.tenancy.models import Administration, Region
 from tests.exchange.partner import WebhookPartner
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 
 URL = "http://127.0.0.1:9/hooks/rilo"  # nothing listens: deliveries there fail fast if ever sent
+
+
+def token_for(user: User, *scopes: str) -> str:
+    """The plaintext of a new API token of ``user`` (issued as by the command line)."""
+    _, plaintext = token_issue(
+        user=user,
+        name="test",
+        scopes=scopes or ("read",),
+        expires_at=timezone.now() + dt.timedelta(days=30),
+        actor=None,
+    )
+    return plaintext
 
 
 @pytest.fixture
@@ -78,3 +94,35 @@ def form_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+@dataclass
+class Peer:
+    """A partner system configured to push reports in: its record, its secret and its account's token."""
+
+    partner: PartnerSystem
+    secret: str
+    token: str
+
+
+@pytest.fixture
+def peer(region_we: Region, germany: Administration) -> Peer:
+    """nCEN Germany: a national system speaking for German Customs, pushing reports in."""
+    from apps.exchange import crypto
+
+    from .inbound_helpers import new_secret
+
+    partner, _ = partner_create(
+        name="nCEN Germany",
+        adapter="webhook",
+        endpoint_url=URL,
+        region=region_we,
+        source_administration=germany,
+        actor=None,
+    )
+    secret = new_secret()
+    account = UserFactory.create(username="ncen-de", role=Role.PARTNER_SYSTEM)
+    partner.inbound_secret_encrypted = crypto.encrypt(secret)
+    partner.account = account
+    partner.save()
+    return Peer(partner=partner, secret=secret, token=token_for(account, "read", "write"))
