@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -126,3 +127,8 @@ def peer(region_we: Region, germany: Administration) -> Peer:
     partner.account = account
     partner.save()
     return Peer(partner=partner, secret=secret, token=token_for(account, "read", "write"))
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()

@@ -98,13 +98,30 @@ class FeedPagination(StableCursorPagination):
     ordering = "feed_seq"
 
 
+_AFTER = OpenApiParameter(
+    "after",
+    {"type": "integer", "minimum": 0},
+    OpenApiParameter.QUERY,
+    description="Only messages after this feed_seq: the last one you processed, when you come back later.",
+)
+
+
+def _after(request: Request) -> int | None:
+    raw = request.query_params.get("after")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise exceptions.ValidationError({"after": ["Enter the feed_seq of the last message you processed."]})
+    return int(raw)
+
+
 @extend_schema(tags=["exchange"])
 class FeedView(generics.ListAPIView[Delivery]):
     """The calling partner's messages in order (``feed_seq``), tombstones included, exactly as pushed.
 
-    Read with the partner account's token (scope ``read``). Follow ``next`` to the end, keep the last
-    cursor, and come back later: new messages appear after it, never before it. Another partner's
-    messages never appear.
+    Read with the partner account's token (scope ``read``). Follow ``next`` to the end of the
+    feed; come back later with ``?after=<the last feed_seq you processed>``: new messages always
+    come after it, never before. Another partner's messages never appear.
     """
 
     serializer_class = FeedMessageSerializer
@@ -120,9 +137,11 @@ class FeedView(generics.ListAPIView[Delivery]):
         return cast(PartnerSystem, cached)
 
     def get_queryset(self) -> QuerySet[Delivery]:
-        return feed_deliveries(partner=self._partner())
+        deliveries = feed_deliveries(partner=self._partner())
+        after = _after(self.request)
+        return deliveries if after is None else deliveries.filter(feed_seq__gt=after)
 
-    @extend_schema(operation_id="feed_list")
+    @extend_schema(operation_id="feed_list", parameters=[_AFTER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partner = self._partner()
         page = self.paginate_queryset(self.get_queryset()) or []
