@@ -222,6 +222,9 @@ def decide(
     """Deliver (which items, from when) or skip (why) one event for one partner."""
     if partner.state == PartnerState.DISABLED:
         return Decision(DeliveryState.PARTNER_DISABLED, reason=f"partner disabled: {partner.state_reason}".rstrip(": "))
+    if snapshot.get("source_partner_id") == partner.pk:
+        # Nothing about a report ever goes back to the partner it came from, not even a tombstone.
+        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="report was received from this partner")
     event_type = snapshot["event"]["type"]
     if event_type == EventType.WITHDRAWN:
         if previously_reached:
@@ -232,8 +235,6 @@ def decide(
     kept: list[int] = []
     if snapshot.get("duplicate_of") or currently_duplicate:
         reasons.append("report is marked as a duplicate and is never forwarded")
-    elif snapshot.get("source_partner_id") == partner.pk:
-        reasons.append("report was received from this partner")
     elif policy is None:
         reasons.append("no sharing policy (default deny)")
     else:

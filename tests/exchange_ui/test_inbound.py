@@ -273,3 +273,18 @@ def test_a_received_report_goes_to_other_partners_but_never_back_to_its_source(c
         "report",
         "tombstone",
     ]
+
+
+@pytest.mark.parametrize("event_type", ["approved", "corrected", "withdrawn"])
+def test_nothing_about_a_received_report_goes_back_to_its_source_not_even_a_tombstone(
+    peer: Peer, event_type: str
+) -> None:
+    from apps.exchange.policy import decide
+
+    snapshot = {"event": {"type": event_type}, "source_partner_id": peer.partner.pk, "report": {}, "items": []}
+    decision = decide(snapshot=snapshot, partner=peer.partner, policy=None, previously_reached=True)
+    assert (decision.state, decision.mode, decision.reason) == (
+        DeliveryState.SKIPPED_BY_POLICY,
+        "report",
+        "report was received from this partner",
+    )
