@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import models
 
-from apps.reports import models as report_models
+from apps.core import personal
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 
 from .choices import EventType
@@ -123,13 +123,14 @@ class FieldInfo:
 
 
 def is_personal(section: str, key: str) -> bool:
-    """Whether ``key`` of ``section`` holds personal data, per the reports app's catalogue (fail closed)."""
+    """Whether ``key`` of ``section`` holds personal data, per the reports app's catalogue (fail closed).
+
+    A key the catalogue does not explicitly declare non-personal counts as personal.
+    """
     if key in DERIVED_NON_PERSONAL.get(section, frozenset()):
         return False
-    model_name = SECTION_MODELS[section]._meta.object_name or ""
-    if key in report_models.PERSONAL_FIELDS.get(model_name, frozenset()):
-        return True
-    return key not in report_models.NON_PERSONAL_FIELDS.get(model_name, frozenset())
+    model = SECTION_MODELS[section]
+    return personal.is_personal(model, key) or key not in personal.non_personal_fields(model)
 
 
 def field_catalogue() -> dict[str, FieldInfo]:

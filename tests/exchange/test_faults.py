@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -46,9 +47,10 @@ WAIT = 30.0  # seconds any single expectation may take before the test fails
 
 def _use_broker(url: str) -> None:
     """Point this process's Celery producer at ``url`` (the pools are bound to the old URL otherwise)."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    app: Any = celery_app
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +74,6 @@ def database_url_of_tests() -> str:
     if host.startswith("/"):
         return f"postgres://{auth}@/{settings['NAME']}?host={host}&port={port}"
     return f"postgres://{auth}@{host}:{port}/{settings['NAME']}"
-
-
 
 
 @pytest.fixture
@@ -159,7 +159,9 @@ def test_a_worker_killed_during_a_delivery_is_replaced_after_its_lease_expires(
     receiver.script(Step(status=200, delay=5))
     report = make_report(france, reference="FR-1")
     event = approve(report)
-    wait_for(lambda: receiver.arrivals >= 1, timeout=WAIT, message="the partner never saw the first request", interval=0.01)
+    wait_for(
+        lambda: receiver.arrivals >= 1, timeout=WAIT, message="the partner never saw the first request", interval=0.01
+    )
     doomed.kill()
     in_flight = delivery_of(report, partner)
     assert in_flight is not None and in_flight.state == DeliveryState.IN_FLIGHT

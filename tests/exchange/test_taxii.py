@@ -9,9 +9,14 @@ import pytest
 from apps.exchange.adapters import adapter_for
 from apps.exchange.adapters.taxii import stix_id
 from apps.exchange.choices import DeliveryState
-from apps.exchange.models import Delivery
-from apps.exchange.services import delivery_replay, delivery_send_one, event_fan_out, partner_create, policy_create_version
-from apps.exchange.models import PartnerSystem
+from apps.exchange.models import Delivery, PartnerSystem
+from apps.exchange.services import (
+    delivery_replay,
+    delivery_send_one,
+    event_fan_out,
+    partner_create,
+    policy_create_version,
+)
 from apps.tenancy.models import Administration
 
 from .builders import NON_PERSONAL_FIELDS, approve, make_report, withdraw
@@ -49,7 +54,9 @@ def test_a_report_is_a_stix_bundle_with_ids_derived_from_its_uuid_and_version(
     event = approve(report)
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
-    bundle = json.loads(adapter_for(partner).render(event.snapshot, delivery.policy, mode="report", personal_allowed=False))
+    bundle = json.loads(
+        adapter_for(partner).render(event.snapshot, delivery.policy, mode="report", personal_allowed=False)
+    )
     stix_report = next(o for o in bundle["objects"] if o["type"] == "report")
     assert stix_report["id"] == stix_id("report", report.uuid, 1)
     assert stix_report["spec_version"] == "2.1"
