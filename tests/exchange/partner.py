@@ -48,6 +48,7 @@ class Received:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would offer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
