@@ -181,6 +181,12 @@ def wait_until_ready(env: dict[str, str], timeout: float = 60) -> None:
     raise RuntimeError("the Celery workers did not answer a ping in time")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its waited-for children (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     import signal
 
@@ -384,7 +390,9 @@ def main() -> dict[str, Any]:
         committed: dict[str, float] = {}
         log(f"approving {n} reports at {rate:g} per second from {drivers} threads")
         started = time.monotonic()
+        driver_cpu = time.process_time()
         run_approvals(reports, analyst, rate, drivers, committed)
+        driver_cpu = time.process_time() - driver_cpu
         approving = time.monotonic() - started
         log(f"approved {n} in {approving:.1f} s ({n / approving:.1f}/s); waiting for the partners")
 
@@ -396,6 +404,11 @@ def main() -> dict[str, Any]:
                 break
             time.sleep(0.5)
 
+        worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        log(
+            f"CPU: {1000 * driver_cpu / n:.1f} ms per approval (driver), "
+            f"{1000 * worker_cpu / (len(partners) * n):.1f} ms per delivery (workers, fan-out included)"
+        )
         latencies: list[float] = []
         receipt_times: list[float] = []
         exactly_once = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -133,8 +134,9 @@ def is_personal(section: str, key: str) -> bool:
     return personal.is_personal(model, key) or key not in personal.non_personal_fields(model)
 
 
+@cache
 def field_catalogue() -> dict[str, FieldInfo]:
-    """Every field path a sharing policy may allow, e.g. ``"items.quantity"``."""
+    """Every field path a sharing policy may allow, e.g. ``"items.quantity"`` (computed once: static)."""
     catalogue = {}
     for section, keys in SECTION_FIELDS.items():
         for key in keys:
@@ -152,9 +154,16 @@ def field_catalogue() -> dict[str, FieldInfo]:
     return catalogue
 
 
+@cache
+def _personal_keys() -> dict[str, tuple[str, ...]]:
+    return {
+        section: tuple(key for key in keys if is_personal(section, key)) for section, keys in SECTION_FIELDS.items()
+    }
+
+
 def personal_keys() -> dict[str, list[str]]:
     """Per section, the snapshot keys holding personal data."""
-    return {section: [key for key in keys if is_personal(section, key)] for section, keys in SECTION_FIELDS.items()}
+    return {section: list(keys) for section, keys in _personal_keys().items()}
 
 
 def _value(value: Any) -> Any:

@@ -25,7 +25,17 @@ from taxii2client.v21 import Collection
 
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
-from .base import USER_AGENT, Outcome, TimeoutSession, classify, classify_exception, encode, excerpt, timeouts
+from .base import (
+    USER_AGENT,
+    Outcome,
+    TimeoutSession,
+    classify,
+    classify_exception,
+    configure_from_environment,
+    encode,
+    excerpt,
+    timeouts,
+)
 
 if TYPE_CHECKING:
     from ..models import Delivery, PartnerSystem, SharingPolicy
@@ -134,6 +144,7 @@ def _collection(partner: PartnerSystem) -> Collection:
         credentials = partner.credentials
         connection = _HTTPConnection(version="2.1", user_agent=USER_AGENT)
         session = TimeoutSession()
+        configure_from_environment(session, partner.endpoint_url)
         if credentials.get("token"):
             session.auth = TokenAuth(credentials["token"])
         elif credentials.get("username"):
