@@ -313,7 +313,13 @@ def render_document(
     }
     if mode == DeliveryMode.TOMBSTONE:
         document["withdrawn"] = True
-        document["reason"] = "withdrawn" if event["type"] == EventType.WITHDRAWN else "no_longer_shared"
+        if event["type"] != EventType.WITHDRAWN:
+            document["reason"] = "no_longer_shared"
+        elif snapshot.get("duplicate_of"):
+            document["reason"] = "duplicate"
+            document["duplicate_of"] = snapshot["duplicate_of"]
+        else:
+            document["reason"] = "withdrawn"
         return document
     if policy is None:
         raise ValueError("A report message needs a policy.")

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .snapshot import SECTION_FIELDS, is_personal
@@ -57,6 +58,7 @@ class Finding:
         return f"{self.kind} at {self.where}"
 
 
+@cache
 def _personal_keys() -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
     pairs = {(section, key) for section, keys in SECTION_FIELDS.items() for key in keys if is_personal(section, key)}
     # A key name that is personal in one section and nowhere used otherwise is personal anywhere.

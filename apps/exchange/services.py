@@ -27,7 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -186,6 +186,7 @@ class Claim:
 
     delivery_id: int
     token: str
+    claimed_at: float = field(default_factory=time.monotonic)
 
 
 def worker_token() -> str:
@@ -209,6 +210,25 @@ _IN_ORDER = """
           AND e.event_id < d.event_id AND e.state IN ('pending', 'retry', 'in_flight')
     )
 """
+# Lease due deliveries of one partner, no more than its free slots (max_in_flight minus live
+# leases, counted after the partner row is locked), skipping rows another worker holds.
+_CLAIM = """
+    WITH candidates AS (
+        SELECT d.id, d.state, d.attempts, d.leased_by FROM exchange_delivery d
+        WHERE d.partner_id = %(partner)s AND {due} {only} AND {in_order}
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT GREATEST(0, LEAST(%(limit)s, %(max_in_flight)s - (
+            SELECT count(*) FROM exchange_delivery f
+            WHERE f.partner_id = %(partner)s AND f.state = 'in_flight' AND f.lease_until > %(now)s
+        )))
+        FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE exchange_delivery u
+    SET state = 'in_flight', lease_until = %(lease_until)s, leased_by = %(token)s || ':' || u.id,
+        attempts = u.attempts + 1, updated_at = %(now)s
+    FROM candidates c WHERE u.id = c.id
+    RETURNING u.id, c.state, c.attempts, c.leased_by, u.leased_by
+"""
 
 
 def _partners_with_due(now: dt.datetime, delivery_ids: Sequence[int] | None) -> list[int]:
@@ -226,41 +246,36 @@ def _partners_with_due(now: dt.datetime, delivery_ids: Sequence[int] | None) -> 
 
 
 def _claim_for_partner(
-    partner_id: int, limit: int, now: dt.datetime, delivery_ids: Sequence[int] | None
+    partner_id: int, limit: int, now: dt.datetime, delivery_ids: Sequence[int] | None, *, wait: bool
 ) -> list[Claim]:
-    with transaction.atomic():
-        partner = (
-            PartnerSystem.objects.select_for_update(skip_locked=True, no_key=True)
-            .filter(pk=partner_id, state=PartnerState.ACTIVE)
-            .values("max_in_flight")
-            .first()
-        )
+    lock = "SELECT max_in_flight FROM exchange_partnersystem WHERE id = %s AND state = 'active' FOR NO KEY UPDATE"
+    only = "AND d.id = ANY(%(ids)s)" if delivery_ids is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One claimer per partner at a time, so the count of its live leases is exact. A batch
+        # sweep skips a partner another worker is claiming for; a single delivery waits its turn.
+        cursor.execute(lock if wait else lock + " SKIP LOCKED", [partner_id])
+        partner = cursor.fetchone()
         if partner is None:
-            return []  # paused, disabled, or another worker is claiming for it right now
-        in_flight = Delivery.objects.filter(
-            partner_id=partner_id, state=DeliveryState.IN_FLIGHT, lease_until__gt=now
-        ).count()
-        slots = min(limit, partner["max_in_flight"] - in_flight)
-        if slots <= 0:
-            return []
-        only = "AND d.id = ANY(%(ids)s)" if delivery_ids is not None else ""
-        sql = f"""
-            SELECT d.id, d.state, d.attempts, d.leased_by FROM exchange_delivery d
-            WHERE d.partner_id = %(partner)s AND {_DUE} {only} AND {_IN_ORDER}
-            ORDER BY d.next_attempt_at, d.id
-            LIMIT %(slots)s
-            FOR UPDATE OF d SKIP LOCKED
-        """  # noqa: S608 (fixed fragments, values are parameters)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"partner": partner_id, "now": now, "ids": list(delivery_ids or []), "slots": slots})
-            rows = cursor.fetchall()
-        claims: list[Claim] = []
-        max_attempts = int(settings.RILO_EXCHANGE_MAX_ATTEMPTS)
-        lease_until = now + _lease()
-        for delivery_id, state, attempts, leased_by in rows:
-            if state == DeliveryState.IN_FLIGHT:
-                # Its worker died or hung past the lease: record the lost attempt, then take it over.
-                DeliveryAttempt.objects.create(
+            return []  # paused or disabled (or, for a batch, busy)
+        cursor.execute(
+            _CLAIM.format(due=_DUE, only=only, in_order=_IN_ORDER),
+            {
+                "partner": partner_id,
+                "now": now,
+                "ids": list(delivery_ids or []),
+                "limit": limit,
+                "max_in_flight": partner[0],
+                "lease_until": now + _lease(),
+                "token": worker_token(),
+            },
+        )
+        rows = cursor.fetchall()
+        lost = [row for row in rows if row[1] == DeliveryState.IN_FLIGHT]
+        exhausted = [row[0] for row in lost if row[2] >= int(settings.RILO_EXCHANGE_MAX_ATTEMPTS)]
+        if lost:
+            # Their worker died or hung past the lease: record each lost attempt, then take over.
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
                     delivery_id=delivery_id,
                     number=attempts,
                     at=now,
@@ -268,24 +283,17 @@ def _claim_for_partner(
                     error=f"worker {leased_by} did not finish within its lease",
                     worker=leased_by,
                 )
-                if attempts >= max_attempts:
-                    Delivery.objects.filter(pk=delivery_id).update(
-                        state=DeliveryState.DEAD,
-                        reason=f"retry schedule exhausted after {attempts} attempts; last: worker lost",
-                        lease_until=None,
-                        next_attempt_at=None,
-                        completed_at=now,
-                    )
-                    continue
-            token = worker_token()
-            Delivery.objects.filter(pk=delivery_id).update(
-                state=DeliveryState.IN_FLIGHT,
-                lease_until=lease_until,
-                leased_by=token,
-                attempts=attempts + 1,
+                for delivery_id, _, attempts, leased_by, _ in lost
             )
-            claims.append(Claim(delivery_id=delivery_id, token=token))
-        return claims
+        if exhausted:
+            Delivery.objects.filter(pk__in=exhausted).update(
+                state=DeliveryState.DEAD,
+                reason="retry schedule exhausted; last attempt: worker lost",
+                lease_until=None,
+                next_attempt_at=None,
+                completed_at=now,
+            )
+    return [Claim(delivery_id=row[0], token=row[4]) for row in rows if row[0] not in exhausted]
 
 
 def deliveries_claim(*, limit: int, delivery_ids: Sequence[int] | None = None) -> list[Claim]:
@@ -300,7 +308,9 @@ def deliveries_claim(*, limit: int, delivery_ids: Sequence[int] | None = None) -
     for partner_id in _partners_with_due(now, delivery_ids):
         if len(claims) >= limit:
             break
-        claims.extend(_claim_for_partner(partner_id, limit - len(claims), now, delivery_ids))
+        claims.extend(
+            _claim_for_partner(partner_id, limit - len(claims), now, delivery_ids, wait=delivery_ids is not None)
+        )
     return claims
 
 
@@ -364,61 +374,83 @@ def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[s
     return {"state": DeliveryState.NEEDS_ATTENTION, "reason": outcome.error[:500], "next_attempt_at": None}
 
 
+# Record an attempt and, if the lease is still ours, the delivery's new state, in one statement;
+# also find the next message about the same report to the same partner that waited for this one.
+_RECORD = """
+    WITH updated AS (
+        UPDATE exchange_delivery
+        SET state = %(state)s, reason = %(reason)s, next_attempt_at = %(next_attempt_at)s,
+            completed_at = %(completed_at)s, payload_hash = COALESCE(NULLIF(%(payload_hash)s, ''), payload_hash),
+            lease_until = NULL, updated_at = %(now)s
+        WHERE id = %(delivery)s AND leased_by = %(token)s AND state = 'in_flight'
+        RETURNING id
+    ), attempt AS (
+        INSERT INTO exchange_deliveryattempt
+            (delivery_id, number, at, status_code, outcome, latency_ms, error, payload_hash, worker)
+        VALUES (%(delivery)s, %(number)s, %(now)s, %(status_code)s, %(outcome)s, %(latency_ms)s, %(error)s,
+                %(payload_hash)s, %(token)s)
+        RETURNING id
+    )
+    SELECT
+        (SELECT count(*) FROM updated),
+        (SELECT count(*) FROM attempt),
+        (SELECT e.id FROM exchange_delivery e
+         WHERE e.partner_id = %(partner)s AND e.report_uuid = %(report_uuid)s AND e.event_id > %(event)s
+           AND e.state IN ('pending', 'retry') AND e.next_attempt_at <= %(now)s
+         ORDER BY e.event_id LIMIT 1)
+"""
+
+
 def delivery_send(*, claim: Claim) -> str:
     """Send one claimed delivery and record the attempt; returns the delivery's state afterwards.
 
-    The lease is renewed just before sending and every write is conditional on still holding it,
-    so a worker that lost its lease (and was replaced) cannot overwrite the newer outcome.
+    A lease older than a quarter of its term is renewed before sending, and every write is
+    conditional on still holding it, so a worker that lost its lease (and was replaced) cannot
+    overwrite the newer outcome.
     """
     delivery = Delivery.objects.select_related("event", "partner", "policy").get(pk=claim.delivery_id)
     owned = Delivery.objects.filter(pk=delivery.pk, leased_by=claim.token, state=DeliveryState.IN_FLIGHT)
-    if not owned.update(lease_until=timezone.now() + _lease()):
+    if delivery.leased_by != claim.token or delivery.state != DeliveryState.IN_FLIGHT:
+        return str(delivery.state)
+    aged = time.monotonic() - claim.claimed_at > _lease().total_seconds() / 4
+    if aged and not owned.update(lease_until=timezone.now() + _lease()):
         return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
     started = time.monotonic()
     outcome, payload_hash = _send(delivery)
     latency_ms = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     changes = _new_state(delivery, outcome, now)
-    with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=delivery.attempts,
-            at=now,
-            status_code=outcome.status_code,
-            outcome=outcome.kind,
-            latency_ms=latency_ms,
-            error=outcome.error,
-            payload_hash=payload_hash,
-            worker=claim.token,
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD,
+            {
+                "state": changes["state"],
+                "reason": changes["reason"],
+                "next_attempt_at": changes.get("next_attempt_at"),
+                "completed_at": changes.get("completed_at"),
+                "payload_hash": payload_hash,
+                "now": now,
+                "delivery": delivery.pk,
+                "token": claim.token,
+                "number": delivery.attempts,
+                "status_code": outcome.status_code,
+                "outcome": outcome.kind,
+                "latency_ms": latency_ms,
+                "error": outcome.error,
+                "partner": delivery.partner_id,
+                "report_uuid": delivery.report_uuid,
+                "event": delivery.event_id,
+            },
         )
-        if payload_hash:
-            changes["payload_hash"] = payload_hash
-        updated = owned.update(lease_until=None, **changes)
+        updated, _, waiting = cursor.fetchone()
         if outcome.kind == AttemptOutcome.GONE:
             partner_disable(partner=delivery.partner, reason=outcome.error, actor=None)
     if not updated:
         log.warning("Delivery %s: lease lost during the attempt; its outcome was recorded only.", delivery.pk)
         return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
-    if changes["state"] in (DeliveryState.SUCCEEDED, DeliveryState.DUPLICATE):
-        _kick_next_in_order(delivery)
+    if waiting and changes["state"] in (DeliveryState.SUCCEEDED, DeliveryState.DUPLICATE):
+        transaction.on_commit(partial(kicks.deliver, [waiting]))
     return str(changes["state"])
-
-
-def _kick_next_in_order(delivery: Delivery) -> None:
-    """A later message about the same report to the same partner was waiting for this one: send it now."""
-    waiting = list(
-        Delivery.objects.filter(
-            partner_id=delivery.partner_id,
-            report_uuid=delivery.report_uuid,
-            event_id__gt=delivery.event_id,
-            state__in=[DeliveryState.PENDING, DeliveryState.RETRY],
-            next_attempt_at__lte=timezone.now(),
-        )
-        .order_by("event_id")
-        .values_list("pk", flat=True)[:1]
-    )
-    if waiting:
-        transaction.on_commit(partial(kicks.deliver, waiting))
 
 
 def delivery_send_one(*, delivery_id: int) -> str | None:

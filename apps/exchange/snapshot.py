@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import models
 
-from apps.reports import models as report_models
+from apps.core import personal
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 
 from .choices import EventType
@@ -123,17 +124,19 @@ class FieldInfo:
 
 
 def is_personal(section: str, key: str) -> bool:
-    """Whether ``key`` of ``section`` holds personal data, per the reports app's catalogue (fail closed)."""
+    """Whether ``key`` of ``section`` holds personal data, per the reports app's catalogue (fail closed).
+
+    A key the catalogue does not explicitly declare non-personal counts as personal.
+    """
     if key in DERIVED_NON_PERSONAL.get(section, frozenset()):
         return False
-    model_name = SECTION_MODELS[section]._meta.object_name or ""
-    if key in report_models.PERSONAL_FIELDS.get(model_name, frozenset()):
-        return True
-    return key not in report_models.NON_PERSONAL_FIELDS.get(model_name, frozenset())
+    model = SECTION_MODELS[section]
+    return personal.is_personal(model, key) or key not in personal.non_personal_fields(model)
 
 
+@cache
 def field_catalogue() -> dict[str, FieldInfo]:
-    """Every field path a sharing policy may allow, e.g. ``"items.quantity"``."""
+    """Every field path a sharing policy may allow, e.g. ``"items.quantity"`` (computed once: static)."""
     catalogue = {}
     for section, keys in SECTION_FIELDS.items():
         for key in keys:
@@ -151,9 +154,16 @@ def field_catalogue() -> dict[str, FieldInfo]:
     return catalogue
 
 
+@cache
+def _personal_keys() -> dict[str, tuple[str, ...]]:
+    return {
+        section: tuple(key for key in keys if is_personal(section, key)) for section, keys in SECTION_FIELDS.items()
+    }
+
+
 def personal_keys() -> dict[str, list[str]]:
     """Per section, the snapshot keys holding personal data."""
-    return {section: [key for key in keys if is_personal(section, key)] for section, keys in SECTION_FIELDS.items()}
+    return {section: list(keys) for section, keys in _personal_keys().items()}
 
 
 def _value(value: Any) -> Any:

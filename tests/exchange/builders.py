@@ -1,7 +1,8 @@
 """Reports, vocabulary terms and partners for the exchange tests (and the benchmark).
 
-Until the reports workflow services land, :func:`approve` does what ``report_approve`` will do
-for the exchange: set the report approved and call ``outbox_record`` in the same transaction.
+Reports are written straight to the database as submitted (fast), then go through the reports
+app's real workflow services — ``report_approve``, ``report_correct``, ``report_withdraw`` — which
+record the outbox events, acted by the region's analyst.
 """
 
 from __future__ import annotations
@@ -10,15 +11,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
+from apps.accounts.models import User
+from apps.accounts.roles import Role
 from apps.exchange.models import OutboxEvent, PartnerSystem, SharingPolicy
-from apps.exchange.services import outbox_record, partner_create, policy_create_version
+from apps.exchange.services import partner_create, policy_create_version
 from apps.reference.models import CommodityCategory, CommodityType, EnforcementArea, Unit
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
+from apps.reports.services import report_approve, report_correct, report_withdraw
 from apps.tenancy.models import Administration
+from tests.factories import UserFactory
 
 # Non-personal fields a CEN-like partner receives in these tests.
 NON_PERSONAL_FIELDS = [
@@ -87,6 +89,7 @@ def make_report(
     terms = vocabulary()
     report = Report.objects.create(
         administration=administration,
+        form_variant="simplified",
         national_reference=reference,
         status=status,
         seizure_date=dt.date(2025, 3, 14),
@@ -139,32 +142,35 @@ def make_report(
     return report
 
 
+def analyst(report: Report) -> User:
+    """The RILO analyst of the report's region (erin for Western Europe, as in tests/conftest.py)."""
+    name = "erin" if report.administration.region.code == "rilo-we" else f"analyst-{report.administration.region.code}"
+    return UserFactory.create(username=name, role=Role.RILO_ANALYST, region=report.administration.region)
+
+
+def _last_event(report: Report) -> OutboxEvent:
+    return OutboxEvent.objects.filter(report_uuid=report.uuid).latest("pk")
+
+
 def approve(report: Report) -> OutboxEvent:
-    """Approve ``report`` and record the outbox event in the same transaction (as report_approve will)."""
-    with transaction.atomic():
-        report.status = ReportStatus.APPROVED
-        report.approved_at = timezone.now()
-        report.save(update_fields=["status", "approved_at", "updated_at"])
-        return outbox_record(report=report, event_type="approved")
+    """Approve ``report`` through ``report_approve``; the outbox event written in its transaction."""
+    report_approve(report=report, actor=analyst(report))
+    report.refresh_from_db()
+    return _last_event(report)
 
 
-def correct(report: Report, **changes: Any) -> OutboxEvent:
-    """A new approved version of ``report`` (as report_correct will do), recorded in the outbox."""
-    with transaction.atomic():
-        for name, value in changes.items():
-            setattr(report, name, value)
-        report.version += 1
-        report.approved_at = timezone.now()
-        report.save()
-        return outbox_record(report=report, event_type="corrected")
+def correct(report: Report, **fields: Any) -> OutboxEvent:
+    """A new approved version of ``report`` through ``report_correct``."""
+    report_correct(report=report, actor=analyst(report), reason="Recounted at the warehouse", fields=fields)
+    report.refresh_from_db()
+    return _last_event(report)
 
 
 def withdraw(report: Report) -> OutboxEvent:
-    """Withdraw ``report`` (as report_withdraw will do), recording the tombstone in the outbox."""
-    with transaction.atomic():
-        report.status = ReportStatus.WITHDRAWN
-        report.save(update_fields=["status", "updated_at"])
-        return outbox_record(report=report, event_type="withdrawn")
+    """Withdraw ``report`` through ``report_withdraw``: a tombstone for partners that received it."""
+    report_withdraw(report=report, actor=analyst(report), reason="Entered in error")
+    report.refresh_from_db()
+    return _last_event(report)
 
 
 def webhook_partner(

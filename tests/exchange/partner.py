@@ -48,6 +48,7 @@ class Received:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would offer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -196,9 +197,12 @@ class TaxiiServer:
     """
 
     def __init__(self, backend_module: str = "medallion.backends.memory_backend", backend_class: str = "MemoryBackend"):
+        import logging
+
         import medallion
         from werkzeug.serving import make_server
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no log line per request
         self._directory = tempfile.TemporaryDirectory(prefix="rilo-taxii-")
         # Bind first to learn the port the data file must name.
         self._server = make_server("127.0.0.1", 0, medallion.application_instance, threaded=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -46,9 +47,10 @@ WAIT = 30.0  # seconds any single expectation may take before the test fails
 
 def _use_broker(url: str) -> None:
     """Point this process's Celery producer at ``url`` (the pools are bound to the old URL otherwise)."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    app: Any = celery_app
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -74,8 +75,16 @@ def session_for(partner: PartnerSystem) -> TimeoutSession:
     if session is None:
         session = TimeoutSession()
         session.headers["User-Agent"] = USER_AGENT
+        configure_from_environment(session, partner.endpoint_url)
         sessions[key] = session
     return session
+
+
+def configure_from_environment(session: requests.Session, url: str) -> None:
+    """Proxies and CA bundle from the environment, read once per session rather than on every request."""
+    session.proxies = requests.utils.get_environ_proxies(url)
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -25,7 +25,17 @@ from taxii2client.v21 import Collection
 
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
-from .base import USER_AGENT, Outcome, TimeoutSession, classify, classify_exception, encode, excerpt, timeouts
+from .base import (
+    USER_AGENT,
+    Outcome,
+    TimeoutSession,
+    classify,
+    classify_exception,
+    configure_from_environment,
+    encode,
+    excerpt,
+    timeouts,
+)
 
 if TYPE_CHECKING:
     from ..models import Delivery, PartnerSystem, SharingPolicy
@@ -45,9 +55,12 @@ def _when(value: str | None, fallback: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value or fallback)
 
 
+SENDER_ID = stix_id("identity", "rilo-exchange")
+
+
 def _sender() -> stix2.v21.Identity:
     return stix2.v21.Identity(
-        id=stix_id("identity", "rilo-exchange"),
+        id=SENDER_ID,
         name="RILO exchange",
         identity_class="organization",
         created=SENDER_CREATED,
@@ -131,6 +144,7 @@ def _collection(partner: PartnerSystem) -> Collection:
         credentials = partner.credentials
         connection = _HTTPConnection(version="2.1", user_agent=USER_AGENT)
         session = TimeoutSession()
+        configure_from_environment(session, partner.endpoint_url)
         if credentials.get("token"):
             session.auth = TokenAuth(credentials["token"])
         elif credentials.get("username"):
@@ -151,6 +165,8 @@ def _already_present(collection: Collection, failure: Mapping[str, Any]) -> bool
     object_id = failure.get("id")
     if not object_id:
         return False
+    if object_id == SENDER_ID:
+        return True  # our identity never changes: every bundle after the first repeats it
     try:
         versions = collection.object_versions(object_id).get("versions", [])
     except (requests.RequestException, TAXIIServiceException):
