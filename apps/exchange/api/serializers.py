@@ -50,7 +50,7 @@ class InboundMessageSerializer(serializers.Serializer[Any]):
 class InboundReportSerializer(serializers.Serializer[Any]):
     uuid = serializers.UUIDField()
     version = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    status = serializers.CharField(help_text=f"The report's state here: {', '.join(ReportStatus.values)}.")
     administration = serializers.CharField(source="administration.code")
     national_reference = serializers.CharField()
 
