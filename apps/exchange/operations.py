@@ -209,7 +209,7 @@ class Timeline:
 
 def timeline_reports(*, actor: Any, key: str) -> QuerySet[Report]:
     """Reports the actor may see whose UUID or national reference is ``key`` (nothing without the capability)."""
-    if not actor.has_perm("exchange.view_delivery"):
+    if not (actor.has_perm("exchange.view_delivery") and actor.has_perm("exchange.view_partnersystem")):
         return Report.objects.none()
     reports = Report.objects.restrict(actor, "view").select_related("administration")
     key = key.strip()

@@ -66,8 +66,11 @@ def _translating(view: View) -> View:
     return wrapper
 
 
-def _partner(request: HttpRequest, pk: int, permission: str = "exchange.view_partnersystem") -> tuple[Any, Any]:
-    actor = _actor(request, permission)
+def _partner(request: HttpRequest, pk: int, permission: str = "") -> tuple[Any, Any]:
+    """The partner ``pk`` if the user may see it (and holds ``permission`` too, if given)."""
+    actor = _actor(request, "exchange.view_partnersystem")
+    if permission:
+        actor = _actor(request, permission)
     return actor, partners.partner_get(actor=actor, pk=pk)
 
 
@@ -262,8 +265,8 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     ``action=save`` saves; ``action=edit`` goes back to the form with everything as typed.
     """
-    actor, partner = _partner(request, pk, "exchange.add_sharingpolicy")
-    if not _can_manage(actor):
+    actor, partner = _partner(request, pk)
+    if not (_can_manage(actor) and actor.has_perm("exchange.add_sharingpolicy")):
         raise DjangoPermissionDenied
     current = partner_current_policy(partner=partner)
     action = request.POST.get("action", "")
@@ -329,7 +332,7 @@ def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @_translating
 def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request, "exchange.view_delivery")
+    actor = _actor(request, "exchange.view_partnersystem")
     delivery = operations.delivery_get(actor=actor, pk=pk)
     try:
         operations.delivery_replay_by(actor=actor, delivery=delivery)
@@ -371,7 +374,7 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def timeline_search(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "exchange.view_delivery")
+    actor = _actor(request, "exchange.view_partnersystem")
     form = TimelineSearchForm(request.GET or None)
     reports: list[Any] = []
     if form.is_valid():
@@ -384,7 +387,7 @@ def timeline_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @_translating
 def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
-    actor = _actor(request, "exchange.view_delivery")
+    actor = _actor(request, "exchange.view_partnersystem")
     context = {
         "timeline": operations.report_timeline(actor=actor, report_uuid=report_uuid),
         "can_replay": actor.has_perm("exchange.change_delivery"),
