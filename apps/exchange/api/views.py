@@ -115,7 +115,7 @@ def _after(request: Request) -> int | None:
     return int(raw)
 
 
-@extend_schema(tags=["exchange"])
+@extend_schema(tags=["exchange"], parameters=[_AFTER])
 class FeedView(generics.ListAPIView[Delivery]):
     """The calling partner's messages in order (``feed_seq``), tombstones included, exactly as pushed.
 
@@ -141,7 +141,6 @@ class FeedView(generics.ListAPIView[Delivery]):
         after = _after(self.request)
         return deliveries if after is None else deliveries.filter(feed_seq__gt=after)
 
-    @extend_schema(operation_id="feed_list", parameters=[_AFTER])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partner = self._partner()
         page = self.paginate_queryset(self.get_queryset()) or []
