@@ -69,6 +69,10 @@ class PartnerForm(forms.Form):
         choices=AUTH_CHOICES,
         initial=AUTH_NONE,
         widget=forms.RadioSelect,
+        help_text=(
+            "For another instance of this system: a bearer token with the write scope, issued by its "
+            "administrators for the account they gave you there."
+        ),
     )
     token = forms.CharField(
         label="Bearer token",
