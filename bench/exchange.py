@@ -241,7 +241,7 @@ def run_approvals(reports: list[Any], analyst: Any, rate: float, drivers: int, c
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=approve_all) for _ in range(drivers)]
+    threads = [threading.Thread(target=approve_all, daemon=True) for _ in range(drivers)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -115,6 +115,11 @@ def event_fan_out(*, event_id: int) -> list[int]:
         now = timezone.now()
         partners = list(PartnerSystem.objects.order_by("pk"))
         policies = current_policies(partner_ids=[p.pk for p in partners])
+        if event.type == EventType.WITHDRAWN:
+            # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
+            Delivery.objects.filter(
+                report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
+            ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
         reached = set(
             Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES))
             .exclude(event=event)
