@@ -9,7 +9,9 @@ approval's commit to the receipt at the partner. ``exactly_once`` is checked at 
 every report arrived at every partner, and none arrived (or was pushed) twice.
 
 Environment: ``BENCH_EXCHANGE_N`` approvals (10000), ``BENCH_EXCHANGE_RATE`` approvals per second
-offered (80), ``BENCH_EXCHANGE_CONCURRENCY`` threads per worker process (6).
+offered (80), ``BENCH_EXCHANGE_DRIVERS`` reviewers approving at once (4),
+``BENCH_EXCHANGE_CONCURRENCY`` threads per worker process (6). Progress and the CPU spent per
+approval and per delivery go to stderr.
 Prints one JSON line: {"bench": "exchange", "deliveries_per_s", "p50_s", "p95_s", "p99_s", "exactly_once", …}.
 """
 
