@@ -258,7 +258,30 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def measure() -> dict[str, Any]:
+    """Run the benchmark and return its figures (without printing them).
+
+    Called from a process where Django is already set up (the ``rilo.bench`` harness, on its own
+    database and settings), it runs in a fresh interpreter instead, since it needs its own.
+    """
+    from django.conf import settings
+
+    if settings.configured:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.exchange"], cwd=BASE_DIR, stdout=subprocess.PIPE, text=True, check=True
+        )
+        return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return _run()
+
+
 def main() -> dict[str, Any]:
+    """``python -m bench.exchange``: run, print ONE JSON line, return the figures."""
+    result = measure()
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def _run() -> dict[str, Any]:
     n = int(os.environ.get("BENCH_EXCHANGE_N", "10000"))
     rate = float(os.environ.get("BENCH_EXCHANGE_RATE", "80"))
     concurrency = int(os.environ.get("BENCH_EXCHANGE_CONCURRENCY", "6"))
@@ -446,7 +469,6 @@ def main() -> dict[str, Any]:
         stop(workers)
         for partner in partners.values():
             partner.stop()
-    print(json.dumps(result), flush=True)
     return result
 
 
