@@ -9,7 +9,9 @@ approval's commit to the receipt at the partner. ``exactly_once`` is checked at 
 every report arrived at every partner, and none arrived (or was pushed) twice.
 
 Environment: ``BENCH_EXCHANGE_N`` approvals (10000), ``BENCH_EXCHANGE_RATE`` approvals per second
-offered (80), ``BENCH_EXCHANGE_CONCURRENCY`` threads per worker process (6).
+offered (80), ``BENCH_EXCHANGE_DRIVERS`` reviewers approving at once (4),
+``BENCH_EXCHANGE_CONCURRENCY`` threads per worker process (6). Progress and the CPU spent per
+approval and per delivery go to stderr.
 Prints one JSON line: {"bench": "exchange", "deliveries_per_s", "p50_s", "p95_s", "p99_s", "exactly_once", …}.
 """
 
@@ -241,7 +243,7 @@ def run_approvals(reports: list[Any], analyst: Any, rate: float, drivers: int, c
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=approve_all) for _ in range(drivers)]
+    threads = [threading.Thread(target=approve_all, daemon=True) for _ in range(drivers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -256,7 +258,30 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def measure() -> dict[str, Any]:
+    """Run the benchmark and return its figures (without printing them).
+
+    Called from a process where Django is already set up (the ``rilo.bench`` harness, on its own
+    database and settings), it runs in a fresh interpreter instead, since it needs its own.
+    """
+    from django.conf import settings
+
+    if settings.configured:
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.exchange"], cwd=BASE_DIR, stdout=subprocess.PIPE, text=True, check=True
+        )
+        return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
+    return _run()
+
+
 def main() -> dict[str, Any]:
+    """``python -m bench.exchange``: run, print ONE JSON line, return the figures."""
+    result = measure()
+    print(json.dumps(result), flush=True)
+    return result
+
+
+def _run() -> dict[str, Any]:
     n = int(os.environ.get("BENCH_EXCHANGE_N", "10000"))
     rate = float(os.environ.get("BENCH_EXCHANGE_RATE", "80"))
     concurrency = int(os.environ.get("BENCH_EXCHANGE_CONCURRENCY", "6"))
@@ -444,7 +469,6 @@ def main() -> dict[str, Any]:
         stop(workers)
         for partner in partners.values():
             partner.stop()
-    print(json.dumps(result), flush=True)
     return result
 
 

@@ -32,6 +32,7 @@ from .choices import (
     EventType,
     PartnerState,
 )
+from .endpoints import validate_endpoint
 from .querysets import PartnerSystemQuerySet
 
 # Which fields hold personal data (read by the exchange layer itself and by the catalogue tests).
@@ -139,7 +140,9 @@ class PartnerSystem(TimeStampedModel):
     )
     adapter = models.CharField(max_length=16, choices=AdapterKind.choices, default=AdapterKind.WEBHOOK)
     endpoint_url = models.URLField(
-        max_length=500, help_text="Webhook URL, or the TAXII 2.1 collection URL (…/collections/<id>/)."
+        max_length=500,
+        validators=[validate_endpoint],
+        help_text="Webhook URL, or the TAXII 2.1 collection URL (…/collections/<id>/). Public HTTPS only.",
     )
     credentials_encrypted = models.TextField(blank=True, editable=False)
     signing_secret_encrypted = models.TextField(blank=True, editable=False)

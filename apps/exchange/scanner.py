@@ -26,6 +26,9 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{2}[A-Z]{2}[0-9]{5})(?![A-Za-z0-9])")
 IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
 PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])")
+# Identifiers we mint (report and event UUIDs, STIX ids) are never personal; their digit runs
+# could look like phone numbers, so they are blanked before the patterns run.
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 PHONE_NATIONAL = re.compile(r"(?<![\w.\-])0[1-9](?:[ .\-]?[0-9]{2}){4}(?![\w])")
 
 # Keys whose values are identifiers or timestamps we generate; they cannot hold typed text.
@@ -83,6 +86,7 @@ def _phone_ok(candidate: str) -> bool:
 
 def scan_text(text: str) -> list[str]:
     """The kinds of personal-looking things in one string."""
+    text = UUID.sub(" ", text)
     kinds = []
     if EMAIL.search(text):
         kinds.append("e-mail address")

@@ -115,6 +115,11 @@ def event_fan_out(*, event_id: int) -> list[int]:
         now = timezone.now()
         partners = list(PartnerSystem.objects.order_by("pk"))
         policies = current_policies(partner_ids=[p.pk for p in partners])
+        if event.type == EventType.WITHDRAWN:
+            # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
+            Delivery.objects.filter(
+                report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
+            ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
         reached = set(
             Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES))
             .exclude(event=event)
@@ -529,8 +534,10 @@ def partner_create(
     source_administration: Any = None,
     peer_identity: str = "",
 ) -> tuple[PartnerSystem, str]:
-    """Register a partner system; returns it and its webhook signing secret, shown this once."""
-    _check_endpoint(endpoint_url)
+    """Register a partner system; returns it and its webhook signing secret, shown this once.
+
+    The endpoint is checked (public HTTPS outside local/test settings) by the model's validation.
+    """
     secret = _new_signing_secret() if adapter == AdapterKind.WEBHOOK else ""
     partner = PartnerSystem(
         name=name,
@@ -561,9 +568,8 @@ def partner_update(
     contact_email: str | None = None,
     personal_data_allowed: bool | None = None,
 ) -> PartnerSystem:
-    """Change a partner's endpoint, credentials or limits; the endpoint is checked again."""
+    """Change a partner's endpoint, credentials or limits; a new endpoint is checked again."""
     if endpoint_url is not None:
-        _check_endpoint(endpoint_url)
         partner.endpoint_url = endpoint_url
     if credentials is not None:
         partner.credentials_encrypted = crypto.encrypt(json.dumps(credentials)) if credentials else ""
@@ -573,7 +579,7 @@ def partner_update(
         partner.contact_email = contact_email
     if personal_data_allowed is not None:
         partner.personal_data_allowed = personal_data_allowed
-    partner.full_clean()
+    partner.full_clean(exclude=None if endpoint_url is not None else ["endpoint_url"])
     partner.save()
     return partner
 

@@ -230,10 +230,11 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
     """The JSON-able snapshot of ``report`` (read fresh from the database) for an outbox event."""
     from .models import ReportProvenance
 
-    current = _report_queryset().get(pk=report.pk)
-    source_partner_id = (
-        ReportProvenance.objects.filter(report_id=current.pk).values_list("source_partner_id", flat=True).first()
-    )
+    current = _report_queryset().select_related("provenance").get(pk=report.pk)
+    try:
+        source_partner_id: int | None = current.provenance.source_partner_id  # type: ignore[attr-defined]
+    except ReportProvenance.DoesNotExist:
+        source_partner_id = None
     report_row = _row(
         "report",
         current,

@@ -226,6 +226,15 @@ def test_an_expired_lease_is_claimed_again_and_the_lost_attempt_recorded(
     assert receiver.accepted[str(delivery.event.uuid)] == 1
 
 
+def drain() -> list[int]:
+    """Send everything due, one claim at a time; the events in the order they went out."""
+    order = []
+    while claims := deliveries_claim(limit=1):
+        order.append(Delivery.objects.get(pk=claims[0].delivery_id).event_id)
+        delivery_send(claim=claims[0])
+    return order
+
+
 def test_a_report_s_messages_reach_a_partner_in_order(france: Administration, receiver: WebhookPartner) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     report = make_report(france, reference="FR-1")
@@ -235,25 +244,41 @@ def test_a_report_s_messages_reach_a_partner_in_order(france: Administration, re
     first = Delivery.objects.get(event=approved)
     assert delivery_send_one(delivery_id=first.pk) == DeliveryState.RETRY
     corrected = correct(report, place="Port of Le Havre")
-    withdrawn = withdraw(report)
     event_fan_out(event_id=corrected.pk)
-    event_fan_out(event_id=withdrawn.pk)
-
-    later = Delivery.objects.filter(event__in=[corrected, withdrawn])
-    assert all(delivery_send_one(delivery_id=d.pk) is None for d in later)  # they wait for the first
+    second = Delivery.objects.get(event=corrected)
+    assert delivery_send_one(delivery_id=second.pk) is None  # it waits for the first
 
     Delivery.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now())
-    order = []
-    while claims := deliveries_claim(limit=1):
-        order.append(Delivery.objects.get(pk=claims[0].delivery_id).event_id)
-        delivery_send(claim=claims[0])
-    assert order == [approved.pk, corrected.pk, withdrawn.pk]
+    assert drain() == [approved.pk, corrected.pk]
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+    assert drain() == [withdrawn.pk]
     _, receipts = receiver.snapshot()
     assert [r.body["type"] for r in receipts.values() if r.body] == [
         "report.approved",
         "report.corrected",
         "report.withdrawn",
     ]
+
+
+def test_a_version_not_yet_sent_when_the_report_is_withdrawn_never_leaves(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    report = make_report(france, reference="FR-1")
+    receiver.script(Step(status=500))
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)
+    assert delivery_send_one(delivery_id=Delivery.objects.get(event=approved).pk) == DeliveryState.RETRY
+    corrected = correct(report, place="Port of Le Havre")
+    event_fan_out(event_id=corrected.pk)
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+
+    unsent = Delivery.objects.get(event=corrected)
+    assert (unsent.state, unsent.reason) == (DeliveryState.SKIPPED_BY_POLICY, "withdrawn before it was sent")
+    Delivery.objects.filter(event=approved).update(next_attempt_at=timezone.now())
+    assert drain() == [approved.pk, withdrawn.pk]  # the version tried once may have landed: tombstone
 
 
 def test_paused_partners_keep_their_deliveries_until_resumed(france: Administration, receiver: WebhookPartner) -> None:

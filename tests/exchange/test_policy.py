@@ -167,6 +167,24 @@ def test_an_embargo_holds_the_delivery_until_it_ends(france: Administration) -> 
     assert delivery.reason.startswith("embargo until ")
 
 
+def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administration) -> None:
+    webhook_partner("CEN", URL, embargo=dt.timedelta(hours=6))
+    report = make_report(france, reference="FR-1")
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+
+    held = delivery_for(approved, "CEN")
+    assert (held.state, held.reason) == (DeliveryState.SKIPPED_BY_POLICY, "withdrawn before it was sent")
+    assert held.next_attempt_at is None
+    tombstone = delivery_for(withdrawn, "CEN")
+    assert (tombstone.state, tombstone.reason) == (
+        DeliveryState.SKIPPED_BY_POLICY,
+        "withdrawn report was never sent to this partner",
+    )
+
+
 def test_a_partner_without_a_policy_receives_nothing(france: Administration) -> None:
     partner_create(name="New partner", adapter="webhook", endpoint_url=URL, actor=None)
     event = approve(make_report(france, reference="FR-1"))

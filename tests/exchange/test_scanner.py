@@ -44,6 +44,7 @@ def test_the_scanner_finds_personal_data_typed_into_free_text(text: str, kind: s
         "HS 2402.20, 12.5 kg",
         "GB82WEST12345698765433",  # IBAN-shaped, wrong checksum
         "Port of Le Havre, quay 4",
+        "Seizure report 5f0c2a9e-0012-3456-7890-1a2b3c4d5e6f v1",  # digit-only UUID groups
     ],
 )
 def test_the_scanner_leaves_ordinary_values_alone(text: str) -> None:

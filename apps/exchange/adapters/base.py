@@ -68,9 +68,9 @@ _local = threading.local()
 
 def session_for(partner: PartnerSystem) -> TimeoutSession:
     """A keep-alive session per partner and thread (requests sessions are not thread-safe)."""
-    sessions: dict[tuple[int, str], TimeoutSession] = getattr(_local, "sessions", None) or {}
+    sessions: dict[tuple[int, str, str], TimeoutSession] = getattr(_local, "sessions", None) or {}
     _local.sessions = sessions
-    key = (partner.pk, partner.endpoint_url)
+    key = (partner.pk, partner.endpoint_url, partner.credentials_encrypted)  # new credentials: new session
     session = sessions.get(key)
     if session is None:
         session = TimeoutSession()

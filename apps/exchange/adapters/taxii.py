@@ -136,9 +136,9 @@ _local = threading.local()
 
 def _collection(partner: PartnerSystem) -> Collection:
     """A TAXII collection client per partner and thread, on a session with explicit timeouts."""
-    cache: dict[tuple[int, str], Collection] = getattr(_local, "collections", None) or {}
+    cache: dict[tuple[int, str, str], Collection] = getattr(_local, "collections", None) or {}
     _local.collections = cache
-    key = (partner.pk, partner.endpoint_url)
+    key = (partner.pk, partner.endpoint_url, partner.credentials_encrypted)  # new credentials: new session
     collection = cache.get(key)
     if collection is None:
         credentials = partner.credentials
@@ -157,7 +157,7 @@ def _collection(partner: PartnerSystem) -> Collection:
 
 def _forget(partner: PartnerSystem) -> None:
     cache = getattr(_local, "collections", None) or {}
-    cache.pop((partner.pk, partner.endpoint_url), None)
+    cache.pop((partner.pk, partner.endpoint_url, partner.credentials_encrypted), None)
 
 
 def _already_present(collection: Collection, failure: Mapping[str, Any]) -> bool:
