@@ -45,11 +45,36 @@ _VOCABULARY_MODELS = (
 _VIEW_VOCABULARIES = tuple(f"reference.view_{m}" for m in _VOCABULARY_MODELS)
 _EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS for verb in ("add", "change", "delete"))
 
+# Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
+_REPORT_AUTHOR = (
+    "reports.add_report",
+    "reports.change_report",
+    "reports.view_report",
+    "reports.submit_report",
+    "reports.export_report",
+    # officers see the personal data of their own administration's reports (they typed it)
+    "reports.view_personal_data_report",
+)
+_REPORT_REVIEWER = (
+    "reports.view_report",
+    "reports.view_all_report",
+    "reports.review_report",
+    "reports.approve_report",
+    "reports.correct_report",
+    "reports.withdraw_report",
+    "reports.mark_duplicate_report",
+    "reports.share_report",
+    "reports.assign_report",
+    "reports.export_report",
+    "reports.view_personal_data_report",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
         "tenancy.view_administration",
         *_VIEW_VOCABULARIES,
+        *_REPORT_AUTHOR,
     ),
     Role.NATIONAL_COORDINATOR: (
         "tenancy.view_region",
@@ -59,11 +84,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.add_user",
         "accounts.change_user",
         *_VIEW_VOCABULARIES,
+        *_REPORT_AUTHOR,
+        "reports.correct_report",
+        "reports.share_report",
     ),
     Role.RILO_ANALYST: (
         "tenancy.view_region",
         "tenancy.view_administration",
         *_VIEW_VOCABULARIES,
+        *_REPORT_REVIEWER,
     ),
     Role.RILO_ADMINISTRATOR: (
         "tenancy.view_region",
@@ -76,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_user",
         *_VIEW_VOCABULARIES,
         *_EDIT_VOCABULARIES,
+        "reports.view_report",
+        "reports.view_all_report",
     ),
     Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES,),
     Role.AUDITOR: (
@@ -83,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_administration",
         "accounts.view_user",
         *_VIEW_VOCABULARIES,
+        "audit.view_auditevent",
     ),
 }
 
