@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -11,6 +11,7 @@ from django.db import transaction
 from apps.core.exceptions import ApplicationError, NotFound
 
 from .models import FormDraft
+from .tokens import Ticket
 
 # Form fields that are never stored: they are re-issued by every page.
 _NOT_STORED = frozenset({"csrfmiddlewaretoken", "draft_token", "action"})
@@ -52,3 +53,16 @@ def form_draft_save(
 def form_draft_discard(*, user: Any, key: uuid.UUID) -> None:
     """Forget one form draft of ``user`` (after the form was saved, or when the user discards it)."""
     FormDraft.objects.filter(key=key, user=user).delete()
+
+
+def form_draft_save_from_ticket(*, ticket: Ticket, payload: dict[str, list[str]]) -> FormDraft | None:
+    """Keep a form posted after its user's session expired, for the user named by the signed ticket.
+
+    Returns None when that user no longer exists or is inactive: nothing is kept for them.
+    """
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=ticket.user_id, is_active=True).first()
+    if user is None:
+        return None
+    return form_draft_save(user=user, key=ticket.key, form=ticket.form, report_id=ticket.report_id, payload=payload)

@@ -18,6 +18,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.reference.models import (
@@ -78,6 +79,20 @@ COUNTRY_FIELDS = frozenset(
 )
 
 
+def _autocomplete(field: forms.Field, datalist_id: str, url: str) -> None:
+    """A text input suggesting values from a <datalist> that htmx fills as the user types."""
+    field.widget.attrs.update(
+        {
+            "list": datalist_id,
+            "autocomplete": "off",
+            "hx-get": url,
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": f"#{datalist_id}",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
 def _vocabulary(model: Any, label: str, **kwargs: Any) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=model.objects.active(), to_field_name="code", required=False, label=label, **kwargs
@@ -130,7 +145,7 @@ class EntryForm(forms.Form):
                 self.fields.pop(name, None)
         for name, field in self.fields.items():
             if name in COUNTRY_FIELDS:
-                field.widget.attrs["list"] = f"{self.add_prefix(name)}-options"
+                _autocomplete(field, f"{self.add_prefix(name)}-options", reverse("reports:countries"))
 
     def service_values(self) -> dict[str, Any]:
         """Cleaned values by model field name, as the services take them."""
@@ -231,7 +246,27 @@ class ItemForm(EntryForm):
         type_field = self.fields["commodity_type"]
         assert isinstance(type_field, forms.ModelChoiceField)
         type_field.queryset = commodity_types_of(category)
-        self.fields["hs_code"].widget.attrs.update({"list": f"{self.add_prefix('hs_code')}-options", "autocomplete": "off"})
+        _autocomplete(self.fields["hs_code"], f"{self.add_prefix('hs_code')}-options", reverse("reports:hs_codes"))
+        # The type list follows the category; the normalised quantity follows quantity and unit.
+        self.fields["commodity_category"].widget.attrs.update(
+            {
+                "hx-get": reverse("reports:commodity_types"),
+                "hx-trigger": "change",
+                "hx-target": f"#id_{self.add_prefix('commodity_type')}",
+                "hx-swap": "innerHTML",
+            }
+        )
+        quantity, unit = self.add_prefix("quantity"), self.add_prefix("unit")
+        for name in ("quantity", "unit"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("reports:normalised_quantity"),
+                    "hx-trigger": "change",
+                    "hx-target": f"#{self.prefix}-normalised",
+                    "hx-include": f"[name='{quantity}'],[name='{unit}']",
+                    "hx-vals": json.dumps({"prefix": self.prefix}),
+                }
+            )
 
     def clean_attributes(self) -> dict[str, Any]:
         text = (self.cleaned_data.get("attributes") or "").strip()
@@ -409,13 +444,56 @@ class ReportEntry:
             names.add("commodity_type")
         return frozenset(names)
 
+    @property
+    def case_groups(self) -> list[tuple[str, list[FieldView]]]:
+        visible = self.visible("case")
+        required = self.required_fields
+        groups = []
+        for legend, names in CASE_GROUPS:
+            shown = [
+                FieldView(self.case[name], name in required)
+                for name in names
+                if name in self.case.fields and (visible is None or name in visible)
+            ]
+            if shown:
+                groups.append((legend, shown))
+        return groups
+
+    @property
+    def case_hidden(self) -> list[forms.BoundField]:
+        visible = self.visible("case")
+        return [
+            self.case[name]
+            for name in self.case.fields
+            if name == "form_variant" or (visible is not None and name not in visible)
+        ]
+
+    @property
+    def sections(self) -> list[SectionView]:
+        views = []
+        for part, formset in self.formsets.items():
+            rows, number = [], 0
+            for index, form in enumerate(formset.forms):
+                removed = _is_removed(form)
+                if not removed:
+                    number += 1
+                rows.append(
+                    build_row(
+                        part=part, form=form, index=index, number=number, variant=self.variant, removed=removed
+                    )
+                )
+            shown = not self.is_simplified or part == "items"
+            views.append(SectionView(part, PART_TITLES[part], shown, formset, rows, self.part_errors[part]))
+        return views
+
     # --- input ---
 
     def is_valid(self) -> bool:
         """Types only: every form parses (required fields are the domain's business)."""
         valid = self.case.is_valid()
         for formset in self.formsets.values():
-            valid = formset.is_valid() and valid
+            if formset.is_bound:  # a part that was not posted is left as it is
+                valid = formset.is_valid() and valid
         if self.correction is not None:
             valid = self.correction.is_valid() and valid
         return valid
@@ -429,6 +507,9 @@ class ReportEntry:
         for part, formset in self.formsets.items():
             rows = []
             self.sent_forms[part] = []
+            if not formset.is_bound:
+                result[part] = None  # not posted: the services leave this part as it is
+                continue
             for form in formset.forms:
                 if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                     continue
@@ -521,6 +602,77 @@ def _form_summary(
         for text in form.errors[name]:
             entries.append(SummaryEntry(anchor, f"{prefix}{field.label}", text))
     return entries
+
+
+# --- layout: which fields each section shows ----------------------------------------------------------
+
+CASE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("The case", ("kind", "national_reference", "seizure_date", "seizure_time")),
+    (
+        "Where",
+        ("country_of_seizure", "customs_office", "place", "latitude", "longitude", "location_type", "direction"),
+    ),
+    (
+        "Transport and detection",
+        ("transport_mode", "conveyance_type", "detection_methods", "selection_basis", "modus_operandi"),
+    ),
+    ("Follow-up", ("number_of_offenders", "legal_follow_up", "operation")),
+)
+
+
+@dataclass
+class FieldView:
+    field: forms.BoundField
+    required: bool
+
+
+@dataclass
+class RowView:
+    part: str
+    form: forms.Form
+    number: int
+    index: int
+    removed: bool
+    fields: list[FieldView]
+    hidden: list[forms.BoundField]
+
+    @property
+    def label(self) -> str:
+        return f"{PART_LABELS[self.part]} {self.number}"
+
+    @property
+    def prefix(self) -> str:
+        return str(self.form.prefix)
+
+
+@dataclass
+class SectionView:
+    part: str
+    title: str
+    shown: bool
+    formset: forms.BaseFormSet
+    rows: list[RowView]
+    errors: list[str]
+
+
+def build_row(*, part: str, form: forms.Form, index: int, number: int, variant: str, removed: bool) -> RowView:
+    """One formset row laid out for the variant: shown fields, and the others kept as hidden inputs."""
+    visible = SIMPLIFIED_FIELDS[part] if variant == FormVariant.SIMPLIFIED else None
+    required = set(ROW_REQUIRED[part]) | ({"commodity_type"} if part == "items" and visible is None else set())
+    fields, hidden = [], []
+    for name in form.fields:
+        bound = form[name]
+        if name == "DELETE":
+            continue
+        if removed or (visible is not None and name not in visible):
+            hidden.append(bound)
+        else:
+            fields.append(FieldView(bound, name in required))
+    return RowView(part=part, form=form, number=number, index=index, removed=removed, fields=fields, hidden=hidden)
+
+
+def _is_removed(form: forms.Form) -> bool:
+    return bool(form.is_bound and form.data.get(form.add_prefix("DELETE")))
 
 
 # --- initial values from a stored report ---------------------------------------------------------------

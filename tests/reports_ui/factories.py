@@ -21,6 +21,7 @@ from apps.reference.models import (
 )
 from apps.reports.choices import FormVariant, ReportStatus
 from apps.reports.models import Report, ReportItem
+from apps.reports.search import refresh_search_vectors
 from apps.tenancy.models import Administration
 
 
@@ -95,6 +96,8 @@ def make_report(
     status: str = ReportStatus.SUBMITTED,
     reference: str | None = None,
     items: int = 1,
+    description: str = "",
+    brand: str = "Marlboro",
     **fields: Any,
 ) -> Report:
     """A report of ``administration`` in ``status`` with ``items`` cigarette items."""
@@ -123,7 +126,8 @@ def make_report(
             unit=vocabulary.sticks,
             normalised_quantity=Decimal(1000 * position),
             normalised_dimension=Unit.Dimension.STICKS,
-            brand="Marlboro",
-            description="Cigarettes in a container",
+            brand=brand,
+            description=description or "Cigarettes in a container",
         )
+    refresh_search_vectors([report.pk])
     return report
