@@ -542,19 +542,25 @@ def form_row(request: HttpRequest, part: str) -> HttpResponse:
         form = PART_FORMS[part](data, prefix=formset.add_prefix(index), auto_id=formset.auto_id, personal=personal)
         number = int(source.get("number", index + 1) or index + 1)
         row = build_row(part=part, form=form, index=index, number=number, variant=variant, removed=removed)
-        return render(request, "reports/_row.html", {"row": row, "variant": variant, "show_errors": False})
+        return render(request, "reports/_row.html", {"row": row, "variant": variant, "toggled": True})
     try:
         index = max(0, int(source.get(f"{part}-TOTAL_FORMS", "0")))
     except ValueError:
         index = 0
     form = PART_FORMS[part](
-        prefix=formset.add_prefix(index), auto_id=formset.auto_id, empty_permitted=True, personal=personal
+        prefix=formset.add_prefix(index),
+        auto_id=formset.auto_id,
+        empty_permitted=True,
+        use_required_attribute=False,
+        personal=personal,
     )
     row = build_row(part=part, form=form, index=index, number=index + 1, variant=variant, removed=False)
+    if row.fields:  # htmx focuses it after the swap: a keyboard user lands in the new row
+        row.fields[0].field.field.widget.attrs["autofocus"] = True
     return render(
         request,
         "reports/_row.html",
-        {"row": row, "variant": variant, "show_errors": False, "new_total": index + 1, "oob_total": True},
+        {"row": row, "variant": variant, "new_total": index + 1, "oob_total": True},
     )
 
 

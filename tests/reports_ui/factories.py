@@ -131,3 +131,39 @@ def make_report(
         )
     refresh_search_vectors([report.pk])
     return report
+
+
+def draft_by(actor: Any, reference: str = "FR-2025-0001", **fields: Any) -> Report:
+    """A complete draft made through the domain service, as the entry form makes it."""
+    from apps.reports.services import report_create_draft
+
+    values: dict[str, Any] = {
+        "form_variant": "full",
+        "national_reference": reference,
+        "seizure_date": "2025-03-14",
+        "country_of_seizure": actor.administration.country.code,
+        "place": "Le Havre",
+        "location_type": "seaport",
+        "direction": "import",
+        "transport_mode": "1",
+        "detection_methods": ["xray"],
+        "modus_operandi": "Hidden behind furniture",
+        **fields,
+    }
+    return report_create_draft(
+        actor=actor,
+        fields=values,
+        items=[
+            {
+                "commodity_category": "tobacco",
+                "commodity_type": "cigarettes",
+                "quantity": "200000",
+                "unit": "STK",
+                "brand": "Marlboro",
+                "concealment_detail": "Inside the sofa of Mr Dupont",
+            }
+        ],
+        route=[{"role": "origin", "country": "AE"}],
+        conveyances=[{"identifier_type": "container", "identifier": "MSCU1234565"}],
+        parties=[{"kind": "person", "family_name": "Dupont", "given_names": "Jean"}],
+    )
