@@ -11,16 +11,18 @@ from .models import Report
 
 SEARCH_CONFIG = "simple"  # reports are written in many languages; no stemming
 
-_REFRESH_SQL = f"""
-UPDATE {Report._meta.db_table} AS r SET search_vector =
-    setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(r.national_reference, '')), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(r.place, '') || ' ' || coalesce(r.customs_office, '')), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce((
+# The search vector of report row ``r``: its reference (weight A), place and office (B), and its
+# items' descriptions and brands (C). One definition, used by the services and by the demo seeder.
+SEARCH_VECTOR_SQL = """(
+    setweight(to_tsvector('simple', coalesce(r.national_reference, '')), 'A')
+    || setweight(to_tsvector('simple', coalesce(r.place, '') || ' ' || coalesce(r.customs_office, '')), 'B')
+    || setweight(to_tsvector('simple', coalesce((
         SELECT string_agg(i.description || ' ' || i.brand, ' ')
         FROM reports_reportitem AS i WHERE i.report_id = r.id
     ), '')), 'C')
-WHERE r.id = ANY(%s)
-"""  # noqa: S608 - the table name comes from the model, values are parameters
+)"""
+
+_REFRESH_SQL = f"UPDATE {Report._meta.db_table} AS r SET search_vector = {SEARCH_VECTOR_SQL} WHERE r.id = ANY(%s)"  # noqa: S608 - no user input in the SQL text
 
 
 def refresh_search_vectors(report_ids: Iterable[int]) -> None:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 from simple_history.utils import bulk_create_with_history
@@ -184,7 +184,15 @@ def _apply(
     for name, value in values.items():
         setattr(report, name, value)
     _check_reference_unique(report)
-    _save(report, actor)
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent twin reference must not poison the transaction
+            _save(report, actor)
+    except IntegrityError as error:
+        if "report_national_reference_unique" not in str(error):
+            raise
+        raise ValidationError(
+            {"national_reference": ["Your administration already has a report with this reference."]}
+        ) from error
     if detection_methods is not None:
         report.detection_methods.set(detection_methods)
     for part, rows in parts.items():

@@ -157,3 +157,15 @@ def test_it_sniffs_the_content_type_from_the_bytes(head, expected):
 def test_it_tells_office_documents_apart():
     assert sniff_content_type(_zip("xl/workbook.xml")) == XLSX
     assert sniff_content_type(_zip("word/document.xml")) == DOCX
+
+
+def test_a_reference_taken_by_a_concurrent_draft_is_a_field_error_not_a_crash(alice, monkeypatch):
+    from apps.reports import services
+
+    report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
+    # As if the other draft had committed between our check and our insert.
+    monkeypatch.setattr(services, "_check_reference_unique", lambda report: None)
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
+    assert "national_reference" in errors_of(excinfo)
+    assert Report.objects.filter(national_reference="RACE-1").count() == 1

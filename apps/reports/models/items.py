@@ -31,21 +31,29 @@ class ReportItem(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(default=1)
     commodity_category = models.ForeignKey(CommodityCategory, on_delete=models.PROTECT, related_name="+")
-    commodity_type = models.ForeignKey(CommodityType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    hs_code = models.ForeignKey(HSCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Vocabulary foreign keys carry no index of their own (see Report); commodity_type is the first
+    # column of the reportitem_type_dim index.
+    commodity_type = models.ForeignKey(
+        CommodityType, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hs_code = models.ForeignKey(
+        HSCode, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     description = models.TextField(blank=True, help_text="Describe the goods; no names of persons.")
     quantity = models.DecimalField(max_digits=18, decimal_places=3)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, db_index=False, on_delete=models.PROTECT, related_name="+")
     normalised_quantity = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True, editable=False)
     normalised_dimension = models.CharField(max_length=8, choices=Unit.Dimension.choices, blank=True, editable=False)
     packages_count = models.PositiveIntegerField(null=True, blank=True)
     estimated_value = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    currency = models.ForeignKey(Currency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    currency = models.ForeignKey(
+        Currency, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     brand = models.CharField(max_length=120, blank=True)
     genuineness = models.CharField(max_length=16, choices=Genuineness.choices, default=Genuineness.UNKNOWN)
     country_of_manufacture = CountryField(blank=True)
     concealment_method = models.ForeignKey(
-        ConcealmentMethod, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ConcealmentMethod, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     concealment_detail = models.TextField(blank=True, help_text="Free text; treated as personal data.")
     attributes = models.JSONField(default=dict, blank=True)
@@ -85,9 +93,11 @@ class Conveyance(models.Model):
     """A means of transport involved in the case; its identifier (a plate, a flight) may be personal."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="conveyances")
-    transport_mode = models.ForeignKey(TransportMode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    transport_mode = models.ForeignKey(
+        TransportMode, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     conveyance_type = models.ForeignKey(
-        ConveyanceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ConveyanceType, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     identifier_type = models.CharField(max_length=16, choices=IdentifierType.choices, blank=True)
     identifier = models.CharField(max_length=64, blank=True)

@@ -63,15 +63,23 @@ class Report(UUIDModel, TimeStampedModel):
     place = models.CharField(max_length=200, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    location_type = models.ForeignKey(LocationType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    direction = models.ForeignKey(Direction, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    transport_mode = models.ForeignKey(TransportMode, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Vocabulary foreign keys carry no index of their own: few distinct values, rarely filtered
+    # alone, and terms are deactivated rather than deleted; an index each would slow every write.
+    location_type = models.ForeignKey(
+        LocationType, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    direction = models.ForeignKey(
+        Direction, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    transport_mode = models.ForeignKey(
+        TransportMode, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     conveyance_type = models.ForeignKey(
-        ConveyanceType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        ConveyanceType, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     detection_methods = models.ManyToManyField(DetectionMethod, blank=True, related_name="+")
     selection_basis = models.ForeignKey(
-        SelectionBasis, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        SelectionBasis, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     modus_operandi = models.TextField(blank=True, help_text="Free text; treated as personal data.")
     number_of_offenders = models.PositiveIntegerField(null=True, blank=True)
@@ -87,10 +95,10 @@ class Report(UUIDModel, TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
