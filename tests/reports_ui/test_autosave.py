@@ -68,7 +68,17 @@ def test_saving_the_report_forgets_the_kept_form(client, alice, page_token):
     client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
     client.post(NEW, {**entry_post("draft"), "draft_token": page_token})
     assert Report.objects.exists()
-    assert not FormDraft.objects.exists()
+    draft = FormDraft.objects.get()
+    assert draft.closed_at is not None and draft.payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
+
+
+def test_an_autosave_arriving_after_the_save_does_not_bring_the_form_back(client, alice, page_token):
+    client.post(NEW, {**entry_post("draft"), "draft_token": page_token})
+    late = client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
+    assert late.status_code == 200
+    assert FormDraft.objects.get().payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
 
 
 def test_a_refused_save_keeps_the_form_on_the_server(client, alice, page_token):
@@ -141,4 +151,20 @@ def test_discarding_forgets_the_kept_form(client, alice, page_token):
     key = FormDraft.objects.get().key
     response = client.post(f"/reports/drafts/{key}/discard/", {"next": "/reports/new/"})
     assert response.status_code == 302 and response["Location"] == "/reports/new/"
+    assert FormDraft.objects.get().payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
+    assert client.post(f"/reports/drafts/{key}/discard/").status_code == 404
+
+
+def test_old_kept_forms_are_purged(client, alice, page_token):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.autosave.services import form_drafts_purge
+
+    client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
+    assert form_drafts_purge(older_than=dt.timedelta(days=30)) == 0
+    FormDraft.objects.update(updated_at=timezone.now() - dt.timedelta(days=31))
+    assert form_drafts_purge(older_than=dt.timedelta(days=30)) == 1
     assert not FormDraft.objects.exists()
