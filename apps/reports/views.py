@@ -152,6 +152,7 @@ def _list_page(request: HttpRequest, reports: Any, *, queue: bool) -> HttpRespon
         {
             "queue": queue,
             "filterset": filterset,
+            "filters_applied": any(value and name in filterset.filters for name, value in request.GET.items()),
             "page": page,
             "query": query.urlencode(),
             "export_url": reverse("reports:review_queue_export" if queue else "reports:export"),
