@@ -31,6 +31,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
+from apps.exchange.services import outbox_record
 from apps.tenancy.models import Administration
 
 from . import notifications
@@ -359,7 +360,7 @@ def report_approve(*, report: Report, actor: Any, comment: str = "") -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.APPROVE, from_status=ReportStatus.SUBMITTED, comment=comment
     )
-    # The exchange outbox event is written here, in this transaction, once that app exists.
+    outbox_record(report=locked, event_type="approved")
     transaction.on_commit(partial(notifications.notify_approved, locked.pk))
     return locked
 
@@ -396,6 +397,7 @@ def report_correct(
         comment=reason,
         detail={"fields": sorted(report_values), "parts": sorted(k for k, v in parts.items() if v is not None)},
     )
+    outbox_record(report=locked, event_type="corrected")
     return locked
 
 
@@ -411,6 +413,7 @@ def report_withdraw(*, report: Report, actor: Any, reason: str) -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.WITHDRAW, from_status=ReportStatus.APPROVED, comment=reason
     )
+    outbox_record(report=locked, event_type="withdrawn")
     return locked
 
 
@@ -444,6 +447,8 @@ def report_mark_duplicate(*, report: Report, of: Report, actor: Any, comment: st
         comment=comment,
         detail={"duplicate_of": str(original.uuid)},
     )
+    if locked.status == ReportStatus.APPROVED:
+        outbox_record(report=locked, event_type="withdrawn")  # partners holding it must not count it twice
     return locked
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.audit",
     "apps.autosave",
+    "apps.exchange",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,8 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# acks_late tasks cannot be acknowledged once the connection is lost: cancel them (they are redelivered).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -273,3 +276,34 @@ RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 10
 
 # Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
 RILO_AUTOSAVE_TICKET_MAX_AGE = env.int("RILO_AUTOSAVE_TICKET_MAX_AGE", default=7 * 24 * 60 * 60)
+# Partner exchange (apps.exchange, DESIGN.md section 6).
+# Fernet key(s) encrypting partner credentials and signing secrets at rest. A comma-separated list
+# rotates keys: the first encrypts, every one decrypts.
+RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="")
+# Partner endpoints must be public HTTPS addresses unless this is on (local and test settings only).
+RILO_ALLOW_PRIVATE_ENDPOINTS = env.bool("RILO_ALLOW_PRIVATE_ENDPOINTS", default=False)
+RILO_EXCHANGE_CONNECT_TIMEOUT = env.float("RILO_EXCHANGE_CONNECT_TIMEOUT", default=5.0)
+RILO_EXCHANGE_READ_TIMEOUT = env.float("RILO_EXCHANGE_READ_TIMEOUT", default=15.0)
+# A claimed delivery belongs to its worker this long; must exceed connect + read timeouts.
+RILO_EXCHANGE_LEASE_SECONDS = env.float("RILO_EXCHANGE_LEASE_SECONDS", default=60.0)
+# Retry schedule, kept in the database (next_attempt_at): base * factor**(n-1), capped, +/- jitter.
+# Defaults: 30 s, 75 s, 3 min, ... 6 h; 12 attempts spread over about a day.
+RILO_EXCHANGE_RETRY_BASE_SECONDS = env.float("RILO_EXCHANGE_RETRY_BASE_SECONDS", default=30.0)
+RILO_EXCHANGE_RETRY_FACTOR = env.float("RILO_EXCHANGE_RETRY_FACTOR", default=2.5)
+RILO_EXCHANGE_RETRY_MAX_SECONDS = env.float("RILO_EXCHANGE_RETRY_MAX_SECONDS", default=6 * 60 * 60.0)
+RILO_EXCHANGE_RETRY_JITTER = env.float("RILO_EXCHANGE_RETRY_JITTER", default=0.2)
+RILO_EXCHANGE_MAX_ATTEMPTS = env.int("RILO_EXCHANGE_MAX_ATTEMPTS", default=12)
+# The sweeper (Celery beat) fans out pending events and hands due deliveries to workers.
+RILO_EXCHANGE_SWEEP_SECONDS = env.float("RILO_EXCHANGE_SWEEP_SECONDS", default=2.0)
+RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
+CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}}
+CELERY_BEAT_SCHEDULE = {
+    "exchange-sweep": {
+        "task": "apps.exchange.tasks.sweep",
+        "schedule": RILO_EXCHANGE_SWEEP_SECONDS,
+        "options": {"queue": "exchange", "expires": RILO_EXCHANGE_SWEEP_SECONDS * 2},
+    },
+}
+# Without a reachable broker, publishing (e.g. the low-latency kick after an approval) gives up
+# quickly instead of hanging; the sweeper catches up once the broker is back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": env.float("RILO_BROKER_CONNECT_TIMEOUT", default=3.0)}

@@ -19,6 +19,8 @@ def _required(name: str) -> str:
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 DATABASES = {"default": database_config(_required("DATABASE_URL"))}
+RILO_SECRETS_KEY = _required("RILO_SECRETS_KEY")
+RILO_ALLOW_PRIVATE_ENDPOINTS = False  # partner endpoints must be public HTTPS addresses
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is not set (comma-separated host names).")

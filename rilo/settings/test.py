@@ -19,3 +19,7 @@ CACHES = {
     }
 }
 CONN_MAX_AGE = 0
+
+# Partners on this machine (loopback, plain HTTP) are allowed here, never in production.
+RILO_ALLOW_PRIVATE_ENDPOINTS = env.bool("RILO_ALLOW_PRIVATE_ENDPOINTS", default=True)
+RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="OnQtxRGk1Wf8WrrpKMDnZrxY-qvsWlY5dX4E7TkiuOc=")  # not for production

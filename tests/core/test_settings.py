@@ -19,11 +19,12 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://rilo:secret@db.example.org:5432/rilo",
     "REDIS_URL": "redis://cache.example.org:6379/0",
     "DJANGO_ALLOWED_HOSTS": "rilo.example.org",
+    "RILO_SECRETS_KEY": "OnQtxRGk1Wf8WrrpKMDnZrxY-qvsWlY5dX4E7TkiuOc=",
 }
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "RILO_"))}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env={**clean, **env}, capture_output=True, text=True
     )
@@ -37,7 +38,7 @@ def test_production_settings_pass_the_deployment_checks() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOWED_HOSTS", "RILO_SECRETS_KEY"])
 def test_production_refuses_to_start_without_a_required_setting(missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
     result = run_manage("check", env=env)

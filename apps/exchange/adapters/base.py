@@ -1,0 +1,149 @@
+"""The adapter interface, outcomes, and the HTTP plumbing every adapter shares."""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import requests
+from django.conf import settings
+
+from ..choices import AttemptOutcome
+
+if TYPE_CHECKING:
+    from ..models import Delivery, PartnerSystem, SharingPolicy
+
+USER_AGENT = "RILO-exchange/1.0"
+MAX_ERROR_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt came to, classified (see DESIGN.md section 6, "Outcome classes")."""
+
+    kind: str  # an AttemptOutcome value
+    status_code: int | None = None
+    error: str = ""
+    retry_after: float | None = None
+
+
+class Adapter(Protocol):
+    """Renders a snapshot for a partner and sends the bytes; one instance serves every partner of its kind."""
+
+    def render(
+        self, snapshot: Mapping[str, Any], policy: SharingPolicy | None, *, mode: str, personal_allowed: bool
+    ) -> bytes:
+        """The message for ``snapshot`` under ``policy``, deterministic: re-rendering gives the same bytes."""
+        ...
+
+    def send(self, payload: bytes, delivery: Delivery) -> Outcome:
+        """Send ``payload`` for ``delivery`` to its partner and classify the answer; never raises for I/O."""
+        ...
+
+
+def timeouts() -> tuple[float, float]:
+    """Explicit (connect, read) timeouts for every partner request."""
+    return (float(settings.RILO_EXCHANGE_CONNECT_TIMEOUT), float(settings.RILO_EXCHANGE_READ_TIMEOUT))
+
+
+class TimeoutSession(requests.Session):
+    """A session that never sends a request without connect and read timeouts, nor follows redirects.
+
+    Redirects are refused because the endpoint a redirect points to has not been checked.
+    """
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", timeouts())
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
+
+
+_local = threading.local()
+
+
+def session_for(partner: PartnerSystem) -> TimeoutSession:
+    """A keep-alive session per partner and thread (requests sessions are not thread-safe)."""
+    sessions: dict[tuple[int, str, str], TimeoutSession] = getattr(_local, "sessions", None) or {}
+    _local.sessions = sessions
+    key = (partner.pk, partner.endpoint_url, partner.credentials_encrypted)  # new credentials: new session
+    session = sessions.get(key)
+    if session is None:
+        session = TimeoutSession()
+        session.headers["User-Agent"] = USER_AGENT
+        configure_from_environment(session, partner.endpoint_url)
+        sessions[key] = session
+    return session
+
+
+def configure_from_environment(session: requests.Session, url: str) -> None:
+    """Proxies and CA bundle from the environment, read once per session rather than on every request."""
+    session.proxies = requests.utils.get_environ_proxies(url)
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def excerpt(text: str) -> str:
+    """A short, single-line excerpt of a partner's answer for the attempt log."""
+    flat = " ".join(text.split())
+    return flat[:MAX_ERROR_CHARS] + ("…" if len(flat) > MAX_ERROR_CHARS else "")
+
+
+def classify(status: int, headers: Mapping[str, str], body: str) -> Outcome:
+    """Outcome class of an HTTP answer: 2xx ok, 409 duplicate, 410 gone, 408/429/5xx retry, other refused."""
+    if 200 <= status < 300:
+        return Outcome(AttemptOutcome.SUCCEEDED, status)
+    if status == 409:
+        return Outcome(AttemptOutcome.DUPLICATE, status, excerpt(body))
+    if status == 410:
+        return Outcome(AttemptOutcome.GONE, status, "partner answered 410 Gone: " + excerpt(body))
+    if status in (408, 425, 429) or status >= 500:
+        return Outcome(
+            AttemptOutcome.RETRY,
+            status,
+            f"HTTP {status}: {excerpt(body)}".rstrip(": "),
+            retry_after=retry_after_seconds(headers.get("Retry-After")),
+        )
+    if 300 <= status < 400:
+        return Outcome(
+            AttemptOutcome.NEEDS_ATTENTION,
+            status,
+            f"HTTP {status} redirect to {headers.get('Location', '?')} not followed; update the endpoint",
+        )
+    return Outcome(
+        AttemptOutcome.NEEDS_ATTENTION, status, f"partner refused the message: HTTP {status}: {excerpt(body)}"
+    )
+
+
+def classify_exception(error: Exception) -> Outcome:
+    """Outcome of a request that got no answer: timeouts and connection errors are retried."""
+    if isinstance(error, requests.Timeout):
+        return Outcome(AttemptOutcome.RETRY, None, f"timed out: {error.__class__.__name__}: {excerpt(str(error))}")
+    if isinstance(error, requests.ConnectionError):
+        return Outcome(AttemptOutcome.RETRY, None, f"connection failed: {excerpt(str(error))}")
+    return Outcome(AttemptOutcome.RETRY, None, f"{error.__class__.__name__}: {excerpt(str(error))}")
+
+
+def encode(document: Any) -> bytes:
+    """Canonical JSON bytes: sorted keys, no spaces, UTF-8; the same document always gives the same bytes."""
+    import json
+
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,356 @@
+"""Sharing policies: validating a version, deciding whether a report goes to a partner, and what of it.
+
+Everything here is pure (a snapshot and a policy in, a decision or a document out) except the
+validation of codes against the vocabularies. The same document feeds every adapter and, later,
+the pull feed, so push and pull always agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from apps.reference.models import CommodityCategory, CommodityType, Unit
+from apps.reports.choices import ReportKind
+from apps.tenancy.models import Administration, Region
+
+from .choices import DeliveryMode, DeliveryState, EventType, Generalisation, PartnerState
+from .models import PartnerSystem, SharingPolicy
+from .snapshot import SECTION_FIELDS, field_catalogue
+
+ANY = "*"
+MAX_EMBARGO = dt.timedelta(days=365)
+THRESHOLD_DIMENSIONS = frozenset(d.value for d in Unit.Dimension if d != Unit.Dimension.OTHER)
+
+
+# --- validation of a new version -------------------------------------------------------------
+
+
+def _codes(errors: dict[str, list[str]], name: str, values: Any, known: Iterable[str] | None, label: str) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        errors.setdefault(name, []).append(f'List the {label} codes (or "*" for all).')
+        return []
+    if ANY in values and len(values) > 1:
+        errors.setdefault(name, []).append(f'"*" already means every {label}; list nothing beside it.')
+    if known is not None:
+        known_set = set(known)
+        for value in values:
+            if value != ANY and value not in known_set:
+                errors.setdefault(name, []).append(f"Unknown {label} {value!r}.")
+    return values
+
+
+def validate_policy(
+    *,
+    partner: PartnerSystem,
+    personal_data: bool,
+    regions: Any,
+    administrations: Any,
+    commodity_categories: Any,
+    report_kinds: Any,
+    thresholds: Any,
+    embargo: dt.timedelta,
+    fields: Any,
+    generalisations: Any,
+) -> None:
+    """Raise a ``ValidationError`` keyed by policy field, naming every problem, or return quietly."""
+    errors: dict[str, list[str]] = {}
+    if personal_data and not partner.personal_data_allowed:
+        errors["personal_data"] = [f"{partner.name} may not receive personal data; this policy cannot include it."]
+    _codes(errors, "regions", regions, Region.objects.values_list("code", flat=True), "region")
+    _codes(
+        errors,
+        "administrations",
+        administrations,
+        Administration.objects.values_list("code", flat=True),
+        "administration",
+    )
+    _codes(
+        errors,
+        "commodity_categories",
+        commodity_categories,
+        CommodityCategory.objects.values_list("code", flat=True),
+        "commodity category",
+    )
+    _codes(errors, "report_kinds", report_kinds, [k.value for k in ReportKind], "report kind")
+
+    if not isinstance(thresholds, list):
+        errors["thresholds"] = ["Thresholds are a list."]
+    else:
+        commodities = set(CommodityCategory.objects.values_list("code", flat=True)) | set(
+            CommodityType.objects.values_list("code", flat=True)
+        )
+        for number, threshold in enumerate(thresholds, start=1):
+            if not isinstance(threshold, dict):
+                errors.setdefault("thresholds", []).append(f"Threshold {number} is not an object.")
+                continue
+            if threshold.get("commodity") not in commodities:
+                errors.setdefault("thresholds", []).append(
+                    f"Threshold {number}: unknown commodity category or type {threshold.get('commodity')!r}."
+                )
+            if threshold.get("dimension") not in THRESHOLD_DIMENSIONS:
+                errors.setdefault("thresholds", []).append(
+                    f"Threshold {number}: dimension must be one of {', '.join(sorted(THRESHOLD_DIMENSIONS))}."
+                )
+            try:
+                minimum = Decimal(str(threshold.get("min")))
+                if minimum <= 0:
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                errors.setdefault("thresholds", []).append(f"Threshold {number}: min must be a positive number.")
+
+    if not isinstance(embargo, dt.timedelta) or embargo < dt.timedelta(0) or embargo > MAX_EMBARGO:
+        errors["embargo"] = ["The embargo is a duration between 0 and 365 days."]
+
+    catalogue = field_catalogue()
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        errors["fields"] = ['List the field paths to share, e.g. "report.seizure_date".']
+        fields = []
+    for path in fields:
+        info = catalogue.get(path)
+        if info is None:
+            errors.setdefault("fields", []).append(f"Unknown field {path!r}.")
+        elif info.personal and not personal_data:
+            errors.setdefault("fields", []).append(
+                f"{path} is personal data; a policy without personal data cannot keep it."
+            )
+
+    if not isinstance(generalisations, dict):
+        errors["generalisations"] = ["Generalisations map a field path to month, country or bucket."]
+    else:
+        for path, method in generalisations.items():
+            info = catalogue.get(path)
+            if path not in fields:
+                errors.setdefault("generalisations", []).append(f"{path} is generalised but not in the shared fields.")
+            elif info is not None and method not in info.generalisations:
+                possible = ", ".join(sorted(info.generalisations)) or "none"
+                errors.setdefault("generalisations", []).append(
+                    f"{path} cannot be generalised to {method!r} (possible: {possible})."
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- deciding ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What fan-out does for one partner: the delivery's first state, its mode and the reason why."""
+
+    state: str
+    mode: str = DeliveryMode.REPORT
+    reason: str = ""
+    not_before: dt.datetime | None = None
+    kept_items: list[int] = field(default_factory=list)
+
+
+def _listed(values: list[str], value: str | None) -> bool:
+    return ANY in values or (value is not None and value in values)
+
+
+def _number(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 100000, 2.5."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def select_items(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[str]]:
+    """Indexes of the items the policy lets through, and why the others were left out."""
+    categories = list(policy.commodity_categories)
+    items = list(snapshot.get("items") or [])
+    kept = [i for i, item in enumerate(items) if _listed(categories, item.get("commodity_category"))]
+    reasons: list[str] = []
+    refused = sorted({str(items[i].get("commodity_category")) for i in range(len(items)) if i not in kept})
+    if refused:
+        label = "commodity categories" if len(refused) > 1 else "commodity category"
+        reasons.append(f"{label} {', '.join(refused)} not in policy v{policy.version}")
+    for threshold in policy.thresholds:
+        commodity = threshold["commodity"]
+        dimension = threshold["dimension"]
+        minimum = Decimal(str(threshold["min"]))
+        matching = [
+            i for i in kept if commodity in (items[i].get("commodity_type"), items[i].get("commodity_category"))
+        ]
+        if not matching:
+            continue
+        total = Decimal(0)
+        for i in matching:
+            quantity = items[i].get("normalised_quantity")
+            if quantity is not None and items[i].get("normalised_dimension") == dimension:
+                total += Decimal(str(quantity))
+        if total < minimum:
+            kept = [i for i in kept if i not in matching]
+            reasons.append(
+                f"below threshold {_number(minimum)} {dimension} for {commodity} ({_number(total)} {dimension})"
+            )
+    return kept, reasons
+
+
+def report_filter_reasons(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[str]]:
+    """The kept items and every reason the policy refuses the report (none: it passes)."""
+    report = snapshot["report"]
+    version = policy.version
+    reasons = []
+    if not _listed(list(policy.regions), report.get("region")):
+        reasons.append(f"region {report.get('region')} not in policy v{version}")
+    if not _listed(list(policy.administrations), report.get("administration")):
+        reasons.append(f"administration {report.get('administration')} not in policy v{version}")
+    if not _listed(list(policy.report_kinds), report.get("kind")):
+        reasons.append(f"report kind {report.get('kind')} not in policy v{version}")
+    kept, item_reasons = select_items(snapshot, policy)
+    if not kept and snapshot.get("items"):
+        reasons.extend(item_reasons)
+    elif not snapshot.get("items") and ANY not in policy.commodity_categories:
+        reasons.append(f"report has no items and policy v{version} shares only some commodity categories")
+    return kept, reasons
+
+
+def decide(
+    *,
+    snapshot: Mapping[str, Any],
+    partner: PartnerSystem,
+    policy: SharingPolicy | None,
+    previously_reached: bool,
+    currently_duplicate: bool = False,
+) -> Decision:
+    """Deliver (which items, from when) or skip (why) one event for one partner."""
+    if partner.state == PartnerState.DISABLED:
+        return Decision(DeliveryState.PARTNER_DISABLED, reason=f"partner disabled: {partner.state_reason}".rstrip(": "))
+    event_type = snapshot["event"]["type"]
+    if event_type == EventType.WITHDRAWN:
+        if previously_reached:
+            return Decision(DeliveryState.PENDING, mode=DeliveryMode.TOMBSTONE, reason="withdrawal of a sent report")
+        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn report was never sent to this partner")
+
+    reasons: list[str] = []
+    kept: list[int] = []
+    if snapshot.get("duplicate_of") or currently_duplicate:
+        reasons.append("report is marked as a duplicate and is never forwarded")
+    elif snapshot.get("source_partner_id") == partner.pk:
+        reasons.append("report was received from this partner")
+    elif policy is None:
+        reasons.append("no sharing policy (default deny)")
+    else:
+        kept, reasons = report_filter_reasons(snapshot, policy)
+
+    if reasons:
+        if previously_reached:
+            # The partner holds an earlier version that may no longer be shared: retract it.
+            return Decision(
+                DeliveryState.PENDING, mode=DeliveryMode.TOMBSTONE, reason="no longer shared: " + "; ".join(reasons)
+            )
+        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="; ".join(reasons))
+
+    assert policy is not None  # noqa: S101 (narrowing: no reasons means a policy decided)
+    decision = Decision(DeliveryState.PENDING, kept_items=kept)
+    if policy.embargo:
+        approved_at = snapshot["report"].get("approved_at") or snapshot["event"]["at"]
+        decision.not_before = dt.datetime.fromisoformat(approved_at) + policy.embargo
+        decision.reason = f"embargo until {decision.not_before.isoformat(timespec='seconds')}"
+    return decision
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _month(value: Any) -> Any:
+    return value[:7] if isinstance(value, str) and len(value) >= 7 else value
+
+
+def _bucket(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if number <= 0:
+        return {"gte": "0", "lt": "1"}
+    exponent = number.adjusted()
+    return {"gte": _number(Decimal(10) ** exponent), "lt": _number(Decimal(10) ** (exponent + 1))}
+
+
+def _generalise(
+    section: str, key: str, value: Any, method: str, row: Mapping[str, Any], report: Mapping[str, Any]
+) -> Any:
+    if method == Generalisation.MONTH:
+        return _month(value)
+    if method == Generalisation.BUCKET:
+        return _bucket(value)
+    if method == Generalisation.COUNTRY:
+        return row.get("country") if section == "route" else report.get("country_of_seizure")
+    return value
+
+
+def render_document(
+    snapshot: Mapping[str, Any],
+    policy: SharingPolicy | None,
+    *,
+    mode: str,
+    personal_allowed: bool,
+) -> dict[str, Any]:
+    """The policy-filtered message about one event: the same for every adapter and the pull feed.
+
+    A tombstone carries identifiers only. Otherwise only allowed fields appear, generalised as the
+    policy says, only kept items; personal fields never appear unless both the partner and the
+    policy version allow them.
+    """
+    event = snapshot["event"]
+    document: dict[str, Any] = {
+        "report_uuid": snapshot["report_uuid"],
+        "version": snapshot["version"],
+        "event": event["type"],
+        "event_id": event["uuid"],
+        "event_at": event["at"],
+        "policy_version": policy.version if policy is not None else None,
+    }
+    if mode == DeliveryMode.TOMBSTONE:
+        document["withdrawn"] = True
+        if event["type"] != EventType.WITHDRAWN:
+            document["reason"] = "no_longer_shared"
+        elif snapshot.get("duplicate_of"):
+            document["reason"] = "duplicate"
+            document["duplicate_of"] = snapshot["duplicate_of"]
+        else:
+            document["reason"] = "withdrawn"
+        return document
+    if policy is None:
+        raise ValueError("A report message needs a policy.")
+    personal = personal_allowed and policy.personal_data
+    catalogue = field_catalogue()
+    allowed = {path for path in policy.fields if path in catalogue and (personal or not catalogue[path].personal)}
+    generalisations: dict[str, str] = dict(policy.generalisations)
+    kept, _ = report_filter_reasons(snapshot, policy)
+    report = snapshot["report"]
+
+    def project(section: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key in SECTION_FIELDS[section]:
+            path = f"{section}.{key}"
+            if path not in allowed:
+                continue
+            value = row.get(key)
+            if path in generalisations:
+                value = _generalise(section, key, value, generalisations[path], row, report)
+            out[key] = value
+        return out
+
+    report_part = project("report", report)
+    if report_part:
+        document["report"] = report_part
+    rows_by_section = {
+        "items": [snapshot["items"][i] for i in kept],
+        "route": snapshot.get("route") or [],
+        "conveyances": snapshot.get("conveyances") or [],
+        "parties": snapshot.get("parties") or [],
+    }
+    for section, rows in rows_by_section.items():
+        if any(path.startswith(section + ".") for path in allowed):
+            document[section] = [project(section, row) for row in rows]
+    return document

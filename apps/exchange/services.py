@@ -1,0 +1,697 @@
+"""Writes of the exchange app: the outbox, fan-out, claiming and sending deliveries, partners, policies.
+
+The path of an approved report (DESIGN.md section 6):
+
+1. :func:`outbox_record` — called by the reports workflow services in their transaction —
+   writes an :class:`OutboxEvent` with an immutable snapshot and, after commit, kicks a worker.
+2. :func:`event_fan_out` writes one :class:`Delivery` per partner, decided by the partner's
+   current policy (deliver, skip with a reason, hold for an embargo, refuse if the scanner finds
+   personal data for a partner that may not have any).
+3. :func:`deliveries_claim` leases due deliveries (``FOR UPDATE SKIP LOCKED``, at most
+   ``max_in_flight`` per partner, one report's messages in order); :func:`delivery_send` renders,
+   scans, sends through the partner's adapter and records the attempt and the new state.
+4. :func:`exchange_sweep` (Celery beat, every few seconds) fans out events nobody fanned out and
+   hands due deliveries — including those whose worker died (lease expired) — to workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import os
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.exceptions import Conflict
+from apps.reports.models import Report
+
+from . import crypto, kicks
+from .adapters import Outcome, adapter_for
+from .choices import (
+    OPEN_STATES,
+    REACHED_STATES,
+    AdapterKind,
+    AttemptOutcome,
+    DeliveryState,
+    EventType,
+    PartnerState,
+)
+from .endpoints import validate_endpoint
+from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
+from .policy import decide, validate_policy
+from .scanner import refusal_reason
+from .selectors import current_policies
+from .snapshot import build_snapshot
+
+log = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key serialising feed_seq assignment, so feed numbers become visible in order.
+FEED_LOCK = 0x52494C4F  # "RILO"
+_random = secrets.SystemRandom()
+# A Retry-After asking for more than a day is read as a day (the schedule's whole span).
+MAX_RETRY_AFTER = 24 * 60 * 60.0
+
+
+# --- the outbox --------------------------------------------------------------------------------
+
+
+def outbox_record(*, report: Report, event_type: str) -> OutboxEvent:
+    """Write an outbox event for ``report`` in the caller's transaction; kick a worker after commit.
+
+    Call it from the workflow service, after the transition is saved (the snapshot is read from
+    the database): ``approved`` for an approval, ``corrected`` for a new approved version,
+    ``withdrawn`` for a withdrawal. If the transaction rolls back, nothing is ever delivered.
+    """
+    if event_type not in EventType.values:
+        raise ValueError(f"Unknown outbox event type {event_type!r}.")
+    event_uuid = uuid.uuid4()
+    at = timezone.now()
+    with transaction.atomic():
+        snapshot = build_snapshot(report, event_type=event_type, event_uuid=str(event_uuid), at=at)
+        event = OutboxEvent.objects.create(
+            uuid=event_uuid,
+            report_uuid=report.uuid,
+            report_version=snapshot["version"],
+            type=event_type,
+            snapshot=snapshot,
+            created_at=at,
+        )
+        transaction.on_commit(partial(kicks.fan_out, event.pk))
+    return event
+
+
+def _payload_hash(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def event_fan_out(*, event_id: int) -> list[int]:
+    """Create the deliveries of one outbox event, once; queue those due now. Returns their ids.
+
+    Safe to call concurrently and repeatedly: the event row is locked (others skip it) and an
+    event already fanned out is left alone.
+    """
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, fanned_out_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return []
+        now = timezone.now()
+        partners = list(PartnerSystem.objects.order_by("pk"))
+        policies = current_policies(partner_ids=[p.pk for p in partners])
+        if event.type == EventType.WITHDRAWN:
+            # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
+            Delivery.objects.filter(
+                report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
+            ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
+        reached = set(
+            Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES))
+            .exclude(event=event)
+            .values_list("partner_id", flat=True)
+        )
+        duplicate_now = (
+            event.type != EventType.WITHDRAWN
+            and Report.objects.filter(uuid=event.report_uuid, duplicate_of__isnull=False).exists()
+        )
+        deliveries = []
+        for partner in partners:
+            policy = policies.get(partner.pk)
+            decision = decide(
+                snapshot=event.snapshot,
+                partner=partner,
+                policy=policy,
+                previously_reached=partner.pk in reached,
+                currently_duplicate=duplicate_now,
+            )
+            delivery = Delivery(
+                event=event,
+                partner=partner,
+                policy=policy,
+                report_uuid=event.report_uuid,
+                mode=decision.mode,
+                state=decision.state,
+                reason=decision.reason[:500],
+                created_at=now,
+            )
+            if decision.state == DeliveryState.PENDING:
+                payload = adapter_for(partner).render(
+                    event.snapshot, policy, mode=decision.mode, personal_allowed=partner.personal_data_allowed
+                )
+                delivery.payload_hash = _payload_hash(payload)
+                refusal = "" if partner.personal_data_allowed else refusal_reason(payload)
+                if refusal:
+                    delivery.state = DeliveryState.NEEDS_ATTENTION
+                    delivery.reason = refusal[:500]
+                else:
+                    delivery.next_attempt_at = max(now, decision.not_before or now)
+            deliveries.append(delivery)
+
+        feed = [d for d in deliveries if d.state == DeliveryState.PENDING]
+        if feed:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+                cursor.execute("SELECT nextval('exchange_feed_seq') FROM generate_series(1, %s)", [len(feed)])
+                numbers = sorted(row[0] for row in cursor.fetchall())
+            for delivery, number in zip(feed, numbers, strict=True):
+                delivery.feed_seq = number
+        Delivery.objects.bulk_create(deliveries)
+        event.fanned_out_at = now
+        event.save(update_fields=["fanned_out_at"])
+        due = [
+            d.pk
+            for d in feed
+            if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
+        ]
+        transaction.on_commit(partial(kicks.deliver, due))
+    return due
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery leased to one worker; ``token`` proves the lease is still ours."""
+
+    delivery_id: int
+    token: str
+    claimed_at: float = field(default_factory=time.monotonic)
+
+
+def worker_token() -> str:
+    """A unique lease token naming the worker process holding it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=float(settings.RILO_EXCHANGE_LEASE_SECONDS))
+
+
+_DUE = """
+    ((d.state IN ('pending', 'retry') AND d.next_attempt_at <= %(now)s)
+     OR (d.state = 'in_flight' AND d.lease_until <= %(now)s))
+"""
+# A report's messages to one partner go out in order: nothing overtakes an earlier open one.
+_IN_ORDER = """
+    NOT EXISTS (
+        SELECT 1 FROM exchange_delivery e
+        WHERE e.partner_id = d.partner_id AND e.report_uuid = d.report_uuid
+          AND e.event_id < d.event_id AND e.state IN ('pending', 'retry', 'in_flight')
+    )
+"""
+# Lease due deliveries of one partner, no more than its free slots (max_in_flight minus live
+# leases, counted after the partner row is locked), skipping rows another worker holds.
+_CLAIM = """
+    WITH candidates AS (
+        SELECT d.id, d.state, d.attempts, d.leased_by FROM exchange_delivery d
+        WHERE d.partner_id = %(partner)s AND {due} {only} AND {in_order}
+        ORDER BY d.next_attempt_at, d.id
+        LIMIT GREATEST(0, LEAST(%(limit)s, %(max_in_flight)s - (
+            SELECT count(*) FROM exchange_delivery f
+            WHERE f.partner_id = %(partner)s AND f.state = 'in_flight' AND f.lease_until > %(now)s
+        )))
+        FOR UPDATE OF d SKIP LOCKED
+    )
+    UPDATE exchange_delivery u
+    SET state = 'in_flight', lease_until = %(lease_until)s, leased_by = %(token)s || ':' || u.id,
+        attempts = u.attempts + 1, updated_at = %(now)s
+    FROM candidates c WHERE u.id = c.id
+    RETURNING u.id, c.state, c.attempts, c.leased_by, u.leased_by
+"""
+
+
+def _partners_with_due(now: dt.datetime, delivery_ids: Sequence[int] | None) -> list[int]:
+    only = "AND d.id = ANY(%(ids)s)" if delivery_ids is not None else ""
+    sql = f"""
+        SELECT DISTINCT d.partner_id FROM exchange_delivery d
+        JOIN exchange_partnersystem p ON p.id = d.partner_id
+        WHERE p.state = 'active' AND {_DUE} {only}
+    """  # noqa: S608 (fixed fragments, values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"now": now, "ids": list(delivery_ids or [])})
+        partner_ids = [row[0] for row in cursor.fetchall()]
+    _random.shuffle(partner_ids)
+    return partner_ids
+
+
+def _claim_for_partner(
+    partner_id: int, limit: int, now: dt.datetime, delivery_ids: Sequence[int] | None, *, wait: bool
+) -> list[Claim]:
+    lock = "SELECT max_in_flight FROM exchange_partnersystem WHERE id = %s AND state = 'active' FOR NO KEY UPDATE"
+    only = "AND d.id = ANY(%(ids)s)" if delivery_ids is not None else ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One claimer per partner at a time, so the count of its live leases is exact. A batch
+        # sweep skips a partner another worker is claiming for; a single delivery waits its turn.
+        cursor.execute(lock if wait else lock + " SKIP LOCKED", [partner_id])
+        partner = cursor.fetchone()
+        if partner is None:
+            return []  # paused or disabled (or, for a batch, busy)
+        cursor.execute(
+            _CLAIM.format(due=_DUE, only=only, in_order=_IN_ORDER),
+            {
+                "partner": partner_id,
+                "now": now,
+                "ids": list(delivery_ids or []),
+                "limit": limit,
+                "max_in_flight": partner[0],
+                "lease_until": now + _lease(),
+                "token": worker_token(),
+            },
+        )
+        rows = cursor.fetchall()
+        lost = [row for row in rows if row[1] == DeliveryState.IN_FLIGHT]
+        exhausted = [row[0] for row in lost if row[2] >= int(settings.RILO_EXCHANGE_MAX_ATTEMPTS)]
+        if lost:
+            # Their worker died or hung past the lease: record each lost attempt, then take over.
+            DeliveryAttempt.objects.bulk_create(
+                DeliveryAttempt(
+                    delivery_id=delivery_id,
+                    number=attempts,
+                    at=now,
+                    outcome=AttemptOutcome.LEASE_EXPIRED,
+                    error=f"worker {leased_by} did not finish within its lease",
+                    worker=leased_by,
+                )
+                for delivery_id, _, attempts, leased_by, _ in lost
+            )
+        if exhausted:
+            Delivery.objects.filter(pk__in=exhausted).update(
+                state=DeliveryState.DEAD,
+                reason="retry schedule exhausted; last attempt: worker lost",
+                lease_until=None,
+                next_attempt_at=None,
+                completed_at=now,
+            )
+    return [Claim(delivery_id=row[0], token=row[4]) for row in rows if row[0] not in exhausted]
+
+
+def deliveries_claim(*, limit: int, delivery_ids: Sequence[int] | None = None) -> list[Claim]:
+    """Lease up to ``limit`` due deliveries (optionally only among ``delivery_ids``) to this worker.
+
+    Per partner, the partner row is locked while counting its live leases, so ``max_in_flight``
+    holds across workers; deliveries are locked ``FOR UPDATE SKIP LOCKED`` so two workers never
+    claim the same one. Deliveries whose lease expired are due again.
+    """
+    now = timezone.now()
+    claims: list[Claim] = []
+    for partner_id in _partners_with_due(now, delivery_ids):
+        if len(claims) >= limit:
+            break
+        claims.extend(
+            _claim_for_partner(partner_id, limit - len(claims), now, delivery_ids, wait=delivery_ids is not None)
+        )
+    return claims
+
+
+# --- sending -----------------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before the next try after failed attempt number ``attempt`` (exponential, capped, jittered)."""
+    base = float(settings.RILO_EXCHANGE_RETRY_BASE_SECONDS)
+    factor = float(settings.RILO_EXCHANGE_RETRY_FACTOR)
+    cap = float(settings.RILO_EXCHANGE_RETRY_MAX_SECONDS)
+    jitter = float(settings.RILO_EXCHANGE_RETRY_JITTER)
+    delay = min(cap, base * factor ** max(0, attempt - 1))
+    return delay * _random.uniform(1 - jitter, 1 + jitter)
+
+
+def _send(delivery: Delivery) -> tuple[Outcome, str]:
+    """Render, check and send one delivery; the outcome and the SHA-256 of what was (or would be) sent."""
+    partner = delivery.partner
+    try:
+        validate_endpoint(partner.endpoint_url)
+    except ValidationError as error:
+        return Outcome(AttemptOutcome.REFUSED, error="endpoint refused at send time: " + " ".join(error.messages)), ""
+    adapter = adapter_for(partner)
+    payload = adapter.render(
+        delivery.event.snapshot,
+        delivery.policy,
+        mode=delivery.mode,
+        personal_allowed=partner.personal_data_allowed,
+    )
+    payload_hash = _payload_hash(payload)
+    if not partner.personal_data_allowed:
+        refusal = refusal_reason(payload)
+        if refusal:
+            return Outcome(AttemptOutcome.REFUSED, error=refusal), payload_hash
+    return adapter.send(payload, delivery), payload_hash
+
+
+def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
+    kind = outcome.kind
+    if kind == AttemptOutcome.SUCCEEDED:
+        return {"state": DeliveryState.SUCCEEDED, "reason": "", "completed_at": now, "next_attempt_at": None}
+    if kind == AttemptOutcome.DUPLICATE:
+        reason = "partner already had it" + (f": {outcome.error}" if outcome.error else "")
+        return {"state": DeliveryState.DUPLICATE, "reason": reason[:500], "completed_at": now, "next_attempt_at": None}
+    if kind == AttemptOutcome.GONE:
+        return {"state": DeliveryState.PARTNER_DISABLED, "reason": outcome.error[:500], "next_attempt_at": None}
+    if kind == AttemptOutcome.RETRY:
+        if delivery.attempts >= int(settings.RILO_EXCHANGE_MAX_ATTEMPTS):
+            reason = f"retry schedule exhausted after {delivery.attempts} attempts; last: {outcome.error}"
+            return {"state": DeliveryState.DEAD, "reason": reason[:500], "completed_at": now, "next_attempt_at": None}
+        if outcome.retry_after is not None:
+            delay = min(outcome.retry_after, MAX_RETRY_AFTER)  # the partner's wish wins over the schedule
+        else:
+            delay = retry_delay(delivery.attempts)
+        return {
+            "state": DeliveryState.RETRY,
+            "reason": outcome.error[:500],
+            "next_attempt_at": now + dt.timedelta(seconds=delay),
+        }
+    return {"state": DeliveryState.NEEDS_ATTENTION, "reason": outcome.error[:500], "next_attempt_at": None}
+
+
+# Record an attempt and, if the lease is still ours, the delivery's new state, in one statement;
+# also find the next message about the same report to the same partner that waited for this one.
+_RECORD = """
+    WITH updated AS (
+        UPDATE exchange_delivery
+        SET state = %(state)s, reason = %(reason)s, next_attempt_at = %(next_attempt_at)s,
+            completed_at = %(completed_at)s, payload_hash = COALESCE(NULLIF(%(payload_hash)s, ''), payload_hash),
+            lease_until = NULL, updated_at = %(now)s
+        WHERE id = %(delivery)s AND leased_by = %(token)s AND state = 'in_flight'
+        RETURNING id
+    ), attempt AS (
+        INSERT INTO exchange_deliveryattempt
+            (delivery_id, number, at, status_code, outcome, latency_ms, error, payload_hash, worker)
+        VALUES (%(delivery)s, %(number)s, %(now)s, %(status_code)s, %(outcome)s, %(latency_ms)s, %(error)s,
+                %(payload_hash)s, %(token)s)
+        RETURNING id
+    )
+    SELECT
+        (SELECT count(*) FROM updated),
+        (SELECT count(*) FROM attempt),
+        (SELECT e.id FROM exchange_delivery e
+         WHERE e.partner_id = %(partner)s AND e.report_uuid = %(report_uuid)s AND e.event_id > %(event)s
+           AND e.state IN ('pending', 'retry') AND e.next_attempt_at <= %(now)s
+         ORDER BY e.event_id LIMIT 1)
+"""
+
+
+def delivery_send(*, claim: Claim) -> str:
+    """Send one claimed delivery and record the attempt; returns the delivery's state afterwards.
+
+    A lease older than a quarter of its term is renewed before sending, and every write is
+    conditional on still holding it, so a worker that lost its lease (and was replaced) cannot
+    overwrite the newer outcome.
+    """
+    delivery = Delivery.objects.select_related("event", "partner", "policy").get(pk=claim.delivery_id)
+    owned = Delivery.objects.filter(pk=delivery.pk, leased_by=claim.token, state=DeliveryState.IN_FLIGHT)
+    if delivery.leased_by != claim.token or delivery.state != DeliveryState.IN_FLIGHT:
+        return str(delivery.state)
+    aged = time.monotonic() - claim.claimed_at > _lease().total_seconds() / 4
+    if aged and not owned.update(lease_until=timezone.now() + _lease()):
+        return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
+    started = time.monotonic()
+    outcome, payload_hash = _send(delivery)
+    latency_ms = int((time.monotonic() - started) * 1000)
+    now = timezone.now()
+    changes = _new_state(delivery, outcome, now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD,
+            {
+                "state": changes["state"],
+                "reason": changes["reason"],
+                "next_attempt_at": changes.get("next_attempt_at"),
+                "completed_at": changes.get("completed_at"),
+                "payload_hash": payload_hash,
+                "now": now,
+                "delivery": delivery.pk,
+                "token": claim.token,
+                "number": delivery.attempts,
+                "status_code": outcome.status_code,
+                "outcome": outcome.kind,
+                "latency_ms": latency_ms,
+                "error": outcome.error,
+                "partner": delivery.partner_id,
+                "report_uuid": delivery.report_uuid,
+                "event": delivery.event_id,
+            },
+        )
+        updated, _, waiting = cursor.fetchone()
+        if outcome.kind == AttemptOutcome.GONE:
+            partner_disable(partner=delivery.partner, reason=outcome.error, actor=None)
+    if not updated:
+        log.warning("Delivery %s: lease lost during the attempt; its outcome was recorded only.", delivery.pk)
+        return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
+    if waiting and changes["state"] in (DeliveryState.SUCCEEDED, DeliveryState.DUPLICATE):
+        transaction.on_commit(partial(kicks.deliver, [waiting]))
+    return str(changes["state"])
+
+
+def delivery_send_one(*, delivery_id: int) -> str | None:
+    """Claim and send one delivery if it is due and its partner has a free slot (else the sweeper will)."""
+    claims = deliveries_claim(limit=1, delivery_ids=[delivery_id])
+    return delivery_send(claim=claims[0]) if claims else None
+
+
+def deliveries_send_due(*, batch: int, budget_seconds: float | None = None) -> int:
+    """Claim and send up to ``batch`` due deliveries, a few at a time, within a time budget."""
+    budget = budget_seconds if budget_seconds is not None else float(settings.RILO_EXCHANGE_LEASE_SECONDS) / 2
+    deadline = time.monotonic() + budget
+    sent = 0
+    while sent < batch and time.monotonic() < deadline:
+        claims = deliveries_claim(limit=min(4, batch - sent))
+        if not claims:
+            break
+        for claim in claims:
+            delivery_send(claim=claim)
+            sent += 1
+    return sent
+
+
+def exchange_sweep(*, fan_out_limit: int = 500, max_batches: int = 8) -> dict[str, int]:
+    """The safety net run by Celery beat: fan out forgotten events and hand due deliveries to workers."""
+    pending = list(
+        OutboxEvent.objects.filter(fanned_out_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:fan_out_limit]
+    )
+    for event_id in pending:
+        event_fan_out(event_id=event_id)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*) FROM exchange_delivery d JOIN exchange_partnersystem p ON p.id = d.partner_id
+            WHERE p.state = 'active' AND {_DUE}
+            """,  # noqa: S608 (a fixed fragment, values are parameters)
+            {"now": now},
+        )
+        due = int(cursor.fetchone()[0])
+    batch = int(settings.RILO_EXCHANGE_BATCH)
+    batches = min(max_batches, math.ceil(due / batch))
+    kicks.deliver_due(batches, batch)
+    return {"fanned_out": len(pending), "due": due, "batches": batches}
+
+
+# --- partners and policies -----------------------------------------------------------------------
+
+
+def _new_signing_secret() -> str:
+    import base64
+
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _check_endpoint(url: str) -> None:
+    try:
+        validate_endpoint(url)
+    except ValidationError as error:
+        raise ValidationError({"endpoint_url": error.messages}) from error
+
+
+def partner_create(
+    *,
+    name: str,
+    adapter: str,
+    endpoint_url: str,
+    actor: Any,
+    credentials: dict[str, str] | None = None,
+    personal_data_allowed: bool = False,
+    max_in_flight: int = 4,
+    contact_email: str = "",
+    region: Any = None,
+    source_administration: Any = None,
+    peer_identity: str = "",
+) -> tuple[PartnerSystem, str]:
+    """Register a partner system; returns it and its webhook signing secret, shown this once.
+
+    The endpoint is checked (public HTTPS outside local/test settings) by the model's validation.
+    """
+    secret = _new_signing_secret() if adapter == AdapterKind.WEBHOOK else ""
+    partner = PartnerSystem(
+        name=name,
+        adapter=adapter,
+        endpoint_url=endpoint_url,
+        credentials_encrypted=crypto.encrypt(json.dumps(credentials)) if credentials else "",
+        signing_secret_encrypted=crypto.encrypt(secret),
+        personal_data_allowed=personal_data_allowed,
+        max_in_flight=max_in_flight,
+        contact_email=contact_email,
+        region=region,
+        source_administration=source_administration,
+        peer_identity=peer_identity,
+        state_changed_at=timezone.now(),
+    )
+    partner.full_clean()
+    partner.save()
+    return partner, secret
+
+
+def partner_update(
+    *,
+    partner: PartnerSystem,
+    actor: Any,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+    max_in_flight: int | None = None,
+    contact_email: str | None = None,
+    personal_data_allowed: bool | None = None,
+) -> PartnerSystem:
+    """Change a partner's endpoint, credentials or limits; a new endpoint is checked again."""
+    if endpoint_url is not None:
+        partner.endpoint_url = endpoint_url
+    if credentials is not None:
+        partner.credentials_encrypted = crypto.encrypt(json.dumps(credentials)) if credentials else ""
+    if max_in_flight is not None:
+        partner.max_in_flight = max_in_flight
+    if contact_email is not None:
+        partner.contact_email = contact_email
+    if personal_data_allowed is not None:
+        partner.personal_data_allowed = personal_data_allowed
+    partner.full_clean(exclude=None if endpoint_url is not None else ["endpoint_url"])
+    partner.save()
+    return partner
+
+
+def partner_rotate_signing_secret(*, partner: PartnerSystem, overlap: dt.timedelta, actor: Any) -> str:
+    """A new signing secret, shown this once; the previous one keeps signing until the overlap ends."""
+    now = timezone.now()
+    secret = _new_signing_secret()
+    partner.previous_signing_secret_encrypted = partner.signing_secret_encrypted
+    partner.previous_secret_valid_until = now + overlap if partner.signing_secret_encrypted else None
+    partner.signing_secret_encrypted = crypto.encrypt(secret)
+    partner.secret_rotated_at = now
+    partner.save(
+        update_fields=[
+            "previous_signing_secret_encrypted",
+            "previous_secret_valid_until",
+            "signing_secret_encrypted",
+            "secret_rotated_at",
+            "updated_at",
+        ]
+    )
+    return secret
+
+
+def _set_state(partner: PartnerSystem, state: str, reason: str) -> None:
+    partner.state = state
+    partner.state_reason = reason[:500]
+    partner.state_changed_at = timezone.now()
+    partner.save(update_fields=["state", "state_reason", "state_changed_at", "updated_at"])
+
+
+def partner_pause(*, partner: PartnerSystem, reason: str, actor: Any) -> PartnerSystem:
+    """Hold the partner's deliveries (they keep accumulating and go out on resume)."""
+    if partner.state != PartnerState.ACTIVE:
+        raise Conflict(f"{partner.name} is {partner.get_state_display().lower()}, not active.")
+    _set_state(partner, PartnerState.PAUSED, reason)
+    return partner
+
+
+def partner_resume(*, partner: PartnerSystem, actor: Any) -> PartnerSystem:
+    """Deliver again to a paused or disabled partner (deliveries closed by a disable stay closed)."""
+    _check_endpoint(partner.endpoint_url)
+    _set_state(partner, PartnerState.ACTIVE, "")
+    return partner
+
+
+def partner_disable(*, partner: PartnerSystem, reason: str, actor: Any) -> PartnerSystem:
+    """Stop delivering to a partner; its open deliveries become ``partner_disabled`` with the reason."""
+    with transaction.atomic():
+        now = timezone.now()
+        PartnerSystem.objects.filter(pk=partner.pk).update(
+            state=PartnerState.DISABLED, state_reason=reason[:500], state_changed_at=now, updated_at=now
+        )
+        Delivery.objects.filter(partner_id=partner.pk, state__in=sorted(OPEN_STATES)).update(
+            state=DeliveryState.PARTNER_DISABLED,
+            reason=f"partner disabled: {reason}"[:500],
+            lease_until=None,
+            next_attempt_at=None,
+        )
+    partner.refresh_from_db()
+    return partner
+
+
+def policy_create_version(
+    *,
+    partner: PartnerSystem,
+    actor: Any,
+    personal_data: bool = False,
+    regions: list[str] | None = None,
+    administrations: list[str] | None = None,
+    commodity_categories: list[str] | None = None,
+    report_kinds: list[str] | None = None,
+    thresholds: list[dict[str, Any]] | None = None,
+    embargo: dt.timedelta = dt.timedelta(0),
+    fields: list[str] | None = None,
+    generalisations: dict[str, str] | None = None,
+    note: str = "",
+) -> SharingPolicy:
+    """Make the next policy version of ``partner`` current; refused with a message per field if invalid."""
+    spec: dict[str, Any] = {
+        "personal_data": personal_data,
+        "regions": regions or [],
+        "administrations": administrations or [],
+        "commodity_categories": commodity_categories or [],
+        "report_kinds": report_kinds or [],
+        "thresholds": thresholds or [],
+        "embargo": embargo,
+        "fields": fields or [],
+        "generalisations": generalisations or {},
+    }
+    validate_policy(partner=partner, **spec)
+    with transaction.atomic():
+        PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
+        last = SharingPolicy.objects.filter(partner=partner).order_by("-version").values_list("version", flat=True)
+        version = (last.first() or 0) + 1
+        return SharingPolicy.objects.create(partner=partner, version=version, created_by=actor, note=note, **spec)
+
+
+def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
+    """Send a delivery again (e.g. after a partner fixed its side); same message, same webhook-id."""
+    if delivery.state in (DeliveryState.IN_FLIGHT, DeliveryState.SKIPPED_BY_POLICY):
+        raise Conflict(f"A delivery that is {delivery.get_state_display().lower()} cannot be replayed.")
+    if delivery.partner.state == PartnerState.DISABLED:
+        raise Conflict(f"{delivery.partner.name} is disabled; resume it first.")
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.PENDING,
+        reason=f"replayed at {now.isoformat(timespec='seconds')}",
+        next_attempt_at=now,
+        completed_at=None,
+        lease_until=None,
+    )
+    transaction.on_commit(partial(kicks.deliver, [delivery.pk]))
+    delivery.refresh_from_db()
+    return delivery

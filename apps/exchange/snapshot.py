@@ -1,0 +1,266 @@
+"""The immutable snapshot of a report an outbox event carries, and the catalogue of its fields.
+
+A snapshot is a JSON-able dict: an envelope (report UUID, version, status, origin, duplicate
+flag, provenance) and five sections — ``report``, ``items``, ``route``, ``conveyances``,
+``parties`` — holding codes rather than database ids. ``personal`` lists, per section, the keys
+that hold personal data according to the reports app's ``PERSONAL_FIELDS`` catalogue; a key the
+catalogue does not declare non-personal counts as personal (fail closed). Staff identities
+(who created or approved a report) are never part of a snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from django.db import models
+
+from apps.core import personal
+from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
+
+from .choices import EventType
+
+SCHEMA = "rilo.report-snapshot/1"
+
+SECTION_MODELS: dict[str, type[models.Model]] = {
+    "report": Report,
+    "items": ReportItem,
+    "route": RouteCountry,
+    "conveyances": Conveyance,
+    "parties": Party,
+}
+
+# The keys of each section, in order. ``region`` (report) and ``age_band`` (parties) are derived.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "report": (
+        "kind",
+        "form_variant",
+        "national_reference",
+        "administration",
+        "region",
+        "country_of_seizure",
+        "seizure_date",
+        "seizure_time",
+        "customs_office",
+        "place",
+        "latitude",
+        "longitude",
+        "location_type",
+        "direction",
+        "transport_mode",
+        "conveyance_type",
+        "detection_methods",
+        "selection_basis",
+        "modus_operandi",
+        "number_of_offenders",
+        "legal_follow_up",
+        "operation",
+        "approved_at",
+    ),
+    "items": (
+        "position",
+        "commodity_category",
+        "commodity_type",
+        "hs_code",
+        "description",
+        "quantity",
+        "unit",
+        "normalised_quantity",
+        "normalised_dimension",
+        "packages_count",
+        "estimated_value",
+        "currency",
+        "brand",
+        "genuineness",
+        "country_of_manufacture",
+        "concealment_method",
+        "concealment_detail",
+        "attributes",
+    ),
+    "route": ("sequence", "role", "country", "place", "unlocode"),
+    "conveyances": ("transport_mode", "conveyance_type", "identifier_type", "identifier", "flag_country"),
+    "parties": (
+        "position",
+        "kind",
+        "role",
+        "age_band",
+        "family_name",
+        "given_names",
+        "birth_date",
+        "nationality",
+        "sex",
+        "id_document_type",
+        "id_document_number",
+        "id_document_country",
+        "company_name",
+        "registration_number",
+        "eori",
+        "company_country",
+    ),
+}
+# Derived keys, not model fields, and what they hold.
+DERIVED_NON_PERSONAL: dict[str, frozenset[str]] = {
+    "report": frozenset({"region"}),
+    "parties": frozenset({"age_band"}),
+}
+
+DATE_FIELDS = frozenset({"report.seizure_date", "report.approved_at", "parties.birth_date"})
+PLACE_FIELDS = frozenset({"report.place", "report.customs_office", "route.place", "route.unlocode"})
+QUANTITY_FIELDS = frozenset(
+    {"items.quantity", "items.normalised_quantity", "items.estimated_value", "items.packages_count"}
+)
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A field path of the snapshot: whether it is personal and what it can be generalised to."""
+
+    path: str
+    personal: bool
+    generalisations: frozenset[str]
+
+
+def is_personal(section: str, key: str) -> bool:
+    """Whether ``key`` of ``section`` holds personal data, per the reports app's catalogue (fail closed).
+
+    A key the catalogue does not explicitly declare non-personal counts as personal.
+    """
+    if key in DERIVED_NON_PERSONAL.get(section, frozenset()):
+        return False
+    model = SECTION_MODELS[section]
+    return personal.is_personal(model, key) or key not in personal.non_personal_fields(model)
+
+
+@cache
+def field_catalogue() -> dict[str, FieldInfo]:
+    """Every field path a sharing policy may allow, e.g. ``"items.quantity"`` (computed once: static)."""
+    catalogue = {}
+    for section, keys in SECTION_FIELDS.items():
+        for key in keys:
+            path = f"{section}.{key}"
+            allowed = set()
+            if path in DATE_FIELDS:
+                allowed.add("month")
+            if path in PLACE_FIELDS:
+                allowed.add("country")
+            if path in QUANTITY_FIELDS:
+                allowed.add("bucket")
+            catalogue[path] = FieldInfo(
+                path=path, personal=is_personal(section, key), generalisations=frozenset(allowed)
+            )
+    return catalogue
+
+
+@cache
+def _personal_keys() -> dict[str, tuple[str, ...]]:
+    return {
+        section: tuple(key for key in keys if is_personal(section, key)) for section, keys in SECTION_FIELDS.items()
+    }
+
+
+def personal_keys() -> dict[str, list[str]]:
+    """Per section, the snapshot keys holding personal data."""
+    return {section: list(keys) for section, keys in _personal_keys().items()}
+
+
+def _value(value: Any) -> Any:
+    """A JSON-able value: vocabulary terms by code, countries by ISO code, decimals as strings."""
+    if value is None:
+        return None
+    if isinstance(value, models.Model):
+        return getattr(value, "code", None) or str(value.pk)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    code = getattr(value, "code", None)  # django-countries Country
+    if code is not None and not isinstance(value, str | int):
+        return code or None
+    if value == "":
+        return None
+    return value
+
+
+def age_band(birth_date: dt.date | None, on: dt.date) -> str | None:
+    """A coarse age band on the seizure date: what a non-personal partner may learn about a person."""
+    if birth_date is None:
+        return None
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    for upper, label in ((18, "<18"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")):
+        if age < upper:
+            return label
+    return "65+"
+
+
+def _row(section: str, obj: models.Model, extra: dict[str, Any]) -> dict[str, Any]:
+    row = {}
+    for key in SECTION_FIELDS[section]:
+        row[key] = extra[key] if key in extra else _value(getattr(obj, key))
+    return row
+
+
+def _report_queryset() -> models.QuerySet[Report]:
+    return Report.objects.select_related(
+        "administration__region",
+        "location_type",
+        "direction",
+        "transport_mode",
+        "conveyance_type",
+        "selection_basis",
+        "operation",
+        "duplicate_of",
+    ).prefetch_related(
+        "detection_methods",
+        models.Prefetch(
+            "items",
+            queryset=ReportItem.objects.select_related(
+                "commodity_category", "commodity_type", "hs_code", "unit", "currency", "concealment_method"
+            ).order_by("position", "pk"),
+        ),
+        models.Prefetch("route", queryset=RouteCountry.objects.order_by("sequence")),
+        models.Prefetch("conveyances", queryset=Conveyance.objects.select_related("transport_mode", "conveyance_type")),
+        models.Prefetch("parties", queryset=Party.objects.order_by("position", "pk")),
+    )
+
+
+def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.datetime) -> dict[str, Any]:
+    """The JSON-able snapshot of ``report`` (read fresh from the database) for an outbox event."""
+    from .models import ReportProvenance
+
+    current = _report_queryset().select_related("provenance").get(pk=report.pk)
+    try:
+        source_partner_id: int | None = current.provenance.source_partner_id  # type: ignore[attr-defined]
+    except ReportProvenance.DoesNotExist:
+        source_partner_id = None
+    report_row = _row(
+        "report",
+        current,
+        {
+            "administration": current.administration.code,
+            "region": current.administration.region.code,
+            "detection_methods": sorted(method.code for method in current.detection_methods.all()),
+        },
+    )
+    parties = [
+        _row("parties", party, {"age_band": age_band(party.birth_date, current.seizure_date)})
+        for party in current.parties.all()
+    ]
+    return {
+        "schema": SCHEMA,
+        "event": {"uuid": event_uuid, "type": event_type, "at": at.isoformat()},
+        "report_uuid": str(current.uuid),
+        "version": current.version,
+        "status": current.status,
+        "withdrawn": event_type == EventType.WITHDRAWN,
+        "duplicate_of": str(current.duplicate_of.uuid) if current.duplicate_of else None,
+        "source_partner_id": source_partner_id,
+        "report": report_row,
+        "items": [_row("items", item, {}) for item in current.items.all()],
+        "route": [_row("route", step, {}) for step in current.route.all()],
+        "conveyances": [_row("conveyances", conveyance, {}) for conveyance in current.conveyances.all()],
+        "parties": parties,
+        "personal": personal_keys(),
+    }

@@ -1,0 +1,36 @@
+"""Celery tasks of the exchange: short, idempotent, ``acks_late``; each fetches by id and calls a service.
+
+Retries are never Celery countdowns: the schedule lives in ``Delivery.next_attempt_at`` and the
+beat-scheduled :func:`sweep` hands due deliveries to workers.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
+def fan_out_event(event_id: int) -> None:
+    """Create the deliveries of one outbox event (no-op if already done)."""
+    services.event_fan_out(event_id=event_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
+def deliver_one(delivery_id: int) -> None:
+    """Send one delivery if it is due and its partner has a free slot (no-op otherwise)."""
+    services.delivery_send_one(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
+def deliver_due(batch: int | None = None) -> None:
+    """Claim and send up to ``batch`` due deliveries."""
+    services.deliveries_send_due(batch=batch or int(settings.RILO_EXCHANGE_BATCH))
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=60)
+def sweep() -> None:
+    """Fan out events nobody fanned out; queue due deliveries (including those of dead workers)."""
+    services.exchange_sweep()

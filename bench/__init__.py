@@ -1,0 +1,1 @@
+"""Benchmarks: each module has ``main() -> dict`` and prints one JSON line (``make bench BENCH=name``)."""

@@ -1,0 +1,334 @@
+"""Claiming and sending deliveries to a real webhook receiver on loopback, in this process.
+
+The fault tests (test_faults.py) run the same path through real Celery worker processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from apps.exchange.choices import AttemptOutcome, DeliveryState, PartnerState
+from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
+from apps.exchange.services import (
+    Claim,
+    deliveries_claim,
+    delivery_replay,
+    delivery_send,
+    delivery_send_one,
+    event_fan_out,
+    partner_rotate_signing_secret,
+    partner_update,
+    retry_delay,
+)
+from apps.tenancy.models import Administration
+
+from .builders import approve, correct, make_report, webhook_partner, withdraw
+from .partner import Step, WebhookPartner
+
+pytestmark = pytest.mark.django_db
+
+
+def approved_and_fanned_out(administration: Administration, reference: str, **kwargs: object) -> OutboxEvent:
+    event = approve(make_report(administration, reference=reference, **kwargs))  # type: ignore[arg-type]
+    event_fan_out(event_id=event.pk)
+    return event
+
+
+def send_now(delivery: Delivery) -> str | None:
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    return delivery_send_one(delivery_id=delivery.pk)
+
+
+def test_a_delivery_is_signed_per_standard_webhooks_and_received_once(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    event = approved_and_fanned_out(france, "FR-1")
+    delivery = Delivery.objects.get(event=event)
+
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.SUCCEEDED
+
+    requests, receipts = receiver.snapshot()
+    assert len(requests) == 1 and requests[0].verified
+    assert list(receipts) == [str(event.uuid)]
+    body = receipts[str(event.uuid)].body
+    assert body is not None and body["type"] == "report.approved"
+    assert body["data"]["report_uuid"] == event.snapshot["report_uuid"]
+    assert "parties" in body["data"] and "family_name" not in str(body)
+    delivery.refresh_from_db()
+    attempt = DeliveryAttempt.objects.get(delivery=delivery)
+    assert (attempt.number, attempt.status_code, attempt.outcome) == (1, 200, AttemptOutcome.SUCCEEDED)
+    assert attempt.payload_hash == delivery.payload_hash != ""
+    assert delivery.completed_at is not None and delivery.lease_until is None
+
+
+def test_a_failed_delivery_is_retried_later_by_the_schedule_in_the_database(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    receiver.script(Step(status=503))
+    event = approved_and_fanned_out(france, "FR-1")
+    delivery = Delivery.objects.get(event=event)
+
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.RETRY
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.reason.startswith("HTTP 503")
+    assert delivery.next_attempt_at is not None and delivery.next_attempt_at > timezone.now() + dt.timedelta(seconds=20)
+    assert deliveries_claim(limit=10) == []  # not due yet
+
+    assert send_now(delivery) == DeliveryState.SUCCEEDED
+    attempts = list(DeliveryAttempt.objects.filter(delivery=delivery).values_list("number", "outcome", "status_code"))
+    assert attempts == [(1, "retry", 503), (2, "succeeded", 200)]
+    assert receiver.accepted[str(event.uuid)] == 1
+
+
+def test_the_retry_schedule_grows_exponentially_to_about_a_day() -> None:
+    with override_settings(RILO_EXCHANGE_RETRY_JITTER=0):
+        delays = [retry_delay(n) for n in range(1, 12)]
+    assert delays[0] == 30
+    assert all(later >= earlier for earlier, later in itertools.pairwise(delays))
+    assert delays[-1] == 6 * 60 * 60
+    assert 20 * 3600 < sum(delays) < 30 * 3600
+
+
+@override_settings(RILO_EXCHANGE_MAX_ATTEMPTS=2)
+def test_a_delivery_dies_when_its_schedule_is_exhausted(france: Administration, receiver: WebhookPartner) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    receiver.script(Step(status=500), Step(status=500))
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    assert send_now(delivery) == DeliveryState.RETRY
+    assert send_now(delivery) == DeliveryState.DEAD
+    delivery.refresh_from_db()
+    assert delivery.reason.startswith("retry schedule exhausted after 2 attempts; last: HTTP 500")
+
+
+@pytest.mark.parametrize(
+    ("step", "state", "reason"),
+    [
+        (Step(status=409, body='{"detail": "already present"}'), DeliveryState.DUPLICATE, "partner already had it"),
+        (
+            Step(status=400, body='{"detail": "bad field"}'),
+            DeliveryState.NEEDS_ATTENTION,
+            "partner refused the message: HTTP 400",
+        ),
+        (
+            Step(status=302, headers={"Location": "http://elsewhere/"}),
+            DeliveryState.NEEDS_ATTENTION,
+            "HTTP 302 redirect",
+        ),
+    ],
+)
+def test_answers_are_classified(
+    france: Administration, receiver: WebhookPartner, step: Step, state: str, reason: str
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    receiver.script(step)
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    assert delivery_send_one(delivery_id=delivery.pk) == state
+    delivery.refresh_from_db()
+    assert delivery.reason.startswith(reason)
+    assert delivery.next_attempt_at is None
+
+
+def test_a_429_is_retried_after_the_time_the_partner_asked_for(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    receiver.script(Step(status=429, headers={"Retry-After": "120"}))
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    before = timezone.now()
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.RETRY
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at is not None
+    assert before + dt.timedelta(seconds=119) <= delivery.next_attempt_at <= timezone.now() + dt.timedelta(seconds=121)
+
+
+def test_a_410_disables_the_partner_and_closes_its_open_deliveries(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    receiver.script(Step(status=410, body='{"detail": "endpoint retired"}'))
+    first = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    second = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-2"))
+
+    assert delivery_send_one(delivery_id=first.pk) == DeliveryState.PARTNER_DISABLED
+    partner.refresh_from_db()
+    second.refresh_from_db()
+    assert partner.state == PartnerState.DISABLED
+    assert partner.state_reason.startswith("partner answered 410 Gone")
+    assert second.state == DeliveryState.PARTNER_DISABLED
+    third = approved_and_fanned_out(france, "FR-3")
+    assert Delivery.objects.get(event=third).state == DeliveryState.PARTNER_DISABLED
+    assert len(receiver.requests) == 1
+
+
+def test_max_in_flight_limits_what_workers_may_claim_for_a_partner(france: Administration) -> None:
+    webhook_partner("CEN", "http://127.0.0.1:9/hooks", max_in_flight=2)
+    for number in range(5):
+        approved_and_fanned_out(france, f"FR-{number}")
+    first = deliveries_claim(limit=10)
+    assert len(first) == 2
+    assert deliveries_claim(limit=10) == []
+    assert Delivery.objects.filter(state=DeliveryState.IN_FLIGHT).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_never_claim_the_same_delivery(france: Administration) -> None:
+    webhook_partner("CEN", "http://127.0.0.1:9/hooks", max_in_flight=64)
+    webhook_partner("CIS", "http://127.0.0.1:9/hooks", max_in_flight=64)
+    for number in range(30):
+        approved_and_fanned_out(france, f"FR-{number}")
+    claimed: list[Claim] = []
+    lock = threading.Lock()
+    start = threading.Barrier(6)
+
+    def worker() -> None:
+        start.wait()
+        try:
+            while claims := deliveries_claim(limit=3):
+                with lock:
+                    claimed.extend(claims)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    ids = [claim.delivery_id for claim in claimed]
+    assert len(ids) == len(set(ids)) == 60
+
+
+@override_settings(RILO_EXCHANGE_LEASE_SECONDS=30)
+def test_an_expired_lease_is_claimed_again_and_the_lost_attempt_recorded(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    [lost] = deliveries_claim(limit=1)  # a worker claims it, then dies
+    assert deliveries_claim(limit=1) == []
+    Delivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+
+    [taken_over] = deliveries_claim(limit=1)
+    assert delivery_send(claim=taken_over) == DeliveryState.SUCCEEDED
+    assert delivery_send(claim=lost) == DeliveryState.SUCCEEDED  # the late worker changes nothing
+    outcomes = list(DeliveryAttempt.objects.filter(delivery=delivery).values_list("number", "outcome"))
+    assert outcomes == [(1, "lease_expired"), (2, "succeeded")]
+    assert receiver.accepted[str(delivery.event.uuid)] == 1
+
+
+def drain() -> list[int]:
+    """Send everything due, one claim at a time; the events in the order they went out."""
+    order = []
+    while claims := deliveries_claim(limit=1):
+        order.append(Delivery.objects.get(pk=claims[0].delivery_id).event_id)
+        delivery_send(claim=claims[0])
+    return order
+
+
+def test_a_report_s_messages_reach_a_partner_in_order(france: Administration, receiver: WebhookPartner) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    report = make_report(france, reference="FR-1")
+    receiver.script(Step(status=500))
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)
+    first = Delivery.objects.get(event=approved)
+    assert delivery_send_one(delivery_id=first.pk) == DeliveryState.RETRY
+    corrected = correct(report, place="Port of Le Havre")
+    event_fan_out(event_id=corrected.pk)
+    second = Delivery.objects.get(event=corrected)
+    assert delivery_send_one(delivery_id=second.pk) is None  # it waits for the first
+
+    Delivery.objects.filter(pk=first.pk).update(next_attempt_at=timezone.now())
+    assert drain() == [approved.pk, corrected.pk]
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+    assert drain() == [withdrawn.pk]
+    _, receipts = receiver.snapshot()
+    assert [r.body["type"] for r in receipts.values() if r.body] == [
+        "report.approved",
+        "report.corrected",
+        "report.withdrawn",
+    ]
+
+
+def test_a_version_not_yet_sent_when_the_report_is_withdrawn_never_leaves(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    report = make_report(france, reference="FR-1")
+    receiver.script(Step(status=500))
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)
+    assert delivery_send_one(delivery_id=Delivery.objects.get(event=approved).pk) == DeliveryState.RETRY
+    corrected = correct(report, place="Port of Le Havre")
+    event_fan_out(event_id=corrected.pk)
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+
+    unsent = Delivery.objects.get(event=corrected)
+    assert (unsent.state, unsent.reason) == (DeliveryState.SKIPPED_BY_POLICY, "withdrawn before it was sent")
+    Delivery.objects.filter(event=approved).update(next_attempt_at=timezone.now())
+    assert drain() == [approved.pk, withdrawn.pk]  # the version tried once may have landed: tombstone
+
+
+def test_paused_partners_keep_their_deliveries_until_resumed(france: Administration, receiver: WebhookPartner) -> None:
+    partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    PartnerSystem.objects.filter(pk=partner.pk).update(state=PartnerState.PAUSED)
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    assert delivery.state == DeliveryState.PENDING
+    assert delivery_send_one(delivery_id=delivery.pk) is None
+    PartnerSystem.objects.filter(pk=partner.pk).update(state=PartnerState.ACTIVE)
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.SUCCEEDED
+
+
+def test_during_a_secret_rotation_both_secrets_verify_then_only_the_new_one(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    partner, old_secret, _ = webhook_partner("CEN", receiver.url)
+    new_secret = partner_rotate_signing_secret(partner=partner, overlap=dt.timedelta(hours=1), actor=None)
+    assert new_secret != old_secret and new_secret.startswith("whsec_")
+    signatures = partner.signing_secrets()
+    assert len(signatures) == 2
+
+    receiver.secret = old_secret  # a receiver that has not switched yet
+    delivery = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-1"))
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.SUCCEEDED
+    request = receiver.requests[-1]
+    assert request.verified
+
+    PartnerSystem.objects.filter(pk=partner.pk).update(previous_secret_valid_until=timezone.now())
+    receiver.secret = old_secret
+    second = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-2"))
+    assert delivery_send_one(delivery_id=second.pk) == DeliveryState.NEEDS_ATTENTION  # 401 from the receiver
+    receiver.secret = new_secret
+    delivery_replay(delivery=second, actor=None)
+    assert delivery_send_one(delivery_id=second.pk) == DeliveryState.SUCCEEDED
+    assert Webhook(new_secret)  # the new secret is a valid Standard Webhooks secret
+
+
+def test_personal_data_is_refused_at_send_time_if_the_partner_lost_its_right_to_it(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    partner, receiver.secret, _ = webhook_partner("National system", receiver.url, personal=True)
+    event = approved_and_fanned_out(france, "FR-1", description="Buyer: dealer@example.org")
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.state == DeliveryState.PENDING  # personal partner: free text may go
+
+    partner_update(partner=partner, actor=None, personal_data_allowed=False)
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.NEEDS_ATTENTION
+    delivery.refresh_from_db()
+    assert delivery.reason == (
+        "personal data found in the rendered message, not sent: e-mail address at data.items[0].description"
+    )
+    assert DeliveryAttempt.objects.get(delivery=delivery).outcome == AttemptOutcome.REFUSED
+    assert receiver.requests == []

@@ -1,0 +1,102 @@
+"""The STIX 2.1 / TAXII 2.1 adapter against a real medallion server on loopback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from apps.exchange.adapters import adapter_for
+from apps.exchange.adapters.taxii import stix_id
+from apps.exchange.choices import DeliveryState
+from apps.exchange.models import Delivery, PartnerSystem
+from apps.exchange.services import (
+    delivery_replay,
+    delivery_send_one,
+    event_fan_out,
+    partner_create,
+    policy_create_version,
+)
+from apps.tenancy.models import Administration
+
+from .builders import NON_PERSONAL_FIELDS, approve, make_report, withdraw
+from .partner import TAXII_PASSWORD, TAXII_USER, TaxiiServer
+
+pytestmark = pytest.mark.django_db
+
+
+def taxii_partner(server: TaxiiServer, *, password: str = TAXII_PASSWORD) -> PartnerSystem:
+    partner, secret = partner_create(
+        name="CEN (TAXII)",
+        adapter="taxii",
+        endpoint_url=server.collection_url,
+        credentials={"username": TAXII_USER, "password": password},
+        actor=None,
+    )
+    assert secret == ""  # TAXII partners authenticate with credentials, messages are not signed
+    policy_create_version(
+        partner=partner,
+        actor=None,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=list(NON_PERSONAL_FIELDS),
+    )
+    return partner
+
+
+def test_a_report_is_a_stix_bundle_with_ids_derived_from_its_uuid_and_version(
+    france: Administration, taxii_server: TaxiiServer
+) -> None:
+    partner = taxii_partner(taxii_server)
+    report = make_report(france, reference="FR-1")
+    event = approve(report)
+    event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.get(event=event)
+    bundle = json.loads(
+        adapter_for(partner).render(event.snapshot, delivery.policy, mode="report", personal_allowed=False)
+    )
+    stix_report = next(o for o in bundle["objects"] if o["type"] == "report")
+    assert stix_report["id"] == stix_id("report", report.uuid, 1)
+    assert stix_report["spec_version"] == "2.1"
+    assert stix_report["x_rilo_report"]["report_uuid"] == str(report.uuid)
+    assert "parties" in stix_report["x_rilo_report"] and "family_name" not in json.dumps(bundle)
+    location = next(o for o in bundle["objects"] if o["type"] == "location")
+    assert location["country"] == "FR"
+
+
+def test_a_bundle_lands_in_the_collection_and_a_repush_counts_as_delivered(
+    france: Administration, taxii_server: TaxiiServer
+) -> None:
+    taxii_partner(taxii_server)
+    report = make_report(france, reference="FR-1")
+    event = approve(report)
+    event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.get(event=event)
+
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.SUCCEEDED
+    held = {o["id"]: o for o in taxii_server.objects()}
+    assert stix_id("report", report.uuid, 1) in held
+
+    delivery_replay(delivery=delivery, actor=None)
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.DUPLICATE
+    delivery.refresh_from_db()
+    assert delivery.reason == "partner already had it: TAXII server already holds these objects"
+
+    withdrawn = withdraw(report)
+    event_fan_out(event_id=withdrawn.pk)
+    tombstone = Delivery.objects.get(event=withdrawn)
+    assert delivery_send_one(delivery_id=tombstone.pk) == DeliveryState.SUCCEEDED
+    versions = [o for o in taxii_server.objects() if o["id"] == stix_id("report", report.uuid, 1)]
+    assert [o.get("revoked", False) for o in versions] == [False, True]
+
+
+def test_wrong_taxii_credentials_need_attention(france: Administration, taxii_server: TaxiiServer) -> None:
+    taxii_partner(taxii_server, password="wrong")
+    event = approve(make_report(france, reference="FR-1"))
+    event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.get(event=event)
+    assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.NEEDS_ATTENTION
+    delivery.refresh_from_db()
+    assert delivery.reason.startswith("partner refused the message: HTTP 401")
