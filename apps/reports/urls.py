@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import share_views, views
 
 app_name = "reports"
 
@@ -29,4 +29,7 @@ urlpatterns = [
     path("<uuid:uuid>/mark-duplicate/", views.report_mark_duplicate_view, name="mark_duplicate"),
     path("<uuid:uuid>/attachments/", views.attachment_add, name="attachment_add"),
     path("<uuid:uuid>/attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("<uuid:uuid>/shares/", share_views.report_share_view, name="share"),
+    path("<uuid:uuid>/shares/<int:administration_id>/end/", share_views.report_unshare_view, name="unshare"),
+    path("<uuid:uuid>/reviewers/", share_views.report_assign_reviewer_view, name="assign_reviewer"),
 ]

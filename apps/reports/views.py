@@ -76,6 +76,7 @@ from .selectors import (
     review_events_for,
     review_queue,
 )
+from .share_forms import sharing_sections
 from .validation import Errors, clean_item
 
 FORM_NAME = "reports.report"
@@ -675,6 +676,7 @@ def _detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[
         "submit_errors": forms.get("submit_errors") or [],
         "can_edit": "change" in allowed,
         "can_submit": "submit" in allowed,
+        **sharing_sections(user=user, report=report, allowed=allowed, forms=forms),
     }
 
 

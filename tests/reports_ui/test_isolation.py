@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db.models import Count
 from django.test import Client
 
 from apps.accounts.models import User
@@ -70,6 +71,14 @@ def _duplicate_of_a_visible_one(report: Report, all_: dict[str, Report]) -> dict
     return {"of": str(other.uuid), "comment": "same"}
 
 
+def _another_administration(report: Report, all_: dict[str, Report]) -> int:
+    return next(r.administration_id for r in all_.values() if r.administration_id != report.administration_id)
+
+
+def _share_with_another(report: Report, all_: dict[str, Report]) -> dict[str, Any]:
+    return {"share-administration": str(_another_administration(report, all_)), "share-include_personal_data": "on"}
+
+
 def _entry(report: Report, _: dict[str, Report]) -> dict[str, Any]:
     return entry_post("submit", national_reference="HIJACKED")
 
@@ -91,6 +100,13 @@ REPORT_URLS: dict[str, Request] = {
     "mark duplicate": _post("mark-duplicate/", _duplicate_of_a_visible_one),
     "attachment upload": _upload,
     "attachment download": _attachment_get,
+    "share": _post("shares/", _share_with_another),
+    "end sharing": lambda client, report, all_: client.post(
+        f"/reports/{report.uuid}/shares/{_another_administration(report, all_)}/end/"
+    ),
+    "assign reviewer": _post(
+        "reviewers/", lambda r, a: {"reviewer-reviewer": str(User.objects.get(username="farid").pk)}
+    ),
 }
 LIST_URLS = ["/reports/", "/reports/review/", "/reports/export.csv", "/reports/review/export.csv"]
 
@@ -122,9 +138,21 @@ def world(
 
 
 def snapshot(reports: dict[str, Report]) -> dict[str, tuple[Any, ...]]:
-    rows = Report.objects.filter(pk__in=[r.pk for r in reports.values()])
+    rows = Report.objects.filter(pk__in=[r.pk for r in reports.values()]).annotate(
+        shares=Count("reportgroupobjectpermission", distinct=True),
+        grants=Count("reportuserobjectpermission", distinct=True),
+    )
     return {
-        r.national_reference: (r.status, r.version, r.place, r.duplicate_of_id, r.attachments.count()) for r in rows
+        r.national_reference: (
+            r.status,
+            r.version,
+            r.place,
+            r.duplicate_of_id,
+            r.attachments.count(),
+            r.shares,  # type: ignore[attr-defined]
+            r.grants,  # type: ignore[attr-defined]
+        )
+        for r in rows
     }
 
 
