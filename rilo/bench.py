@@ -293,6 +293,14 @@ def api_me() -> Figures:
     return {"path": "/api/v1/me/", "workers": workers, "concurrency": concurrency, **result.figures()}
 
 
+@benchmark("exchange")
+def exchange() -> Figures:
+    """10,000 approvals fanned out to two webhook receivers and a TAXII server, 2 worker processes."""
+    from bench.exchange import measure
+
+    return {key: value for key, value in measure().items() if key != "bench"}
+
+
 def main(names: list[str]) -> int:
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:

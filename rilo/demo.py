@@ -33,7 +33,7 @@ def main() -> int:
     hs_csv = os.environ.get("RILO_HS_CSV") or str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv")
     if os.path.exists(hs_csv):
         manage("load_hs", hs_csv)  # the full HS 2022 nomenclature; idempotent and fast
-    manage("seed_demo")
+    manage("seed_demo", "--reports", os.environ.get("RILO_DEMO_REPORTS", "5000"), "--if-empty")
 
     commands = {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],

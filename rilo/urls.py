@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
+    path("reports/", include("apps.reports.urls")),
+    path("audit/", include("apps.audit.urls")),
     path("exchange/", include("apps.exchange.urls")),
     path("admin/", rilo_admin_site.urls),
     path("api/v1/", include("rilo.api_urls")),

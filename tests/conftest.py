@@ -7,13 +7,40 @@ analyst farid. ivan is a partner system account.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import pytest
+from django.apps import apps as django_apps
+from django.db.models.signals import post_migrate
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.tenancy.models import Administration, Region
 
 from .factories import AdministrationFactory, RegionFactory, UserFactory
+
+_REFERENCE_DATA_MIGRATIONS = ("0003_core_vocabularies", "0004_commodity_types", "0005_currencies", "0006_hs_subset")
+
+
+def _restore_reference_data(sender: Any, **kwargs: Any) -> None:
+    """Reload the shipped vocabularies after a transactional test's flush emptied them.
+
+    Transactional tests (real worker processes, concurrent connections) end with a flush of every
+    table; whatever test runs next in the same process must still find the vocabularies that the
+    data migrations load in every real database.
+    """
+    if sender.label != "reference":
+        return
+    from apps.reference.models import EnforcementArea
+
+    if EnforcementArea.objects.exists():
+        return
+    for name in _REFERENCE_DATA_MIGRATIONS:
+        importlib.import_module(f"apps.reference.migrations.{name}").load(django_apps, None)
+
+
+post_migrate.connect(_restore_reference_data, dispatch_uid="tests-restore-reference-data")
 
 
 @pytest.fixture

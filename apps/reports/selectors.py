@@ -10,15 +10,32 @@ from __future__ import annotations
 import datetime as dt
 import uuid as uuid_module
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.core.exceptions import NotFound
+from apps.tenancy.models import Administration
 
 from .choices import ReportStatus
-from .models import Attachment, Conveyance, DuplicateCandidate, Party, Report, ReportItem, ReviewEvent
+from .models import (
+    Attachment,
+    Conveyance,
+    DuplicateCandidate,
+    Party,
+    Report,
+    ReportGroupObjectPermission,
+    ReportItem,
+    ReportUserObjectPermission,
+    ReviewEvent,
+)
+from .querysets import administration_group_name
 from .search import search_query
 
 ORDERINGS = frozenset(
@@ -289,3 +306,105 @@ def report_statistics(*, user: Any, filters: Mapping[str, Any] | None = None) ->
         .order_by("commodity_category__code", "normalised_dimension")
     )
     return list(rows)
+
+
+# --- exceptions to the scope: shares and assigned reviewers --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportShare:
+    """One administration a report is shared with, read-only, and who shared it when (from the audit log)."""
+
+    administration: Administration
+    include_personal_data: bool
+    shared_by: User | None
+    shared_at: dt.datetime | None
+
+
+def _require(user: Any, report: Report, action: str) -> None:
+    if not Report.objects.restrict(user, action).filter(pk=report.pk).exists():
+        raise NotFound("Report not found.")
+
+
+def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
+    """The administrations a report is shared with (guardian rows on their groups), for those who may share it.
+
+    Who shared and when come from the latest ``report.share`` audit event per administration.
+    """
+    _require(user, report, "share")
+    rows = ReportGroupObjectPermission.objects.filter(
+        content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
+    ).values_list("group__name", "permission__codename")
+    codenames: dict[int, set[str]] = {}
+    for group_name, codename in rows:
+        tail = group_name.rpartition(":")[2]
+        if tail.isdigit() and administration_group_name(int(tail)) == group_name:
+            codenames.setdefault(int(tail), set()).add(codename)
+    shared_ids = [pk for pk, granted in codenames.items() if "view_report" in granted]
+    administrations = list(Administration.objects.filter(pk__in=shared_ids).order_by("name"))
+    latest: dict[str, AuditEvent] = {}
+    events = AuditEvent.objects.filter(
+        action="report.share",
+        object_type=Report._meta.label_lower,
+        object_id=str(report.pk),
+        detail__administration__in=[administration.code for administration in administrations],
+    ).select_related("actor")
+    for event in events.order_by("-at", "-pk"):
+        latest.setdefault(event.detail.get("administration"), event)
+    shares = []
+    for administration in administrations:
+        event = latest.get(administration.code)
+        shares.append(
+            ReportShare(
+                administration=administration,
+                include_personal_data="view_personal_data_report" in codenames[administration.pk],
+                shared_by=event.actor if event else None,
+                shared_at=event.at if event else None,
+            )
+        )
+    return shares
+
+
+def report_share_targets(*, user: Any, report: Report) -> QuerySet[Administration]:
+    """The administrations a report may be shared with: every active one but its own, in any region
+    (joint operations cross regions); none for a user who may not share this report."""
+    if not Report.objects.restrict(user, "share").filter(pk=report.pk).exists():
+        return Administration.objects.none()
+    return (
+        Administration.objects.filter(active=True)
+        .exclude(pk=report.administration_id)
+        .select_related("region")
+        .order_by("name")
+    )
+
+
+def report_assigned_reviewers(*, user: Any, report: Report) -> list[User]:
+    """The users assigned to review this one report (guardian rows), for those who may assign reviewers."""
+    _require(user, report, "assign")
+    assigned = ReportUserObjectPermission.objects.filter(
+        content_object_id=report.pk, permission__codename="review_report"
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=assigned).select_related("region").order_by("last_name", "username"))
+
+
+def report_reviewer_candidates(*, user: Any, report: Report) -> QuerySet[User]:
+    """The RILO analysts ``user`` may assign to review this report; none if they may not assign.
+
+    The rule is the one :func:`apps.reports.services.report_assign_reviewer` applies: any active
+    user who may review reports, of any region (a report may need a reviewer from elsewhere).
+    Choices are limited to RILO analysts, leaving out ``user`` and those already assigned.
+    """
+    if not Report.objects.restrict(user, "assign").filter(pk=report.pk).exists():
+        return User.objects.none()
+    review = Permission.objects.filter(content_type__app_label="reports", codename="review_report")
+    assigned = ReportUserObjectPermission.objects.filter(
+        content_object_id=report.pk, permission__codename="review_report"
+    ).values("user_id")
+    reviewers = User.objects.filter(Q(groups__permissions__in=review) | Q(user_permissions__in=review)).values("pk")
+    return (
+        User.objects.filter(is_active=True, role=Role.RILO_ANALYST, pk__in=reviewers)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=assigned)
+        .select_related("region")
+        .order_by("region__name", "last_name", "first_name", "username")
+    )

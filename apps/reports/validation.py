@@ -131,7 +131,14 @@ PARTY_INPUT_FIELDS = frozenset(
 
 # Required at submission, per form variant (drafts may be incomplete). The UI marks these fields.
 REQUIRED_FOR_SUBMISSION: dict[str, tuple[str, ...]] = {
-    FormVariant.SIMPLIFIED: ("national_reference", "seizure_date", "country_of_seizure"),
+    # The WCO's minimal data set: when, where, how it was found and moved (items carry what and how much).
+    FormVariant.SIMPLIFIED: (
+        "national_reference",
+        "seizure_date",
+        "country_of_seizure",
+        "transport_mode",
+        "detection_methods",
+    ),
     FormVariant.FULL: (
         "national_reference",
         "seizure_date",

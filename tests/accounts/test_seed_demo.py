@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -71,3 +72,15 @@ def test_it_is_idempotent():
         Group.objects.count(),
     )
     assert first_keys == dict(User.objects.values_list("username", "totpdevice__key"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_adds_reports_on_request_and_prints_the_rate():
+    from apps.reports.models import Report
+
+    out = StringIO()
+    call_command("seed_demo", "--reports", "300", "--quiet-accounts", stdout=out)
+    assert Report.objects.count() == 300
+    assert re.search(r"^seeded 300 reports in \d+\.\d\d s \(\d+ reports/s\)$", out.getvalue(), re.M)
+    call_command("seed_demo", "--reports", "300", "--if-empty", "--quiet-accounts", stdout=StringIO())
+    assert Report.objects.count() == 300

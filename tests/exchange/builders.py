@@ -15,7 +15,14 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.exchange.models import OutboxEvent, PartnerSystem, SharingPolicy
 from apps.exchange.services import partner_create, policy_create_version
-from apps.reference.models import CommodityCategory, CommodityType, EnforcementArea, Unit
+from apps.reference.models import (
+    CommodityCategory,
+    CommodityType,
+    DetectionMethod,
+    EnforcementArea,
+    TransportMode,
+    Unit,
+)
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 from apps.reports.services import report_approve, report_correct, report_withdraw
@@ -98,6 +105,10 @@ def make_report(
         customs_office="Le Havre port office",
         modus_operandi="Driver said his cousin Jean Dupont asked him to carry it",
         number_of_offenders=1,
+        transport_mode=TransportMode.objects.get_or_create(code="3", defaults={"label": "Road transport"})[0],
+    )
+    report.detection_methods.add(
+        DetectionMethod.objects.get_or_create(code="XRAY", defaults={"label": "X-ray / scanner"})[0]
     )
     position = 1
     if sticks is not None:

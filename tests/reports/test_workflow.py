@@ -71,10 +71,28 @@ def test_the_simplified_form_needs_only_the_minimal_data(alice):
             "national_reference": "S-1",
             "seizure_date": "2024-05-01",
             "country_of_seizure": "FR",
+            "transport_mode": "1",
+            "detection_methods": ["xray"],
         },
         items=[item_row(commodity_type=None, hs_code=None, attributes={})],
     )
     assert report_submit(report=report, actor=alice).status == ReportStatus.SUBMITTED
+
+
+def test_the_simplified_form_still_needs_how_it_was_found_and_moved(alice):
+    report = report_create_draft(
+        actor=alice,
+        fields={
+            "form_variant": "simplified",
+            "national_reference": "S-2",
+            "seizure_date": "2024-05-01",
+            "country_of_seizure": "FR",
+        },
+        items=[item_row(commodity_type=None, hs_code=None, attributes={})],
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        report_submit(report=report, actor=alice)
+    assert set(excinfo.value.message_dict) == {"transport_mode", "detection_methods"}
 
 
 def test_submission_tells_the_regions_analysts_only(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
 
@@ -14,9 +14,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quiet-accounts", action="store_true", help="Do not print the account table.")
+        parser.add_argument("--reports", type=int, default=0, metavar="N", help="Also add N synthetic reports.")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Add the --reports only when there are no reports yet."
+        )
+        parser.add_argument("--workers", type=int, default=2, help="Parallel report writers (default 2).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = seed_demo_accounts()
+        if options["reports"] < 0:
+            raise CommandError("--reports takes a positive number.")
+        if options["reports"]:
+            self._seed_reports(options["reports"], workers=options["workers"], if_empty=options["if_empty"])
         if options["quiet_accounts"]:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
@@ -31,3 +40,15 @@ class Command(BaseCommand):
             "RILO staff must enter a two-factor code: add the secret to an authenticator app, or run "
             "`manage.py totp_code USERNAME` (local settings only)."
         )
+
+    def _seed_reports(self, count: int, *, workers: int, if_empty: bool) -> None:
+        # Reports sit above accounts in the dependency order: imported only when asked for.
+        from apps.reports.demo import seed_reports
+        from apps.reports.models import Report
+
+        if if_empty and Report.objects.exists():
+            self.stdout.write("Reports already present; none added.")
+            return
+        made, seconds = seed_reports(count=count, workers=workers)
+        rate = made / seconds if seconds > 0 else float("inf")
+        self.stdout.write(f"seeded {made} reports in {seconds:.2f} s ({rate:.0f} reports/s)")

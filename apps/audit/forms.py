@@ -1,0 +1,26 @@
+"""Filters of the audit log page."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class AuditFilterForm(forms.Form):
+    """What an auditor may narrow the log by; every field is optional."""
+
+    action = forms.CharField(
+        required=False,
+        max_length=64,
+        label="Action",
+        help_text='e.g. "party.read" or "report." for all report actions.',
+    )
+    object_uuid = forms.UUIDField(required=False, label="Report or object identifier (UUID)")
+    since = forms.DateField(required=False, label="From (date)", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="Before (date)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since >= until:
+            self.add_error("until", "Give a date after the start date.")
+        return cleaned

@@ -1,0 +1,123 @@
+"""Web actions on the exceptions to a report's scope: sharing it with another administration for a
+joint operation, ending a share, and assigning a reviewer.
+
+Each action is a POST from the report page. The report is looked up by UUID for the action itself
+(``restrict(user, "share" | "assign")`` through :func:`report_get`), so a report the user may not
+share or assign is a 404 whatever else is posted. The administration or analyst posted must be one
+the page offered (the same selectors give the choices). The services decide; their refusals come back
+as messages, and invalid input is shown beside its field with everything typed kept.
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from apps.core.exceptions import ApplicationError, NotFound
+
+from . import services
+from .models import Report
+from .selectors import report_reviewer_candidates, report_share_targets, report_shares
+from .share_forms import AssignReviewerForm, ShareForm, add_service_errors
+from .views import _detail_context, _report
+
+
+def _back(report: Report, anchor: str) -> HttpResponse:
+    return redirect(reverse("reports:detail", kwargs={"uuid": report.uuid}) + f"#{anchor}")
+
+
+def _show_errors(request: HttpRequest, report: Report, **forms: object) -> HttpResponse:
+    """The report page again, with the form that failed bound to what was typed."""
+    shown = _report(request, report.uuid, personal=True)
+    return render(request, "reports/detail.html", _detail_context(request, shown, **forms), status=400)
+
+
+@login_required
+@require_POST
+def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
+    """Share the report read-only with another administration, with or without its personal data."""
+    report = _report(request, uuid, action="share")
+    form = ShareForm(request.POST, administrations=report_share_targets(user=request.user, report=report))
+    if not form.is_valid():
+        return _show_errors(request, report, share_form=form)
+    administration = form.cleaned_data["administration"]
+    personal = form.cleaned_data["include_personal_data"]
+    try:
+        services.report_share_with_administration(
+            report=report,
+            administration=administration,
+            actor=request.user,
+            include_personal_data=personal,
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _show_errors(request, report, share_form=form)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(report, "sharing")
+    with_or_without = "with" if personal else "without"
+    messages.success(
+        request,
+        f"Report {report.national_reference} shared read-only with {administration.name}, "
+        f"{with_or_without} personal data.",
+    )
+    return _back(report, "sharing")
+
+
+@login_required
+@require_POST
+def report_unshare_view(request: HttpRequest, uuid: uuid_module.UUID, administration_id: int) -> HttpResponseBase:
+    """End the share of the report with one administration (only one it is shared with)."""
+    report = _report(request, uuid, action="share")
+    try:
+        shares = report_shares(user=request.user, report=report)
+        share = next((s for s in shares if s.administration.pk == administration_id), None)
+        if share is None:
+            raise NotFound("This report is not shared with that administration.")
+        services.report_unshare_with_administration(
+            report=report, administration=share.administration, actor=request.user
+        )
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(report, "sharing")
+    messages.success(
+        request, f"Report {report.national_reference} is no longer shared with {share.administration.name}."
+    )
+    return _back(report, "sharing")
+
+
+@login_required
+@require_POST
+def report_assign_reviewer_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
+    """Assign a RILO analyst (possibly of another region) to review this one submitted report."""
+    report = _report(request, uuid, action="assign")
+    form = AssignReviewerForm(request.POST, reviewers=report_reviewer_candidates(user=request.user, report=report))
+    if not form.is_valid():
+        return _show_errors(request, report, reviewer_form=form)
+    reviewer = form.cleaned_data["reviewer"]
+    try:
+        services.report_assign_reviewer(report=report, reviewer=reviewer, actor=request.user)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _show_errors(request, report, reviewer_form=form)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return _back(report, "reviewer")
+    name = reviewer.get_full_name() or reviewer.username
+    messages.success(request, f"{name} may now review report {report.national_reference}.")
+    return _back(report, "reviewer")
