@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: demo test install bench lint format
+.PHONY: demo test install bench lint format browser
 
 demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$${PORT:-8000}
 	$(BIN)/python -m rilo.demo
 
-test: install  ## ruff, mypy and pytest on real PostgreSQL and Redis
+test: install browser  ## ruff, mypy and pytest on real PostgreSQL and Redis
 	$(BIN)/python -m rilo.testrun
 
 install: $(STAMP)
@@ -19,6 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium (no browser download): install it where we may.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests ..."; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."; \
+	  fi; \
+	fi
 
 bench: install  ## make bench [BENCH=name]: each benchmark prints one JSON line
 	$(BIN)/python -m rilo.bench $(BENCH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,8 +21,12 @@ from tests.helpers import sign_in
 
 from .conftest import URL
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it where it may)"),
+]
 
 # Every visible form control must have a name a screen reader can announce.
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
