@@ -47,11 +47,36 @@ _EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS f
 # Issue and revoke API tokens for the accounts one manages (revoking is "change").
 _MANAGE_API_TOKENS = ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.change_apitoken")
 
+# Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
+_REPORT_AUTHOR = (
+    "reports.add_report",
+    "reports.change_report",
+    "reports.view_report",
+    "reports.submit_report",
+    "reports.export_report",
+    # officers see the personal data of their own administration's reports (they typed it)
+    "reports.view_personal_data_report",
+)
+_REPORT_REVIEWER = (
+    "reports.view_report",
+    "reports.view_all_report",
+    "reports.review_report",
+    "reports.approve_report",
+    "reports.correct_report",
+    "reports.withdraw_report",
+    "reports.mark_duplicate_report",
+    "reports.share_report",
+    "reports.assign_report",
+    "reports.export_report",
+    "reports.view_personal_data_report",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
         "tenancy.view_administration",
         *_VIEW_VOCABULARIES,
+        *_REPORT_AUTHOR,
     ),
     Role.NATIONAL_COORDINATOR: (
         "tenancy.view_region",
@@ -62,11 +87,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_user",
         *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_REPORT_AUTHOR,
+        "reports.correct_report",
+        "reports.share_report",
     ),
     Role.RILO_ANALYST: (
         "tenancy.view_region",
         "tenancy.view_administration",
         *_VIEW_VOCABULARIES,
+        *_REPORT_REVIEWER,
     ),
     Role.RILO_ADMINISTRATOR: (
         "tenancy.view_region",
@@ -80,6 +109,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_EDIT_VOCABULARIES,
+        "reports.view_report",
+        "reports.view_all_report",
     ),
     Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES,),
     Role.AUDITOR: (
@@ -88,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         "accounts.view_apitoken",
         *_VIEW_VOCABULARIES,
+        "audit.view_auditevent",
     ),
 }
 

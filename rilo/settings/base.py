@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "apps.tenancy",
     "apps.accounts",
     "apps.reference",
+    "apps.reports",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
@@ -261,3 +263,6 @@ LOGGING = {
 
 # The HS nomenclature file the demo and tests may load in full (absent in production images).
 RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv"))
+
+# Report attachments: largest accepted file, in bytes.
+RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)

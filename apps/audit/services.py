@@ -1,0 +1,60 @@
+"""Writes of the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from apps.core.middleware import current_request_id
+
+from .models import AuditEvent
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_detail(detail: Any, path: str = "detail") -> None:
+    """``detail`` is JSON of identifiers, codes and counts; reject anything else early."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            _check_detail(value, f"{path}.{key}")
+    elif isinstance(detail, list | tuple):
+        for value in detail:
+            _check_detail(value, path)
+    elif not isinstance(detail, _SCALARS):
+        raise TypeError(f"{path} must hold JSON scalars, not {type(detail).__name__}")
+
+
+def audit_record(
+    *, actor: Any, action: str, obj: models.Model | None = None, detail: dict[str, Any] | None = None
+) -> AuditEvent:
+    """Record that ``actor`` did ``action`` on ``obj``.
+
+    ``detail`` must hold identifiers, codes and counts only, never personal values (names,
+    document numbers, free text). The event's administration and region come from the object
+    (its own ``administration``, or the administration itself), else from the actor, so the
+    auditors of that region see it.
+    """
+    detail = detail or {}
+    _check_detail(detail)
+    administration: Any = None
+    if obj is not None:
+        if obj._meta.label_lower == "tenancy.administration":
+            administration = obj
+        else:
+            administration = getattr(obj, "administration", None)
+    if administration is None and actor is not None:
+        administration = getattr(actor, "administration", None)
+    region_id = administration.region_id if administration is not None else getattr(actor, "region_id", None)
+    request_id = current_request_id()
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_uuid=getattr(obj, "uuid", None) if obj is not None else None,
+        administration=administration,
+        region_id=region_id,
+        detail=detail,
+        request_id="" if request_id == "-" else request_id,
+    )

@@ -1,0 +1,110 @@
+"""Choice lists of the reports app."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ReportKind(models.TextChoices):
+    SEIZURE = "seizure", "Seizure"
+    OFFENCE = "offence", "Offence without seizure"
+
+
+class FormVariant(models.TextChoices):
+    SIMPLIFIED = "simplified", "Simplified (minimal data)"
+    FULL = "full", "Full"
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for correction"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# States RILO staff may see: everything but drafts.
+REVIEWABLE_STATES = frozenset(
+    {ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.APPROVED, ReportStatus.WITHDRAWN}
+)
+# States in which the author's administration may still edit the report.
+EDITABLE_STATES = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
+
+
+class LegalFollowUp(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    NONE = "none", "None"
+    ADMINISTRATIVE = "administrative", "Administrative penalty"
+    CRIMINAL = "criminal", "Criminal proceedings"
+    SETTLEMENT = "settlement", "Settlement"
+    PENDING = "pending", "Pending"
+
+
+class Genuineness(models.TextChoices):
+    GENUINE = "genuine", "Genuine (contraband)"
+    COUNTERFEIT = "counterfeit", "Counterfeit"
+    ILLICIT_WHITE = "illicit_white", "Illicit white"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class RouteRole(models.TextChoices):
+    ORIGIN = "origin", "Origin"
+    DEPARTURE = "departure", "Departure"
+    TRANSIT = "transit", "Transit"
+    DESTINATION = "destination", "Destination"
+    INTENDED_DESTINATION = "intended_destination", "Intended destination"
+
+
+class IdentifierType(models.TextChoices):
+    IMO = "imo", "IMO number"
+    FLIGHT = "flight", "Flight number"
+    PLATE = "plate", "Registration plate"
+    CONTAINER = "container", "Container (ISO 6346)"
+    AWB = "awb", "Air waybill"
+    POSTAL = "postal", "Postal item"
+    OTHER = "other", "Other"
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", "Person"
+    COMPANY = "company", "Company"
+
+
+class PartyRole(models.TextChoices):
+    OFFENDER = "offender", "Offender"
+    SUSPECT = "suspect", "Suspect"
+    COURIER = "courier", "Courier"
+    CONSIGNOR = "consignor", "Consignor"
+    CONSIGNEE = "consignee", "Consignee"
+    CARRIER = "carrier", "Carrier"
+    OWNER = "owner", "Owner"
+    DECLARANT = "declarant", "Declarant"
+    OTHER = "other", "Other"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Female"
+    MALE = "M", "Male"
+    OTHER = "X", "Other"
+    UNKNOWN = "U", "Unknown"
+
+
+class IdDocumentType(models.TextChoices):
+    PASSPORT = "passport", "Passport"
+    ID_CARD = "id_card", "Identity card"
+    DRIVING_LICENCE = "driving_licence", "Driving licence"
+    RESIDENCE_PERMIT = "residence_permit", "Residence permit"
+    OTHER = "other", "Other"
+
+
+class Transition(models.TextChoices):
+    CREATE = "create", "Created"
+    SUBMIT = "submit", "Submitted"
+    RETURN = "return", "Returned for correction"
+    RESUBMIT = "resubmit", "Resubmitted"
+    APPROVE = "approve", "Approved"
+    CORRECT = "correct", "Corrected"
+    WITHDRAW = "withdraw", "Withdrawn"
+    MARK_DUPLICATE = "mark_duplicate", "Marked as duplicate"
+    SHARE = "share", "Shared"
+    ASSIGN = "assign", "Reviewer assigned"

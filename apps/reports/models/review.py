@@ -1,0 +1,51 @@
+"""The workflow trail and the duplicate candidates shown to reviewers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ..choices import ReportStatus, Transition
+from .report import Report
+
+
+class ReviewEvent(models.Model):
+    """One workflow transition of a report: who, when, from which state to which, and why."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_events")
+    transition = models.CharField(max_length=16, choices=Transition.choices)
+    from_status = models.CharField(max_length=16, choices=ReportStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=ReportStatus.choices)
+    version = models.PositiveIntegerField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(blank=True, help_text="Free text; treated as personal data.")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "at", "pk"]
+        indexes = [models.Index(fields=["report", "at"], name="reviewevent_report_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_transition_display()} {self.from_status or '-'} -> {self.to_status}"
+
+
+class DuplicateCandidate(models.Model):
+    """An earlier report that may describe the same seizure, found when ``report`` was submitted."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    candidate = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(default=list, help_text='Why it matched, e.g. ["date_country_commodity"].')
+    found_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "candidate"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "candidate"], name="duplicatecandidate_unique"),
+            models.CheckConstraint(
+                name="duplicatecandidate_not_self", condition=~models.Q(report=models.F("candidate"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ~ {self.candidate_id}"

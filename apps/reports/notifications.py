@@ -1,0 +1,77 @@
+"""E-mails about the workflow, sent after the transaction commits.
+
+Messages name the report by reference and UUID only; no personal data of parties is mailed.
+Failures are logged, never raised: the transition has already committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import NoReverseMatch, reverse
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+
+from .models import Report
+
+logger = logging.getLogger(__name__)
+
+
+def _link(report: Report) -> str:
+    try:
+        return reverse("reports:detail", kwargs={"uuid": report.uuid})
+    except NoReverseMatch:
+        return ""
+
+
+def _send(subject: str, body: str, recipients: Iterable[str]) -> None:
+    addresses = sorted({address for address in recipients if address})
+    if not addresses:
+        return
+    # One message per recipient so addresses are not disclosed to each other.
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    try:
+        send_mass_mail(messages, fail_silently=False)
+    except Exception:
+        logger.exception("could not send %r to %d recipient(s)", subject, len(addresses))
+
+
+def _authors(report: Report) -> list[str]:
+    users = User.objects.filter(pk__in=[report.created_by_id, report.submitted_by_id], is_active=True)
+    return [user.email for user in users]
+
+
+def notify_submitted(report_id: int) -> None:
+    """Tell the analysts of the report's region that a report waits for review."""
+    report = Report.objects.select_related("administration").get(pk=report_id)
+    analysts = User.objects.filter(
+        role=Role.RILO_ANALYST, region_id=report.administration.region_id, is_active=True
+    ).values_list("email", flat=True)
+    body = (
+        f"{report.administration} submitted report {report.national_reference} ({report.uuid}) for review.\n"
+        f"{_link(report)}\n"
+    )
+    _send(f"[RILO] Report {report.national_reference} submitted for review", body, analysts)
+
+
+def notify_returned(report_id: int, comment: str) -> None:
+    """Tell the report's authors it was returned for correction, with the reviewer's comment."""
+    report = Report.objects.get(pk=report_id)
+    body = (
+        f"Report {report.national_reference} ({report.uuid}) was returned for correction.\n\n"
+        f"Reviewer's comment:\n{comment}\n\n{_link(report)}\n"
+    )
+    _send(f"[RILO] Report {report.national_reference} returned for correction", body, _authors(report))
+
+
+def notify_approved(report_id: int) -> None:
+    """Tell the report's authors it was approved (and will be forwarded)."""
+    report = Report.objects.get(pk=report_id)
+    body = (
+        f"Report {report.national_reference} ({report.uuid}) was approved, version {report.version}.\n{_link(report)}\n"
+    )
+    _send(f"[RILO] Report {report.national_reference} approved", body, _authors(report))

@@ -1,0 +1,291 @@
+"""Reads of reports. Every read starts from ``Report.objects.restrict(user, action)``.
+
+Personal data (parties, personal attachments, modus operandi, conveyance identifiers) is returned
+only to users who may see it on that report (``restrict(user, "view_personal_data")``) and only
+when asked for; each such read is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid as uuid_module
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+
+from apps.audit.services import audit_record
+from apps.core.exceptions import NotFound
+
+from .choices import ReportStatus
+from .models import Attachment, Conveyance, DuplicateCandidate, Party, Report, ReportItem, ReviewEvent
+from .search import search_query
+
+ORDERINGS = frozenset(
+    {
+        "seizure_date",
+        "-seizure_date",
+        "submitted_at",
+        "-submitted_at",
+        "national_reference",
+        "-national_reference",
+        "status",
+        "-status",
+        "updated_at",
+        "-updated_at",
+    }
+)
+# The actions whose availability the UI shows as buttons on a report's page.
+ACTIONS = (
+    "change",
+    "submit",
+    "review",
+    "approve",
+    "correct",
+    "withdraw",
+    "mark_duplicate",
+    "share",
+    "assign",
+    "export",
+    "view_personal_data",
+)
+REDACTED = ""
+
+
+def _personal_flag(user: Any) -> Exists:
+    return Exists(Report.objects.restrict(user, "view_personal_data").filter(pk=OuterRef("pk")))
+
+
+def _listed(user: Any, action: str = "view") -> QuerySet[Report]:
+    items = ReportItem.objects.select_related("commodity_category", "commodity_type", "unit", "hs_code")
+    return (
+        Report.objects.restrict(user, action)
+        .select_related(
+            "administration",
+            "location_type",
+            "direction",
+            "transport_mode",
+            "conveyance_type",
+            "selection_basis",
+            "operation",
+            "duplicate_of",
+        )
+        .prefetch_related(Prefetch("items", queryset=items), "route", "detection_methods")
+        .defer("modus_operandi", "search_vector")
+        .annotate(can_view_personal_data=_personal_flag(user))
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part for part in value.split(",") if part]
+    if isinstance(value, Iterable):
+        return list(value)
+    return [value]
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def report_filter(reports: QuerySet[Report], filters: Mapping[str, Any]) -> QuerySet[Report]:
+    """Apply list filters (all optional): ``q`` (full text: reference, place, office, items' descriptions
+    and brands), ``status``, ``kind``, ``administration`` (id), ``country_of_seizure``,
+    ``commodity_category`` and ``commodity_type`` (codes), ``operation`` (code), ``date_from``/``date_to``,
+    ``duplicates`` ("exclude" | "only"), ``ordering``."""
+    if filters.get("q"):
+        reports = reports.filter(search_vector=search_query(str(filters["q"])))
+    if statuses := _as_list(filters.get("status")):
+        reports = reports.filter(status__in=statuses)
+    if kinds := _as_list(filters.get("kind")):
+        reports = reports.filter(kind__in=kinds)
+    if administrations := _as_list(filters.get("administration")):
+        reports = reports.filter(administration_id__in=administrations)
+    if countries := _as_list(filters.get("country_of_seizure")):
+        reports = reports.filter(country_of_seizure__in=[str(c).upper() for c in countries])
+    if categories := _as_list(filters.get("commodity_category")):
+        reports = reports.filter(
+            Exists(ReportItem.objects.filter(report=OuterRef("pk"), commodity_category__code__in=categories))
+        )
+    if types := _as_list(filters.get("commodity_type")):
+        reports = reports.filter(
+            Exists(ReportItem.objects.filter(report=OuterRef("pk"), commodity_type__code__in=types))
+        )
+    if filters.get("operation"):
+        reports = reports.filter(operation__code=filters["operation"])
+    if date_from := _date(filters.get("date_from")):
+        reports = reports.filter(seizure_date__gte=date_from)
+    if date_to := _date(filters.get("date_to")):
+        reports = reports.filter(seizure_date__lte=date_to)
+    if filters.get("duplicates") == "exclude":
+        reports = reports.filter(duplicate_of__isnull=True)
+    elif filters.get("duplicates") == "only":
+        reports = reports.filter(duplicate_of__isnull=False)
+    ordering = filters.get("ordering")
+    if ordering in ORDERINGS:
+        reports = reports.order_by(ordering, "-pk")
+    return reports
+
+
+def report_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Report]:
+    """The reports the user may see, filtered (see :func:`report_filter`), newest seizure first.
+
+    Related rows are joined or prefetched, so the number of queries does not grow with the
+    number of reports. ``modus_operandi`` is not loaded (personal); each row carries
+    ``can_view_personal_data``.
+    """
+    return report_filter(_listed(user), filters or {})
+
+
+def report_get(
+    *,
+    user: Any,
+    pk: int | None = None,
+    uuid: uuid_module.UUID | str | None = None,
+    action: str = "view",
+    with_personal_data: bool = False,
+) -> Report:
+    """One report the user may take ``action`` on, else :class:`NotFound` (never "forbidden").
+
+    Personal fields (modus operandi, conveyance identifiers) are blanked unless
+    ``with_personal_data`` is asked for and the user may see them; such a read is audited.
+    ``report.can_view_personal_data`` says whether asking would succeed.
+    """
+    if pk is None and uuid is None:
+        raise NotFound("Report not found.")
+    reports = _listed(user, action).defer(None).prefetch_related("conveyances")
+    lookup: dict[str, Any] = {"pk": pk} if pk is not None else {}
+    if uuid is not None:
+        try:
+            lookup["uuid"] = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
+        except ValueError as error:
+            raise NotFound("Report not found.") from error
+    report = reports.filter(**lookup).first()
+    if report is None:
+        raise NotFound("Report not found.")
+    conveyances: list[Conveyance] = list(report.conveyances.all())
+    if with_personal_data and report.can_view_personal_data:  # type: ignore[attr-defined]
+        audit_record(
+            actor=user, action="report.personal_read", obj=report, detail={"fields": ["modus_operandi", "identifier"]}
+        )
+    else:
+        report.modus_operandi = REDACTED
+        for conveyance in conveyances:
+            conveyance.identifier = REDACTED
+    return report
+
+
+def report_allowed_actions(*, user: Any, report: Report) -> frozenset[str]:
+    """Which of :data:`ACTIONS` the user may take on this report now (one query; for a detail page's buttons)."""
+    flags = {action: Exists(Report.objects.restrict(user, action).filter(pk=OuterRef("pk"))) for action in ACTIONS}
+    row = Report.objects.filter(pk=report.pk).annotate(**{f"can_{a}": f for a, f in flags.items()}).values()
+    values = row.first() or {}
+    return frozenset(action for action in ACTIONS if values.get(f"can_{action}"))
+
+
+def review_queue(*, user: Any) -> QuerySet[Report]:
+    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count."""
+    return (
+        _listed(user, "review")
+        .filter(status=ReportStatus.SUBMITTED)
+        .annotate(duplicate_candidate_count=Count("duplicate_candidates", distinct=True))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _visible(user: Any, report: Report) -> None:
+    if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
+        raise NotFound("Report not found.")
+
+
+def _personal_allowed(user: Any, report: Report) -> bool:
+    return Report.objects.restrict(user, "view_personal_data").filter(pk=report.pk).exists()
+
+
+def parties_for(*, user: Any, report: Report) -> list[Party]:
+    """The persons and companies of a report if the user may see personal data on it (else an empty list).
+
+    A read is recorded in the audit log (identifiers and counts only).
+    """
+    _visible(user, report)
+    if not _personal_allowed(user, report):
+        return []
+    parties = list(Party.objects.filter(report_id=report.pk).order_by("position", "pk"))
+    audit_record(
+        actor=user,
+        action="report.parties_read",
+        obj=report,
+        detail={"parties": [party.pk for party in parties]},
+    )
+    return parties
+
+
+def attachments_for(*, user: Any, report: Report) -> list[Attachment]:
+    """A report's attachments; those containing personal data only for users entitled to it (read audited)."""
+    _visible(user, report)
+    attachments = Attachment.objects.filter(report_id=report.pk).order_by("uploaded_at", "pk")
+    if not _personal_allowed(user, report):
+        return list(attachments.filter(contains_personal_data=False))
+    found = list(attachments)
+    personal = [attachment.pk for attachment in found if attachment.contains_personal_data]
+    if personal:
+        audit_record(actor=user, action="report.attachments_read", obj=report, detail={"attachments": personal})
+    return found
+
+
+def attachment_get(*, user: Any, report: Report, pk: int) -> Attachment:
+    """One attachment the user may open (for a download view), else :class:`NotFound`; personal ones are audited."""
+    _visible(user, report)
+    attachment = Attachment.objects.filter(report_id=report.pk, pk=pk).first()
+    if attachment is None:
+        raise NotFound("Attachment not found.")
+    if attachment.contains_personal_data:
+        if not _personal_allowed(user, report):
+            raise NotFound("Attachment not found.")
+        audit_record(actor=user, action="report.attachment_open", obj=report, detail={"attachment": attachment.pk})
+    return attachment
+
+
+def duplicate_candidates_for(*, user: Any, report: Report) -> list[DuplicateCandidate]:
+    """Possible duplicates found on submission, limited to reports the user may see."""
+    _visible(user, report)
+    visible = Report.objects.restrict(user, "view").values("pk")
+    return list(
+        DuplicateCandidate.objects.filter(report_id=report.pk, candidate_id__in=visible)
+        .select_related("candidate", "candidate__administration")
+        .order_by("candidate__seizure_date", "candidate_id")
+    )
+
+
+def review_events_for(*, user: Any, report: Report) -> list[ReviewEvent]:
+    """The workflow trail, oldest first; comments (free text) blanked for users without personal-data rights."""
+    _visible(user, report)
+    events = list(ReviewEvent.objects.filter(report_id=report.pk).select_related("actor").order_by("at", "pk"))
+    if not _personal_allowed(user, report):
+        for event in events:
+            event.comment = REDACTED
+    return events
+
+
+def report_statistics(*, user: Any, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Counts and normalised quantities per commodity category and dimension over the reports the user
+    may see. Duplicates, drafts and withdrawn reports never count."""
+    reports = report_filter(Report.objects.restrict(user, "view").counted(), filters or {})
+    rows = (
+        ReportItem.objects.filter(report__in=reports.values("pk"))
+        .values("commodity_category__code", "commodity_category__label", "normalised_dimension")
+        .annotate(
+            reports=Count("report", distinct=True),
+            items=Count("pk"),
+            quantity=Sum("normalised_quantity", filter=~Q(normalised_dimension="")),
+        )
+        .order_by("commodity_category__code", "normalised_dimension")
+    )
+    return list(rows)

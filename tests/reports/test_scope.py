@@ -1,0 +1,231 @@
+"""restrict() for reports, per persona: capability x administration/region scope x guardian exceptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.core.exceptions import NotFound, PermissionDenied
+from apps.reports.choices import ReportStatus
+from apps.reports.models import Report, ReportGroupObjectPermission, ReportUserObjectPermission
+from apps.reports.selectors import (
+    attachments_for,
+    parties_for,
+    report_allowed_actions,
+    report_get,
+    report_list,
+    review_queue,
+)
+from apps.reports.services import (
+    report_approve,
+    report_assign_reviewer,
+    report_share_with_administration,
+    report_unshare_with_administration,
+    report_update_draft,
+)
+from tests.factories import UserFactory
+
+from .factories import ReportFactory, ReportItemFactory, RouteCountryFactory
+
+
+@pytest.fixture
+def reports(france, germany, kazakhstan):
+    """One report per (administration, state) that matters."""
+    made = {}
+    for admin in (france, germany, kazakhstan):
+        for status in ReportStatus:
+            made[f"{admin.code}-{status}"] = ReportFactory.create(
+                administration=admin, status=status, national_reference=f"{admin.code}-{status}"
+            )
+    return made
+
+
+def refs(queryset) -> set[str]:
+    return set(queryset.values_list("national_reference", flat=True))
+
+
+ALL_STATES = {str(s) for s in ReportStatus}
+NON_DRAFT = ALL_STATES - {"draft"}
+
+
+def test_officers_and_coordinators_see_their_administrations_reports_in_every_state(reports, alice, cora, bob):
+    assert refs(Report.objects.restrict(alice, "view")) == {f"fr-{s}" for s in ALL_STATES}
+    assert refs(Report.objects.restrict(cora, "view")) == {f"fr-{s}" for s in ALL_STATES}
+    assert refs(Report.objects.restrict(bob, "view")) == {f"de-{s}" for s in ALL_STATES}
+
+
+def test_officers_change_only_drafts_and_returned_reports_of_their_administration(reports, alice):
+    assert refs(Report.objects.restrict(alice, "change")) == {"fr-draft", "fr-returned"}
+    assert refs(Report.objects.restrict(alice, "submit")) == {"fr-draft", "fr-returned"}
+    assert not Report.objects.restrict(alice, "approve").exists()
+    assert not Report.objects.restrict(alice, "correct").exists()  # officers do not correct approved reports
+
+
+def test_analysts_see_their_regions_reports_once_submitted_never_drafts(reports, erin, farid):
+    assert refs(Report.objects.restrict(erin, "view")) == {f"{a}-{s}" for a in ("fr", "de") for s in NON_DRAFT}
+    assert refs(Report.objects.restrict(farid, "view")) == {f"kz-{s}" for s in NON_DRAFT}
+
+
+def test_analysts_review_and_approve_only_submitted_reports_of_their_region(reports, erin):
+    assert refs(Report.objects.restrict(erin, "review")) == {"fr-submitted", "de-submitted"}
+    assert refs(Report.objects.restrict(erin, "approve")) == {"fr-submitted", "de-submitted"}
+    assert refs(Report.objects.restrict(erin, "withdraw")) == {"fr-approved", "de-approved"}
+    assert not Report.objects.restrict(erin, "change").exists()
+
+
+def test_rilo_administrators_see_without_reviewing_and_auditors_and_partners_see_nothing(reports, grace, hugo, ivan):
+    assert refs(Report.objects.restrict(grace, "view")) == {f"{a}-{s}" for a in ("fr", "de") for s in NON_DRAFT}
+    assert not Report.objects.restrict(grace, "review").exists()
+    assert not Report.objects.restrict(grace, "view_personal_data").exists()
+    assert not Report.objects.restrict(hugo, "view").exists()
+    assert not Report.objects.restrict(ivan, "view").exists()
+
+
+def test_another_tenants_report_is_not_found(reports, bob, farid):
+    french = reports["fr-submitted"]
+    with pytest.raises(NotFound):
+        report_get(user=bob, pk=french.pk)
+    with pytest.raises(NotFound):
+        report_get(user=farid, uuid=french.uuid)
+    with pytest.raises(NotFound):
+        report_get(user=bob, uuid="not-a-uuid")
+
+
+def test_report_get_checks_the_action(reports, alice):
+    assert report_get(user=alice, pk=reports["fr-draft"].pk, action="change")
+    with pytest.raises(NotFound):
+        report_get(user=alice, pk=reports["fr-approved"].pk, action="change")
+
+
+def test_review_queue_lists_submitted_reports_oldest_first(reports, erin, alice, france):
+    from django.utils import timezone
+
+    newer = ReportFactory.create(administration=france, status="submitted", submitted_at=timezone.now())
+    reports["de-submitted"].submitted_at = timezone.now() - dt.timedelta(days=2)
+    reports["de-submitted"].save()
+    reports["fr-submitted"].submitted_at = timezone.now() - dt.timedelta(days=1)
+    reports["fr-submitted"].save()
+    assert [r.national_reference for r in review_queue(user=erin)] == [
+        "de-submitted",
+        "fr-submitted",
+        newer.national_reference,
+    ]
+    assert not review_queue(user=alice).exists()
+
+
+def test_a_share_with_another_administration_is_read_only_and_without_personal_data(reports, erin, bob, germany):
+    french = reports["fr-approved"]
+    report_share_with_administration(report=french, administration=germany, actor=erin)
+    assert ReportGroupObjectPermission.objects.filter(content_object=french).count() == 1
+    assert "fr-approved" in refs(Report.objects.restrict(bob, "view"))
+    assert "fr-approved" not in refs(Report.objects.restrict(bob, "change"))
+    assert "fr-approved" not in refs(Report.objects.restrict(bob, "view_personal_data"))
+    assert parties_for(user=bob, report=french) == []
+    # users who join the administration later are covered too: membership is the administration FK
+    newcomer = UserFactory.create(username="berta", role="officer", administration=germany)
+    assert "fr-approved" in refs(Report.objects.restrict(newcomer, "view"))
+    # ... and only the shared report, never the other French ones
+    assert refs(Report.objects.restrict(bob, "view")) - {f"de-{s}" for s in ALL_STATES} == {"fr-approved"}
+
+
+def test_a_share_can_include_personal_data_and_can_end(reports, erin, bob, germany):
+    french = reports["fr-approved"]
+    report_share_with_administration(report=french, administration=germany, actor=erin, include_personal_data=True)
+    assert "fr-approved" in refs(Report.objects.restrict(bob, "view_personal_data"))
+    report_unshare_with_administration(report=french, administration=germany, actor=erin)
+    assert "fr-approved" not in refs(Report.objects.restrict(bob, "view"))
+
+
+def test_only_rilo_staff_and_coordinators_share_and_never_drafts(reports, alice, cora, germany):
+    from apps.core.exceptions import Conflict
+
+    with pytest.raises(PermissionDenied):
+        report_share_with_administration(report=reports["fr-approved"], administration=germany, actor=alice)
+    with pytest.raises(Conflict):
+        report_share_with_administration(report=reports["fr-draft"], administration=germany, actor=cora)
+    report_share_with_administration(report=reports["fr-approved"], administration=germany, actor=cora)
+
+
+def test_an_assigned_reviewer_from_another_region_may_review_that_report_only(reports, erin, farid):
+    german = reports["de-submitted"]
+    report_assign_reviewer(report=german, reviewer=farid, actor=erin)
+    assert ReportUserObjectPermission.objects.filter(user=farid, content_object=german).count() == 4
+    assert refs(Report.objects.restrict(farid, "review")) == {"kz-submitted", "de-submitted"}
+    assert "fr-submitted" not in refs(Report.objects.restrict(farid, "view"))
+    assert report_approve(report=german, actor=farid).status == ReportStatus.APPROVED
+
+
+def test_personal_data_is_gated_per_report(reports, alice, erin, grace, bob):
+    french = reports["fr-submitted"]
+    french.parties.create(family_name="Dupont", given_names="Jean")
+    assert [p.family_name for p in parties_for(user=alice, report=french)] == ["Dupont"]
+    assert [p.family_name for p in parties_for(user=erin, report=french)] == ["Dupont"]
+    assert parties_for(user=grace, report=french) == []
+    with pytest.raises(NotFound):
+        parties_for(user=bob, report=french)
+
+
+def test_personal_free_text_is_blanked_unless_asked_for_and_allowed(reports, alice, grace):
+    french = reports["fr-submitted"]
+    french.conveyances.create(identifier_type="plate", identifier="AB123CD")
+    assert report_get(user=alice, pk=french.pk).modus_operandi == ""
+    shown = report_get(user=alice, pk=french.pk, with_personal_data=True)
+    assert shown.modus_operandi == "Free text naming a person"
+    assert [c.identifier for c in shown.conveyances.all()] == ["AB123CD"]
+    hidden = report_get(user=grace, pk=french.pk, with_personal_data=True)
+    assert hidden.modus_operandi == ""
+    assert [c.identifier for c in hidden.conveyances.all()] == [""]
+    assert hidden.can_view_personal_data is False  # type: ignore[attr-defined]
+
+
+def test_personal_attachments_are_listed_only_to_those_entitled(reports, erin, grace):
+    french = reports["fr-submitted"]
+    french.attachments.create(
+        file="x", original_name="photo.jpg", content_type="image/jpeg", size=1, sha256="0", contains_personal_data=False
+    )
+    french.attachments.create(file="y", original_name="passport.jpg", content_type="image/jpeg", size=1, sha256="0")
+    assert sorted(a.original_name for a in attachments_for(user=erin, report=french)) == ["passport.jpg", "photo.jpg"]
+    assert [a.original_name for a in attachments_for(user=grace, report=french)] == ["photo.jpg"]
+
+
+def test_allowed_actions_drive_the_buttons(reports, alice, erin):
+    assert report_allowed_actions(user=alice, report=reports["fr-draft"]) == {
+        "change",
+        "submit",
+        "export",
+        "view_personal_data",
+    }
+    assert {"review", "approve", "assign", "mark_duplicate"} <= report_allowed_actions(
+        user=erin, report=reports["fr-submitted"]
+    )
+    assert report_allowed_actions(user=erin, report=reports["fr-draft"]) == frozenset()
+
+
+def test_report_list_runs_the_same_number_of_queries_for_few_or_many_reports(france, alice):
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as context:
+            for report in report_list(user=alice):
+                _ = [(i.commodity_type, i.unit, i.commodity_category) for i in report.items.all()]
+                _ = [(r.country, r.role) for r in report.route.all()]
+                _ = (report.administration.name, report.location_type, list(report.detection_methods.all()))
+        return len(context.captured_queries)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            report = ReportFactory.create(administration=france)
+            ReportItemFactory.create(report=report)
+            RouteCountryFactory.create(report=report)
+
+    add(2)
+    count_queries()  # the first call also loads the user's permissions
+    few = count_queries()
+    add(8)
+    assert count_queries() == few
+
+
+def test_an_officer_cannot_edit_another_administrations_draft_even_shared(reports, erin, bob, germany):
+    with pytest.raises(NotFound):
+        report_update_draft(report=reports["fr-draft"], actor=bob, fields={"place": "x"})
