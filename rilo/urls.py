@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("admin/", rilo_admin_site.urls),
     path("api/v1/", include("rilo.api_urls")),
     path("api/", include(api_fallback_urlpatterns)),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "apps.reference",
     "apps.reports",
     "apps.audit",
+    "apps.autosave",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +267,6 @@ RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data"
 
 # Report attachments: largest accepted file, in bytes.
 RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
+RILO_AUTOSAVE_TICKET_MAX_AGE = env.int("RILO_AUTOSAVE_TICKET_MAX_AGE", default=7 * 24 * 60 * 60)

@@ -1,0 +1,28 @@
+"""Reads of form drafts: a user only ever reads back their own."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .models import FormDraft
+
+
+def form_draft_get(*, user: Any, key: uuid.UUID | str) -> FormDraft | None:
+    """The user's draft with this key, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        key = uuid.UUID(str(key))
+    except ValueError:
+        return None
+    return FormDraft.objects.filter(key=key, user=user).first()
+
+
+def form_drafts_pending(*, user: Any, form: str, report_id: int | None) -> QuerySet[FormDraft]:
+    """The user's unsaved drafts of one form (for one report, or for a new one), newest first."""
+    if not getattr(user, "is_authenticated", False):
+        return FormDraft.objects.none()
+    return FormDraft.objects.filter(user=user, form=form, report_id=report_id).order_by("-updated_at", "-pk")

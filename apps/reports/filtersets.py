@@ -1,0 +1,111 @@
+"""The one FilterSet of reports, shared by the list pages and the API.
+
+It parses and validates the query parameters (and renders the filter form); the filtering itself is
+the domain's :func:`apps.reports.selectors.report_filter`, applied to a queryset that is already
+restricted to what the user may see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django_countries import countries
+
+from apps.reference.models import CommodityCategory, TransportMode
+from apps.tenancy.models import Administration
+
+from .choices import ReportStatus
+from .models import Report
+from .selectors import report_filter
+
+ORDERING_CHOICES = [
+    ("-seizure_date", "Seizure date, newest first"),
+    ("seizure_date", "Seizure date, oldest first"),
+    ("-submitted_at", "Submitted, newest first"),
+    ("submitted_at", "Submitted, oldest first"),
+    ("national_reference", "Reference"),
+]
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """Filters of report lists: text search, state, dates, commodity, country, transport, administration."""
+
+    q = django_filters.CharFilter(
+        label="Search",
+        method="_parsed_only",
+        help_text='References, places, descriptions and brands. Use "quotes" for a phrase, -word to exclude.',
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="State", choices=ReportStatus.choices, method="_parsed_only", widget=forms.CheckboxSelectMultiple
+    )
+    date_from = django_filters.DateFilter(label="Seizure date from", method="_parsed_only", widget=_DateInput())
+    date_to = django_filters.DateFilter(label="Seizure date to", method="_parsed_only", widget=_DateInput())
+    commodity_category = django_filters.ModelChoiceFilter(
+        label="Commodity category",
+        queryset=CommodityCategory.objects.active(),
+        to_field_name="code",
+        method="_parsed_only",
+    )
+    country_of_seizure = django_filters.ChoiceFilter(
+        label="Country of seizure", choices=list(countries), method="_parsed_only"
+    )
+    transport_mode = django_filters.ModelChoiceFilter(
+        label="Mode of transport", queryset=TransportMode.objects.active(), to_field_name="code"
+    )
+    administration = django_filters.ModelChoiceFilter(
+        label="Administration", queryset=Administration.objects.none(), method="_parsed_only"
+    )
+    ordering = django_filters.ChoiceFilter(label="Order", choices=ORDERING_CHOICES, method="_parsed_only")
+
+    class Meta:
+        model = Report
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Report] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = getattr(request, "user", None)
+        if getattr(user, "is_rilo_staff", False):
+            self.filters["administration"].queryset = Administration.objects.restrict(user, "view")
+        else:
+            # Administration staff see their own administration's reports: nothing to choose.
+            del self.filters["administration"]
+
+    def _parsed_only(self, queryset: QuerySet[Report], name: str, value: Any) -> QuerySet[Report]:
+        """These values are applied together by the domain's report_filter (see filter_queryset)."""
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        data = self.form.cleaned_data
+        domain_filters: dict[str, Any] = {
+            "q": data.get("q") or "",
+            "status": list(data.get("status") or []),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "country_of_seizure": data.get("country_of_seizure") or "",
+            "ordering": data.get("ordering") or "",
+        }
+        if data.get("commodity_category") is not None:
+            domain_filters["commodity_category"] = [data["commodity_category"].code]
+        if data.get("administration") is not None:
+            domain_filters["administration"] = [data["administration"].pk]
+        queryset = report_filter(queryset, domain_filters)
+        # transport_mode is a plain field filter (report_filter has no such key): django-filter applies it.
+        return super().filter_queryset(queryset)

@@ -1,0 +1,203 @@
+"""Nobody sees or changes a report that is not theirs, on any report page, for any persona.
+
+Parametrised over every report URL of the web UI and every persona of tests/conftest.py: another
+administration's report answers 404 (never 403), an analyst of another region sees nothing, a draft is
+never visible outside its administration, lists and exports never hold a row out of scope, and an
+administration smuggled into the entry form is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.test import Client
+
+from apps.accounts.models import User
+from apps.reports.choices import ReportStatus
+from apps.reports.models import Attachment, Report
+
+from .conftest import sign_in
+from .factories import make_report
+from .forms import entry_post
+
+PERSONAS = ["alice", "cora", "bob", "dmitri", "erin", "farid", "grace", "hugo", "ivan"]
+
+# Which of the fixture's reports each persona may see at all (DESIGN.md section 5).
+VISIBLE: dict[str, set[str]] = {
+    "alice": {"fr_draft", "fr_submitted", "fr_approved"},
+    "cora": {"fr_draft", "fr_submitted", "fr_approved"},
+    "bob": {"de_draft", "de_submitted"},
+    "dmitri": {"kz_submitted"},
+    "erin": {"fr_submitted", "fr_approved", "de_submitted"},
+    "grace": {"fr_submitted", "fr_approved", "de_submitted"},
+    "farid": {"kz_submitted"},
+    "hugo": set(),
+    "ivan": set(),
+}
+
+Request = Callable[[Client, Report, dict[str, Report]], Any]
+
+
+def _get(suffix: str, **headers: str) -> Request:
+    return lambda client, report, _: client.get(f"/reports/{report.uuid}/{suffix}", headers=headers)
+
+
+def _post(suffix: str, data: Callable[[Report, dict[str, Report]], dict[str, Any]] | None = None) -> Request:
+    return lambda client, report, all_: client.post(
+        f"/reports/{report.uuid}/{suffix}", data(report, all_) if data else {}
+    )
+
+
+def _attachment_get(client: Client, report: Report, _: dict[str, Report]) -> Any:
+    return client.get(f"/reports/{report.uuid}/attachments/{report.attachments.get().pk}/")
+
+
+def _upload(client: Client, report: Report, _: dict[str, Report]) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"/reports/{report.uuid}/attachments/",
+        {"file": SimpleUploadedFile("x.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32)},
+    )
+
+
+def _duplicate_of_a_visible_one(report: Report, all_: dict[str, Report]) -> dict[str, Any]:
+    other = next(r for r in all_.values() if r.pk != report.pk)
+    return {"of": str(other.uuid), "comment": "same"}
+
+
+def _entry(report: Report, _: dict[str, Report]) -> dict[str, Any]:
+    return entry_post("submit", national_reference="HIJACKED")
+
+
+# Every URL of the web UI that takes a report id.
+REPORT_URLS: dict[str, Request] = {
+    "detail": _get(""),
+    "edit": _get("edit/"),
+    "edit (save)": _post("edit/", _entry),
+    "correct": _get("correct/"),
+    "correct (save)": _post("correct/", lambda r, a: {**_entry(r, a), "reason": "x"}),
+    "history": _get("history/"),
+    "history (htmx fragment)": _get("history/", HX_REQUEST="true"),
+    "autosave": _post("autosave/", lambda r, a: {"place": "HIJACKED"}),
+    "submit": _post("submit/"),
+    "return": _post("return/", lambda r, a: {"comment": "HIJACKED"}),
+    "approve": _post("approve/"),
+    "withdraw": _post("withdraw/", lambda r, a: {"reason": "HIJACKED"}),
+    "mark duplicate": _post("mark-duplicate/", _duplicate_of_a_visible_one),
+    "attachment upload": _upload,
+    "attachment download": _attachment_get,
+}
+LIST_URLS = ["/reports/", "/reports/review/", "/reports/export.csv", "/reports/review/export.csv"]
+
+
+@pytest.fixture
+def world(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, france, germany, kazakhstan, vocab, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    made = {
+        "fr_draft": make_report(france, vocab, status=ReportStatus.DRAFT, reference="ISO-FR-DRAFT"),
+        "fr_submitted": make_report(france, vocab, reference="ISO-FR-SUBMITTED"),
+        "fr_approved": make_report(france, vocab, status=ReportStatus.APPROVED, reference="ISO-FR-APPROVED"),
+        "de_draft": make_report(germany, vocab, status=ReportStatus.DRAFT, reference="ISO-DE-DRAFT"),
+        "de_submitted": make_report(germany, vocab, reference="ISO-DE-SUBMITTED"),
+        "kz_submitted": make_report(kazakhstan, vocab, reference="ISO-KZ-SUBMITTED"),
+    }
+    for report in made.values():
+        Attachment.objects.create(
+            report=report,
+            file=ContentFile(b"\x89PNG\r\n\x1a\n", name="a.png"),
+            original_name="a.png",
+            content_type="image/png",
+            size=8,
+            sha256="0" * 64,
+            contains_personal_data=False,
+        )
+    return made
+
+
+def snapshot(reports: dict[str, Report]) -> dict[str, tuple[Any, ...]]:
+    rows = Report.objects.filter(pk__in=[r.pk for r in reports.values()])
+    return {
+        r.national_reference: (r.status, r.version, r.place, r.duplicate_of_id, r.attachments.count())
+        for r in rows
+    }
+
+
+@pytest.mark.parametrize("url_name", list(REPORT_URLS))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_report_out_of_reach_is_not_found_on_every_page(client, world, persona, url_name, request):
+    user: User = request.getfixturevalue(persona)
+    sign_in(client, user)
+    before = snapshot(world)
+    hidden = [name for name in world if name not in VISIBLE[persona]]
+    assert hidden
+    for name in hidden:
+        response = REPORT_URLS[url_name](client, world[name], world)
+        assert response.status_code == 404, f"{persona} {url_name} {name}: {response.status_code}"
+        if not getattr(response, "streaming", False):
+            assert world[name].national_reference.encode() not in response.content
+    assert snapshot(world) == before, "something out of reach was changed"
+
+
+@pytest.mark.parametrize("path", LIST_URLS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_lists_and_exports_hold_nothing_out_of_reach(client, world, persona, path, request):
+    sign_in(client, request.getfixturevalue(persona))
+    response = client.get(path)
+    assert response.status_code in (200, 403)
+    if response.status_code == 403:
+        return
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    shown = set(re.findall(rb"ISO-[A-Z]{2}-[A-Z]+", body))
+    allowed = {world[name].national_reference.encode() for name in VISIBLE[persona]}
+    assert shown <= allowed, shown - allowed
+
+
+@pytest.mark.parametrize("persona", ["erin", "grace", "farid"])
+def test_an_analyst_of_a_region_sees_no_report_of_another_region_even_when_asking_for_it(client, world, persona, request):
+    user: User = request.getfixturevalue(persona)
+    sign_in(client, user)
+    other = [r for r in world.values() if r.administration.region_id != user.region_id]
+    for report in other:
+        assert client.get(f"/reports/{report.uuid}/").status_code == 404
+        listed = client.get("/reports/", {"administration": report.administration_id, "q": report.national_reference})
+        assert f'href="/reports/{report.uuid}/"'.encode() not in listed.content  # (the search box echoes q)
+
+
+@pytest.mark.parametrize("persona", ["erin", "grace", "farid", "bob", "dmitri", "hugo", "ivan"])
+def test_a_french_draft_is_never_visible_outside_france(client, world, persona, request):
+    sign_in(client, request.getfixturevalue(persona))
+    draft = world["fr_draft"]
+    for suffix in ("", "edit/", "history/"):
+        assert client.get(f"/reports/{draft.uuid}/{suffix}").status_code == 404
+    assert b"ISO-FR-DRAFT" not in client.get("/reports/", {"status": "draft"}).content
+
+
+@pytest.mark.parametrize("persona", ["alice", "cora", "bob", "dmitri"])
+def test_an_administration_smuggled_into_the_form_is_ignored(client, world, persona, request, germany, kazakhstan, france):
+    user: User = request.getfixturevalue(persona)
+    sign_in(client, user)
+    foreign = kazakhstan if user.administration_id != kazakhstan.pk else france
+    data = {
+        **entry_post("draft", national_reference=f"SMUGGLED-{persona}"),
+        "administration": str(foreign.pk),
+        "administration_id": str(foreign.pk),
+        "uuid": str(world["kz_submitted"].uuid),
+    }
+    response = client.post("/reports/new/", data)
+    assert response.status_code == 302
+    report = Report.objects.get(national_reference=f"SMUGGLED-{persona}")
+    assert report.administration_id == user.administration_id
+    assert report.uuid != world["kz_submitted"].uuid
+
+
+@pytest.mark.parametrize("persona", ["erin", "farid", "grace", "hugo", "ivan"])
+def test_who_is_not_in_an_administration_cannot_enter_a_report(client, world, persona, request):
+    sign_in(client, request.getfixturevalue(persona))
+    assert client.get("/reports/new/").status_code == 403
+    assert client.post("/reports/new/", entry_post("draft", national_reference="NOPE")).status_code == 403
+    assert not Report.objects.filter(national_reference="NOPE").exists()
