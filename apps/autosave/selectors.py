@@ -25,4 +25,6 @@ def form_drafts_pending(*, user: Any, form: str, report_id: int | None) -> Query
     """The user's unsaved drafts of one form (for one report, or for a new one), newest first."""
     if not getattr(user, "is_authenticated", False):
         return FormDraft.objects.none()
-    return FormDraft.objects.filter(user=user, form=form, report_id=report_id).order_by("-updated_at", "-pk")
+    drafts = FormDraft.objects.filter(user=user, form=form)
+    drafts = drafts.filter(report__isnull=True) if report_id is None else drafts.filter(report_id=report_id)
+    return drafts.order_by("-updated_at", "-pk")

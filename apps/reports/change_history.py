@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django_countries import countries
@@ -72,18 +72,16 @@ def report_change_history(*, user: Any, report: Report) -> list[HistoryEntry]:
     checkpoints = [version.history_date for version in versions[1:]] + [None]
     previous_parts: dict[str, list[Any]] | None = None
     for index, version in enumerate(versions):
-        parts_now = {
-            label: _rows_at(part_records[label], checkpoints[index], order) for label, _, order in _PARTS
-        }
+        parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _, order in _PARTS}
         who = _who(version.history_user)
         reason = version.history_change_reason or ""
         if index == 0:
             entries.append(HistoryEntry(at=version.history_date, who=who, kind="created", reason=reason))
         else:
             changes = _report_changes(versions[index - 1], version, labels)
-            assert previous_parts is not None
             for label, model, _ in _PARTS:
-                changes += _part_changes(label, model, previous_parts[label], parts_now[label], labels)
+                before = previous_parts[label] if previous_parts is not None else []
+                changes += _part_changes(label, model, before, parts_now[label], labels)
             if changes or reason:
                 entries.append(
                     HistoryEntry(at=version.history_date, who=who, kind="changed", reason=reason, changes=changes)
@@ -155,9 +153,13 @@ def _part_changes(
             if model_field.name in personal:
                 changed_personal = True
                 continue
-            field_label = f"{row} – {str(model_field.verbose_name).capitalize()}"
+            field_label = f"{row} \N{EN DASH} {str(model_field.verbose_name).capitalize()}"
             changes.append(
-                FieldChange(field_label, labels.show(model_field, getattr(old, name)), labels.show(model_field, getattr(new, name)))
+                FieldChange(
+                    field_label,
+                    labels.show(model_field, getattr(old, name)),
+                    labels.show(model_field, getattr(new, name)),
+                )
             )
         if changed_personal:
             changes.append(FieldChange(row, "", "personal data changed (not shown)"))
@@ -193,8 +195,7 @@ class _Labels:
                 if not model_field.is_relation or model_field.name in PERSONAL_FIELDS[model.__name__]:
                     continue
                 related = model_field.related_model
-                assert related is not None and not isinstance(related, str)
-                if related is Report:
+                if related is None or isinstance(related, str) or related is Report:
                     continue
                 for record in records:
                     value = getattr(record, model_field.attname)
@@ -211,7 +212,7 @@ class _Labels:
             related = model_field.related_model
             if related is Report:  # another report may be outside the reader's scope: never name it
                 return "another report"
-            return self.terms.get(related, {}).get(value, f"#{value}")  # type: ignore[call-overload]
+            return self.terms.get(cast(Any, related), {}).get(value, f"#{value}")
         if model_field.choices:
             return str(dict(model_field.flatchoices).get(value, value))
         if hasattr(model_field, "countries"):

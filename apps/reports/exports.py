@@ -84,9 +84,7 @@ def report_csv_lines(*, user: Any, reports: QuerySet[Report], filters: list[str]
     if personal:
         reports = reports.defer(None).defer("search_vector").prefetch_related("conveyances")
     writer = csv.writer(_Echo())
-    audit_record(
-        actor=user, action="report.export", detail={"personal_columns": personal, "filters": sorted(filters)}
-    )
+    audit_record(actor=user, action="report.export", detail={"personal_columns": personal, "filters": sorted(filters)})
     yield writer.writerow([header for header, _ in columns])
     for report in reports.iterator(chunk_size=500):
         cells = [neutralise(getter(report)) for _, getter in COLUMNS]

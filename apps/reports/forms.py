@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -198,16 +198,15 @@ class CaseForm(EntryForm):
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        region_id = getattr(getattr(user, "administration", None), "region_id", None) or getattr(user, "region_id", None)
+        region_id = getattr(getattr(user, "administration", None), "region_id", None) or getattr(
+            user, "region_id", None
+        )
         operations = Operation.objects.filter(region__isnull=True)
         if region_id:
             operations = Operation.objects.filter(region__isnull=True) | Operation.objects.filter(region_id=region_id)
-        operation_field = self.fields["operation"]
-        assert isinstance(operation_field, forms.ModelChoiceField)
+        operation_field = cast(forms.ModelChoiceField, self.fields["operation"])
         operation_field.queryset = operations.order_by("-starts_on", "code")
-        self.fields["seizure_date"].widget.attrs.update(
-            {"min": "1990-01-01", "max": timezone.localdate().isoformat()}
-        )
+        self.fields["seizure_date"].widget.attrs.update({"min": "1990-01-01", "max": timezone.localdate().isoformat()})
 
 
 class ItemForm(EntryForm):
@@ -221,7 +220,9 @@ class ItemForm(EntryForm):
     )
     hs_code = _text("HS code", 12, help_text="2, 4 or 6 digits, or type words of the description.")
     description = _area("Description of the goods", help_text="No names of persons.")
-    quantity = forms.DecimalField(required=False, label="Quantity", widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    quantity = forms.DecimalField(
+        required=False, label="Quantity", widget=forms.TextInput(attrs={"inputmode": "decimal"})
+    )
     unit = _vocabulary(Unit, "Unit")
     packages_count = forms.IntegerField(required=False, label="Number of packages")
     estimated_value = forms.DecimalField(
@@ -243,8 +244,7 @@ class ItemForm(EntryForm):
         category = self.data.get(self.add_prefix("commodity_category")) if self.is_bound else None
         if category is None:
             category = self.initial.get("commodity_category")
-        type_field = self.fields["commodity_type"]
-        assert isinstance(type_field, forms.ModelChoiceField)
+        type_field = cast(forms.ModelChoiceField, self.fields["commodity_type"])
         type_field.queryset = commodity_types_of(category)
         _autocomplete(self.fields["hs_code"], f"{self.add_prefix('hs_code')}-options", reverse("reports:hs_codes"))
         # The type list follows the category; the normalised quantity follows quantity and unit.
@@ -478,9 +478,7 @@ class ReportEntry:
                 if not removed:
                     number += 1
                 rows.append(
-                    build_row(
-                        part=part, form=form, index=index, number=number, variant=self.variant, removed=removed
-                    )
+                    build_row(part=part, form=form, index=index, number=number, variant=self.variant, removed=removed)
                 )
             shown = not self.is_simplified or part == "items"
             views.append(SectionView(part, PART_TITLES[part], shown, formset, rows, self.part_errors[part]))
@@ -564,8 +562,8 @@ class ReportEntry:
                 entries.append(SummaryEntry(f"section-{part}", PART_TITLES[part], text))
             if not formset.is_bound:
                 continue
-            for text in formset.non_form_errors():
-                entries.append(SummaryEntry(f"section-{part}", PART_TITLES[part], text))
+            for error in formset.non_form_errors():
+                entries.append(SummaryEntry(f"section-{part}", PART_TITLES[part], str(error)))
             shown = 0
             for form in formset.forms:
                 if form.is_bound and form.data.get(form.add_prefix("DELETE")):
@@ -573,7 +571,7 @@ class ReportEntry:
                 shown += 1
                 entries += _form_summary(
                     form,
-                    f"{PART_LABELS[part]} {shown} – ",
+                    f"{PART_LABELS[part]} {shown} \N{EN DASH} ",
                     section=f"section-{part}",
                     visible=self.visible(part),
                 )
@@ -591,7 +589,7 @@ def _form_summary(
         return []
     entries = []
     for text in form.non_field_errors():
-        entries.append(SummaryEntry(section or "main", prefix.rstrip(" –") or "Form", text))
+        entries.append(SummaryEntry(section or "main", prefix.rstrip(" \N{EN DASH}") or "Form", str(text)))
     for name, field in form.fields.items():
         if name not in form.errors:
             continue
@@ -600,7 +598,7 @@ def _form_summary(
         if visible is not None and name not in visible:
             anchor = section or anchor
         for text in form.errors[name]:
-            entries.append(SummaryEntry(anchor, f"{prefix}{field.label}", text))
+            entries.append(SummaryEntry(anchor, f"{prefix}{field.label}", str(text)))
     return entries
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid as uuid_module
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -26,8 +26,10 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -80,7 +82,7 @@ FORM_NAME = "reports.report"
 PAGE_SIZE = 25
 OPTION_LIMIT = 20
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -98,7 +100,7 @@ def _domain_errors(view: View) -> View:
     """Render the domain's refusals: unknown → 404, not allowed → 403, wrong state → back to the report."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:
@@ -121,10 +123,10 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _last_value(request: HttpRequest, *, key: str, suffixes: tuple[str, ...]) -> str:
     """The searched text: ``key`` or the field the htmx request came from (named ``items-0-hs_code``…)."""
     if request.GET.get(key):
-        return request.GET[key].strip()
+        return str(request.GET.get(key, "")).strip()
     for name, value in request.GET.items():
         if name.endswith(suffixes):
-            return value.strip()
+            return str(value).strip()
     return ""
 
 
@@ -177,10 +179,12 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     return _list_page(request, review_queue(user=request.user), queue=True)
 
 
-def _export(request: HttpRequest, reports: Any, filename: str) -> HttpResponse:
+def _export(request: HttpRequest, reports: Any, filename: str) -> HttpResponseBase:
     filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
     if filterset.is_bound and not filterset.is_valid():
-        return HttpResponseBadRequest("Invalid filters: " + "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items()))
+        return HttpResponseBadRequest(
+            "Invalid filters: " + "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items())
+        )
     rows = filterset.qs if filterset.is_bound else reports
     used = [name for name, value in request.GET.items() if value and name in filterset.filters]
     response = StreamingHttpResponse(
@@ -193,7 +197,7 @@ def _export(request: HttpRequest, reports: Any, filename: str) -> HttpResponse:
 @login_required
 @permission_required("reports.export_report", raise_exception=True)
 @require_GET
-def report_export(request: HttpRequest) -> HttpResponse:
+def report_export(request: HttpRequest) -> HttpResponseBase:
     """The report list as CSV, with the list's filters."""
     return _export(request, report_list(user=request.user), "reports")
 
@@ -202,7 +206,7 @@ def report_export(request: HttpRequest) -> HttpResponse:
 @permission_required("reports.export_report", raise_exception=True)
 @permission_required("reports.review_report", raise_exception=True)
 @require_GET
-def review_queue_export(request: HttpRequest) -> HttpResponse:
+def review_queue_export(request: HttpRequest) -> HttpResponseBase:
     """The review queue as CSV, with the queue's filters."""
     return _export(request, review_queue(user=request.user), "review-queue")
 
@@ -218,7 +222,7 @@ def login_required_keeping_form(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if request.method == "POST":
@@ -241,7 +245,7 @@ def login_required_keeping_form(view: View) -> View:
 
 def _ticket(request: HttpRequest, report: Report | None, key: uuid_module.UUID | None = None) -> Ticket:
     return Ticket(
-        user_id=request.user.pk,
+        user_id=cast(int, request.user.pk),
         form=FORM_NAME,
         report_id=report.pk if report is not None else None,
         key=key or uuid_module.uuid4(),
@@ -367,12 +371,12 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
     try:
         if mode == "create":
             saved = services.report_create_draft(actor=user, **values)
-        elif mode == "edit":
-            assert report is not None
+        elif mode == "edit" and report is not None:
             saved = services.report_update_draft(report=report, actor=user, **values)
-        else:
-            assert report is not None
+        elif report is not None:
             saved = services.report_correct(report=report, actor=user, reason=entry.reason, **values)
+        else:
+            raise Http404("No such report.")
     except ValidationError as error:
         entry.add_service_errors(error)
         messages.error(
@@ -404,9 +408,7 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         messages.warning(
             request, f"Draft {saved.national_reference} saved, but not submitted: complete the fields listed below."
         )
-        return _render_entry(
-            request, entry, report=saved, ticket=_ticket(request, saved), show_errors=True, status=400
-        )
+        return _render_entry(request, entry, report=saved, ticket=_ticket(request, saved), show_errors=True, status=400)
     messages.success(request, f"Report {saved.national_reference} submitted for review.")
     return redirect("reports:detail", uuid=saved.uuid)
 
@@ -429,8 +431,11 @@ def report_edit(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
         report = report_get(user=request.user, uuid=uuid, action="change")
     except NotFound:
         visible = _report(request, uuid)  # 404 unless the user may see it at all
-        messages.info(request, f"Report {visible.national_reference} is {visible.get_status_display().lower()}: "
-                      "only drafts and returned reports can be edited.")
+        messages.info(
+            request,
+            f"Report {visible.national_reference} is {visible.get_status_display().lower()}: "
+            "only drafts and returned reports can be edited.",
+        )
         return redirect("reports:detail", uuid=uuid)
     return _entry_page(request, report=report, mode="edit")
 
@@ -526,7 +531,8 @@ def form_row(request: HttpRequest, part: str) -> HttpResponse:
         raise Http404("No such part.")
     personal = request.user.has_perm("reports.view_personal_data_report")
     source = request.POST if request.method == "POST" else request.GET
-    variant = source.get("form_variant") if source.get("form_variant") in FormVariant.values else FormVariant.FULL
+    requested = str(source.get("form_variant") or "")
+    variant = requested if requested in FormVariant.values else str(FormVariant.FULL)
     formset = FORMSETS[part](prefix=part)
     if request.method == "POST":
         try:
@@ -585,7 +591,7 @@ def hs_code_options(request: HttpRequest) -> HttpResponse:
         codes = codes.filter(code__startswith=digits)
     else:
         codes = codes.filter(Q(label__icontains=text) | Q(code__istartswith=text))
-    options = [(code.code, f"{code.code} – {code.label}") for code in codes.order_by("code")[:OPTION_LIMIT]]
+    options = [(code.code, f"{code.code} \N{EN DASH} {code.label}") for code in codes.order_by("code")[:OPTION_LIMIT]]
     return render(request, "reports/_datalist_options.html", {"options": options})
 
 
@@ -601,7 +607,7 @@ def country_options(request: HttpRequest) -> HttpResponse:
     if text:
         for code, name in countries:
             if code.lower() == text or str(name).lower().startswith(text) or f" {text}" in f" {str(name).lower()}":
-                options.append((code, f"{code} – {name}"))
+                options.append((code, f"{code} \N{EN DASH} {name}"))
             if len(options) >= OPTION_LIMIT:
                 break
     return render(request, "reports/_datalist_options.html", {"options": options})
@@ -623,12 +629,13 @@ def normalised_quantity(request: HttpRequest) -> HttpResponse:
         problems = []
     unit = cleaned.get("unit")
     dimension = cleaned.get("normalised_dimension")
-    base = {
+    bases: dict[str, str] = {
         Unit.Dimension.MASS: "kg",
         Unit.Dimension.VOLUME: "litres",
         Unit.Dimension.COUNT: "pieces",
         Unit.Dimension.STICKS: "sticks",
-    }.get(dimension or "", "")
+    }
+    base = bases.get(str(dimension or ""), "")
     return render(
         request,
         "reports/_normalised.html",
@@ -832,7 +839,7 @@ def attachment_add(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, uuid: uuid_module.UUID, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, uuid: uuid_module.UUID, pk: int) -> HttpResponseBase:
     """Stream one attachment as a download, once the report and the attachment are found to be visible."""
     report = _report(request, uuid)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.accounts.models import User
 
 from .factories import Vocabulary, make_vocabulary
+
+
+def must_search(pattern: str, text: str, flags: int = 0) -> re.Match[str]:
+    """``re.search`` that fails the test when nothing matches."""
+    match = re.search(pattern, text, flags)
+    assert match is not None, f"{pattern!r} not found"
+    return match
 
 
 def sign_in(client: Client, user: User) -> Client:
@@ -31,7 +39,7 @@ def vocab(db: None) -> Vocabulary:
 
 
 @pytest.fixture
-def personas(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan) -> dict[str, User]:  # noqa: ANN001
+def personas(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan) -> dict[str, User]:
     return {u.username: u for u in (alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan)}
 
 

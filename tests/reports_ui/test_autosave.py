@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core import signing
 
 from apps.autosave.models import FormDraft
 from apps.reports.models import Report
 
-from .conftest import sign_in
+from .conftest import must_search, sign_in
 from .factories import make_report
 from .forms import entry_post
 
@@ -18,7 +16,7 @@ NEW = "/reports/new/"
 
 
 def token_of(page: str) -> str:
-    return re.search(r'name="draft_token" value="([^"]+)"', page).group(1)
+    return must_search(r'name="draft_token" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture
@@ -29,7 +27,7 @@ def page_token(client, alice, vocab):
 
 def test_the_form_posts_itself_to_the_autosave_endpoint_two_seconds_after_a_change(client, alice, vocab):
     sign_in(client, alice)
-    form = re.search(r'<form method="post" action="/reports/new/"[^>]*>', client.get(NEW).content.decode()).group(0)
+    form = must_search(r'<form method="post" action="/reports/new/"[^>]*>', client.get(NEW).content.decode()).group(0)
     assert 'hx-post="/reports/autosave/"' in form
     assert 'hx-trigger="change delay:2s"' in form
 

@@ -96,7 +96,7 @@ def test_the_change_history_is_a_readable_difference(client, alice, draft):
     page = client.get(url(draft, "history/"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in page  # a fragment for htmx
     assert re.search(r"Place: <del>Le Havre</del> → <ins>Rouen</ins>", page)
-    assert re.search(r"Item 1 – Quantity: <del>200000</del> → <ins>250000</ins>", page)
+    assert re.search(r"Item 1 \N{EN DASH} Quantity: <del>200000</del> → <ins>250000</ins>", page)
     assert "Modus operandi: <ins>changed (personal data not shown)</ins>" in page
     assert "Other story" not in page and "Hidden behind furniture" not in page
     assert "by Alice" in page
@@ -116,7 +116,9 @@ def test_the_change_history_is_a_readable_difference(client, alice, draft):
         ("alice", "returned", {"edit", "submit", "attach"}),
     ],
 )
-def test_workflow_buttons_appear_only_for_allowed_transitions(client, request, persona, state, expected, alice, erin, draft):
+def test_workflow_buttons_appear_only_for_allowed_transitions(
+    client, request, persona, state, expected, alice, erin, draft
+):
     if state != "draft":
         report_submit(report=draft, actor=alice)
     if state == "approved":
@@ -146,7 +148,9 @@ def test_returning_requires_a_comment_shown_beside_the_field(client, erin, submi
     sign_in(client, erin)
     response = client.post(url(submitted, "return/"), {"comment": "  "})
     assert response.status_code == 400
-    assert re.search(r'<ul class="errorlist" id="id_comment_error"><li>Say what needs correcting.</li>', response.content.decode())
+    assert re.search(
+        r'<ul class="errorlist" id="id_comment_error"><li>Say what needs correcting.</li>', response.content.decode()
+    )
     submitted.refresh_from_db()
     assert submitted.status == ReportStatus.SUBMITTED
     assert client.post(url(submitted, "return/"), {"comment": "Which quay?"}).status_code == 302

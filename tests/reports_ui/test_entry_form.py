@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -14,7 +15,7 @@ from apps.reports.models import Report
 from apps.reports.services import report_approve, report_return
 from apps.reports.validation import REQUIRED_FOR_SUBMISSION
 
-from .conftest import sign_in
+from .conftest import must_search, sign_in
 from .forms import entry_post, management
 
 NEW = "/reports/new/"
@@ -73,7 +74,8 @@ def test_submitting_a_complete_report_sends_it_for_review(officer):
 
 @pytest.mark.parametrize("missing", REQUIRED_FOR_SUBMISSION[FormVariant.FULL])
 def test_submission_of_the_full_form_requires_each_of_its_fields(officer, missing):
-    response = officer.post(NEW, entry_post("submit", **{missing: [] if missing == "detection_methods" else ""}))
+    blank: dict[str, Any] = {missing: [] if missing == "detection_methods" else ""}
+    response = officer.post(NEW, entry_post("submit", **blank))
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="error-summary"' in page
@@ -139,12 +141,16 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("name", "value", "field_id", "message"), BAD_INPUT)
 @pytest.mark.parametrize("action", ["draft", "submit"])
-def test_bad_input_is_refused_beside_its_field_and_everything_typed_is_kept(officer, name, value, field_id, message, action):
+def test_bad_input_is_refused_beside_its_field_and_everything_typed_is_kept(
+    officer, name, value, field_id, message, action
+):
     response = officer.post(NEW, entry_post(action, **{name: value}))
     assert response.status_code == 400
     page = response.content.decode()
     assert message.lower() in error_beside(page, field_id).lower()
-    assert re.search(rf'aria-invalid="true"[^>]*id="{re.escape(field_id)}"|id="{re.escape(field_id)}"[^>]*aria-invalid', page)
+    assert re.search(
+        rf'aria-invalid="true"[^>]*id="{re.escape(field_id)}"|id="{re.escape(field_id)}"[^>]*aria-invalid', page
+    )
     assert f'href="#{field_id}"' in page  # the summary links to the field
     for kept in ("Hidden behind furniture", "Cigarettes in master cases", "MSCU1234565", "Dupont", "Le Havre port"):
         assert kept in page
@@ -155,11 +161,11 @@ def test_bad_input_is_refused_beside_its_field_and_everything_typed_is_kept(offi
 def test_the_error_summary_takes_the_focus_and_lists_every_problem(officer):
     response = officer.post(NEW, entry_post("draft", seizure_date="1980-01-01", **{"items-0-quantity": "-1"}))
     page = response.content.decode()
-    summary = re.search(r'<div class="error-summary"[^>]*>', page).group(0)
+    summary = must_search(r'<div class="error-summary"[^>]*>', page).group(0)
     assert "autofocus" in summary and 'tabindex="-1"' in summary and 'role="alert"' in summary
     assert "There are 2 problems" in page
     assert page.index('id="error-summary"') < page.index('id="section-case"')
-    assert "Item 1 – Quantity" in page
+    assert "Item 1 \N{EN DASH} Quantity" in page
 
 
 def test_a_deleted_row_is_not_saved_and_other_rows_are(officer):

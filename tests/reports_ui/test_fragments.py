@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import sign_in
+from .conftest import must_search, sign_in
 
 
 @pytest.fixture
@@ -20,13 +20,17 @@ def test_a_new_row_gets_the_next_index_and_the_formset_total_follows(officer):
     page = response.content.decode()
     assert response.status_code == 200
     assert 'name="items-3-quantity"' in page and 'name="items-2-quantity"' not in page
-    assert re.search(r'<input type="hidden" name="items-TOTAL_FORMS" value="4" id="id_items-TOTAL_FORMS" hx-swap-oob="true">', page)
+    assert re.search(
+        r'<input type="hidden" name="items-TOTAL_FORMS" value="4" id="id_items-TOTAL_FORMS" hx-swap-oob="true">', page
+    )
     assert "<legend>Item 4" in page
     assert "autofocus" in page  # the keyboard user lands in the new row
 
 
 def test_a_new_row_of_the_simplified_form_shows_only_the_minimal_fields(officer):
-    page = officer.get("/reports/form-row/items/", {"items-TOTAL_FORMS": "1", "form_variant": "simplified"}).content.decode()
+    page = officer.get(
+        "/reports/form-row/items/", {"items-TOTAL_FORMS": "1", "form_variant": "simplified"}
+    ).content.decode()
     assert '<label for="id_items-1-quantity">' in page
     assert '<label for="id_items-1-brand">' not in page
     assert 'type="hidden" name="items-1-brand"' in page
@@ -62,7 +66,7 @@ def test_the_commodity_types_follow_the_chosen_category(officer):
 
 def test_the_category_select_asks_for_the_types_of_its_row(officer):
     page = officer.get("/reports/new/").content.decode()
-    select = re.search(r'<select name="items-0-commodity_category"[^>]*>', page).group(0)
+    select = must_search(r'<select name="items-0-commodity_category"[^>]*>', page).group(0)
     assert 'hx-get="/reports/commodity-types/"' in select
     assert 'hx-target="#id_items-0-commodity_type"' in select
 

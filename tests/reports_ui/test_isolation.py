@@ -96,7 +96,9 @@ LIST_URLS = ["/reports/", "/reports/review/", "/reports/export.csv", "/reports/r
 
 
 @pytest.fixture
-def world(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, france, germany, kazakhstan, vocab, settings, tmp_path):
+def world(
+    alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, france, germany, kazakhstan, vocab, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     made = {
         "fr_draft": make_report(france, vocab, status=ReportStatus.DRAFT, reference="ISO-FR-DRAFT"),
@@ -122,8 +124,7 @@ def world(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, france, germ
 def snapshot(reports: dict[str, Report]) -> dict[str, tuple[Any, ...]]:
     rows = Report.objects.filter(pk__in=[r.pk for r in reports.values()])
     return {
-        r.national_reference: (r.status, r.version, r.place, r.duplicate_of_id, r.attachments.count())
-        for r in rows
+        r.national_reference: (r.status, r.version, r.place, r.duplicate_of_id, r.attachments.count()) for r in rows
     }
 
 
@@ -158,7 +159,9 @@ def test_lists_and_exports_hold_nothing_out_of_reach(client, world, persona, pat
 
 
 @pytest.mark.parametrize("persona", ["erin", "grace", "farid"])
-def test_an_analyst_of_a_region_sees_no_report_of_another_region_even_when_asking_for_it(client, world, persona, request):
+def test_an_analyst_of_a_region_sees_no_report_of_another_region_even_when_asking_for_it(
+    client, world, persona, request
+):
     user: User = request.getfixturevalue(persona)
     sign_in(client, user)
     other = [r for r in world.values() if r.administration.region_id != user.region_id]
@@ -178,7 +181,9 @@ def test_a_french_draft_is_never_visible_outside_france(client, world, persona, 
 
 
 @pytest.mark.parametrize("persona", ["alice", "cora", "bob", "dmitri"])
-def test_an_administration_smuggled_into_the_form_is_ignored(client, world, persona, request, germany, kazakhstan, france):
+def test_an_administration_smuggled_into_the_form_is_ignored(
+    client, world, persona, request, germany, kazakhstan, france
+):
     user: User = request.getfixturevalue(persona)
     sign_in(client, user)
     foreign = kazakhstan if user.administration_id != kazakhstan.pk else france

@@ -64,7 +64,9 @@ def test_analysts_list_their_regions_reports_but_never_drafts(client, erin, fari
     assert references(client, "/reports/") == ["KZ-SUB"]
 
 
-def test_the_review_queue_holds_submitted_reports_of_the_region_oldest_first(client, erin, france, germany, vocab, reports):
+def test_the_review_queue_holds_submitted_reports_of_the_region_oldest_first(
+    client, erin, france, germany, vocab, reports
+):
     newest = make_report(france, vocab, reference="FR-NEW")
     Report.objects.filter(pk=newest.pk).update(submitted_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
     oldest = make_report(germany, vocab, reference="DE-OLD")
@@ -100,7 +102,9 @@ def test_filters_narrow_the_list(client, erin, reports, params, expected):
 
 
 def test_the_commodity_category_filter(client, erin, reports, vocab):
-    ReportItem.objects.filter(report=reports["fr_sub"]).update(commodity_category=vocab.drugs, commodity_type=vocab.cocaine)
+    ReportItem.objects.filter(report=reports["fr_sub"]).update(
+        commodity_category=vocab.drugs, commodity_type=vocab.cocaine
+    )
     sign_in(client, erin)
     assert references(client, "/reports/", commodity_category="drugs") == ["FR-SUB"]
 
@@ -173,7 +177,7 @@ def test_export_has_no_personal_columns_without_the_capability(client, bob, germ
 
 def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, alice, france, vocab):
     dangerous = {
-        "=HYPERLINK(\"http://x\")": "'=HYPERLINK(\"http://x\")",
+        '=HYPERLINK("http://x")': '\'=HYPERLINK("http://x")',
         "+33 1 2": "'+33 1 2",
         "-2+3": "'-2+3",
         "@SUM(A1)": "'@SUM(A1)",
