@@ -71,6 +71,17 @@ _REPORT_REVIEWER = (
     "reports.view_personal_data_report",
 )
 
+# A national system (a partner system account attached to an administration) pushes its
+# administration's reports through the API; other partner systems have no administration, so
+# ReportQuerySet.scope gives them no report whatever these capabilities say.
+_REPORT_PUSH = (
+    "reports.add_report",
+    "reports.change_report",
+    "reports.view_report",
+    "reports.submit_report",
+    "reports.view_personal_data_report",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
@@ -112,7 +123,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reports.view_report",
         "reports.view_all_report",
     ),
-    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES,),
+    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES, *_REPORT_PUSH),
     Role.AUDITOR: (
         "tenancy.view_region",
         "tenancy.view_administration",
