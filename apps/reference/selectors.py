@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Model
 from django_countries import countries
 
@@ -106,3 +107,26 @@ def country_resolve(value: str | None) -> str | None:
     if code:
         return str(code)
     return str(countries.by_name(value, language="en")) or None
+
+
+def term_codes(ids: Mapping[type[Model], Iterable[int | None]]) -> dict[type[Model], dict[int, str]]:
+    """The codes of the given terms (of any models with a ``code``, vocabularies or joint operations), by model
+    and id, in one query however many models: for lists that carry term ids and show codes.
+
+    Reference data only (no tenant scope): a code names a term the caller has already been shown by id.
+    """
+    wanted = {model: sorted({pk for pk in pks if pk is not None}) for model, pks in ids.items()}
+    wanted = {model: pks for model, pks in wanted.items() if pks}
+    codes: dict[type[Model], dict[int, str]] = {model: {} for model in ids}
+    if not wanted:
+        return codes
+    models = list(wanted)
+    parts = [
+        f"SELECT {index} AS model, id, code FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)"  # noqa: S608 - table names from the models
+        for index, model in enumerate(models)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), [wanted[model] for model in models])
+        for index, pk, code in cursor.fetchall():
+            codes[models[index]][pk] = code
+    return codes

@@ -108,3 +108,15 @@ class Transition(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", "Marked as duplicate"
     SHARE = "share", "Shared"
     ASSIGN = "assign", "Reviewer assigned"
+
+
+class AgeBand(models.TextChoices):
+    """A person's age at the seizure, in bands: what may be shown instead of a birth date."""
+
+    UNDER_18 = "under_18", "Under 18"
+    FROM_18 = "18_24", "18 to 24"
+    FROM_25 = "25_34", "25 to 34"
+    FROM_35 = "35_44", "35 to 44"
+    FROM_45 = "45_54", "45 to 54"
+    FROM_55 = "55_64", "55 to 64"
+    FROM_65 = "65_plus", "65 and over"

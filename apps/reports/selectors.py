@@ -12,13 +12,16 @@ import uuid as uuid_module
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, Exists, F, Func, JSONField, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import JSONObject
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import NotFound
 
 from .choices import ReportStatus
 from .models import Attachment, Conveyance, DuplicateCandidate, Party, Report, ReportItem, ReviewEvent
+from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile
 from .search import search_query
 
 ORDERINGS = frozenset(
@@ -225,6 +228,23 @@ def parties_for(*, user: Any, report: Report) -> list[Party]:
         detail={"parties": [party.pk for party in parties]},
     )
     return parties
+
+
+def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
+    """The non-personal profile of each party (kind, role, nationality, sex, age band at the seizure), for
+    anyone who may see the report. Not audited: no personal value leaves; the birth date only gives the band."""
+    _visible(user, report)
+    parties = Party.objects.filter(report_id=report.pk).only(*PROFILE_COLUMNS).order_by("position", "pk")
+    return [party_profile(party, on=report.seizure_date) for party in parties]
+
+
+def party_profile_rows() -> Func:
+    """For a list of reports already restricted, as an annotation: each report's parties as a JSON array of rows
+    of only the columns their profiles are derived from (see :func:`apps.reports.profiles.profile_of_row`)."""
+    parties = Party.objects.filter(report_id=OuterRef("pk")).order_by("position", "pk")
+    columns = {name: F(name) for name in PROFILE_COLUMNS if name not in ("id", "report_id")}
+    rows = ArraySubquery(parties.values(row=JSONObject(**columns)))
+    return Func(rows, function="to_jsonb", output_field=JSONField())
 
 
 def attachments_for(*, user: Any, report: Report) -> list[Attachment]:
