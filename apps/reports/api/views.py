@@ -289,6 +289,10 @@ def _transition(
     return decorate
 
 
+# List parameters whose schema type has no empty value (dates, numbers, enumerations).
+_TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "status", "ordering", "updated_since")
+
+
 @extend_schema(tags=["reports"])
 @extend_schema_view(
     list=extend_schema(
@@ -343,6 +347,18 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         # personal-data right, which PostgreSQL computes over every reachable report before the page is cut,
         # and a list shows no personal data. The FilterSet applies the domain's report_filter() as on the web.
         return cast(ReportQuerySet, _list_shape()).restrict(self.request.user, "view")
+
+    def filter_queryset(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
+        # The web list's form treats an empty field as no filter; in the API a date, number or code given
+        # empty is malformed, as the schema says.
+        params = self.request.query_params
+        errors = {name: ["Give a value, or leave the parameter out."] for name in _TYPED if "" in params.getlist(name)}
+        # The FilterSet drops this filter for an administration's staff (they have one); it is still a number.
+        if not all(value.isdigit() for value in params.getlist("administration")):
+            errors.setdefault("administration", ["Give the id of an administration."])
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().filter_queryset(queryset)
 
     def handle_exception(self, exc: Exception) -> Response:
         return super().handle_exception(_field_errors(exc))
