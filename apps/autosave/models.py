@@ -10,7 +10,7 @@ from django.db import models
 # The payload is whatever the user typed, so all of it may be personal.
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"FormDraft": frozenset({"user", "payload"})}
 NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
-    "FormDraft": frozenset({"id", "key", "form", "report", "created_at", "updated_at"})
+    "FormDraft": frozenset({"id", "key", "form", "report", "created_at", "updated_at", "closed_at"})
 }
 
 
@@ -19,6 +19,8 @@ class FormDraft(models.Model):
 
     ``key`` identifies one form on one page (two browser tabs do not overwrite each other);
     ``report`` is the report being edited, or none for a new one. Only its user may read it back.
+    Once the form is saved or discarded the draft is closed (its payload emptied), so an autosave
+    request that was still on its way cannot bring it back.
     """
 
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -30,6 +32,11 @@ class FormDraft(models.Model):
     payload = models.JSONField(default=dict, help_text="Field name -> list of the values typed.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the form was saved or discarded; an autosave of it still in flight is then ignored.",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

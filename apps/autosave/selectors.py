@@ -18,13 +18,13 @@ def form_draft_get(*, user: Any, key: uuid.UUID | str) -> FormDraft | None:
         key = uuid.UUID(str(key))
     except ValueError:
         return None
-    return FormDraft.objects.filter(key=key, user=user).first()
+    return FormDraft.objects.filter(key=key, user=user, closed_at__isnull=True).first()
 
 
 def form_drafts_pending(*, user: Any, form: str, report_id: int | None) -> QuerySet[FormDraft]:
     """The user's unsaved drafts of one form (for one report, or for a new one), newest first."""
     if not getattr(user, "is_authenticated", False):
         return FormDraft.objects.none()
-    drafts = FormDraft.objects.filter(user=user, form=form)
+    drafts = FormDraft.objects.filter(user=user, form=form, closed_at__isnull=True)
     drafts = drafts.filter(report__isnull=True) if report_id is None else drafts.filter(report_id=report_id)
     return drafts.order_by("-updated_at", "-pk")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError, NotFound
 
@@ -45,14 +47,32 @@ def form_draft_save(
         return FormDraft.objects.create(key=key, user=user, form=form, report_id=report_id, payload=payload)
     if draft.user_id != user.pk or draft.form != form or draft.report_id != report_id:
         raise NotFound("No such form draft.")
+    if draft.closed_at is not None:
+        return draft  # saved or discarded meanwhile: a late autosave changes nothing
     draft.payload = payload
     draft.save(update_fields=["payload", "updated_at"])
     return draft
 
 
-def form_draft_discard(*, user: Any, key: uuid.UUID) -> None:
-    """Forget one form draft of ``user`` (after the form was saved, or when the user discards it)."""
-    FormDraft.objects.filter(key=key, user=user).delete()
+def form_draft_discard(*, user: Any, key: uuid.UUID, form: str = "", report_id: int | None = None) -> None:
+    """Close one form draft of ``user`` (the form was saved, or the user discarded it) and forget its content.
+
+    The row stays, closed, so that an autosave of the same form still in flight is ignored.
+    """
+    closed = {"payload": {}, "closed_at": timezone.now()}
+    try:
+        with transaction.atomic():
+            FormDraft.objects.update_or_create(
+                key=key, user=user, defaults=closed, create_defaults={**closed, "form": form, "report_id": report_id}
+            )
+    except IntegrityError:
+        pass  # the key is another user's: there is nothing of ours to close
+
+
+def form_drafts_purge(*, older_than: dt.timedelta) -> int:
+    """Delete drafts untouched for ``older_than`` (closed or not); returns how many. For a periodic task."""
+    deleted, _ = FormDraft.objects.filter(updated_at__lt=timezone.now() - older_than).delete()
+    return deleted
 
 
 def form_draft_save_from_ticket(*, ticket: Ticket, payload: dict[str, list[str]]) -> FormDraft | None:

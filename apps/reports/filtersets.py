@@ -62,17 +62,20 @@ class ReportFilterSet(django_filters.FilterSet):
         queryset=CommodityCategory.objects.active(),
         to_field_name="code",
         method="_parsed_only",
+        empty_label="Any",
     )
     country_of_seizure = django_filters.ChoiceFilter(
-        label="Country of seizure", choices=_country_choices, method="_parsed_only"
+        label="Country of seizure", choices=_country_choices, method="_parsed_only", empty_label="Any"
     )
     transport_mode = django_filters.ModelChoiceFilter(
-        label="Mode of transport", queryset=TransportMode.objects.active(), to_field_name="code"
+        label="Mode of transport", queryset=TransportMode.objects.active(), to_field_name="code", empty_label="Any"
     )
     administration = django_filters.ModelChoiceFilter(
-        label="Administration", queryset=Administration.objects.none(), method="_parsed_only"
+        label="Administration", queryset=Administration.objects.none(), method="_parsed_only", empty_label="Any"
     )
-    ordering = django_filters.ChoiceFilter(label="Order", choices=ORDERING_CHOICES, method="_parsed_only")
+    ordering = django_filters.ChoiceFilter(
+        label="Order", choices=ORDERING_CHOICES, method="_parsed_only", empty_label="Newest seizure first"
+    )
 
     class Meta:
         model = Report

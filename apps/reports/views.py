@@ -152,6 +152,7 @@ def _list_page(request: HttpRequest, reports: Any, *, queue: bool) -> HttpRespon
         {
             "queue": queue,
             "filterset": filterset,
+            "filters_applied": any(value and name in filterset.filters for name, value in request.GET.items()),
             "page": page,
             "query": query.urlencode(),
             "export_url": reverse("reports:review_queue_export" if queue else "reports:export"),
@@ -381,11 +382,12 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         entry.add_service_errors(error)
         messages.error(
             request,
-            "The report was not saved: correct the fields listed below. What you typed is kept on the server "
-            "(it will be offered back if you leave this page).",
+            "Nothing was saved yet: correct the fields listed below (even a draft needs its reference, date and "
+            "country of seizure, and each item its category, quantity and unit). What you typed is kept on the "
+            "server and offered back if you leave this page.",
         )
         return _render_entry(request, entry, report=report, ticket=ticket, show_errors=True, status=400)
-    form_draft_discard(user=user, key=ticket.key)
+    form_draft_discard(user=user, key=ticket.key, form=FORM_NAME, report_id=ticket.report_id)
 
     if mode == "correct":
         messages.success(request, f"Report {saved.national_reference} corrected: version {saved.version} approved.")
@@ -428,7 +430,8 @@ def report_create(request: HttpRequest) -> HttpResponse:
 def report_edit(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
     """Edit a draft or returned report."""
     try:
-        report = report_get(user=request.user, uuid=uuid, action="change")
+        # with the personal fields (when the user may see them), or saving would blank them
+        report = report_get(user=request.user, uuid=uuid, action="change", with_personal_data=True)
     except NotFound:
         visible = _report(request, uuid)  # 404 unless the user may see it at all
         messages.info(
@@ -445,7 +448,7 @@ def report_edit(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
 def report_correct_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
     """Correct an approved report: the change becomes a new approved version."""
     try:
-        report = report_get(user=request.user, uuid=uuid, action="correct")
+        report = report_get(user=request.user, uuid=uuid, action="correct", with_personal_data=True)
     except NotFound:
         visible = _report(request, uuid)
         messages.info(request, f"Report {visible.national_reference} cannot be corrected by you now.")

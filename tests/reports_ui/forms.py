@@ -63,3 +63,58 @@ def entry_post(action: str = "draft", *, variant: str = "full", **overrides: Any
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def browser_post(page: str, form_id: str, action: str) -> dict[str, list[str]]:
+    """What a browser would post from the form ``form_id`` of ``page``, pressing the button ``action``."""
+    from html.parser import HTMLParser
+
+    class _Form(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside = False
+            self.data: dict[str, list[str]] = {}
+            self.select: str | None = None
+            self.textarea: str | None = None
+            self.text = ""
+
+        def add(self, name: str, value: str) -> None:
+            self.data.setdefault(name, []).append(value)
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = {k: v or "" for k, v in attrs}
+            if tag == "form":
+                self.inside = a.get("id") == form_id
+            if not self.inside or ("name" not in a and tag not in ("option",)):
+                return
+            if tag == "input":
+                kind = a.get("type", "text")
+                if kind in ("checkbox", "radio"):
+                    if "checked" in a:
+                        self.add(a["name"], a.get("value", "on"))
+                elif kind not in ("submit", "button", "file"):
+                    self.add(a["name"], a.get("value", ""))
+            elif tag == "select":
+                self.select = a["name"]
+                self.data.setdefault(self.select, [])
+            elif tag == "option" and self.select and "selected" in a:
+                self.add(self.select, a.get("value", ""))
+            elif tag == "textarea":
+                self.textarea, self.text = a["name"], ""
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "form":
+                self.inside = False
+            elif tag == "select":
+                self.select = None
+            elif tag == "textarea" and self.textarea:
+                self.add(self.textarea, self.text.removeprefix("\n"))
+                self.textarea = None
+
+        def handle_data(self, data: str) -> None:
+            if self.textarea:
+                self.text += data
+
+    parser = _Form()
+    parser.feed(page)
+    return {**{k: v for k, v in parser.data.items() if v}, "action": [action]}

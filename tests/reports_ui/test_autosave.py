@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import signing
+from django.test import Client
 
 from apps.autosave.models import FormDraft
 from apps.reports.models import Report
@@ -68,7 +69,17 @@ def test_saving_the_report_forgets_the_kept_form(client, alice, page_token):
     client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
     client.post(NEW, {**entry_post("draft"), "draft_token": page_token})
     assert Report.objects.exists()
-    assert not FormDraft.objects.exists()
+    draft = FormDraft.objects.get()
+    assert draft.closed_at is not None and draft.payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
+
+
+def test_an_autosave_arriving_after_the_save_does_not_bring_the_form_back(client, alice, page_token):
+    client.post(NEW, {**entry_post("draft"), "draft_token": page_token})
+    late = client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
+    assert late.status_code == 200
+    assert FormDraft.objects.get().payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
 
 
 def test_a_refused_save_keeps_the_form_on_the_server(client, alice, page_token):
@@ -77,27 +88,60 @@ def test_a_refused_save_keeps_the_form_on_the_server(client, alice, page_token):
     assert FormDraft.objects.get().payload["modus_operandi"] == ["Hidden behind furniture"]
 
 
-def test_after_the_session_expired_autosave_still_keeps_the_form_for_its_user(client, alice, page_token):
-    client.logout()  # the session is gone, as after SESSION_COOKIE_AGE idle
-    response = client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
-    page = response.content.decode()
-    assert "Your session has expired" in page
+def expire_sessions() -> None:
+    """What SESSION_COOKIE_AGE idle does: the browser still sends its cookie, the session is gone."""
+    from django.contrib.sessions.models import Session
+
+    Session.objects.all().delete()
+
+
+def csrf_of(page: str) -> str:
+    return must_search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_after_the_session_expired_autosave_still_keeps_the_form_for_its_user(alice, vocab):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, alice)
+    page = browser.get(NEW).content.decode()
+    expire_sessions()
+    response = browser.post(
+        "/reports/autosave/",
+        {**entry_post(), "draft_token": token_of(page)},
+        headers={"X-CSRFToken": csrf_of(page), "HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Your session has expired" in text
     draft = FormDraft.objects.get()
     assert draft.user == alice
-    assert f"/accounts/login/?next=%2Freports%2Fnew%2F%3Frestore%3D{draft.key}" in page
-    sign_in(client, alice)
-    assert "You have an unsaved form from" in client.get(NEW).content.decode()
-    assert "Hidden behind furniture" in client.get(NEW, {"restore": str(draft.key)}).content.decode()
+    assert f"/accounts/login/?next=%2Freports%2Fnew%2F%3Frestore%3D{draft.key}" in text
+    sign_in(browser, alice)
+    assert "You have an unsaved form from" in browser.get(NEW).content.decode()
+    assert "Hidden behind furniture" in browser.get(NEW, {"restore": str(draft.key)}).content.decode()
 
 
-def test_saving_after_the_session_expired_keeps_the_form_and_asks_to_sign_in(client, alice, page_token):
-    client.logout()
-    response = client.post(NEW, {**entry_post("submit"), "draft_token": page_token})
+def test_saving_after_the_session_expired_keeps_the_form_and_asks_to_sign_in(alice, vocab):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, alice)
+    page = browser.get(NEW).content.decode()
+    expire_sessions()
+    data = {**entry_post("submit"), "draft_token": token_of(page), "csrfmiddlewaretoken": csrf_of(page)}
+    response = browser.post(NEW, data)
     draft = FormDraft.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next=/reports/new/%3Frestore%3D{draft.key}"
     assert not Report.objects.exists()
     assert draft.user == alice and draft.payload["parties-0-family_name"] == ["Dupont"]
+
+
+def test_without_the_csrf_token_nothing_is_kept_after_expiry(alice, vocab):
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, alice)
+    page = browser.get(NEW).content.decode()
+    expire_sessions()
+    response = browser.post("/reports/autosave/", {**entry_post(), "draft_token": token_of(page)})
+    assert response.status_code == 403
+    assert not FormDraft.objects.exists()
 
 
 def test_a_forged_ticket_keeps_nothing(client, alice, vocab):
@@ -141,4 +185,29 @@ def test_discarding_forgets_the_kept_form(client, alice, page_token):
     key = FormDraft.objects.get().key
     response = client.post(f"/reports/drafts/{key}/discard/", {"next": "/reports/new/"})
     assert response.status_code == 302 and response["Location"] == "/reports/new/"
+    assert FormDraft.objects.get().payload == {}
+    assert "You have an unsaved form" not in client.get(NEW).content.decode()
+    assert client.post(f"/reports/drafts/{key}/discard/").status_code == 404
+
+
+def test_old_kept_forms_are_purged(client, alice, page_token):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.autosave.services import form_drafts_purge
+
+    client.post("/reports/autosave/", {**entry_post(), "draft_token": page_token})
+    assert form_drafts_purge(older_than=dt.timedelta(days=30)) == 0
+    FormDraft.objects.update(updated_at=timezone.now() - dt.timedelta(days=31))
+    assert form_drafts_purge(older_than=dt.timedelta(days=30)) == 1
     assert not FormDraft.objects.exists()
+
+
+def test_every_field_of_a_form_draft_is_tagged_and_the_payload_is_personal():
+    from apps.core.personal import field_names, is_personal, non_personal_fields, personal_fields
+
+    names = field_names(FormDraft)
+    assert personal_fields(FormDraft) | non_personal_fields(FormDraft) == names
+    assert not personal_fields(FormDraft) & non_personal_fields(FormDraft)
+    assert is_personal(FormDraft, "payload") and is_personal(FormDraft, "user")

@@ -248,3 +248,33 @@ def test_correcting_an_approved_report_requires_a_reason_and_makes_a_new_version
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.status, report.version, report.place) == (ReportStatus.APPROVED, 2, "Rouen")
+
+
+def test_saving_the_edit_form_unchanged_changes_nothing(client, alice, vocab):
+    from .factories import draft_by
+    from .forms import browser_post
+
+    report = draft_by(alice)
+    sign_in(client, alice)
+
+    def stored() -> tuple:
+        fresh = Report.objects.get(pk=report.pk)
+        return (
+            [
+                getattr(fresh, f.attname)
+                for f in Report._meta.concrete_fields
+                if f.name not in ("updated_at", "search_vector")
+            ],
+            [m.pk for m in fresh.detection_methods.all()],
+            list(fresh.items.values_list("commodity_type", "quantity", "unit", "brand", "concealment_detail")),
+            list(fresh.route.values_list("role", "country", "place")),
+            list(fresh.conveyances.values_list("identifier_type", "identifier")),
+            list(fresh.parties.values_list("kind", "family_name", "given_names")),
+        )
+
+    before = stored()
+    page = client.get(f"/reports/{report.uuid}/edit/").content.decode()
+    assert "Hidden behind furniture" in page and "MSCU1234565" in page and "Inside the sofa" in page
+    response = client.post(f"/reports/{report.uuid}/edit/", browser_post(page, "report-form", "draft"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert stored() == before
