@@ -101,6 +101,7 @@ class KeysetCursorPagination(StableCursorPagination):
     """
 
     ordering: Any
+    _model: Any
 
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
         ordering = super().get_ordering(request, queryset, view)
@@ -157,10 +158,12 @@ class KeysetCursorPagination(StableCursorPagination):
         return condition
 
     def _get_position_from_instance(self, instance: Any, ordering: Any) -> str:
+        """The row's key, from a model instance or a row of ``values()``."""
         values = []
         for name in ordering:
-            field = self._field(type(instance), name)
-            values.append(_position_value(getattr(instance, field.attname)))
+            attname = self._field(self._model, name).attname
+            value = instance[attname] if isinstance(instance, dict) else getattr(instance, attname)
+            values.append(_position_value(value))
         return json.dumps(values, separators=(",", ":"))
 
     def _decode_key(self, model: Any, position: str) -> list[Any]:
@@ -187,7 +190,7 @@ class KeysetCursorPagination(StableCursorPagination):
         self.cursor = self.decode_cursor(request)
         position: Any = None if self.cursor is None else self.cursor.position  # our cursors hold keys, not ints
         reverse = False if self.cursor is None else self.cursor.reverse
-        model = queryset.model
+        model = self._model = queryset.model
         queryset = queryset.order_by(*self._order_by(model, reverse))
         if position is not None:
             queryset = queryset.filter(self._after(model, self._decode_key(model, position), reverse))

@@ -32,7 +32,7 @@ from ..choices import (
     RouteRole,
     Sex,
 )
-from ..models import Party
+from ..models import Party, Report
 from ..profiles import PartyProfile, party_profile, profile_of_row
 
 PARTS = ("items", "route", "conveyances", "parties")
@@ -44,18 +44,12 @@ INT_MAX = 2**31 - 1  # the database's integer columns
 # the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
 # too many to go through a field object each (tests/api check that both name the same keys).
 # A report comes either as a model instance with its related rows (a report's own page, from the
-# domain selectors), or as a list loaded it (see apps.reports.api.views): vocabulary codes in
-# ``<field>_code``, administration and original in ``administration_<column>`` and
-# ``duplicate_of_uuid``, and every part as JSON rows already in this shape in ``report.parts``.
-
-_MISSING = object()
+# domain selectors), or as a row of values a list loaded (see apps.reports.api.views), what it shows
+# already in this shape as JSON.
 
 
 def code(row: Any, name: str) -> str | None:
     """The code of the term a foreign key names."""
-    loaded = row.__dict__.get(f"{name}_code", _MISSING)
-    if loaded is not _MISSING:
-        return loaded  # type: ignore[no-any-return]
     term = getattr(row, name)
     return None if term is None else term.code  # type: ignore[no-any-return]
 
@@ -79,6 +73,16 @@ def moment(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
         return None
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def moment_text(text: str | None, zone: dt.tzinfo) -> str | None:
+    """A date-time PostgreSQL wrote in JSON (in UTC, the connection's zone), as :func:`moment` writes it."""
+    if text is None:
+        return None
+    if text.endswith("+00:00") and zone.utcoffset(None) == dt.timedelta(0):
+        whole, _, fraction = text[:-6].partition(".")
+        return f"{whole}.{fraction:0<6}Z" if fraction else f"{whole}Z"  # PostgreSQL drops trailing zeros
+    return moment(dt.datetime.fromisoformat(text), zone)
 
 
 class PartRowSerializer(serializers.Serializer[Any]):
@@ -257,23 +261,9 @@ class PartySerializer(serializers.Serializer[Any]):
         return row
 
 
-def _administration(report: Any) -> dict[str, Any]:
-    if "administration_code" in report.__dict__:
-        return {
-            "code": report.administration_code,
-            "name": report.administration_name,
-            "country": str(report.administration_country),
-        }
+def _administration(report: Report) -> dict[str, Any]:
     row = report.administration
     return {"code": row.code, "name": row.name, "country": country(row, "country")}
-
-
-def _duplicate_of(report: Any) -> str | None:
-    if "duplicate_of_uuid" in report.__dict__:
-        original = report.duplicate_of_uuid
-    else:
-        original = None if report.duplicate_of is None else report.duplicate_of.uuid
-    return None if original is None else str(original)
 
 
 class ReportSerializer(serializers.Serializer[Any]):
@@ -320,21 +310,14 @@ class ReportSerializer(serializers.Serializer[Any]):
     parties = PartySerializer(many=True)
 
     def to_representation(self, report: Any) -> dict[str, Any]:
-        """``context["personal"]``: include personal values; ``context["parties"]``: the report's parties as the
-        gated selector returned them (a report's own page). A list passes neither, and shows of its parties
-        only the profiles derived from the columns it loaded."""
+        """A report from the domain selectors, with ``context["personal"]`` (include personal values) and
+        ``context["parties"]`` (its parties as the gated selector returned them); or a row as a list loaded it."""
+        if isinstance(report, dict):
+            return self.represent_listed(report)
         personal = bool(self.context.get("personal"))
         zone = timezone.get_current_timezone()
-        parts = report.__dict__.get("parts")
-        if parts is None:
-            items, route, conveyances = report.items.all(), report.route.all(), report.conveyances.all()
-            methods = [method.code for method in report.detection_methods.all()]
-            parties = self.context["parties"]
-        else:
-            items, route, conveyances = parts["items"], parts["route"], parts["conveyances"]
-            methods = parts["detection_methods"]
-            parties = [profile_of_row(row, on=report.seizure_date) for row in parts["parties"]]
-            personal = False
+        items, route, conveyances = report.items.all(), report.route.all(), report.conveyances.all()
+        parties = self.context["parties"]
         return {
             "uuid": str(report.uuid),
             "national_reference": report.national_reference,
@@ -354,13 +337,13 @@ class ReportSerializer(serializers.Serializer[Any]):
             "direction": code(report, "direction"),
             "transport_mode": code(report, "transport_mode"),
             "conveyance_type": code(report, "conveyance_type"),
-            "detection_methods": methods,
+            "detection_methods": [method.code for method in report.detection_methods.all()],
             "selection_basis": code(report, "selection_basis"),
             "modus_operandi": report.modus_operandi if personal else None,
             "number_of_offenders": report.number_of_offenders,
             "legal_follow_up": report.legal_follow_up,
             "operation": code(report, "operation"),
-            "duplicate_of": _duplicate_of(report),
+            "duplicate_of": None if report.duplicate_of is None else str(report.duplicate_of.uuid),
             "submitted_at": moment(report.submitted_at, zone),
             "approved_at": moment(report.approved_at, zone),
             "created_at": moment(report.created_at, zone),
@@ -371,6 +354,21 @@ class ReportSerializer(serializers.Serializer[Any]):
             "conveyances": [ConveyanceSerializer.represent(row, personal=personal) for row in conveyances],
             "parties": [PartySerializer.represent(row, on=report.seizure_date, personal=personal) for row in parties],
         }
+
+    @staticmethod
+    def represent_listed(listed: dict[str, Any]) -> dict[str, Any]:
+        """A report as a list loads it (see apps.reports.api.views): its ``representation`` already in this shape
+        (terms as codes by then), but for the time zone of date-times and the parties' profiles."""
+        report = listed["representation"]
+        zone = timezone.get_current_timezone()
+        for name in ("submitted_at", "approved_at", "created_at", "updated_at"):
+            report[name] = moment_text(report[name], zone)
+        on = listed["seizure_date"]
+        report["parties"] = [
+            PartySerializer.represent(profile_of_row(party, on=on), on=on, personal=False)
+            for party in report["parties"]
+        ]
+        return report  # type: ignore[no-any-return]
 
 
 # --- input -------------------------------------------------------------------------------------------
