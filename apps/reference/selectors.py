@@ -109,24 +109,29 @@ def country_resolve(value: str | None) -> str | None:
     return str(countries.by_name(value, language="en")) or None
 
 
+# Codes learnt, per model and id. A code never changes once its term exists (the admin shows it read-only,
+# loaders key on it) and a term in use cannot be deleted (PROTECT), so what is learnt stays true.
+_known_codes: dict[type[Model], dict[int, str]] = {}
+
+
 def term_codes(ids: Mapping[type[Model], Iterable[int | None]]) -> dict[type[Model], dict[int, str]]:
     """The codes of the given terms (of any models with a ``code``, vocabularies or joint operations), by model
-    and id, in one query however many models: for lists that carry term ids and show codes.
+    and id: for lists that carry term ids and show codes. Terms not seen before by this process are read in
+    one query, however many models; the others cost none.
 
     Reference data only (no tenant scope): a code names a term the caller has already been shown by id.
     """
-    wanted = {model: sorted({pk for pk in pks if pk is not None}) for model, pks in ids.items()}
-    wanted = {model: pks for model, pks in wanted.items() if pks}
-    codes: dict[type[Model], dict[int, str]] = {model: {} for model in ids}
-    if not wanted:
-        return codes
-    models = list(wanted)
-    parts = [
-        f"SELECT {index} AS model, id, code FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)"  # noqa: S608 - table names from the models
-        for index, model in enumerate(models)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), [wanted[model] for model in models])
-        for index, pk, code in cursor.fetchall():
-            codes[models[index]][pk] = code
+    codes = {model: _known_codes.setdefault(model, {}) for model in ids}
+    missing = {model: sorted({pk for pk in pks if pk is not None} - codes[model].keys()) for model, pks in ids.items()}
+    models = [model for model, pks in missing.items() if pks]
+    if models:
+        tables = [connection.ops.quote_name(model._meta.db_table) for model in models]
+        parts = [
+            f"SELECT {index} AS model, id, code FROM {table} WHERE id = ANY(%s)"  # noqa: S608 - names from the models
+            for index, table in enumerate(tables)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), [missing[model] for model in models])
+            for index, pk, code in cursor.fetchall():
+                codes[models[index]][pk] = code
     return codes

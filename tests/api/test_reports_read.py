@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.reference.selectors import _known_codes as known_codes
 from apps.reports.api.serializers import (
     ConveyanceSerializer,
     ItemSerializer,
@@ -211,10 +212,16 @@ def test_the_list_runs_the_same_number_of_queries_for_10_or_100_reports_a_page(a
     seed_reports(count=150, workers=1)  # in France, alice's administration (the only one)
     auth = bearer(issue_token(alice, "read"))
     api.get(URL, **auth)  # the token's first use is recorded (at most once a minute): not a cost of the list
-    counts = {}
-    for size in (10, 100):
-        with CaptureQueriesContext(connection) as queries:
+
+    def queries(size: int, *, terms_known: bool) -> int:
+        if not terms_known:
+            known_codes.clear()  # as in a new process: the codes of the page's terms are read, in one query
+        with CaptureQueriesContext(connection) as captured:
             response = api.get(URL, {"page_size": size}, **auth)
         assert response.status_code == 200 and len(response.json()["results"]) == size
-        counts[size] = len(queries)
-    assert counts[10] == counts[100] <= 8, counts
+        return len(captured)
+
+    cold = {size: queries(size, terms_known=False) for size in (10, 100)}
+    api.get(URL, {"page_size": 500}, **auth)
+    warm = {size: queries(size, terms_known=True) for size in (10, 100)}
+    assert cold[10] == cold[100] <= 8 and warm[10] == warm[100] == cold[10] - 1, (cold, warm)
