@@ -44,8 +44,8 @@ INT_MAX = 2**31 - 1  # the database's integer columns
 # the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
 # too many to go through a field object each (tests/api check that both name the same keys).
 # A report comes either as a model instance with its related rows (a report's own page, from the
-# domain selectors), or as a row of values a list loaded (see apps.reports.api.views), what it shows
-# already in this shape as JSON.
+# domain selectors), or as a row of values a list loaded (see apps.reports.api.listing), what it
+# shows already in this shape as JSON.
 
 
 def code(row: Any, name: str) -> str | None:
@@ -86,20 +86,13 @@ def moment_text(text: str | None, zone: dt.tzinfo) -> str | None:
 
 
 class PartRowSerializer(serializers.Serializer[Any]):
-    """A row of a report's part: a model instance, or a JSON row a list loaded already in this shape, of which
-    the declared keys are kept in order (a personal value is never loaded into those: null)."""
+    """A row of a report's part (a model instance), built by :meth:`represent`."""
 
     def to_representation(self, row: Any) -> dict[str, Any]:
         return self.represent(row, personal=bool(self.context.get("personal")))
 
     @classmethod
     def represent(cls, row: Any, *, personal: bool) -> dict[str, Any]:
-        if isinstance(row, dict):
-            return {name: row.get(name) for name in cls._declared_fields}
-        return cls.from_instance(row, personal=personal)
-
-    @classmethod
-    def from_instance(cls, row: Any, *, personal: bool) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -136,7 +129,7 @@ class ItemSerializer(PartRowSerializer):
     attributes = serializers.DictField(help_text="Commodity-specific attributes (purity, sticks, species, ...).")
 
     @classmethod
-    def from_instance(cls, item: Any, *, personal: bool) -> dict[str, Any]:
+    def represent(cls, item: Any, *, personal: bool) -> dict[str, Any]:
         return {
             "position": item.position,
             "commodity_category": code(item, "commodity_category"),
@@ -169,7 +162,7 @@ class RouteStepSerializer(PartRowSerializer):
     unlocode = serializers.CharField()
 
     @classmethod
-    def from_instance(cls, step: Any, *, personal: bool) -> dict[str, Any]:
+    def represent(cls, step: Any, *, personal: bool) -> dict[str, Any]:
         return {
             "sequence": step.sequence,
             "role": step.role,
@@ -189,7 +182,7 @@ class ConveyanceSerializer(PartRowSerializer):
     flag_country = serializers.CharField(**_COUNTRY)
 
     @classmethod
-    def from_instance(cls, conveyance: Any, *, personal: bool) -> dict[str, Any]:
+    def represent(cls, conveyance: Any, *, personal: bool) -> dict[str, Any]:
         return {
             "transport_mode": code(conveyance, "transport_mode"),
             "conveyance_type": code(conveyance, "conveyance_type"),
@@ -357,7 +350,7 @@ class ReportSerializer(serializers.Serializer[Any]):
 
     @staticmethod
     def represent_listed(listed: dict[str, Any]) -> dict[str, Any]:
-        """A report as a list loads it (see apps.reports.api.views): its ``representation`` already in this shape
+        """A report as a list loads it (see apps.reports.api.listing): its ``representation`` already in this shape
         (terms as codes by then), but for the time zone of date-times and the parties' profiles."""
         report = listed["representation"]
         zone = timezone.get_current_timezone()
