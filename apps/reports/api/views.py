@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django_countries import countries
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -192,7 +193,7 @@ _TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "statu
             OpenApiParameter("commodity_category", OpenApiTypes.STR, description="Code of a commodity category."),
             OpenApiParameter("transport_mode", OpenApiTypes.STR, description="Code of a mode of transport."),
             OpenApiParameter(
-                "country_of_seizure", {"type": "string", "pattern": "^[A-Z]{2}$"}, description="ISO 3166-1 alpha-2."
+                "country_of_seizure", OpenApiTypes.STR, enum=[code for code, _ in countries], description="ISO 3166-1."
             ),
             OpenApiParameter(
                 "administration",
@@ -262,9 +263,8 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         serializer = ReportSerializer(report, context={"personal": personal, "parties": parties})
         return cast(dict[str, Any], serializer.data)
 
-    def _answer(self, report: Report, *, status_code: int = status.HTTP_200_OK) -> Response:
-        location = self.request.build_absolute_uri(reverse("api:report-detail", kwargs={"uuid": report.uuid}))
-        return Response(self._representation(report.uuid), status=status_code, headers={"Location": location})
+    def _answer(self, report: Report) -> Response:
+        return Response(self._representation(report.uuid))
 
     @staticmethod
     def _valid(serializer_class: type[Serializer[Any]], request: Request) -> Any:
@@ -312,7 +312,12 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             report, created = services.report_upsert_from_api(
                 actor=request.user, uuid=serializer.validated_data.get("uuid"), **serializer.service_input()
             )
-            return self._answer(report, status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            location = request.build_absolute_uri(reverse("api:report-detail", kwargs={"uuid": report.uuid}))
+            return Response(
+                self._representation(report.uuid),
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                headers={"Location": location},
+            )
 
     @extend_schema(
         summary="Replace a draft or returned report",
