@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from .choices import AgeBand, PartyKind
@@ -50,19 +49,21 @@ class PartyProfile:
     age_band: str | None
 
 
-def profile_of_row(row: Mapping[str, Any], *, on: dt.date) -> PartyProfile:
-    """The profile from a row of PROFILE_COLUMNS (a birth date as an ISO string, as JSON gives it)."""
-    birth_date = row.get("birth_date")
-    return party_profile(
-        SimpleNamespace(**{**row, "birth_date": dt.date.fromisoformat(birth_date) if birth_date else None}), on=on
-    )
+def _profile(
+    position: int, kind: str, role: str, nationality: str, sex: str, birth_date: dt.date | None, on: dt.date
+) -> PartyProfile:
+    if kind != PartyKind.PERSON:
+        return PartyProfile(position, kind, role, None, None, None)
+    return PartyProfile(position, kind, role, nationality or None, sex or None, age_band(birth_date, on=on))
 
 
 def party_profile(party: Any, *, on: dt.date) -> PartyProfile:
     """The profile of one party (a :class:`~apps.reports.models.Party` loaded with at least PROFILE_COLUMNS)."""
-    if party.kind != PartyKind.PERSON:
-        return PartyProfile(party.position, party.kind, party.role, None, None, None)
-    nationality = getattr(party.nationality, "code", party.nationality) or None
-    return PartyProfile(
-        party.position, party.kind, party.role, nationality, party.sex or None, age_band(party.birth_date, on=on)
-    )
+    nationality = str(getattr(party.nationality, "code", party.nationality) or "")
+    return _profile(party.position, party.kind, party.role, nationality, party.sex, party.birth_date, on)
+
+
+def profile_of_row(row: Mapping[str, Any], *, on: dt.date) -> PartyProfile:
+    """The profile from a row of PROFILE_COLUMNS as JSON gives it (the birth date an ISO string)."""
+    birth_date = dt.date.fromisoformat(row["birth_date"]) if row["birth_date"] else None
+    return _profile(row["position"], row["kind"], row["role"], row["nationality"], row["sex"], birth_date, on)
