@@ -134,7 +134,7 @@ class DirectionFactory(VocabularyFactory):
     class Meta:
         model = Direction
 
-    code = "import"
+    code = "IMPORT"  # the shipped term
     label = "Import"
 
 
@@ -169,7 +169,7 @@ def complete_fields(**overrides: Any) -> dict[str, Any]:
         "place": "Le Havre",
         "customs_office": "Le Havre port",
         "location_type": "seaport",
-        "direction": "import",
+        "direction": "IMPORT",
         "transport_mode": "1",
         "detection_methods": ["xray"],
         "modus_operandi": "Courier Jean Dupont hid bricks in bananas",

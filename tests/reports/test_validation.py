@@ -64,10 +64,10 @@ def test_it_refuses_unknown_codes_and_unknown_hs_codes(alice):
 
 def test_it_accepts_english_labels_case_insensitively(alice):
     report = report_create_draft(
-        actor=alice, fields=complete_fields(direction="IMPORT", detection_methods=["x-ray"]), items=[item_row()]
+        actor=alice, fields=complete_fields(direction="import", detection_methods=["x-ray"]), items=[item_row()]
     )
     assert report.direction is not None
-    assert report.direction.code == "import"
+    assert report.direction.code == "IMPORT"
     assert [m.code for m in report.detection_methods.all()] == ["xray"]
 
 
