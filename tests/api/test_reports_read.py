@@ -81,7 +81,7 @@ def test_who_may_see_a_report_but_not_its_personal_data_gets_derived_attributes_
     party = body["parties"][0]
     assert (party["kind"], party["role"], party["nationality"], party["sex"]) == ("person", "courier", "FR", "M")
     age = report.seizure_date.year - 1980 - ((report.seizure_date.month, report.seizure_date.day) < (5, 17))
-    assert party["age_band"] == ("45_54" if age >= 45 else "35_44")
+    assert party["age_band"] == ("45-54" if age >= 45 else "35-44")
     assert all(party[key] is None for key in PERSONAL_PARTY_KEYS)
     assert b"Dupont" not in response.content and b"19FR12345" not in response.content
     assert not AuditEvent.objects.filter(actor=grace, action__in=["report.personal_read", "report.parties_read"])

@@ -40,7 +40,7 @@ def test_an_officer_pushes_a_report_with_its_parts_and_gets_it_back(api, alice, 
     assert body["items"][0]["commodity_type"] == "cocaine" and body["items"][0]["quantity"] == "120.500"
     assert [step["country"] for step in body["route"]] == ["CO", "PA", "FR"]
     assert body["conveyances"][0]["identifier"] == "MSCU1234565"
-    assert body["parties"][0]["family_name"] == "Dupont" and body["parties"][0]["age_band"] == "45_54"
+    assert body["parties"][0]["family_name"] == "Dupont" and body["parties"][0]["age_band"] == "45-54"
     assert body["personal_data"] is True and body["modus_operandi"].startswith("Courier")
 
 

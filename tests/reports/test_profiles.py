@@ -15,14 +15,14 @@ SEIZED = dt.date(2025, 6, 15)
 @pytest.mark.parametrize(
     ("birth_date", "band"),
     [
-        (dt.date(2007, 6, 16), "under_18"),  # 17, one day before the birthday
-        (dt.date(2007, 6, 15), "18_24"),  # 18 on the day
-        (dt.date(2000, 6, 16), "18_24"),
-        (dt.date(2000, 6, 15), "25_34"),
-        (dt.date(1990, 6, 15), "35_44"),
-        (dt.date(1980, 6, 15), "45_54"),
-        (dt.date(1970, 6, 15), "55_64"),
-        (dt.date(1960, 6, 15), "65_plus"),
+        (dt.date(2007, 6, 16), "<18"),  # 17, one day before the birthday
+        (dt.date(2007, 6, 15), "18-24"),  # 18 on the day
+        (dt.date(2000, 6, 16), "18-24"),
+        (dt.date(2000, 6, 15), "25-34"),
+        (dt.date(1990, 6, 15), "35-44"),
+        (dt.date(1980, 6, 15), "45-54"),
+        (dt.date(1970, 6, 15), "55-64"),
+        (dt.date(1960, 6, 15), "65+"),
         (dt.date(2025, 6, 16), None),  # born after the seizure: not believable, no band
         (None, None),
     ],
@@ -48,7 +48,7 @@ def test_a_person_shows_nationality_sex_age_band_and_role_and_a_company_only_its
         on=SEIZED,
     )
     profile = party_profile(person, on=SEIZED)
-    assert (profile.nationality, profile.sex, profile.age_band, profile.role) == ("FR", "M", "45_54", "courier")
+    assert (profile.nationality, profile.sex, profile.age_band, profile.role) == ("FR", "M", "45-54", "courier")
     company_profile = party_profile(company, on=SEIZED)
     assert (company_profile.kind, company_profile.role) == ("company", "consignee")
     assert (company_profile.nationality, company_profile.sex, company_profile.age_band) == (None, None, None)
