@@ -146,8 +146,8 @@ _PART_SERIALIZERS = {"items": ItemSerializer, "route": RouteStepSerializer, "con
 
 
 def with_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Put the codes of the terms a page of reports names in their representations, in place of the ids (one
-    query)."""
+    """Parse each report's representation and put the codes of the terms it names in place of their ids (those
+    the process has not seen yet are read in one query)."""
     wanted: dict[type[Model], set[int]] = defaultdict(set)
     for row in rows:
         report = row["representation"] = orjson.loads(row["representation"])
