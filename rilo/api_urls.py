@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.reference.api.urls")),
     path("", include("apps.exchange.api.urls")),
+    path("", include("apps.reports.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

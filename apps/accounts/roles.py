@@ -86,6 +86,17 @@ _EXCHANGE_MANAGE = (
     "exchange.change_delivery",
 )
 
+# A national system (a partner system account attached to an administration) pushes its
+# administration's reports through the API; other partner systems have no administration, so
+# ReportQuerySet.scope gives them no report whatever these capabilities say.
+_REPORT_PUSH = (
+    "reports.add_report",
+    "reports.change_report",
+    "reports.view_report",
+    "reports.submit_report",
+    "reports.view_personal_data_report",
+)
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
@@ -130,8 +141,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_EXCHANGE_VIEW,
         *_EXCHANGE_MANAGE,
     ),
-    # Partner systems read their own feed and push reports in (apps.exchange.api).
-    Role.PARTNER_SYSTEM: (*_VIEW_VOCABULARIES, "exchange.view_delivery", "exchange.add_reportprovenance"),
+    # Partner systems read their own feed and push reports in (apps.exchange.api); national systems
+    # (attached to an administration) also push and submit their administration's reports (reports API).
+    Role.PARTNER_SYSTEM: (
+        *_VIEW_VOCABULARIES,
+        "exchange.view_delivery",
+        "exchange.add_reportprovenance",
+        *_REPORT_PUSH,
+    ),
     Role.AUDITOR: (
         "tenancy.view_region",
         "tenancy.view_administration",

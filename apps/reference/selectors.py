@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Model
 from django_countries import countries
 
@@ -106,3 +107,31 @@ def country_resolve(value: str | None) -> str | None:
     if code:
         return str(code)
     return str(countries.by_name(value, language="en")) or None
+
+
+# Codes learnt, per model and id. A code never changes once its term exists (the admin shows it read-only,
+# loaders key on it) and a term in use cannot be deleted (PROTECT), so what is learnt stays true.
+_known_codes: dict[type[Model], dict[int, str]] = {}
+
+
+def term_codes(ids: Mapping[type[Model], Iterable[int | None]]) -> dict[type[Model], dict[int, str]]:
+    """The codes of the given terms (of any models with a ``code``, vocabularies or joint operations), by model
+    and id: for lists that carry term ids and show codes. Terms not seen before by this process are read in
+    one query, however many models; the others cost none.
+
+    Reference data only (no tenant scope): a code names a term the caller has already been shown by id.
+    """
+    codes = {model: _known_codes.setdefault(model, {}) for model in ids}
+    missing = {model: sorted({pk for pk in pks if pk is not None} - codes[model].keys()) for model, pks in ids.items()}
+    models = [model for model, pks in missing.items() if pks]
+    if models:
+        tables = [connection.ops.quote_name(model._meta.db_table) for model in models]
+        parts = [
+            f"SELECT {index} AS model, id, code FROM {table} WHERE id = ANY(%s)"  # noqa: S608 - names from the models
+            for index, table in enumerate(tables)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), [missing[model] for model in models])
+            for index, pk, code in cursor.fetchall():
+                codes[models[index]][pk] = code
+    return codes

@@ -108,3 +108,16 @@ class Transition(models.TextChoices):
     MARK_DUPLICATE = "mark_duplicate", "Marked as duplicate"
     SHARE = "share", "Shared"
     ASSIGN = "assign", "Reviewer assigned"
+
+
+class AgeBand(models.TextChoices):
+    """A person's age at the seizure, in bands: what may be shown instead of a birth date (the labels the
+    exchange's snapshots use too)."""
+
+    UNDER_18 = "<18", "Under 18"
+    FROM_18 = "18-24", "18 to 24"
+    FROM_25 = "25-34", "25 to 34"
+    FROM_35 = "35-44", "35 to 44"
+    FROM_45 = "45-54", "45 to 54"
+    FROM_55 = "55-64", "55 to 64"
+    FROM_65 = "65+", "65 and over"

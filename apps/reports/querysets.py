@@ -5,7 +5,9 @@
 - RILO staff holding ``view_all_report`` or ``review_report`` reach the reports of their region's
   administrations once submitted (never drafts); they review and approve submitted ones,
   correct and withdraw approved ones.
-- Partner systems reach nothing here (the exchange layer serves them).
+- A national system (a partner system account attached to an administration) pushes reports for
+  its administration through the API: it reaches them as the administration's staff do.
+- Other partner systems reach nothing here (the exchange layer serves them).
 - Exceptions come from guardian rows: one user (an assigned reviewer) or an administration
   (a report shared for a joint operation, stored as a group permission on the administration's
   group, see :func:`administration_group_name`; membership comes from the user's administration FK).
@@ -18,7 +20,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from apps.accounts.roles import ADMINISTRATION_ROLES, RILO_ROLES
+from apps.accounts.roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
 from apps.core.querysets import NOTHING, RestrictedQuerySet
 
 from .choices import EDITABLE_STATES, REVIEWABLE_STATES, ReportStatus
@@ -59,7 +61,7 @@ def administration_group_name(administration_id: int) -> str:
 
 class ReportQuerySet(RestrictedQuerySet):
     def scope(self, user: Any, action: str) -> Q:
-        if user.role in ADMINISTRATION_ROLES and user.administration_id:
+        if user.administration_id and (user.role in ADMINISTRATION_ROLES or user.role == Role.PARTNER_SYSTEM):
             states = _ADMINISTRATION_STATES.get(action)
             if not states:
                 return NOTHING

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Count, Exists, F, Func, JSONField, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import JSONObject
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -35,6 +37,7 @@ from .models import (
     ReportUserObjectPermission,
     ReviewEvent,
 )
+from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile
 from .querysets import administration_group_name
 from .search import search_query
 
@@ -242,6 +245,23 @@ def parties_for(*, user: Any, report: Report) -> list[Party]:
         detail={"parties": [party.pk for party in parties]},
     )
     return parties
+
+
+def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
+    """The non-personal profile of each party (kind, role, nationality, sex, age band at the seizure), for
+    anyone who may see the report. Not audited: no personal value leaves; the birth date only gives the band."""
+    _visible(user, report)
+    parties = Party.objects.filter(report_id=report.pk).only(*PROFILE_COLUMNS).order_by("position", "pk")
+    return [party_profile(party, on=report.seizure_date) for party in parties]
+
+
+def party_profile_rows() -> Func:
+    """For a list of reports already restricted, as an annotation: each report's parties as a JSON array of rows
+    of only the columns their profiles are derived from (see :func:`apps.reports.profiles.profile_of_row`)."""
+    parties = Party.objects.filter(report_id=OuterRef("pk")).order_by("position", "pk")
+    columns = {name: F(name) for name in PROFILE_COLUMNS if name not in ("id", "report_id")}
+    rows = ArraySubquery(parties.values(row=JSONObject(**columns)))
+    return Func(rows, function="to_jsonb", output_field=JSONField())
 
 
 def attachments_for(*, user: Any, report: Report) -> list[Attachment]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
+from apps.accounts.roles import Role
 from apps.accounts.services import token_issue
 from apps.reference.models import (
     CommodityCategory,
@@ -22,6 +23,9 @@ from apps.reference.models import (
     TransportMode,
     Unit,
 )
+from apps.reports.models import Report
+from apps.tenancy.models import Administration
+from tests.factories import UserFactory
 
 IssueToken = Callable[..., str]
 
@@ -80,3 +84,27 @@ def vocabularies(db: None) -> dict[str, object]:
     heading = HSCode.objects.create(code="2402", label="Cigars, cigarettes", level=4, section="IV", parent=chapter)
     road = TransportMode.objects.create(code="3", label="Road transport")
     return locals()
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def nsys(france: Administration) -> User:
+    """The French national system: a partner system account attached to French Customs, pushing its reports."""
+    return UserFactory.create(username="nsys", role=Role.PARTNER_SYSTEM, administration=france)
+
+
+@pytest.fixture
+def world(alice: User, bob: User, dmitri: User, erin: User, farid: User) -> dict[str, Report]:
+    """Reports of France and Germany (RILO Western Europe) and Kazakhstan (RILO CIS) in the states that matter."""
+    from .report_world import make_report
+
+    return {
+        "fr_draft": make_report(alice, "ISO-FR-DRAFT"),
+        "fr_submitted": make_report(alice, "ISO-FR-SUBMITTED", status="submitted"),
+        "fr_approved": make_report(alice, "ISO-FR-APPROVED", status="approved", reviewer=erin),
+        "de_draft": make_report(bob, "ISO-DE-DRAFT"),
+        "de_submitted": make_report(bob, "ISO-DE-SUBMITTED", status="submitted"),
+        "kz_submitted": make_report(dmitri, "ISO-KZ-SUBMITTED", status="submitted"),
+    }

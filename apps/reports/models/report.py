@@ -123,6 +123,8 @@ class Report(UUIDModel, TimeStampedModel):
             models.Index(fields=["administration", "status"], name="report_admin_status"),
             models.Index(fields=["status", "submitted_at"], name="report_status_submitted"),
             models.Index(fields=["country_of_seizure", "seizure_date"], name="report_country_date"),
+            # The default order of lists (newest seizure first, then newest row), walked by cursor pages.
+            models.Index(fields=["seizure_date", "id"], name="report_seizure_date_id"),
         ]
         permissions = [
             ("submit_report", "Can submit reports for review"),

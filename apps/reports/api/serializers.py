@@ -1,0 +1,589 @@
+"""Serializers of the reports API.
+
+Input serializers only check the shape and types of a request and map it to the keyword arguments
+of the domain services (:meth:`ReportChangesSerializer.service_input`); codes and labels of
+vocabularies, required fields per form variant and every business rule are the services' (their
+errors are returned under the same field names). Output serializers render what the selectors
+returned; personal values appear only when the caller may see them on that report
+(``context["personal"]``), else they are null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.accounts.api.serializers import AdministrationRefSerializer
+
+from ..choices import (
+    AgeBand,
+    FormVariant,
+    Genuineness,
+    IdDocumentType,
+    IdentifierType,
+    LegalFollowUp,
+    PartyKind,
+    PartyRole,
+    ReportKind,
+    ReportStatus,
+    RouteRole,
+    Sex,
+)
+from ..models import Party, Report
+from ..profiles import PartyProfile, party_profile, profile_of_row
+
+PARTS = ("items", "route", "conveyances", "parties")
+MAX_ROWS = 200  # per part: far above any real case, low enough to keep a request small
+INT_MAX = 2**31 - 1  # the database's integer columns
+
+# --- output ------------------------------------------------------------------------------------------
+# The declared fields document the representation (OpenAPI); ``represent`` builds it straight from
+# the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
+# too many to go through a field object each (tests/api check that both name the same keys).
+# A report comes either as a model instance with its related rows (a report's own page, from the
+# domain selectors), or as a row of values a list loaded (see apps.reports.api.listing), what it
+# shows already in this shape as JSON.
+
+
+def code(row: Any, name: str) -> str | None:
+    """The code of the term a foreign key names."""
+    term = getattr(row, name)
+    return None if term is None else term.code  # type: ignore[no-any-return]
+
+
+def country(row: Any, name: str) -> str | None:
+    value = row.__dict__[name]  # the stored code (CountryField's descriptor would build a Country object)
+    return str(getattr(value, "code", value) or "") or None
+
+
+def decimal(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def day(value: dt.date | dt.time | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def moment(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
+    """As DRF renders date-times: in the current time zone, UTC as ``Z``."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def moment_text(text: str | None, zone: dt.tzinfo) -> str | None:
+    """A date-time PostgreSQL wrote in JSON (in UTC, the connection's zone), as :func:`moment` writes it."""
+    if text is None:
+        return None
+    if text.endswith("+00:00") and zone.utcoffset(None) == dt.timedelta(0):
+        whole, _, fraction = text[:-6].partition(".")
+        return f"{whole}.{fraction:0<6}Z" if fraction else f"{whole}Z"  # PostgreSQL drops trailing zeros
+    return moment(dt.datetime.fromisoformat(text), zone)
+
+
+class PartRowSerializer(serializers.Serializer[Any]):
+    """A row of a report's part (a model instance), built by :meth:`represent`."""
+
+    def to_representation(self, row: Any) -> dict[str, Any]:
+        return self.represent(row, personal=bool(self.context.get("personal")))
+
+    @classmethod
+    def represent(cls, row: Any, *, personal: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+_CODE: dict[str, Any] = {"allow_null": True, "help_text": "Code of the term."}
+_COUNTRY: dict[str, Any] = {"allow_null": True, "help_text": "ISO 3166-1 alpha-2 code."}
+_PERSONAL = "(personal data): null unless you may see it on this report."
+
+
+class ItemSerializer(PartRowSerializer):
+    """One kind of goods seized."""
+
+    position = serializers.IntegerField()
+    commodity_category = serializers.CharField(**_CODE)
+    commodity_type = serializers.CharField(**_CODE)
+    hs_code = serializers.CharField(**_CODE)
+    description = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
+    unit = serializers.CharField(**_CODE)
+    normalised_quantity = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=6,
+        allow_null=True,
+        help_text="The quantity in kg, litres, sticks or pieces (see normalised_dimension), for totals.",
+    )
+    normalised_dimension = serializers.CharField(help_text="mass, volume, count, sticks, or empty.")
+    packages_count = serializers.IntegerField(allow_null=True)
+    estimated_value = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(**_CODE)
+    brand = serializers.CharField()
+    genuineness = serializers.ChoiceField(choices=Genuineness.choices)
+    country_of_manufacture = serializers.CharField(**_COUNTRY)
+    concealment_method = serializers.CharField(**_CODE)
+    concealment_detail = serializers.CharField(allow_null=True, help_text=f"Free text {_PERSONAL}")
+    attributes = serializers.DictField(help_text="Commodity-specific attributes (purity, sticks, species, ...).")
+
+    @classmethod
+    def represent(cls, item: Any, *, personal: bool) -> dict[str, Any]:
+        return {
+            "position": item.position,
+            "commodity_category": code(item, "commodity_category"),
+            "commodity_type": code(item, "commodity_type"),
+            "hs_code": code(item, "hs_code"),
+            "description": item.description,
+            "quantity": decimal(item.quantity),
+            "unit": code(item, "unit"),
+            "normalised_quantity": decimal(item.normalised_quantity),
+            "normalised_dimension": item.normalised_dimension,
+            "packages_count": item.packages_count,
+            "estimated_value": decimal(item.estimated_value),
+            "currency": code(item, "currency"),
+            "brand": item.brand,
+            "genuineness": item.genuineness,
+            "country_of_manufacture": country(item, "country_of_manufacture"),
+            "concealment_method": code(item, "concealment_method"),
+            "concealment_detail": item.concealment_detail if personal else None,
+            "attributes": item.attributes,
+        }
+
+
+class RouteStepSerializer(PartRowSerializer):
+    """One country of the goods' route, in order."""
+
+    sequence = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=RouteRole.choices)
+    country = serializers.CharField(**_COUNTRY)
+    place = serializers.CharField()
+    unlocode = serializers.CharField()
+
+    @classmethod
+    def represent(cls, step: Any, *, personal: bool) -> dict[str, Any]:
+        return {
+            "sequence": step.sequence,
+            "role": step.role,
+            "country": country(step, "country"),
+            "place": step.place,
+            "unlocode": step.unlocode,
+        }
+
+
+class ConveyanceSerializer(PartRowSerializer):
+    """A means of transport involved."""
+
+    transport_mode = serializers.CharField(**_CODE)
+    conveyance_type = serializers.CharField(**_CODE)
+    identifier_type = serializers.CharField(help_text="imo, flight, plate, container, awb, postal, other, or empty.")
+    identifier = serializers.CharField(allow_null=True, help_text=f"Plate, flight, container number... {_PERSONAL}")
+    flag_country = serializers.CharField(**_COUNTRY)
+
+    @classmethod
+    def represent(cls, conveyance: Any, *, personal: bool) -> dict[str, Any]:
+        return {
+            "transport_mode": code(conveyance, "transport_mode"),
+            "conveyance_type": code(conveyance, "conveyance_type"),
+            "identifier_type": conveyance.identifier_type,
+            "identifier": conveyance.identifier if personal else None,
+            "flag_country": country(conveyance, "flag_country"),
+        }
+
+
+_PARTY_PERSONAL = (
+    "family_name",
+    "given_names",
+    "birth_date",
+    "id_document_type",
+    "id_document_number",
+    "id_document_country",
+    "company_name",
+    "registration_number",
+    "eori",
+    "company_country",
+)
+
+
+class PartySerializer(serializers.Serializer[Any]):
+    """A person or company involved. Kind, role, nationality, sex and age band are shown to whoever sees the
+    report; names, birth date, documents and company details are personal data, null unless the caller may
+    see them on this report."""
+
+    position = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=PartyKind.choices)
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    nationality = serializers.CharField(**_COUNTRY)
+    sex = serializers.ChoiceField(choices=Sex.choices, allow_null=True)
+    age_band = serializers.ChoiceField(
+        choices=AgeBand.choices, allow_null=True, help_text="Age at the seizure (persons with a known birth date)."
+    )
+    family_name = serializers.CharField(allow_null=True)
+    given_names = serializers.CharField(allow_null=True)
+    birth_date = serializers.DateField(allow_null=True)
+    id_document_type = serializers.CharField(allow_null=True)
+    id_document_number = serializers.CharField(allow_null=True)
+    id_document_country = serializers.CharField(**_COUNTRY)
+    company_name = serializers.CharField(allow_null=True)
+    registration_number = serializers.CharField(allow_null=True)
+    eori = serializers.CharField(allow_null=True)
+    company_country = serializers.CharField(**_COUNTRY)
+
+    @staticmethod
+    def represent(party: Party | PartyProfile, *, on: dt.date, personal: bool) -> dict[str, Any]:
+        """A profile (what anyone who sees the report may know); the personal values too when ``personal`` and
+        the party is whole (read through the gated, audited selector)."""
+        profile = party if isinstance(party, PartyProfile) else party_profile(party, on=on)
+        row: dict[str, Any] = {
+            "position": profile.position,
+            "kind": profile.kind,
+            "role": profile.role,
+            "nationality": profile.nationality,
+            "sex": profile.sex,
+            "age_band": profile.age_band,
+            **dict.fromkeys(_PARTY_PERSONAL),
+        }
+        if personal and isinstance(party, Party):
+            row.update(
+                {name: getattr(party, name) or None for name in _PARTY_PERSONAL},
+                birth_date=day(party.birth_date),
+                id_document_country=country(party, "id_document_country"),
+                company_country=country(party, "company_country"),
+            )
+        return row
+
+
+def _administration(report: Report) -> dict[str, Any]:
+    row = report.administration
+    return {"code": row.code, "name": row.name, "country": country(row, "country")}
+
+
+class ReportSerializer(serializers.Serializer[Any]):
+    """A seizure or offence report, with its items, route, conveyances and parties.
+
+    Personal values (modus operandi, concealment details, conveyance identifiers, parties' identities)
+    are included only when ``personal_data`` is true: on a report's own page for a caller who may
+    see them (each such read is recorded in the audit log). Lists never include them.
+    """
+
+    uuid = serializers.UUIDField(read_only=True)
+    national_reference = serializers.CharField()
+    administration = AdministrationRefSerializer()
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
+    version = serializers.IntegerField(help_text="Increments with every approved change.")
+    kind = serializers.ChoiceField(choices=ReportKind.choices)
+    form_variant = serializers.ChoiceField(choices=FormVariant.choices)
+    seizure_date = serializers.DateField()
+    seizure_time = serializers.TimeField(allow_null=True)
+    country_of_seizure = serializers.CharField(**_COUNTRY)
+    customs_office = serializers.CharField()
+    place = serializers.CharField()
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+    location_type = serializers.CharField(**_CODE)
+    direction = serializers.CharField(**_CODE)
+    transport_mode = serializers.CharField(**_CODE)
+    conveyance_type = serializers.CharField(**_CODE)
+    detection_methods = serializers.ListField(child=serializers.CharField(), help_text="Codes.")
+    selection_basis = serializers.CharField(**_CODE)
+    modus_operandi = serializers.CharField(allow_null=True, help_text=f"Free text {_PERSONAL}")
+    number_of_offenders = serializers.IntegerField(allow_null=True)
+    legal_follow_up = serializers.ChoiceField(choices=LegalFollowUp.choices)
+    operation = serializers.CharField(allow_null=True, help_text="Code of the joint operation, if any.")
+    duplicate_of = serializers.UUIDField(allow_null=True, help_text="The report this one duplicates.")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    personal_data = serializers.BooleanField(help_text="Whether personal values are included.")
+    items = ItemSerializer(many=True)
+    route = RouteStepSerializer(many=True)
+    conveyances = ConveyanceSerializer(many=True)
+    parties = PartySerializer(many=True)
+
+    def to_representation(self, report: Any) -> dict[str, Any]:
+        """A report from the domain selectors, with ``context["personal"]`` (include personal values) and
+        ``context["parties"]`` (its parties as the gated selector returned them); or a row as a list loaded it."""
+        if isinstance(report, dict):
+            return self.represent_listed(report)
+        personal = bool(self.context.get("personal"))
+        zone = timezone.get_current_timezone()
+        items, route, conveyances = report.items.all(), report.route.all(), report.conveyances.all()
+        parties = self.context["parties"]
+        return {
+            "uuid": str(report.uuid),
+            "national_reference": report.national_reference,
+            "administration": _administration(report),
+            "status": report.status,
+            "version": report.version,
+            "kind": report.kind,
+            "form_variant": report.form_variant,
+            "seizure_date": day(report.seizure_date),
+            "seizure_time": day(report.seizure_time),
+            "country_of_seizure": country(report, "country_of_seizure"),
+            "customs_office": report.customs_office,
+            "place": report.place,
+            "latitude": decimal(report.latitude),
+            "longitude": decimal(report.longitude),
+            "location_type": code(report, "location_type"),
+            "direction": code(report, "direction"),
+            "transport_mode": code(report, "transport_mode"),
+            "conveyance_type": code(report, "conveyance_type"),
+            "detection_methods": [method.code for method in report.detection_methods.all()],
+            "selection_basis": code(report, "selection_basis"),
+            "modus_operandi": report.modus_operandi if personal else None,
+            "number_of_offenders": report.number_of_offenders,
+            "legal_follow_up": report.legal_follow_up,
+            "operation": code(report, "operation"),
+            "duplicate_of": None if report.duplicate_of is None else str(report.duplicate_of.uuid),
+            "submitted_at": moment(report.submitted_at, zone),
+            "approved_at": moment(report.approved_at, zone),
+            "created_at": moment(report.created_at, zone),
+            "updated_at": moment(report.updated_at, zone),
+            "personal_data": personal,
+            "items": [ItemSerializer.represent(row, personal=personal) for row in items],
+            "route": [RouteStepSerializer.represent(row, personal=personal) for row in route],
+            "conveyances": [ConveyanceSerializer.represent(row, personal=personal) for row in conveyances],
+            "parties": [PartySerializer.represent(row, on=report.seizure_date, personal=personal) for row in parties],
+        }
+
+    @staticmethod
+    def represent_listed(listed: dict[str, Any]) -> dict[str, Any]:
+        """A report as a list loads it (see apps.reports.api.listing): its ``representation`` already in this shape
+        (terms as codes by then), but for the time zone of date-times and the parties' profiles."""
+        report = listed["representation"]
+        zone = timezone.get_current_timezone()
+        for name in ("submitted_at", "approved_at", "created_at", "updated_at"):
+            report[name] = moment_text(report[name], zone)
+        on = listed["seizure_date"]
+        report["parties"] = [
+            PartySerializer.represent(profile_of_row(party, on=on), on=on, personal=False)
+            for party in report["parties"]
+        ]
+        return report  # type: ignore[no-any-return]
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+def _code(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=200,
+        allow_null=True,
+        allow_blank=True,
+        help_text=kwargs.pop("help_text", "A code, or the English label (any case)."),
+        **kwargs,
+    )
+
+
+def _country(**kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=100, help_text="ISO 3166-1 alpha-2 code, or the English name (any case).", **kwargs
+    )
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class ItemInputSerializer(serializers.Serializer[Any]):
+    """One kind of goods. The category may be left out when the type is given; the unit then defaults to the
+    type's."""
+
+    commodity_category = _code(required=False)
+    commodity_type = _code(required=False)
+    hs_code = serializers.CharField(
+        max_length=20,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        help_text="HS 2022 heading (2, 4 or 6 digits).",
+    )
+    description = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
+    unit = _code(required=False, help_text="UN/ECE Rec 20 code (KGM, LTR, H87, STK ...) or its English label.")
+    packages_count = serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=True, required=False)
+    estimated_value = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
+    )
+    currency = _code(required=False, help_text="ISO 4217 code.")
+    brand = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    genuineness = serializers.ChoiceField(choices=Genuineness.choices, required=False)
+    country_of_manufacture = _country(allow_blank=True, required=False)
+    concealment_method = _code(required=False)
+    concealment_detail = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+    attributes = serializers.DictField(required=False, help_text="Attributes the commodity type defines.")
+
+    def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
+        if _has_nul(value):
+            raise serializers.ValidationError("Text may not contain NUL characters.")
+        return value
+
+
+class RouteStepInputSerializer(serializers.Serializer[Any]):
+    """One country of the route; the order of the list is the order of the route."""
+
+    role = serializers.ChoiceField(choices=RouteRole.choices)
+    country = _country()
+    place = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    unlocode = serializers.CharField(max_length=6, allow_blank=True, required=False, help_text="e.g. FRLEH.")
+
+
+class ConveyanceInputSerializer(serializers.Serializer[Any]):
+    transport_mode = _code(required=False)
+    conveyance_type = _code(required=False)
+    identifier_type = serializers.ChoiceField(choices=IdentifierType.choices, allow_blank=True, required=False)
+    identifier = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    flag_country = _country(allow_blank=True, required=False)
+
+
+class PartyInputSerializer(serializers.Serializer[Any]):
+    """A person (with a name) or a company (with a company name)."""
+
+    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
+    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
+    family_name = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    given_names = serializers.CharField(max_length=120, allow_blank=True, required=False)
+    birth_date = serializers.DateField(allow_null=True, required=False)
+    nationality = _country(allow_blank=True, required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, allow_blank=True, required=False)
+    id_document_type = serializers.ChoiceField(choices=IdDocumentType.choices, allow_blank=True, required=False)
+    id_document_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    id_document_country = _country(allow_blank=True, required=False)
+    company_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    registration_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
+    eori = serializers.CharField(max_length=20, allow_blank=True, required=False)
+    company_country = _country(allow_blank=True, required=False)
+
+
+class ReportChangesSerializer(serializers.Serializer[Any]):
+    """Changes to a report: only the fields given are changed. Each part given (items, route, conveyances,
+    parties) replaces the stored one as a whole; a part left out stays as it is."""
+
+    national_reference = serializers.CharField(max_length=64, required=False, help_text="Your own case number.")
+    kind = serializers.ChoiceField(choices=ReportKind.choices, required=False)
+    form_variant = serializers.ChoiceField(choices=FormVariant.choices, required=False)
+    seizure_date = serializers.DateField(required=False)
+    seizure_time = serializers.TimeField(allow_null=True, required=False)
+    country_of_seizure = _country(required=False)
+    customs_office = serializers.CharField(max_length=160, allow_blank=True, required=False)
+    place = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
+    )
+    location_type = _code(required=False)
+    direction = _code(required=False)
+    transport_mode = _code(required=False, help_text="UN/ECE Rec 19 code (0-9) or its English label.")
+    conveyance_type = _code(required=False)
+    detection_methods = serializers.ListField(child=_code(), max_length=50, required=False)
+    selection_basis = _code(required=False)
+    modus_operandi = serializers.CharField(
+        max_length=10000, allow_blank=True, required=False, help_text="Free text; treated as personal data."
+    )
+    number_of_offenders = serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=True, required=False)
+    legal_follow_up = serializers.ChoiceField(choices=LegalFollowUp.choices, required=False)
+    operation = serializers.CharField(
+        max_length=40, allow_null=True, allow_blank=True, required=False, help_text="Joint operation code."
+    )
+    items: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ItemInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces every item."
+    )
+    route: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=RouteStepInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces the route."
+    )
+    conveyances: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=ConveyanceInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces every conveyance."
+    )
+    parties: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=PartyInputSerializer(),
+        required=False,
+        max_length=MAX_ROWS,
+        help_text="Replaces every party (personal data).",
+    )
+
+    def service_input(self) -> dict[str, Any]:
+        """The validated request as keyword arguments of the report services: ``fields`` and one list per part
+        (``None``: leave the part as it is)."""
+        data = dict(self.validated_data)
+        parts = {name: data.pop(name, None) for name in PARTS}
+        for name in ("uuid", "reason"):
+            data.pop(name, None)
+        return {"fields": data, **parts}
+
+
+# What a field left out of a whole report (POST, PUT) becomes. modus_operandi is personal and, like
+# the parts, stays as it is when left out (a caller who may not see it cannot send it back).
+_EMPTY: dict[str, Any] = {
+    "kind": ReportKind.SEIZURE,
+    "form_variant": FormVariant.FULL,
+    "seizure_time": None,
+    "customs_office": "",
+    "place": "",
+    "latitude": None,
+    "longitude": None,
+    "location_type": None,
+    "direction": None,
+    "transport_mode": None,
+    "conveyance_type": None,
+    "detection_methods": [],
+    "selection_basis": None,
+    "number_of_offenders": None,
+    "legal_follow_up": LegalFollowUp.UNKNOWN,
+    "operation": None,
+}
+_REQUIRED = ("national_reference", "seizure_date", "country_of_seizure")
+
+
+class ReportWriteSerializer(ReportChangesSerializer):
+    """A whole report: fields left out are emptied; each part given replaces the stored one, a part (or the
+    modus operandi) left out stays as it is."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+        fields = super().get_fields()
+        for name in _REQUIRED:
+            fields[name].required = True
+        for name, empty in _EMPTY.items():
+            fields[name].default = empty
+        return fields
+
+
+class ReportCreateSerializer(ReportWriteSerializer):
+    """A report pushed in: created as a draft, or, if your administration already has it (same ``uuid``, else
+    same national reference), that report is updated."""
+
+    uuid = serializers.UUIDField(
+        required=False, help_text="The report's global identity, if your system already gave it one."
+    )
+
+
+class ReportCorrectionSerializer(ReportChangesSerializer):
+    """A correction of an approved report: the changes and why (a new approved version)."""
+
+    reason = serializers.CharField(max_length=4000, help_text="Why the report is corrected.")
+
+
+class CommentSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+
+
+class ReturnSerializer(serializers.Serializer[Any]):
+    comment = serializers.CharField(max_length=4000, help_text="What needs correcting.")
+
+
+class WithdrawSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=4000, help_text="Why the report is withdrawn.")
+
+
+class MarkDuplicateSerializer(serializers.Serializer[Any]):
+    of = serializers.UUIDField(help_text="The uuid of the report this one duplicates.")
+    comment = serializers.CharField(max_length=4000, allow_blank=True, required=False)

@@ -1,0 +1,404 @@
+"""Reports API: list and read reports, push them in (create or update), edit, submit, and review them.
+
+Every report is reached through the domain selectors (``restrict()`` underneath) and changed only by
+the domain services, as the web pages do, so no API call can do what the same account cannot do in
+the UI: a report out of reach is a 404, an illegal transition a 409, a missing capability a 403.
+Personal data is read only through the gated, audited selectors, on a report's own page; lists
+carry none. Each write runs in one transaction: on any error nothing of it is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django_countries import countries
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from apps.core.api_conditional import conditional_response, with_etag
+from apps.core.api_filters import UpdatedSinceFilterBackend
+from apps.core.api_idempotency import idempotent
+from apps.core.api_pagination import KeysetCursorPagination
+from apps.core.api_permissions import REVIEW, RequiredScopeMixin
+from apps.core.api_renderers import FastJSONRenderer
+from apps.core.api_schema import error_response
+from apps.core.exceptions import NotFound
+
+from .. import services
+from ..choices import ReportStatus
+from ..filtersets import ORDERING_CHOICES, ReportFilterSet
+from ..models import Report
+from ..selectors import (
+    parties_for,
+    party_profiles_for,
+    report_get,
+)
+from .listing import LIST_VALUES, list_shape, with_codes
+from .serializers import (
+    CommentSerializer,
+    MarkDuplicateSerializer,
+    ReportChangesSerializer,
+    ReportCorrectionSerializer,
+    ReportCreateSerializer,
+    ReportSerializer,
+    ReportWriteSerializer,
+    ReturnSerializer,
+    WithdrawSerializer,
+)
+
+DEFAULT_ORDERING = "-seizure_date"
+ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
+
+# --- errors ------------------------------------------------------------------------------------------
+
+_PART_KEY = re.compile(r"^(items|route|conveyances|parties)-(\d+)-(.+)$")
+
+
+def _api_field(key: str) -> str:
+    """The services' formset-style key (``items-0-quantity``) as the API names it (``items[0].quantity``)."""
+    match = _PART_KEY.match(key)
+    return f"{match[1]}[{match[2]}].{match[3]}" if match else key
+
+
+def _flatten(prefix: str, detail: Any, out: dict[str, list[Any]]) -> None:
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int):  # a row of a list, as DRF keys the errors of some rows only
+                name = f"{prefix}[{key}]"
+            elif key == "non_field_errors" and prefix:
+                name = prefix
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            _flatten(name, value, out)
+    elif isinstance(detail, list) and any(isinstance(value, dict | list) for value in detail):
+        for index, value in enumerate(detail):
+            if value:
+                _flatten(f"{prefix}[{index}]", value, out)
+    else:
+        out.setdefault(prefix or "non_field_errors", []).extend(detail if isinstance(detail, list) else [detail])
+
+
+def _field_errors(exc: Exception) -> Exception:
+    """Validation errors of the serializers and of the services, keyed by one flat field path each."""
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
+        return exceptions.ValidationError({_api_field(key): messages for key, messages in exc.message_dict.items()})
+    if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
+        flat: dict[str, list[Any]] = {}
+        _flatten("", exc.detail, flat)
+        return exceptions.ValidationError(flat)
+    return exc
+
+
+# --- filters ---------------------------------------------------------------------------------------------
+
+
+class WebListFilterBackend(DjangoFilterBackend):
+    """The web list's FilterSet, as DjangoFilterBackend applies it; not even built for a request that names none
+    of its filters (building it and its form is a good part of an unfiltered page's cost)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        if not any(name in request.query_params for name in view.filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+# --- permissions -------------------------------------------------------------------------------------
+
+# The capability each operation needs (the first layer; restrict() and the services decide the rest).
+_CAPABILITIES = {
+    "list": "reports.view_report",
+    "retrieve": "reports.view_report",
+    "create": "reports.add_report",
+    "update": "reports.change_report",
+    "partial_update": "reports.change_report",
+    "submit": "reports.submit_report",
+    "return_report": "reports.review_report",
+    "approve": "reports.approve_report",
+    "correct": "reports.correct_report",
+    "withdraw": "reports.withdraw_report",
+    "mark_duplicate": "reports.mark_duplicate_report",
+}
+
+
+class ReportCapabilityPermission(BasePermission):
+    """403 for an account whose role lacks the operation's capability, whatever report it names."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        needed = _CAPABILITIES.get(view.action)
+        return needed is None or bool(request.user.has_perm(needed))
+
+
+# --- the viewset -------------------------------------------------------------------------------------
+
+_UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's uuid.")
+_ORDERING_HELP = "Order of the list (default -seizure_date): " + ", ".join(value for value, _ in ORDERING_CHOICES)
+_REPORT = OpenApiResponse(ReportSerializer, description="The report as it now is.")
+_CONFLICT = error_response("409", "The report's state forbids this (e.g. it is no longer a draft).")
+_TRANSITION_CONFLICT = error_response("409", "The transition is not possible from the report's current state.")
+_INCOMPLETE = error_response("400", "The report lacks fields its form variant requires: `details` names them.")
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def _transition(
+    *, body: type[Serializer[Any]] | None, summary: str, scope: str | None = REVIEW, path: str | None = None
+) -> Callable[[V], V]:
+    """A workflow transition: POST on the report, answering the report as it now is."""
+
+    def decorate(method: V) -> V:
+        responses: dict[int, Any] = {200: _REPORT, 409: _TRANSITION_CONFLICT}
+        if body is None:
+            responses[400] = _INCOMPLETE
+        options: dict[str, Any] = {"detail": True, "methods": ["post"], "url_path": path or method.__name__}
+        if scope:
+            options["required_scope"] = scope
+        routed = action(**options)(idempotent(method))
+        return cast(V, extend_schema(summary=summary, request=body, responses=responses, parameters=[_UUID])(routed))
+
+    return decorate
+
+
+# List parameters whose schema type has no empty value (dates, numbers, enumerations).
+_TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "status", "ordering", "updated_since")
+
+
+@extend_schema(tags=["reports"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reports you may see",
+        description=(
+            "Reports of your administration, or for RILO staff the submitted and approved reports of the region's "
+            "administrations, with the same filters as the web list. Cursor pages: follow `next`. Lists carry no "
+            "personal data (parties appear as kind, role, nationality, sex and age band)."
+        ),
+        parameters=[
+            # The FilterSet's own fields, typed for the schema (its method filters carry no type).
+            OpenApiParameter("q", OpenApiTypes.STR, description=ReportFilterSet.base_filters["q"].extra["help_text"]),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description="Seized on or after this day."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Seized on or before this day."),
+            OpenApiParameter("commodity_category", OpenApiTypes.STR, description="Code of a commodity category."),
+            OpenApiParameter("transport_mode", OpenApiTypes.STR, description="Code of a mode of transport."),
+            OpenApiParameter(
+                "country_of_seizure", OpenApiTypes.STR, enum=[code for code, _ in countries], description="ISO 3166-1."
+            ),
+            OpenApiParameter(
+                "administration",
+                OpenApiTypes.INT,
+                description="Id of one of the region's administrations (RILO staff).",
+            ),
+            OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(ORDERINGS), description=_ORDERING_HELP),
+        ],
+    ),
+)
+class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
+    """Seizure and offence reports."""
+
+    queryset = Report.objects.none()  # the model, for the schema; rows come from the selectors
+    serializer_class = ReportSerializer
+    permission_classes = [*APIView.permission_classes, ReportCapabilityPermission]
+    pagination_class = KeysetCursorPagination
+    renderer_classes = [FastJSONRenderer]
+    filter_backends = [WebListFilterBackend, UpdatedSinceFilterBackend]
+    filterset_class = ReportFilterSet
+    updated_since_field = "updated_at"
+    lookup_field = "uuid"
+    lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+    @property
+    def cursor_ordering(self) -> tuple[str, ...]:
+        """The requested order (the FilterSet has refused any other value), made unique by the primary key."""
+        requested = self.request.query_params.get("ordering") or DEFAULT_ORDERING
+        return (requested if requested in ORDERINGS else DEFAULT_ORDERING,)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False) or self.action != "list":
+            return Report.objects.none()
+        # restrict() itself rather than the report_list() selector: that one annotates each row with the
+        # personal-data right, which PostgreSQL computes over every reachable report before the page is cut,
+        # and a list shows no personal data. The FilterSet applies the domain's report_filter() as on the web.
+        return list_shape().restrict(self.request.user, "view").values(*LIST_VALUES)
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        # The web list's form treats an empty field as no filter; in the API a date, number or code given
+        # empty is malformed, as the schema says.
+        params = self.request.query_params
+        errors = {name: ["Give a value, or leave the parameter out."] for name in _TYPED if "" in params.getlist(name)}
+        # The FilterSet drops this filter for an administration's staff (they have one); it is still a number.
+        if not all(value.isdigit() for value in params.getlist("administration")):
+            errors.setdefault("administration", ["Give the id of an administration."])
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return super().filter_queryset(queryset)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return super().handle_exception(_field_errors(exc))
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _report(self, uuid: str) -> Report:
+        """The report if the caller may see it at all, else a 404 (the services check the rest)."""
+        return report_get(user=self.request.user, uuid=uuid)
+
+    def _representation(self, uuid: Any) -> dict[str, Any]:
+        """The report with its personal values if the caller may see them (read through the gated, audited
+        selectors, as the report's web page does), else with the parties' non-personal profiles."""
+        user = self.request.user
+        report = report_get(user=user, uuid=uuid, with_personal_data=True)
+        personal = bool(getattr(report, "can_view_personal_data", False))
+        parties = parties_for(user=user, report=report) if personal else party_profiles_for(user=user, report=report)
+        serializer = ReportSerializer(report, context={"personal": personal, "parties": parties})
+        return cast(dict[str, Any], serializer.data)
+
+    def _answer(self, report: Report) -> Response:
+        return Response(self._representation(report.uuid))
+
+    @staticmethod
+    def _valid(serializer_class: type[Serializer[Any]], request: Request) -> Any:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer
+
+    # --- reads -------------------------------------------------------------------------------------
+
+    def list(self, request: Request) -> Response:
+        page = with_codes(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
+        data = ReportSerializer(page, many=True, context={"personal": False}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="One report",
+        description="With its personal data if you may see it (the read is recorded in the audit log).",
+        parameters=[_UUID],
+        responses={200: ReportSerializer},
+    )
+    @with_etag
+    def retrieve(self, request: Request, uuid: str) -> Response:
+        return conditional_response(request, self._representation(uuid))
+
+    # --- writes ------------------------------------------------------------------------------------
+
+    @extend_schema(
+        summary="Push a report",
+        description=(
+            "Creates a draft in your administration (201), or updates the report your administration already has "
+            "with the same `uuid`, else the same `national_reference` (200): a report pushed twice is one report. "
+            "Only a draft or returned report can be updated (else 409). The administration is always yours."
+        ),
+        request=ReportCreateSerializer,
+        responses={
+            201: OpenApiResponse(ReportSerializer, description="Created."),
+            200: OpenApiResponse(ReportSerializer, description="The existing report, updated."),
+            409: error_response("409", "The report exists and is no longer a draft, or its uuid is taken."),
+        },
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        serializer = self._valid(ReportCreateSerializer, request)
+        with transaction.atomic():
+            report, created = services.report_upsert_from_api(
+                actor=request.user, uuid=serializer.validated_data.get("uuid"), **serializer.service_input()
+            )
+            location = request.build_absolute_uri(reverse("api:report-detail", kwargs={"uuid": report.uuid}))
+            return Response(
+                self._representation(report.uuid),
+                status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+                headers={"Location": location},
+            )
+
+    @extend_schema(
+        summary="Replace a draft or returned report",
+        description="Fields left out are emptied; parts and the modus operandi left out stay as they are.",
+        request=ReportWriteSerializer,
+        parameters=[_UUID],
+        responses={200: _REPORT, 409: _CONFLICT},
+    )
+    def update(self, request: Request, uuid: str) -> Response:
+        return self._change(request, uuid, ReportWriteSerializer)
+
+    @extend_schema(
+        summary="Change a draft or returned report",
+        request=ReportChangesSerializer,
+        parameters=[_UUID],
+        responses={200: _REPORT, 409: _CONFLICT},
+    )
+    def partial_update(self, request: Request, uuid: str) -> Response:
+        return self._change(request, uuid, ReportChangesSerializer)
+
+    def _change(self, request: Request, uuid: str, serializer_class: type[ReportChangesSerializer]) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            serializer = self._valid(serializer_class, request)
+            report = services.report_update_draft(report=report, actor=request.user, **serializer.service_input())
+            return self._answer(report)
+
+    @_transition(body=None, summary="Submit for review (a draft, or a returned report again)", scope=None)
+    def submit(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            if report.status == ReportStatus.RETURNED:
+                report = services.report_resubmit(report=report, actor=request.user)
+            else:
+                report = services.report_submit(report=report, actor=request.user)
+            return self._answer(report)
+
+    @_transition(body=ReturnSerializer, summary="Return for correction, saying what to fix", path="return")
+    def return_report(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            comment = self._valid(ReturnSerializer, request).validated_data["comment"]
+            return self._answer(services.report_return(report=report, actor=request.user, comment=comment))
+
+    @_transition(body=CommentSerializer, summary="Approve a submitted report")
+    def approve(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            comment = self._valid(CommentSerializer, request).validated_data.get("comment", "")
+            return self._answer(services.report_approve(report=report, actor=request.user, comment=comment))
+
+    @_transition(body=ReportCorrectionSerializer, summary="Correct an approved report (a new approved version)")
+    def correct(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            serializer = self._valid(ReportCorrectionSerializer, request)
+            report = services.report_correct(
+                report=report,
+                actor=request.user,
+                reason=serializer.validated_data["reason"],
+                **serializer.service_input(),
+            )
+            return self._answer(report)
+
+    @_transition(body=WithdrawSerializer, summary="Withdraw an approved report, saying why")
+    def withdraw(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            reason = self._valid(WithdrawSerializer, request).validated_data["reason"]
+            return self._answer(services.report_withdraw(report=report, actor=request.user, reason=reason))
+
+    @_transition(body=MarkDuplicateSerializer, summary="Mark as a duplicate of another report", path="mark-duplicate")
+    def mark_duplicate(self, request: Request, uuid: str) -> Response:
+        with transaction.atomic():
+            report = self._report(uuid)
+            data = self._valid(MarkDuplicateSerializer, request).validated_data
+            try:
+                original = report_get(user=request.user, uuid=data["of"])
+            except NotFound:
+                raise exceptions.ValidationError({"of": ["No report with this uuid that you can see."]}) from None
+            report = services.report_mark_duplicate(
+                report=report, of=original, actor=request.user, comment=data.get("comment", "")
+            )
+            return self._answer(report)
