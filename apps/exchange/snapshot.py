@@ -20,6 +20,7 @@ from django.db import models
 
 from apps.core import personal
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
+from apps.reports.profiles import age_band
 
 from .choices import EventType
 
@@ -184,17 +185,6 @@ def _value(value: Any) -> Any:
     return value
 
 
-def age_band(birth_date: dt.date | None, on: dt.date) -> str | None:
-    """A coarse age band on the seizure date: what a non-personal partner may learn about a person."""
-    if birth_date is None:
-        return None
-    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-    for upper, label in ((18, "<18"), (25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")):
-        if age < upper:
-            return label
-    return "65+"
-
-
 def _row(section: str, obj: models.Model, extra: dict[str, Any]) -> dict[str, Any]:
     row = {}
     for key in SECTION_FIELDS[section]:
@@ -245,7 +235,7 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
         },
     )
     parties = [
-        _row("parties", party, {"age_band": age_band(party.birth_date, current.seizure_date)})
+        _row("parties", party, {"age_band": age_band(party.birth_date, on=current.seizure_date)})
         for party in current.parties.all()
     ]
     return {
