@@ -189,6 +189,20 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine that can be read (Linux /proc), for the log."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() in ("postgres", "postmaster"):
+                total += cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
     import signal
 
@@ -415,6 +429,9 @@ def _run() -> dict[str, Any]:
         committed: dict[str, float] = {}
         log(f"approving {n} reports at {rate:g} per second from {drivers} threads")
         started = time.monotonic()
+        partner_cpu = {name: cpu_seconds(p.process.pid or 0) for name, p in partners.items()}
+        worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers)  # from here on: not their start-up
+        database_cpu = postgres_cpu_seconds()
         driver_cpu = time.process_time()
         run_approvals(reports, analyst, rate, drivers, committed)
         driver_cpu = time.process_time() - driver_cpu
@@ -429,10 +446,14 @@ def _run() -> dict[str, Any]:
                 break
             time.sleep(0.5)
 
-        worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers)
+        worker_cpu = sum(cpu_seconds(worker.pid) for worker in workers) - worker_cpu
+        database_cpu = postgres_cpu_seconds() - database_cpu
+        partner_cpu = {name: cpu_seconds(p.process.pid or 0) - partner_cpu[name] for name, p in partners.items()}
         log(
             f"CPU: {1000 * driver_cpu / n:.1f} ms per approval (driver), "
-            f"{1000 * worker_cpu / (len(partners) * n):.1f} ms per delivery (workers, fan-out included)"
+            f"{1000 * worker_cpu / (len(partners) * n):.1f} ms per delivery (workers, fan-out included), "
+            f"{1000 * database_cpu / n:.1f} ms per report (PostgreSQL), per message at the partners: "
+            + ", ".join(f"{name} {1000 * seconds / n:.1f} ms" for name, seconds in partner_cpu.items())
         )
         latencies: list[float] = []
         receipt_times: list[float] = []

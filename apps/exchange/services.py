@@ -27,6 +27,7 @@ import socket
 import time
 import uuid
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -80,7 +81,8 @@ def outbox_record(*, report: Report, event_type: str) -> OutboxEvent:
         raise ValueError(f"Unknown outbox event type {event_type!r}.")
     event_uuid = uuid.uuid4()
     at = timezone.now()
-    with transaction.atomic():
+    # No savepoint: if the outbox row cannot be written, the whole transition must roll back.
+    with transaction.atomic(savepoint=False):
         snapshot = build_snapshot(report, event_type=event_type, event_uuid=str(event_uuid), at=at)
         event = OutboxEvent.objects.create(
             uuid=event_uuid,
@@ -98,12 +100,70 @@ def _payload_hash(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
+@dataclass(frozen=True)
+class Leased:
+    """A delivery leased to this worker at fan-out, with the bytes already rendered and checked for it."""
+
+    delivery: Delivery
+    payload: bytes
+    claim: Claim
+
+
 def event_fan_out(*, event_id: int) -> list[int]:
     """Create the deliveries of one outbox event, once; queue those due now. Returns their ids.
 
     Safe to call concurrently and repeatedly: the event row is locked (others skip it) and an
     event already fanned out is left alone.
     """
+    due, _ = _fan_out(event_id, lease=False)
+    return due
+
+
+def event_deliver(*, event_id: int) -> dict[str, str]:
+    """Fan out one outbox event and send its due deliveries from this worker, without a round trip via the broker.
+
+    The deliveries a partner has a free slot for are leased in the fan-out's own transaction and
+    sent right after its commit; the rest are queued as :func:`event_fan_out` does. A worker that
+    dies in between leaves leases that expire, and the sweeper hands those deliveries on.
+    Returns the state of each delivery sent, by id.
+    """
+    _, leased = _fan_out(event_id, lease=True)
+    return {str(item.claim.delivery_id): _attempt(item.delivery, item.claim, payload=item.payload) for item in leased}
+
+
+# Lock the partner rows (in id order, as every claimer does) and count their free slots.
+_FREE_SLOTS = """
+    SELECT p.id, p.max_in_flight - (
+        SELECT count(*) FROM exchange_delivery f
+        WHERE f.partner_id = p.id AND f.state = 'in_flight' AND f.lease_until > %(now)s
+    )
+    FROM exchange_partnersystem p
+    WHERE p.id = ANY(%(partners)s) AND p.state = 'active'
+    ORDER BY p.id
+    FOR NO KEY UPDATE OF p
+"""
+
+
+def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], payloads: dict[int, bytes], now: dt.datetime) -> None:
+    """Lease the due deliveries whose partner has a free slot and nothing earlier to send about this report."""
+    candidates = [d for d in deliveries if d.partner_id not in held]
+    if not candidates:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_FREE_SLOTS, {"now": now, "partners": sorted({d.partner_id for d in candidates})})
+        slots = dict(cursor.fetchall())
+    lease_until = now + _lease()
+    for delivery in candidates:
+        if slots.get(delivery.partner_id, 0) <= 0:
+            continue
+        slots[delivery.partner_id] -= 1
+        delivery.state = DeliveryState.IN_FLIGHT
+        delivery.attempts = 1
+        delivery.lease_until = lease_until
+        delivery.leased_by = worker_token()
+
+
+def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
     with transaction.atomic():
         event = (
             OutboxEvent.objects.select_for_update(skip_locked=True)
@@ -111,7 +171,7 @@ def event_fan_out(*, event_id: int) -> list[int]:
             .first()
         )
         if event is None:
-            return []
+            return [], []
         now = timezone.now()
         partners = list(PartnerSystem.objects.order_by("pk"))
         policies = current_policies(partner_ids=[p.pk for p in partners])
@@ -120,16 +180,23 @@ def event_fan_out(*, event_id: int) -> list[int]:
             Delivery.objects.filter(
                 report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
             ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
-        reached = set(
-            Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES))
+        reached: set[int] = set()
+        held: set[int] = set()  # partners with an earlier message about this report still to send
+        for partner_id, state in (
+            Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES | OPEN_STATES))
             .exclude(event=event)
-            .values_list("partner_id", flat=True)
-        )
+            .values_list("partner_id", "state")
+        ):
+            if state in OPEN_STATES:
+                held.add(partner_id)
+            if state in REACHED_STATES:
+                reached.add(partner_id)
         duplicate_now = (
             event.type != EventType.WITHDRAWN
             and Report.objects.filter(uuid=event.report_uuid, duplicate_of__isnull=False).exists()
         )
         deliveries = []
+        payloads: dict[int, bytes] = {}
         for partner in partners:
             policy = policies.get(partner.pk)
             decision = decide(
@@ -160,9 +227,17 @@ def event_fan_out(*, event_id: int) -> list[int]:
                     delivery.reason = refusal[:500]
                 else:
                     delivery.next_attempt_at = max(now, decision.not_before or now)
+                    payloads[id(delivery)] = payload
             deliveries.append(delivery)
 
         feed = [d for d in deliveries if d.state == DeliveryState.PENDING]
+        due = [
+            d
+            for d in feed
+            if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
+        ]
+        if lease:
+            _lease_at_fan_out(due, held, payloads, now)
         if feed:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
@@ -173,13 +248,14 @@ def event_fan_out(*, event_id: int) -> list[int]:
         Delivery.objects.bulk_create(deliveries)
         event.fanned_out_at = now
         event.save(update_fields=["fanned_out_at"])
-        due = [
-            d.pk
-            for d in feed
-            if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
-        ]
-        transaction.on_commit(partial(kicks.deliver, due))
-    return due
+        queued = [d.pk for d in due if d.state == DeliveryState.PENDING]
+        transaction.on_commit(partial(kicks.deliver, queued))
+    leased = [
+        Leased(delivery=d, payload=payloads[id(d)], claim=Claim(delivery_id=d.pk, token=d.leased_by))
+        for d in due
+        if d.state == DeliveryState.IN_FLIGHT
+    ]
+    return [d.pk for d in due], leased
 
 
 # --- claiming ----------------------------------------------------------------------------------
@@ -332,26 +408,29 @@ def retry_delay(attempt: int) -> float:
     return delay * _random.uniform(1 - jitter, 1 + jitter)
 
 
-def _send(delivery: Delivery) -> tuple[Outcome, str]:
-    """Render, check and send one delivery; the outcome and the SHA-256 of what was (or would be) sent."""
+def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, str]:
+    """Render, check and send one delivery; the outcome and the SHA-256 of what was (or would be) sent.
+
+    ``payload`` is given when the fan-out in this process rendered and scanned it a moment ago.
+    """
     partner = delivery.partner
     try:
         validate_endpoint(partner.endpoint_url)
     except ValidationError as error:
         return Outcome(AttemptOutcome.REFUSED, error="endpoint refused at send time: " + " ".join(error.messages)), ""
     adapter = adapter_for(partner)
-    payload = adapter.render(
-        delivery.event.snapshot,
-        delivery.policy,
-        mode=delivery.mode,
-        personal_allowed=partner.personal_data_allowed,
-    )
-    payload_hash = _payload_hash(payload)
-    if not partner.personal_data_allowed:
-        refusal = refusal_reason(payload)
-        if refusal:
-            return Outcome(AttemptOutcome.REFUSED, error=refusal), payload_hash
-    return adapter.send(payload, delivery), payload_hash
+    if payload is None:
+        payload = adapter.render(
+            delivery.event.snapshot,
+            delivery.policy,
+            mode=delivery.mode,
+            personal_allowed=partner.personal_data_allowed,
+        )
+        if not partner.personal_data_allowed:
+            refusal = refusal_reason(payload)
+            if refusal:
+                return Outcome(AttemptOutcome.REFUSED, error=refusal), _payload_hash(payload)
+    return adapter.send(payload, delivery), _payload_hash(payload)
 
 
 def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
@@ -414,18 +493,25 @@ def delivery_send(*, claim: Claim) -> str:
     overwrite the newer outcome.
     """
     delivery = Delivery.objects.select_related("event", "partner", "policy").get(pk=claim.delivery_id)
-    owned = Delivery.objects.filter(pk=delivery.pk, leased_by=claim.token, state=DeliveryState.IN_FLIGHT)
     if delivery.leased_by != claim.token or delivery.state != DeliveryState.IN_FLIGHT:
         return str(delivery.state)
+    return _attempt(delivery, claim)
+
+
+def _attempt(delivery: Delivery, claim: Claim, payload: bytes | None = None) -> str:
+    """Send a delivery this worker holds the lease of, and record the attempt (see :func:`delivery_send`)."""
     aged = time.monotonic() - claim.claimed_at > _lease().total_seconds() / 4
-    if aged and not owned.update(lease_until=timezone.now() + _lease()):
-        return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
+    if aged:
+        owned = Delivery.objects.filter(pk=delivery.pk, leased_by=claim.token, state=DeliveryState.IN_FLIGHT)
+        if not owned.update(lease_until=timezone.now() + _lease()):
+            return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
     started = time.monotonic()
-    outcome, payload_hash = _send(delivery)
+    outcome, payload_hash = _send(delivery, payload)
     latency_ms = int((time.monotonic() - started) * 1000)
     now = timezone.now()
     changes = _new_state(delivery, outcome, now)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement records the attempt and the new state; only a 410 needs a transaction around more.
+    with transaction.atomic() if outcome.kind == AttemptOutcome.GONE else nullcontext(), connection.cursor() as cursor:
         cursor.execute(
             _RECORD,
             {

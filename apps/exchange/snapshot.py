@@ -16,9 +16,12 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from apps.core import personal
+from apps.reference.models import DetectionMethod
+from apps.reference.selectors import term_codes
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band
 
@@ -185,58 +188,86 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row(section: str, obj: models.Model, extra: dict[str, Any]) -> dict[str, Any]:
+@cache
+def _term_keys(section: str) -> dict[str, type[models.Model]]:
+    """The keys of ``section`` that name a term (a foreign key to a model with a code), and that model."""
+    model = SECTION_MODELS[section]
+    terms: dict[str, type[models.Model]] = {}
+    for key in SECTION_FIELDS[section]:
+        try:
+            field = model._meta.get_field(key)
+        except FieldDoesNotExist:
+            continue  # derived
+        related = field.related_model
+        if field.many_to_one and isinstance(related, type):
+            terms[key] = related
+    return terms
+
+
+def _row(
+    section: str, obj: models.Model, extra: dict[str, Any], codes: dict[type[models.Model], dict[int, str]]
+) -> dict[str, Any]:
+    terms = _term_keys(section)
     row = {}
     for key in SECTION_FIELDS[section]:
-        row[key] = extra[key] if key in extra else _value(getattr(obj, key))
+        if key in extra:
+            row[key] = extra[key]
+        elif key in terms:
+            term_id = getattr(obj, f"{key}_id")
+            row[key] = None if term_id is None else codes[terms[key]].get(term_id) or str(term_id)
+        else:
+            row[key] = _value(getattr(obj, key))
     return row
 
 
-def _report_queryset() -> models.QuerySet[Report]:
-    return Report.objects.select_related(
-        "administration__region",
-        "location_type",
-        "direction",
-        "transport_mode",
-        "conveyance_type",
-        "selection_basis",
-        "operation",
-        "duplicate_of",
-    ).prefetch_related(
-        "detection_methods",
-        models.Prefetch(
-            "items",
-            queryset=ReportItem.objects.select_related(
-                "commodity_category", "commodity_type", "hs_code", "unit", "currency", "concealment_method"
-            ).order_by("position", "pk"),
-        ),
-        models.Prefetch("route", queryset=RouteCountry.objects.order_by("sequence")),
-        models.Prefetch("conveyances", queryset=Conveyance.objects.select_related("transport_mode", "conveyance_type")),
-        models.Prefetch("parties", queryset=Party.objects.order_by("position", "pk")),
-    )
-
-
 def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.datetime) -> dict[str, Any]:
-    """The JSON-able snapshot of ``report`` (read fresh from the database) for an outbox event."""
+    """The JSON-able snapshot of ``report`` (read fresh from the database) for an outbox event.
+
+    Simple queries, one per part, with terms named by their codes from
+    :func:`apps.reference.selectors.term_codes` (which reads only codes this process has not seen):
+    this runs inside every approval, so it avoids joins the planner and the ORM pay for on each call.
+    """
     from .models import ReportProvenance
 
-    current = _report_queryset().select_related("provenance").get(pk=report.pk)
+    current = Report.objects.select_related("administration__region", "provenance").get(pk=report.pk)
+    parts: dict[str, list[Any]] = {
+        "items": list(ReportItem.objects.filter(report_id=current.pk).order_by("position", "pk")),
+        "route": list(RouteCountry.objects.filter(report_id=current.pk).order_by("sequence")),
+        "conveyances": list(Conveyance.objects.filter(report_id=current.pk).order_by("pk")),
+        "parties": list(Party.objects.filter(report_id=current.pk).order_by("position", "pk")),
+    }
+    methods = list(
+        Report.detection_methods.through.objects.filter(report_id=current.pk).values_list(
+            "detectionmethod_id", flat=True
+        )
+    )
+    wanted: dict[type[models.Model], set[int]] = {DetectionMethod: set(methods)}
+    for section, rows in [("report", [current]), *parts.items()]:
+        for key, model in _term_keys(section).items():
+            wanted.setdefault(model, set()).update(getattr(row, f"{key}_id") for row in rows)
+    codes = term_codes(wanted)
     try:
         source_partner_id: int | None = current.provenance.source_partner_id  # type: ignore[attr-defined]
     except ReportProvenance.DoesNotExist:
         source_partner_id = None
+    duplicate_of = (
+        Report.objects.filter(pk=current.duplicate_of_id).values_list("uuid", flat=True).first()
+        if current.duplicate_of_id
+        else None
+    )
     report_row = _row(
         "report",
         current,
         {
             "administration": current.administration.code,
             "region": current.administration.region.code,
-            "detection_methods": sorted(method.code for method in current.detection_methods.all()),
+            "detection_methods": sorted(codes[DetectionMethod][pk] for pk in methods),
         },
+        codes,
     )
     parties = [
-        _row("parties", party, {"age_band": age_band(party.birth_date, on=current.seizure_date)})
-        for party in current.parties.all()
+        _row("parties", party, {"age_band": age_band(party.birth_date, on=current.seizure_date)}, codes)
+        for party in parts["parties"]
     ]
     return {
         "schema": SCHEMA,
@@ -245,12 +276,12 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
         "version": current.version,
         "status": current.status,
         "withdrawn": event_type == EventType.WITHDRAWN,
-        "duplicate_of": str(current.duplicate_of.uuid) if current.duplicate_of else None,
+        "duplicate_of": str(duplicate_of) if duplicate_of else None,
         "source_partner_id": source_partner_id,
         "report": report_row,
-        "items": [_row("items", item, {}) for item in current.items.all()],
-        "route": [_row("route", step, {}) for step in current.route.all()],
-        "conveyances": [_row("conveyances", conveyance, {}) for conveyance in current.conveyances.all()],
+        "items": [_row("items", item, {}, codes) for item in parts["items"]],
+        "route": [_row("route", step, {}, codes) for step in parts["route"]],
+        "conveyances": [_row("conveyances", conveyance, {}, codes) for conveyance in parts["conveyances"]],
         "parties": parties,
         "personal": personal_keys(),
     }

@@ -14,8 +14,8 @@ from . import services
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
 def fan_out_event(event_id: int) -> None:
-    """Create the deliveries of one outbox event (no-op if already done)."""
-    services.event_fan_out(event_id=event_id)
+    """Create the deliveries of one outbox event (no-op if already done) and send those due now."""
+    services.event_deliver(event_id=event_id)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)

@@ -72,10 +72,17 @@ def _can(actor: Any, action: str, report: Report) -> bool:
 
 
 def _lock(*, report: Report, actor: Any) -> Report:
-    """The report's row, locked for this transaction, if the actor may see it."""
-    if not _can(actor, "view", report):
+    """The report's row, locked for this transaction, if the actor may see it (one query)."""
+    locked = (
+        Report.objects.restrict(actor, "view")
+        .select_related("administration")
+        .select_for_update(of=("self",))
+        .filter(pk=report.pk)
+        .first()
+    )
+    if locked is None:
         raise NotFound("Report not found.")
-    return Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+    return locked
 
 
 def _require_state(report: Report, allowed: Iterable[str], doing: str) -> None:

@@ -90,6 +90,13 @@ TEMPLATES = [
 ]
 
 
+def _prepare_threshold(value: str) -> int | None:
+    """psycopg's ``prepare_threshold``: after how many runs a statement is prepared; "off" never."""
+    if value.strip().lower() in ("off", "none", ""):
+        return None
+    return int(value)
+
+
 def database_config(url: str) -> dict[str, object]:
     """Django DATABASES entry from a libpq URL, including ``?host=/socket/dir`` URLs."""
     parts = urlsplit(url)
@@ -100,7 +107,14 @@ def database_config(url: str) -> dict[str, object]:
         config["HOST"] = query.pop("host")
     if "port" in query:
         config["PORT"] = query.pop("port")
-    options = dict(config.get("OPTIONS") or {})
+    options: dict[str, object] = {
+        # Parameters bound by the server, and statements a connection runs often prepared once: PostgreSQL
+        # then skips parsing and planning them (most of its CPU time on the short queries a transition runs).
+        # Behind a pooler in transaction mode, set DJANGO_DB_PREPARE_THRESHOLD to "off".
+        "server_side_binding": env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=True),
+        "prepare_threshold": _prepare_threshold(env.str("DJANGO_DB_PREPARE_THRESHOLD", default="5")),
+    }
+    options.update(config.get("OPTIONS") or {})
     options.update(query)
     config["OPTIONS"] = options
     config["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
@@ -199,6 +213,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
+# Celery's Django fix-up closes every database connection around every task unless told to reuse
+# them; rilo/celery.py instead applies Django's own rule (CONN_MAX_AGE, CONN_HEALTH_CHECKS) around
+# each task, as around each web request, so a worker does not open a connection per task.
+CELERY_DB_REUSE_MAX = 2**31
 CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -55,4 +55,26 @@ def test_debug_is_off_in_tests() -> None:
 def test_database_urls_with_a_socket_directory_are_understood() -> None:
     config = database_config("postgresql://postgres@/rilo?host=/run/pg&sslmode=disable")
     assert (config["NAME"], config["HOST"], config["USER"]) == ("rilo", "/run/pg", "postgres")
-    assert config["OPTIONS"] == {"sslmode": "disable"}
+    assert config["OPTIONS"] == {"sslmode": "disable", "server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJANGO_DB_PREPARE_THRESHOLD", "off")
+    config = database_config("postgresql://postgres@db/rilo")
+    assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": None}
+
+
+@pytest.mark.django_db
+def test_the_database_connection_binds_parameters_on_the_server_and_prepares_statements() -> None:
+    from django.db import connection
+    from psycopg import ClientCursor
+
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw.prepare_threshold == 5
+    with raw.cursor() as cursor:
+        assert not isinstance(cursor, ClientCursor)
+        for _ in range(6):
+            cursor.execute("SELECT %s::text AS rilo_prepared_check", ["reports"])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%rilo_prepared_check%"])
+        assert cursor.fetchone() == (1,)

@@ -19,10 +19,12 @@ from apps.exchange.choices import AttemptOutcome, DeliveryState, PartnerState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from apps.exchange.services import (
     Claim,
+    _fan_out,
     deliveries_claim,
     delivery_replay,
     delivery_send,
     delivery_send_one,
+    event_deliver,
     event_fan_out,
     partner_rotate_signing_secret,
     partner_update,
@@ -332,3 +334,101 @@ def test_personal_data_is_refused_at_send_time_if_the_partner_lost_its_right_to_
     )
     assert DeliveryAttempt.objects.get(delivery=delivery).outcome == AttemptOutcome.REFUSED
     assert receiver.requests == []
+
+
+# --- the worker that fans out sends what is due itself (the path of the fan_out_event task) -------
+
+
+def test_the_worker_that_fans_out_an_approval_sends_its_deliveries_itself(
+    france: Administration, receiver: WebhookPartner, second_receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    _, second_receiver.secret, _ = webhook_partner("National", second_receiver.url, personal=True)
+    event = approve(make_report(france, reference="FR-1"))
+
+    sent = event_deliver(event_id=event.pk)
+
+    deliveries = list(Delivery.objects.filter(event=event).order_by("partner__name"))
+    assert sent == {str(d.pk): DeliveryState.SUCCEEDED for d in deliveries} and len(sent) == 2
+    assert [receiver.accepted[str(event.uuid)], second_receiver.accepted[str(event.uuid)]] == [1, 1]
+    for delivery in deliveries:
+        assert delivery.state == DeliveryState.SUCCEEDED and delivery.feed_seq is not None
+        attempt = DeliveryAttempt.objects.get(delivery=delivery)
+        assert (attempt.number, attempt.outcome, attempt.payload_hash) == (1, "succeeded", delivery.payload_hash)
+    assert event_deliver(event_id=event.pk) == {}  # fanned out once: a second kick does nothing
+    assert len(receiver.snapshot()[0]) == 1
+
+
+def test_the_sent_message_is_the_one_the_feed_and_a_replay_render(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    event = approve(make_report(france, reference="FR-1"))
+    event_deliver(event_id=event.pk)
+    delivery = Delivery.objects.get(event=event)
+    first_body = receiver.snapshot()[0][0].body
+
+    delivery_replay(delivery=delivery, actor=None)
+    assert send_now(delivery) == DeliveryState.SUCCEEDED  # rendered again from the snapshot
+    requests, _ = receiver.snapshot()
+    assert len(requests) == 2 and requests[1].body == first_body
+    hashes = set(DeliveryAttempt.objects.filter(delivery=delivery).values_list("payload_hash", flat=True))
+    assert hashes == {delivery.payload_hash}
+
+
+def test_fan_out_leases_no_more_than_the_partner_s_free_slots(france: Administration, receiver: WebhookPartner) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url, max_in_flight=1)
+    busy = approved_and_fanned_out(france, "FR-1")
+    [held] = deliveries_claim(limit=1)  # another worker is sending FR-1: the only slot is taken
+    event = approve(make_report(france, reference="FR-2"))
+
+    assert event_deliver(event_id=event.pk) == {}
+    waiting = Delivery.objects.get(event=event)
+    assert (waiting.state, waiting.attempts, waiting.leased_by) == (DeliveryState.PENDING, 0, "")
+    assert receiver.snapshot()[0] == []
+
+    assert delivery_send(claim=held) == DeliveryState.SUCCEEDED
+    assert drain() == [event.pk]  # the slot is free again: the sweeper's path sends it
+    assert receiver.accepted[str(busy.uuid)] == receiver.accepted[str(event.uuid)] == 1
+
+
+def test_fan_out_does_not_send_a_correction_before_the_earlier_version(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    report = make_report(france, reference="FR-1")
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)  # queued, not sent yet
+    corrected = correct(report, place="Port of Le Havre")
+
+    assert event_deliver(event_id=corrected.pk) == {}
+    assert Delivery.objects.get(event=corrected).state == DeliveryState.PENDING
+    assert drain() == [approved.pk, corrected.pk]
+
+
+def test_fan_out_sends_nothing_to_a_paused_partner(france: Administration, receiver: WebhookPartner) -> None:
+    partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    PartnerSystem.objects.filter(pk=partner.pk).update(state=PartnerState.PAUSED)
+    event = approve(make_report(france, reference="FR-1"))
+
+    assert event_deliver(event_id=event.pk) == {}
+    assert Delivery.objects.get(event=event).state == DeliveryState.PENDING
+    assert receiver.snapshot()[0] == []
+
+
+@override_settings(RILO_EXCHANGE_LEASE_SECONDS=30)
+def test_a_worker_that_dies_between_fan_out_and_sending_loses_nothing(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    event = approve(make_report(france, reference="FR-1"))
+    [_due], [leased] = _fan_out(event.pk, lease=True)  # committed, then the worker dies before sending
+    delivery = Delivery.objects.get(pk=leased.claim.delivery_id)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.IN_FLIGHT, 1)
+    assert deliveries_claim(limit=1) == []  # the lease is still live
+
+    Delivery.objects.filter(pk=delivery.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert drain() == [event.pk]
+    outcomes = list(DeliveryAttempt.objects.filter(delivery=delivery).values_list("number", "outcome"))
+    assert outcomes == [(1, "lease_expired"), (2, "succeeded")]
+    assert receiver.accepted[str(event.uuid)] == 1
