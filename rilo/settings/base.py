@@ -321,6 +321,8 @@ RILO_EXCHANGE_RETRY_JITTER = env.float("RILO_EXCHANGE_RETRY_JITTER", default=0.2
 RILO_EXCHANGE_MAX_ATTEMPTS = env.int("RILO_EXCHANGE_MAX_ATTEMPTS", default=12)
 # The sweeper (Celery beat) fans out pending events and hands due deliveries to workers.
 RILO_EXCHANGE_SWEEP_SECONDS = env.float("RILO_EXCHANGE_SWEEP_SECONDS", default=2.0)
+# How long the sweeper leaves a fresh event or a queued delivery to the worker it was handed to.
+RILO_EXCHANGE_KICK_GRACE_SECONDS = env.float("RILO_EXCHANGE_KICK_GRACE_SECONDS", default=5.0)
 RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
 CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}}
 CELERY_BEAT_SCHEDULE = {

@@ -26,6 +26,7 @@ from apps.exchange.services import (
     delivery_send_one,
     event_deliver,
     event_fan_out,
+    exchange_sweep,
     partner_rotate_signing_secret,
     partner_update,
     retry_delay,
@@ -432,3 +433,33 @@ def test_a_worker_that_dies_between_fan_out_and_sending_loses_nothing(
     outcomes = list(DeliveryAttempt.objects.filter(delivery=delivery).values_list("number", "outcome"))
     assert outcomes == [(1, "lease_expired"), (2, "succeeded")]
     assert receiver.accepted[str(event.uuid)] == 1
+
+
+def test_the_sweeper_leaves_fresh_work_to_its_kick_and_takes_up_what_was_forgotten(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    event = approve(make_report(france, reference="FR-1"))
+    with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5):
+        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0}  # its kick is on the way
+    with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=0):  # the kick was lost
+        assert exchange_sweep() == {"fanned_out": 1, "due": 1, "batches": 1}
+    delivery = Delivery.objects.get(event=event)
+    assert delivery.state == DeliveryState.PENDING
+
+    with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5):
+        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0}  # queued a moment ago
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=6))
+        assert exchange_sweep() == {"fanned_out": 0, "due": 1, "batches": 1}
+
+
+@override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5, RILO_EXCHANGE_LEASE_SECONDS=30)
+def test_the_sweeper_hands_on_a_delivery_whose_lease_expired_at_once(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    approved_and_fanned_out(france, "FR-1")
+    [claim] = deliveries_claim(limit=1)
+    assert exchange_sweep()["due"] == 0
+    Delivery.objects.filter(pk=claim.delivery_id).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+    assert exchange_sweep()["due"] == 1

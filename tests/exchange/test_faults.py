@@ -40,6 +40,7 @@ FAST = {
     "RILO_EXCHANGE_RETRY_JITTER": "0.1",
     "RILO_EXCHANGE_MAX_ATTEMPTS": "8",
     "RILO_EXCHANGE_SWEEP_SECONDS": "0.5",
+    "RILO_EXCHANGE_KICK_GRACE_SECONDS": "0.5",
     "RILO_BROKER_CONNECT_TIMEOUT": "1",
 }
 WAIT = 30.0  # seconds any single expectation may take before the test fails

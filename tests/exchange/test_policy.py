@@ -44,6 +44,34 @@ def test_a_snapshot_marks_the_personal_keys_from_the_reports_catalogue(france: A
     assert json.loads(json.dumps(snapshot)) == snapshot
 
 
+def test_a_snapshot_holds_what_the_report_holds_with_terms_by_code(france: Administration) -> None:
+    report = make_report(france, reference="FR-1", cocaine_kg=Decimal("12.5"))
+    snapshot = approve(report).snapshot
+    report.refresh_from_db()
+    items = list(report.items.order_by("position"))
+
+    assert snapshot["report_uuid"] == str(report.uuid) and snapshot["status"] == "approved"
+    assert snapshot["report"]["administration"] == france.code
+    assert snapshot["report"]["national_reference"] == "FR-1"
+    assert snapshot["report"]["seizure_date"] == report.seizure_date.isoformat()
+    assert snapshot["report"]["approved_at"] == report.approved_at.isoformat()  # type: ignore[union-attr]
+    assert snapshot["report"]["transport_mode"] == report.transport_mode.code  # type: ignore[union-attr]
+    assert snapshot["report"]["detection_methods"] == [m.code for m in report.detection_methods.all()]
+    assert snapshot["report"]["country_of_seizure"] == france.country
+    assert [(i["position"], i["commodity_type"], i["quantity"], i["unit"]) for i in snapshot["items"]] == [
+        (item.position, item.commodity_type.code, str(item.quantity), item.unit.code) for item in items
+    ]
+    assert [(r["sequence"], r["country"], r["place"]) for r in snapshot["route"]] == [
+        (1, "AE", "Jebel Ali"),
+        (2, france.country, None),  # a blank text is absent, not ""
+    ]
+    assert snapshot["conveyances"][0]["identifier"] == "AB-123-CD"
+    party = report.parties.get()
+    assert snapshot["parties"][0]["family_name"] == party.family_name
+    assert snapshot["parties"][0]["birth_date"] == party.birth_date.isoformat()  # type: ignore[union-attr]
+    assert snapshot["duplicate_of"] is None and snapshot["source_partner_id"] is None
+
+
 def test_outbox_snapshots_are_immutable(france: Administration) -> None:
     event = approve(make_report(france, reference="FR-1"))
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
