@@ -59,7 +59,8 @@ def test_a_snapshot_holds_what_the_report_holds_with_terms_by_code(france: Admin
     assert snapshot["report"]["detection_methods"] == [m.code for m in report.detection_methods.all()]
     assert snapshot["report"]["country_of_seizure"] == france.country
     assert [(i["position"], i["commodity_type"], i["quantity"], i["unit"]) for i in snapshot["items"]] == [
-        (item.position, item.commodity_type.code, str(item.quantity), item.unit.code) for item in items
+        (item.position, item.commodity_type.code, str(item.quantity), item.unit.code)  # type: ignore[union-attr]
+        for item in items
     ]
     assert [(r["sequence"], r["country"], r["place"]) for r in snapshot["route"]] == [
         (1, "AE", "Jebel Ali"),
