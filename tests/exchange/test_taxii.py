@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+import stix2
 
 from apps.exchange.adapters import adapter_for
 from apps.exchange.adapters.taxii import stix_id
@@ -100,3 +102,29 @@ def test_wrong_taxii_credentials_need_attention(france: Administration, taxii_se
     assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.NEEDS_ATTENTION
     delivery.refresh_from_db()
     assert delivery.reason.startswith("partner refused the message: HTTP 401")
+
+
+@pytest.mark.parametrize("microsecond", [0, 120_000, 123_456])
+def test_every_bundle_is_valid_stix_exactly_as_the_stix2_library_writes_it(
+    france: Administration, taxii_server: TaxiiServer, microsecond: int
+) -> None:
+    partner = taxii_partner(taxii_server)
+    report = make_report(france, reference="FR-1")
+    approved = approve(report)
+    event_fan_out(event_id=approved.pk)
+    withdrawn = withdraw(report)
+    policy = Delivery.objects.get(event=approved).policy
+    adapter = adapter_for(partner)
+    bundles = []
+    for event, mode in [(approved, "report"), (approved, "tombstone"), (withdrawn, "tombstone")]:
+        snapshot = {**event.snapshot, "event": {**event.snapshot["event"]}}
+        snapshot["event"]["at"] = (
+            dt.datetime.fromisoformat(snapshot["event"]["at"]).replace(microsecond=microsecond).isoformat()
+        )
+        bundles.append(json.loads(adapter.render(snapshot, policy, mode=mode, personal_allowed=False)))
+
+    for bundle in bundles:
+        parsed = stix2.parse(bundle, allow_custom=True, version="2.1")
+        assert json.loads(parsed.serialize()) == bundle
+    assert {o["type"] for o in bundles[0]["objects"]} == {"identity", "location", "report"}
+    assert all(o.get("revoked") for o in bundles[2]["objects"] if o["type"] == "report")

@@ -36,12 +36,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture(autouse=True)
 def hang_up() -> Iterator[None]:
-    """Close the engine's keep-alive sessions afterwards, so the live server lets go of its database connection."""
+    """Close the engine's keep-alive connections afterwards, so the live server lets go of its database connection."""
     yield
-    sessions = getattr(adapter_base._local, "sessions", None) or {}
-    for session in sessions.values():
-        session.close()
-    sessions.clear()
+    adapter_base.close_pools()
 
 
 def test_a_report_pushed_by_one_instance_is_stored_by_the_other_and_never_sent_back(

@@ -12,13 +12,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import requests
+import urllib3
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
-from .base import Outcome, classify, classify_exception, encode, session_for
+from .base import Outcome, classify, classify_transport_error, encode, pool_for, timeouts
 
 if TYPE_CHECKING:
     from ..models import Delivery, SharingPolicy
@@ -56,13 +56,22 @@ class WebhookAdapter:
             "webhook-signature": sign(secrets=secrets, message_id=message_id, timestamp=now, payload=payload),
         }
         credentials = partner.credentials
-        auth: tuple[str, str] | None = None
         if credentials.get("token"):
             headers["Authorization"] = f"Bearer {credentials['token']}"
         elif credentials.get("username"):
-            auth = (credentials["username"], credentials.get("password", ""))
+            basic = f"{credentials['username']}:{credentials.get('password', '')}"
+            headers["Authorization"] = urllib3.make_headers(basic_auth=basic)["authorization"]
         try:
-            response = session_for(partner).post(partner.endpoint_url, data=payload, headers=headers, auth=auth)
-        except requests.RequestException as error:
-            return classify_exception(error)
-        return classify(response.status_code, response.headers, response.text)
+            connect, read = timeouts()
+            response = pool_for(partner).request(
+                "POST",
+                partner.endpoint_url,
+                body=payload,
+                headers=headers,
+                redirect=False,
+                retries=False,
+                timeout=urllib3.Timeout(connect=connect, read=read),
+            )
+        except urllib3.exceptions.HTTPError as error:
+            return classify_transport_error(error)
+        return classify(response.status, response.headers, response.data.decode("utf-8", "replace"))
