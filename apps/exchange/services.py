@@ -163,16 +163,60 @@ def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], payloads: dict
         delivery.leased_by = worker_token()
 
 
+# Take an event nobody has fanned out (skipping one another worker holds) and mark it done, in one
+# statement; the rest of the fan-out happens in the same transaction, so a failure undoes the mark.
+_TAKE_EVENT = """
+    UPDATE exchange_outboxevent SET fanned_out_at = %(now)s
+    WHERE id = (
+        SELECT id FROM exchange_outboxevent
+        WHERE id = %(event)s AND fanned_out_at IS NULL
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, uuid, report_uuid, report_version, type, snapshot, created_at
+"""
+# What fan-out needs to know of the report: is it marked a duplicate now; which partners have an
+# earlier message about it still to send (open), and which got or may have got one (reached).
+_REPORT_STATE = """
+    SELECT
+        EXISTS (SELECT 1 FROM reports_report WHERE uuid = %(report)s AND duplicate_of_id IS NOT NULL),
+        ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
+              WHERE report_uuid = %(report)s AND event_id <> %(event)s AND state = ANY(%(open)s)),
+        ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
+              WHERE report_uuid = %(report)s AND event_id <> %(event)s AND state = ANY(%(reached)s))
+"""
+# Feed numbers for the new messages, drawn under a transaction-level lock so they become visible
+# in order (the lock is taken by the filter, before the first number is drawn).
+_FEED_NUMBERS = """
+    SELECT nextval('exchange_feed_seq') FROM generate_series(1, %(count)s)
+    WHERE pg_advisory_xact_lock(%(lock)s) IS NOT NULL
+"""
+
+
+def _take_event(event_id: int, now: dt.datetime) -> OutboxEvent | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_EVENT, {"event": event_id, "now": now})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, event_uuid, report_uuid, version, event_type, snapshot, created_at = row
+    return OutboxEvent(
+        pk=pk,
+        uuid=event_uuid,
+        report_uuid=report_uuid,
+        report_version=version,
+        type=event_type,
+        snapshot=json.loads(snapshot) if isinstance(snapshot, str | bytes) else snapshot,  # jsonb comes as text
+        created_at=created_at,
+        fanned_out_at=now,
+    )
+
+
 def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
     with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, fanned_out_at__isnull=True)
-            .first()
-        )
+        now = timezone.now()
+        event = _take_event(event_id, now)
         if event is None:
             return [], []
-        now = timezone.now()
         partners = list(PartnerSystem.objects.order_by("pk"))
         policies = current_policies(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
@@ -180,21 +224,20 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
             Delivery.objects.filter(
                 report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
             ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
-        reached: set[int] = set()
-        held: set[int] = set()  # partners with an earlier message about this report still to send
-        for partner_id, state in (
-            Delivery.objects.filter(report_uuid=event.report_uuid, state__in=sorted(REACHED_STATES | OPEN_STATES))
-            .exclude(event=event)
-            .values_list("partner_id", "state")
-        ):
-            if state in OPEN_STATES:
-                held.add(partner_id)
-            if state in REACHED_STATES:
-                reached.add(partner_id)
-        duplicate_now = (
-            event.type != EventType.WITHDRAWN
-            and Report.objects.filter(uuid=event.report_uuid, duplicate_of__isnull=False).exists()
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _REPORT_STATE,
+                {
+                    "report": event.report_uuid,
+                    "event": event.pk,
+                    "open": sorted(OPEN_STATES),
+                    "reached": sorted(REACHED_STATES),
+                },
+            )
+            marked_duplicate, open_ids, reached_ids = cursor.fetchone()
+        held = set(open_ids)  # partners with an earlier message about this report still to send
+        reached = set(reached_ids)
+        duplicate_now = event.type != EventType.WITHDRAWN and marked_duplicate
         deliveries = []
         payloads: dict[int, bytes] = {}
         for partner in partners:
@@ -240,14 +283,11 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
             _lease_at_fan_out(due, held, payloads, now)
         if feed:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
-                cursor.execute("SELECT nextval('exchange_feed_seq') FROM generate_series(1, %s)", [len(feed)])
+                cursor.execute(_FEED_NUMBERS, {"lock": FEED_LOCK, "count": len(feed)})
                 numbers = sorted(row[0] for row in cursor.fetchall())
             for delivery, number in zip(feed, numbers, strict=True):
                 delivery.feed_seq = number
         Delivery.objects.bulk_create(deliveries)
-        event.fanned_out_at = now
-        event.save(update_fields=["fanned_out_at"])
         queued = [d.pk for d in due if d.state == DeliveryState.PENDING]
         transaction.on_commit(partial(kicks.deliver, queued))
     leased = [
