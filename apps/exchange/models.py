@@ -322,7 +322,9 @@ class Delivery(models.Model):
                 condition=Q(state=DeliveryState.IN_FLIGHT),
                 name="delivery_in_flight",
             ),
-            models.Index(fields=["partner", "report_uuid"], name="delivery_partner_report"),
+            # A report's deliveries (fan-out, in-order claims, the report's timeline): report first,
+            # since fan-out asks about every partner at once.
+            models.Index(fields=["report_uuid", "partner"], name="delivery_report_partner"),
             models.Index(fields=["partner", "feed_seq"], name="delivery_feed"),
         ]
 
