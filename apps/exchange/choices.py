@@ -41,6 +41,17 @@ class DeliveryState(models.TextChoices):
 
 # A delivery in one of these states may still be sent.
 OPEN_STATES = frozenset({DeliveryState.PENDING, DeliveryState.RETRY, DeliveryState.IN_FLIGHT})
+# A message in one of these states can be sent again on request; one still pending (not sent yet,
+# e.g. held by an embargo) goes out when it is due, and one in flight is being sent.
+REPLAYABLE_STATES = (
+    DeliveryState.SUCCEEDED,
+    DeliveryState.DUPLICATE,
+    DeliveryState.RETRY,
+    DeliveryState.NEEDS_ATTENTION,
+    DeliveryState.DEAD,
+    DeliveryState.PARTNER_DISABLED,
+)
+
 # The partner got (or may have got) the message: a later withdrawal must reach it.
 REACHED_STATES = frozenset(
     {

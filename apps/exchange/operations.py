@@ -29,21 +29,12 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.reports.models import Report
 
 from . import kicks, services
-from .choices import DeliveryState, PartnerState
+from .choices import REPLAYABLE_STATES, DeliveryState, PartnerState
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from .partners import partners_reachable
 
 HEALTH_WINDOW = dt.timedelta(hours=1)
 PROBLEM_STATES = (DeliveryState.DEAD, DeliveryState.NEEDS_ATTENTION, DeliveryState.PARTNER_DISABLED)
-# States "replay everything since" sends again: finished or given up; never open or skipped ones.
-REPLAYABLE_STATES = (
-    DeliveryState.SUCCEEDED,
-    DeliveryState.DUPLICATE,
-    DeliveryState.RETRY,
-    DeliveryState.NEEDS_ATTENTION,
-    DeliveryState.DEAD,
-    DeliveryState.PARTNER_DISABLED,
-)
 
 
 def _undelivered(now: dt.datetime) -> Q:
@@ -276,8 +267,6 @@ def delivery_replay_by(*, actor: Any, delivery: Delivery) -> Delivery:
     A message not sent yet (pending, e.g. under an embargo) is refused: it goes out when due.
     """
     _require_operator(actor, delivery.partner)
-    if delivery.state == DeliveryState.PENDING:
-        raise Conflict("This message has not been sent yet; it goes out when it is due.")
     replayed = services.delivery_replay(delivery=delivery, actor=actor)
     audit_record(actor=actor, action="exchange.delivery_replay", obj=delivery.partner, detail={"delivery": delivery.pk})
     return replayed

@@ -45,6 +45,7 @@ from .adapters import Outcome, adapter_for
 from .choices import (
     OPEN_STATES,
     REACHED_STATES,
+    REPLAYABLE_STATES,
     AdapterKind,
     AttemptOutcome,
     DeliveryState,
@@ -813,19 +814,27 @@ def policy_create_version(
 
 
 def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
-    """Send a delivery again (e.g. after a partner fixed its side); same message, same webhook-id."""
-    if delivery.state in (DeliveryState.IN_FLIGHT, DeliveryState.SKIPPED_BY_POLICY):
-        raise Conflict(f"A delivery that is {delivery.get_state_display().lower()} cannot be replayed.")
-    if delivery.partner.state == PartnerState.DISABLED:
-        raise Conflict(f"{delivery.partner.name} is disabled; resume it first.")
-    now = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk).update(
-        state=DeliveryState.PENDING,
-        reason=f"replayed at {now.isoformat(timespec='seconds')}",
-        next_attempt_at=now,
-        completed_at=None,
-        lease_until=None,
-    )
+    """Send a delivery again (e.g. after a partner fixed its side); same message, same webhook-id.
+
+    Decided on the delivery's current row, locked: a message not sent yet (held by an embargo, say)
+    or being sent right now is refused.
+    """
+    with transaction.atomic():
+        current = Delivery.objects.select_for_update(of=("self",)).select_related("partner").get(pk=delivery.pk)
+        if current.state == DeliveryState.PENDING:
+            raise Conflict("This message has not been sent yet; it goes out when it is due.")
+        if current.state not in REPLAYABLE_STATES:
+            raise Conflict(f"A delivery that is {current.get_state_display().lower()} cannot be replayed.")
+        if current.partner.state == PartnerState.DISABLED:
+            raise Conflict(f"{current.partner.name} is disabled; resume it first.")
+        now = timezone.now()
+        Delivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.PENDING,
+            reason=f"replayed at {now.isoformat(timespec='seconds')}",
+            next_attempt_at=now,
+            completed_at=None,
+            lease_until=None,
+        )
     transaction.on_commit(partial(kicks.deliver, [delivery.pk]))
     delivery.refresh_from_db()
     return delivery

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from apps.core.exceptions import Conflict
 from apps.exchange.adapters import adapter_for
 from apps.exchange.choices import DeliveryMode, DeliveryState
 from apps.exchange.models import Delivery, OutboxEvent, ReportProvenance, SharingPolicy
-from apps.exchange.services import event_fan_out, partner_create, policy_create_version
+from apps.exchange.services import delivery_replay, event_fan_out, partner_create, policy_create_version
 from apps.exchange.snapshot import field_catalogue
 from apps.tenancy.models import Administration
 
@@ -194,6 +195,18 @@ def test_an_embargo_holds_the_delivery_until_it_ends(france: Administration) -> 
     assert delivery.next_attempt_at is not None
     assert delivery.next_attempt_at > timezone.now() + dt.timedelta(hours=5)
     assert delivery.reason.startswith("embargo until ")
+
+
+def test_a_message_held_by_an_embargo_cannot_be_replayed_early(france: Administration) -> None:
+    webhook_partner("CEN", URL, embargo=dt.timedelta(hours=6))
+    event = approve(make_report(france, reference="FR-1"))
+    event_fan_out(event_id=event.pk)
+    delivery = delivery_for(event, "CEN")
+
+    with pytest.raises(Conflict, match="not been sent yet"):
+        delivery_replay(delivery=delivery, actor=None)
+    held = delivery_for(event, "CEN")
+    assert (held.state, held.next_attempt_at) == (DeliveryState.PENDING, delivery.next_attempt_at)
 
 
 def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administration) -> None:
