@@ -3,7 +3,8 @@
 Outside local and test settings (``RILO_ALLOW_PRIVATE_ENDPOINTS``), an endpoint must use HTTPS
 and every address its host resolves to must be globally routable: no loopback, private,
 link-local, shared or reserved addresses, so a partner record cannot be used to reach our own
-network.
+network. The address a connection actually reaches is checked again when it is made
+(:mod:`apps.exchange.adapters.base`), since a host can resolve differently a moment later.
 """
 
 from __future__ import annotations
@@ -30,18 +31,30 @@ def _describe(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return "a reserved, non-public address"
 
 
-def _resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def address_of(text: str) -> Address:
+    """An IP address as a socket reports it (scope id dropped, IPv4-mapped IPv6 as IPv4)."""
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def non_public(address: Address) -> str:
+    """Why ``address`` is not one a partner endpoint may have ("" if it is a public unicast address)."""
+    if address.is_global and not address.is_multicast:
+        return ""
+    return f"{address}, {_describe(address)}"
+
+
+def _resolve(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as error:
         raise ValidationError(f"The endpoint host {host} does not resolve ({error}).", code="unresolvable") from error
-    addresses = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        addresses.append(address)
-    return addresses
+    return [address_of(str(info[4][0])) for info in infos]
 
 
 def validate_endpoint(url: str, *, allow_private: bool | None = None) -> None:
@@ -65,9 +78,8 @@ def validate_endpoint(url: str, *, allow_private: bool | None = None) -> None:
     except ValueError as error:
         raise ValidationError(f"{url} has an invalid port.", code="invalid_url") from error
     for address in _resolve(parts.hostname, port):
-        if not address.is_global or address.is_multicast:
+        if reason := non_public(address):
             raise ValidationError(
-                f"The endpoint host {parts.hostname} resolves to {address}, {_describe(address)}; "
-                "partner endpoints must be public addresses.",
+                f"The endpoint host {parts.hostname} resolves to {reason}; partner endpoints must be public addresses.",
                 code="private_address",
             )

@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from apps.exchange.adapters import adapter_for
 from apps.exchange.choices import AttemptOutcome, DeliveryState, PartnerState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from apps.exchange.services import (
@@ -463,3 +464,21 @@ def test_the_sweeper_hands_on_a_delivery_whose_lease_expired_at_once(
     assert exchange_sweep()["due"] == 0
     Delivery.objects.filter(pk=claim.delivery_id).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
     assert exchange_sweep()["due"] == 1
+
+
+def test_a_webhook_whose_host_leads_to_a_private_address_when_connecting_is_not_sent(
+    france: Administration, receiver: WebhookPartner
+) -> None:
+    _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
+    event = approved_and_fanned_out(france, "FR-1")
+    delivery = Delivery.objects.select_related("event", "partner", "policy").get(event=event)
+
+    # As if the host had passed the endpoint check with a public address and then answered the
+    # connection's own look-up with a loopback one (DNS rebinding): the connection is checked too.
+    with override_settings(RILO_ALLOW_PRIVATE_ENDPOINTS=False):
+        outcome = adapter_for(delivery.partner).send(b'{"type": "report.approved"}', delivery)
+
+    assert outcome.kind == AttemptOutcome.REFUSED
+    assert "127.0.0.1, a loopback address" in outcome.error and "nothing was sent" in outcome.error
+    assert receiver.snapshot()[0] == []
+    assert adapter_for(delivery.partner).send(b"{}", delivery).kind != AttemptOutcome.REFUSED  # allowed here

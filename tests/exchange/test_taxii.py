@@ -7,6 +7,7 @@ import json
 
 import pytest
 import stix2
+from django.test import override_settings
 
 from apps.exchange.adapters import adapter_for
 from apps.exchange.adapters.taxii import stix_id
@@ -128,3 +129,20 @@ def test_every_bundle_is_valid_stix_exactly_as_the_stix2_library_writes_it(
         assert json.loads(parsed.serialize()) == bundle
     assert {o["type"] for o in bundles[0]["objects"]} == {"identity", "location", "report"}
     assert all(o.get("revoked") for o in bundles[2]["objects"] if o["type"] == "report")
+
+
+def test_a_taxii_push_whose_host_leads_to_a_private_address_when_connecting_is_not_sent(
+    france: Administration, taxii_server: TaxiiServer
+) -> None:
+    partner = taxii_partner(taxii_server)
+    event = approve(make_report(france, reference="FR-1"))
+    event_fan_out(event_id=event.pk)
+    delivery = Delivery.objects.select_related("event", "partner", "policy").get(event=event)
+    payload = adapter_for(partner).render(event.snapshot, delivery.policy, mode="report", personal_allowed=False)
+    before = len(taxii_server.objects())
+
+    with override_settings(RILO_ALLOW_PRIVATE_ENDPOINTS=False):
+        outcome = adapter_for(partner).send(payload, delivery)
+
+    assert outcome.kind == "refused" and "a loopback address" in outcome.error
+    assert len(taxii_server.objects()) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import os
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ import urllib3
 from django.conf import settings
 
 from ..choices import AttemptOutcome
+from ..endpoints import address_of, non_public
 
 if TYPE_CHECKING:
     from ..models import Delivery, PartnerSystem, SharingPolicy
@@ -66,6 +68,61 @@ class TimeoutSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+class PrivateAddressRefused(urllib3.exceptions.HTTPError):
+    """The partner's host, checked when saved and before sending, led the connection to a non-public address."""
+
+
+class _PublicPeerOnly:
+    """A connection that checks the address it actually reached, outside local and test settings.
+
+    The endpoint check resolves the host before sending; the connection resolves it again, and a
+    host can answer differently the second time (DNS rebinding). This closes the socket before a
+    byte is sent if that address is not public.
+    """
+
+    host: str
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        if not settings.RILO_ALLOW_PRIVATE_ENDPOINTS:
+            reason = non_public(address_of(str(sock.getpeername()[0])))
+            if reason:
+                sock.close()
+                raise PrivateAddressRefused(f"{self.host} led to {reason} when connecting; nothing was sent")
+        return sock
+
+
+class PublicHTTPConnection(_PublicPeerOnly, urllib3.connection.HTTPConnection):
+    """An HTTP connection to public addresses only (see :class:`_PublicPeerOnly`)."""
+
+
+class PublicHTTPSConnection(_PublicPeerOnly, urllib3.connection.HTTPSConnection):
+    """An HTTPS connection to public addresses only (see :class:`_PublicPeerOnly`)."""
+
+
+class _PublicHTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = PublicHTTPConnection
+
+
+class _PublicHTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = PublicHTTPSConnection
+
+
+def public_only(manager: urllib3.PoolManager) -> urllib3.PoolManager:
+    """Make ``manager``'s connections check the address they reach; through a proxy, the proxy is that address."""
+    if not isinstance(manager, urllib3.ProxyManager):
+        manager.pool_classes_by_scheme = {"http": _PublicHTTPConnectionPool, "https": _PublicHTTPSConnectionPool}
+    return manager
+
+
+class PublicOnlyHTTPAdapter(requests.adapters.HTTPAdapter):
+    """A requests transport whose connections check the address they reach (for clients built on requests)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        public_only(self.poolmanager)
+
+
 _pools: dict[tuple[int, str], urllib3.PoolManager] = {}
 _pools_lock = threading.Lock()
 
@@ -92,7 +149,7 @@ def pool_for(partner: PartnerSystem) -> urllib3.PoolManager:
                 "retries": False,
                 "headers": {"User-Agent": USER_AGENT},
             }
-            pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+            pool = urllib3.ProxyManager(proxy, **options) if proxy else public_only(urllib3.PoolManager(**options))
             _pools[key] = pool
     return pool
 
@@ -106,17 +163,23 @@ def close_pools() -> None:
 
 
 def classify_transport_error(error: urllib3.exceptions.HTTPError) -> Outcome:
-    """Outcome of a urllib3 request that got no answer: timeouts and connection errors are retried."""
+    """Outcome of a urllib3 request that got no answer: timeouts and connection errors are retried;
+    a connection that led to a non-public address needs attention."""
+    if isinstance(error, PrivateAddressRefused):
+        return Outcome(AttemptOutcome.REFUSED, None, f"endpoint refused at send time: {error}")
     if isinstance(error, urllib3.exceptions.TimeoutError):
         return Outcome(AttemptOutcome.RETRY, None, f"timed out: {error.__class__.__name__}: {excerpt(str(error))}")
     return Outcome(AttemptOutcome.RETRY, None, f"connection failed: {excerpt(str(error))}")
 
 
 def configure_from_environment(session: requests.Session, url: str) -> None:
-    """Proxies and CA bundle from the environment, read once per session rather than on every request."""
+    """Proxies and CA bundle from the environment, read once per session rather than on every request;
+    connections that check the address they reach."""
     session.proxies = requests.utils.get_environ_proxies(url)
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.trust_env = False
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, PublicOnlyHTTPAdapter())
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -27,9 +27,11 @@ from ..policy import render_document
 from .base import (
     USER_AGENT,
     Outcome,
+    PrivateAddressRefused,
     TimeoutSession,
     classify,
     classify_exception,
+    classify_transport_error,
     configure_from_environment,
     encode,
     excerpt,
@@ -194,7 +196,7 @@ def _already_present(collection: Collection, failure: Mapping[str, Any]) -> bool
         return True  # our identity never changes: every bundle after the first repeats it
     try:
         versions = collection.object_versions(object_id).get("versions", [])
-    except (requests.RequestException, TAXIIServiceException):
+    except (requests.RequestException, TAXIIServiceException, PrivateAddressRefused):
         return False
     wanted = failure.get("version")
     return wanted is None or wanted in versions
@@ -224,6 +226,9 @@ class TaxiiAdapter:
             while status.status != "complete" and time.monotonic() < deadline:
                 time.sleep(0.2)
                 status.refresh()
+        except PrivateAddressRefused as error:
+            _forget(partner)
+            return classify_transport_error(error)
         except requests.HTTPError as error:
             _forget(partner)
             response = error.response
