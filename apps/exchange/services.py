@@ -124,12 +124,39 @@ def event_deliver(*, event_id: int) -> dict[str, str]:
     """Fan out one outbox event and send its due deliveries from this worker, without a round trip via the broker.
 
     The deliveries a partner has a free slot for are leased in the fan-out's own transaction and
-    sent right after its commit; the rest are queued as :func:`event_fan_out` does. A worker that
-    dies in between leaves leases that expire, and the sweeper hands those deliveries on.
+    sent right after its commit; the rest are queued as :func:`event_fan_out` does. Sending stops
+    after ``RILO_EXCHANGE_INLINE_SECONDS`` (a slow partner): the leases not yet used are given back
+    and those deliveries queued for other workers. A worker that dies in between leaves leases that
+    expire, and the sweeper hands those deliveries on.
     Returns the state of each delivery sent, by id.
     """
     _, leased = _fan_out(event_id, lease=True)
-    return {str(item.claim.delivery_id): _attempt(item.delivery, item.claim, payload=item.payload) for item in leased}
+    deadline = time.monotonic() + float(settings.RILO_EXCHANGE_INLINE_SECONDS)
+    states: dict[str, str] = {}
+    for index, item in enumerate(leased):
+        if time.monotonic() > deadline:
+            # A slow partner used this worker's time: the other partners' messages go to other workers.
+            _release([later.claim for later in leased[index:]])
+            break
+        states[str(item.claim.delivery_id)] = _attempt(item.delivery, item.claim, payload=item.payload)
+    return states
+
+
+def _release(claims: Sequence[Claim]) -> None:
+    """Give back leases taken at fan-out and not used (no attempt was made), and queue those deliveries."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE exchange_delivery
+            SET state = 'pending', attempts = attempts - 1, lease_until = NULL, leased_by = '',
+                next_attempt_at = %(now)s, updated_at = %(now)s
+            WHERE id = ANY(%(ids)s) AND leased_by = ANY(%(tokens)s) AND state = 'in_flight'
+            RETURNING id
+            """,
+            {"ids": [c.delivery_id for c in claims], "tokens": [c.token for c in claims], "now": timezone.now()},
+        )
+        released = [row[0] for row in cursor.fetchall()]
+    transaction.on_commit(partial(kicks.deliver, released))
 
 
 # Lock the partner rows (in id order, as every claimer does) and count their free slots.

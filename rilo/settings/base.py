@@ -323,6 +323,9 @@ RILO_EXCHANGE_MAX_ATTEMPTS = env.int("RILO_EXCHANGE_MAX_ATTEMPTS", default=12)
 RILO_EXCHANGE_SWEEP_SECONDS = env.float("RILO_EXCHANGE_SWEEP_SECONDS", default=2.0)
 # How long the sweeper leaves a fresh event or a queued delivery to the worker it was handed to.
 RILO_EXCHANGE_KICK_GRACE_SECONDS = env.float("RILO_EXCHANGE_KICK_GRACE_SECONDS", default=5.0)
+# How long the worker that fans out an event goes on sending its messages itself before it hands
+# the rest to other workers (so a slow partner does not hold up the others).
+RILO_EXCHANGE_INLINE_SECONDS = env.float("RILO_EXCHANGE_INLINE_SECONDS", default=2.0)
 RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
 CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}}
 CELERY_BEAT_SCHEDULE = {

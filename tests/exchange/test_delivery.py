@@ -482,3 +482,24 @@ def test_a_webhook_whose_host_leads_to_a_private_address_when_connecting_is_not_
     assert "127.0.0.1, a loopback address" in outcome.error and "nothing was sent" in outcome.error
     assert receiver.snapshot()[0] == []
     assert adapter_for(delivery.partner).send(b"{}", delivery).kind != AttemptOutcome.REFUSED  # allowed here
+
+
+@override_settings(RILO_EXCHANGE_INLINE_SECONDS=0.5)
+def test_a_slow_partner_does_not_hold_up_the_others_messages(
+    france: Administration, receiver: WebhookPartner, second_receiver: WebhookPartner
+) -> None:
+    slow, receiver.secret, _ = webhook_partner("Slow partner", receiver.url)
+    fast, second_receiver.secret, _ = webhook_partner("Fast partner", second_receiver.url)
+    assert slow.pk < fast.pk  # sent first
+    receiver.script(Step(delay=0.8))
+    event = approve(make_report(france, reference="FR-1"))
+
+    sent = event_deliver(event_id=event.pk)
+
+    slow_delivery = Delivery.objects.get(event=event, partner=slow)
+    handed_on = Delivery.objects.get(event=event, partner=fast)
+    assert sent == {str(slow_delivery.pk): DeliveryState.SUCCEEDED}
+    assert (handed_on.state, handed_on.attempts, handed_on.leased_by) == (DeliveryState.PENDING, 0, "")
+    assert not DeliveryAttempt.objects.filter(delivery=handed_on).exists()
+    assert drain() == [event.pk]  # another worker sends it
+    assert second_receiver.accepted[str(event.uuid)] == 1
