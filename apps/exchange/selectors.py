@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import Delivery, PartnerSystem, SharingPolicy
@@ -18,6 +20,30 @@ def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
         .distinct("partner_id")
     )
     return {policy.partner_id: policy for policy in policies}
+
+
+# Policy versions this process has read, by (id, created_at). A version never changes once written
+# (a trigger refuses updates), so fan-out, which runs for every approval, reads only which version is
+# current and takes the rest from here.
+_versions: dict[tuple[int, dt.datetime], SharingPolicy] = {}
+
+
+def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
+    """As :func:`current_policies`, with instances shared by the process's threads: read them, never change
+    them or follow their relations (they would keep what they found)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT DISTINCT ON (partner_id) partner_id, id, created_at FROM exchange_sharingpolicy
+            WHERE partner_id = ANY(%s) ORDER BY partner_id, version DESC
+            """,
+            [list(partner_ids)],
+        )
+        current = {partner_id: (pk, created_at) for partner_id, pk, created_at in cursor.fetchall()}
+    missing = [pk for pk, created_at in current.values() if (pk, created_at) not in _versions]
+    for policy in SharingPolicy.objects.filter(pk__in=missing):
+        _versions[(policy.pk, policy.created_at)] = policy
+    return {partner_id: _versions[key] for partner_id, key in current.items() if key in _versions}
 
 
 def partner_current_policy(*, partner: PartnerSystem) -> SharingPolicy | None:

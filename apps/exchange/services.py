@@ -56,7 +56,7 @@ from .endpoints import validate_endpoint
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, validate_policy
 from .scanner import refusal_reason
-from .selectors import current_policies
+from .selectors import current_policy_versions
 from .snapshot import build_snapshot
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         if event is None:
             return [], []
         partners = list(PartnerSystem.objects.order_by("pk"))
-        policies = current_policies(partner_ids=[p.pk for p in partners])
+        policies = current_policy_versions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
             Delivery.objects.filter(

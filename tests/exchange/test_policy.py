@@ -365,3 +365,27 @@ def test_rendering_is_deterministic(france: Administration) -> None:
     first = adapter.render(event.snapshot, policy, mode="report", personal_allowed=False)
     again = adapter.render(OutboxEvent.objects.get(pk=event.pk).snapshot, policy, mode="report", personal_allowed=False)
     assert first == again
+
+
+def test_fan_out_follows_a_new_policy_version_at_once(france: Administration) -> None:
+    partner, _, first = webhook_partner("CEN", URL)
+    event_fan_out(event_id=approve(make_report(france, reference="FR-1")).pk)
+    second = policy_create_version(
+        partner=partner,
+        actor=None,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=["report.country_of_seizure"],
+    )
+    event = approve(make_report(france, reference="FR-2"))
+    event_fan_out(event_id=event.pk)
+
+    assert [d.policy_id for d in Delivery.objects.order_by("pk")] == [first.pk, second.pk]
+    body = json.loads(
+        adapter_for(partner).render(
+            event.snapshot, delivery_for(event, "CEN").policy, mode="report", personal_allowed=False
+        )
+    )
+    assert set(body["data"]["report"]) == {"country_of_seizure"}
