@@ -75,6 +75,9 @@ class ReportQuerySet(RestrictedQuerySet):
             return Q(administration__region_id=user.region_id, status__in=sorted(states))
         return NOTHING
 
+    def position(self, user: Any) -> tuple[Any, ...]:
+        return (user.role, user.administration_id, user.region_id)
+
     def _granted_objects(self, user: Any, codename: str) -> Q:
         granted = super()._granted_objects(user, codename)
         if user.administration_id:

@@ -68,21 +68,14 @@ REVIEWER_PERMISSIONS = (
 
 
 def _can(actor: Any, action: str, report: Report) -> bool:
-    return Report.objects.restrict(actor, action).filter(pk=report.pk).exists()
+    return Report.objects.allows(actor, action, report.pk)
 
 
 def _lock(*, report: Report, actor: Any) -> Report:
-    """The report's row, locked for this transaction, if the actor may see it (one query)."""
-    locked = (
-        Report.objects.restrict(actor, "view")
-        .select_related("administration")
-        .select_for_update(of=("self",))
-        .filter(pk=report.pk)
-        .first()
-    )
-    if locked is None:
+    """The report's row, locked for this transaction, if the actor may see it."""
+    if not _can(actor, "view", report):
         raise NotFound("Report not found.")
-    return locked
+    return Report.objects.select_related("administration").select_for_update(of=("self",)).get(pk=report.pk)
 
 
 def _require_state(report: Report, allowed: Iterable[str], doing: str) -> None:

@@ -229,3 +229,40 @@ def test_report_list_runs_the_same_number_of_queries_for_few_or_many_reports(fra
 def test_an_officer_cannot_edit_another_administrations_draft_even_shared(reports, erin, bob, germany):
     with pytest.raises(NotFound):
         report_update_draft(report=reports["fr-draft"], actor=bob, fields={"place": "x"})
+
+
+ACTIONS = [
+    "view",
+    "change",
+    "submit",
+    "approve",
+    "correct",
+    "withdraw",
+    "mark_duplicate",
+    "view_personal_data",
+    "share",
+]
+
+
+def test_allows_answers_as_restrict_for_every_persona_action_and_report(
+    reports, alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan
+):
+    personas = [alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan]
+    for user in personas:
+        for action in ACTIONS:
+            expected = set(Report.objects.restrict(user, action).values_list("pk", flat=True))
+            allowed = {r.pk for r in reports.values() if Report.objects.allows(user, action, r.pk)}
+            assert allowed == expected, (user.username, action)
+    assert any(Report.objects.allows(erin, "approve", r.pk) for r in reports.values())  # not all empty
+
+
+def test_allows_sees_a_share_and_a_lost_permission_at_once(reports, alice, bob, erin, germany):
+    french = reports["fr-approved"]
+    assert not Report.objects.allows(bob, "view", french.pk)
+    report_share_with_administration(report=french, administration=germany, actor=erin)
+    assert Report.objects.allows(bob, "view", french.pk)  # the compiled rule reads the grants when it runs
+
+    assert Report.objects.allows(alice, "view", french.pk)
+    alice.groups.clear()
+    fresh = type(alice).objects.get(pk=alice.pk)  # a new request: permissions read again
+    assert not Report.objects.allows(fresh, "view", french.pk)
