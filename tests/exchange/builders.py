@@ -216,3 +216,15 @@ def webhook_partner(
         **policy,
     )
     return partner, secret, version
+
+
+def next_policy_version(partner: PartnerSystem, **policy: Any) -> SharingPolicy:
+    """A new policy version of ``partner`` sharing every report (unless ``policy`` narrows it)."""
+    everything: dict[str, Any] = {
+        "regions": ["*"],
+        "administrations": ["*"],
+        "commodity_categories": ["*"],
+        "report_kinds": ["*"],
+        "fields": list(NON_PERSONAL_FIELDS),
+    }
+    return policy_create_version(partner=partner, actor=None, **{**everything, **policy})

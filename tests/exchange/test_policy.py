@@ -19,7 +19,16 @@ from apps.exchange.services import delivery_replay, event_fan_out, partner_creat
 from apps.exchange.snapshot import field_catalogue
 from apps.tenancy.models import Administration
 
-from .builders import NON_PERSONAL_FIELDS, approve, correct, make_report, vocabulary, webhook_partner, withdraw
+from .builders import (
+    NON_PERSONAL_FIELDS,
+    approve,
+    correct,
+    make_report,
+    next_policy_version,
+    vocabulary,
+    webhook_partner,
+    withdraw,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -370,15 +379,7 @@ def test_rendering_is_deterministic(france: Administration) -> None:
 def test_fan_out_follows_a_new_policy_version_at_once(france: Administration) -> None:
     partner, _, first = webhook_partner("CEN", URL)
     event_fan_out(event_id=approve(make_report(france, reference="FR-1")).pk)
-    second = policy_create_version(
-        partner=partner,
-        actor=None,
-        regions=["*"],
-        administrations=["*"],
-        commodity_categories=["*"],
-        report_kinds=["*"],
-        fields=["report.country_of_seizure"],
-    )
+    second = next_policy_version(partner, fields=["report.country_of_seizure"])
     event = approve(make_report(france, reference="FR-2"))
     event_fan_out(event_id=event.pk)
 
