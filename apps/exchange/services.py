@@ -172,7 +172,7 @@ _FREE_SLOTS = """
 """
 
 
-def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], payloads: dict[int, bytes], now: dt.datetime) -> None:
+def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], now: dt.datetime) -> None:
     """Lease the due deliveries whose partner has a free slot and nothing earlier to send about this report."""
     candidates = [d for d in deliveries if d.partner_id not in held]
     if not candidates:
@@ -308,7 +308,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
             if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
         ]
         if lease:
-            _lease_at_fan_out(due, held, payloads, now)
+            _lease_at_fan_out(due, held, now)
         if feed:
             with connection.cursor() as cursor:
                 cursor.execute(_FEED_NUMBERS, {"lock": FEED_LOCK, "count": len(feed)})
@@ -347,8 +347,10 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=float(settings.RILO_EXCHANGE_LEASE_SECONDS))
 
 
+# Due: waiting and due by ``due_by`` (now, or for the sweeper a grace period ago), or leased to a
+# worker whose lease has expired.
 _DUE = """
-    ((d.state IN ('pending', 'retry') AND d.next_attempt_at <= %(now)s)
+    ((d.state IN ('pending', 'retry') AND d.next_attempt_at <= %(due_by)s)
      OR (d.state = 'in_flight' AND d.lease_until <= %(now)s))
 """
 # A report's messages to one partner go out in order: nothing overtakes an earlier open one.
@@ -388,7 +390,7 @@ def _partners_with_due(now: dt.datetime, delivery_ids: Sequence[int] | None) -> 
         WHERE p.state = 'active' AND {_DUE} {only}
     """  # noqa: S608 (fixed fragments, values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"now": now, "ids": list(delivery_ids or [])})
+        cursor.execute(sql, {"now": now, "due_by": now, "ids": list(delivery_ids or [])})
         partner_ids = [row[0] for row in cursor.fetchall()]
     _random.shuffle(partner_ids)
     return partner_ids
@@ -411,6 +413,7 @@ def _claim_for_partner(
             {
                 "partner": partner_id,
                 "now": now,
+                "due_by": now,
                 "ids": list(delivery_ids or []),
                 "limit": limit,
                 "max_in_flight": partner[0],
@@ -651,13 +654,11 @@ def exchange_sweep(*, fan_out_limit: int = 500, max_batches: int = 8) -> dict[st
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT count(*) FROM exchange_delivery d JOIN exchange_partnersystem p ON p.id = d.partner_id
-            WHERE p.state = 'active'
-              AND ((d.state IN ('pending', 'retry') AND d.next_attempt_at <= %(forgotten)s)
-                   OR (d.state = 'in_flight' AND d.lease_until <= %(now)s))
-            """,
-            {"now": now, "forgotten": now - grace},
+            WHERE p.state = 'active' AND {_DUE}
+            """,  # noqa: S608 (a fixed fragment, values are parameters)
+            {"now": now, "due_by": now - grace},
         )
         due = int(cursor.fetchone()[0])
     batch = int(settings.RILO_EXCHANGE_BATCH)

@@ -220,7 +220,7 @@ class _Reader:
 
     def convert(self, values: Sequence[Any]) -> dict[str, Any]:
         row = {}
-        for key, value, converters, field in zip(self.keys, values, self.converters, self.field_list, strict=False):
+        for key, value, converters, field in zip(self.keys, values, self.converters, self.field_list, strict=True):
             for converter in converters:
                 value = converter(value, field, connection)
             row[key] = value
@@ -230,7 +230,7 @@ class _Reader:
 # The order a section's rows are read in: the order of the forms and of the report's page.
 _ORDER = {"items": "position, id", "route": "sequence, id", "conveyances": "id", "parties": "position, id"}
 # Columns the report's query reads besides its section fields: the envelope and the derived keys.
-_REPORT_EXTRA = ("id", "uuid", "version", "status", "administration_id", "duplicate_of_id")
+_REPORT_EXTRA = ("uuid", "version", "status", "duplicate_of_id")
 
 
 @cache
@@ -306,7 +306,7 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
             _ENVELOPE,
             {
                 "report": report.pk,
-                "administration": current["administration_id"],
+                "administration": current["administration"],  # its id, as stored
                 "duplicate_of": current["duplicate_of_id"],
             },
         )

@@ -131,7 +131,7 @@ def pool_for(partner: PartnerSystem) -> urllib3.PoolManager:
     """A keep-alive connection pool per partner endpoint, shared by the process's threads (urllib3's are thread-safe).
 
     Plain urllib3 rather than a requests session: a webhook is one POST, and requests' per-call
-    preparation cost a quarter of a worker's CPU. Proxies and the CA bundle are read from the
+    preparation was a tenth of a worker's CPU. Proxies and the CA bundle are read from the
     environment (as requests reads them) when the pool is made; redirects and retries are never
     followed.
     """
