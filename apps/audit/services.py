@@ -7,6 +7,7 @@ from typing import Any
 from django.db import models
 
 from apps.core.middleware import current_request_id
+from apps.core.rows import insert
 
 from .models import AuditEvent
 
@@ -47,7 +48,7 @@ def audit_record(
         administration = getattr(actor, "administration", None)
     region_id = administration.region_id if administration is not None else getattr(actor, "region_id", None)
     request_id = current_request_id()
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -58,3 +59,5 @@ def audit_record(
         detail=detail,
         request_id="" if request_id == "-" else request_id,
     )
+    insert([event])  # every transition writes one: no INSERT compiled each time
+    return event

@@ -41,8 +41,9 @@ def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingP
         )
         current = {partner_id: (pk, created_at) for partner_id, pk, created_at in cursor.fetchall()}
     missing = [pk for pk, created_at in current.values() if (pk, created_at) not in _versions]
-    for policy in SharingPolicy.objects.filter(pk__in=missing):
-        _versions[(policy.pk, policy.created_at)] = policy
+    if missing:
+        for policy in SharingPolicy.objects.filter(pk__in=missing):
+            _versions[(policy.pk, policy.created_at)] = policy
     return {partner_id: _versions[key] for partner_id, key in current.items() if key in _versions}
 
 

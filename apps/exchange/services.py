@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import Conflict
+from apps.core.rows import Reader, insert
 from apps.reports.models import Report
 
 from . import crypto, kicks
@@ -85,13 +86,17 @@ def outbox_record(*, report: Report, event_type: str) -> OutboxEvent:
     # No savepoint: if the outbox row cannot be written, the whole transition must roll back.
     with transaction.atomic(savepoint=False):
         snapshot = build_snapshot(report, event_type=event_type, event_uuid=str(event_uuid), at=at)
-        event = OutboxEvent.objects.create(
-            uuid=event_uuid,
-            report_uuid=report.uuid,
-            report_version=snapshot["version"],
-            type=event_type,
-            snapshot=snapshot,
-            created_at=at,
+        [event] = insert(
+            [
+                OutboxEvent(
+                    uuid=event_uuid,
+                    report_uuid=report.uuid,
+                    report_version=snapshot["version"],
+                    type=event_type,
+                    snapshot=snapshot,
+                    created_at=at,
+                )
+            ]
         )
         transaction.on_commit(partial(kicks.fan_out, event.pk))
     return event
@@ -191,6 +196,9 @@ def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], now: dt.dateti
         delivery.leased_by = worker_token()
 
 
+# Every partner system, read by each fan-out.
+_PARTNERS = Reader(PartnerSystem, "ORDER BY id")
+
 # Take an event nobody has fanned out (skipping one another worker holds) and mark it done, in one
 # statement; the rest of the fan-out happens in the same transaction, so a failure undoes the mark.
 _TAKE_EVENT = """
@@ -245,7 +253,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         event = _take_event(event_id, now)
         if event is None:
             return [], []
-        partners = list(PartnerSystem.objects.order_by("pk"))
+        partners = _PARTNERS.all()
         policies = current_policy_versions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
@@ -315,7 +323,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                 numbers = sorted(row[0] for row in cursor.fetchall())
             for delivery, number in zip(feed, numbers, strict=True):
                 delivery.feed_seq = number
-        Delivery.objects.bulk_create(deliveries)
+        insert(deliveries)
         queued = [d.pk for d in due if d.state == DeliveryState.PENDING]
         transaction.on_commit(partial(kicks.deliver, queued))
     leased = [

@@ -1,13 +1,16 @@
 """E-mails about the workflow, sent after the transaction commits.
 
 Messages name the report by reference and UUID only; no personal data of parties is mailed.
-Failures are logged, never raised: the transition has already committed.
+Failures are logged, never raised: the transition has already committed. What a message says is
+taken in the transition's transaction (:class:`Mailed`), so sending reads only the recipients.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
+from uuid import UUID
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -21,7 +24,30 @@ from .models import Report
 logger = logging.getLogger(__name__)
 
 
-def _link(report: Report) -> str:
+@dataclass(frozen=True)
+class Mailed:
+    """What the e-mails say about a report, taken in the transition's transaction (so exactly what committed)."""
+
+    uuid: UUID
+    national_reference: str
+    version: int
+    administration: str
+    region_id: int
+    author_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, report: Report) -> Mailed:
+        return cls(
+            uuid=report.uuid,
+            national_reference=report.national_reference,
+            version=report.version,
+            administration=str(report.administration),
+            region_id=report.administration.region_id,
+            author_ids=tuple(pk for pk in (report.created_by_id, report.submitted_by_id) if pk is not None),
+        )
+
+
+def _link(report: Mailed) -> str:
     try:
         return reverse("reports:detail", kwargs={"uuid": report.uuid})
     except NoReverseMatch:
@@ -40,17 +66,17 @@ def _send(subject: str, body: str, recipients: Iterable[str]) -> None:
         logger.exception("could not send %r to %d recipient(s)", subject, len(addresses))
 
 
-def _authors(report: Report) -> list[str]:
-    users = User.objects.filter(pk__in=[report.created_by_id, report.submitted_by_id], is_active=True)
-    return [user.email for user in users]
+def _authors(report: Mailed) -> list[str]:
+    if not report.author_ids:
+        return []
+    return list(User.objects.filter(pk__in=report.author_ids, is_active=True).values_list("email", flat=True))
 
 
-def notify_submitted(report_id: int) -> None:
+def notify_submitted(report: Mailed) -> None:
     """Tell the analysts of the report's region that a report waits for review."""
-    report = Report.objects.select_related("administration").get(pk=report_id)
-    analysts = User.objects.filter(
-        role=Role.RILO_ANALYST, region_id=report.administration.region_id, is_active=True
-    ).values_list("email", flat=True)
+    analysts = User.objects.filter(role=Role.RILO_ANALYST, region_id=report.region_id, is_active=True).values_list(
+        "email", flat=True
+    )
     body = (
         f"{report.administration} submitted report {report.national_reference} ({report.uuid}) for review.\n"
         f"{_link(report)}\n"
@@ -58,9 +84,8 @@ def notify_submitted(report_id: int) -> None:
     _send(f"[RILO] Report {report.national_reference} submitted for review", body, analysts)
 
 
-def notify_returned(report_id: int, comment: str) -> None:
+def notify_returned(report: Mailed, comment: str) -> None:
     """Tell the report's authors it was returned for correction, with the reviewer's comment."""
-    report = Report.objects.get(pk=report_id)
     body = (
         f"Report {report.national_reference} ({report.uuid}) was returned for correction.\n\n"
         f"Reviewer's comment:\n{comment}\n\n{_link(report)}\n"
@@ -68,9 +93,8 @@ def notify_returned(report_id: int, comment: str) -> None:
     _send(f"[RILO] Report {report.national_reference} returned for correction", body, _authors(report))
 
 
-def notify_approved(report_id: int) -> None:
+def notify_approved(report: Mailed) -> None:
     """Tell the report's authors it was approved (and will be forwarded)."""
-    report = Report.objects.get(pk=report_id)
     body = (
         f"Report {report.national_reference} ({report.uuid}) was approved, version {report.version}.\n{_link(report)}\n"
     )

@@ -32,6 +32,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
+from apps.core.rows import insert
 from apps.exchange.services import outbox_record
 from apps.tenancy.models import Administration
 
@@ -111,14 +112,18 @@ def _record(
     detail: dict[str, Any] | None = None,
 ) -> ReviewEvent:
     """The workflow trail and the audit log of one transition (no comment in the audit detail: free text)."""
-    event = ReviewEvent.objects.create(
-        report=report,
-        transition=transition,
-        from_status=from_status,
-        to_status=report.status,
-        version=report.version,
-        actor=actor,
-        comment=comment,
+    [event] = insert(
+        [
+            ReviewEvent(
+                report=report,
+                transition=transition,
+                from_status=from_status,
+                to_status=report.status,
+                version=report.version,
+                actor=actor,
+                comment=comment,
+            )
+        ]
     )
     audit_record(
         actor=actor,
@@ -394,7 +399,7 @@ def _submit(*, report: Report, actor: Any, transition: str, allowed: Iterable[st
         from_status=from_status,
         detail={"duplicate_candidates": len(candidates)},
     )
-    transaction.on_commit(partial(notifications.notify_submitted, locked.pk))
+    transaction.on_commit(partial(notifications.notify_submitted, notifications.Mailed.of(locked)))
     return locked
 
 
@@ -422,7 +427,7 @@ def report_return(*, report: Report, actor: Any, comment: str) -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.RETURN, from_status=ReportStatus.SUBMITTED, comment=comment
     )
-    transaction.on_commit(partial(notifications.notify_returned, locked.pk, comment))
+    transaction.on_commit(partial(notifications.notify_returned, notifications.Mailed.of(locked), comment))
     return locked
 
 
@@ -440,7 +445,7 @@ def report_approve(*, report: Report, actor: Any, comment: str = "") -> Report:
         report=locked, actor=actor, transition=Transition.APPROVE, from_status=ReportStatus.SUBMITTED, comment=comment
     )
     outbox_record(report=locked, event_type="approved")
-    transaction.on_commit(partial(notifications.notify_approved, locked.pk))
+    transaction.on_commit(partial(notifications.notify_approved, notifications.Mailed.of(locked)))
     return locked
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
 
+from apps.core.history import History
 from apps.reference.models import (
     CommodityCategory,
     CommodityType,
@@ -58,7 +58,7 @@ class ReportItem(models.Model):
     concealment_detail = models.TextField(blank=True, help_text="Free text; treated as personal data.")
     attributes = models.JSONField(default=dict, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["report", "position", "pk"]
@@ -78,7 +78,7 @@ class RouteCountry(models.Model):
     place = models.CharField(max_length=120, blank=True)
     unlocode = models.CharField("UN/LOCODE", max_length=5, blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["report", "sequence"]
@@ -103,7 +103,7 @@ class Conveyance(models.Model):
     identifier = models.CharField(max_length=64, blank=True)
     flag_country = CountryField(blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["report", "pk"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
+
+from apps.core.history import History
 
 from ..choices import IdDocumentType, PartyKind, PartyRole, Sex
 from .report import Report
@@ -35,7 +36,7 @@ class Party(models.Model):
     eori = models.CharField("EORI", max_length=17, blank=True)
     company_country = CountryField(blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["report", "position", "pk"]

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-from simple_history.models import HistoricalRecords
 
+from apps.core.history import History
 from apps.core.models import TimeStampedModel, UUIDModel
 from apps.reference.models import (
     ConveyanceType,
@@ -107,7 +107,7 @@ class Report(UUIDModel, TimeStampedModel):
     # kept up to date by the services, not by signals.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_vector"])
+    history = History(excluded_fields=["search_vector"])
     objects = ReportManager()
 
     class Meta:
