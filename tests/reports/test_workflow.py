@@ -151,6 +151,8 @@ def test_approval_records_the_approver_and_tells_the_author(
     assert (report.status, report.approved_by, report.version) == (ReportStatus.APPROVED, erin, 1)
     assert report.approved_at is not None
     assert mailoutbox[0].to == ["alice@example.org"]
+    assert report.national_reference in mailoutbox[0].subject
+    assert f"({report.uuid}) was approved, version 1." in mailoutbox[0].body
     assert report.is_forwardable
     assert Report.objects.forwardable().filter(pk=report.pk).exists()
 
