@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 from django.db.models import Model
@@ -23,7 +24,7 @@ THRESHOLD = {"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}
 pytestmark = pytest.mark.django_db
 
 
-def stored(instance: Model) -> dict[str, object]:
+def stored(instance: Model) -> dict[str, Any]:
     """Every column of the instance's row, as the ORM reads it back."""
     fresh = type(instance)._default_manager.get(pk=instance.pk)
     return {field.attname: getattr(fresh, field.attname) for field in type(instance)._meta.concrete_fields}
