@@ -346,6 +346,8 @@ def _run() -> dict[str, Any]:
     region = Region.objects.create(code="rilo-we", name="RILO Western Europe")
     france = Administration.objects.create(region=region, country="FR", name="French Customs", code="fr")
     analyst = UserFactory.create(username="erin", role=Role.RILO_ANALYST, region=region)
+    # The reports' author: each approval e-mails them (through the dummy backend), as in production.
+    officer = UserFactory.create(username="alice", role=Role.OFFICER, administration=france)
     everything: dict[str, Any] = {
         "regions": ["*"],
         "administrations": ["*"],
@@ -396,6 +398,8 @@ def _run() -> dict[str, Any]:
                 country_of_seizure="FR",
                 place="Le Havre",
                 modus_operandi="Cigarettes under a load of furniture",
+                created_by=officer,
+                submitted_by=officer,
             )
             for number in range(n)
         ],

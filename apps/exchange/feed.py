@@ -6,9 +6,10 @@ renderer, same policy version, same bytes (``payload_sha256`` equals the pushed 
 A partner that may not receive personal data gets the scanner's verdict instead of a message
 that would carry some.
 
-Embargo: a message held by an embargo is not shown before it is due. Because ``feed_seq`` is
-given at fan-out, a held message may precede messages already due; the feed then stops just
-before the first held message, so a reader following the cursor never skips one.
+Embargo: a message held by an embargo is not in the feed before it ends. It gets its
+``feed_seq`` when it joins (``services.feed_number_due``, run before each read and by the
+sweeper), after the messages already readable, so a reader following the cursor never skips it
+and is never held back by it. A message withdrawn before its embargo ended never joins.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Min, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from apps.accounts.roles import Role
 from apps.core.exceptions import PermissionDenied
 
 from .adapters import adapter_for
-from .choices import DeliveryState, PartnerState
+from .choices import PartnerState
 from .models import Delivery, PartnerSystem
 from .scanner import refusal_reason
 
@@ -59,14 +59,8 @@ def feed_partner(*, user: Any) -> PartnerSystem:
 
 
 def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
-    """The partner's messages that may be read now, for ordering by ``feed_seq``."""
-    deliveries = Delivery.objects.filter(partner=partner, feed_seq__isnull=False)
-    held = deliveries.filter(state=DeliveryState.PENDING, next_attempt_at__gt=timezone.now()).aggregate(
-        first=Min("feed_seq")
-    )["first"]
-    if held is not None:
-        deliveries = deliveries.filter(feed_seq__lt=held)
-    return deliveries.select_related("event", "policy")
+    """The partner's messages that may be read now (those with a place in its feed), for ordering by ``feed_seq``."""
+    return Delivery.objects.filter(partner=partner, feed_seq__isnull=False).select_related("event", "policy")
 
 
 def feed_message(*, partner: PartnerSystem, delivery: Delivery) -> FeedMessage:

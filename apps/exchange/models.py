@@ -106,6 +106,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "leased_by",
             "payload_hash",
             "feed_seq",
+            "feed_from",
             "created_at",
             "updated_at",
             "completed_at",
@@ -286,8 +287,10 @@ class Delivery(models.Model):
 
     ``report_uuid`` is copied from the event so that deliveries of one report to one partner go
     out in order (a correction never overtakes the original, nor a withdrawal either of them).
-    ``feed_seq`` orders the messages of the partner's pull feed; ``payload_hash`` is the SHA-256 of
-    the rendered message.
+    ``feed_from`` is when the message joins the partner's pull feed (at fan-out, or when its
+    embargo ends; none if it never does), and ``feed_seq`` its place there, drawn at that moment,
+    so a message that joins late comes after those already readable and a cursor never passes it.
+    ``payload_hash`` is the SHA-256 of the rendered message.
     """
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.PROTECT, related_name="deliveries")
@@ -303,6 +306,7 @@ class Delivery(models.Model):
     leased_by = models.CharField(max_length=200, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True)
     feed_seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    feed_from = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -326,6 +330,12 @@ class Delivery(models.Model):
             # since fan-out asks about every partner at once.
             models.Index(fields=["report_uuid", "partner"], name="delivery_report_partner"),
             models.Index(fields=["partner", "feed_seq"], name="delivery_feed"),
+            # Messages whose embargo holds them out of the feed, numbered when it ends.
+            models.Index(
+                fields=["feed_from"],
+                condition=Q(feed_seq__isnull=True, feed_from__isnull=False),
+                name="delivery_feed_waiting",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Case, F, When
 from django.utils import timezone
 
 from apps.core.exceptions import Conflict
@@ -228,6 +229,52 @@ _FEED_NUMBERS = """
 """
 
 
+def _feed_numbers(count: int) -> list[int]:
+    """``count`` new feed numbers, increasing; the caller's transaction holds the feed lock until it ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(_FEED_NUMBERS, {"lock": FEED_LOCK, "count": count})
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+# Messages whose embargo has ended and that have no place in the pull feed yet (of one partner, or all).
+_FEED_WAITING = """
+    SELECT id FROM exchange_delivery
+    WHERE feed_seq IS NULL AND feed_from <= %(now)s AND (%(partner)s::bigint IS NULL OR partner_id = %(partner)s)
+    ORDER BY feed_from, id
+"""
+
+
+def feed_number_due(*, partner_id: int | None = None) -> int:
+    """Give the messages whose embargo has ended their place in the pull feed (``feed_seq``), in the
+    order their embargoes ended; return how many. Run before a partner reads its feed, and by the sweeper.
+
+    The numbers are drawn under the feed lock, so they become visible in order: a reader's cursor
+    never passes a message that joins the feed later. Rows another transaction holds are left to
+    the next run.
+    """
+    now = timezone.now()
+    params = {"now": now, "partner": partner_id}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({_FEED_WAITING})", params)
+        if not cursor.fetchone()[0]:
+            return 0  # the usual case: no lock taken
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+        cursor.execute(f"{_FEED_WAITING} FOR UPDATE SKIP LOCKED", params)
+        ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return 0
+        numbers = _feed_numbers(len(ids))
+        cursor.execute(
+            """
+            UPDATE exchange_delivery d SET feed_seq = joined.seq
+            FROM unnest(%s::bigint[], %s::bigint[]) AS joined(id, seq) WHERE d.id = joined.id
+            """,
+            [ids, numbers],
+        )
+    return len(ids)
+
+
 def _take_event(event_id: int, now: dt.datetime) -> OutboxEvent | None:
     with connection.cursor() as cursor:
         cursor.execute(_TAKE_EVENT, {"event": event_id, "now": now})
@@ -257,9 +304,15 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         policies = current_policy_versions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
+            # Nor do they join the pull feed, if their embargo kept them out of it so far.
             Delivery.objects.filter(
                 report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
-            ).update(state=DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn before it was sent", next_attempt_at=None)
+            ).update(
+                state=DeliveryState.SKIPPED_BY_POLICY,
+                reason="withdrawn before it was sent",
+                next_attempt_at=None,
+                feed_from=Case(When(feed_seq__isnull=True, then=None), default=F("feed_from")),
+            )
         with connection.cursor() as cursor:
             cursor.execute(
                 _REPORT_STATE,
@@ -309,19 +362,16 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                     payloads[id(delivery)] = payload
             deliveries.append(delivery)
 
+        # Every message is in the partner's pull feed from the end of its embargo (at once, mostly).
         feed = [d for d in deliveries if d.state == DeliveryState.PENDING]
-        due = [
-            d
-            for d in feed
-            if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
-        ]
+        for delivery in feed:
+            delivery.feed_from = delivery.next_attempt_at
+        readable = [d for d in feed if d.feed_from is not None and d.feed_from <= now]
+        due = [d for d in readable if d.partner.state == PartnerState.ACTIVE]
         if lease:
             _lease_at_fan_out(due, held, now)
-        if feed:
-            with connection.cursor() as cursor:
-                cursor.execute(_FEED_NUMBERS, {"lock": FEED_LOCK, "count": len(feed)})
-                numbers = sorted(row[0] for row in cursor.fetchall())
-            for delivery, number in zip(feed, numbers, strict=True):
+        if readable:
+            for delivery, number in zip(readable, _feed_numbers(len(readable)), strict=True):
                 delivery.feed_seq = number
         insert(deliveries)
         queued = [d.pk for d in due if d.state == DeliveryState.PENDING]
@@ -645,7 +695,8 @@ def deliveries_send_due(*, batch: int, budget_seconds: float | None = None) -> i
 
 
 def exchange_sweep(*, fan_out_limit: int = 500, max_batches: int = 8) -> dict[str, int]:
-    """The safety net run by Celery beat: fan out forgotten events and hand due deliveries to workers.
+    """The safety net run by Celery beat: fan out forgotten events, number messages whose embargo
+    ended in the pull feed, and hand due deliveries to workers.
 
     Work a kick is about to do (an event written, a delivery queued, less than
     ``RILO_EXCHANGE_KICK_GRACE_SECONDS`` ago) is left to that kick, so that under load the sweeper
@@ -659,6 +710,7 @@ def exchange_sweep(*, fan_out_limit: int = 500, max_batches: int = 8) -> dict[st
     )
     for event_id in pending:
         event_fan_out(event_id=event_id)
+    joined = feed_number_due()
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -672,7 +724,7 @@ def exchange_sweep(*, fan_out_limit: int = 500, max_batches: int = 8) -> dict[st
     batch = int(settings.RILO_EXCHANGE_BATCH)
     batches = min(max_batches, math.ceil(due / batch))
     kicks.deliver_due(batches, batch)
-    return {"fanned_out": len(pending), "due": due, "batches": batches}
+    return {"fanned_out": len(pending), "due": due, "batches": batches, "joined_feed": joined}
 
 
 # --- partners and policies -----------------------------------------------------------------------

@@ -442,16 +442,16 @@ def test_the_sweeper_leaves_fresh_work_to_its_kick_and_takes_up_what_was_forgott
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     event = approve(make_report(france, reference="FR-1"))
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5):
-        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0}  # its kick is on the way
+        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0, "joined_feed": 0}  # its kick is on the way
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=0):  # the kick was lost
-        assert exchange_sweep() == {"fanned_out": 1, "due": 1, "batches": 1}
+        assert exchange_sweep() == {"fanned_out": 1, "due": 1, "batches": 1, "joined_feed": 0}
     delivery = Delivery.objects.get(event=event)
     assert delivery.state == DeliveryState.PENDING
 
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5):
-        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0}  # queued a moment ago
+        assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0, "joined_feed": 0}  # queued a moment ago
         Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=6))
-        assert exchange_sweep() == {"fanned_out": 0, "due": 1, "batches": 1}
+        assert exchange_sweep() == {"fanned_out": 0, "due": 1, "batches": 1, "joined_feed": 0}
 
 
 @override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5, RILO_EXCHANGE_LEASE_SECONDS=30)

@@ -16,9 +16,14 @@ from apps.accounts.roles import Role
 from apps.exchange.adapters import adapter_for
 from apps.exchange.choices import DeliveryMode
 from apps.exchange.models import Delivery, OutboxEvent, PartnerSystem
-from apps.exchange.services import event_fan_out, partner_disable, partner_update, policy_create_version
+from apps.exchange.services import (
+    event_fan_out,
+    exchange_sweep,
+    partner_disable,
+    partner_update,
+)
 from apps.tenancy.models import Administration
-from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner, withdraw
+from tests.exchange.builders import approve, make_report, next_policy_version, vocabulary, webhook_partner, withdraw
 from tests.factories import UserFactory
 
 from .conftest import URL, token_for
@@ -125,29 +130,55 @@ def test_coming_back_after_the_last_message_gives_only_new_ones(
     assert bad.status_code == 400 and "after" in bad.json()["details"]
 
 
+def embargo_ends(event: OutboxEvent) -> None:
+    """Move the end of the embargo holding ``event``'s messages into the past."""
+    past = timezone.now() - dt.timedelta(seconds=1)
+    Delivery.objects.filter(event=event).update(next_attempt_at=past, feed_from=past)
+
+
 def test_the_feed_never_shows_a_message_under_embargo_nor_skips_past_one(
     api: APIClient, france: Administration
 ) -> None:
     vocabulary()
     partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
     token = linked(partner, "embargoed")
-    held = fanned_out(approve(make_report(france, reference="FR-1")))
-    policy_create_version(
-        partner=partner,
-        actor=None,
-        regions=["*"],
-        administrations=["*"],
-        commodity_categories=["*"],
-        report_kinds=["*"],
-        fields=["report.kind"],
-    )
-    fanned_out(approve(make_report(france, reference="FR-2")))  # due at once, but after the held one
+    first = fanned_out(approve(make_report(france, reference="FR-1")))
+    second = fanned_out(approve(make_report(france, reference="FR-2")))
     assert read_all(api, token) == []
 
-    Delivery.objects.filter(event=held).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
-    messages = read_all(api, token)
-    assert [m["report_uuid"] for m in messages] == [str(held.report_uuid), messages[1]["report_uuid"]]
-    assert messages[0]["feed_seq"] < messages[1]["feed_seq"]
+    embargo_ends(second)
+    [message] = read_all(api, token)
+    assert message["report_uuid"] == str(second.report_uuid)
+    embargo_ends(first)
+    later = read_all(api, token, f"{FEED}?after={message['feed_seq']}")
+    assert [m["report_uuid"] for m in later] == [str(first.report_uuid)]  # numbered when it joined: not skipped
+    assert later[0]["feed_seq"] > message["feed_seq"]
+
+
+def test_a_shortened_embargo_does_not_hold_newer_messages_back(api: APIClient, france: Administration) -> None:
+    vocabulary()
+    partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
+    token = linked(partner, "embargoed")
+    held = fanned_out(approve(make_report(france, reference="FR-1")))
+    next_policy_version(partner)  # no embargo any more
+    due = fanned_out(approve(make_report(france, reference="FR-2")))
+
+    assert [m["report_uuid"] for m in read_all(api, token)] == [str(due.report_uuid)]
+    embargo_ends(held)
+    assert [m["report_uuid"] for m in read_all(api, token)] == [str(due.report_uuid), str(held.report_uuid)]
+
+
+def test_a_report_withdrawn_during_its_embargo_never_appears(api: APIClient, france: Administration) -> None:
+    vocabulary()
+    partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
+    token = linked(partner, "embargoed")
+    report = make_report(france, reference="FR-1")
+    approved = fanned_out(approve(report))
+    fanned_out(withdraw(report))
+    Delivery.objects.filter(event=approved).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+
+    assert read_all(api, token) == []
+    assert not Delivery.objects.filter(partner=partner, feed_seq__isnull=False).exists()
 
 
 def test_a_message_that_would_now_carry_personal_data_is_withheld(api: APIClient, france: Administration) -> None:
@@ -177,3 +208,19 @@ def test_only_a_partner_systems_own_account_reads_a_feed(
     partner_disable(partner=two_partners["cen"], reason="contract ended", actor=None)
     response = api.get(FEED, HTTP_AUTHORIZATION=f"Bearer {two_partners['cen_token']}")
     assert response.status_code == 403 and response.json()["message"] == "CEN is disabled."
+
+
+def test_the_sweeper_gives_a_message_its_place_when_its_embargo_ends(france: Administration) -> None:
+    vocabulary()
+    webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
+    first = fanned_out(approve(make_report(france, reference="FR-1")))
+    second = fanned_out(approve(make_report(france, reference="FR-2")))
+    assert exchange_sweep()["joined_feed"] == 0
+
+    embargo_ends(second)  # the embargo of the second report ends first
+    embargo_ends(first)
+    assert exchange_sweep()["joined_feed"] == 2
+    first_seq, second_seq = (Delivery.objects.get(event=event).feed_seq for event in (first, second))
+    assert first_seq is not None and second_seq is not None
+    assert second_seq < first_seq  # in the order they joined the feed
+    assert exchange_sweep()["joined_feed"] == 0
