@@ -212,14 +212,16 @@ _TAKE_EVENT = """
     RETURNING id, uuid, report_uuid, report_version, type, snapshot, created_at
 """
 # What fan-out needs to know of the report: is it marked a duplicate now; which partners have an
-# earlier message about it still to send (open), and which got or may have got one (reached).
+# earlier message about it still to send (open), and which got or may have got one (reached: by
+# push, or by reading it in the pull feed).
 _REPORT_STATE = """
     SELECT
         EXISTS (SELECT 1 FROM reports_report WHERE uuid = %(report)s AND duplicate_of_id IS NOT NULL),
         ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
               WHERE report_uuid = %(report)s AND event_id <> %(event)s AND state = ANY(%(open)s)),
         ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
-              WHERE report_uuid = %(report)s AND event_id <> %(event)s AND state = ANY(%(reached)s))
+              WHERE report_uuid = %(report)s AND event_id <> %(event)s
+                AND (state = ANY(%(reached)s) OR feed_seq IS NOT NULL))
 """
 # Feed numbers for the new messages, drawn under a transaction-level lock so they become visible
 # in order (the lock is taken by the filter, before the first number is drawn).

@@ -224,3 +224,23 @@ def test_the_sweeper_gives_a_message_its_place_when_its_embargo_ends(france: Adm
     assert first_seq is not None and second_seq is not None
     assert second_seq < first_seq  # in the order they joined the feed
     assert exchange_sweep()["joined_feed"] == 0
+
+
+def test_a_withdrawal_reaches_the_feed_of_a_partner_that_could_read_the_report_there(
+    api: APIClient, france: Administration, two_partners: dict[str, Any]
+) -> None:
+    cen = two_partners["cen"]
+    PartnerSystem.objects.filter(pk=cen.pk).update(state="paused")  # nothing is pushed: the feed is all it has
+    report = make_report(france, reference="FR-1")
+    approved = fanned_out(approve(report))
+    assert [m["mode"] for m in read_all(api, two_partners["cen_token"])] == ["report"]
+
+    withdrawn = fanned_out(withdraw(report))
+
+    messages = read_all(api, two_partners["cen_token"])
+    assert [(m["event_id"], m["mode"]) for m in messages] == [
+        (str(approved.uuid), "report"),
+        (str(withdrawn.uuid), "tombstone"),
+    ]
+    unsent = Delivery.objects.get(event=approved, partner=cen)
+    assert (unsent.state, unsent.reason) == ("skipped_by_policy", "withdrawn before it was sent")  # never pushed
