@@ -13,6 +13,7 @@ receivers (like ``bulk_create``, :func:`insert` sends no signals).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, TypeVar, cast
 
@@ -74,46 +75,91 @@ def insert(objs: Sequence[M], *, using: str = "default") -> list[M]:
     return list(objs)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """The columns of one model in a :class:`Reader`'s SELECT: where they are, and how to make the instance."""
+
+    model: type[models.Model]
+    start: int
+    names: tuple[str, ...]  # attnames, in column order
+    converters: tuple[tuple[int, Any, tuple[Any, ...]], ...]  # (index in the part, column, converters)
+    pk_index: int  # where its primary key is among them
+    via: Any = None  # the foreign key of the main model that reaches it (None for the main model)
+
+
 class Reader:
     """``SELECT <every concrete field> FROM <model's table> <clauses>``, giving model instances.
 
-    ``clauses`` is SQL after the FROM (``WHERE``/``ORDER BY``, with ``%s`` parameters). Values
-    go through the fields' database converters and instances are made by ``Model.from_db``, as
-    a queryset's are; no relations are followed.
+    ``clauses`` is SQL after the FROM (``WHERE``/``ORDER BY``/``FOR UPDATE OF <table>``, with
+    ``%s`` parameters). ``related`` names foreign keys to read in the same statement, as
+    ``select_related`` does (a join; the related instance is cached on the field). Values go
+    through the fields' database converters and instances are made by ``Model.from_db``, as a
+    queryset's are.
     """
 
-    def __init__(self, model: type[models.Model], clauses: str = "", *, using: str = "default") -> None:
+    def __init__(
+        self, model: type[models.Model], clauses: str = "", *, related: Sequence[str] = (), using: str = "default"
+    ) -> None:
         self.model = model
         self.clauses = clauses
+        self.related = tuple(related)
         self.using = using
 
     @cached_property
-    def _compiled(self) -> tuple[str, tuple[str, ...], tuple[tuple[int, Any, tuple[Any, ...]], ...]]:
+    def _compiled(self) -> tuple[str, tuple[_Part, ...]]:
         connection = connections[self.using]
         quote = connection.ops.quote_name
         table = self.model._meta.db_table
-        fields = list(self.model._meta.concrete_fields)
-        columns = ", ".join(f"{quote(table)}.{quote(field.column)}" for field in fields)
-        sql = f"SELECT {columns} FROM {quote(table)} {self.clauses}"  # noqa: S608 (names from the model)
-        converters = []
-        for index, field in enumerate(fields):
-            column = field.get_col(table)
-            field_converters = tuple(column.get_db_converters(connection))
-            if field_converters:
-                converters.append((index, column, field_converters))
-        return sql, tuple(field.attname for field in fields), tuple(converters)
+        tables: list[tuple[type[models.Model], str, Any]] = [(self.model, table, None)]
+        joins = []
+        for name in self.related:
+            via: Any = self.model._meta.get_field(name)
+            target = cast(type[models.Model], via.related_model)
+            alias = f"related_{name}"
+            kind = "LEFT OUTER JOIN" if via.null else "INNER JOIN"
+            target_pk = quote(cast(Any, target._meta.pk).column)
+            joins.append(
+                f"{kind} {quote(target._meta.db_table)} {quote(alias)} "
+                f"ON {quote(alias)}.{target_pk} = {quote(table)}.{quote(via.column)}"
+            )
+            tables.append((target, alias, via))
+        columns: list[str] = []
+        parts = []
+        for model, alias, via in tables:
+            fields = list(model._meta.concrete_fields)
+            converters = []
+            for index, field in enumerate(fields):
+                column = field.get_col(alias)
+                field_converters = tuple(column.get_db_converters(connection))
+                if field_converters:
+                    converters.append((index, column, field_converters))
+            names = tuple(field.attname for field in fields)
+            pk_index = names.index(cast(Any, model._meta.pk).attname)
+            parts.append(_Part(model, len(columns), names, tuple(converters), pk_index, via))
+            columns += [f"{quote(alias)}.{quote(field.column)}" for field in fields]
+        sql = f"SELECT {', '.join(columns)} FROM {quote(table)} {' '.join(joins)} {self.clauses}"  # noqa: S608
+        return sql, tuple(parts)
 
     def all(self, params: Sequence[Any] = ()) -> list[Any]:
-        sql, names, converters = self._compiled
+        sql, parts = self._compiled
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(sql, list(params))
             rows = cursor.fetchall()
         instances = []
         for row in rows:
-            values = list(row)
-            for index, column, column_converters in converters:
-                for converter in column_converters:
-                    values[index] = converter(values[index], column, connection)
-            instances.append(self.model.from_db(self.using, names, values))
+            made: list[models.Model | None] = []
+            for part in parts:
+                values = list(row[part.start : part.start + len(part.names)])
+                for index, column, column_converters in part.converters:
+                    for converter in column_converters:
+                        values[index] = converter(values[index], column, connection)
+                if part.via is not None and values[part.pk_index] is None:
+                    made.append(None)  # a null foreign key (outer join)
+                else:
+                    made.append(part.model.from_db(self.using, part.names, values))
+            instance = made[0]
+            for part, related in zip(parts[1:], made[1:], strict=True):
+                part.via.set_cached_value(instance, related)
+            instances.append(instance)
         return instances

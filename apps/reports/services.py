@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
-from typing import IO, Any
+from typing import IO, Any, cast
 from uuid import UUID
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from simple_history.utils import bulk_create_with_history
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
-from apps.core.rows import insert
+from apps.core.rows import Reader, insert
 from apps.exchange.services import outbox_record
 from apps.tenancy.models import Administration
 
@@ -72,11 +72,18 @@ def _can(actor: Any, action: str, report: Report) -> bool:
     return Report.objects.allows(actor, action, report.pk)
 
 
+# The report's row, locked, with its administration (read by the audit event and the e-mails).
+_LOCKED = Reader(Report, "WHERE reports_report.id = %s FOR UPDATE OF reports_report", related=["administration"])
+
+
 def _lock(*, report: Report, actor: Any) -> Report:
     """The report's row, locked for this transaction, if the actor may see it."""
     if not _can(actor, "view", report):
         raise NotFound("Report not found.")
-    return Report.objects.select_related("administration").select_for_update(of=("self",)).get(pk=report.pk)
+    rows = _LOCKED.all([report.pk])
+    if not rows:
+        raise NotFound("Report not found.")
+    return cast(Report, rows[0])
 
 
 def _require_state(report: Report, allowed: Iterable[str], doing: str) -> None:

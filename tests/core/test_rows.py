@@ -139,3 +139,16 @@ def test_the_reader_converts_values_as_the_orm_does() -> None:
         assert getattr(read, field.attname) == getattr(want, field.attname), field.name
     assert read.thresholds == [THRESHOLD]  # JSON, decoded by the field's converter
     assert read.embargo == dt.timedelta(hours=6)
+
+
+def test_the_reader_reads_related_rows_in_the_same_statement(django_assert_num_queries: Any) -> None:
+    region = RegionFactory.create(code="rilo-we")
+    with_region, _ = partner_create(
+        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region, actor=None
+    )
+    without, _ = partner_create(name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", actor=None)
+
+    with django_assert_num_queries(1):
+        read = Reader(PartnerSystem, "ORDER BY exchange_partnersystem.id", related=["region"]).all()
+        assert [(partner.pk, partner.region) for partner in read] == [(with_region.pk, region), (without.pk, None)]
+        assert read[0].region.code == "rilo-we" and read[0].region.created_at == region.created_at

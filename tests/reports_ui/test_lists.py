@@ -41,14 +41,19 @@ def export_rows(client, path: str = "/reports/export.csv", **params) -> list[dic
 
 @pytest.fixture
 def reports(france, germany, kazakhstan, vocab):
+    # Seizure dates fixed (not the factory's running ones), so the date filters below give the same
+    # answer in any test order: January, March, or May-June.
+    march = dt.date(2025, 3, 15)
     return {
-        "fr_draft": make_report(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT"),
+        "fr_draft": make_report(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT", seizure_date=march),
         "fr_sub": make_report(france, vocab, reference="FR-SUB", seizure_date=dt.date(2025, 1, 10)),
         "fr_app": make_report(
             france, vocab, status=ReportStatus.APPROVED, reference="FR-APP", seizure_date=dt.date(2025, 6, 1)
         ),
-        "de_sub": make_report(germany, vocab, reference="DE-SUB", brand="Winston", transport_mode=vocab.road),
-        "kz_sub": make_report(kazakhstan, vocab, reference="KZ-SUB"),
+        "de_sub": make_report(
+            germany, vocab, reference="DE-SUB", brand="Winston", transport_mode=vocab.road, seizure_date=march
+        ),
+        "kz_sub": make_report(kazakhstan, vocab, reference="KZ-SUB", seizure_date=march),
     }
 
 
