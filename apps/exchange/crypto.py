@@ -6,13 +6,20 @@ the key can be rotated without losing the secrets stored under the previous one.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
 def _fernet() -> MultiFernet:
-    keys = [key.strip() for key in str(settings.RILO_SECRETS_KEY or "").split(",") if key.strip()]
+    return _fernet_for(str(settings.RILO_SECRETS_KEY or ""))
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(setting: str) -> MultiFernet:
+    keys = [key.strip() for key in setting.split(",") if key.strip()]
     if not keys:
         raise ImproperlyConfigured("RILO_SECRETS_KEY is not set: partner secrets cannot be encrypted or read.")
     try:
@@ -32,8 +39,15 @@ def decrypt(token: str) -> str:
     """The plain text of a token made by :func:`encrypt`."""
     if not token:
         return ""
+    return _decrypt(str(settings.RILO_SECRETS_KEY or ""), token)
+
+
+# Every delivery signs with its partner's secret: the few tokens in use are decrypted once per
+# process (and again if RILO_SECRETS_KEY changes), not on every message.
+@lru_cache(maxsize=256)
+def _decrypt(setting: str, token: str) -> str:
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        return _fernet_for(setting).decrypt(token.encode()).decode()
     except InvalidToken as error:
         raise ImproperlyConfigured(
             "A partner secret cannot be decrypted with RILO_SECRETS_KEY (was the key changed without "
