@@ -270,15 +270,13 @@ def _apply(report: Report, actor: Any, parsed: InboundMessage) -> None:
 
 
 def _trail(report: Report, actor: Any, partner: PartnerSystem, transition: str, from_status: str, outcome: str) -> None:
-    ReviewEvent.objects.create(
-        report=report,
+    ReviewEvent.of(
+        report,
+        actor=actor,
         transition=transition,
         from_status=from_status,
-        to_status=report.status,
-        version=report.version,
-        actor=actor,
         comment=f"Received from partner system {partner.name}.",
-    )
+    ).save()
     audit_record(
         actor=actor,
         action="report.receive",

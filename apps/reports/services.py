@@ -120,17 +120,7 @@ def _record(
 ) -> ReviewEvent:
     """The workflow trail and the audit log of one transition (no comment in the audit detail: free text)."""
     [event] = insert(
-        [
-            ReviewEvent(
-                report=report,
-                transition=transition,
-                from_status=from_status,
-                to_status=report.status,
-                version=report.version,
-                actor=actor,
-                comment=comment,
-            )
-        ]
+        [ReviewEvent.of(report, actor=actor, transition=transition, from_status=from_status, comment=comment)]
     )
     audit_record(
         actor=actor,

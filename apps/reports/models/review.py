@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -28,6 +30,19 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_transition_display()} {self.from_status or '-'} -> {self.to_status}"
+
+    @classmethod
+    def of(cls, report: Report, *, actor: Any, transition: str, from_status: str, comment: str = "") -> ReviewEvent:
+        """The (unsaved) event of ``report`` having just moved from ``from_status`` to its current state."""
+        return cls(
+            report=report,
+            transition=transition,
+            from_status=from_status,
+            to_status=report.status,
+            version=report.version,
+            actor=actor,
+            comment=comment,
+        )
 
 
 class DuplicateCandidate(models.Model):
