@@ -202,6 +202,9 @@ MEDIA_ROOT = Path(env("RILO_MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="rilo@localhost")
+# Workflow e-mails are sent after the commit, in the request: an SMTP server that does not answer
+# must not keep the reviewer waiting (Django's default is to wait for ever).
+EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 
 # Celery
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)

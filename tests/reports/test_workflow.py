@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -257,3 +258,17 @@ def test_attachments_of_other_types_or_too_large_are_refused(draft, alice, setti
     with pytest.raises(ValidationError, match="larger than"):
         report_attachment_add(report=draft, actor=alice, content=io.BytesIO(PNG), original_name="a.png")
     assert not draft.attachments.exists()
+
+
+def test_an_smtp_server_that_never_answers_does_not_hold_the_reviewer(
+    submitted, erin, settings, caplog, django_capture_on_commit_callbacks
+):
+    assert 0 < settings.EMAIL_TIMEOUT <= 30  # Django's own default waits for ever
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never greets
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+        settings.EMAIL_TIMEOUT = 0.5
+        with django_capture_on_commit_callbacks(execute=True):
+            report = report_approve(report=submitted, actor=erin)
+    assert report.status == ReportStatus.APPROVED
+    assert "could not send '[RILO] Report" in caplog.text  # logged, not raised: the approval stands
