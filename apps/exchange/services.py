@@ -221,7 +221,10 @@ _REPORT_STATE = """
               WHERE report_uuid = %(report)s AND event_id <> %(event)s AND state = ANY(%(open)s)),
         ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
               WHERE report_uuid = %(report)s AND event_id <> %(event)s
-                AND (state = ANY(%(reached)s) OR feed_seq IS NOT NULL))
+                AND (state = ANY(%(reached)s) OR feed_seq IS NOT NULL)),
+        ARRAY(SELECT DISTINCT partner_id FROM exchange_delivery
+              WHERE report_uuid = %(report)s AND event_id <> %(event)s
+                AND feed_seq IS NULL AND feed_from IS NOT NULL)
 """
 # Feed numbers for the new messages, drawn under a transaction-level lock so they become visible
 # in order (the lock is taken by the filter, before the first number is drawn).
@@ -240,8 +243,13 @@ def _feed_numbers(count: int) -> list[int]:
 
 # Messages whose embargo has ended and that have no place in the pull feed yet (of one partner, or all).
 _FEED_WAITING = """
-    SELECT id FROM exchange_delivery
+    SELECT id FROM exchange_delivery d
     WHERE feed_seq IS NULL AND feed_from <= %(now)s AND (%(partner)s::bigint IS NULL OR partner_id = %(partner)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM exchange_delivery e
+          WHERE e.partner_id = d.partner_id AND e.report_uuid = d.report_uuid AND e.event_id < d.event_id
+            AND e.feed_seq IS NULL AND e.feed_from IS NOT NULL
+      )
     ORDER BY feed_from, id
 """
 
@@ -325,7 +333,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                     "reached": sorted(REACHED_STATES),
                 },
             )
-            marked_duplicate, open_ids, reached_ids = cursor.fetchone()
+            marked_duplicate, open_ids, reached_ids, waiting_ids = cursor.fetchone()
         held = set(open_ids)  # partners with an earlier message about this report still to send
         reached = set(reached_ids)
         duplicate_now = event.type != EventType.WITHDRAWN and marked_duplicate
@@ -368,8 +376,15 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         feed = [d for d in deliveries if d.state == DeliveryState.PENDING]
         for delivery in feed:
             delivery.feed_from = delivery.next_attempt_at
-        readable = [d for d in feed if d.feed_from is not None and d.feed_from <= now]
-        due = [d for d in readable if d.partner.state == PartnerState.ACTIVE]
+        # A message joins the feed after every earlier one about the report (one still held by its
+        # embargo keeps the later ones waiting too): the feed never shows versions out of order.
+        waiting = set(waiting_ids)
+        readable = [d for d in feed if d.feed_from is not None and d.feed_from <= now and d.partner_id not in waiting]
+        due = [
+            d
+            for d in feed
+            if d.next_attempt_at is not None and d.next_attempt_at <= now and d.partner.state == PartnerState.ACTIVE
+        ]
         if lease:
             _lease_at_fan_out(due, held, now)
         if readable:

@@ -23,7 +23,15 @@ from apps.exchange.services import (
     partner_update,
 )
 from apps.tenancy.models import Administration
-from tests.exchange.builders import approve, make_report, next_policy_version, vocabulary, webhook_partner, withdraw
+from tests.exchange.builders import (
+    approve,
+    correct,
+    make_report,
+    next_policy_version,
+    vocabulary,
+    webhook_partner,
+    withdraw,
+)
 from tests.factories import UserFactory
 
 from .conftest import URL, token_for
@@ -244,3 +252,22 @@ def test_a_withdrawal_reaches_the_feed_of_a_partner_that_could_read_the_report_t
     ]
     unsent = Delivery.objects.get(event=approved, partner=cen)
     assert (unsent.state, unsent.reason) == ("skipped_by_policy", "withdrawn before it was sent")  # never pushed
+
+
+def test_a_correction_never_joins_the_feed_before_the_version_its_embargo_still_holds(
+    api: APIClient, france: Administration
+) -> None:
+    vocabulary()
+    partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
+    token = linked(partner, "embargoed")
+    report = make_report(france, reference="FR-1")
+    first = fanned_out(approve(report))
+    next_policy_version(partner)  # the embargo is lifted: the correction is due at once
+    second = fanned_out(correct(report, place="Port of Le Havre"))
+    assert read_all(api, token) == []  # version 2 waits for version 1
+
+    embargo_ends(first)
+    read_all(api, token)  # version 1 joins
+    messages = read_all(api, token)  # then version 2
+    assert [m["event_id"] for m in messages] == [str(first.uuid), str(second.uuid)]
+    assert messages[0]["feed_seq"] < messages[1]["feed_seq"]
