@@ -34,6 +34,9 @@ class LimitedJSONParser(JSONParser):
             return json.loads(text, parse_constant=_reject_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"malformed JSON ({exc})") from exc
+        except RecursionError as exc:
+            # Python's json recurses once per nested array or object: a deep body must not be a 500.
+            raise ParseError("malformed JSON (nested too deeply)") from exc
 
 
 def _reject_constant(name: str) -> Any:

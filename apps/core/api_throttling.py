@@ -12,6 +12,8 @@ from typing import Any, cast
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from .client_address import client_address
+
 
 class AccountRateThrottle(UserRateThrottle):
     """Requests per account, whatever token or session the account uses."""
@@ -34,3 +36,7 @@ class AnonymousRateThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return cast(str | None, api_settings.DEFAULT_THROTTLE_RATES.get(self.scope))
+
+    def get_ident(self, request: Any) -> str:
+        """The client's address as the lockout sees it (behind ``RILO_TRUSTED_PROXY_COUNT`` proxies)."""
+        return client_address(request)

@@ -33,6 +33,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_countries import countries
 
@@ -134,12 +135,18 @@ def _last_value(request: HttpRequest, *, key: str, suffixes: tuple[str, ...]) ->
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def _list_page(request: HttpRequest, reports: Any, *, queue: bool) -> HttpResponse:
+def _filterset(request: HttpRequest, reports: Any, *, queue: bool) -> ReportFilterSet:
+    """The list's filters; the review queue has no state or ordering of its own to choose."""
     filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
     if queue:
         for name in ("status", "ordering"):
             filterset.filters.pop(name, None)
             filterset.form.fields.pop(name, None)
+    return filterset
+
+
+def _list_page(request: HttpRequest, reports: Any, *, queue: bool, export_refused: bool = False) -> HttpResponse:
+    filterset = _filterset(request, reports, queue=queue)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else reports
     if filterset.is_bound and not filterset.is_valid():
         rows = reports.none()
@@ -161,7 +168,9 @@ def _list_page(request: HttpRequest, reports: Any, *, queue: bool) -> HttpRespon
             "show_administration": request.user.is_rilo_staff,  # type: ignore[union-attr]
             "can_add": request.user.has_perm("reports.add_report"),
             "can_export": request.user.has_perm("reports.export_report"),
+            "export_refused": export_refused,
         },
+        status=400 if export_refused else 200,
     )
 
 
@@ -181,12 +190,11 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
     return _list_page(request, review_queue(user=request.user), queue=True)
 
 
-def _export(request: HttpRequest, reports: Any, filename: str) -> HttpResponseBase:
-    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
+def _export(request: HttpRequest, reports: Any, filename: str, *, queue: bool) -> HttpResponseBase:
+    filterset = _filterset(request, reports, queue=queue)
     if filterset.is_bound and not filterset.is_valid():
-        return HttpResponseBadRequest(
-            "Invalid filters: " + "; ".join(f"{k}: {v[0]}" for k, v in filterset.errors.items())
-        )
+        # The list page again, with the filters' errors (escaped by the template): never the input as markup.
+        return _list_page(request, reports, queue=queue, export_refused=True)
     rows = filterset.qs if filterset.is_bound else reports
     used = [name for name, value in request.GET.items() if value and name in filterset.filters]
     response = StreamingHttpResponse(
@@ -201,7 +209,7 @@ def _export(request: HttpRequest, reports: Any, filename: str) -> HttpResponseBa
 @require_GET
 def report_export(request: HttpRequest) -> HttpResponseBase:
     """The report list as CSV, with the list's filters."""
-    return _export(request, report_list(user=request.user), "reports")
+    return _export(request, report_list(user=request.user), "reports", queue=False)
 
 
 @login_required
@@ -210,7 +218,7 @@ def report_export(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def review_queue_export(request: HttpRequest) -> HttpResponseBase:
     """The review queue as CSV, with the queue's filters."""
-    return _export(request, review_queue(user=request.user), "review-queue")
+    return _export(request, review_queue(user=request.user), "review-queue", queue=True)
 
 
 # --- the entry form -----------------------------------------------------------------------------------
@@ -514,7 +522,7 @@ def form_draft_discard_view(request: HttpRequest, key: uuid_module.UUID) -> Http
     form_draft_discard(user=request.user, key=key)
     messages.info(request, "The unsaved form was discarded.")
     next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
+    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)
     return redirect("reports:list")
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.ApiBodySizeLimitMiddleware",
@@ -174,6 +175,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address (lockout and API throttles): REMOTE_ADDR, or behind this many reverse proxies the
+# N-th X-Forwarded-For address from the right (apps/core/client_address.py).
+RILO_TRUSTED_PROXY_COUNT = env.int("RILO_TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "apps.core.client_address.client_address"
+
+# Content-Security-Policy of every response (apps/core/security.py): scripts and styles only from
+# our own static files, no inline or evaluated script; refused at start-up if it allows them.
+RILO_CONTENT_SECURITY_POLICY = env(
+    "RILO_CONTENT_SECURITY_POLICY",
+    default=(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+)
 
 # django-otp
 OTP_TOTP_ISSUER = env("RILO_OTP_ISSUER", default="RILO")
@@ -205,6 +220,13 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="rilo@localhost")
 # Workflow e-mails are sent after the commit, in the request: an SMTP server that does not answer
 # must not keep the reviewer waiting (Django's default is to wait for ever).
 EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
+# STARTTLS (usually port 587) or implicit TLS (usually 465): one or the other, never both.
+EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
 
 # Celery
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -300,7 +322,7 @@ LOGGING = {
 # The HS nomenclature file the demo and tests may load in full (absent in production images).
 RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv"))
 
-# Report attachments: largest accepted file, in bytes.
+# Report attachments: largest accepted file, in bytes (docker/nginx.conf caps request bodies to match).
 RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
