@@ -55,7 +55,12 @@ def test_the_walk_covers_the_application_and_the_admin() -> None:
 
 
 @pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
-def test_every_page_without_arguments_carries_the_strict_policy(client: Client, world, persona, request) -> None:  # noqa: F811
+def test_every_page_without_arguments_carries_the_strict_policy(
+    client: Client,
+    world,  # noqa: F811
+    persona,
+    request,
+) -> None:
     if persona != "anonymous":
         sign_in(client, request.getfixturevalue(persona))
     html = 0
@@ -67,7 +72,12 @@ def test_every_page_without_arguments_carries_the_strict_policy(client: Client, 
 
 
 @pytest.mark.parametrize("persona", [p for p in PERSONAS if VISIBLE[p]])
-def test_every_report_page_of_the_isolation_test_carries_the_strict_policy(client: Client, world, persona, request) -> None:  # noqa: F811
+def test_every_report_page_of_the_isolation_test_carries_the_strict_policy(
+    client: Client,
+    world,  # noqa: F811
+    persona,
+    request,
+) -> None:
     sign_in(client, request.getfixturevalue(persona))
     pages = 0
     for name in sorted(VISIBLE[persona]):
