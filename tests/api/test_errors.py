@@ -152,3 +152,11 @@ def test_asking_for_a_format_other_than_json_is_a_406_in_json(api, alice, issue_
 
 def test_a_bad_host_under_the_api_is_a_json_400(api, db):
     assert_error_shape(api.get("/api/v1/me/", HTTP_HOST="evil.example"), 400, "bad_request")
+
+
+@pytest.mark.parametrize("opener", ["[", '{"a":'])
+def test_deeply_nested_json_is_a_400_in_the_api_error_shape_not_a_500(api, cora_token, opener):
+    body = opener * 100_000
+    response = api.post(TOKENS, body, content_type="application/json", **cora_token)
+    error = assert_error_shape(response, 400, "parse_error")
+    assert "nested too deeply" in error["message"]
