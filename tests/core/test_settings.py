@@ -78,3 +78,51 @@ def test_the_database_connection_binds_parameters_on_the_server_and_prepares_sta
             cursor.execute("SELECT %s::text AS rilo_prepared_check", ["reports"])
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%rilo_prepared_check%"])
         assert cursor.fetchone() == (1,)
+
+
+SMTP_ENV = {
+    "DJANGO_EMAIL_HOST": "smtp.example.org",
+    "DJANGO_EMAIL_PORT": "587",
+    "DJANGO_EMAIL_HOST_USER": "rilo-mailer",
+    "DJANGO_EMAIL_HOST_PASSWORD": "s3cret-smtp",
+    "DJANGO_EMAIL_USE_TLS": "true",
+}
+PRINT_SMTP = (
+    "from django.conf import settings as s; "
+    "print(s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL)"
+)
+
+
+@pytest.mark.slow
+def test_smtp_host_credentials_and_tls_are_settings_from_the_environment() -> None:
+    result = run_manage("shell", "-c", PRINT_SMTP, env={**PRODUCTION_ENV, **SMTP_ENV})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "smtp.example.org",
+        "587",
+        "rilo-mailer",
+        "s3cret-smtp",
+        "True",
+        "False",
+    ]
+
+
+@pytest.mark.slow
+def test_production_refuses_starttls_and_implicit_tls_at_once() -> None:
+    result = run_manage("check", env={**PRODUCTION_ENV, **SMTP_ENV, "DJANGO_EMAIL_USE_SSL": "true"})
+    assert result.returncode != 0
+    assert "DJANGO_EMAIL_USE_TLS and DJANGO_EMAIL_USE_SSL are both on" in result.stderr
+
+
+def test_smtp_defaults_send_without_credentials_or_tls() -> None:
+    assert (settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD) == ("", "")
+    assert (settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL) == (False, False)
+
+
+@pytest.mark.slow
+def test_production_refuses_a_content_security_policy_that_allows_inline_script() -> None:
+    loose = "default-src 'self'; script-src 'self' 'unsafe-inline'"
+    result = run_manage("check", env={**PRODUCTION_ENV, "RILO_CONTENT_SECURITY_POLICY": loose})
+    assert result.returncode != 0
+    assert "script-src must not allow 'unsafe-inline'" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr
