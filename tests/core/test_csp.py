@@ -108,3 +108,9 @@ def test_a_policy_that_would_let_inline_or_evaluated_script_run_is_refused_at_st
         checked_policy(policy)
     with override_settings(RILO_CONTENT_SECURITY_POLICY=policy), pytest.raises(ImproperlyConfigured):
         ContentSecurityPolicyMiddleware(lambda request: HttpResponse(""))
+
+
+def test_no_template_turns_escaping_off() -> None:
+    unescaped = re.compile(r"\|\s*safe\b|{%\s*autoescape\s+off", re.IGNORECASE)
+    found = [str(path.relative_to(ROOT)) for path in templates() if unescaped.search(path.read_text())]
+    assert found == []
