@@ -3,6 +3,9 @@ address for the client's, and a forged X-Forwarded-For changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
@@ -19,7 +22,7 @@ CLIENT_B = "198.51.100.7"
 
 
 def _request(remote: str, forwarded: str | None = None):
-    headers = {"REMOTE_ADDR": remote}
+    headers: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         headers["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/", **headers)
@@ -44,13 +47,13 @@ def test_the_client_address_is_the_nth_forwarded_address_from_the_right(settings
     assert client_address(_request(remote, forwarded)) == expected
 
 
-def _through_proxy(client_ip: str, forged: str = "") -> dict[str, str]:
+def _through_proxy(client_ip: str, forged: str = "") -> dict[str, Any]:
     """What gunicorn sees behind one nginx that appends the address it saw to X-Forwarded-For."""
     forwarded = f"{forged}, {client_ip}" if forged else client_ip
     return {"REMOTE_ADDR": PROXY, "HTTP_X_FORWARDED_FOR": forwarded}
 
 
-def _fail_login(client: Client, **meta: str) -> int:
+def _fail_login(client: Client, **meta: Any) -> int:
     return client.post(LOGIN, {"username": "alice", "password": "wrong-password"}, **meta).status_code
 
 
@@ -72,11 +75,11 @@ def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_
     statuses = [_fail_login(client, REMOTE_ADDR=CLIENT_A, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}") for n in range(5)]
     assert statuses[-1] == 429
     right = {"username": "alice", "password": PASSWORD}
-    forged = {"REMOTE_ADDR": CLIENT_A, "HTTP_X_FORWARDED_FOR": CLIENT_B}
+    forged: dict[str, Any] = {"REMOTE_ADDR": CLIENT_A, "HTTP_X_FORWARDED_FOR": CLIENT_B}
     assert client.post(LOGIN, right, **forged).status_code == 429
 
 
-def _throttled_docs(meta: dict[str, str]) -> int:
+def _throttled_docs(meta: dict[str, Any]) -> int:
     from django.conf import settings
     from rest_framework.settings import api_settings
 
@@ -86,7 +89,7 @@ def _throttled_docs(meta: dict[str, str]) -> int:
 
 
 @pytest.fixture
-def clean_throttles() -> None:
+def clean_throttles() -> Iterator[None]:
     for address in (CLIENT_A, CLIENT_B, PROXY):
         cache.delete(f"throttle_anonymous_{address}")
     yield
