@@ -83,6 +83,7 @@ from .validation import Errors, clean_item
 FORM_NAME = "reports.report"
 PAGE_SIZE = 25
 OPTION_LIMIT = 20
+PLAIN_TEXT = "text/plain; charset=utf-8"  # refusals of htmx requests: words, never markup
 
 View = Callable[..., HttpResponseBase]
 
@@ -473,7 +474,7 @@ def autosave(request: HttpRequest, uuid: uuid_module.UUID | None = None) -> Http
         report_id = _editable(request, uuid).pk  # another administration's report is a 404, ticket or not
     ticket = ticket_read(request.POST.get("draft_token", ""))
     if ticket is None:
-        return HttpResponseBadRequest("This form has expired: reload the page.")
+        return HttpResponseBadRequest("This form has expired: reload the page.", content_type=PLAIN_TEXT)
     try:
         payload = clean_payload(request.POST)
     except ApplicationError as error:
@@ -481,13 +482,15 @@ def autosave(request: HttpRequest, uuid: uuid_module.UUID | None = None) -> Http
     if not request.user.is_authenticated:
         draft = form_draft_save_from_ticket(ticket=ticket, payload=payload)
         if draft is None:
-            return HttpResponseBadRequest("This form has expired: reload the page.")
+            return HttpResponseBadRequest("This form has expired: reload the page.", content_type=PLAIN_TEXT)
         login_url = reverse("accounts:login") + "?" + urlencode({"next": _form_url(uuid, draft.key)})
         return render(
             request, "reports/_autosave_status.html", {"expired": True, "draft": draft, "login_url": login_url}
         )
     if ticket.user_id != request.user.pk or ticket.report_id != report_id:
-        return HttpResponseBadRequest("This form belongs to another page or session: reload the page.")
+        return HttpResponseBadRequest(
+            "This form belongs to another page or session: reload the page.", content_type=PLAIN_TEXT
+        )
     try:
         draft = form_draft_save(
             user=request.user, key=ticket.key, form=ticket.form, report_id=report_id, payload=payload
@@ -550,7 +553,7 @@ def form_row(request: HttpRequest, part: str) -> HttpResponse:
         try:
             index = int(source.get("index", ""))
         except ValueError:
-            return HttpResponseBadRequest("Which row?")
+            return HttpResponseBadRequest("Which row?", content_type=PLAIN_TEXT)
         removed = source.get("remove") == "1"
         data = source.copy()
         if removed:
@@ -631,7 +634,7 @@ def normalised_quantity(request: HttpRequest) -> HttpResponse:
     """The item's quantity in kg, litres, pieces or sticks, as the domain computes it (or why it cannot)."""
     prefix = request.GET.get("prefix", "")
     if not prefix.startswith("items-"):
-        return HttpResponseBadRequest("Which item?")
+        return HttpResponseBadRequest("Which item?", content_type=PLAIN_TEXT)
     quantity = request.GET.get(f"{prefix}-quantity", "")
     unit_code = request.GET.get(f"{prefix}-unit", "")
     errors = Errors()

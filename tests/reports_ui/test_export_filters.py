@@ -1,4 +1,5 @@
-"""An export with invalid filters never reflects them as markup: the list page again, the value escaped."""
+"""Invalid input never comes back as markup: an export re-renders the list page with the value escaped,
+and the entry form's htmx requests are refused in plain text."""
 
 from __future__ import annotations
 
@@ -39,3 +40,16 @@ def test_the_review_queue_export_refuses_a_markup_filter_the_queue_itself_refuse
     export = client.get("/reports/review/export.csv", {"country_of_seizure": PAYLOAD})
     assert export.status_code == 400
     _assert_not_reflected(export)
+
+
+def test_refusals_of_the_forms_htmx_requests_are_plain_text_never_markup(client, alice):
+    sign_in(client, alice)
+    refusals = [
+        client.get("/reports/normalised-quantity/", {"prefix": PAYLOAD}),
+        client.post("/reports/form-row/items/", {"index": PAYLOAD}),
+        client.post("/reports/autosave/", {"draft_token": PAYLOAD}),
+    ]
+    for response in refusals:
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/plain")
+        assert PAYLOAD.encode() not in response.content
