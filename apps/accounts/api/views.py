@@ -39,8 +39,8 @@ class MeView(APIView):
 class ApiTokenViewSet(
     RequiredScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApiToken]
 ):
-    """API tokens of the accounts the caller manages (coordinators: their administration's; RILO
-    administrators: their region's). The secret is shown once, in the answer to the POST."""
+    """The caller's own API tokens and, for coordinators and RILO administrators, those of the accounts
+    they manage (auditors read their region's). The secret is shown once, in the answer to the POST."""
 
     serializer_class = ApiTokenSerializer
     queryset = ApiToken.objects.none()  # the model, for the capability check and the schema
@@ -48,6 +48,13 @@ class ApiTokenViewSet(
     pagination_class = StableCursorPagination
     cursor_ordering = "-pk"
     lookup_value_regex = r"\d+"
+
+    def get_permissions(self) -> list[Any]:
+        # Issuing and revoking are decided by the services (one's own tokens, or those of the accounts
+        # one manages), not by the "add" capability alone.
+        if self.action in ("create", "revoke"):
+            return [permission() for permission in APIView.permission_classes]
+        return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         action_name = "change" if self.action == "revoke" else "view"
@@ -60,7 +67,8 @@ class ApiTokenViewSet(
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: IssuedApiTokenSerializer})
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Issue a token for an account the caller manages.
+        """Issue a token: for yourself, from a web session verified with your second factor (never with a
+        token); or, for coordinators and RILO administrators, for a partner-system account they manage.
 
         A token may not grant scopes that the caller's own token lacks."""
         serializer = ApiTokenCreateSerializer(data=request.data, holders=api_token_holders(actor=request.user))
@@ -72,6 +80,8 @@ class ApiTokenViewSet(
             scopes=data["scopes"],
             expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
             actor=request.user,  # type: ignore[arg-type]
+            # Only a web session can be verified with a second factor; a token never is.
+            two_factor_verified=request.auth is None and bool(getattr(request.user, "is_verified", lambda: False)()),
             allowed_scopes=token_scopes(request),
         )
         body = IssuedApiTokenSerializer(token, context={"plaintext": plaintext}).data
