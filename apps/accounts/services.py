@@ -16,9 +16,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
-
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
@@ -355,8 +354,8 @@ def _token_digest(plaintext: str) -> str:
 
 
 def _new_prefix() -> str:
-    for _ in range(10):
-        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(ApiToken.PREFIX_LENGTH))
+    for _attempt in range(10):
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _position in range(ApiToken.PREFIX_LENGTH))
         if not ApiToken.objects.filter(prefix=prefix).exists():
             return prefix
     raise RuntimeError("Could not find a free API token prefix.")  # 36^8 prefixes: practically unreachable
@@ -396,9 +395,9 @@ def _check_may_issue_for(*, user: User, actor: User, two_factor_verified: bool) 
         return
     if not actor.has_perm("accounts.add_apitoken"):
         raise PermissionDenied(_("You may issue API tokens only for yourself."))
-    if User.objects.filter(system_account_scope(actor), pk=user.pk).exists() or actor.is_superuser:
-        if user.role == Role.PARTNER_SYSTEM:
-            return
+    managed = actor.is_superuser or User.objects.filter(system_account_scope(actor), pk=user.pk).exists()
+    if managed and user.role == Role.PARTNER_SYSTEM:
+        return
     if User.objects.restrict(actor, "change").filter(pk=user.pk).exists():
         # A person in the actor's reach: refused, and the attempt is on record.
         audit_record(actor=actor, action="accounts.token_issue_refused", obj=user, detail={"holder": user.pk})

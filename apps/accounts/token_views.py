@@ -114,7 +114,8 @@ def token_revoke_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The token “%(name)s” (%(prefix)s…) is revoked.") % {"name": token.name, "prefix": token.display_prefix},
+                _("The token “%(name)s” (%(prefix)s…) is revoked.")
+                % {"name": token.name, "prefix": token.display_prefix},
             )
         return redirect("accounts:token_list")
     return render(request, "accounts/token_revoke.html", {"token": token})

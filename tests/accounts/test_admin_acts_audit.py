@@ -62,7 +62,9 @@ def test_a_role_change_is_on_record(client, cora, alice):
     assert event.detail == {"user": alice.pk, "from_role": "officer", "to_role": "national_coordinator"}
 
 
-def test_an_email_change_is_on_record_and_the_old_address_is_told(client, cora, alice, django_capture_on_commit_callbacks):
+def test_an_email_change_is_on_record_and_the_old_address_is_told(
+    client, cora, alice, django_capture_on_commit_callbacks
+):
     old = alice.email
     sign_in(client, cora)
     with django_capture_on_commit_callbacks(execute=True):

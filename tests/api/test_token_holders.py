@@ -183,8 +183,12 @@ def test_revoking_a_token_is_audited(client, cora, nsys, django_capture_on_commi
 
 
 def test_a_person_revokes_her_own_token_but_not_anothers(alice, bob):
-    mine, _ = token_issue(user=alice, name="x", scopes=["read"], expires_at=in_days(), actor=alice, two_factor_verified=True)
-    bobs, _ = token_issue(user=bob, name="y", scopes=["read"], expires_at=in_days(), actor=bob, two_factor_verified=True)
+    mine, _ = token_issue(
+        user=alice, name="x", scopes=["read"], expires_at=in_days(), actor=alice, two_factor_verified=True
+    )
+    bobs, _ = token_issue(
+        user=bob, name="y", scopes=["read"], expires_at=in_days(), actor=bob, two_factor_verified=True
+    )
     token_revoke(token=mine, actor=alice)
     with pytest.raises(NotFound):
         token_revoke(token=bobs, actor=alice)
@@ -205,5 +209,5 @@ def test_a_personal_data_read_through_a_token_records_its_prefix(api, client, al
 
     sign_in(client, alice)
     client.get(f"/reports/{report.uuid}/")
-    through_session = AuditEvent.objects.filter(action="report.parties_read").order_by("-pk").first()
+    through_session = AuditEvent.objects.filter(action="report.parties_read").latest("pk")
     assert through_session.detail["via"] == "session" and "token_prefix" not in through_session.detail

@@ -18,7 +18,6 @@ from apps.accounts.roles import Role
 from apps.accounts.services import token_issue, token_revoke
 from apps.core.api_permissions import RequiredScopeMixin
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
-
 from tests.factories import UserFactory
 
 from .conftest import bearer

@@ -66,6 +66,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "rilo_<prefix>_<secret>",
-            "description": "An API token, issued by its holder from a two-factor-verified session, or for a partner-system "
-            "account by the coordinator or RILO administrator who manages it (Accounts → API tokens).",
+            "description": "An API token, issued by its holder from a two-factor-verified session, or for a "
+            "partner-system account by the coordinator or RILO administrator who manages it (Accounts → API tokens).",
         }

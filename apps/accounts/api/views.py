@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
@@ -49,7 +50,7 @@ class ApiTokenViewSet(
     cursor_ordering = "-pk"
     lookup_value_regex = r"\d+"
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         # Issuing and revoking are decided by the services (one's own tokens, or those of the accounts
         # one manages), not by the "add" capability alone.
         if self.action in ("create", "revoke"):

@@ -49,8 +49,8 @@ class Command(BaseCommand):
                 line += f"  [2FA secret {account.totp_secret}]"
             self.stdout.write(line)
         self.stdout.write(
-            "RILO staff and national coordinators must enter a two-factor code: add the secret to an authenticator app, or run "
-            "`manage.py totp_code USERNAME` (local settings only)."
+            "RILO staff and national coordinators must enter a two-factor code: add the secret to an "
+            "authenticator app, or run `manage.py totp_code USERNAME` (local settings only)."
         )
 
     def _seed_reports(self, count: int, *, workers: int, if_empty: bool) -> None:
