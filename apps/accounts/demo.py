@@ -97,7 +97,8 @@ def seed_demo_accounts() -> list[DemoAccount]:
             )
             for role_suffix, role in ADMINISTRATION_ACCOUNTS:
                 user = _ensure_user(f"{code}.{role_suffix}", role, administration=administration)
-                accounts.append(DemoAccount(user.username, role.label, administration.name))
+                secret = _ensure_totp(user) if user.requires_two_factor else ""
+                accounts.append(DemoAccount(user.username, role.label, administration.name, secret))
             system = _ensure_user(f"{code}.system", Role.PARTNER_SYSTEM, administration=administration)
             accounts.append(DemoAccount(system.username, "National system (API)", administration.name))
     return accounts

@@ -39,6 +39,10 @@ class User(AbstractUser):
 
     objects = UserManager()  # type: ignore[misc]
 
+    # The API token this request authenticated with (set by ApiTokenAuthentication on the user it
+    # loads for the request); None for a web session. Audit events of personal-data reads name it.
+    authenticated_token: ApiToken | None = None
+
     class Meta:
         ordering = ["username"]
         constraints = [
@@ -115,6 +119,11 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.display_prefix})"
+
+    @property
+    def administration(self) -> Administration | None:
+        """The holder's administration: the audit events of the token go to its region's auditors."""
+        return self.user.administration
 
     @property
     def display_prefix(self) -> str:

@@ -24,12 +24,39 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignor
     """Django's user manager with :meth:`restrict`."""
 
 
+def system_account_scope(user: Any) -> Q:
+    """The partner-system accounts (as a ``Q`` on users) that ``user``'s position manages.
+
+    A coordinator: the national-system accounts of their administration. RILO staff: the accounts
+    of the partners their RILO manages (``PartnerSystem.region``) and the national-system accounts
+    of their region's administrations. Never another administration's or region's.
+    """
+    from .roles import Role
+
+    if user.administration_id:
+        return Q(role=Role.PARTNER_SYSTEM, administration_id=user.administration_id)
+    if user.region_id:
+        return Q(role=Role.PARTNER_SYSTEM) & (
+            Q(partner_system__region_id=user.region_id) | Q(administration__region_id=user.region_id)
+        )
+    return NOTHING
+
+
 class ApiTokenQuerySet(RestrictedQuerySet):
     def scope(self, user: Any, action: str) -> Q:
-        """The tokens of the accounts the user reaches (the same scope as the accounts themselves)."""
+        """Everyone reaches their own tokens. Coordinators and RILO administrators also see and revoke
+        the tokens of the accounts they reach and of the system accounts they manage; auditors see them."""
         from .models import User
+        from .roles import Role
 
-        return Q(user__in=User.objects.filter(User.objects.all().scope(user, action)).values("pk"))
+        own = Q(user_id=user.pk)
+        overseers = {Role.NATIONAL_COORDINATOR, Role.RILO_ADMINISTRATOR}
+        if action == "view":
+            overseers.add(Role.AUDITOR)
+        if user.role not in overseers:
+            return own
+        reach = User.objects.all().scope(user, action) | system_account_scope(user)
+        return own | Q(user__in=User.objects.filter(reach).values("pk"))
 
     def usable(self, now: Any = None) -> ApiTokenQuerySet:
         from django.utils import timezone

@@ -24,8 +24,9 @@ class Role(models.TextChoices):
 ADMINISTRATION_ROLES = frozenset({Role.OFFICER, Role.NATIONAL_COORDINATOR})
 RILO_ROLES = frozenset({Role.RILO_ANALYST, Role.RILO_ADMINISTRATOR, Role.AUDITOR})
 SYSTEM_ROLES = frozenset({Role.PARTNER_SYSTEM})
-# RILO staff must use two-factor authentication; officers may.
-TWO_FACTOR_REQUIRED = frozenset({Role.RILO_ANALYST, Role.RILO_ADMINISTRATOR, Role.AUDITOR})
+# RILO staff and national coordinators (who manage accounts and tokens) must use two-factor
+# authentication; officers may.
+TWO_FACTOR_REQUIRED = frozenset({Role.NATIONAL_COORDINATOR, Role.RILO_ANALYST, Role.RILO_ADMINISTRATOR, Role.AUDITOR})
 
 _VOCABULARY_MODELS = (
     "enforcementarea",
@@ -44,8 +45,11 @@ _VOCABULARY_MODELS = (
 )
 _VIEW_VOCABULARIES = tuple(f"reference.view_{m}" for m in _VOCABULARY_MODELS)
 _EDIT_VOCABULARIES = tuple(f"reference.{verb}_{m}" for m in _VOCABULARY_MODELS for verb in ("add", "change", "delete"))
-# Issue and revoke API tokens for the accounts one manages (revoking is "change").
-_MANAGE_API_TOKENS = ("accounts.view_apitoken", "accounts.add_apitoken", "accounts.change_apitoken")
+# Every person sees and revokes their own API tokens (and issues them, from a verified session:
+# apps.accounts.services.token_issue); ApiTokenQuerySet.scope says whose tokens beyond their own.
+_OWN_API_TOKENS = ("accounts.view_apitoken", "accounts.change_apitoken")
+# Managers also issue tokens for the partner-system accounts they manage ("add"), never for a person.
+_MANAGE_API_TOKENS = (*_OWN_API_TOKENS, "accounts.add_apitoken")
 
 # Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
 _REPORT_AUTHOR = (
@@ -101,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         "tenancy.view_region",
         "tenancy.view_administration",
+        *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_REPORT_AUTHOR,
     ),
@@ -120,6 +125,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.RILO_ANALYST: (
         "tenancy.view_region",
         "tenancy.view_administration",
+        *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_REPORT_REVIEWER,
         *_EXCHANGE_VIEW,
@@ -153,7 +159,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_region",
         "tenancy.view_administration",
         "accounts.view_user",
-        "accounts.view_apitoken",
+        *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
         "audit.view_auditevent",
     ),

@@ -8,9 +8,12 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.exceptions import NotFound
+from apps.core.querysets import NOTHING
 
 from .delegation import roles_manageable_by
 from .models import ApiToken, User
+from .querysets import system_account_scope
+from .roles import Role
 
 
 def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
@@ -56,7 +59,10 @@ def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
 
 
 def api_token_holders(*, actor: Any) -> QuerySet[User]:
-    """The active accounts ``actor`` may issue tokens for (none without the capability)."""
-    if not actor.has_perm("accounts.add_apitoken"):
+    """The active accounts ``actor`` may issue tokens for: themselves (a person, not a system account)
+    and, with ``accounts.add_apitoken``, the partner-system accounts they manage. Never another person."""
+    if not getattr(actor, "is_authenticated", False):
         return User.objects.none()
-    return User.objects.restrict(actor, "change").filter(is_active=True).exclude(role="").order_by("username")
+    mine = Q(pk=actor.pk) if actor.role and actor.role != Role.PARTNER_SYSTEM else NOTHING
+    managed = system_account_scope(actor) if actor.has_perm("accounts.add_apitoken") else NOTHING
+    return User.objects.filter(mine | managed, is_active=True).order_by("username")

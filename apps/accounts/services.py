@@ -16,14 +16,18 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Administration, Region
 
+from . import notifications
 from .delegation import roles_manageable_by, same_scope_roles
 from .emails import LinkBase, send_password_link
 from .models import ApiToken, User
+from .querysets import system_account_scope
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
 
 OTP_DEVICE_NAME = "Authenticator app"
@@ -135,6 +139,7 @@ def user_invite(
         send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
     except (OSError, smtplib.SMTPException) as exc:
         raise ApplicationError(f"The account was not created: the e-mail could not be sent ({exc}).") from exc
+    audit_record(actor=actor, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role})
     return user
 
 
@@ -162,14 +167,27 @@ def user_update(*, user: User, role: str | None = None, actor: User | None = Non
                     "This role belongs to another kind of organisation; create a new account instead.",
                     extra={"role": ["Not possible for this account."]},
                 )
+    old_role, old_email = user.role, user.email
     if role is not None and role != user.role:
         _check_scope(role, user.administration, user.region)
         user.role = role
+    changed = sorted(name for name, value in fields.items() if getattr(user, name) != value)
     for name, value in fields.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user.save()
     user_sync_role_group(user=user)
+    # On record: codes and ids only, never the names or addresses themselves.
+    if user.role != old_role:
+        detail = {"user": user.pk, "from_role": old_role, "to_role": user.role}
+        audit_record(actor=actor, action="accounts.user_role_change", obj=user, detail=detail)
+    if "email" in changed:
+        audit_record(actor=actor, action="accounts.user_email_change", obj=user, detail={"user": user.pk})
+        if old_email:
+            notifications.notify_email_changed(user=user, old_address=old_email, actor=actor)
+    others = [name for name in changed if name != "email"]
+    if others:
+        audit_record(actor=actor, action="accounts.user_update", obj=user, detail={"user": user.pk, "fields": others})
     return user
 
 
@@ -181,6 +199,7 @@ def user_deactivate(*, user: User, actor: User) -> User:
         raise Conflict("You cannot deactivate your own account.")
     user.is_active = False
     user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="accounts.user_deactivate", obj=user, detail={"user": user.pk})
     return user
 
 
@@ -190,6 +209,7 @@ def user_reactivate(*, user: User, actor: User) -> User:
     _check_may_manage(actor, user)
     user.is_active = True
     user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action="accounts.user_reactivate", obj=user, detail={"user": user.pk})
     return user
 
 
@@ -201,6 +221,23 @@ def user_password_reset_send(*, user: User, actor: User, link_base: LinkBase) ->
     if not user.email:
         raise Conflict("This account has no e-mail address; add one first.")
     send_password_link(user=user, link_base=link_base, purpose="reset", actor=actor)
+    audit_record(actor=actor, action="accounts.user_password_link", obj=user, detail={"user": user.pk})
+
+
+@transaction.atomic
+def user_two_factor_reset(*, user: User, actor: User) -> None:
+    """Remove a managed account's authenticator devices (a lost phone): at their next sign-in the owner
+    sets one up again (required roles) or signs in without one. Nobody resets their own. Audited; the
+    owner is told by e-mail."""
+    _check_may_manage(actor, user)
+    if user.pk == actor.pk:
+        raise Conflict(_("You cannot reset your own two-factor authentication; ask the person who manages you."))
+    removed, _by_model = TOTPDevice.objects.filter(user=user).delete()
+    if not removed:
+        raise Conflict(_("This account has no two-factor device to reset."))
+    audit_record(actor=actor, action="accounts.user_two_factor_reset", obj=user, detail={"user": user.pk})
+    if user.email:
+        notifications.notify_two_factor_reset(user=user, actor=actor)
 
 
 # --- Two-factor authentication (TOTP) ---------------------------------------------------------
@@ -317,8 +354,8 @@ def _token_digest(plaintext: str) -> str:
 
 
 def _new_prefix() -> str:
-    for _ in range(10):
-        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(ApiToken.PREFIX_LENGTH))
+    for _attempt in range(10):
+        prefix = "".join(secrets.choice(_PREFIX_ALPHABET) for _position in range(ApiToken.PREFIX_LENGTH))
         if not ApiToken.objects.filter(prefix=prefix).exists():
             return prefix
     raise RuntimeError("Could not find a free API token prefix.")  # 36^8 prefixes: practically unreachable
@@ -337,7 +374,38 @@ def _clean_scopes(scopes: Iterable[str], allowed_scopes: Collection[str] | None)
     return [scope for scope in _SCOPE_ORDER if scope in wanted]
 
 
-@transaction.atomic
+class TwoFactorRequired(PermissionDenied):
+    """A person's own token is issued only from a session verified with their second factor (403)."""
+
+    code = "two_factor_required"
+
+
+def _check_may_issue_for(*, user: User, actor: User, two_factor_verified: bool) -> None:
+    """A person's token only by that person, verified; a system account's only by whoever manages it."""
+    if user.pk == actor.pk:
+        if not actor.role or actor.role == Role.PARTNER_SYSTEM:
+            raise PermissionDenied(_("A partner system's tokens are issued by the people who manage it."))
+        if not two_factor_verified:
+            raise TwoFactorRequired(
+                _(
+                    "A token acts as you: issue it from a session verified with your second factor "
+                    "(set up two-factor authentication, then sign in with a code)."
+                )
+            )
+        return
+    if not actor.has_perm("accounts.add_apitoken"):
+        raise PermissionDenied(_("You may issue API tokens only for yourself."))
+    managed = actor.is_superuser or User.objects.filter(system_account_scope(actor), pk=user.pk).exists()
+    if managed and user.role == Role.PARTNER_SYSTEM:
+        return
+    if User.objects.restrict(actor, "change").filter(pk=user.pk).exists():
+        # A person in the actor's reach: refused, and the attempt is on record.
+        audit_record(actor=actor, action="accounts.token_issue_refused", obj=user, detail={"holder": user.pk})
+        message = _("A person's API token is issued only by that person, from their own verified session.")
+        raise PermissionDenied(message, extra={"user": [message]})
+    raise NotFound(_("No such user."), extra={"user": [_("No such account among those you manage.")]})
+
+
 def token_issue(
     *,
     user: User,
@@ -345,19 +413,37 @@ def token_issue(
     scopes: Iterable[str],
     expires_at: datetime,
     actor: User | None,
+    two_factor_verified: bool = False,
     allowed_scopes: Collection[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Issue an API token for ``user``; returns the token and its plaintext, which is never stored.
 
-    ``actor`` must hold ``accounts.add_apitoken`` and manage ``user`` (``User.objects.restrict(actor,
-    "change")``), else the user is "not found"; ``actor=None`` is the command line. ``allowed_scopes``
-    (the scopes of the token the actor authenticated with, if any) caps the new token's scopes.
+    A person's token is issued only by that person (``actor`` is ``user``), from a session verified
+    with their second factor (``two_factor_verified``, which only the web session can say). Someone
+    holding ``accounts.add_apitoken`` (coordinators, RILO administrators) issues tokens for the
+    partner-system accounts they manage (:func:`~apps.accounts.querysets.system_account_scope`),
+    never for another person; another account is "not found". ``actor=None`` is the command line.
+    ``allowed_scopes`` (the scopes of the token the actor authenticated with, if any) caps the new
+    token's scopes. The act is audited (holder, issuer, scopes, expiry, prefix: never the secret) and
+    the holder is told by e-mail (a system account without an address: its managers).
     """
     if actor is not None:
-        if not actor.has_perm("accounts.add_apitoken"):
-            raise PermissionDenied("You may not issue API tokens.")
-        if not User.objects.restrict(actor, "change").filter(pk=user.pk).exists():
-            raise NotFound("No such user.", extra={"user": ["No such user among the accounts you manage."]})
+        _check_may_issue_for(user=user, actor=actor, two_factor_verified=two_factor_verified)
+    with transaction.atomic():
+        return _token_create(
+            user=user, name=name, scopes=scopes, expires_at=expires_at, actor=actor, allowed_scopes=allowed_scopes
+        )
+
+
+def _token_create(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime,
+    actor: User | None,
+    allowed_scopes: Collection[str] | None,
+) -> tuple[ApiToken, str]:
     if not user.is_active:
         raise ApplicationError("This account is deactivated.", extra={"user": ["This account is deactivated."]})
     name = (name or "").strip()
@@ -384,12 +470,28 @@ def token_issue(
     )
     token.full_clean()
     token.save()
+    audit_record(actor=actor, action="accounts.token_issue", obj=token, detail=_token_detail(token, actor))
+    notifications.notify_token_issued(token=token, actor=actor)
     return token, plaintext
+
+
+def _token_detail(token: ApiToken, actor: User | None) -> dict[str, Any]:
+    """What the audit keeps of a token: ids and codes, the prefix, never the secret or the free-text name."""
+    return {
+        "holder": token.user_id,
+        "holder_role": token.user.role,
+        "issuer": token.created_by_id,
+        "actor": actor.pk if actor is not None else None,
+        "scopes": list(token.scopes),
+        "expires_at": token.expires_at.isoformat(),
+        "token_prefix": token.display_prefix,
+    }
 
 
 @transaction.atomic
 def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
-    """Revoke a token at once; revoking it again is a conflict. ``actor`` must be allowed to change it."""
+    """Revoke a token at once; revoking it again is a conflict. ``actor`` must be allowed to change it
+    (their own token, or one of the accounts they manage). Audited; the holder is told."""
     tokens = ApiToken.objects.all() if actor is None else ApiToken.objects.restrict(actor, "change")
     locked = tokens.select_for_update().filter(pk=token.pk).first()
     if locked is None:
@@ -401,6 +503,8 @@ def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
     locked.revoked_at = timezone.now()
     locked.revoked_by = actor
     locked.save(update_fields=["revoked_at", "revoked_by"])
+    audit_record(actor=actor, action="accounts.token_revoke", obj=locked, detail=_token_detail(locked, actor))
+    notifications.notify_token_revoked(token=locked, actor=actor)
     return locked
 
 

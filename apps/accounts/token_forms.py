@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, User
 
@@ -17,10 +18,13 @@ class ApiTokenForm(forms.Form):
 
     user = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Account",
+        label=_("Account"),
         to_field_name="username",
-        help_text="The account the token acts as: a partner system account or a user you manage.",
-        empty_label="Choose an account",
+        help_text=_(
+            "The account the token acts as: yourself, or a partner-system account you manage. "
+            "Another person issues their own tokens."
+        ),
+        empty_label=_("Choose an account"),
     )
     name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “nCEN import”.")
     scopes = forms.MultipleChoiceField(

@@ -1,22 +1,28 @@
 """API token pages: list, issue (the token is shown once), revoke.
 
-Coordinators manage the tokens of their administration's accounts, RILO administrators those of
-their region's; the lists come from restrict(), and anything else is a 404.
+Everyone sees and revokes their own tokens and issues them from a session verified with their
+second factor; coordinators and RILO administrators also issue tokens for the partner-system
+accounts they manage and see and revoke the tokens of the accounts they reach. The lists come
+from restrict(), and anything else is a 404.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import ApplicationError, Conflict, NotFound
 
+from .middleware import two_factor_step
 from .models import User
 from .selectors import api_token_get, api_token_holders, api_token_list
 from .services import token_issue, token_revoke
@@ -38,7 +44,7 @@ def token_list_page(request: HttpRequest) -> HttpResponse:
     context = {
         "tokens": tokens,
         "revocable": revocable,
-        "can_issue": actor.has_perm("accounts.add_apitoken"),
+        "can_issue": api_token_holders(actor=actor).exists(),
     }
     return render(request, "accounts/token_list.html", context)
 
@@ -46,8 +52,20 @@ def token_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_create_page(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request, "accounts.add_apitoken")
-    form = ApiTokenForm(request.POST or None, holders=api_token_holders(actor=actor))
+    actor = _actor(request, "accounts.view_apitoken")
+    verified = bool(getattr(actor, "is_verified", lambda: False)())
+    if not verified:
+        # A token acts as its holder: it is issued only from a session verified with a second factor.
+        messages.info(
+            request,
+            _(
+                "A token acts as you, so it is issued only from a session verified with your second factor. "
+                "Set up two-factor authentication first; you will then come back to issue your token."
+            ),
+        )
+        step = two_factor_step(actor) or "accounts:otp_setup"
+        return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+    form = ApiTokenForm(request.POST or None, holders=api_token_holders(actor=actor), initial={"user": actor.username})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -57,6 +75,7 @@ def token_create_page(request: HttpRequest) -> HttpResponse:
                 scopes=data["scopes"],
                 expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
                 actor=actor,
+                two_factor_verified=verified,
             )
         except ApplicationError as error:
             _add_errors(form, error)
@@ -93,6 +112,10 @@ def token_revoke_page(request: HttpRequest, pk: int) -> HttpResponse:
         except Conflict as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"The token “{token.name}” ({token.display_prefix}…) is revoked.")
+            messages.success(
+                request,
+                _("The token “%(name)s” (%(prefix)s…) is revoked.")
+                % {"name": token.name, "prefix": token.display_prefix},
+            )
         return redirect("accounts:token_list")
     return render(request, "accounts/token_revoke.html", {"token": token})

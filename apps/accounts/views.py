@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
@@ -166,7 +167,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         "required": user.requires_two_factor,
     }
-    return render(request, "accounts/otp_setup.html", context)
+    response = render(request, "accounts/otp_setup.html", context)
+    response["Cache-Control"] = "no-store"  # the page shows the secret key
+    return response
 
 
 @login_required
@@ -289,7 +292,13 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Account {target} saved.")
             return redirect("accounts:user_list")
-    context = {"form": form, "target": target, "creating": False, "is_self": target.pk == actor.pk}
+    context = {
+        "form": form,
+        "target": target,
+        "creating": False,
+        "is_self": target.pk == actor.pk,
+        "has_two_factor": selectors.user_two_factor_device(user=target) is not None,
+    }
     return render(request, "accounts/user_form.html", context)
 
 
@@ -303,6 +312,13 @@ def _user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "reactivate":
             services.user_reactivate(user=target, actor=actor)
             messages.success(request, f"Account {target} is active again.")
+        elif action == "two_factor_reset":
+            services.user_two_factor_reset(user=target, actor=actor)
+            messages.success(
+                request,
+                _("Two-factor authentication of %(user)s is reset; they set it up again at their next sign-in.")
+                % {"user": target},
+            )
         else:
             services.user_password_reset_send(user=target, actor=actor, link_base=LinkBase.from_request(request))
             messages.success(request, f"A link to choose a new password was sent to {target.email}.")
@@ -327,3 +343,9 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     return _user_action(request, pk, "password_reset")
+
+
+@login_required
+@require_POST
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    return _user_action(request, pk, "two_factor_reset")

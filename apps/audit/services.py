@@ -13,6 +13,29 @@ from .models import AuditEvent
 
 _SCALARS = (str, int, float, bool, type(None))
 
+# Reads of personal data: their events also say how the reader was authenticated (``via``: "token"
+# with the token's ``token_prefix``, or "session"). A new kind of personal-data read is added here.
+PERSONAL_READ_ACTIONS = frozenset(
+    {
+        "report.personal_read",
+        "report.parties_read",
+        "report.attachments_read",
+        "report.attachment_open",
+        "report.export",
+        "party.read",
+    }
+)
+
+
+def _channel(actor: Any) -> dict[str, str]:
+    """How ``actor`` made the request being served: its API token (prefix only), or a web session."""
+    token = getattr(actor, "authenticated_token", None)
+    if token is not None:
+        return {"via": "token", "token_prefix": token.display_prefix}
+    if current_request_id() != "-" and getattr(actor, "is_authenticated", False):
+        return {"via": "session"}
+    return {}  # a worker or a command: no request, no credential
+
 
 def _check_detail(detail: Any, path: str = "detail") -> None:
     """``detail`` is JSON of identifiers, codes and counts; reject anything else early."""
@@ -34,10 +57,14 @@ def audit_record(
     ``detail`` must hold identifiers, codes and counts only, never personal values (names,
     document numbers, free text). The event's administration and region come from the object
     (its own ``administration``, or the administration itself), else from the actor, so the
-    auditors of that region see it.
+    auditors of that region see it. A read of personal data (:data:`PERSONAL_READ_ACTIONS`) made
+    while serving a request also records whether it came through an API token (its prefix) or a
+    web session.
     """
     detail = detail or {}
     _check_detail(detail)
+    if action in PERSONAL_READ_ACTIONS:
+        detail = {**detail, **_channel(actor)}
     administration: Any = None
     if obj is not None:
         if obj._meta.label_lower == "tenancy.administration":

@@ -327,7 +327,7 @@ def partner_account_token_issue(
         name=name,
         scopes=scopes,
         expires_at=timezone.now() + dt.timedelta(days=days),
-        actor=None,  # reach checked above: the account is the partner's, the partner the actor's
+        actor=actor,  # token_issue checks too that the actor manages this partner's account (audited there)
     )
     audit_record(
         actor=actor,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.audit.services import audit_record
 from apps.core.exceptions import NotFound, PermissionDenied
 
 from .models import Administration
@@ -26,6 +27,8 @@ def administration_create(*, actor: Any, name: str, country: str, code: str, act
     # The new row must be within the actor's reach; otherwise the creation is rolled back.
     if not Administration.objects.restrict(actor, "change").filter(pk=administration.pk).exists():
         raise PermissionDenied("You may not manage this administration.")
+    detail = {"code": administration.code, "country": str(administration.country), "active": administration.active}
+    audit_record(actor=actor, action="tenancy.administration_create", obj=administration, detail=detail)
     return administration
 
 
@@ -40,8 +43,19 @@ def administration_update(*, actor: Any, administration: Administration, **field
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     if not Administration.objects.restrict(actor, "change").filter(pk=administration.pk).exists():
         raise NotFound("This administration does not exist.")
+    before = {name: str(getattr(administration, name)) for name in EDITABLE_FIELDS}
     for name, value in fields.items():
         setattr(administration, name, value)
     administration.full_clean()
     administration.save()
+    changed = sorted(name for name in EDITABLE_FIELDS if str(getattr(administration, name)) != before[name])
+    if changed:
+        # An administration's name, code and country are not personal: the log keeps old and new values.
+        detail = {
+            "code": administration.code,
+            "fields": changed,
+            "from": {name: before[name] for name in changed},
+            "to": {name: str(getattr(administration, name)) for name in changed},
+        }
+        audit_record(actor=actor, action="tenancy.administration_update", obj=administration, detail=detail)
     return administration

@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
 # API tokens: lifetime offered by default and the longest allowed, in days.
 RILO_API_TOKEN_DEFAULT_DAYS = env.int("RILO_API_TOKEN_DEFAULT_DAYS", default=90)
 RILO_API_TOKEN_MAX_DAYS = env.int("RILO_API_TOKEN_MAX_DAYS", default=366)
+# seed_demo and seed_reports (demo accounts with a published password): local and test settings only.
+RILO_ALLOW_DEMO_SEED = env.bool("RILO_ALLOW_DEMO_SEED", default=False)
 # Idempotency-Key records are kept this long; an unfinished one is taken over after the lease.
 RILO_IDEMPOTENCY_TTL_HOURS = env.int("RILO_IDEMPOTENCY_TTL_HOURS", default=24)
 RILO_IDEMPOTENCY_LEASE_SECONDS = env.int("RILO_IDEMPOTENCY_LEASE_SECONDS", default=60)

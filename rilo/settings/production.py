@@ -21,6 +21,7 @@ SECRET_KEY = _required("DJANGO_SECRET_KEY")
 DATABASES = {"default": database_config(_required("DATABASE_URL"))}
 RILO_SECRETS_KEY = _required("RILO_SECRETS_KEY")
 RILO_ALLOW_PRIVATE_ENDPOINTS = False  # partner endpoints must be public HTTPS addresses
+RILO_ALLOW_DEMO_SEED = False  # never demo accounts with a published password in production
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is not set (comma-separated host names).")

@@ -34,8 +34,8 @@ def cora_token(cora, issue_token) -> dict[str, str]:
     return bearer(issue_token(cora, "read", "write"))
 
 
-def test_invalid_fields_are_named_in_details(api, alice, cora_token):
-    response = api.post(TOKENS, {"user": "alice", "scopes": ["admin"]}, format="json", **cora_token)
+def test_invalid_fields_are_named_in_details(api, nsys, cora_token):
+    response = api.post(TOKENS, {"user": "nsys", "scopes": ["admin"]}, format="json", **cora_token)
     body = assert_error_shape(response, 400, "invalid")
     assert set(body["details"]) == {"name", "scopes"}
     assert body["details"]["name"] == ["This field is required."]
@@ -110,9 +110,9 @@ def test_a_conflict_is_a_409(api, alice, cora, cora_token, issue_token):
     assert "revoked_at" in body["details"]
 
 
-def test_no_credentials_is_401_and_missing_capability_is_403(api, alice, issue_token):
+def test_no_credentials_is_401_and_missing_capability_is_403(api, ivan, issue_token):
     assert_error_shape(api.get(TOKENS), 401, "not_authenticated")
-    response = api.get(TOKENS, **bearer(issue_token(alice, "read")))
+    response = api.get(TOKENS, **bearer(issue_token(ivan, "read")))
     assert_error_shape(response, 403, "permission_denied")
     assert "WWW-Authenticate" not in response
 

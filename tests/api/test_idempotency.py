@@ -19,7 +19,7 @@ from apps.core.services import idempotency_claim, idempotency_purge_expired
 from .conftest import bearer
 
 TOKENS = "/api/v1/accounts/tokens/"
-BODY = {"user": "alice", "name": "nCEN import", "scopes": ["read"], "expires_in_days": 30}
+BODY = {"user": "nsys", "name": "nCEN import", "scopes": ["read"], "expires_in_days": 30}
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def post(api, auth, body=BODY, key="key-1"):
     return api.post(TOKENS, body, format="json", **auth, **headers)
 
 
-def test_a_retry_with_the_same_key_and_body_gets_the_stored_response(api, alice, cora_auth):
+def test_a_retry_with_the_same_key_and_body_gets_the_stored_response(api, nsys, cora_auth):
     first = post(api, cora_auth)
     assert first.status_code == 201
     assert "Idempotent-Replayed" not in first
@@ -40,26 +40,26 @@ def test_a_retry_with_the_same_key_and_body_gets_the_stored_response(api, alice,
     assert second.status_code == 201
     assert second["Idempotent-Replayed"] == "true"
     assert second.json() == first.json()
-    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert ApiToken.objects.filter(user=nsys).count() == 1
     # the replayed plaintext is the real token
-    assert api.get("/api/v1/me/", **bearer(second.json()["token"])).json()["username"] == "alice"
+    assert api.get("/api/v1/me/", **bearer(second.json()["token"])).json()["username"] == "nsys"
 
 
-def test_without_a_key_each_post_creates_a_token(api, alice, cora_auth):
+def test_without_a_key_each_post_creates_a_token(api, nsys, cora_auth):
     post(api, cora_auth, key=None)
     post(api, cora_auth, key=None)
-    assert ApiToken.objects.filter(user=alice).count() == 2
+    assert ApiToken.objects.filter(user=nsys).count() == 2
 
 
-def test_the_same_key_with_another_body_is_a_422(api, alice, cora_auth):
+def test_the_same_key_with_another_body_is_a_422(api, nsys, cora_auth):
     assert post(api, cora_auth).status_code == 201
     response = post(api, cora_auth, body={**BODY, "name": "something else"})
     assert response.status_code == 422
     assert response.json()["type"] == "idempotency_key_reused"
-    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert ApiToken.objects.filter(user=nsys).count() == 1
 
 
-def test_a_duplicate_while_the_first_request_runs_is_a_409(api, alice, cora, cora_auth):
+def test_a_duplicate_while_the_first_request_runs_is_a_409(api, nsys, cora, cora_auth):
     # The first request has claimed the key and not finished, as it would mid-flight.
     import hashlib
 
@@ -74,10 +74,10 @@ def test_a_duplicate_while_the_first_request_runs_is_a_409(api, alice, cora, cor
     response = api.post(TOKENS, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="key-1", **cora_auth)
     assert response.status_code == 409
     assert response.json()["type"] == "idempotency_in_progress"
-    assert not ApiToken.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=nsys).exists()
 
 
-def test_an_abandoned_attempt_is_taken_over_after_its_lease(api, alice, cora, cora_auth, settings):
+def test_an_abandoned_attempt_is_taken_over_after_its_lease(api, nsys, cora, cora_auth, settings):
     import hashlib
 
     body = json.dumps(BODY).encode()
@@ -91,16 +91,17 @@ def test_an_abandoned_attempt_is_taken_over_after_its_lease(api, alice, cora, co
     assert response.status_code == 201
 
 
-def test_keys_belong_to_one_account(api, alice, bob, cora_auth, grace, issue_token):
-    # grace (RILO administrator) may issue for bob; the same key string is hers to use.
+def test_keys_belong_to_one_account(api, nsys, cora_auth, grace, issue_token):
+    # grace (RILO administrator of the region) may issue for the French national system too; the same key
+    # string is hers to use.
     assert post(api, cora_auth).status_code == 201
     grace_auth = bearer(issue_token(grace, "read", "write"))
-    response = post(api, grace_auth, body={**BODY, "user": "bob"})
-    assert response.status_code == 201
-    assert response.json()["user"] == "bob"
+    response = post(api, grace_auth)
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert response.json()["user"] == "nsys" and response.json()["created_by"] == "grace"
 
 
-def test_a_refused_request_is_replayed_too(api, alice, cora_auth):
+def test_a_refused_request_is_replayed_too(api, nsys, cora_auth):
     invalid = {**BODY, "scopes": []}
     first = post(api, cora_auth, body=invalid)
     assert first.status_code == 400
@@ -110,14 +111,14 @@ def test_a_refused_request_is_replayed_too(api, alice, cora_auth):
     assert again.json() == first.json()
 
 
-def test_a_key_longer_than_255_characters_is_a_400(api, alice, cora_auth):
+def test_a_key_longer_than_255_characters_is_a_400(api, nsys, cora_auth):
     response = post(api, cora_auth, key="k" * 256)
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json()["details"]
     assert post(api, cora_auth, key="k" * 255).status_code == 201
 
 
-def test_the_stored_response_does_not_reveal_the_token(api, alice, cora_auth):
+def test_the_stored_response_does_not_reveal_the_token(api, nsys, cora_auth):
     response = post(api, cora_auth)
     plaintext = response.json()["token"]
     record = IdempotencyRecord.objects.get()
@@ -126,14 +127,14 @@ def test_the_stored_response_does_not_reveal_the_token(api, alice, cora_auth):
     assert record.response_status == 201
 
 
-def test_records_expire_after_a_day(api, alice, cora_auth):
+def test_records_expire_after_a_day(api, nsys, cora_auth):
     post(api, cora_auth)
     assert idempotency_purge_expired() == 0
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     # An expired key starts afresh rather than replaying.
     response = post(api, cora_auth)
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
-    assert ApiToken.objects.filter(user=alice).count() == 2
+    assert ApiToken.objects.filter(user=nsys).count() == 2
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     assert idempotency_purge_expired() == 1
     assert not IdempotencyRecord.objects.exists()

@@ -12,7 +12,7 @@ TIMEOUT = 10
 
 @pytest.mark.slow
 def test_an_outside_client_uses_the_api_with_a_token(
-    live_server, transactional_db, cora, alice, issue_token, vocabularies
+    live_server, transactional_db, cora, nsys, issue_token, vocabularies
 ):
     base = f"{live_server.url}/api/v1"
     session = requests.Session()
@@ -32,7 +32,7 @@ def test_an_outside_client_uses_the_api_with_a_token(
     assert codes == ["DRUGS", "REVENUE", "OLD"]
 
     # Issue tokens idempotently, then walk them with cursor pagination.
-    body = {"user": "alice", "name": "feed", "scopes": ["read"], "expires_in_days": 7}
+    body = {"user": "nsys", "name": "feed", "scopes": ["read"], "expires_in_days": 7}
     first = session.post(f"{base}/accounts/tokens/", json=body, headers={"Idempotency-Key": "k1"}, timeout=TIMEOUT)
     retry = session.post(f"{base}/accounts/tokens/", json=body, headers={"Idempotency-Key": "k1"}, timeout=TIMEOUT)
     assert first.status_code == retry.status_code == 201
@@ -60,7 +60,7 @@ def test_an_outside_client_uses_the_api_with_a_token(
     assert too_big.status_code == 413 and too_big.json()["type"] == "request_too_large"
 
     # The issued token works for its holder.
-    alice_me = requests.get(
+    system_me = requests.get(
         f"{base}/me/", headers={"Authorization": f"Bearer {first.json()['token']}"}, timeout=TIMEOUT
     )
-    assert alice_me.json()["username"] == "alice"
+    assert system_me.json()["username"] == "nsys"

@@ -14,24 +14,31 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.viewsets import ViewSet
 
 from apps.accounts.models import ApiToken
+from apps.accounts.roles import Role
 from apps.accounts.services import token_issue, token_revoke
 from apps.core.api_permissions import RequiredScopeMixin
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from tests.factories import UserFactory
 
 from .conftest import bearer
 
 ME = "/api/v1/me/"
 
 
-def test_an_issued_token_is_shown_once_and_stored_only_as_a_hash(alice, cora):
+def test_an_issued_token_is_shown_once_and_stored_only_as_a_hash(alice):
     token, plaintext = token_issue(
-        user=alice, name="nCEN", scopes=["write", "read"], expires_at=timezone.now() + timedelta(days=5), actor=cora
+        user=alice,
+        name="nCEN",
+        scopes=["write", "read"],
+        expires_at=timezone.now() + timedelta(days=5),
+        actor=alice,
+        two_factor_verified=True,
     )
     tag, prefix, secret = plaintext.split("_", 2)
     assert (tag, prefix) == ("rilo", token.prefix)
     assert len(prefix) == 8 and len(secret) >= 40
     assert token.scopes == ["read", "write"]
-    assert token.created_by == cora
+    assert token.created_by == alice
     stored = ApiToken.objects.filter(pk=token.pk).values().get()
     assert plaintext not in {str(value) for value in stored.values()}
     assert secret not in str(stored)
@@ -153,33 +160,34 @@ def test_session_authentication_is_not_limited_by_scopes(api, alice):
     assert api.get(ME).status_code == 200
 
 
-def test_coordinators_issue_tokens_only_for_their_administrations_accounts(alice, bob, cora):
+def test_coordinators_issue_tokens_only_for_their_administrations_system_accounts(cora, nsys, germany):
     expires = timezone.now() + timedelta(days=1)
-    token, _ = token_issue(user=alice, name="ok", scopes=["read"], expires_at=expires, actor=cora)
-    assert token.user == alice
+    token, _ = token_issue(user=nsys, name="ok", scopes=["read"], expires_at=expires, actor=cora)
+    assert token.user == nsys
+    german_system = UserFactory.create(username="desys", role=Role.PARTNER_SYSTEM, administration=germany)
     with pytest.raises(NotFound):
-        token_issue(user=bob, name="no", scopes=["read"], expires_at=expires, actor=cora)
+        token_issue(user=german_system, name="no", scopes=["read"], expires_at=expires, actor=cora)
 
 
-def test_officers_may_not_issue_tokens(alice):
+def test_officers_may_not_issue_tokens_for_others(alice, nsys):
     with pytest.raises(PermissionDenied):
-        token_issue(user=alice, name="x", scopes=["read"], expires_at=timezone.now() + timedelta(days=1), actor=alice)
+        token_issue(user=nsys, name="x", scopes=["read"], expires_at=timezone.now() + timedelta(days=1), actor=alice)
 
 
 @pytest.mark.parametrize(
     ("scopes", "days", "field"),
     [([], 1, "scopes"), (["admin"], 1, "scopes"), (["read"], -1, "expires_at"), (["read"], 400, "expires_at")],
 )
-def test_issuing_checks_scopes_and_expiry(alice, cora, scopes, days, field):
+def test_issuing_checks_scopes_and_expiry(cora, nsys, scopes, days, field):
     with pytest.raises(ApplicationError) as caught:
-        token_issue(user=alice, name="x", scopes=scopes, expires_at=timezone.now() + timedelta(days=days), actor=cora)
+        token_issue(user=nsys, name="x", scopes=scopes, expires_at=timezone.now() + timedelta(days=days), actor=cora)
     assert field in caught.value.extra
 
 
-def test_a_token_may_not_grant_scopes_it_lacks(alice, cora):
+def test_a_token_may_not_grant_scopes_it_lacks(cora, nsys):
     with pytest.raises(PermissionDenied) as caught:
         token_issue(
-            user=alice,
+            user=nsys,
             name="x",
             scopes=["read", "review"],
             expires_at=timezone.now() + timedelta(days=1),

@@ -8,10 +8,11 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import User
+from tests.helpers import sign_in
 
 
 def home_for(client: Client, user: User) -> str:
-    client.force_login(user)
+    sign_in(client, user)  # verified when the role requires two-factor (coordinators)
     response = client.get("/")
     assert response.status_code == 200
     return response.content.decode()

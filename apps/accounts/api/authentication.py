@@ -47,7 +47,9 @@ class ApiTokenAuthentication(BaseAuthentication):
             token = token_authenticate(plaintext=plaintext)
         except TokenRejected as rejected:
             raise BearerTokenFailed(rejected) from None
-        return token.user, token
+        user = token.user
+        user.authenticated_token = token  # what the audit of a personal-data read names
+        return user, token
 
     def authenticate_header(self, request: Any) -> str:
         return BEARER_CHALLENGE
@@ -64,5 +66,6 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped
             "type": "http",
             "scheme": "bearer",
             "bearerFormat": "rilo_<prefix>_<secret>",
-            "description": "An API token issued by a coordinator or RILO administrator (Accounts → API tokens).",
+            "description": "An API token, issued by its holder from a two-factor-verified session, or for a "
+            "partner-system account by the coordinator or RILO administrator who manages it (Accounts → API tokens).",
         }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,7 +23,7 @@ from apps.core.api_schema import error_response
 
 from ..models import ApiToken, User
 from ..selectors import api_token_get, api_token_holders, api_token_list
-from ..services import token_issue, token_revoke
+from ..services import TwoFactorRequired, token_issue, token_revoke
 from .serializers import ApiTokenCreateSerializer, ApiTokenSerializer, IssuedApiTokenSerializer, MeSerializer
 
 
@@ -39,8 +41,8 @@ class MeView(APIView):
 class ApiTokenViewSet(
     RequiredScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ApiToken]
 ):
-    """API tokens of the accounts the caller manages (coordinators: their administration's; RILO
-    administrators: their region's). The secret is shown once, in the answer to the POST."""
+    """The caller's own API tokens and, for coordinators and RILO administrators, those of the accounts
+    they manage (auditors read their region's). The secret is shown once, in the answer to the POST."""
 
     serializer_class = ApiTokenSerializer
     queryset = ApiToken.objects.none()  # the model, for the capability check and the schema
@@ -48,6 +50,13 @@ class ApiTokenViewSet(
     pagination_class = StableCursorPagination
     cursor_ordering = "-pk"
     lookup_value_regex = r"\d+"
+
+    def get_permissions(self) -> Sequence[Any]:
+        # Issuing and revoking are decided by the services (one's own tokens, or those of the accounts
+        # one manages), not by the "add" capability alone.
+        if self.action in ("create", "revoke"):
+            return [permission() for permission in APIView.permission_classes]
+        return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         action_name = "change" if self.action == "revoke" else "view"
@@ -60,9 +69,17 @@ class ApiTokenViewSet(
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: IssuedApiTokenSerializer})
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Issue a token for an account the caller manages.
+        """Issue a token: for yourself, from a web session verified with your second factor (never with a
+        token); or, for coordinators and RILO administrators, for a partner-system account they manage.
 
         A token may not grant scopes that the caller's own token lacks."""
+        # Only a web session can be verified with a second factor; a token never is.
+        verified = request.auth is None and bool(getattr(request.user, "is_verified", lambda: False)())
+        if not verified and not request.user.has_perm("accounts.add_apitoken"):
+            # Such a caller could issue a token only for themselves, which needs a verified session.
+            raise TwoFactorRequired(
+                _("A token acts as you: issue it from a web session verified with your second factor, not a token.")
+            )
         serializer = ApiTokenCreateSerializer(data=request.data, holders=api_token_holders(actor=request.user))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -72,6 +89,7 @@ class ApiTokenViewSet(
             scopes=data["scopes"],
             expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
             actor=request.user,  # type: ignore[arg-type]
+            two_factor_verified=verified,
             allowed_scopes=token_scopes(request),
         )
         body = IssuedApiTokenSerializer(token, context={"plaintext": plaintext}).data

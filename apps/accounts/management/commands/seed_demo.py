@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+
+
+def refuse_unless_demo_seed_allowed(command: str) -> None:
+    """Seeding demo accounts (known passwords) or synthetic reports is for local and test settings only."""
+    if not settings.RILO_ALLOW_DEMO_SEED:
+        raise CommandError(
+            f"{command} refuses to run here: it creates demo accounts with a published password and synthetic "
+            "reports. It runs only with local or test settings (RILO_ALLOW_DEMO_SEED is off in these settings, "
+            f"{settings.SETTINGS_MODULE})."
+        )
 
 
 class Command(BaseCommand):
@@ -21,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="Parallel report writers (default 2).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unless_demo_seed_allowed("seed_demo")
         accounts = seed_demo_accounts()
         if options["reports"] < 0:
             raise CommandError("--reports takes a positive number.")
@@ -37,8 +49,8 @@ class Command(BaseCommand):
                 line += f"  [2FA secret {account.totp_secret}]"
             self.stdout.write(line)
         self.stdout.write(
-            "RILO staff must enter a two-factor code: add the secret to an authenticator app, or run "
-            "`manage.py totp_code USERNAME` (local settings only)."
+            "RILO staff and national coordinators must enter a two-factor code: add the secret to an "
+            "authenticator app, or run `manage.py totp_code USERNAME` (local settings only)."
         )
 
     def _seed_reports(self, count: int, *, workers: int, if_empty: bool) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.accounts.management.commands.seed_demo import refuse_unless_demo_seed_allowed
 from apps.reports.demo import seed_reports
 
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, count: int, seed: int, workers: int, **options: Any) -> None:
+        refuse_unless_demo_seed_allowed("seed_reports")
         if count < 1:
             raise CommandError("Give a positive number of reports.")
         try:
