@@ -23,6 +23,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.core.exceptions import NotFound
+from apps.core.querysets import unexpired
 from apps.tenancy.models import Administration
 
 from .choices import ReportStatus
@@ -333,12 +334,14 @@ def report_statistics(*, user: Any, filters: Mapping[str, Any] | None = None) ->
 
 @dataclass(frozen=True)
 class ReportShare:
-    """One administration a report is shared with, read-only, and who shared it when (from the audit log)."""
+    """One administration a report is shared with, read-only, who shared it when (from the audit log), and
+    when the share ends (never when ``expires_at`` is None)."""
 
     administration: Administration
     include_personal_data: bool
     shared_by: User | None
     shared_at: dt.datetime | None
+    expires_at: dt.datetime | None = None
 
 
 def _require(user: Any, report: Report, action: str) -> None:
@@ -346,20 +349,33 @@ def _require(user: Any, report: Report, action: str) -> None:
         raise NotFound("Report not found.")
 
 
+def report_shares_visible(*, user: Any, report: Report) -> bool:
+    """Whether the user may see who a report is shared with: those who may share it, and the RILO staff who see
+    every report of its region (e.g. a RILO administrator). Not those it is shared with."""
+    return Report.objects.allows(user, "share", report.pk) or Report.objects.allows(user, "view_all", report.pk)
+
+
 def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
-    """The administrations a report is shared with (guardian rows on their groups), for those who may share it.
+    """The administrations a report is shared with now (guardian rows on their groups, expired ones left out), for
+    those who may see its shares (:func:`report_shares_visible`).
 
     Who shared and when come from the latest ``report.share`` audit event per administration.
     """
-    _require(user, report, "share")
-    rows = ReportGroupObjectPermission.objects.filter(
-        content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
-    ).values_list("group__name", "permission__codename")
+    if not report_shares_visible(user=user, report=report):
+        raise NotFound("Report not found.")
+    rows = unexpired(
+        ReportGroupObjectPermission.objects.filter(
+            content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
+        )
+    ).values_list("group__name", "permission__codename", "expires_at")
     codenames: dict[int, set[str]] = {}
-    for group_name, codename in rows:
+    expiries: dict[int, dt.datetime] = {}
+    for group_name, codename, expires_at in rows:
         tail = group_name.rpartition(":")[2]
         if tail.isdigit() and administration_group_name(int(tail)) == group_name:
             codenames.setdefault(int(tail), set()).add(codename)
+            if expires_at is not None and codename == "view_report":
+                expiries[int(tail)] = expires_at
     shared_ids = [pk for pk, granted in codenames.items() if "view_report" in granted]
     administrations = list(Administration.objects.filter(pk__in=shared_ids).order_by("name"))
     latest: dict[str, AuditEvent] = {}
@@ -380,6 +396,7 @@ def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
                 include_personal_data="view_personal_data_report" in codenames[administration.pk],
                 shared_by=event.actor if event else None,
                 shared_at=event.at if event else None,
+                expires_at=expiries.get(administration.pk),
             )
         )
     return shares

@@ -149,18 +149,29 @@ _ORDERING_HELP = "Order of the list (default -seizure_date): " + ", ".join(value
 _REPORT = OpenApiResponse(ReportSerializer, description="The report as it now is.")
 _CONFLICT = error_response("409", "The report's state forbids this (e.g. it is no longer a draft).")
 _TRANSITION_CONFLICT = error_response("409", "The transition is not possible from the report's current state.")
+_REVIEW_ENDED = OpenApiResponse(
+    description="Done; you were assigned to review this report only, and your rights on it ended with the review."
+)
 _INCOMPLETE = error_response("400", "The report lacks fields its form variant requires: `details` names them.")
 
 V = TypeVar("V", bound=Callable[..., Any])
 
 
 def _transition(
-    *, body: type[Serializer[Any]] | None, summary: str, scope: str | None = REVIEW, path: str | None = None
+    *,
+    body: type[Serializer[Any]] | None,
+    summary: str,
+    scope: str | None = REVIEW,
+    path: str | None = None,
+    ends_review: bool = False,
 ) -> Callable[[V], V]:
-    """A workflow transition: POST on the report, answering the report as it now is."""
+    """A workflow transition: POST on the report, answering the report as it now is (204 when it ``ends_review``
+    and with it the caller's rights on the report, as an assigned reviewer's)."""
 
     def decorate(method: V) -> V:
         responses: dict[int, Any] = {200: _REPORT, 409: _TRANSITION_CONFLICT}
+        if ends_review:
+            responses[204] = _REVIEW_ENDED
         if body is None:
             responses[400] = _INCOMPLETE
         options: dict[str, Any] = {"detail": True, "methods": ["post"], "url_path": path or method.__name__}
@@ -264,7 +275,12 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         return cast(dict[str, Any], serializer.data)
 
     def _answer(self, report: Report) -> Response:
-        return Response(self._representation(report.uuid))
+        """The report as it now is; 204 (no content) when the change ended the caller's right to see it (an
+        assigned reviewer's rights end with the review)."""
+        try:
+            return Response(self._representation(report.uuid))
+        except NotFound:
+            return Response(status=status.HTTP_204_NO_CONTENT)
 
     @staticmethod
     def _valid(serializer_class: type[Serializer[Any]], request: Request) -> Any:
@@ -355,14 +371,16 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
                 report = services.report_submit(report=report, actor=request.user)
             return self._answer(report)
 
-    @_transition(body=ReturnSerializer, summary="Return for correction, saying what to fix", path="return")
+    @_transition(
+        body=ReturnSerializer, summary="Return for correction, saying what to fix", path="return", ends_review=True
+    )
     def return_report(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)
             comment = self._valid(ReturnSerializer, request).validated_data["comment"]
             return self._answer(services.report_return(report=report, actor=request.user, comment=comment))
 
-    @_transition(body=CommentSerializer, summary="Approve a submitted report")
+    @_transition(body=CommentSerializer, summary="Approve a submitted report", ends_review=True)
     def approve(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)
