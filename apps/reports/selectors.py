@@ -38,7 +38,7 @@ from .models import (
     ReportUserObjectPermission,
     ReviewEvent,
 )
-from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile
+from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile, without_person_attributes
 from .querysets import administration_group_name
 from .search import search_query
 
@@ -212,11 +212,14 @@ def report_allowed_actions(*, user: Any, report: Report) -> frozenset[str]:
 
 
 def review_queue(*, user: Any) -> QuerySet[Report]:
-    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count."""
+    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count
+    (candidates the user may see only: the count must not tell of reports out of reach)."""
+    visible = Report.objects.restrict(user, "view").values("pk")
+    candidates = Count("duplicate_candidates", filter=Q(duplicate_candidates__candidate_id__in=visible), distinct=True)
     return (
         _listed(user, "review")
         .filter(status=ReportStatus.SUBMITTED)
-        .annotate(duplicate_candidate_count=Count("duplicate_candidates", distinct=True))
+        .annotate(duplicate_candidate_count=candidates)
         .order_by("submitted_at", "pk")
     )
 
@@ -249,11 +252,23 @@ def parties_for(*, user: Any, report: Report) -> list[Party]:
 
 
 def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
-    """The non-personal profile of each party (kind, role, nationality, sex, age band at the seizure), for
-    anyone who may see the report. Not audited: no personal value leaves; the birth date only gives the band."""
+    """The profile of each party (kind, role, nationality, sex, age band at the seizure), for anyone who may see
+    the report; nationality, sex and age band (derived from a person's data) only for users who may see the
+    report's personal data, as on its web page. Not audited: no identity leaves; the birth date only gives the band."""
     _visible(user, report)
     parties = Party.objects.filter(report_id=report.pk).only(*PROFILE_COLUMNS).order_by("position", "pk")
-    return [party_profile(party, on=report.seizure_date) for party in parties]
+    profiles = [party_profile(party, on=report.seizure_date) for party in parties]
+    if profiles and not _personal_allowed(user, report):
+        return [without_person_attributes(profile) for profile in profiles]
+    return profiles
+
+
+def reports_with_personal_data(*, user: Any, report_ids: Iterable[int]) -> set[int]:
+    """Of these reports, those whose personal data the user may see (one query; for a list's page of rows)."""
+    ids = list(report_ids)
+    if not ids:
+        return set()
+    return set(Report.objects.restrict(user, "view_personal_data").filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def party_profile_rows() -> Func:

@@ -353,7 +353,8 @@ def report_upsert_from_api(
 
     Two pushes of one report at once: the unique constraints on ``uuid`` and on (administration,
     national reference) let exactly one insert win; the other then finds that row, locks it and
-    updates it. A ``uuid`` already taken by a report the actor cannot reach is a :class:`Conflict`.
+    updates it. A ``uuid`` already taken by a report the actor cannot reach is :class:`NotFound`, as for a
+    report that does not exist: whether another tenant holds that uuid is not the actor's to learn.
     """
     if not actor.has_perm("reports.add_report") or not actor.administration_id:
         raise PermissionDenied("You may not create reports.")
@@ -376,7 +377,7 @@ def report_upsert_from_api(
                 raise
         # Another push took the uuid or the reference first: look again, and update that report.
     # Still out of reach after the second look: another administration's report has this uuid.
-    raise Conflict("This uuid is already used by a report you cannot change.", code="uuid_taken")
+    raise NotFound("Report not found.")
 
 
 # --- workflow ----------------------------------------------------------------------------------

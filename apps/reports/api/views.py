@@ -46,6 +46,7 @@ from ..selectors import (
     parties_for,
     party_profiles_for,
     report_get,
+    reports_with_personal_data,
 )
 from .listing import LIST_VALUES, list_shape, with_codes
 from .serializers import (
@@ -194,7 +195,8 @@ _TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "statu
         description=(
             "Reports of your administration, or for RILO staff the submitted and approved reports of the region's "
             "administrations, with the same filters as the web list. Cursor pages: follow `next`. Lists carry no "
-            "personal data (parties appear as kind, role, nationality, sex and age band)."
+            "personal data (parties appear as kind and role, with nationality, sex and age band only on reports "
+            "whose personal data you may see)."
         ),
         parameters=[
             # The FilterSet's own fields, typed for the schema (its method filters carry no type).
@@ -292,7 +294,10 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     def list(self, request: Request) -> Response:
         page = with_codes(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
-        data = ReportSerializer(page, many=True, context={"personal": False}).data
+        # The parties' nationality, sex and age band only on the rows whose personal data the caller may see.
+        person_attributes = reports_with_personal_data(user=request.user, report_ids=[row["id"] for row in page])
+        context = {"personal": False, "person_attributes": person_attributes}
+        data = ReportSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     @extend_schema(
@@ -312,13 +317,15 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         description=(
             "Creates a draft in your administration (201), or updates the report your administration already has "
             "with the same `uuid`, else the same `national_reference` (200): a report pushed twice is one report. "
-            "Only a draft or returned report can be updated (else 409). The administration is always yours."
+            "Only a draft or returned report can be updated (else 409). The administration is always yours. A "
+            "`uuid` another administration's report holds is not found (404), as a report you may not see."
         ),
         request=ReportCreateSerializer,
         responses={
             201: OpenApiResponse(ReportSerializer, description="Created."),
             200: OpenApiResponse(ReportSerializer, description="The existing report, updated."),
-            409: error_response("409", "The report exists and is no longer a draft, or its uuid is taken."),
+            404: error_response("404", "The `uuid` is held by a report you may not see."),
+            409: error_response("409", "The report exists and is no longer a draft."),
         },
     )
     @idempotent
