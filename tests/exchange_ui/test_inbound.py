@@ -258,8 +258,10 @@ def test_a_peer_that_may_see_a_report_sent_by_other_means_is_told_it_is_held_fro
 ) -> None:
     theirs = make_report(germany, reference="DE-WEB-1")  # entered on the web by German Customs
     approve(theirs)
-    peer.partner.account.administration = germany  # a national system account of German Customs
-    peer.partner.account.save()
+    account = peer.partner.account
+    assert account is not None
+    account.administration = germany  # a national system account of German Customs
+    account.save()
     response = push(client, message(theirs.uuid, version=5), secret=peer.secret, token=peer.token)
     assert response.status_code == 409 and response.json()["type"] == "other_source"
 

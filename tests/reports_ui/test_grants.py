@@ -41,7 +41,10 @@ def _sharing_section(page: str) -> str:
 def test_a_shares_expiry_is_shown_on_the_report_page(client: Client, cora, submitted, germany):
     ends = timezone.localtime() + dt.timedelta(days=10)
     sign_in(client, cora)
-    response = share(client, submitted, germany, **{"share-expires_at": ends.strftime("%Y-%m-%dT%H:%M")})
+    response = client.post(
+        url(submitted, "shares/"),
+        {"share-administration": str(germany.pk), "share-expires_at": ends.strftime("%Y-%m-%dT%H:%M")},
+    )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     shown = ends.strftime("%-d %b %Y %H:%M")
@@ -69,7 +72,7 @@ def test_an_end_in_the_past_is_refused_beside_the_field_and_nothing_typed_is_los
 ):
     sign_in(client, cora)
     past = (timezone.localtime() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    response = share(client, submitted, germany, personal=True, **{"share-expires_at": past})
+    response = share(client, submitted, germany, personal=True, **{"share-expires_at": past})  # type: ignore[arg-type]
     assert response.status_code == 400
     page = response.content.decode()
     assert re.search(r'id="field-share-expires_at">.*?Choose a moment in the future', page, re.S)
@@ -78,7 +81,7 @@ def test_an_end_in_the_past_is_refused_beside_the_field_and_nothing_typed_is_los
     assert not ReportGroupObjectPermission.objects.exists()
 
 
-def test_an_expired_share_grants_nothing_on_the_list_and_the_report_page(client: Client, cora, bob, submitted, germany):
+def test_an_expired_share_grants_nothing_on_the_list_and_the_report_page(client, cora, bob, submitted, germany):
     report_share_with_administration(
         report=submitted, administration=germany, actor=cora, expires_at=timezone.now() + dt.timedelta(days=1)
     )

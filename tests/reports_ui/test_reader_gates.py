@@ -75,7 +75,7 @@ def test_a_report_shared_without_personal_data_shows_no_reason_in_its_history(cl
 
 
 def test_the_csv_exports_audit_event_lists_the_reports_whose_personal_columns_were_exported(
-    client: Client, alice, erin, france, germany, vocab
+    client, alice, erin, france, germany, vocab
 ):
     own = make_report(france, vocab, reference="FR-OWN")
     draft = make_report(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT")
@@ -91,7 +91,7 @@ def test_the_csv_exports_audit_event_lists_the_reports_whose_personal_columns_we
     assert sorted(event.detail["personal_reports"]) == sorted([str(own.uuid), str(draft.uuid)])
 
 
-def test_a_filtered_export_lists_only_the_exported_reports(client: Client, alice, france, vocab):
+def test_a_filtered_export_lists_only_the_exported_reports(client, alice, france, vocab):
     make_report(france, vocab, reference="FR-OWN")
     draft = make_report(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT")
     sign_in(client, alice)
