@@ -57,7 +57,9 @@ def report_share_purge_expired() -> int:
     """Delete the share rows whose ``expires_at`` has passed (by the database's clock); shares without an
     expiry or not yet expired stay. Each ended share is recorded in the audit log (report, administration).
     Safe to run at any time, any number of times. Returns the number of rows deleted."""
-    expired = ReportGroupObjectPermission.objects.select_for_update(skip_locked=True).filter(expires_at__lte=Now())
+    expired = ReportGroupObjectPermission.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        expires_at__lte=Now()
+    )
     rows = list(expired.values_list("pk", "content_object_id", "group__name"))
     if not rows:
         return 0
