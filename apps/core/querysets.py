@@ -18,6 +18,7 @@ from typing import Any, Self, cast
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Q
+from django.db.models.functions import Now
 
 NOTHING = Q(pk__in=[])
 
@@ -97,11 +98,20 @@ class RestrictedQuerySet(models.QuerySet[Any]):
         group_model = cast(Any, get_group_obj_perms_model(cast(Any, self.model)))
         if not _is_direct(user_model):
             return NOTHING
-        user_rows = user_model.objects.filter(user=user, permission__codename=codename).values("content_object_id")
-        group_rows = group_model.objects.filter(group__user=user, permission__codename=codename).values(
-            "content_object_id"
-        )
-        return Q(pk__in=user_rows) | Q(pk__in=group_rows)
+        user_rows = unexpired(user_model.objects.filter(user=user, permission__codename=codename))
+        group_rows = unexpired(group_model.objects.filter(group__user=user, permission__codename=codename))
+        return Q(pk__in=user_rows.values("content_object_id")) | Q(pk__in=group_rows.values("content_object_id"))
+
+
+def unexpired(grants: models.QuerySet[Any]) -> models.QuerySet[Any]:
+    """Guardian rows whose optional ``expires_at`` has not passed (all rows of a model without that field).
+
+    Compared with the database's clock in the SQL itself, never with a time taken in Python: the SQL that
+    :meth:`RestrictedQuerySet.allows` keeps stays right, and a list is never built on a stale instant.
+    """
+    if not any(field.name == "expires_at" for field in grants.model._meta.concrete_fields):
+        return grants
+    return grants.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=Now()))
 
 
 def _is_direct(perm_model: Any) -> bool:

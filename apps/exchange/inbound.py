@@ -29,7 +29,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.accounts.roles import Role
 from apps.audit.services import audit_record
-from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
+from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.reports.choices import FormVariant, PartyKind, ReportStatus, Transition
 from apps.reports.duplicates import store_duplicate_candidates
 from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
@@ -285,6 +285,10 @@ def _trail(report: Report, actor: Any, partner: PartnerSystem, transition: str, 
     )
 
 
+def _nothing_to_withdraw(parsed: InboundMessage) -> InboundResult:
+    return InboundResult("ignored", f"No report {parsed.report_uuid} here: nothing to withdraw.", None, None)
+
+
 def _summary(report: Report) -> str:
     return f"report {report.uuid} version {report.version}"
 
@@ -306,7 +310,7 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
 
     if report is None:
         if parsed.tombstone:
-            return InboundResult("ignored", f"No report {parsed.report_uuid} here: nothing to withdraw.", None, None)
+            return _nothing_to_withdraw(parsed)
         report = Report(
             uuid=parsed.report_uuid,
             administration=administration,
@@ -333,6 +337,14 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
         return InboundResult("created", f"Stored {_summary(report)}.", report, provenance, skipped=parsed.skipped)
 
     held_from = ReportProvenance.objects.filter(report=report).first()
+    if (held_from is None or held_from.source_partner_id != partner.pk) and not Report.objects.allows(
+        actor, "view", report.pk
+    ):
+        # Held from elsewhere and out of the peer's reach: answered as for a report that is not here, so a
+        # peer never learns which uuids other administrations hold.
+        if parsed.tombstone:
+            return _nothing_to_withdraw(parsed)
+        raise NotFound("Report not found.")
     if held_from is None or held_from.source_partner_id != partner.pk:
         raise Conflict(
             f"Report {report.uuid} is held here from another source; a partner may only update the reports it sent.",

@@ -3,7 +3,9 @@
 The services replace a report's items, route, conveyances and parties as a whole on every save, so
 their rows are compared by position between two saves of the report, not by database id. Values of
 personal fields are never shown here ("changed" only), and parties are reported as added, removed or
-changed without their values: the history page is not a way around the personal-data gate.
+changed without their values: the history page is not a way around the personal-data gate. The reasons
+given for a correction or a withdrawal are free text (possibly personal): shown only to readers who may
+see the report's personal data; others are told that a reason was given.
 """
 
 from __future__ import annotations
@@ -49,12 +51,14 @@ class HistoryEntry:
     kind: str  # "created", "changed"
     reason: str = ""
     changes: list[FieldChange] = field(default_factory=list)
+    reason_hidden: bool = False  # a reason was given, not shown to this reader (free text: possibly personal)
 
 
 def report_change_history(*, user: Any, report: Report) -> list[HistoryEntry]:
     """Every recorded save of the report that changed something, newest first (queries do not grow with rows)."""
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
         raise NotFound("Report not found.")
+    personal = Report.objects.restrict(user, "view_personal_data").filter(pk=report.pk).exists()
     versions = list(
         Report.history.filter(id=report.pk).select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
     )
@@ -74,17 +78,27 @@ def report_change_history(*, user: Any, report: Report) -> list[HistoryEntry]:
     for index, version in enumerate(versions):
         parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _, order in _PARTS}
         who = _who(version.history_user)
-        reason = version.history_change_reason or ""
+        given = version.history_change_reason or ""
+        reason, hidden = (given, False) if personal else ("", bool(given))
         if index == 0:
-            entries.append(HistoryEntry(at=version.history_date, who=who, kind="created", reason=reason))
+            entries.append(
+                HistoryEntry(at=version.history_date, who=who, kind="created", reason=reason, reason_hidden=hidden)
+            )
         else:
             changes = _report_changes(versions[index - 1], version, labels)
             for label, model, _ in _PARTS:
                 before = previous_parts[label] if previous_parts is not None else []
                 changes += _part_changes(label, model, before, parts_now[label], labels)
-            if changes or reason:
+            if changes or given:
                 entries.append(
-                    HistoryEntry(at=version.history_date, who=who, kind="changed", reason=reason, changes=changes)
+                    HistoryEntry(
+                        at=version.history_date,
+                        who=who,
+                        kind="changed",
+                        reason=reason,
+                        changes=changes,
+                        reason_hidden=hidden,
+                    )
                 )
         previous_parts = parts_now
     entries.reverse()

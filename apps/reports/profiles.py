@@ -1,15 +1,16 @@
 """Non-personal attributes derived from a report's parties (DESIGN.md 4.1).
 
-Whoever may see a report but not its personal data, and partners that receive only non-personal
-data, get at most these for each party: kind, role, nationality, sex and age band (the age at the
-seizure, never the birth date). Companies have no nationality, sex or age.
+Partners that receive only non-personal data get at most these for each party: kind, role,
+nationality, sex and age band (the age at the seizure, never the birth date). Companies have no
+nationality, sex or age. A user who may see a report but not its personal data gets kind and role
+only (:func:`without_person_attributes`), as its web page shows such a user no party at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .choices import AgeBand, PartyKind
@@ -61,6 +62,12 @@ def party_profile(party: Any, *, on: dt.date) -> PartyProfile:
     """The profile of one party (a :class:`~apps.reports.models.Party` loaded with at least PROFILE_COLUMNS)."""
     nationality = str(getattr(party.nationality, "code", party.nationality) or "")
     return _profile(party.position, party.kind, party.role, nationality, party.sex, party.birth_date, on)
+
+
+def without_person_attributes(profile: PartyProfile) -> PartyProfile:
+    """The profile without what is derived from a person's data (nationality, sex, age band): what a reader who
+    may not see the report's personal data gets (the web page shows such a reader no party at all)."""
+    return replace(profile, nationality=None, sex=None, age_band=None)
 
 
 def profile_of_row(row: Mapping[str, Any], *, on: dt.date) -> PartyProfile:

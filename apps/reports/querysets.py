@@ -8,9 +8,10 @@
 - A national system (a partner system account attached to an administration) pushes reports for
   its administration through the API: it reaches them as the administration's staff do.
 - Other partner systems reach nothing here (the exchange layer serves them).
-- Exceptions come from guardian rows: one user (an assigned reviewer) or an administration
-  (a report shared for a joint operation, stored as a group permission on the administration's
-  group, see :func:`administration_group_name`; membership comes from the user's administration FK).
+- Exceptions come from guardian rows: one user (an assigned reviewer, until the report leaves review)
+  or an administration (a report shared for a joint operation, stored as a group permission on the
+  administration's group, see :func:`administration_group_name`; membership comes from the user's
+  administration FK). A share past its ``expires_at`` grants nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.accounts.roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
-from apps.core.querysets import NOTHING, RestrictedQuerySet
+from apps.core.querysets import NOTHING, RestrictedQuerySet, unexpired
 
 from .choices import EDITABLE_STATES, REVIEWABLE_STATES, ReportStatus
 
@@ -83,10 +84,12 @@ class ReportQuerySet(RestrictedQuerySet):
         if user.administration_id:
             from .models import ReportGroupObjectPermission
 
-            shared = ReportGroupObjectPermission.objects.filter(
-                group__name=administration_group_name(user.administration_id), permission__codename=codename
-            ).values("content_object_id")
-            granted |= Q(pk__in=shared)
+            shared = unexpired(
+                ReportGroupObjectPermission.objects.filter(
+                    group__name=administration_group_name(user.administration_id), permission__codename=codename
+                )
+            )
+            granted |= Q(pk__in=shared.values("content_object_id"))
         return granted
 
     def counted(self) -> ReportQuerySet:

@@ -23,6 +23,7 @@ from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
 from apps.core.exceptions import NotFound
+from apps.core.querysets import unexpired
 from apps.tenancy.models import Administration
 
 from .choices import ReportStatus
@@ -37,7 +38,7 @@ from .models import (
     ReportUserObjectPermission,
     ReviewEvent,
 )
-from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile
+from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile, without_person_attributes
 from .querysets import administration_group_name
 from .search import search_query
 
@@ -211,11 +212,14 @@ def report_allowed_actions(*, user: Any, report: Report) -> frozenset[str]:
 
 
 def review_queue(*, user: Any) -> QuerySet[Report]:
-    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count."""
+    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count
+    (candidates the user may see only: the count must not tell of reports out of reach)."""
+    visible = Report.objects.restrict(user, "view").values("pk")
+    candidates = Count("duplicate_candidates", filter=Q(duplicate_candidates__candidate_id__in=visible), distinct=True)
     return (
         _listed(user, "review")
         .filter(status=ReportStatus.SUBMITTED)
-        .annotate(duplicate_candidate_count=Count("duplicate_candidates", distinct=True))
+        .annotate(duplicate_candidate_count=candidates)
         .order_by("submitted_at", "pk")
     )
 
@@ -248,11 +252,23 @@ def parties_for(*, user: Any, report: Report) -> list[Party]:
 
 
 def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
-    """The non-personal profile of each party (kind, role, nationality, sex, age band at the seizure), for
-    anyone who may see the report. Not audited: no personal value leaves; the birth date only gives the band."""
+    """The profile of each party (kind, role, nationality, sex, age band at the seizure), for anyone who may see
+    the report; nationality, sex and age band (derived from a person's data) only for users who may see the
+    report's personal data, as on its web page. Not audited: no identity leaves; the birth date only gives the band."""
     _visible(user, report)
     parties = Party.objects.filter(report_id=report.pk).only(*PROFILE_COLUMNS).order_by("position", "pk")
-    return [party_profile(party, on=report.seizure_date) for party in parties]
+    profiles = [party_profile(party, on=report.seizure_date) for party in parties]
+    if profiles and not _personal_allowed(user, report):
+        return [without_person_attributes(profile) for profile in profiles]
+    return profiles
+
+
+def reports_with_personal_data(*, user: Any, report_ids: Iterable[int]) -> set[int]:
+    """Of these reports, those whose personal data the user may see (one query; for a list's page of rows)."""
+    ids = list(report_ids)
+    if not ids:
+        return set()
+    return set(Report.objects.restrict(user, "view_personal_data").filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def party_profile_rows() -> Func:
@@ -333,12 +349,14 @@ def report_statistics(*, user: Any, filters: Mapping[str, Any] | None = None) ->
 
 @dataclass(frozen=True)
 class ReportShare:
-    """One administration a report is shared with, read-only, and who shared it when (from the audit log)."""
+    """One administration a report is shared with, read-only, who shared it when (from the audit log), and
+    when the share ends (never when ``expires_at`` is None)."""
 
     administration: Administration
     include_personal_data: bool
     shared_by: User | None
     shared_at: dt.datetime | None
+    expires_at: dt.datetime | None = None
 
 
 def _require(user: Any, report: Report, action: str) -> None:
@@ -346,20 +364,33 @@ def _require(user: Any, report: Report, action: str) -> None:
         raise NotFound("Report not found.")
 
 
+def report_shares_visible(*, user: Any, report: Report) -> bool:
+    """Whether the user may see who a report is shared with: those who may share it, and the RILO staff who see
+    every report of its region (e.g. a RILO administrator). Not those it is shared with."""
+    return Report.objects.allows(user, "share", report.pk) or Report.objects.allows(user, "view_all", report.pk)
+
+
 def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
-    """The administrations a report is shared with (guardian rows on their groups), for those who may share it.
+    """The administrations a report is shared with now (guardian rows on their groups, expired ones left out), for
+    those who may see its shares (:func:`report_shares_visible`).
 
     Who shared and when come from the latest ``report.share`` audit event per administration.
     """
-    _require(user, report, "share")
-    rows = ReportGroupObjectPermission.objects.filter(
-        content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
-    ).values_list("group__name", "permission__codename")
+    if not report_shares_visible(user=user, report=report):
+        raise NotFound("Report not found.")
+    rows = unexpired(
+        ReportGroupObjectPermission.objects.filter(
+            content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
+        )
+    ).values_list("group__name", "permission__codename", "expires_at")
     codenames: dict[int, set[str]] = {}
-    for group_name, codename in rows:
+    expiries: dict[int, dt.datetime] = {}
+    for group_name, codename, expires_at in rows:
         tail = group_name.rpartition(":")[2]
         if tail.isdigit() and administration_group_name(int(tail)) == group_name:
             codenames.setdefault(int(tail), set()).add(codename)
+            if expires_at is not None and codename == "view_report":
+                expiries[int(tail)] = expires_at
     shared_ids = [pk for pk, granted in codenames.items() if "view_report" in granted]
     administrations = list(Administration.objects.filter(pk__in=shared_ids).order_by("name"))
     latest: dict[str, AuditEvent] = {}
@@ -380,6 +411,7 @@ def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
                 include_personal_data="view_personal_data_report" in codenames[administration.pk],
                 shared_by=event.actor if event else None,
                 shared_at=event.at if event else None,
+                expires_at=expiries.get(administration.pk),
             )
         )
     return shares

@@ -15,6 +15,7 @@ field name (see :mod:`apps.reports.validation`).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
@@ -27,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from guardian.shortcuts import assign_perm, remove_perm
 from simple_history.utils import bulk_create_with_history
 
@@ -39,7 +41,17 @@ from apps.tenancy.models import Administration
 from . import notifications
 from .choices import EDITABLE_STATES, REVIEWABLE_STATES, ReportStatus, Transition
 from .duplicates import store_duplicate_candidates
-from .models import Attachment, Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
+from .grants import REVIEWER_PERMISSIONS, review_assignments_end
+from .models import (
+    Attachment,
+    Conveyance,
+    Party,
+    Report,
+    ReportGroupObjectPermission,
+    ReportItem,
+    ReviewEvent,
+    RouteCountry,
+)
 from .querysets import administration_group_name
 from .search import refresh_search_vectors
 from .sniffing import ALLOWED_TYPES, sniff_content_type
@@ -55,14 +67,6 @@ from .validation import (
 )
 
 Rows = Sequence[Mapping[str, Any]]
-
-# What an assigned reviewer may do on the one report assigned to them.
-REVIEWER_PERMISSIONS = (
-    "reports.view_report",
-    "reports.review_report",
-    "reports.approve_report",
-    "reports.view_personal_data_report",
-)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -349,7 +353,8 @@ def report_upsert_from_api(
 
     Two pushes of one report at once: the unique constraints on ``uuid`` and on (administration,
     national reference) let exactly one insert win; the other then finds that row, locks it and
-    updates it. A ``uuid`` already taken by a report the actor cannot reach is a :class:`Conflict`.
+    updates it. A ``uuid`` already taken by a report the actor cannot reach is :class:`NotFound`, as for a
+    report that does not exist: whether another tenant holds that uuid is not the actor's to learn.
     """
     if not actor.has_perm("reports.add_report") or not actor.administration_id:
         raise PermissionDenied("You may not create reports.")
@@ -372,7 +377,7 @@ def report_upsert_from_api(
                 raise
         # Another push took the uuid or the reference first: look again, and update that report.
     # Still out of reach after the second look: another administration's report has this uuid.
-    raise Conflict("This uuid is already used by a report you cannot change.", code="uuid_taken")
+    raise NotFound("Report not found.")
 
 
 # --- workflow ----------------------------------------------------------------------------------
@@ -424,6 +429,7 @@ def report_return(*, report: Report, actor: Any, comment: str) -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.RETURN, from_status=ReportStatus.SUBMITTED, comment=comment
     )
+    review_assignments_end(report=locked, actor=actor)
     transaction.on_commit(partial(notifications.notify_returned, notifications.Mailed.of(locked), comment))
     return locked
 
@@ -441,6 +447,7 @@ def report_approve(*, report: Report, actor: Any, comment: str = "") -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.APPROVE, from_status=ReportStatus.SUBMITTED, comment=comment
     )
+    review_assignments_end(report=locked, actor=actor)
     outbox_record(report=locked, event_type="approved")
     transaction.on_commit(partial(notifications.notify_approved, notifications.Mailed.of(locked)))
     return locked
@@ -494,6 +501,7 @@ def report_withdraw(*, report: Report, actor: Any, reason: str) -> Report:
     _record(
         report=locked, actor=actor, transition=Transition.WITHDRAW, from_status=ReportStatus.APPROVED, comment=reason
     )
+    review_assignments_end(report=locked, actor=actor)
     outbox_record(report=locked, event_type="withdrawn")
     return locked
 
@@ -544,30 +552,40 @@ def report_share_with_administration(
     actor: Any,
     include_personal_data: bool = False,
     comment: str = "",
+    expires_at: dt.datetime | None = None,
 ) -> Report:
     """Share a report read-only with another administration (e.g. for a joint operation).
 
     Its users may view the report; its parties and personal attachments only if
-    ``include_personal_data``. Stored as guardian rows on the administration's group.
+    ``include_personal_data``; until ``expires_at`` if given (then the share grants nothing, and the
+    purge task removes it). Sharing again replaces both. Stored as guardian rows on the administration's group.
     """
     locked = _lock(report=report, actor=actor)
     _require_state(locked, REVIEWABLE_STATES, "shared")
     _require_right(locked, actor, "share", "share")
     if administration.pk == locked.administration_id:
         raise ValidationError({"administration": ["The report already belongs to this administration."]})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": [gettext("Choose a moment in the future, or leave it empty.")]})
     group, _ = Group.objects.get_or_create(name=administration_group_name(administration.pk))
     assign_perm("reports.view_report", group, locked)
     if include_personal_data:
         assign_perm("reports.view_personal_data_report", group, locked)
     else:
         remove_perm("reports.view_personal_data_report", group, locked)
+    # assign_perm keeps a row it finds (an expired one too): the share's expiry is set here, on every row of it.
+    ReportGroupObjectPermission.objects.filter(group=group, content_object=locked).update(expires_at=expires_at)
     _record(
         report=locked,
         actor=actor,
         transition=Transition.SHARE,
         from_status=locked.status,
         comment=comment,
-        detail={"administration": administration.code, "personal_data": include_personal_data},
+        detail={
+            "administration": administration.code,
+            "personal_data": include_personal_data,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return locked
 

@@ -1,5 +1,8 @@
 """Forms of the report page's "Joint operation sharing" and "Reviewer" sections, and what those sections show.
 
+The shares (with who shared, when, and when each ends) are shown to those who may share the report and
+to the RILO staff who see all of the region's reports; only those who may share get the buttons that end them.
+
 The choices come from the report selectors, so a form only ever offers (and accepts) what the
 domain allows this user on this report: another administration is chosen among the active ones
 but the report's own, a reviewer among the RILO analysts the assignment rule admits. Each form has
@@ -14,6 +17,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.tenancy.models import Administration
@@ -24,6 +28,7 @@ from .selectors import (
     report_reviewer_candidates,
     report_share_targets,
     report_shares,
+    report_shares_visible,
 )
 
 
@@ -66,6 +71,13 @@ class ShareForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example the joint operation's name.",
     )
+    expires_at = forms.DateTimeField(
+        label=_("Ends on (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-31 18:00.")},
+        help_text=_("From then on the administration no longer sees the report. Leave empty for no end."),
+    )
 
     def __init__(self, *args: Any, administrations: QuerySet[Administration], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,13 +117,20 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def sharing_sections(*, user: Any, report: Report, allowed: frozenset[str], forms: Mapping[str, Any]) -> dict[str, Any]:
-    """The context of the two sections, for users allowed to share or assign (nothing is queried otherwise).
+    """The context of the two sections: the shares for users who may see them (with the form and the buttons that
+    end them for those who may share), the reviewers for those who may assign.
 
     ``forms`` may hold a bound ``share_form`` or ``reviewer_form`` to show again with its errors.
     """
-    context: dict[str, Any] = {"can_share": "share" in allowed, "can_assign": "assign" in allowed}
-    if context["can_share"]:
+    can_share = "share" in allowed
+    context: dict[str, Any] = {
+        "can_share": can_share,
+        "can_see_shares": can_share or report_shares_visible(user=user, report=report),
+        "can_assign": "assign" in allowed,
+    }
+    if context["can_see_shares"]:
         context["shares"] = report_shares(user=user, report=report)
+    if can_share:
         context["share_form"] = forms.get("share_form") or ShareForm(
             administrations=report_share_targets(user=user, report=report)
         )

@@ -19,6 +19,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
@@ -57,6 +60,7 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
             actor=request.user,
             include_personal_data=personal,
             comment=form.cleaned_data["comment"],
+            expires_at=form.cleaned_data["expires_at"],
         )
     except ValidationError as error:
         add_service_errors(form, error)
@@ -67,11 +71,14 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
         messages.error(request, error.message)
         return _back(report, "sharing")
     with_or_without = "with" if personal else "without"
-    messages.success(
-        request,
+    text = (
         f"Report {report.national_reference} shared read-only with {administration.name}, "
-        f"{with_or_without} personal data.",
+        f"{with_or_without} personal data."
     )
+    if expires_at := form.cleaned_data["expires_at"]:
+        ends = date_format(timezone.localtime(expires_at), "j M Y H:i")
+        text += " " + gettext("The share ends on %(ends)s.") % {"ends": ends}
+    messages.success(request, text)
     return _back(report, "sharing")
 
 

@@ -712,6 +712,13 @@ def report_history(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse
     return render(request, template, {"report": report, "history": entries})
 
 
+def _after_review(request: HttpRequest, report: Report) -> HttpResponse:
+    """Back to the report, or to the review queue for an assigned reviewer whose rights ended with the review."""
+    if Report.objects.allows(request.user, "view", report.pk):
+        return redirect("reports:detail", uuid=report.uuid)
+    return redirect("reports:review_queue")
+
+
 def _rerender_detail(request: HttpRequest, report: Report, **forms: Any) -> HttpResponse:
     report = _report(request, report.uuid, personal=True)
     return render(request, "reports/detail.html", _detail_context(request, report, **forms), status=400)
@@ -762,7 +769,7 @@ def report_return_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResp
             form.add_error("comment", text)
         return _rerender_detail(request, report, return_form=form)
     messages.success(request, f"Report {report.national_reference} returned for correction.")
-    return redirect("reports:detail", uuid=uuid)
+    return _after_review(request, report)
 
 
 @login_required
@@ -775,7 +782,7 @@ def report_approve_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRes
     form.is_valid()
     services.report_approve(report=report, actor=request.user, comment=form.cleaned_data.get("comment", ""))
     messages.success(request, f"Report {report.national_reference} approved.")
-    return redirect("reports:detail", uuid=uuid)
+    return _after_review(request, report)
 
 
 @login_required

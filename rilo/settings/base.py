@@ -361,6 +361,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RILO_EXCHANGE_SWEEP_SECONDS,
         "options": {"queue": "exchange", "expires": RILO_EXCHANGE_SWEEP_SECONDS * 2},
     },
+    # Expired shares already grant nothing (restrict() compares expiry in SQL); this removes their rows.
+    "reports-purge-expired-shares": {
+        "task": "reports.purge_expired_shares",
+        "schedule": 15 * 60,
+        "options": {"expires": 15 * 60},
+    },
 }
 # Without a reachable broker, publishing (e.g. the low-latency kick after an approval) gives up
 # quickly instead of hanging; the sweeper catches up once the broker is back.

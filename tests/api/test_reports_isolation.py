@@ -4,7 +4,8 @@ Parametrised over every report endpoint and every persona of tests/conftest.py p
 another administration's report answers 404 (or, for an account whose role lacks the operation
 altogether, the same 403 a made-up uuid gets: nothing is learnt), an analyst of another region sees
 nothing, a draft is never visible outside its administration, lists hold nothing out of reach, an
-administration smuggled into a body is ignored, and token scopes narrow what a token may do.
+administration smuggled into a body is ignored, token scopes narrow what a token may do, an expired share
+grants nothing, and parties' nationality, sex and age band reach only those who may see personal data.
 """
 
 from __future__ import annotations
@@ -219,3 +220,64 @@ def test_a_read_only_token_cannot_push_and_a_write_token_cannot_review(api, worl
     assert response.status_code == 403 and response.json()["details"] == {"required_scope": "review"}
     assert not Report.objects.filter(national_reference="RO-1").exists()
     assert Report.objects.get(pk=world["fr_submitted"].pk).status == "submitted"
+
+
+# --- grants that end, and person attributes behind the personal-data gate ------------------------------------
+
+
+@pytest.mark.parametrize(("persona", "administration"), [("bob", "germany"), ("dmitri", "kazakhstan")])
+def test_an_expired_share_grants_nothing_on_any_endpoint(api, world, full_token, persona, administration, request):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.reports.models import ReportGroupObjectPermission
+    from apps.reports.services import report_share_with_administration
+
+    shared = world["fr_submitted"]
+    report_share_with_administration(
+        report=shared,
+        administration=request.getfixturevalue(administration),
+        actor=request.getfixturevalue("erin"),
+        include_personal_data=True,
+        expires_at=timezone.now() + dt.timedelta(days=1),
+    )
+    ReportGroupObjectPermission.objects.filter(content_object=shared).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    auth = full_token(persona)
+    before = snapshot(world)
+    for endpoint, (_, _, body, _) in ENDPOINTS.items():
+        response = call(api, auth, endpoint, shared.uuid, body(shared, world))
+        assert response.status_code in (403, 404), f"{persona} {endpoint}: {response.status_code}"
+        if response.status_code == 404:
+            assert response.json()["type"] == "not_found"
+        assert shared.national_reference.encode() not in response.content
+    assert snapshot(world) == before
+    listed = api.get(URL, {"page_size": 100}, **auth)
+    assert shared.national_reference.encode() not in listed.content
+
+
+# Whose personal data each persona may see (the rest of VISIBLE: the report only).
+PERSONAL: dict[str, set[str]] = {name: set(reports) for name, reports in VISIBLE.items()} | {"grace": set()}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_party_profiles_carry_person_attributes_only_with_personal_data_rights(api, world, nsys, full_token, persona):
+    auth = full_token(persona)
+    listed = api.get(URL, {"page_size": 100}, **auth)
+    if listed.status_code == 403:
+        assert persona == "hugo"
+        return
+    names = {report.national_reference: name for name, report in world.items()}
+    rows = {names[row["national_reference"]]: row for row in listed.json()["results"]}
+    assert set(rows) == VISIBLE[persona]
+    for name, row in rows.items():
+        detail = api.get(f"{URL}{row['uuid']}/", **auth).json()
+        for shown in (row, detail):
+            [party] = shown["parties"]
+            attributes = (party["nationality"], party["sex"], party["age_band"])
+            if name in PERSONAL[persona]:
+                assert attributes[:2] == ("FR", "M"), (persona, name)
+            else:
+                assert attributes == (None, None, None), (persona, name)

@@ -110,11 +110,12 @@ def test_a_report_under_review_pushed_again_is_a_conflict_and_stays_as_it_was(ap
     assert (report.place, report.status) == ("Le Havre", "submitted")
 
 
-def test_a_uuid_of_another_administrations_report_cannot_be_taken(api, bob, nsys_auth):
+def test_a_uuid_of_another_administrations_report_cannot_be_taken_and_answers_not_found(api, bob, nsys_auth):
     german = make_report(bob, "DE-1")
     response = api.post(URL, report_body("FR-NCEN-10", uuid=str(german.uuid)), format="json", **nsys_auth)
-    assert response.status_code == 409
-    assert response.json()["type"] == "uuid_taken"
+    assert response.status_code == 404  # never 409: whether another tenant holds a uuid is not to be learnt
+    missing = api.get(f"{URL}{uuid.uuid4()}/", **nsys_auth)
+    assert response.json() == missing.json()
     german.refresh_from_db()
     assert german.administration_id == bob.administration_id and german.national_reference == "DE-1"
     assert not Report.objects.filter(national_reference="FR-NCEN-10").exists()

@@ -228,14 +228,42 @@ def test_only_a_configured_peers_account_may_push(client: Client, peer: Peer, er
     assert nothing_stored()
 
 
-def test_a_peer_cannot_overwrite_a_report_it_did_not_send(client: Client, peer: Peer, france: Administration) -> None:
+def test_a_peer_cannot_overwrite_a_report_it_did_not_send_and_learns_nothing_of_it(
+    client: Client, peer: Peer, france: Administration
+) -> None:
     ours = make_report(france, reference="FR-1")
     approve(ours)
     ours.refresh_from_db()
     response = push(client, message(ours.uuid, version=5), secret=peer.secret, token=peer.token)
-    assert response.status_code == 409 and response.json()["type"] == "other_source"
+    # Another administration's report, out of the peer's reach: "not found", never 409 (which would tell it exists).
+    assert response.status_code == 404 and response.json()["type"] == "not_found"
+    assert str(ours.uuid) not in response.content.decode() and "FR-1" not in response.content.decode()
+    # A tombstone for it is answered exactly as one for a report that is not here.
+    withdrawn = push(client, tombstone(ours.uuid, version=5), secret=peer.secret, token=peer.token)
+    missing_uuid = uuid.uuid4()
+    missing = push(client, tombstone(missing_uuid, version=5), secret=peer.secret, token=peer.token)
+    assert (withdrawn.status_code, withdrawn.json()["outcome"]) == (missing.status_code, missing.json()["outcome"])
+    assert withdrawn.json()["message"] == missing.json()["message"].replace(str(missing_uuid), str(ours.uuid))
     ours.refresh_from_db()
-    assert (ours.administration, ours.version, ours.place) == (france, 1, "Port of Le Havre, quay 4")
+    assert (ours.administration, ours.version, ours.place, ours.status) == (
+        france,
+        1,
+        "Port of Le Havre, quay 4",
+        ReportStatus.APPROVED,
+    )
+
+
+def test_a_peer_that_may_see_a_report_sent_by_other_means_is_told_it_is_held_from_another_source(
+    client: Client, peer: Peer, germany: Administration
+) -> None:
+    theirs = make_report(germany, reference="DE-WEB-1")  # entered on the web by German Customs
+    approve(theirs)
+    account = peer.partner.account
+    assert account is not None
+    account.administration = germany  # a national system account of German Customs
+    account.save()
+    response = push(client, message(theirs.uuid, version=5), secret=peer.secret, token=peer.token)
+    assert response.status_code == 409 and response.json()["type"] == "other_source"
 
 
 def test_a_received_report_goes_to_other_partners_but_never_back_to_its_source(client: Client, peer: Peer) -> None:

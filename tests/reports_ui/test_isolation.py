@@ -2,8 +2,9 @@
 
 Parametrised over every report URL of the web UI and every persona of tests/conftest.py: another
 administration's report answers 404 (never 403), an analyst of another region sees nothing, a draft is
-never visible outside its administration, lists and exports never hold a row out of scope, and an
-administration smuggled into the entry form is ignored.
+never visible outside its administration, lists and exports never hold a row out of scope, an
+administration smuggled into the entry form is ignored, an expired share grants nothing on any page, and the
+history's reasons (free text) are shown only to those who may see the report's personal data.
 """
 
 from __future__ import annotations
@@ -234,3 +235,62 @@ def test_who_is_not_in_an_administration_cannot_enter_a_report(client, world, pe
     assert client.get("/reports/new/").status_code == 403
     assert client.post("/reports/new/", entry_post("draft", national_reference="NOPE")).status_code == 403
     assert not Report.objects.filter(national_reference="NOPE").exists()
+
+
+# --- grants that end, and reasons that stay behind the personal-data gate -------------------------------------
+
+
+def _expired_share(report: Report, administration: Any) -> None:
+    """``report`` shared with ``administration`` (personal data included) until a moment now past."""
+    import datetime as dt
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+    from guardian.shortcuts import assign_perm
+
+    from apps.reports.models import ReportGroupObjectPermission
+    from apps.reports.querysets import administration_group_name
+
+    group, _ = Group.objects.get_or_create(name=administration_group_name(administration.pk))
+    assign_perm("reports.view_report", group, report)
+    assign_perm("reports.view_personal_data_report", group, report)
+    ReportGroupObjectPermission.objects.filter(content_object=report).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+@pytest.mark.parametrize(("persona", "administration"), [("bob", "germany"), ("dmitri", "kazakhstan")])
+def test_an_expired_share_grants_nothing_on_any_page(client, world, persona, administration, request):
+    shared = world["fr_submitted"]
+    _expired_share(shared, request.getfixturevalue(administration))
+    sign_in(client, request.getfixturevalue(persona))
+    before = snapshot(world)
+    for url_name, call in REPORT_URLS.items():
+        response = call(client, shared, world)
+        assert response.status_code == 404, f"{persona} {url_name}: {response.status_code}"
+    assert snapshot(world) == before
+    for path in LIST_URLS:
+        listed = client.get(path)
+        if listed.status_code == 200:
+            body = b"".join(listed.streaming_content) if listed.streaming else listed.content
+            assert shared.national_reference.encode() not in body, path
+
+
+# Who may see the personal data of which of the world's reports (the rest of VISIBLE: the report only).
+PERSONAL: dict[str, set[str]] = {name: set(reports) for name, reports in VISIBLE.items()} | {"grace": set()}
+REASON = "ISO-REASON Jean Dupont"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_history_reasons_are_shown_only_with_personal_data_rights(client, world, persona, request):
+    for report in world.values():
+        report._change_reason = REASON  # type: ignore[attr-defined]
+        report.save()  # a recorded change with a reason, as a correction or a withdrawal makes
+    sign_in(client, request.getfixturevalue(persona))
+    for name, report in world.items():
+        response = client.get(f"/reports/{report.uuid}/history/")
+        if name not in VISIBLE[persona]:
+            assert response.status_code == 404
+            continue
+        shown = REASON in response.content.decode()
+        assert shown is (name in PERSONAL[persona]), f"{persona} {name}: reason shown={shown}"

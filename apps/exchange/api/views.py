@@ -59,7 +59,8 @@ class InboundReportView(APIView):
     Webhooks with the partner's signing secret. The body is what this system's own webhooks send.
     Idempotent by report UUID and version: 201 when stored, 200 when the same version is sent again
     (or a newer one updates it, or a tombstone withdraws it), 409 for an older version or a report
-    held here from another source. Nothing is stored when the signature or any field is wrong.
+    held here from another source, 404 for a report held here that the account may not see (as for any
+    report it may not see). Nothing is stored when the signature or any field is wrong.
     """
 
     @extend_schema(
@@ -70,6 +71,7 @@ class InboundReportView(APIView):
         responses={
             201: InboundResultSerializer,
             200: InboundResultSerializer,
+            404: error_response("404", "The report's uuid is held here by a report out of your reach."),
             409: error_response("409", "An older version than the one held, or a report held from another source."),
         },
     )

@@ -33,7 +33,7 @@ from ..choices import (
     Sex,
 )
 from ..models import Party, Report
-from ..profiles import PartyProfile, party_profile, profile_of_row
+from ..profiles import PartyProfile, party_profile, profile_of_row, without_person_attributes
 
 PARTS = ("items", "route", "conveyances", "parties")
 MAX_ROWS = 200  # per part: far above any real case, low enough to keep a request small
@@ -207,9 +207,9 @@ _PARTY_PERSONAL = (
 
 
 class PartySerializer(serializers.Serializer[Any]):
-    """A person or company involved. Kind, role, nationality, sex and age band are shown to whoever sees the
-    report; names, birth date, documents and company details are personal data, null unless the caller may
-    see them on this report."""
+    """A person or company involved. Kind and role are shown to whoever sees the report; nationality, sex and
+    age band (derived from the person's data), names, birth date, documents and company details are null unless
+    the caller may see this report's personal data (as its web page shows parties only to such a caller)."""
 
     position = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=PartyKind.choices)
@@ -306,7 +306,8 @@ class ReportSerializer(serializers.Serializer[Any]):
         """A report from the domain selectors, with ``context["personal"]`` (include personal values) and
         ``context["parties"]`` (its parties as the gated selector returned them); or a row as a list loaded it."""
         if isinstance(report, dict):
-            return self.represent_listed(report)
+            person_attributes = report["id"] in self.context.get("person_attributes", ())
+            return self.represent_listed(report, person_attributes=person_attributes)
         personal = bool(self.context.get("personal"))
         zone = timezone.get_current_timezone()
         items, route, conveyances = report.items.all(), report.route.all(), report.conveyances.all()
@@ -349,18 +350,19 @@ class ReportSerializer(serializers.Serializer[Any]):
         }
 
     @staticmethod
-    def represent_listed(listed: dict[str, Any]) -> dict[str, Any]:
+    def represent_listed(listed: dict[str, Any], *, person_attributes: bool) -> dict[str, Any]:
         """A report as a list loads it (see apps.reports.api.listing): its ``representation`` already in this shape
-        (terms as codes by then), but for the time zone of date-times and the parties' profiles."""
+        (terms as codes by then), but for the time zone of date-times and the parties' profiles (with nationality,
+        sex and age band only if ``person_attributes``: the caller may see this report's personal data)."""
         report = listed["representation"]
         zone = timezone.get_current_timezone()
         for name in ("submitted_at", "approved_at", "created_at", "updated_at"):
             report[name] = moment_text(report[name], zone)
         on = listed["seizure_date"]
-        report["parties"] = [
-            PartySerializer.represent(profile_of_row(party, on=on), on=on, personal=False)
-            for party in report["parties"]
-        ]
+        profiles = [profile_of_row(party, on=on) for party in report["parties"]]
+        if not person_attributes:
+            profiles = [without_person_attributes(profile) for profile in profiles]
+        report["parties"] = [PartySerializer.represent(profile, on=on, personal=False) for profile in profiles]
         return report  # type: ignore[no-any-return]
 
 

@@ -46,6 +46,7 @@ from ..selectors import (
     parties_for,
     party_profiles_for,
     report_get,
+    reports_with_personal_data,
 )
 from .listing import LIST_VALUES, list_shape, with_codes
 from .serializers import (
@@ -149,18 +150,29 @@ _ORDERING_HELP = "Order of the list (default -seizure_date): " + ", ".join(value
 _REPORT = OpenApiResponse(ReportSerializer, description="The report as it now is.")
 _CONFLICT = error_response("409", "The report's state forbids this (e.g. it is no longer a draft).")
 _TRANSITION_CONFLICT = error_response("409", "The transition is not possible from the report's current state.")
+_REVIEW_ENDED = OpenApiResponse(
+    description="Done; you were assigned to review this report only, and your rights on it ended with the review."
+)
 _INCOMPLETE = error_response("400", "The report lacks fields its form variant requires: `details` names them.")
 
 V = TypeVar("V", bound=Callable[..., Any])
 
 
 def _transition(
-    *, body: type[Serializer[Any]] | None, summary: str, scope: str | None = REVIEW, path: str | None = None
+    *,
+    body: type[Serializer[Any]] | None,
+    summary: str,
+    scope: str | None = REVIEW,
+    path: str | None = None,
+    ends_review: bool = False,
 ) -> Callable[[V], V]:
-    """A workflow transition: POST on the report, answering the report as it now is."""
+    """A workflow transition: POST on the report, answering the report as it now is (204 when it ``ends_review``
+    and with it the caller's rights on the report, as an assigned reviewer's)."""
 
     def decorate(method: V) -> V:
         responses: dict[int, Any] = {200: _REPORT, 409: _TRANSITION_CONFLICT}
+        if ends_review:
+            responses[204] = _REVIEW_ENDED
         if body is None:
             responses[400] = _INCOMPLETE
         options: dict[str, Any] = {"detail": True, "methods": ["post"], "url_path": path or method.__name__}
@@ -183,7 +195,8 @@ _TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "statu
         description=(
             "Reports of your administration, or for RILO staff the submitted and approved reports of the region's "
             "administrations, with the same filters as the web list. Cursor pages: follow `next`. Lists carry no "
-            "personal data (parties appear as kind, role, nationality, sex and age band)."
+            "personal data (parties appear as kind and role, with nationality, sex and age band only on reports "
+            "whose personal data you may see)."
         ),
         parameters=[
             # The FilterSet's own fields, typed for the schema (its method filters carry no type).
@@ -264,7 +277,12 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         return cast(dict[str, Any], serializer.data)
 
     def _answer(self, report: Report) -> Response:
-        return Response(self._representation(report.uuid))
+        """The report as it now is; 204 (no content) when the change ended the caller's right to see it (an
+        assigned reviewer's rights end with the review)."""
+        try:
+            return Response(self._representation(report.uuid))
+        except NotFound:
+            return Response(status=status.HTTP_204_NO_CONTENT)
 
     @staticmethod
     def _valid(serializer_class: type[Serializer[Any]], request: Request) -> Any:
@@ -276,7 +294,10 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     def list(self, request: Request) -> Response:
         page = with_codes(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
-        data = ReportSerializer(page, many=True, context={"personal": False}).data
+        # The parties' nationality, sex and age band only on the rows whose personal data the caller may see.
+        person_attributes = reports_with_personal_data(user=request.user, report_ids=[row["id"] for row in page])
+        context = {"personal": False, "person_attributes": person_attributes}
+        data = ReportSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
     @extend_schema(
@@ -296,13 +317,15 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         description=(
             "Creates a draft in your administration (201), or updates the report your administration already has "
             "with the same `uuid`, else the same `national_reference` (200): a report pushed twice is one report. "
-            "Only a draft or returned report can be updated (else 409). The administration is always yours."
+            "Only a draft or returned report can be updated (else 409). The administration is always yours. A "
+            "`uuid` another administration's report holds is not found (404), as a report you may not see."
         ),
         request=ReportCreateSerializer,
         responses={
             201: OpenApiResponse(ReportSerializer, description="Created."),
             200: OpenApiResponse(ReportSerializer, description="The existing report, updated."),
-            409: error_response("409", "The report exists and is no longer a draft, or its uuid is taken."),
+            404: error_response("404", "The `uuid` is held by a report you may not see."),
+            409: error_response("409", "The report exists and is no longer a draft."),
         },
     )
     @idempotent
@@ -355,14 +378,16 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
                 report = services.report_submit(report=report, actor=request.user)
             return self._answer(report)
 
-    @_transition(body=ReturnSerializer, summary="Return for correction, saying what to fix", path="return")
+    @_transition(
+        body=ReturnSerializer, summary="Return for correction, saying what to fix", path="return", ends_review=True
+    )
     def return_report(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)
             comment = self._valid(ReturnSerializer, request).validated_data["comment"]
             return self._answer(services.report_return(report=report, actor=request.user, comment=comment))
 
-    @_transition(body=CommentSerializer, summary="Approve a submitted report")
+    @_transition(body=CommentSerializer, summary="Approve a submitted report", ends_review=True)
     def approve(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)

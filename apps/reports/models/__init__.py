@@ -126,5 +126,5 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReviewEvent": frozenset({"id", "report", "transition", "from_status", "to_status", "version", "at"}),
     "DuplicateCandidate": frozenset({"id", "report", "candidate", "reasons", "found_at"}),
     "ReportUserObjectPermission": frozenset({"id", "permission", "content_object"}),
-    "ReportGroupObjectPermission": frozenset({"id", "group", "permission", "content_object"}),
+    "ReportGroupObjectPermission": frozenset({"id", "group", "permission", "content_object", "expires_at"}),
 }

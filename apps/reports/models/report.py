@@ -160,6 +160,13 @@ class ReportUserObjectPermission(UserObjectPermissionBase):
 
 
 class ReportGroupObjectPermission(GroupObjectPermissionBase):
-    """A permission on one report granted to a group (e.g. an administration in a joint operation)."""
+    """A permission on one report granted to a group (e.g. an administration in a joint operation).
+
+    ``expires_at`` (optional) ends the grant: from then on ``restrict()`` ignores the row (in SQL), and
+    the purge task deletes it.
+    """
 
     content_object = models.ForeignKey(Report, on_delete=models.CASCADE)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When the grant ends; never when empty."
+    )
