@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from apps.audit.models import AuditEvent
@@ -76,3 +78,14 @@ def test_a_correction_asks_for_the_free_text_check_again(erin, submitted):
         report=submitted, actor=erin, reason="Wrong quay again", fields={"place": "Le Havre"}, free_text_checked=True
     )
     assert ReviewEvent.objects.get(report=submitted, transition="correct", version=3).free_text_checked is True
+
+
+@pytest.mark.django_db
+def test_the_correction_form_asks_for_the_free_text_check_again(client, erin, submitted):
+    report_approve(report=submitted, actor=erin, free_text_checked=True)
+    sign_in(client, erin)
+    page = client.get(f"/reports/{submitted.uuid}/correct/").content.decode()
+    assert "Free text checked: no personal data" in page
+    checkbox = re.search(r'<input[^>]*name="free_text_checked"[^>]*>', page)
+    assert checkbox is not None
+    assert not re.search(r"\schecked\b", checkbox.group(0))  # not ticked in advance: this version is new
