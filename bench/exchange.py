@@ -247,7 +247,8 @@ def run_approvals(reports: list[Any], analyst: Any, rate: float, drivers: int) -
                 pause = started + number / rate - time.monotonic()
                 if pause > 0:
                     time.sleep(pause)
-                report_approve(report=reports[number], actor=analyst)
+                # Synthetic free text, checked as an analyst would: CEN receives descriptions as before.
+                report_approve(report=reports[number], actor=analyst, free_text_checked=True)
         finally:
             connection.close()
 

@@ -57,3 +57,13 @@ def non_personal_fields(model: type[models.Model] | models.Model) -> frozenset[s
         return (non_personal_fields(recorded) | history_own) & field_names(model_class)
     declared = _declared(model_class, "NON_PERSONAL_FIELDS") or {}
     return frozenset(declared.get(model_class._meta.object_name, frozenset()))
+
+
+def reviewable_free_text(model: type[models.Model] | models.Model) -> frozenset[str]:
+    """The personal free-text fields of ``model`` a reviewer may clear for partners without personal data.
+
+    Read from the app's ``REVIEWABLE_FREE_TEXT``; always a subset of :func:`personal_fields`.
+    """
+    model_class: Any = model if isinstance(model, type) else type(model)
+    declared = _declared(model_class, "REVIEWABLE_FREE_TEXT") or {}
+    return frozenset(declared.get(model_class._meta.object_name, frozenset())) & personal_fields(model_class)

@@ -5,7 +5,9 @@ the proposed one over the same recent approved reports — the latest outbox sna
 report the actor may see, approved or corrected within the last ``DRY_RUN_DAYS`` days, at most
 ``DRY_RUN_LIMIT`` of them, newest first — with the engine's own ``decide`` and ``render_document``.
 It reports which reports would newly be shared, which would stop being shared, and which would
-be shared with different fields. Nothing is written.
+be shared with different fields; and, for a version without personal data, the free text it names
+that would be left out of reports whose approving analyst did not check it, and the places that go
+out only as their country. Nothing is written.
 
 A policy applies to events from the moment it is saved: nothing already sent is re-sent, but
 the next correction of a report that stops being shared retracts it (a tombstone).
@@ -27,9 +29,9 @@ from apps.reports.models import Report
 
 from .choices import DeliveryMode, DeliveryState, EventType, PartnerState
 from .models import OutboxEvent, PartnerSystem, SharingPolicy
-from .policy import decide, render_document, validate_policy
+from .policy import decide, render_document, validate_policy, withheld_free_text
 from .selectors import partner_current_policy
-from .snapshot import SECTION_FIELDS
+from .snapshot import SECTION_FIELDS, field_catalogue
 
 DRY_RUN_DAYS = 90
 DRY_RUN_LIMIT = 500
@@ -75,6 +77,10 @@ class DryRun:
     unchanged_not_shared: int = 0
     settings_changes: list[str] = field(default_factory=list)
     partner_disabled: bool = False
+    # Reports the proposed version shares without free text it names (not checked when approved).
+    free_text_withheld: list[ReportChange] = field(default_factory=list)
+    # Fields the proposed version always generalises (no personal data), e.g. "report.place → country".
+    forced_generalisations: list[str] = field(default_factory=list)
 
     @property
     def has_effect(self) -> bool:
@@ -222,6 +228,13 @@ def policy_dry_run(
         partner_disabled=partner.state == PartnerState.DISABLED,
     )
     personal = partner.personal_data_allowed
+    if not (personal and proposed.personal_data):
+        catalogue = field_catalogue()
+        result.forced_generalisations = [
+            f"{path} → {catalogue[path].forced}"
+            for path in proposed.fields
+            if path in catalogue and catalogue[path].forced
+        ]
     for event in events:
         duplicate = event.report_uuid in duplicates
         before = decide(
@@ -240,6 +253,11 @@ def policy_dry_run(
         )
         shared_before = before.state == DeliveryState.PENDING
         shared_after = after.state == DeliveryState.PENDING
+        withheld = withheld_free_text(event.snapshot, proposed, personal_allowed=personal) if shared_after else []
+        if withheld:
+            result.free_text_withheld.append(
+                _change(event, reason="free text not checked by the approving analyst", changes=withheld)
+            )
         if shared_after and not shared_before:
             result.newly_shared.append(_change(event, reason=before.reason))
         elif shared_before and not shared_after:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiToken
 from apps.reference.models import CommodityCategory
@@ -23,7 +24,7 @@ from apps.tenancy.models import Administration, Region
 from .choices import AdapterKind, PartnerState
 from .models import PartnerSystem, SharingPolicy
 from .policy import ANY
-from .snapshot import SECTION_FIELDS, field_catalogue
+from .snapshot import SECTION_FIELDS, FieldInfo, field_catalogue
 
 AUTH_NONE, AUTH_TOKEN, AUTH_BASIC, AUTH_KEEP = "none", "token", "basic", "keep"
 AUTH_CHOICES = [
@@ -274,6 +275,15 @@ def _section_field(section: str) -> str:
     return f"fields_{section}"
 
 
+def _field_note(info: FieldInfo) -> str:
+    """What the policy form says beside a field: personal, free text needing a check, or sent generalised."""
+    if info.forced:
+        return str(_(" — free text: without personal data, sent only as its country"))
+    if info.reviewable:
+        return str(_(" — free text: without personal data, sent only if the approving analyst checked it"))
+    return str(_(" — personal data")) if info.personal else ""
+
+
 def _generalise_field(path: str) -> str:
     return "generalise__" + path.replace(".", "__")
 
@@ -348,7 +358,7 @@ class PolicyForm(forms.Form):
             choices = []
             for key in keys:
                 info = catalogue[f"{section}.{key}"]
-                label = key.replace("_", " ") + (" — personal data" if info.personal else "")
+                label = key.replace("_", " ") + _field_note(info)
                 choices.append((info.path, label))
             name = _section_field(section)
             self.fields[name] = forms.MultipleChoiceField(
@@ -417,7 +427,7 @@ class PolicyForm(forms.Form):
         """Keyword arguments of ``policy_create_version`` (and of the dry run)."""
         data = self.cleaned_data
         fields: list[str] = []
-        for _, name in self.section_fields:
+        for _section, name in self.section_fields:
             fields.extend(data.get(name) or [])
         generalisations = {path: data[name] for path, name in self.generalisation_fields if data.get(name)}
         return {

@@ -26,10 +26,11 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
-from apps.reports.models import Report
+from apps.reports.choices import Transition
+from apps.reports.models import Report, ReviewEvent
 
 from . import kicks, services
-from .choices import REPLAYABLE_STATES, DeliveryState, PartnerState
+from .choices import REPLAYABLE_STATES, DeliveryState, EventType, PartnerState
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from .partners import partners_reachable
 
@@ -186,6 +187,8 @@ class TimelineEvent:
 
     event: OutboxEvent
     deliveries: list[Delivery] = field(default_factory=list)
+    # Who ticked "Free text checked: no personal data" approving this version ("" if nobody did).
+    free_text_checked_by: str = ""
 
 
 @dataclass
@@ -225,8 +228,13 @@ def report_timeline(*, actor: Any, report_uuid: uuid.UUID) -> Timeline:
     by_event: dict[int, list[Delivery]] = {}
     for delivery in deliveries:
         by_event.setdefault(delivery.event_id, []).append(delivery)
+    checked_by = free_text_checks(report=report)
     events = [
-        TimelineEvent(event=event, deliveries=by_event.get(event.pk, []))
+        TimelineEvent(
+            event=event,
+            deliveries=by_event.get(event.pk, []),
+            free_text_checked_by=checked_by.get(event.report_version, "") if event.type != EventType.WITHDRAWN else "",
+        )
         for event in OutboxEvent.objects.filter(report_uuid=report.uuid).defer("snapshot").order_by("pk")
     ]
     hidden = Delivery.objects.filter(report_uuid=report.uuid).exclude(partner_id__in=visible).count()
@@ -236,6 +244,18 @@ def report_timeline(*, actor: Any, report_uuid: uuid.UUID) -> Timeline:
     if provenance is not None and not partners_reachable(actor=actor).filter(pk=provenance.source_partner_id).exists():
         provenance = None
     return Timeline(report=report, events=events, hidden_deliveries=hidden, provenance=provenance)
+
+
+def free_text_checks(*, report: Report) -> dict[int, str]:
+    """Version → who checked its free text when approving or correcting it (versions nobody checked are absent)."""
+    checks = (
+        ReviewEvent.objects.filter(
+            report_id=report.pk, transition__in=[Transition.APPROVE, Transition.CORRECT], free_text_checked=True
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+    )
+    return {check.version: check.actor.get_full_name() or check.actor.get_username() for check in checks}
 
 
 # --- replays -------------------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def validate_policy(
         info = catalogue.get(path)
         if info is None:
             errors.setdefault("fields", []).append(f"Unknown field {path!r}.")
-        elif info.personal and not personal_data:
+        elif not personal_data and not info.shareable_without_personal_data:
             errors.setdefault("fields", []).append(
                 f"{path} is personal data; a policy without personal data cannot keep it."
             )
@@ -289,6 +289,22 @@ def _generalise(
     return value
 
 
+def withheld_free_text(snapshot: Mapping[str, Any], policy: SharingPolicy, *, personal_allowed: bool) -> list[str]:
+    """The free-text fields ``policy`` names but a message about ``snapshot`` leaves out, because the policy
+    carries no personal data and the analyst approving this version did not check the free text.
+
+    A place forced to its country is not withheld (its country is sent). Empty for a personal policy.
+    """
+    if (personal_allowed and policy.personal_data) or snapshot.get("free_text_checked") is True:
+        return []
+    catalogue = field_catalogue()
+    return [
+        path
+        for path in policy.fields
+        if path in catalogue and catalogue[path].reviewable and not catalogue[path].forced
+    ]
+
+
 def render_document(
     snapshot: Mapping[str, Any],
     policy: SharingPolicy | None,
@@ -300,7 +316,9 @@ def render_document(
 
     A tombstone carries identifiers only. Otherwise only allowed fields appear, generalised as the
     policy says, only kept items; personal fields never appear unless both the partner and the
-    policy version allow them.
+    policy version allow them. Without personal data, reviewable free text (descriptions, brands,
+    attributes, customs office) appears only if the snapshot says the approving analyst checked it,
+    and a place always goes out as its country.
     """
     event = snapshot["event"]
     document: dict[str, Any] = {
@@ -325,8 +343,17 @@ def render_document(
         raise ValueError("A report message needs a policy.")
     personal = personal_allowed and policy.personal_data
     catalogue = field_catalogue()
-    allowed = {path for path in policy.fields if path in catalogue and (personal or not catalogue[path].personal)}
+    withheld = set(withheld_free_text(snapshot, policy, personal_allowed=personal_allowed))
+    allowed = {
+        path
+        for path in policy.fields
+        if path in catalogue
+        and path not in withheld
+        and (personal or not catalogue[path].personal or catalogue[path].reviewable)
+    }
     generalisations: dict[str, str] = dict(policy.generalisations)
+    if not personal:
+        generalisations.update({path: catalogue[path].forced for path in allowed if catalogue[path].forced})
     kept, _ = report_filter_reasons(snapshot, policy)
     report = snapshot["report"]
 

@@ -3,9 +3,11 @@
 Whatever the policy and renderer did, :func:`scan` reads the rendered bytes again and reports:
 
 - any key the reports app's catalogue marks personal (``parties.family_name``,
-  ``conveyances.identifier``, ``report.modus_operandi``…), wherever it appears;
+  ``conveyances.identifier``, ``report.modus_operandi``…), wherever it appears, except free text
+  a reviewer can clear (descriptions, brands…: the renderer sends it only once checked);
 - in every string value, things that look like personal data typed into free text: e-mail
-  addresses, passport-like numbers, IBAN-like numbers (checksum verified) and phone numbers.
+  addresses, passport-like numbers, IBAN-like numbers (checksum verified) and phone numbers;
+- the same in every key (:func:`scan_keys`): commodity attributes are named by whoever typed them.
 
 Findings name the kind and the place (a JSON path), never the value itself.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .snapshot import SECTION_FIELDS, is_personal
+from .snapshot import SECTION_FIELDS, is_never_shared_without_personal_data
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # ICAO-like document numbers: one or two letters then 6-8 digits (AB1234567), or 12AB34567.
@@ -63,9 +65,10 @@ class Finding:
 
 @cache
 def _personal_keys() -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
-    pairs = {(section, key) for section, keys in SECTION_FIELDS.items() for key in keys if is_personal(section, key)}
+    personal = is_never_shared_without_personal_data
+    pairs = {(section, key) for section, keys in SECTION_FIELDS.items() for key in keys if personal(section, key)}
     # A key name that is personal in one section and nowhere used otherwise is personal anywhere.
-    other_keys = {key for section, keys in SECTION_FIELDS.items() for key in keys if not is_personal(section, key)}
+    other_keys = {key for section, keys in SECTION_FIELDS.items() for key in keys if not personal(section, key)}
     anywhere = {key for _, key in pairs if key not in other_keys}
     return frozenset(pairs), frozenset(anywhere)
 
@@ -134,7 +137,25 @@ def scan(payload: bytes) -> list[Finding]:
             continue
         if isinstance(value, str) and key not in STRUCTURAL_KEYS and not key.endswith(("_ref", "_refs")):
             findings.extend(Finding(kind, path) for kind in scan_text(value))
+    findings.extend(scan_keys(document))
     return findings
+
+
+def scan_keys(document: Any) -> list[Finding]:
+    """Personal-looking things in the keys of a JSON tree (an attribute named with an e-mail address…)."""
+    findings: list[Finding] = []
+    pending: list[tuple[Any, str]] = [(document, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                kinds = scan_text(str(key))
+                findings.extend(Finding(f"{kind} in a key", path or "$") for kind in kinds)
+                shown = "(a key)" if kinds else str(key)  # a finding never shows the value, keys included
+                pending.append((child, f"{path}.{shown}" if path else shown))
+        elif isinstance(value, list):
+            pending.extend((child, f"{path}[{index}]") for index, child in enumerate(value))
+    return sorted(findings, key=lambda finding: (finding.where, finding.kind))
 
 
 def refusal_reason(payload: bytes) -> str:

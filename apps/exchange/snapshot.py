@@ -6,6 +6,11 @@ flag, provenance) and five sections — ``report``, ``items``, ``route``, ``conv
 that hold personal data according to the reports app's ``PERSONAL_FIELDS`` catalogue; a key the
 catalogue does not declare non-personal counts as personal (fail closed). Staff identities
 (who created or approved a report) are never part of a snapshot.
+
+``free_text_checked`` says whether the analyst who approved (or corrected) this version ticked
+"Free text checked: no personal data": only then may a policy without personal data carry the
+reviewable free text (``REVIEWABLE_FREE_TEXT`` of the reports app). A snapshot without the key
+(written before the check existed) counts as unchecked.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from django.db import connection, models
 from apps.core import personal
 from apps.reference.models import DetectionMethod
 from apps.reference.selectors import term_codes
-from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
+from apps.reports.choices import Transition
+from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.profiles import age_band
 
 from .choices import EventType
@@ -117,6 +123,9 @@ PLACE_FIELDS = frozenset({"report.place", "report.customs_office", "route.place"
 QUANTITY_FIELDS = frozenset(
     {"items.quantity", "items.normalised_quantity", "items.estimated_value", "items.packages_count"}
 )
+# What a policy without personal data always does to these fields, whatever it says: a place
+# typed by an officer goes out only as its country.
+FORCED_WITHOUT_PERSONAL_DATA: dict[str, str] = {"report.place": "country", "route.place": "country"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,15 @@ class FieldInfo:
     path: str
     personal: bool
     generalisations: frozenset[str]
+    # Personal free text a policy without personal data may carry once the approving analyst checked it.
+    reviewable: bool = False
+    # The generalisation a policy without personal data always applies ("" for none).
+    forced: str = ""
+
+    @property
+    def shareable_without_personal_data(self) -> bool:
+        """Whether a policy without personal data may name this field (possibly checked or generalised)."""
+        return not self.personal or self.reviewable or bool(self.forced)
 
 
 def is_personal(section: str, key: str) -> bool:
@@ -137,6 +155,18 @@ def is_personal(section: str, key: str) -> bool:
         return False
     model = SECTION_MODELS[section]
     return personal.is_personal(model, key) or key not in personal.non_personal_fields(model)
+
+
+def is_never_shared_without_personal_data(section: str, key: str) -> bool:
+    """Whether ``key`` of ``section`` may never reach a partner without personal data, whatever a reviewer
+    checked: personal, and not free text a reviewer can clear (what the payload scanner looks for)."""
+    return is_personal(section, key) and not is_reviewable(section, key)
+
+
+def is_reviewable(section: str, key: str) -> bool:
+    """Whether ``key`` of ``section`` is personal free text that a reviewer's check clears for partners
+    without personal data (the reports app's ``REVIEWABLE_FREE_TEXT``)."""
+    return key in personal.reviewable_free_text(SECTION_MODELS[section])
 
 
 @cache
@@ -154,7 +184,11 @@ def field_catalogue() -> dict[str, FieldInfo]:
             if path in QUANTITY_FIELDS:
                 allowed.add("bucket")
             catalogue[path] = FieldInfo(
-                path=path, personal=is_personal(section, key), generalisations=frozenset(allowed)
+                path=path,
+                personal=is_personal(section, key),
+                generalisations=frozenset(allowed),
+                reviewable=is_reviewable(section, key),
+                forced=FORCED_WITHOUT_PERSONAL_DATA.get(path, ""),
             )
     return catalogue
 
@@ -262,14 +296,17 @@ def _reader(section: str) -> _Reader:
     return _Reader(sql=sql, keys=tuple(keys), converters=converters, field_list=tuple(fields))
 
 
-_ENVELOPE = """
+_ENVELOPE = f"""
     SELECT a.code, g.code,
            (SELECT p.source_partner_id FROM exchange_reportprovenance p WHERE p.report_id = %(report)s),
            (SELECT d.uuid FROM reports_report d WHERE d.id = %(duplicate_of)s),
-           ARRAY(SELECT m.detectionmethod_id FROM reports_report_detection_methods m WHERE m.report_id = %(report)s)
+           ARRAY(SELECT m.detectionmethod_id FROM reports_report_detection_methods m WHERE m.report_id = %(report)s),
+           (SELECT e.free_text_checked FROM {ReviewEvent._meta.db_table} e
+             WHERE e.report_id = %(report)s AND e.version = %(version)s AND e.transition IN (%(approve)s, %(correct)s)
+             ORDER BY e.at DESC, e.id DESC LIMIT 1)
     FROM tenancy_administration a JOIN tenancy_region g ON g.id = a.region_id
     WHERE a.id = %(administration)s
-"""
+"""  # noqa: S608 (a table name from the model)
 
 
 def _row(
@@ -308,9 +345,12 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
                 "report": report.pk,
                 "administration": current["administration"],  # its id, as stored
                 "duplicate_of": current["duplicate_of_id"],
+                "version": current["version"],
+                "approve": Transition.APPROVE.value,
+                "correct": Transition.CORRECT.value,
             },
         )
-        administration, region, source_partner_id, duplicate_of, methods = cursor.fetchone()
+        administration, region, source_partner_id, duplicate_of, methods, free_text_checked = cursor.fetchone()
     wanted: dict[type[models.Model], set[int]] = {DetectionMethod: set(methods)}
     for section, rows in [("report", [current]), *parts.items()]:
         for key, model in _term_keys(section).items():
@@ -331,6 +371,7 @@ def build_snapshot(report: Report, *, event_type: str, event_uuid: str, at: dt.d
         "withdrawn": event_type == EventType.WITHDRAWN,
         "duplicate_of": str(duplicate_of) if duplicate_of else None,
         "source_partner_id": source_partner_id,
+        "free_text_checked": bool(free_text_checked),
         "report": _row("report", current, extra, codes),
         "items": [_row("items", item, {}, codes) for item in parts["items"]],
         "route": [_row("route", step, {}, codes) for step in parts["route"]],

@@ -1,8 +1,14 @@
 """Validation of an item's commodity-specific ``attributes`` against its commodity type's schema.
 
 A deliberately small subset of JSON Schema: an object schema with ``properties`` (each with
-``type``, ``enum``, ``minimum``, ``maximum``, ``maxLength``), ``required`` and
-``additionalProperties``. Enough for purity, sticks, species and appendix, calibre, cash type.
+``type``, ``enum``, ``minimum``, ``maximum``, ``maxLength``) and ``required``. Enough for purity,
+sticks, species and appendix, calibre, cash type.
+
+Attributes are free text typed by officers and forwarded to partners, so whatever a schema says:
+only the attributes it names are accepted (``additionalProperties`` is always false), at most
+:data:`MAX_ATTRIBUTES` of them, and no text longer than :data:`MAX_TEXT_LENGTH` characters. A
+commodity type without a schema accepts no attribute at all. Forms, the API and reports received
+from partners all come through here (``apps.reports.validation.clean_item``).
 """
 
 from __future__ import annotations
@@ -37,21 +43,49 @@ def _type_ok(value: Any, expected: str | list[str]) -> bool:
     return False
 
 
+MAX_ATTRIBUTES = 20
+MAX_TEXT_LENGTH = 200
+_NAME_SHOWN = 40  # an unknown attribute's name is echoed in the message, cut to this length
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string inside ``value`` (lists and objects walked without recursion)."""
+    found, pending = [], [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, str):
+            found.append(current)
+        elif isinstance(current, dict):
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+    return found
+
+
+def has_schema(schema: Any) -> bool:
+    """Whether a commodity type's ``attributes_schema`` is a schema at all (``{}`` is none)."""
+    return isinstance(schema, dict) and isinstance(schema.get("properties"), dict)
+
+
 def validate_attributes(schema: dict[str, Any] | None, data: Any) -> dict[str, list[str]]:
     """Errors per attribute name (``"__all__"`` for the object itself); empty when ``data`` is valid."""
     errors: dict[str, list[str]] = {}
-    schema = schema or {}
     if data in (None, ""):
         data = {}
     if not isinstance(data, dict):
         return {"__all__": ["Attributes must be an object of name/value pairs."]}
-    properties: dict[str, Any] = schema.get("properties") or {}
+    if not has_schema(schema):
+        return {"__all__": ["This commodity type defines no attributes: leave them empty."]} if data else {}
+    assert schema is not None  # noqa: S101 (narrowing: has_schema)
+    if len(data) > MAX_ATTRIBUTES:
+        return {"__all__": [f"At most {MAX_ATTRIBUTES} attributes."]}
+    properties: dict[str, Any] = schema["properties"]
     for name in schema.get("required") or []:
         if data.get(name) in (None, ""):
             errors.setdefault(name, []).append("This attribute is required.")
-    if schema.get("additionalProperties", True) is False:
-        for name in sorted(set(data) - set(properties)):
-            errors.setdefault(name, []).append("Unknown attribute.")
+    for name in sorted(set(data) - set(properties), key=str):
+        shown = name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + "…"
+        errors.setdefault(shown, []).append("Unknown attribute.")
     for name, rule in properties.items():
         if name not in data or data[name] is None:
             continue
@@ -68,6 +102,8 @@ def validate_attributes(schema: dict[str, Any] | None, data: Any) -> dict[str, l
                 errors.setdefault(name, []).append(f"Must be at least {rule['minimum']}.")
             if "maximum" in rule and value > rule["maximum"]:
                 errors.setdefault(name, []).append(f"Must be at most {rule['maximum']}.")
-        if isinstance(value, str) and "maxLength" in rule and len(value) > rule["maxLength"]:
-            errors.setdefault(name, []).append(f"Must be at most {rule['maxLength']} characters.")
+        declared = rule.get("maxLength")
+        limit = declared if isinstance(declared, int) and 0 <= declared < MAX_TEXT_LENGTH else MAX_TEXT_LENGTH
+        if any(len(text) > limit for text in _texts(value)):
+            errors.setdefault(name, []).append(f"Must be at most {limit} characters.")
     return errors

@@ -854,7 +854,17 @@ PARTY_COLUMNS = (
     "eori",
     "company_country",
 )
-EVENT_COLUMNS = ("report_id", "transition", "from_status", "to_status", "version", "actor_id", "comment", "at")
+EVENT_COLUMNS = (
+    "report_id",
+    "transition",
+    "from_status",
+    "to_status",
+    "version",
+    "actor_id",
+    "comment",
+    "at",
+    "free_text_checked",
+)
 DETECTION_COLUMNS = ("report_id", "detectionmethod_id")
 CANDIDATE_COLUMNS = ("report_id", "candidate_id", "reasons", "found_at")
 
@@ -1159,19 +1169,31 @@ class _Generator:
         if author is None or submitted_at is None:
             return
         events = out["events"]
-        events.append((report_id, "submit", "draft", "submitted", 1, author, "", submitted_at))
+        events.append((report_id, "submit", "draft", "submitted", 1, author, "", submitted_at, False))
         reviewer = approver or rng.choice(place[5])
         if reviewer is None:
             return
         if status == ReportStatus.RETURNED:
             events.append(
-                (report_id, "return", "submitted", "returned", 1, reviewer, "Please check the quantity.", submitted_at)
+                (
+                    report_id,
+                    "return",
+                    "submitted",
+                    "returned",
+                    1,
+                    reviewer,
+                    "Please check the quantity.",
+                    submitted_at,
+                    False,
+                )
             )
         if approved_at is not None:
-            events.append((report_id, "approve", "submitted", "approved", 1, reviewer, "", approved_at))
+            # The demo's free text is synthetic (no real person): its approvals check it, so a demo partner
+            # without personal data receives descriptions and brands as a real one would after review.
+            events.append((report_id, "approve", "submitted", "approved", 1, reviewer, "", approved_at, True))
         if status == ReportStatus.WITHDRAWN:
             events.append(
-                (report_id, "withdraw", "approved", "withdrawn", 1, reviewer, "Entered in error.", approved_at)
+                (report_id, "withdraw", "approved", "withdrawn", 1, reviewer, "Entered in error.", approved_at, False)
             )
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.reference.models import (
     CommodityCategory,
@@ -340,8 +341,21 @@ def commodity_types_of(category_code: Any) -> Any:
     return CommodityType.objects.active().filter(category__code=str(category_code)).order_by("sort_order", "label")
 
 
+def free_text_checked_field() -> forms.BooleanField:
+    """The approving analyst's "Free text checked: no personal data" tick (approval and correction)."""
+    return forms.BooleanField(
+        label=_("Free text checked: no personal data"),
+        required=False,
+        help_text=_(
+            "Tick only if you read this version's place, customs office, route places, item descriptions, brands "
+            "and attributes and they name no person. Partners without personal data receive this free text only "
+            "if you tick it (places only as their country); otherwise it is left out."
+        ),
+    )
+
+
 class CorrectionForm(forms.Form):
-    """Why an approved report is corrected (recorded with the new version)."""
+    """Why an approved report is corrected (recorded with the new version), and whether its free text was checked."""
 
     reason = forms.CharField(
         label="Reason for the correction",
@@ -349,6 +363,7 @@ class CorrectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded with the new version and shown to reviewers.",
     )
+    free_text_checked = free_text_checked_field()
 
 
 # --- the whole entry page ------------------------------------------------------------------------------
@@ -523,6 +538,13 @@ class ReportEntry:
         if self.correction is None or not hasattr(self.correction, "cleaned_data"):
             return ""
         return str(self.correction.cleaned_data.get("reason") or "")
+
+    @property
+    def free_text_checked(self) -> bool:
+        """Whether the corrector ticked "Free text checked: no personal data" for the new version."""
+        if self.correction is None or not hasattr(self.correction, "cleaned_data"):
+            return False
+        return bool(self.correction.cleaned_data.get("free_text_checked"))
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put the domain's errors (keyed ``seizure_date``, ``items-0-quantity``, ``route``…) beside their fields."""
@@ -800,6 +822,7 @@ class ReturnForm(forms.Form):
 
 class ApproveForm(forms.Form):
     comment = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    free_text_checked = free_text_checked_field()
 
 
 class WithdrawForm(forms.Form):

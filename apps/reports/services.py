@@ -121,10 +121,20 @@ def _record(
     from_status: str,
     comment: str = "",
     detail: dict[str, Any] | None = None,
+    free_text_checked: bool = False,
 ) -> ReviewEvent:
     """The workflow trail and the audit log of one transition (no comment in the audit detail: free text)."""
     [event] = insert(
-        [ReviewEvent.of(report, actor=actor, transition=transition, from_status=from_status, comment=comment)]
+        [
+            ReviewEvent.of(
+                report,
+                actor=actor,
+                transition=transition,
+                from_status=from_status,
+                comment=comment,
+                free_text_checked=free_text_checked,
+            )
+        ]
     )
     audit_record(
         actor=actor,
@@ -435,8 +445,13 @@ def report_return(*, report: Report, actor: Any, comment: str) -> Report:
 
 
 @transaction.atomic
-def report_approve(*, report: Report, actor: Any, comment: str = "") -> Report:
-    """Approve a submitted report. Of two reviewers approving at once, exactly one wins; the other gets a Conflict."""
+def report_approve(*, report: Report, actor: Any, comment: str = "", free_text_checked: bool = False) -> Report:
+    """Approve a submitted report. Of two reviewers approving at once, exactly one wins; the other gets a Conflict.
+
+    ``free_text_checked``: the analyst read the report's free text (places, customs office, item
+    descriptions, brands, attributes) and found no personal data in it, so partners without personal
+    data may receive it (recorded on the approval's review event; the snapshot reads it from there).
+    """
     locked = _lock(report=report, actor=actor)
     _require_state(locked, [ReportStatus.SUBMITTED], "approved")
     _require_right(locked, actor, "approve", "approve")
@@ -445,7 +460,13 @@ def report_approve(*, report: Report, actor: Any, comment: str = "") -> Report:
     locked.approved_at = timezone.now()
     _save(locked, actor, update_fields=["status", "approved_by", "approved_at"])
     _record(
-        report=locked, actor=actor, transition=Transition.APPROVE, from_status=ReportStatus.SUBMITTED, comment=comment
+        report=locked,
+        actor=actor,
+        transition=Transition.APPROVE,
+        from_status=ReportStatus.SUBMITTED,
+        comment=comment,
+        detail={"free_text_checked": free_text_checked},
+        free_text_checked=free_text_checked,
     )
     review_assignments_end(report=locked, actor=actor)
     outbox_record(report=locked, event_type="approved")
@@ -464,8 +485,12 @@ def report_correct(
     route: Rows | None = None,
     conveyances: Rows | None = None,
     parties: Rows | None = None,
+    free_text_checked: bool = False,
 ) -> Report:
-    """Correct an approved report: the changes make a new approved version (``version`` + 1), re-forwarded."""
+    """Correct an approved report: the changes make a new approved version (``version`` + 1), re-forwarded.
+
+    The new version's free text is checked anew: ``free_text_checked`` says so for this version only.
+    """
     reason = _require_text(reason, "reason", "Say why the report is corrected.")
     locked = _lock(report=report, actor=actor)
     _require_state(locked, [ReportStatus.APPROVED], "corrected")
@@ -483,7 +508,12 @@ def report_correct(
         transition=Transition.CORRECT,
         from_status=ReportStatus.APPROVED,
         comment=reason,
-        detail={"fields": sorted(report_values), "parts": sorted(k for k, v in parts.items() if v is not None)},
+        detail={
+            "fields": sorted(report_values),
+            "parts": sorted(k for k, v in parts.items() if v is not None),
+            "free_text_checked": free_text_checked,
+        },
+        free_text_checked=free_text_checked,
     )
     outbox_record(report=locked, event_type="corrected")
     return locked

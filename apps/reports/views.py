@@ -385,7 +385,13 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         elif mode == "edit" and report is not None:
             saved = services.report_update_draft(report=report, actor=user, **values)
         elif report is not None:
-            saved = services.report_correct(report=report, actor=user, reason=entry.reason, **values)
+            saved = services.report_correct(
+                report=report,
+                actor=user,
+                reason=entry.reason,
+                free_text_checked=entry.free_text_checked,
+                **values,
+            )
         else:
             raise Http404("No such report.")
     except ValidationError as error:
@@ -780,7 +786,12 @@ def report_approve_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRes
     report = _report(request, uuid)
     form = ApproveForm(request.POST)
     form.is_valid()
-    services.report_approve(report=report, actor=request.user, comment=form.cleaned_data.get("comment", ""))
+    services.report_approve(
+        report=report,
+        actor=request.user,
+        comment=form.cleaned_data.get("comment", ""),
+        free_text_checked=bool(form.cleaned_data.get("free_text_checked")),
+    )
     messages.success(request, f"Report {report.national_reference} approved.")
     return _after_review(request, report)
 

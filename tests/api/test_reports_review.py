@@ -103,3 +103,14 @@ def test_a_transition_is_replayed_with_its_idempotency_key(api, world, erin, iss
     assert (first.status_code, retry.status_code) == (200, 200)
     assert retry["Idempotent-Replayed"] == "true"
     assert ReviewEvent.objects.filter(report=world["fr_submitted"], transition="approve").count() == 1
+
+
+def test_an_analyst_may_say_the_free_text_was_checked_when_approving(review, world, erin):
+    unchecked, checked = world["fr_submitted"], world["de_submitted"]
+    assert review(erin, unchecked, "approve", {}).status_code == 200
+    response = review(erin, checked, "approve", {"comment": "Read it", "free_text_checked": True})
+    assert response.status_code == 200, response.json()
+    assert ReviewEvent.objects.get(report=unchecked, transition="approve").free_text_checked is False
+    assert ReviewEvent.objects.get(report=checked, transition="approve").free_text_checked is True
+    refused = review(erin, world["fr_approved"], "correct", {"reason": "x", "free_text_checked": "perhaps"})
+    assert refused.status_code == 400 and list(refused.json()["details"]) == ["free_text_checked"]

@@ -208,3 +208,18 @@ def test_parties_need_the_personal_data_right_even_to_be_replaced(api, world, er
     assert response.status_code == 403
     assert Party.objects.filter(report=report).count() == 1
     assert not AuditEvent.objects.filter(action="report.update").exists()
+
+
+def test_attributes_the_commodity_type_does_not_define_are_refused_naming_the_field(api, alice_auth):
+    body = report_body("FR-API-ATTR")
+    body["items"] = [{**body["items"][0], "attributes": {"purity_percent": 80, "buyer": "Jean Dupont"}}]
+    response = api.post(URL, body, format="json", **alice_auth)
+    assert response.status_code == 400
+    assert response.json()["details"] == {"items[0].attributes": ["buyer: Unknown attribute."]}
+    body["items"] = [{**body["items"][0], "commodity_type": "", "attributes": {"purity_percent": 80}}]
+    response = api.post(URL, body, format="json", **alice_auth)
+    assert response.status_code == 400
+    assert response.json()["details"]["items[0].attributes"] == [
+        "Choose the commodity type: attributes are recorded only for a type that defines them."
+    ]
+    assert not Report.objects.filter(national_reference="FR-API-ATTR").exists()

@@ -163,16 +163,25 @@ def _last_event(report: Report) -> OutboxEvent:
     return OutboxEvent.objects.filter(report_uuid=report.uuid).latest("pk")
 
 
-def approve(report: Report) -> OutboxEvent:
-    """Approve ``report`` through ``report_approve``; the outbox event written in its transaction."""
-    report_approve(report=report, actor=analyst(report))
+def approve(report: Report, *, free_text_checked: bool = False) -> OutboxEvent:
+    """Approve ``report`` through ``report_approve``; the outbox event written in its transaction.
+
+    ``free_text_checked``: the analyst ticks "Free text checked: no personal data".
+    """
+    report_approve(report=report, actor=analyst(report), free_text_checked=free_text_checked)
     report.refresh_from_db()
     return _last_event(report)
 
 
-def correct(report: Report, **fields: Any) -> OutboxEvent:
+def correct(report: Report, *, free_text_checked: bool = False, **fields: Any) -> OutboxEvent:
     """A new approved version of ``report`` through ``report_correct``."""
-    report_correct(report=report, actor=analyst(report), reason="Recounted at the warehouse", fields=fields)
+    report_correct(
+        report=report,
+        actor=analyst(report),
+        reason="Recounted at the warehouse",
+        fields=fields,
+        free_text_checked=free_text_checked,
+    )
     report.refresh_from_db()
     return _last_event(report)
 

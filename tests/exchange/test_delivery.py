@@ -40,8 +40,11 @@ from .partner import Step, WebhookPartner
 pytestmark = pytest.mark.django_db
 
 
-def approved_and_fanned_out(administration: Administration, reference: str, **kwargs: object) -> OutboxEvent:
-    event = approve(make_report(administration, reference=reference, **kwargs))  # type: ignore[arg-type]
+def approved_and_fanned_out(
+    administration: Administration, reference: str, *, free_text_checked: bool = False, **kwargs: object
+) -> OutboxEvent:
+    report = make_report(administration, reference=reference, **kwargs)  # type: ignore[arg-type]
+    event = approve(report, free_text_checked=free_text_checked)
     event_fan_out(event_id=event.pk)
     return event
 
@@ -324,7 +327,8 @@ def test_personal_data_is_refused_at_send_time_if_the_partner_lost_its_right_to_
     france: Administration, receiver: WebhookPartner
 ) -> None:
     partner, receiver.secret, _ = webhook_partner("National system", receiver.url, personal=True)
-    event = approved_and_fanned_out(france, "FR-1", description="Buyer: dealer@example.org")
+    # The analyst ticked "free text checked" by mistake: the scanner still reads the description.
+    event = approved_and_fanned_out(france, "FR-1", description="Buyer: dealer@example.org", free_text_checked=True)
     delivery = Delivery.objects.get(event=event)
     assert delivery.state == DeliveryState.PENDING  # personal partner: free text may go
 

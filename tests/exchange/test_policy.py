@@ -44,9 +44,12 @@ def test_a_snapshot_marks_the_personal_keys_from_the_reports_catalogue(france: A
     snapshot = event.snapshot
     assert {"family_name", "id_document_number", "nationality", "sex"} <= set(snapshot["personal"]["parties"])
     assert "age_band" not in snapshot["personal"]["parties"]
-    assert snapshot["personal"]["report"] == ["modus_operandi"]
+    # Free text (places, customs office, descriptions, brands, attributes) is personal too.
+    assert snapshot["personal"]["report"] == ["customs_office", "place", "modus_operandi"]
     assert snapshot["personal"]["conveyances"] == ["identifier"]
-    assert snapshot["personal"]["items"] == ["concealment_detail"]
+    assert snapshot["personal"]["items"] == ["description", "brand", "concealment_detail", "attributes"]
+    assert snapshot["personal"]["route"] == ["place"]
+    assert snapshot["free_text_checked"] is False
     assert snapshot["parties"][0]["age_band"] == "25-34"
     assert snapshot["items"][0]["commodity_category"] == "tobacco"
     assert snapshot["report"]["region"] == "rilo-we"
@@ -145,6 +148,9 @@ def test_the_field_catalogue_follows_the_reports_catalogue() -> None:
     assert catalogue["report.seizure_date"].generalisations == {"month"}
     assert catalogue["items.quantity"].generalisations == {"bucket"}
     assert catalogue["route.place"].generalisations == {"country"}
+    assert catalogue["items.description"].personal and catalogue["items.description"].reviewable
+    assert not catalogue["report.modus_operandi"].reviewable
+    assert (catalogue["report.place"].forced, catalogue["route.place"].forced) == ("country", "country")
 
 
 def test_a_category_outside_the_policy_is_skipped_with_its_reason(france: Administration) -> None:

@@ -92,7 +92,8 @@ def test_a_message_with_an_email_in_a_description_is_refused_for_a_non_personal_
     webhook_partner("CEN", URL)
     webhook_partner("National system", URL, personal=True)
     report = make_report(france, reference="FR-1", description="Seller reachable at dealer@example.org")
-    event = approve(report)
+    # The analyst ticked "free text checked" by mistake: the scanner still reads every value.
+    event = approve(report, free_text_checked=True)
     due = event_fan_out(event_id=event.pk)
 
     refused = Delivery.objects.get(event=event, partner__name="CEN")

@@ -194,7 +194,10 @@ def test_a_message_that_would_now_carry_personal_data_is_withheld(api: APIClient
     partner, _, _ = webhook_partner("National system", URL, personal=True)
     token = linked(partner, "national")
     event = fanned_out(
-        approve(make_report(france, reference="FR-1", description="Call the driver on +33 6 12 34 56 78"))
+        approve(
+            make_report(france, reference="FR-1", description="Call the driver on +33 6 12 34 56 78"),
+            free_text_checked=True,  # by mistake: the scanner still reads the description
+        )
     )
     assert Delivery.objects.get(event=event).feed_seq is not None
     assert read_all(api, token)[0]["message"] is not None

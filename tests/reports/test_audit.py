@@ -22,7 +22,7 @@ def test_every_transition_is_audited_in_the_reports_region(submitted, erin, regi
     assert actions == ["report.create", "report.submit", "report.approve"]
     event = AuditEvent.objects.get(action="report.approve")
     assert (event.actor, event.region, event.administration) == (erin, region_we, submitted.administration)
-    assert event.detail == {"from": "submitted", "to": "approved", "version": 1}
+    assert event.detail == {"from": "submitted", "to": "approved", "version": 1, "free_text_checked": False}
 
 
 def test_reads_of_parties_are_recorded_without_personal_values(submitted, erin):

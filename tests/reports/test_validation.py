@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from apps.reference.models import CommodityType
 from apps.reports.attributes import validate_attributes
 from apps.reports.models import Report
 from apps.reports.services import report_create_draft
@@ -169,3 +170,61 @@ def test_a_reference_taken_by_a_concurrent_draft_is_a_field_error_not_a_crash(al
         report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
     assert "national_reference" in errors_of(excinfo)
     assert Report.objects.filter(national_reference="RACE-1").count() == 1
+
+
+# --- commodity attributes: only where the commodity type has a schema, strictly -------------------
+
+
+def test_attributes_are_refused_for_a_commodity_type_without_a_schema(alice):
+    item = item_row(attributes={"purity_percent": 82})
+    CommodityType.objects.filter(code="cocaine").update(attributes_schema={})
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(actor=alice, fields=complete_fields(), items=[item])
+    assert errors_of(excinfo)["items-0-attributes"] == ["Cocaine defines no attributes: leave them empty."]
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(
+            actor=alice, fields=complete_fields(), items=[item_row(commodity_type=None, attributes={"colour": "red"})]
+        )
+    assert errors_of(excinfo)["items-0-attributes"] == [
+        "Choose the commodity type: attributes are recorded only for a type that defines them."
+    ]
+    assert not Report.objects.exists()
+    # Without attributes, a type without a schema is fine.
+    report_create_draft(actor=alice, fields=complete_fields(), items=[item_row(attributes={})])
+
+
+def test_attributes_with_an_unknown_key_are_refused(alice):
+    # Even a schema that forgot "additionalProperties": false accepts only the attributes it names.
+    schema = {"type": "object", "properties": {"purity_percent": {"type": "number"}}}
+    assert validate_attributes(schema, {"purity_percent": 80, "buyer": "Jean Dupont"}) == {
+        "buyer": ["Unknown attribute."]
+    }
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(
+            actor=alice, fields=complete_fields(), items=[item_row(attributes={"Jean Dupont": "buyer"})]
+        )
+    assert errors_of(excinfo)["items-0-attributes"] == ["Jean Dupont: Unknown attribute."]
+    assert not Report.objects.exists()
+
+
+def test_an_over_long_attribute_string_is_refused(alice):
+    # No maxLength in the schema: the bound of 200 characters still holds.
+    schema = {"type": "object", "properties": {"species": {"type": "string"}}, "additionalProperties": False}
+    assert validate_attributes(schema, {"species": "x" * 200}) == {}
+    assert validate_attributes(schema, {"species": "x" * 201}) == {"species": ["Must be at most 200 characters."]}
+    # A schema's own larger bound does not lift it; a smaller one holds.
+    loose = {"type": "object", "properties": {"species": {"type": "string", "maxLength": 5000}}}
+    assert validate_attributes(loose, {"species": "x" * 201}) == {"species": ["Must be at most 200 characters."]}
+    item = item_row(attributes={"form": "y" * 201})
+    CommodityType.objects.filter(code="cocaine").update(
+        attributes_schema={**schema, "properties": {"form": {"type": "string"}}}
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(actor=alice, fields=complete_fields(), items=[item])
+    assert errors_of(excinfo)["items-0-attributes"] == ["form: Must be at most 200 characters."]
+
+
+def test_attributes_are_bounded_in_number():
+    schema = {"type": "object", "properties": {f"a{n}": {"type": "integer"} for n in range(30)}}
+    assert validate_attributes(schema, {f"a{n}": n for n in range(20)}) == {}
+    assert validate_attributes(schema, {f"a{n}": n for n in range(21)}) == {"__all__": ["At most 20 attributes."]}

@@ -518,7 +518,7 @@ class ReportChangesSerializer(serializers.Serializer[Any]):
         (``None``: leave the part as it is)."""
         data = dict(self.validated_data)
         parts = {name: data.pop(name, None) for name in PARTS}
-        for name in ("uuid", "reason"):
+        for name in ("uuid", "reason", "free_text_checked"):
             data.pop(name, None)
         return {"fields": data, **parts}
 
@@ -568,14 +568,25 @@ class ReportCreateSerializer(ReportWriteSerializer):
     )
 
 
+FREE_TEXT_CHECKED_HELP = (
+    "You read this version's free text (place, customs office, item descriptions, brands, attributes, route "
+    "places) and it holds no personal data: partners without personal data may then receive it. Default false."
+)
+
+
 class ReportCorrectionSerializer(ReportChangesSerializer):
     """A correction of an approved report: the changes and why (a new approved version)."""
 
     reason = serializers.CharField(max_length=4000, help_text="Why the report is corrected.")
+    free_text_checked = serializers.BooleanField(required=False, default=False, help_text=FREE_TEXT_CHECKED_HELP)
 
 
 class CommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=4000, allow_blank=True, required=False)
+
+
+class ApproveSerializer(CommentSerializer):
+    free_text_checked = serializers.BooleanField(required=False, default=False, help_text=FREE_TEXT_CHECKED_HELP)
 
 
 class ReturnSerializer(serializers.Serializer[Any]):

@@ -50,7 +50,7 @@ from ..selectors import (
 )
 from .listing import LIST_VALUES, list_shape, with_codes
 from .serializers import (
-    CommentSerializer,
+    ApproveSerializer,
     MarkDuplicateSerializer,
     ReportChangesSerializer,
     ReportCorrectionSerializer,
@@ -387,12 +387,18 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             comment = self._valid(ReturnSerializer, request).validated_data["comment"]
             return self._answer(services.report_return(report=report, actor=request.user, comment=comment))
 
-    @_transition(body=CommentSerializer, summary="Approve a submitted report", ends_review=True)
+    @_transition(body=ApproveSerializer, summary="Approve a submitted report", ends_review=True)
     def approve(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)
-            comment = self._valid(CommentSerializer, request).validated_data.get("comment", "")
-            return self._answer(services.report_approve(report=report, actor=request.user, comment=comment))
+            data = self._valid(ApproveSerializer, request).validated_data
+            report = services.report_approve(
+                report=report,
+                actor=request.user,
+                comment=data.get("comment", ""),
+                free_text_checked=data.get("free_text_checked", False),
+            )
+            return self._answer(report)
 
     @_transition(body=ReportCorrectionSerializer, summary="Correct an approved report (a new approved version)")
     def correct(self, request: Request, uuid: str) -> Response:
@@ -403,6 +409,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
                 report=report,
                 actor=request.user,
                 reason=serializer.validated_data["reason"],
+                free_text_checked=serializer.validated_data.get("free_text_checked", False),
                 **serializer.service_input(),
             )
             return self._answer(report)

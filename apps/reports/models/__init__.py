@@ -2,7 +2,10 @@
 
 ``PERSONAL_FIELDS`` lists, per model, every field that holds personal data (free text counts as
 possibly personal); ``NON_PERSONAL_FIELDS`` lists the rest explicitly, so a test can prove that no
-field is left untagged. The exchange layer reads both through ``apps.core.personal``.
+field is left untagged. ``REVIEWABLE_FREE_TEXT`` names the personal free text that a partner
+without personal data may still receive once the analyst approving a version ticked "Free text
+checked: no personal data" (``ReviewEvent.free_text_checked``); everything else personal never goes
+to such a partner. The exchange layer reads all three through ``apps.core.personal``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .review import DuplicateCandidate, ReviewEvent
 __all__ = [
     "NON_PERSONAL_FIELDS",
     "PERSONAL_FIELDS",
+    "REVIEWABLE_FREE_TEXT",
     "Attachment",
     "Conveyance",
     "DuplicateCandidate",
@@ -31,9 +35,9 @@ __all__ = [
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "Operation": frozenset(),
-    "Report": frozenset({"modus_operandi", "created_by", "submitted_by", "approved_by"}),
-    "ReportItem": frozenset({"concealment_detail"}),
-    "RouteCountry": frozenset(),
+    "Report": frozenset({"modus_operandi", "customs_office", "place", "created_by", "submitted_by", "approved_by"}),
+    "ReportItem": frozenset({"description", "brand", "attributes", "concealment_detail"}),
+    "RouteCountry": frozenset({"place"}),
     "Conveyance": frozenset({"identifier"}),
     "Party": frozenset(
         {
@@ -75,8 +79,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "seizure_date",
             "seizure_time",
             "country_of_seizure",
-            "customs_office",
-            "place",
             "latitude",
             "longitude",
             "location_type",
@@ -102,7 +104,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "commodity_category",
             "commodity_type",
             "hs_code",
-            "description",
             "quantity",
             "unit",
             "normalised_quantity",
@@ -110,21 +111,31 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "packages_count",
             "estimated_value",
             "currency",
-            "brand",
             "genuineness",
             "country_of_manufacture",
             "concealment_method",
-            "attributes",
         }
     ),
-    "RouteCountry": frozenset({"id", "report", "sequence", "role", "country", "place", "unlocode"}),
+    "RouteCountry": frozenset({"id", "report", "sequence", "role", "country", "unlocode"}),
     "Conveyance": frozenset({"id", "report", "transport_mode", "conveyance_type", "identifier_type", "flag_country"}),
     "Party": frozenset({"id", "report", "position", "kind", "role"}),
     "Attachment": frozenset(
         {"id", "report", "file", "content_type", "size", "sha256", "contains_personal_data", "shareable", "uploaded_at"}
     ),
-    "ReviewEvent": frozenset({"id", "report", "transition", "from_status", "to_status", "version", "at"}),
+    "ReviewEvent": frozenset(
+        {"id", "report", "transition", "from_status", "to_status", "version", "free_text_checked", "at"}
+    ),
     "DuplicateCandidate": frozenset({"id", "report", "candidate", "reasons", "found_at"}),
     "ReportUserObjectPermission": frozenset({"id", "permission", "content_object"}),
     "ReportGroupObjectPermission": frozenset({"id", "group", "permission", "content_object", "expires_at"}),
+}
+
+# Free text typed by officers (names of places and offices, descriptions, brands, commodity
+# attributes): personal until the analyst approving a version checks it. Coded fields are not free
+# text; the modus operandi, concealment details and conveyance identifiers stay personal whatever
+# the check says (they describe what people did and which vehicle they drove).
+REVIEWABLE_FREE_TEXT: dict[str, frozenset[str]] = {
+    "Report": frozenset({"customs_office", "place"}),
+    "ReportItem": frozenset({"description", "brand", "attributes"}),
+    "RouteCountry": frozenset({"place"}),
 }

@@ -103,8 +103,9 @@ class Report(UUIDModel, TimeStampedModel):
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
 
-    # Full-text search over non-personal text (reference, place, items' descriptions and brands);
-    # kept up to date by the services, not by signals.
+    # Full-text search over the reference, place, items' descriptions and brands (free text the
+    # catalogue counts as personal for partners, searchable by whoever may see the report; never the
+    # modus operandi); kept up to date by the services, not by signals.
     search_vector = SearchVectorField(null=True, editable=False)
 
     history = History(excluded_fields=["search_vector"])

@@ -22,6 +22,9 @@ class ReviewEvent(models.Model):
     version = models.PositiveIntegerField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     comment = models.TextField(blank=True, help_text="Free text; treated as personal data.")
+    # On an approval or a correction: the analyst ticked "Free text checked: no personal data" for
+    # this version, so partners without personal data may receive its reviewable free text.
+    free_text_checked = models.BooleanField(default=False, db_default=False)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -32,7 +35,16 @@ class ReviewEvent(models.Model):
         return f"{self.get_transition_display()} {self.from_status or '-'} -> {self.to_status}"
 
     @classmethod
-    def of(cls, report: Report, *, actor: Any, transition: str, from_status: str, comment: str = "") -> ReviewEvent:
+    def of(
+        cls,
+        report: Report,
+        *,
+        actor: Any,
+        transition: str,
+        from_status: str,
+        comment: str = "",
+        free_text_checked: bool = False,
+    ) -> ReviewEvent:
         """The (unsaved) event of ``report`` having just moved from ``from_status`` to its current state."""
         return cls(
             report=report,
@@ -42,6 +54,7 @@ class ReviewEvent(models.Model):
             version=report.version,
             actor=actor,
             comment=comment,
+            free_text_checked=free_text_checked,
         )
 
 
