@@ -95,9 +95,7 @@ def test_an_agreement_approved_by_the_other_regions_administrator_lets_its_repor
 def test_an_agreement_without_personal_data_keeps_a_personal_policy_from_that_region(
     names_everywhere: PartnerSystem, grace: User, olga: User, region_cis: Region, kazakhstan: Administration
 ) -> None:
-    agreement_approve(
-        actor=olga, agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis)
-    )
+    agreement_approve(actor=olga, agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis))
     delivery = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
 
     assert delivery.state == DeliveryState.SKIPPED_BY_POLICY

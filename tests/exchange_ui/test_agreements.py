@@ -7,6 +7,7 @@ Europe, kira CIS; tariq administers a third region, which the agreement does not
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -161,7 +162,9 @@ def test_changing_personal_data_permission_needs_its_own_capability(
     client = signed_in(grace)
     url = reverse("exchange:partner_edit", args=[we_partner.pk])
     assert 'name="personal_data_allowed"' not in client.get(url).content.decode()
-    assert 'name="personal_data"' not in client.get(reverse("exchange:policy_edit", args=[we_partner.pk])).content.decode()
+    assert (
+        'name="personal_data"' not in client.get(reverse("exchange:policy_edit", args=[we_partner.pk])).content.decode()
+    )
 
     client.post(url, edit_data(we_partner, personal_data_allowed="on"))
     we_partner.refresh_from_db()
@@ -174,7 +177,11 @@ def test_changing_personal_data_permission_needs_its_own_capability(
         partner_edit(actor=grace, partner=we_partner, personal_data_allowed=True)
     with pytest.raises(PermissionDenied):
         partner_register(
-            actor=grace, name="Names", adapter="webhook", endpoint_url=we_partner.endpoint_url, personal_data_allowed=True
+            actor=grace,
+            name="Names",
+            adapter="webhook",
+            endpoint_url=we_partner.endpoint_url,
+            personal_data_allowed=True,
         )
     we_partner.refresh_from_db()
     assert we_partner.personal_data_allowed is False and not PartnerSystem.objects.filter(name="Names").exists()
@@ -186,12 +193,12 @@ def test_changing_personal_data_permission_is_audited_and_mailed_to_the_regions_
     hugo: User,
     kira: User,
     we_partner: PartnerSystem,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     client = signed_in(grace)
     url = reverse("exchange:partner_edit", args=[we_partner.pk])
     assert 'name="personal_data_allowed"' in client.get(url).content.decode()
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url, edit_data(we_partner, personal_data_allowed="on")).status_code == 302
     we_partner.refresh_from_db()
     assert we_partner.personal_data_allowed is True
