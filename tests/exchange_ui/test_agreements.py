@@ -171,7 +171,7 @@ def test_changing_personal_data_permission_needs_its_own_capability(
     assert we_partner.personal_data_allowed is False
 
     from apps.core.exceptions import PermissionDenied
-    from apps.exchange.partners import partner_edit, partner_register
+    from apps.exchange.partners import partner_edit, partner_policy_create, partner_register
 
     with pytest.raises(PermissionDenied):
         partner_edit(actor=grace, partner=we_partner, personal_data_allowed=True)
@@ -183,8 +183,11 @@ def test_changing_personal_data_permission_needs_its_own_capability(
             endpoint_url=we_partner.endpoint_url,
             personal_data_allowed=True,
         )
+    with pytest.raises(PermissionDenied):
+        partner_policy_create(actor=grace, partner=we_partner, spec={"personal_data": True}, base_version=None)
     we_partner.refresh_from_db()
     assert we_partner.personal_data_allowed is False and not PartnerSystem.objects.filter(name="Names").exists()
+    assert not SharingPolicy.objects.filter(partner=we_partner).exists()
 
 
 def test_changing_personal_data_permission_is_audited_and_mailed_to_the_regions_auditors(
