@@ -350,7 +350,12 @@ def _run() -> dict[str, Any]:
         "report_kinds": ["*"],
     }
     cen, secret = partner_create(
-        name="CEN", adapter="webhook", endpoint_url=partners["webhook-cen"].url, max_in_flight=8, actor=None
+        name="CEN",
+        adapter="webhook",
+        endpoint_url=partners["webhook-cen"].url,
+        max_in_flight=8,
+        region=region,
+        actor=None,
     )
     partners["webhook-cen"].ask("secret", secret)
     policy_create_version(partner=cen, actor=None, fields=list(NON_PERSONAL_FIELDS), **everything)
@@ -360,6 +365,7 @@ def _run() -> dict[str, Any]:
         endpoint_url=partners["webhook-national"].url,
         personal_data_allowed=True,
         max_in_flight=8,
+        region=region,
         actor=None,
     )
     partners["webhook-national"].ask("secret", secret)
@@ -376,6 +382,7 @@ def _run() -> dict[str, Any]:
         endpoint_url=partners["taxii"].url,
         credentials={"username": "rilo", "password": "taxii-test-password"},
         max_in_flight=8,
+        region=region,
         actor=None,
     )
     policy_create_version(partner=taxii, actor=None, fields=list(NON_PERSONAL_FIELDS), **everything)

@@ -82,12 +82,18 @@ _EXCHANGE_VIEW = (
     "exchange.view_sharingpolicy",
     "exchange.view_delivery",
     "exchange.view_outboxevent",
+    "exchange.view_crossregionagreement",
 )
 _EXCHANGE_MANAGE = (
     "exchange.add_partnersystem",
     "exchange.change_partnersystem",
     "exchange.add_sharingpolicy",
     "exchange.change_delivery",
+    # ask another region for its reports, and decide on what other regions ask of this one
+    "exchange.add_crossregionagreement",
+    "exchange.change_crossregionagreement",
+    # a capability of its own: letting personal data go to a partner (audited, auditors told)
+    "exchange.allow_personal_data_partnersystem",
 )
 
 # A national system (a partner system account attached to an administration) pushes its

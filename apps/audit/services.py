@@ -50,16 +50,22 @@ def _check_detail(detail: Any, path: str = "detail") -> None:
 
 
 def audit_record(
-    *, actor: Any, action: str, obj: models.Model | None = None, detail: dict[str, Any] | None = None
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+    region: Any = None,
 ) -> AuditEvent:
     """Record that ``actor`` did ``action`` on ``obj``.
 
     ``detail`` must hold identifiers, codes and counts only, never personal values (names,
     document numbers, free text). The event's administration and region come from the object
     (its own ``administration``, or the administration itself), else from the actor, so the
-    auditors of that region see it. A read of personal data (:data:`PERSONAL_READ_ACTIONS`) made
-    while serving a request also records whether it came through an API token (its prefix) or a
-    web session.
+    auditors of that region see it. ``region`` names the region whose auditors see it when that is
+    neither (a partner system's RILO, each side of a cross-region agreement). A read of personal
+    data (:data:`PERSONAL_READ_ACTIONS`) made while serving a request also records whether it came
+    through an API token (its prefix) or a web session.
     """
     detail = detail or {}
     _check_detail(detail)
@@ -73,7 +79,12 @@ def audit_record(
             administration = getattr(obj, "administration", None)
     if administration is None and actor is not None:
         administration = getattr(actor, "administration", None)
-    region_id = administration.region_id if administration is not None else getattr(actor, "region_id", None)
+    if region is not None:
+        region_id = region.pk
+    elif administration is not None:
+        region_id = administration.region_id
+    else:
+        region_id = getattr(actor, "region_id", None)
     request_id = current_request_id()
     event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# Letting personal data go to a partner (its flag, a policy version carrying it): a capability of its own.
+PERSONAL_DATA_CAPABILITY = "exchange.allow_personal_data_partnersystem"
+
 
 class AdapterKind(models.TextChoices):
     WEBHOOK = "webhook", "JSON webhook (Standard Webhooks)"

@@ -30,7 +30,7 @@ from apps.reports.models import Report
 from .choices import DeliveryMode, DeliveryState, EventType, PartnerState
 from .models import OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, render_document, validate_policy, withheld_free_text
-from .selectors import partner_current_policy
+from .selectors import partner_current_policy, receivable_regions
 from .snapshot import SECTION_FIELDS, field_catalogue
 
 DRY_RUN_DAYS = 90
@@ -203,7 +203,8 @@ def policy_dry_run(
     ``spec`` holds the keyword arguments of ``policy_create_version``; it is validated first
     (``ValidationError`` keyed by policy attribute, as saving would raise).
     """
-    validate_policy(partner=partner, **{key: spec[key] for key in SPEC_KEYS})
+    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    validate_policy(partner=partner, receivable=receivable, **{key: spec[key] for key in SPEC_KEYS})
     current = partner_current_policy(partner=partner)
     proposed = _proposed_policy(partner, spec, (current.version if current else 0) + 1)
     # Decide as if the partner were active: a disabled partner gets nothing whatever the policy.
@@ -242,6 +243,7 @@ def policy_dry_run(
             partner=deciding,
             policy=current,
             previously_reached=False,
+            receivable=receivable,
             currently_duplicate=duplicate,
         )
         after = decide(
@@ -249,6 +251,7 @@ def policy_dry_run(
             partner=deciding,
             policy=proposed,
             previously_reached=False,
+            receivable=receivable,
             currently_duplicate=duplicate,
         )
         shared_before = before.state == DeliveryState.PENDING

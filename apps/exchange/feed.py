@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +26,11 @@ from apps.accounts.roles import Role
 from apps.core.exceptions import PermissionDenied
 
 from .adapters import adapter_for
-from .choices import PartnerState
+from .choices import DeliveryMode, PartnerState
 from .models import Delivery, PartnerSystem
+from .policy import region_reason
 from .scanner import refusal_reason
+from .selectors import receivable_regions
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,24 @@ def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
     return Delivery.objects.filter(partner=partner, feed_seq__isnull=False).select_related("event", "policy")
 
 
-def feed_message(*, partner: PartnerSystem, delivery: Delivery) -> FeedMessage:
-    """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be)."""
+def feed_message(
+    *, partner: PartnerSystem, delivery: Delivery, receivable: Mapping[str, bool] | None = None
+) -> FeedMessage:
+    """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be).
+
+    A message about a report of a region the partner may no longer receive (its agreement was
+    revoked since) is withheld, as the push would refuse it. ``receivable``: the partner's regions
+    (:func:`apps.exchange.selectors.receivable_regions`), read when not given.
+    """
     event = delivery.event
+    if receivable is None:
+        receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
     payload = adapter_for(partner).render(
         event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=partner.personal_data_allowed
     )
     withheld = "" if partner.personal_data_allowed else refusal_reason(payload)
+    if delivery.mode != DeliveryMode.TOMBSTONE:
+        withheld = region_reason(event.snapshot, partner, delivery.policy, receivable) or withheld
     return FeedMessage(
         feed_seq=int(delivery.feed_seq or 0),
         event_id=str(event.uuid),

@@ -21,9 +21,10 @@ from apps.reference.models import CommodityCategory
 from apps.reports.choices import ReportKind
 from apps.tenancy.models import Administration, Region
 
-from .choices import AdapterKind, PartnerState
+from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
 from .models import PartnerSystem, SharingPolicy
 from .policy import ANY
+from .selectors import policy_scope_choices
 from .snapshot import SECTION_FIELDS, FieldInfo, field_catalogue
 
 AUTH_NONE, AUTH_TOKEN, AUTH_BASIC, AUTH_KEEP = "none", "token", "basic", "keep"
@@ -134,6 +135,9 @@ class PartnerForm(forms.Form):
 
         self.partner = partner
         self.fields["source_administration"].queryset = source_administration_choices(actor=actor)  # type: ignore[attr-defined]
+        if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
+            # Allowing personal data is a capability of its own: without it the toggle is not offered.
+            del self.fields["personal_data_allowed"]
         if partner is not None:
             self.fields["auth"].choices = [(AUTH_KEEP, "Keep as it is"), *AUTH_CHOICES]  # type: ignore[attr-defined]
             self.fields["auth"].initial = AUTH_KEEP
@@ -181,12 +185,13 @@ class PartnerForm(forms.Form):
             "credentials": self.credentials(),
             "max_in_flight": data["max_in_flight"],
             "contact_email": data["contact_email"],
-            "personal_data_allowed": data["personal_data_allowed"],
             "source_administration": data["source_administration"],
             "peer_identity": data["peer_identity"],
             "inbound_secret": data["inbound_secret"],
             "account_username": data.get("account_username", ""),
         }
+        if "personal_data_allowed" in self.fields:
+            values["personal_data_allowed"] = data["personal_data_allowed"]
         if self.partner is not None:
             values["state"] = data["state"]
             values["state_reason"] = data["state_reason"]
@@ -337,14 +342,18 @@ class PolicyForm(forms.Form):
         help_text="Kept with the version, for whoever reads the history.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partner: PartnerSystem, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the regions the partner may receive: its RILO's, and those of agreements in force.
+        regions, administrations = policy_scope_choices(partner=partner)
         self.fields["regions"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "regions", [(r.code, f"{r.name} ({r.code})") for r in Region.objects.order_by("name")]
+            "regions it may receive", [(r.code, f"{r.name} ({r.code})") for r in regions]
         )
         self.fields["administrations"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "administrations", [(a.code, f"{a.name} ({a.code})") for a in Administration.objects.order_by("name")]
+            "administrations it may receive", [(a.code, f"{a.name} ({a.code})") for a in administrations]
         )
+        if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
+            del self.fields["personal_data"]
         self.fields["commodity_categories"].choices = _codes_with_any(  # type: ignore[attr-defined]
             "commodity categories",
             [(c.code, f"{c.label} ({c.code})") for c in CommodityCategory.objects.order_by("sort_order", "code")],
@@ -477,3 +486,26 @@ class PolicyForm(forms.Form):
 def _plain(value: Any) -> str:
     text = format(Decimal(str(value)), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class AgreementRequestForm(forms.Form):
+    """Ask another region's administrators to let this partner receive that region's reports."""
+
+    region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        help_text=_("Its administrators decide, and may revoke their approval at any time."),
+    )
+    personal_data = forms.BooleanField(
+        label=_("Including personal data"),
+        required=False,
+        help_text=_("Only for a partner allowed personal data, whose policy carries it."),
+    )
+
+    def __init__(self, *args: Any, partner: PartnerSystem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from .agreements import agreement_region_choices
+
+        self.fields["region"].queryset = agreement_region_choices(partner=partner)  # type: ignore[attr-defined]
+        if not partner.personal_data_allowed:
+            del self.fields["personal_data"]

@@ -33,7 +33,7 @@ from .choices import (
     PartnerState,
 )
 from .endpoints import validate_endpoint
-from .querysets import PartnerSystemQuerySet
+from .querysets import CrossRegionAgreementQuerySet, PartnerSystemQuerySet
 
 # Which fields hold personal data (read by the exchange layer itself and by the catalogue tests).
 # An outbox snapshot holds a report's personal data (parties, free text) for partners entitled to it.
@@ -44,6 +44,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "Delivery": frozenset(),
     "DeliveryAttempt": frozenset(),
     "ReportProvenance": frozenset(),
+    "CrossRegionAgreement": frozenset({"requested_by", "decided_by", "revoked_by"}),
 }
 NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "PartnerSystem": frozenset(
@@ -118,6 +119,9 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReportProvenance": frozenset(
         {"id", "report", "source_partner", "source_reference", "source_version", "received_at"}
     ),
+    "CrossRegionAgreement": frozenset(
+        {"id", "partner", "region", "personal_data", "requested_at", "approved", "decided_at", "revoked_at"}
+    ),
 }
 
 
@@ -133,11 +137,9 @@ class PartnerSystem(TimeStampedModel):
     name = models.CharField(max_length=120, unique=True)
     region = models.ForeignKey(
         Region,
-        null=True,
-        blank=True,
         on_delete=models.PROTECT,
         related_name="partner_systems",
-        help_text="The RILO that manages this partner.",
+        help_text="The RILO that manages this partner: it receives that RILO's reports, and others' only by agreement.",
     )
     adapter = models.CharField(max_length=16, choices=AdapterKind.choices, default=AdapterKind.WEBHOOK)
     endpoint_url = models.URLField(
@@ -189,6 +191,8 @@ class PartnerSystem(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        # Letting personal data go to a partner is a capability of its own, not part of "change partner".
+        permissions = [("allow_personal_data_partnersystem", "Can allow a partner system to receive personal data")]
         constraints = [
             models.UniqueConstraint(
                 fields=["peer_identity"], condition=~Q(peer_identity=""), name="partnersystem_peer_identity_unique"
@@ -376,3 +380,66 @@ class ReportProvenance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} from {self.source_partner_id}"
+
+
+class CrossRegionAgreement(models.Model):
+    """Another region lets a partner of this region receive its reports (DESIGN.md section 6, ownership).
+
+    Requested by an administrator of the partner's RILO, decided (approved or refused) by an
+    administrator of ``region`` (the other RILO), who may revoke an approval at any time. Only an
+    approved, unrevoked agreement lets ``region``'s reports pass the partner's policy, and carrying
+    personal data from ``region`` needs ``personal_data`` too. A refused or revoked agreement stays
+    on record; asking again makes a new one.
+    """
+
+    partner = models.ForeignKey(PartnerSystem, on_delete=models.CASCADE, related_name="agreements")
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="partner_agreements",
+        help_text="The region whose reports it covers.",
+    )
+    personal_data = models.BooleanField(
+        default=False, help_text="Whether the partner may receive personal data of this region's reports."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    approved = models.BooleanField(null=True, editable=False, help_text="None while undecided.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CrossRegionAgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open agreement (asked or approved, not refused nor revoked) per partner and region.
+            models.UniqueConstraint(
+                fields=["partner", "region"],
+                condition=Q(revoked_at__isnull=True) & (Q(approved__isnull=True) | Q(approved=True)),
+                name="crossregionagreement_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} ← {self.region}"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.approved is None:
+            return "requested"
+        return "approved" if self.approved else "refused"
+
+    @property
+    def is_open(self) -> bool:
+        return self.revoked_at is None and self.approved is not False

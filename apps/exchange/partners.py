@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import ApiToken, User
 from apps.accounts.roles import Role
@@ -26,8 +28,9 @@ from apps.core.exceptions import ApplicationError, Conflict, NotFound, Permissio
 from apps.tenancy.models import Administration
 
 from . import crypto, services
-from .choices import AdapterKind, PartnerState
+from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
 from .models import PartnerSystem, SharingPolicy
+from .notifications import notify_personal_data_change
 from .selectors import partner_current_policy
 
 MAX_OVERLAP = dt.timedelta(days=7)
@@ -94,6 +97,30 @@ def _check_inbound_secret(secret: str) -> None:
         raise ValidationError({"inbound_secret": [message]})
 
 
+def _require_personal_data_capability(actor: Any, field: str) -> None:
+    """Letting personal data go to a partner is a capability of its own, not part of "change partner"."""
+    if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
+        raise PermissionDenied(
+            _("Allowing personal data for a partner system needs its own capability, which you do not hold."),
+            extra={field: [_("You may not change whether this partner receives personal data.")]},
+        )
+
+
+def _personal_data_changed(*, actor: Any, partner: PartnerSystem, what: dict[str, Any]) -> None:
+    """Audit a change of what personal data a partner may receive, and tell its region's auditors after commit."""
+    audit_record(actor=actor, action="exchange.partner_personal_data", obj=partner, detail=what, region=partner.region)
+    text = ", ".join(f"{key} {value}" for key, value in what.items())
+    transaction.on_commit(
+        partial(
+            notify_personal_data_change,
+            region_id=partner.region_id,
+            partner_name=partner.name,
+            actor_name=getattr(actor, "username", ""),
+            what=text,
+        )
+    )
+
+
 def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
     if partner.account_id:
         raise ValidationError({"account_username": [f"{partner.name} already has the account {partner.account}."]})
@@ -133,6 +160,8 @@ def partner_register(
     """
     if not actor.has_perm("exchange.add_partnersystem") or not actor.region_id:
         raise PermissionDenied("Only RILO administrators register partner systems.")
+    if personal_data_allowed:
+        _require_personal_data_capability(actor, "personal_data_allowed")
     _check_source_administration(actor, source_administration)
     if inbound_secret:
         _check_inbound_secret(inbound_secret)
@@ -156,7 +185,15 @@ def partner_register(
         partner.save(update_fields=["inbound_secret_encrypted", "updated_at"])
     if account_username:
         _link_new_account(partner=partner, username=account_username.strip())
-    audit_record(actor=actor, action="exchange.partner_create", obj=partner, detail={"adapter": adapter})
+    audit_record(
+        actor=actor,
+        action="exchange.partner_create",
+        obj=partner,
+        detail={"adapter": adapter, "personal_data_allowed": personal_data_allowed},
+        region=partner.region,
+    )
+    if personal_data_allowed:
+        _personal_data_changed(actor=actor, partner=partner, what={"personal_data_allowed": True})
     return partner, secret
 
 
@@ -188,6 +225,9 @@ def partner_edit(
     _require_manager(actor, partner)
     locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
     changed: list[str] = []
+    personal_change = personal_data_allowed is not None and personal_data_allowed != locked.personal_data_allowed
+    if personal_change:
+        _require_personal_data_capability(actor, "personal_data_allowed")
     if source_administration is not False:
         administration = source_administration if isinstance(source_administration, Administration) else None
         _check_source_administration(actor, administration)
@@ -233,7 +273,15 @@ def partner_edit(
         partner_state_set(actor=actor, partner=locked, state=state, reason=state_reason)
         changed.append("state")
     if changed:
-        audit_record(actor=actor, action="exchange.partner_update", obj=locked, detail={"fields": sorted(changed)})
+        audit_record(
+            actor=actor,
+            action="exchange.partner_update",
+            obj=locked,
+            detail={"fields": sorted(changed)},
+            region=locked.region,
+        )
+    if personal_change:
+        _personal_data_changed(actor=actor, partner=locked, what={"personal_data_allowed": bool(personal_data_allowed)})
     locked.refresh_from_db()
     return locked
 
@@ -262,7 +310,13 @@ def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason:
             raise ValidationError({"state": error.messages}) from error
     else:
         raise ValidationError({"state": ["Choose active, paused or disabled."]})
-    audit_record(actor=actor, action=f"exchange.partner_{state}", obj=partner, detail={"state": state})
+    audit_record(
+        actor=actor,
+        action=f"exchange.partner_{state}",
+        obj=partner,
+        detail={"state": state, "reason_given": bool(reason)},
+        region=partner.region,
+    )
     return result
 
 
@@ -280,6 +334,7 @@ def partner_secret_rotate(*, actor: Any, partner: PartnerSystem, overlap: dt.tim
         action="exchange.partner_rotate_secret",
         obj=partner,
         detail={"overlap_seconds": int(overlap.total_seconds())},
+        region=partner.region,
     )
     return secret
 
@@ -296,6 +351,8 @@ def partner_policy_create(
     _require_manager(actor, partner)
     if not actor.has_perm("exchange.add_sharingpolicy"):
         raise PermissionDenied("Only RILO administrators change sharing policies.")
+    if spec.get("personal_data"):
+        _require_personal_data_capability(actor, "personal_data")
     PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
     current = partner_current_policy(partner=partner)
     if (current.version if current else None) != base_version:
@@ -306,7 +363,21 @@ def partner_policy_create(
             "Run the dry run again."
         )
     policy = services.policy_create_version(partner=partner, actor=actor, **spec)
-    audit_record(actor=actor, action="exchange.policy_create", obj=partner, detail={"version": policy.version})
+    audit_record(
+        actor=actor,
+        action="exchange.policy_create",
+        obj=partner,
+        detail={
+            "version": policy.version,
+            "personal_data": policy.personal_data,
+            "regions": list(policy.regions),
+            "fields": len(policy.fields),
+        },
+        region=partner.region,
+    )
+    if policy.personal_data != (current.personal_data if current else False):
+        what = {"policy_version": policy.version, "personal_data": policy.personal_data}
+        _personal_data_changed(actor=actor, partner=partner, what=what)
     return policy
 
 
@@ -334,5 +405,6 @@ def partner_account_token_issue(
         action="exchange.partner_token_issue",
         obj=partner,
         detail={"token": token.display_prefix, "scopes": list(token.scopes)},
+        region=partner.region,
     )
     return token, plaintext

@@ -21,6 +21,7 @@ from apps.tenancy.models import Administration, Region
 
 from .choices import DeliveryMode, DeliveryState, EventType, Generalisation, PartnerState
 from .models import PartnerSystem, SharingPolicy
+from .selectors import receivable_regions
 from .snapshot import SECTION_FIELDS, field_catalogue
 
 ANY = "*"
@@ -48,6 +49,7 @@ def _codes(errors: dict[str, list[str]], name: str, values: Any, known: Iterable
 def validate_policy(
     *,
     partner: PartnerSystem,
+    receivable: Mapping[str, bool] | None = None,
     personal_data: bool,
     regions: Any,
     administrations: Any,
@@ -58,18 +60,30 @@ def validate_policy(
     fields: Any,
     generalisations: Any,
 ) -> None:
-    """Raise a ``ValidationError`` keyed by policy field, naming every problem, or return quietly."""
+    """Raise a ``ValidationError`` keyed by policy field, naming every problem, or return quietly.
+
+    Regions and administrations are those the partner may receive (``receivable``, by region code:
+    its own RILO's and those of agreements in force; read when not given): "*" means all of them.
+    """
     errors: dict[str, list[str]] = {}
+    if receivable is None:
+        receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
     if personal_data and not partner.personal_data_allowed:
         errors["personal_data"] = [f"{partner.name} may not receive personal data; this policy cannot include it."]
-    _codes(errors, "regions", regions, Region.objects.values_list("code", flat=True), "region")
-    _codes(
-        errors,
-        "administrations",
-        administrations,
-        Administration.objects.values_list("code", flat=True),
-        "administration",
-    )
+    known_regions = set(Region.objects.values_list("code", flat=True))
+    for code in _codes(errors, "regions", regions, known_regions, "region"):
+        if code != ANY and code in known_regions and code not in receivable:
+            errors.setdefault("regions", []).append(
+                f"{partner.name} may not receive reports of region {code}: "
+                "it needs an agreement approved by that region's administrators."
+            )
+    known_administrations = dict(Administration.objects.values_list("code", "region__code"))
+    for code in _codes(errors, "administrations", administrations, known_administrations, "administration"):
+        if code != ANY and code in known_administrations and known_administrations[code] not in receivable:
+            errors.setdefault("administrations", []).append(
+                f"{partner.name} may not receive reports of administration {code} (region "
+                f"{known_administrations[code]}): it needs an agreement approved by that region's administrators."
+            )
     _codes(
         errors,
         "commodity_categories",
@@ -211,15 +225,39 @@ def report_filter_reasons(snapshot: Mapping[str, Any], policy: SharingPolicy) ->
     return kept, reasons
 
 
+def region_reason(
+    snapshot: Mapping[str, Any], partner: PartnerSystem, policy: SharingPolicy | None, receivable: Mapping[str, bool]
+) -> str:
+    """Why the partner may not receive a report of the snapshot's region at all ("" if it may).
+
+    ``receivable`` maps the region codes the partner may receive (its own RILO's, and those of
+    agreements in force) to whether personal data may come too. Whatever the policy lists, a report
+    of any other region never passes: ``"*"`` in a policy means "every region it may receive".
+    """
+    region = snapshot["report"].get("region")
+    if region not in receivable:
+        return f"region {region} is not {partner.name}'s and no agreement with it is in force"
+    personal = partner.personal_data_allowed and policy is not None and policy.personal_data
+    if personal and not receivable[region]:
+        return (
+            f"the agreement with region {region} does not cover personal data, and policy v{policy.version} carries it"  # type: ignore[union-attr]
+        )
+    return ""
+
+
 def decide(
     *,
     snapshot: Mapping[str, Any],
     partner: PartnerSystem,
     policy: SharingPolicy | None,
     previously_reached: bool,
+    receivable: Mapping[str, bool],
     currently_duplicate: bool = False,
 ) -> Decision:
-    """Deliver (which items, from when) or skip (why) one event for one partner."""
+    """Deliver (which items, from when) or skip (why) one event for one partner.
+
+    ``receivable``: the regions the partner may receive (see :func:`region_reason`).
+    """
     if partner.state == PartnerState.DISABLED:
         return Decision(DeliveryState.PARTNER_DISABLED, reason=f"partner disabled: {partner.state_reason}".rstrip(": "))
     if snapshot.get("source_partner_id") == partner.pk:
@@ -235,6 +273,8 @@ def decide(
     kept: list[int] = []
     if snapshot.get("duplicate_of") or currently_duplicate:
         reasons.append("report is marked as a duplicate and is never forwarded")
+    elif region_refusal := region_reason(snapshot, partner, policy, receivable):
+        reasons.append(region_refusal)
     elif policy is None:
         reasons.append("no sharing policy (default deny)")
     else:

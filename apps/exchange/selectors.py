@@ -9,7 +9,9 @@ from uuid import UUID
 from django.db import connection
 from django.db.models import QuerySet
 
-from .models import Delivery, PartnerSystem, SharingPolicy
+from apps.tenancy.models import Administration, Region
+
+from .models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
 
 
 def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
@@ -45,6 +47,36 @@ def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingP
         for policy in SharingPolicy.objects.filter(pk__in=missing):
             _versions[(policy.pk, policy.created_at)] = policy
     return {partner_id: _versions[key] for partner_id, key in current.items() if key in _versions}
+
+
+def receivable_regions(*, partner_ids: Iterable[int]) -> dict[int, dict[str, bool]]:
+    """Per partner, the regions whose reports it may receive, by code, and whether with personal data.
+
+    Its own RILO's (personal data as its policy says), and those of regions whose administrators
+    approved an agreement not revoked since. Fan-out, sending, the pull feed and the dry run all
+    ask this; ``decide`` refuses a report of any other region.
+    """
+    ids = list(partner_ids)
+    regions: dict[int, dict[str, bool]] = {
+        pk: {code: True} for pk, code in PartnerSystem.objects.filter(pk__in=ids).values_list("pk", "region__code")
+    }
+    agreed = (
+        CrossRegionAgreement.objects.in_force()
+        .filter(partner_id__in=ids)
+        .values_list("partner_id", "region__code", "personal_data")
+    )
+    for partner_id, code, personal in agreed:
+        regions.setdefault(partner_id, {}).setdefault(code, personal)
+    return regions
+
+
+def policy_scope_choices(*, partner: PartnerSystem) -> tuple[QuerySet[Region], QuerySet[Administration]]:
+    """The regions and administrations a policy of ``partner`` may list: those it may receive."""
+    codes = list(receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {}))
+    return (
+        Region.objects.filter(code__in=codes).order_by("name"),
+        Administration.objects.filter(region__code__in=codes).order_by("name"),
+    )
 
 
 def partner_current_policy(*, partner: PartnerSystem) -> SharingPolicy | None:

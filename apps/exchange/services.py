@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 
+from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict
 from apps.core.rows import Reader, insert
 from apps.reports.models import Report
@@ -50,15 +51,16 @@ from .choices import (
     REPLAYABLE_STATES,
     AdapterKind,
     AttemptOutcome,
+    DeliveryMode,
     DeliveryState,
     EventType,
     PartnerState,
 )
 from .endpoints import validate_endpoint
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
-from .policy import decide, validate_policy
+from .policy import decide, region_reason, validate_policy
 from .scanner import refusal_reason
-from .selectors import current_policy_versions
+from .selectors import current_policy_versions, receivable_regions
 from .snapshot import build_snapshot
 
 log = logging.getLogger(__name__)
@@ -312,6 +314,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
             return [], []
         partners = _PARTNERS.all()
         policies = current_policy_versions(partner_ids=[p.pk for p in partners])
+        receivable = receivable_regions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
             # Nor do they join the pull feed, if their embargo kept them out of it so far.
@@ -346,6 +349,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                 partner=partner,
                 policy=policy,
                 previously_reached=partner.pk in reached,
+                receivable=receivable.get(partner.pk, {}),
                 currently_duplicate=duplicate_now,
             )
             delivery = Delivery(
@@ -554,6 +558,16 @@ def retry_delay(attempt: int) -> float:
     return delay * _random.uniform(1 - jitter, 1 + jitter)
 
 
+def _region_refusal(delivery: Delivery) -> str:
+    """Why the delivery's report may no longer go to its partner ("" if it may; tombstones always may)."""
+    if delivery.mode == DeliveryMode.TOMBSTONE:
+        return ""
+    partner = delivery.partner
+    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    refusal = region_reason(delivery.event.snapshot, partner, delivery.policy, receivable)
+    return f"no longer allowed: {refusal}" if refusal else ""
+
+
 def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, str]:
     """Render, check and send one delivery; the outcome and the SHA-256 of what was (or would be) sent.
 
@@ -566,6 +580,11 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
         return Outcome(AttemptOutcome.REFUSED, error="endpoint refused at send time: " + " ".join(error.messages)), ""
     adapter = adapter_for(partner)
     if payload is None:
+        # Not decided a moment ago by this fan-out (a retry, a replay, a sweep): an agreement revoked
+        # since the decision stops the message.
+        refusal = _region_refusal(delivery)
+        if refusal:
+            return Outcome(AttemptOutcome.REFUSED, error=refusal), ""
         payload = adapter.render(
             delivery.event.snapshot,
             delivery.policy,
@@ -682,6 +701,13 @@ def _attempt(delivery: Delivery, claim: Claim, payload: bytes | None = None) -> 
         updated, _, waiting = cursor.fetchone()
         if outcome.kind == AttemptOutcome.GONE:
             partner_disable(partner=delivery.partner, reason=outcome.error, actor=None)
+            audit_record(
+                actor=None,
+                action="exchange.partner_disabled",
+                obj=delivery.partner,
+                detail={"state": PartnerState.DISABLED, "by": "partner answered 410 Gone"},
+                region=delivery.partner.region,
+            )
     if not updated:
         log.warning("Delivery %s: lease lost during the attempt; its outcome was recorded only.", delivery.pk)
         return str(Delivery.objects.values_list("state", flat=True).get(pk=delivery.pk))
@@ -770,11 +796,12 @@ def partner_create(
     personal_data_allowed: bool = False,
     max_in_flight: int = 4,
     contact_email: str = "",
-    region: Any = None,
+    region: Any,
     source_administration: Any = None,
     peer_identity: str = "",
 ) -> tuple[PartnerSystem, str]:
-    """Register a partner system; returns it and its webhook signing secret, shown this once.
+    """Register a partner system of ``region`` (the RILO managing it); returns it and its webhook signing
+    secret, shown this once.
 
     The endpoint is checked (public HTTPS outside local/test settings) by the model's validation.
     """

@@ -19,6 +19,9 @@ urlpatterns = [
     path("partners/<int:pk>/deliveries/", views.delivery_list, name="delivery_list"),
     path("partners/<int:pk>/replay/", views.partner_replay_since, name="partner_replay_since"),
     path("deliveries/<int:pk>/replay/", views.delivery_replay, name="delivery_replay"),
+    path("partners/<int:pk>/agreements/new/", views.agreement_request, name="agreement_request"),
+    path("agreements/", views.agreement_list, name="agreement_list"),
+    path("agreements/<int:pk>/<slug:decision>/", views.agreement_decide, name="agreement_decide"),
     path("reports/", views.timeline_search, name="timeline_search"),
     path("reports/<uuid:report_uuid>/", views.timeline, name="timeline"),
 ]

@@ -21,15 +21,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.views import show_errors
 from apps.core.exceptions import ApplicationError, NotFound, PermissionDenied
 
-from . import operations, partners
+from . import agreements, operations, partners
 from .choices import DeliveryState, PartnerState
 from .dryrun import policy_dry_run
 from .forms import (
+    AgreementRequestForm,
     PartnerForm,
     PartnerTokenForm,
     PolicyForm,
@@ -137,6 +139,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "replay_form": ReplaySinceForm(initial={"since": timezone.now() - dt.timedelta(hours=1)}),
         "token_form": PartnerTokenForm(),
         "states": PartnerState,
+        "agreements": agreements.partner_agreements(actor=actor, partner=partner),
+        "agreement_form": AgreementRequestForm(partner=partner) if can_manage else None,
     }
     return render(request, "exchange/partner_detail.html", context)
 
@@ -271,7 +275,9 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     current = partner_current_policy(partner=partner)
     action = request.POST.get("action", "")
     form = (
-        PolicyForm(request.POST) if request.method == "POST" else PolicyForm(initial=PolicyForm.initial_from(current))
+        PolicyForm(request.POST, partner=partner, actor=actor)
+        if request.method == "POST"
+        else PolicyForm(initial=PolicyForm.initial_from(current), partner=partner, actor=actor)
     )
     context: dict[str, Any] = {"partner": partner, "current": current, "form": form}
     if request.method == "POST" and action in {"preview", "save"} and form.is_valid():
@@ -393,3 +399,78 @@ def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
         "can_replay": actor.has_perm("exchange.change_delivery"),
     }
     return render(request, "exchange/timeline.html", context)
+
+
+# --- cross-region agreements ---------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+@_translating
+def agreement_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask another region for its reports, for a partner of the actor's RILO."""
+    actor, partner = _partner(request, pk)
+    if not actor.has_perm("exchange.add_crossregionagreement"):
+        raise DjangoPermissionDenied
+    form = AgreementRequestForm(request.POST, partner=partner)
+    if form.is_valid():
+        try:
+            agreement = agreements.agreement_request(
+                actor=actor,
+                partner=partner,
+                region=form.cleaned_data["region"],
+                personal_data=bool(form.cleaned_data.get("personal_data")),
+            )
+        except (ApplicationError, DjangoValidationError) as error:
+            if isinstance(error, PermissionDenied | NotFound):
+                raise
+            _refused(request, error)
+        else:
+            messages.success(
+                request,
+                _("Asked %(region)s for its reports; its administrators decide.") % {"region": agreement.region.name},
+            )
+    else:
+        messages.error(request, _("Choose the region to ask."))
+    return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+@login_required
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    """Agreements other regions' partners ask of the user's region (to decide), and those of its own partners."""
+    actor = _actor(request, "exchange.view_crossregionagreement")
+    addressed = agreements.agreements_addressed(actor=actor)
+    context = {
+        "addressed": addressed,
+        "own": agreements.agreements_reachable(actor=actor).exclude(pk__in=addressed.values("pk")),
+        "can_decide": actor.has_perm("exchange.change_crossregionagreement"),
+    }
+    return render(request, "exchange/agreement_list.html", context)
+
+
+_DECISIONS = {
+    "approve": (agreements.agreement_approve, "Agreement approved: reports of %(region)s may now reach %(partner)s."),
+    "refuse": (agreements.agreement_refuse, "Agreement refused: %(partner)s receives nothing of %(region)s."),
+    "revoke": (agreements.agreement_revoke, "Agreement revoked: %(partner)s no longer receives reports of %(region)s."),
+}
+
+
+@login_required
+@require_POST
+@_translating
+def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Approve, refuse or revoke an agreement addressed to the user's region (404 unseen, 403 if not theirs)."""
+    actor = _actor(request, "exchange.view_crossregionagreement")
+    if decision not in _DECISIONS:
+        raise Http404("No such page.")
+    agreement = agreements.agreement_get(actor=actor, pk=pk)
+    service, done = _DECISIONS[decision]
+    try:
+        service(actor=actor, agreement=agreement)
+    except ApplicationError as error:
+        if isinstance(error, PermissionDenied | NotFound):
+            raise
+        _refused(request, error)
+    else:
+        messages.success(request, _(done) % {"region": agreement.region.name, "partner": agreement.partner.name})
+    return redirect("exchange:agreement_list")

@@ -16,7 +16,7 @@ from apps.core.rows import Reader, insert
 from apps.exchange.models import PartnerSystem, SharingPolicy
 from apps.exchange.services import partner_create
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import next_policy_version, vocabulary
+from tests.exchange.builders import default_region, next_policy_version, vocabulary
 from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 THRESHOLD = {"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}
@@ -129,7 +129,9 @@ def test_the_reader_gives_the_instances_a_queryset_gives() -> None:
 
 def test_the_reader_converts_values_as_the_orm_does() -> None:
     vocabulary()  # the commodity terms a threshold names
-    partner, _ = partner_create(name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", actor=None)
+    partner, _ = partner_create(
+        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=default_region(), actor=None
+    )
     policy = next_policy_version(partner, embargo=dt.timedelta(hours=6), thresholds=[THRESHOLD])
 
     [read] = Reader(SharingPolicy, "WHERE id = %s").all([policy.pk])
@@ -146,9 +148,12 @@ def test_the_reader_reads_related_rows_in_the_same_statement(django_assert_num_q
     with_region, _ = partner_create(
         name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region, actor=None
     )
-    without, _ = partner_create(name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", actor=None)
+    other = RegionFactory.create(code="rilo-cis")
+    without, _ = partner_create(
+        name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", region=other, actor=None
+    )
 
     with django_assert_num_queries(1):
         read = Reader(PartnerSystem, "ORDER BY exchange_partnersystem.id", related=["region"]).all()
-        assert [(partner.pk, partner.region) for partner in read] == [(with_region.pk, region), (without.pk, None)]
+        assert [(partner.pk, partner.region) for partner in read] == [(with_region.pk, region), (without.pk, other)]
         assert read[0].region.code == "rilo-we" and read[0].region.created_at == region.created_at

@@ -26,7 +26,7 @@ from apps.reference.models import (
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 from apps.reports.services import report_approve, report_correct, report_withdraw
-from apps.tenancy.models import Administration
+from apps.tenancy.models import Administration, Region
 from tests.factories import UserFactory
 
 # Non-personal fields a CEN-like partner receives in these tests.
@@ -193,6 +193,11 @@ def withdraw(report: Report) -> OutboxEvent:
     return _last_event(report)
 
 
+def default_region() -> Region:
+    """RILO Western Europe (as in tests/conftest.py), made if no fixture made it."""
+    return Region.objects.get_or_create(code="rilo-we", defaults={"name": "RILO Western Europe"})[0]
+
+
 def webhook_partner(
     name: str,
     url: str,
@@ -201,10 +206,16 @@ def webhook_partner(
     max_in_flight: int = 4,
     fields: list[str] | None = None,
     peer_identity: str = "",
+    region: Region | None = None,
     **policy: Any,
 ) -> tuple[PartnerSystem, str, SharingPolicy]:
-    """A webhook partner with a first policy sharing every report (unless ``policy`` narrows it)."""
+    """A webhook partner with a first policy sharing every report (unless ``policy`` narrows it).
+
+    It belongs to ``region`` (by default RILO Western Europe, the region of the French and German
+    reports): it receives that region's reports only, others' through agreements.
+    """
     partner, secret = partner_create(
+        region=region or default_region(),
         name=name,
         adapter="webhook",
         endpoint_url=url,

@@ -14,7 +14,7 @@ from apps.exchange.models import Delivery, DeliveryAttempt, PartnerSystem
 from apps.exchange.services import delivery_send_one, event_fan_out, partner_create, partner_update
 from apps.tenancy.models import Administration
 
-from .builders import approve, make_report, webhook_partner
+from .builders import approve, default_region, make_report, webhook_partner
 from .partner import WebhookPartner
 
 
@@ -54,7 +54,13 @@ def test_test_settings_allow_partners_on_loopback() -> None:
 @override_settings(RILO_ALLOW_PRIVATE_ENDPOINTS=False)
 def test_saving_a_partner_with_a_private_endpoint_is_refused_with_the_reason() -> None:
     with pytest.raises(ValidationError) as error:
-        partner_create(name="Intranet", adapter="webhook", endpoint_url="https://10.0.0.8/hook", actor=None)
+        partner_create(
+            region=default_region(),
+            name="Intranet",
+            adapter="webhook",
+            endpoint_url="https://10.0.0.8/hook",
+            actor=None,
+        )
     assert error.value.message_dict["endpoint_url"] == [
         "The endpoint host 10.0.0.8 resolves to 10.0.0.8, a private address; "
         "partner endpoints must be public addresses."
@@ -79,6 +85,7 @@ def test_an_endpoint_is_checked_again_at_send_time(france: Administration, recei
 @pytest.mark.django_db
 def test_secrets_and_credentials_are_encrypted_at_rest_and_the_secret_shown_once() -> None:
     partner, secret = partner_create(
+        region=default_region(),
         name="CIS+",
         adapter="webhook",
         endpoint_url="http://127.0.0.1:9/hook",

@@ -23,6 +23,7 @@ from .builders import (
     NON_PERSONAL_FIELDS,
     approve,
     correct,
+    default_region,
     make_report,
     next_policy_version,
     vocabulary,
@@ -93,7 +94,7 @@ def test_outbox_snapshots_are_immutable(france: Administration) -> None:
 
 
 def test_a_non_personal_policy_cannot_keep_a_personal_field(france: Administration) -> None:
-    partner, _ = partner_create(name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
     with pytest.raises(ValidationError) as error:
         policy_create_version(
             partner=partner, actor=None, regions=["*"], fields=["report.seizure_date", "parties.family_name"]
@@ -105,7 +106,7 @@ def test_a_non_personal_policy_cannot_keep_a_personal_field(france: Administrati
 
 
 def test_a_policy_cannot_carry_personal_data_to_a_partner_not_allowed_any(france: Administration) -> None:
-    partner, _ = partner_create(name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
     with pytest.raises(ValidationError) as error:
         policy_create_version(partner=partner, actor=None, personal_data=True, fields=["parties.family_name"])
     assert "personal_data" in error.value.message_dict
@@ -113,7 +114,7 @@ def test_a_policy_cannot_carry_personal_data_to_a_partner_not_allowed_any(france
 
 def test_a_policy_names_unknown_codes_fields_and_wrong_generalisations(france: Administration) -> None:
     vocabulary()
-    partner, _ = partner_create(name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
     with pytest.raises(ValidationError) as error:
         policy_create_version(
             partner=partner,
@@ -243,7 +244,7 @@ def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administrati
 
 
 def test_a_partner_without_a_policy_receives_nothing(france: Administration) -> None:
-    partner_create(name="New partner", adapter="webhook", endpoint_url=URL, actor=None)
+    partner_create(region=default_region(), name="New partner", adapter="webhook", endpoint_url=URL, actor=None)
     event = approve(make_report(france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = delivery_for(event, "New partner")

@@ -22,7 +22,7 @@ from apps.exchange.services import (
 )
 from apps.tenancy.models import Administration
 
-from .builders import NON_PERSONAL_FIELDS, approve, make_report, withdraw
+from .builders import NON_PERSONAL_FIELDS, approve, default_region, make_report, withdraw
 from .partner import TAXII_PASSWORD, TAXII_USER, TaxiiServer
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def taxii_partner(server: TaxiiServer, *, password: str = TAXII_PASSWORD) -> PartnerSystem:
     partner, secret = partner_create(
+        region=default_region(),
         name="CEN (TAXII)",
         adapter="taxii",
         endpoint_url=server.collection_url,

@@ -314,7 +314,7 @@ def test_nothing_about_a_received_report_goes_back_to_its_source_not_even_a_tomb
     from apps.exchange.policy import decide
 
     snapshot = {"event": {"type": event_type}, "source_partner_id": peer.partner.pk, "report": {}, "items": []}
-    decision = decide(snapshot=snapshot, partner=peer.partner, policy=None, previously_reached=True)
+    decision = decide(snapshot=snapshot, partner=peer.partner, policy=None, previously_reached=True, receivable={})
     assert (decision.state, decision.mode, decision.reason) == (
         DeliveryState.SKIPPED_BY_POLICY,
         "report",

@@ -14,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.exchange.agreements import agreement_request
 from apps.exchange.choices import DeliveryState, PartnerState
-from apps.exchange.models import Delivery, PartnerSystem, SharingPolicy
+from apps.exchange.models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
 from apps.tenancy.models import Administration, Region
 from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
 
@@ -27,7 +28,7 @@ OUTSIDERS = ["farid", "olga", "alice", "cora", "hugo", "ivan"]
 
 
 @pytest.fixture
-def world(region_we: Region, france: Administration) -> dict[str, Any]:
+def world(region_we: Region, region_cis: Region, france: Administration) -> dict[str, Any]:
     """A partner of RILO Western Europe with a policy and a dead delivery of a French report."""
     vocabulary()
     partner, _, _ = webhook_partner("WE partner", URL)
@@ -39,7 +40,7 @@ def world(region_we: Region, france: Administration) -> dict[str, Any]:
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event, partner=partner)
     Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.DEAD, reason="given up")
-    return {"partner": partner, "delivery": delivery, "report_uuid": event.report_uuid}
+    return {"partner": partner, "delivery": delivery, "report_uuid": event.report_uuid, "region_cis": region_cis}
 
 
 def pages(world: dict[str, Any]) -> list[str]:
@@ -57,6 +58,7 @@ def pages(world: dict[str, Any]) -> list[str]:
 def posts(world: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     pk = world["partner"].pk
     return [
+        (reverse("exchange:agreement_request", args=[pk]), {"region": str(world["region_cis"].pk)}),
         (
             reverse("exchange:partner_edit", args=[pk]),
             {**form_data(name="Hijacked"), "state": "active", "auth": "keep"},
@@ -79,6 +81,7 @@ def unchanged(world: dict[str, Any]) -> None:
     assert partner.signing_secrets() == world["partner"].signing_secrets()
     assert SharingPolicy.objects.filter(partner=partner).count() == 1
     assert Delivery.objects.get(pk=world["delivery"].pk).state == DeliveryState.DEAD
+    assert not CrossRegionAgreement.objects.filter(partner=partner).exists()
 
 
 @pytest.mark.parametrize("persona", OUTSIDERS)
@@ -107,7 +110,12 @@ def test_people_outside_rilo_exchange_get_404_on_the_exchange_lists(
     request: pytest.FixtureRequest, signed_in: SignedIn, persona: str
 ) -> None:
     client = signed_in(request.getfixturevalue(persona))
-    for name in ("exchange:partner_list", "exchange:partner_create", "exchange:timeline_search"):
+    for name in (
+        "exchange:partner_list",
+        "exchange:partner_create",
+        "exchange:timeline_search",
+        "exchange:agreement_list",
+    ):
         assert client.get(reverse(name)).status_code == 404, (persona, name)
 
 
@@ -145,3 +153,52 @@ def test_every_form_on_the_pages_carries_a_csrf_token(signed_in: SignedIn, grace
         forms = page.count('method="post"')
         assert forms >= 1 or url.endswith("/policy/"), url
         assert page.count('name="csrfmiddlewaretoken"') >= forms, url
+
+
+@pytest.fixture
+def agreement(world: dict[str, Any], grace: User) -> CrossRegionAgreement:
+    """The WE partner asks RILO CIS for its reports: only CIS administrators decide."""
+    return agreement_request(actor=grace, partner=world["partner"], region=world["region_cis"])
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("alice", 404), ("cora", 404), ("hugo", 404), ("ivan", 404), ("tariq", 404), ("grace", 403), ("farid", 403)],
+)
+def test_nobody_but_the_other_regions_administrators_decides_on_an_agreement(
+    request: pytest.FixtureRequest, signed_in: SignedIn, agreement: CrossRegionAgreement, persona: str, status: int
+) -> None:
+    if persona == "tariq":
+        from tests.factories import RegionFactory, UserFactory
+
+        user = UserFactory.create(
+            username="tariq", role="rilo_administrator", region=RegionFactory.create(code="rilo-esa", name="ESA")
+        )
+    else:
+        user = request.getfixturevalue(persona)
+    client = signed_in(user)
+    for decision in ("approve", "refuse", "revoke"):
+        url = reverse("exchange:agreement_decide", args=[agreement.pk, decision])
+        assert client.post(url).status_code == status, (persona, decision)
+        assert client.get(url).status_code in (404, 405), (persona, decision)  # POST only
+    agreement.refresh_from_db()
+    assert agreement.status == "requested"
+    page = client.get(reverse("exchange:agreement_list"))
+    if persona in ("grace", "farid"):  # the partner's region, and the region asked: both see it
+        assert page.status_code == 200 and "WE partner" in page.content.decode()
+    elif persona == "tariq":
+        assert page.status_code == 200 and "WE partner" not in page.content.decode()
+    else:
+        assert page.status_code == 404
+
+
+def test_agreement_decisions_are_refused_without_their_csrf_token(
+    signed_in: SignedIn, olga: User, agreement: CrossRegionAgreement
+) -> None:
+    client = signed_in(olga, enforce_csrf_checks=True)
+    url = reverse("exchange:agreement_decide", args=[agreement.pk, "approve"])
+    assert client.post(url).status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.status == "requested"
+    page = signed_in(olga).get(reverse("exchange:agreement_list")).content.decode()
+    assert page.count('name="csrfmiddlewaretoken"') >= page.count('method="post"') >= 2

@@ -17,7 +17,7 @@ from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, Partner
 from apps.exchange.operations import partner_deliveries_replay_since, partner_health
 from apps.exchange.services import delivery_send_one, event_fan_out, partner_create
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
+from tests.exchange.builders import approve, default_region, make_report, vocabulary, webhook_partner
 from tests.exchange.partner import Step, WebhookPartner
 
 from .conftest import URL
@@ -166,7 +166,9 @@ def test_everything_since_a_time_is_sent_again_in_order(
         delivery_send_one(delivery_id=Delivery.objects.get(event=event).pk)
     since = timezone.now() - dt.timedelta(minutes=10)
     Delivery.objects.filter(event=old).update(created_at=since - dt.timedelta(hours=1))
-    skipped, _ = partner_create(name="Skipper", adapter="webhook", endpoint_url=URL, actor=None)
+    skipped, _ = partner_create(
+        region=default_region(), name="Skipper", adapter="webhook", endpoint_url=URL, actor=None
+    )
 
     response = signed_in(grace).post(
         reverse("exchange:partner_replay_since", args=[cen.pk]),

@@ -80,7 +80,7 @@ def test_the_dry_run_says_what_would_newly_be_shared_stop_being_shared_or_change
     grace: User, we_partner: PartnerSystem, reports: dict[str, Any]
 ) -> None:
     current = first_version(we_partner)
-    form = PolicyForm(post_data(current, **PROPOSAL))
+    form = PolicyForm(post_data(current, **PROPOSAL), partner=we_partner, actor=grace)
     assert form.is_valid(), form.errors
     result = policy_dry_run(actor=grace, partner=we_partner, spec=form.spec())
 

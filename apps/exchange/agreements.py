@@ -1,0 +1,166 @@
+"""Cross-region agreements: another region lets a partner of this region receive its reports.
+
+A partner receives its own RILO's reports only (``decide`` refuses every other region's). An
+administrator of the partner's RILO asks another region for its reports (:func:`agreement_request`);
+an administrator of that other region approves or refuses (:func:`agreement_approve`,
+:func:`agreement_refuse`) and may revoke an approval at any time (:func:`agreement_revoke`). Each
+step is audited twice, once in each region, so both regions' auditors see it.
+
+Reads start from ``CrossRegionAgreement.objects.restrict(actor, action)``: both regions ``view``
+an agreement; only the other region ``change``\\s it (decides or revokes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.core.exceptions import Conflict, NotFound, PermissionDenied
+from apps.tenancy.models import Region
+
+from .models import CrossRegionAgreement, PartnerSystem
+from .partners import _require_manager
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def agreements_reachable(*, actor: Any, action: str = "view") -> QuerySet[CrossRegionAgreement]:
+    """The agreements the actor may ``view`` (its RILO's partners', and those addressed to its region) or ``change``."""
+    return CrossRegionAgreement.objects.restrict(actor, action).select_related(
+        "partner", "partner__region", "region", "requested_by", "decided_by", "revoked_by"
+    )
+
+
+def agreement_get(*, actor: Any, pk: int) -> CrossRegionAgreement:
+    """One agreement the actor may view; any other does not exist for them."""
+    agreement = agreements_reachable(actor=actor).filter(pk=pk).first()
+    if agreement is None:
+        raise NotFound(_("No such agreement."))
+    return agreement
+
+
+def partner_agreements(*, actor: Any, partner: PartnerSystem) -> QuerySet[CrossRegionAgreement]:
+    """The agreements of a partner the actor reached, newest first."""
+    return agreements_reachable(actor=actor).filter(partner_id=partner.pk)
+
+
+def agreements_addressed(*, actor: Any) -> QuerySet[CrossRegionAgreement]:
+    """The agreements other regions' partners asked the actor's region for (the ones it decides)."""
+    return agreements_reachable(actor=actor, action="change")
+
+
+def agreement_region_choices(*, partner: PartnerSystem) -> QuerySet[Region]:
+    """Regions a partner may ask for: every region but its own RILO."""
+    return Region.objects.exclude(pk=partner.region_id).order_by("name")
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+def _audit_both_sides(*, actor: Any, action: str, agreement: CrossRegionAgreement) -> None:
+    """One event in the partner's region and one in the other region, so both regions' auditors see it."""
+    detail = {
+        "partner": agreement.partner_id,
+        "partner_region": agreement.partner.region.code,
+        "region": agreement.region.code,
+        "personal_data": agreement.personal_data,
+    }
+    for region in (agreement.partner.region, agreement.region):
+        audit_record(actor=actor, action=action, obj=agreement, detail=detail, region=region)
+
+
+@transaction.atomic
+def agreement_request(
+    *, actor: Any, partner: PartnerSystem, region: Region, personal_data: bool = False
+) -> CrossRegionAgreement:
+    """Ask ``region``'s administrators to let ``partner`` (of the actor's RILO) receive their region's reports."""
+    _require_manager(actor, partner)
+    locked = PartnerSystem.objects.select_for_update(no_key=True).select_related("region").get(pk=partner.pk)
+    if region.pk == locked.region_id:
+        raise ValidationError({"region": [_("A partner receives its own RILO's reports without an agreement.")]})
+    if personal_data and not locked.personal_data_allowed:
+        raise ValidationError(
+            {"personal_data": [_("%(partner)s may not receive personal data.") % {"partner": locked.name}]}
+        )
+    if (
+        CrossRegionAgreement.objects.filter(partner=locked, region=region, revoked_at__isnull=True)
+        .exclude(approved=False)
+        .exists()
+    ):
+        raise Conflict(
+            _("%(partner)s already has an agreement with %(region)s, asked or in force.")
+            % {"partner": locked.name, "region": region.name}
+        )
+    agreement = CrossRegionAgreement.objects.create(
+        partner=locked, region=region, personal_data=personal_data, requested_by=actor
+    )
+    _audit_both_sides(actor=actor, action="exchange.agreement_request", agreement=agreement)
+    return agreement
+
+
+def _decidable(actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+    """The agreement locked, if the actor is an administrator of the region it covers.
+
+    Out of the actor's sight it does not exist (404); seen from the partner's own RILO it is
+    theirs to ask for, not to decide (403): an administrator never approves their own partner.
+    """
+    locked = (
+        CrossRegionAgreement.objects.select_for_update(of=("self",))
+        .select_related("partner", "partner__region", "region")
+        .filter(pk=agreement.pk)
+        .first()
+    )
+    if locked is None or not CrossRegionAgreement.objects.restrict(actor, "view").filter(pk=locked.pk).exists():
+        raise NotFound(_("No such agreement."))
+    if (
+        not actor.has_perm("exchange.change_crossregionagreement")
+        or not CrossRegionAgreement.objects.restrict(actor, "change").filter(pk=locked.pk).exists()
+    ):
+        raise PermissionDenied(
+            _("Only administrators of %(region)s decide on this agreement.") % {"region": locked.region.name}
+        )
+    return locked
+
+
+@transaction.atomic
+def agreement_approve(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+    """Approve a request addressed to the actor's region: its reports may now reach the partner."""
+    locked = _decidable(actor, agreement)
+    if locked.approved is not None or locked.revoked_at is not None:
+        raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.status})
+    locked.approved, locked.decided_by, locked.decided_at = True, actor, timezone.now()
+    locked.save(update_fields=["approved", "decided_by", "decided_at"])
+    _audit_both_sides(actor=actor, action="exchange.agreement_approve", agreement=locked)
+    return locked
+
+
+@transaction.atomic
+def agreement_refuse(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+    """Refuse a request addressed to the actor's region: nothing of its reports reaches the partner."""
+    locked = _decidable(actor, agreement)
+    if locked.approved is not None or locked.revoked_at is not None:
+        raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.status})
+    locked.approved, locked.decided_by, locked.decided_at = False, actor, timezone.now()
+    locked.save(update_fields=["approved", "decided_by", "decided_at"])
+    _audit_both_sides(actor=actor, action="exchange.agreement_refuse", agreement=locked)
+    return locked
+
+
+@transaction.atomic
+def agreement_revoke(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+    """End an approved agreement: from now on the region's reports are refused at fan-out, at send and in the feed."""
+    locked = _decidable(actor, agreement)
+    if locked.approved is not True or locked.revoked_at is not None:
+        raise Conflict(
+            _("Only an agreement in force can be revoked (this one is %(status)s).") % {"status": locked.status}
+        )
+    locked.revoked_by, locked.revoked_at = actor, timezone.now()
+    locked.save(update_fields=["revoked_by", "revoked_at"])
+    _audit_both_sides(actor=actor, action="exchange.agreement_revoke", agreement=locked)
+    return locked

@@ -1,0 +1,139 @@
+"""A partner belongs to its RILO: it receives that region's reports, and another region's only by agreement.
+
+The partners are real webhook receivers on loopback; reports go through the real workflow services
+and fan-out. Agreements are asked for and decided through the services the pages call.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.exchange.agreements import agreement_approve, agreement_request, agreement_revoke
+from apps.exchange.choices import AttemptOutcome, DeliveryState
+from apps.exchange.feed import feed_message
+from apps.exchange.models import Delivery, OutboxEvent, PartnerSystem
+from apps.exchange.services import delivery_send_one, event_deliver
+from apps.tenancy.models import Administration, Region
+from tests.factories import UserFactory
+
+from .builders import approve, make_report, webhook_partner
+from .partner import WebhookPartner
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def olga(region_cis: Region) -> User:
+    return UserFactory.create(username="olga", role=Role.RILO_ADMINISTRATOR, region=region_cis)
+
+
+@pytest.fixture
+def names_everywhere(region_we: Region, receiver: WebhookPartner) -> PartnerSystem:
+    """Grace's region's partner with the widest policy: every region, every administration, personal data."""
+    partner, receiver.secret, _ = webhook_partner(
+        "Names everywhere", receiver.url, personal=True, region=region_we, fields=["report.kind", "parties.family_name"]
+    )
+    return partner
+
+
+def delivered(event: OutboxEvent, partner: PartnerSystem) -> Delivery:
+    event_deliver(event_id=event.pk)
+    return Delivery.objects.get(event=event, partner=partner)
+
+
+def test_another_regions_report_never_reaches_a_partner_without_an_agreement(
+    names_everywhere: PartnerSystem, kazakhstan: Administration, receiver: WebhookPartner
+) -> None:
+    delivery = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+
+    assert delivery.state == DeliveryState.SKIPPED_BY_POLICY
+    assert delivery.reason == "region rilo-cis is not Names everywhere's and no agreement with it is in force"
+    assert delivery.feed_seq is None
+    requests, _ = receiver.snapshot()
+    assert requests == []
+
+
+def test_a_regions_star_policy_covers_only_the_partners_own_region(
+    names_everywhere: PartnerSystem, france: Administration, kazakhstan: Administration, receiver: WebhookPartner
+) -> None:
+    policy = names_everywhere.policies.get()
+    assert (policy.regions, policy.administrations) == (["*"], ["*"])
+
+    french = delivered(approve(make_report(france, reference="FR-1")), names_everywhere)
+    kazakh = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+
+    assert french.state == DeliveryState.SUCCEEDED
+    assert kazakh.state == DeliveryState.SKIPPED_BY_POLICY
+    _, receipts = receiver.snapshot()
+    assert list(receipts) == [str(french.event.uuid)]
+    assert "Martin" in str(receipts[str(french.event.uuid)].body)  # names of its own region: its policy says so
+
+
+def test_an_agreement_approved_by_the_other_regions_administrator_lets_its_reports_through(
+    names_everywhere: PartnerSystem,
+    grace: User,
+    olga: User,
+    region_cis: Region,
+    kazakhstan: Administration,
+    receiver: WebhookPartner,
+) -> None:
+    agreement = agreement_request(actor=grace, partner=names_everywhere, region=region_cis, personal_data=True)
+    asked = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+    assert asked.state == DeliveryState.SKIPPED_BY_POLICY  # asked is not approved
+
+    agreement_approve(actor=olga, agreement=agreement)
+    through = delivered(approve(make_report(kazakhstan, reference="KZ-2")), names_everywhere)
+
+    assert through.state == DeliveryState.SUCCEEDED
+    _, receipts = receiver.snapshot()
+    assert list(receipts) == [str(through.event.uuid)]
+    assert "Martin" in str(receipts[str(through.event.uuid)].body)
+
+
+def test_an_agreement_without_personal_data_keeps_a_personal_policy_from_that_region(
+    names_everywhere: PartnerSystem, grace: User, olga: User, region_cis: Region, kazakhstan: Administration
+) -> None:
+    agreement_approve(actor=olga, agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis))
+    delivery = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+
+    assert delivery.state == DeliveryState.SKIPPED_BY_POLICY
+    assert delivery.reason == (
+        "the agreement with region rilo-cis does not cover personal data, and policy v1 carries it"
+    )
+
+
+def test_a_revoked_agreement_stops_them(
+    names_everywhere: PartnerSystem,
+    grace: User,
+    olga: User,
+    region_cis: Region,
+    kazakhstan: Administration,
+    receiver: WebhookPartner,
+) -> None:
+    agreement = agreement_approve(
+        actor=olga,
+        agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis, personal_data=True),
+    )
+    # A message decided while the agreement held, not yet sent (paused partner), and in the pull feed.
+    PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="paused")
+    waiting = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+    assert waiting.state == DeliveryState.PENDING and waiting.feed_seq is not None
+
+    agreement_revoke(actor=olga, agreement=agreement)
+    PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="active")
+    names_everywhere.refresh_from_db()
+
+    assert delivery_send_one(delivery_id=waiting.pk) == DeliveryState.NEEDS_ATTENTION
+    waiting.refresh_from_db()
+    assert waiting.reason.startswith("no longer allowed: region rilo-cis is not Names everywhere's")
+    assert waiting.attempt_log.get().outcome == AttemptOutcome.REFUSED
+    pulled = feed_message(partner=names_everywhere, delivery=waiting)
+    assert pulled.message is None and pulled.withheld.startswith("region rilo-cis")
+    later = delivered(approve(make_report(kazakhstan, reference="KZ-2")), names_everywhere)
+    assert later.state == DeliveryState.SKIPPED_BY_POLICY
+    requests, _ = receiver.snapshot()
+    assert requests == []
+    agreement.refresh_from_db()
+    assert agreement.status == "revoked" and agreement.revoked_by == olga
