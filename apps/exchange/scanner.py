@@ -32,9 +32,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]@(?:[A-Za-z0-9-]++\.)+[A-Za-z]{2}")
 # ICAO-like document numbers: one or two letters then 6-8 digits (AB1234567), or 12AB34567.
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{2}[A-Z]{2}[0-9]{5})(?![A-Za-z0-9])")
 IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}+(?![A-Za-z0-9])")
-PHONE_INTERNATIONAL = re.compile(
-    r"(?<![\w+])(?:\+|00)[1-9][0-9]{0,2}(?>[ .\-]?\(?[0-9]{1,4}\)?){2,6}+(?![\w])"
-)
+PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9][0-9]{0,2}(?>[ .\-]?\(?[0-9]{1,4}\)?){2,6}+(?![\w])")
 # Identifiers we mint (report and event UUIDs, STIX ids) are never personal; their digit runs
 # could look like phone numbers, so they are blanked before the patterns run.
 UUID = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
