@@ -110,6 +110,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "created_at",
             "updated_at",
             "completed_at",
+            "replayed_at",
         }
     ),
     "DeliveryAttempt": frozenset(
@@ -310,6 +311,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a person asked to send it again: it is then rendered from the report's current state
+    # under the partner's current policy (apps.exchange.replay), never from the stored snapshot.
+    replayed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
