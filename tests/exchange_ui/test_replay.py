@@ -103,7 +103,7 @@ def test_a_replay_skips_withdrawn_reports(
     before = len(receiver.snapshot()[0])
     content = Delivery.objects.get(event=approved, partner=cen)
 
-    with pytest.raises(Conflict, match="Not sent again: the report was withdrawn."):
+    with pytest.raises(Conflict, match=r"Not sent again: the report was withdrawn\."):
         delivery_replay_by(actor=grace, delivery=content)
     content.refresh_from_db()
     assert content.state == DeliveryState.SUCCEEDED and content.replayed_at is None
@@ -126,7 +126,7 @@ def test_a_replay_skips_duplicate_reports(
     before = len(receiver.snapshot()[0])
 
     content = Delivery.objects.get(event=twice, partner=cen)
-    with pytest.raises(Conflict, match="Not sent again: the report is marked as a duplicate."):
+    with pytest.raises(Conflict, match=r"Not sent again: the report is marked as a duplicate\."):
         delivery_replay_by(actor=grace, delivery=content)
 
     replay_everything(grace, cen)
@@ -173,16 +173,17 @@ def test_a_replay_window_longer_than_the_limit_is_refused(
     assert "A replay reaches back at most 7 days" in refused.value.message_dict["since"][0]
 
     since = (timezone.now() - dt.timedelta(days=8)).strftime("%Y-%m-%dT%H:%M")
-    page = signed_in(grace).post(
-        reverse("exchange:partner_replay_since", args=[cen.pk]), {"since": since}, follow=True
-    )
+    page = signed_in(grace).post(reverse("exchange:partner_replay_since", args=[cen.pk]), {"since": since}, follow=True)
     assert "A replay reaches back at most 7 days: choose a time after" in page.content.decode()
     assert list(Delivery.objects.values_list("pk", "state", "replayed_at")) == states
     with override_settings(RILO_REPLAY_MAX_DAYS=2), pytest.raises(ValidationError):
         partner_deliveries_replay_since(actor=grace, partner=cen, since=timezone.now() - dt.timedelta(days=3))
-    assert partner_deliveries_replay_since(
-        actor=grace, partner=cen, since=timezone.now() - dt.timedelta(days=7, minutes=-1)
-    ).sent == 1
+    assert (
+        partner_deliveries_replay_since(
+            actor=grace, partner=cen, since=timezone.now() - dt.timedelta(days=7, minutes=-1)
+        ).sent
+        == 1
+    )
 
 
 def test_a_report_the_current_policy_no_longer_allows_is_not_replayed_and_the_reason_is_kept(
