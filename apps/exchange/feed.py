@@ -27,6 +27,7 @@ from apps.core.exceptions import PermissionDenied
 from .adapters import adapter_for
 from .choices import PartnerState
 from .models import Delivery, PartnerSystem
+from .retention import redact_in_feed, superseded_at
 from .scanner import refusal_reason
 
 
@@ -59,17 +60,30 @@ def feed_partner(*, user: Any) -> PartnerSystem:
 
 
 def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
-    """The partner's messages that may be read now (those with a place in its feed), for ordering by ``feed_seq``."""
-    return Delivery.objects.filter(partner=partner, feed_seq__isnull=False).select_related("event", "policy")
+    """The partner's messages that may be read now (those with a place in its feed), for ordering by ``feed_seq``.
+
+    Each carries ``superseded_at``: when a later event about its report was made, if one was.
+    """
+    return (
+        Delivery.objects.filter(partner=partner, feed_seq__isnull=False)
+        .select_related("event", "policy")
+        .annotate(superseded_at=superseded_at())
+    )
 
 
 def feed_message(*, partner: PartnerSystem, delivery: Delivery) -> FeedMessage:
-    """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be)."""
+    """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be).
+
+    A superseded version past ``RILO_FEED_PERSONAL_RETENTION_DAYS`` is rendered without personal
+    fields, as for a partner that may not receive any (see :mod:`apps.exchange.retention`).
+    """
     event = delivery.event
+    redacted = event.personal_scrubbed_at is not None or redact_in_feed(getattr(delivery, "superseded_at", None))
+    personal = partner.personal_data_allowed and not redacted
     payload = adapter_for(partner).render(
-        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=partner.personal_data_allowed
+        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=personal
     )
-    withheld = "" if partner.personal_data_allowed else refusal_reason(payload)
+    withheld = "" if personal else refusal_reason(payload)
     return FeedMessage(
         feed_seq=int(delivery.feed_seq or 0),
         event_id=str(event.uuid),

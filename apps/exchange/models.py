@@ -89,7 +89,9 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "note",
         }
     ),
-    "OutboxEvent": frozenset({"id", "uuid", "report_uuid", "report_version", "type", "created_at", "fanned_out_at"}),
+    "OutboxEvent": frozenset(
+        {"id", "uuid", "report_uuid", "report_version", "type", "created_at", "fanned_out_at", "personal_scrubbed_at"}
+    ),
     "Delivery": frozenset(
         {
             "id",
@@ -272,6 +274,9 @@ class OutboxEvent(models.Model):
     snapshot = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # When the personal fields of this (superseded) version were removed from the snapshot
+    # (apps.exchange.retention); the only change of a snapshot the database allows, once.
+    personal_scrubbed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

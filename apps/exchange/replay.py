@@ -24,12 +24,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
-from .choices import DeliveryMode, DeliveryState
+from .choices import DeliveryMode, DeliveryState, EventType
 from .models import Delivery, OutboxEvent, SharingPolicy
 from .policy import decide
 from .selectors import current_policies
@@ -72,8 +73,10 @@ def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
 
 
 def _later_event(delivery: Delivery) -> OutboxEvent | None:
+    """A later event that supersedes the delivery's: a newer version, or a withdrawal (duplicates too)."""
+    newer = Q(report_version__gt=delivery.event.report_version) | Q(type=EventType.WITHDRAWN)
     return (
-        OutboxEvent.objects.filter(report_uuid=delivery.report_uuid, pk__gt=delivery.event_id)
+        OutboxEvent.objects.filter(newer, report_uuid=delivery.report_uuid, pk__gt=delivery.event_id)
         .defer("snapshot")
         .order_by("-pk")
         .first()

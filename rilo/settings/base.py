@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": RILO_EXCHANGE_SWEEP_SECONDS,
         "options": {"queue": "exchange", "expires": RILO_EXCHANGE_SWEEP_SECONDS * 2},
     },
+    "exchange-scrub-superseded": {
+        "task": "apps.exchange.tasks.scrub_superseded",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "exchange", "expires": 30 * 60.0},
+    },
     "core-purge-idempotency-records": {
         "task": "core.purge_idempotency_records",
         "schedule": 60 * 60.0,
