@@ -79,7 +79,7 @@ class TimeoutSession(requests.Session):
             )
         response.raw.release_conn()  # read to its end: the connection goes back to the pool
         response._content = body
-        response._content_consumed = True
+        response._content_consumed = True  # type: ignore[attr-defined]
         return response
 
 
