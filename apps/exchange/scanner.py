@@ -23,20 +23,23 @@ from django.conf import settings
 
 from .snapshot import SECTION_FIELDS, is_personal
 
-# Every pattern below runs in linear time: each starts only where its lookbehind or first two
-# characters allow (so a long run of one class is not re-entered at every position), and its
-# repetitions are bounded or possessive, so a failed match never re-splits what it consumed.
+# Every pattern below runs in linear time: each starts only where its first characters and its
+# lookbehind allow (a lookbehind after a literal first character lets the engine skip ahead), so a
+# long run of one class is not re-entered at every position; its repetitions are bounded or
+# possessive, so a failed match never re-splits what it consumed.
 # E-mail: only the existence of "x@label.(label.)*xx" matters, so one local-part character
 # before the "@" is enough; each domain label is taken whole (possessive) with its dot.
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]@(?:[A-Za-z0-9-]++\.)+[A-Za-z]{2}")
 # ICAO-like document numbers: one or two letters then 6-8 digits (AB1234567), or 12AB34567.
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{2}[A-Z]{2}[0-9]{5})(?![A-Za-z0-9])")
 IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}+(?![A-Za-z0-9])")
-PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9][0-9]{0,2}(?>[ .\-]?\(?[0-9]{1,4}\)?){2,6}+(?![\w])")
+PHONE_INTERNATIONAL = re.compile(
+    r"(?:\+(?<![\w+]\+)|00(?<![\w+]00))[1-9][0-9]{0,2}(?>[ .\-]?\(?[0-9]{1,4}\)?){2,6}+(?![\w])"
+)
 # Identifiers we mint (report and event UUIDs, STIX ids) are never personal; their digit runs
 # could look like phone numbers, so they are blanked before the patterns run.
 UUID = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-PHONE_NATIONAL = re.compile(r"(?<![\w.\-])0[1-9](?:[ .\-]?[0-9]{2}){4}(?![\w])")
+PHONE_NATIONAL = re.compile(r"0(?<![\w.\-]0)[1-9](?:[ .\-]?[0-9]{2}){4}(?![\w])")
 TOO_LONG = "text too long to check"
 _DIGIT = re.compile(r"[0-9]")
 

@@ -122,16 +122,18 @@ MEGABYTE = 1_000_000
         "+1 " * (MEGABYTE // 3),
         "0" * MEGABYTE,
         "AB12" * (MEGABYTE // 4),
+        "FR76 " * (MEGABYTE // 5),
     ],
-    ids=["a", "a@", "a.", "a@a.", "long-local-part", "+1", "digits", "AB12"],
+    ids=["a", "a@", "a.", "a@a.", "long-local-part", "+1", "digits", "AB12", "iban-like"],
 )
 def test_the_scanner_reads_a_megabyte_of_adversarial_text_in_well_under_a_second(text: str) -> None:
     import time
 
-    started = time.perf_counter()
+    # CPU time of this process: what the scan costs, not how long other processes held the cores.
+    started = time.process_time()
     kinds = scan_text(text, limit=None)  # the patterns themselves, without the length bound
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"{elapsed:.2f} s for {len(text)} characters"
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, f"{elapsed:.2f} s of CPU for {len(text)} characters"
     assert "e-mail address" not in kinds
 
 
