@@ -29,6 +29,7 @@ from .adapters import adapter_for
 from .choices import DeliveryMode, PartnerState
 from .models import Delivery, PartnerSystem
 from .policy import region_reason
+from .retention import redact_in_feed, superseded_at
 from .scanner import refusal_reason
 from .selectors import receivable_regions
 
@@ -62,8 +63,15 @@ def feed_partner(*, user: Any) -> PartnerSystem:
 
 
 def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
-    """The partner's messages that may be read now (those with a place in its feed), for ordering by ``feed_seq``."""
-    return Delivery.objects.filter(partner=partner, feed_seq__isnull=False).select_related("event", "policy")
+    """The partner's messages that may be read now (those with a place in its feed), for ordering by ``feed_seq``.
+
+    Each carries ``superseded_at``: when a later event about its report was made, if one was.
+    """
+    return (
+        Delivery.objects.filter(partner=partner, feed_seq__isnull=False)
+        .select_related("event", "policy")
+        .annotate(superseded_at=superseded_at())
+    )
 
 
 def feed_message(
@@ -73,15 +81,19 @@ def feed_message(
 
     A message about a report of a region the partner may no longer receive (its agreement was
     revoked since) is withheld, as the push would refuse it. ``receivable``: the partner's regions
-    (:func:`apps.exchange.selectors.receivable_regions`), read when not given.
+    (:func:`apps.exchange.selectors.receivable_regions`), read when not given. A superseded version
+    past ``RILO_FEED_PERSONAL_RETENTION_DAYS`` is rendered without personal fields, as for a partner
+    that may not receive any (see :mod:`apps.exchange.retention`).
     """
     event = delivery.event
     if receivable is None:
         receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    redacted = event.personal_scrubbed_at is not None or redact_in_feed(getattr(delivery, "superseded_at", None))
+    personal = partner.personal_data_allowed and not redacted
     payload = adapter_for(partner).render(
-        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=partner.personal_data_allowed
+        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=personal
     )
-    withheld = "" if partner.personal_data_allowed else refusal_reason(payload)
+    withheld = "" if personal else refusal_reason(payload)
     if delivery.mode != DeliveryMode.TOMBSTONE:
         withheld = region_reason(event.snapshot, partner, delivery.policy, receivable) or withheld
     return FeedMessage(

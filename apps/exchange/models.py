@@ -90,7 +90,9 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "note",
         }
     ),
-    "OutboxEvent": frozenset({"id", "uuid", "report_uuid", "report_version", "type", "created_at", "fanned_out_at"}),
+    "OutboxEvent": frozenset(
+        {"id", "uuid", "report_uuid", "report_version", "type", "created_at", "fanned_out_at", "personal_scrubbed_at"}
+    ),
     "Delivery": frozenset(
         {
             "id",
@@ -111,6 +113,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "created_at",
             "updated_at",
             "completed_at",
+            "replayed_at",
         }
     ),
     "DeliveryAttempt": frozenset(
@@ -275,6 +278,9 @@ class OutboxEvent(models.Model):
     snapshot = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # When the personal fields of this (superseded) version were removed from the snapshot
+    # (apps.exchange.retention); the only change of a snapshot the database allows, once.
+    personal_scrubbed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -314,6 +320,9 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a person asked to send it again: it is then rendered from the report's current state
+    # under the partner's current policy (apps.exchange.replay), never from the stored snapshot.
+    replayed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

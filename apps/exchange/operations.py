@@ -30,9 +30,10 @@ from apps.reports.choices import Transition
 from apps.reports.models import Report, ReviewEvent
 
 from . import kicks, services
-from .choices import REPLAYABLE_STATES, DeliveryState, EventType, PartnerState
+from .choices import REPLAYABLE_STATES, AttemptOutcome, DeliveryState, EventType, PartnerState
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from .partners import partners_reachable
+from .replay import ReplayResult, check_window, current_message, latest_per_report
 
 HEALTH_WINDOW = dt.timedelta(hours=1)
 PROBLEM_STATES = (DeliveryState.DEAD, DeliveryState.NEEDS_ATTENTION, DeliveryState.PARTNER_DISABLED)
@@ -293,33 +294,63 @@ def delivery_replay_by(*, actor: Any, delivery: Delivery) -> Delivery:
 
 
 @transaction.atomic
-def partner_deliveries_replay_since(*, actor: Any, partner: PartnerSystem, since: dt.datetime) -> int:
-    """Send again every message made for ``partner`` since ``since``, in their original order.
+def partner_deliveries_replay_since(*, actor: Any, partner: PartnerSystem, since: dt.datetime) -> ReplayResult:
+    """Send again, for every report with a message made for ``partner`` since ``since``, its latest message.
 
-    Finished, failed and waiting messages are sent again; messages not sent yet (pending, e.g.
-    under an embargo), in flight, or skipped by the policy are left alone. Returns how many.
+    Only the latest message about each report goes out, once, rendered from the report's current
+    state under the partner's current policy; a superseded version never does. Reports withdrawn
+    or marked duplicates get no content again, and reports the current policy no longer lets
+    through are not sent: each such message is recorded as skipped with the reason (an attempt
+    "refused before sending" in its log, and the audit event). Messages not sent yet (pending, e.g.
+    under an embargo) or in flight are left alone. The window reaches back at most
+    ``RILO_REPLAY_MAX_DAYS``.
     """
     _require_operator(actor, partner)
     now = timezone.now()
     if since > now:
         raise ValidationError({"since": ["Choose a time in the past."]})
+    check_window(since=since, now=now)
     if partner.state == PartnerState.DISABLED:
         raise Conflict(f"{partner.name} is disabled; resume it first.")
-    replayed = Delivery.objects.filter(partner=partner, created_at__gte=since, state__in=REPLAYABLE_STATES).update(
-        state=DeliveryState.PENDING,
-        reason=f"replayed at {now.isoformat(timespec='seconds')} (everything since {since.isoformat()})"[:500],
-        next_attempt_at=now,
-        completed_at=None,
-        lease_until=None,
-        updated_at=now,
+    in_window = set(
+        Delivery.objects.filter(partner=partner, created_at__gte=since).values_list("report_uuid", flat=True)
     )
-    if replayed:
+    result = ReplayResult()
+    queued: list[int] = []
+    for delivery in latest_per_report(partner_id=partner.pk, report_uuids=in_window):
+        if delivery.state not in REPLAYABLE_STATES:
+            continue  # not sent yet, being sent, or never to be sent (skipped by the policy at the time)
+        fresh = current_message(delivery)
+        if isinstance(fresh, str):
+            result.skipped.append((delivery.pk, fresh))
+            continue
+        queued.append(delivery.pk)
+        Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
+            state=DeliveryState.PENDING,
+            reason=f"replayed at {now.isoformat(timespec='seconds')} (everything since {since.isoformat()})"[:500],
+            next_attempt_at=now,
+            completed_at=None,
+            lease_until=None,
+            updated_at=now,
+            replayed_at=now,
+            policy=fresh.policy,
+        )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery_id=pk, number=0, at=now, outcome=AttemptOutcome.REFUSED, error=reason, worker="replay")
+        for pk, reason in result.skipped
+    )
+    result.sent = len(queued)
+    if queued:
         batch = int(settings.RILO_EXCHANGE_BATCH)
-        transaction.on_commit(partial(kicks.deliver_due, min(8, math.ceil(replayed / batch)), batch))
+        transaction.on_commit(partial(kicks.deliver_due, min(8, math.ceil(len(queued) / batch)), batch))
     audit_record(
         actor=actor,
         action="exchange.delivery_replay_since",
         obj=partner,
-        detail={"since": since.isoformat(), "count": replayed},
+        detail={
+            "since": since.isoformat(),
+            "count": result.sent,
+            "skipped": [{"delivery": pk, "reason": reason} for pk, reason in result.skipped[:100]],
+        },
     )
-    return replayed
+    return result

@@ -29,6 +29,7 @@ from apps.tenancy.models import Administration
 
 from . import crypto, services
 from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
+from .endpoint_change import host_change, require_new_credentials
 from .models import PartnerSystem, SharingPolicy
 from .notifications import notify_personal_data_change
 from .selectors import partner_current_policy
@@ -215,15 +216,19 @@ def partner_edit(
     account_username: str = "",
     state: str | None = None,
     state_reason: str = "",
-) -> PartnerSystem:
+) -> tuple[PartnerSystem, str]:
     """Change a partner of the actor's RILO. ``None`` (``False`` for the administration) leaves a value as it is.
 
-    Changing the adapter to a JSON webhook gives a partner without a signing secret a new one only
-    through :func:`partner_secret_rotate` (shown once there). A state change pauses, resumes or
-    disables the partner through the engine's services.
+    Returns the partner and, if its endpoint moved to another host, its new signing secret (shown
+    once; "" otherwise). Such a move needs the credentials again (see
+    :mod:`apps.exchange.endpoint_change`). Changing the adapter to a JSON webhook gives a partner
+    without a signing secret a new one only through :func:`partner_secret_rotate` (shown once
+    there). A state change pauses, resumes or disables the partner through the engine's services.
     """
     _require_manager(actor, partner)
     locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
+    moved = host_change(locked.endpoint_url, endpoint_url)
+    require_new_credentials(moved, credentials)
     changed: list[str] = []
     personal_change = personal_data_allowed is not None and personal_data_allowed != locked.personal_data_allowed
     if personal_change:
@@ -266,6 +271,18 @@ def partner_edit(
     if any(value is not None for value in updates.values()):
         services.partner_update(partner=locked, actor=actor, **updates)
         changed += [key for key, value in updates.items() if value is not None]
+    new_secret = ""
+    if moved is not None:
+        if locked.adapter == AdapterKind.WEBHOOK:
+            # The old host's secret stops signing at once: no overlap for another receiver.
+            new_secret = services.partner_rotate_signing_secret(partner=locked, overlap=dt.timedelta(0), actor=actor)
+            changed.append("signing_secret")
+        audit_record(
+            actor=actor,
+            action="exchange.partner_endpoint_host_change",
+            obj=locked,
+            detail={"old_host": moved[0], "new_host": moved[1], "secret_rotated": bool(new_secret)},
+        )
     if account_username:
         _link_new_account(partner=locked, username=account_username.strip())
         changed.append("account")
@@ -283,7 +300,7 @@ def partner_edit(
     if personal_change:
         _personal_data_changed(actor=actor, partner=locked, what={"personal_data_allowed": bool(personal_data_allowed)})
     locked.refresh_from_db()
-    return locked
+    return locked, new_secret
 
 
 @transaction.atomic

@@ -21,17 +21,29 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.conf import settings
+
 from .snapshot import SECTION_FIELDS, is_never_shared_without_personal_data
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Every pattern below runs in linear time: each starts only where its first characters and its
+# lookbehind allow (a lookbehind after a literal first character lets the engine skip ahead), so a
+# long run of one class is not re-entered at every position; its repetitions are bounded or
+# possessive, so a failed match never re-splits what it consumed.
+# E-mail: only the existence of "x@label.(label.)*xx" matters, so one local-part character
+# before the "@" is enough; each domain label is taken whole (possessive) with its dot.
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]@(?:[A-Za-z0-9-]++\.)+[A-Za-z]{2}")
 # ICAO-like document numbers: one or two letters then 6-8 digits (AB1234567), or 12AB34567.
 PASSPORT = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}[0-9]{6,8}|[0-9]{2}[A-Z]{2}[0-9]{5})(?![A-Za-z0-9])")
-IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-PHONE_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,4}\)?){2,6}(?![\w])")
+IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}+(?![A-Za-z0-9])")
+PHONE_INTERNATIONAL = re.compile(
+    r"(?:\+(?<![\w+]\+)|00(?<![\w+]00))[1-9][0-9]{0,2}(?>[ .\-]?\(?[0-9]{1,4}\)?){2,6}+(?![\w])"
+)
 # Identifiers we mint (report and event UUIDs, STIX ids) are never personal; their digit runs
 # could look like phone numbers, so they are blanked before the patterns run.
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-PHONE_NATIONAL = re.compile(r"(?<![\w.\-])0[1-9](?:[ .\-]?[0-9]{2}){4}(?![\w])")
+UUID = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+PHONE_NATIONAL = re.compile(r"0(?<![\w.\-]0)[1-9](?:[ .\-]?[0-9]{2}){4}(?![\w])")
+TOO_LONG = "text too long to check"
+_DIGIT = re.compile(r"[0-9]")
 
 # Keys whose values are identifiers or timestamps we generate; they cannot hold typed text.
 STRUCTURAL_KEYS = frozenset(
@@ -87,12 +99,27 @@ def _phone_ok(candidate: str) -> bool:
     return 8 <= digits <= 15
 
 
-def scan_text(text: str) -> list[str]:
-    """The kinds of personal-looking things in one string."""
-    text = UUID.sub(" ", text)
+def max_text_chars() -> int:
+    """The longest string the scanner reads (``RILO_SCANNER_MAX_CHARS``); longer ones are refused unread."""
+    return int(settings.RILO_SCANNER_MAX_CHARS)
+
+
+def scan_text(text: str, *, limit: int | None = -1) -> list[str]:
+    """The kinds of personal-looking things in one string.
+
+    A string longer than ``limit`` characters (by default ``RILO_SCANNER_MAX_CHARS``; ``None``: no
+    limit) is not read: it is reported as too long to check, so the message needs a person's attention.
+    """
+    bound = max_text_chars() if limit == -1 else limit
+    if bound is not None and len(text) > bound:
+        return [f"{TOO_LONG} ({len(text)} characters, limit {bound})"]
     kinds = []
-    if EMAIL.search(text):
+    if "@" in text and EMAIL.search(text):
         kinds.append("e-mail address")
+    if not _DIGIT.search(text):
+        return kinds  # every other kind holds digits
+    if "-" in text:
+        text = UUID.sub(" ", text)
     if PASSPORT.search(text):
         kinds.append("passport-like number")
     if any(_iban_checksum_ok(m.group(0)) for m in IBAN.finditer(text)):
@@ -165,4 +192,6 @@ def refusal_reason(payload: bytes) -> str:
         return ""
     shown = "; ".join(str(f) for f in findings[:5])
     more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+    if any(f.kind.startswith(TOO_LONG) for f in findings):
+        return f"not sent: the rendered message could not be checked for personal data: {shown}{more}"
     return f"personal data found in the rendered message, not sent: {shown}{more}"

@@ -59,6 +59,7 @@ from .choices import (
 from .endpoints import validate_endpoint
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, region_reason, validate_policy
+from .replay import current_message
 from .scanner import refusal_reason
 from .selectors import current_policy_versions, receivable_regions
 from .snapshot import build_snapshot
@@ -585,12 +586,14 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
         refusal = _region_refusal(delivery)
         if refusal:
             return Outcome(AttemptOutcome.REFUSED, error=refusal), ""
-        payload = adapter.render(
-            delivery.event.snapshot,
-            delivery.policy,
-            mode=delivery.mode,
-            personal_allowed=partner.personal_data_allowed,
-        )
+        snapshot, policy, mode = delivery.event.snapshot, delivery.policy, delivery.mode
+        if delivery.replayed_at is not None:
+            # A replay: the report as it is now, under the partner's policy as it is now (or nothing).
+            fresh = current_message(delivery)
+            if isinstance(fresh, str):
+                return Outcome(AttemptOutcome.REFUSED, error=fresh), ""
+            snapshot, policy, mode = fresh.snapshot, fresh.policy, fresh.mode
+        payload = adapter.render(snapshot, policy, mode=mode, personal_allowed=partner.personal_data_allowed)
         if not partner.personal_data_allowed:
             refusal = refusal_reason(payload)
             if refusal:
@@ -946,19 +949,28 @@ def policy_create_version(
 
 
 def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
-    """Send a delivery again (e.g. after a partner fixed its side); same message, same webhook-id.
+    """Send a delivery again (e.g. after a partner fixed its side), with the same webhook-id.
 
     Decided on the delivery's current row, locked: a message not sent yet (held by an embargo, say)
-    or being sent right now is refused.
+    or being sent right now is refused; so is one that is superseded, about a withdrawn or duplicate
+    report, or no longer allowed by the partner's current policy (see :mod:`apps.exchange.replay`).
+    What goes out is rendered from the report's current state under the current policy.
     """
     with transaction.atomic():
-        current = Delivery.objects.select_for_update(of=("self",)).select_related("partner").get(pk=delivery.pk)
+        current = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("partner", "event", "policy")
+            .get(pk=delivery.pk)
+        )
         if current.state == DeliveryState.PENDING:
             raise Conflict("This message has not been sent yet; it goes out when it is due.")
         if current.state not in REPLAYABLE_STATES:
             raise Conflict(f"A delivery that is {current.get_state_display().lower()} cannot be replayed.")
         if current.partner.state == PartnerState.DISABLED:
             raise Conflict(f"{current.partner.name} is disabled; resume it first.")
+        fresh = current_message(current)
+        if isinstance(fresh, str):
+            raise Conflict(fresh[0].upper() + fresh[1:] + ".")
         now = timezone.now()
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.PENDING,
@@ -966,6 +978,8 @@ def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
             next_attempt_at=now,
             completed_at=None,
             lease_until=None,
+            replayed_at=now,
+            policy=fresh.policy,
         )
     transaction.on_commit(partial(kicks.deliver, [delivery.pk]))
     delivery.refresh_from_db()

@@ -34,3 +34,11 @@ def deliver_due(batch: int | None = None) -> None:
 def sweep() -> None:
     """Fan out events nobody fanned out; queue due deliveries (including those of dead workers)."""
     services.exchange_sweep()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def scrub_superseded() -> int:
+    """Remove the personal fields of versions superseded longer than ``RILO_FEED_PERSONAL_RETENTION_DAYS`` ago."""
+    from .retention import superseded_scrub
+
+    return superseded_scrub()

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.views import show_errors
@@ -154,12 +155,16 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise DjangoPermissionDenied
     form = PartnerForm(request.POST or None, actor=actor, partner=partner, initial=PartnerForm.initial_for(partner))
     if request.method == "POST" and form.is_valid():
+        old_url = partner.endpoint_url
         try:
-            partners.partner_edit(actor=actor, partner=partner, **form.values())
+            partner, secret = partners.partner_edit(actor=actor, partner=partner, **form.values())
         except (ApplicationError, DjangoValidationError) as error:
             show_errors(form, error)
         else:
             messages.success(request, f"{partner.name} saved.")
+            if secret:  # the endpoint moved to another host: a new secret, shown this once
+                context = {"partner": partner, "secret": secret, "created": False, "moved_from": old_url}
+                return _no_store(render(request, "exchange/secret_shown.html", context))
             return redirect("exchange:partner_detail", pk=partner.pk)
     return render(
         request,
@@ -362,7 +367,7 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplaySinceForm(request.POST)
     if form.is_valid():
         try:
-            count = operations.partner_deliveries_replay_since(
+            result = operations.partner_deliveries_replay_since(
                 actor=actor, partner=partner, since=form.cleaned_data["since"]
             )
         except (ApplicationError, DjangoValidationError) as error:
@@ -370,9 +375,22 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             _refused(request, error)
         else:
+            count = result.sent
             messages.success(
                 request, f"{count} message{'s' if count != 1 else ''} to {partner.name} will be sent again."
             )
+            if result.skipped:
+                messages.warning(
+                    request,
+                    ngettext(
+                        "%(n)d message was not sent again (superseded, withdrawn, a duplicate or no longer "
+                        "allowed); its reason is in its delivery's attempts.",
+                        "%(n)d messages were not sent again (superseded, withdrawn, duplicates or no longer "
+                        "allowed); their reasons are in their deliveries' attempts.",
+                        len(result.skipped),
+                    )
+                    % {"n": len(result.skipped)},
+                )
     else:
         messages.error(request, "Enter the time as YYYY-MM-DD HH:MM (UTC).")
     return redirect("exchange:partner_detail", pk=partner.pk)

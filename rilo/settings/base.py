@@ -329,12 +329,24 @@ RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 10
 
 # Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
 RILO_AUTOSAVE_TICKET_MAX_AGE = env.int("RILO_AUTOSAVE_TICKET_MAX_AGE", default=7 * 24 * 60 * 60)
+# Autosaved drafts untouched this many days are deleted by the beat task autosave.purge_form_drafts.
+RILO_AUTOSAVE_RETENTION_DAYS = env.int("RILO_AUTOSAVE_RETENTION_DAYS", default=30)
 # Partner exchange (apps.exchange, DESIGN.md section 6).
 # Fernet key(s) encrypting partner credentials and signing secrets at rest. A comma-separated list
 # rotates keys: the first encrypts, every one decrypts.
 RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="")
 # Partner endpoints must be public HTTPS addresses unless this is on (local and test settings only).
 RILO_ALLOW_PRIVATE_ENDPOINTS = env.bool("RILO_ALLOW_PRIVATE_ENDPOINTS", default=False)
+# Partner traffic through an HTTP(S) proxy from the environment (HTTPS_PROXY…): refused unless allowed.
+RILO_PARTNER_PROXY_ALLOWED = env.bool("RILO_PARTNER_PROXY_ALLOWED", default=False)
+# At most this many bytes of a partner's answer are read (webhook receivers, TAXII servers).
+RILO_PARTNER_RESPONSE_MAX_BYTES = env.int("RILO_PARTNER_RESPONSE_MAX_BYTES", default=64 * 1024)
+# The scanner reads strings up to this length; a longer one needs attention instead of being scanned.
+RILO_SCANNER_MAX_CHARS = env.int("RILO_SCANNER_MAX_CHARS", default=64 * 1024)
+# "Replay since" reaches back at most this many days.
+RILO_REPLAY_MAX_DAYS = env.int("RILO_REPLAY_MAX_DAYS", default=7)
+# The pull feed serves a superseded version's personal fields this long after it was superseded.
+RILO_FEED_PERSONAL_RETENTION_DAYS = env.int("RILO_FEED_PERSONAL_RETENTION_DAYS", default=30)
 RILO_EXCHANGE_CONNECT_TIMEOUT = env.float("RILO_EXCHANGE_CONNECT_TIMEOUT", default=5.0)
 RILO_EXCHANGE_READ_TIMEOUT = env.float("RILO_EXCHANGE_READ_TIMEOUT", default=15.0)
 # A claimed delivery belongs to its worker this long; must exceed connect + read timeouts.
@@ -366,6 +378,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.purge_expired_shares",
         "schedule": 15 * 60,
         "options": {"expires": 15 * 60},
+    },
+    "exchange-scrub-superseded": {
+        "task": "apps.exchange.tasks.scrub_superseded",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "exchange", "expires": 30 * 60.0},
+    },
+    "core-purge-idempotency-records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 30 * 60.0},
+    },
+    "autosave-purge-form-drafts": {
+        "task": "autosave.purge_form_drafts",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
     },
 }
 # Without a reachable broker, publishing (e.g. the low-latency kick after an approval) gives up

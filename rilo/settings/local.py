@@ -13,6 +13,8 @@ STORAGES = {
 
 # Partners on this machine (loopback, plain HTTP) are allowed here, never in production.
 RILO_ALLOW_PRIVATE_ENDPOINTS = env.bool("RILO_ALLOW_PRIVATE_ENDPOINTS", default=True)
+# A developer behind a proxy may send partner traffic through it here; production refuses unless allowed.
+RILO_PARTNER_PROXY_ALLOWED = env.bool("RILO_PARTNER_PROXY_ALLOWED", default=True)
 RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="OnQtxRGk1Wf8WrrpKMDnZrxY-qvsWlY5dX4E7TkiuOc=")  # not for production
 
 # seed_demo / seed_reports may run here (never in production, where base.py's False stays).

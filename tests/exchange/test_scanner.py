@@ -105,3 +105,71 @@ def test_a_message_with_an_email_in_a_description_is_refused_for_a_non_personal_
     allowed = Delivery.objects.get(event=event, partner__name="National system")
     assert allowed.state == DeliveryState.PENDING
     assert due == [allowed.pk]
+
+
+# --- linear time, and a bound on what is read ------------------------------------------------------
+
+MEGABYTE = 1_000_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * MEGABYTE,
+        "a@" * (MEGABYTE // 2),
+        "a." * (MEGABYTE // 2),
+        "a@" + "a." * (MEGABYTE // 2),
+        "x" * (MEGABYTE // 2) + "@" + "a-" * (MEGABYTE // 4),
+        "+1 " * (MEGABYTE // 3),
+        "0" * MEGABYTE,
+        "AB12" * (MEGABYTE // 4),
+        "FR76 " * (MEGABYTE // 5),
+    ],
+    ids=["a", "a@", "a.", "a@a.", "long-local-part", "+1", "digits", "AB12", "iban-like"],
+)
+def test_the_scanner_reads_a_megabyte_of_adversarial_text_in_well_under_a_second(text: str) -> None:
+    import time
+
+    # CPU time of this process: what the scan costs, not how long other processes held the cores.
+    started = time.process_time()
+    kinds = scan_text(text, limit=None)  # the patterns themselves, without the length bound
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, f"{elapsed:.2f} s of CPU for {len(text)} characters"
+    assert "e-mail address" not in kinds
+
+
+def test_the_linear_patterns_still_find_an_address_after_a_megabyte_of_noise() -> None:
+    assert scan_text("a" * MEGABYTE + " write to paul.martin@example.org", limit=None) == ["e-mail address"]
+    assert scan_text("a." * 1000 + "@mail.example.org", limit=None) == ["e-mail address"]
+    assert scan_text("x@a.b.c.d.e1.org", limit=None) == ["e-mail address"]
+    assert scan_text("x@a..org", limit=None) == []
+    assert scan_text("x@localhost", limit=None) == []
+
+
+def test_a_string_longer_than_the_bound_is_refused_unread_with_a_clear_reason() -> None:
+    from django.conf import settings
+
+    bound = settings.RILO_SCANNER_MAX_CHARS
+    assert scan_text("a" * (bound + 1)) == [f"text too long to check ({bound + 1} characters, limit {bound})"]
+    assert scan_text("a" * bound) == []
+    reason = refusal_reason(encode({"data": {"items": [{"description": "a" * MEGABYTE}]}}))
+    assert reason == (
+        "not sent: the rendered message could not be checked for personal data: text too long to check "
+        f"({MEGABYTE} characters, limit {bound}) at data.items[0].description"
+    )
+
+
+@pytest.mark.django_db
+def test_a_message_with_a_text_too_long_to_check_needs_attention_and_is_not_retried(
+    france: Administration, settings: object
+) -> None:
+    settings.RILO_SCANNER_MAX_CHARS = 500  # type: ignore[attr-defined]
+    webhook_partner("CEN", URL)
+    event = approve(make_report(france, reference="FR-1", description="Cigarettes " + "x" * 600))
+    event_fan_out(event_id=event.pk)
+
+    refused = Delivery.objects.get(event=event)
+    assert refused.state == DeliveryState.NEEDS_ATTENTION
+    assert refused.reason.startswith("not sent: the rendered message could not be checked for personal data")
+    assert "too long to check (611 characters, limit 500) at data.items[0].description" in refused.reason
+    assert refused.next_attempt_at is None  # needs a person: never retried in a loop

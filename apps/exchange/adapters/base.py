@@ -65,7 +65,26 @@ class TimeoutSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", timeouts())
         kwargs["allow_redirects"] = False
-        return super().request(method, url, *args, **kwargs)
+        kwargs["stream"] = True  # the body is read below, at most RILO_PARTNER_RESPONSE_MAX_BYTES of it
+        refusal = proxy_refusal(url.decode() if isinstance(url, bytes) else url)
+        if refusal:
+            raise ProxyRefused(refusal)
+        response = super().request(method, url, *args, **kwargs)
+        limit = response_max_bytes()
+        body = response.raw.read(limit + 1, decode_content=True)
+        if len(body) > limit:
+            response.close()  # not drained (it may never end): its connection is dropped
+            raise ResponseTooLarge(
+                f"the partner's answer to {method!s} exceeds {limit} bytes; the rest was not read", response=response
+            )
+        response.raw.release_conn()  # read to its end: the connection goes back to the pool
+        response._content = body
+        response._content_consumed = True  # type: ignore[attr-defined]
+        return response
+
+
+class ProxyRefused(requests.RequestException):
+    """A proxy from the environment would carry partner traffic, and ``RILO_PARTNER_PROXY_ALLOWED`` is off."""
 
 
 class PrivateAddressRefused(urllib3.exceptions.HTTPError):
@@ -152,6 +171,47 @@ def pool_for(partner: PartnerSystem) -> urllib3.PoolManager:
             pool = urllib3.ProxyManager(proxy, **options) if proxy else public_only(urllib3.PoolManager(**options))
             _pools[key] = pool
     return pool
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``; ``NO_PROXY``) sets for ``url``."""
+    proxies = requests.utils.get_environ_proxies(url)
+    return proxies.get(urlsplit(url).scheme) or proxies.get("all") or None
+
+
+def proxy_refusal(url: str) -> str:
+    """Why partner traffic to ``url`` may not go out (a proxy nobody allowed), or ""."""
+    proxy = environment_proxy(url)
+    if proxy and not settings.RILO_PARTNER_PROXY_ALLOWED:
+        shown = urlsplit(proxy)
+        return (
+            f"a proxy ({shown.hostname}:{shown.port or '-'}) is set in the environment for partner traffic and "
+            "RILO_PARTNER_PROXY_ALLOWED is off; nothing was sent"
+        )
+    return ""
+
+
+class ResponseTooLarge(requests.RequestException):
+    """A partner's answer was longer than ``RILO_PARTNER_RESPONSE_MAX_BYTES``; the rest was not read."""
+
+
+def response_max_bytes() -> int:
+    return int(settings.RILO_PARTNER_RESPONSE_MAX_BYTES)
+
+
+def read_capped(response: urllib3.BaseHTTPResponse) -> tuple[bytes, bool]:
+    """At most ``RILO_PARTNER_RESPONSE_MAX_BYTES`` of a streamed urllib3 answer, and whether there was more.
+
+    A longer answer is not read further: its connection is closed rather than drained (an endless
+    body would never end), and a fresh one is opened for the next message.
+    """
+    limit = response_max_bytes()
+    body = response.read(limit + 1, decode_content=True)
+    truncated = len(body) > limit
+    if truncated:
+        response.close()  # the rest stays unread; the pool opens a new connection next time
+    response.release_conn()
+    return body[:limit], truncated
 
 
 def close_pools() -> None:

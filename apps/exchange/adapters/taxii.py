@@ -28,6 +28,8 @@ from .base import (
     USER_AGENT,
     Outcome,
     PrivateAddressRefused,
+    ProxyRefused,
+    ResponseTooLarge,
     TimeoutSession,
     classify,
     classify_exception,
@@ -229,6 +231,12 @@ class TaxiiAdapter:
         except PrivateAddressRefused as error:
             _forget(partner)
             return classify_transport_error(error)
+        except ProxyRefused as error:
+            _forget(partner)
+            return Outcome(AttemptOutcome.REFUSED, None, str(error))
+        except ResponseTooLarge as error:
+            _forget(partner)
+            return Outcome(AttemptOutcome.NEEDS_ATTENTION, None, str(error))
         except requests.HTTPError as error:
             _forget(partner)
             response = error.response

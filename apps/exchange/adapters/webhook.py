@@ -18,7 +18,16 @@ from standardwebhooks.webhooks import Webhook
 
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
-from .base import Outcome, classify, classify_transport_error, encode, pool_for, timeouts
+from .base import (
+    Outcome,
+    classify,
+    classify_transport_error,
+    encode,
+    pool_for,
+    proxy_refusal,
+    read_capped,
+    timeouts,
+)
 
 if TYPE_CHECKING:
     from ..models import Delivery, SharingPolicy
@@ -44,6 +53,9 @@ class WebhookAdapter:
 
     def send(self, payload: bytes, delivery: Delivery) -> Outcome:
         partner = delivery.partner
+        refusal = proxy_refusal(partner.endpoint_url)
+        if refusal:
+            return Outcome(AttemptOutcome.REFUSED, error=refusal)
         secrets = partner.signing_secrets()
         if not secrets:
             return Outcome(AttemptOutcome.NEEDS_ATTENTION, error="the partner has no signing secret; rotate one")
@@ -71,7 +83,9 @@ class WebhookAdapter:
                 redirect=False,
                 retries=False,
                 timeout=urllib3.Timeout(connect=connect, read=read),
+                preload_content=False,
             )
+            body, _ = read_capped(response)  # a receiver's answer is read up to a bound, never whole
         except urllib3.exceptions.HTTPError as error:
             return classify_transport_error(error)
-        return classify(response.status, response.headers, response.data.decode("utf-8", "replace"))
+        return classify(response.status, response.headers, body.decode("utf-8", "replace"))

@@ -1,0 +1,130 @@
+"""Sending a message again: only what is current, still allowed, and neither withdrawn nor a duplicate.
+
+A replay never sends history. A delivery asked to go out again (one, or everything since a time)
+is marked ``replayed_at``; from then on it is rendered from a fresh snapshot of the report as it is
+now and the partner's current policy version, not from the stored snapshot and the policy of the
+day. Before it is queued, and again just before it is sent:
+
+- a superseded message (a later event about the report exists: a correction, a withdrawal, the
+  report marked a duplicate) is not sent; the latest one is the one to replay;
+- a report withdrawn, or marked a duplicate, gets no content again (its tombstone may be re-sent:
+  it carries identifiers only);
+- a report the partner's current policy no longer lets through is not sent; the reason is kept.
+
+"Replay since" reaches back at most ``RILO_REPLAY_MAX_DAYS`` and sends, per report, only its
+latest message, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from apps.reports.choices import ReportStatus
+from apps.reports.models import Report
+
+from .choices import DeliveryMode, DeliveryState, EventType
+from .models import Delivery, OutboxEvent, SharingPolicy
+from .policy import decide
+from .selectors import current_policies, receivable_regions
+from .snapshot import build_snapshot
+
+REPLAY_SKIPPED = "not sent again"
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """What a replayed delivery sends: a snapshot of the report now, the policy now, and the mode."""
+
+    snapshot: dict[str, Any]
+    policy: SharingPolicy | None
+    mode: str
+
+
+@dataclass
+class ReplayResult:
+    """What a "replay since" did: how many messages go out again, and which were skipped and why."""
+
+    sent: int = 0
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def max_window() -> dt.timedelta:
+    return dt.timedelta(days=int(settings.RILO_REPLAY_MAX_DAYS))
+
+
+def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
+    """Refuse a "replay since" reaching back further than ``RILO_REPLAY_MAX_DAYS``."""
+    if now - since > max_window():
+        days = int(settings.RILO_REPLAY_MAX_DAYS)
+        earliest = (now - max_window()).strftime("%Y-%m-%d %H:%M")
+        message = _(
+            "A replay reaches back at most %(days)d days: choose a time after %(earliest)s UTC. Older messages "
+            "are not sent again."
+        ) % {"days": days, "earliest": earliest}
+        raise ValidationError({"since": [message]})
+
+
+def _later_event(delivery: Delivery) -> OutboxEvent | None:
+    """A later event that supersedes the delivery's: a newer version, or a withdrawal (duplicates too)."""
+    newer = Q(report_version__gt=delivery.event.report_version) | Q(type=EventType.WITHDRAWN)
+    return (
+        OutboxEvent.objects.filter(newer, report_uuid=delivery.report_uuid, pk__gt=delivery.event_id)
+        .defer("snapshot")
+        .order_by("-pk")
+        .first()
+    )
+
+
+def current_message(delivery: Delivery) -> Fresh | str:
+    """What a replay of ``delivery`` sends now, or why nothing is sent (a sentence)."""
+    event = delivery.event
+    report = Report.objects.filter(uuid=delivery.report_uuid).first()
+    if delivery.mode == DeliveryMode.REPORT:
+        if report is None:
+            return f"{REPLAY_SKIPPED}: the report no longer exists"
+        if report.status == ReportStatus.WITHDRAWN:
+            return f"{REPLAY_SKIPPED}: the report was withdrawn"
+        if report.duplicate_of_id is not None:
+            return f"{REPLAY_SKIPPED}: the report is marked as a duplicate"
+    later = _later_event(delivery)
+    if later is not None:
+        return (
+            f"{REPLAY_SKIPPED}: superseded by a later message about the report "
+            f"(version {later.report_version}, {later.get_type_display().lower()})"
+        )
+    if delivery.mode == DeliveryMode.TOMBSTONE or report is None:
+        # Identifiers only: the withdrawal (or "no longer shared") may go out again as it was.
+        return Fresh(snapshot=event.snapshot, policy=delivery.policy, mode=DeliveryMode.TOMBSTONE)
+    if report.status != ReportStatus.APPROVED:
+        return f"{REPLAY_SKIPPED}: the report is {report.get_status_display().lower()}, not approved"
+    snapshot = build_snapshot(report, event_type=event.type, event_uuid=str(event.uuid), at=event.created_at)
+    if snapshot["version"] != event.report_version:
+        return f"{REPLAY_SKIPPED}: superseded by version {snapshot['version']} of the report"
+    partner = delivery.partner
+    policy = current_policies(partner_ids=[partner.pk]).get(partner.pk)
+    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    decision = decide(
+        snapshot=snapshot, partner=partner, policy=policy, previously_reached=False, receivable=receivable
+    )
+    if decision.state != DeliveryState.PENDING or decision.mode != DeliveryMode.REPORT:
+        version = f" v{policy.version}" if policy is not None else ""
+        return f"{REPLAY_SKIPPED}: no longer allowed by the current policy{version}: {decision.reason}"
+    return Fresh(snapshot=snapshot, policy=policy, mode=DeliveryMode.REPORT)
+
+
+def latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[Delivery]:
+    """Per report, the partner's delivery of the latest event about it (the only one a replay may send)."""
+    return list(
+        Delivery.objects.filter(partner_id=partner_id, report_uuid__in=list(report_uuids))
+        .select_related("event", "partner", "policy")
+        .order_by("report_uuid", "-event_id")
+        .distinct("report_uuid")
+    )
