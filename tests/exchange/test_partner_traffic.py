@@ -122,6 +122,7 @@ def test_a_taxii_server_s_endless_answer_needs_attention_and_is_not_read_whole(
         endpoint_url=endless.base_url + "/api1/collections/c6c1f5e0-3f4a-4b61-9a55-2a1f3f0d9b11/",
         credentials={"username": "rilo", "password": "pw"},
         actor=None,
+        region=france.region,
     )
     policy_create_version(
         partner=partner,

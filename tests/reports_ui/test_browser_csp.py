@@ -14,7 +14,6 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.exchange.models import PartnerSystem
 from tests.exchange.builders import webhook_partner
 from tests.exchange_ui.conftest import URL
 from tests.factories import PASSWORD
@@ -125,9 +124,7 @@ def test_rilo_staff_use_the_queue_partner_pages_and_api_docs_without_a_csp_viola
     chromium, live_server, alice, erin: User, france, vocab
 ):
     make_report(france, vocab, reference="FR-CSP-QUEUE")
-    partner: PartnerSystem = webhook_partner("WCO CEN", URL)[0]
-    partner.region = erin.region
-    partner.save(update_fields=["region"])
+    partner = webhook_partner("WCO CEN", URL, region=erin.region)[0]
     browser = Browser(_signed_in_context(chromium, live_server, erin), live_server.url)
     page = browser.page
 

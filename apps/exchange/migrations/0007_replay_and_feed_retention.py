@@ -42,7 +42,7 @@ $$ LANGUAGE plpgsql;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("exchange", "0005_delivery_feed_from"),
+        ("exchange", "0006_partner_region_required_and_agreements"),
     ]
 
     operations = [
