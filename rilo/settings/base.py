@@ -324,7 +324,7 @@ LOGGING = {
 # The HS nomenclature file the demo and tests may load in full (absent in production images).
 RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv"))
 
-# Report attachments: largest accepted file, in bytes (docker/nginx.conf caps request bodies to match).
+# Report attachments: largest accepted file, in bytes (docker/nginx.conf.template caps request bodies to match).
 RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
