@@ -165,7 +165,10 @@ def test_a_message_with_a_text_too_long_to_check_needs_attention_and_is_not_retr
 ) -> None:
     settings.RILO_SCANNER_MAX_CHARS = 500  # type: ignore[attr-defined]
     webhook_partner("CEN", URL)
-    event = approve(make_report(france, reference="FR-1", description="Cigarettes " + "x" * 600))
+    # Ticked, so the description goes out and the scanner has to read it.
+    event = approve(
+        make_report(france, reference="FR-1", description="Cigarettes " + "x" * 600), free_text_checked=True
+    )
     event_fan_out(event_id=event.pk)
 
     refused = Delivery.objects.get(event=event)

@@ -143,8 +143,8 @@ def test_a_replay_never_sends_a_superseded_version(
 ) -> None:
     report = make_report(france, reference="FR-1")
     first = sent(approve(report))
-    sent(correct(report, place="Port of Le Havre, quay 5"))
-    sent(correct(report, place="Port of Le Havre, quay 6"))
+    sent(correct(report, seizure_date="2025-01-05"))
+    sent(correct(report, seizure_date="2025-01-06"))
     before = len(receiver.snapshot()[0])
     assert before == 3
 
@@ -158,7 +158,7 @@ def test_a_replay_never_sends_a_superseded_version(
     assert result.sent == 1
     bodies = bodies_after(receiver, before)
     assert [b["data"]["version"] for b in bodies] == [3]  # the latest version, once
-    assert bodies[0]["data"]["report"]["place"] == "Port of Le Havre, quay 6"
+    assert bodies[0]["data"]["report"]["seizure_date"] == "2025-01-06"
 
 
 def test_a_replay_window_longer_than_the_limit_is_refused(
