@@ -92,3 +92,15 @@ def two_factor_step(user: Any) -> str | None:
     if getattr(user, "requires_two_factor", False):
         return "accounts:otp_setup"
     return None
+
+
+def session_two_factor_verified(request: Any) -> bool:
+    """Whether this request comes from a web session verified with its user's second factor.
+
+    Only a session can be: a request authenticated with an API token (DRF's ``request.auth``) never is,
+    whatever its holder's session did. Token issuing asks this, on the pages and in the API alike.
+    """
+    if getattr(request, "auth", None) is not None:
+        return False
+    is_verified = getattr(request.user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False

@@ -1,57 +1,39 @@
 """E-mails telling people about acts on their account: tokens issued or revoked, e-mail address changed,
 two-factor authentication reset.
 
-Sent after the transaction commits (``transaction.on_commit``), one message per recipient; failures
-are logged, never raised, since the act has already committed. The token's secret is never mailed,
+Sent after the transaction commits, one message per recipient (:func:`apps.core.mail.mail_after_commit`);
+failures are logged, never raised, since the act has already committed. The token's secret is never mailed,
 only its prefix.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from apps.core.mail import mail_after_commit
+
 from .models import ApiToken, User
-from .querysets import system_account_scope
 from .roles import Role
-
-logger = logging.getLogger(__name__)
-
-
-def _send(subject: str, body: str, recipients: Iterable[str]) -> None:
-    addresses = sorted({address for address in recipients if address})
-    if not addresses:
-        return
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    try:
-        send_mass_mail(messages, fail_silently=False)
-    except Exception:
-        logger.exception("could not send %r to %d recipient(s)", subject, len(addresses))
 
 
 def token_recipients(holder: User) -> list[str]:
     """Whom to tell about a token: its holder; for a system account without an address, the people who
-    manage it (the coordinators of its administration, or the RILO administrators of its partner's or
-    administration's region); nobody if there are none."""
+    manage it (the coordinators of a national system's administration, or the RILO administrators of the
+    region that manages its partner), as :func:`~apps.accounts.querysets.system_account_scope` says from
+    their side; nobody if there are none. One query."""
     if holder.email:
         return [holder.email]
     if holder.role != Role.PARTNER_SYSTEM:
         return []
-    managers = User.objects.filter(
-        is_active=True, role__in=[Role.NATIONAL_COORDINATOR, Role.RILO_ADMINISTRATOR]
-    ).exclude(email="")
-    return [
-        manager.email
-        for manager in managers.select_related("administration", "region")
-        if User.objects.filter(system_account_scope(manager), pk=holder.pk).exists()
-    ]
+    if holder.administration_id:
+        managers = Q(role=Role.NATIONAL_COORDINATOR, administration_id=holder.administration_id)
+    else:
+        managers = Q(role=Role.RILO_ADMINISTRATOR, region__partner_systems__account_id=holder.pk)
+    addresses = User.objects.filter(managers, is_active=True).exclude(email="").values_list("email", flat=True)
+    return sorted(set(addresses))
 
 
 @dataclass(frozen=True)
@@ -77,48 +59,50 @@ class TokenMailed:
         )
 
 
-def _token_issued(token: TokenMailed) -> None:
+def notify_token_issued(*, token: ApiToken, actor: User | None) -> None:
+    """After commit, tell the holder (or its managers) that a token was issued."""
+    mailed = TokenMailed.of(token, actor)
     body = _(
         "An API token was issued for the RILO account %(holder)s by %(by)s.\n\n"
         "Prefix: %(prefix)s\nScopes: %(scopes)s\nExpires: %(expires)s\n\n"
         "If you did not expect this, revoke it at once (Accounts → API tokens) and tell your coordinator "
         "or RILO administrator.\n"
     ) % {
-        "holder": token.holder,
-        "by": token.by,
-        "prefix": token.prefix,
-        "scopes": ", ".join(token.scopes),
-        "expires": token.expires_at,
+        "holder": mailed.holder,
+        "by": mailed.by,
+        "prefix": mailed.prefix,
+        "scopes": ", ".join(mailed.scopes),
+        "expires": mailed.expires_at,
     }
-    _send(_("[RILO] API token %(prefix)s issued") % {"prefix": token.prefix}, body, token.recipients)
-
-
-def _token_revoked(token: TokenMailed) -> None:
-    body = _(
-        "The API token %(prefix)s of the RILO account %(holder)s was revoked by %(by)s. "
-        "Programs using it are refused from now on.\n"
-    ) % {"holder": token.holder, "by": token.by, "prefix": token.prefix}
-    _send(_("[RILO] API token %(prefix)s revoked") % {"prefix": token.prefix}, body, token.recipients)
-
-
-def notify_token_issued(*, token: ApiToken, actor: User | None) -> None:
-    """After commit, tell the holder (or its managers) that a token was issued."""
-    transaction.on_commit(partial(_token_issued, TokenMailed.of(token, actor)))
+    subject = _("[RILO] API token %(prefix)s issued") % {"prefix": mailed.prefix}
+    mail_after_commit(to=mailed.recipients, subject=subject, body=body)
 
 
 def notify_token_revoked(*, token: ApiToken, actor: User | None) -> None:
     """After commit, tell the holder (or its managers) that a token was revoked."""
-    transaction.on_commit(partial(_token_revoked, TokenMailed.of(token, actor)))
+    mailed = TokenMailed.of(token, actor)
+    body = _(
+        "The API token %(prefix)s of the RILO account %(holder)s was revoked by %(by)s. "
+        "Programs using it are refused from now on.\n"
+    ) % {"holder": mailed.holder, "by": mailed.by, "prefix": mailed.prefix}
+    subject = _("[RILO] API token %(prefix)s revoked") % {"prefix": mailed.prefix}
+    mail_after_commit(to=mailed.recipients, subject=subject, body=body)
 
 
 def notify_email_changed(*, user: User, old_address: str, actor: User | None) -> None:
-    """After commit, tell the previous address that the account's e-mail address was changed."""
+    """After commit, tell the previous address that the account's e-mail address was changed, and that
+    password links and two-factor reset notices now go to the new address (whoever holds it could take the
+    account over), so the owner knows to raise the alarm with someone other than the one who changed it."""
     by = actor.username if actor is not None else _("an administrator")
     body = _(
         "The e-mail address of the RILO account %(username)s was changed by %(by)s; messages now go to the new "
-        "address. If you did not expect this, tell your coordinator or RILO administrator.\n"
+        "address.\n\n"
+        "From now on, a link to choose a new password or a notice that your two-factor authentication was "
+        "reset is sent to the new address only. If you did not ask for this change, tell your coordinator or "
+        "RILO administrator at once (someone other than %(by)s), so that the change is undone and your "
+        "sessions, password and two-factor authentication are checked.\n"
     ) % {"username": user.username, "by": by}
-    transaction.on_commit(partial(_send, _("[RILO] Your e-mail address was changed"), body, [old_address]))
+    mail_after_commit(to=[old_address], subject=_("[RILO] Your e-mail address was changed"), body=body)
 
 
 def notify_two_factor_reset(*, user: User, actor: User) -> None:
@@ -128,4 +112,4 @@ def notify_two_factor_reset(*, user: User, actor: User) -> None:
         "set up your authenticator app again. If you did not ask for this, tell your coordinator or RILO "
         "administrator.\n"
     ) % {"username": user.username, "by": actor.username}
-    transaction.on_commit(partial(_send, _("[RILO] Your two-factor authentication was reset"), body, [user.email]))
+    mail_after_commit(to=[user.email], subject=_("[RILO] Your two-factor authentication was reset"), body=body)

@@ -27,18 +27,17 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignor
 def system_account_scope(user: Any) -> Q:
     """The partner-system accounts (as a ``Q`` on users) that ``user``'s position manages.
 
-    A coordinator: the national-system accounts of their administration. RILO staff: the accounts
-    of the partners their RILO manages (``PartnerSystem.region``) and the national-system accounts
-    of their region's administrations. Never another administration's or region's.
+    A coordinator: the national-system accounts of their administration (and only they: a national
+    system writes as its administration). RILO administrators: the accounts of the partners their RILO
+    manages (``PartnerSystem.region``) that speak for no administration. Never another administration's
+    or region's, never a national system's.
     """
     from .roles import Role
 
     if user.administration_id:
         return Q(role=Role.PARTNER_SYSTEM, administration_id=user.administration_id)
     if user.region_id:
-        return Q(role=Role.PARTNER_SYSTEM) & (
-            Q(partner_system__region_id=user.region_id) | Q(administration__region_id=user.region_id)
-        )
+        return Q(role=Role.PARTNER_SYSTEM, administration__isnull=True, partner_system__region_id=user.region_id)
     return NOTHING
 
 

@@ -28,7 +28,7 @@ from .delegation import roles_manageable_by, same_scope_roles
 from .emails import LinkBase, send_password_link
 from .models import ApiToken, User
 from .querysets import system_account_scope
-from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
+from .roles import ADMINISTRATION_ROLES, RILO_ROLES, SYSTEM_ROLES, Role
 
 OTP_DEVICE_NAME = "Authenticator app"
 
@@ -399,9 +399,12 @@ def _check_may_issue_for(*, user: User, actor: User, two_factor_verified: bool) 
     if managed and user.role == Role.PARTNER_SYSTEM:
         return
     if User.objects.restrict(actor, "change").filter(pk=user.pk).exists():
-        # A person in the actor's reach: refused, and the attempt is on record.
+        # A person (or a national system of the region) in the actor's reach: refused, and the attempt is on record.
         audit_record(actor=actor, action="accounts.token_issue_refused", obj=user, detail={"holder": user.pk})
-        message = _("A person's API token is issued only by that person, from their own verified session.")
+        if user.role == Role.PARTNER_SYSTEM:
+            message = _("A national system's API tokens are issued only by the coordinators of its administration.")
+        else:
+            message = _("A person's API token is issued only by that person, from their own verified session.")
         raise PermissionDenied(message, extra={"user": [message]})
     raise NotFound(_("No such user."), extra={"user": [_("No such account among those you manage.")]})
 
@@ -470,14 +473,16 @@ def _token_create(
     )
     token.full_clean()
     token.save()
-    audit_record(actor=actor, action="accounts.token_issue", obj=token, detail=_token_detail(token, actor))
+    _token_audit(action="accounts.token_issue", token=token, actor=actor)
     notifications.notify_token_issued(token=token, actor=actor)
     return token, plaintext
 
 
-def _token_detail(token: ApiToken, actor: User | None) -> dict[str, Any]:
-    """What the audit keeps of a token: ids and codes, the prefix, never the secret or the free-text name."""
-    return {
+def _token_audit(*, action: str, token: ApiToken, actor: User | None) -> None:
+    """Record a token act: ids and codes, the prefix, never the secret or the free-text name. For a partner's
+    account, the partner too, and the event goes to the auditors of the partner's RILO (one event per act, also
+    when issued from the partner's page)."""
+    detail: dict[str, Any] = {
         "holder": token.user_id,
         "holder_role": token.user.role,
         "issuer": token.created_by_id,
@@ -486,6 +491,12 @@ def _token_detail(token: ApiToken, actor: User | None) -> dict[str, Any]:
         "expires_at": token.expires_at.isoformat(),
         "token_prefix": token.display_prefix,
     }
+    partner = getattr(token.user, "partner_system", None)  # the exchange's partner speaking with this account
+    region = None
+    if partner is not None:
+        detail["partner"] = partner.pk
+        region = partner.region
+    audit_record(actor=actor, action=action, obj=token, detail=detail, region=region)
 
 
 @transaction.atomic
@@ -503,7 +514,7 @@ def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
     locked.revoked_at = timezone.now()
     locked.revoked_by = actor
     locked.save(update_fields=["revoked_at", "revoked_by"])
-    audit_record(actor=actor, action="accounts.token_revoke", obj=locked, detail=_token_detail(locked, actor))
+    _token_audit(action="accounts.token_revoke", token=locked, actor=actor)
     notifications.notify_token_revoked(token=locked, actor=actor)
     return locked
 
@@ -530,8 +541,19 @@ def token_authenticate(*, plaintext: str, now: datetime | None = None) -> ApiTok
         raise TokenRejected("token expired", code="token_expired", extra={"expired_at": token.expires_at.isoformat()})
     if not token.user.is_active:
         raise TokenRejected("account deactivated", code="account_inactive")
+    if not token_speaks_for_its_issuer(token):
+        raise TokenRejected("token revoked: issued for another person", code="token_revoked")
     token_record_use(token=token, now=now)
     return token
+
+
+def token_speaks_for_its_issuer(token: ApiToken) -> bool:
+    """Whether ``token`` was issued as tokens are: a person's by that person (or the command line), a
+    system account's by anyone who managed it. Tokens issued for another person before that rule were
+    revoked by migration ``0011``; this refuses any that slipped through."""
+    if token.created_by_id is None or token.created_by_id == token.user_id:
+        return True
+    return token.user.role in SYSTEM_ROLES
 
 
 LAST_USE_RESOLUTION = timedelta(minutes=1)

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import ApplicationError, Conflict, NotFound
 
-from .middleware import two_factor_step
+from .middleware import session_two_factor_verified, two_factor_step
 from .models import User
 from .selectors import api_token_get, api_token_holders, api_token_list
 from .services import token_issue, token_revoke
@@ -53,7 +53,7 @@ def token_list_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_create_page(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "accounts.view_apitoken")
-    verified = bool(getattr(actor, "is_verified", lambda: False)())
+    verified = session_two_factor_verified(request)
     if not verified:
         # A token acts as its holder: it is issued only from a session verified with a second factor.
         messages.info(

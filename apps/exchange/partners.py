@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -111,14 +110,8 @@ def _personal_data_changed(*, actor: Any, partner: PartnerSystem, what: dict[str
     """Audit a change of what personal data a partner may receive, and tell its region's auditors after commit."""
     audit_record(actor=actor, action="exchange.partner_personal_data", obj=partner, detail=what, region=partner.region)
     text = ", ".join(f"{key} {value}" for key, value in what.items())
-    transaction.on_commit(
-        partial(
-            notify_personal_data_change,
-            region_id=partner.region_id,
-            partner_name=partner.name,
-            actor_name=getattr(actor, "username", ""),
-            what=text,
-        )
+    notify_personal_data_change(
+        region_id=partner.region_id, partner_name=partner.name, actor_name=getattr(actor, "username", ""), what=text
     )
 
 
@@ -410,18 +403,10 @@ def partner_account_token_issue(
     _require_manager(actor, partner)
     if partner.account is None:
         raise ValidationError({"name": [f"{partner.name} has no account yet; give it one on the edit page."]})
-    token, plaintext = token_issue(
+    return token_issue(
         user=partner.account,
         name=name,
         scopes=scopes,
         expires_at=timezone.now() + dt.timedelta(days=days),
-        actor=actor,  # token_issue checks too that the actor manages this partner's account (audited there)
+        actor=actor,  # token_issue checks that the actor manages this partner's account; one audit event, there
     )
-    audit_record(
-        actor=actor,
-        action="exchange.partner_token_issue",
-        obj=partner,
-        detail={"token": token.display_prefix, "scopes": list(token.scopes)},
-        region=partner.region,
-    )
-    return token, plaintext

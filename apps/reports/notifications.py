@@ -7,22 +7,17 @@ taken in the transition's transaction (:class:`Mailed`), so sending reads only t
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.mail import mail_send
 
 from .models import Report
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,18 +50,6 @@ def _link(report: Mailed) -> str:
         return ""
 
 
-def _send(subject: str, body: str, recipients: Iterable[str]) -> None:
-    addresses = sorted({address for address in recipients if address})
-    if not addresses:
-        return
-    # One message per recipient so addresses are not disclosed to each other.
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    try:
-        send_mass_mail(messages, fail_silently=False)
-    except Exception:
-        logger.exception("could not send %r to %d recipient(s)", subject, len(addresses))
-
-
 _ACTIVE_EMAILS = f"SELECT email FROM {User._meta.db_table} WHERE id = ANY(%s) AND is_active"  # noqa: S608
 
 
@@ -88,7 +71,7 @@ def notify_submitted(report: Mailed) -> None:
         f"{report.administration} submitted report {report.national_reference} ({report.uuid}) for review.\n"
         f"{_link(report)}\n"
     )
-    _send(f"[RILO] Report {report.national_reference} submitted for review", body, analysts)
+    mail_send(to=analysts, subject=f"[RILO] Report {report.national_reference} submitted for review", body=body)
 
 
 def notify_returned(report: Mailed, comment: str) -> None:
@@ -97,7 +80,9 @@ def notify_returned(report: Mailed, comment: str) -> None:
         f"Report {report.national_reference} ({report.uuid}) was returned for correction.\n\n"
         f"Reviewer's comment:\n{comment}\n\n{_link(report)}\n"
     )
-    _send(f"[RILO] Report {report.national_reference} returned for correction", body, _authors(report))
+    mail_send(
+        to=_authors(report), subject=f"[RILO] Report {report.national_reference} returned for correction", body=body
+    )
 
 
 def notify_approved(report: Mailed) -> None:
@@ -105,4 +90,4 @@ def notify_approved(report: Mailed) -> None:
     body = (
         f"Report {report.national_reference} ({report.uuid}) was approved, version {report.version}.\n{_link(report)}\n"
     )
-    _send(f"[RILO] Report {report.national_reference} approved", body, _authors(report))
+    mail_send(to=_authors(report), subject=f"[RILO] Report {report.national_reference} approved", body=body)

@@ -76,6 +76,18 @@ def test_an_email_change_is_on_record_and_the_old_address_is_told(
     assert message.to == [old] and "changed" in message.subject
 
 
+def test_the_old_address_is_warned_that_password_links_and_two_factor_resets_now_go_to_the_new_one(
+    client, cora, alice, django_capture_on_commit_callbacks
+):
+    sign_in(client, cora)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(edit_url(alice), details(alice, email="alice.new@example.org"))
+    [message] = mail.outbox
+    assert "choose a new password" in message.body and "two-factor authentication was reset" in message.body
+    assert "someone other than cora" in message.body
+    assert "alice.new@example.org" not in message.body
+
+
 def test_a_password_link_sent_by_an_administrator_is_on_record(client, cora, alice):
     sign_in(client, cora)
     client.post(reverse("accounts:user_password_reset", args=[alice.pk]))

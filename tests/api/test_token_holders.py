@@ -93,6 +93,33 @@ def test_a_rilo_administrator_cannot_issue_a_token_for_another_regions_partner_a
     assert not ApiToken.objects.filter(user__in=[theirs, kz_system]).exists()
 
 
+def test_a_rilo_administrator_cannot_issue_a_token_for_a_national_system_account(api, client, grace, nsys, issue_token):
+    # nsys writes as French Customs, in grace's region: its tokens come from its coordinators only.
+    sign_in(client, grace)
+    assert 'value="nsys"' not in client.get(NEW).content.decode()
+    response = client.post(NEW, {"user": "nsys", "name": "as nsys", "scopes": ["read"], "expires_in_days": 7})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    body = {"user": "nsys", "name": "as nsys", "scopes": ["read"]}
+    assert api.post(API, body, format="json", **bearer(issue_token(grace, "read", "write"))).status_code == 400
+    with pytest.raises(PermissionDenied) as refused:
+        token_issue(user=nsys, name="as nsys", scopes=["read"], expires_at=in_days(), actor=grace)
+    assert "coordinators of its administration" in refused.value.message
+    assert not ApiToken.objects.filter(user=nsys).exists()
+    attempt = AuditEvent.objects.get(action="accounts.token_issue_refused")
+    assert (attempt.actor, attempt.detail) == (grace, {"holder": nsys.pk})
+
+
+def test_a_partners_token_issued_from_its_page_is_one_audit_event_naming_the_partner(grace, region_we):
+    from apps.exchange.partners import partner_account_token_issue
+
+    account = partner_account("cen", region_we)
+    partner = PartnerSystem.objects.get(account=account)
+    token, _ = partner_account_token_issue(actor=grace, partner=partner, name="feed", scopes=["read"], days=30)
+    [event] = AuditEvent.objects.exclude(action="accounts.token_issue_refused")
+    assert (event.action, event.actor, event.object_id) == ("accounts.token_issue", grace, str(token.pk))
+    assert event.detail["partner"] == partner.pk and event.region_id == region_we.pk
+
+
 def test_an_analyst_without_a_verified_second_factor_cannot_issue_a_token_for_themselves(client, erin):
     sign_in(client, erin, verified=False)
     response = client.post(NEW, {"user": "erin", "name": "mine", "scopes": ["read"], "expires_in_days": 7})
@@ -167,6 +194,29 @@ def test_a_system_account_without_an_address_has_its_managers_told(
     with django_capture_on_commit_callbacks(execute=True):
         token_issue(user=nsys, name="nCEN", scopes=["write"], expires_at=in_days(), actor=cora)
     assert sorted(address for message in mail.outbox for address in message.to) == sorted([cora.email, cleo.email])
+
+
+def test_a_national_systems_token_is_told_to_its_coordinators_only_in_one_query(
+    cora, grace, nsys, django_assert_num_queries
+):
+    from apps.accounts.notifications import token_recipients
+
+    User.objects.filter(pk=nsys.pk).update(email="")
+    nsys.refresh_from_db()
+    with django_assert_num_queries(1):
+        assert token_recipients(nsys) == [cora.email]  # not grace: she does not manage national systems
+
+
+def test_a_partners_token_is_told_to_the_administrators_of_its_rilo_in_one_query(
+    grace, region_we, region_cis, django_assert_num_queries
+):
+    from apps.accounts.notifications import token_recipients
+
+    olga = UserFactory.create(username="olga", role=Role.RILO_ADMINISTRATOR, region=region_cis)
+    account = partner_account("cen", region_we, email="")
+    with django_assert_num_queries(1):
+        recipients = token_recipients(account)
+    assert recipients == [grace.email] and olga.email not in recipients
 
 
 def test_revoking_a_token_is_audited(client, cora, nsys, django_capture_on_commit_callbacks):

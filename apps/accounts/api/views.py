@@ -8,7 +8,6 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -21,9 +20,10 @@ from apps.core.api_pagination import StableCursorPagination
 from apps.core.api_permissions import ModelCapabilityPermission, RequiredScopeMixin, token_scopes
 from apps.core.api_schema import error_response
 
+from ..middleware import session_two_factor_verified
 from ..models import ApiToken, User
 from ..selectors import api_token_get, api_token_holders, api_token_list
-from ..services import TwoFactorRequired, token_issue, token_revoke
+from ..services import token_issue, token_revoke
 from .serializers import ApiTokenCreateSerializer, ApiTokenSerializer, IssuedApiTokenSerializer, MeSerializer
 
 
@@ -73,13 +73,6 @@ class ApiTokenViewSet(
         token); or, for coordinators and RILO administrators, for a partner-system account they manage.
 
         A token may not grant scopes that the caller's own token lacks."""
-        # Only a web session can be verified with a second factor; a token never is.
-        verified = request.auth is None and bool(getattr(request.user, "is_verified", lambda: False)())
-        if not verified and not request.user.has_perm("accounts.add_apitoken"):
-            # Such a caller could issue a token only for themselves, which needs a verified session.
-            raise TwoFactorRequired(
-                _("A token acts as you: issue it from a web session verified with your second factor, not a token.")
-            )
         serializer = ApiTokenCreateSerializer(data=request.data, holders=api_token_holders(actor=request.user))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -89,7 +82,7 @@ class ApiTokenViewSet(
             scopes=data["scopes"],
             expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
             actor=request.user,  # type: ignore[arg-type]
-            two_factor_verified=verified,
+            two_factor_verified=session_two_factor_verified(request),
             allowed_scopes=token_scopes(request),
         )
         body = IssuedApiTokenSerializer(token, context={"plaintext": plaintext}).data
