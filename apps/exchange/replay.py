@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
-from .choices import DeliveryMode, DeliveryState, EventType
-from .models import Delivery, OutboxEvent, SharingPolicy
+from .choices import DeliveryMode, DeliveryState
+from .models import Delivery, OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide
-from .selectors import current_policies, receivable_regions
+from .retention import superseding_events
+from .selectors import current_policies, partner_receivable_regions
 from .snapshot import build_snapshot
 
 REPLAY_SKIPPED = "not sent again"
@@ -74,13 +75,10 @@ def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
 
 def _later_event(delivery: Delivery) -> OutboxEvent | None:
     """A later event that supersedes the delivery's: a newer version, or a withdrawal (duplicates too)."""
-    newer = Q(report_version__gt=delivery.event.report_version) | Q(type=EventType.WITHDRAWN)
-    return (
-        OutboxEvent.objects.filter(newer, report_uuid=delivery.report_uuid, pk__gt=delivery.event_id)
-        .defer("snapshot")
-        .order_by("-pk")
-        .first()
+    later = superseding_events(
+        report_uuid=delivery.report_uuid, event_id=delivery.event_id, version=delivery.event.report_version
     )
+    return later.defer("snapshot").order_by("-pk").first()
 
 
 def current_message(delivery: Delivery) -> Fresh | str:
@@ -110,7 +108,7 @@ def current_message(delivery: Delivery) -> Fresh | str:
         return f"{REPLAY_SKIPPED}: superseded by version {snapshot['version']} of the report"
     partner = delivery.partner
     policy = current_policies(partner_ids=[partner.pk]).get(partner.pk)
-    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    receivable = partner_receivable_regions(partner=partner)
     decision = decide(
         snapshot=snapshot, partner=partner, policy=policy, previously_reached=False, receivable=receivable
     )
@@ -118,6 +116,28 @@ def current_message(delivery: Delivery) -> Fresh | str:
         version = f" v{policy.version}" if policy is not None else ""
         return f"{REPLAY_SKIPPED}: no longer allowed by the current policy{version}: {decision.reason}"
     return Fresh(snapshot=snapshot, policy=policy, mode=DeliveryMode.REPORT)
+
+
+def policy_now(
+    *, delivery: Delivery, partner: PartnerSystem, current: SharingPolicy | None, receivable: Mapping[str, bool]
+) -> SharingPolicy | str:
+    """The partner's current policy ``current``, if it still lets the delivery's message through; else why not.
+
+    A message decided under an older policy version never goes out (a retry, the pull feed) with what
+    that version allowed: it is decided again, on its own snapshot, under the current version, and
+    rendered under it. Tombstones carry identifiers only and are not asked about.
+    """
+    decision = decide(
+        snapshot=delivery.event.snapshot,
+        partner=partner,
+        policy=current,
+        previously_reached=False,
+        receivable=receivable,
+    )
+    if current is None or decision.state != DeliveryState.PENDING or decision.mode != DeliveryMode.REPORT:
+        version = f" v{current.version}" if current is not None else ""
+        return f"no longer allowed by the current policy{version}: {decision.reason}"
+    return current
 
 
 def latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[Delivery]:
