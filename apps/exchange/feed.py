@@ -98,7 +98,7 @@ def feed_message(
     if delivery.mode != DeliveryMode.TOMBSTONE:
         refused = region_reason(event.snapshot, partner, delivery.policy, receivable)
         if not refused and (current is None or current.pk != delivery.policy_id):
-            now = policy_now(delivery=delivery, partner=partner, current=current, receivable=receivable)
+            now = policy_now(snapshot=event.snapshot, partner=partner, current=current, receivable=receivable)
             refused, policy = (now, policy) if isinstance(now, str) else ("", now)
     redacted = event.personal_scrubbed_at is not None or redact_in_feed(getattr(delivery, "superseded_at", None))
     personal = partner.personal_data_allowed and not redacted

@@ -37,7 +37,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, F, OuterRef, Subquery, When
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.text import capfirst
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict
@@ -585,7 +585,7 @@ def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
     current = _current_policy(delivery)
     if current is not None and current.pk == delivery.policy_id:
         return delivery.policy, ""
-    now = policy_now(delivery=delivery, partner=partner, current=current, receivable=receivable)
+    now = policy_now(snapshot=delivery.event.snapshot, partner=partner, current=current, receivable=receivable)
     return (None, now) if isinstance(now, str) else (now, "")
 
 
@@ -1000,7 +1000,7 @@ def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
             raise Conflict(f"{current.partner.name} is disabled; resume it first.")
         fresh = current_message(current)
         if isinstance(fresh, str):
-            raise Conflict(_("This message is not sent again (%(reason)s).") % {"reason": fresh})
+            raise Conflict(capfirst(fresh) + ".")
         now = timezone.now()
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.PENDING,
