@@ -25,7 +25,7 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Region
 
 from .models import CrossRegionAgreement, PartnerSystem
-from .partners import _require_manager
+from .partners import partner_require_manager
 
 # --- reads -------------------------------------------------------------------------------------
 
@@ -63,13 +63,16 @@ def agreement_region_choices(*, partner: PartnerSystem) -> QuerySet[Region]:
 # --- writes ------------------------------------------------------------------------------------
 
 
-def _audit_both_sides(*, actor: Any, action: str, agreement: CrossRegionAgreement) -> None:
+def _audit_both_sides(
+    *, actor: Any, action: str, agreement: CrossRegionAgreement, extra: dict[str, Any] | None = None
+) -> None:
     """One event in the partner's region and one in the other region, so both regions' auditors see it."""
     detail = {
         "partner": agreement.partner_id,
         "partner_region": agreement.partner.region.code,
         "region": agreement.region.code,
         "personal_data": agreement.personal_data,
+        **(extra or {}),
     }
     for region in (agreement.partner.region, agreement.region):
         audit_record(actor=actor, action=action, obj=agreement, detail=detail, region=region)
@@ -80,7 +83,9 @@ def agreement_request(
     *, actor: Any, partner: PartnerSystem, region: Region, personal_data: bool = False
 ) -> CrossRegionAgreement:
     """Ask ``region``'s administrators to let ``partner`` (of the actor's RILO) receive their region's reports."""
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
+    if not actor.has_perm("exchange.add_crossregionagreement"):
+        raise PermissionDenied(_("You may not ask other regions for their reports."))
     locked = PartnerSystem.objects.select_for_update(no_key=True).select_related("region").get(pk=partner.pk)
     if region.pk == locked.region_id:
         raise ValidationError({"region": [_("A partner receives its own RILO's reports without an agreement.")]})
@@ -128,28 +133,27 @@ def _decidable(actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreem
     return locked
 
 
+def _decide(*, actor: Any, agreement: CrossRegionAgreement, approved: bool) -> CrossRegionAgreement:
+    locked = _decidable(actor, agreement)
+    if locked.approved is not None or locked.revoked_at is not None:
+        raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.get_status_display()})
+    locked.approved, locked.decided_by, locked.decided_at = approved, actor, timezone.now()
+    locked.save(update_fields=["approved", "decided_by", "decided_at"])
+    action = "exchange.agreement_approve" if approved else "exchange.agreement_refuse"
+    _audit_both_sides(actor=actor, action=action, agreement=locked)
+    return locked
+
+
 @transaction.atomic
 def agreement_approve(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """Approve a request addressed to the actor's region: its reports may now reach the partner."""
-    locked = _decidable(actor, agreement)
-    if locked.approved is not None or locked.revoked_at is not None:
-        raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.status})
-    locked.approved, locked.decided_by, locked.decided_at = True, actor, timezone.now()
-    locked.save(update_fields=["approved", "decided_by", "decided_at"])
-    _audit_both_sides(actor=actor, action="exchange.agreement_approve", agreement=locked)
-    return locked
+    return _decide(actor=actor, agreement=agreement, approved=True)
 
 
 @transaction.atomic
 def agreement_refuse(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """Refuse a request addressed to the actor's region: nothing of its reports reaches the partner."""
-    locked = _decidable(actor, agreement)
-    if locked.approved is not None or locked.revoked_at is not None:
-        raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.status})
-    locked.approved, locked.decided_by, locked.decided_at = False, actor, timezone.now()
-    locked.save(update_fields=["approved", "decided_by", "decided_at"])
-    _audit_both_sides(actor=actor, action="exchange.agreement_refuse", agreement=locked)
-    return locked
+    return _decide(actor=actor, agreement=agreement, approved=False)
 
 
 @transaction.atomic
@@ -158,9 +162,44 @@ def agreement_revoke(*, actor: Any, agreement: CrossRegionAgreement) -> CrossReg
     locked = _decidable(actor, agreement)
     if locked.approved is not True or locked.revoked_at is not None:
         raise Conflict(
-            _("Only an agreement in force can be revoked (this one is %(status)s).") % {"status": locked.status}
+            _("Only an agreement in force can be revoked (this one is %(status)s).")
+            % {"status": locked.get_status_display()}
         )
     locked.revoked_by, locked.revoked_at = actor, timezone.now()
     locked.save(update_fields=["revoked_by", "revoked_at"])
     _audit_both_sides(actor=actor, action="exchange.agreement_revoke", agreement=locked)
     return locked
+
+
+def agreements_ask_again(*, actor: Any, partner: PartnerSystem, moved: tuple[str, str]) -> list[CrossRegionAgreement]:
+    """After ``partner``'s endpoint moved to another host, every agreement in force is asked for again.
+
+    The other region approved sending its reports to the old host, not to the new one: each
+    agreement in force is ended (``revoked_by`` the actor who moved the endpoint) and a new request
+    with the same terms takes its place, which that region's administrators decide again. Both steps
+    are audited in both regions, with the old and new hosts, so the other region's auditors see the
+    move. Called by :func:`apps.exchange.partners.partner_edit`, inside its transaction.
+    """
+    now = timezone.now()
+    asked: list[CrossRegionAgreement] = []
+    in_force = (
+        CrossRegionAgreement.objects.in_force()
+        .select_for_update(of=("self",))
+        .select_related("partner", "partner__region", "region")
+        .filter(partner_id=partner.pk)
+    )
+    for agreement in in_force:
+        agreement.revoked_by, agreement.revoked_at = actor, now
+        agreement.save(update_fields=["revoked_by", "revoked_at"])
+        again = CrossRegionAgreement.objects.create(
+            partner=agreement.partner,
+            region=agreement.region,
+            personal_data=agreement.personal_data,
+            requested_by=actor,
+            requested_at=now,
+        )
+        extra = {"old_host": moved[0], "new_host": moved[1], "replaces": agreement.pk}
+        _audit_both_sides(actor=actor, action="exchange.agreement_revoke", agreement=agreement, extra=extra)
+        _audit_both_sides(actor=actor, action="exchange.agreement_request", agreement=again, extra=extra)
+        asked.append(again)
+    return asked

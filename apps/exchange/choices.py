@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Letting personal data go to a partner (its flag, a policy version carrying it): a capability of its own.
 PERSONAL_DATA_CAPABILITY = "exchange.allow_personal_data_partnersystem"
@@ -83,3 +84,12 @@ class Generalisation(models.TextChoices):
     MONTH = "month", "Date to month"
     COUNTRY = "country", "Place to country"
     BUCKET = "bucket", "Quantity to order-of-magnitude bucket"
+
+
+class AgreementStatus(models.TextChoices):
+    """Where a cross-region agreement stands (derived from its decision and revocation)."""
+
+    REQUESTED = "requested", _("Asked, awaiting a decision")
+    APPROVED = "approved", _("In force")
+    REFUSED = "refused", _("Refused")
+    REVOKED = "revoked", _("Revoked")

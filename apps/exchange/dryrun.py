@@ -23,6 +23,7 @@ from typing import Any
 
 from django.db.models import Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
@@ -30,7 +31,7 @@ from apps.reports.models import Report
 from .choices import DeliveryMode, DeliveryState, EventType, PartnerState
 from .models import OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, render_document, validate_policy, withheld_free_text
-from .selectors import partner_current_policy, receivable_regions
+from .selectors import partner_current_policy, partner_receivable_regions
 from .snapshot import SECTION_FIELDS, field_catalogue
 
 DRY_RUN_DAYS = 90
@@ -203,7 +204,7 @@ def policy_dry_run(
     ``spec`` holds the keyword arguments of ``policy_create_version``; it is validated first
     (``ValidationError`` keyed by policy attribute, as saving would raise).
     """
-    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    receivable = partner_receivable_regions(partner=partner)
     validate_policy(partner=partner, receivable=receivable, **{key: spec[key] for key in SPEC_KEYS})
     current = partner_current_policy(partner=partner)
     proposed = _proposed_policy(partner, spec, (current.version if current else 0) + 1)
@@ -259,7 +260,7 @@ def policy_dry_run(
         withheld = withheld_free_text(event.snapshot, proposed, personal_allowed=personal) if shared_after else []
         if withheld:
             result.free_text_withheld.append(
-                _change(event, reason="free text not checked by the approving analyst", changes=withheld)
+                _change(event, reason=_("free text not checked by the approving analyst"), changes=withheld)
             )
         if shared_after and not shared_before:
             result.newly_shared.append(_change(event, reason=before.reason))

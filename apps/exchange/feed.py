@@ -2,7 +2,8 @@
 
 The messages are the ones fan-out made for the partner (``Delivery`` rows with a ``feed_seq``),
 tombstones included, rendered by the partner's adapter exactly as they are pushed: same
-renderer, same policy version, same bytes (``payload_sha256`` equals the pushed payload's hash).
+renderer, same bytes (``payload_sha256`` equals the pushed payload's hash), under the partner's
+current policy version (a message made under an older one is decided again, see :func:`feed_message`).
 A partner that may not receive personal data gets the scanner's verdict instead of a message
 that would carry some.
 
@@ -27,11 +28,11 @@ from apps.core.exceptions import PermissionDenied
 
 from .adapters import adapter_for
 from .choices import DeliveryMode, PartnerState
-from .models import Delivery, PartnerSystem
+from .models import Delivery, PartnerSystem, SharingPolicy
 from .policy import region_reason
+from .replay import policy_now
 from .retention import redact_in_feed, superseded_at
 from .scanner import refusal_reason
-from .selectors import receivable_regions
 
 
 @dataclass(frozen=True)
@@ -75,27 +76,34 @@ def feed_deliveries(*, partner: PartnerSystem) -> QuerySet[Delivery]:
 
 
 def feed_message(
-    *, partner: PartnerSystem, delivery: Delivery, receivable: Mapping[str, bool] | None = None
+    *,
+    partner: PartnerSystem,
+    delivery: Delivery,
+    receivable: Mapping[str, bool],
+    current: SharingPolicy | None,
 ) -> FeedMessage:
     """A delivery rendered as the partner's adapter pushes it (checked by the scanner if need be).
 
-    A message about a report of a region the partner may no longer receive (its agreement was
-    revoked since) is withheld, as the push would refuse it. ``receivable``: the partner's regions
-    (:func:`apps.exchange.selectors.receivable_regions`), read when not given. A superseded version
-    past ``RILO_FEED_PERSONAL_RETENTION_DAYS`` is rendered without personal fields, as for a partner
-    that may not receive any (see :mod:`apps.exchange.retention`).
+    ``receivable`` (:func:`apps.exchange.selectors.partner_receivable_regions`) and ``current`` (the
+    partner's current policy version) are read once per page. A message about a report of a region
+    the partner may no longer receive (its agreement was revoked since) is withheld, as the push
+    would refuse it. A message made under an older policy version is decided again under the current
+    one: withheld, with the reason, if it no longer passes, else rendered under the current version,
+    so a read never serves what an older version allowed. A superseded version past
+    ``RILO_FEED_PERSONAL_RETENTION_DAYS`` is rendered without personal fields, as for a partner that
+    may not receive any (see :mod:`apps.exchange.retention`).
     """
     event = delivery.event
-    if receivable is None:
-        receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    policy, refused = delivery.policy, ""
+    if delivery.mode != DeliveryMode.TOMBSTONE:
+        refused = region_reason(event.snapshot, partner, delivery.policy, receivable)
+        if not refused and (current is None or current.pk != delivery.policy_id):
+            now = policy_now(snapshot=event.snapshot, partner=partner, current=current, receivable=receivable)
+            refused, policy = (now, policy) if isinstance(now, str) else ("", now)
     redacted = event.personal_scrubbed_at is not None or redact_in_feed(getattr(delivery, "superseded_at", None))
     personal = partner.personal_data_allowed and not redacted
-    payload = adapter_for(partner).render(
-        event.snapshot, delivery.policy, mode=delivery.mode, personal_allowed=personal
-    )
-    withheld = "" if personal else refusal_reason(payload)
-    if delivery.mode != DeliveryMode.TOMBSTONE:
-        withheld = region_reason(event.snapshot, partner, delivery.policy, receivable) or withheld
+    payload = adapter_for(partner).render(event.snapshot, policy, mode=delivery.mode, personal_allowed=personal)
+    withheld = refused or ("" if personal else refusal_reason(payload))
     return FeedMessage(
         feed_seq=int(delivery.feed_seq or 0),
         event_id=str(event.uuid),

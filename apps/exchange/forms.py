@@ -24,7 +24,7 @@ from apps.tenancy.models import Administration, Region
 from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
 from .models import PartnerSystem, SharingPolicy
 from .policy import ANY
-from .selectors import policy_scope_choices
+from .selectors import partner_current_policy, policy_scope_choices
 from .snapshot import SECTION_FIELDS, FieldInfo, field_catalogue
 
 AUTH_NONE, AUTH_TOKEN, AUTH_BASIC, AUTH_KEEP = "none", "token", "basic", "keep"
@@ -272,8 +272,9 @@ class TimelineSearchForm(forms.Form):
 # --- sharing policies ----------------------------------------------------------------------------
 
 
-def _codes_with_any(label: str, codes: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(ANY, f"All {label}, including ones added later"), *codes]
+def _codes_with_any(any_label: Any, codes: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The codes after "*", labelled ``any_label`` ("All regions it may receive, including ones added later")."""
+    return [(ANY, str(any_label)), *codes]
 
 
 def _section_field(section: str) -> str:
@@ -347,19 +348,25 @@ class PolicyForm(forms.Form):
         # Only the regions the partner may receive: its RILO's, and those of agreements in force.
         regions, administrations = policy_scope_choices(partner=partner)
         self.fields["regions"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "regions it may receive", [(r.code, f"{r.name} ({r.code})") for r in regions]
+            _("All regions it may receive, including ones added later"),
+            [(r.code, f"{r.name} ({r.code})") for r in regions],
         )
         self.fields["administrations"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "administrations it may receive", [(a.code, f"{a.name} ({a.code})") for a in administrations]
+            _("All administrations it may receive, including ones added later"),
+            [(a.code, f"{a.name} ({a.code})") for a in administrations],
         )
+        # Without the capability the field is hidden and the current version's value is kept: saving
+        # another change never turns personal data off (nor on) behind the actor's back.
+        current = partner_current_policy(partner=partner)
+        self.personal_data_kept = bool(current and current.personal_data)
         if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
             del self.fields["personal_data"]
         self.fields["commodity_categories"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "commodity categories",
+            _("All commodity categories, including ones added later"),
             [(c.code, f"{c.label} ({c.code})") for c in CommodityCategory.objects.order_by("sort_order", "code")],
         )
         self.fields["report_kinds"].choices = _codes_with_any(  # type: ignore[attr-defined]
-            "report kinds", [(str(k.value), str(k.label)) for k in ReportKind]
+            _("All report kinds, including ones added later"), [(str(k.value), str(k.label)) for k in ReportKind]
         )
         catalogue = field_catalogue()
         self.section_fields: list[tuple[str, str]] = []
@@ -440,7 +447,9 @@ class PolicyForm(forms.Form):
             fields.extend(data.get(name) or [])
         generalisations = {path: data[name] for path, name in self.generalisation_fields if data.get(name)}
         return {
-            "personal_data": bool(data.get("personal_data")),
+            "personal_data": (
+                bool(data.get("personal_data")) if "personal_data" in self.fields else self.personal_data_kept
+            ),
             "regions": list(data.get("regions") or []),
             "administrations": list(data.get("administrations") or []),
             "commodity_categories": list(data.get("commodity_categories") or []),

@@ -26,6 +26,7 @@ from apps.tenancy.models import Administration, Region
 from . import crypto
 from .choices import (
     AdapterKind,
+    AgreementStatus,
     AttemptOutcome,
     DeliveryMode,
     DeliveryState,
@@ -442,12 +443,15 @@ class CrossRegionAgreement(models.Model):
         return f"{self.partner} ← {self.region}"
 
     @property
-    def status(self) -> str:
+    def status(self) -> AgreementStatus:
         if self.revoked_at is not None:
-            return "revoked"
+            return AgreementStatus.REVOKED
         if self.approved is None:
-            return "requested"
-        return "approved" if self.approved else "refused"
+            return AgreementStatus.REQUESTED
+        return AgreementStatus.APPROVED if self.approved else AgreementStatus.REFUSED
+
+    def get_status_display(self) -> str:
+        return str(self.status.label)
 
     @property
     def is_open(self) -> bool:

@@ -66,8 +66,11 @@ def source_administration_choices(*, actor: Any) -> QuerySet[Administration]:
 # --- checks ------------------------------------------------------------------------------------
 
 
-def _require_manager(actor: Any, partner: PartnerSystem | None = None) -> None:
-    """The actor manages partners (capability), and this one is in their RILO (else it does not exist)."""
+def partner_require_manager(*, actor: Any, partner: PartnerSystem | None = None) -> None:
+    """The actor manages partners (capability), and this one is in their RILO (else it does not exist).
+
+    The one place this rule lives: every write about a partner (its agreements too) asks it first.
+    """
     if partner is not None and not PartnerSystem.objects.restrict(actor, "view").filter(pk=partner.pk).exists():
         raise NotFound("No such partner system.")
     if not actor.has_perm("exchange.change_partnersystem"):
@@ -218,7 +221,7 @@ def partner_edit(
     without a signing secret a new one only through :func:`partner_secret_rotate` (shown once
     there). A state change pauses, resumes or disables the partner through the engine's services.
     """
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
     locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
     moved = host_change(locked.endpoint_url, endpoint_url)
     require_new_credentials(moved, credentials)
@@ -275,7 +278,13 @@ def partner_edit(
             action="exchange.partner_endpoint_host_change",
             obj=locked,
             detail={"old_host": moved[0], "new_host": moved[1], "secret_rotated": bool(new_secret)},
+            region=locked.region,
         )
+        # Imported here: agreements build on this module (they ask partner_require_manager).
+        from .agreements import agreements_ask_again
+
+        if agreements_ask_again(actor=actor, partner=locked, moved=moved):
+            changed.append("agreements")
     if account_username:
         _link_new_account(partner=locked, username=account_username.strip())
         changed.append("account")
@@ -299,7 +308,7 @@ def partner_edit(
 @transaction.atomic
 def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason: str = "") -> PartnerSystem:
     """Pause (deliveries held), resume, or disable (open deliveries closed) a partner of the actor's RILO."""
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
     reason = (reason or "").strip()
     if state == PartnerState.PAUSED:
         if not reason:
@@ -333,7 +342,7 @@ def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason:
 @transaction.atomic
 def partner_secret_rotate(*, actor: Any, partner: PartnerSystem, overlap: dt.timedelta) -> str:
     """A new signing secret for a partner of the actor's RILO, shown once; the old one signs too during ``overlap``."""
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
     if partner.adapter != AdapterKind.WEBHOOK:
         raise Conflict("Only JSON webhook partners have a signing secret.")
     if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
@@ -358,13 +367,14 @@ def partner_policy_create(
     ``base_version`` is the version the actor's dry run compared with; if another version was
     saved meanwhile the change is refused (Conflict), so nobody saves over a dry run they did not see.
     """
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
     if not actor.has_perm("exchange.add_sharingpolicy"):
         raise PermissionDenied("Only RILO administrators change sharing policies.")
-    if spec.get("personal_data"):
-        _require_personal_data_capability(actor, "personal_data")
     PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
     current = partner_current_policy(partner=partner)
+    if bool(spec.get("personal_data")) != (current.personal_data if current else False):
+        # Turning it off is a change of what the partner receives as much as turning it on.
+        _require_personal_data_capability(actor, "personal_data")
     if (current.version if current else None) != base_version:
         shown = f"version {base_version}" if base_version else "no policy"
         now = f"version {current.version}" if current else "no policy"
@@ -400,7 +410,7 @@ def partner_account_token_issue(
     Partner-system accounts belong to no RILO, so the accounts pages do not reach them; the
     partner's RILO administrators issue their tokens here.
     """
-    _require_manager(actor, partner)
+    partner_require_manager(actor=actor, partner=partner)
     if partner.account is None:
         raise ValidationError({"name": [f"{partner.name} has no account yet; give it one on the edit page."]})
     return token_issue(

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from apps.reference.models import CommodityCategory, CommodityType, Unit
 from apps.reports.choices import ReportKind
@@ -21,7 +22,6 @@ from apps.tenancy.models import Administration, Region
 
 from .choices import DeliveryMode, DeliveryState, EventType, Generalisation, PartnerState
 from .models import PartnerSystem, SharingPolicy
-from .selectors import receivable_regions
 from .snapshot import SECTION_FIELDS, field_catalogue
 
 ANY = "*"
@@ -49,7 +49,7 @@ def _codes(errors: dict[str, list[str]], name: str, values: Any, known: Iterable
 def validate_policy(
     *,
     partner: PartnerSystem,
-    receivable: Mapping[str, bool] | None = None,
+    receivable: Mapping[str, bool],
     personal_data: bool,
     regions: Any,
     administrations: Any,
@@ -63,26 +63,30 @@ def validate_policy(
     """Raise a ``ValidationError`` keyed by policy field, naming every problem, or return quietly.
 
     Regions and administrations are those the partner may receive (``receivable``, by region code:
-    its own RILO's and those of agreements in force; read when not given): "*" means all of them.
+    its own RILO's and those of agreements in force): "*" means all of them.
     """
     errors: dict[str, list[str]] = {}
-    if receivable is None:
-        receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
     if personal_data and not partner.personal_data_allowed:
         errors["personal_data"] = [f"{partner.name} may not receive personal data; this policy cannot include it."]
     known_regions = set(Region.objects.values_list("code", flat=True))
     for code in _codes(errors, "regions", regions, known_regions, "region"):
         if code != ANY and code in known_regions and code not in receivable:
             errors.setdefault("regions", []).append(
-                f"{partner.name} may not receive reports of region {code}: "
-                "it needs an agreement approved by that region's administrators."
+                _(
+                    "%(partner)s may not receive reports of region %(region)s: it needs an agreement approved "
+                    "by that region's administrators."
+                )
+                % {"partner": partner.name, "region": code}
             )
     known_administrations = dict(Administration.objects.values_list("code", "region__code"))
     for code in _codes(errors, "administrations", administrations, known_administrations, "administration"):
         if code != ANY and code in known_administrations and known_administrations[code] not in receivable:
             errors.setdefault("administrations", []).append(
-                f"{partner.name} may not receive reports of administration {code} (region "
-                f"{known_administrations[code]}): it needs an agreement approved by that region's administrators."
+                _(
+                    "%(partner)s may not receive reports of administration %(administration)s (region %(region)s): "
+                    "it needs an agreement approved by that region's administrators."
+                )
+                % {"partner": partner.name, "administration": code, "region": known_administrations[code]}
             )
     _codes(
         errors,

@@ -19,24 +19,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
-from .choices import DeliveryMode, DeliveryState, EventType
-from .models import Delivery, OutboxEvent, SharingPolicy
+from .choices import DeliveryMode, DeliveryState
+from .models import Delivery, OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide
-from .selectors import current_policies, receivable_regions
+from .retention import superseding_events
+from .selectors import current_policies, partner_receivable_regions
 from .snapshot import build_snapshot
-
-REPLAY_SKIPPED = "not sent again"
 
 
 @dataclass(frozen=True)
@@ -74,13 +73,10 @@ def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
 
 def _later_event(delivery: Delivery) -> OutboxEvent | None:
     """A later event that supersedes the delivery's: a newer version, or a withdrawal (duplicates too)."""
-    newer = Q(report_version__gt=delivery.event.report_version) | Q(type=EventType.WITHDRAWN)
-    return (
-        OutboxEvent.objects.filter(newer, report_uuid=delivery.report_uuid, pk__gt=delivery.event_id)
-        .defer("snapshot")
-        .order_by("-pk")
-        .first()
+    later = superseding_events(
+        report_uuid=delivery.report_uuid, event_id=delivery.event_id, version=delivery.event.report_version
     )
+    return later.defer("snapshot").order_by("-pk").first()
 
 
 def current_message(delivery: Delivery) -> Fresh | str:
@@ -89,35 +85,63 @@ def current_message(delivery: Delivery) -> Fresh | str:
     report = Report.objects.filter(uuid=delivery.report_uuid).first()
     if delivery.mode == DeliveryMode.REPORT:
         if report is None:
-            return f"{REPLAY_SKIPPED}: the report no longer exists"
+            return _("not sent again: the report no longer exists")
         if report.status == ReportStatus.WITHDRAWN:
-            return f"{REPLAY_SKIPPED}: the report was withdrawn"
+            return _("not sent again: the report was withdrawn")
         if report.duplicate_of_id is not None:
-            return f"{REPLAY_SKIPPED}: the report is marked as a duplicate"
+            return _("not sent again: the report is marked as a duplicate")
     later = _later_event(delivery)
     if later is not None:
-        return (
-            f"{REPLAY_SKIPPED}: superseded by a later message about the report "
-            f"(version {later.report_version}, {later.get_type_display().lower()})"
-        )
+        return _("not sent again: superseded by a later message about the report (version %(version)d, %(type)s)") % {
+            "version": later.report_version,
+            "type": later.get_type_display().lower(),
+        }
     if delivery.mode == DeliveryMode.TOMBSTONE or report is None:
         # Identifiers only: the withdrawal (or "no longer shared") may go out again as it was.
         return Fresh(snapshot=event.snapshot, policy=delivery.policy, mode=DeliveryMode.TOMBSTONE)
     if report.status != ReportStatus.APPROVED:
-        return f"{REPLAY_SKIPPED}: the report is {report.get_status_display().lower()}, not approved"
+        return _("not sent again: the report is %(status)s, not approved") % {
+            "status": report.get_status_display().lower()
+        }
     snapshot = build_snapshot(report, event_type=event.type, event_uuid=str(event.uuid), at=event.created_at)
     if snapshot["version"] != event.report_version:
-        return f"{REPLAY_SKIPPED}: superseded by version {snapshot['version']} of the report"
+        return _("not sent again: superseded by version %(version)d of the report") % {"version": snapshot["version"]}
     partner = delivery.partner
-    policy = current_policies(partner_ids=[partner.pk]).get(partner.pk)
-    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
-    decision = decide(
-        snapshot=snapshot, partner=partner, policy=policy, previously_reached=False, receivable=receivable
+    policy = policy_now(
+        snapshot=snapshot,
+        partner=partner,
+        current=current_policies(partner_ids=[partner.pk]).get(partner.pk),
+        receivable=partner_receivable_regions(partner=partner),
     )
-    if decision.state != DeliveryState.PENDING or decision.mode != DeliveryMode.REPORT:
-        version = f" v{policy.version}" if policy is not None else ""
-        return f"{REPLAY_SKIPPED}: no longer allowed by the current policy{version}: {decision.reason}"
+    if isinstance(policy, str):
+        return _("not sent again: %(reason)s") % {"reason": policy}
     return Fresh(snapshot=snapshot, policy=policy, mode=DeliveryMode.REPORT)
+
+
+def policy_now(
+    *,
+    snapshot: Mapping[str, Any],
+    partner: PartnerSystem,
+    current: SharingPolicy | None,
+    receivable: Mapping[str, bool],
+) -> SharingPolicy | str:
+    """The partner's current policy ``current``, if it still lets a report's message through; else why not.
+
+    Nothing goes out with what an older policy version allowed: a replay decides its fresh snapshot
+    again, and a retry or the pull feed decides the message's own snapshot again, under the current
+    version, and renders it under that version. Tombstones carry identifiers only and are not asked about.
+    """
+    decision = decide(
+        snapshot=snapshot, partner=partner, policy=current, previously_reached=False, receivable=receivable
+    )
+    if current is None or decision.state != DeliveryState.PENDING or decision.mode != DeliveryMode.REPORT:
+        if current is None:
+            return _("no longer allowed: %(reason)s") % {"reason": decision.reason}
+        return _("no longer allowed by the current policy v%(version)d: %(reason)s") % {
+            "version": current.version,
+            "reason": decision.reason,
+        }
+    return current
 
 
 def latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[Delivery]:

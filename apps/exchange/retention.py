@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .choices import EventType
@@ -37,14 +37,17 @@ def retention() -> dt.timedelta:
     return dt.timedelta(days=int(settings.RILO_FEED_PERSONAL_RETENTION_DAYS))
 
 
+def superseding_events(*, report_uuid: Any, event_id: Any, version: Any) -> QuerySet[OutboxEvent]:
+    r"""The events that supersede event ``event_id`` (version ``version``) of a report: a later event with a
+    newer version, or a withdrawal (a report marked a duplicate is withdrawn too). Values or ``OuterRef``\s."""
+    newer = Q(report_version__gt=version) | Q(type=EventType.WITHDRAWN)
+    return OutboxEvent.objects.filter(newer, report_uuid=report_uuid, pk__gt=event_id)
+
+
 def _superseding(event: str, version: str) -> Subquery:
-    """When the first later event superseding ``event`` (a newer version, or a withdrawal) was made."""
-    newer = Q(report_version__gt=OuterRef(version)) | Q(type=EventType.WITHDRAWN)
-    return Subquery(
-        OutboxEvent.objects.filter(newer, report_uuid=OuterRef("report_uuid"), pk__gt=OuterRef(event))
-        .order_by("pk")
-        .values("created_at")[:1]
-    )
+    """When the first later event superseding ``event`` was made."""
+    later = superseding_events(report_uuid=OuterRef("report_uuid"), event_id=OuterRef(event), version=OuterRef(version))
+    return Subquery(later.order_by("pk").values("created_at")[:1])
 
 
 def superseded_at() -> Subquery:

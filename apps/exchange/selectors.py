@@ -70,9 +70,14 @@ def receivable_regions(*, partner_ids: Iterable[int]) -> dict[int, dict[str, boo
     return regions
 
 
+def partner_receivable_regions(*, partner: PartnerSystem) -> dict[str, bool]:
+    """One partner's receivable regions (see :func:`receivable_regions`)."""
+    return receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+
+
 def policy_scope_choices(*, partner: PartnerSystem) -> tuple[QuerySet[Region], QuerySet[Administration]]:
     """The regions and administrations a policy of ``partner`` may list: those it may receive."""
-    codes = list(receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {}))
+    codes = list(partner_receivable_regions(partner=partner))
     return (
         Region.objects.filter(code__in=codes).order_by("name"),
         Administration.objects.filter(region__code__in=codes).order_by("name"),

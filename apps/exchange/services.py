@@ -35,8 +35,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, F, When
+from django.db.models import Case, F, OuterRef, Subquery, When
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict
@@ -59,9 +60,9 @@ from .choices import (
 from .endpoints import validate_endpoint
 from .models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, region_reason, validate_policy
-from .replay import current_message
+from .replay import current_message, policy_now
 from .scanner import refusal_reason
-from .selectors import current_policy_versions, receivable_regions
+from .selectors import current_policy_versions, partner_receivable_regions, receivable_regions
 from .snapshot import build_snapshot
 
 log = logging.getLogger(__name__)
@@ -559,14 +560,33 @@ def retry_delay(attempt: int) -> float:
     return delay * _random.uniform(1 - jitter, 1 + jitter)
 
 
-def _region_refusal(delivery: Delivery) -> str:
-    """Why the delivery's report may no longer go to its partner ("" if it may; tombstones always may)."""
+def _current_policy(delivery: Delivery) -> SharingPolicy | None:
+    """The partner's current policy version: no query when the delivery was read with it current
+    (``current_policy_id``, see :func:`delivery_send`), else the process's cached versions."""
+    if delivery.policy is not None and getattr(delivery, "current_policy_id", None) == delivery.policy_id:
+        return delivery.policy
+    return current_policy_versions(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
+
+
+def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
+    """The policy a message not decided a moment ago (a retry, a sweep) is rendered under now, or why it is refused.
+
+    An agreement revoked since the decision stops it; one decided under an older policy version is
+    decided again under the current one (see :func:`apps.exchange.replay.policy_now`). Tombstones
+    (identifiers only) always go.
+    """
     if delivery.mode == DeliveryMode.TOMBSTONE:
-        return ""
+        return delivery.policy, ""
     partner = delivery.partner
-    receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
+    receivable = partner_receivable_regions(partner=partner)
     refusal = region_reason(delivery.event.snapshot, partner, delivery.policy, receivable)
-    return f"no longer allowed: {refusal}" if refusal else ""
+    if refusal:
+        return None, f"no longer allowed: {refusal}"
+    current = _current_policy(delivery)
+    if current is not None and current.pk == delivery.policy_id:
+        return delivery.policy, ""
+    now = policy_now(snapshot=delivery.event.snapshot, partner=partner, current=current, receivable=receivable)
+    return (None, now) if isinstance(now, str) else (now, "")
 
 
 def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, str]:
@@ -581,12 +601,12 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
         return Outcome(AttemptOutcome.REFUSED, error="endpoint refused at send time: " + " ".join(error.messages)), ""
     adapter = adapter_for(partner)
     if payload is None:
-        # Not decided a moment ago by this fan-out (a retry, a replay, a sweep): an agreement revoked
-        # since the decision stops the message.
-        refusal = _region_refusal(delivery)
+        # Not decided a moment ago by this fan-out (a retry, a replay, a sweep): what goes out is what
+        # the agreements and the partner's policy allow now.
+        policy, refusal = _refusal_now(delivery)
         if refusal:
             return Outcome(AttemptOutcome.REFUSED, error=refusal), ""
-        snapshot, policy, mode = delivery.event.snapshot, delivery.policy, delivery.mode
+        snapshot, mode = delivery.event.snapshot, delivery.mode
         if delivery.replayed_at is not None:
             # A replay: the report as it is now, under the partner's policy as it is now (or nothing).
             fresh = current_message(delivery)
@@ -653,6 +673,12 @@ _RECORD = """
 """
 
 
+# The partner's current policy version, read with the delivery (no query of its own per send).
+_CURRENT_POLICY_ID = Subquery(
+    SharingPolicy.objects.filter(partner_id=OuterRef("partner_id")).order_by("-version").values("pk")[:1]
+)
+
+
 def delivery_send(*, claim: Claim) -> str:
     """Send one claimed delivery and record the attempt; returns the delivery's state afterwards.
 
@@ -660,7 +686,11 @@ def delivery_send(*, claim: Claim) -> str:
     conditional on still holding it, so a worker that lost its lease (and was replaced) cannot
     overwrite the newer outcome.
     """
-    delivery = Delivery.objects.select_related("event", "partner", "policy").get(pk=claim.delivery_id)
+    delivery = (
+        Delivery.objects.select_related("event", "partner", "policy")
+        .annotate(current_policy_id=_CURRENT_POLICY_ID)
+        .get(pk=claim.delivery_id)
+    )
     if delivery.leased_by != claim.token or delivery.state != DeliveryState.IN_FLIGHT:
         return str(delivery.state)
     return _attempt(delivery, claim)
@@ -940,7 +970,7 @@ def policy_create_version(
         "fields": fields or [],
         "generalisations": generalisations or {},
     }
-    validate_policy(partner=partner, **spec)
+    validate_policy(partner=partner, receivable=partner_receivable_regions(partner=partner), **spec)
     with transaction.atomic():
         PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
         last = SharingPolicy.objects.filter(partner=partner).order_by("-version").values_list("version", flat=True)
@@ -970,7 +1000,7 @@ def delivery_replay(*, delivery: Delivery, actor: Any) -> Delivery:
             raise Conflict(f"{current.partner.name} is disabled; resume it first.")
         fresh = current_message(current)
         if isinstance(fresh, str):
-            raise Conflict(fresh[0].upper() + fresh[1:] + ".")
+            raise Conflict(capfirst(fresh) + ".")
         now = timezone.now()
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.PENDING,

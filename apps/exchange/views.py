@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts.views import show_errors
@@ -377,7 +377,13 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             count = result.sent
             messages.success(
-                request, f"{count} message{'s' if count != 1 else ''} to {partner.name} will be sent again."
+                request,
+                ngettext(
+                    "%(n)d message to %(partner)s will be sent again.",
+                    "%(n)d messages to %(partner)s will be sent again.",
+                    count,
+                )
+                % {"n": count, "partner": partner.name},
             )
             if result.skipped:
                 messages.warning(
@@ -427,9 +433,7 @@ def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
 @_translating
 def agreement_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask another region for its reports, for a partner of the actor's RILO."""
-    actor, partner = _partner(request, pk)
-    if not actor.has_perm("exchange.add_crossregionagreement"):
-        raise DjangoPermissionDenied
+    actor, partner = _partner(request, pk)  # the capability is the service's to check
     form = AgreementRequestForm(request.POST, partner=partner)
     if form.is_valid():
         try:
@@ -467,9 +471,18 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 
 _DECISIONS = {
-    "approve": (agreements.agreement_approve, "Agreement approved: reports of %(region)s may now reach %(partner)s."),
-    "refuse": (agreements.agreement_refuse, "Agreement refused: %(partner)s receives nothing of %(region)s."),
-    "revoke": (agreements.agreement_revoke, "Agreement revoked: %(partner)s no longer receives reports of %(region)s."),
+    "approve": (
+        agreements.agreement_approve,
+        gettext_lazy("Agreement approved: reports of %(region)s may now reach %(partner)s."),
+    ),
+    "refuse": (
+        agreements.agreement_refuse,
+        gettext_lazy("Agreement refused: %(partner)s receives nothing of %(region)s."),
+    ),
+    "revoke": (
+        agreements.agreement_revoke,
+        gettext_lazy("Agreement revoked: %(partner)s no longer receives reports of %(region)s."),
+    ),
 }
 
 
@@ -490,5 +503,5 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
             raise
         _refused(request, error)
     else:
-        messages.success(request, _(done) % {"region": agreement.region.name, "partner": agreement.partner.name})
+        messages.success(request, str(done) % {"region": agreement.region.name, "partner": agreement.partner.name})
     return redirect("exchange:agreement_list")

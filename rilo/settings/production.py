@@ -22,8 +22,7 @@ DATABASES = {"default": database_config(_required("DATABASE_URL"))}
 RILO_SECRETS_KEY = _required("RILO_SECRETS_KEY")
 RILO_ALLOW_PRIVATE_ENDPOINTS = False  # partner endpoints must be public HTTPS addresses
 RILO_ALLOW_DEMO_SEED = False  # never demo accounts with a published password in production
-# A proxy from the environment (HTTPS_PROXY…) carries no partner traffic unless explicitly allowed.
-RILO_PARTNER_PROXY_ALLOWED = env.bool("RILO_PARTNER_PROXY_ALLOWED", default=False)
+# RILO_PARTNER_PROXY_ALLOWED comes from base.py: off unless the environment turns it on.
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is not set (comma-separated host names).")

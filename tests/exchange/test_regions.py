@@ -7,19 +7,23 @@ and fan-out. Agreements are asked for and decided through the services the pages
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.audit.models import AuditEvent
 from apps.exchange.agreements import agreement_approve, agreement_request, agreement_revoke
 from apps.exchange.choices import AttemptOutcome, DeliveryState
 from apps.exchange.feed import feed_message
-from apps.exchange.models import Delivery, OutboxEvent, PartnerSystem
-from apps.exchange.services import delivery_send_one, event_deliver
+from apps.exchange.models import CrossRegionAgreement, Delivery, OutboxEvent, PartnerSystem
+from apps.exchange.partners import partner_edit
+from apps.exchange.selectors import partner_current_policy, partner_receivable_regions
+from apps.exchange.services import delivery_send_one, event_deliver, policy_create_version
 from apps.tenancy.models import Administration, Region
 from tests.factories import UserFactory
 
 from .builders import approve, make_report, webhook_partner
-from .partner import WebhookPartner
+from .partner import Step, WebhookPartner
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +133,12 @@ def test_a_revoked_agreement_stops_them(
     waiting.refresh_from_db()
     assert waiting.reason.startswith("no longer allowed: region rilo-cis is not Names everywhere's")
     assert waiting.attempt_log.get().outcome == AttemptOutcome.REFUSED
-    pulled = feed_message(partner=names_everywhere, delivery=waiting)
+    pulled = feed_message(
+        partner=names_everywhere,
+        delivery=waiting,
+        receivable=partner_receivable_regions(partner=names_everywhere),
+        current=partner_current_policy(partner=names_everywhere),
+    )
     assert pulled.message is None and pulled.withheld.startswith("region rilo-cis")
     later = delivered(approve(make_report(kazakhstan, reference="KZ-2")), names_everywhere)
     assert later.state == DeliveryState.SKIPPED_BY_POLICY
@@ -137,3 +146,111 @@ def test_a_revoked_agreement_stops_them(
     assert requests == []
     agreement.refresh_from_db()
     assert agreement.status == "revoked" and agreement.revoked_by == olga
+
+
+def _moved(partner: PartnerSystem, receiver: WebhookPartner, grace: User) -> None:
+    """Grace re-points the partner at another host (the same receiver, reached by another name)."""
+    new_url = receiver.url.replace("127.0.0.1", "localhost")
+    assert new_url != receiver.url
+    partner_edit(actor=grace, partner=partner, endpoint_url=new_url, credentials={})
+
+
+def test_an_agreement_must_be_approved_again_after_the_partner_moves_to_another_host(
+    names_everywhere: PartnerSystem,
+    grace: User,
+    olga: User,
+    region_cis: Region,
+    kazakhstan: Administration,
+    receiver: WebhookPartner,
+) -> None:
+    agreement = agreement_approve(
+        actor=olga,
+        agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis, personal_data=True),
+    )
+
+    _moved(names_everywhere, receiver, grace)
+
+    agreement.refresh_from_db()
+    assert agreement.status == "revoked" and agreement.revoked_by == grace
+    again = CrossRegionAgreement.objects.get(partner=names_everywhere, region=region_cis, revoked_at__isnull=True)
+    assert again.status == "requested" and again.personal_data and again.decided_by is None
+    asked = delivered(approve(make_report(kazakhstan, reference="KZ-1")), names_everywhere)
+    assert asked.state == DeliveryState.SKIPPED_BY_POLICY
+
+    agreement_approve(actor=olga, agreement=again)
+    through = delivered(approve(make_report(kazakhstan, reference="KZ-2")), names_everywhere)
+    assert through.state != DeliveryState.SKIPPED_BY_POLICY  # approved again: its reports pass once more
+
+
+def test_the_other_regions_auditors_see_the_partners_move(
+    names_everywhere: PartnerSystem,
+    grace: User,
+    olga: User,
+    region_cis: Region,
+    region_we: Region,
+    receiver: WebhookPartner,
+) -> None:
+    agreement_approve(actor=olga, agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis))
+
+    _moved(names_everywhere, receiver, grace)
+
+    seen_by_cis = [
+        e for e in AuditEvent.objects.filter(region=region_cis) if "localhost" in e.detail.get("new_host", "")
+    ]
+    assert {event.action for event in seen_by_cis} == {
+        "exchange.agreement_revoke",
+        "exchange.agreement_request",
+    }
+    assert AuditEvent.objects.filter(region=region_we, action="exchange.partner_endpoint_host_change").exists()
+
+
+def test_the_feed_renders_an_old_message_under_the_partners_current_policy(
+    names_everywhere: PartnerSystem, france: Administration
+) -> None:
+    PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="paused")
+    waiting = delivered(approve(make_report(france, reference="FR-1")), names_everywhere)
+    assert waiting.feed_seq is not None
+    policy_create_version(
+        partner=names_everywhere,
+        actor=None,
+        personal_data=False,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=["report.kind"],
+    )
+
+    pulled = feed_message(
+        partner=names_everywhere,
+        delivery=Delivery.objects.select_related("event", "policy").get(pk=waiting.pk),
+        receivable=partner_receivable_regions(partner=names_everywhere),
+        current=partner_current_policy(partner=names_everywhere),
+    )
+
+    assert pulled.message is not None and "Martin" not in str(pulled.message)
+
+
+def test_a_retry_after_a_policy_change_sends_only_what_the_current_policy_allows(
+    names_everywhere: PartnerSystem, france: Administration, receiver: WebhookPartner
+) -> None:
+    receiver.script(Step(status=503))
+    failed = delivered(approve(make_report(france, reference="FR-1")), names_everywhere)
+    assert failed.state == DeliveryState.RETRY
+    assert "Martin" in str(receiver.snapshot()[0][0].body)  # what version 1 allowed
+    policy_create_version(
+        partner=names_everywhere,
+        actor=None,
+        personal_data=False,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=["report.kind"],
+    )
+
+    Delivery.objects.filter(pk=failed.pk).update(next_attempt_at=timezone.now())
+    assert delivery_send_one(delivery_id=failed.pk) == DeliveryState.SUCCEEDED
+
+    requests, _ = receiver.snapshot()
+    assert len(requests) == 2 and "Martin" not in str(requests[1].body)

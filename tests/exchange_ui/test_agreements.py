@@ -233,3 +233,35 @@ def test_partner_edits_are_on_record_for_the_partners_region_auditors(
     for actor in (grace, admin):
         for action in ("partner_update", "partner_paused", "partner_active", "policy_create"):
             assert (actor.pk, f"exchange.{action}") in seen, (actor, action)
+
+
+def test_the_agreement_service_refuses_a_user_without_the_capability_to_ask(
+    grace: User, we_partner: PartnerSystem, region_cis: Region
+) -> None:
+    from apps.core.exceptions import PermissionDenied
+
+    Group.objects.get(name=Role.RILO_ADMINISTRATOR).permissions.remove(
+        Permission.objects.get(codename="add_crossregionagreement")
+    )
+    grace = User.objects.get(pk=grace.pk)  # without the cached permissions
+
+    with pytest.raises(PermissionDenied):
+        agreement_request(actor=grace, partner=we_partner, region=region_cis)
+    assert not CrossRegionAgreement.objects.exists()
+
+
+def test_turning_personal_data_on_leaves_the_partners_agreements_as_they_are(
+    grace: User, olga: User, we_partner: PartnerSystem, region_cis: Region
+) -> None:
+    from apps.exchange.agreements import agreement_approve
+    from apps.exchange.partners import partner_edit
+
+    agreement = agreement_approve(
+        actor=olga, agreement=agreement_request(actor=grace, partner=we_partner, region=region_cis)
+    )
+
+    partner_edit(actor=grace, partner=we_partner, personal_data_allowed=True)
+
+    agreement.refresh_from_db()
+    assert agreement.status == "approved" and agreement.personal_data is False
+    assert CrossRegionAgreement.objects.filter(partner=we_partner).count() == 1

@@ -6,13 +6,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.core.exceptions import PermissionDenied
 from apps.exchange.dryrun import policy_dry_run
 from apps.exchange.forms import PolicyForm
 from apps.exchange.models import PartnerSystem, SharingPolicy
+from apps.exchange.partners import partner_policy_create
 from apps.exchange.services import policy_create_version
 from apps.tenancy.models import Administration
 from tests.exchange.builders import approve, make_report, vocabulary
@@ -204,3 +208,36 @@ def test_the_history_lists_every_version_newest_first(
     page = signed_in(erin).get(reverse("exchange:policy_list", args=[we_partner.pk])).content.decode()
     assert page.index("Version 2 (current)") < page.index("Version 1")
     assert "Propose a change" not in page  # analysts look, administrators act
+
+
+def test_a_policy_edit_by_an_administrator_without_the_personal_data_capability_keeps_personal_data(
+    grace: User, we_partner: PartnerSystem
+) -> None:
+    PartnerSystem.objects.filter(pk=we_partner.pk).update(personal_data_allowed=True)
+    we_partner.refresh_from_db()
+    vocabulary()
+    current = policy_create_version(
+        partner=we_partner,
+        actor=None,
+        personal_data=True,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=FIELDS,
+    )
+    Group.objects.get(name=Role.RILO_ADMINISTRATOR).permissions.remove(
+        Permission.objects.get(codename="allow_personal_data_partnersystem")
+    )
+    grace = User.objects.get(pk=grace.pk)  # without the cached permissions
+
+    form = PolicyForm(post_data(current, note="Only the kind"), partner=we_partner, actor=grace)
+    assert "personal_data" not in form.fields and form.is_valid(), form.errors
+    saved = partner_policy_create(actor=grace, partner=we_partner, spec=form.spec(), base_version=current.version)
+
+    assert saved.version == 2 and saved.personal_data is True
+    with pytest.raises(PermissionDenied):
+        partner_policy_create(
+            actor=grace, partner=we_partner, spec={**form.spec(), "personal_data": False}, base_version=saved.version
+        )
+    assert SharingPolicy.objects.filter(partner=we_partner).count() == 2

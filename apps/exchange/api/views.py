@@ -18,7 +18,7 @@ from apps.core.api_schema import error_response
 from ..feed import feed_deliveries, feed_message, feed_partner
 from ..inbound import SignatureRejected, inbound_peer, inbound_report_receive, inbound_verify
 from ..models import Delivery, PartnerSystem
-from ..selectors import receivable_regions
+from ..selectors import partner_current_policy, partner_receivable_regions
 from ..services import feed_number_due
 from .serializers import FeedMessageSerializer, InboundMessageSerializer, InboundResultSerializer
 
@@ -149,8 +149,12 @@ class FeedView(generics.ListAPIView[Delivery]):
         partner = self._partner()
         feed_number_due(partner_id=partner.pk)  # messages whose embargo just ended join the feed
         page = self.paginate_queryset(self.get_queryset()) or []
-        receivable = receivable_regions(partner_ids=[partner.pk]).get(partner.pk, {})
-        messages = [feed_message(partner=partner, delivery=delivery, receivable=receivable) for delivery in page]
+        receivable = partner_receivable_regions(partner=partner)
+        current = partner_current_policy(partner=partner)
+        messages = [
+            feed_message(partner=partner, delivery=delivery, receivable=receivable, current=current)
+            for delivery in page
+        ]
         return self.get_paginated_response(
             FeedMessageSerializer([dataclasses.asdict(m) for m in messages], many=True).data
         )
