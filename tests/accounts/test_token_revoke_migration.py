@@ -76,3 +76,18 @@ def test_a_token_issued_for_another_person_is_refused_even_if_not_revoked(cora, 
     # A system account's token issued by its coordinator still works.
     _, for_the_national_system = issued(nsys, by=cora)
     assert token_authenticate(plaintext=for_the_national_system).user == nsys
+
+
+def test_a_national_systems_tokens_issued_by_anyone_but_its_coordinators_are_revoked(cora, grace, nsys):
+    by_its_coordinator, _ = issued(nsys, by=cora)
+    by_a_rilo_administrator, _ = issued(nsys, by=grace)
+    AuditEvent.objects.all().delete()
+
+    assert migration.revoke_tokens_issued_for_another_person(apps, connection.schema_editor()) == 1
+
+    still = set(ApiToken.objects.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+    assert by_its_coordinator.pk in still and by_a_rilo_administrator.pk not in still
+    event = AuditEvent.objects.get(action="accounts.token_revoke")
+    assert event.object_id == str(by_a_rilo_administrator.pk)
+    assert event.detail["reason"] == "national system's token not issued by its administration's coordinator"
+    assert event.region_id == nsys.administration.region_id
