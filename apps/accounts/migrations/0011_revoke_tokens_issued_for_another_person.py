@@ -32,9 +32,8 @@ def revoke_tokens_issued_for_another_person(apps: Any, schema_editor: Any) -> in
     AuditEvent = apps.get_model("audit", "AuditEvent")
     now = timezone.now()
     for_a_person = ~Q(user__role__in=SYSTEM_ROLES)
-    national_system_not_by_its_coordinator = (
-        Q(user__role__in=SYSTEM_ROLES, user__administration__isnull=False)
-        & ~Q(created_by__role=COORDINATOR, created_by__administration_id=F("user__administration_id"))
+    national_system_not_by_its_coordinator = Q(user__role__in=SYSTEM_ROLES, user__administration__isnull=False) & ~Q(
+        created_by__role=COORDINATOR, created_by__administration_id=F("user__administration_id")
     )
     tokens = (
         ApiToken.objects.filter(revoked_at__isnull=True, created_by__isnull=False)
