@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from apps.audit.models import AuditEvent
-from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict, NotFound
 from apps.reports.choices import ReportStatus
 from apps.reports.models import DuplicateCandidate, Report
