@@ -175,7 +175,7 @@ class KeysetCursorPagination(StableCursorPagination):
                 None if value is None else self._field(model, name).to_python(value)
                 for name, value in zip(self.ordering, raw, strict=True)
             ]
-        except (ValueError, TypeError, DjangoValidationError):
+        except (ValueError, TypeError, RecursionError, DjangoValidationError):  # RecursionError: deeply nested
             raise NotFound(self.invalid_cursor_message) from None
 
     # --- the page -----------------------------------------------------------------------------

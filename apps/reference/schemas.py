@@ -3,7 +3,7 @@
 A commodity type's ``attributes_schema`` describes the extra attributes a report item of that
 type may carry (drug purity, number of sticks, CITES appendix, calibre...). Only this subset is
 supported, and ``schema_problems`` refuses anything else, so a schema an administrator edits can
-never say more than ``validate_attributes`` understands:
+never say more than the validator (``apps.reports.attributes.validate_attributes``) understands:
 
 - the schema: ``{"type": "object", "properties": {...}, "additionalProperties": false}``, with the
   annotations ``$schema``, ``title`` and ``description``;
@@ -20,9 +20,6 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from .models import CommodityType
-
-NON_FIELD = "__all__"
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "additionalProperties", "title", "description"})
 _PROPERTY_KEYS = frozenset({"type", "enum", "minimum", "maximum", "maxLength", "title", "description"})
 _TYPE_NAMES = {
@@ -49,12 +46,6 @@ def _has_type(value: Any, json_type: str) -> bool:
     if json_type == "integer":  # JSON Schema: any number with a zero fractional part
         return _is_number(value) and value == int(value)
     return False
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def schema_problems(schema: Any) -> list[str]:
@@ -100,44 +91,3 @@ def _property_problems(spec: Any) -> list[str]:
         if annotation in spec and not isinstance(spec[annotation], str):
             problems.append(f'"{annotation}" must be text.')
     return problems
-
-
-def validate_attributes(commodity_type: CommodityType, data: Any) -> dict[str, list[str]]:
-    """Errors in an item's ``attributes`` against its commodity type's schema, by attribute name.
-
-    An empty result means the attributes are valid. Problems with the whole value (not an
-    object) are under ``"__all__"``. Messages name the attribute by its title.
-    """
-    if not isinstance(data, dict):
-        return {NON_FIELD: ["The attributes must be a set of named values (a JSON object)."]}
-    properties: dict[str, dict[str, Any]] = (commodity_type.attributes_schema or {}).get("properties", {})
-    errors: dict[str, list[str]] = {}
-    for name, value in data.items():
-        spec = properties.get(name)
-        if spec is None:
-            allowed = ", ".join(sorted(properties)) or "none"
-            errors[str(name)] = [
-                f"“{name}” is not an attribute of {commodity_type.label}. Allowed attributes: {allowed}."
-            ]
-            continue
-        messages = _value_errors(spec.get("title") or name, spec, value)
-        if messages:
-            errors[name] = messages
-    return errors
-
-
-def _value_errors(title: str, spec: dict[str, Any], value: Any) -> list[str]:
-    json_type = spec["type"]
-    if not _has_type(value, json_type):
-        return [f"{title} must be {_TYPE_NAMES[json_type]}."]
-    messages = []
-    if "enum" in spec and value not in spec["enum"]:
-        allowed = ", ".join(_format(choice) for choice in spec["enum"])
-        messages.append(f"{title} must be one of: {allowed}.")
-    if "minimum" in spec and value < spec["minimum"]:
-        messages.append(f"{title} must be at least {_format(spec['minimum'])}.")
-    if "maximum" in spec and value > spec["maximum"]:
-        messages.append(f"{title} must be at most {_format(spec['maximum'])}.")
-    if "maxLength" in spec and len(value) > spec["maxLength"]:
-        messages.append(f"{title} must be at most {spec['maxLength']} characters long.")
-    return messages

@@ -11,6 +11,7 @@ import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from apps.audit.services import audit_record
@@ -70,13 +71,21 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _personal_report_uuids(user: Any, reports: QuerySet[Report]) -> list[str]:
-    """The uuids of the exported reports whose personal data the user may see (the rows whose personal cells are
-    filled), in one query: who read which persons' data stays on record even if the download is cut short."""
+def _personal_reports(user: Any, reports: QuerySet[Report]) -> dict[str, Any]:
+    """Which exported reports' personal data the user may see (the rows whose personal cells are filled), for the
+    audit event: who read which persons' data stays on record even if the download is cut short.
+
+    Their uuids up to ``RILO_AUDIT_EXPORT_LIST_MAX`` and their exact count; beyond that bound the list is left out
+    and ``personal_reports_truncated`` set: the event's filters and time say which reports they were.
+    """
+    bound = settings.RILO_AUDIT_EXPORT_LIST_MAX
     allowed = Report.objects.restrict(user, "view_personal_data").values("pk")
     exported = reports.order_by().values("pk")
-    rows = Report.objects.filter(pk__in=exported).filter(pk__in=allowed).order_by("pk").values_list("uuid", flat=True)
-    return [str(uuid) for uuid in rows]
+    personal = Report.objects.filter(pk__in=exported).filter(pk__in=allowed)
+    uuids = [str(uuid) for uuid in personal.order_by("pk").values_list("uuid", flat=True)[: bound + 1]]
+    if len(uuids) <= bound:
+        return {"personal_reports": uuids, "personal_reports_count": len(uuids)}
+    return {"personal_reports_truncated": True, "personal_reports_count": personal.count()}
 
 
 class _Echo:
@@ -93,7 +102,7 @@ def report_csv_lines(*, user: Any, reports: QuerySet[Report], filters: list[str]
     columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
     detail: dict[str, Any] = {"personal_columns": personal, "filters": sorted(filters)}
     if personal:
-        detail["personal_reports"] = _personal_report_uuids(user, reports)
+        detail.update(_personal_reports(user, reports))
         reports = reports.defer(None).defer("search_vector").prefetch_related("conveyances")
     writer = csv.writer(_Echo())
     audit_record(actor=user, action="report.export", detail=detail)

@@ -275,10 +275,10 @@ class ItemForm(EntryForm):
             return {}
         try:
             value = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ValidationError('Enter the attributes as JSON, e.g. {"purity": 82}.') from error
+        except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: nested too deep to parse
+            raise ValidationError(_('Enter the attributes as JSON, e.g. {"purity": 82}.')) from error
         if not isinstance(value, dict):
-            raise ValidationError('Enter the attributes as a JSON object, e.g. {"purity": 82}.')
+            raise ValidationError(_('Enter the attributes as a JSON object, e.g. {"purity": 82}.'))
         return value
 
 

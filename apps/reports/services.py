@@ -404,12 +404,14 @@ def _submit(*, report: Report, actor: Any, transition: str, allowed: Iterable[st
     locked.submitted_at = timezone.now()
     _save(locked, actor, update_fields=["status", "submitted_by", "submitted_at"])
     candidates = store_duplicate_candidates(locked)
+    # Count only the candidates the submitter may see: the trail must not tell of reports out of their reach.
+    visible = Report.objects.restrict(actor, "view").filter(pk__in=[c.candidate_id for c in candidates]).count()
     _record(
         report=locked,
         actor=actor,
         transition=transition,
         from_status=from_status,
-        detail={"duplicate_candidates": len(candidates)},
+        detail={"duplicate_candidates": visible},
     )
     transaction.on_commit(partial(notifications.notify_submitted, notifications.Mailed.of(locked)))
     return locked

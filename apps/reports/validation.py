@@ -36,7 +36,7 @@ from apps.reference.models import (
     Unit,
 )
 
-from .attributes import has_schema, validate_attributes
+from .attributes import validate_attributes
 from .choices import (
     FormVariant,
     Genuineness,
@@ -452,16 +452,9 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
     cleaned["concealment_detail"] = _text(data.get("concealment_detail"))
     attributes = data.get("attributes") or {}
     schema = commodity_type.attributes_schema if commodity_type is not None else None
-    problems = validate_attributes(schema, attributes)
-    if isinstance(attributes, dict) and attributes and not has_schema(schema):
-        # Clearer than the validator's message: say which type, or that none was chosen.
-        problems = {
-            "__all__": [
-                f"{commodity_type.label} defines no attributes: leave them empty."
-                if commodity_type is not None
-                else "Choose the commodity type: attributes are recorded only for a type that defines them."
-            ]
-        }
+    problems = validate_attributes(
+        schema, attributes, type_label=commodity_type.label if commodity_type is not None else None
+    )
     for name, messages in problems.items():
         for message in messages:
             errors.add(prefix + "attributes", message if name == "__all__" else f"{name}: {message}")

@@ -305,6 +305,9 @@ SPECTACULAR_SETTINGS = {
 # API tokens: lifetime offered by default and the longest allowed, in days.
 RILO_API_TOKEN_DEFAULT_DAYS = env.int("RILO_API_TOKEN_DEFAULT_DAYS", default=90)
 RILO_API_TOKEN_MAX_DAYS = env.int("RILO_API_TOKEN_MAX_DAYS", default=366)
+# A CSV export's audit event lists the reports whose personal columns it filled up to this many; beyond,
+# it records their count, its filters and a "truncated" flag.
+RILO_AUDIT_EXPORT_LIST_MAX = env.int("RILO_AUDIT_EXPORT_LIST_MAX", default=10_000)
 # seed_demo and seed_reports (demo accounts with a published password): local and test settings only.
 RILO_ALLOW_DEMO_SEED = env.bool("RILO_ALLOW_DEMO_SEED", default=False)
 # Idempotency-Key records are kept this long; an unfinished one is taken over after the lease.

@@ -228,6 +228,13 @@ def test_a_forged_cursor_is_refused(read_as, world, alice):
     assert response.json()["type"] == "not_found"
 
 
+def test_a_deeply_nested_cursor_is_refused_as_any_invalid_cursor(read_as, world, alice):
+    nested = base64.b64encode(("p=" + "[" * 3000).encode()).decode()
+    response = read_as(alice, cursor=nested)
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+
+
 def test_the_list_runs_the_same_number_of_queries_for_10_or_100_reports_a_page(api, alice, issue_token):
     seed_reports(count=150, workers=1)  # in France, alice's administration (the only one)
     auth = bearer(issue_token(alice, "read"))

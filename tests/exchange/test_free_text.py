@@ -156,3 +156,44 @@ def test_attribute_keys_are_scanned_for_personal_data() -> None:
     ]
     reason = refusal_reason(payload)
     assert "paul" not in reason and "AB1234567" not in reason
+
+
+def test_coordinates_never_reach_a_partner_without_personal_data(france: Administration) -> None:
+    # Exact coordinates can point at a home: personal, and no reviewer's tick clears them.
+    cen, _, _ = webhook_partner("CEN", URL, fields=[*NON_PERSONAL_FIELDS, *FREE_TEXT])
+    with pytest.raises(ValidationError) as error:
+        policy_create_version(
+            partner=cen, actor=None, regions=["*"], fields=["report.kind", "report.latitude", "report.longitude"]
+        )
+    assert error.value.message_dict["fields"] == [
+        "report.latitude is personal data; a policy without personal data cannot keep it.",
+        "report.longitude is personal data; a policy without personal data cannot keep it.",
+    ]
+    assert SharingPolicy.objects.filter(partner=cen).count() == 1
+
+    # A version stored before coordinates were personal still renders without them.
+    old = SharingPolicy.objects.create(
+        partner=cen,
+        version=2,
+        regions=["*"],
+        administrations=["*"],
+        commodity_categories=["*"],
+        report_kinds=["*"],
+        fields=[*NON_PERSONAL_FIELDS, "report.latitude", "report.longitude"],
+    )
+    report = make_report(france, reference="FR-1")
+    Report.objects.filter(pk=report.pk).update(latitude="49.493800", longitude="0.107700")
+    unchecked = approve(report)
+    checked = correct(report, customs_office="Le Havre", free_text_checked=True)
+    for event in (unchecked, checked):
+        assert event.snapshot["report"]["latitude"] == "49.493800"
+        data = render(cen, old, event)
+        assert data["report"]["place"] == "FR"
+        assert not {"latitude", "longitude"} & set(data["report"]), data["report"]
+        assert "49.4938" not in json.dumps(data)
+
+    # A partner allowed personal data still receives them.
+    national, _, policy = webhook_partner(
+        "National system", URL, personal=True, fields=["report.latitude", "report.longitude"]
+    )
+    assert render(national, policy, checked)["report"] == {"latitude": "49.493800", "longitude": "0.107700"}

@@ -46,7 +46,7 @@ def test_a_snapshot_marks_the_personal_keys_from_the_reports_catalogue(france: A
     assert {"family_name", "id_document_number", "nationality", "sex"} <= set(snapshot["personal"]["parties"])
     assert "age_band" not in snapshot["personal"]["parties"]
     # Free text (places, customs office, descriptions, brands, attributes) is personal too.
-    assert snapshot["personal"]["report"] == ["customs_office", "place", "modus_operandi"]
+    assert snapshot["personal"]["report"] == ["customs_office", "place", "latitude", "longitude", "modus_operandi"]
     assert snapshot["personal"]["conveyances"] == ["identifier"]
     assert snapshot["personal"]["items"] == ["description", "brand", "concealment_detail", "attributes"]
     assert snapshot["personal"]["route"] == ["place"]
@@ -152,6 +152,10 @@ def test_the_field_catalogue_follows_the_reports_catalogue() -> None:
     assert catalogue["items.description"].personal and catalogue["items.description"].reviewable
     assert not catalogue["report.modus_operandi"].reviewable
     assert (catalogue["report.place"].forced, catalogue["route.place"].forced) == ("country", "country")
+    for path in ("report.latitude", "report.longitude"):
+        info = catalogue[path]
+        assert info.personal and not info.reviewable and not info.forced, path
+        assert not info.shareable_without_personal_data, path
 
 
 def test_a_category_outside_the_policy_is_skipped_with_its_reason(france: Administration) -> None:

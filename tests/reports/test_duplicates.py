@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict, NotFound
 from apps.reports.choices import ReportStatus
 from apps.reports.models import DuplicateCandidate, Report
@@ -84,6 +85,21 @@ def test_candidates_of_another_region_are_hidden_from_the_reviewer(kazakhstan, d
     report_submit(report=draft, actor=alice)
     assert candidate_ids(draft) == {other.pk}
     assert duplicate_candidates_for(user=erin, report=draft) == []
+
+
+def test_the_submission_audit_counts_only_candidates_the_submitter_may_see(kazakhstan, draft, alice):
+    other = ReportFactory.create(
+        administration=kazakhstan, status=ReportStatus.APPROVED, seizure_date=dt.date(2020, 1, 1)
+    )
+    ConveyanceFactory.create(report=other, identifier="MSCU1234565")
+    mine = ReportFactory.create(
+        administration=draft.administration, status=ReportStatus.APPROVED, seizure_date=dt.date(2021, 1, 1)
+    )
+    ConveyanceFactory.create(report=mine, identifier="MSCU1234565")
+    report_submit(report=draft, actor=alice)
+    assert candidate_ids(draft) == {other.pk, mine.pk}
+    submitted = AuditEvent.objects.get(action="report.submit", object_uuid=draft.uuid)
+    assert submitted.detail["duplicate_candidates"] == 1
 
 
 def test_a_duplicate_is_never_counted_nor_forwarded(earlier, draft, alice, erin):

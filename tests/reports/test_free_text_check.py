@@ -18,6 +18,8 @@ def test_free_text_is_personal_in_the_catalogue():
         (Report, "place"),
         (Report, "customs_office"),
         (Report, "modus_operandi"),
+        (Report, "latitude"),
+        (Report, "longitude"),
         (ReportItem, "description"),
         (ReportItem, "brand"),
         (ReportItem, "attributes"),

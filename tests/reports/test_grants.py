@@ -18,6 +18,7 @@ from apps.reports.selectors import report_get, report_list, report_shares
 from apps.reports.services import (
     report_approve,
     report_assign_reviewer,
+    report_mark_duplicate,
     report_return,
     report_share_with_administration,
     report_withdraw,
@@ -69,6 +70,23 @@ def test_an_assigned_reviewer_loses_access_when_the_report_is_returned(german, e
         "reviewers": [farid.pk],
         "status": "returned",
     }
+
+
+def test_a_submitted_report_marked_a_duplicate_stays_in_review_with_its_assigned_reviewer(german, erin, farid):
+    # Marking a duplicate does not end the review (the report stays submitted, in the queue, to be approved or
+    # returned), so the reviewer's rights last until that transition, which ends them.
+    original = ReportFactory.create(
+        administration=german.administration, status=ReportStatus.SUBMITTED, national_reference="DE-ORIGINAL"
+    )
+    report_assign_reviewer(report=german, reviewer=farid, actor=erin)
+
+    report_mark_duplicate(report=german, of=original, actor=erin)
+
+    german.refresh_from_db()
+    assert (german.status, german.duplicate_of_id) == (ReportStatus.SUBMITTED, original.pk)
+    assert Report.objects.restrict(farid, "review").filter(pk=german.pk).exists()
+    report_return(report=german, actor=farid, comment="Entered twice: see DE-ORIGINAL.")
+    assert not Report.objects.restrict(farid, "view").filter(pk=german.pk).exists()
 
 
 def test_a_reviewer_assigned_before_a_withdrawal_keeps_nothing_afterwards(german, erin, farid):

@@ -228,3 +228,12 @@ def test_attributes_are_bounded_in_number():
     schema = {"type": "object", "properties": {f"a{n}": {"type": "integer"} for n in range(30)}}
     assert validate_attributes(schema, {f"a{n}": n for n in range(20)}) == {}
     assert validate_attributes(schema, {f"a{n}": n for n in range(21)}) == {"__all__": ["At most 20 attributes."]}
+
+
+@pytest.mark.django_db
+def test_deeply_nested_attributes_are_a_form_error_not_a_crash():
+    from apps.reports.forms import ItemForm
+
+    form = ItemForm(data={"items-0-attributes": "[" * 3000}, prefix="items-0")
+    assert not form.is_valid()
+    assert form.errors["attributes"] == ['Enter the attributes as JSON, e.g. {"purity": 82}.']

@@ -101,6 +101,25 @@ def test_a_filtered_export_lists_only_the_exported_reports(client, alice, france
     assert event.detail["personal_reports"] == [str(draft.uuid)]
 
 
+def test_the_export_audit_event_lists_personal_reports_up_to_a_bound_then_their_count(
+    client, alice, france, vocab, settings
+):
+    reports = [make_report(france, vocab, reference=f"FR-{n}") for n in range(3)]
+    sign_in(client, alice)
+    settings.RILO_AUDIT_EXPORT_LIST_MAX = 3
+    b"".join(client.get("/reports/export.csv").streaming_content)
+    settings.RILO_AUDIT_EXPORT_LIST_MAX = 2
+    b"".join(client.get("/reports/export.csv", {"status": "submitted"}).streaming_content)
+
+    within, beyond = AuditEvent.objects.filter(actor=alice, action="report.export").order_by("pk")
+    assert sorted(within.detail["personal_reports"]) == sorted(str(r.uuid) for r in reports)
+    assert within.detail["personal_reports_count"] == 3 and "personal_reports_truncated" not in within.detail
+    assert "personal_reports" not in beyond.detail
+    assert beyond.detail["personal_reports_truncated"] is True
+    assert beyond.detail["personal_reports_count"] == 3
+    assert beyond.detail["filters"] == ["status"]
+
+
 def test_the_duplicate_candidate_count_counts_only_candidates_the_reader_may_see(
     client: Client, erin, france, germany, kazakhstan, vocab
 ):

@@ -48,18 +48,18 @@ from ..selectors import (
     report_get,
     reports_with_personal_data,
 )
-from .listing import LIST_VALUES, list_shape, with_codes
-from .serializers import (
+from .inputs import (
     ApproveSerializer,
     MarkDuplicateSerializer,
     ReportChangesSerializer,
     ReportCorrectionSerializer,
     ReportCreateSerializer,
-    ReportSerializer,
     ReportWriteSerializer,
     ReturnSerializer,
     WithdrawSerializer,
 )
+from .listing import LIST_VALUES, list_shape, with_codes
+from .serializers import ReportSerializer
 
 DEFAULT_ORDERING = "-seizure_date"
 ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)

@@ -35,7 +35,19 @@ __all__ = [
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "Operation": frozenset(),
-    "Report": frozenset({"modus_operandi", "customs_office", "place", "created_by", "submitted_by", "approved_by"}),
+    # Exact coordinates can point at a home: personal, and never cleared by a reviewer's check.
+    "Report": frozenset(
+        {
+            "modus_operandi",
+            "customs_office",
+            "place",
+            "latitude",
+            "longitude",
+            "created_by",
+            "submitted_by",
+            "approved_by",
+        }
+    ),
     "ReportItem": frozenset({"description", "brand", "attributes", "concealment_detail"}),
     "RouteCountry": frozenset({"place"}),
     "Conveyance": frozenset({"identifier"}),
@@ -79,8 +91,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "seizure_date",
             "seizure_time",
             "country_of_seizure",
-            "latitude",
-            "longitude",
             "location_type",
             "direction",
             "transport_mode",
