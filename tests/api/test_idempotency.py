@@ -12,9 +12,11 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.viewsets import ViewSet
 
 from apps.accounts.models import ApiToken
+from apps.accounts.roles import Role
 from apps.core.api_idempotency import IdempotentCreateMixin, _key_digest
 from apps.core.models import IdempotencyRecord
 from apps.core.services import idempotency_claim, idempotency_purge_expired
+from tests.factories import UserFactory
 
 from .conftest import bearer
 
@@ -91,14 +93,15 @@ def test_an_abandoned_attempt_is_taken_over_after_its_lease(api, nsys, cora, cor
     assert response.status_code == 201
 
 
-def test_keys_belong_to_one_account(api, nsys, cora_auth, grace, issue_token):
-    # grace (RILO administrator of the region) may issue for the French national system too; the same key
+def test_keys_belong_to_one_account(api, nsys, cora_auth, france, issue_token):
+    # cleo, another coordinator of French Customs, may issue for the French national system too; the same key
     # string is hers to use.
     assert post(api, cora_auth).status_code == 201
-    grace_auth = bearer(issue_token(grace, "read", "write"))
-    response = post(api, grace_auth)
+    cleo = UserFactory.create(username="cleo", role=Role.NATIONAL_COORDINATOR, administration=france)
+    cleo_auth = bearer(issue_token(cleo, "read", "write"))
+    response = post(api, cleo_auth)
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
-    assert response.json()["user"] == "nsys" and response.json()["created_by"] == "grace"
+    assert response.json()["user"] == "nsys" and response.json()["created_by"] == "cleo"
 
 
 def test_a_refused_request_is_replayed_too(api, nsys, cora_auth):
