@@ -160,3 +160,12 @@ def test_deeply_nested_json_is_a_400_in_the_api_error_shape_not_a_500(api, cora_
     response = api.post(TOKENS, body, content_type="application/json", **cora_token)
     error = assert_error_shape(response, 400, "parse_error")
     assert "nested too deeply" in error["message"]
+
+
+@pytest.mark.django_db
+def test_a_null_character_in_a_filter_is_a_clear_400_naming_the_parameter(api, erin, issue_token):
+    response = api.get(
+        "/api/v1/reference/commodity-categories/", {"parent": "to\x00bacco"}, **bearer(issue_token(erin, "read"))
+    )
+    assert response.status_code == 400
+    assert response.json()["details"] == {"parent": ["Null characters are not allowed."]}

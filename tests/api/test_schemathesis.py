@@ -46,6 +46,10 @@ def api_schema(db, persona_token, vocabularies, report_uuids):
     request_finished.disconnect(close_old_connections)
     try:
         loaded = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
+        # A NUL character in a query or body string is refused with a clear 400 naming the parameter
+        # (tests/api/test_errors.py::test_a_null_character_in_a_filter_is_a_clear_400_naming_the_parameter), which
+        # the positive-data check would count as a schema-valid request rejected: generate strings without it.
+        loaded.config.generation.allow_x00 = False
         # A report's body has some thirty optional fields and four nested lists: the coverage phase would send
         # each combination (some 700 requests per persona and operation); fuzzing still sends valid and
         # invalid bodies, and coverage still runs on every other report operation.
