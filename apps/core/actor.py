@@ -1,0 +1,43 @@
+"""Who is acting: the one type services, selectors and querysets take for the acting user.
+
+A service never needs the whole user model, only what decides scope and rights. Typing the
+acting user as :class:`Actor` (rather than ``Any``) lets mypy check every call, and lets a
+partner system's account, a person and a test persona stand in alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Actor(Protocol):
+    """The acting user as services see it: identity, role, scope and permission checks."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def administration_id(self) -> int | None: ...
+
+    @property
+    def region_id(self) -> int | None: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def is_superuser(self) -> bool: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool: ...
+
+    def get_username(self) -> str: ...
