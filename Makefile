@@ -7,10 +7,10 @@ STAMP := $(VENV)/.install-stamp
 .PHONY: demo test install bench lint format browser
 
 demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$${PORT:-8000}
-	$(BIN)/python -m rilo.demo
+	$(BIN)/python -m demo
 
 test: install browser  ## ruff, mypy and pytest on real PostgreSQL and Redis
-	$(BIN)/python -m rilo.testrun
+	$(BIN)/python -m tests
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ browser:
 	fi
 
 bench: install  ## make bench [BENCH=name]: each benchmark prints one JSON line
-	$(BIN)/python -m rilo.bench $(BENCH)
+	$(BIN)/python -m bench $(BENCH)
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy .

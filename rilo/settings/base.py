@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.autosave",
     "apps.exchange",
+    "demo",  # seed_demo / seed_reports (refused unless RILO_ALLOW_DEMO_SEED); no app imports it
 ]
 
 MIDDLEWARE = [

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from apps.accounts.demo import ADMINISTRATION_ACCOUNTS, DEMO_PASSWORD, REGIONS, RILO_ACCOUNTS
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.tenancy.models import Administration, Region
+from demo.accounts import ADMINISTRATION_ACCOUNTS, DEMO_PASSWORD, REGIONS, RILO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 

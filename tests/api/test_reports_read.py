@@ -20,8 +20,8 @@ from apps.reports.api.serializers import (
     ReportSerializer,
     RouteStepSerializer,
 )
-from apps.reports.demo import seed_reports
 from apps.reports.models import Report
+from demo.reports import seed_reports
 
 from .conftest import bearer
 from .report_world import make_report

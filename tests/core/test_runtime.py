@@ -9,7 +9,7 @@ import psycopg
 import pytest
 import redis
 
-from rilo.runtime import start_embedded_postgres, start_embedded_redis
+from apps.core.runtime import start_embedded_postgres, start_embedded_redis
 from rilo.settings.base import celery_broker_url, database_config
 
 

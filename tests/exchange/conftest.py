@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .partner import TaxiiServer, WebhookPartner
+from bench.partners import TaxiiServer, WebhookPartner
 
 
 @pytest.fixture

@@ -33,9 +33,9 @@ from apps.exchange.services import (
     retry_delay,
 )
 from apps.tenancy.models import Administration
+from bench.partners import Step, WebhookPartner
 
 from .builders import approve, correct, make_report, webhook_partner, withdraw
-from .partner import Step, WebhookPartner
 
 pytestmark = pytest.mark.django_db
 

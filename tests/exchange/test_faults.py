@@ -21,10 +21,10 @@ from apps.exchange.models import Delivery, OutboxEvent, PartnerSystem
 from apps.exchange.services import delivery_replay
 from apps.reports.models import Report
 from apps.tenancy.models import Administration
+from bench.partners import Step, TaxiiServer, WebhookPartner, wait_for
 from rilo.celery import app as celery_app
 
 from .builders import approve, make_report, webhook_partner
-from .partner import Step, TaxiiServer, WebhookPartner, wait_for
 from .processes import CeleryWorker, RedisServer
 from .test_taxii import taxii_partner
 

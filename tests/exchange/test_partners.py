@@ -13,9 +13,9 @@ from apps.exchange.endpoints import validate_endpoint
 from apps.exchange.models import Delivery, DeliveryAttempt, PartnerSystem
 from apps.exchange.services import delivery_send_one, event_fan_out, partner_create, partner_update
 from apps.tenancy.models import Administration
+from bench.partners import WebhookPartner
 
 from .builders import approve, default_region, make_report, webhook_partner
-from .partner import WebhookPartner
 
 
 @pytest.mark.parametrize(

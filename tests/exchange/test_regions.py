@@ -20,10 +20,10 @@ from apps.exchange.partners import partner_edit
 from apps.exchange.selectors import partner_current_policy, partner_receivable_regions
 from apps.exchange.services import delivery_send_one, event_deliver, policy_create_version
 from apps.tenancy.models import Administration, Region
+from bench.partners import Step, WebhookPartner
 from tests.factories import UserFactory
 
 from .builders import approve, make_report, webhook_partner
-from .partner import Step, WebhookPartner
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,9 @@ from apps.exchange.services import (
     policy_create_version,
 )
 from apps.tenancy.models import Administration
+from bench.partners import TAXII_PASSWORD, TAXII_USER, TaxiiServer
 
 from .builders import NON_PERSONAL_FIELDS, approve, default_region, make_report, withdraw
-from .partner import TAXII_PASSWORD, TAXII_USER, TaxiiServer
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from apps.accounts.services import token_issue
 from apps.exchange.models import PartnerSystem
 from apps.exchange.services import partner_create
 from apps.tenancy.models import Administration, Region
-from tests.exchange.partner import WebhookPartner
+from bench.partners import WebhookPartner
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 

@@ -17,8 +17,8 @@ from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, Partner
 from apps.exchange.operations import partner_deliveries_replay_since, partner_health
 from apps.exchange.services import delivery_send_one, event_fan_out, partner_create
 from apps.tenancy.models import Administration, Region
+from bench.partners import Step, WebhookPartner
 from tests.exchange.builders import approve, default_region, make_report, vocabulary, webhook_partner
-from tests.exchange.partner import Step, WebhookPartner
 
 from .conftest import URL
 

@@ -22,6 +22,7 @@ from apps.exchange.services import deliveries_send_due, event_fan_out
 from apps.reports.models import Report
 from apps.reports.services import report_mark_duplicate
 from apps.tenancy.models import Administration, Region
+from bench.partners import WebhookPartner
 from tests.exchange.builders import (
     NON_PERSONAL_FIELDS,
     analyst,
@@ -33,7 +34,6 @@ from tests.exchange.builders import (
     webhook_partner,
     withdraw,
 )
-from tests.exchange.partner import WebhookPartner
 
 pytestmark = pytest.mark.django_db
 SignedIn = Callable[..., Client]

@@ -25,8 +25,8 @@ from apps.exchange.services import delivery_send_one, event_fan_out, partner_upd
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.tenancy.models import Administration
+from bench.partners import WebhookPartner, wait_for
 from tests.exchange.builders import NON_PERSONAL_FIELDS, approve, make_report, vocabulary, webhook_partner
-from tests.exchange.partner import WebhookPartner, wait_for
 from tests.factories import UserFactory
 
 from .conftest import token_for

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from apps.reference.models import CommodityCategory
 from apps.reports.attributes import validate_attributes
 from apps.reports.choices import ReportStatus
-from apps.reports.demo import CATEGORIES, seed_reports
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import DuplicateCandidate, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.selectors import report_list
+from demo.reports import CATEGORIES, seed_reports
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.demo import DEMO_PASSWORD, seed_demo_accounts
+from demo.accounts import DEMO_PASSWORD, seed_demo_accounts
 
 
 def refuse_unless_demo_seed_allowed(command: str) -> None:
@@ -55,8 +55,8 @@ class Command(BaseCommand):
 
     def _seed_reports(self, count: int, *, workers: int, if_empty: bool) -> None:
         # Reports sit above accounts in the dependency order: imported only when asked for.
-        from apps.reports.demo import seed_reports
         from apps.reports.models import Report
+        from demo.reports import seed_reports
 
         if if_empty and Report.objects.exists():
             self.stdout.write("Reports already present; none added.")

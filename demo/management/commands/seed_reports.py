@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.management.commands.seed_demo import refuse_unless_demo_seed_allowed
-from apps.reports.demo import seed_reports
+from demo.management.commands.seed_demo import refuse_unless_demo_seed_allowed
+from demo.reports import seed_reports
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
-"""Benchmarks: ``make bench [BENCH=name]`` or ``python -m rilo.bench [NAME ...]``.
+"""The benchmark harness: ``make bench [BENCH=name]`` or ``python -m bench [NAME ...]``.
 
 Each registered benchmark prints ONE JSON line, ``{"bench": name, ...figures}``; without a name
 every benchmark runs. Figures are measured, never typed: latency percentiles and throughput from
 a load loop against a real gunicorn (2 workers, DEBUG off, ``rilo.settings.bench``) on the
-database at ``DATABASE_URL`` (else the local server or an embedded one, see rilo.runtime), and SQL
+database at ``DATABASE_URL`` (else the local server or an embedded one, see apps.core.runtime), and SQL
 statements per request from the ``X-DB-Queries`` header that only the bench settings add.
 
-Add a benchmark::
+Add a benchmark (in a module named in ``BENCHMARK_MODULES``)::
 
     @benchmark("reports_list")
     def reports_list() -> dict[str, object]:
@@ -32,13 +32,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from rilo.runtime import BASE_DIR, Services, resolve_services
+from apps.core.runtime import BASE_DIR, Services, resolve_services
 
 SETTINGS = "rilo.settings.bench"
 BENCH_USERNAME = "bench-officer"
 
 Figures = dict[str, Any]
 BENCHMARKS: dict[str, Callable[[], Figures]] = {}
+# The modules whose ``@benchmark`` functions register themselves when imported (see registered()).
+BENCHMARK_MODULES = ("bench.api", "bench.exchange")
 _services: Services | None = None  # keeps embedded servers alive while benchmarks run
 
 
@@ -277,80 +279,17 @@ def load(
     return result
 
 
-# --- benchmarks --------------------------------------------------------------------------------
+def registered() -> dict[str, Callable[[], Figures]]:
+    """Every benchmark, by name (importing the benchmark modules registers them)."""
+    import importlib
 
-
-@benchmark("api_me")
-def api_me() -> Figures:
-    """GET /api/v1/me/ with a bearer token: authentication, scope check, throttle (Redis), serialisation."""
-    workers, concurrency = 2, 8
-    _, plaintext = bench_account()
-    try:
-        with gunicorn(workers=workers) as base_url:
-            result = load(f"{base_url}/api/v1/me/", headers=bearer(plaintext), concurrency=concurrency)
-    finally:
-        revoke_bench_tokens()
-    return {"path": "/api/v1/me/", "workers": workers, "concurrency": concurrency, **result.figures()}
-
-
-@benchmark("exchange")
-def exchange() -> Figures:
-    """10,000 approvals fanned out to two webhook receivers and a TAXII server, 2 worker processes."""
-    from bench.exchange import measure
-
-    return {key: value for key, value in measure().items() if key != "bench"}
-
-
-BENCH_REPORTS = 100_000
-
-
-def ensure_reports(count: int) -> int:
-    """At least ``count`` reports in the database: the domain's demo seeder adds what is missing (it spreads them
-    over every administration, the bench one included); data seeded earlier is reused. Returns the count."""
-    from django.db import connection
-
-    from apps.reports.demo import seed_reports
-    from apps.reports.models import Report
-
-    existing = Report.objects.count()
-    if existing < count:
-        print(f"Seeding {count - existing} reports (once; later runs reuse them)...", file=sys.stderr, flush=True)
-        seed_reports(count=count - existing, workers=2)
-    # Fresh planner statistics: measured plans must be the ones a settled database would use.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return Report.objects.count()
-
-
-@benchmark("api")
-def api_list() -> Figures:
-    """GET /api/v1/reports/?page_size=100 as an officer, 100,000 reports in the database: one cursor page with
-    items, route, conveyances and parties' profiles; restrict(), filters, serialisation, JSON."""
-    workers, concurrency, page_size = 2, 8, 100
-    _, plaintext = bench_account()
-    reports = ensure_reports(BENCH_REPORTS)
-    path = f"/api/v1/reports/?page_size={page_size}"
-    try:
-        with gunicorn(workers=workers) as base_url:
-            result = load(f"{base_url}{path}", headers=bearer(plaintext), concurrency=concurrency)
-    finally:
-        revoke_bench_tokens()
-    figures = result.figures()
-    return {
-        "bench": "api_list",
-        "p50_ms": figures["p50_ms"],
-        "p95_ms": figures["p95_ms"],
-        "rps": figures["rps"],
-        "queries_per_request": figures["db_queries_per_request"],
-        "path": path,
-        "reports_in_database": reports,
-        "workers": workers,
-        "concurrency": concurrency,
-        **figures,
-    }
+    for module in BENCHMARK_MODULES:
+        importlib.import_module(module)
+    return BENCHMARKS
 
 
 def main(names: list[str]) -> int:
+    registered()
     unknown = [name for name in names if name not in BENCHMARKS]
     if unknown:
         print(f"Unknown benchmark(s): {', '.join(unknown)}. Known: {', '.join(sorted(BENCHMARKS))}.", file=sys.stderr)
@@ -360,7 +299,3 @@ def main(names: list[str]) -> int:
         figures = BENCHMARKS[name]()
         print(json.dumps({"bench": name, **figures}), flush=True)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import otp_device_ensure, user_create
 from apps.tenancy.models import Administration, Region
-
-from .models import User
-from .roles import Role
-from .services import otp_device_ensure, user_create
 
 DEMO_PASSWORD = "rilo-demo-password"  # noqa: S105 - demo accounts only, printed on purpose
 

@@ -156,7 +156,7 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, message: str, inte
 # --- TAXII --------------------------------------------------------------------------------------
 
 TAXII_USER = "rilo"
-TAXII_PASSWORD = "taxii-test-password"
+TAXII_PASSWORD = "taxii-test-password"  # noqa: S105 - a loopback test server's password
 TAXII_COLLECTION = "c6c1f5e0-3f4a-4b61-9a55-2a1f3f0d9b11"
 
 

@@ -14,7 +14,7 @@ import sys
 import time
 from types import FrameType
 
-from rilo.runtime import BASE_DIR, resolve_services
+from apps.core.runtime import BASE_DIR, resolve_services
 
 
 def main() -> int:

@@ -43,10 +43,8 @@ from apps.reference.models import (
     TransportMode,
     Unit,
 )
-from apps.tenancy.models import Administration
-
-from .choices import FormVariant, Genuineness, LegalFollowUp, PartyKind, PartyRole, ReportKind, ReportStatus
-from .models import (
+from apps.reports.choices import FormVariant, Genuineness, LegalFollowUp, PartyKind, PartyRole, ReportKind, ReportStatus
+from apps.reports.models import (
     Conveyance,
     DuplicateCandidate,
     Party,
@@ -55,7 +53,8 @@ from .models import (
     ReviewEvent,
     RouteCountry,
 )
-from .search import SEARCH_VECTOR_SQL
+from apps.reports.search import SEARCH_VECTOR_SQL
+from apps.tenancy.models import Administration
 
 BATCH = 2500
 

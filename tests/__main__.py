@@ -1,7 +1,7 @@
-"""``make test``: lint, type-check and run the suite on real PostgreSQL and Redis.
+"""``make test`` (``python -m tests``): lint, type-check and run the suite on real PostgreSQL and Redis.
 
 Servers: those at DATABASE_URL/REDIS_URL, else the local ones on 127.0.0.1 when they answer,
-else embedded ones (see rilo.runtime). Extra arguments are passed to pytest.
+else embedded ones (see apps.core.runtime). Extra arguments are passed to pytest.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 
-from rilo.runtime import BASE_DIR, resolve_services
+from apps.core.runtime import BASE_DIR, resolve_services
 
 
 def run(step: str, argv: list[str], env: dict[str, str]) -> int:
