@@ -1,4 +1,4 @@
-"""Real partners on loopback for the exchange tests and the benchmark.
+"""Real partners on loopback for the exchange tests, the benchmark and the demo partner.
 
 :class:`WebhookPartner` is a threaded HTTP server that behaves as a Standard Webhooks receiver
 would: it verifies the signature with ``standardwebhooks`` (401 if wrong), deduplicates by
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -46,7 +46,7 @@ class Received:
     body: dict[str, Any] | None
 
 
-class _Handler(BaseHTTPRequestHandler):
+class WebhookHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive, as a production receiver would offer
     # Headers and body go out in two writes; without TCP_NODELAY the second waits for the sender's
@@ -93,7 +93,7 @@ class _Server(ThreadingHTTPServer):
 class WebhookPartner:
     """A webhook receiver on 127.0.0.1 with a scripted failure plan."""
 
-    def __init__(self, secret: str = "") -> None:
+    def __init__(self, secret: str = "", *, port: int = 0, handler: type[WebhookHandler] | None = None) -> None:
         self.secret = secret
         self._steps: deque[Step] = deque()
         self._lock = threading.Lock()
@@ -101,7 +101,7 @@ class WebhookPartner:
         self.receipts: dict[str, Received] = {}  # first accepted request per webhook-id
         self.accepted: Counter[str] = Counter()  # 2xx answers per webhook-id
         self.arrivals = 0  # requests that arrived, including those still being answered
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), handler or WebhookHandler)
         self._server.partner = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -110,7 +110,7 @@ class WebhookPartner:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}/hooks/rilo"
 
-    def start(self) -> WebhookPartner:
+    def start(self) -> Self:
         self._thread.start()
         return self
 

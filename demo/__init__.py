@@ -5,3 +5,5 @@ A Django app only for its management commands. It may import every app; no app i
 runs in production: the seeding commands refuse unless ``RILO_ALLOW_DEMO_SEED`` is on (local and test
 settings). This module imports no Django: ``python -m demo`` runs before settings are configured.
 """
+
+DEMO_PARTNER_PORT = 8025  # where the demo partner listens; RILO_DEMO_PARTNER_PORT overrides it

@@ -1,8 +1,10 @@
 """``make demo``: run the whole system on this machine.
 
 Finds or starts PostgreSQL and Redis (DATABASE_URL/REDIS_URL, else embedded servers whose data
-stays in .var/demo), migrates, seeds demo data, then runs the web server, a Celery worker and
-Celery beat until Ctrl-C, which stops everything it started. A second run reuses the data.
+stays in .var/demo), migrates, seeds demo data, then runs the web server, a Celery worker,
+Celery beat and the demo partner ("Demo CEN", a webhook receiver on loopback whose page lists the
+messages RILO sent it; see demo.partner) until Ctrl-C, which stops everything it started. A
+second run reuses the data.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from types import FrameType
 
 from apps.core.runtime import BASE_DIR, resolve_services
+from demo import DEMO_PARTNER_PORT
 
 
 def main() -> int:
@@ -24,6 +27,8 @@ def main() -> int:
     python = sys.executable
     celery = os.path.join(os.path.dirname(python), "celery")
     port = os.environ.get("PORT", "8000")
+    partner_port = os.environ.get("RILO_DEMO_PARTNER_PORT", str(DEMO_PARTNER_PORT))
+    partner_url = f"http://127.0.0.1:{partner_port}/hooks/rilo"
 
     def manage(*args: str) -> None:
         subprocess.run([python, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
@@ -33,15 +38,22 @@ def main() -> int:
     hs_csv = os.environ.get("RILO_HS_CSV") or str(BASE_DIR.parent / "shared" / "data" / "hs2022.csv")
     if os.path.exists(hs_csv):
         manage("load_hs", hs_csv)  # the full HS 2022 nomenclature; idempotent and fast
-    manage("seed_demo", "--reports", os.environ.get("RILO_DEMO_REPORTS", "5000"), "--if-empty")
+    reports = os.environ.get("RILO_DEMO_REPORTS", "5000")
+    manage("seed_demo", "--reports", reports, "--if-empty", "--partner-url", partner_url)
 
     commands = {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
         "worker": [celery, "-A", "rilo", "worker", "-l", "INFO", "-Q", "default,exchange,uploads", "-c", "2"],
         "beat": [celery, "-A", "rilo", "beat", "-l", "INFO", "-s", str(BASE_DIR / ".var" / "demo" / "beat")],
+        "partner": [python, "manage.py", "demo_partner", "--port", partner_port],
     }
     processes = {name: subprocess.Popen(argv, cwd=BASE_DIR, env=env) for name, argv in commands.items()}
-    print(f"\nRILO is running on http://127.0.0.1:{port}/ (web, worker, beat). Ctrl-C stops everything.\n", flush=True)
+    print(
+        f"\nRILO is running on http://127.0.0.1:{port}/ (web, worker, beat). Ctrl-C stops everything.\n"
+        f"The demo partner Demo CEN shows what it receives on http://127.0.0.1:{partner_port}/ :\n"
+        "approve a report (as we.analyst) and watch it arrive there within seconds.\n",
+        flush=True,
+    )
 
     stopping = False
 
@@ -70,7 +82,7 @@ def main() -> int:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
-        print("Stopped web, worker and beat.", flush=True)
+        print("Stopped web, worker, beat and the demo partner.", flush=True)
     return exit_code
 
 

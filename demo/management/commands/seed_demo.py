@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from demo.accounts import DEMO_PASSWORD, seed_demo_accounts
+from demo.partner import seed_demo_partner
 
 
 def refuse_unless_demo_seed_allowed(command: str) -> None:
@@ -30,6 +31,12 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="Add the --reports only when there are no reports yet."
         )
         parser.add_argument("--workers", type=int, default=2, help="Parallel report writers (default 2).")
+        parser.add_argument(
+            "--partner-url",
+            default="",
+            metavar="URL",
+            help="Also register the demo partner (Demo CEN) with this webhook endpoint, or move it there.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_unless_demo_seed_allowed("seed_demo")
@@ -38,6 +45,9 @@ class Command(BaseCommand):
             raise CommandError("--reports takes a positive number.")
         if options["reports"]:
             self._seed_reports(options["reports"], workers=options["workers"], if_empty=options["if_empty"])
+        if options["partner_url"]:
+            partner = seed_demo_partner(endpoint_url=options["partner_url"])
+            self.stdout.write(f"{partner.name} registered at {partner.endpoint_url}")
         if options["quiet_accounts"]:
             return
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD})"))
