@@ -4,7 +4,7 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import after_setup_logger, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rilo.settings.local")
 
@@ -20,3 +20,11 @@ def close_old_database_connections(**kwargs: Any) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@after_setup_logger.connect
+def quiet_routine_tasks(**kwargs: Any) -> None:
+    """Celery's per-run lines of the tasks beat runs every few seconds at DEBUG (see apps.core.tasklog)."""
+    from apps.core.tasklog import quiet_routine_tasks
+
+    quiet_routine_tasks(app.conf.beat_schedule or {})

@@ -6,10 +6,14 @@ beat-scheduled :func:`sweep` hands due deliveries to workers.
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.conf import settings
 
 from . import services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=90, time_limit=120)
@@ -32,8 +36,11 @@ def deliver_due(batch: int | None = None) -> None:
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=50, time_limit=60)
 def sweep() -> None:
-    """Fan out events nobody fanned out; queue due deliveries (including those of dead workers)."""
-    services.exchange_sweep()
+    """Fan out events nobody fanned out; queue due deliveries (including those of dead workers).
+
+    Logged at INFO when it did something, else at DEBUG: an idle sweeper runs every few seconds."""
+    done = services.exchange_sweep()
+    log.log(logging.INFO if any(done.values()) else logging.DEBUG, "Exchange sweep: %s", done)
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
