@@ -10,6 +10,7 @@ warning or failure, keep their level.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -23,8 +24,8 @@ def routine_tasks(schedule: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
     """Names of the tasks ``schedule`` (a beat schedule) runs more often than once a minute."""
     routine = set()
     for entry in schedule.values():
-        every = entry.get("schedule")
-        seconds = every.total_seconds() if hasattr(every, "total_seconds") else every
+        every: Any = entry.get("schedule")
+        seconds = every.total_seconds() if isinstance(every, dt.timedelta) else every
         if isinstance(seconds, int | float) and seconds < ROUTINE_BELOW_SECONDS:
             routine.add(str(entry["task"]))
     return frozenset(routine)
