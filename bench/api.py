@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from apps.core.actor import Actor
 from bench.harness import (
     Figures,
     bearer,
@@ -217,7 +218,7 @@ def _value(model: Any, alias: str, key: str, values: list[Any]) -> Any:
     return column
 
 
-def limit_query(*, user: Any, page: dict[str, Any], page_size: int) -> tuple[str, list[Any]]:
+def limit_query(*, user: Actor, page: dict[str, Any], page_size: int) -> tuple[str, list[Any]]:
     """The one query that builds the API's page in PostgreSQL: the reports ``user`` may see, in the API's order,
     each as an object with the keys of ``page`` (the API's answer). Compiled once, here, by Django."""
     from django.db import connection

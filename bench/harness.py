@@ -30,9 +30,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.core.runtime import BASE_DIR, Services, resolve_services
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 SETTINGS = "rilo.settings.bench"
 BENCH_USERNAME = "bench-officer"
@@ -88,7 +91,7 @@ def prepare() -> None:
     call_command("migrate", verbosity=0)
 
 
-def bench_account() -> tuple[Any, str]:
+def bench_account() -> tuple[User, str]:
     """An officer of a bench administration and a fresh read/write token for it (revoke it when done)."""
     from datetime import timedelta
 
