@@ -261,21 +261,21 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "apps.core.api_permissions.TokenScopePermission",
+        "apps.core.api.permissions.TokenScopePermission",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["apps.core.api_parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "apps.core.api_throttling.AccountRateThrottle",
-        "apps.core.api_throttling.AnonymousRateThrottle",
+        "apps.core.api.throttling.AccountRateThrottle",
+        "apps.core.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "account": env("RILO_API_RATE_ACCOUNT", default="1200/min"),
         "anonymous": env("RILO_API_RATE_ANONYMOUS", default="120/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": "apps.core.api_pagination.StandardPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.StandardPageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.RiloAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.RiloAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
