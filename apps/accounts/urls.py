@@ -33,8 +33,6 @@ urlpatterns = [
             auth_views.PasswordResetView.as_view(
                 form_class=PasswordResetForm,
                 template_name="accounts/password_reset_form.html",
-                email_template_name="accounts/email/password_reset_email.txt",
-                subject_template_name="accounts/email/password_reset_subject.txt",
                 success_url=reverse_lazy("accounts:password_reset_done"),
             )
         ),
