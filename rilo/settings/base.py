@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "apps.core.middleware.DomainErrorMiddleware",
     # django-axes must be last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
