@@ -95,8 +95,9 @@ def user_invite(
 
     Officers and coordinators go to the actor's own administration, or (RILO administrators) to one
     of the administrations the actor may manage users of; RILO staff go to the actor's RILO. The
-    account has no usable password until its owner follows the link. If the e-mail cannot be sent
-    the account is not created, so nobody is left with an account they cannot open.
+    account has no usable password until its owner follows the link. The e-mail is written to the mail
+    outbox with the account and sent by a worker, retried while the mail server is away; if it finally
+    fails, it shows as failed in the admin and a new link can be sent from the account's page.
     """
     _check_may_grant(actor, role)
     if not email:
