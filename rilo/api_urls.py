@@ -7,7 +7,7 @@ live here; the last route answers any other /api/ path with a JSON 404.
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from apps.core.api_views import api_not_found
+from apps.core.api.views import api_not_found
 
 app_name = "api"
 

@@ -22,7 +22,7 @@ urlpatterns = [
 ]
 
 # JSON under /api/, Django's pages elsewhere.
-handler400 = "apps.core.api_views.bad_request"
-handler403 = "apps.core.api_views.permission_denied"
-handler404 = "apps.core.api_views.page_not_found"
-handler500 = "apps.core.api_views.server_error"
+handler400 = "apps.core.api.views.bad_request"
+handler403 = "apps.core.api.views.permission_denied"
+handler404 = "apps.core.api.views.page_not_found"
+handler500 = "apps.core.api.views.server_error"

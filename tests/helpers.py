@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import User
 from apps.accounts.services import otp_device_ensure
+from apps.mail.services import mail_deliver
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -31,8 +32,17 @@ def sign_in(client: Client, user: User, *, verified: bool | None = None) -> None
         session.save()
 
 
+def deliver_mail() -> list[mail.EmailMessage]:
+    """Send what the mail outbox holds now, as a worker would (the service itself, in this process), and
+    return every message the test's mail backend has received."""
+    while mail_deliver():
+        pass
+    return list(mail.outbox)
+
+
 def link_in_last_email() -> str:
     """The path of the first link in the last e-mail sent."""
+    deliver_mail()
     body = str(mail.outbox[-1].body)
     match = re.search(r"https?://[^/\s]+(/\S+)", body)
     assert match, body

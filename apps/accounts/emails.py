@@ -1,4 +1,4 @@
-"""E-mails with a link to set or reset a password."""
+"""E-mails with a link to set or reset a password, written to the mail outbox (:mod:`apps.mail`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,18 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sites.shortcuts import get_current_site
-from django.core.mail import send_mail
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from apps.core.actor import Actor
+from apps.mail.services import mail_enqueue
 
 if TYPE_CHECKING:
     from .models import User
 
-# Templates per purpose: (subject, body).
-TEMPLATES = {
-    "reset": ("accounts/email/password_reset_subject.txt", "accounts/email/password_reset_email.txt"),
-    "invitation": ("accounts/email/invitation_subject.txt", "accounts/email/invitation_email.txt"),
-}
+# The template of each purpose (``<template>_subject.txt``, ``<template>_body.txt``).
+TEMPLATES = {"reset": "accounts/email/password_reset", "invitation": "accounts/email/invitation"}
 
 
 @dataclass(frozen=True)
@@ -36,10 +34,10 @@ class LinkBase:
         return cls(domain=get_current_site(request).domain, protocol="https" if request.is_secure() else "http")
 
 
-def send_password_link(*, user: User, link_base: LinkBase, purpose: str, actor: Any = None) -> None:
-    """Send ``user`` a one-time link to choose a password (``purpose``: "reset" or "invitation")."""
-    subject_template, body_template = TEMPLATES[purpose]
-    context = {
+def send_password_link(*, user: User, link_base: LinkBase, purpose: str, actor: Actor | None = None) -> None:
+    """Mail ``user`` a one-time link to choose a password (``purpose``: "reset" or "invitation"); sent by a
+    worker once the current transaction commits."""
+    context: dict[str, Any] = {
         "user": user,
         "actor": actor,
         "email": user.email,
@@ -50,6 +48,4 @@ def send_password_link(*, user: User, link_base: LinkBase, purpose: str, actor: 
         "token": default_token_generator.make_token(user),
         "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
-    subject = "".join(render_to_string(subject_template, context).splitlines())
-    body = render_to_string(body_template, context)
-    send_mail(subject, body, None, [user.email])
+    mail_enqueue(to=[user.email], template=TEMPLATES[purpose], context=context)

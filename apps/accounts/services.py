@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import smtplib
 import string
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
@@ -96,8 +95,9 @@ def user_invite(
 
     Officers and coordinators go to the actor's own administration, or (RILO administrators) to one
     of the administrations the actor may manage users of; RILO staff go to the actor's RILO. The
-    account has no usable password until its owner follows the link. If the e-mail cannot be sent
-    the account is not created, so nobody is left with an account they cannot open.
+    account has no usable password until its owner follows the link. The e-mail is written to the mail
+    outbox with the account and sent by a worker, retried while the mail server is away; if it finally
+    fails, it shows as failed in the admin and a new link can be sent from the account's page.
     """
     _check_may_grant(actor, role)
     if not email:
@@ -135,10 +135,7 @@ def user_invite(
     )
     # The new account must be one the actor manages; otherwise the whole creation is rolled back.
     _check_may_manage(actor, user)
-    try:
-        send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise ApplicationError(f"The account was not created: the e-mail could not be sent ({exc}).") from exc
+    send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
     audit_record(actor=actor, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role})
     return user
 

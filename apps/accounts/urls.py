@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import token_views, views
+from . import views
 from .forms import PasswordResetForm
 from .middleware import two_factor_exempt
 
@@ -33,8 +33,6 @@ urlpatterns = [
             auth_views.PasswordResetView.as_view(
                 form_class=PasswordResetForm,
                 template_name="accounts/password_reset_form.html",
-                email_template_name="accounts/email/password_reset_email.txt",
-                subject_template_name="accounts/email/password_reset_subject.txt",
                 success_url=reverse_lazy("accounts:password_reset_done"),
             )
         ),
@@ -69,7 +67,7 @@ urlpatterns = [
     path("users/<int:pk>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path("users/<int:pk>/password-link/", views.user_password_reset, name="user_password_reset"),
     path("users/<int:pk>/two-factor-reset/", views.user_two_factor_reset, name="user_two_factor_reset"),
-    path("tokens/", token_views.token_list_page, name="token_list"),
-    path("tokens/new/", token_views.token_create_page, name="token_create"),
-    path("tokens/<int:pk>/revoke/", token_views.token_revoke_page, name="token_revoke"),
+    path("tokens/", views.token_list_page, name="token_list"),
+    path("tokens/new/", views.token_create_page, name="token_create"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke_page, name="token_revoke"),
 ]

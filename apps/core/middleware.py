@@ -1,4 +1,5 @@
-"""Request id: one id per request, echoed in the response and in every log line."""
+"""Request-wide plumbing: the request id (echoed in the response and every log line), the API's body size
+limit, the domain's refusals as pages, and the benchmarks' query count."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .exceptions import Conflict, NotFound, PermissionDenied
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -72,6 +78,29 @@ class ApiBodySizeLimitMiddleware:
 
 def _is_multipart(request: HttpRequest) -> bool:
     return request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+
+
+class DomainErrorMiddleware:
+    """Turns the refusals services raise in a page's view into pages, as the API's exception handler does
+    into JSON: :class:`NotFound` is the 404 page, :class:`PermissionDenied` the 403 page (with its message),
+    :class:`Conflict` a 409 page saying why. So views call services without a ``try`` of their own; a view
+    that answers a refusal otherwise (a message on its form) still catches it first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            # Through Django's 404 handler: the same page (or JSON under /api/) as any unknown object.
+            return response_for_exception(request, Http404(exception.message))
+        if isinstance(exception, PermissionDenied):
+            return response_for_exception(request, DjangoPermissionDenied(exception.message))
+        if isinstance(exception, Conflict):
+            return render(request, "409.html", {"message": exception.message}, status=409)
+        return None
 
 
 class QueryCountHeaderMiddleware:

@@ -8,8 +8,8 @@ Every service is keyword-only and atomic. A workflow service locks the report ro
 3. the actor may take this action on this report (``restrict(actor, action)``), else
    :class:`PermissionDenied`.
 
-It then writes the change, a :class:`ReviewEvent`, an audit event, and queues e-mails with
-``transaction.on_commit``. Invalid input raises ``django.core.exceptions.ValidationError`` keyed by
+It then writes the change, a :class:`ReviewEvent`, an audit event, and writes e-mails to the mail
+outbox (sent by a worker after commit). Invalid input raises ``django.core.exceptions.ValidationError`` keyed by
 field name (see :mod:`apps.reports.validation`).
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from functools import partial
 from typing import IO, Any, cast
 from uuid import UUID
 
@@ -413,7 +412,7 @@ def _submit(*, report: Report, actor: Any, transition: str, allowed: Iterable[st
         from_status=from_status,
         detail={"duplicate_candidates": visible},
     )
-    transaction.on_commit(partial(notifications.notify_submitted, notifications.Mailed.of(locked)))
+    notifications.notify_submitted(locked)
     return locked
 
 
@@ -442,7 +441,7 @@ def report_return(*, report: Report, actor: Any, comment: str) -> Report:
         report=locked, actor=actor, transition=Transition.RETURN, from_status=ReportStatus.SUBMITTED, comment=comment
     )
     review_assignments_end(report=locked, actor=actor)
-    transaction.on_commit(partial(notifications.notify_returned, notifications.Mailed.of(locked), comment))
+    notifications.notify_returned(locked, comment)
     return locked
 
 
@@ -472,7 +471,7 @@ def report_approve(*, report: Report, actor: Any, comment: str = "", free_text_c
     )
     review_assignments_end(report=locked, actor=actor)
     outbox_record(report=locked, event_type="approved")
-    transaction.on_commit(partial(notifications.notify_approved, notifications.Mailed.of(locked)))
+    notifications.notify_approved(locked)
     return locked
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     # ours
     "apps.core",
+    "apps.mail",
     "apps.tenancy",
     "apps.accounts",
     "apps.reference",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "apps.core.middleware.DomainErrorMiddleware",
     # django-axes must be last so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -218,8 +220,8 @@ MEDIA_ROOT = Path(env("RILO_MEDIA_ROOT", default=str(BASE_DIR / ".var" / "media"
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="rilo@localhost")
-# Workflow e-mails are sent after the commit, in the request: an SMTP server that does not answer
-# must not keep the reviewer waiting (Django's default is to wait for ever).
+# E-mails are sent by workers from the mail outbox (apps.mail), never in a request; an SMTP server
+# that does not answer must still not hold a worker for ever (Django's default).
 EMAIL_TIMEOUT = env.float("DJANGO_EMAIL_TIMEOUT", default=10.0)
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)
@@ -228,6 +230,17 @@ EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", default="")
 # STARTTLS (usually port 587) or implicit TLS (usually 465): one or the other, never both.
 EMAIL_USE_TLS = env.bool("DJANGO_EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("DJANGO_EMAIL_USE_SSL", default=False)
+
+# The mail outbox (apps.mail): retries kept in the database, base * factor**(n-1) capped; the defaults
+# try 10 times over about 6 hours. A worker's claim on a batch lasts the lease (more than batch * EMAIL_TIMEOUT).
+RILO_MAIL_MAX_ATTEMPTS = env.int("RILO_MAIL_MAX_ATTEMPTS", default=10)
+RILO_MAIL_RETRY_BASE_SECONDS = env.float("RILO_MAIL_RETRY_BASE_SECONDS", default=30.0)
+RILO_MAIL_RETRY_FACTOR = env.float("RILO_MAIL_RETRY_FACTOR", default=2.0)
+RILO_MAIL_RETRY_MAX_SECONDS = env.float("RILO_MAIL_RETRY_MAX_SECONDS", default=60 * 60.0)
+RILO_MAIL_BATCH = env.int("RILO_MAIL_BATCH", default=20)
+RILO_MAIL_LEASE_SECONDS = env.float("RILO_MAIL_LEASE_SECONDS", default=300.0)
+RILO_MAIL_SWEEP_SECONDS = env.float("RILO_MAIL_SWEEP_SECONDS", default=30.0)
+RILO_MAIL_RETENTION_DAYS = env.int("RILO_MAIL_RETENTION_DAYS", default=7)
 
 # Celery
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL)
@@ -262,21 +275,21 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "apps.core.api_permissions.TokenScopePermission",
+        "apps.core.api.permissions.TokenScopePermission",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["apps.core.api_parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.LimitedJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "apps.core.api_throttling.AccountRateThrottle",
-        "apps.core.api_throttling.AnonymousRateThrottle",
+        "apps.core.api.throttling.AccountRateThrottle",
+        "apps.core.api.throttling.AnonymousRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "account": env("RILO_API_RATE_ACCOUNT", default="1200/min"),
         "anonymous": env("RILO_API_RATE_ANONYMOUS", default="120/min"),
     },
-    "DEFAULT_PAGINATION_CLASS": "apps.core.api_pagination.StandardPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.StandardPageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "apps.core.api_schema.RiloAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.RiloAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -392,6 +405,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.purge_idempotency_records",
         "schedule": 60 * 60.0,
         "options": {"expires": 30 * 60.0},
+    },
+    "mail-sweep": {
+        "task": "mail.sweep",
+        "schedule": RILO_MAIL_SWEEP_SECONDS,
+        "options": {"expires": RILO_MAIL_SWEEP_SECONDS * 2},
+    },
+    "mail-purge-sent": {
+        "task": "mail.purge_sent",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
     },
     "autosave-purge-form-drafts": {
         "task": "autosave.purge_form_drafts",

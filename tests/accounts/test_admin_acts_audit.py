@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,7 +13,7 @@ from apps.accounts.services import otp_device_ensure
 from apps.audit.models import AuditEvent
 from apps.tenancy.models import Administration, Region
 from tests.factories import UserFactory
-from tests.helpers import sign_in
+from tests.helpers import deliver_mail, sign_in
 
 LOG = reverse("audit:event_list")
 
@@ -72,7 +71,7 @@ def test_an_email_change_is_on_record_and_the_old_address_is_told(
     event = the_event("accounts.user_email_change")
     assert event.detail == {"user": alice.pk}
     assert "example.org" not in str(event.detail)
-    [message] = mail.outbox
+    [message] = deliver_mail()
     assert message.to == [old] and "changed" in message.subject
 
 
@@ -82,7 +81,7 @@ def test_the_old_address_is_warned_that_password_links_and_two_factor_resets_now
     sign_in(client, cora)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(edit_url(alice), details(alice, email="alice.new@example.org"))
-    [message] = mail.outbox
+    [message] = deliver_mail()
     assert "choose a new password" in message.body and "two-factor authentication was reset" in message.body
     assert "someone other than cora" in message.body
     assert "alice.new@example.org" not in message.body
@@ -111,7 +110,7 @@ def test_a_two_factor_reset_is_on_record_and_the_owner_is_told(client, grace, er
     assert not TOTPDevice.objects.filter(user=erin).exists()
     event = the_event("accounts.user_two_factor_reset")
     assert (event.actor, event.region, event.detail) == (grace, erin.region, {"user": erin.pk})
-    assert [message.to for message in mail.outbox] == [[erin.email]]
+    assert [message.to for message in deliver_mail()] == [[erin.email]]
 
 
 def test_nobody_resets_their_own_or_an_unmanaged_accounts_two_factor(client, cora, bob):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +14,7 @@ from apps.accounts.services import user_update
 from apps.core.exceptions import PermissionDenied
 from apps.tenancy.models import Administration
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import link_in_last_email, sign_in
+from tests.helpers import deliver_mail, link_in_last_email, sign_in
 
 USER_LIST = reverse("accounts:user_list")
 USER_CREATE = reverse("accounts:user_create")
@@ -74,9 +73,9 @@ def test_a_coordinator_creates_an_officer_in_her_administration_who_gets_a_set_p
     assert (zoe.administration, zoe.region, zoe.role) == (france, None, Role.OFFICER)
     assert not zoe.has_usable_password()
     assert list(zoe.groups.values_list("name", flat=True)) == ["officer"]
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["zoe@example.org"]
-    assert "set your password" in mail.outbox[0].subject.lower()
+    assert len(deliver_mail()) == 1
+    assert deliver_mail()[0].to == ["zoe@example.org"]
+    assert "set your password" in deliver_mail()[0].subject.lower()
 
     # The link lets Zoé choose a password and sign in.
     client.post(reverse("accounts:logout"))
@@ -150,7 +149,7 @@ def test_a_taken_username_is_reported_beside_the_field(client: Client, cora: Use
     sign_in(client, cora)
     response = client.post(USER_CREATE, new_user(username="Alice", role="officer"))
     assert response.context["form"].errors["username"] == ["This username is taken."]
-    assert len(mail.outbox) == 0
+    assert len(deliver_mail()) == 0
 
 
 def test_a_coordinator_deactivates_and_reactivates_an_officer(client: Client, cora: User, alice: User) -> None:
@@ -185,9 +184,9 @@ def test_nobody_deactivates_themselves(client: Client, cora: User) -> None:
 def test_a_coordinator_sends_a_password_reset_email(client: Client, cora: User, alice: User) -> None:
     sign_in(client, cora)
     client.post(reverse("accounts:user_password_reset", args=[alice.pk]))
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == [alice.email]
-    assert "/accounts/password/reset/" in mail.outbox[0].body
+    assert len(deliver_mail()) == 1
+    assert deliver_mail()[0].to == [alice.email]
+    assert "/accounts/password/reset/" in deliver_mail()[0].body
 
 
 def test_the_user_list_is_searchable_and_paginated(client: Client, cora: User, france: Administration) -> None:
@@ -241,7 +240,7 @@ def test_grace_creates_a_coordinator_for_a_region_administration(
     assert response.status_code == 302
     zoe = User.objects.get(username="zoe")
     assert (zoe.administration, zoe.region) == (germany, None)
-    assert len(mail.outbox) == 1
+    assert len(deliver_mail()) == 1
 
 
 def test_grace_cannot_smuggle_an_administration_of_another_region(
@@ -252,7 +251,7 @@ def test_grace_cannot_smuggle_an_administration_of_another_region(
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not User.objects.filter(username="zoe").exists()
-    assert len(mail.outbox) == 0
+    assert len(deliver_mail()) == 0
 
 
 def test_grace_creates_rilo_staff_in_her_region(client: Client, grace: User, region_we, region_cis) -> None:
@@ -261,7 +260,7 @@ def test_grace_creates_rilo_staff_in_her_region(client: Client, grace: User, reg
     assert response.status_code == 302
     zoe = User.objects.get(username="zoe")
     assert (zoe.region, zoe.administration) == (region_we, None)
-    assert "two-factor" in mail.outbox[0].body
+    assert "two-factor" in deliver_mail()[0].body
 
 
 def test_rilo_staff_get_no_administration(client: Client, grace: User, france: Administration) -> None:

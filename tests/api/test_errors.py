@@ -10,7 +10,7 @@ from django.test import Client, override_settings
 from rest_framework.settings import api_settings
 
 from apps.accounts.models import ApiToken
-from apps.core.api_throttling import AccountRateThrottle
+from apps.core.api.throttling import AccountRateThrottle
 
 from .conftest import bearer
 

@@ -13,7 +13,7 @@ from rest_framework.viewsets import ViewSet
 
 from apps.accounts.models import ApiToken
 from apps.accounts.roles import Role
-from apps.core.api_idempotency import IdempotentCreateMixin, _key_digest
+from apps.core.api.idempotency import IdempotentCreateMixin, _key_digest
 from apps.core.models import IdempotencyRecord
 from apps.core.services import idempotency_claim, idempotency_purge_expired
 from tests.factories import UserFactory

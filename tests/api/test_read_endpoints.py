@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from rest_framework.request import Request
 
 from apps.accounts.models import ApiToken
-from apps.core.api_filters import filter_updated_since, parse_updated_since
+from apps.core.api.filters import filter_updated_since, parse_updated_since
 from apps.reference.api.views import vocabulary_endpoints, vocabulary_models
 
 from .conftest import bearer

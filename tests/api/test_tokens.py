@@ -16,7 +16,7 @@ from rest_framework.viewsets import ViewSet
 from apps.accounts.models import ApiToken
 from apps.accounts.roles import Role
 from apps.accounts.services import token_issue, token_revoke
-from apps.core.api_permissions import RequiredScopeMixin
+from apps.core.api.permissions import RequiredScopeMixin
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from tests.factories import UserFactory
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +21,7 @@ from apps.exchange.agreements import agreement_request
 from apps.exchange.models import CrossRegionAgreement, PartnerSystem, SharingPolicy
 from apps.tenancy.models import Region
 from tests.factories import RegionFactory, UserFactory
+from tests.helpers import deliver_mail
 
 from .conftest import form_data
 
@@ -209,7 +209,7 @@ def test_changing_personal_data_permission_is_audited_and_mailed_to_the_regions_
     event = AuditEvent.objects.restrict(hugo).get(action="exchange.partner_personal_data")
     assert (event.actor, event.object_id, event.detail) == (grace, str(we_partner.pk), {"personal_data_allowed": True})
     assert not AuditEvent.objects.restrict(kira).filter(action="exchange.partner_personal_data").exists()
-    [message] = mail.outbox
+    [message] = deliver_mail()
     assert message.to == [hugo.email]
     assert "WCO CEN" in message.subject and "grace" in message.body
 

@@ -15,10 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api_idempotency import idempotent
-from apps.core.api_pagination import StableCursorPagination
-from apps.core.api_permissions import ModelCapabilityPermission, RequiredScopeMixin, token_scopes
-from apps.core.api_schema import error_response
+from apps.core.api.idempotency import idempotent
+from apps.core.api.pagination import StableCursorPagination
+from apps.core.api.permissions import ModelCapabilityPermission, RequiredScopeMixin, token_scopes
+from apps.core.api.schema import error_response
 
 from ..middleware import session_two_factor_verified
 from ..models import ApiToken, User

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api_pagination import StableCursorPagination
-from apps.core.api_schema import error_response
+from apps.core.api.pagination import StableCursorPagination
+from apps.core.api.schema import error_response
 
 from ..feed import feed_deliveries, feed_message, feed_partner
 from ..inbound import SignatureRejected, inbound_peer, inbound_report_receive, inbound_verify

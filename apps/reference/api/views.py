@@ -22,9 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.core.api_conditional import ETagRetrieveMixin, conditional_response, with_etag
-from apps.core.api_pagination import StandardPageNumberPagination
-from apps.core.api_permissions import ModelCapabilityPermission, RequiredScopeMixin
+from apps.core.api.conditional import ETagRetrieveMixin, conditional_response, with_etag
+from apps.core.api.pagination import StandardPageNumberPagination
+from apps.core.api.permissions import ModelCapabilityPermission, RequiredScopeMixin
 
 from ..models import Vocabulary
 from .filtersets import vocabulary_filterset

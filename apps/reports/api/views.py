@@ -29,13 +29,13 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
-from apps.core.api_conditional import conditional_response, with_etag
-from apps.core.api_filters import UpdatedSinceFilterBackend
-from apps.core.api_idempotency import idempotent
-from apps.core.api_pagination import KeysetCursorPagination
-from apps.core.api_permissions import REVIEW, RequiredScopeMixin
-from apps.core.api_renderers import FastJSONRenderer
-from apps.core.api_schema import error_response
+from apps.core.api.conditional import conditional_response, with_etag
+from apps.core.api.filters import UpdatedSinceFilterBackend
+from apps.core.api.idempotency import idempotent
+from apps.core.api.pagination import KeysetCursorPagination
+from apps.core.api.permissions import REVIEW, RequiredScopeMixin
+from apps.core.api.renderers import FastJSONRenderer
+from apps.core.api.schema import error_response
 from apps.core.exceptions import NotFound
 
 from .. import services

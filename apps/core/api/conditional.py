@@ -3,7 +3,7 @@
 ``conditional_response(request, data)`` hashes the representation (or takes a cheaper ETag the
 caller knows, e.g. ``"<uuid>-v<version>"`` for a versioned report); :class:`ETagRetrieveMixin`
 applies it to a viewset's ``retrieve``. The schema documents the header and the 304 answer of
-marked operations (apps.core.api_schema).
+marked operations (apps.core.api.schema).
 """
 
 from __future__ import annotations

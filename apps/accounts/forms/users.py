@@ -1,81 +1,16 @@
-"""Forms of the account pages. Scope never comes from these: choices are restricted to the actor's reach."""
+"""Forms of the user management pages. Scope never comes from these: choices are restricted to the actor's reach."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
-from django.contrib.auth import forms as auth_forms
-from django.contrib.auth import get_user_model
 
 from apps.tenancy.models import Administration
 
-from .delegation import role_choices, roles_manageable_by, same_scope_roles
-from .models import User
-from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
-
-
-class LoginForm(auth_forms.AuthenticationForm):
-    """Username and password; one message for every failure, so it never tells whether an account exists."""
-
-    error_messages = {
-        **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": (
-            "The username or password is not correct. Check both (they are case-sensitive) and try again. "
-            f"After {settings.AXES_FAILURE_LIMIT} failed attempts, sign-in is blocked for a while."
-        ),
-    }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update(
-            {"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        )
-        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
-
-
-class TokenForm(forms.Form):
-    """A six-digit code from an authenticator app."""
-
-    token = forms.CharField(
-        label="6-digit code",
-        max_length=12,
-        help_text="The code your authenticator app shows now for RILO.",
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9 ]*",
-                "size": "8",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-            }
-        ),
-    )
-
-    def clean_token(self) -> str:
-        token = re.sub(r"\s+", "", self.cleaned_data["token"])
-        if not re.fullmatch(r"\d{6}|\d{8}", token):
-            raise forms.ValidationError("Enter the 6 digits your authenticator app shows, for example 123456.")
-        return token
-
-
-class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, also for accounts that have never set a password (invited users)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].widget.attrs["autocomplete"] = "email"
-
-    def get_users(self, email: str) -> Any:
-        """Active people (not partner systems) with this e-mail address, with or without a usable password."""
-        user_model = get_user_model()
-        candidates = user_model._default_manager.filter(email__iexact=email, is_active=True).exclude(
-            role=Role.PARTNER_SYSTEM
-        )
-        return (user for user in candidates if user.email.casefold() == email.casefold())
+from ..delegation import role_choices, roles_manageable_by, same_scope_roles
+from ..models import User
+from ..roles import ADMINISTRATION_ROLES, RILO_ROLES
 
 
 class UserSearchForm(forms.Form):

@@ -12,7 +12,7 @@ from typing import Any, cast
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from .client_address import client_address
+from ..client_address import client_address
 
 
 class AccountRateThrottle(UserRateThrottle):

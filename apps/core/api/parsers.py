@@ -11,7 +11,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from .api import RequestTooLarge, request_too_large_message
+from . import RequestTooLarge, request_too_large_message
 
 
 class LimitedJSONParser(JSONParser):

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from apps.core.exceptions import ApplicationError, Conflict, NotFound
+from apps.core.exceptions import ApplicationError, Conflict
 
-from .middleware import session_two_factor_verified, two_factor_step
-from .models import User
-from .selectors import api_token_get, api_token_holders, api_token_list
-from .services import token_issue, token_revoke
-from .token_forms import ApiTokenForm
+from ..forms import ApiTokenForm
+from ..middleware import session_two_factor_verified, two_factor_step
+from ..models import User
+from ..selectors import api_token_get, api_token_holders, api_token_list
+from ..services import token_issue, token_revoke
 
 
 def _actor(request: HttpRequest, permission: str) -> User:
@@ -102,10 +102,7 @@ def _add_errors(form: ApiTokenForm, error: ApplicationError) -> None:
 @require_http_methods(["GET", "POST"])
 def token_revoke_page(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "accounts.change_apitoken")
-    try:
-        token = api_token_get(user=actor, pk=pk, action="change")
-    except NotFound:
-        raise Http404("No such API token.") from None
+    token = api_token_get(user=actor, pk=pk, action="change")  # NotFound: the 404 page
     if request.method == "POST":
         try:
             token_revoke(token=token, actor=actor)

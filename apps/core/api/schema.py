@@ -2,8 +2,8 @@
 
 :class:`RiloAutoSchema` (the DEFAULT_SCHEMA_CLASS) adds to each operation the error responses
 it can give (``ErrorSerializer`` bodies), the ``WWW-Authenticate``/``Retry-After`` headers, and
-for operations marked by :func:`apps.core.api_idempotency.idempotent` or
-:func:`apps.core.api_conditional.with_etag` their headers and 304/409/422 answers. Views document
+for operations marked by :func:`apps.core.api.idempotency.idempotent` or
+:func:`apps.core.api.conditional.with_etag` their headers and 304/409/422 answers. Views document
 only their success responses and any business error they add (e.g. a 409 conflict).
 """
 
@@ -16,10 +16,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 
-from .api import ErrorSerializer
-from .api_conditional import ETAG_MARK
-from .api_idempotency import HEADER as IDEMPOTENCY_HEADER
-from .api_idempotency import IDEMPOTENT_MARK, MAX_KEY_LENGTH, REPLAYED_HEADER
+from . import ErrorSerializer
+from .conditional import ETAG_MARK
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import IDEMPOTENT_MARK, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 ERROR_DESCRIPTIONS: dict[str, str] = {
     "400": "Invalid request: `details` names each field at fault.",

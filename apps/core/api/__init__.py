@@ -21,7 +21,7 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from .exceptions import ApplicationError
+from ..exceptions import ApplicationError
 
 BEARER_CHALLENGE = 'Bearer realm="api"'
 

@@ -11,7 +11,7 @@ viewset) and a client may send ``Idempotency-Key: <up to 255 characters>``:
 * the same key while the first request still runs: 409 ``idempotency_in_progress``.
 
 Without the header the request runs as usual. The schema documents the header and the 409/422
-answers of decorated operations (apps.core.api_schema).
+answers of decorated operations (apps.core.api.schema).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .models import IdempotencyRecord
-from .services import idempotency_claim, idempotency_complete, idempotency_release
+from ..models import IdempotencyRecord
+from ..services import idempotency_claim, idempotency_complete, idempotency_release
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from .api import json_error
+from . import json_error
 
 API_PREFIX = "/api/"
 
