@@ -46,7 +46,7 @@ from apps.reference.models import HSCode, Unit
 
 from . import services
 from .change_history import report_change_history
-from .choices import FormVariant, ReportStatus
+from .choices import FormVariant
 from .exports import report_csv_lines
 from .filtersets import ReportFilterSet
 from .forms import (
@@ -412,10 +412,7 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         messages.success(request, f"Draft {saved.national_reference} saved at {timezone.localtime():%H:%M}.")
         return redirect("reports:edit", uuid=saved.uuid)
     try:
-        if saved.status == ReportStatus.RETURNED:
-            services.report_resubmit(report=saved, actor=user)
-        else:
-            services.report_submit(report=saved, actor=user)
+        services.report_send_for_review(report=saved, actor=user)
     except ValidationError as error:
         # Saved as a draft; show what submission still needs beside the fields, on the saved report's form.
         saved = _report(request, saved.uuid, action="change", personal=personal)
@@ -737,10 +734,7 @@ def report_submit_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResp
     """Send a draft (or a returned report) for review; what is missing is shown on the form."""
     report = _report(request, uuid)
     try:
-        if report.status == ReportStatus.RETURNED:
-            services.report_resubmit(report=report, actor=request.user)
-        else:
-            services.report_submit(report=report, actor=request.user)
+        services.report_send_for_review(report=report, actor=request.user)
     except ValidationError as error:
         editable = _report(request, uuid, action="change", personal=True)
         personal = _personal_allowed(request, editable)
