@@ -236,17 +236,21 @@ def _lock_report_uuid(report_uuid: uuid.UUID) -> None:
 def _store(
     *, partner: PartnerSystem, report: Report | None, parsed: InboundMessage, actor: Actor, withdrawn: bool = False
 ) -> Report:
-    return report_receive_from_partner(
-        partner=partner,
-        report=report,
-        report_uuid=parsed.report_uuid,
-        version=parsed.version,
-        fields=parsed.fields,
-        parts=parsed.parts,
-        remote_reference=parsed.remote_reference,
-        withdrawn=withdrawn,
-        actor=actor,
-    )
+    """The report written as decided; the domain's refusals (an operation the peer may not attach…) by wire path."""
+    try:
+        return report_receive_from_partner(
+            partner=partner,
+            report=report,
+            report_uuid=parsed.report_uuid,
+            version=parsed.version,
+            fields=parsed.fields,
+            parts=parsed.parts,
+            remote_reference=parsed.remote_reference,
+            withdrawn=withdrawn,
+            actor=actor,
+        )
+    except ValidationError as error:
+        raise ValidationError({_wire_key(key): messages for key, messages in error.message_dict.items()}) from error
 
 
 def _nothing_to_withdraw(parsed: InboundMessage) -> InboundResult:
@@ -270,8 +274,6 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
     one the partner record speaks for, never taken from the message.
     """
     parsed = inbound_parse(message)
-    administration = partner.source_administration
-    assert administration is not None  # noqa: S101 (inbound_peer refuses a peer without one)
     _lock_report_uuid(parsed.report_uuid)
     now = timezone.now()
     report = Report.objects.select_for_update(of=("self",)).filter(uuid=parsed.report_uuid).first()

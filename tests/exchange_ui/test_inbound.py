@@ -320,3 +320,17 @@ def test_nothing_about_a_received_report_goes_back_to_its_source_not_even_a_tomb
         "report",
         "report was received from this partner",
     )
+
+
+def test_a_report_attached_to_an_operation_of_another_region_is_a_400_naming_the_field(
+    client: Client, peer: Peer, region_cis: object
+) -> None:
+    from apps.reports.models import Operation
+
+    Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis)
+    body = message(uuid.uuid4())
+    body["data"]["report"]["operation"] = "steppe"
+    response = push(client, body, secret=peer.secret, token=peer.token)
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["details"]) == ["data.report.operation"]
+    assert nothing_stored()

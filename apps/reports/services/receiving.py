@@ -79,7 +79,7 @@ def report_receive_from_partner(
     values = dict(fields or {})
     if report is None:
         administration = partner.source_administration
-        assert administration is not None  # noqa: S101 (a partner pushes only once set up with one)
+        assert administration is not None  # noqa: S101 (inbound_peer refuses a peer without one)
         report = Report(
             uuid=report_uuid,
             administration=administration,
