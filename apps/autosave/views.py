@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
@@ -37,7 +38,7 @@ def autosave(request: HttpRequest, uuid: uuid_module.UUID | None = None) -> Http
         report_id = _editable(request, uuid).pk  # another administration's report is a 404, ticket or not
     ticket = ticket_read(request.POST.get("draft_token", ""))
     if ticket is None:
-        return HttpResponseBadRequest("This form has expired: reload the page.", content_type=PLAIN_TEXT)
+        return HttpResponseBadRequest(gettext("This form has expired: reload the page."), content_type=PLAIN_TEXT)
     try:
         payload = clean_payload(request.POST)
     except ApplicationError as error:
@@ -45,14 +46,14 @@ def autosave(request: HttpRequest, uuid: uuid_module.UUID | None = None) -> Http
     if not request.user.is_authenticated:
         draft = form_draft_save_from_ticket(ticket=ticket, payload=payload)
         if draft is None:
-            return HttpResponseBadRequest("This form has expired: reload the page.", content_type=PLAIN_TEXT)
+            return HttpResponseBadRequest(gettext("This form has expired: reload the page."), content_type=PLAIN_TEXT)
         login_url = reverse("accounts:login") + "?" + urlencode({"next": _form_url(uuid, draft.key)})
         return render(
             request, "reports/_autosave_status.html", {"expired": True, "draft": draft, "login_url": login_url}
         )
     if ticket.user_id != request.user.pk or ticket.report_id != report_id:
         return HttpResponseBadRequest(
-            "This form belongs to another page or session: reload the page.", content_type=PLAIN_TEXT
+            gettext("This form belongs to another page or session: reload the page."), content_type=PLAIN_TEXT
         )
     try:
         draft = form_draft_save(
@@ -86,7 +87,7 @@ def form_draft_discard_view(request: HttpRequest, key: uuid_module.UUID) -> Http
     if draft is None:
         raise Http404("No such form.")
     form_draft_discard(user=request_actor(request), key=key)
-    messages.info(request, "The unsaved form was discarded.")
+    messages.info(request, gettext("The unsaved form was discarded."))
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)

@@ -16,6 +16,7 @@ from django.http import (
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import NotFound
@@ -60,7 +61,7 @@ def attachment_add(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse
             for text in texts:
                 form.add_error(key if key in form.fields else None, text)
         return rerender_detail(request, report, attachment_form=form)
-    messages.success(request, "File attached.")
+    messages.success(request, gettext("File attached."))
     return redirect(reverse("reports:detail", kwargs={"uuid": uuid}) + "#attachments")
 
 

@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
@@ -83,7 +84,10 @@ def login_required_keeping_form(view: View) -> View:
                 if draft is not None:
                     messages.warning(
                         request,
-                        "Your session had expired. What you typed is kept: sign in again to continue where you were.",
+                        gettext(
+                            "Your session had expired. What you typed is kept: "
+                            "sign in again to continue where you were."
+                        ),
                     )
                     return redirect_to_login(f"{request.path}?restore={draft.key}")
         return redirect_to_login(request.get_full_path())
@@ -213,7 +217,9 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
     if action.startswith(("switch:", "add:", "remove:", "undo:")):
         return render_entry(request, entry, report=report, ticket=ticket, show_errors=False)
     if not entry.is_valid():
-        messages.error(request, "Some values could not be read. Nothing was saved yet; what you typed is kept.")
+        messages.error(
+            request, gettext("Some values could not be read. Nothing was saved yet; what you typed is kept.")
+        )
         return render_entry(request, entry, report=report, ticket=ticket, show_errors=True, status=400)
     values = entry.service_input()
     try:
@@ -235,18 +241,28 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         entry.add_service_errors(error)
         messages.error(
             request,
-            "Nothing was saved yet: correct the fields listed below (even a draft needs its reference, date and "
-            "country of seizure, and each item its category, quantity and unit). What you typed is kept on the "
-            "server and offered back if you leave this page.",
+            gettext(
+                "Nothing was saved yet: correct the fields listed below (even a draft needs its reference, date and "
+                "country of seizure, and each item its category, quantity and unit). What you typed is kept on the "
+                "server and offered back if you leave this page."
+            ),
         )
         return render_entry(request, entry, report=report, ticket=ticket, show_errors=True, status=400)
     form_draft_discard(user=user, key=ticket.key, form=FORM_NAME, report_id=ticket.report_id)
 
     if mode == "correct":
-        messages.success(request, f"Report {saved.national_reference} corrected: version {saved.version} approved.")
+        messages.success(
+            request,
+            gettext("Report %(reference)s corrected: version %(version)s approved.")
+            % {"reference": saved.national_reference, "version": saved.version},
+        )
         return redirect("reports:detail", uuid=saved.uuid)
     if action != "submit":
-        messages.success(request, f"Draft {saved.national_reference} saved at {timezone.localtime():%H:%M}.")
+        messages.success(
+            request,
+            gettext("Draft %(reference)s saved at %(time)s.")
+            % {"reference": saved.national_reference, "time": f"{timezone.localtime():%H:%M}"},
+        )
         return redirect("reports:edit", uuid=saved.uuid)
     try:
         services.report_send_for_review(report=saved, actor=user)
@@ -258,12 +274,16 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
         entry.service_input()
         entry.add_service_errors(error)
         messages.warning(
-            request, f"Draft {saved.national_reference} saved, but not submitted: complete the fields listed below."
+            request,
+            gettext("Draft %(reference)s saved, but not submitted: complete the fields listed below.")
+            % {"reference": saved.national_reference},
         )
         return render_entry(
             request, entry, report=saved, ticket=entry_ticket(request, saved), show_errors=True, status=400
         )
-    messages.success(request, f"Report {saved.national_reference} submitted for review.")
+    messages.success(
+        request, gettext("Report %(reference)s submitted for review.") % {"reference": saved.national_reference}
+    )
     return redirect("reports:detail", uuid=saved.uuid)
 
 
@@ -273,7 +293,7 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
 def report_create(request: HttpRequest) -> HttpResponse:
     """A new report of the user's administration (the administration is never taken from the form)."""
     if not request.user.administration_id:  # type: ignore[union-attr]
-        raise DjangoPermissionDenied("Only the staff of an administration enter reports.")
+        raise DjangoPermissionDenied(gettext("Only the staff of an administration enter reports."))
     return _entry_page(request, report=None, mode="create")
 
 
@@ -288,8 +308,8 @@ def report_edit(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
         visible = report_or_404(request, uuid)  # 404 unless the user may see it at all
         messages.info(
             request,
-            f"Report {visible.national_reference} is {visible.get_status_display().lower()}: "
-            "only drafts and returned reports can be edited.",
+            gettext("Report %(reference)s is %(status)s: only drafts and returned reports can be edited.")
+            % {"reference": visible.national_reference, "status": visible.get_status_display().lower()},
         )
         return redirect("reports:detail", uuid=uuid)
     return _entry_page(request, report=report, mode="edit")
@@ -303,7 +323,10 @@ def report_correct_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRes
         report = report_get(user=request_actor(request), uuid=uuid, action="correct", with_personal_data=True)
     except NotFound:
         visible = report_or_404(request, uuid)
-        messages.info(request, f"Report {visible.national_reference} cannot be corrected by you now.")
+        messages.info(
+            request,
+            gettext("Report %(reference)s cannot be corrected by you now.") % {"reference": visible.national_reference},
+        )
         return redirect("reports:detail", uuid=uuid)
     return _entry_page(request, report=report, mode="correct")
 
@@ -331,7 +354,7 @@ def form_row(request: HttpRequest, part: str) -> HttpResponse:
         try:
             index = int(source.get("index", ""))
         except ValueError:
-            return HttpResponseBadRequest("Which row?", content_type=PLAIN_TEXT)
+            return HttpResponseBadRequest(gettext("Which row?"), content_type=PLAIN_TEXT)
         removed = source.get("remove") == "1"
         data = source.copy()
         if removed:
@@ -412,7 +435,7 @@ def normalised_quantity(request: HttpRequest) -> HttpResponse:
     """The item's quantity in kg, litres, pieces or sticks, as the domain computes it (or why it cannot)."""
     prefix = request.GET.get("prefix", "")
     if not prefix.startswith("items-"):
-        return HttpResponseBadRequest("Which item?", content_type=PLAIN_TEXT)
+        return HttpResponseBadRequest(gettext("Which item?"), content_type=PLAIN_TEXT)
     quantity = request.GET.get(f"{prefix}-quantity", "")
     unit_code = request.GET.get(f"{prefix}-unit", "")
     errors = Errors()

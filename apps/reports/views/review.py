@@ -12,6 +12,7 @@ from django.http import (
     HttpResponse,
 )
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import NotFound
@@ -58,11 +59,13 @@ def report_submit_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResp
         entry.is_valid()
         entry.service_input()
         entry.add_service_errors(error)
-        messages.warning(request, "The report cannot be submitted yet: complete the fields listed below.")
+        messages.warning(request, gettext("The report cannot be submitted yet: complete the fields listed below."))
         return render_entry(
             request, entry, report=editable, ticket=entry_ticket(request, editable), show_errors=True, status=400
         )
-    messages.success(request, f"Report {report.national_reference} submitted for review.")
+    messages.success(
+        request, gettext("Report %(reference)s submitted for review.") % {"reference": report.national_reference}
+    )
     return redirect("reports:detail", uuid=uuid)
 
 
@@ -82,7 +85,9 @@ def report_return_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResp
         for text in error.message_dict.get("comment", error.messages):
             form.add_error("comment", text)
         return rerender_detail(request, report, return_form=form)
-    messages.success(request, f"Report {report.national_reference} returned for correction.")
+    messages.success(
+        request, gettext("Report %(reference)s returned for correction.") % {"reference": report.national_reference}
+    )
     return after_review(request, report)
 
 
@@ -100,7 +105,7 @@ def report_approve_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRes
         comment=form.cleaned_data.get("comment", ""),
         free_text_checked=bool(form.cleaned_data.get("free_text_checked")),
     )
-    messages.success(request, f"Report {report.national_reference} approved.")
+    messages.success(request, gettext("Report %(reference)s approved.") % {"reference": report.national_reference})
     return after_review(request, report)
 
 
@@ -120,7 +125,7 @@ def report_withdraw_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRe
         for text in error.message_dict.get("reason", error.messages):
             form.add_error("reason", text)
         return rerender_detail(request, report, withdraw_form=form)
-    messages.success(request, f"Report {report.national_reference} withdrawn.")
+    messages.success(request, gettext("Report %(reference)s withdrawn.") % {"reference": report.national_reference})
     return redirect("reports:detail", uuid=uuid)
 
 
@@ -136,7 +141,7 @@ def report_mark_duplicate_view(request: HttpRequest, uuid: uuid_module.UUID) -> 
     try:
         original = report_get(user=request_actor(request), uuid=form.cleaned_data["of"])
     except NotFound:
-        form.add_error("of", "No report with this UUID that you can see.")
+        form.add_error("of", gettext("No report with this UUID that you can see."))
         return rerender_detail(request, report, duplicate_form=form)
     try:
         services.report_mark_duplicate(
@@ -147,6 +152,8 @@ def report_mark_duplicate_view(request: HttpRequest, uuid: uuid_module.UUID) -> 
             form.add_error("of", text)
         return rerender_detail(request, report, duplicate_form=form)
     messages.success(
-        request, f"Report {report.national_reference} marked as a duplicate of {original.national_reference}."
+        request,
+        gettext("Report %(reference)s marked as a duplicate of %(original)s.")
+        % {"reference": report.national_reference, "original": original.national_reference},
     )
     return redirect("reports:detail", uuid=uuid)
