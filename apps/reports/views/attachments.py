@@ -7,12 +7,7 @@ import uuid as uuid_module
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import (
-    FileResponse,
-    Http404,
-    HttpRequest,
-    HttpResponse,
-)
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,16 +18,9 @@ from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from .. import services
-from ..forms import (
-    AttachmentForm,
-)
-from ..selectors import (
-    attachment_get,
-)
-from .base import (
-    domain_errors,
-    report_or_404,
-)
+from ..forms import AttachmentForm
+from ..selectors import attachment_get
+from .base import domain_errors, report_or_404
 from .detail import rerender_detail
 
 

@@ -9,10 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import (
-    Http404,
-    HttpRequest,
-)
+from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
@@ -21,9 +18,7 @@ from apps.core.exceptions import PermissionDenied as DomainPermissionDenied
 from apps.core.request_actor import request_actor
 
 from ..models import Report
-from ..selectors import (
-    report_get,
-)
+from ..selectors import report_get
 
 FORM_NAME = "reports.report"
 PAGE_SIZE = 25

@@ -6,11 +6,7 @@ import uuid as uuid_module
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-)
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -18,13 +14,7 @@ from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from ..change_history import report_change_history
-from ..forms import (
-    ApproveForm,
-    AttachmentForm,
-    DuplicateForm,
-    ReturnForm,
-    WithdrawForm,
-)
+from ..forms import ApproveForm, AttachmentForm, DuplicateForm, ReturnForm, WithdrawForm
 from ..models import Report
 from ..selectors import (
     attachments_for,
@@ -34,10 +24,7 @@ from ..selectors import (
     review_events_for,
 )
 from ..share_forms import sharing_sections
-from .base import (
-    is_htmx,
-    report_or_404,
-)
+from .base import is_htmx, report_or_404
 
 
 def detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[str, Any]:

@@ -12,13 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import (
-    Http404,
-    HttpRequest,
-    HttpResponse,
-    HttpResponseBadRequest,
-    QueryDict,
-)
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -47,20 +41,9 @@ from ..forms import (
     payload_as_querydict,
 )
 from ..models import Report
-from ..selectors import (
-    parties_for,
-    report_get,
-)
+from ..selectors import parties_for, report_get
 from ..validation import Errors, clean_item
-from .base import (
-    FORM_NAME,
-    OPTION_LIMIT,
-    PLAIN_TEXT,
-    View,
-    domain_errors,
-    last_value,
-    report_or_404,
-)
+from .base import FORM_NAME, OPTION_LIMIT, PLAIN_TEXT, View, domain_errors, last_value, report_or_404
 
 
 def login_required_keeping_form(view: View) -> View:

@@ -6,11 +6,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-    StreamingHttpResponse,
-)
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,14 +18,8 @@ from apps.core.request_actor import request_actor
 
 from ..exports import report_csv_lines
 from ..filtersets import ReportFilterSet
-from ..selectors import (
-    report_list,
-    review_queue,
-)
-from .base import (
-    FORM_NAME,
-    PAGE_SIZE,
-)
+from ..selectors import report_list, review_queue
+from .base import FORM_NAME, PAGE_SIZE
 
 
 def _filterset(request: HttpRequest, reports: Any, *, queue: bool) -> ReportFilterSet:

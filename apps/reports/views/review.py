@@ -7,10 +7,7 @@ import uuid as uuid_module
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import (
-    HttpRequest,
-    HttpResponse,
-)
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -28,14 +25,8 @@ from ..forms import (
     entry_as_data,
     initial_from_report,
 )
-from ..selectors import (
-    parties_for,
-    report_get,
-)
-from .base import (
-    domain_errors,
-    report_or_404,
-)
+from ..selectors import parties_for, report_get
+from .base import domain_errors, report_or_404
 from .detail import after_review, rerender_detail
 from .entry import entry_ticket, personal_allowed, render_entry
 
