@@ -21,7 +21,7 @@ from apps.exchange.models import Delivery, OutboxEvent, ReportProvenance
 from apps.exchange.services import event_fan_out
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Party, Report
-from apps.tenancy.models import Administration
+from apps.tenancy.models import Administration, Region
 from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
 
 from .conftest import URL, Peer, token_for
@@ -323,7 +323,7 @@ def test_nothing_about_a_received_report_goes_back_to_its_source_not_even_a_tomb
 
 
 def test_a_report_attached_to_an_operation_of_another_region_is_a_400_naming_the_field(
-    client: Client, peer: Peer, region_cis: object
+    client: Client, peer: Peer, region_cis: Region
 ) -> None:
     from apps.reports.models import Operation
 
