@@ -24,16 +24,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.accounts.roles import Role
-from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
-from apps.reports.choices import FormVariant, PartyKind, ReportStatus, Transition
-from apps.reports.duplicates import store_duplicate_candidates
-from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
-from apps.reports.search import refresh_search_vectors
+from apps.reports.choices import FormVariant, PartyKind, ReportStatus
+from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
+from apps.reports.services import report_receive_from_partner
 from apps.reports.validation import (
     Errors,
     clean_conveyance,
@@ -105,7 +103,7 @@ class InboundResult:
 # --- who is pushing, and did they sign it -------------------------------------------------------
 
 
-def inbound_peer(*, user: Any) -> PartnerSystem:
+def inbound_peer(*, user: Actor) -> PartnerSystem:
     """The peer an authenticated account pushes reports for; refused unless fully configured."""
     if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.add_reportprovenance"):
         raise PermissionDenied("Only a partner system's account may push reports in.")
@@ -235,54 +233,24 @@ def _lock_report_uuid(report_uuid: uuid.UUID) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"inbound:{report_uuid}"])
 
 
-def _national_reference(administration_id: int, parsed: InboundMessage, report_pk: int | None) -> str:
-    """The peer's reference when free in that administration, else the report UUID (always unique)."""
-    reference = parsed.remote_reference[:64]
-    if reference:
-        taken = Report.objects.filter(administration_id=administration_id, national_reference=reference)
-        if report_pk is not None:
-            taken = taken.exclude(pk=report_pk)
-        if not taken.exists():
-            return reference
-    return str(parsed.report_uuid)
-
-
-def _write_parts(report: Report, actor: Any, parts: Mapping[str, list[dict[str, Any]]]) -> None:
-    for section, rows in parts.items():
-        model = PART_MODELS[section][0]
-        for old in model.objects.filter(report=report):
-            old._history_user = actor
-            old.delete()
-        bulk_create_with_history([model(report=report, **row) for row in rows], model, default_user=actor)
-
-
-def _apply(report: Report, actor: Any, parsed: InboundMessage) -> None:
-    values = dict(parsed.fields)
-    detection_methods = values.pop("detection_methods", None)
-    for name, value in values.items():
-        setattr(report, name, value)
-    report._history_user = actor  # type: ignore[attr-defined]
-    report.save()
-    if detection_methods is not None:
-        report.detection_methods.set(detection_methods)
-    _write_parts(report, actor, parsed.parts)
-    refresh_search_vectors([report.pk])
-
-
-def _trail(report: Report, actor: Any, partner: PartnerSystem, transition: str, from_status: str, outcome: str) -> None:
-    ReviewEvent.of(
-        report,
-        actor=actor,
-        transition=transition,
-        from_status=from_status,
-        comment=f"Received from partner system {partner.name}.",
-    ).save()
-    audit_record(
-        actor=actor,
-        action="report.receive",
-        obj=report,
-        detail={"partner": partner.pk, "version": report.version, "outcome": outcome},
-    )
+def _store(
+    *, partner: PartnerSystem, report: Report | None, parsed: InboundMessage, actor: Actor, withdrawn: bool = False
+) -> Report:
+    """The report written as decided; the domain's refusals (an operation the peer may not attach…) by wire path."""
+    try:
+        return report_receive_from_partner(
+            partner=partner,
+            report=report,
+            report_uuid=parsed.report_uuid,
+            version=parsed.version,
+            fields=parsed.fields,
+            parts=parsed.parts,
+            remote_reference=parsed.remote_reference,
+            withdrawn=withdrawn,
+            actor=actor,
+        )
+    except ValidationError as error:
+        raise ValidationError({_wire_key(key): messages for key, messages in error.message_dict.items()}) from error
 
 
 def _nothing_to_withdraw(parsed: InboundMessage) -> InboundResult:
@@ -294,16 +262,18 @@ def _summary(report: Report) -> str:
 
 
 @transaction.atomic
-def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) -> InboundResult:
+def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor) -> InboundResult:
     """Store a peer's message about one report, idempotently by report UUID and version.
+
+    This decides what the message means (signature and shape were checked, provenance says who may
+    update the report, the version says whether it is new); the report itself is written by
+    :func:`apps.reports.services.report_receive_from_partner`.
 
     ``partner`` comes from :func:`inbound_peer` and the signature was checked by
     :func:`inbound_verify`; ``actor`` is the peer's account. The report's administration is the
     one the partner record speaks for, never taken from the message.
     """
     parsed = inbound_parse(message)
-    administration = partner.source_administration
-    assert administration is not None  # noqa: S101 (inbound_peer refuses a peer without one)
     _lock_report_uuid(parsed.report_uuid)
     now = timezone.now()
     report = Report.objects.select_for_update(of=("self",)).filter(uuid=parsed.report_uuid).first()
@@ -311,19 +281,7 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
     if report is None:
         if parsed.tombstone:
             return _nothing_to_withdraw(parsed)
-        report = Report(
-            uuid=parsed.report_uuid,
-            administration=administration,
-            status=ReportStatus.APPROVED,
-            version=parsed.version,
-            created_by=actor,
-            submitted_by=actor,
-            approved_by=actor,
-            submitted_at=now,
-            approved_at=now,
-            national_reference=_national_reference(administration.pk, parsed, None),
-        )
-        _apply(report, actor, parsed)
+        report = _store(partner=partner, report=None, parsed=parsed, actor=actor)
         provenance = ReportProvenance.objects.create(
             report=report,
             source_partner=partner,
@@ -331,8 +289,6 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
             source_version=parsed.version,
             received_at=now,
         )
-        _trail(report, actor, partner, Transition.APPROVE, "", "created")
-        store_duplicate_candidates(report)
         outbox_record(report=report, event_type=EventType.APPROVED)
         return InboundResult("created", f"Stored {_summary(report)}.", report, provenance, skipped=parsed.skipped)
 
@@ -361,14 +317,9 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
     if parsed.tombstone:
         if report.status == ReportStatus.WITHDRAWN:
             return InboundResult("unchanged", f"{_summary(report)} is withdrawn already.", report, held_from)
-        from_status = report.status
-        report.status = ReportStatus.WITHDRAWN
-        report.version = parsed.version
-        report._history_user = actor  # type: ignore[attr-defined]
-        report.save(update_fields=["status", "version", "updated_at"])
+        report = _store(partner=partner, report=report, parsed=parsed, actor=actor, withdrawn=True)
         held_from.source_version, held_from.received_at = parsed.version, now
         held_from.save(update_fields=["source_version", "received_at"])
-        _trail(report, actor, partner, Transition.WITHDRAW, from_status, "withdrawn")
         outbox_record(report=report, event_type=EventType.WITHDRAWN)
         return InboundResult("withdrawn", f"Withdrew {_summary(report)}.", report, held_from)
 
@@ -381,17 +332,9 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Any) 
             code="stale_version",
         )
 
-    from_status = report.status
-    report.status = ReportStatus.APPROVED
-    report.version = parsed.version
-    report.approved_at = now
-    report.approved_by = actor
-    if parsed.remote_reference:
-        report.national_reference = _national_reference(report.administration_id, parsed, report.pk)
-    _apply(report, actor, parsed)
+    report = _store(partner=partner, report=report, parsed=parsed, actor=actor)
     held_from.source_version, held_from.received_at = parsed.version, now
     held_from.source_reference = parsed.remote_reference or held_from.source_reference
     held_from.save(update_fields=["source_version", "received_at", "source_reference"])
-    _trail(report, actor, partner, Transition.CORRECT, from_status, "updated")
     outbox_record(report=report, event_type=EventType.CORRECTED)
     return InboundResult("updated", f"Updated to {_summary(report)}.", report, held_from, skipped=parsed.skipped)

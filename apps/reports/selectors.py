@@ -22,6 +22,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 from apps.core.querysets import unexpired
 from apps.tenancy.models import Administration
@@ -31,6 +32,7 @@ from .models import (
     Attachment,
     Conveyance,
     DuplicateCandidate,
+    Operation,
     Party,
     Report,
     ReportGroupObjectPermission,
@@ -73,11 +75,11 @@ ACTIONS = (
 REDACTED = ""
 
 
-def _personal_flag(user: Any) -> Exists:
+def _personal_flag(user: Actor) -> Exists:
     return Exists(Report.objects.restrict(user, "view_personal_data").filter(pk=OuterRef("pk")))
 
 
-def _listed(user: Any, action: str = "view") -> QuerySet[Report]:
+def _listed(user: Actor, action: str = "view") -> QuerySet[Report]:
     items = ReportItem.objects.select_related("commodity_category", "commodity_type", "unit", "hs_code")
     return (
         Report.objects.restrict(user, action)
@@ -155,7 +157,7 @@ def report_filter(reports: QuerySet[Report], filters: Mapping[str, Any]) -> Quer
     return reports
 
 
-def report_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Report]:
+def report_list(*, user: Actor, filters: Mapping[str, Any] | None = None) -> QuerySet[Report]:
     """The reports the user may see, filtered (see :func:`report_filter`), newest seizure first.
 
     Related rows are joined or prefetched, so the number of queries does not grow with the
@@ -165,9 +167,24 @@ def report_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> Query
     return report_filter(_listed(user), filters or {})
 
 
+def joint_operations_attachable(*, actor: Actor, administration: Administration | None = None) -> QuerySet[Operation]:
+    """The joint operations a report of ``administration`` (the actor's when not given) may be attached to.
+
+    Those open to every region, and those of the region the administration belongs to; a RILO user
+    without an administration, those of their region. Every write of a report applies this rule.
+    """
+    open_to = Q(region__isnull=True)
+    administration_id = administration.pk if administration is not None else actor.administration_id
+    if administration_id:
+        open_to |= Q(region__administrations=administration_id)
+    elif actor.region_id:
+        open_to |= Q(region_id=actor.region_id)
+    return Operation.objects.filter(open_to).order_by("-starts_on", "code")
+
+
 def report_get(
     *,
-    user: Any,
+    user: Actor,
     pk: int | None = None,
     uuid: uuid_module.UUID | str | None = None,
     action: str = "view",
@@ -203,7 +220,7 @@ def report_get(
     return report
 
 
-def report_allowed_actions(*, user: Any, report: Report) -> frozenset[str]:
+def report_allowed_actions(*, user: Actor, report: Report) -> frozenset[str]:
     """Which of :data:`ACTIONS` the user may take on this report now (one query; for a detail page's buttons)."""
     flags = {action: Exists(Report.objects.restrict(user, action).filter(pk=OuterRef("pk"))) for action in ACTIONS}
     row = Report.objects.filter(pk=report.pk).annotate(**{f"can_{a}": f for a, f in flags.items()}).values()
@@ -211,7 +228,7 @@ def report_allowed_actions(*, user: Any, report: Report) -> frozenset[str]:
     return frozenset(action for action in ACTIONS if values.get(f"can_{action}"))
 
 
-def review_queue(*, user: Any) -> QuerySet[Report]:
+def review_queue(*, user: Actor) -> QuerySet[Report]:
     """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count
     (candidates the user may see only: the count must not tell of reports out of reach)."""
     visible = Report.objects.restrict(user, "view").values("pk")
@@ -224,16 +241,16 @@ def review_queue(*, user: Any) -> QuerySet[Report]:
     )
 
 
-def _visible(user: Any, report: Report) -> None:
+def _visible(user: Actor, report: Report) -> None:
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
         raise NotFound("Report not found.")
 
 
-def _personal_allowed(user: Any, report: Report) -> bool:
+def _personal_allowed(user: Actor, report: Report) -> bool:
     return Report.objects.restrict(user, "view_personal_data").filter(pk=report.pk).exists()
 
 
-def parties_for(*, user: Any, report: Report) -> list[Party]:
+def parties_for(*, user: Actor, report: Report) -> list[Party]:
     """The persons and companies of a report if the user may see personal data on it (else an empty list).
 
     A read is recorded in the audit log (identifiers and counts only).
@@ -251,7 +268,7 @@ def parties_for(*, user: Any, report: Report) -> list[Party]:
     return parties
 
 
-def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
+def party_profiles_for(*, user: Actor, report: Report) -> list[PartyProfile]:
     """The profile of each party (kind, role, nationality, sex, age band at the seizure), for anyone who may see
     the report; nationality, sex and age band (derived from a person's data) only for users who may see the
     report's personal data, as on its web page. Not audited: no identity leaves; the birth date only gives the band."""
@@ -263,7 +280,7 @@ def party_profiles_for(*, user: Any, report: Report) -> list[PartyProfile]:
     return profiles
 
 
-def reports_with_personal_data(*, user: Any, report_ids: Iterable[int]) -> set[int]:
+def reports_with_personal_data(*, user: Actor, report_ids: Iterable[int]) -> set[int]:
     """Of these reports, those whose personal data the user may see (one query; for a list's page of rows)."""
     ids = list(report_ids)
     if not ids:
@@ -280,7 +297,7 @@ def party_profile_rows() -> Func:
     return Func(rows, function="to_jsonb", output_field=JSONField())
 
 
-def attachments_for(*, user: Any, report: Report) -> list[Attachment]:
+def attachments_for(*, user: Actor, report: Report) -> list[Attachment]:
     """A report's attachments; those containing personal data only for users entitled to it (read audited)."""
     _visible(user, report)
     attachments = Attachment.objects.filter(report_id=report.pk).order_by("uploaded_at", "pk")
@@ -293,7 +310,7 @@ def attachments_for(*, user: Any, report: Report) -> list[Attachment]:
     return found
 
 
-def attachment_get(*, user: Any, report: Report, pk: int) -> Attachment:
+def attachment_get(*, user: Actor, report: Report, pk: int) -> Attachment:
     """One attachment the user may open (for a download view), else :class:`NotFound`; personal ones are audited."""
     _visible(user, report)
     attachment = Attachment.objects.filter(report_id=report.pk, pk=pk).first()
@@ -306,7 +323,7 @@ def attachment_get(*, user: Any, report: Report, pk: int) -> Attachment:
     return attachment
 
 
-def duplicate_candidates_for(*, user: Any, report: Report) -> list[DuplicateCandidate]:
+def duplicate_candidates_for(*, user: Actor, report: Report) -> list[DuplicateCandidate]:
     """Possible duplicates found on submission, limited to reports the user may see."""
     _visible(user, report)
     visible = Report.objects.restrict(user, "view").values("pk")
@@ -317,7 +334,7 @@ def duplicate_candidates_for(*, user: Any, report: Report) -> list[DuplicateCand
     )
 
 
-def review_events_for(*, user: Any, report: Report) -> list[ReviewEvent]:
+def review_events_for(*, user: Actor, report: Report) -> list[ReviewEvent]:
     """The workflow trail, oldest first; comments (free text) blanked for users without personal-data rights."""
     _visible(user, report)
     events = list(ReviewEvent.objects.filter(report_id=report.pk).select_related("actor").order_by("at", "pk"))
@@ -327,7 +344,7 @@ def review_events_for(*, user: Any, report: Report) -> list[ReviewEvent]:
     return events
 
 
-def report_statistics(*, user: Any, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+def report_statistics(*, user: Actor, filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Counts and normalised quantities per commodity category and dimension over the reports the user
     may see. Duplicates, drafts and withdrawn reports never count."""
     reports = report_filter(Report.objects.restrict(user, "view").counted(), filters or {})
@@ -359,18 +376,18 @@ class ReportShare:
     expires_at: dt.datetime | None = None
 
 
-def _require(user: Any, report: Report, action: str) -> None:
+def _require(user: Actor, report: Report, action: str) -> None:
     if not Report.objects.restrict(user, action).filter(pk=report.pk).exists():
         raise NotFound("Report not found.")
 
 
-def report_shares_visible(*, user: Any, report: Report) -> bool:
+def report_shares_visible(*, user: Actor, report: Report) -> bool:
     """Whether the user may see who a report is shared with: those who may share it, and the RILO staff who see
     every report of its region (e.g. a RILO administrator). Not those it is shared with."""
     return Report.objects.allows(user, "share", report.pk) or Report.objects.allows(user, "view_all", report.pk)
 
 
-def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
+def report_shares(*, user: Actor, report: Report) -> list[ReportShare]:
     """The administrations a report is shared with now (guardian rows on their groups, expired ones left out), for
     those who may see its shares (:func:`report_shares_visible`).
 
@@ -417,7 +434,7 @@ def report_shares(*, user: Any, report: Report) -> list[ReportShare]:
     return shares
 
 
-def report_share_targets(*, user: Any, report: Report) -> QuerySet[Administration]:
+def report_share_targets(*, user: Actor, report: Report) -> QuerySet[Administration]:
     """The administrations a report may be shared with: every active one but its own, in any region
     (joint operations cross regions); none for a user who may not share this report."""
     if not Report.objects.restrict(user, "share").filter(pk=report.pk).exists():
@@ -430,7 +447,7 @@ def report_share_targets(*, user: Any, report: Report) -> QuerySet[Administratio
     )
 
 
-def report_assigned_reviewers(*, user: Any, report: Report) -> list[User]:
+def report_assigned_reviewers(*, user: Actor, report: Report) -> list[User]:
     """The users assigned to review this one report (guardian rows), for those who may assign reviewers."""
     _require(user, report, "assign")
     assigned = ReportUserObjectPermission.objects.filter(
@@ -439,7 +456,7 @@ def report_assigned_reviewers(*, user: Any, report: Report) -> list[User]:
     return list(User.objects.filter(pk__in=assigned).select_related("region").order_by("last_name", "username"))
 
 
-def report_reviewer_candidates(*, user: Any, report: Report) -> QuerySet[User]:
+def report_reviewer_candidates(*, user: Actor, report: Report) -> QuerySet[User]:
     """The RILO analysts ``user`` may assign to review this report; none if they may not assign.
 
     The rule is the one :func:`apps.reports.services.report_assign_reviewer` applies: any active

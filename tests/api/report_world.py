@@ -7,7 +7,7 @@ from typing import Any
 
 from apps.accounts.models import User
 from apps.reports.models import Report
-from apps.reports.services import report_approve, report_create_draft, report_return, report_submit
+from apps.reports.services import report_approve, report_create_draft, report_return, report_send_for_review
 from tests.reports.factories import ROUTE, complete_fields, item_row
 
 PARTY = {
@@ -66,7 +66,10 @@ def make_report(
     )
     if status == "draft":
         return report
-    report = report_submit(report=report, actor=author)
+    report = report_send_for_review(report=report, actor=author)
+    if status == "submitted":
+        return Report.objects.get(pk=report.pk)
+    assert reviewer is not None, "a reviewer takes the report further"
     if status == "returned":
         report = report_return(report=report, actor=reviewer, comment="Check the quantity.")
     elif status == "approved":

@@ -223,3 +223,19 @@ def test_attributes_the_commodity_type_does_not_define_are_refused_naming_the_fi
         "Choose the commodity type: attributes are recorded only for a type that defines them."
     ]
     assert not Report.objects.filter(national_reference="FR-API-ATTR").exists()
+
+
+def test_an_operation_the_officer_may_not_attach_is_refused_naming_the_field(api, alice_auth, region_we, region_cis):
+    from apps.reports.models import Operation
+
+    Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis)
+    ocean = Operation.objects.create(code="ocean", name="Operation Ocean", region=region_we)
+    response = api.post(URL, report_body("FR-API-STEPPE", operation="steppe"), format="json", **alice_auth)
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["details"]) == ["operation"]
+    assert "steppe" in response.json()["details"]["operation"][0]
+    assert not Report.objects.filter(national_reference="FR-API-STEPPE").exists()
+
+    response = api.post(URL, report_body("FR-API-OCEAN", operation="ocean"), format="json", **alice_auth)
+    assert response.status_code == 201, response.json()
+    assert Report.objects.get(national_reference="FR-API-OCEAN").operation == ocean

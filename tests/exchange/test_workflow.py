@@ -17,7 +17,7 @@ from apps.reports.services import (
     report_correct,
     report_create_draft,
     report_mark_duplicate,
-    report_submit,
+    report_send_for_review,
     report_withdraw,
 )
 from apps.tenancy.models import Administration
@@ -43,7 +43,7 @@ def test_approving_correcting_and_withdrawing_write_one_outbox_event_each(alice:
     draft = report_create_draft(
         actor=alice, fields=complete_fields(), items=[item_row()], route=ROUTE, conveyances=[], parties=[]
     )
-    report = report_submit(report=draft, actor=alice)
+    report = report_send_for_review(report=draft, actor=alice)
     assert not OutboxEvent.objects.exists()
 
     report_approve(report=report, actor=erin)

@@ -21,7 +21,7 @@ from apps.exchange.models import Delivery, OutboxEvent, ReportProvenance
 from apps.exchange.services import event_fan_out
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Party, Report
-from apps.tenancy.models import Administration
+from apps.tenancy.models import Administration, Region
 from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
 
 from .conftest import URL, Peer, token_for
@@ -320,3 +320,17 @@ def test_nothing_about_a_received_report_goes_back_to_its_source_not_even_a_tomb
         "report",
         "report was received from this partner",
     )
+
+
+def test_a_report_attached_to_an_operation_of_another_region_is_a_400_naming_the_field(
+    client: Client, peer: Peer, region_cis: Region
+) -> None:
+    from apps.reports.models import Operation
+
+    Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis)
+    body = message(uuid.uuid4())
+    body["data"]["report"]["operation"] = "steppe"
+    response = push(client, body, secret=peer.secret, token=peer.token)
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["details"]) == ["data.report.operation"]
+    assert nothing_stored()

@@ -6,7 +6,7 @@ import pytest
 
 from apps.accounts.models import User
 from apps.reports.models import Report
-from apps.reports.services import report_create_draft, report_submit
+from apps.reports.services import report_create_draft, report_send_for_review
 
 from .factories import ROUTE, complete_fields, item_row
 
@@ -26,4 +26,4 @@ def draft(alice: User) -> Report:
 @pytest.fixture
 def submitted(draft: Report, alice: User, erin: User, django_capture_on_commit_callbacks) -> Report:
     with django_capture_on_commit_callbacks(execute=True):
-        return report_submit(report=draft, actor=alice)
+        return report_send_for_review(report=draft, actor=alice)

@@ -10,7 +10,7 @@ from django.db import connection
 from apps.core.exceptions import Conflict
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report, ReviewEvent
-from apps.reports.services import report_approve, report_create_draft, report_submit
+from apps.reports.services import report_approve, report_create_draft, report_send_for_review
 from tests.factories import UserFactory
 
 from .factories import ROUTE, complete_fields, item_row
@@ -20,7 +20,7 @@ from .factories import ROUTE, complete_fields, item_row
 def test_two_analysts_approving_at_once_make_exactly_one_approval_and_one_conflict(alice, erin, region_we):
     erwin = UserFactory.create(username="erwin", role="rilo_analyst", region=region_we)
     report = report_create_draft(actor=alice, fields=complete_fields(), items=[item_row()], route=ROUTE)
-    report_submit(report=report, actor=alice)
+    report_send_for_review(report=report, actor=alice)
 
     barrier = threading.Barrier(2, timeout=30)
     outcomes: dict[str, str] = {}

@@ -12,7 +12,7 @@ from apps.core.exceptions import Conflict, NotFound
 from apps.reports.choices import ReportStatus
 from apps.reports.models import DuplicateCandidate, Report
 from apps.reports.selectors import duplicate_candidates_for, report_list, report_statistics
-from apps.reports.services import report_approve, report_mark_duplicate, report_submit
+from apps.reports.services import report_approve, report_mark_duplicate, report_send_for_review
 
 from .factories import ConveyanceFactory, ReportFactory, ReportItemFactory
 
@@ -35,7 +35,7 @@ def candidate_ids(report: Report) -> set[int]:
 
 
 def test_a_report_of_the_same_seizure_is_flagged_on_submission(earlier, draft, alice, erin):
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     candidate = DuplicateCandidate.objects.get(report=draft)
     assert (candidate.candidate, candidate.reasons) == (earlier, ["date_country_commodity_quantity"])
     assert [c.candidate for c in duplicate_candidates_for(user=erin, report=draft)] == [earlier]
@@ -53,7 +53,7 @@ def test_only_close_dates_and_quantities_within_ten_percent_match(germany, draft
         seizure_date=draft.seizure_date + dt.timedelta(days=days_apart),
     )
     ReportItemFactory.create(report=other, quantity=Decimal(quantity), normalised_quantity=Decimal(quantity))
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     assert (other.pk in candidate_ids(draft)) is flagged
 
 
@@ -62,7 +62,7 @@ def test_another_country_of_seizure_does_not_match(germany, draft, alice):
         administration=germany, status=ReportStatus.SUBMITTED, country_of_seizure="DE", seizure_date=draft.seizure_date
     )
     ReportItemFactory.create(report=other, quantity=Decimal("120.5"), normalised_quantity=Decimal("120.5"))
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     assert candidate_ids(draft) == set()
 
 
@@ -72,7 +72,7 @@ def test_the_same_conveyance_identifier_matches_whatever_the_date(germany, draft
     ConveyanceFactory.create(
         report=ReportFactory.create(administration=germany, status="draft"), identifier="MSCU1234565"
     )
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     assert candidate_ids(draft) == {other.pk}
     assert DuplicateCandidate.objects.get(report=draft).reasons == ["conveyance_identifier"]
 
@@ -82,7 +82,7 @@ def test_candidates_of_another_region_are_hidden_from_the_reviewer(kazakhstan, d
         administration=kazakhstan, status=ReportStatus.APPROVED, seizure_date=dt.date(2020, 1, 1)
     )
     ConveyanceFactory.create(report=other, identifier="MSCU1234565")
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     assert candidate_ids(draft) == {other.pk}
     assert duplicate_candidates_for(user=erin, report=draft) == []
 
@@ -96,14 +96,14 @@ def test_the_submission_audit_counts_only_candidates_the_submitter_may_see(kazak
         administration=draft.administration, status=ReportStatus.APPROVED, seizure_date=dt.date(2021, 1, 1)
     )
     ConveyanceFactory.create(report=mine, identifier="MSCU1234565")
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     assert candidate_ids(draft) == {other.pk, mine.pk}
     submitted = AuditEvent.objects.get(action="report.submit", object_uuid=draft.uuid)
     assert submitted.detail["duplicate_candidates"] == 1
 
 
 def test_a_duplicate_is_never_counted_nor_forwarded(earlier, draft, alice, erin):
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     report_approve(report=draft, actor=erin)
     assert report_statistics(user=erin)[0]["reports"] == 2
     report_mark_duplicate(report=draft, of=earlier, actor=erin)
@@ -117,7 +117,7 @@ def test_a_duplicate_is_never_counted_nor_forwarded(earlier, draft, alice, erin)
 
 
 def test_a_duplicate_of_a_duplicate_points_at_the_original(earlier, draft, alice, erin, france):
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     report_mark_duplicate(report=draft, of=earlier, actor=erin)
     third = ReportFactory.create(administration=france, status=ReportStatus.SUBMITTED)
     report_mark_duplicate(report=third, of=draft, actor=erin)
@@ -128,7 +128,7 @@ def test_a_duplicate_of_a_duplicate_points_at_the_original(earlier, draft, alice
 
 
 def test_marking_needs_the_original_to_be_visible_and_is_for_reviewers(draft, alice, erin, kazakhstan):
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     hidden = ReportFactory.create(administration=kazakhstan, status=ReportStatus.APPROVED)
     with pytest.raises(NotFound):
         report_mark_duplicate(report=draft, of=hidden, actor=erin)

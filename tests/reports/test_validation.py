@@ -161,7 +161,7 @@ def test_it_tells_office_documents_apart():
 
 
 def test_a_reference_taken_by_a_concurrent_draft_is_a_field_error_not_a_crash(alice, monkeypatch):
-    from apps.reports import services
+    from apps.reports.services import workflow as services
 
     report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
     # As if the other draft had committed between our check and our insert.

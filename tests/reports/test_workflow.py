@@ -21,9 +21,8 @@ from apps.reports.services import (
     report_attachment_add,
     report_correct,
     report_create_draft,
-    report_resubmit,
     report_return,
-    report_submit,
+    report_send_for_review,
     report_update_draft,
     report_withdraw,
 )
@@ -62,7 +61,7 @@ def test_updating_a_draft_replaces_its_items_as_a_whole(draft, alice):
 def test_submitting_requires_the_full_forms_fields(alice):
     report = report_create_draft(actor=alice, fields=complete_fields(place="", location_type=None), items=[])
     with pytest.raises(ValidationError) as excinfo:
-        report_submit(report=report, actor=alice)
+        report_send_for_review(report=report, actor=alice)
     errors = excinfo.value.message_dict
     assert {"place", "location_type", "items", "route"} <= set(errors)
     report.refresh_from_db()
@@ -82,7 +81,7 @@ def test_the_simplified_form_needs_only_the_minimal_data(alice):
         },
         items=[item_row(commodity_type=None, hs_code=None, attributes={})],
     )
-    assert report_submit(report=report, actor=alice).status == ReportStatus.SUBMITTED
+    assert report_send_for_review(report=report, actor=alice).status == ReportStatus.SUBMITTED
 
 
 def test_the_simplified_form_still_needs_how_it_was_found_and_moved(alice):
@@ -97,7 +96,7 @@ def test_the_simplified_form_still_needs_how_it_was_found_and_moved(alice):
         items=[item_row(commodity_type=None, hs_code=None, attributes={})],
     )
     with pytest.raises(ValidationError) as excinfo:
-        report_submit(report=report, actor=alice)
+        report_send_for_review(report=report, actor=alice)
     assert set(excinfo.value.message_dict) == {"transport_mode", "detection_methods"}
 
 
@@ -105,7 +104,7 @@ def test_submission_tells_the_regions_analysts_only(
     draft, alice, erin, farid, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        report = report_submit(report=draft, actor=alice)
+        report = report_send_for_review(report=draft, actor=alice)
     assert report.status == ReportStatus.SUBMITTED
     assert report.submitted_by == alice
     assert [m.to for m in deliver_mail()] == [["erin@example.org"]]
@@ -118,7 +117,7 @@ def test_no_mail_leaves_when_the_transaction_rolls_back(draft, alice, erin, djan
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        report_submit(report=draft, actor=alice)
+        report_send_for_review(report=draft, actor=alice)
         assert MailMessage.objects.filter(recipient=erin.email).exists()  # written in the transition
         raise RuntimeError("the request fails after the submission")
     assert callbacks == []  # no worker is asked to send anything
@@ -144,7 +143,7 @@ def test_returning_requires_a_comment_and_tells_the_author(
 def test_a_returned_report_is_corrected_and_resubmitted(submitted, erin, alice):
     report_return(report=submitted, actor=erin, comment="Fix the place")
     report_update_draft(report=submitted, actor=alice, fields={"place": "Le Havre, quay 4"})
-    report = report_resubmit(report=submitted, actor=alice)
+    report = report_send_for_review(report=submitted, actor=alice)
     assert report.status == ReportStatus.SUBMITTED
     assert list(report.review_events.values_list("transition", flat=True)) == [
         "create",
@@ -173,14 +172,14 @@ def test_approval_records_the_approver_and_tells_the_author(
 def test_illegal_transitions_are_conflicts_with_a_clear_message(draft, alice, erin):
     with pytest.raises(Conflict, match="only a submitted report can be returned"):
         report_return(report=draft, actor=alice, comment="x")
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     report_approve(report=draft, actor=erin)
     with pytest.raises(Conflict, match="is approved; only a submitted report can be approved"):
         report_approve(report=draft, actor=erin)
     with pytest.raises(Conflict):
         report_update_draft(report=draft, actor=alice, fields={"place": "x"})
-    with pytest.raises(Conflict):
-        report_resubmit(report=draft, actor=alice)
+    with pytest.raises(Conflict, match="is approved; only a draft or returned for correction report can be submitted"):
+        report_send_for_review(report=draft, actor=alice)
 
 
 def test_an_officer_cannot_approve_his_own_report_and_another_regions_analyst_cannot_find_it(submitted, alice, farid):

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from apps.reports.services import report_submit
+from apps.reports.services import report_send_for_review
 
 from .conftest import sign_in
 from .factories import draft_by
@@ -74,7 +74,7 @@ def test_the_form_shown_again_with_errors_stays_labelled(client, alice, vocab):
 def test_the_report_page_labels_every_control_of_its_actions(client, request, alice, vocab, persona):
     report = draft_by(alice)
     if persona == "erin":
-        report_submit(report=report, actor=alice)
+        report_send_for_review(report=report, actor=alice)
     sign_in(client, request.getfixturevalue(persona))
     page = client.get(f"/reports/{report.uuid}/").content
     assert_accessible(page)

@@ -10,7 +10,7 @@ from django.test import override_settings
 from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Attachment, Report
-from apps.reports.services import report_approve, report_return, report_submit, report_update_draft
+from apps.reports.services import report_approve, report_return, report_send_for_review, report_update_draft
 
 from .conftest import sign_in
 from .factories import draft_by
@@ -30,7 +30,7 @@ def draft(alice, vocab) -> Report:
 
 @pytest.fixture
 def submitted(draft, alice) -> Report:
-    return report_submit(report=draft, actor=alice)
+    return report_send_for_review(report=draft, actor=alice)
 
 
 def buttons(page: str) -> set[str]:
@@ -122,7 +122,7 @@ def test_workflow_buttons_appear_only_for_allowed_transitions(
     client, request, persona, state, expected, alice, erin, draft
 ):
     if state != "draft":
-        report_submit(report=draft, actor=alice)
+        report_send_for_review(report=draft, actor=alice)
     if state == "approved":
         report_approve(report=draft, actor=erin)
     if state == "returned":
@@ -171,7 +171,7 @@ def test_withdrawing_requires_a_reason(client, erin, submitted):
 
 
 def test_marking_a_duplicate_of_another_visible_report(client, alice, bob, erin, submitted, vocab):
-    original = report_submit(report=draft_by(bob, reference="DE-1"), actor=bob)
+    original = report_send_for_review(report=draft_by(bob, reference="DE-1"), actor=bob)
     sign_in(client, erin)
     response = client.post(url(submitted, "mark-duplicate/"), {"of": str(original.uuid), "comment": "Same container"})
     assert response.status_code == 302
@@ -182,7 +182,7 @@ def test_marking_a_duplicate_of_another_visible_report(client, alice, bob, erin,
 def test_marking_a_duplicate_of_an_unknown_or_invisible_report_is_refused_beside_the_field(
     client, dmitri, erin, submitted, vocab
 ):
-    hidden = report_submit(report=draft_by(dmitri, reference="KZ-1"), actor=dmitri)  # another region
+    hidden = report_send_for_review(report=draft_by(dmitri, reference="KZ-1"), actor=dmitri)  # another region
     sign_in(client, erin)
     for value in (str(hidden.uuid), "not-a-uuid"):
         response = client.post(url(submitted, "mark-duplicate/"), {"of": value})
@@ -236,7 +236,7 @@ def test_a_personal_attachment_is_gated_and_a_neutral_name_hides_the_original(cl
     personal, shared = Attachment.objects.order_by("pk")
     shared.contains_personal_data = False
     shared.save()
-    report_submit(report=draft, actor=alice)
+    report_send_for_review(report=draft, actor=alice)
     sign_in(client, grace)
     page = client.get(url(draft)).content.decode()
     assert "passport-dupont" not in page and "xray.png" not in page

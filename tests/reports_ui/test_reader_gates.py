@@ -18,8 +18,8 @@ from apps.reports.selectors import review_queue
 from apps.reports.services import (
     report_approve,
     report_correct,
+    report_send_for_review,
     report_share_with_administration,
-    report_submit,
     report_withdraw,
 )
 
@@ -33,7 +33,7 @@ WITHDRAWAL = "Jean Dupont was cleared by the court"
 @pytest.fixture
 def withdrawn(alice, erin, vocab) -> Report:
     """A French report approved, corrected and withdrawn, each change with a reason naming a person."""
-    report = report_submit(report=draft_by(alice), actor=alice)
+    report = report_send_for_review(report=draft_by(alice), actor=alice)
     report = report_approve(report=report, actor=erin)
     report = report_correct(report=report, actor=erin, reason=CORRECTION, fields={"kind": "offence"})
     return report_withdraw(report=report, actor=erin, reason=WITHDRAWAL)
@@ -67,7 +67,7 @@ def test_the_history_shows_the_reasons_to_readers_with_personal_data_rights(clie
 
 
 def test_a_report_shared_without_personal_data_shows_no_reason_in_its_history(client: Client, alice, erin, bob, vocab):
-    report = report_approve(report=report_submit(report=draft_by(alice), actor=alice), actor=erin)
+    report = report_approve(report=report_send_for_review(report=draft_by(alice), actor=alice), actor=erin)
     report = report_correct(report=report, actor=erin, reason=CORRECTION, fields={"place": "Rouen"})
     report_share_with_administration(report=report, administration=bob.administration, actor=erin)
     sign_in(client, bob)

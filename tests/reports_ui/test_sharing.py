@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus, Transition
 from apps.reports.models import Report, ReportGroupObjectPermission, ReviewEvent
-from apps.reports.services import report_create_draft, report_share_with_administration, report_submit
+from apps.reports.services import report_create_draft, report_send_for_review, report_share_with_administration
 from apps.tenancy.models import Administration
 from tests.factories import AdministrationFactory, UserFactory
 from tests.helpers import sign_in
@@ -35,7 +35,7 @@ def french_report(alice: User, reference: str = "FR-2025-0001") -> Report:
         conveyances=[{"identifier_type": "container", "identifier": "mscu 123456-5", "flag_country": "PA"}],
         parties=[{"kind": "person", "family_name": "Dupont", "given_names": "Jean", "nationality": "FR"}],
     )
-    return report_submit(report=draft, actor=alice)
+    return report_send_for_review(report=draft, actor=alice)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.pagination import StableCursorPagination
 from apps.core.api.schema import error_response
+from apps.core.request_actor import request_actor
 
 from ..feed import feed_deliveries, feed_message, feed_partner
 from ..inbound import SignatureRejected, inbound_peer, inbound_report_receive, inbound_verify
@@ -77,13 +78,13 @@ class InboundReportView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        partner = inbound_peer(user=request.user)
+        partner = inbound_peer(user=request_actor(request))
         body = request.body  # the exact bytes signed (413 if larger than the limit)
         try:
             inbound_verify(partner=partner, body=body, headers=request.headers)
         except SignatureRejected as error:
             raise SignatureFailed(error.message) from error
-        result = inbound_report_receive(partner=partner, message=request.data, actor=request.user)
+        result = inbound_report_receive(partner=partner, message=request.data, actor=request_actor(request))
         data = InboundResultSerializer(
             {
                 "outcome": result.outcome,

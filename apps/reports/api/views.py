@@ -37,9 +37,9 @@ from apps.core.api.permissions import REVIEW, RequiredScopeMixin
 from apps.core.api.renderers import FastJSONRenderer
 from apps.core.api.schema import error_response
 from apps.core.exceptions import NotFound
+from apps.core.request_actor import request_actor
 
 from .. import services
-from ..choices import ReportStatus
 from ..filtersets import ORDERING_CHOICES, ReportFilterSet
 from ..models import Report
 from ..selectors import (
@@ -264,12 +264,12 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     def _report(self, uuid: str) -> Report:
         """The report if the caller may see it at all, else a 404 (the services check the rest)."""
-        return report_get(user=self.request.user, uuid=uuid)
+        return report_get(user=request_actor(self.request), uuid=uuid)
 
     def _representation(self, uuid: Any) -> dict[str, Any]:
         """The report with its personal values if the caller may see them (read through the gated, audited
         selectors, as the report's web page does), else with the parties' non-personal profiles."""
-        user = self.request.user
+        user = request_actor(self.request)
         report = report_get(user=user, uuid=uuid, with_personal_data=True)
         personal = bool(getattr(report, "can_view_personal_data", False))
         parties = parties_for(user=user, report=report) if personal else party_profiles_for(user=user, report=report)
@@ -295,7 +295,9 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
     def list(self, request: Request) -> Response:
         page = with_codes(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
         # The parties' nationality, sex and age band only on the rows whose personal data the caller may see.
-        person_attributes = reports_with_personal_data(user=request.user, report_ids=[row["id"] for row in page])
+        person_attributes = reports_with_personal_data(
+            user=request_actor(request), report_ids=[row["id"] for row in page]
+        )
         context = {"personal": False, "person_attributes": person_attributes}
         data = ReportSerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
@@ -333,7 +335,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         serializer = self._valid(ReportCreateSerializer, request)
         with transaction.atomic():
             report, created = services.report_upsert_from_api(
-                actor=request.user, uuid=serializer.validated_data.get("uuid"), **serializer.service_input()
+                actor=request_actor(request), uuid=serializer.validated_data.get("uuid"), **serializer.service_input()
             )
             location = request.build_absolute_uri(reverse("api:report-detail", kwargs={"uuid": report.uuid}))
             return Response(
@@ -365,17 +367,16 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         with transaction.atomic():
             report = self._report(uuid)
             serializer = self._valid(serializer_class, request)
-            report = services.report_update_draft(report=report, actor=request.user, **serializer.service_input())
+            report = services.report_update_draft(
+                report=report, actor=request_actor(request), **serializer.service_input()
+            )
             return self._answer(report)
 
     @_transition(body=None, summary="Submit for review (a draft, or a returned report again)", scope=None)
     def submit(self, request: Request, uuid: str) -> Response:
         with transaction.atomic():
             report = self._report(uuid)
-            if report.status == ReportStatus.RETURNED:
-                report = services.report_resubmit(report=report, actor=request.user)
-            else:
-                report = services.report_submit(report=report, actor=request.user)
+            report = services.report_send_for_review(report=report, actor=request_actor(request))
             return self._answer(report)
 
     @_transition(
@@ -385,7 +386,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         with transaction.atomic():
             report = self._report(uuid)
             comment = self._valid(ReturnSerializer, request).validated_data["comment"]
-            return self._answer(services.report_return(report=report, actor=request.user, comment=comment))
+            return self._answer(services.report_return(report=report, actor=request_actor(request), comment=comment))
 
     @_transition(body=ApproveSerializer, summary="Approve a submitted report", ends_review=True)
     def approve(self, request: Request, uuid: str) -> Response:
@@ -394,7 +395,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             data = self._valid(ApproveSerializer, request).validated_data
             report = services.report_approve(
                 report=report,
-                actor=request.user,
+                actor=request_actor(request),
                 comment=data.get("comment", ""),
                 free_text_checked=data.get("free_text_checked", False),
             )
@@ -407,7 +408,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             serializer = self._valid(ReportCorrectionSerializer, request)
             report = services.report_correct(
                 report=report,
-                actor=request.user,
+                actor=request_actor(request),
                 reason=serializer.validated_data["reason"],
                 free_text_checked=serializer.validated_data.get("free_text_checked", False),
                 **serializer.service_input(),
@@ -419,7 +420,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         with transaction.atomic():
             report = self._report(uuid)
             reason = self._valid(WithdrawSerializer, request).validated_data["reason"]
-            return self._answer(services.report_withdraw(report=report, actor=request.user, reason=reason))
+            return self._answer(services.report_withdraw(report=report, actor=request_actor(request), reason=reason))
 
     @_transition(body=MarkDuplicateSerializer, summary="Mark as a duplicate of another report", path="mark-duplicate")
     def mark_duplicate(self, request: Request, uuid: str) -> Response:
@@ -427,10 +428,10 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             report = self._report(uuid)
             data = self._valid(MarkDuplicateSerializer, request).validated_data
             try:
-                original = report_get(user=request.user, uuid=data["of"])
+                original = report_get(user=request_actor(request), uuid=data["of"])
             except NotFound:
                 raise exceptions.ValidationError({"of": ["No report with this uuid that you can see."]}) from None
             report = services.report_mark_duplicate(
-                report=report, of=original, actor=request.user, comment=data.get("comment", "")
+                report=report, of=original, actor=request_actor(request), comment=data.get("comment", "")
             )
             return self._answer(report)

@@ -25,12 +25,14 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.core.request_actor import request_actor
 
-from . import services
-from .models import Report
-from .selectors import report_reviewer_candidates, report_share_targets, report_shares
-from .share_forms import AssignReviewerForm, ShareForm, add_service_errors
-from .views import _detail_context, _report
+from .. import services
+from ..models import Report
+from ..selectors import report_reviewer_candidates, report_share_targets, report_shares
+from ..share_forms import AssignReviewerForm, ShareForm, add_service_errors
+from .base import report_or_404
+from .detail import detail_context
 
 
 def _back(report: Report, anchor: str) -> HttpResponse:
@@ -39,16 +41,16 @@ def _back(report: Report, anchor: str) -> HttpResponse:
 
 def _show_errors(request: HttpRequest, report: Report, **forms: object) -> HttpResponse:
     """The report page again, with the form that failed bound to what was typed."""
-    shown = _report(request, report.uuid, personal=True)
-    return render(request, "reports/detail.html", _detail_context(request, shown, **forms), status=400)
+    shown = report_or_404(request, report.uuid, personal=True)
+    return render(request, "reports/detail.html", detail_context(request, shown, **forms), status=400)
 
 
 @login_required
 @require_POST
 def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
     """Share the report read-only with another administration, with or without its personal data."""
-    report = _report(request, uuid, action="share")
-    form = ShareForm(request.POST, administrations=report_share_targets(user=request.user, report=report))
+    report = report_or_404(request, uuid, action="share")
+    form = ShareForm(request.POST, administrations=report_share_targets(user=request_actor(request), report=report))
     if not form.is_valid():
         return _show_errors(request, report, share_form=form)
     administration = form.cleaned_data["administration"]
@@ -57,7 +59,7 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
         services.report_share_with_administration(
             report=report,
             administration=administration,
-            actor=request.user,
+            actor=request_actor(request),
             include_personal_data=personal,
             comment=form.cleaned_data["comment"],
             expires_at=form.cleaned_data["expires_at"],
@@ -86,14 +88,14 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
 @require_POST
 def report_unshare_view(request: HttpRequest, uuid: uuid_module.UUID, administration_id: int) -> HttpResponseBase:
     """End the share of the report with one administration (only one it is shared with)."""
-    report = _report(request, uuid, action="share")
+    report = report_or_404(request, uuid, action="share")
     try:
-        shares = report_shares(user=request.user, report=report)
+        shares = report_shares(user=request_actor(request), report=report)
         share = next((s for s in shares if s.administration.pk == administration_id), None)
         if share is None:
             raise NotFound("This report is not shared with that administration.")
         services.report_unshare_with_administration(
-            report=report, administration=share.administration, actor=request.user
+            report=report, administration=share.administration, actor=request_actor(request)
         )
     except NotFound as error:
         raise Http404(error.message) from error
@@ -110,13 +112,15 @@ def report_unshare_view(request: HttpRequest, uuid: uuid_module.UUID, administra
 @require_POST
 def report_assign_reviewer_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
     """Assign a RILO analyst (possibly of another region) to review this one submitted report."""
-    report = _report(request, uuid, action="assign")
-    form = AssignReviewerForm(request.POST, reviewers=report_reviewer_candidates(user=request.user, report=report))
+    report = report_or_404(request, uuid, action="assign")
+    form = AssignReviewerForm(
+        request.POST, reviewers=report_reviewer_candidates(user=request_actor(request), report=report)
+    )
     if not form.is_valid():
         return _show_errors(request, report, reviewer_form=form)
     reviewer = form.cleaned_data["reviewer"]
     try:
-        services.report_assign_reviewer(report=report, reviewer=reviewer, actor=request.user)
+        services.report_assign_reviewer(report=report, reviewer=reviewer, actor=request_actor(request))
     except ValidationError as error:
         add_service_errors(form, error)
         return _show_errors(request, report, reviewer_form=form)

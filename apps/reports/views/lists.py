@@ -1,0 +1,109 @@
+"""The report list, the review queue and their CSV exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from apps.autosave.selectors import form_drafts_pending
+from apps.core.request_actor import request_actor
+
+from ..exports import report_csv_lines
+from ..filtersets import ReportFilterSet
+from ..selectors import report_list, review_queue
+from .base import FORM_NAME, PAGE_SIZE
+
+
+def _filterset(request: HttpRequest, reports: Any, *, queue: bool) -> ReportFilterSet:
+    """The list's filters; the review queue has no state or ordering of its own to choose."""
+    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
+    if queue:
+        for name in ("status", "ordering"):
+            filterset.filters.pop(name, None)
+            filterset.form.fields.pop(name, None)
+    return filterset
+
+
+def _list_page(request: HttpRequest, reports: Any, *, queue: bool, export_refused: bool = False) -> HttpResponse:
+    filterset = _filterset(request, reports, queue=queue)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else reports
+    if filterset.is_bound and not filterset.is_valid():
+        rows = reports.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    pending = form_drafts_pending(user=request_actor(request), form=FORM_NAME, report_id=None)[:5] if not queue else []
+    return render(
+        request,
+        "reports/list.html",
+        {
+            "queue": queue,
+            "filterset": filterset,
+            "filters_applied": any(value and name in filterset.filters for name, value in request.GET.items()),
+            "page": page,
+            "query": query.urlencode(),
+            "export_url": reverse("reports:review_queue_export" if queue else "reports:export"),
+            "pending_drafts": pending,
+            "show_administration": request.user.is_rilo_staff,  # type: ignore[union-attr]
+            "can_add": request.user.has_perm("reports.add_report"),
+            "can_export": request.user.has_perm("reports.export_report"),
+            "export_refused": export_refused,
+        },
+        status=400 if export_refused else 200,
+    )
+
+
+@login_required
+@permission_required("reports.view_report", raise_exception=True)
+@require_GET
+def report_list_view(request: HttpRequest) -> HttpResponse:
+    """The reports the user may see: an administration's own, or a region's submitted ones for RILO staff."""
+    return _list_page(request, report_list(user=request_actor(request)), queue=False)
+
+
+@login_required
+@permission_required("reports.review_report", raise_exception=True)
+@require_GET
+def review_queue_view(request: HttpRequest) -> HttpResponse:
+    """Submitted reports of the analyst's region waiting for review, oldest first."""
+    return _list_page(request, review_queue(user=request_actor(request)), queue=True)
+
+
+def _export(request: HttpRequest, reports: Any, filename: str, *, queue: bool) -> HttpResponseBase:
+    filterset = _filterset(request, reports, queue=queue)
+    if filterset.is_bound and not filterset.is_valid():
+        # The list page again, with the filters' errors (escaped by the template): never the input as markup.
+        return _list_page(request, reports, queue=queue, export_refused=True)
+    rows = filterset.qs if filterset.is_bound else reports
+    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
+    response = StreamingHttpResponse(
+        report_csv_lines(user=request_actor(request), reports=rows, filters=used),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+@login_required
+@permission_required("reports.export_report", raise_exception=True)
+@require_GET
+def report_export(request: HttpRequest) -> HttpResponseBase:
+    """The report list as CSV, with the list's filters."""
+    return _export(request, report_list(user=request_actor(request)), "reports", queue=False)
+
+
+@login_required
+@permission_required("reports.export_report", raise_exception=True)
+@permission_required("reports.review_report", raise_exception=True)
+@require_GET
+def review_queue_export(request: HttpRequest) -> HttpResponseBase:
+    """The review queue as CSV, with the queue's filters."""
+    return _export(request, review_queue(user=request_actor(request)), "review-queue", queue=True)

@@ -1,0 +1,61 @@
+"""Which joint operations a report may be attached to: a rule of the domain, applied by every write."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.reports.models import Operation
+from apps.reports.selectors import joint_operations_attachable
+from apps.reports.services import report_approve, report_correct, report_create_draft, report_update_draft
+
+from .factories import complete_fields
+
+
+@pytest.fixture
+def operations(region_we, region_cis) -> dict[str, Operation]:
+    return {
+        "global": Operation.objects.create(code="global-week", name="Global week"),
+        "we": Operation.objects.create(code="ocean", name="Operation Ocean", region=region_we),
+        "cis": Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis),
+    }
+
+
+def _codes(operations) -> set[str]:
+    return set(operations.values_list("code", flat=True))
+
+
+def test_an_officer_may_attach_the_operations_of_every_region_and_of_her_administrations_region(
+    alice, dmitri, operations
+):
+    assert _codes(joint_operations_attachable(actor=alice)) == {"global-week", "ocean"}
+    assert _codes(joint_operations_attachable(actor=dmitri)) == {"global-week", "steppe"}
+
+
+def test_an_analyst_may_attach_those_of_his_region(erin, farid, operations):
+    assert _codes(joint_operations_attachable(actor=erin)) == {"global-week", "ocean"}
+    assert _codes(joint_operations_attachable(actor=farid)) == {"global-week", "steppe"}
+
+
+def test_a_draft_cannot_be_attached_to_another_regions_operation(alice, operations):
+    with pytest.raises(ValidationError) as excinfo:
+        report_create_draft(actor=alice, fields=complete_fields(operation="steppe"))
+    assert list(excinfo.value.message_dict) == ["operation"]
+    assert "steppe" in excinfo.value.message_dict["operation"][0]
+
+    report = report_create_draft(actor=alice, fields=complete_fields(operation="ocean"))
+    assert report.operation == operations["we"]
+    with pytest.raises(ValidationError) as excinfo:
+        report_update_draft(report=report, actor=alice, fields={"operation": "steppe"})
+    assert list(excinfo.value.message_dict) == ["operation"]
+    report.refresh_from_db()
+    assert report.operation == operations["we"]
+
+
+def test_a_correction_follows_the_rule_of_the_reports_administration(submitted, erin, operations):
+    approved = report_approve(report=submitted, actor=erin)
+    with pytest.raises(ValidationError) as excinfo:
+        report_correct(report=approved, actor=erin, reason="Part of Steppe", fields={"operation": "steppe"})
+    assert list(excinfo.value.message_dict) == ["operation"]
+    corrected = report_correct(report=approved, actor=erin, reason="Part of Ocean", fields={"operation": "ocean"})
+    assert corrected.operation == operations["we"]
