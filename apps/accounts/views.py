@@ -12,11 +12,9 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import show_errors
 
 from . import selectors, services
 from .delegation import roles_manageable_by
@@ -35,25 +34,6 @@ from .forms import LoginForm, TokenForm, UserCreateForm, UserEditForm, UserSearc
 from .middleware import SESSION_EXPIRED_KEY, two_factor_exempt, two_factor_step
 
 USERS_PER_PAGE = 25
-
-
-def show_errors(form: BaseForm, exc: ApplicationError | DjangoValidationError) -> None:
-    """Put a service's refusal beside the fields it names, or at the top of the form."""
-    if isinstance(exc, DjangoValidationError):
-        errors: dict[str, Any] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        message = ""
-    else:
-        errors, message = exc.extra, exc.message
-    placed = False
-    for field, field_errors in errors.items():
-        if field in form.fields:
-            form.add_error(field, field_errors)
-            placed = True
-        elif field == NON_FIELD_ERRORS:
-            form.add_error(None, field_errors)
-            placed = True
-    if not placed:
-        form.add_error(None, message or "The change was refused.")
 
 
 def safe_next(request: HttpRequest, default: str) -> str:

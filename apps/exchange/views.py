@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.accounts.views import show_errors
 from apps.core.exceptions import ApplicationError, NotFound, PermissionDenied
+from apps.core.forms import show_errors
 
 from . import agreements, operations, partners
 from .choices import DeliveryState, PartnerState

@@ -25,11 +25,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.core.forms import show_errors
 
 from . import services
+from .forms import AssignReviewerForm, ShareForm
 from .models import Report
 from .selectors import report_reviewer_candidates, report_share_targets, report_shares
-from .share_forms import AssignReviewerForm, ShareForm, add_service_errors
 from .views import _detail_context, _report
 
 
@@ -63,7 +64,7 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
             expires_at=form.cleaned_data["expires_at"],
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_errors(form, error)
         return _show_errors(request, report, share_form=form)
     except NotFound as error:
         raise Http404(error.message) from error
@@ -118,7 +119,7 @@ def report_assign_reviewer_view(request: HttpRequest, uuid: uuid_module.UUID) ->
     try:
         services.report_assign_reviewer(report=report, reviewer=reviewer, actor=request.user)
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_errors(form, error)
         return _show_errors(request, report, reviewer_form=form)
     except NotFound as error:
         raise Http404(error.message) from error

@@ -64,6 +64,7 @@ from .forms import (
     entry_as_data,
     initial_from_report,
     payload_as_querydict,
+    sharing_sections,
 )
 from .models import Report
 from .selectors import (
@@ -77,7 +78,6 @@ from .selectors import (
     review_events_for,
     review_queue,
 )
-from .share_forms import sharing_sections
 from .validation import Errors, clean_item
 
 FORM_NAME = "reports.report"

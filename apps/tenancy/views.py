@@ -14,8 +14,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from apps.accounts.views import show_errors
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import show_errors
 
 from . import selectors, services
 from .forms import AdministrationForm, AdministrationSearchForm
