@@ -1,136 +1,82 @@
 """The entry forms of a report: the case form and one form (and formset) per part.
 
+The fields of each form are the catalogue's input fields of its part (:mod:`apps.reports.catalogue`: label,
+input kind, help text), turned into form fields by :mod:`.fields`; an item's commodity-specific attributes
+are the inputs its commodity type's schema defines (:mod:`.attributes`).
+
 These forms only parse what was typed (a date is a date, a number a number). What a report needs
 (required fields per form variant, known codes, believable quantities and dates) is decided by the
 domain (``apps.reports.validation``, through the services); its errors are put back beside the
 fields they name (:meth:`.entry_page.ReportEntry.add_service_errors`), so the rules live in one place.
+The one exception is the attribute validator, run here too so its messages land at their inputs.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from apps.reference.models import (
-    CommodityCategory,
-    CommodityType,
-    ConcealmentMethod,
-    ConveyanceType,
-    Currency,
-    DetectionMethod,
-    Direction,
-    LocationType,
-    SelectionBasis,
-    TransportMode,
-    Unit,
-)
+from apps.reference.models import CommodityType
 
-from ..choices import (
-    FormVariant,
-    Genuineness,
-    IdDocumentType,
-    IdentifierType,
-    LegalFollowUp,
-    PartyKind,
-    PartyRole,
-    ReportKind,
-    RouteRole,
-    Sex,
-)
+from .. import catalogue
+from ..choices import FormVariant
 from ..models import Operation
+from .attributes import (
+    AttributeField,
+    attribute_errors,
+    attribute_fields,
+    field_name,
+    initial_value,
+    is_attribute_field,
+    stored_value,
+)
+from .fields import autocomplete, form_fields, hidden_without_personal_rights
 
-PARTS = ("items", "route", "conveyances", "parties")
-PART_LABELS = {"items": "Item", "route": "Route step", "conveyances": "Conveyance", "parties": "Person or company"}
-PART_TITLES = {"items": "Items", "route": "Route", "conveyances": "Conveyances", "parties": "Persons and companies"}
+# The form's key of each part of a report: "case" for the report's own fields, the wire key (the
+# formset prefix) for each kind of rows.
+CASE = "case"
+PARTS: tuple[str, ...] = tuple(catalogue.part(name).wire_key for name in catalogue.ROW_PARTS)
+_CATALOGUE_PART = {CASE: "report"} | {catalogue.part(name).wire_key: name for name in catalogue.ROW_PARTS}
+PART_LABELS = {key: catalogue.part(_CATALOGUE_PART[key]).label for key in PARTS}
+PART_TITLES = {key: catalogue.part(_CATALOGUE_PART[key]).plural for key in PARTS}
 
 # The WCO minimal data set: what the simplified variant shows. Other fields of the full form are kept
 # in hidden inputs, so switching variant or editing in the simplified variant loses nothing.
 SIMPLIFIED_FIELDS: dict[str, frozenset[str]] = {
-    "case": frozenset(
-        {"kind", "national_reference", "seizure_date", "country_of_seizure", "transport_mode", "detection_methods"}
-    ),
-    "items": frozenset({"commodity_category", "commodity_type", "hs_code", "quantity", "unit", "description"}),
-    "route": frozenset(),
-    "conveyances": frozenset(),
-    "parties": frozenset(),
+    key: frozenset(catalogue.names(name, simplified=True)) for key, name in _CATALOGUE_PART.items()
 }
 # Row fields a report cannot store without (the services refuse a row lacking them).
 ROW_REQUIRED: dict[str, tuple[str, ...]] = {
-    "items": ("commodity_category", "quantity", "unit"),
-    "route": ("role", "country"),
-    "conveyances": (),
-    "parties": (),
+    key: tuple(field.name for field in catalogue.fields(_CATALOGUE_PART[key]) if field.required) for key in PARTS
 }
 COUNTRY_FIELDS = frozenset(
-    {"country_of_seizure", "country_of_manufacture", "country", "flag_country", "nationality", "id_document_country"}
-    | {"company_country"}
+    field.name for name in _CATALOGUE_PART.values() for field in catalogue.fields(name) if field.kind == "country"
 )
 
 
-def _autocomplete(field: forms.Field, datalist_id: str, url: str) -> None:
-    """A text input suggesting values from a <datalist> that htmx fills as the user types."""
-    field.widget.attrs.update(
-        {
-            "list": datalist_id,
-            "autocomplete": "off",
-            "hx-get": url,
-            "hx-trigger": "input changed delay:300ms",
-            "hx-target": f"#{datalist_id}",
-            "hx-swap": "innerHTML",
-        }
-    )
+def _declared(part: str) -> Callable[[type[EntryForm]], type[EntryForm]]:
+    """Give a form the catalogue's fields of ``part``, in order; a field the form declares itself stands instead."""
 
+    def declare(form: type[EntryForm]) -> type[EntryForm]:
+        own = form.declared_fields
+        form.base_fields = {name: own.get(name, field) for name, field in form_fields(part).items()}
+        form.personal_fields = hidden_without_personal_rights(part)
+        return form
 
-def _vocabulary(model: Any, label: str, **kwargs: Any) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=model.objects.active(), to_field_name="code", required=False, label=label, **kwargs
-    )
-
-
-def _choices(choices: Sequence[tuple[str, str]], label: str, blank: bool = True, **kwargs: Any) -> forms.ChoiceField:
-    options = [("", "—"), *choices] if blank else list(choices)
-    return forms.ChoiceField(choices=options, required=False, label=label, **kwargs)
-
-
-def _country(label: str, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(
-        max_length=100,
-        required=False,
-        label=label,
-        help_text=kwargs.pop("help_text", "ISO code or English name, e.g. FR or France."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input--short"}),
-        **kwargs,
-    )
-
-
-def _date(label: str, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(
-        required=False,
-        label=label,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-def _text(label: str, max_length: int | None = None, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(max_length=max_length, required=False, label=label, **kwargs)
-
-
-def _area(label: str, **kwargs: Any) -> forms.CharField:
-    return forms.CharField(required=False, label=label, widget=forms.Textarea(attrs={"rows": 3}), **kwargs)
+    return declare
 
 
 class EntryForm(forms.Form):
     """Base of the entry forms: no field is required here (the domain decides), types are checked."""
 
     template_name_div = "reports/_form_fields.html"
+    # Left out for a user without personal-data rights (never shown, never sent: the services keep them).
     personal_fields: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, personal: bool = True, **kwargs: Any) -> None:
@@ -140,7 +86,7 @@ class EntryForm(forms.Form):
                 self.fields.pop(name, None)
         for name, field in self.fields.items():
             if name in COUNTRY_FIELDS:
-                _autocomplete(field, f"{self.add_prefix(name)}-options", reverse("reports:countries"))
+                autocomplete(field, f"{self.add_prefix(name)}-options", reverse("reports:countries"))
 
     def service_values(self) -> dict[str, Any]:
         """Cleaned values by model field name, as the services take them."""
@@ -155,41 +101,11 @@ class EntryForm(forms.Form):
         return values
 
 
+@_declared("report")
 class CaseForm(EntryForm):
     """The report's own fields: what, when, where, how it was found."""
 
-    personal_fields = frozenset({"modus_operandi"})
-
     form_variant = forms.ChoiceField(choices=FormVariant.choices, required=False, widget=forms.HiddenInput)
-    kind = _choices(ReportKind.choices, "Kind of case", blank=False, initial=ReportKind.SEIZURE)
-    national_reference = _text("National reference", 64, help_text="Your administration's case number.")
-    seizure_date = _date("Date of seizure", help_text="YYYY-MM-DD; not in the future, not before 1990.")
-    seizure_time = forms.TimeField(
-        required=False, label="Time of seizure", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    country_of_seizure = _country("Country of seizure")
-    customs_office = _text("Customs office", 160)
-    place = _text("Place", 200, help_text="Port, airport, border crossing or town.")
-    latitude = forms.DecimalField(required=False, label="Latitude", help_text="Decimal degrees, e.g. 49.4812.")
-    longitude = forms.DecimalField(required=False, label="Longitude", help_text="Decimal degrees, e.g. 0.1071.")
-    location_type = _vocabulary(LocationType, "Type of location")
-    direction = _vocabulary(Direction, "Direction of the goods")
-    transport_mode = _vocabulary(TransportMode, "Mode of transport")
-    conveyance_type = _vocabulary(ConveyanceType, "Type of conveyance")
-    detection_methods = forms.ModelMultipleChoiceField(
-        queryset=DetectionMethod.objects.active(),
-        to_field_name="code",
-        required=False,
-        label="Detection methods",
-        widget=forms.CheckboxSelectMultiple,
-    )
-    selection_basis = _vocabulary(SelectionBasis, "Basis of selection")
-    modus_operandi = _area("Modus operandi", help_text="How the goods were smuggled. Treated as personal data.")
-    number_of_offenders = forms.IntegerField(required=False, label="Number of offenders")
-    legal_follow_up = _choices(LegalFollowUp.choices, "Legal follow-up", blank=False, initial=LegalFollowUp.UNKNOWN)
-    operation = forms.ModelChoiceField(
-        queryset=Operation.objects.none(), to_field_name="code", required=False, label="Joint operation"
-    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -204,44 +120,18 @@ class CaseForm(EntryForm):
         self.fields["seizure_date"].widget.attrs.update({"min": "1990-01-01", "max": timezone.localdate().isoformat()})
 
 
+@_declared("item")
 class ItemForm(EntryForm):
-    """One kind of goods; the commodity type list follows the chosen category."""
-
-    personal_fields = frozenset({"concealment_detail"})
-
-    commodity_category = _vocabulary(CommodityCategory, "Commodity category")
-    commodity_type: forms.ModelChoiceField[CommodityType] = forms.ModelChoiceField(
-        queryset=CommodityType.objects.none(), to_field_name="code", required=False, label="Commodity type"
-    )
-    hs_code = _text("HS code", 12, help_text="2, 4 or 6 digits, or type words of the description.")
-    description = _area("Description of the goods", help_text="No names of persons.")
-    quantity = forms.DecimalField(
-        required=False, label="Quantity", widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
-    unit = _vocabulary(Unit, "Unit")
-    packages_count = forms.IntegerField(required=False, label="Number of packages")
-    estimated_value = forms.DecimalField(
-        required=False, label="Estimated value", widget=forms.TextInput(attrs={"inputmode": "decimal"})
-    )
-    currency = _vocabulary(Currency, "Currency")
-    brand = _text("Brand", 120)
-    genuineness = _choices(Genuineness.choices, "Genuineness", blank=False, initial=Genuineness.UNKNOWN)
-    country_of_manufacture = _country("Country of manufacture")
-    concealment_method = _vocabulary(ConcealmentMethod, "Concealment method")
-    concealment_detail = _area("Concealment detail", help_text="Treated as personal data.")
-    attributes = _area(
-        "Commodity-specific attributes",
-        help_text='As JSON, e.g. {"purity": 82} for drugs or {"sticks": 200} for tobacco.',
-    )
+    """One kind of goods; the commodity type list follows the chosen category, the attribute inputs the type."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         category = self.data.get(self.add_prefix("commodity_category")) if self.is_bound else None
         if category is None:
             category = self.initial.get("commodity_category")
-        type_field = cast(forms.ModelChoiceField, self.fields["commodity_type"])
-        type_field.queryset = commodity_types_of(category)
-        _autocomplete(self.fields["hs_code"], f"{self.add_prefix('hs_code')}-options", reverse("reports:hs_codes"))
+        types = commodity_types_of(category)
+        cast(forms.ModelChoiceField, self.fields["commodity_type"]).queryset = types
+        autocomplete(self.fields["hs_code"], f"{self.add_prefix('hs_code')}-options", reverse("reports:hs_codes"))
         # The type list follows the category; the normalised quantity follows quantity and unit.
         self.fields["commodity_category"].widget.attrs.update(
             {
@@ -262,58 +152,57 @@ class ItemForm(EntryForm):
                     "hx-vals": json.dumps({"prefix": self.prefix}),
                 }
             )
+        self._add_attribute_fields(types)
 
-    def clean_attributes(self) -> dict[str, Any]:
-        text = (self.cleaned_data.get("attributes") or "").strip()
-        if not text:
-            return {}
-        try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as error:  # RecursionError: nested too deep to parse
-            raise ValidationError(_('Enter the attributes as JSON, e.g. {"purity": 82}.')) from error
-        if not isinstance(value, dict):
-            raise ValidationError(_('Enter the attributes as a JSON object, e.g. {"purity": 82}.'))
-        return value
+    def _add_attribute_fields(self, types: QuerySet[CommodityType]) -> None:
+        """The inputs of the chosen commodity type's attributes (the type posted, else the stored one)."""
+        code = self.data.get(self.add_prefix("commodity_type")) if self.is_bound else self.initial.get("commodity_type")
+        chosen = types.filter(code=code).first() if code else None
+        self.commodity_type: CommodityType | None = chosen
+        self.attributes: list[AttributeField] = attribute_fields(chosen)
+        stored = self.initial.get("attributes")
+        self.initial = dict(self.initial)
+        for attribute in self.attributes:
+            name = field_name(attribute.name)
+            self.fields[name] = attribute.field
+            if isinstance(stored, dict) and stored.get(attribute.name) is not None:
+                self.initial[name] = initial_value(attribute.field, stored[attribute.name])
+
+    def clean(self) -> dict[str, Any]:
+        """The attributes typed, checked by the one attribute validator, its messages at their inputs."""
+        cleaned = super().clean() or {}
+        values: dict[str, Any] = {}
+        for attribute in self.attributes:
+            value = cleaned.get(field_name(attribute.name))
+            if value is not None and value != "":
+                values[attribute.name] = stored_value(value)
+        if not any(field_name(attribute.name) in self.errors for attribute in self.attributes):
+            for name, messages in attribute_errors(self.commodity_type, values).items():
+                target = field_name(name) if field_name(name) in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        cleaned["attributes"] = values
+        return cleaned
+
+    def service_values(self) -> dict[str, Any]:
+        values = {name: value for name, value in super().service_values().items() if not is_attribute_field(name)}
+        values["attributes"] = self.cleaned_data.get("attributes") or {}
+        return values
 
 
+@_declared("route")
 class RouteForm(EntryForm):
     """One country of the goods' route, in order."""
 
-    role = _choices(RouteRole.choices, "Role in the route")
-    country = _country("Country")
-    place = _text("Place", 120)
-    unlocode = _text("UN/LOCODE", 5, help_text="5 characters, e.g. FRLEH.")
 
-
+@_declared("conveyance")
 class ConveyanceForm(EntryForm):
     """A means of transport; its identifier may be personal data (a plate)."""
 
-    personal_fields = frozenset({"identifier"})
 
-    transport_mode = _vocabulary(TransportMode, "Mode of transport")
-    conveyance_type = _vocabulary(ConveyanceType, "Type of conveyance")
-    identifier_type = _choices(IdentifierType.choices, "Identifier type")
-    identifier = _text("Identifier", 64, help_text="Vessel IMO, flight number, plate, container, AWB…")
-    flag_country = _country("Flag or registration country")
-
-
+@_declared("party")
 class PartyForm(EntryForm):
     """A person or a company involved in the case: all of it is personal data."""
-
-    kind = _choices(PartyKind.choices, "Person or company", blank=False, initial=PartyKind.PERSON)
-    role = _choices(PartyRole.choices, "Role in the case", blank=False, initial=PartyRole.OFFENDER)
-    family_name = _text("Family name", 120)
-    given_names = _text("Given names", 120)
-    birth_date = _date("Date of birth")
-    nationality = _country("Nationality")
-    sex = _choices(Sex.choices, "Sex")
-    id_document_type = _choices(IdDocumentType.choices, "Identity document")
-    id_document_number = _text("Document number", 64)
-    id_document_country = _country("Document issued by")
-    company_name = _text("Company name", 200)
-    registration_number = _text("Registration number", 64)
-    eori = _text("EORI number", 17)
-    company_country = _country("Company country")
 
 
 PART_FORMS: dict[str, type[EntryForm]] = {

@@ -8,7 +8,7 @@ errors back beside the fields they name and lists them in the page's error summa
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,10 +17,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
+from .. import catalogue
 from ..choices import FormVariant
 from ..models import Party, Report
 from ..validation import REQUIRED_FOR_SUBMISSION
+from .attributes import field_name
 from .entry import FORMSETS, PART_LABELS, PART_TITLES, PARTS, ROW_REQUIRED, SIMPLIFIED_FIELDS, CaseForm
 from .review import CorrectionForm
 
@@ -121,15 +125,17 @@ class ReportEntry:
     def case_groups(self) -> list[tuple[str, list[FieldView]]]:
         visible = self.visible("case")
         required = self.required_fields
+        grouped = {name for _legend, names in CASE_GROUPS for name in names}
+        others = tuple(name for name in self.case.fields if name not in grouped and name != "form_variant")
         groups = []
-        for legend, names in CASE_GROUPS:
+        for legend, names in (*CASE_GROUPS, (_("Other details"), others)):
             shown = [
                 FieldView(self.case[name], name in required)
                 for name in names
                 if name in self.case.fields and (visible is None or name in visible)
             ]
             if shown:
-                groups.append((legend, shown))
+                groups.append((str(legend), shown))
         return groups
 
     @property
@@ -154,7 +160,7 @@ class ReportEntry:
                     build_row(part=part, form=form, index=index, number=number, variant=self.variant, removed=removed)
                 )
             shown = not self.is_simplified or part == "items"
-            views.append(SectionView(part, PART_TITLES[part], shown, formset, rows, self.part_errors[part]))
+            views.append(SectionView(part, str(PART_TITLES[part]), shown, formset, rows, self.part_errors[part]))
         return views
 
     # --- input ---
@@ -239,11 +245,11 @@ class ReportEntry:
             entries += _form_summary(self.case, "", section="section-case", visible=self.visible("case"))
         for part, formset in self.formsets.items():
             for text in self.part_errors[part]:
-                entries.append(SummaryEntry(f"section-{part}", PART_TITLES[part], text))
+                entries.append(SummaryEntry(f"section-{part}", str(PART_TITLES[part]), text))
             if not formset.is_bound:
                 continue
             for error in formset.non_form_errors():
-                entries.append(SummaryEntry(f"section-{part}", PART_TITLES[part], str(error)))
+                entries.append(SummaryEntry(f"section-{part}", str(PART_TITLES[part]), str(error)))
             shown = 0
             for form in formset.forms:
                 if form.is_bound and form.data.get(form.add_prefix("DELETE")):
@@ -284,17 +290,18 @@ def _form_summary(
 
 # --- layout: which fields each section shows ----------------------------------------------------------
 
-CASE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("The case", ("kind", "national_reference", "seizure_date", "seizure_time")),
+# The case form's fields in groups, in order; a catalogue field no group names is shown in a last group.
+CASE_GROUPS: tuple[tuple[str | Promise, tuple[str, ...]], ...] = (
+    (_("The case"), ("kind", "national_reference", "seizure_date", "seizure_time")),
     (
-        "Where",
+        _("Where"),
         ("country_of_seizure", "customs_office", "place", "latitude", "longitude", "location_type", "direction"),
     ),
     (
-        "Transport and detection",
+        _("Transport and detection"),
         ("transport_mode", "conveyance_type", "detection_methods", "selection_basis", "modus_operandi"),
     ),
-    ("Follow-up", ("number_of_offenders", "legal_follow_up", "operation")),
+    (_("Follow-up"), ("number_of_offenders", "legal_follow_up", "operation")),
 )
 
 
@@ -302,6 +309,7 @@ CASE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 class FieldView:
     field: forms.BoundField
     required: bool
+    unit: str = ""  # shown beside the input (a commodity attribute's unit)
 
 
 @dataclass
@@ -313,6 +321,13 @@ class RowView:
     removed: bool
     fields: list[FieldView]
     hidden: list[forms.BoundField]
+    # An item's commodity attribute inputs, and whether the row shows them (the full variant's items).
+    attributes: list[FieldView] = dataclasses.field(default_factory=list)
+    shows_attributes: bool = False
+
+    @property
+    def commodity_type(self) -> Any:
+        return getattr(self.form, "commodity_type", None)
 
     @property
     def label(self) -> str:
@@ -337,16 +352,32 @@ def build_row(*, part: str, form: forms.Form, index: int, number: int, variant: 
     """One formset row laid out for the variant: shown fields, and the others kept as hidden inputs."""
     visible = SIMPLIFIED_FIELDS[part] if variant == FormVariant.SIMPLIFIED else None
     required = set(ROW_REQUIRED[part]) | ({"commodity_type"} if part == "items" and visible is None else set())
-    fields, hidden = [], []
+    units = {field_name(attribute.name): attribute for attribute in getattr(form, "attributes", ())}
+    fields, hidden, attributes = [], [], []
     for name in form.fields:
         bound = form[name]
         if name == "DELETE":
             continue
-        if removed or (visible is not None and name not in visible):
+        if removed or (visible is not None and name not in visible and name not in units):
             hidden.append(bound)
+        elif name in units:
+            if visible is not None:
+                hidden.append(bound)
+            else:
+                attributes.append(FieldView(bound, units[name].required, units[name].unit))
         else:
             fields.append(FieldView(bound, name in required))
-    return RowView(part=part, form=form, number=number, index=index, removed=removed, fields=fields, hidden=hidden)
+    return RowView(
+        part=part,
+        form=form,
+        number=number,
+        index=index,
+        removed=removed,
+        fields=fields,
+        hidden=hidden,
+        attributes=attributes,
+        shows_attributes=part == "items" and visible is None and not removed,
+    )
 
 
 def _is_removed(form: forms.Form) -> bool:
@@ -356,92 +387,30 @@ def _is_removed(form: forms.Form) -> bool:
 # --- initial values from a stored report ---------------------------------------------------------------
 
 
-def _code(term: Any) -> str:
-    return getattr(term, "code", "") if term is not None else ""
+def _initial_value(declared: catalogue.Field, value: Any) -> Any:
+    """A stored value as the entry form shows it: vocabulary terms and countries as codes."""
+    if declared.kind in ("term", "hs_code", "operation"):
+        return getattr(value, "code", "") if value is not None else ""
+    if declared.kind == "terms":
+        return [term.code for term in value.all()]
+    if declared.kind == "country":
+        return getattr(value, "code", None) or (str(value) if value else "")
+    return value
 
 
-def _country_code(value: Any) -> str:
-    return getattr(value, "code", None) or (str(value) if value else "")
+def _initial_row(part: str, row: Any) -> dict[str, Any]:
+    return {declared.name: _initial_value(declared, getattr(row, declared.name)) for declared in catalogue.fields(part)}
 
 
 def initial_from_report(report: Report, parties: Sequence[Party] = ()) -> dict[str, Any]:
-    """The entry form's initial values for a stored report (vocabularies as codes)."""
-    case = {
-        "form_variant": report.form_variant,
-        "kind": report.kind,
-        "national_reference": report.national_reference,
-        "seizure_date": report.seizure_date,
-        "seizure_time": report.seizure_time,
-        "country_of_seizure": _country_code(report.country_of_seizure),
-        "customs_office": report.customs_office,
-        "place": report.place,
-        "latitude": report.latitude,
-        "longitude": report.longitude,
-        "location_type": _code(report.location_type),
-        "direction": _code(report.direction),
-        "transport_mode": _code(report.transport_mode),
-        "conveyance_type": _code(report.conveyance_type),
-        "detection_methods": [term.code for term in report.detection_methods.all()],
-        "selection_basis": _code(report.selection_basis),
-        "modus_operandi": report.modus_operandi,
-        "number_of_offenders": report.number_of_offenders,
-        "legal_follow_up": report.legal_follow_up,
-        "operation": _code(report.operation),
+    """The entry form's initial values for a stored report (vocabularies as codes), its fields from the catalogue."""
+    return {
+        "case": _initial_row("report", report),
+        "items": [_initial_row("item", item) for item in report.items.all()],
+        "route": [_initial_row("route", step) for step in report.route.all()],
+        "conveyances": [_initial_row("conveyance", conveyance) for conveyance in report.conveyances.all()],
+        "parties": [_initial_row("party", party) for party in parties],
     }
-    items = [
-        {
-            "commodity_category": _code(item.commodity_category),
-            "commodity_type": _code(item.commodity_type),
-            "hs_code": _code(item.hs_code),
-            "description": item.description,
-            "quantity": item.quantity,
-            "unit": _code(item.unit),
-            "packages_count": item.packages_count,
-            "estimated_value": item.estimated_value,
-            "currency": _code(item.currency),
-            "brand": item.brand,
-            "genuineness": item.genuineness,
-            "country_of_manufacture": _country_code(item.country_of_manufacture),
-            "concealment_method": _code(item.concealment_method),
-            "concealment_detail": item.concealment_detail,
-            "attributes": json.dumps(item.attributes) if item.attributes else "",
-        }
-        for item in report.items.all()
-    ]
-    route = [
-        {"role": step.role, "country": _country_code(step.country), "place": step.place, "unlocode": step.unlocode}
-        for step in report.route.all()
-    ]
-    conveyances = [
-        {
-            "transport_mode": _code(conveyance.transport_mode),
-            "conveyance_type": _code(conveyance.conveyance_type),
-            "identifier_type": conveyance.identifier_type,
-            "identifier": conveyance.identifier,
-            "flag_country": _country_code(conveyance.flag_country),
-        }
-        for conveyance in report.conveyances.all()
-    ]
-    party_rows = [
-        {
-            "kind": party.kind,
-            "role": party.role,
-            "family_name": party.family_name,
-            "given_names": party.given_names,
-            "birth_date": party.birth_date,
-            "nationality": _country_code(party.nationality),
-            "sex": party.sex,
-            "id_document_type": party.id_document_type,
-            "id_document_number": party.id_document_number,
-            "id_document_country": _country_code(party.id_document_country),
-            "company_name": party.company_name,
-            "registration_number": party.registration_number,
-            "eori": party.eori,
-            "company_country": _country_code(party.company_country),
-        }
-        for party in parties
-    ]
-    return {"case": case, "items": items, "route": route, "conveyances": conveyances, "parties": party_rows}
 
 
 def entry_as_data(entry: ReportEntry) -> QueryDict:
