@@ -1,31 +1,42 @@
-"""Form plumbing shared by every app's pages."""
+"""Form plumbing every app's pages share: a service's refusal shown on the form that asked for the change.
+
+The templates that go with it live in ``templates/core/includes/``: ``field.html`` and ``fields.html`` (a
+labelled field with its help text and errors), ``error_summary.html`` (every error at the top of the page,
+each linking to its field) and ``pagination.html``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .exceptions import ApplicationError
 
 
-def show_errors(form: BaseForm, exc: ApplicationError | DjangoValidationError) -> None:
-    """Put a service's refusal beside the fields it names, or at the top of the form."""
-    if isinstance(exc, DjangoValidationError):
-        errors: dict[str, Any] = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
-        message = ""
-    else:
-        errors, message = exc.extra, exc.message
+def show_errors(form: BaseForm, error: ApplicationError | ValidationError) -> None:
+    """Put a service's refusal on ``form``: each message beside the field it names, the others at the top.
+
+    A ``ValidationError`` keyed by field puts each message beside its field (a key the form does not
+    have, or none, puts it at the top); an :class:`ApplicationError` places the fields its ``extra``
+    names and otherwise shows its message at the top.
+    """
+    if isinstance(error, ValidationError):
+        errors: dict[str, Any] = (
+            error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        )
+        for field, messages in errors.items():
+            form.add_error(field if field in form.fields else None, messages)
+        return
     placed = False
-    for field, field_errors in errors.items():
+    for field, messages in error.extra.items():
         if field in form.fields:
-            form.add_error(field, field_errors)
+            form.add_error(field, messages)
             placed = True
         elif field == NON_FIELD_ERRORS:
-            form.add_error(None, field_errors)
+            form.add_error(None, messages)
             placed = True
     if not placed:
-        form.add_error(None, message or _("The change was refused."))
+        form.add_error(None, error.message or _("The change was refused."))

@@ -1,12 +1,14 @@
-"""The personal-data catalogue: every field of every report and audit model is tagged one way or the other."""
+"""The field catalogue of a report, and the personal-data tags: every field of every report and audit model
+is declared, and tagged one way or the other."""
 
 from __future__ import annotations
 
 import pytest
 from django.apps import apps
 
-from apps.core.personal import field_names, is_personal, non_personal_fields, personal_fields
-from apps.reports.models import Conveyance, Party, Report, ReportItem
+from apps.core.personal import field_names, is_personal, non_personal_fields, personal_fields, reviewable_free_text
+from apps.reports import catalogue
+from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 
 
 @pytest.mark.parametrize("app_label", ["reports", "audit"])
@@ -42,3 +44,65 @@ def test_a_model_left_out_of_a_non_empty_catalogue_counts_as_entirely_personal(m
     monkeypatch.setitem(report_models.PERSONAL_FIELDS, "ReportItem", frozenset())
     monkeypatch.delitem(report_models.PERSONAL_FIELDS, "ReportItem")
     assert personal_fields(ReportItem) == field_names(ReportItem)
+
+
+# The field catalogue (apps.reports.catalogue): one declaration of a report's fields.
+
+CATALOGUED_MODELS = {
+    "report": Report,
+    "item": ReportItem,
+    "route": RouteCountry,
+    "conveyance": Conveyance,
+    "party": Party,
+}
+
+
+@pytest.mark.parametrize("part_name", sorted(CATALOGUED_MODELS))
+def test_every_field_of_a_report_part_is_in_the_field_catalogue_and_nothing_else(part_name):
+    part = catalogue.part(part_name)
+    assert part.model is CATALOGUED_MODELS[part_name]
+    declared = [field.name for field in part.fields]
+    assert len(declared) == len(set(declared)), f"{part_name}: a field declared twice"
+    model_fields = field_names(part.model) - catalogue.ROW_KEYS
+    assert model_fields - set(declared) == set(), f"{part_name}: model fields missing from the catalogue"
+    assert set(declared) - model_fields == set(), f"{part_name}: catalogue names no model field"
+
+
+def test_the_catalogue_declares_each_field_kind_with_what_it_needs():
+    for part in catalogue.PARTS.values():
+        for field in part.fields:
+            assert field.part == part.name
+            assert (field.vocabulary is not None) == (field.kind in ("term", "terms")), field
+            if field.editable:
+                assert field.kind in catalogue.INPUT_KINDS, field
+                assert (field.choices is not None) == (field.kind == "choice"), field
+            assert not field.reviewable or field.personal, f"{field}: reviewable but not personal"
+            assert not field.simplified or field.editable, f"{field}: the simplified form shows what no one enters"
+
+
+def test_the_personal_tags_of_a_report_come_from_the_catalogue():
+    for part in catalogue.PARTS.values():
+        for field in part.fields:
+            assert is_personal(part.model, field.name) == field.personal, field
+            assert (field.name in reviewable_free_text(part.model)) == field.reviewable, field
+
+
+def test_a_field_is_found_by_part_and_name():
+    quantity = catalogue.field("item", "quantity")
+    assert (quantity.kind, quantity.required, quantity.simplified, quantity.personal) == ("decimal", True, True, False)
+    assert quantity.path == "items.quantity"
+    assert catalogue.part_by_wire_key("parties") is catalogue.part("party")
+    with pytest.raises(KeyError):
+        catalogue.field("item", "no_such_field")
+
+
+def test_the_simplified_form_shows_the_wco_minimal_data_set():
+    assert set(catalogue.names("report", simplified=True)) == {
+        "kind",
+        "national_reference",
+        "seizure_date",
+        "country_of_seizure",
+        "transport_mode",
+        "detection_methods",
+    }
+    assert catalogue.names("party", simplified=True) == ()

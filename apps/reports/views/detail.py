@@ -14,7 +14,7 @@ from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from ..change_history import report_change_history
-from ..forms import ApproveForm, AttachmentForm, DuplicateForm, ReturnForm, WithdrawForm
+from ..forms import ApproveForm, AttachmentForm, DuplicateForm, ReturnForm, WithdrawForm, sharing_sections
 from ..models import Report
 from ..selectors import (
     attachments_for,
@@ -23,7 +23,6 @@ from ..selectors import (
     report_allowed_actions,
     review_events_for,
 )
-from ..share_forms import sharing_sections
 from .base import is_htmx, report_or_404
 
 

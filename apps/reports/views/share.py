@@ -25,12 +25,13 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
+from apps.core.forms import show_errors
 from apps.core.request_actor import request_actor
 
 from .. import services
+from ..forms import AssignReviewerForm, ShareForm
 from ..models import Report
 from ..selectors import report_reviewer_candidates, report_share_targets, report_shares
-from ..share_forms import AssignReviewerForm, ShareForm, add_service_errors
 from .base import report_or_404
 from .detail import detail_context
 
@@ -65,7 +66,7 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
             expires_at=form.cleaned_data["expires_at"],
         )
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_errors(form, error)
         return _show_errors(request, report, share_form=form)
     except NotFound as error:
         raise Http404(error.message) from error
@@ -122,7 +123,7 @@ def report_assign_reviewer_view(request: HttpRequest, uuid: uuid_module.UUID) ->
     try:
         services.report_assign_reviewer(report=report, reviewer=reviewer, actor=request_actor(request))
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_errors(form, error)
         return _show_errors(request, report, reviewer_form=form)
     except NotFound as error:
         raise Http404(error.message) from error

@@ -15,15 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.tenancy.models import Administration
 
-from .models import Report
-from .selectors import (
+from ..models import Report
+from ..selectors import (
     report_assigned_reviewers,
     report_reviewer_candidates,
     report_share_targets,
@@ -103,17 +102,6 @@ class AssignReviewerForm(forms.Form):
     def __init__(self, *args: Any, reviewers: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = reviewers  # type: ignore[attr-defined]
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ``ValidationError`` beside the fields it names (elsewhere: at the top of the form)."""
-    if hasattr(error, "error_dict"):
-        for field, texts in error.message_dict.items():
-            for text in texts:
-                form.add_error(field if field in form.fields else None, text)
-    else:
-        for text in error.messages:
-            form.add_error(None, text)
 
 
 def sharing_sections(*, user: Any, report: Report, allowed: frozenset[str], forms: Mapping[str, Any]) -> dict[str, Any]:
