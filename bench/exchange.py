@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "rilo_bench_exchange"
+BENCH_DATABASE = os.environ.get("BENCH_EXCHANGE_DATABASE", "rilo_bench_exchange")  # one per checkout on a shared server
 WORKERS = 2
 
 
@@ -325,7 +325,7 @@ def _run() -> dict[str, Any]:
     redis.Redis.from_url(redis_url).delete("exchange", "default", "unacked", "unacked_index")
 
     from apps.accounts.roles import Role
-    from apps.exchange.services import partner_create, policy_create_version
+    from apps.exchange.services import partner_create, partner_policy_create
     from apps.reports.choices import ReportStatus
     from apps.reports.models import Report, ReportItem, RouteCountry
     from apps.tenancy.models import Administration, Region
@@ -343,6 +343,7 @@ def _run() -> dict[str, Any]:
     analyst = UserFactory.create(username="erin", role=Role.RILO_ANALYST, region=region)
     # The reports' author: each approval e-mails them (through the dummy backend), as in production.
     officer = UserFactory.create(username="alice", role=Role.OFFICER, administration=france)
+    administrator = UserFactory.create(username="grace", role=Role.RILO_ADMINISTRATOR, region=region)
     everything: dict[str, Any] = {
         "regions": ["*"],
         "administrations": ["*"],
@@ -354,38 +355,33 @@ def _run() -> dict[str, Any]:
         adapter="webhook",
         endpoint_url=partners["webhook-cen"].url,
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
     partners["webhook-cen"].ask("secret", secret)
-    policy_create_version(partner=cen, actor=None, fields=list(NON_PERSONAL_FIELDS), **everything)
+    spec = {**everything, "fields": list(NON_PERSONAL_FIELDS)}
+    partner_policy_create(actor=administrator, partner=cen, spec=spec, base_version=None)
     national, secret = partner_create(
         name="National system",
         adapter="webhook",
         endpoint_url=partners["webhook-national"].url,
         personal_data_allowed=True,
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
     partners["webhook-national"].ask("secret", secret)
-    policy_create_version(
-        partner=national,
-        actor=None,
-        personal_data=True,
-        fields=[*NON_PERSONAL_FIELDS, "report.modus_operandi", "conveyances.identifier"],
-        **everything,
-    )
+    personal = [*NON_PERSONAL_FIELDS, "report.modus_operandi", "conveyances.identifier"]
+    spec = {**everything, "personal_data": True, "fields": personal}
+    partner_policy_create(actor=administrator, partner=national, spec=spec, base_version=None)
     taxii, _ = partner_create(
         name="CEN TAXII",
         adapter="taxii",
         endpoint_url=partners["taxii"].url,
         credentials={"username": "rilo", "password": "taxii-test-password"},
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
-    policy_create_version(partner=taxii, actor=None, fields=list(NON_PERSONAL_FIELDS), **everything)
+    spec = {**everything, "fields": list(NON_PERSONAL_FIELDS)}
+    partner_policy_create(actor=administrator, partner=taxii, spec=spec, base_version=None)
 
     log(f"creating {n} submitted reports")
     terms = vocabulary()

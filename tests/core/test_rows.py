@@ -14,9 +14,8 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.core.rows import Reader, insert
 from apps.exchange.models import PartnerSystem, SharingPolicy
-from apps.exchange.services import partner_create
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import default_region, next_policy_version, vocabulary
+from tests.exchange.builders import default_region, next_policy_version, partner_system, vocabulary
 from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 THRESHOLD = {"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}
@@ -104,13 +103,12 @@ def test_insert_refuses_saved_instances_mixed_models_and_unsaved_relations() -> 
 def test_the_reader_gives_the_instances_a_queryset_gives() -> None:
     region = RegionFactory.create()
     for name, state in (("CEN", "active"), ("National system", "paused")):
-        partner, _ = partner_create(
+        partner, _ = partner_system(
             name=name,
             adapter="webhook",
             endpoint_url=f"http://127.0.0.1:9/{name[:3].lower()}",
             credentials={"token": "t0ken"},
             region=region,
-            actor=None,
         )
         PartnerSystem.objects.filter(pk=partner.pk).update(state=state, state_changed_at=timezone.now())
 
@@ -129,8 +127,8 @@ def test_the_reader_gives_the_instances_a_queryset_gives() -> None:
 
 def test_the_reader_converts_values_as_the_orm_does() -> None:
     vocabulary()  # the commodity terms a threshold names
-    partner, _ = partner_create(
-        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=default_region(), actor=None
+    partner, _ = partner_system(
+        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=default_region()
     )
     policy = next_policy_version(partner, embargo=dt.timedelta(hours=6), thresholds=[THRESHOLD])
 
@@ -145,13 +143,9 @@ def test_the_reader_converts_values_as_the_orm_does() -> None:
 
 def test_the_reader_reads_related_rows_in_the_same_statement(django_assert_num_queries: Any) -> None:
     region = RegionFactory.create(code="rilo-we")
-    with_region, _ = partner_create(
-        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region, actor=None
-    )
+    with_region, _ = partner_system(name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region)
     other = RegionFactory.create(code="rilo-cis")
-    without, _ = partner_create(
-        name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", region=other, actor=None
-    )
+    without, _ = partner_system(name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", region=other)
 
     with django_assert_num_queries(1):
         read = Reader(PartnerSystem, "ORDER BY exchange_partnersystem.id", related=["region"]).all()

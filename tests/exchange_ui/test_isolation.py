@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.exchange.agreements import agreement_request
 from apps.exchange.choices import DeliveryState, PartnerState
 from apps.exchange.models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
+from apps.exchange.services.agreements import agreement_request
 from apps.tenancy.models import Administration, Region
 from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
 
