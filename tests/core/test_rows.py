@@ -151,3 +151,32 @@ def test_the_reader_reads_related_rows_in_the_same_statement(django_assert_num_q
         read = Reader(PartnerSystem, "ORDER BY exchange_partnersystem.id", related=["region"]).all()
         assert [(partner.pk, partner.region) for partner in read] == [(with_region.pk, region), (without.pk, other)]
         assert read[0].region.code == "rilo-we" and read[0].region.created_at == region.created_at
+
+
+def test_insert_saves_through_the_model_when_it_has_post_save_receivers() -> None:
+    """django-simple-history and the like listen to post_save: insert() must not skip them."""
+    from django.db.models.signals import post_save
+
+    seen: list[tuple[int, bool]] = []
+
+    def receiver(sender: type[Model], instance: Region, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Region, dispatch_uid="test-rows-receiver")
+    try:
+        [region] = insert([Region(code="rilo-x", name="RILO X")])
+    finally:
+        post_save.disconnect(sender=Region, dispatch_uid="test-rows-receiver")
+    assert seen == [(region.pk, True)]
+    assert stored(region)["code"] == "rilo-x"
+
+
+def test_the_compiled_sql_sits_in_process_caches_that_the_registry_empties() -> None:
+    from apps.core.caches import process_caches, process_caches_clear
+    from apps.core.rows import _reader_sql
+
+    Reader(Region, "ORDER BY id").all()
+    assert len(_reader_sql) == 1
+    assert {"core.rows.reader_sql", "core.rows.insert_sql", "core.allows_sql"} <= set(process_caches())
+    process_caches_clear()
+    assert len(_reader_sql) == 0
