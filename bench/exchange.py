@@ -37,7 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.harness import benchmark
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCH_DATABASE = "rilo_bench_exchange"
+BENCH_DATABASE = os.environ.get("BENCH_EXCHANGE_DATABASE", "rilo_bench_exchange")  # one per checkout on a shared server
 WORKERS = 2
 
 
@@ -358,7 +358,7 @@ def _run() -> dict[str, Any]:
 
     from apps.accounts.roles import Role
     from apps.accounts.services import user_create
-    from apps.exchange.services import partner_create, policy_create_version
+    from apps.exchange.services import partner_create, partner_policy_create
     from apps.reports.choices import ReportStatus
     from apps.reports.models import Report, ReportItem, RouteCountry
     from apps.tenancy.models import Administration, Region
@@ -374,6 +374,7 @@ def _run() -> dict[str, Any]:
     analyst = user_create(username="erin", role=Role.RILO_ANALYST, region=region, email="erin@example.org")
     # The reports' author: each approval e-mails them (through the dummy backend), as in production.
     officer = user_create(username="alice", role=Role.OFFICER, administration=france, email="alice@example.org")
+    administrator = user_create(username="grace", role=Role.RILO_ADMINISTRATOR, region=region, email="grace@example.org")
     everything: dict[str, Any] = {
         "regions": ["*"],
         "administrations": ["*"],
@@ -385,38 +386,33 @@ def _run() -> dict[str, Any]:
         adapter="webhook",
         endpoint_url=partners["webhook-cen"].url,
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
     partners["webhook-cen"].ask("secret", secret)
-    policy_create_version(partner=cen, actor=None, fields=_non_personal_fields(), **everything)
+    spec = {**everything, "fields": _non_personal_fields()}
+    partner_policy_create(actor=administrator, partner=cen, spec=spec, base_version=None)
     national, secret = partner_create(
         name="National system",
         adapter="webhook",
         endpoint_url=partners["webhook-national"].url,
         personal_data_allowed=True,
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
     partners["webhook-national"].ask("secret", secret)
-    policy_create_version(
-        partner=national,
-        actor=None,
-        personal_data=True,
-        fields=[*_non_personal_fields(), "report.modus_operandi", "conveyances.identifier"],
-        **everything,
-    )
+    personal = [*_non_personal_fields(), "report.modus_operandi", "conveyances.identifier"]
+    spec = {**everything, "personal_data": True, "fields": personal}
+    partner_policy_create(actor=administrator, partner=national, spec=spec, base_version=None)
     taxii, _ = partner_create(
         name="CEN TAXII",
         adapter="taxii",
         endpoint_url=partners["taxii"].url,
         credentials={"username": "rilo", "password": "taxii-test-password"},
         max_in_flight=8,
-        region=region,
-        actor=None,
+        actor=administrator,
     )
-    policy_create_version(partner=taxii, actor=None, fields=_non_personal_fields(), **everything)
+    spec = {**everything, "fields": _non_personal_fields()}
+    partner_policy_create(actor=administrator, partner=taxii, spec=spec, base_version=None)
 
     log(f"creating {n} submitted reports")
     terms = _vocabulary()

@@ -8,6 +8,7 @@ analyst farid. ivan is a partner system account.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -41,6 +42,17 @@ def _restore_reference_data(sender: Any, **kwargs: Any) -> None:
 
 
 post_migrate.connect(_restore_reference_data, dispatch_uid="tests-restore-reference-data")
+
+
+@pytest.fixture(autouse=True)
+def _empty_process_caches() -> Iterator[None]:
+    """Every test starts and ends with empty process caches (compiled SQL, policy versions read once):
+    ids are reused after a flush, and no test may pass on what another left behind."""
+    from apps.core.caches import process_caches_clear
+
+    process_caches_clear()
+    yield
+    process_caches_clear()
 
 
 @pytest.fixture

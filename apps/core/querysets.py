@@ -20,6 +20,8 @@ from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Now
 
+from .caches import ProcessCache, process_cache
+
 NOTHING = Q(pk__in=[])
 
 
@@ -79,9 +81,7 @@ class RestrictedQuerySet(models.QuerySet[Any]):
                 sql, params = query.get_compiler(self.db).as_sql()
             except EmptyResultSet:
                 sql, params = "", ()  # restrict() gave none(): nothing is allowed
-            if len(_allowed_sql) >= _ALLOWED_SQL_LIMIT:
-                _allowed_sql.clear()
-            compiled = _allowed_sql[key] = (sql, tuple(params))
+            compiled = _allowed_sql.put(key, (sql, tuple(params)))
         sql, params = compiled
         if not sql:
             return False
@@ -119,9 +119,10 @@ def _is_direct(perm_model: Any) -> bool:
     return perm_model._meta.app_label != "guardian"
 
 
-# The SQL of allows(), by model, action and user position; cleared when it grows past the limit.
-_allowed_sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
-_ALLOWED_SQL_LIMIT = 10_000
+# The SQL of allows(), by model, action and user position; emptied when it grows past the limit.
+_allowed_sql: ProcessCache[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = process_cache(
+    "core.allows_sql", limit=10_000
+)
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]

@@ -6,18 +6,23 @@ two helpers build that SQL once from the model's metadata and keep the rest of D
 (``pre_save``, ``get_db_prep_save``, the fields' database converters, ``Model.from_db``), so the
 instances they give back are the ones the ORM would.
 
-Use them only where a measured hot path needs it and the model has no ``pre_save``/``post_save``
-receivers (like ``bulk_create``, :func:`insert` sends no signals).
+Use them only where a measured hot path needs it. :func:`insert` sends no signals (as
+``bulk_create``), so for a model with ``pre_save``/``post_save`` receivers (django-simple-history's,
+say) it saves each instance through ``Model.save()`` instead, and the receivers run. The compiled
+SQL is kept in process caches of :mod:`apps.core.caches`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from typing import Any, TypeVar, cast
 
 from django.db import connections, models
+from django.db.models.signals import post_save, pre_save
+
+from .caches import ProcessCache, process_cache, process_cache_register
 
 M = TypeVar("M", bound=models.Model)
 
@@ -44,6 +49,14 @@ def _insert_sql(model: type[models.Model], rows: int, using: str) -> str:
     return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returning}"  # noqa: S608 (names from the model)
 
 
+process_cache_register("core.rows.insert_fields", _insert_fields.cache_clear)
+process_cache_register("core.rows.insert_sql", _insert_sql.cache_clear)
+
+
+def _has_save_receivers(model: type[models.Model]) -> bool:
+    return pre_save.has_listeners(model) or post_save.has_listeners(model)
+
+
 def insert(objs: Sequence[M], *, using: str = "default") -> list[M]:
     """INSERT new instances of one model (auto primary key) in one statement, as ``bulk_create`` does.
 
@@ -53,6 +66,11 @@ def insert(objs: Sequence[M], *, using: str = "default") -> list[M]:
     if not objs:
         return []
     model = type(objs[0])
+    if _has_save_receivers(model):
+        # Receivers expect save(): give them their signals rather than skip them.
+        for obj in objs:
+            obj.save(using=using, force_insert=True)
+        return list(objs)
     fields = _insert_fields(model)
     connection = connections[using]
     params: list[Any] = []
@@ -87,6 +105,12 @@ class _Part:
     via: Any = None  # the foreign key of the main model that reaches it (None for the main model)
 
 
+# A Reader's SELECT and how to cut its rows into instances, by model, clauses, related and database.
+_reader_sql: ProcessCache[tuple[str, str, tuple[str, ...], str], tuple[str, tuple[_Part, ...]]] = process_cache(
+    "core.rows.reader_sql"
+)
+
+
 class Reader:
     """``SELECT <every concrete field> FROM <model's table> <clauses>``, giving model instances.
 
@@ -105,8 +129,13 @@ class Reader:
         self.related = tuple(related)
         self.using = using
 
-    @cached_property
+    @property
     def _compiled(self) -> tuple[str, tuple[_Part, ...]]:
+        key = (self.model._meta.label, self.clauses, self.related, self.using)
+        compiled = _reader_sql.get(key)
+        return compiled if compiled is not None else _reader_sql.put(key, self._compile())
+
+    def _compile(self) -> tuple[str, tuple[_Part, ...]]:
         connection = connections[self.using]
         quote = connection.ops.quote_name
         table = self.model._meta.db_table

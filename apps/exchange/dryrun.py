@@ -201,7 +201,7 @@ def policy_dry_run(
 ) -> DryRun:
     """Compare the partner's current policy with the proposed ``spec`` over recent approved reports.
 
-    ``spec`` holds the keyword arguments of ``policy_create_version``; it is validated first
+    ``spec`` holds the keyword arguments of ``partner_policy_create``; it is validated first
     (``ValidationError`` keyed by policy attribute, as saving would raise).
     """
     receivable = partner_receivable_regions(partner=partner)

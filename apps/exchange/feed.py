@@ -30,9 +30,9 @@ from .adapters import adapter_for
 from .choices import DeliveryMode, PartnerState
 from .models import Delivery, PartnerSystem, SharingPolicy
 from .policy import region_reason
-from .replay import policy_now
-from .retention import redact_in_feed, superseded_at
 from .scanner import refusal_reason
+from .services.replay import policy_now
+from .services.retention import redact_in_feed, superseded_at
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def feed_message(
     one: withheld, with the reason, if it no longer passes, else rendered under the current version,
     so a read never serves what an older version allowed. A superseded version past
     ``RILO_FEED_PERSONAL_RETENTION_DAYS`` is rendered without personal fields, as for a partner that
-    may not receive any (see :mod:`apps.exchange.retention`).
+    may not receive any (see :mod:`apps.exchange.services.retention`).
     """
     event = delivery.event
     policy, refused = delivery.policy, ""

@@ -1,6 +1,6 @@
 """Forms of the exchange pages: partner systems, sharing policies and operations.
 
-Forms parse and shape input only; the services in :mod:`apps.exchange.partners` and the engine
+Forms parse and shape input only; the services in :mod:`apps.exchange.services` and the engine
 decide what is allowed (endpoint checks, personal fields, vocabulary codes) and their messages
 are put back beside the fields they name. A partner's RILO is never a field: it is the actor's.
 """
@@ -131,7 +131,7 @@ class PartnerForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Any, partner: PartnerSystem | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .partners import source_administration_choices
+        from .selectors import source_administration_choices
 
         self.partner = partner
         self.fields["source_administration"].queryset = source_administration_choices(actor=actor)  # type: ignore[attr-defined]
@@ -176,7 +176,7 @@ class PartnerForm(forms.Form):
         return None
 
     def values(self) -> dict[str, Any]:
-        """Keyword arguments for partner_register / partner_edit."""
+        """Keyword arguments for partner_create / partner_update."""
         data = self.cleaned_data
         values: dict[str, Any] = {
             "name": data["name"],
@@ -297,7 +297,7 @@ def _generalise_field(path: str) -> str:
 class PolicyForm(forms.Form):
     """A proposed policy version: which reports (filters) and which fields (allowlist, generalisations).
 
-    ``spec()`` gives the keyword arguments of ``policy_create_version``; ``from_policy`` the initial
+    ``spec()`` gives the keyword arguments of ``partner_policy_create``; ``from_policy`` the initial
     values of a form showing an existing version. Errors raised by the engine's validation, keyed by
     policy attribute, are placed by :meth:`add_policy_errors` beside the field they concern.
     """
@@ -440,7 +440,7 @@ class PolicyForm(forms.Form):
         return thresholds
 
     def spec(self) -> dict[str, Any]:
-        """Keyword arguments of ``policy_create_version`` (and of the dry run)."""
+        """Keyword arguments of ``partner_policy_create`` (and of the dry run)."""
         data = self.cleaned_data
         fields: list[str] = []
         for _section, name in self.section_fields:
@@ -513,7 +513,7 @@ class AgreementRequestForm(forms.Form):
 
     def __init__(self, *args: Any, partner: PartnerSystem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .agreements import agreement_region_choices
+        from .services.agreements import agreement_region_choices
 
         self.fields["region"].queryset = agreement_region_choices(partner=partner)  # type: ignore[attr-defined]
         if not partner.personal_data_allowed:

@@ -34,7 +34,7 @@ from .choices import (
     PartnerState,
 )
 from .endpoints import validate_endpoint
-from .querysets import CrossRegionAgreementQuerySet, PartnerSystemQuerySet
+from .querysets import CrossRegionAgreementQuerySet, OutboxEventQuerySet, PartnerSystemQuerySet, ThroughPartnerQuerySet
 
 # Which fields hold personal data (read by the exchange layer itself and by the catalogue tests).
 # An outbox snapshot holds a report's personal data (parties, free text) for partners entitled to it.
@@ -255,6 +255,8 @@ class SharingPolicy(models.Model):
     generalisations = models.JSONField(default=dict, blank=True, help_text="Field path → month|country|bucket.")
     note = models.TextField(blank=True, help_text="Why this version was made.")
 
+    objects = ThroughPartnerQuerySet.as_manager()
+
     class Meta:
         ordering = ["partner", "-version"]
         verbose_name_plural = "sharing policies"
@@ -280,8 +282,10 @@ class OutboxEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
     # When the personal fields of this (superseded) version were removed from the snapshot
-    # (apps.exchange.retention); the only change of a snapshot the database allows, once.
+    # (apps.exchange.services.retention); the only change of a snapshot the database allows, once.
     personal_scrubbed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -322,8 +326,10 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     # Set when a person asked to send it again: it is then rendered from the report's current state
-    # under the partner's current policy (apps.exchange.replay), never from the stored snapshot.
+    # under the partner's current policy (apps.exchange.services.replay), never from the stored snapshot.
     replayed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThroughPartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

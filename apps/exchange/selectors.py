@@ -1,4 +1,4 @@
-"""Reads of the exchange app."""
+"""Reads of the exchange app: partners the actor reaches, current policies, receivable regions."""
 
 from __future__ import annotations
 
@@ -6,12 +6,47 @@ import datetime as dt
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db import connection
 from django.db.models import QuerySet
 
+from apps.core.actor import Actor
+from apps.core.caches import ProcessCache, process_cache
+from apps.core.exceptions import NotFound
 from apps.tenancy.models import Administration, Region
 
 from .models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
+
+# --- partners ----------------------------------------------------------------------------------
+
+
+def partners_reachable(*, actor: Actor, action: str = "view") -> QuerySet[PartnerSystem]:
+    """The partner systems the actor may ``view`` (or ``change``)."""
+    return PartnerSystem.objects.restrict(actor, action).select_related("region", "source_administration", "account")
+
+
+def partner_get(*, actor: Actor, pk: int) -> PartnerSystem:
+    """One partner the actor may view; another RILO's partner does not exist for them."""
+    partner = partners_reachable(actor=actor).filter(pk=pk).first()
+    if partner is None:
+        raise NotFound("No such partner system.")
+    return partner
+
+
+def partner_policies(*, actor: Actor, partner: PartnerSystem) -> QuerySet[SharingPolicy]:
+    """Every policy version of a partner the actor may see, newest first."""
+    return (
+        SharingPolicy.objects.restrict(actor, "view")
+        .filter(partner=partner)
+        .select_related("created_by")
+        .order_by("-version")
+    )
+
+
+def source_administration_choices(*, actor: Actor) -> QuerySet[Administration]:
+    """Administrations a partner of the actor's RILO may speak for: the RILO's own members."""
+    return Administration.objects.restrict(actor, "view").filter(active=True).order_by("name")
+
+
+# --- policies ------------------------------------------------------------------------------------
 
 
 def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
@@ -27,25 +62,25 @@ def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
 # Policy versions this process has read, by (id, created_at). A version never changes once written
 # (a trigger refuses updates), so fan-out, which runs for every approval, reads only which version is
 # current and takes the rest from here.
-_versions: dict[tuple[int, dt.datetime], SharingPolicy] = {}
+_versions: ProcessCache[tuple[int, dt.datetime], SharingPolicy] = process_cache(
+    "exchange.policy_versions", limit=10_000
+)
 
 
 def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
     """As :func:`current_policies`, with instances shared by the process's threads: read them, never change
     them or follow their relations (they would keep what they found)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT DISTINCT ON (partner_id) partner_id, id, created_at FROM exchange_sharingpolicy
-            WHERE partner_id = ANY(%s) ORDER BY partner_id, version DESC
-            """,
-            [list(partner_ids)],
-        )
-        current = {partner_id: (pk, created_at) for partner_id, pk, created_at in cursor.fetchall()}
+    rows = (
+        SharingPolicy.objects.filter(partner_id__in=list(partner_ids))
+        .order_by("partner_id", "-version")
+        .distinct("partner_id")
+        .values_list("partner_id", "pk", "created_at")
+    )
+    current = {partner_id: (pk, created_at) for partner_id, pk, created_at in rows}
     missing = [pk for pk, created_at in current.values() if (pk, created_at) not in _versions]
     if missing:
         for policy in SharingPolicy.objects.filter(pk__in=missing):
-            _versions[(policy.pk, policy.created_at)] = policy
+            _versions.put((policy.pk, policy.created_at), policy)
     return {partner_id: _versions[key] for partner_id, key in current.items() if key in _versions}
 
 

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from apps.core.forms import show_errors
 
-from . import agreements, operations, partners
+from . import operations, selectors, services
 from .choices import DeliveryState, PartnerState
 from .dryrun import policy_dry_run
 from .forms import (
@@ -42,6 +42,7 @@ from .forms import (
     TimelineSearchForm,
 )
 from .selectors import partner_current_policy
+from .services import agreements
 
 PER_PAGE = 50
 View = Callable[..., HttpResponse]
@@ -74,7 +75,7 @@ def _partner(request: HttpRequest, pk: int, permission: str = "") -> tuple[Any, 
     actor = _actor(request, "exchange.view_partnersystem")
     if permission:
         actor = _actor(request, permission)
-    return actor, partners.partner_get(actor=actor, pk=pk)
+    return actor, selectors.partner_get(actor=actor, pk=pk)
 
 
 def _can_manage(actor: Any) -> bool:
@@ -115,7 +116,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
     form = PartnerForm(request.POST or None, actor=actor)
     if request.method == "POST" and form.is_valid():
         try:
-            partner, secret = partners.partner_register(actor=actor, **form.values())
+            partner, secret = services.partner_create(actor=actor, **form.values())
         except (ApplicationError, DjangoValidationError) as error:
             show_errors(form, error)
         else:
@@ -133,7 +134,9 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partner": partner,
         "health": operations.partner_health(partner=partner),
         "policy": partner_current_policy(partner=partner),
-        "problems": operations.partner_deliveries(partner=partner, states=list(operations.PROBLEM_STATES))[:10],
+        "problems": operations.partner_deliveries(actor=actor, partner=partner, states=list(operations.PROBLEM_STATES))[
+            :10
+        ],
         "can_manage": can_manage,
         "can_replay": actor.has_perm("exchange.change_delivery"),
         "rotate_form": RotateSecretForm(),
@@ -157,7 +160,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         old_url = partner.endpoint_url
         try:
-            partner, secret = partners.partner_edit(actor=actor, partner=partner, **form.values())
+            partner, secret = services.partner_update(actor=actor, partner=partner, **form.values())
         except (ApplicationError, DjangoValidationError) as error:
             show_errors(form, error)
         else:
@@ -181,7 +184,7 @@ def partner_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
     form = RotateSecretForm(request.POST)
     if form.is_valid():
         try:
-            secret = partners.partner_secret_rotate(
+            secret = services.partner_secret_rotate(
                 actor=actor, partner=partner, overlap=dt.timedelta(hours=form.cleaned_data["overlap_hours"])
             )
         except (ApplicationError, DjangoValidationError) as error:
@@ -208,7 +211,7 @@ def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("exchange:partner_detail", pk=partner.pk)
     state = form.cleaned_data["state"]
     try:
-        partners.partner_state_set(actor=actor, partner=partner, state=state, reason=form.cleaned_data["reason"])
+        services.partner_state_set(actor=actor, partner=partner, state=state, reason=form.cleaned_data["reason"])
     except (ApplicationError, DjangoValidationError) as error:
         if isinstance(error, PermissionDenied | NotFound):
             raise
@@ -226,7 +229,7 @@ def partner_token(request: HttpRequest, pk: int) -> HttpResponse:
     form = PartnerTokenForm(request.POST)
     if form.is_valid():
         try:
-            token, plaintext = partners.partner_account_token_issue(
+            token, plaintext = services.partner_account_token_issue(
                 actor=actor,
                 partner=partner,
                 name=form.cleaned_data["name"],
@@ -254,7 +257,7 @@ def policy_list(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk, "exchange.view_sharingpolicy")
     context = {
         "partner": partner,
-        "policies": partners.partner_policies(partner=partner),
+        "policies": selectors.partner_policies(actor=actor, partner=partner),
         "can_manage": _can_manage(actor) and actor.has_perm("exchange.add_sharingpolicy"),
     }
     return render(request, "exchange/policy_list.html", context)
@@ -289,7 +292,7 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         spec = form.spec()
         try:
             if action == "save":
-                policy = partners.partner_policy_create(
+                policy = services.partner_policy_create(
                     actor=actor, partner=partner, spec=spec, base_version=form.cleaned_data["base_version"]
                 )
                 messages.success(request, f"Policy version {policy.version} of {partner.name} saved; it applies now.")
@@ -322,7 +325,7 @@ def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
         states = [state]
     else:
         state, states = "all", []
-    page = Paginator(operations.partner_deliveries(partner=partner, states=states), PER_PAGE).get_page(
+    page = Paginator(operations.partner_deliveries(actor=actor, partner=partner, states=states), PER_PAGE).get_page(
         request.GET.get("page")
     )
     context = {
@@ -346,7 +349,7 @@ def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "exchange.view_partnersystem")
     delivery = operations.delivery_get(actor=actor, pk=pk)
     try:
-        operations.delivery_replay_by(actor=actor, delivery=delivery)
+        services.delivery_replay(actor=actor, delivery=delivery)
     except (ApplicationError, DjangoValidationError) as error:
         if isinstance(error, PermissionDenied | NotFound):
             raise
@@ -367,7 +370,7 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReplaySinceForm(request.POST)
     if form.is_valid():
         try:
-            result = operations.partner_deliveries_replay_since(
+            result = services.partner_deliveries_replay_since(
                 actor=actor, partner=partner, since=form.cleaned_data["since"]
             )
         except (ApplicationError, DjangoValidationError) as error:

@@ -110,7 +110,7 @@ def test_a_rilo_administrator_cannot_issue_a_token_for_a_national_system_account
 
 
 def test_a_partners_token_issued_from_its_page_is_one_audit_event_naming_the_partner(grace, region_we):
-    from apps.exchange.partners import partner_account_token_issue
+    from apps.exchange.services import partner_account_token_issue
 
     account = partner_account("cen", region_we)
     partner = PartnerSystem.objects.get(account=account)

@@ -14,9 +14,8 @@ from django.utils import timezone
 from apps.audit.models import AuditEvent
 from apps.core.rows import Reader, insert
 from apps.exchange.models import PartnerSystem, SharingPolicy
-from apps.exchange.services import partner_create
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import default_region, next_policy_version, vocabulary
+from tests.exchange.builders import default_region, next_policy_version, partner_system, vocabulary
 from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 THRESHOLD = {"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}
@@ -104,13 +103,12 @@ def test_insert_refuses_saved_instances_mixed_models_and_unsaved_relations() -> 
 def test_the_reader_gives_the_instances_a_queryset_gives() -> None:
     region = RegionFactory.create()
     for name, state in (("CEN", "active"), ("National system", "paused")):
-        partner, _ = partner_create(
+        partner, _ = partner_system(
             name=name,
             adapter="webhook",
             endpoint_url=f"http://127.0.0.1:9/{name[:3].lower()}",
             credentials={"token": "t0ken"},
             region=region,
-            actor=None,
         )
         PartnerSystem.objects.filter(pk=partner.pk).update(state=state, state_changed_at=timezone.now())
 
@@ -129,8 +127,8 @@ def test_the_reader_gives_the_instances_a_queryset_gives() -> None:
 
 def test_the_reader_converts_values_as_the_orm_does() -> None:
     vocabulary()  # the commodity terms a threshold names
-    partner, _ = partner_create(
-        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=default_region(), actor=None
+    partner, _ = partner_system(
+        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=default_region()
     )
     policy = next_policy_version(partner, embargo=dt.timedelta(hours=6), thresholds=[THRESHOLD])
 
@@ -145,15 +143,40 @@ def test_the_reader_converts_values_as_the_orm_does() -> None:
 
 def test_the_reader_reads_related_rows_in_the_same_statement(django_assert_num_queries: Any) -> None:
     region = RegionFactory.create(code="rilo-we")
-    with_region, _ = partner_create(
-        name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region, actor=None
-    )
+    with_region, _ = partner_system(name="CEN", adapter="webhook", endpoint_url="http://127.0.0.1:9/cen", region=region)
     other = RegionFactory.create(code="rilo-cis")
-    without, _ = partner_create(
-        name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", region=other, actor=None
-    )
+    without, _ = partner_system(name="Peer", adapter="webhook", endpoint_url="http://127.0.0.1:9/peer", region=other)
 
     with django_assert_num_queries(1):
         read = Reader(PartnerSystem, "ORDER BY exchange_partnersystem.id", related=["region"]).all()
         assert [(partner.pk, partner.region) for partner in read] == [(with_region.pk, region), (without.pk, other)]
         assert read[0].region.code == "rilo-we" and read[0].region.created_at == region.created_at
+
+
+def test_insert_saves_through_the_model_when_it_has_post_save_receivers() -> None:
+    """django-simple-history and the like listen to post_save: insert() must not skip them."""
+    from django.db.models.signals import post_save
+
+    seen: list[tuple[int, bool]] = []
+
+    def receiver(sender: type[Model], instance: Region, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.pk, created))
+
+    post_save.connect(receiver, sender=Region, dispatch_uid="test-rows-receiver")
+    try:
+        [region] = insert([Region(code="rilo-x", name="RILO X")])
+    finally:
+        post_save.disconnect(sender=Region, dispatch_uid="test-rows-receiver")
+    assert seen == [(region.pk, True)]
+    assert stored(region)["code"] == "rilo-x"
+
+
+def test_the_compiled_sql_sits_in_process_caches_that_the_registry_empties() -> None:
+    from apps.core.caches import process_caches, process_caches_clear
+    from apps.core.rows import _reader_sql
+
+    Reader(Region, "ORDER BY id").all()
+    assert len(_reader_sql) == 1
+    assert {"core.rows.reader_sql", "core.rows.insert_sql", "core.allows_sql"} <= set(process_caches())
+    process_caches_clear()
+    assert len(_reader_sql) == 0

@@ -13,8 +13,10 @@ from typing import Any
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.exchange.choices import PartnerState
 from apps.exchange.models import OutboxEvent, PartnerSystem, SharingPolicy
-from apps.exchange.services import partner_create, policy_create_version
+from apps.exchange.selectors import partner_current_policy
+from apps.exchange.services import partner_create, partner_policy_create, partner_state_set, partner_update
 from apps.reference.models import (
     CommodityCategory,
     CommodityType,
@@ -198,6 +200,43 @@ def default_region() -> Region:
     return Region.objects.get_or_create(code="rilo-we", defaults={"name": "RILO Western Europe"})[0]
 
 
+def region_administrator(region: Region | None = None) -> User:
+    """The RILO administrator of ``region`` (default: Western Europe) the builders act as, made once."""
+    region = region or default_region()
+    username = f"admin-{region.code}"
+    existing = User.objects.filter(username=username).first()
+    return existing or UserFactory.create(username=username, role=Role.RILO_ADMINISTRATOR, region=region)
+
+
+def partner_system(*, region: Region | None = None, **values: Any) -> tuple[PartnerSystem, str]:
+    """A partner of ``region`` registered by its RILO administrator (``values``: those of ``partner_create``)."""
+    return partner_create(actor=region_administrator(region), **values)
+
+
+def policy_version(*, partner: PartnerSystem, **spec: Any) -> SharingPolicy:
+    """The next policy version of ``partner``, saved by its RILO administrator (``spec``: the policy's fields)."""
+    current = partner_current_policy(partner=partner)
+    return partner_policy_create(
+        actor=region_administrator(partner.region),
+        partner=partner,
+        spec=spec,
+        base_version=current.version if current else None,
+    )
+
+
+def partner_change(*, partner: PartnerSystem, **values: Any) -> PartnerSystem:
+    """Change ``partner`` as its RILO administrator (``values``: those of ``partner_update``)."""
+    changed, _ = partner_update(actor=region_administrator(partner.region), partner=partner, **values)
+    return changed
+
+
+def partner_disabled(*, partner: PartnerSystem, reason: str) -> PartnerSystem:
+    """Disable ``partner`` as its RILO administrator."""
+    return partner_state_set(
+        actor=region_administrator(partner.region), partner=partner, state=PartnerState.DISABLED, reason=reason
+    )
+
+
 def webhook_partner(
     name: str,
     url: str,
@@ -214,19 +253,17 @@ def webhook_partner(
     It belongs to ``region`` (by default RILO Western Europe, the region of the French and German
     reports): it receives that region's reports only, others' through agreements.
     """
-    partner, secret = partner_create(
-        region=region or default_region(),
+    partner, secret = partner_system(
+        region=region,
         name=name,
         adapter="webhook",
         endpoint_url=url,
         personal_data_allowed=personal,
         max_in_flight=max_in_flight,
         peer_identity=peer_identity,
-        actor=None,
     )
-    version = policy_create_version(
+    version = policy_version(
         partner=partner,
-        actor=None,
         personal_data=personal,
         regions=policy.pop("regions", ["*"]),
         administrations=policy.pop("administrations", ["*"]),
@@ -247,4 +284,4 @@ def next_policy_version(partner: PartnerSystem, **policy: Any) -> SharingPolicy:
         "report_kinds": ["*"],
         "fields": list(NON_PERSONAL_FIELDS),
     }
-    return policy_create_version(partner=partner, actor=None, **{**everything, **policy})
+    return policy_version(partner=partner, **{**everything, **policy})

@@ -20,7 +20,6 @@ from apps.exchange.choices import AttemptOutcome, DeliveryState, PartnerState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
 from apps.exchange.services import (
     Claim,
-    _fan_out,
     deliveries_claim,
     delivery_replay,
     delivery_send,
@@ -28,12 +27,13 @@ from apps.exchange.services import (
     event_deliver,
     event_fan_out,
     exchange_sweep,
-    partner_rotate_signing_secret,
-    partner_update,
+    partner_secret_rotate,
     retry_delay,
 )
+from apps.exchange.services.fan_out import _fan_out
 from apps.tenancy.models import Administration
 from bench.partners import Step, WebhookPartner
+from tests.exchange.builders import partner_change, region_administrator
 
 from .builders import approve, correct, make_report, webhook_partner, withdraw
 
@@ -302,7 +302,9 @@ def test_during_a_secret_rotation_both_secrets_verify_then_only_the_new_one(
     france: Administration, receiver: WebhookPartner
 ) -> None:
     partner, old_secret, _ = webhook_partner("CEN", receiver.url)
-    new_secret = partner_rotate_signing_secret(partner=partner, overlap=dt.timedelta(hours=1), actor=None)
+    new_secret = partner_secret_rotate(
+        actor=region_administrator(partner.region), partner=partner, overlap=dt.timedelta(hours=1)
+    )
     assert new_secret != old_secret and new_secret.startswith("whsec_")
     signatures = partner.signing_secrets()
     assert len(signatures) == 2
@@ -318,7 +320,7 @@ def test_during_a_secret_rotation_both_secrets_verify_then_only_the_new_one(
     second = Delivery.objects.get(event=approved_and_fanned_out(france, "FR-2"))
     assert delivery_send_one(delivery_id=second.pk) == DeliveryState.NEEDS_ATTENTION  # 401 from the receiver
     receiver.secret = new_secret
-    delivery_replay(delivery=second, actor=None)
+    delivery_replay(actor=region_administrator(), delivery=second)
     assert delivery_send_one(delivery_id=second.pk) == DeliveryState.SUCCEEDED
     assert Webhook(new_secret)  # the new secret is a valid Standard Webhooks secret
 
@@ -332,7 +334,7 @@ def test_personal_data_is_refused_at_send_time_if_the_partner_lost_its_right_to_
     delivery = Delivery.objects.get(event=event)
     assert delivery.state == DeliveryState.PENDING  # personal partner: free text may go
 
-    partner_update(partner=partner, actor=None, personal_data_allowed=False)
+    partner_change(partner=partner, personal_data_allowed=False)
     assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.NEEDS_ATTENTION
     delivery.refresh_from_db()
     assert delivery.reason == (
@@ -374,7 +376,7 @@ def test_the_sent_message_is_the_one_the_feed_and_a_replay_render(
     delivery = Delivery.objects.get(event=event)
     first_body = receiver.snapshot()[0][0].body
 
-    delivery_replay(delivery=delivery, actor=None)
+    delivery_replay(actor=region_administrator(), delivery=delivery)
     assert send_now(delivery) == DeliveryState.SUCCEEDED  # rendered again from the snapshot
     requests, _ = receiver.snapshot()
     assert len(requests) == 2 and requests[1].body == first_body

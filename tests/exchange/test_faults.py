@@ -23,6 +23,7 @@ from apps.reports.models import Report
 from apps.tenancy.models import Administration
 from bench.partners import Step, TaxiiServer, WebhookPartner, wait_for
 from rilo.celery import app as celery_app
+from tests.exchange.builders import region_administrator
 
 from .builders import approve, make_report, webhook_partner
 from .processes import CeleryWorker, RedisServer
@@ -260,6 +261,6 @@ def test_a_stix_bundle_lands_in_a_taxii_collection_and_a_repush_counts_as_delive
     assert [o["type"] for o in landed] == ["report"]
     assert landed[0]["x_rilo_report"]["report_uuid"] == str(report.uuid)
 
-    delivery_replay(delivery=delivery, actor=None)
+    delivery_replay(actor=region_administrator(), delivery=delivery)
     delivery = wait_for_state(report, partner, DeliveryState.DUPLICATE, worker)
     assert attempts(delivery) == [("succeeded", 202), ("duplicate", 202)]

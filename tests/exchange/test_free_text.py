@@ -15,9 +15,9 @@ from apps.exchange.dryrun import policy_dry_run
 from apps.exchange.models import OutboxEvent, PartnerSystem, SharingPolicy
 from apps.exchange.operations import report_timeline
 from apps.exchange.scanner import refusal_reason, scan
-from apps.exchange.services import policy_create_version
 from apps.reports.models import Report
 from apps.tenancy.models import Administration
+from tests.exchange.builders import policy_version
 
 from .builders import NON_PERSONAL_FIELDS, analyst, approve, correct, make_report, webhook_partner
 
@@ -111,9 +111,8 @@ def test_place_reaches_a_non_personal_partner_only_as_its_country(france: Admini
 def test_a_non_personal_policy_may_name_free_text_but_no_other_personal_field(france: Administration) -> None:
     cen, _, _ = webhook_partner("CEN", URL, fields=[*NON_PERSONAL_FIELDS, *FREE_TEXT])
     with pytest.raises(ValidationError) as error:
-        policy_create_version(
+        policy_version(
             partner=cen,
-            actor=None,
             regions=["*"],
             fields=["items.description", "report.modus_operandi", "items.concealment_detail"],
         )
@@ -162,9 +161,7 @@ def test_coordinates_never_reach_a_partner_without_personal_data(france: Adminis
     # Exact coordinates can point at a home: personal, and no reviewer's tick clears them.
     cen, _, _ = webhook_partner("CEN", URL, fields=[*NON_PERSONAL_FIELDS, *FREE_TEXT])
     with pytest.raises(ValidationError) as error:
-        policy_create_version(
-            partner=cen, actor=None, regions=["*"], fields=["report.kind", "report.latitude", "report.longitude"]
-        )
+        policy_version(partner=cen, regions=["*"], fields=["report.kind", "report.latitude", "report.longitude"])
     assert error.value.message_dict["fields"] == [
         "report.latitude is personal data; a policy without personal data cannot keep it.",
         "report.longitude is personal data; a policy without personal data cannot keep it.",

@@ -14,8 +14,9 @@ from django.test import override_settings
 from apps.exchange.adapters.base import close_pools
 from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery
-from apps.exchange.services import delivery_send_one, event_fan_out, partner_create, policy_create_version
+from apps.exchange.services import delivery_send_one, event_fan_out
 from apps.tenancy.models import Administration
+from tests.exchange.builders import partner_system, policy_version
 
 from .builders import NON_PERSONAL_FIELDS, approve, make_report, webhook_partner
 
@@ -114,17 +115,15 @@ def test_a_refusal_with_an_endless_body_keeps_only_a_short_excerpt(
 def test_a_taxii_server_s_endless_answer_needs_attention_and_is_not_read_whole(
     france: Administration, endless: _EndlessServer
 ) -> None:
-    partner, _ = partner_create(
+    partner, _ = partner_system(
         name="CEN (TAXII)",
         adapter="taxii",
         endpoint_url=endless.base_url + "/api1/collections/c6c1f5e0-3f4a-4b61-9a55-2a1f3f0d9b11/",
         credentials={"username": "rilo", "password": "pw"},
-        actor=None,
         region=france.region,
     )
-    policy_create_version(
+    policy_version(
         partner=partner,
-        actor=None,
         regions=["*"],
         administrations=["*"],
         commodity_categories=["*"],

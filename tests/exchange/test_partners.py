@@ -11,9 +11,10 @@ from apps.exchange import crypto
 from apps.exchange.choices import AttemptOutcome, DeliveryState
 from apps.exchange.endpoints import validate_endpoint
 from apps.exchange.models import Delivery, DeliveryAttempt, PartnerSystem
-from apps.exchange.services import delivery_send_one, event_fan_out, partner_create, partner_update
+from apps.exchange.services import delivery_send_one, event_fan_out
 from apps.tenancy.models import Administration
 from bench.partners import WebhookPartner
+from tests.exchange.builders import partner_change, partner_system
 
 from .builders import approve, default_region, make_report, webhook_partner
 
@@ -54,12 +55,11 @@ def test_test_settings_allow_partners_on_loopback() -> None:
 @override_settings(RILO_ALLOW_PRIVATE_ENDPOINTS=False)
 def test_saving_a_partner_with_a_private_endpoint_is_refused_with_the_reason() -> None:
     with pytest.raises(ValidationError) as error:
-        partner_create(
+        partner_system(
             region=default_region(),
             name="Intranet",
             adapter="webhook",
             endpoint_url="https://10.0.0.8/hook",
-            actor=None,
         )
     assert error.value.message_dict["endpoint_url"] == [
         "The endpoint host 10.0.0.8 resolves to 10.0.0.8, a private address; "
@@ -84,13 +84,12 @@ def test_an_endpoint_is_checked_again_at_send_time(france: Administration, recei
 
 @pytest.mark.django_db
 def test_secrets_and_credentials_are_encrypted_at_rest_and_the_secret_shown_once() -> None:
-    partner, secret = partner_create(
+    partner, secret = partner_system(
         region=default_region(),
         name="CIS+",
         adapter="webhook",
         endpoint_url="http://127.0.0.1:9/hook",
         credentials={"token": "bearer-token-123"},
-        actor=None,
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -105,7 +104,7 @@ def test_secrets_and_credentials_are_encrypted_at_rest_and_the_secret_shown_once
     assert reloaded.signing_secrets() == [secret]
     assert not hasattr(reloaded, "signing_secret")  # no attribute hands the secret out again
 
-    partner_update(partner=reloaded, actor=None, credentials={"username": "rilo", "password": "pw"})
+    partner_change(partner=reloaded, credentials={"username": "rilo", "password": "pw"})
     assert PartnerSystem.objects.get(pk=partner.pk).credentials == {"username": "rilo", "password": "pw"}
 
 

@@ -15,9 +15,10 @@ from apps.core.exceptions import Conflict
 from apps.exchange.adapters import adapter_for
 from apps.exchange.choices import DeliveryMode, DeliveryState
 from apps.exchange.models import Delivery, OutboxEvent, ReportProvenance, SharingPolicy
-from apps.exchange.services import delivery_replay, event_fan_out, partner_create, policy_create_version
+from apps.exchange.services import delivery_replay, event_fan_out
 from apps.exchange.snapshot import field_catalogue
 from apps.tenancy.models import Administration
+from tests.exchange.builders import partner_system, policy_version, region_administrator
 
 from .builders import (
     NON_PERSONAL_FIELDS,
@@ -94,11 +95,9 @@ def test_outbox_snapshots_are_immutable(france: Administration) -> None:
 
 
 def test_a_non_personal_policy_cannot_keep_a_personal_field(france: Administration) -> None:
-    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_system(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL)
     with pytest.raises(ValidationError) as error:
-        policy_create_version(
-            partner=partner, actor=None, regions=["*"], fields=["report.seizure_date", "parties.family_name"]
-        )
+        policy_version(partner=partner, regions=["*"], fields=["report.seizure_date", "parties.family_name"])
     assert error.value.message_dict["fields"] == [
         "parties.family_name is personal data; a policy without personal data cannot keep it."
     ]
@@ -106,19 +105,18 @@ def test_a_non_personal_policy_cannot_keep_a_personal_field(france: Administrati
 
 
 def test_a_policy_cannot_carry_personal_data_to_a_partner_not_allowed_any(france: Administration) -> None:
-    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_system(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL)
     with pytest.raises(ValidationError) as error:
-        policy_create_version(partner=partner, actor=None, personal_data=True, fields=["parties.family_name"])
+        policy_version(partner=partner, personal_data=True, fields=["parties.family_name"])
     assert "personal_data" in error.value.message_dict
 
 
 def test_a_policy_names_unknown_codes_fields_and_wrong_generalisations(france: Administration) -> None:
     vocabulary()
-    partner, _ = partner_create(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL, actor=None)
+    partner, _ = partner_system(region=default_region(), name="CEN", adapter="webhook", endpoint_url=URL)
     with pytest.raises(ValidationError) as error:
-        policy_create_version(
+        policy_version(
             partner=partner,
-            actor=None,
             regions=["rilo-nowhere"],
             commodity_categories=["tobaco"],
             fields=["report.seizure_date", "report.colour"],
@@ -135,7 +133,7 @@ def test_a_policy_names_unknown_codes_fields_and_wrong_generalisations(france: A
 
 def test_policy_versions_are_immutable_and_each_change_is_a_new_version(france: Administration) -> None:
     partner, _, first = webhook_partner("CEN", URL)
-    second = policy_create_version(partner=partner, actor=None, regions=["rilo-we"], fields=["report.kind"])
+    second = policy_version(partner=partner, regions=["rilo-we"], fields=["report.kind"])
     assert (first.version, second.version) == (1, 2)
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
         SharingPolicy.objects.filter(pk=first.pk).update(fields=["parties.family_name"])
@@ -163,9 +161,8 @@ def test_a_category_outside_the_policy_is_skipped_with_its_reason(france: Admini
     desk, _, _ = webhook_partner("Drugs desk", URL, commodity_categories=["*"])
     webhook_partner("CEN", URL)
     for note in ("narrower", "drugs only"):
-        policy_create_version(
+        policy_version(
             partner=desk,
-            actor=None,
             regions=["*"],
             administrations=["*"],
             report_kinds=["*"],
@@ -224,7 +221,7 @@ def test_a_message_held_by_an_embargo_cannot_be_replayed_early(france: Administr
     delivery = delivery_for(event, "CEN")
 
     with pytest.raises(Conflict, match="not been sent yet"):
-        delivery_replay(delivery=delivery, actor=None)
+        delivery_replay(actor=region_administrator(), delivery=delivery)
     held = delivery_for(event, "CEN")
     assert (held.state, held.next_attempt_at) == (DeliveryState.PENDING, delivery.next_attempt_at)
 
@@ -248,7 +245,7 @@ def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administrati
 
 
 def test_a_partner_without_a_policy_receives_nothing(france: Administration) -> None:
-    partner_create(region=default_region(), name="New partner", adapter="webhook", endpoint_url=URL, actor=None)
+    partner_system(region=default_region(), name="New partner", adapter="webhook", endpoint_url=URL)
     event = approve(make_report(france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = delivery_for(event, "New partner")

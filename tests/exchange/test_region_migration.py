@@ -15,10 +15,13 @@ from apps.exchange.models import PartnerSystem
 from apps.tenancy.models import Administration, Region
 from tests.factories import UserFactory
 
-from .builders import webhook_partner
-
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("apps.exchange.migrations.0006_partner_region_required_and_agreements")
+
+
+def legacy_partner(name: str, url: str, region: Region) -> PartnerSystem:
+    """A partner row as one was written before partners were registered through the audited service."""
+    return PartnerSystem.objects.create(name=name, adapter="webhook", endpoint_url=url, region=region)
 
 
 def orphaned(*partners: PartnerSystem) -> None:
@@ -32,9 +35,9 @@ def orphaned(*partners: PartnerSystem) -> None:
 def test_partners_without_a_rilo_are_given_the_one_the_evidence_names_and_a_guess_is_paused(
     region_we: Region, region_cis: Region, kazakhstan: Administration
 ) -> None:
-    speaker, _, _ = webhook_partner("nCEN Kazakhstan", "http://127.0.0.1:9/kz", region=region_we)
+    speaker = legacy_partner("nCEN Kazakhstan", "http://127.0.0.1:9/kz", region_we)
     PartnerSystem.objects.filter(pk=speaker.pk).update(source_administration=kazakhstan)
-    created, _, _ = webhook_partner("Made by olga", "http://127.0.0.1:9/olga", region=region_we)
+    created = legacy_partner("Made by olga", "http://127.0.0.1:9/olga", region_we)
     olga = UserFactory.create(username="olga", role=Role.RILO_ADMINISTRATOR, region=region_cis)
     AuditEvent.objects.create(
         actor=olga,
@@ -43,7 +46,7 @@ def test_partners_without_a_rilo_are_given_the_one_the_evidence_names_and_a_gues
         object_id=str(created.pk),
         region=region_cis,
     )
-    unknown, _, _ = webhook_partner("Nobody knows", "http://127.0.0.1:9/nobody", region=region_we)
+    unknown = legacy_partner("Nobody knows", "http://127.0.0.1:9/nobody", region_we)
     orphaned(speaker, created, unknown)
 
     with connection.schema_editor(atomic=False) as editor:

@@ -12,15 +12,15 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
-from apps.exchange.agreements import agreement_approve, agreement_request, agreement_revoke
 from apps.exchange.choices import AttemptOutcome, DeliveryState
 from apps.exchange.feed import feed_message
 from apps.exchange.models import CrossRegionAgreement, Delivery, OutboxEvent, PartnerSystem
-from apps.exchange.partners import partner_edit
 from apps.exchange.selectors import partner_current_policy, partner_receivable_regions
-from apps.exchange.services import delivery_send_one, event_deliver, policy_create_version
+from apps.exchange.services import delivery_send_one, event_deliver, partner_update
+from apps.exchange.services.agreements import agreement_approve, agreement_request, agreement_revoke
 from apps.tenancy.models import Administration, Region
 from bench.partners import Step, WebhookPartner
+from tests.exchange.builders import policy_version
 from tests.factories import UserFactory
 
 from .builders import approve, make_report, webhook_partner
@@ -152,7 +152,7 @@ def _moved(partner: PartnerSystem, receiver: WebhookPartner, grace: User) -> Non
     """Grace re-points the partner at another host (the same receiver, reached by another name)."""
     new_url = receiver.url.replace("127.0.0.1", "localhost")
     assert new_url != receiver.url
-    partner_edit(actor=grace, partner=partner, endpoint_url=new_url, credentials={})
+    partner_update(actor=grace, partner=partner, endpoint_url=new_url, credentials={})
 
 
 def test_an_agreement_must_be_approved_again_after_the_partner_moves_to_another_host(
@@ -210,9 +210,8 @@ def test_the_feed_renders_an_old_message_under_the_partners_current_policy(
     PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="paused")
     waiting = delivered(approve(make_report(france, reference="FR-1")), names_everywhere)
     assert waiting.feed_seq is not None
-    policy_create_version(
+    policy_version(
         partner=names_everywhere,
-        actor=None,
         personal_data=False,
         regions=["*"],
         administrations=["*"],
@@ -238,9 +237,8 @@ def test_a_retry_after_a_policy_change_sends_only_what_the_current_policy_allows
     failed = delivered(approve(make_report(france, reference="FR-1")), names_everywhere)
     assert failed.state == DeliveryState.RETRY
     assert "Martin" in str(receiver.snapshot()[0][0].body)  # what version 1 allowed
-    policy_create_version(
+    policy_version(
         partner=names_everywhere,
-        actor=None,
         personal_data=False,
         regions=["*"],
         administrations=["*"],

@@ -9,8 +9,9 @@ from apps.exchange.adapters.base import encode
 from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery
 from apps.exchange.scanner import refusal_reason, scan, scan_text
-from apps.exchange.services import event_fan_out, partner_create
+from apps.exchange.services import event_fan_out
 from apps.tenancy.models import Administration
+from tests.exchange.builders import partner_system
 
 from .builders import approve, default_region, make_report, webhook_partner
 
@@ -77,7 +78,7 @@ def test_a_refusal_names_the_kind_and_place_but_never_the_value() -> None:
 @pytest.mark.django_db
 def test_clean_messages_of_both_adapters_pass_the_scanner(france: Administration) -> None:
     webhook, _, policy = webhook_partner("CEN", URL)
-    taxii, _ = partner_create(region=default_region(), name="TAXII", adapter="taxii", endpoint_url=URL, actor=None)
+    taxii, _ = partner_system(region=default_region(), name="TAXII", adapter="taxii", endpoint_url=URL)
     event = approve(make_report(france, reference="FR-2025-000123"))
     for partner in (webhook, taxii):
         for mode in ("report", "tombstone"):

@@ -17,11 +17,10 @@ from apps.exchange.services import (
     delivery_replay,
     delivery_send_one,
     event_fan_out,
-    partner_create,
-    policy_create_version,
 )
 from apps.tenancy.models import Administration
 from bench.partners import TAXII_PASSWORD, TAXII_USER, TaxiiServer
+from tests.exchange.builders import partner_system, policy_version, region_administrator
 
 from .builders import NON_PERSONAL_FIELDS, approve, default_region, make_report, withdraw
 
@@ -29,18 +28,16 @@ pytestmark = pytest.mark.django_db
 
 
 def taxii_partner(server: TaxiiServer, *, password: str = TAXII_PASSWORD) -> PartnerSystem:
-    partner, secret = partner_create(
+    partner, secret = partner_system(
         region=default_region(),
         name="CEN (TAXII)",
         adapter="taxii",
         endpoint_url=server.collection_url,
         credentials={"username": TAXII_USER, "password": password},
-        actor=None,
     )
     assert secret == ""  # TAXII partners authenticate with credentials, messages are not signed
-    policy_create_version(
+    policy_version(
         partner=partner,
-        actor=None,
         regions=["*"],
         administrations=["*"],
         commodity_categories=["*"],
@@ -83,7 +80,7 @@ def test_a_bundle_lands_in_the_collection_and_a_repush_counts_as_delivered(
     held = {o["id"]: o for o in taxii_server.objects()}
     assert stix_id("report", report.uuid, 1) in held
 
-    delivery_replay(delivery=delivery, actor=None)
+    delivery_replay(actor=region_administrator(), delivery=delivery)
     assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.DUPLICATE
     delivery.refresh_from_db()
     assert delivery.reason == "partner already had it: TAXII server already holds these objects"

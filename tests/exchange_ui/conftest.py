@@ -16,9 +16,9 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import token_issue
 from apps.exchange.models import PartnerSystem
-from apps.exchange.services import partner_create
 from apps.tenancy.models import Administration, Region
 from bench.partners import WebhookPartner
+from tests.exchange.builders import partner_system
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 
@@ -58,14 +58,14 @@ def signed_in() -> Callable[[User], Client]:
 @pytest.fixture
 def we_partner(region_we: Region) -> PartnerSystem:
     """A webhook partner managed by RILO Western Europe (grace's)."""
-    partner, _ = partner_create(name="WCO CEN", adapter="webhook", endpoint_url=URL, region=region_we, actor=None)
+    partner, _ = partner_system(name="WCO CEN", adapter="webhook", endpoint_url=URL, region=region_we)
     return partner
 
 
 @pytest.fixture
 def cis_partner(region_cis: Region) -> PartnerSystem:
     """A webhook partner managed by RILO CIS (olga's)."""
-    partner, _ = partner_create(name="CIS national", adapter="webhook", endpoint_url=URL, region=region_cis, actor=None)
+    partner, _ = partner_system(name="CIS national", adapter="webhook", endpoint_url=URL, region=region_cis)
     return partner
 
 
@@ -113,13 +113,12 @@ def peer(region_we: Region, germany: Administration) -> Peer:
 
     from .inbound_helpers import new_secret
 
-    partner, _ = partner_create(
+    partner, _ = partner_system(
         name="nCEN Germany",
         adapter="webhook",
         endpoint_url=URL,
         region=region_we,
         source_administration=germany,
-        actor=None,
     )
     secret = new_secret()
     account = UserFactory.create(username="ncen-de", role=Role.PARTNER_SYSTEM)

@@ -17,8 +17,8 @@ from django.urls import reverse
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
-from apps.exchange.agreements import agreement_request
 from apps.exchange.models import CrossRegionAgreement, PartnerSystem, SharingPolicy
+from apps.exchange.services.agreements import agreement_request
 from apps.tenancy.models import Region
 from tests.factories import RegionFactory, UserFactory
 from tests.helpers import deliver_mail
@@ -171,12 +171,12 @@ def test_changing_personal_data_permission_needs_its_own_capability(
     assert we_partner.personal_data_allowed is False
 
     from apps.core.exceptions import PermissionDenied
-    from apps.exchange.partners import partner_edit, partner_policy_create, partner_register
+    from apps.exchange.services import partner_create, partner_policy_create, partner_update
 
     with pytest.raises(PermissionDenied):
-        partner_edit(actor=grace, partner=we_partner, personal_data_allowed=True)
+        partner_update(actor=grace, partner=we_partner, personal_data_allowed=True)
     with pytest.raises(PermissionDenied):
-        partner_register(
+        partner_create(
             actor=grace,
             name="Names",
             adapter="webhook",
@@ -253,14 +253,14 @@ def test_the_agreement_service_refuses_a_user_without_the_capability_to_ask(
 def test_turning_personal_data_on_leaves_the_partners_agreements_as_they_are(
     grace: User, olga: User, we_partner: PartnerSystem, region_cis: Region
 ) -> None:
-    from apps.exchange.agreements import agreement_approve
-    from apps.exchange.partners import partner_edit
+    from apps.exchange.services import partner_update
+    from apps.exchange.services.agreements import agreement_approve
 
     agreement = agreement_approve(
         actor=olga, agreement=agreement_request(actor=grace, partner=we_partner, region=region_cis)
     )
 
-    partner_edit(actor=grace, partner=we_partner, personal_data_allowed=True)
+    partner_update(actor=grace, partner=we_partner, personal_data_allowed=True)
 
     agreement.refresh_from_db()
     assert agreement.status == "approved" and agreement.personal_data is False

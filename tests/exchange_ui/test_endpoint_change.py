@@ -13,7 +13,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.exchange import crypto
 from apps.exchange.models import PartnerSystem
-from apps.exchange.services import partner_update
+from tests.exchange.builders import partner_change
 
 from .conftest import form_data
 
@@ -30,7 +30,7 @@ def edit_data(**overrides: str) -> dict[str, str]:
 
 @pytest.fixture
 def with_credentials(we_partner: PartnerSystem) -> PartnerSystem:
-    return partner_update(partner=we_partner, actor=None, credentials={"token": "old-host-token"})
+    return partner_change(partner=we_partner, credentials={"token": "old-host-token"})
 
 
 def test_changing_a_partner_s_endpoint_host_requires_new_credentials(

@@ -19,8 +19,6 @@ from apps.exchange.models import Delivery, OutboxEvent, PartnerSystem
 from apps.exchange.services import (
     event_fan_out,
     exchange_sweep,
-    partner_disable,
-    partner_update,
 )
 from apps.tenancy.models import Administration
 from tests.exchange.builders import (
@@ -28,6 +26,8 @@ from tests.exchange.builders import (
     correct,
     make_report,
     next_policy_version,
+    partner_change,
+    partner_disabled,
     vocabulary,
     webhook_partner,
     withdraw,
@@ -201,7 +201,7 @@ def test_a_message_that_would_now_carry_personal_data_is_withheld(api: APIClient
     )
     assert Delivery.objects.get(event=event).feed_seq is not None
     assert read_all(api, token)[0]["message"] is not None
-    partner_update(partner=partner, personal_data_allowed=False, actor=None)
+    partner_change(partner=partner, personal_data_allowed=False)
 
     message = read_all(api, token)[0]
     assert message["message"] is None
@@ -216,7 +216,7 @@ def test_only_a_partner_systems_own_account_reads_a_feed(
     for user in (erin, ivan):  # an analyst; a partner account linked to no partner
         response = api.get(FEED, HTTP_AUTHORIZATION=f"Bearer {token_for(user, 'read')}")
         assert response.status_code == 403, user
-    partner_disable(partner=two_partners["cen"], reason="contract ended", actor=None)
+    partner_disabled(partner=two_partners["cen"], reason="contract ended")
     response = api.get(FEED, HTTP_AUTHORIZATION=f"Bearer {two_partners['cen_token']}")
     assert response.status_code == 403 and response.json()["message"] == "CEN is disabled."
 

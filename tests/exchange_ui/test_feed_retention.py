@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from apps.exchange.models import OutboxEvent, PartnerSystem
-from apps.exchange.retention import superseded_scrub
 from apps.exchange.services import event_fan_out
+from apps.exchange.services.retention import superseded_scrub
 from apps.tenancy.models import Administration
 from tests.exchange.builders import NON_PERSONAL_FIELDS, approve, correct, make_report, vocabulary, webhook_partner
 from tests.factories import UserFactory

@@ -22,7 +22,7 @@ from apps.exchange.services import event_fan_out
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Party, Report
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
+from tests.exchange.builders import approve, make_report, policy_version, vocabulary, webhook_partner
 
 from .conftest import URL, Peer, token_for
 from .inbound_helpers import message, new_secret, push, signed_headers, tombstone
@@ -268,11 +268,9 @@ def test_a_peer_that_may_see_a_report_sent_by_other_means_is_told_it_is_held_fro
 
 def test_a_received_report_goes_to_other_partners_but_never_back_to_its_source(client: Client, peer: Peer) -> None:
     # The peer would also receive reports from us (a policy sharing everything), and so does CEN.
-    from apps.exchange.services import policy_create_version
 
-    policy_create_version(
+    policy_version(
         partner=peer.partner,
-        actor=None,
         regions=["*"],
         administrations=["*"],
         commodity_categories=["*"],

@@ -14,9 +14,12 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.exchange.agreements import agreement_request
+from apps.core.exceptions import NotFound
 from apps.exchange.choices import DeliveryState, PartnerState
-from apps.exchange.models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
+from apps.exchange.models import CrossRegionAgreement, Delivery, OutboxEvent, PartnerSystem, SharingPolicy
+from apps.exchange.operations import delivery_get, partner_deliveries
+from apps.exchange.selectors import partner_policies
+from apps.exchange.services.agreements import agreement_request
 from apps.tenancy.models import Administration, Region
 from tests.exchange.builders import approve, make_report, vocabulary, webhook_partner
 
@@ -202,3 +205,30 @@ def test_agreement_decisions_are_refused_without_their_csrf_token(
     assert agreement.status == "requested"
     page = signed_in(olga).get(reverse("exchange:agreement_list")).content.decode()
     assert page.count('name="csrfmiddlewaretoken"') >= page.count('method="post"') >= 2
+
+
+@pytest.mark.parametrize("model", [Delivery, SharingPolicy, OutboxEvent], ids=lambda model: model.__name__)
+def test_another_regions_administrator_lists_none_of_a_partners_rows(
+    world: dict[str, Any], grace: User, olga: User, model: type[Any]
+) -> None:
+    assert model.objects.restrict(grace, "view").exists()  # the partner's own RILO reaches them
+    assert not model.objects.restrict(olga, "view").exists()
+
+
+def test_another_regions_administrator_gets_404_for_a_delivery_and_an_empty_list(
+    world: dict[str, Any], grace: User, olga: User
+) -> None:
+    with pytest.raises(NotFound):
+        delivery_get(actor=olga, pk=world["delivery"].pk)
+    assert delivery_get(actor=grace, pk=world["delivery"].pk).pk == world["delivery"].pk
+    assert not partner_deliveries(actor=olga, partner=world["partner"]).exists()
+    assert not partner_policies(actor=olga, partner=world["partner"]).exists()
+    assert partner_policies(actor=grace, partner=world["partner"]).exists()
+
+
+def test_another_regions_administrator_cannot_replay_a_delivery(
+    signed_in: SignedIn, world: dict[str, Any], olga: User
+) -> None:
+    response = signed_in(olga).post(reverse("exchange:delivery_replay", args=[world["delivery"].pk]))
+    assert response.status_code == 404
+    assert Delivery.objects.get(pk=world["delivery"].pk).state == DeliveryState.DEAD

@@ -14,11 +14,19 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
-from apps.exchange.operations import partner_deliveries_replay_since, partner_health
-from apps.exchange.services import delivery_send_one, event_fan_out, partner_create
+from apps.exchange.operations import partner_health
+from apps.exchange.services import delivery_send_one, event_fan_out, partner_deliveries_replay_since
 from apps.tenancy.models import Administration, Region
 from bench.partners import Step, WebhookPartner
-from tests.exchange.builders import approve, default_region, make_report, vocabulary, webhook_partner
+from tests.exchange.builders import (
+    approve,
+    default_region,
+    make_report,
+    partner_disabled,
+    partner_system,
+    vocabulary,
+    webhook_partner,
+)
 
 from .conftest import URL
 
@@ -94,7 +102,7 @@ def test_the_timeline_says_why_a_report_was_not_shared_with_a_partner(
     drugs, _, _ = webhook_partner("Drugs desk", URL, commodity_categories=["drugs"])
     in_region(drugs, region_we)
     in_region(webhook_partner("CIS partner", URL)[0], region_cis)
-    partner_create(name="New partner", adapter="webhook", endpoint_url=URL, region=region_we, actor=None)
+    partner_system(name="New partner", adapter="webhook", endpoint_url=URL, region=region_we)
     event = approved(france, "FR-TL-1")
     delivery_send_one(delivery_id=Delivery.objects.get(event=event, partner=cen).pk)
 
@@ -166,9 +174,7 @@ def test_everything_since_a_time_is_sent_again_in_order(
         delivery_send_one(delivery_id=Delivery.objects.get(event=event).pk)
     since = timezone.now() - dt.timedelta(minutes=10)
     Delivery.objects.filter(event=old).update(created_at=since - dt.timedelta(hours=1))
-    skipped, _ = partner_create(
-        region=default_region(), name="Skipper", adapter="webhook", endpoint_url=URL, actor=None
-    )
+    skipped, _ = partner_system(region=default_region(), name="Skipper", adapter="webhook", endpoint_url=URL)
 
     response = signed_in(grace).post(
         reverse("exchange:partner_replay_since", args=[cen.pk]),
@@ -185,11 +191,10 @@ def test_replaying_for_a_disabled_partner_or_from_the_future_is_refused(grace: U
     from django.core.exceptions import ValidationError
 
     from apps.core.exceptions import Conflict
-    from apps.exchange.services import partner_disable
 
     with pytest.raises(ValidationError):
         partner_deliveries_replay_since(actor=grace, partner=cen, since=timezone.now() + dt.timedelta(hours=1))
-    partner_disable(partner=cen, reason="contract ended", actor=None)
+    partner_disabled(partner=cen, reason="contract ended")
     cen.refresh_from_db()
     with pytest.raises(Conflict):
         partner_deliveries_replay_since(actor=grace, partner=cen, since=timezone.now() - dt.timedelta(hours=1))

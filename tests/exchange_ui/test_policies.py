@@ -16,10 +16,9 @@ from apps.core.exceptions import PermissionDenied
 from apps.exchange.dryrun import policy_dry_run
 from apps.exchange.forms import PolicyForm
 from apps.exchange.models import PartnerSystem, SharingPolicy
-from apps.exchange.partners import partner_policy_create
-from apps.exchange.services import policy_create_version
+from apps.exchange.services import partner_policy_create
 from apps.tenancy.models import Administration
-from tests.exchange.builders import approve, make_report, vocabulary
+from tests.exchange.builders import approve, make_report, policy_version, vocabulary
 
 pytestmark = pytest.mark.django_db
 SignedIn = Callable[..., Client]
@@ -35,9 +34,8 @@ FIELDS = [
 
 def first_version(partner: PartnerSystem) -> SharingPolicy:
     vocabulary()
-    return policy_create_version(
+    return policy_version(
         partner=partner,
-        actor=None,
         regions=["*"],
         administrations=["*"],
         commodity_categories=["tobacco"],
@@ -193,7 +191,7 @@ def test_saving_over_a_version_saved_meanwhile_is_refused(
 ) -> None:
     current = first_version(we_partner)
     data = {**post_data(current, **PROPOSAL), "action": "save"}
-    policy_create_version(partner=we_partner, actor=None, commodity_categories=["drugs"], fields=["report.kind"])
+    policy_version(partner=we_partner, commodity_categories=["drugs"], fields=["report.kind"])
     response = signed_in(grace).post(reverse("exchange:policy_edit", args=[we_partner.pk]), data)
     assert response.status_code == 200
     assert "changed while you were reviewing it (version 1 then, version 2 now)" in response.content.decode()
@@ -204,7 +202,7 @@ def test_the_history_lists_every_version_newest_first(
     signed_in: SignedIn, erin: User, we_partner: PartnerSystem
 ) -> None:
     first_version(we_partner)
-    policy_create_version(partner=we_partner, actor=None, commodity_categories=["drugs"], fields=["report.kind"])
+    policy_version(partner=we_partner, commodity_categories=["drugs"], fields=["report.kind"])
     page = signed_in(erin).get(reverse("exchange:policy_list", args=[we_partner.pk])).content.decode()
     assert page.index("Version 2 (current)") < page.index("Version 1")
     assert "Propose a change" not in page  # analysts look, administrators act
@@ -216,9 +214,8 @@ def test_a_policy_edit_by_an_administrator_without_the_personal_data_capability_
     PartnerSystem.objects.filter(pk=we_partner.pk).update(personal_data_allowed=True)
     we_partner.refresh_from_db()
     vocabulary()
-    current = policy_create_version(
+    current = policy_version(
         partner=we_partner,
-        actor=None,
         personal_data=True,
         regions=["*"],
         administrations=["*"],

@@ -17,8 +17,7 @@ from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict
 from apps.exchange.choices import AttemptOutcome, DeliveryState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem
-from apps.exchange.operations import delivery_replay_by, partner_deliveries_replay_since
-from apps.exchange.services import deliveries_send_due, event_fan_out
+from apps.exchange.services import deliveries_send_due, delivery_replay, event_fan_out, partner_deliveries_replay_since
 from apps.reports.models import Report
 from apps.reports.services import report_mark_duplicate
 from apps.tenancy.models import Administration, Region
@@ -104,7 +103,7 @@ def test_a_replay_skips_withdrawn_reports(
     content = Delivery.objects.get(event=approved, partner=cen)
 
     with pytest.raises(Conflict, match=r"Not sent again: the report was withdrawn\."):
-        delivery_replay_by(actor=grace, delivery=content)
+        delivery_replay(actor=grace, delivery=content)
     content.refresh_from_db()
     assert content.state == DeliveryState.SUCCEEDED and content.replayed_at is None
 
@@ -127,7 +126,7 @@ def test_a_replay_skips_duplicate_reports(
 
     content = Delivery.objects.get(event=twice, partner=cen)
     with pytest.raises(Conflict, match=r"Not sent again: the report is marked as a duplicate\."):
-        delivery_replay_by(actor=grace, delivery=content)
+        delivery_replay(actor=grace, delivery=content)
 
     replay_everything(grace, cen)
     bodies = bodies_after(receiver, before)
@@ -150,7 +149,7 @@ def test_a_replay_never_sends_a_superseded_version(
 
     superseded = Delivery.objects.get(event=first, partner=cen)
     with pytest.raises(Conflict, match=r"superseded by a later message about the report \(version 3, corrected\)"):
-        delivery_replay_by(actor=grace, delivery=superseded)
+        delivery_replay(actor=grace, delivery=superseded)
     superseded.refresh_from_db()
     assert superseded.state == DeliveryState.SUCCEEDED
 
@@ -215,7 +214,7 @@ def test_a_report_withdrawn_after_its_replay_was_asked_is_not_sent(
     report = make_report(france, reference="FR-1")
     approved = sent(approve(report))
     delivery = Delivery.objects.get(event=approved, partner=cen)
-    delivery_replay_by(actor=grace, delivery=delivery)
+    delivery_replay(actor=grace, delivery=delivery)
     Report.objects.filter(pk=report.pk).update(status="withdrawn")  # between the request and the send
     before = len(receiver.snapshot()[0])
 

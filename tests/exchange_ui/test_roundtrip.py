@@ -21,12 +21,19 @@ from apps.exchange import crypto
 from apps.exchange.adapters import base as adapter_base
 from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery, DeliveryAttempt, OutboxEvent
-from apps.exchange.services import delivery_send_one, event_fan_out, partner_update
+from apps.exchange.services import delivery_send_one, event_fan_out
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.tenancy.models import Administration
 from bench.partners import WebhookPartner, wait_for
-from tests.exchange.builders import NON_PERSONAL_FIELDS, approve, make_report, vocabulary, webhook_partner
+from tests.exchange.builders import (
+    NON_PERSONAL_FIELDS,
+    approve,
+    make_report,
+    partner_change,
+    vocabulary,
+    webhook_partner,
+)
 from tests.factories import UserFactory
 
 from .conftest import token_for
@@ -52,7 +59,7 @@ def test_a_report_pushed_by_one_instance_is_stored_by_the_other_and_never_sent_b
     peer.source_administration = germany
     peer.inbound_secret_encrypted = crypto.encrypt(secret)
     peer.save()
-    partner_update(partner=peer, credentials={"token": token_for(account, "read", "write")}, actor=None)
+    partner_change(partner=peer, credentials={"token": token_for(account, "read", "write")})
 
     # Instance A: a report approved, its outbox event fanned out to P.
     original = make_report(france, reference="FR-2025-0042", cocaine_kg=3)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from apps.audit.services import audit_record
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Region
 
-from .models import CrossRegionAgreement, PartnerSystem
+from ..models import CrossRegionAgreement, PartnerSystem
 from .partners import partner_require_manager
 
 # --- reads -------------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def agreements_ask_again(*, actor: Any, partner: PartnerSystem, moved: tuple[str
     agreement in force is ended (``revoked_by`` the actor who moved the endpoint) and a new request
     with the same terms takes its place, which that region's administrators decide again. Both steps
     are audited in both regions, with the old and new hosts, so the other region's auditors see the
-    move. Called by :func:`apps.exchange.partners.partner_edit`, inside its transaction.
+    move. Called by :func:`apps.exchange.services.partners.partner_update`, inside its transaction.
     """
     now = timezone.now()
     asked: list[CrossRegionAgreement] = []

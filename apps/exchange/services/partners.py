@@ -1,9 +1,9 @@
-"""Partner systems as RILO administrators manage them: scoped reads and the writes behind the pages.
+"""Partner systems as RILO administrators manage them: register, change, pause/resume/disable, rotate the
+signing secret, issue the partner account's tokens.
 
-Every read starts from ``PartnerSystem.objects.restrict(actor, action)`` (a partner belongs to
-the RILO that manages it); every write checks the actor's capability and reach, then calls the
-engine's services in :mod:`apps.exchange.services` (which check endpoints, encrypt secrets and
-keep policy versions immutable). A new partner's RILO is the actor's, never taken from input.
+Every write checks the actor's capability and reach first (:func:`partner_require_manager`; a new
+partner's RILO is the actor's, never taken from input), then checks endpoints, encrypts secrets,
+audits. A partner answering 410 Gone is disabled by the sending engine through :func:`_partner_disable`.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from typing import Any
+import json
+import secrets
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,50 +24,26 @@ from apps.accounts.models import ApiToken, User
 from apps.accounts.roles import Role
 from apps.accounts.services import token_issue, user_create
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Administration
 
-from . import crypto, services
-from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
+from .. import crypto
+from ..choices import OPEN_STATES, PERSONAL_DATA_CAPABILITY, AdapterKind, DeliveryState, PartnerState
+from ..endpoints import validate_endpoint
+from ..models import Delivery, PartnerSystem
+from ..notifications import notify_personal_data_change
+from ..selectors import source_administration_choices
 from .endpoint_change import host_change, require_new_credentials
-from .models import PartnerSystem, SharingPolicy
-from .notifications import notify_personal_data_change
-from .selectors import partner_current_policy
 
 MAX_OVERLAP = dt.timedelta(days=7)
 MIN_SECRET_BYTES = 16
 
 
-# --- reads -------------------------------------------------------------------------------------
-
-
-def partners_reachable(*, actor: Any, action: str = "view") -> QuerySet[PartnerSystem]:
-    """The partner systems the actor may ``view`` (or ``change``)."""
-    return PartnerSystem.objects.restrict(actor, action).select_related("region", "source_administration", "account")
-
-
-def partner_get(*, actor: Any, pk: int) -> PartnerSystem:
-    """One partner the actor may view; another RILO's partner does not exist for them."""
-    partner = partners_reachable(actor=actor).filter(pk=pk).first()
-    if partner is None:
-        raise NotFound("No such partner system.")
-    return partner
-
-
-def partner_policies(*, partner: PartnerSystem) -> QuerySet[SharingPolicy]:
-    """Every policy version of a partner (already reached by the caller), newest first."""
-    return SharingPolicy.objects.filter(partner=partner).select_related("created_by").order_by("-version")
-
-
-def source_administration_choices(*, actor: Any) -> QuerySet[Administration]:
-    """Administrations a partner of the actor's RILO may speak for: the RILO's own members."""
-    return Administration.objects.restrict(actor, "view").filter(active=True).order_by("name")
-
-
 # --- checks ------------------------------------------------------------------------------------
 
 
-def partner_require_manager(*, actor: Any, partner: PartnerSystem | None = None) -> None:
+def partner_require_manager(*, actor: Actor, partner: PartnerSystem | None = None) -> None:
     """The actor manages partners (capability), and this one is in their RILO (else it does not exist).
 
     The one place this rule lives: every write about a partner (its agreements too) asks it first.
@@ -79,7 +56,7 @@ def partner_require_manager(*, actor: Any, partner: PartnerSystem | None = None)
         raise NotFound("No such partner system.")
 
 
-def _check_source_administration(actor: Any, administration: Administration | None) -> None:
+def _check_source_administration(actor: Actor, administration: Administration | None) -> None:
     if (
         administration is not None
         and not source_administration_choices(actor=actor).filter(pk=administration.pk).exists()
@@ -100,7 +77,7 @@ def _check_inbound_secret(secret: str) -> None:
         raise ValidationError({"inbound_secret": [message]})
 
 
-def _require_personal_data_capability(actor: Any, field: str) -> None:
+def _require_personal_data_capability(actor: Actor, field: str) -> None:
     """Letting personal data go to a partner is a capability of its own, not part of "change partner"."""
     if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
         raise PermissionDenied(
@@ -109,7 +86,7 @@ def _require_personal_data_capability(actor: Any, field: str) -> None:
         )
 
 
-def _personal_data_changed(*, actor: Any, partner: PartnerSystem, what: dict[str, Any]) -> None:
+def _personal_data_changed(*, actor: Actor, partner: PartnerSystem, what: dict[str, Any]) -> None:
     """Audit a change of what personal data a partner may receive, and tell its region's auditors after commit."""
     audit_record(actor=actor, action="exchange.partner_personal_data", obj=partner, detail=what, region=partner.region)
     text = ", ".join(f"{key} {value}" for key, value in what.items())
@@ -130,13 +107,98 @@ def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
     return account
 
 
+# --- the partner row ---------------------------------------------------------------------------
+
+
+def _new_signing_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _check_endpoint(url: str) -> None:
+    try:
+        validate_endpoint(url)
+    except ValidationError as error:
+        raise ValidationError({"endpoint_url": error.messages}) from error
+
+
+def _partner_change(
+    partner: PartnerSystem,
+    *,
+    endpoint_url: str | None = None,
+    credentials: dict[str, str] | None = None,
+    max_in_flight: int | None = None,
+    contact_email: str | None = None,
+    personal_data_allowed: bool | None = None,
+) -> None:
+    """Change a partner's endpoint, credentials or limits; a new endpoint is checked again."""
+    if endpoint_url is not None:
+        partner.endpoint_url = endpoint_url
+    if credentials is not None:
+        partner.credentials_encrypted = crypto.encrypt(json.dumps(credentials)) if credentials else ""
+    if max_in_flight is not None:
+        partner.max_in_flight = max_in_flight
+    if contact_email is not None:
+        partner.contact_email = contact_email
+    if personal_data_allowed is not None:
+        partner.personal_data_allowed = personal_data_allowed
+    partner.full_clean(exclude=None if endpoint_url is not None else ["endpoint_url"])
+    partner.save()
+
+
+def _signing_secret_rotate(partner: PartnerSystem, overlap: dt.timedelta) -> str:
+    """A new signing secret, shown this once; the previous one keeps signing until the overlap ends."""
+    now = timezone.now()
+    secret = _new_signing_secret()
+    partner.previous_signing_secret_encrypted = partner.signing_secret_encrypted
+    partner.previous_secret_valid_until = now + overlap if partner.signing_secret_encrypted else None
+    partner.signing_secret_encrypted = crypto.encrypt(secret)
+    partner.secret_rotated_at = now
+    partner.save(
+        update_fields=[
+            "previous_signing_secret_encrypted",
+            "previous_secret_valid_until",
+            "signing_secret_encrypted",
+            "secret_rotated_at",
+            "updated_at",
+        ]
+    )
+    return secret
+
+
+def _set_state(partner: PartnerSystem, state: str, reason: str) -> None:
+    partner.state = state
+    partner.state_reason = reason[:500]
+    partner.state_changed_at = timezone.now()
+    partner.save(update_fields=["state", "state_reason", "state_changed_at", "updated_at"])
+
+
+def _partner_disable(*, partner: PartnerSystem, reason: str) -> PartnerSystem:
+    """Stop delivering to a partner; its open deliveries become ``partner_disabled`` with the reason.
+
+    Also what the sending engine does when a partner answers 410 Gone (it audits that itself).
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        PartnerSystem.objects.filter(pk=partner.pk).update(
+            state=PartnerState.DISABLED, state_reason=reason[:500], state_changed_at=now, updated_at=now
+        )
+        Delivery.objects.filter(partner_id=partner.pk, state__in=sorted(OPEN_STATES)).update(
+            state=DeliveryState.PARTNER_DISABLED,
+            reason=f"partner disabled: {reason}"[:500],
+            lease_until=None,
+            next_attempt_at=None,
+        )
+    partner.refresh_from_db()
+    return partner
+
+
 # --- writes ------------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def partner_register(
+def partner_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     adapter: str,
     endpoint_url: str,
@@ -164,22 +226,24 @@ def partner_register(
         _check_inbound_secret(inbound_secret)
     if PartnerSystem.objects.filter(name__iexact=name.strip()).exists():
         raise ValidationError({"name": ["A partner system with this name exists already."]})
-    partner, secret = services.partner_create(
+    secret = _new_signing_secret() if adapter == AdapterKind.WEBHOOK else ""
+    partner = PartnerSystem(
         name=name.strip(),
         adapter=adapter,
         endpoint_url=endpoint_url,
-        credentials=credentials or None,
+        credentials_encrypted=crypto.encrypt(json.dumps(credentials)) if credentials else "",
+        signing_secret_encrypted=crypto.encrypt(secret),
+        inbound_secret_encrypted=crypto.encrypt(inbound_secret) if inbound_secret else "",
         personal_data_allowed=personal_data_allowed,
         max_in_flight=max_in_flight,
         contact_email=contact_email,
-        region=actor.region,
+        region_id=actor.region_id,
         source_administration=source_administration,
         peer_identity=peer_identity.strip(),
-        actor=actor,
+        state_changed_at=timezone.now(),
     )
-    if inbound_secret:
-        partner.inbound_secret_encrypted = crypto.encrypt(inbound_secret)
-        partner.save(update_fields=["inbound_secret_encrypted", "updated_at"])
+    partner.full_clean()  # the endpoint: public HTTPS outside local/test settings
+    partner.save()
     if account_username:
         _link_new_account(partner=partner, username=account_username.strip())
     audit_record(
@@ -195,9 +259,9 @@ def partner_register(
 
 
 @transaction.atomic
-def partner_edit(
+def partner_update(
     *,
-    actor: Any,
+    actor: Actor,
     partner: PartnerSystem,
     name: str | None = None,
     adapter: str | None = None,
@@ -219,7 +283,7 @@ def partner_edit(
     once; "" otherwise). Such a move needs the credentials again (see
     :mod:`apps.exchange.endpoint_change`). Changing the adapter to a JSON webhook gives a partner
     without a signing secret a new one only through :func:`partner_secret_rotate` (shown once
-    there). A state change pauses, resumes or disables the partner through the engine's services.
+    there). A state change pauses, resumes or disables the partner (see :func:`partner_state_set`).
     """
     partner_require_manager(actor=actor, partner=partner)
     locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
@@ -265,13 +329,13 @@ def partner_edit(
         ),
     }
     if any(value is not None for value in updates.values()):
-        services.partner_update(partner=locked, actor=actor, **updates)
+        _partner_change(locked, **updates)
         changed += [key for key, value in updates.items() if value is not None]
     new_secret = ""
     if moved is not None:
         if locked.adapter == AdapterKind.WEBHOOK:
             # The old host's secret stops signing at once: no overlap for another receiver.
-            new_secret = services.partner_rotate_signing_secret(partner=locked, overlap=dt.timedelta(0), actor=actor)
+            new_secret = _signing_secret_rotate(locked, dt.timedelta(0))
             changed.append("signing_secret")
         audit_record(
             actor=actor,
@@ -306,27 +370,32 @@ def partner_edit(
 
 
 @transaction.atomic
-def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason: str = "") -> PartnerSystem:
+def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reason: str = "") -> PartnerSystem:
     """Pause (deliveries held), resume, or disable (open deliveries closed) a partner of the actor's RILO."""
     partner_require_manager(actor=actor, partner=partner)
     reason = (reason or "").strip()
     if state == PartnerState.PAUSED:
         if not reason:
             raise ValidationError({"state_reason": ["Say why the partner is paused."]})
-        result = services.partner_pause(partner=partner, reason=reason, actor=actor)
+        if partner.state != PartnerState.ACTIVE:
+            raise Conflict(f"{partner.name} is {partner.get_state_display().lower()}, not active.")
+        _set_state(partner, PartnerState.PAUSED, reason)
+        result = partner
     elif state == PartnerState.DISABLED:
         if not reason:
             raise ValidationError({"state_reason": ["Say why the partner is disabled."]})
         if partner.state == PartnerState.DISABLED:
             raise Conflict(f"{partner.name} is disabled already.")
-        result = services.partner_disable(partner=partner, reason=reason, actor=actor)
+        result = _partner_disable(partner=partner, reason=reason)
     elif state == PartnerState.ACTIVE:
         if partner.state == PartnerState.ACTIVE:
             raise Conflict(f"{partner.name} is active already.")
         try:
-            result = services.partner_resume(partner=partner, actor=actor)
+            _check_endpoint(partner.endpoint_url)
         except ValidationError as error:
             raise ValidationError({"state": error.messages}) from error
+        _set_state(partner, PartnerState.ACTIVE, "")
+        result = partner
     else:
         raise ValidationError({"state": ["Choose active, paused or disabled."]})
     audit_record(
@@ -340,14 +409,14 @@ def partner_state_set(*, actor: Any, partner: PartnerSystem, state: str, reason:
 
 
 @transaction.atomic
-def partner_secret_rotate(*, actor: Any, partner: PartnerSystem, overlap: dt.timedelta) -> str:
+def partner_secret_rotate(*, actor: Actor, partner: PartnerSystem, overlap: dt.timedelta) -> str:
     """A new signing secret for a partner of the actor's RILO, shown once; the old one signs too during ``overlap``."""
     partner_require_manager(actor=actor, partner=partner)
     if partner.adapter != AdapterKind.WEBHOOK:
         raise Conflict("Only JSON webhook partners have a signing secret.")
     if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
         raise ValidationError({"overlap_hours": ["Choose an overlap between 0 and 168 hours."]})
-    secret = services.partner_rotate_signing_secret(partner=partner, overlap=overlap, actor=actor)
+    secret = _signing_secret_rotate(partner, overlap)
     audit_record(
         actor=actor,
         action="exchange.partner_rotate_secret",
@@ -359,51 +428,8 @@ def partner_secret_rotate(*, actor: Any, partner: PartnerSystem, overlap: dt.tim
 
 
 @transaction.atomic
-def partner_policy_create(
-    *, actor: Any, partner: PartnerSystem, spec: dict[str, Any], base_version: int | None
-) -> SharingPolicy:
-    """Save the next policy version of a partner of the actor's RILO.
-
-    ``base_version`` is the version the actor's dry run compared with; if another version was
-    saved meanwhile the change is refused (Conflict), so nobody saves over a dry run they did not see.
-    """
-    partner_require_manager(actor=actor, partner=partner)
-    if not actor.has_perm("exchange.add_sharingpolicy"):
-        raise PermissionDenied("Only RILO administrators change sharing policies.")
-    PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
-    current = partner_current_policy(partner=partner)
-    if bool(spec.get("personal_data")) != (current.personal_data if current else False):
-        # Turning it off is a change of what the partner receives as much as turning it on.
-        _require_personal_data_capability(actor, "personal_data")
-    if (current.version if current else None) != base_version:
-        shown = f"version {base_version}" if base_version else "no policy"
-        now = f"version {current.version}" if current else "no policy"
-        raise Conflict(
-            f"The policy of {partner.name} changed while you were reviewing it ({shown} then, {now} now). "
-            "Run the dry run again."
-        )
-    policy = services.policy_create_version(partner=partner, actor=actor, **spec)
-    audit_record(
-        actor=actor,
-        action="exchange.policy_create",
-        obj=partner,
-        detail={
-            "version": policy.version,
-            "personal_data": policy.personal_data,
-            "regions": list(policy.regions),
-            "fields": len(policy.fields),
-        },
-        region=partner.region,
-    )
-    if policy.personal_data != (current.personal_data if current else False):
-        what = {"policy_version": policy.version, "personal_data": policy.personal_data}
-        _personal_data_changed(actor=actor, partner=partner, what=what)
-    return policy
-
-
-@transaction.atomic
 def partner_account_token_issue(
-    *, actor: Any, partner: PartnerSystem, name: str, scopes: list[str], days: int
+    *, actor: Actor, partner: PartnerSystem, name: str, scopes: list[str], days: int
 ) -> tuple[ApiToken, str]:
     """An API token for the partner's own account (feed: read; pushing reports in: write), shown once.
 
@@ -418,5 +444,5 @@ def partner_account_token_issue(
         name=name,
         scopes=scopes,
         expires_at=timezone.now() + dt.timedelta(days=days),
-        actor=actor,  # token_issue checks that the actor manages this partner's account; one audit event, there
+        actor=cast(User, actor),  # token_issue checks the actor manages this partner's account; it audits
     )

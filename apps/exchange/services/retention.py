@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from .choices import EventType
-from .models import OutboxEvent
-from .snapshot import personal_keys
+from ..choices import EventType
+from ..models import OutboxEvent
+from ..snapshot import personal_keys
 
 SECTIONS = ("report", "items", "route", "conveyances", "parties")
 

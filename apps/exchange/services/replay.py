@@ -18,24 +18,33 @@ latest message, once.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from apps.audit.services import audit_record
+from apps.core.actor import Actor
+from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
-from .choices import DeliveryMode, DeliveryState
-from .models import Delivery, OutboxEvent, PartnerSystem, SharingPolicy
-from .policy import decide
+from .. import kicks
+from ..choices import REPLAYABLE_STATES, AttemptOutcome, DeliveryMode, DeliveryState, PartnerState
+from ..models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
+from ..policy import decide
+from ..selectors import current_policies, partner_receivable_regions
+from ..snapshot import build_snapshot
 from .retention import superseding_events
-from .selectors import current_policies, partner_receivable_regions
-from .snapshot import build_snapshot
 
 
 @dataclass(frozen=True)
@@ -152,3 +161,117 @@ def latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[
         .order_by("report_uuid", "-event_id")
         .distinct("report_uuid")
     )
+
+
+# --- sending again -----------------------------------------------------------------------------
+
+
+def _require_operator(actor: Actor, partner: PartnerSystem) -> None:
+    if not PartnerSystem.objects.restrict(actor, "view").filter(pk=partner.pk).exists():
+        raise NotFound("No such partner system.")
+    if not actor.has_perm("exchange.change_delivery"):
+        raise PermissionDenied("Only RILO administrators send messages again.")
+
+
+@transaction.atomic
+def delivery_replay(*, actor: Actor, delivery: Delivery) -> Delivery:
+    """Send a delivery again (e.g. after a partner fixed its side), with the same webhook-id.
+
+    Decided on the delivery's current row, locked: a message not sent yet (held by an embargo, say)
+    or being sent right now is refused; so is one that is superseded, about a withdrawn or duplicate
+    report, or no longer allowed by the partner's current policy (see this module).
+    What goes out is rendered from the report's current state under the current policy. Only a
+    RILO administrator of the delivery's partner may ask it.
+    """
+    _require_operator(actor, delivery.partner)
+    current = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("partner", "event", "policy")
+        .get(pk=delivery.pk)
+    )
+    if current.state == DeliveryState.PENDING:
+        raise Conflict("This message has not been sent yet; it goes out when it is due.")
+    if current.state not in REPLAYABLE_STATES:
+        raise Conflict(f"A delivery that is {current.get_state_display().lower()} cannot be replayed.")
+    if current.partner.state == PartnerState.DISABLED:
+        raise Conflict(f"{current.partner.name} is disabled; resume it first.")
+    fresh = current_message(current)
+    if isinstance(fresh, str):
+        raise Conflict(capfirst(fresh) + ".")
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.PENDING,
+        reason=f"replayed at {now.isoformat(timespec='seconds')}",
+        next_attempt_at=now,
+        completed_at=None,
+        lease_until=None,
+        replayed_at=now,
+        policy=fresh.policy,
+    )
+    transaction.on_commit(partial(kicks.deliver, [delivery.pk]))
+    audit_record(actor=actor, action="exchange.delivery_replay", obj=delivery.partner, detail={"delivery": delivery.pk})
+    delivery.refresh_from_db()
+    return delivery
+
+
+@transaction.atomic
+def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, since: dt.datetime) -> ReplayResult:
+    """Send again, for every report with a message made for ``partner`` since ``since``, its latest message.
+
+    Only the latest message about each report goes out, once, rendered from the report's current
+    state under the partner's current policy; a superseded version never does. Reports withdrawn
+    or marked duplicates get no content again, and reports the current policy no longer lets
+    through are not sent: each such message is recorded as skipped with the reason (an attempt
+    "refused before sending" in its log, and the audit event). Messages not sent yet (pending, e.g.
+    under an embargo) or in flight are left alone. The window reaches back at most
+    ``RILO_REPLAY_MAX_DAYS``.
+    """
+    _require_operator(actor, partner)
+    now = timezone.now()
+    if since > now:
+        raise ValidationError({"since": ["Choose a time in the past."]})
+    check_window(since=since, now=now)
+    if partner.state == PartnerState.DISABLED:
+        raise Conflict(f"{partner.name} is disabled; resume it first.")
+    in_window = set(
+        Delivery.objects.filter(partner=partner, created_at__gte=since).values_list("report_uuid", flat=True)
+    )
+    result = ReplayResult()
+    queued: list[int] = []
+    for delivery in latest_per_report(partner_id=partner.pk, report_uuids=in_window):
+        if delivery.state not in REPLAYABLE_STATES:
+            continue  # not sent yet, being sent, or never to be sent (skipped by the policy at the time)
+        fresh = current_message(delivery)
+        if isinstance(fresh, str):
+            result.skipped.append((delivery.pk, fresh))
+            continue
+        queued.append(delivery.pk)
+        Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
+            state=DeliveryState.PENDING,
+            reason=f"replayed at {now.isoformat(timespec='seconds')} (everything since {since.isoformat()})"[:500],
+            next_attempt_at=now,
+            completed_at=None,
+            lease_until=None,
+            updated_at=now,
+            replayed_at=now,
+            policy=fresh.policy,
+        )
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(delivery_id=pk, number=0, at=now, outcome=AttemptOutcome.REFUSED, error=reason, worker="replay")
+        for pk, reason in result.skipped
+    )
+    result.sent = len(queued)
+    if queued:
+        batch = int(settings.RILO_EXCHANGE_BATCH)
+        transaction.on_commit(partial(kicks.deliver_due, min(8, math.ceil(len(queued) / batch)), batch))
+    audit_record(
+        actor=actor,
+        action="exchange.delivery_replay_since",
+        obj=partner,
+        detail={
+            "since": since.isoformat(),
+            "count": result.sent,
+            "skipped": [{"delivery": pk, "reason": reason} for pk, reason in result.skipped[:100]],
+        },
+    )
+    return result
