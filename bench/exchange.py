@@ -374,7 +374,9 @@ def _run() -> dict[str, Any]:
     analyst = user_create(username="erin", role=Role.RILO_ANALYST, region=region, email="erin@example.org")
     # The reports' author: each approval e-mails them (through the dummy backend), as in production.
     officer = user_create(username="alice", role=Role.OFFICER, administration=france, email="alice@example.org")
-    administrator = user_create(username="grace", role=Role.RILO_ADMINISTRATOR, region=region, email="grace@example.org")
+    administrator = user_create(
+        username="grace", role=Role.RILO_ADMINISTRATOR, region=region, email="grace@example.org"
+    )
     everything: dict[str, Any] = {
         "regions": ["*"],
         "administrations": ["*"],

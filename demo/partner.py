@@ -24,8 +24,8 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.exchange.choices import AdapterKind
 from apps.exchange.models import PartnerSystem
-from apps.exchange.partners import partner_edit, partner_policy_create, partner_register
 from apps.exchange.selectors import partner_current_policy
+from apps.exchange.services import partner_create, partner_policy_create, partner_update
 from apps.exchange.snapshot import field_catalogue
 from bench.partners import Received, WebhookHandler, WebhookPartner
 from demo.accounts import REGIONS
@@ -52,7 +52,7 @@ def seed_demo_partner(*, endpoint_url: str) -> PartnerSystem:
     actor = _administrator()
     partner = PartnerSystem.objects.restrict(actor, "view").filter(name=DEMO_PARTNER_NAME).first()
     if partner is None:
-        partner, _secret = partner_register(
+        partner, _secret = partner_create(
             actor=actor,
             name=DEMO_PARTNER_NAME,
             adapter=AdapterKind.WEBHOOK,
@@ -60,7 +60,7 @@ def seed_demo_partner(*, endpoint_url: str) -> PartnerSystem:
             contact_email="cen@demo.rilo.invalid",
         )
     elif partner.endpoint_url != endpoint_url:
-        partner, _secret = partner_edit(actor=actor, partner=partner, endpoint_url=endpoint_url)
+        partner, _secret = partner_update(actor=actor, partner=partner, endpoint_url=endpoint_url)
     if partner_current_policy(partner=partner) is None:
         fields = [path for path, info in field_catalogue().items() if not info.personal]
         everything = ["*"]
