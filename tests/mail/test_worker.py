@@ -12,8 +12,8 @@ from django.urls import reverse
 from apps.mail.choices import MailState
 from apps.mail.models import MailMessage
 from apps.reports.models import Report
+from bench.partners import wait_for
 from tests.exchange.builders import analyst, make_report
-from tests.exchange.partner import wait_for
 from tests.helpers import sign_in
 
 from .smtp import SmtpServer
