@@ -53,7 +53,7 @@ from ..validation import (
 Rows = Sequence[Mapping[str, Any]]
 
 
-# --- helpers -----------------------------------------------------------------------------------
+# --- steps shared by every write on a report (drafting, receiving, sharing, attachments) ----------
 
 
 def _can(actor: Actor, action: str, report: Report) -> bool:
