@@ -7,12 +7,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.roles import Role
 from apps.mail.choices import MailState
 from apps.mail.models import MailMessage
 from apps.mail.services import mail_deliver, mail_enqueue, mail_purge_sent, mail_requeue
+from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 from .smtp import SmtpServer
 
@@ -146,3 +151,25 @@ def test_sent_messages_are_purged_after_their_retention(smtp, settings):
     MailMessage.objects.filter(pk=old).update(sent_at=timezone.now() - timedelta(days=8))
     assert mail_purge_sent() == 1
     assert list(MailMessage.objects.values_list("pk", flat=True)) == [recent]
+
+
+def test_staff_see_a_failed_message_and_why_in_the_admin_but_not_its_body(smtp, settings, client, grace, region_we):
+    settings.RILO_MAIL_MAX_ATTEMPTS = 1
+    [pk] = mail_enqueue(to=["a@example.org"], template="accounts/email/two_factor_reset", context=CONTEXT)
+    MailMessage.objects.filter(pk=pk).update(body="secret link")
+    smtp.stop()
+    mail_deliver()
+    staff = UserFactory.create(username="stella", role=Role.RILO_ADMINISTRATOR, region=region_we, is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="mail"))
+    sign_in(client, staff)
+
+    listing = client.get(reverse("admin:mail_mailmessage_changelist") + "?state__exact=failed")
+    assert listing.status_code == 200
+    assert "a@example.org" in listing.text and "two-factor" in listing.text
+    page = client.get(reverse("admin:mail_mailmessage_change", args=[pk]))
+    assert page.status_code == 200
+    assert "ConnectionRefusedError" in page.text
+    assert "secret link" not in page.text
+
+    sign_in(client, grace)  # a RILO administrator who is not staff: the outbox is not theirs
+    assert client.get(reverse("admin:mail_mailmessage_changelist")).status_code == 403
