@@ -25,6 +25,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.actor import Actor
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
@@ -93,7 +94,7 @@ def _proposed_policy(partner: PartnerSystem, spec: Mapping[str, Any], version: i
     return SharingPolicy(partner=partner, version=version, **{key: spec[key] for key in SPEC_KEYS})
 
 
-def _recent_events(*, actor: Any, days: int, limit: int) -> list[OutboxEvent]:
+def _recent_events(*, actor: Actor, days: int, limit: int) -> list[OutboxEvent]:
     """The latest snapshot of each approved report the actor may see, approved or corrected recently."""
     since = timezone.now() - dt.timedelta(days=days)
     visible = Report.objects.restrict(actor, "view").filter(status=ReportStatus.APPROVED)
@@ -193,7 +194,7 @@ def _change(event: OutboxEvent, reason: str = "", changes: list[str] | None = No
 
 def policy_dry_run(
     *,
-    actor: Any,
+    actor: Actor,
     partner: PartnerSystem,
     spec: Mapping[str, Any],
     days: int = DRY_RUN_DAYS,

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiToken
+from apps.core.actor import Actor
 from apps.reference.models import CommodityCategory
 from apps.reports.choices import ReportKind
 from apps.tenancy.models import Administration, Region
@@ -129,7 +130,7 @@ class PartnerForm(forms.Form):
         help_text="A user name: creates the partner's account, whose API tokens read its feed and push reports in.",
     )
 
-    def __init__(self, *args: Any, actor: Any, partner: PartnerSystem | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, partner: PartnerSystem | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from .selectors import source_administration_choices
 
@@ -343,7 +344,7 @@ class PolicyForm(forms.Form):
         help_text="Kept with the version, for whoever reads the history.",
     )
 
-    def __init__(self, *args: Any, partner: PartnerSystem, actor: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, partner: PartnerSystem, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the regions the partner may receive: its RILO's, and those of agreements in force.
         regions, administrations = policy_scope_choices(partner=partner)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, NotFound, PermissionDenied
 from apps.core.forms import show_errors
 
@@ -78,7 +79,7 @@ def _partner(request: HttpRequest, pk: int, permission: str = "") -> tuple[Any, 
     return actor, selectors.partner_get(actor=actor, pk=pk)
 
 
-def _can_manage(actor: Any) -> bool:
+def _can_manage(actor: Actor) -> bool:
     return bool(actor.has_perm("exchange.change_partnersystem"))
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Region
 
@@ -30,14 +31,14 @@ from .partners import partner_require_manager
 # --- reads -------------------------------------------------------------------------------------
 
 
-def agreements_reachable(*, actor: Any, action: str = "view") -> QuerySet[CrossRegionAgreement]:
+def agreements_reachable(*, actor: Actor, action: str = "view") -> QuerySet[CrossRegionAgreement]:
     """The agreements the actor may ``view`` (its RILO's partners', and those addressed to its region) or ``change``."""
     return CrossRegionAgreement.objects.restrict(actor, action).select_related(
         "partner", "partner__region", "region", "requested_by", "decided_by", "revoked_by"
     )
 
 
-def agreement_get(*, actor: Any, pk: int) -> CrossRegionAgreement:
+def agreement_get(*, actor: Actor, pk: int) -> CrossRegionAgreement:
     """One agreement the actor may view; any other does not exist for them."""
     agreement = agreements_reachable(actor=actor).filter(pk=pk).first()
     if agreement is None:
@@ -45,12 +46,12 @@ def agreement_get(*, actor: Any, pk: int) -> CrossRegionAgreement:
     return agreement
 
 
-def partner_agreements(*, actor: Any, partner: PartnerSystem) -> QuerySet[CrossRegionAgreement]:
+def partner_agreements(*, actor: Actor, partner: PartnerSystem) -> QuerySet[CrossRegionAgreement]:
     """The agreements of a partner the actor reached, newest first."""
     return agreements_reachable(actor=actor).filter(partner_id=partner.pk)
 
 
-def agreements_addressed(*, actor: Any) -> QuerySet[CrossRegionAgreement]:
+def agreements_addressed(*, actor: Actor) -> QuerySet[CrossRegionAgreement]:
     """The agreements other regions' partners asked the actor's region for (the ones it decides)."""
     return agreements_reachable(actor=actor, action="change")
 
@@ -64,7 +65,7 @@ def agreement_region_choices(*, partner: PartnerSystem) -> QuerySet[Region]:
 
 
 def _audit_both_sides(
-    *, actor: Any, action: str, agreement: CrossRegionAgreement, extra: dict[str, Any] | None = None
+    *, actor: Actor, action: str, agreement: CrossRegionAgreement, extra: dict[str, Any] | None = None
 ) -> None:
     """One event in the partner's region and one in the other region, so both regions' auditors see it."""
     detail = {
@@ -80,7 +81,7 @@ def _audit_both_sides(
 
 @transaction.atomic
 def agreement_request(
-    *, actor: Any, partner: PartnerSystem, region: Region, personal_data: bool = False
+    *, actor: Actor, partner: PartnerSystem, region: Region, personal_data: bool = False
 ) -> CrossRegionAgreement:
     """Ask ``region``'s administrators to let ``partner`` (of the actor's RILO) receive their region's reports."""
     partner_require_manager(actor=actor, partner=partner)
@@ -103,13 +104,13 @@ def agreement_request(
             % {"partner": locked.name, "region": region.name}
         )
     agreement = CrossRegionAgreement.objects.create(
-        partner=locked, region=region, personal_data=personal_data, requested_by=actor
+        partner=locked, region=region, personal_data=personal_data, requested_by_id=actor.pk
     )
     _audit_both_sides(actor=actor, action="exchange.agreement_request", agreement=agreement)
     return agreement
 
 
-def _decidable(actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+def _decidable(actor: Actor, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """The agreement locked, if the actor is an administrator of the region it covers.
 
     Out of the actor's sight it does not exist (404); seen from the partner's own RILO it is
@@ -133,11 +134,11 @@ def _decidable(actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreem
     return locked
 
 
-def _decide(*, actor: Any, agreement: CrossRegionAgreement, approved: bool) -> CrossRegionAgreement:
+def _decide(*, actor: Actor, agreement: CrossRegionAgreement, approved: bool) -> CrossRegionAgreement:
     locked = _decidable(actor, agreement)
     if locked.approved is not None or locked.revoked_at is not None:
         raise Conflict(_("This agreement was decided already (%(status)s).") % {"status": locked.get_status_display()})
-    locked.approved, locked.decided_by, locked.decided_at = approved, actor, timezone.now()
+    locked.approved, locked.decided_by_id, locked.decided_at = approved, actor.pk, timezone.now()
     locked.save(update_fields=["approved", "decided_by", "decided_at"])
     action = "exchange.agreement_approve" if approved else "exchange.agreement_refuse"
     _audit_both_sides(actor=actor, action=action, agreement=locked)
@@ -145,19 +146,19 @@ def _decide(*, actor: Any, agreement: CrossRegionAgreement, approved: bool) -> C
 
 
 @transaction.atomic
-def agreement_approve(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+def agreement_approve(*, actor: Actor, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """Approve a request addressed to the actor's region: its reports may now reach the partner."""
     return _decide(actor=actor, agreement=agreement, approved=True)
 
 
 @transaction.atomic
-def agreement_refuse(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+def agreement_refuse(*, actor: Actor, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """Refuse a request addressed to the actor's region: nothing of its reports reaches the partner."""
     return _decide(actor=actor, agreement=agreement, approved=False)
 
 
 @transaction.atomic
-def agreement_revoke(*, actor: Any, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
+def agreement_revoke(*, actor: Actor, agreement: CrossRegionAgreement) -> CrossRegionAgreement:
     """End an approved agreement: from now on the region's reports are refused at fan-out, at send and in the feed."""
     locked = _decidable(actor, agreement)
     if locked.approved is not True or locked.revoked_at is not None:
@@ -165,13 +166,13 @@ def agreement_revoke(*, actor: Any, agreement: CrossRegionAgreement) -> CrossReg
             _("Only an agreement in force can be revoked (this one is %(status)s).")
             % {"status": locked.get_status_display()}
         )
-    locked.revoked_by, locked.revoked_at = actor, timezone.now()
+    locked.revoked_by_id, locked.revoked_at = actor.pk, timezone.now()
     locked.save(update_fields=["revoked_by", "revoked_at"])
     _audit_both_sides(actor=actor, action="exchange.agreement_revoke", agreement=locked)
     return locked
 
 
-def agreements_ask_again(*, actor: Any, partner: PartnerSystem, moved: tuple[str, str]) -> list[CrossRegionAgreement]:
+def agreements_ask_again(*, actor: Actor, partner: PartnerSystem, moved: tuple[str, str]) -> list[CrossRegionAgreement]:
     """After ``partner``'s endpoint moved to another host, every agreement in force is asked for again.
 
     The other region approved sending its reports to the old host, not to the new one: each
@@ -189,13 +190,13 @@ def agreements_ask_again(*, actor: Any, partner: PartnerSystem, moved: tuple[str
         .filter(partner_id=partner.pk)
     )
     for agreement in in_force:
-        agreement.revoked_by, agreement.revoked_at = actor, now
+        agreement.revoked_by_id, agreement.revoked_at = actor.pk, now
         agreement.save(update_fields=["revoked_by", "revoked_at"])
         again = CrossRegionAgreement.objects.create(
             partner=agreement.partner,
             region=agreement.region,
             personal_data=agreement.personal_data,
-            requested_by=actor,
+            requested_by_id=actor.pk,
             requested_at=now,
         )
         extra = {"old_host": moved[0], "new_host": moved[1], "replaces": agreement.pk}
