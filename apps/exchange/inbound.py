@@ -30,8 +30,10 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from apps.accounts.roles import Role
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.reports import catalogue
 from apps.reports.choices import FormVariant, PartyKind, ReportStatus, Transition
 from apps.reports.duplicates import store_duplicate_candidates
+from apps.reports.errors import wire_key
 from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.search import refresh_search_vectors
 from apps.reports.validation import (
@@ -47,16 +49,16 @@ from . import crypto
 from .choices import EventType, PartnerState
 from .models import PartnerSystem, ReportProvenance
 from .services import outbox_record
+from .snapshot import DERIVED_NON_PERSONAL
 
 EVENT_TYPES = {f"report.{kind}": kind for kind in EventType.values}
 MAX_ROWS = 500  # per section: more items, route steps, conveyances or parties than any seizure has
-# Keys of a rendered document that this system derives itself (never input).
+# Keys of a rendered document that this system derives itself (never input): per section, the fields the
+# services keep that the snapshot carries, and the snapshot's derived keys.
 DERIVED_KEYS: dict[str, frozenset[str]] = {
-    "report": frozenset({"administration", "region", "approved_at"}),
-    "items": frozenset({"position", "normalised_quantity", "normalised_dimension"}),
-    "route": frozenset({"sequence"}),
-    "conveyances": frozenset(),
-    "parties": frozenset({"position", "age_band"}),
+    part.wire_key: frozenset(catalogue.names(part.name, editable=False, shared=True))
+    | DERIVED_NON_PERSONAL.get(part.wire_key, frozenset())
+    for part in catalogue.PARTS.values()
 }
 PART_MODELS: dict[str, Any] = {
     "items": (ReportItem, clean_item),
@@ -137,20 +139,6 @@ def inbound_verify(*, partner: PartnerSystem, body: bytes, headers: Mapping[str,
 # --- reading the message -------------------------------------------------------------------------
 
 
-def _wire_key(key: str) -> str:
-    """``items-0-quantity`` → ``data.items[0].quantity``; ``seizure_date`` → ``data.report.seizure_date``."""
-    for section in PART_MODELS:
-        prefix = f"{section}-"
-        if key.startswith(prefix):
-            index, _, name = key[len(prefix) :].partition("-")
-            return f"data.{section}[{index}]" + (f".{name}" if name else "")
-    return f"data.report.{key}"
-
-
-def _rekey(errors: Errors) -> dict[str, list[str]]:
-    return {_wire_key(key): messages for key, messages in errors.messages.items()}
-
-
 def _positive_int(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         return None
@@ -213,7 +201,7 @@ def inbound_parse(message: Any) -> InboundMessage:
                 continue
             cleaned.append(cleaner(values, index=len(cleaned), errors=errors))
         parsed.parts[section] = cleaned
-    problems.update(_rekey(errors))
+    problems.update({wire_key(path): messages for path, messages in errors.paths.items()})
     if problems:
         raise ValidationError(problems)
     parsed.fields.setdefault("form_variant", FormVariant.SIMPLIFIED)

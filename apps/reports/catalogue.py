@@ -20,6 +20,7 @@ Usage::
     catalogue.fields("item")                       # what an officer may enter for an item
     catalogue.fields("report", simplified=True)    # what the simplified form shows
     catalogue.fields("party", personal=False)      # non-personal input fields of a party
+    catalogue.fields("item", restricted=True)      # what only a user who may see personal data sees
     catalogue.field("item", "quantity").label
     catalogue.part("route").wire_key               # "route": the key of the part in forms, API, snapshot
 """
@@ -29,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from django.apps import apps
 from django.db.models import Model, TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +107,9 @@ class Field:
     shared: bool = True  # part of the snapshot partners receive (as far as a policy allows)
     # Personal free text the analyst approving a version may clear for partners without personal data.
     reviewable: bool = False
+    # Shown (in forms, the API, exports) only to a user who may see the report's personal data; the other
+    # personal fields (places, descriptions, coordinates) are shown to whoever sees the report.
+    restricted: bool = False
 
     @property
     def path(self) -> str:
@@ -127,7 +130,9 @@ class Part:
 
     @property
     def model(self) -> type[Model]:
-        return apps.get_model("reports", self.model_name)
+        from . import models  # imported here: the models module reads the catalogue's personal tags
+
+        return getattr(models, self.model_name)  # type: ignore[no-any-return]
 
     @property
     def many(self) -> bool:
@@ -160,6 +165,7 @@ def _conveyance(name: str, label: str | Promise, kind: str, **options: object) -
 def _party(name: str, label: str | Promise, kind: str, **options: object) -> Field:
     # Every value of a party is personal, but its kind, role and position (which say nothing of who).
     options.setdefault("personal", True)
+    options.setdefault("restricted", options["personal"])
     return _f("party", name, label, kind, **options)
 
 
@@ -213,6 +219,7 @@ REPORT_FIELDS = (
         _("Modus operandi"),
         "longtext",
         personal=True,
+        restricted=True,
         help_text=_("How the goods were smuggled. Treated as personal data."),
     ),
     _report("number_of_offenders", _("Number of offenders"), "integer"),
@@ -277,6 +284,7 @@ ITEM_FIELDS = (
         _("Concealment detail"),
         "longtext",
         personal=True,
+        restricted=True,
         help_text=_("Treated as personal data."),
     ),
     _item(
@@ -306,6 +314,7 @@ CONVEYANCE_FIELDS = (
         "text",
         max_length=64,
         personal=True,
+        restricted=True,
         help_text=_("Vessel IMO, flight number, plate, container, AWB…"),
     ),
     _conveyance("flag_country", _("Flag or registration country"), "country"),
@@ -364,6 +373,7 @@ def fields(
     personal: bool | None = None,
     editable: bool | None = True,
     shared: bool | None = None,
+    restricted: bool | None = None,
 ) -> tuple[Field, ...]:
     """The fields of ``part``, in order; by default those an officer enters, filtered by each given flag.
 
@@ -376,6 +386,7 @@ def fields(
         and (personal is None or item.personal == personal)
         and (editable is None or item.editable == editable)
         and (shared is None or item.shared == shared)
+        and (restricted is None or item.restricted == restricted)
     )
 
 

@@ -1,55 +1,51 @@
 """Cleaning and validation of report input shared by forms, uploads and the API (through the services).
 
-Input is a mapping of model field names. Vocabulary values may be model instances (from forms) or
-strings: a code, or an English label, case-insensitively (uploads, API). Unknown codes are refused.
-Errors are raised as one ``django.core.exceptions.ValidationError`` keyed by field name; the
-parts of a report use formset-style keys (``items-0-quantity``, ``route-1-country``,
-``conveyances-0-identifier``, ``parties-0-family_name``) so forms can show them beside each field.
+Input is a mapping of model field names; which names a part takes, and how each value is cleaned (its input
+kind), is read from the field catalogue (:mod:`apps.reports.catalogue`); the rules between fields are here.
+Vocabulary values may be model instances (from forms) or strings: a code, or an English label,
+case-insensitively (uploads, API). Unknown codes are refused. Errors are collected by structured path
+(``("seizure_date",)``, ``("items", 0, "quantity")``) and raised all at once as one
+:class:`apps.reports.errors.ReportValidationError`, whose ``message_dict`` keeps the formset-style keys
+(``items-0-quantity``, ``route-1-country``) forms show beside each field; see :mod:`apps.reports.errors`
+for the conversions of a path to the keys of forms, the API and inbound messages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django_countries import countries
 
-from apps.reference.models import (
-    CommodityCategory,
-    CommodityType,
-    ConcealmentMethod,
-    ConveyanceType,
-    Currency,
-    DetectionMethod,
-    Direction,
-    HSCode,
-    LocationType,
-    SelectionBasis,
-    TransportMode,
-    Unit,
-)
+from apps.reference.models import CommodityType, HSCode, Unit
 
+from . import catalogue
 from .attributes import validate_attributes
-from .choices import (
-    FormVariant,
-    Genuineness,
-    IdDocumentType,
-    IdentifierType,
-    LegalFollowUp,
-    PartyKind,
-    PartyRole,
-    ReportKind,
-    RouteRole,
-    Sex,
-)
+from .catalogue import Field
+from .choices import FormVariant, PartyKind, ReportKind
+from .errors import Errors, Path, ReportValidationError
 from .models import Operation
+
+__all__ = [
+    "REQUIRED_FOR_SUBMISSION",
+    "Errors",
+    "ReportValidationError",
+    "check_complete",
+    "clean_conveyance",
+    "clean_item",
+    "clean_parts",
+    "clean_party",
+    "clean_report_fields",
+    "clean_route_step",
+    "normalise_hs_code",
+    "normalise_identifier",
+]
 
 EARLIEST_SEIZURE_DATE = dt.date(1990, 1, 1)
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
@@ -62,72 +58,6 @@ ABSURD_QUANTITY: dict[str, Decimal] = {
     Unit.Dimension.STICKS: Decimal("10000000000"),  # ten billion sticks
     Unit.Dimension.OTHER: Decimal("1000000000"),
 }
-
-REPORT_INPUT_FIELDS = frozenset(
-    {
-        "kind",
-        "form_variant",
-        "national_reference",
-        "seizure_date",
-        "seizure_time",
-        "country_of_seizure",
-        "customs_office",
-        "place",
-        "latitude",
-        "longitude",
-        "location_type",
-        "direction",
-        "transport_mode",
-        "conveyance_type",
-        "detection_methods",
-        "selection_basis",
-        "modus_operandi",
-        "number_of_offenders",
-        "legal_follow_up",
-        "operation",
-    }
-)
-ITEM_INPUT_FIELDS = frozenset(
-    {
-        "commodity_category",
-        "commodity_type",
-        "hs_code",
-        "description",
-        "quantity",
-        "unit",
-        "packages_count",
-        "estimated_value",
-        "currency",
-        "brand",
-        "genuineness",
-        "country_of_manufacture",
-        "concealment_method",
-        "concealment_detail",
-        "attributes",
-    }
-)
-ROUTE_INPUT_FIELDS = frozenset({"role", "country", "place", "unlocode"})
-CONVEYANCE_INPUT_FIELDS = frozenset(
-    {"transport_mode", "conveyance_type", "identifier_type", "identifier", "flag_country"}
-)
-PARTY_INPUT_FIELDS = frozenset(
-    {
-        "kind",
-        "role",
-        "family_name",
-        "given_names",
-        "birth_date",
-        "nationality",
-        "sex",
-        "id_document_type",
-        "id_document_number",
-        "id_document_country",
-        "company_name",
-        "registration_number",
-        "eori",
-        "company_country",
-    }
-)
 
 # Required at submission, per form variant (drafts may be incomplete). The UI marks these fields.
 REQUIRED_FOR_SUBMISSION: dict[str, tuple[str, ...]] = {
@@ -155,33 +85,6 @@ _UNLOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 _EORI = re.compile(r"^[A-Z]{2}[A-Z0-9]{1,15}$")
 _HS = re.compile(r"^\d{2}(\d{2}){0,2}$")
 
-_VOCABULARIES: dict[str, type[models.Model]] = {
-    "location_type": LocationType,
-    "direction": Direction,
-    "transport_mode": TransportMode,
-    "conveyance_type": ConveyanceType,
-    "selection_basis": SelectionBasis,
-    "commodity_category": CommodityCategory,
-    "commodity_type": CommodityType,
-    "unit": Unit,
-    "currency": Currency,
-    "concealment_method": ConcealmentMethod,
-}
-
-
-@dataclass
-class Errors:
-    """Collects messages per field and raises them all at once."""
-
-    messages: dict[str, list[str]] = field(default_factory=dict)
-
-    def add(self, name: str, message: str) -> None:
-        self.messages.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.messages:
-            raise ValidationError(self.messages)
-
 
 def normalise_identifier(value: str) -> str:
     """Conveyance identifiers compare on letters and digits only ("ab-123 cd" == "AB123CD", "MSCU 123456-5")."""
@@ -196,7 +99,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _vocabulary(errors: Errors, key: str, model: type[models.Model], value: Any) -> Any:
+def _vocabulary(errors: Errors, key: Path, model: type[models.Model], value: Any) -> Any:
     if _blank(value):
         return None
     if isinstance(value, model):
@@ -213,7 +116,7 @@ def _vocabulary(errors: Errors, key: str, model: type[models.Model], value: Any)
     return None
 
 
-def _hs_code(errors: Errors, key: str, value: Any) -> HSCode | None:
+def _hs_code(errors: Errors, key: Path, value: Any) -> HSCode | None:
     if _blank(value):
         return None
     if isinstance(value, HSCode):
@@ -228,10 +131,8 @@ def _hs_code(errors: Errors, key: str, value: Any) -> HSCode | None:
     return term
 
 
-def _country(errors: Errors, key: str, value: Any, *, required: bool = False) -> str:
+def _country(errors: Errors, key: Path, value: Any) -> str:
     if _blank(value):
-        if required:
-            errors.add(key, "This field is required.")
         return ""
     code = str(getattr(value, "code", value)).strip().upper()
     if code not in dict(countries):
@@ -243,7 +144,7 @@ def _country(errors: Errors, key: str, value: Any, *, required: bool = False) ->
     return code
 
 
-def _choice(errors: Errors, key: str, value: Any, choices: type[models.TextChoices], default: str = "") -> str:
+def _choice(errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str = "") -> str:
     if _blank(value):
         return default
     text = str(value).strip()
@@ -254,7 +155,7 @@ def _choice(errors: Errors, key: str, value: Any, choices: type[models.TextChoic
     return default
 
 
-def _decimal(errors: Errors, key: str, value: Any) -> Decimal | None:
+def _decimal(errors: Errors, key: Path, value: Any) -> Decimal | None:
     if _blank(value):
         return None
     try:
@@ -268,7 +169,7 @@ def _decimal(errors: Errors, key: str, value: Any) -> Decimal | None:
     return number
 
 
-def _integer(errors: Errors, key: str, value: Any) -> int | None:
+def _integer(errors: Errors, key: Path, value: Any) -> int | None:
     if _blank(value):
         return None
     try:
@@ -282,7 +183,7 @@ def _integer(errors: Errors, key: str, value: Any) -> int | None:
     return number
 
 
-def _date(errors: Errors, key: str, value: Any) -> dt.date | None:
+def _date(errors: Errors, key: Path, value: Any) -> dt.date | None:
     if _blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -296,7 +197,7 @@ def _date(errors: Errors, key: str, value: Any) -> dt.date | None:
         return None
 
 
-def _time(errors: Errors, key: str, value: Any) -> dt.time | None:
+def _time(errors: Errors, key: Path, value: Any) -> dt.time | None:
     if _blank(value):
         return None
     if isinstance(value, dt.time):
@@ -313,54 +214,112 @@ def _text(value: Any, limit: int | None = None) -> str:
     return text[:limit] if limit else text
 
 
-def _unknown_keys(errors: Errors, prefix: str, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+def _operation(errors: Errors, key: Path, value: Any) -> Operation | None:
+    if _blank(value):
+        return None
+    if isinstance(value, Operation):
+        return value
+    operation = Operation.objects.filter(code__iexact=str(value).strip()).first()
+    if operation is None:
+        errors.add(key, f"Unknown operation: {value!r}.")
+    return operation
+
+
+def _terms(errors: Errors, key: Path, model: type[models.Model], values: Any) -> list[Any]:
+    terms = (_vocabulary(errors, key, model, value) for value in values or ())
+    return [term for term in terms if term is not None]
+
+
+# Free text whose form is a code: normalised, and checked by the part's rules rather than cut to length.
+_NORMALISED_TEXT: dict[tuple[str, str], Callable[[str], str]] = {
+    ("report", "national_reference"): lambda text: text,
+    ("route", "unlocode"): lambda text: text.upper().replace(" ", ""),
+    ("conveyance", "identifier"): lambda text: normalise_identifier(text),
+    ("party", "eori"): lambda text: text.upper().replace(" ", ""),
+}
+
+
+def _default(spec: Field) -> Any:
+    """What a blank choice becomes: the model field's default, else empty."""
+    default = getattr(catalogue.part(spec.part).model._meta.get_field(spec.name), "default", NOT_PROVIDED)
+    return "" if default is NOT_PROVIDED else default
+
+
+def _clean(errors: Errors, key: Path, spec: Field, value: Any) -> Any:
+    """One value cleaned as its input kind says (the catalogue's ``kind``); ``None`` or "" when blank."""
+    kind = spec.kind
+    if kind in ("text", "longtext"):
+        normalise = _NORMALISED_TEXT.get((spec.part, spec.name))
+        return normalise(_text(value)) if normalise else _text(value, spec.max_length)
+    if kind == "choice":
+        assert spec.choices is not None  # noqa: S101 (the catalogue declares them; tested)
+        return _choice(errors, key, value, spec.choices, _default(spec))
+    if kind in ("term", "terms"):
+        assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it; tested)
+        if kind == "terms":
+            return _terms(errors, key, spec.vocabulary, value)
+        return _vocabulary(errors, key, spec.vocabulary, value)
+    cleaners: dict[str, Callable[[Errors, Path, Any], Any]] = {
+        "date": _date,
+        "time": _time,
+        "decimal": _decimal,
+        "integer": _integer,
+        "country": _country,
+        "hs_code": _hs_code,
+        "operation": _operation,
+    }
+    if kind in cleaners:
+        return cleaners[kind](errors, key, value)
+    return value  # "attributes": checked against the commodity type's schema by the item's rules
+
+
+def _clean_given(
+    errors: Errors, part: str, data: Mapping[str, Any], at: Callable[[str], Path], *, whole: bool
+) -> dict[str, Any]:
+    """The part's input fields cleaned by kind: every field of a ``whole`` row (absent ones as blank), else only
+    those given; unknown keys refused; a required field given blank (and not already wrong) reported."""
+    allowed = frozenset(catalogue.names(part))
     for name in sorted(set(data) - allowed):
-        errors.add(f"{prefix}{name}", "This field cannot be set.")
+        errors.add(at(name), "This field cannot be set.")
+    cleaned: dict[str, Any] = {}
+    for spec in catalogue.fields(part):
+        if whole or spec.name in data:
+            cleaned[spec.name] = _clean(errors, at(spec.name), spec, data.get(spec.name))
+    return cleaned
+
+
+def _require(errors: Errors, part: str, cleaned: Mapping[str, Any], at: Callable[[str], Path]) -> None:
+    for spec in catalogue.fields(part):
+        if spec.required and spec.name in cleaned and _blank(cleaned[spec.name]) and at(spec.name) not in errors:
+            errors.add(at(spec.name), "This field is required.")
+
+
+def _row(part: str, index: int) -> Callable[[str], Path]:
+    """The paths of the fields of row ``index`` of ``part`` (by the part's wire key, e.g. ``items``)."""
+    wire_key = catalogue.part(part).wire_key
+    return lambda name: (wire_key, index, name)
+
+
+def _report_path(name: str) -> Path:
+    return (name,)
 
 
 def clean_report_fields(data: Mapping[str, Any], *, errors: Errors, today: dt.date | None = None) -> dict[str, Any]:
     """Report-level fields: types, codes, dates and coordinates; returns values ready for the model."""
-    _unknown_keys(errors, "", data, REPORT_INPUT_FIELDS)
     today = today or timezone.localdate()
-    cleaned: dict[str, Any] = {}
-    if "kind" in data:
-        cleaned["kind"] = _choice(errors, "kind", data["kind"], ReportKind, ReportKind.SEIZURE)
-    if "form_variant" in data:
-        cleaned["form_variant"] = _choice(errors, "form_variant", data["form_variant"], FormVariant, FormVariant.FULL)
-    if "legal_follow_up" in data:
-        cleaned["legal_follow_up"] = _choice(
-            errors, "legal_follow_up", data["legal_follow_up"], LegalFollowUp, LegalFollowUp.UNKNOWN
-        )
-    if "national_reference" in data:
-        reference = _text(data["national_reference"])
-        if not reference:
-            errors.add("national_reference", "This field is required.")
-        elif len(reference) > 64:
-            errors.add("national_reference", "At most 64 characters.")
-        cleaned["national_reference"] = reference
-    if "seizure_date" in data:
-        seizure_date = _date(errors, "seizure_date", data["seizure_date"])
-        if seizure_date is None and "seizure_date" not in errors.messages:
-            errors.add("seizure_date", "This field is required.")
-        elif seizure_date and seizure_date > today:
-            errors.add("seizure_date", "The seizure date cannot be in the future.")
-        elif seizure_date and seizure_date < EARLIEST_SEIZURE_DATE:
-            errors.add("seizure_date", "The seizure date cannot be before 1990-01-01.")
-        cleaned["seizure_date"] = seizure_date
-    if "seizure_time" in data:
-        cleaned["seizure_time"] = _time(errors, "seizure_time", data["seizure_time"])
-    if "country_of_seizure" in data:
-        cleaned["country_of_seizure"] = _country(
-            errors, "country_of_seizure", data["country_of_seizure"], required=True
-        )
-    for name, limit in (("customs_office", 160), ("place", 200)):
-        if name in data:
-            cleaned[name] = _text(data[name], limit)
-    if "modus_operandi" in data:
-        cleaned["modus_operandi"] = _text(data["modus_operandi"])
+    cleaned = _clean_given(errors, "report", data, _report_path, whole=False)
+    reference = cleaned.get("national_reference")
+    if reference and len(reference) > catalogue.field("report", "national_reference").max_length:  # type: ignore[operator]
+        errors.add("national_reference", "At most 64 characters.")
+    _require(errors, "report", cleaned, _report_path)
+    seizure_date = cleaned.get("seizure_date")
+    if seizure_date and seizure_date > today:
+        errors.add("seizure_date", "The seizure date cannot be in the future.")
+    elif seizure_date and seizure_date < EARLIEST_SEIZURE_DATE:
+        errors.add("seizure_date", "The seizure date cannot be before 1990-01-01.")
     for name, bound in (("latitude", 90), ("longitude", 180)):
-        if name in data:
-            value = _decimal(errors, name, data[name])
+        if name in cleaned:
+            value = cleaned[name]
             if value is not None and not -bound <= value <= bound:
                 errors.add(name, f"Must be between -{bound} and {bound}.")
             cleaned[name] = value.quantize(Decimal("0.000001")) if value is not None else None
@@ -368,169 +327,97 @@ def clean_report_fields(data: Mapping[str, Any], *, errors: Errors, today: dt.da
         (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
     ):
         errors.add("longitude" if cleaned.get("longitude") is None else "latitude", "Give both coordinates or none.")
-    for name in ("location_type", "direction", "transport_mode", "conveyance_type", "selection_basis"):
-        if name in data:
-            cleaned[name] = _vocabulary(errors, name, _VOCABULARIES[name], data[name])
-    if "detection_methods" in data:
-        methods = []
-        for value in data["detection_methods"] or ():
-            term = _vocabulary(errors, "detection_methods", DetectionMethod, value)
-            if term is not None:
-                methods.append(term)
-        cleaned["detection_methods"] = methods
-    if "number_of_offenders" in data:
-        cleaned["number_of_offenders"] = _integer(errors, "number_of_offenders", data["number_of_offenders"])
-    if "operation" in data:
-        value = data["operation"]
-        if _blank(value):
-            cleaned["operation"] = None
-        elif isinstance(value, Operation):
-            cleaned["operation"] = value
-        else:
-            cleaned["operation"] = Operation.objects.filter(code__iexact=str(value).strip()).first()
-            if cleaned["operation"] is None:
-                errors.add("operation", f"Unknown operation: {value!r}.")
     return cleaned
 
 
 def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[str, Any]:
     """One item: codes resolved, quantity positive and believable, attributes valid for the commodity type."""
-    prefix = f"items-{index}-"
-    _unknown_keys(errors, prefix, data, ITEM_INPUT_FIELDS)
-    cleaned: dict[str, Any] = {"position": index + 1}
-    for name in ("commodity_category", "commodity_type", "unit", "currency", "concealment_method"):
-        cleaned[name] = _vocabulary(errors, prefix + name, _VOCABULARIES[name], data.get(name))
+    at = _row("item", index)
+    cleaned = _clean_given(errors, "item", data, at, whole=True)
+    cleaned["position"] = index + 1
     category, commodity_type, unit = cleaned["commodity_category"], cleaned["commodity_type"], cleaned["unit"]
     if category is None and commodity_type is not None:
         category = cleaned["commodity_category"] = commodity_type.category
-    if category is None and prefix + "commodity_category" not in errors.messages:
-        errors.add(prefix + "commodity_category", "This field is required.")
     if commodity_type is not None and category is not None and commodity_type.category_id != category.pk:
-        errors.add(prefix + "commodity_type", "This commodity type is not in the chosen category.")
+        errors.add(at("commodity_type"), "This commodity type is not in the chosen category.")
     if unit is None and commodity_type is not None and commodity_type.default_unit_id and _blank(data.get("unit")):
         unit = cleaned["unit"] = commodity_type.default_unit
-    if unit is None and prefix + "unit" not in errors.messages:
-        errors.add(prefix + "unit", "This field is required.")
-    cleaned["hs_code"] = _hs_code(errors, prefix + "hs_code", data.get("hs_code"))
+    _require(errors, "item", cleaned, at)
 
-    quantity = _decimal(errors, prefix + "quantity", data.get("quantity"))
+    quantity = cleaned["quantity"]
     cleaned["normalised_quantity"], cleaned["normalised_dimension"] = None, ""
-    if quantity is None:
-        if prefix + "quantity" not in errors.messages:
-            errors.add(prefix + "quantity", "This field is required.")
-    elif quantity <= 0:
-        errors.add(prefix + "quantity", "The quantity must be greater than zero.")
-    elif unit is not None:
+    if quantity is not None and quantity <= 0:
+        errors.add(at("quantity"), "The quantity must be greater than zero.")
+    elif quantity is not None and unit is not None:
         normalised = unit.normalise(quantity)
         dimension = unit.dimension if normalised is not None else Unit.Dimension.OTHER
         if (normalised if normalised is not None else quantity) > ABSURD_QUANTITY[dimension]:
-            errors.add(prefix + "quantity", f"This quantity is not believable in {unit.code}; check the unit.")
-        elif quantity.as_tuple().exponent < -3:  # type: ignore[operator]
-            errors.add(prefix + "quantity", "At most 3 decimal places.")
+            errors.add(at("quantity"), f"This quantity is not believable in {unit.code}; check the unit.")
+        elif quantity.as_tuple().exponent < -3:
+            errors.add(at("quantity"), "At most 3 decimal places.")
         else:
             cleaned["normalised_quantity"] = (
                 normalised.quantize(Decimal("0.000001")) if normalised is not None else None
             )
             cleaned["normalised_dimension"] = unit.dimension if normalised is not None else ""
-    cleaned["quantity"] = quantity
 
-    cleaned["packages_count"] = _integer(errors, prefix + "packages_count", data.get("packages_count"))
-    value = _decimal(errors, prefix + "estimated_value", data.get("estimated_value"))
+    value = cleaned["estimated_value"]
     if value is not None and value < 0:
-        errors.add(prefix + "estimated_value", "Must not be negative.")
-    if value is not None and cleaned["currency"] is None and prefix + "currency" not in errors.messages:
-        errors.add(prefix + "currency", "Give the currency of the estimated value.")
+        errors.add(at("estimated_value"), "Must not be negative.")
+    if value is not None and cleaned["currency"] is None and at("currency") not in errors:
+        errors.add(at("currency"), "Give the currency of the estimated value.")
     cleaned["estimated_value"] = value.quantize(Decimal("0.01")) if value is not None else None
-    cleaned["description"] = _text(data.get("description"))
-    cleaned["brand"] = _text(data.get("brand"), 120)
-    cleaned["genuineness"] = _choice(
-        errors, prefix + "genuineness", data.get("genuineness"), Genuineness, Genuineness.UNKNOWN
-    )
-    cleaned["country_of_manufacture"] = _country(
-        errors, prefix + "country_of_manufacture", data.get("country_of_manufacture")
-    )
-    cleaned["concealment_detail"] = _text(data.get("concealment_detail"))
-    attributes = data.get("attributes") or {}
+    cleaned["attributes"] = _attributes(errors, at("attributes"), cleaned["attributes"], commodity_type)
+    return cleaned
+
+
+def _attributes(errors: Errors, key: Path, attributes: Any, commodity_type: CommodityType | None) -> dict[str, Any]:
+    attributes = attributes or {}
     schema = commodity_type.attributes_schema if commodity_type is not None else None
     problems = validate_attributes(
         schema, attributes, type_label=commodity_type.label if commodity_type is not None else None
     )
     for name, messages in problems.items():
         for message in messages:
-            errors.add(prefix + "attributes", message if name == "__all__" else f"{name}: {message}")
-    cleaned["attributes"] = attributes if isinstance(attributes, dict) else {}
-    return cleaned
+            errors.add(key, message if name == "__all__" else f"{name}: {message}")
+    return attributes if isinstance(attributes, dict) else {}
 
 
 def clean_route_step(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[str, Any]:
-    prefix = f"route-{index}-"
-    _unknown_keys(errors, prefix, data, ROUTE_INPUT_FIELDS)
-    role = _choice(errors, prefix + "role", data.get("role"), RouteRole)
-    if not role and prefix + "role" not in errors.messages:
-        errors.add(prefix + "role", "This field is required.")
-    unlocode = _text(data.get("unlocode")).upper().replace(" ", "")
-    if unlocode and not _UNLOCODE.match(unlocode):
-        errors.add(prefix + "unlocode", "A UN/LOCODE has 5 characters, e.g. FRLEH.")
-    return {
-        "sequence": index + 1,
-        "role": role,
-        "country": _country(errors, prefix + "country", data.get("country"), required=True),
-        "place": _text(data.get("place"), 120),
-        "unlocode": unlocode,
-    }
+    at = _row("route", index)
+    cleaned = {"sequence": index + 1, **_clean_given(errors, "route", data, at, whole=True)}
+    _require(errors, "route", cleaned, at)
+    if cleaned["unlocode"] and not _UNLOCODE.match(cleaned["unlocode"]):
+        errors.add(at("unlocode"), "A UN/LOCODE has 5 characters, e.g. FRLEH.")
+    return cleaned
 
 
 def clean_conveyance(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[str, Any]:
-    prefix = f"conveyances-{index}-"
-    _unknown_keys(errors, prefix, data, CONVEYANCE_INPUT_FIELDS)
-    identifier = normalise_identifier(_text(data.get("identifier")))
-    identifier_type = _choice(errors, prefix + "identifier_type", data.get("identifier_type"), IdentifierType)
-    if identifier and not identifier_type and prefix + "identifier_type" not in errors.messages:
-        errors.add(prefix + "identifier_type", "Say what kind of identifier this is.")
-    if len(identifier) > 64:
-        errors.add(prefix + "identifier", "At most 64 characters.")
-    return {
-        "transport_mode": _vocabulary(errors, prefix + "transport_mode", TransportMode, data.get("transport_mode")),
-        "conveyance_type": _vocabulary(errors, prefix + "conveyance_type", ConveyanceType, data.get("conveyance_type")),
-        "identifier_type": identifier_type,
-        "identifier": identifier,
-        "flag_country": _country(errors, prefix + "flag_country", data.get("flag_country")),
-    }
+    at = _row("conveyance", index)
+    cleaned = _clean_given(errors, "conveyance", data, at, whole=True)
+    identifier = cleaned["identifier"]
+    if identifier and not cleaned["identifier_type"] and at("identifier_type") not in errors:
+        errors.add(at("identifier_type"), "Say what kind of identifier this is.")
+    if len(identifier) > catalogue.field("conveyance", "identifier").max_length:  # type: ignore[operator]
+        errors.add(at("identifier"), "At most 64 characters.")
+    return cleaned
 
 
 def clean_party(data: Mapping[str, Any], *, index: int, errors: Errors, today: dt.date | None = None) -> dict[str, Any]:
-    prefix = f"parties-{index}-"
-    _unknown_keys(errors, prefix, data, PARTY_INPUT_FIELDS)
+    at = _row("party", index)
     today = today or timezone.localdate()
-    kind = _choice(errors, prefix + "kind", data.get("kind"), PartyKind, PartyKind.PERSON)
-    cleaned: dict[str, Any] = {
-        "position": index + 1,
-        "kind": kind,
-        "role": _choice(errors, prefix + "role", data.get("role"), PartyRole, PartyRole.OFFENDER),
-        "family_name": _text(data.get("family_name"), 120),
-        "given_names": _text(data.get("given_names"), 120),
-        "birth_date": _date(errors, prefix + "birth_date", data.get("birth_date")),
-        "nationality": _country(errors, prefix + "nationality", data.get("nationality")),
-        "sex": _choice(errors, prefix + "sex", data.get("sex"), Sex),
-        "id_document_type": _choice(errors, prefix + "id_document_type", data.get("id_document_type"), IdDocumentType),
-        "id_document_number": _text(data.get("id_document_number"), 64),
-        "id_document_country": _country(errors, prefix + "id_document_country", data.get("id_document_country")),
-        "company_name": _text(data.get("company_name"), 200),
-        "registration_number": _text(data.get("registration_number"), 64),
-        "eori": _text(data.get("eori")).upper().replace(" ", ""),
-        "company_country": _country(errors, prefix + "company_country", data.get("company_country")),
-    }
-    birth_date = cleaned["birth_date"]
+    cleaned = {"position": index + 1, **_clean_given(errors, "party", data, at, whole=True)}
+    kind, birth_date = cleaned["kind"], cleaned["birth_date"]
     if birth_date and not EARLIEST_BIRTH_DATE <= birth_date <= today:
-        errors.add(prefix + "birth_date", "Enter a birth date between 1900 and today.")
+        errors.add(at("birth_date"), "Enter a birth date between 1900 and today.")
     if kind == PartyKind.PERSON and not (cleaned["family_name"] or cleaned["given_names"]):
-        errors.add(prefix + "family_name", "Give the person's name.")
+        errors.add(at("family_name"), "Give the person's name.")
     if kind == PartyKind.COMPANY and not cleaned["company_name"]:
-        errors.add(prefix + "company_name", "Give the company's name.")
+        errors.add(at("company_name"), "Give the company's name.")
     if cleaned["eori"] and not _EORI.match(cleaned["eori"]):
-        errors.add(prefix + "eori", "An EORI number is a country code and up to 15 letters or digits.")
+        errors.add(at("eori"), "An EORI number is a country code and up to 15 letters or digits.")
     if cleaned["id_document_number"] and not cleaned["id_document_type"]:
-        errors.add(prefix + "id_document_type", "Say what kind of document this is.")
+        errors.add(at("id_document_type"), "Say what kind of document this is.")
     return cleaned
 
 
@@ -562,7 +449,7 @@ def check_complete(
     if variant == FormVariant.FULL:
         for index, item in enumerate(items):
             if _get(item, "commodity_type") is None:
-                errors.add(f"items-{index}-commodity_type", "This field is required before submission.")
+                errors.add(_row("item", index)("commodity_type"), "This field is required before submission.")
         if not route:
             errors.add("route", "Give at least one country of the route.")
 

@@ -106,3 +106,12 @@ def test_the_simplified_form_shows_the_wco_minimal_data_set():
         "detection_methods",
     }
     assert catalogue.names("party", simplified=True) == ()
+
+
+def test_restricted_fields_are_those_the_forms_and_the_api_show_only_with_the_personal_data_right():
+    assert catalogue.names("report", restricted=True) == ("modus_operandi",)
+    assert catalogue.names("item", restricted=True) == ("concealment_detail",)
+    assert catalogue.names("conveyance", restricted=True) == ("identifier",)
+    assert set(catalogue.names("party", restricted=False)) == {"kind", "role"}
+    for part in catalogue.PARTS.values():
+        assert all(field.personal for field in part.fields if field.restricted)

@@ -7,25 +7,17 @@ They render what the selectors returned; personal values appear only when the ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from functools import cache
+from typing import Any, ClassVar, TypeVar
 
 from django.utils import timezone
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AdministrationRefSerializer
 
-from ..choices import (
-    AgeBand,
-    FormVariant,
-    Genuineness,
-    LegalFollowUp,
-    PartyKind,
-    PartyRole,
-    ReportKind,
-    ReportStatus,
-    RouteRole,
-    Sex,
-)
+from .. import catalogue
+from ..choices import AgeBand, Sex
 from ..models import Party, Report
 from ..profiles import PartyProfile, party_profile, profile_of_row, without_person_attributes
 
@@ -75,32 +67,130 @@ def moment_text(text: str | None, zone: dt.tzinfo) -> str | None:
     return moment(dt.datetime.fromisoformat(text), zone)
 
 
+_CODE: dict[str, Any] = {"allow_null": True, "help_text": "Code of the term."}
+_COUNTRY: dict[str, Any] = {"allow_null": True, "help_text": "ISO 3166-1 alpha-2 code."}
+_PERSONAL = "(personal data): null unless you may see it on this report."
+# Fields of the catalogue the API never shows: staff identities and the search index.
+_NOT_SHOWN = frozenset({"created_by", "submitted_by", "approved_by", "search_vector"})
+
+
+def _output_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[type-arg]
+    """The declared (documented) field of a catalogue field, by its kind."""
+    model_field: Any = catalogue.part(spec.part).model._meta.get_field(spec.name)
+    nullable = bool(getattr(model_field, "null", False)) or spec.restricted
+    help_text = str(spec.help_text) if spec.kind not in ("term", "country") else ""
+    if spec.restricted:
+        help_text = f"{help_text.removesuffix(' Treated as personal data.')} {_PERSONAL}".strip()
+    options: dict[str, Any] = {"help_text": help_text} if help_text else {}
+    kind = spec.kind
+    if kind in ("term", "hs_code", "operation"):
+        return serializers.CharField(**{**_CODE, **options})
+    if kind == "country":
+        return serializers.CharField(**_COUNTRY)
+    if kind == "terms":
+        return serializers.ListField(child=serializers.CharField(), help_text="Codes.")
+    if kind == "choice" and spec.choices is not None:
+        return serializers.ChoiceField(choices=spec.choices.choices, allow_blank=True, allow_null=nullable, **options)
+    if kind == "decimal":
+        digits = {"max_digits": model_field.max_digits, "decimal_places": model_field.decimal_places}
+        return serializers.DecimalField(**digits, allow_null=nullable, **options)
+    simple: dict[str, type[serializers.Field]] = {  # type: ignore[type-arg]
+        "integer": serializers.IntegerField,
+        "date": serializers.DateField,
+        "time": serializers.TimeField,
+        "datetime": serializers.DateTimeField,
+        "uuid": serializers.UUIDField,
+        "attributes": serializers.DictField,
+    }
+    return simple.get(kind, serializers.CharField)(allow_null=nullable, **options)
+
+
+def catalogue_fields(part: str, *, exclude: frozenset[str] = frozenset()) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+    """The declared output fields of ``part``'s fields, in the catalogue's order."""
+    return {
+        spec.name: _output_field(spec)
+        for spec in catalogue.fields(part, editable=None)
+        if spec.name not in exclude and spec.name not in _NOT_SHOWN
+    }
+
+
+_S = TypeVar("_S", bound=type[serializers.Serializer[Any]])
+
+
+def from_catalogue(part: str, *, exclude: frozenset[str] = frozenset(), after: str = "") -> Callable[[_S], _S]:
+    """Declare ``part``'s catalogue fields on the decorated serializer, in the catalogue's order. Its own
+    declarations of the same names stand in their place and its others follow them; or, given ``after``, all its
+    own declarations follow that catalogue field."""
+
+    def declare(serializer: _S) -> _S:
+        own = dict(serializer._declared_fields)  # type: ignore[attr-defined]
+        generated = catalogue_fields(part, exclude=exclude)
+        if after:
+            names = [name for name in generated if name not in own]
+            cut = names.index(after) + 1
+            declared = {
+                **{name: generated[name] for name in names[:cut]},
+                **own,
+                **{name: generated[name] for name in names[cut:]},
+            }
+        else:
+            declared = {name: own.pop(name, field) for name, field in generated.items()} | own
+        serializer._declared_fields = declared  # type: ignore[attr-defined]
+        return serializer
+
+    return declare
+
+
+def _getter(spec: catalogue.Field) -> Callable[[Any, dt.tzinfo], Any]:
+    """How :meth:`represent` reads the field from a model instance."""
+    name = spec.name
+    if spec.kind in ("term", "hs_code", "operation"):
+        return lambda row, zone: code(row, name)
+    if spec.kind == "country":
+        return lambda row, zone: country(row, name)
+    if spec.kind == "terms":
+        return lambda row, zone: [term.code for term in getattr(row, name).all()]
+    if spec.kind == "decimal":
+        return lambda row, zone: decimal(getattr(row, name))
+    if spec.kind in ("date", "time"):
+        return lambda row, zone: day(getattr(row, name))
+    if spec.kind == "datetime":
+        return lambda row, zone: moment(getattr(row, name), zone)
+    if spec.kind == "uuid":
+        return lambda row, zone: str(getattr(row, name))
+    return lambda row, zone: getattr(row, name)
+
+
 class PartRowSerializer(serializers.Serializer[Any]):
-    """A row of a report's part (a model instance), built by :meth:`represent`."""
+    """A row of a report's part (a model instance), built by :meth:`represent` from the catalogue: every declared
+    key, restricted personal values only when ``personal``."""
+
+    part: ClassVar[str]
+    _getters: ClassVar[tuple[tuple[str, bool, Callable[[Any, dt.tzinfo], Any]], ...]]
 
     def to_representation(self, row: Any) -> dict[str, Any]:
         return self.represent(row, personal=bool(self.context.get("personal")))
 
     @classmethod
+    def getters(cls) -> tuple[tuple[str, bool, Callable[[Any, dt.tzinfo], Any]], ...]:
+        if "_getters" not in cls.__dict__:
+            specs = {spec.name: spec for spec in catalogue.fields(cls.part, editable=None)}
+            cls._getters = tuple((name, specs[name].restricted, _getter(specs[name])) for name in cls._declared_fields)
+        return cls._getters
+
+    @classmethod
     def represent(cls, row: Any, *, personal: bool) -> dict[str, Any]:
-        raise NotImplementedError
+        zone = timezone.get_current_timezone()
+        return {
+            name: None if restricted and not personal else get(row, zone) for name, restricted, get in cls.getters()
+        }
 
 
-_CODE: dict[str, Any] = {"allow_null": True, "help_text": "Code of the term."}
-_COUNTRY: dict[str, Any] = {"allow_null": True, "help_text": "ISO 3166-1 alpha-2 code."}
-_PERSONAL = "(personal data): null unless you may see it on this report."
-
-
+@from_catalogue("item")
 class ItemSerializer(PartRowSerializer):
     """One kind of goods seized."""
 
-    position = serializers.IntegerField()
-    commodity_category = serializers.CharField(**_CODE)
-    commodity_type = serializers.CharField(**_CODE)
-    hs_code = serializers.CharField(**_CODE)
-    description = serializers.CharField()
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
-    unit = serializers.CharField(**_CODE)
+    part = "item"
     normalised_quantity = serializers.DecimalField(
         max_digits=24,
         decimal_places=6,
@@ -108,117 +198,41 @@ class ItemSerializer(PartRowSerializer):
         help_text="The quantity in kg, litres, sticks or pieces (see normalised_dimension), for totals.",
     )
     normalised_dimension = serializers.CharField(help_text="mass, volume, count, sticks, or empty.")
-    packages_count = serializers.IntegerField(allow_null=True)
-    estimated_value = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
-    currency = serializers.CharField(**_CODE)
-    brand = serializers.CharField()
-    genuineness = serializers.ChoiceField(choices=Genuineness.choices)
-    country_of_manufacture = serializers.CharField(**_COUNTRY)
-    concealment_method = serializers.CharField(**_CODE)
-    concealment_detail = serializers.CharField(allow_null=True, help_text=f"Free text {_PERSONAL}")
     attributes = serializers.DictField(help_text="Commodity-specific attributes (purity, sticks, species, ...).")
 
-    @classmethod
-    def represent(cls, item: Any, *, personal: bool) -> dict[str, Any]:
-        return {
-            "position": item.position,
-            "commodity_category": code(item, "commodity_category"),
-            "commodity_type": code(item, "commodity_type"),
-            "hs_code": code(item, "hs_code"),
-            "description": item.description,
-            "quantity": decimal(item.quantity),
-            "unit": code(item, "unit"),
-            "normalised_quantity": decimal(item.normalised_quantity),
-            "normalised_dimension": item.normalised_dimension,
-            "packages_count": item.packages_count,
-            "estimated_value": decimal(item.estimated_value),
-            "currency": code(item, "currency"),
-            "brand": item.brand,
-            "genuineness": item.genuineness,
-            "country_of_manufacture": country(item, "country_of_manufacture"),
-            "concealment_method": code(item, "concealment_method"),
-            "concealment_detail": item.concealment_detail if personal else None,
-            "attributes": item.attributes,
-        }
 
-
+@from_catalogue("route")
 class RouteStepSerializer(PartRowSerializer):
     """One country of the goods' route, in order."""
 
-    sequence = serializers.IntegerField()
-    role = serializers.ChoiceField(choices=RouteRole.choices)
-    country = serializers.CharField(**_COUNTRY)
-    place = serializers.CharField()
-    unlocode = serializers.CharField()
-
-    @classmethod
-    def represent(cls, step: Any, *, personal: bool) -> dict[str, Any]:
-        return {
-            "sequence": step.sequence,
-            "role": step.role,
-            "country": country(step, "country"),
-            "place": step.place,
-            "unlocode": step.unlocode,
-        }
+    part = "route"
 
 
+@from_catalogue("conveyance")
 class ConveyanceSerializer(PartRowSerializer):
     """A means of transport involved."""
 
-    transport_mode = serializers.CharField(**_CODE)
-    conveyance_type = serializers.CharField(**_CODE)
+    part = "conveyance"
     identifier_type = serializers.CharField(help_text="imo, flight, plate, container, awb, postal, other, or empty.")
-    identifier = serializers.CharField(allow_null=True, help_text=f"Plate, flight, container number... {_PERSONAL}")
-    flag_country = serializers.CharField(**_COUNTRY)
-
-    @classmethod
-    def represent(cls, conveyance: Any, *, personal: bool) -> dict[str, Any]:
-        return {
-            "transport_mode": code(conveyance, "transport_mode"),
-            "conveyance_type": code(conveyance, "conveyance_type"),
-            "identifier_type": conveyance.identifier_type,
-            "identifier": conveyance.identifier if personal else None,
-            "flag_country": country(conveyance, "flag_country"),
-        }
 
 
-_PARTY_PERSONAL = (
-    "family_name",
-    "given_names",
-    "birth_date",
-    "id_document_type",
-    "id_document_number",
-    "id_document_country",
-    "company_name",
-    "registration_number",
-    "eori",
-    "company_country",
-)
+# A party's profile (what anyone who sees the report may know of it) shows its nationality and sex; its other
+# restricted values only to a caller who may see the report's personal data.
+_PARTY_PROFILE = ("nationality", "sex")
+_PARTY_PERSONAL = tuple(name for name in catalogue.names("party", restricted=True) if name not in _PARTY_PROFILE)
 
 
+@from_catalogue("party", after="role")
 class PartySerializer(serializers.Serializer[Any]):
     """A person or company involved. Kind and role are shown to whoever sees the report; nationality, sex and
     age band (derived from the person's data), names, birth date, documents and company details are null unless
     the caller may see this report's personal data (as its web page shows parties only to such a caller)."""
 
-    position = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=PartyKind.choices)
-    role = serializers.ChoiceField(choices=PartyRole.choices)
     nationality = serializers.CharField(**_COUNTRY)
     sex = serializers.ChoiceField(choices=Sex.choices, allow_null=True)
     age_band = serializers.ChoiceField(
         choices=AgeBand.choices, allow_null=True, help_text="Age at the seizure (persons with a known birth date)."
     )
-    family_name = serializers.CharField(allow_null=True)
-    given_names = serializers.CharField(allow_null=True)
-    birth_date = serializers.DateField(allow_null=True)
-    id_document_type = serializers.CharField(allow_null=True)
-    id_document_number = serializers.CharField(allow_null=True)
-    id_document_country = serializers.CharField(**_COUNTRY)
-    company_name = serializers.CharField(allow_null=True)
-    registration_number = serializers.CharField(allow_null=True)
-    eori = serializers.CharField(allow_null=True)
-    company_country = serializers.CharField(**_COUNTRY)
 
     @staticmethod
     def represent(party: Party | PartyProfile, *, on: dt.date, personal: bool) -> dict[str, Any]:
@@ -235,13 +249,20 @@ class PartySerializer(serializers.Serializer[Any]):
             **dict.fromkeys(_PARTY_PERSONAL),
         }
         if personal and isinstance(party, Party):
-            row.update(
-                {name: getattr(party, name) or None for name in _PARTY_PERSONAL},
-                birth_date=day(party.birth_date),
-                id_document_country=country(party, "id_document_country"),
-                company_country=country(party, "company_country"),
-            )
+            getters = {name: _getter(catalogue.field("party", name)) for name in _PARTY_PERSONAL}
+            zone = timezone.get_current_timezone()
+            row.update({name: get(party, zone) or None for name, get in getters.items()})
         return row
+
+
+@cache
+def _report_getters() -> tuple[tuple[str, bool, Callable[[Any, dt.tzinfo], Any]], ...]:
+    """How the report's own catalogue fields are read for its representation (as a part's row's are)."""
+    return tuple(
+        (spec.name, spec.restricted, _getter(spec))
+        for spec in catalogue.fields("report", editable=None)
+        if spec.name not in _NOT_SHOWN
+    )
 
 
 def _administration(report: Report) -> dict[str, Any]:
@@ -249,6 +270,7 @@ def _administration(report: Report) -> dict[str, Any]:
     return {"code": row.code, "name": row.name, "country": country(row, "country")}
 
 
+@from_catalogue("report")
 class ReportSerializer(serializers.Serializer[Any]):
     """A seizure or offence report, with its items, route, conveyances and parties.
 
@@ -258,34 +280,10 @@ class ReportSerializer(serializers.Serializer[Any]):
     """
 
     uuid = serializers.UUIDField(read_only=True)
-    national_reference = serializers.CharField()
     administration = AdministrationRefSerializer()
-    status = serializers.ChoiceField(choices=ReportStatus.choices)
     version = serializers.IntegerField(help_text="Increments with every approved change.")
-    kind = serializers.ChoiceField(choices=ReportKind.choices)
-    form_variant = serializers.ChoiceField(choices=FormVariant.choices)
-    seizure_date = serializers.DateField()
-    seizure_time = serializers.TimeField(allow_null=True)
-    country_of_seizure = serializers.CharField(**_COUNTRY)
-    customs_office = serializers.CharField()
-    place = serializers.CharField()
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
-    location_type = serializers.CharField(**_CODE)
-    direction = serializers.CharField(**_CODE)
-    transport_mode = serializers.CharField(**_CODE)
-    conveyance_type = serializers.CharField(**_CODE)
-    detection_methods = serializers.ListField(child=serializers.CharField(), help_text="Codes.")
-    selection_basis = serializers.CharField(**_CODE)
-    modus_operandi = serializers.CharField(allow_null=True, help_text=f"Free text {_PERSONAL}")
-    number_of_offenders = serializers.IntegerField(allow_null=True)
-    legal_follow_up = serializers.ChoiceField(choices=LegalFollowUp.choices)
     operation = serializers.CharField(allow_null=True, help_text="Code of the joint operation, if any.")
     duplicate_of = serializers.UUIDField(allow_null=True, help_text="The report this one duplicates.")
-    submitted_at = serializers.DateTimeField(allow_null=True)
-    approved_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
     personal_data = serializers.BooleanField(help_text="Whether personal values are included.")
     items = ItemSerializer(many=True)
     route = RouteStepSerializer(many=True)
@@ -300,44 +298,23 @@ class ReportSerializer(serializers.Serializer[Any]):
             return self.represent_listed(report, person_attributes=person_attributes)
         personal = bool(self.context.get("personal"))
         zone = timezone.get_current_timezone()
-        items, route, conveyances = report.items.all(), report.route.all(), report.conveyances.all()
-        parties = self.context["parties"]
-        return {
-            "uuid": str(report.uuid),
-            "national_reference": report.national_reference,
-            "administration": _administration(report),
-            "status": report.status,
-            "version": report.version,
-            "kind": report.kind,
-            "form_variant": report.form_variant,
-            "seizure_date": day(report.seizure_date),
-            "seizure_time": day(report.seizure_time),
-            "country_of_seizure": country(report, "country_of_seizure"),
-            "customs_office": report.customs_office,
-            "place": report.place,
-            "latitude": decimal(report.latitude),
-            "longitude": decimal(report.longitude),
-            "location_type": code(report, "location_type"),
-            "direction": code(report, "direction"),
-            "transport_mode": code(report, "transport_mode"),
-            "conveyance_type": code(report, "conveyance_type"),
-            "detection_methods": [method.code for method in report.detection_methods.all()],
-            "selection_basis": code(report, "selection_basis"),
-            "modus_operandi": report.modus_operandi if personal else None,
-            "number_of_offenders": report.number_of_offenders,
-            "legal_follow_up": report.legal_follow_up,
-            "operation": code(report, "operation"),
-            "duplicate_of": None if report.duplicate_of is None else str(report.duplicate_of.uuid),
-            "submitted_at": moment(report.submitted_at, zone),
-            "approved_at": moment(report.approved_at, zone),
-            "created_at": moment(report.created_at, zone),
-            "updated_at": moment(report.updated_at, zone),
-            "personal_data": personal,
-            "items": [ItemSerializer.represent(row, personal=personal) for row in items],
-            "route": [RouteStepSerializer.represent(row, personal=personal) for row in route],
-            "conveyances": [ConveyanceSerializer.represent(row, personal=personal) for row in conveyances],
-            "parties": [PartySerializer.represent(row, on=report.seizure_date, personal=personal) for row in parties],
+        values = {
+            name: None if restricted and not personal else get(report, zone)
+            for name, restricted, get in _report_getters()
         }
+        values |= {
+            "administration": _administration(report),
+            "duplicate_of": None if report.duplicate_of is None else str(report.duplicate_of.uuid),
+            "personal_data": personal,
+            "items": [ItemSerializer.represent(row, personal=personal) for row in report.items.all()],
+            "route": [RouteStepSerializer.represent(row, personal=personal) for row in report.route.all()],
+            "conveyances": [ConveyanceSerializer.represent(row, personal=personal) for row in report.conveyances.all()],
+            "parties": [
+                PartySerializer.represent(row, on=report.seizure_date, personal=personal)
+                for row in self.context["parties"]
+            ],
+        }
+        return {name: values[name] for name in self._declared_fields}
 
     @staticmethod
     def represent_listed(listed: dict[str, Any], *, person_attributes: bool) -> dict[str, Any]:

@@ -9,7 +9,6 @@ carry none. Each write runs in one transaction: on any error nothing of it is ke
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -40,6 +39,7 @@ from apps.core.exceptions import NotFound
 
 from .. import services
 from ..choices import ReportStatus
+from ..errors import api_key, paths_of
 from ..filtersets import ORDERING_CHOICES, ReportFilterSet
 from ..models import Report
 from ..selectors import (
@@ -66,14 +66,6 @@ ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
 
 # --- errors ------------------------------------------------------------------------------------------
 
-_PART_KEY = re.compile(r"^(items|route|conveyances|parties)-(\d+)-(.+)$")
-
-
-def _api_field(key: str) -> str:
-    """The services' formset-style key (``items-0-quantity``) as the API names it (``items[0].quantity``)."""
-    match = _PART_KEY.match(key)
-    return f"{match[1]}[{match[2]}].{match[3]}" if match else key
-
 
 def _flatten(prefix: str, detail: Any, out: dict[str, list[Any]]) -> None:
     if isinstance(detail, dict):
@@ -96,7 +88,7 @@ def _flatten(prefix: str, detail: Any, out: dict[str, list[Any]]) -> None:
 def _field_errors(exc: Exception) -> Exception:
     """Validation errors of the serializers and of the services, keyed by one flat field path each."""
     if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
-        return exceptions.ValidationError({_api_field(key): messages for key, messages in exc.message_dict.items()})
+        return exceptions.ValidationError({api_key(path): messages for path, messages in paths_of(exc).items()})
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
         flat: dict[str, list[Any]] = {}
         _flatten("", exc.detail, flat)
