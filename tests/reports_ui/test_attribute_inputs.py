@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,7 @@ def error_beside(page: str, field_id: str) -> str:
     return re.sub(r"<[^>]+>", "", match.group(1)).strip()
 
 
-def saved_draft(officer, **typed: str | None) -> Report:
+def saved_draft(officer, **typed: Any) -> Report:
     response = officer.post(NEW, entry_post("draft", **typed))
     assert response.status_code == 302, response.content.decode()[:3000]
     return Report.objects.get(national_reference="FR-2025-0001")

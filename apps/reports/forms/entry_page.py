@@ -9,7 +9,6 @@ errors back beside the fields they name and lists them in the page's error summa
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import catalogue
 from ..choices import FormVariant
+from ..errors import paths_of
 from ..models import Party, Report
 from ..validation import REQUIRED_FOR_SUBMISSION
 from .attributes import field_name
@@ -36,9 +36,6 @@ class SummaryEntry:
     anchor: str
     label: str
     message: str
-
-
-_ROW_KEY = re.compile(r"^(items|route|conveyances|parties)-(\d+)-(\w+)$")
 
 
 def payload_as_querydict(payload: Mapping[str, Sequence[str]]) -> QueryDict:
@@ -211,30 +208,28 @@ class ReportEntry:
         return bool(self.correction.cleaned_data.get("free_text_checked"))
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Put the domain's errors (keyed ``seizure_date``, ``items-0-quantity``, ``route``…) beside their fields."""
-        messages = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-        for key, texts in messages.items():
-            match = _ROW_KEY.match(key)
-            if match and match.group(1) in self.sent_forms:
-                part, index, name = match.group(1), int(match.group(2)), match.group(3)
-                sent = self.sent_forms[part]
-                if index < len(sent):
-                    form = sent[index]
+        """Put the domain's errors beside their fields, by structured path (``("items", 0, "quantity")``...)."""
+        for path, texts in paths_of(error).items():
+            match path:
+                case (str() as part, int() as index, str() as name, *_) if part in self.sent_forms:
+                    sent = self.sent_forms[part]
+                    if index < len(sent):
+                        form = sent[index]
+                        for text in texts:
+                            form.add_error(name if name in form.fields else None, text)
+                    else:
+                        self.part_errors[part].extend(texts)
+                case (str() as name,) if name in self.part_errors:
+                    self.part_errors[name].extend(texts)
+                case (str() as name,) if name in self.case.fields:
                     for text in texts:
-                        form.add_error(name if name in form.fields else None, text)
-                    continue
-                self.part_errors[part].extend(texts)
-            elif key in self.part_errors:
-                self.part_errors[key].extend(texts)
-            elif key in self.case.fields:
-                for text in texts:
-                    self.case.add_error(key, text)
-            elif self.correction is not None and key in self.correction.fields:
-                for text in texts:
-                    self.correction.add_error(key, text)
-            else:
-                for text in texts:
-                    self.case.add_error(None, text)
+                        self.case.add_error(name, text)
+                case (str() as name,) if self.correction is not None and name in self.correction.fields:
+                    for text in texts:
+                        self.correction.add_error(name, text)
+                case _:
+                    for text in texts:
+                        self.case.add_error(None, text)
 
     def error_summary(self) -> list[SummaryEntry]:
         """Every error on the page, in page order, each linking to its field."""

@@ -97,5 +97,5 @@ def form_fields(part: str) -> dict[str, forms.Field]:
 
 
 def hidden_without_personal_rights(part: str) -> frozenset[str]:
-    """Fields a user without personal-data rights neither sees nor sends: personal data no reviewer clears."""
-    return frozenset(declared.name for declared in catalogue.fields(part, personal=True) if not declared.reviewable)
+    """Fields a user without personal-data rights neither sees nor sends (the catalogue's restricted fields)."""
+    return frozenset(catalogue.names(part, restricted=True))
