@@ -13,9 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from apps.audit.services import audit_record
 
+from . import catalogue
 from .models import Report
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -40,34 +43,63 @@ def _join(values: Any) -> str:
     return "; ".join(sorted({str(v) for v in values if v}))
 
 
-Column = tuple[str, Callable[[Report], Any]]
+Column = tuple[str | Promise, Callable[[Report], Any]]
 
+
+def _cell(spec: catalogue.Field) -> Callable[[Report], Any]:
+    """How a report field of the catalogue is written in a cell, by its kind."""
+    name = spec.name
+    if spec.kind == "choice":
+        return lambda r: getattr(r, f"get_{name}_display")()
+    if spec.kind in ("date", "datetime"):
+        return lambda r: value.isoformat() if (value := getattr(r, name)) else ""
+    if spec.kind == "country":
+        return lambda r: getattr(r, name).code
+    if spec.kind == "terms":
+        return lambda r: _join(term.label for term in getattr(r, name).all())
+    if spec.kind in ("term", "operation"):
+        return lambda r: getattr(r, name) or ""
+    if spec.kind == "administration":
+        return lambda r: r.administration.name
+    return lambda r: getattr(r, name)
+
+
+def _columns(*names: str) -> tuple[Column, ...]:
+    return tuple((catalogue.field("report", name).label, _cell(catalogue.field("report", name))) for name in names)
+
+
+# The report's own columns are catalogue fields (headers are their labels); then what it holds of its items.
 COLUMNS: tuple[Column, ...] = (
-    ("UUID", lambda r: r.uuid),
-    ("National reference", lambda r: r.national_reference),
-    ("Administration", lambda r: r.administration.name),
-    ("Kind", lambda r: r.get_kind_display()),
-    ("State", lambda r: r.get_status_display()),
-    ("Version", lambda r: r.version),
-    ("Form", lambda r: r.get_form_variant_display()),
-    ("Seizure date", lambda r: r.seizure_date.isoformat() if r.seizure_date else ""),
-    ("Country of seizure", lambda r: r.country_of_seizure.code),
-    ("Customs office", lambda r: r.customs_office),
-    ("Place", lambda r: r.place),
-    ("Type of location", lambda r: r.location_type or ""),
-    ("Direction", lambda r: r.direction or ""),
-    ("Mode of transport", lambda r: r.transport_mode or ""),
-    ("Detection methods", lambda r: _join(m.label for m in r.detection_methods.all())),
-    ("Items", _items),
-    ("HS codes", lambda r: _join(i.hs_code.code for i in r.items.all() if i.hs_code)),
-    ("Brands", lambda r: _join(i.brand for i in r.items.all())),
-    ("Duplicate", lambda r: "yes" if r.duplicate_of_id else ""),
-    ("Submitted at", lambda r: r.submitted_at.isoformat() if r.submitted_at else ""),
+    *_columns(
+        "uuid",
+        "national_reference",
+        "administration",
+        "kind",
+        "status",
+        "version",
+        "form_variant",
+        "seizure_date",
+        "country_of_seizure",
+        "customs_office",
+        "place",
+        "location_type",
+        "direction",
+        "transport_mode",
+        "detection_methods",
+    ),
+    (gettext_lazy("Items"), _items),
+    (gettext_lazy("HS codes"), lambda r: _join(i.hs_code.code for i in r.items.all() if i.hs_code)),
+    (gettext_lazy("Brands"), lambda r: _join(i.brand for i in r.items.all())),
+    (gettext_lazy("Duplicate"), lambda r: "yes" if r.duplicate_of_id else ""),
+    *_columns("submitted_at"),
 )
 PERSONAL_COLUMNS: tuple[Column, ...] = (
-    ("Modus operandi", lambda r: r.modus_operandi),
-    ("Concealment details", lambda r: " | ".join(i.concealment_detail for i in r.items.all() if i.concealment_detail)),
-    ("Conveyance identifiers", lambda r: _join(c.identifier for c in r.conveyances.all())),
+    *_columns("modus_operandi"),
+    (
+        gettext_lazy("Concealment details"),
+        lambda r: " | ".join(i.concealment_detail for i in r.items.all() if i.concealment_detail),
+    ),
+    (gettext_lazy("Conveyance identifiers"), lambda r: _join(c.identifier for c in r.conveyances.all())),
 )
 
 

@@ -115,3 +115,34 @@ def test_restricted_fields_are_those_the_forms_and_the_api_show_only_with_the_pe
     assert set(catalogue.names("party", restricted=False)) == {"kind", "role"}
     for part in catalogue.PARTS.values():
         assert all(field.personal for field in part.fields if field.restricted)
+
+
+def test_every_consumer_takes_its_field_list_from_the_catalogue():
+    """Adding a field to a part is one model field and one catalogue line: each consumer then has it."""
+    from apps.exchange.inbound import DERIVED_KEYS
+    from apps.exchange.snapshot import DERIVED_NON_PERSONAL, SECTION_FIELDS
+    from apps.reports.api import inputs, serializers
+
+    outputs = {
+        "item": serializers.ItemSerializer,
+        "route": serializers.RouteStepSerializer,
+        "conveyance": serializers.ConveyanceSerializer,
+        "party": serializers.PartySerializer,
+        "report": serializers.ReportSerializer,
+    }
+    requests = {
+        "item": inputs.ItemInputSerializer,
+        "route": inputs.RouteStepInputSerializer,
+        "conveyance": inputs.ConveyanceInputSerializer,
+        "party": inputs.PartyInputSerializer,
+        "report": inputs.ReportChangesSerializer,
+    }
+    for name, part in catalogue.PARTS.items():
+        shown = {field.name for field in part.fields} - {"created_by", "submitted_by", "approved_by", "search_vector"}
+        assert shown <= set(outputs[name]._declared_fields), name
+        entered = set(catalogue.names(name))
+        assert entered <= set(requests[name]().get_fields()), name
+        section = part.wire_key
+        shared = set(catalogue.names(name, editable=None, shared=True))
+        assert set(SECTION_FIELDS[section]) == shared | DERIVED_NON_PERSONAL.get(section, frozenset()), name
+        assert set(SECTION_FIELDS[section]) == entered | DERIVED_KEYS[section], name

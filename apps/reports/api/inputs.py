@@ -12,20 +12,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..choices import (
-    FormVariant,
-    Genuineness,
-    IdDocumentType,
-    IdentifierType,
-    LegalFollowUp,
-    PartyKind,
-    PartyRole,
-    ReportKind,
-    RouteRole,
-    Sex,
-)
+from .. import catalogue
+from .serializers import from_catalogue
 
-PARTS = ("items", "route", "conveyances", "parties")
+PARTS = tuple(catalogue.part(name).wire_key for name in catalogue.ROW_PARTS)
+LONG_TEXT = 4000  # free text of a row (descriptions, concealment details)
 MAX_ROWS = 200  # per part: far above any real case, low enough to keep a request small
 INT_MAX = 2**31 - 1  # the database's integer columns
 
@@ -56,32 +47,64 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _input_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[type-arg]
+    """The request field of a catalogue field, by its kind: types and sizes only (the services check the rest)."""
+    model_field: Any = catalogue.part(spec.part).model._meta.get_field(spec.name)
+    nullable = bool(getattr(model_field, "null", False))
+    required = spec.required and spec.part != "report"  # a report's required fields: see ReportWriteSerializer
+    options: dict[str, Any] = {"required": required}
+    if spec.help_text and spec.kind not in ("term", "country"):
+        options["help_text"] = str(spec.help_text)
+    kind = spec.kind
+    if kind == "term":
+        return _code(**options)
+    if kind == "terms":
+        return serializers.ListField(child=_code(), max_length=50, **options)
+    if kind == "hs_code":
+        return serializers.CharField(
+            max_length=20,
+            allow_null=True,
+            allow_blank=True,
+            **options | {"help_text": "HS 2022 heading (2, 4 or 6 digits)."},
+        )
+    if kind == "operation":
+        return serializers.CharField(
+            max_length=40, allow_null=True, allow_blank=True, help_text="Joint operation code.", **options
+        )
+    if kind == "country":
+        return _country(allow_blank=not spec.required, **options)
+    if kind == "choice" and spec.choices is not None:
+        blank = model_field.blank and not model_field.has_default()  # a blank choice takes the default
+        return serializers.ChoiceField(choices=spec.choices.choices, allow_blank=blank, **options)
+    if kind in ("text", "longtext"):
+        max_length = (spec.max_length if kind == "text" else None) or LONG_TEXT
+        return serializers.CharField(max_length=max_length, allow_blank=True, **options)
+    if kind == "decimal":
+        digits = {"max_digits": model_field.max_digits, "decimal_places": model_field.decimal_places}
+        return serializers.DecimalField(**digits, allow_null=nullable, **options)
+    if kind == "integer":
+        return serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=nullable, **options)
+    if kind == "attributes":
+        return serializers.DictField(**options)
+    fields: dict[str, type[serializers.Field]] = {"date": serializers.DateField, "time": serializers.TimeField}  # type: ignore[type-arg]
+    return fields[kind](allow_null=nullable, **options)
+
+
+def _inputs(part: str) -> Any:
+    return from_catalogue(part, factory=_input_field, editable=True)
+
+
+@_inputs("item")
 class ItemInputSerializer(serializers.Serializer[Any]):
     """One kind of goods. The category may be left out when the type is given; the unit then defaults to the
     type's."""
 
     commodity_category = _code(required=False)
-    commodity_type = _code(required=False)
-    hs_code = serializers.CharField(
-        max_length=20,
-        allow_null=True,
-        allow_blank=True,
-        required=False,
-        help_text="HS 2022 heading (2, 4 or 6 digits).",
-    )
-    description = serializers.CharField(max_length=4000, allow_blank=True, required=False)
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3)
     unit = _code(required=False, help_text="UN/ECE Rec 20 code (KGM, LTR, H87, STK ...) or its English label.")
-    packages_count = serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=True, required=False)
     estimated_value = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     currency = _code(required=False, help_text="ISO 4217 code.")
-    brand = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    genuineness = serializers.ChoiceField(choices=Genuineness.choices, required=False)
-    country_of_manufacture = _country(allow_blank=True, required=False)
-    concealment_method = _code(required=False)
-    concealment_detail = serializers.CharField(max_length=4000, allow_blank=True, required=False)
     attributes = serializers.DictField(required=False, help_text="Attributes the commodity type defines.")
 
     def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
@@ -90,73 +113,40 @@ class ItemInputSerializer(serializers.Serializer[Any]):
         return value
 
 
+@_inputs("route")
 class RouteStepInputSerializer(serializers.Serializer[Any]):
     """One country of the route; the order of the list is the order of the route."""
 
-    role = serializers.ChoiceField(choices=RouteRole.choices)
-    country = _country()
-    place = serializers.CharField(max_length=120, allow_blank=True, required=False)
     unlocode = serializers.CharField(max_length=6, allow_blank=True, required=False, help_text="e.g. FRLEH.")
 
 
+@_inputs("conveyance")
 class ConveyanceInputSerializer(serializers.Serializer[Any]):
-    transport_mode = _code(required=False)
-    conveyance_type = _code(required=False)
-    identifier_type = serializers.ChoiceField(choices=IdentifierType.choices, allow_blank=True, required=False)
-    identifier = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    flag_country = _country(allow_blank=True, required=False)
+    """A means of transport."""
 
 
+@_inputs("party")
 class PartyInputSerializer(serializers.Serializer[Any]):
     """A person (with a name) or a company (with a company name)."""
 
-    kind = serializers.ChoiceField(choices=PartyKind.choices, required=False)
-    role = serializers.ChoiceField(choices=PartyRole.choices, required=False)
-    family_name = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    given_names = serializers.CharField(max_length=120, allow_blank=True, required=False)
-    birth_date = serializers.DateField(allow_null=True, required=False)
-    nationality = _country(allow_blank=True, required=False)
-    sex = serializers.ChoiceField(choices=Sex.choices, allow_blank=True, required=False)
-    id_document_type = serializers.ChoiceField(choices=IdDocumentType.choices, allow_blank=True, required=False)
-    id_document_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
-    id_document_country = _country(allow_blank=True, required=False)
-    company_name = serializers.CharField(max_length=200, allow_blank=True, required=False)
-    registration_number = serializers.CharField(max_length=64, allow_blank=True, required=False)
     eori = serializers.CharField(max_length=20, allow_blank=True, required=False)
-    company_country = _country(allow_blank=True, required=False)
 
 
+@_inputs("report")
 class ReportChangesSerializer(serializers.Serializer[Any]):
     """Changes to a report: only the fields given are changed. Each part given (items, route, conveyances,
     parties) replaces the stored one as a whole; a part left out stays as it is."""
 
     national_reference = serializers.CharField(max_length=64, required=False, help_text="Your own case number.")
-    kind = serializers.ChoiceField(choices=ReportKind.choices, required=False)
-    form_variant = serializers.ChoiceField(choices=FormVariant.choices, required=False)
-    seizure_date = serializers.DateField(required=False)
-    seizure_time = serializers.TimeField(allow_null=True, required=False)
-    country_of_seizure = _country(required=False)
-    customs_office = serializers.CharField(max_length=160, allow_blank=True, required=False)
-    place = serializers.CharField(max_length=200, allow_blank=True, required=False)
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
     )
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
     )
-    location_type = _code(required=False)
-    direction = _code(required=False)
     transport_mode = _code(required=False, help_text="UN/ECE Rec 19 code (0-9) or its English label.")
-    conveyance_type = _code(required=False)
-    detection_methods = serializers.ListField(child=_code(), max_length=50, required=False)
-    selection_basis = _code(required=False)
     modus_operandi = serializers.CharField(
         max_length=10000, allow_blank=True, required=False, help_text="Free text; treated as personal data."
-    )
-    number_of_offenders = serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=True, required=False)
-    legal_follow_up = serializers.ChoiceField(choices=LegalFollowUp.choices, required=False)
-    operation = serializers.CharField(
-        max_length=40, allow_null=True, allow_blank=True, required=False, help_text="Joint operation code."
     )
     items: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=ItemInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces every item."
@@ -184,27 +174,18 @@ class ReportChangesSerializer(serializers.Serializer[Any]):
         return {"fields": data, **parts}
 
 
-# What a field left out of a whole report (POST, PUT) becomes. modus_operandi is personal and, like
-# the parts, stays as it is when left out (a caller who may not see it cannot send it back).
+def _empty(spec: catalogue.Field) -> Any:
+    if spec.kind == "choice":
+        return catalogue.part("report").model._meta.get_field(spec.name).default  # type: ignore[union-attr]
+    return {"text": "", "longtext": "", "terms": []}.get(spec.kind)
+
+
+# What a field left out of a whole report (POST, PUT) becomes. The restricted personal fields (the modus
+# operandi) like the parts stay as they are when left out (a caller who may not see them cannot send them back).
 _EMPTY: dict[str, Any] = {
-    "kind": ReportKind.SEIZURE,
-    "form_variant": FormVariant.FULL,
-    "seizure_time": None,
-    "customs_office": "",
-    "place": "",
-    "latitude": None,
-    "longitude": None,
-    "location_type": None,
-    "direction": None,
-    "transport_mode": None,
-    "conveyance_type": None,
-    "detection_methods": [],
-    "selection_basis": None,
-    "number_of_offenders": None,
-    "legal_follow_up": LegalFollowUp.UNKNOWN,
-    "operation": None,
+    spec.name: _empty(spec) for spec in catalogue.fields("report") if not spec.required and not spec.restricted
 }
-_REQUIRED = ("national_reference", "seizure_date", "country_of_seizure")
+_REQUIRED = tuple(spec.name for spec in catalogue.fields("report") if spec.required)
 
 
 class ReportWriteSerializer(ReportChangesSerializer):

@@ -28,6 +28,7 @@ from apps.reference.models import DetectionMethod
 from apps.reference.selectors import term_codes
 from apps.tenancy.models import Administration
 
+from .. import catalogue
 from ..models import Conveyance, Report, ReportItem, RouteCountry
 from ..querysets import ReportQuerySet
 from ..selectors import party_profile_rows
@@ -44,20 +45,21 @@ class JSONBuildObject(Func):
         super().__init__(*(part for key, value in fields.items() for part in (Cast(Value(key), TextField()), value)))
 
 
-def _terms(model: type[Model], *names: str) -> dict[str, type[Model]]:
-    """The model of the terms each of these foreign keys names."""
-    return {name: model._meta.get_field(name).related_model for name in names}  # type: ignore[misc]
+_TERM_KINDS = ("term", "hs_code", "operation")  # foreign keys to a model with a code
 
 
-_REPORT_TERMS = _terms(
-    Report, "location_type", "direction", "transport_mode", "conveyance_type", "selection_basis", "operation"
-)
-_PART_TERMS = {
-    "items": _terms(
-        ReportItem, "commodity_category", "commodity_type", "hs_code", "unit", "currency", "concealment_method"
-    ),
-    "conveyances": _terms(Conveyance, "transport_mode", "conveyance_type"),
-}
+def _terms(part: str) -> dict[str, type[Model]]:
+    """The model of the terms each of the part's term fields (foreign keys) names."""
+    model = catalogue.part(part).model
+    return {
+        spec.name: model._meta.get_field(spec.name).related_model  # type: ignore[misc]
+        for spec in catalogue.fields(part, editable=None)
+        if spec.kind in _TERM_KINDS
+    }
+
+
+_REPORT_TERMS = _terms("report")
+_PART_TERMS = {catalogue.part(part).wire_key: _terms(part) for part in ("item", "conveyance")}
 LIST_VALUES = ("id", "seizure_date", "submitted_at", "national_reference", "representation")
 NULL = Value(None)
 
@@ -89,41 +91,41 @@ def _json_array(queryset: QuerySet[Any], value: Any) -> Func:
     return Func(rows, function="array_to_json", output_field=JSONField())
 
 
+def _columns(part: str) -> dict[str, Any]:
+    """How the list's JSON takes each catalogue field of ``part`` from its row, where not by its own name: terms as
+    ids, decimals and uuids as text, blank countries as null, restricted personal values as null."""
+    expressions: dict[str, Any] = {}
+    for spec in catalogue.fields(part, editable=None):
+        if spec.restricted:
+            expressions[spec.name] = NULL
+        elif spec.kind in _TERM_KINDS:
+            expressions[spec.name] = F(f"{spec.name}_id")
+        elif spec.kind in ("decimal", "uuid"):
+            expressions[spec.name] = _text(spec.name)
+        elif spec.kind == "country":
+            expressions[spec.name] = _country(spec.name)
+    return expressions
+
+
 def _representation() -> JSONBuildObject:
     """What a list shows of a report, terms as ids (see above)."""
     methods = Report.detection_methods.through.objects.order_by("pk")
-    item = _values(
-        ItemSerializer,
-        **{name: F(f"{name}_id") for name in _PART_TERMS["items"]},
-        **{name: _text(name) for name in ("quantity", "normalised_quantity", "estimated_value")},
-        country_of_manufacture=_country("country_of_manufacture"),
-        concealment_detail=NULL,
-    )
-    conveyance = _values(
-        ConveyanceSerializer,
-        **{name: F(f"{name}_id") for name in _PART_TERMS["conveyances"]},
-        identifier=NULL,
-        flag_country=_country("flag_country"),
-    )
     return _ordered(
         ReportSerializer,
-        **{name: F(f"{name}_id") for name in _REPORT_TERMS},
-        uuid=_text("uuid"),
+        **_columns("report"),
         administration=Subquery(
             Administration.objects.filter(pk=OuterRef("administration_id")).values(
                 value=JSONBuildObject(code=F("code"), name=F("name"), country=F("country"))
             )
         ),
         duplicate_of=Subquery(Report.objects.filter(pk=OuterRef("duplicate_of_id")).values(value=_text("uuid"))),
-        country_of_seizure=_country("country_of_seizure"),
-        latitude=_text("latitude"),
-        longitude=_text("longitude"),
         detection_methods=_json_array(methods, F("detectionmethod_id")),
-        modus_operandi=NULL,
         personal_data=Value(False),
-        items=_json_array(ReportItem.objects.order_by("position", "pk"), item),
-        route=_json_array(RouteCountry.objects.order_by("sequence"), _values(RouteStepSerializer)),
-        conveyances=_json_array(Conveyance.objects.order_by("pk"), conveyance),
+        items=_json_array(ReportItem.objects.order_by("position", "pk"), _values(ItemSerializer, **_columns("item"))),
+        route=_json_array(RouteCountry.objects.order_by("sequence"), _values(RouteStepSerializer, **_columns("route"))),
+        conveyances=_json_array(
+            Conveyance.objects.order_by("pk"), _values(ConveyanceSerializer, **_columns("conveyance"))
+        ),
         parties=party_profile_rows(),
     )
 

@@ -105,11 +105,17 @@ def _output_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[t
     return simple.get(kind, serializers.CharField)(allow_null=nullable, **options)
 
 
-def catalogue_fields(part: str, *, exclude: frozenset[str] = frozenset()) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
-    """The declared output fields of ``part``'s fields, in the catalogue's order."""
+def catalogue_fields(
+    part: str,
+    *,
+    exclude: frozenset[str] = frozenset(),
+    factory: Callable[[catalogue.Field], serializers.Field] = _output_field,  # type: ignore[type-arg]
+    editable: bool | None = None,
+) -> dict[str, serializers.Field]:  # type: ignore[type-arg]
+    """The declared fields (by default the output fields) of ``part``'s fields, in the catalogue's order."""
     return {
-        spec.name: _output_field(spec)
-        for spec in catalogue.fields(part, editable=None)
+        spec.name: factory(spec)
+        for spec in catalogue.fields(part, editable=editable)
         if spec.name not in exclude and spec.name not in _NOT_SHOWN
     }
 
@@ -117,14 +123,21 @@ def catalogue_fields(part: str, *, exclude: frozenset[str] = frozenset()) -> dic
 _S = TypeVar("_S", bound=type[serializers.Serializer[Any]])
 
 
-def from_catalogue(part: str, *, exclude: frozenset[str] = frozenset(), after: str = "") -> Callable[[_S], _S]:
-    """Declare ``part``'s catalogue fields on the decorated serializer, in the catalogue's order. Its own
-    declarations of the same names stand in their place and its others follow them; or, given ``after``, all its
-    own declarations follow that catalogue field."""
+def from_catalogue(
+    part: str,
+    *,
+    exclude: frozenset[str] = frozenset(),
+    after: str = "",
+    factory: Callable[[catalogue.Field], serializers.Field] = _output_field,  # type: ignore[type-arg]
+    editable: bool | None = None,
+) -> Callable[[_S], _S]:
+    """Declare ``part``'s catalogue fields (made by ``factory``, of the fields ``editable`` selects) on the decorated
+    serializer, in the catalogue's order. Its own declarations of the same names stand in their place and its others
+    follow them; or, given ``after``, all its own declarations follow that catalogue field."""
 
     def declare(serializer: _S) -> _S:
         own = dict(serializer._declared_fields)  # type: ignore[attr-defined]
-        generated = catalogue_fields(part, exclude=exclude)
+        generated = catalogue_fields(part, exclude=exclude, factory=factory, editable=editable)
         if after:
             names = [name for name in generated if name not in own]
             cut = names.index(after) + 1
