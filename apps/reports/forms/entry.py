@@ -22,11 +22,13 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.actor import Actor
 from apps.reference.models import CommodityType
 
 from .. import catalogue
 from ..choices import FormVariant
 from ..models import Operation
+from ..selectors import joint_operations_attachable
 from .attributes import (
     AttributeField,
     attribute_errors,
@@ -107,16 +109,13 @@ class CaseForm(EntryForm):
 
     form_variant = forms.ChoiceField(choices=FormVariant.choices, required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        region_id = getattr(getattr(user, "administration", None), "region_id", None) or getattr(
-            user, "region_id", None
-        )
-        operations = Operation.objects.filter(region__isnull=True)
-        if region_id:
-            operations = Operation.objects.filter(region__isnull=True) | Operation.objects.filter(region_id=region_id)
         operation_field = cast(forms.ModelChoiceField, self.fields["operation"])
-        operation_field.queryset = operations.order_by("-starts_on", "code")
+        if user is not None:  # the domain's rule: the operations this user may attach a report to
+            operation_field.queryset = joint_operations_attachable(actor=user)
+        else:
+            operation_field.queryset = Operation.objects.filter(region__isnull=True).order_by("-starts_on", "code")
         self.fields["seizure_date"].widget.attrs.update({"min": "1990-01-01", "max": timezone.localdate().isoformat()})
 
 
