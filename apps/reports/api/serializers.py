@@ -26,7 +26,7 @@ from ..profiles import PartyProfile, party_profile, profile_of_row, without_pers
 # the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
 # too many to go through a field object each (tests/api check that both name the same keys).
 # A report comes either as a model instance with its related rows (a report's own page, from the
-# domain selectors), or as a row of values a list loaded (see apps.reports.api.listing), what it
+# domain selectors), or as a row of values a list loaded (see apps.reports.api.list_json), what it
 # shows already in this shape as JSON.
 
 
@@ -331,7 +331,7 @@ class ReportSerializer(serializers.Serializer[Any]):
 
     @staticmethod
     def represent_listed(listed: dict[str, Any], *, person_attributes: bool) -> dict[str, Any]:
-        """A report as a list loads it (see apps.reports.api.listing): its ``representation`` already in this shape
+        """A report as a list loads it (see apps.reports.api.list_json): its ``representation`` already in this shape
         (terms as codes by then), but for the time zone of date-times and the parties' profiles (with nationality,
         sex and age band only if ``person_attributes``: the caller may see this report's personal data)."""
         report = listed["representation"]

@@ -58,7 +58,7 @@ from .inputs import (
     ReturnSerializer,
     WithdrawSerializer,
 )
-from .listing import LIST_VALUES, list_shape, with_codes
+from .list_json import LIST_VALUES, reports_as_json, with_codes
 from .serializers import ReportSerializer
 
 DEFAULT_ORDERING = "-seizure_date"
@@ -235,7 +235,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         # restrict() itself rather than the report_list() selector: that one annotates each row with the
         # personal-data right, which PostgreSQL computes over every reachable report before the page is cut,
         # and a list shows no personal data. The FilterSet applies the domain's report_filter() as on the web.
-        return list_shape().restrict(self.request.user, "view").values(*LIST_VALUES)
+        return reports_as_json().restrict(self.request.user, "view").values(*LIST_VALUES)
 
     def filter_queryset(self, queryset: Any) -> Any:
         # The web list's form treats an empty field as no filter; in the API a date, number or code given

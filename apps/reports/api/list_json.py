@@ -1,4 +1,9 @@
-"""What the reports list loads: one query whatever the page size, and no model instance.
+"""The API's list of reports as JSON built by PostgreSQL: one query whatever the page size, and no model instance.
+
+It stays because it earns its place: with ordinary serializers over select_related/prefetch_related querysets,
+the api benchmark's page of 100 reports took 19 queries instead of 5 and served a fifth of the requests per
+second (measured one after the other on the same machine). Its columns are the field catalogue's
+(apps.reports.catalogue), in the serializers' declared order.
 
 Per report of the page, its representation as PostgreSQL builds it in JSON, key for key in the
 serializers' declared order (the rows of its parts as arrays of values in that order); terms appear
@@ -131,7 +136,7 @@ def _representation() -> JSONBuildObject:
 
 
 @cache
-def list_shape() -> ReportQuerySet:
+def reports_as_json() -> ReportQuerySet:
     """Every report, annotated with its list representation as JSON text (see above; parsed by orjson, faster
     than psycopg's json.loads). Built once, and its SQL compiled once: building and compiling it cost more than
     running it. It refers to the report's own columns only (its joins are subqueries), so the compiled SQL
