@@ -1,9 +1,10 @@
 """The API's list of reports as JSON built by PostgreSQL: one query whatever the page size, and no model instance.
 
 It stays because it earns its place: with ordinary serializers over select_related/prefetch_related querysets,
-the api benchmark's page of 100 reports took 19 queries instead of 5 and served a fifth of the requests per
-second (measured one after the other on the same machine). Its columns are the field catalogue's
-(apps.reports.catalogue), in the serializers' declared order.
+the api benchmark's page of 100 reports took 19 queries instead of 5 (the bound is 8), and in two of three
+alternating runs served far fewer requests per second (0.7 against 3.7, 12.0 against 25.3; once 3.8 against
+2.8, on a busy shared machine). Its columns are the field catalogue's (apps.reports.catalogue), in the
+serializers' declared order.
 
 Per report of the page, its representation as PostgreSQL builds it in JSON, key for key in the
 serializers' declared order (the rows of its parts as arrays of values in that order); terms appear
