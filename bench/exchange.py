@@ -329,7 +329,7 @@ def _run() -> dict[str, Any]:
     from apps.reports.choices import ReportStatus
     from apps.reports.models import Report, ReportItem, RouteCountry
     from apps.tenancy.models import Administration, Region
-    from tests.exchange.builders import NON_PERSONAL_FIELDS, vocabulary
+    from tests.builders import NON_PERSONAL_FIELDS, vocabulary
     from tests.factories import UserFactory
 
     log("starting partners")

@@ -13,9 +13,8 @@ from apps.audit.models import AuditEvent
 from apps.exchange.choices import PartnerState
 from apps.exchange.models import PartnerSystem
 from apps.tenancy.models import Administration, Region
+from tests.builders import webhook_partner
 from tests.factories import UserFactory
-
-from .builders import webhook_partner
 
 pytestmark = pytest.mark.django_db
 migration = importlib.import_module("apps.exchange.migrations.0006_partner_region_required_and_agreements")
