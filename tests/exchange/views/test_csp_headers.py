@@ -1,5 +1,5 @@
-"""Every exchange page of the isolation test carries the strict Content-Security-Policy, for every persona
-(pages answered, refused or not found alike)."""
+"""Every exchange page of the isolation test carries the strict Content-Security-Policy, for one persona of
+each kind of answer (pages answered, refused or not found alike)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ from .test_isolation import OUTSIDERS, pages, world  # noqa: F401  (world is a f
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("persona", ["grace", "erin", *OUTSIDERS])
+# The region's administrator (pages), its analyst, another region's administrator (not found), and those
+# outside the exchange's roles (refused): one of each role; farid answers as olga does, cora as alice.
+WALKERS = ["grace", "erin", "olga", "alice", "hugo", "ivan"]
+
+
+def test_the_walk_takes_its_personas_from_the_isolation_test() -> None:
+    assert set(WALKERS) - {"grace", "erin"} <= set(OUTSIDERS)
+
+
+@pytest.mark.parametrize("persona", WALKERS)
 def test_every_exchange_page_of_the_isolation_test_carries_the_strict_policy(
     request: pytest.FixtureRequest,
     signed_in: Callable[..., Client],
