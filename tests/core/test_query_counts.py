@@ -51,10 +51,10 @@ def clear_process_caches() -> None:
     ContentType.objects.clear_cache()
 
 
-def _count(request: Callable[[], Any]) -> tuple[Any, int]:
+def _count(client: Client, path: str) -> tuple[Any, int]:
     clear_process_caches()
     with CaptureQueriesContext(connection) as queries:
-        response = request()
+        response = client.get(path)
     return response, len(queries)
 
 
@@ -74,27 +74,23 @@ def _exchange_pages(partner_pk: int, report_uuid: Any) -> list[str]:
     ]
 
 
-def _walk(
-    persona: User, world: dict[str, Report], partner_pk: int, token: str
-) -> Iterator[tuple[str, Callable[[], Any]]]:
-    """(key, request) for every view of the walk, as ``persona``."""
+def _walk(persona: User, world: dict[str, Report], partner_pk: int, token: str) -> Iterator[tuple[Client, str]]:
+    """(client, path) for every view of the walk, as ``persona``: pages signed in, the API with a token."""
     client = Client()
     sign_in(client, persona)
-    api = Client()
-    headers = bearer(token)
+    api = Client(HTTP_AUTHORIZATION=bearer(token)["HTTP_AUTHORIZATION"])
     reports = sorted(world.values(), key=lambda report: report.national_reference)
     for path in paths_without_arguments():
         if path.startswith("/api/"):
-            yield path, lambda path=path: api.get(path, **headers)
+            yield api, path
         elif not path.startswith("/accounts/logout"):
-            yield path, lambda path=path: client.get(path)
+            yield client, path
     for report in reports:
         for path in _report_pages(report):
-            yield path, lambda path=path: client.get(path)
-        detail = f"/api/v1/reports/{report.uuid}/"
-        yield detail, lambda detail=detail: api.get(detail, **headers)
+            yield client, path
+        yield api, f"/api/v1/reports/{report.uuid}/"
     for path in _exchange_pages(partner_pk, world["fr_approved"].uuid):
-        yield path, lambda path=path: client.get(path)
+        yield client, path
 
 
 def _key(path: str, persona: str, status: int) -> str:
@@ -118,8 +114,8 @@ def test_no_view_makes_more_queries_than_its_baseline(
     for name in ONE_PER_ROLE:
         persona = request.getfixturevalue(name)
         token = issue_token(persona, "read")
-        for path, get in _walk(persona, world, partner_pk, token):
-            response, queries = _count(get)
+        for client, path in _walk(persona, world, partner_pk, token):
+            response, queries = _count(client, path)
             assert_strict_policy(response, f"{name} {path}")
             key = _key(path, name, response.status_code)
             # One view walked for several objects (a report page for each report): its highest count.

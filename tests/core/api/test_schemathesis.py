@@ -27,9 +27,14 @@ PERSONAS = ["alice", "erin"]  # an officer (French Customs), an analyst (RILO We
 
 
 @pytest.fixture(params=PERSONAS)
-def persona_token(request, issue_token, alice, erin) -> str:
+def persona(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def persona_token(request, persona, issue_token, alice, erin) -> str:
     """A token with every scope, so that only the account's role and tenant limit what it may do."""
-    user = request.getfixturevalue(request.param)
+    user = request.getfixturevalue(persona)
     return issue_token(user, "read", "write", "review", name="schemathesis")
 
 
@@ -40,7 +45,7 @@ def report_uuids(vocabularies, world) -> list[str]:
 
 
 @pytest.fixture
-def api_schema(db, persona_token, vocabularies, report_uuids):
+def api_schema(db, persona, persona_token, vocabularies, report_uuids):
     # As Django's test client does: keep the test's transaction open across the WSGI requests.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
@@ -61,7 +66,14 @@ def api_schema(db, persona_token, vocabularies, report_uuids):
                         "include-method-regex": "^(POST|PUT|PATCH)$",
                         "phases": {"coverage": {"enabled": False}},
                     }
-                )
+                ),
+                # The vocabularies answer every role alike (no tenant, no role in them): the officer's run
+                # covers them, the analyst's spends its time where the roles differ.
+                *(
+                    [OperationConfig.from_dict({"include-path-regex": r"^/api/v1/reference/", "enabled": False})]
+                    if persona != PERSONAS[0]
+                    else []
+                ),
             ]
         )
         yield loaded
