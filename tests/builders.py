@@ -415,8 +415,9 @@ def report_row(
     return report
 
 
-def draft_by(actor: Any, reference: str = "FR-2025-0001", **fields: Any) -> Report:
+def draft_by(actor: User, reference: str = "FR-2025-0001", **fields: Any) -> Report:
     """A complete draft made through the domain service, as the entry form makes it."""
+    assert actor.administration is not None, "only an administration's staff write reports"
     values: dict[str, Any] = {
         "form_variant": "full",
         "national_reference": reference,
