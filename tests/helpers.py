@@ -47,3 +47,8 @@ def link_in_last_email() -> str:
     match = re.search(r"https?://[^/\s]+(/\S+)", body)
     assert match, body
     return match.group(1)
+
+
+def bearer(plaintext: str) -> dict[str, str]:
+    """The header that presents an API token."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}

@@ -1,8 +1,8 @@
 """A strict Content-Security-Policy, and templates that need nothing it forbids.
 
-The pages of every persona carry the header (tests/reports_ui/test_csp_headers.py,
-tests/exchange_ui/test_csp_headers.py); a real browser reports no violation
-(tests/reports_ui/test_browser_csp.py).
+The pages of every persona carry the header (tests/reports/views/test_csp_headers.py,
+tests/exchange/views/test_csp_headers.py); a real browser reports no violation
+(tests/reports/views/test_browser_csp.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from apps.audit.models import AuditEvent
 from apps.core.rows import Reader, insert
 from apps.exchange.models import PartnerSystem, SharingPolicy
 from apps.tenancy.models import Administration, Region
-from tests.exchange.builders import default_region, next_policy_version, partner_system, vocabulary
+from tests.builders import default_region, next_policy_version, partner_system, vocabulary
 from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 THRESHOLD = {"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}

@@ -16,9 +16,14 @@ from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery
 from apps.exchange.services import delivery_send_one, event_fan_out
 from apps.tenancy.models import Administration
-from tests.exchange.builders import partner_system, policy_version
-
-from .builders import NON_PERSONAL_FIELDS, approve, make_report, webhook_partner
+from tests.builders import (
+    NON_PERSONAL_FIELDS,
+    approve,
+    partner_system,
+    policy_version,
+    report_with_parts,
+    webhook_partner,
+)
 
 pytestmark = pytest.mark.django_db
 CHUNK = b"x" * 65536
@@ -81,7 +86,7 @@ def endless() -> Iterator[_EndlessServer]:
 
 
 def sent_once(france: Administration) -> Delivery:
-    event = approve(make_report(france, reference="FR-1"))
+    event = approve(report_with_parts(france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
     delivery_send_one(delivery_id=delivery.pk)

@@ -7,8 +7,7 @@ import pytest
 from apps.accounts.models import User
 from apps.reports.models import Report
 from apps.reports.services import report_create_draft, report_send_for_review
-
-from .factories import ROUTE, complete_fields, item_row
+from tests.builders import ROUTE, complete_fields, item_row
 
 
 @pytest.fixture

@@ -53,8 +53,7 @@ def test_comments_stay_out_of_the_audit_detail(submitted, erin):
 
 def test_auditors_see_their_regions_events_only(submitted, dmitri, hugo, erin, alice):
     from apps.reports.services import report_create_draft
-
-    from .factories import complete_fields
+    from tests.builders import complete_fields
 
     report_create_draft(actor=dmitri, fields=complete_fields(national_reference="KZ-1", country_of_seizure="KZ"))
     seen = {e.administration.code for e in audit_event_list(user=hugo) if e.administration}

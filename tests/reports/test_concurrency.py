@@ -11,9 +11,8 @@ from apps.core.exceptions import Conflict
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report, ReviewEvent
 from apps.reports.services import report_approve, report_create_draft, report_send_for_review
+from tests.builders import ROUTE, complete_fields, item_row
 from tests.factories import UserFactory
-
-from .factories import ROUTE, complete_fields, item_row
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,8 +13,7 @@ from apps.reports.choices import ReportStatus
 from apps.reports.models import DuplicateCandidate, Report
 from apps.reports.selectors import duplicate_candidates_for, report_list, report_statistics
 from apps.reports.services import report_approve, report_mark_duplicate, report_send_for_review
-
-from .factories import ConveyanceFactory, ReportFactory, ReportItemFactory
+from tests.builders import ConveyanceFactory, ReportFactory, ReportItemFactory
 
 
 @pytest.fixture

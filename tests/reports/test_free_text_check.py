@@ -10,7 +10,7 @@ from apps.audit.models import AuditEvent
 from apps.core.personal import is_personal, reviewable_free_text
 from apps.reports.models import Conveyance, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.services import report_approve, report_correct
-from tests.reports_ui.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def test_free_text_is_personal_in_the_catalogue():

@@ -24,8 +24,7 @@ from apps.reports.services import (
     report_withdraw,
 )
 from apps.reports.tasks import purge_expired_shares
-
-from .factories import ReportFactory
+from tests.builders import ReportFactory
 
 
 @pytest.fixture

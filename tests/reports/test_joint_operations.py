@@ -8,8 +8,7 @@ from django.core.exceptions import ValidationError
 from apps.reports.models import Operation
 from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services import report_approve, report_correct, report_create_draft, report_update_draft
-
-from .factories import complete_fields
+from tests.builders import complete_fields
 
 
 @pytest.fixture

@@ -26,9 +26,8 @@ from apps.reports.services import (
     report_unshare_with_administration,
     report_update_draft,
 )
+from tests.builders import ReportFactory, ReportItemFactory, RouteCountryFactory
 from tests.factories import UserFactory
-
-from .factories import ReportFactory, ReportItemFactory, RouteCountryFactory
 
 
 @pytest.fixture

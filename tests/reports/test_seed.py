@@ -65,7 +65,7 @@ def test_seeded_reports_are_searchable_and_visible_through_the_selectors(seeded,
 
 
 def test_it_reuses_vocabulary_rows_it_finds(alice):
-    from tests.reports.factories import EnforcementAreaFactory
+    from tests.builders import EnforcementAreaFactory
 
     CommodityCategory.objects.update_or_create(
         code="DRUGS",

@@ -15,8 +15,7 @@ from apps.reports.attributes import validate_attributes
 from apps.reports.models import Report
 from apps.reports.services import report_create_draft
 from apps.reports.sniffing import DOCX, OCTET_STREAM, XLSX, sniff_content_type
-
-from .factories import ROUTE, UnitFactory, complete_fields, item_row
+from tests.builders import ROUTE, UnitFactory, complete_fields, item_row
 
 
 def errors_of(excinfo: pytest.ExceptionInfo[ValidationError]) -> dict[str, list[str]]:

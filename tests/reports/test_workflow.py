@@ -26,9 +26,8 @@ from apps.reports.services import (
     report_update_draft,
     report_withdraw,
 )
+from tests.builders import complete_fields, item_row
 from tests.helpers import deliver_mail
-
-from .factories import complete_fields, item_row
 
 
 def test_a_draft_belongs_to_the_actors_administration_and_author(draft, alice, france):
