@@ -23,7 +23,7 @@ from ..choices import OPEN_STATES, REACHED_STATES, DeliveryState, EventType, Par
 from ..models import Delivery, PartnerSystem
 from ..policy import decide
 from ..scanner import refusal_reason
-from ..selectors import current_policies, receivable_regions
+from ..selectors import current_policy_versions, receivable_regions
 from .claims import Claim, _lease, worker_token
 from .sending import _attempt, _payload_hash
 
@@ -114,7 +114,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         if event is None:
             return [], []
         partners = list(PartnerSystem.objects.order_by("id"))
-        policies = current_policies(partner_ids=[p.pk for p in partners])
+        policies = current_policy_versions(partner_ids=[p.pk for p in partners])
         receivable = receivable_regions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
