@@ -6,9 +6,9 @@ two helpers build that SQL once from the model's metadata and keep the rest of D
 (``pre_save``, ``get_db_prep_save``, the fields' database converters, ``Model.from_db``), so the
 instances they give back are the ones the ORM would.
 
-Use them only where a measured hot path needs it: today the approval path (the audit row, the
-outbox row, the locked report), where the exchange benchmark's CPU per approval rose by 10 % or
-more without them; fan-out, where it did not move, uses the ORM. :func:`insert` sends no signals (as
+Use them only where a measured hot path needs it: the approval path (the audit row, the outbox
+row, the locked report) and fan-out (the partners, the deliveries), where the exchange benchmark's
+CPU per approval or per delivery rose by 10 % or more without them. :func:`insert` sends no signals (as
 ``bulk_create``), so for a model with ``pre_save``/``post_save`` receivers (django-simple-history's,
 say) it saves each instance through ``Model.save()`` instead, and the receivers run. The compiled
 SQL is kept in process caches of :mod:`apps.core.caches`.

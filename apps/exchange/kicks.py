@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from celery import current_app
+from rilo.celery import app
 
 from . import task_names
 
@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 def _publish(task_name: str, *args: Any) -> None:
     try:
-        current_app.send_task(task_name, args=args, retry=False)
+        # The project's app itself: Celery's current_app is per thread, and a thread that did not
+        # make the app (a worker's pool thread, a web server's) would get an unconfigured default one.
+        app.send_task(task_name, args=args, retry=False, ignore_result=True)
     except Exception as error:
         log.warning("Could not queue %s%r (%s); the exchange sweeper will pick it up.", task_name, args, error)
 

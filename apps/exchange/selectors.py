@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import QuerySet
 
 from apps.core.actor import Actor
+from apps.core.caches import ProcessCache, process_cache
 from apps.core.exceptions import NotFound
 from apps.tenancy.models import Administration, Region
 
@@ -55,6 +57,31 @@ def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
         .distinct("partner_id")
     )
     return {policy.partner_id: policy for policy in policies}
+
+
+# Policy versions this process has read, by (id, created_at). A version never changes once written
+# (a trigger refuses updates), so fan-out, which runs for every approval, reads only which version is
+# current and takes the rest from here.
+_versions: ProcessCache[tuple[int, dt.datetime], SharingPolicy] = process_cache(
+    "exchange.policy_versions", limit=10_000
+)
+
+
+def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
+    """As :func:`current_policies`, with instances shared by the process's threads: read them, never change
+    them or follow their relations (they would keep what they found)."""
+    rows = (
+        SharingPolicy.objects.filter(partner_id__in=list(partner_ids))
+        .order_by("partner_id", "-version")
+        .distinct("partner_id")
+        .values_list("partner_id", "pk", "created_at")
+    )
+    current = {partner_id: (pk, created_at) for partner_id, pk, created_at in rows}
+    missing = [pk for pk, created_at in current.values() if (pk, created_at) not in _versions]
+    if missing:
+        for policy in SharingPolicy.objects.filter(pk__in=missing):
+            _versions.put((policy.pk, policy.created_at), policy)
+    return {partner_id: _versions[key] for partner_id, key in current.items() if key in _versions}
 
 
 def receivable_regions(*, partner_ids: Iterable[int]) -> dict[int, dict[str, bool]]:

@@ -17,13 +17,15 @@ from django.db import transaction
 from django.db.models import Case, F, When
 from django.utils import timezone
 
+from apps.core.rows import Reader, insert
+
 from .. import kicks, sql
 from ..adapters import adapter_for
 from ..choices import OPEN_STATES, REACHED_STATES, DeliveryState, EventType, PartnerState
 from ..models import Delivery, PartnerSystem
 from ..policy import decide
 from ..scanner import refusal_reason
-from ..selectors import current_policies, receivable_regions
+from ..selectors import current_policy_versions, receivable_regions
 from .claims import Claim, _lease, worker_token
 from .sending import _attempt, _payload_hash
 
@@ -92,6 +94,10 @@ def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], now: dt.dateti
         delivery.leased_by = worker_token()
 
 
+# Every partner system, read by each fan-out.
+_PARTNERS = Reader(PartnerSystem, "ORDER BY id")
+
+
 def feed_number_due(*, partner_id: int | None = None) -> int:
     """Give the messages whose embargo has ended their place in the pull feed (``feed_seq``), in the
     order their embargoes ended; return how many. Run before a partner reads its feed, and by the sweeper.
@@ -113,8 +119,8 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         event = sql.event_take(event_id, now)
         if event is None:
             return [], []
-        partners = list(PartnerSystem.objects.order_by("id"))
-        policies = current_policies(partner_ids=[p.pk for p in partners])
+        partners = _PARTNERS.all()
+        policies = current_policy_versions(partner_ids=[p.pk for p in partners])
         receivable = receivable_regions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.
@@ -187,7 +193,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         if readable:
             for delivery, number in zip(readable, sql.feed_numbers(len(readable)), strict=True):
                 delivery.feed_seq = number
-        Delivery.objects.bulk_create(deliveries)
+        insert(deliveries)
         queued = [d.pk for d in due if d.state == DeliveryState.PENDING]
         transaction.on_commit(partial(kicks.deliver, queued))
     leased = [

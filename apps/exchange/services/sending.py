@@ -25,7 +25,7 @@ from ..endpoints import validate_endpoint
 from ..models import Delivery, SharingPolicy
 from ..policy import region_reason
 from ..scanner import refusal_reason
-from ..selectors import current_policies, partner_receivable_regions
+from ..selectors import current_policy_versions, partner_receivable_regions
 from .claims import Claim, _lease, _random, deliveries_claim
 from .partners import _partner_disable
 from .replay import current_message, policy_now
@@ -52,10 +52,10 @@ def retry_delay(attempt: int) -> float:
 
 def _current_policy(delivery: Delivery) -> SharingPolicy | None:
     """The partner's current policy version: no query when the delivery was read with it current
-    (``current_policy_id``, see :func:`delivery_send`), else one query."""
+    (``current_policy_id``, see :func:`delivery_send`), else the process's cached versions."""
     if delivery.policy is not None and getattr(delivery, "current_policy_id", None) == delivery.policy_id:
         return delivery.policy
-    return current_policies(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
+    return current_policy_versions(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
 
 
 def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
