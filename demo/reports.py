@@ -1232,7 +1232,8 @@ def _allocate_ids(cursor: Any, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+def copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Write ``rows`` (tuples in the order of ``columns``) into ``table`` with COPY, on psycopg's cursor."""
     if not rows:
         return
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -1248,13 +1249,13 @@ def _write(cursor: Any, rows: dict[str, list[tuple]]) -> None:
     so each report row is written once, with its search vector, instead of inserted then updated."""
     for name, model, columns in tables():
         if name != "reports":
-            _copy(cursor, model._meta.db_table, columns, rows[name])
+            copy_rows(cursor, model._meta.db_table, columns, rows[name])
     table = Report._meta.db_table
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
     columns = layouts()["report"].columns
-    _copy(cursor, _STAGE, columns, rows["reports"])
+    copy_rows(cursor, _STAGE, columns, rows["reports"])
     names = ", ".join(columns)
     selected = ", ".join(f"r.{column}" for column in columns)
     cursor.execute(
