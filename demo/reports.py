@@ -777,8 +777,9 @@ def _staff() -> Staff:
 # --- rows, written with COPY ------------------------------------------------------------------
 # A report and its parts are written in the columns of the field catalogue (apps.reports.catalogue):
 # the generator builds each row as a dict keyed by field name, laid out in the catalogue's order, and a
-# field it does not generate takes its model default (NULL when it has none). Adding a field to a part
-# is one catalogue line here too. The other tables (review events, detection methods, duplicate
+# field it does not generate takes its model default (NULL or blank text when it has none; a field that
+# can be neither is an error naming it). Adding a field to a part needs no change here: the catalogue
+# line that declares it adds the column. The other tables (review events, detection methods, duplicate
 # candidates) are not report fields: their columns are listed below and checked against the models.
 
 
@@ -1280,8 +1281,9 @@ def _seed_batches(generator: _Generator, sizes: queue.SimpleQueue[int]) -> int:
 def seed_reports(*, count: int, rng_seed: int = 0, workers: int = 1) -> tuple[int, float]:
     """Add ``count`` synthetic reports across all administrations; returns (reports created, seconds taken).
 
-    Rows are generated as tuples and written per batch with PostgreSQL COPY: ``bulk_create`` spent
-    most of its time building model instances and SQL, several times slower than the target.
+    Rows are generated as dicts by field name, laid out in the field catalogue's columns (see
+    :class:`Layout`) and written per batch with PostgreSQL COPY: ``bulk_create`` spent most of its
+    time building model instances and SQL, several times slower than the target.
     History rows are not written for demo data. With ``workers`` > 1, that many threads write
     batches in parallel, each on its own database connection (so the administrations and users
     must be committed; inside a test transaction use one worker, which writes on the caller's
