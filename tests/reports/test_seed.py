@@ -17,8 +17,7 @@ from apps.reports.choices import ReportStatus
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import DuplicateCandidate, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.selectors import report_list
-from demo.reports import CATEGORIES, copy_rows, layout, layouts, seed_reports
-from tests.reports.factories import CommodityCategoryFactory, ReportFactory, UnitFactory
+from demo.reports import CATEGORIES, copy_rows, ensure_vocabulary, layout, layouts, seed_reports
 
 
 @pytest.fixture
@@ -138,14 +137,17 @@ def test_a_field_without_default_the_seeder_leaves_out_is_named():
         layout("route").row({"report": 1, "role": "origin", "country": "FR"})
 
 
-def test_fields_left_out_are_copied_with_their_model_defaults(db):
-    report = ReportFactory.create()
+def test_fields_left_out_are_copied_with_their_model_defaults(alice):
+    seed_reports(count=1)
+    report = Report.objects.get()
+    ReportItem.objects.filter(report=report).delete()
+    vocabulary = ensure_vocabulary()
     items = layouts()["item"]
     values = {
         "report": report.pk,
-        "commodity_category": CommodityCategoryFactory.create().pk,
+        "commodity_category": vocabulary.categories["DRUGS"],
         "quantity": 5,
-        "unit": UnitFactory.create().pk,
+        "unit": vocabulary.units["KGM"].pk,
     }
     with connection.cursor() as wrapper:
         copy_rows(wrapper.cursor, ReportItem._meta.db_table, items.columns, [items.row(values)])
