@@ -223,6 +223,10 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 # --- the benchmark -----------------------------------------------------------------------------
 
 
+# Personal fields (part, name) the benchmark's national system may receive besides the non-personal ones.
+NATIONAL_PERSONAL_FIELDS = (("report", "modus_operandi"), ("conveyance", "identifier"))
+
+
 def _non_personal_fields() -> list[str]:
     """Every field path a policy without personal data may name as it is: what a CEN policy shares."""
     from apps.exchange.snapshot import field_catalogue
@@ -359,6 +363,7 @@ def _run() -> dict[str, Any]:
     from apps.accounts.roles import Role
     from apps.accounts.services import user_create
     from apps.exchange.services import partner_create, partner_policy_create
+    from apps.reports import catalogue
     from apps.reports.choices import ReportStatus
     from apps.reports.models import Report, ReportItem, RouteCountry
     from apps.tenancy.models import Administration, Region
@@ -402,7 +407,8 @@ def _run() -> dict[str, Any]:
         actor=administrator,
     )
     partners["webhook-national"].ask("secret", secret)
-    personal = [*_non_personal_fields(), "report.modus_operandi", "conveyances.identifier"]
+    # The national system also receives two personal fields, named as the catalogue does.
+    personal = [*_non_personal_fields(), *(catalogue.field(*name).path for name in NATIONAL_PERSONAL_FIELDS)]
     spec = {**everything, "personal_data": True, "fields": personal}
     partner_policy_create(actor=administrator, partner=national, spec=spec, base_version=None)
     taxii, _ = partner_create(

@@ -18,12 +18,16 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from operator import itemgetter
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Field as DjangoField
+from django.db.models import Model
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -43,15 +47,13 @@ from apps.reference.models import (
     TransportMode,
     Unit,
 )
+from apps.reports import catalogue
+from apps.reports.catalogue import Field
 from apps.reports.choices import FormVariant, Genuineness, LegalFollowUp, PartyKind, PartyRole, ReportKind, ReportStatus
 from apps.reports.models import (
-    Conveyance,
     DuplicateCandidate,
-    Party,
     Report,
-    ReportItem,
     ReviewEvent,
-    RouteCountry,
 )
 from apps.reports.search import SEARCH_VECTOR_SQL
 from apps.tenancy.models import Administration
@@ -773,86 +775,97 @@ def _staff() -> Staff:
 
 
 # --- rows, written with COPY ------------------------------------------------------------------
-# Columns written per table; checked against the models at start so a model change cannot
-# silently desynchronise them.
-REPORT_COLUMNS = (
-    "id",
-    "uuid",
-    "created_at",
-    "updated_at",
-    "administration_id",
-    "kind",
-    "form_variant",
-    "national_reference",
-    "status",
-    "version",
-    "seizure_date",
-    "seizure_time",
-    "country_of_seizure",
-    "customs_office",
-    "place",
-    "location_type_id",
-    "direction_id",
-    "transport_mode_id",
-    "conveyance_type_id",
-    "selection_basis_id",
-    "modus_operandi",
-    "number_of_offenders",
-    "legal_follow_up",
-    "created_by_id",
-    "submitted_by_id",
-    "submitted_at",
-    "approved_by_id",
-    "approved_at",
-)
-ITEM_COLUMNS = (
-    "report_id",
-    "position",
-    "commodity_category_id",
-    "commodity_type_id",
-    "hs_code_id",
-    "description",
-    "quantity",
-    "unit_id",
-    "normalised_quantity",
-    "normalised_dimension",
-    "packages_count",
-    "estimated_value",
-    "currency_id",
-    "brand",
-    "genuineness",
-    "country_of_manufacture",
-    "concealment_method_id",
-    "concealment_detail",
-    "attributes",
-)
-ROUTE_COLUMNS = ("report_id", "sequence", "role", "country", "place", "unlocode")
-CONVEYANCE_COLUMNS = (
-    "report_id",
-    "transport_mode_id",
-    "conveyance_type_id",
-    "identifier_type",
-    "identifier",
-    "flag_country",
-)
-PARTY_COLUMNS = (
-    "report_id",
-    "position",
-    "kind",
-    "role",
-    "family_name",
-    "given_names",
-    "birth_date",
-    "nationality",
-    "sex",
-    "id_document_type",
-    "id_document_number",
-    "id_document_country",
-    "company_name",
-    "registration_number",
-    "eori",
-    "company_country",
-)
+# A report and its parts are written in the columns of the field catalogue (apps.reports.catalogue):
+# the generator builds each row as a dict keyed by field name, laid out in the catalogue's order, and a
+# field it does not generate takes its model default (NULL or blank text when it has none; a field that
+# can be neither is an error naming it). Adding a field to a part needs no change here: the catalogue
+# line that declares it adds the column. The other tables (review events, detection methods, duplicate
+# candidates) are not report fields: their columns are listed below and checked against the models.
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The COPY columns of one part of a report, and how a row given as a dict becomes a tuple in them."""
+
+    part: str
+    model: type[Model]
+    names: tuple[str, ...]  # the row's keys, in column order: its key ("id" or "report"), then the catalogue's
+    columns: tuple[str, ...]
+    defaults: dict[str, Any]  # what a field the generator leaves out is written as
+    makers: tuple[tuple[str, Callable[[], Any]], ...]  # the same, for callable model defaults
+    ordered: Callable[[dict[str, Any]], tuple[Any, ...]]  # a full row's values, in column order
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        """``values`` in the column order; a field left out takes its default."""
+        full = {**self.defaults, **values}
+        for name, make in self.makers:
+            if name not in values:
+                full[name] = make()
+        try:
+            return self.ordered(full)  # type: ignore[no-any-return]
+        except KeyError as missing:
+            raise RuntimeError(
+                f"the demo does not write {self.model.__name__}.{missing.args[0]}, which has no default"
+            ) from None
+
+
+def _stored(model: type[Model], declared: Field) -> DjangoField | None:
+    """The model field behind a catalogue field written as a column of the part's table, or None
+    (many-to-many terms are a table of their own; the search vector is computed when reports are inserted)."""
+    if declared.kind == "search":
+        return None
+    field = model._meta.get_field(declared.name)
+    if not isinstance(field, DjangoField) or field.many_to_many or not field.concrete:
+        return None
+    return field
+
+
+def _default(field: DjangoField) -> tuple[bool, Any]:
+    """Whether ``field`` has a value to write when the generator leaves it out, and that value (or maker)."""
+    if field.has_default():
+        if callable(field.default):
+            return True, lambda: field.get_db_prep_save(field.get_default(), connection)
+        return True, field.get_db_prep_save(field.get_default(), connection)
+    value = field.get_default()  # "" for text that may be blank, else None
+    if value is None and not field.null:
+        return False, None
+    return True, value
+
+
+def layout(part: str) -> Layout:
+    """The columns of ``part`` ("report", "item", ...) as the catalogue declares them, read afresh."""
+    model = catalogue.part(part).model
+    key = cast("DjangoField", model._meta.get_field("id" if part == "report" else "report"))  # its own key or report
+    declared = [field for item in catalogue.fields(part, editable=None) if (field := _stored(model, item))]
+    fields: list[DjangoField] = [key, *declared]
+    defaults: dict[str, Any] = {}
+    makers: list[tuple[str, Callable[[], Any]]] = []
+    for field in declared:
+        known, value = _default(field)
+        if not known:
+            continue
+        if callable(value):
+            makers.append((field.name, value))
+        else:
+            defaults[field.name] = value
+    names = tuple(field.name for field in fields)
+    return Layout(
+        part=part,
+        model=model,
+        names=names,
+        columns=tuple(field.column for field in fields),
+        defaults=defaults,
+        makers=tuple(makers),
+        ordered=itemgetter(*names),
+    )
+
+
+@cache
+def layouts() -> dict[str, Layout]:
+    """The layout of each part of a report, by part name (computed once: the catalogue is static)."""
+    return {name: layout(name) for name in ("report", *catalogue.ROW_PARTS)}
+
+
 EVENT_COLUMNS = (
     "report_id",
     "transition",
@@ -866,23 +879,28 @@ EVENT_COLUMNS = (
 )
 DETECTION_COLUMNS = ("report_id", "detectionmethod_id")
 CANDIDATE_COLUMNS = ("report_id", "candidate_id", "reasons", "found_at")
+# The key of each part's rows in a batch.
+PART_TABLES = {"report": "reports", "item": "items", "route": "route", "conveyance": "conveyances", "party": "parties"}
 
-TABLES: tuple[tuple[str, Any, tuple[str, ...]], ...] = (
-    ("reports", Report, REPORT_COLUMNS),
-    ("items", ReportItem, ITEM_COLUMNS),
-    ("route", RouteCountry, ROUTE_COLUMNS),
-    ("conveyances", Conveyance, CONVEYANCE_COLUMNS),
-    ("parties", Party, PARTY_COLUMNS),
-    ("events", ReviewEvent, EVENT_COLUMNS),
-    ("detection", Report.detection_methods.through, DETECTION_COLUMNS),
-    ("candidates", DuplicateCandidate, CANDIDATE_COLUMNS),
-)
+
+@cache
+def tables() -> tuple[tuple[str, Any, tuple[str, ...]], ...]:
+    """Per table written: the batch's key for its rows, its model and its columns (reports first)."""
+    parts = layouts()
+    return (
+        *((PART_TABLES[name], parts[name].model, parts[name].columns) for name in PART_TABLES),
+        ("events", ReviewEvent, EVENT_COLUMNS),
+        ("detection", Report.detection_methods.through, DETECTION_COLUMNS),
+        ("candidates", DuplicateCandidate, CANDIDATE_COLUMNS),
+    )
+
+
 COUNTED_UNITS = frozenset({"H87", "U2", "PR", "STK"})
 
 
 def _check_columns() -> None:
     """Every column the demo writes exists, and every NOT NULL column without a default is written."""
-    for _name, model, columns in TABLES:
+    for _name, model, columns in tables():
         fields = {f.column: f for f in model._meta.concrete_fields}
         unknown = set(columns) - set(fields)
         if unknown:
@@ -901,12 +919,13 @@ def _or_none(ids: list[int]) -> list[int | None]:
 
 
 class _Generator:
-    """Builds the rows of one batch of reports as tuples (in the column orders above)."""
+    """Builds the rows of one batch of reports: each row as a dict by field name, laid out in its table's columns."""
 
     def __init__(self, rng: random.Random, vocab: Vocabulary, administrations: Sequence[Administration], staff: Staff):
         self.rng = rng
         self.vocab = vocab
         self.staff = staff
+        self.layouts = layouts()
         self.today = timezone.localdate()
         self.now = timezone.now()
         self.commodity_weights = list(itertools.accumulate(c.weight for c in COMMODITIES))
@@ -951,34 +970,37 @@ class _Generator:
                 values[name] = self.rng.choice(choices)
         return json.dumps(values)
 
-    def _item(self, report_id: int, position: int, commodity: Commodity, quantity: Decimal | None = None) -> tuple:
+    def _item(
+        self, report_id: int, position: int, commodity: Commodity, quantity: Decimal | None = None
+    ) -> dict[str, Any]:
         rng = self.rng
         random_ = rng.random
         quantity = quantity if quantity is not None else self._quantity(commodity)
         unit_id, factor, dimension = self.units[commodity.unit]
         normalised = (quantity * factor).quantize(Decimal("0.000001")) if factor is not None else None
         value = Decimal(f"{float(quantity) * rng.uniform(0.5, 40):.2f}") if random_() < 0.6 else None
-        return (
-            report_id,
-            position,
-            self.vocab.categories[commodity.category],
-            self.vocab.types[commodity.code],
-            self.vocab.hs[commodity.hs],
-            rng.choice(commodity.descriptions),
-            quantity,
-            unit_id,
-            normalised,
-            dimension if normalised is not None else "",
-            rng.randint(1, 400) if random_() < 0.5 else None,
-            value,
-            self.eur if value is not None else None,
-            rng.choice(commodity.brands),
-            Genuineness.COUNTERFEIT.value if commodity.category == "IPR" else rng.choice(("genuine", "unknown")),
-            rng.choice(commodity.origins) if random_() < 0.4 else "",
-            rng.choice(self.vocab.concealment) if random_() < 0.8 else None,
-            "",
-            self._attributes(commodity, quantity),
-        )
+        return {
+            "report": report_id,
+            "position": position,
+            "commodity_category": self.vocab.categories[commodity.category],
+            "commodity_type": self.vocab.types[commodity.code],
+            "hs_code": self.vocab.hs[commodity.hs],
+            "description": rng.choice(commodity.descriptions),
+            "quantity": quantity,
+            "unit": unit_id,
+            "normalised_quantity": normalised,
+            "normalised_dimension": dimension if normalised is not None else "",
+            "packages_count": rng.randint(1, 400) if random_() < 0.5 else None,
+            "estimated_value": value,
+            "currency": self.eur if value is not None else None,
+            "brand": rng.choice(commodity.brands),
+            "genuineness": (
+                Genuineness.COUNTERFEIT.value if commodity.category == "IPR" else rng.choice(("genuine", "unknown"))
+            ),
+            "country_of_manufacture": rng.choice(commodity.origins) if random_() < 0.4 else "",
+            "concealment_method": rng.choice(self.vocab.concealment) if random_() < 0.8 else None,
+            "attributes": self._attributes(commodity, quantity),
+        }
 
     def _identifier(self, kind: str) -> str:
         rng = self.rng
@@ -997,10 +1019,11 @@ class _Generator:
         return f"WAGON{rng.randint(10_000, 99_999)}"
 
     def build(self, ids: Sequence[int]) -> dict[str, list[tuple]]:
-        """The rows of one report per id in ``ids`` (some of them near-duplicates of the one before)."""
+        """The rows of one report per id in ``ids`` (some of them near-duplicates of the one before), each
+        table's rows in its columns."""
         rng = self.rng
         random_ = rng.random
-        out: dict[str, list[tuple]] = {name: [] for name, _model, _columns in TABLES}
+        out: dict[str, list[tuple]] = {name: [] for name, _model, _columns in tables()}
         index = 0
         while index < len(ids):
             place = rng.choice(self.places)
@@ -1017,14 +1040,14 @@ class _Generator:
                 items.append(self._item(report_id, position, other))
             conveyance = None
             if random_() < 0.65:
-                conveyance = (
-                    report_id,
-                    self.vocab.modes[setting.mode],
-                    self.vocab.conveyances[setting.conveyance],
-                    setting.identifier_type,
-                    self._identifier(setting.identifier_type),
-                    rng.choice(("PA", "LR", "MT", "", "")) if setting.mode == "1" else "",
-                )
+                conveyance = {
+                    "report": report_id,
+                    "transport_mode": self.vocab.modes[setting.mode],
+                    "conveyance_type": self.vocab.conveyances[setting.conveyance],
+                    "identifier_type": setting.identifier_type,
+                    "identifier": self._identifier(setting.identifier_type),
+                    "flag_country": rng.choice(("PA", "LR", "MT", "", "")) if setting.mode == "1" else "",
+                }
             self._add(out, report, place, items, commodity, conveyance)
             # The same seizure entered twice (national system and web form): a near-duplicate.
             if status != ReportStatus.DRAFT and index < len(ids) and random_() < 0.03:
@@ -1037,12 +1060,12 @@ class _Generator:
                     ReportStatus.SUBMITTED.value,
                     commodity,
                     setting,
-                    min(self.today, report[10] + shift),
+                    min(self.today, report["seizure_date"] + shift),
                 )
-                quantity = (first_item[6] * Decimal(str(rng.uniform(0.95, 1.05)))).quantize(
+                quantity = (first_item["quantity"] * Decimal(str(rng.uniform(0.95, 1.05)))).quantize(
                     Decimal("1") if commodity.unit in COUNTED_UNITS else Decimal("0.001")
                 )
-                twin_conveyance = (twin_id, *conveyance[1:]) if conveyance is not None else None
+                twin_conveyance = {**conveyance, "report": twin_id} if conveyance is not None else None
                 self._add(
                     out,
                     twin,
@@ -1062,7 +1085,7 @@ class _Generator:
         commodity: Commodity,
         setting: Setting,
         seizure_date: dt.date | None,
-    ) -> tuple:
+    ) -> dict[str, Any]:
         rng = self.rng
         random_ = rng.random
         administration_id, code, country, cities, officers, analysts = place
@@ -1081,90 +1104,95 @@ class _Generator:
         full = random_() < 0.7
         n = self.reference_counter.get(administration_id, 0) + 1
         self.reference_counter[administration_id] = n
-        return (
-            report_id,
-            uuid.uuid4(),  # globally unique whatever the seed
-            self.now,
-            self.now,
-            administration_id,
-            ReportKind.OFFENCE.value if random_() < 0.06 else ReportKind.SEIZURE.value,
-            FormVariant.FULL.value if full else FormVariant.SIMPLIFIED.value,
-            f"{code}-{seizure_date.year}-{self.reference_base}-{n:06d}",
-            status,
-            2 if status == ReportStatus.APPROVED and random_() < 0.08 else 1,
-            seizure_date,
-            dt.time(rng.randrange(24), rng.choice((0, 15, 30, 45))) if random_() < 0.5 else None,
-            country,
-            f"{city} customs office",
-            setting.place.format(city=city),
-            self.vocab.locations[setting.location],
-            rng.choice(self.vocab.directions),
-            self.vocab.modes[setting.mode],
-            self.vocab.conveyances[setting.conveyance],
-            rng.choice(self.vocab.selection) if full else None,
-            f"{commodity.descriptions[0]}; found during a {setting.location_label.lower()} control.",
-            rng.choice((0, 1, 1, 1, 2, 3)),
-            rng.choice(self.legal),
-            author,
-            author if submitted_at else None,
-            submitted_at,
-            approver,
-            approved_at,
-        )
+        return {
+            "id": report_id,
+            "uuid": uuid.uuid4(),  # globally unique whatever the seed
+            "created_at": self.now,
+            "updated_at": self.now,
+            "administration": administration_id,
+            "kind": ReportKind.OFFENCE.value if random_() < 0.06 else ReportKind.SEIZURE.value,
+            "form_variant": FormVariant.FULL.value if full else FormVariant.SIMPLIFIED.value,
+            "national_reference": f"{code}-{seizure_date.year}-{self.reference_base}-{n:06d}",
+            "status": status,
+            "version": 2 if status == ReportStatus.APPROVED and random_() < 0.08 else 1,
+            "seizure_date": seizure_date,
+            "seizure_time": dt.time(rng.randrange(24), rng.choice((0, 15, 30, 45))) if random_() < 0.5 else None,
+            "country_of_seizure": country,
+            "customs_office": f"{city} customs office",
+            "place": setting.place.format(city=city),
+            "location_type": self.vocab.locations[setting.location],
+            "direction": rng.choice(self.vocab.directions),
+            "transport_mode": self.vocab.modes[setting.mode],
+            "conveyance_type": self.vocab.conveyances[setting.conveyance],
+            "selection_basis": rng.choice(self.vocab.selection) if full else None,
+            "modus_operandi": f"{commodity.descriptions[0]}; found during a {setting.location_label.lower()} control.",
+            "number_of_offenders": rng.choice((0, 1, 1, 1, 2, 3)),
+            "legal_follow_up": rng.choice(self.legal),
+            "created_by": author,
+            "submitted_by": author if submitted_at else None,
+            "submitted_at": submitted_at,
+            "approved_by": approver,
+            "approved_at": approved_at,
+        }
 
     def _add(
         self,
         out: dict[str, list[tuple]],
-        report: tuple,
+        report: dict[str, Any],
         place: tuple,
-        items: list[tuple],
+        items: list[dict[str, Any]],
         commodity: Commodity,
-        conveyance: tuple | None,
+        conveyance: dict[str, Any] | None,
     ) -> None:
         rng = self.rng
-        report_id, country, status = report[0], report[12], report[8]
-        out["reports"].append(report)
-        out["items"].extend(items)
+        parts = self.layouts
+        report_id, country, status = report["id"], report["country_of_seizure"], report["status"]
+        out["reports"].append(parts["report"].row(report))
+        item_row = parts["item"].row
+        out["items"].extend(item_row(item) for item in items)
         if conveyance is not None:
-            out["conveyances"].append(conveyance)
+            out["conveyances"].append(parts["conveyance"].row(conveyance))
         origin = rng.choice(commodity.origins)
         route = out["route"]
-        route.append((report_id, 1, "origin", origin, "", ""))
+        route_row = parts["route"].row
+        route.append(route_row({"report": report_id, "sequence": 1, "role": "origin", "country": origin}))
         sequence = 1
         for transit in rng.sample(TRANSIT, k=rng.choice((0, 1, 1, 2))):
             if transit not in (origin, country):
                 sequence += 1
-                route.append((report_id, sequence, "transit", transit, "", ""))
+                route.append(
+                    route_row({"report": report_id, "sequence": sequence, "role": "transit", "country": transit})
+                )
         if rng.random() < 0.8:
-            route.append((report_id, sequence + 1, "destination", country, "", ""))
+            last = {"role": "destination", "country": country}
         else:
-            route.append((report_id, sequence + 1, "intended_destination", rng.choice(TRANSIT), "", ""))
+            last = {"role": "intended_destination", "country": rng.choice(TRANSIT)}
+        route.append(route_row({"report": report_id, "sequence": sequence + 1, **last}))
         for method in rng.sample(self.vocab.detection, k=rng.choice((1, 1, 2))):
             out["detection"].append((report_id, method))
-        offenders = report[21]
+        offenders = report["number_of_offenders"]
         if offenders and rng.random() < 0.5:
+            party_row = parts["party"].row
             for position in range(1, min(offenders, 2) + 1):
                 out["parties"].append(
-                    (
-                        report_id,
-                        position,
-                        PartyKind.PERSON.value,
-                        rng.choice((PartyRole.OFFENDER.value, PartyRole.COURIER.value, PartyRole.SUSPECT.value)),
-                        rng.choice(FAMILY_NAMES),
-                        rng.choice(GIVEN_NAMES),
-                        dt.date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28)),
-                        rng.choice((origin, country)),
-                        rng.choice(("F", "M")),
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
+                    party_row(
+                        {
+                            "report": report_id,
+                            "position": position,
+                            "kind": PartyKind.PERSON.value,
+                            "role": rng.choice(
+                                (PartyRole.OFFENDER.value, PartyRole.COURIER.value, PartyRole.SUSPECT.value)
+                            ),
+                            "family_name": rng.choice(FAMILY_NAMES),
+                            "given_names": rng.choice(GIVEN_NAMES),
+                            "birth_date": dt.date(rng.randint(1955, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                            "nationality": rng.choice((origin, country)),
+                            "sex": rng.choice(("F", "M")),
+                        }
                     )
                 )
-        author, submitted_at, approver, approved_at = report[23], report[25], report[26], report[27]
+        author, submitted_at = report["created_by"], report["submitted_at"]
+        approver, approved_at = report["approved_by"], report["approved_at"]
         if author is None or submitted_at is None:
             return
         events = out["events"]
@@ -1205,7 +1233,8 @@ def _allocate_ids(cursor: Any, count: int) -> list[int]:
     return [row[0] for row in cursor.fetchall()]
 
 
-def _copy(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+def copy_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Write ``rows`` (tuples in the order of ``columns``) into ``table`` with COPY, on psycopg's cursor."""
     if not rows:
         return
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -1219,16 +1248,17 @@ _STAGE = "demo_report_stage"
 def _write(cursor: Any, rows: dict[str, list[tuple]]) -> None:
     """Children first (foreign keys are checked at commit), then the reports through a staging table,
     so each report row is written once, with its search vector, instead of inserted then updated."""
-    for name, model, columns in TABLES:
+    for name, model, columns in tables():
         if name != "reports":
-            _copy(cursor, model._meta.db_table, columns, rows[name])
+            copy_rows(cursor, model._meta.db_table, columns, rows[name])
     table = Report._meta.db_table
     cursor.execute(
         f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
     )
-    _copy(cursor, _STAGE, REPORT_COLUMNS, rows["reports"])
-    names = ", ".join(REPORT_COLUMNS)
-    selected = ", ".join(f"r.{column}" for column in REPORT_COLUMNS)
+    columns = layouts()["report"].columns
+    copy_rows(cursor, _STAGE, columns, rows["reports"])
+    names = ", ".join(columns)
+    selected = ", ".join(f"r.{column}" for column in columns)
     cursor.execute(
         f"INSERT INTO {table} ({names}, search_vector) SELECT {selected}, {SEARCH_VECTOR_SQL} FROM {_STAGE} AS r"  # noqa: S608
     )
@@ -1251,8 +1281,9 @@ def _seed_batches(generator: _Generator, sizes: queue.SimpleQueue[int]) -> int:
 def seed_reports(*, count: int, rng_seed: int = 0, workers: int = 1) -> tuple[int, float]:
     """Add ``count`` synthetic reports across all administrations; returns (reports created, seconds taken).
 
-    Rows are generated as tuples and written per batch with PostgreSQL COPY: ``bulk_create`` spent
-    most of its time building model instances and SQL, several times slower than the target.
+    Rows are generated as dicts by field name, laid out in the field catalogue's columns (see
+    :class:`Layout`) and written per batch with PostgreSQL COPY: ``bulk_create`` spent most of its
+    time building model instances and SQL, several times slower than the target.
     History rows are not written for demo data. With ``workers`` > 1, that many threads write
     batches in parallel, each on its own database connection (so the administrations and users
     must be committed; inside a test transaction use one worker, which writes on the caller's

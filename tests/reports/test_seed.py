@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from apps.reference.models import CommodityCategory
+from apps.reports import catalogue
 from apps.reports.attributes import validate_attributes
 from apps.reports.choices import ReportStatus
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import DuplicateCandidate, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.selectors import report_list
-from demo.reports import CATEGORIES, seed_reports
+from demo.reports import CATEGORIES, copy_rows, ensure_vocabulary, layout, layouts, seed_reports
 
 
 @pytest.fixture
@@ -98,3 +101,59 @@ def test_the_command_prints_count_time_and_rate(alice):
 def test_parallel_writers_each_use_their_own_connection(alice, bob):
     made, _seconds = seed_reports(count=5100, rng_seed=2, workers=2)
     assert made == Report.objects.count() == 5100
+
+
+# --- the columns come from the field catalogue ----------------------------------------------------
+
+
+@pytest.mark.parametrize("part", ["report", *catalogue.ROW_PARTS])
+def test_each_part_is_written_in_the_catalogues_columns(part):
+    model = catalogue.part(part).model
+    written = layouts()[part]
+    # Every column of the table, in the catalogue's order, after the row's own key (a report's id is taken
+    # from its sequence by the seeder) or its report; only the search vector is computed on insert.
+    columns = {field.name: field.column for field in model._meta.concrete_fields}
+    in_catalogue = [columns[name] for name in catalogue.names(part, editable=None) if name in columns]
+    key = "id" if part == "report" else "report_id"
+    assert written.columns == (key, *(column for column in in_catalogue if column != "search_vector"))
+    assert set(written.columns) == set(columns.values()) - {"search_vector"} - ({"id"} if part != "report" else set())
+
+
+def test_a_field_the_catalogue_gains_is_written_without_a_seeder_change(monkeypatch):
+    route = catalogue.part("route")
+    before = dataclasses.replace(route, fields=tuple(f for f in route.fields if f.name != "unlocode"))
+    monkeypatch.setitem(catalogue.PARTS, "route", before)
+    assert "unlocode" not in layout("route").columns
+    monkeypatch.setitem(catalogue.PARTS, "route", route)
+    after = layout("route")
+    assert after.columns[-1] == "unlocode"
+    # The seeder does not generate it: the row gets the model's default (blank text).
+    row = after.row({"report": 1, "sequence": 1, "role": "origin", "country": "FR"})
+    assert dict(zip(after.names, row, strict=True))["unlocode"] == ""
+
+
+def test_a_field_without_default_the_seeder_leaves_out_is_named():
+    with pytest.raises(RuntimeError, match=r"does not write RouteCountry\.sequence, which has no default"):
+        layout("route").row({"report": 1, "role": "origin", "country": "FR"})
+
+
+def test_fields_left_out_are_copied_with_their_model_defaults(alice):
+    seed_reports(count=1)
+    report = Report.objects.get()
+    ReportItem.objects.filter(report=report).delete()
+    vocabulary = ensure_vocabulary()
+    items = layouts()["item"]
+    values = {
+        "report": report.pk,
+        "commodity_category": vocabulary.categories["DRUGS"],
+        "quantity": 5,
+        "unit": vocabulary.units["KGM"].pk,
+    }
+    with connection.cursor() as wrapper:
+        copy_rows(wrapper.cursor, ReportItem._meta.db_table, items.columns, [items.row(values)])
+    item = ReportItem.objects.get(report=report)
+    assert item.attributes == {}  # a callable default (dict), adapted for COPY
+    assert item.genuineness == "unknown"  # a constant default
+    assert item.position == 1
+    assert item.commodity_type is None
+    assert item.description == ""
