@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 from apps.core.querysets import NOTHING
 
@@ -45,12 +46,12 @@ def user_two_factor_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def api_token_list(*, user: Any, action: str = "view") -> QuerySet[ApiToken]:
+def api_token_list(*, user: Actor, action: str = "view") -> QuerySet[ApiToken]:
     """The API tokens of the accounts ``user`` reaches, newest first."""
     return ApiToken.objects.restrict(user, action).select_related("user", "created_by", "revoked_by")
 
 
-def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
+def api_token_get(*, user: Actor, pk: Any, action: str = "view") -> ApiToken:
     """One token ``user`` may act on; another's is "not found"."""
     token = api_token_list(user=user, action=action).filter(pk=pk).first()
     if token is None:
@@ -58,7 +59,7 @@ def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
     return token
 
 
-def api_token_holders(*, actor: Any) -> QuerySet[User]:
+def api_token_holders(*, actor: Actor) -> QuerySet[User]:
     """The active accounts ``actor`` may issue tokens for: themselves (a person, not a system account)
     and, with ``accounts.add_apitoken``, the partner-system accounts they manage. Never another person."""
     if not getattr(actor, "is_authenticated", False):
