@@ -17,7 +17,7 @@ from .querysets import system_account_scope
 from .roles import Role
 
 
-def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
+def user_list(*, actor: Actor, search: str = "") -> QuerySet[User]:
     """Accounts the actor may see, optionally matching ``search`` (username, name or e-mail), with 2FA status."""
     users = User.objects.restrict(actor, "view").select_related("administration", "region")
     search = search.strip()
@@ -32,7 +32,7 @@ def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
     return users.annotate(has_two_factor=Exists(confirmed_device)).order_by("last_name", "first_name", "username")
 
 
-def user_manageable(*, actor: User) -> QuerySet[User]:
+def user_manageable(*, actor: Actor) -> QuerySet[User]:
     """Accounts the actor may edit, deactivate or send a password link to: in reach and of a role they manage."""
     return (
         User.objects.restrict(actor, "change")

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.core.actor import Actor
 
-from .models import Administration
+from .models import Administration, Region
 
 
 def administration_list(*, actor: Actor, search: str = "") -> QuerySet[Administration]:
@@ -23,3 +23,8 @@ def administration_list(*, actor: Actor, search: str = "") -> QuerySet[Administr
 def administration_changeable(*, actor: Actor) -> QuerySet[Administration]:
     """Administrations the actor may edit."""
     return Administration.objects.restrict(actor, "change").select_related("region")
+
+
+def actor_region(*, actor: Actor) -> Region | None:
+    """The RILO the actor works for (RILO staff), or None."""
+    return Region.objects.filter(pk=actor.region_id).first() if actor.region_id else None
