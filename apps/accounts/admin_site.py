@@ -26,11 +26,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.admin import OTPAdminSite
 
+from apps.core.actor import Actor
+
 from .middleware import two_factor_step
 from .roles import Role
 
 
-def is_reference_administrator(user: Any) -> bool:
+def is_reference_administrator(user: Actor) -> bool:
     """An active RILO administrator: may use the admin for reference data without being staff."""
     return bool(user.is_authenticated and user.is_active and user.role == Role.RILO_ADMINISTRATOR)
 

@@ -6,7 +6,7 @@ says which roles a manager may hand out, so nobody can grant a role above their 
 
 from __future__ import annotations
 
-from typing import Any
+from apps.core.actor import Actor
 
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
 
@@ -18,7 +18,7 @@ MANAGEABLE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def roles_manageable_by(actor: Any) -> frozenset[str]:
+def roles_manageable_by(actor: Actor) -> frozenset[str]:
     """The roles ``actor`` may give to and take from other accounts (empty for most roles)."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return frozenset()

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from apps.core.actor import Actor
+
 # Set in the session of a visitor whose session ran out; the login page shows the notice once.
 SESSION_EXPIRED_KEY = "rilo_session_expired"
 
@@ -83,7 +85,7 @@ class TwoFactorMiddleware:
         return redirect(url)
 
 
-def two_factor_step(user: Any) -> str | None:
+def two_factor_step(user: Actor) -> str | None:
     """The URL name a signed-in, unverified user must visit next, or None if they need no code."""
     from django_otp import user_has_device
 

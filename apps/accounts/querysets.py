@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db.models import Q
 
+from apps.core.actor import Actor
 from apps.core.querysets import NOTHING, RestrictedQuerySet
 
 
 class UserQuerySet(RestrictedQuerySet):
-    def scope(self, user: Any, action: str) -> Q:
+    def scope(self, user: Actor, action: str) -> Q:
         """Administration staff reach their administration's users; RILO staff their region's people."""
         if user.administration_id:
             return Q(administration_id=user.administration_id)
@@ -24,7 +25,7 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignor
     """Django's user manager with :meth:`restrict`."""
 
 
-def system_account_scope(user: Any) -> Q:
+def system_account_scope(user: Actor) -> Q:
     """The partner-system accounts (as a ``Q`` on users) that ``user``'s position manages.
 
     A coordinator: the national-system accounts of their administration (and only they: a national
@@ -42,7 +43,7 @@ def system_account_scope(user: Any) -> Q:
 
 
 class ApiTokenQuerySet(RestrictedQuerySet):
-    def scope(self, user: Any, action: str) -> Q:
+    def scope(self, user: Actor, action: str) -> Q:
         """Everyone reaches their own tokens. Coordinators and RILO administrators also see and revoke
         the tokens of the accounts they reach and of the system accounts they manage; auditors see them."""
         from .models import User

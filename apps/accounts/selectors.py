@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 from apps.core.querysets import NOTHING
 
@@ -16,7 +17,7 @@ from .querysets import system_account_scope
 from .roles import Role
 
 
-def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
+def user_list(*, actor: Actor, search: str = "") -> QuerySet[User]:
     """Accounts the actor may see, optionally matching ``search`` (username, name or e-mail), with 2FA status."""
     users = User.objects.restrict(actor, "view").select_related("administration", "region")
     search = search.strip()
@@ -31,7 +32,7 @@ def user_list(*, actor: User, search: str = "") -> QuerySet[User]:
     return users.annotate(has_two_factor=Exists(confirmed_device)).order_by("last_name", "first_name", "username")
 
 
-def user_manageable(*, actor: User) -> QuerySet[User]:
+def user_manageable(*, actor: Actor) -> QuerySet[User]:
     """Accounts the actor may edit, deactivate or send a password link to: in reach and of a role they manage."""
     return (
         User.objects.restrict(actor, "change")
@@ -45,12 +46,12 @@ def user_two_factor_device(*, user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
-def api_token_list(*, user: Any, action: str = "view") -> QuerySet[ApiToken]:
+def api_token_list(*, user: Actor, action: str = "view") -> QuerySet[ApiToken]:
     """The API tokens of the accounts ``user`` reaches, newest first."""
     return ApiToken.objects.restrict(user, action).select_related("user", "created_by", "revoked_by")
 
 
-def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
+def api_token_get(*, user: Actor, pk: Any, action: str = "view") -> ApiToken:
     """One token ``user`` may act on; another's is "not found"."""
     token = api_token_list(user=user, action=action).filter(pk=pk).first()
     if token is None:
@@ -58,7 +59,7 @@ def api_token_get(*, user: Any, pk: Any, action: str = "view") -> ApiToken:
     return token
 
 
-def api_token_holders(*, actor: Any) -> QuerySet[User]:
+def api_token_holders(*, actor: Actor) -> QuerySet[User]:
     """The active accounts ``actor`` may issue tokens for: themselves (a person, not a system account)
     and, with ``accounts.add_apitoken``, the partner-system accounts they manage. Never another person."""
     if not getattr(actor, "is_authenticated", False):

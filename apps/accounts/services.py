@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Administration, Region
 
@@ -41,13 +42,13 @@ def _check_scope(role: str, administration: Administration | None, region: Regio
         raise ApplicationError("A partner system account belongs to no RILO.")
 
 
-def _check_may_grant(actor: User, role: str) -> None:
+def _check_may_grant(actor: Actor, role: str) -> None:
     if role not in roles_manageable_by(actor):
         label = Role(role).label if role in Role.values else role
         raise PermissionDenied(f"You may not give the role “{label}”.", extra={"role": ["You may not give this role."]})
 
 
-def _check_may_manage(actor: User, user: User) -> None:
+def _check_may_manage(actor: Actor, user: User) -> None:
     """The account must be in the actor's reach (else it does not exist for them) and hold a role they manage."""
     manageable = User.objects.restrict(actor, "change").filter(pk=user.pk, role__in=roles_manageable_by(actor))
     if not manageable.exists():
@@ -82,7 +83,7 @@ def user_create(
 @transaction.atomic
 def user_invite(
     *,
-    actor: User,
+    actor: Actor,
     username: str,
     role: str,
     email: str,
@@ -106,7 +107,7 @@ def user_invite(
     region: Region | None = None
     if role in ADMINISTRATION_ROLES:
         if administration is None and actor.administration_id:
-            administration = actor.administration
+            administration = Administration.objects.get(pk=actor.administration_id)
         if administration is None:
             raise ApplicationError(
                 "Choose the administration.", extra={"administration": ["Choose the administration."]}
@@ -121,9 +122,9 @@ def user_invite(
         if administration is not None:
             message = "RILO staff belong to the RILO, not to an administration; leave this empty."
             raise ApplicationError(message, extra={"administration": [message]})
-        if actor.region is None:
+        if actor.region_id is None:
             raise PermissionDenied("Only staff of a RILO can create accounts for RILO staff.")
-        region = actor.region
+        region = Region.objects.get(pk=actor.region_id)
     user = user_create(
         username=username,
         role=role,
@@ -147,7 +148,7 @@ def user_sync_role_group(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_update(*, user: User, role: str | None = None, actor: User | None = None, **fields: Any) -> User:
+def user_update(*, user: User, role: str | None = None, actor: Actor | None = None, **fields: Any) -> User:
     """Change an account's role or details; the administration or region stays as it was.
 
     With an ``actor`` (every change made through the UI), the account must be one the actor
@@ -189,7 +190,7 @@ def user_update(*, user: User, role: str | None = None, actor: User | None = Non
 
 
 @transaction.atomic
-def user_deactivate(*, user: User, actor: User) -> User:
+def user_deactivate(*, user: User, actor: Actor) -> User:
     """Stop an account from signing in; its sessions end at their next request. Nobody deactivates themselves."""
     _check_may_manage(actor, user)
     if user.pk == actor.pk:
@@ -201,7 +202,7 @@ def user_deactivate(*, user: User, actor: User) -> User:
 
 
 @transaction.atomic
-def user_reactivate(*, user: User, actor: User) -> User:
+def user_reactivate(*, user: User, actor: Actor) -> User:
     """Let a deactivated account sign in again."""
     _check_may_manage(actor, user)
     user.is_active = True
@@ -210,7 +211,7 @@ def user_reactivate(*, user: User, actor: User) -> User:
     return user
 
 
-def user_password_reset_send(*, user: User, actor: User, link_base: LinkBase) -> None:
+def user_password_reset_send(*, user: User, actor: Actor, link_base: LinkBase) -> None:
     """E-mail a managed, active account a link to choose a new password (its current one keeps working)."""
     _check_may_manage(actor, user)
     if not user.is_active:
@@ -222,7 +223,7 @@ def user_password_reset_send(*, user: User, actor: User, link_base: LinkBase) ->
 
 
 @transaction.atomic
-def user_two_factor_reset(*, user: User, actor: User) -> None:
+def user_two_factor_reset(*, user: User, actor: Actor) -> None:
     """Remove a managed account's authenticator devices (a lost phone): at their next sign-in the owner
     sets one up again (required roles) or signs in without one. Nobody resets their own. Audited; the
     owner is told by e-mail."""
@@ -377,7 +378,7 @@ class TwoFactorRequired(PermissionDenied):
     code = "two_factor_required"
 
 
-def _check_may_issue_for(*, user: User, actor: User, two_factor_verified: bool) -> None:
+def _check_may_issue_for(*, user: User, actor: Actor, two_factor_verified: bool) -> None:
     """A person's token only by that person, verified; a system account's only by whoever manages it."""
     if user.pk == actor.pk:
         if not actor.role or actor.role == Role.PARTNER_SYSTEM:
@@ -412,7 +413,7 @@ def token_issue(
     name: str,
     scopes: Iterable[str],
     expires_at: datetime,
-    actor: User | None,
+    actor: Actor | None,
     two_factor_verified: bool = False,
     allowed_scopes: Collection[str] | None = None,
 ) -> tuple[ApiToken, str]:
@@ -441,7 +442,7 @@ def _token_create(
     name: str,
     scopes: Iterable[str],
     expires_at: datetime,
-    actor: User | None,
+    actor: Actor | None,
     allowed_scopes: Collection[str] | None,
 ) -> tuple[ApiToken, str]:
     if not user.is_active:
@@ -465,7 +466,7 @@ def _token_create(
         secret_hash=_token_digest(plaintext),
         scopes=clean_scopes,
         expires_at=expires_at,
-        created_by=actor,
+        created_by_id=actor.pk if actor is not None else None,
         created_at=now,
     )
     token.full_clean()
@@ -475,7 +476,7 @@ def _token_create(
     return token, plaintext
 
 
-def _token_audit(*, action: str, token: ApiToken, actor: User | None) -> None:
+def _token_audit(*, action: str, token: ApiToken, actor: Actor | None) -> None:
     """Record a token act: ids and codes, the prefix, never the secret or the free-text name. For a partner's
     account, the partner too, and the event goes to the auditors of the partner's RILO (one event per act, also
     when issued from the partner's page)."""
@@ -497,7 +498,7 @@ def _token_audit(*, action: str, token: ApiToken, actor: User | None) -> None:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor: User | None) -> ApiToken:
+def token_revoke(*, token: ApiToken, actor: Actor | None) -> ApiToken:
     """Revoke a token at once; revoking it again is a conflict. ``actor`` must be allowed to change it
     (their own token, or one of the accounts they manage). Audited; the holder is told."""
     tokens = ApiToken.objects.all() if actor is None else ApiToken.objects.restrict(actor, "change")

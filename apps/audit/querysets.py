@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 
+from apps.core.actor import Actor
 from apps.core.querysets import NOTHING, RestrictedQuerySet
 
 
 class AuditEventQuerySet(RestrictedQuerySet):
-    def scope(self, user: Any, action: str) -> Q:
+    def scope(self, user: Actor, action: str) -> Q:
         if action != "view":
             return NOTHING  # the log is append-only
         if user.region_id:

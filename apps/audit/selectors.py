@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from apps.core.actor import Actor
+
 from .models import AuditEvent
 
 
-def audit_event_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[AuditEvent]:
+def audit_event_list(*, user: Actor, filters: Mapping[str, Any] | None = None) -> QuerySet[AuditEvent]:
     """Events the user may read, newest first. Filters: ``action`` (prefix), ``actor`` (id),
     ``object_uuid``, ``object_type``, ``since`` and ``until`` (datetimes or dates)."""
     filters = filters or {}

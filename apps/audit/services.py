@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from apps.core.actor import Actor
 from apps.core.middleware import current_request_id
 from apps.core.rows import insert
 
@@ -27,7 +28,7 @@ PERSONAL_READ_ACTIONS = frozenset(
 )
 
 
-def _channel(actor: Any) -> dict[str, str]:
+def _channel(actor: Actor | None) -> dict[str, str]:
     """How ``actor`` made the request being served: its API token (prefix only), or a web session."""
     token = getattr(actor, "authenticated_token", None)
     if token is not None:
@@ -51,7 +52,7 @@ def _check_detail(detail: Any, path: str = "detail") -> None:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     obj: models.Model | None = None,
     detail: dict[str, Any] | None = None,
@@ -87,7 +88,7 @@ def audit_record(
         region_id = getattr(actor, "region_id", None)
     request_id = current_request_id()
     event = AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=getattr(actor, "pk", None) or None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",

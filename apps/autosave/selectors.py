@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db.models import QuerySet
+
+from apps.core.actor import Actor
 
 from .models import FormDraft
 
 
-def form_draft_get(*, user: Any, key: uuid.UUID | str) -> FormDraft | None:
+def form_draft_get(*, user: Actor, key: uuid.UUID | str) -> FormDraft | None:
     """The user's draft with this key, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -18,13 +19,13 @@ def form_draft_get(*, user: Any, key: uuid.UUID | str) -> FormDraft | None:
         key = uuid.UUID(str(key))
     except ValueError:
         return None
-    return FormDraft.objects.filter(key=key, user=user, closed_at__isnull=True).first()
+    return FormDraft.objects.filter(key=key, user_id=user.pk, closed_at__isnull=True).first()
 
 
-def form_drafts_pending(*, user: Any, form: str, report_id: int | None) -> QuerySet[FormDraft]:
+def form_drafts_pending(*, user: Actor, form: str, report_id: int | None) -> QuerySet[FormDraft]:
     """The user's unsaved drafts of one form (for one report, or for a new one), newest first."""
     if not getattr(user, "is_authenticated", False):
         return FormDraft.objects.none()
-    drafts = FormDraft.objects.filter(user=user, form=form, closed_at__isnull=True)
+    drafts = FormDraft.objects.filter(user_id=user.pk, form=form, closed_at__isnull=True)
     drafts = drafts.filter(report__isnull=True) if report_id is None else drafts.filter(report_id=report_id)
     return drafts.order_by("-updated_at", "-pk")

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, NotFound
 
 from .models import FormDraft
@@ -36,7 +37,7 @@ def clean_payload(data: Any) -> dict[str, list[str]]:
 
 @transaction.atomic
 def form_draft_save(
-    *, user: Any, key: uuid.UUID, form: str, report_id: int | None, payload: dict[str, list[str]]
+    *, user: Actor, key: uuid.UUID, form: str, report_id: int | None, payload: dict[str, list[str]]
 ) -> FormDraft:
     """Keep what ``user`` typed in one form (identified by ``key``), replacing the previous state.
 
@@ -44,7 +45,7 @@ def form_draft_save(
     """
     draft = FormDraft.objects.select_for_update().filter(key=key).first()
     if draft is None:
-        return FormDraft.objects.create(key=key, user=user, form=form, report_id=report_id, payload=payload)
+        return FormDraft.objects.create(key=key, user_id=user.pk, form=form, report_id=report_id, payload=payload)
     if draft.user_id != user.pk or draft.form != form or draft.report_id != report_id:
         raise NotFound("No such form draft.")
     if draft.closed_at is not None:
@@ -54,7 +55,7 @@ def form_draft_save(
     return draft
 
 
-def form_draft_discard(*, user: Any, key: uuid.UUID, form: str = "", report_id: int | None = None) -> None:
+def form_draft_discard(*, user: Actor, key: uuid.UUID, form: str = "", report_id: int | None = None) -> None:
     """Close one form draft of ``user`` (the form was saved, or the user discarded it) and forget its content.
 
     The row stays, closed, so that an autosave of the same form still in flight is ignored.

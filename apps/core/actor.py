@@ -7,7 +7,7 @@ partner system's account, a person and a test persona stand in alike.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 
 @runtime_checkable
@@ -40,4 +40,11 @@ class Actor(Protocol):
 
     def has_perm(self, perm: str, obj: Any = None) -> bool: ...
 
+    def get_all_permissions(self, obj: Any = None) -> set[str]: ...
+
     def get_username(self) -> str: ...
+
+
+def signed_in(user: object) -> TypeGuard[Actor]:
+    """Whether ``user`` is a signed-in account: ``None`` and an anonymous visitor are no actor."""
+    return user is not None and bool(getattr(user, "is_authenticated", False))

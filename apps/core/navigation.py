@@ -7,9 +7,14 @@ installed yet (a later app) is skipped, so apps extend the menu by adding entrie
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import NoReverseMatch, reverse
+
+from .actor import Actor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ ENTRIES: tuple[NavEntry, ...] = (
 )
 
 
-def entries_for(user: Any) -> list[tuple[NavEntry, str]]:
+def entries_for(user: Actor | AnonymousUser) -> list[tuple[NavEntry, str]]:
     """The entries this user may use, with their resolved URLs."""
     if not user.is_authenticated:
         return []
@@ -57,7 +62,7 @@ def entries_for(user: Any) -> list[tuple[NavEntry, str]]:
     return found
 
 
-def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+def navigation_for(user: Actor | AnonymousUser, current_path: str) -> list[dict[str, Any]]:
     items = []
     for entry, url in entries_for(user):
         current = current_path == url if url == "/" else current_path.startswith(url)

@@ -13,14 +13,18 @@ object outside the user's reach is simply absent (404), and lists never check ro
 
 from __future__ import annotations
 
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Now
 
+from .actor import Actor, signed_in
 from .caches import ProcessCache, process_cache
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 NOTHING = Q(pk__in=[])
 
@@ -28,8 +32,8 @@ NOTHING = Q(pk__in=[])
 class RestrictedQuerySet(models.QuerySet[Any]):
     """A queryset that can be narrowed to what a user may do."""
 
-    def restrict(self, user: Any, action: str = "view") -> Self:
-        if user is None or not user.is_authenticated or not user.is_active:
+    def restrict(self, user: Actor | AnonymousUser | None, action: str = "view") -> Self:
+        if not signed_in(user) or not user.is_active:
             return self.none()
         if getattr(user, "is_superuser", False):
             return self
@@ -43,17 +47,17 @@ class RestrictedQuerySet(models.QuerySet[Any]):
             return self.none()
         return self.filter(condition)
 
-    def scope(self, user: Any, action: str) -> Q:
+    def scope(self, user: Actor, action: str) -> Q:
         """Rows the user's tenant position gives access to; models override this. Default: none."""
         return NOTHING
 
-    def position(self, user: Any) -> tuple[Any, ...] | None:
+    def position(self, user: Actor) -> tuple[Any, ...] | None:
         """Everything :meth:`scope` and :meth:`_granted_objects` read of ``user`` besides its id and permissions,
         or None if that is not declared. A model that declares it gets :meth:`allows` without compiling its
         rule each time; one that reads more of the user in ``scope()`` must say so here."""
         return None
 
-    def allows(self, user: Any, action: str, pk: Any) -> bool:
+    def allows(self, user: Actor | AnonymousUser | None, action: str, pk: Any) -> bool:
         """Whether ``restrict(user, action)`` holds the row ``pk``: the same rule, in one query (call it on the
         manager: filters of the queryset it is called on are not part of it).
 
@@ -62,7 +66,9 @@ class RestrictedQuerySet(models.QuerySet[Any]):
         permission the user holds, and :meth:`position`); django-guardian's rows are read by that SQL
         when it runs, so a share or an assignment counts at once.
         """
-        position = self.position(user) if user is not None and user.is_authenticated else None
+        if not signed_in(user):
+            return False  # restrict() gives no row to nobody
+        position = self.position(user)
         if position is None:
             return self.restrict(user, action).filter(pk=pk).exists()
         key = (
@@ -90,7 +96,7 @@ class RestrictedQuerySet(models.QuerySet[Any]):
             cursor.execute(f'SELECT 1 FROM ({sql}) AS allowed WHERE allowed."pk" = %s LIMIT 1', [*params, pk])  # noqa: S608
             return cursor.fetchone() is not None
 
-    def _granted_objects(self, user: Any, codename: str) -> Q:
+    def _granted_objects(self, user: Actor, codename: str) -> Q:
         """Objects granted one by one through django-guardian's direct-FK tables, if the model has them."""
         from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 

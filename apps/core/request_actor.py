@@ -6,15 +6,15 @@ here is a wiring mistake: refused (HTTP 403 / the login page's job), never passe
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from .actor import Actor
+from .actor import Actor, signed_in
 from .exceptions import PermissionDenied
 
 
 def request_actor(request: Any) -> Actor:
     """``request.user`` once signed in (a Django or a DRF request)."""
     user = request.user
-    if not user.is_authenticated:
+    if not signed_in(user):
         raise PermissionDenied("Sign in first.")
-    return cast(Actor, user)
+    return user

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from .actor import Actor
 from .exceptions import ApplicationError, Conflict
 from .models import IdempotencyRecord
 
@@ -34,7 +35,7 @@ def _lease() -> timedelta:
 
 
 def idempotency_claim(
-    *, user: Any, key: str, method: str, path: str, request_hash: str, now: datetime | None = None
+    *, user: Actor, key: str, method: str, path: str, request_hash: str, now: datetime | None = None
 ) -> tuple[IdempotencyRecord, bool]:
     """Claim ``key`` (a digest) for one request of ``user``.
 

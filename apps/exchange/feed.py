@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.accounts.roles import Role
+from apps.core.actor import Actor
 from apps.core.exceptions import PermissionDenied
 
 from .adapters import adapter_for
@@ -51,7 +52,7 @@ class FeedMessage:
     withheld: str
 
 
-def feed_partner(*, user: Any) -> PartnerSystem:
+def feed_partner(*, user: Actor) -> PartnerSystem:
     """The partner whose feed ``user`` reads: the partner system the account is linked to."""
     if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.view_delivery"):
         raise PermissionDenied("The feed is read with a partner system's account.")

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from apps.accounts.admin_site import rilo_admin_site
+from apps.core.request_actor import request_actor
 
 from .models import (
     CommodityCategory,
@@ -74,7 +75,7 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self._set_active(request, queryset, active=True)
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Any], *, active: bool) -> None:
-        changed = term_set_active(terms=queryset, active=active, actor=request.user)
+        changed = term_set_active(terms=queryset, active=active, actor=request_actor(request))
         for term in changed:
             self.log_change(request, term, "Activated." if active else "Deactivated.")
         if active:
@@ -112,10 +113,10 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return HttpResponseRedirect(request.path)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        term_delete(terms=[obj], actor=request.user)
+        term_delete(terms=[obj], actor=request_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        term_delete(terms=queryset, actor=request.user)
+        term_delete(terms=queryset, actor=request_actor(request))
 
 
 def _register(*models: type[Vocabulary]) -> Any:

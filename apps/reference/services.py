@@ -9,11 +9,12 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
 
 from .models import HSCode, Vocabulary
@@ -22,13 +23,13 @@ from .selectors import term_usages, usage_message
 # --- terms -------------------------------------------------------------------------------------
 
 
-def _require(actor: Any, verb: str, model: type[Vocabulary]) -> None:
+def _require(actor: Actor, verb: str, model: type[Vocabulary]) -> None:
     permission = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
     if not actor.has_perm(permission):
         raise PermissionDenied(f"You may not {verb} {model._meta.verbose_name_plural}.")
 
 
-def term_set_active(*, terms: Iterable[Vocabulary], active: bool, actor: Any) -> list[Vocabulary]:
+def term_set_active(*, terms: Iterable[Vocabulary], active: bool, actor: Actor) -> list[Vocabulary]:
     """Deactivate (or reactivate) terms; returns those whose flag changed.
 
     A deactivated term stays on every record that uses it but can no longer be chosen: this is
@@ -53,7 +54,7 @@ class TermInUse(Conflict):
 
 
 @transaction.atomic
-def term_delete(*, terms: Iterable[Vocabulary], actor: Any) -> int:
+def term_delete(*, terms: Iterable[Vocabulary], actor: Actor) -> int:
     """Delete terms nothing refers to; refuses (``TermInUse``) naming where any of them is used."""
     terms = list(terms)
     if not terms:

@@ -14,14 +14,18 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django_countries import countries
 
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 
 from .models import PERSONAL_FIELDS, Conveyance, Party, Report, ReportItem, RouteCountry
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 # Bookkeeping columns that change on every save and say nothing to a reader.
 _IGNORED = frozenset(
@@ -54,7 +58,7 @@ class HistoryEntry:
     reason_hidden: bool = False  # a reason was given, not shown to this reader (free text: possibly personal)
 
 
-def report_change_history(*, user: Any, report: Report) -> list[HistoryEntry]:
+def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
     """Every recorded save of the report that changed something, newest first (queries do not grow with rows)."""
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
         raise NotFound("Report not found.")
@@ -105,7 +109,7 @@ def report_change_history(*, user: Any, report: Report) -> list[HistoryEntry]:
     return entries
 
 
-def _who(user: Any) -> str:
+def _who(user: User | None) -> str:
     if user is None:
         return "the system"
     return user.get_full_name() or user.username

@@ -17,6 +17,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 
 from . import catalogue
 from .models import Report
@@ -103,7 +104,7 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _personal_reports(user: Any, reports: QuerySet[Report]) -> dict[str, Any]:
+def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     """Which exported reports' personal data the user may see (the rows whose personal cells are filled), for the
     audit event: who read which persons' data stays on record even if the download is cut short.
 
@@ -127,7 +128,7 @@ class _Echo:
         return value
 
 
-def report_csv_lines(*, user: Any, reports: QuerySet[Report], filters: list[str]) -> Iterator[str]:
+def report_csv_lines(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Iterator[str]:
     """The CSV lines of ``reports`` (already restricted and filtered); the export is audited when it starts, with
     the uuids of the reports whose personal columns it fills (those the user may see personal data of)."""
     personal = user.has_perm("reports.view_personal_data_report")

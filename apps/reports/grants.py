@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Now
 
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.tenancy.models import Administration
 
 from .models import Report, ReportGroupObjectPermission, ReportUserObjectPermission
@@ -33,7 +33,7 @@ REVIEWER_PERMISSIONS = (
 _REVIEWER_CODENAMES = tuple(permission.partition(".")[2] for permission in REVIEWER_PERMISSIONS)
 
 
-def review_assignments_end(*, report: Report, actor: Any) -> list[int]:
+def review_assignments_end(*, report: Report, actor: Actor) -> list[int]:
     """Remove the assigned reviewers' rights on ``report``, in the caller's transaction (a workflow transition
     that takes the report out of review, its row locked); audited with the reviewers' ids. Returns those ids."""
     rows = ReportUserObjectPermission.objects.filter(

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.accounts.roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
+from apps.core.actor import Actor
 from apps.core.querysets import NOTHING, RestrictedQuerySet, unexpired
 
 from .choices import EDITABLE_STATES, REVIEWABLE_STATES, ReportStatus
@@ -61,7 +62,7 @@ def administration_group_name(administration_id: int) -> str:
 
 
 class ReportQuerySet(RestrictedQuerySet):
-    def scope(self, user: Any, action: str) -> Q:
+    def scope(self, user: Actor, action: str) -> Q:
         if user.administration_id and (user.role in ADMINISTRATION_ROLES or user.role == Role.PARTNER_SYSTEM):
             states = _ADMINISTRATION_STATES.get(action)
             if not states:
@@ -76,10 +77,10 @@ class ReportQuerySet(RestrictedQuerySet):
             return Q(administration__region_id=user.region_id, status__in=sorted(states))
         return NOTHING
 
-    def position(self, user: Any) -> tuple[Any, ...]:
+    def position(self, user: Actor) -> tuple[Any, ...]:
         return (user.role, user.administration_id, user.region_id)
 
-    def _granted_objects(self, user: Any, codename: str) -> Q:
+    def _granted_objects(self, user: Actor, codename: str) -> Q:
         granted = super()._granted_objects(user, codename)
         if user.administration_id:
             from .models import ReportGroupObjectPermission

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Count, Q, QuerySet
 
-from .models import Administration
+from apps.core.actor import Actor
+
+from .models import Administration, Region
 
 
-def administration_list(*, actor: Any, search: str = "") -> QuerySet[Administration]:
+def administration_list(*, actor: Actor, search: str = "") -> QuerySet[Administration]:
     """Administrations the actor may change, optionally matching ``search`` (name, code or country code)."""
     administrations = Administration.objects.restrict(actor, "change").select_related("region")
     search = search.strip()
@@ -20,6 +20,11 @@ def administration_list(*, actor: Any, search: str = "") -> QuerySet[Administrat
     return administrations.annotate(user_count=Count("users")).order_by("name")
 
 
-def administration_changeable(*, actor: Any) -> QuerySet[Administration]:
+def administration_changeable(*, actor: Actor) -> QuerySet[Administration]:
     """Administrations the actor may edit."""
     return Administration.objects.restrict(actor, "change").select_related("region")
+
+
+def actor_region(*, actor: Actor) -> Region | None:
+    """The RILO the actor works for (RILO staff), or None."""
+    return Region.objects.filter(pk=actor.region_id).first() if actor.region_id else None

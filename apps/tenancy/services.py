@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.audit.services import audit_record
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound, PermissionDenied
 
 from .models import Administration
@@ -15,7 +16,7 @@ EDITABLE_FIELDS = frozenset({"name", "country", "code", "active"})
 
 
 @transaction.atomic
-def administration_create(*, actor: Any, name: str, country: str, code: str, active: bool = True) -> Administration:
+def administration_create(*, actor: Actor, name: str, country: str, code: str, active: bool = True) -> Administration:
     """Add a member administration to the actor's RILO (the region always comes from the actor)."""
     if not actor.has_perm("tenancy.add_administration"):
         raise PermissionDenied("You may not add administrations.")
@@ -33,7 +34,7 @@ def administration_create(*, actor: Any, name: str, country: str, code: str, act
 
 
 @transaction.atomic
-def administration_update(*, actor: Any, administration: Administration, **fields: Any) -> Administration:
+def administration_update(*, actor: Actor, administration: Administration, **fields: Any) -> Administration:
     """Change an administration of the actor's reach: name, country, code or whether it is active.
 
     An inactive administration stays with its users and reports; no new accounts are created in it.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import show_errors
+from apps.core.request_actor import request_actor
 
 from . import selectors, services
 from .forms import AdministrationForm, AdministrationSearchForm
@@ -25,7 +25,7 @@ PER_PAGE = 25
 
 @login_required
 def administration_list(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     if not actor.has_perm("tenancy.change_administration"):
         raise DjangoPermissionDenied
     search_form = AdministrationSearchForm(request.GET)
@@ -44,9 +44,10 @@ def administration_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def administration_create(request: HttpRequest) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     if not actor.has_perm("tenancy.add_administration") or not actor.region_id:
         raise DjangoPermissionDenied
+    region = selectors.actor_region(actor=actor)
     form = AdministrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,14 +55,14 @@ def administration_create(request: HttpRequest) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             show_errors(form, exc)
         else:
-            messages.success(request, f"{administration} added to {actor.region}.")
+            messages.success(request, f"{administration} added to {region}.")
             return redirect("tenancy:administration_list")
-    return render(request, "tenancy/administration_form.html", {"form": form, "creating": True, "region": actor.region})
+    return render(request, "tenancy/administration_form.html", {"form": form, "creating": True, "region": region})
 
 
 @login_required
 def administration_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     administration = get_object_or_404(selectors.administration_changeable(actor=actor), pk=pk)
     # The form edits a copy, so a refused change leaves the shown object as stored.
     form = AdministrationForm(request.POST or None, instance=copy.copy(administration))

@@ -19,6 +19,7 @@ from apps.core.api.idempotency import idempotent
 from apps.core.api.pagination import StableCursorPagination
 from apps.core.api.permissions import ModelCapabilityPermission, RequiredScopeMixin, token_scopes
 from apps.core.api.schema import error_response
+from apps.core.request_actor import request_actor
 
 from ..middleware import session_two_factor_verified
 from ..models import ApiToken, User
@@ -60,11 +61,11 @@ class ApiTokenViewSet(
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         action_name = "change" if self.action == "revoke" else "view"
-        return api_token_list(user=self.request.user, action=action_name)
+        return api_token_list(user=request_actor(self.request), action=action_name)
 
     def get_object(self) -> ApiToken:
         action_name = "change" if self.action == "revoke" else "view"
-        return api_token_get(user=self.request.user, pk=self.kwargs["pk"], action=action_name)
+        return api_token_get(user=request_actor(self.request), pk=self.kwargs["pk"], action=action_name)
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: IssuedApiTokenSerializer})
     @idempotent
@@ -73,7 +74,9 @@ class ApiTokenViewSet(
         token); or, for coordinators and RILO administrators, for a partner-system account they manage.
 
         A token may not grant scopes that the caller's own token lacks."""
-        serializer = ApiTokenCreateSerializer(data=request.data, holders=api_token_holders(actor=request.user))
+        serializer = ApiTokenCreateSerializer(
+            data=request.data, holders=api_token_holders(actor=request_actor(request))
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         token, plaintext = token_issue(

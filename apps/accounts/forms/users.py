@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
+from apps.core.actor import Actor
 from apps.tenancy.models import Administration
 
 from ..delegation import role_choices, roles_manageable_by, same_scope_roles
@@ -46,7 +47,7 @@ class UserCreateForm(_UserDetailsForm):
 
     field_order = ["username", "first_name", "last_name", "email", "role", "administration"]
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         roles = roles_manageable_by(actor)
         cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role"), *role_choices(roles)]
@@ -75,7 +76,7 @@ class UserCreateForm(_UserDetailsForm):
 class UserEditForm(_UserDetailsForm):
     """Name, e-mail and role of an existing account; the role stays within its kind of organisation."""
 
-    def __init__(self, *args: Any, actor: User, target: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Actor, target: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         roles = roles_manageable_by(actor) & same_scope_roles(target.role)
         cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(roles | {target.role})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import show_errors
+from apps.core.request_actor import request_actor
 
 from .. import selectors, services
 from ..delegation import roles_manageable_by
@@ -30,7 +30,7 @@ USERS_PER_PAGE = 25
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     """Accounts in the actor's reach, searchable, paginated."""
-    actor: Any = request.user
+    actor = request_actor(request)
     if not actor.has_perm("accounts.view_user"):
         raise DjangoPermissionDenied
     search_form = UserSearchForm(request.GET)
@@ -51,7 +51,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
     """A new account in the actor's administration or region; its owner gets a set-your-password e-mail."""
-    actor: Any = request.user
+    actor = request_actor(request)
     if not actor.has_perm("accounts.add_user") or not roles_manageable_by(actor):
         raise DjangoPermissionDenied
     form = UserCreateForm(request.POST or None, actor=actor)
@@ -81,7 +81,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Name, e-mail and role of a managed account, with its deactivate and password-link actions."""
-    actor: Any = request.user
+    actor = request_actor(request)
     target = get_object_or_404(selectors.user_manageable(actor=actor), pk=pk)
     initial = {
         "first_name": target.first_name,
@@ -118,7 +118,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    actor: Any = request.user
+    actor = request_actor(request)
     target = get_object_or_404(selectors.user_manageable(actor=actor), pk=pk)
     try:
         if action == "deactivate":

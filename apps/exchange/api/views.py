@@ -137,7 +137,7 @@ class FeedView(generics.ListAPIView[Delivery]):
     def _partner(self) -> PartnerSystem:
         cached = getattr(self, "_feed_partner", None)
         if cached is None:
-            cached = feed_partner(user=self.request.user)
+            cached = feed_partner(user=request_actor(self.request))
             self._feed_partner = cached
         return cast(PartnerSystem, cached)
 

@@ -19,6 +19,8 @@ from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.actor import Actor
+
 from .. import catalogue
 from ..choices import FormVariant
 from ..errors import paths_of
@@ -61,7 +63,7 @@ class ReportEntry:
         variant: str | None = None,
         personal: bool = True,
         mode: str = "create",
-        user: Any = None,
+        user: Actor | None = None,
     ) -> None:
         initial = initial or {}
         self.personal = personal

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.actor import Actor
 from apps.tenancy.models import Administration
 
 from ..models import Report
@@ -104,7 +105,9 @@ class AssignReviewerForm(forms.Form):
         self.fields["reviewer"].queryset = reviewers  # type: ignore[attr-defined]
 
 
-def sharing_sections(*, user: Any, report: Report, allowed: frozenset[str], forms: Mapping[str, Any]) -> dict[str, Any]:
+def sharing_sections(
+    *, user: Actor, report: Report, allowed: frozenset[str], forms: Mapping[str, Any]
+) -> dict[str, Any]:
     """The context of the two sections: the shares for users who may see them (with the form and the buttons that
     end them for those who may share), the reviewers for those who may assign.
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from apps.core.actor import Actor
 
 from ..choices import ReportStatus, Transition
 from .report import Report
@@ -39,7 +39,7 @@ class ReviewEvent(models.Model):
         cls,
         report: Report,
         *,
-        actor: Any,
+        actor: Actor,
         transition: str,
         from_status: str,
         comment: str = "",
@@ -52,7 +52,7 @@ class ReviewEvent(models.Model):
             from_status=from_status,
             to_status=report.status,
             version=report.version,
-            actor=actor,
+            actor_id=actor.pk,
             comment=comment,
             free_text_checked=free_text_checked,
         )

@@ -24,6 +24,7 @@ from django_countries import countries
 from apps.autosave.selectors import form_draft_get, form_drafts_pending
 from apps.autosave.services import clean_payload, form_draft_discard, form_draft_save, form_draft_save_from_ticket
 from apps.autosave.tokens import Ticket, ticket_read, ticket_sign
+from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.request_actor import request_actor
 from apps.reference.models import HSCode, Unit
@@ -317,14 +318,14 @@ def report_correct_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRes
 # --- htmx fragments of the entry form -----------------------------------------------------------------
 
 
-def _can_enter(user: Any) -> bool:
+def _can_enter(user: Actor) -> bool:
     return bool(user.has_perm("reports.add_report") or user.has_perm("reports.change_report"))
 
 
 @login_required
 def form_row(request: HttpRequest, part: str) -> HttpResponse:
     """GET: a new empty row of a part (and the formset's new total). POST: one row shown removed, or kept."""
-    if part not in PARTS or not _can_enter(request.user):
+    if part not in PARTS or not _can_enter(request_actor(request)):
         raise Http404("No such part.")
     if part == "parties" and not request.user.has_perm("reports.view_personal_data_report"):
         raise Http404("No such part.")
