@@ -12,7 +12,7 @@ there as ids, personal values as null, parties as the columns their non-personal
 derived from (lists carry no personal data); beside it, the columns cursor pages are keyed on.
 :func:`with_codes` then puts the codes of the terms in place of the ids (:func:`term_codes`: known
 to the process once read); as ids they cost no join or subquery in the query, which PostgreSQL then
-plans in a fraction of a millisecond. tests/api check that a listed report is exactly the report
+plans in a fraction of a millisecond. tests/reports/api check that a listed report is exactly the report
 its own page shows to a caller who may not see personal data.
 """
 

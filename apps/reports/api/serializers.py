@@ -24,7 +24,7 @@ from ..profiles import PartyProfile, party_profile, profile_of_row, without_pers
 # --- output ------------------------------------------------------------------------------------------
 # The declared fields document the representation (OpenAPI); ``represent`` builds it straight from
 # the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
-# too many to go through a field object each (tests/api check that both name the same keys).
+# too many to go through a field object each (tests/reports/api check that both name the same keys).
 # A report comes either as a model instance with its related rows (a report's own page, from the
 # domain selectors), or as a row of values a list loaded (see apps.reports.api.list_json), what it
 # shows already in this shape as JSON.
