@@ -62,7 +62,7 @@ def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
     """The policy a message not decided a moment ago (a retry, a sweep) is rendered under now, or why it is refused.
 
     An agreement revoked since the decision stops it; one decided under an older policy version is
-    decided again under the current one (see :func:`apps.exchange.replay.policy_now`). Tombstones
+    decided again under the current one (see :func:`apps.exchange.services.policy_now`). Tombstones
     (identifiers only) always go.
     """
     if delivery.mode == DeliveryMode.TOMBSTONE:
