@@ -129,7 +129,3 @@ def _is_direct(perm_model: Any) -> bool:
 _allowed_sql: ProcessCache[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = process_cache(
     "core.allows_sql", limit=10_000
 )
-
-
-class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
-    """Manager exposing :meth:`RestrictedQuerySet.restrict`."""

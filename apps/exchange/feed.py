@@ -32,8 +32,7 @@ from .choices import DeliveryMode, PartnerState
 from .models import Delivery, PartnerSystem, SharingPolicy
 from .policy import region_reason
 from .scanner import refusal_reason
-from .services.replay import policy_now
-from .services.retention import redact_in_feed, superseded_at
+from .services import policy_now, redact_in_feed, superseded_at
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,12 @@ from apps.tenancy.models import Administration, Region
 from .choices import PERSONAL_DATA_CAPABILITY, AdapterKind, PartnerState
 from .models import PartnerSystem, SharingPolicy
 from .policy import ANY
-from .selectors import partner_current_policy, policy_scope_choices
+from .selectors import (
+    agreement_region_choices,
+    partner_current_policy,
+    policy_scope_choices,
+    source_administration_choices,
+)
 from .snapshot import SECTION_FIELDS, FieldInfo, field_catalogue
 
 AUTH_NONE, AUTH_TOKEN, AUTH_BASIC, AUTH_KEEP = "none", "token", "basic", "keep"
@@ -132,8 +137,6 @@ class PartnerForm(forms.Form):
 
     def __init__(self, *args: Any, actor: Actor, partner: PartnerSystem | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .selectors import source_administration_choices
-
         self.partner = partner
         self.fields["source_administration"].queryset = source_administration_choices(actor=actor)  # type: ignore[attr-defined]
         if not actor.has_perm(PERSONAL_DATA_CAPABILITY):
@@ -514,8 +517,6 @@ class AgreementRequestForm(forms.Form):
 
     def __init__(self, *args: Any, partner: PartnerSystem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from .services.agreements import agreement_region_choices
-
         self.fields["region"].queryset = agreement_region_choices(partner=partner)  # type: ignore[attr-defined]
         if not partner.personal_data_allowed:
             del self.fields["personal_data"]

@@ -1,19 +1,19 @@
-"""Reads of the exchange app: partners the actor reaches, current policies, receivable regions."""
+"""Reads of the exchange app: partners the actor reaches, current policies, receivable regions, agreements."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from uuid import UUID
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
 from apps.core.caches import ProcessCache, process_cache
 from apps.core.exceptions import NotFound
 from apps.tenancy.models import Administration, Region
 
-from .models import CrossRegionAgreement, Delivery, PartnerSystem, SharingPolicy
+from .models import CrossRegionAgreement, PartnerSystem, SharingPolicy
 
 # --- partners ----------------------------------------------------------------------------------
 
@@ -49,16 +49,6 @@ def source_administration_choices(*, actor: Actor) -> QuerySet[Administration]:
 # --- policies ------------------------------------------------------------------------------------
 
 
-def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
-    """Each partner's current (highest) policy version; partners without one are absent (default deny)."""
-    policies = (
-        SharingPolicy.objects.filter(partner_id__in=list(partner_ids))
-        .order_by("partner_id", "-version")
-        .distinct("partner_id")
-    )
-    return {policy.partner_id: policy for policy in policies}
-
-
 # Policy versions this process has read, by (id, created_at). A version never changes once written
 # (a trigger refuses updates), so fan-out, which runs for every approval, reads only which version is
 # current and takes the rest from here.
@@ -67,9 +57,11 @@ _versions: ProcessCache[tuple[int, dt.datetime], SharingPolicy] = process_cache(
 )
 
 
-def current_policy_versions(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
-    """As :func:`current_policies`, with instances shared by the process's threads: read them, never change
-    them or follow their relations (they would keep what they found)."""
+def current_policies(*, partner_ids: Iterable[int]) -> dict[int, SharingPolicy]:
+    """Each partner's current (highest) policy version; partners without one are absent (default deny).
+
+    The instances are shared by the process's threads: read them, never change them or follow their
+    relations (they would keep what they found)."""
     rows = (
         SharingPolicy.objects.filter(partner_id__in=list(partner_ids))
         .order_by("partner_id", "-version")
@@ -124,11 +116,36 @@ def partner_current_policy(*, partner: PartnerSystem) -> SharingPolicy | None:
     return current_policies(partner_ids=[partner.pk]).get(partner.pk)
 
 
-def report_deliveries(*, report_uuid: UUID) -> QuerySet[Delivery]:
-    """Every delivery about one report, oldest first, with attempts: "why was X (not) shared with Y?"."""
-    return (
-        Delivery.objects.filter(report_uuid=report_uuid)
-        .select_related("event", "partner", "policy")
-        .prefetch_related("attempt_log")
-        .order_by("event_id", "partner__name")
+# --- cross-region agreements -------------------------------------------------------------------
+# Reads start from ``CrossRegionAgreement.objects.restrict(actor, action)``: both regions ``view``
+# an agreement; only the other region ``change``\s it (decides or revokes).
+
+
+def agreements_reachable(*, actor: Actor, action: str = "view") -> QuerySet[CrossRegionAgreement]:
+    """The agreements the actor may ``view`` (its RILO's partners', and those addressed to its region) or ``change``."""
+    return CrossRegionAgreement.objects.restrict(actor, action).select_related(
+        "partner", "partner__region", "region", "requested_by", "decided_by", "revoked_by"
     )
+
+
+def agreement_get(*, actor: Actor, pk: int) -> CrossRegionAgreement:
+    """One agreement the actor may view; any other does not exist for them."""
+    agreement = agreements_reachable(actor=actor).filter(pk=pk).first()
+    if agreement is None:
+        raise NotFound(_("No such agreement."))
+    return agreement
+
+
+def partner_agreements(*, actor: Actor, partner: PartnerSystem) -> QuerySet[CrossRegionAgreement]:
+    """The agreements of a partner the actor reached, newest first."""
+    return agreements_reachable(actor=actor).filter(partner_id=partner.pk)
+
+
+def agreements_addressed(*, actor: Actor) -> QuerySet[CrossRegionAgreement]:
+    """The agreements other regions' partners asked the actor's region for (the ones it decides)."""
+    return agreements_reachable(actor=actor, action="change")
+
+
+def agreement_region_choices(*, partner: PartnerSystem) -> QuerySet[Region]:
+    """Regions a partner may ask for: every region but its own RILO."""
+    return Region.objects.exclude(pk=partner.region_id).order_by("name")

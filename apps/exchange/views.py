@@ -43,7 +43,6 @@ from .forms import (
     TimelineSearchForm,
 )
 from .selectors import partner_current_policy
-from .services import agreements
 
 PER_PAGE = 50
 View = Callable[..., HttpResponse]
@@ -144,7 +143,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "replay_form": ReplaySinceForm(initial={"since": timezone.now() - dt.timedelta(hours=1)}),
         "token_form": PartnerTokenForm(),
         "states": PartnerState,
-        "agreements": agreements.partner_agreements(actor=actor, partner=partner),
+        "agreements": selectors.partner_agreements(actor=actor, partner=partner),
         "agreement_form": AgreementRequestForm(partner=partner) if can_manage else None,
     }
     return render(request, "exchange/partner_detail.html", context)
@@ -441,7 +440,7 @@ def agreement_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = AgreementRequestForm(request.POST, partner=partner)
     if form.is_valid():
         try:
-            agreement = agreements.agreement_request(
+            agreement = services.agreement_request(
                 actor=actor,
                 partner=partner,
                 region=form.cleaned_data["region"],
@@ -465,10 +464,10 @@ def agreement_request(request: HttpRequest, pk: int) -> HttpResponse:
 def agreement_list(request: HttpRequest) -> HttpResponse:
     """Agreements other regions' partners ask of the user's region (to decide), and those of its own partners."""
     actor = _actor(request, "exchange.view_crossregionagreement")
-    addressed = agreements.agreements_addressed(actor=actor)
+    addressed = selectors.agreements_addressed(actor=actor)
     context = {
         "addressed": addressed,
-        "own": agreements.agreements_reachable(actor=actor).exclude(pk__in=addressed.values("pk")),
+        "own": selectors.agreements_reachable(actor=actor).exclude(pk__in=addressed.values("pk")),
         "can_decide": actor.has_perm("exchange.change_crossregionagreement"),
     }
     return render(request, "exchange/agreement_list.html", context)
@@ -476,15 +475,15 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 _DECISIONS = {
     "approve": (
-        agreements.agreement_approve,
+        services.agreement_approve,
         gettext_lazy("Agreement approved: reports of %(region)s may now reach %(partner)s."),
     ),
     "refuse": (
-        agreements.agreement_refuse,
+        services.agreement_refuse,
         gettext_lazy("Agreement refused: %(partner)s receives nothing of %(region)s."),
     ),
     "revoke": (
-        agreements.agreement_revoke,
+        services.agreement_revoke,
         gettext_lazy("Agreement revoked: %(partner)s no longer receives reports of %(region)s."),
     ),
 }
@@ -498,7 +497,7 @@ def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpRespon
     actor = _actor(request, "exchange.view_crossregionagreement")
     if decision not in _DECISIONS:
         raise Http404("No such page.")
-    agreement = agreements.agreement_get(actor=actor, pk=pk)
+    agreement = selectors.agreement_get(actor=actor, pk=pk)
     service, done = _DECISIONS[decision]
     try:
         service(actor=actor, agreement=agreement)

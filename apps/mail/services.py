@@ -22,7 +22,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -30,12 +29,13 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from rilo.celery import app
+
+from . import task_names
 from .choices import MailState
 from .models import MailMessage
 
 logger = logging.getLogger(__name__)
-
-DELIVER_TASK = "mail.deliver"
 
 
 def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]) -> list[int]:
@@ -60,7 +60,9 @@ def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]
 def _kick(ids: list[int]) -> None:
     """Ask a worker to send these messages now; without a broker, leave them to the sweep."""
     try:
-        current_app.send_task(DELIVER_TASK, args=[ids], retry=False)
+        # The project's app itself, as the exchange's kicks: Celery's current_app is per thread, and a
+        # thread that did not make the app (a web server's) would get an unconfigured default one.
+        app.send_task(task_names.DELIVER, args=[ids], retry=False, ignore_result=True)
     except Exception as error:
         logger.warning("could not queue %d message(s) (%s); the mail sweep will send them", len(ids), error)
 

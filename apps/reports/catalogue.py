@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from django.apps import apps as django_apps
 from django.db.models import Model, TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -130,9 +131,8 @@ class Part:
 
     @property
     def model(self) -> type[Model]:
-        from . import models  # imported here: the models module reads the catalogue's personal tags
-
-        return getattr(models, self.model_name)  # type: ignore[no-any-return]
+        """The part's model, from the app registry: the models module reads this catalogue, not the reverse."""
+        return django_apps.get_model("reports", self.model_name)
 
     @property
     def many(self) -> bool:

@@ -36,11 +36,6 @@ Path = tuple[str | int, ...]
 _ROW_WIRE_KEYS = frozenset(catalogue.part(name).wire_key for name in catalogue.ROW_PARTS)
 
 
-def row_path(part: str, index: int, name: str) -> Path:
-    """The path of field ``name`` of row ``index`` of ``part`` (its wire key: "items", "route", ...)."""
-    return (part, index, name)
-
-
 def form_key(path: Path) -> str:
     """``("items", 0, "quantity")`` → ``items-0-quantity``; ``("seizure_date",)`` → ``seizure_date``."""
     return "-".join(str(step) for step in path) if path else NON_FIELD_ERRORS

@@ -30,6 +30,9 @@ from apps.exchange.services import (
     partner_secret_rotate,
     retry_delay,
 )
+
+# Private on purpose: the one test of a worker that dies between fan-out's commit and sending needs
+# that moment, which no public operation stops at (event_deliver always sends right after).
 from apps.exchange.services.fan_out import _fan_out
 from apps.tenancy.models import Administration
 from bench.partners import Step, WebhookPartner

@@ -16,8 +16,14 @@ from apps.exchange.choices import AttemptOutcome, DeliveryState
 from apps.exchange.feed import feed_message
 from apps.exchange.models import CrossRegionAgreement, Delivery, OutboxEvent, PartnerSystem
 from apps.exchange.selectors import partner_current_policy, partner_receivable_regions
-from apps.exchange.services import delivery_send_one, event_deliver, partner_update
-from apps.exchange.services.agreements import agreement_approve, agreement_request, agreement_revoke
+from apps.exchange.services import (
+    agreement_approve,
+    agreement_request,
+    agreement_revoke,
+    delivery_send_one,
+    event_deliver,
+    partner_update,
+)
 from apps.tenancy.models import Administration, Region
 from bench.partners import Step, WebhookPartner
 from tests.builders import approve, policy_version, report_with_parts, webhook_partner

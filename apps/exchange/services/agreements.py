@@ -6,8 +6,7 @@ an administrator of that other region approves or refuses (:func:`agreement_appr
 :func:`agreement_refuse`) and may revoke an approval at any time (:func:`agreement_revoke`). Each
 step is audited twice, once in each region, so both regions' auditors see it.
 
-Reads start from ``CrossRegionAgreement.objects.restrict(actor, action)``: both regions ``view``
-an agreement; only the other region ``change``\\s it (decides or revokes).
+The reads (``agreements_reachable``, ``agreement_get``, ...) are in :mod:`apps.exchange.selectors`.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,42 +24,7 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.tenancy.models import Region
 
 from ..models import CrossRegionAgreement, PartnerSystem
-from .partners import partner_require_manager
-
-# --- reads -------------------------------------------------------------------------------------
-
-
-def agreements_reachable(*, actor: Actor, action: str = "view") -> QuerySet[CrossRegionAgreement]:
-    """The agreements the actor may ``view`` (its RILO's partners', and those addressed to its region) or ``change``."""
-    return CrossRegionAgreement.objects.restrict(actor, action).select_related(
-        "partner", "partner__region", "region", "requested_by", "decided_by", "revoked_by"
-    )
-
-
-def agreement_get(*, actor: Actor, pk: int) -> CrossRegionAgreement:
-    """One agreement the actor may view; any other does not exist for them."""
-    agreement = agreements_reachable(actor=actor).filter(pk=pk).first()
-    if agreement is None:
-        raise NotFound(_("No such agreement."))
-    return agreement
-
-
-def partner_agreements(*, actor: Actor, partner: PartnerSystem) -> QuerySet[CrossRegionAgreement]:
-    """The agreements of a partner the actor reached, newest first."""
-    return agreements_reachable(actor=actor).filter(partner_id=partner.pk)
-
-
-def agreements_addressed(*, actor: Actor) -> QuerySet[CrossRegionAgreement]:
-    """The agreements other regions' partners asked the actor's region for (the ones it decides)."""
-    return agreements_reachable(actor=actor, action="change")
-
-
-def agreement_region_choices(*, partner: PartnerSystem) -> QuerySet[Region]:
-    """Regions a partner may ask for: every region but its own RILO."""
-    return Region.objects.exclude(pk=partner.region_id).order_by("name")
-
-
-# --- writes ------------------------------------------------------------------------------------
+from .access import partner_require_manager
 
 
 def _audit_both_sides(
@@ -172,7 +135,9 @@ def agreement_revoke(*, actor: Actor, agreement: CrossRegionAgreement) -> CrossR
     return locked
 
 
-def agreements_ask_again(*, actor: Actor, partner: PartnerSystem, moved: tuple[str, str]) -> list[CrossRegionAgreement]:
+def _agreements_ask_again(
+    *, actor: Actor, partner: PartnerSystem, moved: tuple[str, str]
+) -> list[CrossRegionAgreement]:
     """After ``partner``'s endpoint moved to another host, every agreement in force is asked for again.
 
     The other region approved sending its reports to the old host, not to the new one: each

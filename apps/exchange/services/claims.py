@@ -31,7 +31,7 @@ class Claim:
     claimed_at: float = field(default_factory=time.monotonic)
 
 
-def worker_token() -> str:
+def _worker_token() -> str:
     """A unique lease token naming the worker process holding it."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
@@ -61,7 +61,7 @@ def _claim_for_partner(
             max_in_flight=max_in_flight,
             now=now,
             lease_until=now + _lease(),
-            token=worker_token(),
+            token=_worker_token(),
             delivery_ids=delivery_ids,
         )
         lost = [row for row in rows if row[1] == DeliveryState.IN_FLIGHT]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def endpoint_host(url: str) -> str:
+def _endpoint_host(url: str) -> str:
     """``scheme://host:port`` of an endpoint URL (the port spelled out), e.g. ``https://cen.example.org:443``."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
@@ -28,15 +28,15 @@ def endpoint_host(url: str) -> str:
     return f"{scheme}://{(parts.hostname or '').lower()}:{port or ''}"
 
 
-def host_change(old_url: str, new_url: str | None) -> tuple[str, str] | None:
+def _host_change(old_url: str, new_url: str | None) -> tuple[str, str] | None:
     """(old host, new host) if ``new_url`` points at another host than ``old_url``, else None."""
     if new_url is None or not old_url:
         return None
-    old, new = endpoint_host(old_url), endpoint_host(new_url)
+    old, new = _endpoint_host(old_url), _endpoint_host(new_url)
     return (old, new) if old != new else None
 
 
-def require_new_credentials(change: tuple[str, str] | None, credentials: dict[str, str] | None) -> None:
+def _require_new_credentials(change: tuple[str, str] | None, credentials: dict[str, str] | None) -> None:
     """Refuse a move to another host that would keep the stored credentials (``credentials`` None)."""
     if change is not None and credentials is None:
         old, new = change

@@ -25,8 +25,8 @@ from ..choices import OPEN_STATES, REACHED_STATES, DeliveryState, EventType, Par
 from ..models import Delivery, PartnerSystem
 from ..policy import decide
 from ..scanner import refusal_reason
-from ..selectors import current_policy_versions, receivable_regions
-from .claims import Claim, _lease, worker_token
+from ..selectors import current_policies, receivable_regions
+from .claims import Claim, _lease, _worker_token
 from .sending import _attempt, _payload_hash
 
 
@@ -91,7 +91,7 @@ def _lease_at_fan_out(deliveries: list[Delivery], held: set[int], now: dt.dateti
         delivery.state = DeliveryState.IN_FLIGHT
         delivery.attempts = 1
         delivery.lease_until = lease_until
-        delivery.leased_by = worker_token()
+        delivery.leased_by = _worker_token()
 
 
 # Every partner system, read by each fan-out.
@@ -120,7 +120,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
         if event is None:
             return [], []
         partners = _PARTNERS.all()
-        policies = current_policy_versions(partner_ids=[p.pk for p in partners])
+        policies = current_policies(partner_ids=[p.pk for p in partners])
         receivable = receivable_regions(partner_ids=[p.pk for p in partners])
         if event.type == EventType.WITHDRAWN:
             # Versions still waiting for their first attempt (an embargo, a paused partner) never leave.

@@ -25,7 +25,7 @@ from apps.accounts.roles import Role
 from apps.accounts.services import token_issue, user_create
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
-from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
 from apps.tenancy.models import Administration
 
 from .. import crypto
@@ -34,26 +34,15 @@ from ..endpoints import validate_endpoint
 from ..models import Delivery, PartnerSystem
 from ..notifications import notify_personal_data_change
 from ..selectors import source_administration_choices
-from .endpoint_change import host_change, require_new_credentials
+from .access import partner_require_manager
+from .agreements import _agreements_ask_again
+from .endpoint_change import _host_change, _require_new_credentials
 
 MAX_OVERLAP = dt.timedelta(days=7)
 MIN_SECRET_BYTES = 16
 
 
 # --- checks ------------------------------------------------------------------------------------
-
-
-def partner_require_manager(*, actor: Actor, partner: PartnerSystem | None = None) -> None:
-    """The actor manages partners (capability), and this one is in their RILO (else it does not exist).
-
-    The one place this rule lives: every write about a partner (its agreements too) asks it first.
-    """
-    if partner is not None and not PartnerSystem.objects.restrict(actor, "view").filter(pk=partner.pk).exists():
-        raise NotFound("No such partner system.")
-    if not actor.has_perm("exchange.change_partnersystem"):
-        raise PermissionDenied("Only RILO administrators manage partner systems.")
-    if partner is not None and not PartnerSystem.objects.restrict(actor, "change").filter(pk=partner.pk).exists():
-        raise NotFound("No such partner system.")
 
 
 def _check_source_administration(actor: Actor, administration: Administration | None) -> None:
@@ -287,8 +276,8 @@ def partner_update(
     """
     partner_require_manager(actor=actor, partner=partner)
     locked = PartnerSystem.objects.select_for_update().get(pk=partner.pk)
-    moved = host_change(locked.endpoint_url, endpoint_url)
-    require_new_credentials(moved, credentials)
+    moved = _host_change(locked.endpoint_url, endpoint_url)
+    _require_new_credentials(moved, credentials)
     changed: list[str] = []
     personal_change = personal_data_allowed is not None and personal_data_allowed != locked.personal_data_allowed
     if personal_change:
@@ -344,10 +333,7 @@ def partner_update(
             detail={"old_host": moved[0], "new_host": moved[1], "secret_rotated": bool(new_secret)},
             region=locked.region,
         )
-        # Imported here: agreements build on this module (they ask partner_require_manager).
-        from .agreements import agreements_ask_again
-
-        if agreements_ask_again(actor=actor, partner=locked, moved=moved):
+        if _agreements_ask_again(actor=actor, partner=locked, moved=moved):
             changed.append("agreements")
     if account_username:
         _link_new_account(partner=locked, username=account_username.strip())

@@ -17,7 +17,8 @@ from apps.core.exceptions import Conflict, PermissionDenied
 from ..models import PartnerSystem, SharingPolicy
 from ..policy import validate_policy
 from ..selectors import partner_current_policy, partner_receivable_regions
-from .partners import _personal_data_changed, _require_personal_data_capability, partner_require_manager
+from .access import partner_require_manager
+from .partners import _personal_data_changed, _require_personal_data_capability
 
 
 @transaction.atomic

@@ -44,11 +44,11 @@ from ..models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, Shar
 from ..policy import decide
 from ..selectors import current_policies, partner_receivable_regions
 from ..snapshot import build_snapshot
-from .retention import superseding_events
+from .retention import _superseding_events
 
 
 @dataclass(frozen=True)
-class Fresh:
+class _Fresh:
     """What a replayed delivery sends: a snapshot of the report now, the policy now, and the mode."""
 
     snapshot: dict[str, Any]
@@ -64,15 +64,15 @@ class ReplayResult:
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
 
-def max_window() -> dt.timedelta:
+def _max_window() -> dt.timedelta:
     return dt.timedelta(days=int(settings.RILO_REPLAY_MAX_DAYS))
 
 
-def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
+def _check_window(*, since: dt.datetime, now: dt.datetime) -> None:
     """Refuse a "replay since" reaching back further than ``RILO_REPLAY_MAX_DAYS``."""
-    if now - since > max_window():
+    if now - since > _max_window():
         days = int(settings.RILO_REPLAY_MAX_DAYS)
-        earliest = (now - max_window()).strftime("%Y-%m-%d %H:%M")
+        earliest = (now - _max_window()).strftime("%Y-%m-%d %H:%M")
         message = _(
             "A replay reaches back at most %(days)d days: choose a time after %(earliest)s UTC. Older messages "
             "are not sent again."
@@ -82,13 +82,13 @@ def check_window(*, since: dt.datetime, now: dt.datetime) -> None:
 
 def _later_event(delivery: Delivery) -> OutboxEvent | None:
     """A later event that supersedes the delivery's: a newer version, or a withdrawal (duplicates too)."""
-    later = superseding_events(
+    later = _superseding_events(
         report_uuid=delivery.report_uuid, event_id=delivery.event_id, version=delivery.event.report_version
     )
     return later.defer("snapshot").order_by("-pk").first()
 
 
-def current_message(delivery: Delivery) -> Fresh | str:
+def _current_message(delivery: Delivery) -> _Fresh | str:
     """What a replay of ``delivery`` sends now, or why nothing is sent (a sentence)."""
     event = delivery.event
     report = Report.objects.filter(uuid=delivery.report_uuid).first()
@@ -107,7 +107,7 @@ def current_message(delivery: Delivery) -> Fresh | str:
         }
     if delivery.mode == DeliveryMode.TOMBSTONE or report is None:
         # Identifiers only: the withdrawal (or "no longer shared") may go out again as it was.
-        return Fresh(snapshot=event.snapshot, policy=delivery.policy, mode=DeliveryMode.TOMBSTONE)
+        return _Fresh(snapshot=event.snapshot, policy=delivery.policy, mode=DeliveryMode.TOMBSTONE)
     if report.status != ReportStatus.APPROVED:
         return _("not sent again: the report is %(status)s, not approved") % {
             "status": report.get_status_display().lower()
@@ -124,7 +124,7 @@ def current_message(delivery: Delivery) -> Fresh | str:
     )
     if isinstance(policy, str):
         return _("not sent again: %(reason)s") % {"reason": policy}
-    return Fresh(snapshot=snapshot, policy=policy, mode=DeliveryMode.REPORT)
+    return _Fresh(snapshot=snapshot, policy=policy, mode=DeliveryMode.REPORT)
 
 
 def policy_now(
@@ -153,7 +153,7 @@ def policy_now(
     return current
 
 
-def latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[Delivery]:
+def _latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list[Delivery]:
     """Per report, the partner's delivery of the latest event about it (the only one a replay may send)."""
     return list(
         Delivery.objects.filter(partner_id=partner_id, report_uuid__in=list(report_uuids))
@@ -195,7 +195,7 @@ def delivery_replay(*, actor: Actor, delivery: Delivery) -> Delivery:
         raise Conflict(f"A delivery that is {current.get_state_display().lower()} cannot be replayed.")
     if current.partner.state == PartnerState.DISABLED:
         raise Conflict(f"{current.partner.name} is disabled; resume it first.")
-    fresh = current_message(current)
+    fresh = _current_message(current)
     if isinstance(fresh, str):
         raise Conflict(capfirst(fresh) + ".")
     now = timezone.now()
@@ -230,7 +230,7 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
     now = timezone.now()
     if since > now:
         raise ValidationError({"since": ["Choose a time in the past."]})
-    check_window(since=since, now=now)
+    _check_window(since=since, now=now)
     if partner.state == PartnerState.DISABLED:
         raise Conflict(f"{partner.name} is disabled; resume it first.")
     in_window = set(
@@ -238,10 +238,10 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
     )
     result = ReplayResult()
     queued: list[int] = []
-    for delivery in latest_per_report(partner_id=partner.pk, report_uuids=in_window):
+    for delivery in _latest_per_report(partner_id=partner.pk, report_uuids=in_window):
         if delivery.state not in REPLAYABLE_STATES:
             continue  # not sent yet, being sent, or never to be sent (skipped by the policy at the time)
-        fresh = current_message(delivery)
+        fresh = _current_message(delivery)
         if isinstance(fresh, str):
             result.skipped.append((delivery.pk, fresh))
             continue

@@ -33,11 +33,11 @@ from ..snapshot import personal_keys
 SECTIONS = ("report", "items", "route", "conveyances", "parties")
 
 
-def retention() -> dt.timedelta:
+def _retention() -> dt.timedelta:
     return dt.timedelta(days=int(settings.RILO_FEED_PERSONAL_RETENTION_DAYS))
 
 
-def superseding_events(*, report_uuid: Any, event_id: Any, version: Any) -> QuerySet[OutboxEvent]:
+def _superseding_events(*, report_uuid: Any, event_id: Any, version: Any) -> QuerySet[OutboxEvent]:
     r"""The events that supersede event ``event_id`` (version ``version``) of a report: a later event with a
     newer version, or a withdrawal (a report marked a duplicate is withdrawn too). Values or ``OuterRef``\s."""
     newer = Q(report_version__gt=version) | Q(type=EventType.WITHDRAWN)
@@ -46,7 +46,9 @@ def superseding_events(*, report_uuid: Any, event_id: Any, version: Any) -> Quer
 
 def _superseding(event: str, version: str) -> Subquery:
     """When the first later event superseding ``event`` was made."""
-    later = superseding_events(report_uuid=OuterRef("report_uuid"), event_id=OuterRef(event), version=OuterRef(version))
+    later = _superseding_events(
+        report_uuid=OuterRef("report_uuid"), event_id=OuterRef(event), version=OuterRef(version)
+    )
     return Subquery(later.order_by("pk").values("created_at")[:1])
 
 
@@ -57,10 +59,10 @@ def superseded_at() -> Subquery:
 
 def redact_in_feed(superseded: dt.datetime | None, *, now: dt.datetime | None = None) -> bool:
     """Whether a feed message superseded at ``superseded`` must be served without personal fields."""
-    return superseded is not None and superseded <= (now or timezone.now()) - retention()
+    return superseded is not None and superseded <= (now or timezone.now()) - _retention()
 
 
-def scrubbed(snapshot: dict[str, Any]) -> dict[str, Any]:
+def _scrubbed(snapshot: dict[str, Any]) -> dict[str, Any]:
     """``snapshot`` with every personal key (as the snapshot listed them, and as the catalogue says now) set to null."""
     listed = snapshot.get("personal") or {}
     current = personal_keys()
@@ -84,12 +86,12 @@ def superseded_scrub(*, now: dt.datetime | None = None, limit: int = 1000) -> in
     due = (
         OutboxEvent.objects.filter(personal_scrubbed_at__isnull=True)
         .annotate(superseded=_superseding("pk", "report_version"))
-        .filter(superseded__lte=now - retention())
+        .filter(superseded__lte=now - _retention())
         .order_by("pk")
     )
     done = 0
     with transaction.atomic():
         for event in due.select_for_update(of=("self",), skip_locked=True)[:limit]:
-            OutboxEvent.objects.filter(pk=event.pk).update(snapshot=scrubbed(event.snapshot), personal_scrubbed_at=now)
+            OutboxEvent.objects.filter(pk=event.pk).update(snapshot=_scrubbed(event.snapshot), personal_scrubbed_at=now)
             done += 1
     return done

@@ -25,10 +25,10 @@ from ..endpoints import validate_endpoint
 from ..models import Delivery, SharingPolicy
 from ..policy import region_reason
 from ..scanner import refusal_reason
-from ..selectors import current_policy_versions, partner_receivable_regions
+from ..selectors import current_policies, partner_receivable_regions
 from .claims import Claim, _lease, _random, deliveries_claim
 from .partners import _partner_disable
-from .replay import current_message, policy_now
+from .replay import _current_message, policy_now
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +55,14 @@ def _current_policy(delivery: Delivery) -> SharingPolicy | None:
     (``current_policy_id``, see :func:`delivery_send`), else the process's cached versions."""
     if delivery.policy is not None and getattr(delivery, "current_policy_id", None) == delivery.policy_id:
         return delivery.policy
-    return current_policy_versions(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
+    return current_policies(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
 
 
 def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
     """The policy a message not decided a moment ago (a retry, a sweep) is rendered under now, or why it is refused.
 
     An agreement revoked since the decision stops it; one decided under an older policy version is
-    decided again under the current one (see :func:`apps.exchange.replay.policy_now`). Tombstones
+    decided again under the current one (see :func:`apps.exchange.services.policy_now`). Tombstones
     (identifiers only) always go.
     """
     if delivery.mode == DeliveryMode.TOMBSTONE:
@@ -99,7 +99,7 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
         snapshot, mode = delivery.event.snapshot, delivery.mode
         if delivery.replayed_at is not None:
             # A replay: the report as it is now, under the partner's policy as it is now (or nothing).
-            fresh = current_message(delivery)
+            fresh = _current_message(delivery)
             if isinstance(fresh, str):
                 return Outcome(AttemptOutcome.REFUSED, error=fresh), ""
             snapshot, policy, mode = fresh.snapshot, fresh.policy, fresh.mode

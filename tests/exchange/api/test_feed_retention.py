@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 
 from apps.accounts.roles import Role
 from apps.exchange.models import OutboxEvent, PartnerSystem
-from apps.exchange.services import event_fan_out
-from apps.exchange.services.retention import superseded_scrub
+from apps.exchange.services import event_fan_out, superseded_scrub
 from apps.tenancy.models import Administration
 from tests.builders import NON_PERSONAL_FIELDS, approve, correct, report_with_parts, vocabulary, webhook_partner
 from tests.exchange.conftest import URL, token_for

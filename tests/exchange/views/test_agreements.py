@@ -18,7 +18,7 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
 from apps.exchange.models import CrossRegionAgreement, PartnerSystem, SharingPolicy
-from apps.exchange.services.agreements import agreement_request
+from apps.exchange.services import agreement_request
 from apps.tenancy.models import Region
 from tests.exchange.conftest import form_data
 from tests.factories import RegionFactory, UserFactory
@@ -252,8 +252,7 @@ def test_the_agreement_service_refuses_a_user_without_the_capability_to_ask(
 def test_turning_personal_data_on_leaves_the_partners_agreements_as_they_are(
     grace: User, olga: User, we_partner: PartnerSystem, region_cis: Region
 ) -> None:
-    from apps.exchange.services import partner_update
-    from apps.exchange.services.agreements import agreement_approve
+    from apps.exchange.services import agreement_approve, partner_update
 
     agreement = agreement_approve(
         actor=olga, agreement=agreement_request(actor=grace, partner=we_partner, region=region_cis)

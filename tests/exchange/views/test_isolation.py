@@ -19,7 +19,7 @@ from apps.exchange.choices import DeliveryState, PartnerState
 from apps.exchange.models import CrossRegionAgreement, Delivery, OutboxEvent, PartnerSystem, SharingPolicy
 from apps.exchange.operations import delivery_get, partner_deliveries
 from apps.exchange.selectors import partner_policies
-from apps.exchange.services.agreements import agreement_request
+from apps.exchange.services import agreement_request
 from apps.tenancy.models import Administration, Region
 from tests.builders import approve, report_with_parts, vocabulary, webhook_partner
 from tests.exchange.conftest import URL, form_data
