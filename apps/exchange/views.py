@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -45,7 +43,6 @@ from .forms import (
 from .selectors import partner_current_policy
 
 PER_PAGE = 50
-View = Callable[..., HttpResponse]
 
 
 def _actor(request: HttpRequest, permission: str) -> Any:
@@ -53,21 +50,6 @@ def _actor(request: HttpRequest, permission: str) -> Any:
     if not request.user.has_perm(permission):
         raise Http404("No such page.")
     return request.user
-
-
-def _translating(view: View) -> View:
-    """Service refusals as pages: not found is a 404, a missing capability a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except PermissionDenied as error:
-            raise DjangoPermissionDenied(error.message) from error
-
-    return wrapper
 
 
 def _partner(request: HttpRequest, pk: int, permission: str = "") -> tuple[Any, Any]:
@@ -108,7 +90,6 @@ def partner_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_translating
 def partner_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request, "exchange.add_partnersystem")
     if not actor.region_id:
@@ -126,7 +107,6 @@ def partner_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_translating
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     can_manage = _can_manage(actor)
@@ -151,7 +131,6 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_translating
 def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     if not _can_manage(actor):
@@ -178,7 +157,6 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def partner_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     form = RotateSecretForm(request.POST)
@@ -202,7 +180,6 @@ def partner_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     form = StateForm(request.POST)
@@ -223,7 +200,6 @@ def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def partner_token(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     form = PartnerTokenForm(request.POST)
@@ -252,7 +228,6 @@ def partner_token(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@_translating
 def policy_list(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk, "exchange.view_sharingpolicy")
     context = {
@@ -271,7 +246,6 @@ def _proposal_fields(request: HttpRequest) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_translating
 def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 1: the proposal form. Step 2 (``action=preview``): the dry run, with the save button.
 
@@ -314,7 +288,6 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@_translating
 def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk, "exchange.view_delivery")
     state = request.GET.get("state", "problems")
@@ -344,7 +317,6 @@ def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request, "exchange.view_partnersystem")
     delivery = operations.delivery_get(actor=actor, pk=pk)
@@ -364,7 +336,6 @@ def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk, "exchange.view_delivery")
     form = ReplaySinceForm(request.POST)
@@ -418,7 +389,6 @@ def timeline_search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_translating
 def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
     actor = _actor(request, "exchange.view_partnersystem")
     context = {
@@ -433,7 +403,6 @@ def timeline(request: HttpRequest, report_uuid: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-@_translating
 def agreement_request(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask another region for its reports, for a partner of the actor's RILO."""
     actor, partner = _partner(request, pk)  # the capability is the service's to check
@@ -491,7 +460,6 @@ _DECISIONS = {
 
 @login_required
 @require_POST
-@_translating
 def agreement_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     """Approve, refuse or revoke an agreement addressed to the user's region (404 unseen, 403 if not theirs)."""
     actor = _actor(request, "exchange.view_crossregionagreement")

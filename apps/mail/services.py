@@ -192,7 +192,11 @@ def mail_requeue(*, ids: Sequence[int]) -> int:
 
 
 def mail_purge_sent() -> int:
-    """Delete messages sent more than ``RILO_MAIL_RETENTION_DAYS`` ago; returns how many."""
+    """Delete messages sent, or given up on, more than ``RILO_MAIL_RETENTION_DAYS`` ago; returns how many.
+
+    A failed message keeps its body (a one-time link, a reviewer's comment) only so staff can send it again
+    once the mail server is mended; past the retention period it goes too."""
     before = timezone.now() - timedelta(days=settings.RILO_MAIL_RETENTION_DAYS)
-    deleted, _ = MailMessage.objects.filter(state=MailState.SENT, sent_at__lt=before).delete()
+    done = Q(state=MailState.SENT, sent_at__lt=before) | Q(state=MailState.FAILED, created_at__lt=before)
+    deleted, _ = MailMessage.objects.filter(done).delete()
     return deleted

@@ -153,6 +153,18 @@ def test_sent_messages_are_purged_after_their_retention(smtp, settings):
     assert list(MailMessage.objects.values_list("pk", flat=True)) == [recent]
 
 
+def test_failed_messages_and_their_one_time_links_are_purged_after_the_retention_too(smtp, settings):
+    settings.RILO_MAIL_RETENTION_DAYS = 7
+    settings.RILO_MAIL_MAX_ATTEMPTS = 1
+    old, recent = mail_enqueue(to=["a@example.org", "b@example.org"], template=TEMPLATE, context=CONTEXT)
+    smtp.stop()
+    mail_deliver()
+    assert set(MailMessage.objects.values_list("state", flat=True)) == {MailState.FAILED}
+    MailMessage.objects.filter(pk=old).update(created_at=timezone.now() - timedelta(days=8))
+    assert mail_purge_sent() == 1
+    assert list(MailMessage.objects.values_list("pk", flat=True)) == [recent]
+
+
 def test_staff_see_a_failed_message_and_why_in_the_admin_but_not_its_body(smtp, settings, client, grace, region_we):
     settings.RILO_MAIL_MAX_ATTEMPTS = 1
     [pk] = mail_enqueue(to=["a@example.org"], template="accounts/email/two_factor_reset", context=CONTEXT)

@@ -14,8 +14,10 @@ from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.core.actor import Actor
+from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 
 from ..choices import ReportStatus, Transition
 from ..duplicates import store_duplicate_candidates
@@ -52,6 +54,24 @@ def _trail(*, report: Report, actor: Actor, partner: PartnerSystem, transition: 
     )
 
 
+def _require_partner_account(
+    *, partner: PartnerSystem, report: Report | None, version: int, actor: Actor, withdrawn: bool
+) -> None:
+    """What this service relies on, checked again here rather than trusted to the caller: the partner's own
+    account is acting, a held report belongs to the administration the partner speaks for, and the
+    version is newer than the one held (the same only for a withdrawal)."""
+    if partner.account_id is None or actor.pk != partner.account_id:
+        raise PermissionDenied(gettext("Only the partner's own account stores what the partner sent."))
+    if partner.source_administration_id is None:
+        raise PermissionDenied(gettext("This partner speaks for no administration."))
+    if report is None:
+        return
+    if report.administration_id != partner.source_administration_id:
+        raise NotFound(gettext("No such report."))
+    if version < report.version or (version == report.version and not withdrawn):
+        raise Conflict(gettext("Version %(version)s is not newer than the one held.") % {"version": version})
+
+
 @transaction.atomic
 def report_receive_from_partner(
     *,
@@ -75,6 +95,7 @@ def report_receive_from_partner(
     the report's trail and audited as ``report.receive``; the caller then records its provenance and
     puts it in the outbox (``apps.exchange.services.outbox_record``), as an approval is.
     """
+    _require_partner_account(partner=partner, report=report, version=version, actor=actor, withdrawn=withdrawn)
     now = timezone.now()
     values = dict(fields or {})
     if report is None:

@@ -191,7 +191,8 @@ def _require_attachable_operation(report: Report, actor: Actor, report_values: M
         return  # none given, or the one it has already: nothing is attached anew
     attachable = joint_operations_attachable(actor=actor, administration=report.administration)
     if not attachable.filter(pk=operation.pk).exists():
-        message = gettext("You may not attach a report to the operation %(code)s.") % {"code": operation.code}
+        # The same answer as for a code that does not exist: another region's operations are not disclosed.
+        message = gettext("Unknown operation: %(code)r.") % {"code": operation.code}
         raise ValidationError({"operation": [message]})
 
 

@@ -8,13 +8,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from apps.core.exceptions import Conflict, NotFound
-from apps.core.exceptions import PermissionDenied as DomainPermissionDenied
 from apps.core.request_actor import request_actor
 
 from ..models import Report
@@ -37,16 +35,13 @@ def report_or_404(request: HttpRequest, uuid: uuid_module.UUID, action: str = "v
 
 
 def domain_errors(view: View) -> View:
-    """Render the domain's refusals: unknown → 404, not allowed → 403, wrong state → back to the report."""
+    """A report's wrong state sends the user back to the report with the reason (unknown and not allowed are
+    the 404 and 403 pages of :class:`apps.core.middleware.DomainErrorMiddleware`)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.message) from error
-        except DomainPermissionDenied as error:
-            raise DjangoPermissionDenied(error.message) from error
         except Conflict as error:
             messages.error(request, error.message)
             if "uuid" in kwargs:
