@@ -358,7 +358,7 @@ def _run() -> dict[str, Any]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, stdout=io.StringIO())
-    redis.Redis.from_url(redis_url).delete("exchange", "default", "unacked", "unacked_index")
+    redis.Redis.from_url(redis_url).delete("exchange", "default", "mail", "unacked", "unacked_index")
 
     from apps.accounts.roles import Role
     from apps.accounts.services import user_create

@@ -383,7 +383,9 @@ RILO_EXCHANGE_KICK_GRACE_SECONDS = env.float("RILO_EXCHANGE_KICK_GRACE_SECONDS",
 # the rest to other workers (so a slow partner does not hold up the others).
 RILO_EXCHANGE_INLINE_SECONDS = env.float("RILO_EXCHANGE_INLINE_SECONDS", default=2.0)
 RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
-CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}}
+# Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
+# deliveries the mail (and each can be given its own workers).
+CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}, "mail.*": {"queue": "mail"}}
 CELERY_BEAT_SCHEDULE = {
     "exchange-sweep": {
         "task": "apps.exchange.tasks.sweep",

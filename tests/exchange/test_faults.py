@@ -1,6 +1,6 @@
 """Faults, end to end: real Celery worker processes (with beat) on a real Redis, real partners on loopback.
 
-Each test starts ``celery -A rilo worker -Q exchange,default -B`` as a subprocess against the test
+Each test starts ``celery -A rilo worker -Q exchange,default,mail -B`` as a subprocess against the test
 database, approves reports in this process, and waits — with a deadline and a clear message —
 for what a partner would see. Retry schedules, timeouts and leases are shortened through the
 worker's environment (the same settings production reads).
