@@ -39,7 +39,8 @@ def test_only_the_partners_own_account_stores_what_the_partner_sent(peer: Peer, 
 
 
 def test_a_report_of_another_administration_cannot_be_overwritten_as_if_received(peer: Peer, alice: User) -> None:
-    draft = report_create_draft(actor=alice, fields={"national_reference": "FR-OWN-1", "country_of_seizure": "FR"})
+    fields = {"national_reference": "FR-OWN-1", "country_of_seizure": "FR", "seizure_date": dt.date(2025, 3, 1)}
+    draft = report_create_draft(actor=alice, fields=fields)
     assert peer.partner.account is not None
     with pytest.raises(NotFound):
         _receive(peer, actor=peer.partner.account, report=draft, version=draft.version + 1)
