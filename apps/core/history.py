@@ -13,12 +13,22 @@ from typing import Any
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
+from apps.core.caches import process_cache_register
+
 
 class _SharedClassHistoryManager(HistoryManager):
     @classmethod
-    @functools.cache
     def from_queryset(cls, queryset_class: Any, class_name: str | None = None) -> Any:
-        return super().from_queryset(queryset_class, class_name)
+        return _manager_class(cls, queryset_class, class_name)
+
+
+@functools.cache
+def _manager_class(manager: type[HistoryManager], queryset_class: Any, class_name: str | None) -> Any:
+    """The manager class of ``manager`` over ``queryset_class``, built once per process."""
+    return super(_SharedClassHistoryManager, manager).from_queryset(queryset_class, class_name)
+
+
+process_cache_register("core.history.manager_class", _manager_class.cache_clear)
 
 
 class History(HistoricalRecords):
