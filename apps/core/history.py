@@ -7,18 +7,25 @@ accesses it once. :class:`History` builds that class once per queryset class.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
 
+from apps.core.caches import ProcessCache, process_cache
+
+# The manager classes made, per (manager class, queryset class, class name).
+_manager_classes: ProcessCache[tuple[Any, Any, str | None], Any] = process_cache("core.history.manager_classes")
+
 
 class _SharedClassHistoryManager(HistoryManager):
     @classmethod
-    @functools.cache
     def from_queryset(cls, queryset_class: Any, class_name: str | None = None) -> Any:
-        return super().from_queryset(queryset_class, class_name)
+        key = (cls, queryset_class, class_name)
+        made = _manager_classes.get(key)
+        if made is None:
+            made = _manager_classes.put(key, super().from_queryset(queryset_class, class_name))
+        return made
 
 
 class History(HistoricalRecords):

@@ -12,6 +12,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.caches import process_cache_register
+
 
 def _fernet() -> MultiFernet:
     return _fernet_for(str(settings.RILO_SECRETS_KEY or ""))
@@ -26,6 +28,9 @@ def _fernet_for(setting: str) -> MultiFernet:
         return MultiFernet([Fernet(key) for key in keys])
     except ValueError as error:
         raise ImproperlyConfigured(f"RILO_SECRETS_KEY is not a valid Fernet key: {error}") from error
+
+
+process_cache_register("exchange.crypto.fernet_for", _fernet_for.cache_clear)
 
 
 def encrypt(plain: str) -> str:
@@ -53,3 +58,6 @@ def _decrypt(setting: str, token: str) -> str:
             "A partner secret cannot be decrypted with RILO_SECRETS_KEY (was the key changed without "
             "keeping the previous one in the list?)."
         ) from error
+
+
+process_cache_register("exchange.crypto.decrypt", _decrypt.cache_clear)

@@ -23,6 +23,8 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.core.caches import process_cache_register
+
 from .snapshot import SECTION_FIELDS, is_never_shared_without_personal_data
 
 # Every pattern below runs in linear time: each starts only where its first characters and its
@@ -83,6 +85,9 @@ def _personal_keys() -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
     other_keys = {key for section, keys in SECTION_FIELDS.items() for key in keys if not personal(section, key)}
     anywhere = {key for _, key in pairs if key not in other_keys}
     return frozenset(pairs), frozenset(anywhere)
+
+
+process_cache_register("exchange.scanner.personal_keys", _personal_keys.cache_clear)
 
 
 def _iban_checksum_ok(candidate: str) -> bool:

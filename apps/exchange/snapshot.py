@@ -26,6 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 
 from apps.core import personal
+from apps.core.caches import process_cache_register
 from apps.reference.models import DetectionMethod
 from apps.reference.selectors import term_codes
 from apps.reports import catalogue
@@ -65,14 +66,8 @@ def _section_keys(section: str) -> tuple[str, ...]:
 # The keys of each section, in order: the catalogue's shared fields, and the derived keys.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {section: _section_keys(section) for section in SECTIONS}
 
-DATE_FIELDS = frozenset({"report.seizure_date", "report.approved_at", "parties.birth_date"})
-PLACE_FIELDS = frozenset({"report.place", "report.customs_office", "route.place", "route.unlocode"})
-QUANTITY_FIELDS = frozenset(
-    {"items.quantity", "items.normalised_quantity", "items.estimated_value", "items.packages_count"}
-)
-# What a policy without personal data always does to these fields, whatever it says: a place
-# typed by an officer goes out only as its country.
-FORCED_WITHOUT_PERSONAL_DATA: dict[str, str] = {"report.place": "country", "route.place": "country"}
+# What a sharing policy may generalise a field to, by the field's ``generalise`` tag in the catalogue.
+GENERALISATION_OF: dict[str, str] = {"date": "month", "place": "country", "quantity": "bucket"}
 
 
 @dataclass(frozen=True)
@@ -119,25 +114,25 @@ def is_reviewable(section: str, key: str) -> bool:
 @cache
 def field_catalogue() -> dict[str, FieldInfo]:
     """Every field path a sharing policy may allow, e.g. ``"items.quantity"`` (computed once: static)."""
-    catalogue = {}
+    generalised = {tag: catalogue.generalised(tag) for tag in GENERALISATION_OF}
+    forced = catalogue.generalised_without_personal_data()
+    infos = {}
     for section, keys in SECTION_FIELDS.items():
         for key in keys:
             path = f"{section}.{key}"
-            allowed = set()
-            if path in DATE_FIELDS:
-                allowed.add("month")
-            if path in PLACE_FIELDS:
-                allowed.add("country")
-            if path in QUANTITY_FIELDS:
-                allowed.add("bucket")
-            catalogue[path] = FieldInfo(
+            allowed = frozenset(GENERALISATION_OF[tag] for tag, paths in generalised.items() if path in paths)
+            infos[path] = FieldInfo(
                 path=path,
                 personal=is_personal(section, key),
-                generalisations=frozenset(allowed),
+                generalisations=allowed,
                 reviewable=is_reviewable(section, key),
-                forced=FORCED_WITHOUT_PERSONAL_DATA.get(path, ""),
+                # What a policy without personal data always does to the field, whatever it says.
+                forced=next(iter(allowed)) if path in forced else "",
             )
-    return catalogue
+    return infos
+
+
+process_cache_register("exchange.snapshot.field_catalogue", field_catalogue.cache_clear)
 
 
 @cache
@@ -145,6 +140,9 @@ def _personal_keys() -> dict[str, tuple[str, ...]]:
     return {
         section: tuple(key for key in keys if is_personal(section, key)) for section, keys in SECTION_FIELDS.items()
     }
+
+
+process_cache_register("exchange.snapshot.personal_keys", _personal_keys.cache_clear)
 
 
 def personal_keys() -> dict[str, list[str]]:
@@ -184,6 +182,9 @@ def _term_keys(section: str) -> dict[str, type[models.Model]]:
         if field.many_to_one and isinstance(related, type):
             terms[key] = related
     return terms
+
+
+process_cache_register("exchange.snapshot.term_keys", _term_keys.cache_clear)
 
 
 @dataclass(frozen=True)
@@ -241,6 +242,9 @@ def _section_select(section: str) -> _SectionSelect:
         sql = f"SELECT {columns} FROM {table} WHERE report_id = %s ORDER BY {_ORDER[section]}"  # noqa: S608
     converters = tuple(tuple(field.get_col(model._meta.db_table).get_db_converters(connection)) for field in fields)
     return _SectionSelect(sql=sql, keys=tuple(keys), converters=converters, field_list=tuple(fields))
+
+
+process_cache_register("exchange.snapshot.section_select", _section_select.cache_clear)
 
 
 def _table(model: type[models.Model]) -> str:

@@ -10,6 +10,8 @@ from django.db import connection
 from django.db.models import Count, Model
 from django_countries import countries
 
+from apps.core.caches import process_cache_register
+
 from .models import Vocabulary
 
 _EXAMPLES = 3
@@ -112,6 +114,7 @@ def country_resolve(value: str | None) -> str | None:
 # Codes learnt, per model and id. A code never changes once its term exists (the admin shows it read-only,
 # loaders key on it) and a term in use cannot be deleted (PROTECT), so what is learnt stays true.
 _known_codes: dict[type[Model], dict[int, str]] = {}
+process_cache_register("reference.selectors.known_codes", _known_codes.clear)
 
 
 def term_codes(ids: Mapping[type[Model], Iterable[int | None]]) -> dict[type[Model], dict[int, str]]:

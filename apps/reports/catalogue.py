@@ -35,6 +35,7 @@ from django.db.models import Model, TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.caches import process_cache_register
 from apps.reference.models import (
     CommodityCategory,
     CommodityType,
@@ -111,6 +112,12 @@ class Field:
     # Shown (in forms, the API, exports) only to a user who may see the report's personal data; the other
     # personal fields (places, descriptions, coordinates) are shown to whoever sees the report.
     restricted: bool = False
+    # What a sharing policy may generalise the field to partners as: "date" (to its month), "place" (to its
+    # country), "quantity" (to an order-of-magnitude bucket); "" for nothing.
+    generalise: str = ""
+    # Sent to a partner without personal data only generalised, whatever the policy says (a place typed by
+    # an officer goes out only as its country).
+    generalised_without_personal_data: bool = False
 
     @property
     def path(self) -> str:
@@ -192,10 +199,19 @@ REPORT_FIELDS = (
         "date",
         required=True,
         simplified=True,
+        generalise="date",
         help_text=_("YYYY-MM-DD; not in the future, not before 1990."),
     ),
     _report("seizure_time", _("Time of seizure"), "time"),
-    _report("customs_office", _("Customs office"), "text", max_length=160, personal=True, reviewable=True),
+    _report(
+        "customs_office",
+        _("Customs office"),
+        "text",
+        max_length=160,
+        personal=True,
+        reviewable=True,
+        generalise="place",
+    ),
     _report(
         "place",
         _("Place"),
@@ -203,6 +219,8 @@ REPORT_FIELDS = (
         max_length=200,
         personal=True,
         reviewable=True,
+        generalise="place",
+        generalised_without_personal_data=True,
         help_text=_("Port, airport, border crossing or town."),
     ),
     # Exact coordinates can point at a home: personal, and never cleared by a reviewer's check.
@@ -225,7 +243,7 @@ REPORT_FIELDS = (
     _report("number_of_offenders", _("Number of offenders"), "integer"),
     _report("legal_follow_up", _("Legal follow-up"), "choice", choices=LegalFollowUp),
     _report("operation", _("Joint operation"), "operation"),
-    _report("approved_at", _("Approved at"), "datetime", **_MANAGED),
+    _report("approved_at", _("Approved at"), "datetime", generalise="date", **_MANAGED),
     # Kept by the services, never sent to partners (staff identities least of all).
     _report("uuid", _("UUID"), "uuid", **_INTERNAL),
     _report("status", _("Status"), "choice", choices=ReportStatus, **_INTERNAL),
@@ -268,12 +286,12 @@ ITEM_FIELDS = (
         simplified=True,
         help_text=_("No names of persons."),
     ),
-    _item("quantity", _("Quantity"), "decimal", required=True, simplified=True),
+    _item("quantity", _("Quantity"), "decimal", required=True, simplified=True, generalise="quantity"),
     _item("unit", _("Unit"), "term", vocabulary=Unit, required=True, simplified=True),
-    _item("normalised_quantity", _("Normalised quantity"), "decimal", **_MANAGED),
+    _item("normalised_quantity", _("Normalised quantity"), "decimal", generalise="quantity", **_MANAGED),
     _item("normalised_dimension", _("Normalised dimension"), "choice", choices=Unit.Dimension, **_MANAGED),
-    _item("packages_count", _("Number of packages"), "integer"),
-    _item("estimated_value", _("Estimated value"), "decimal"),
+    _item("packages_count", _("Number of packages"), "integer", generalise="quantity"),
+    _item("estimated_value", _("Estimated value"), "decimal", generalise="quantity"),
     _item("currency", _("Currency"), "term", vocabulary=Currency),
     _item("brand", _("Brand"), "text", max_length=120, personal=True, reviewable=True),
     _item("genuineness", _("Genuineness"), "choice", choices=Genuineness),
@@ -300,8 +318,24 @@ ROUTE_FIELDS = (
     _route("sequence", _("Sequence"), "integer", **_MANAGED),
     _route("role", _("Role in the route"), "choice", choices=RouteRole, required=True),
     _route("country", _("Country"), "country", required=True),
-    _route("place", _("Place"), "text", max_length=120, personal=True, reviewable=True),
-    _route("unlocode", _("UN/LOCODE"), "text", max_length=5, help_text=_("5 characters, e.g. FRLEH.")),
+    _route(
+        "place",
+        _("Place"),
+        "text",
+        max_length=120,
+        personal=True,
+        reviewable=True,
+        generalise="place",
+        generalised_without_personal_data=True,
+    ),
+    _route(
+        "unlocode",
+        _("UN/LOCODE"),
+        "text",
+        max_length=5,
+        generalise="place",
+        help_text=_("5 characters, e.g. FRLEH."),
+    ),
 )
 
 CONVEYANCE_FIELDS = (
@@ -326,7 +360,7 @@ PARTY_FIELDS = (
     _party("role", _("Role in the case"), "choice", choices=PartyRole, personal=False),
     _party("family_name", _("Family name"), "text", max_length=120),
     _party("given_names", _("Given names"), "text", max_length=120),
-    _party("birth_date", _("Date of birth"), "date"),
+    _party("birth_date", _("Date of birth"), "date", generalise="date"),
     _party("nationality", _("Nationality"), "country"),
     _party("sex", _("Sex"), "choice", choices=Sex),
     _party("id_document_type", _("Identity document"), "choice", choices=IdDocumentType),
@@ -366,6 +400,9 @@ def _by_wire_key() -> dict[str, Part]:
     return {item.wire_key: item for item in PARTS.values()}
 
 
+process_cache_register("reports.catalogue.by_wire_key", _by_wire_key.cache_clear)
+
+
 def fields(
     part: str,
     *,
@@ -403,6 +440,30 @@ def field(part: str, name: str) -> Field:
 @cache
 def _index() -> dict[tuple[str, str], Field]:
     return {(item.part, item.name): item for declared in PARTS.values() for item in declared.fields}
+
+
+process_cache_register("reports.catalogue.index", _index.cache_clear)
+
+
+# The generalise tags of the catalogue.
+GENERALISE = frozenset({"date", "place", "quantity"})
+
+
+def generalised(kind: str) -> frozenset[str]:
+    """The paths (e.g. ``"items.quantity"``) of the shared fields a policy may generalise as ``kind``."""
+    return frozenset(
+        item.path for declared in PARTS.values() for item in declared.fields if item.shared and item.generalise == kind
+    )
+
+
+def generalised_without_personal_data() -> frozenset[str]:
+    """The paths of the shared fields sent to a partner without personal data only generalised."""
+    return frozenset(
+        item.path
+        for declared in PARTS.values()
+        for item in declared.fields
+        if item.shared and item.generalised_without_personal_data
+    )
 
 
 def personal_tags() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]], dict[str, frozenset[str]]]:

@@ -27,6 +27,7 @@ from apps.core.exceptions import NotFound
 from apps.core.querysets import unexpired
 from apps.tenancy.models import Administration
 
+from . import catalogue
 from .choices import ReportStatus
 from .models import (
     Attachment,
@@ -79,20 +80,15 @@ def _personal_flag(user: Actor) -> Exists:
     return Exists(Report.objects.restrict(user, "view_personal_data").filter(pk=OuterRef("pk")))
 
 
+# The report's terms (its single-valued vocabulary fields), read with it for the lists.
+_REPORT_TERMS = tuple(field.name for field in catalogue.fields("report", editable=None) if field.kind == "term")
+
+
 def _listed(user: Actor, action: str = "view") -> QuerySet[Report]:
     items = ReportItem.objects.select_related("commodity_category", "commodity_type", "unit", "hs_code")
     return (
         Report.objects.restrict(user, action)
-        .select_related(
-            "administration",
-            "location_type",
-            "direction",
-            "transport_mode",
-            "conveyance_type",
-            "selection_basis",
-            "operation",
-            "duplicate_of",
-        )
+        .select_related("administration", *_REPORT_TERMS, "operation", "duplicate_of")
         .prefetch_related(Prefetch("items", queryset=items), "route", "detection_methods")
         .defer("modus_operandi", "search_vector")
         .annotate(can_view_personal_data=_personal_flag(user))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from apps.accounts.models import User
+from apps.core.caches import process_caches_clear
 from apps.exchange.models import OutboxEvent
 from apps.exchange.services import event_fan_out
 from apps.reports.models import Report
@@ -42,12 +42,9 @@ URL = "http://127.0.0.1:9/hooks/rilo"  # nothing listens: the walk sends nothing
 
 
 def clear_process_caches() -> None:
-    """Empty every ``functools`` cache of a module of apps/ and Django's content-type cache."""
-    for name, module in list(sys.modules.items()):
-        if name == "apps" or name.startswith("apps."):
-            for value in list(vars(module).values()):
-                if callable(value) and hasattr(value, "cache_clear"):
-                    value.cache_clear()
+    """Empty every process cache of apps/ (the registry of :mod:`apps.core.caches`) and Django's content-type
+    cache."""
+    process_caches_clear()
     ContentType.objects.clear_cache()
 
 

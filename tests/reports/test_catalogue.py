@@ -146,3 +146,36 @@ def test_every_consumer_takes_its_field_list_from_the_catalogue():
         shared = set(catalogue.names(name, editable=None, shared=True))
         assert set(SECTION_FIELDS[section]) == shared | DERIVED_NON_PERSONAL.get(section, frozenset()), name
         assert set(SECTION_FIELDS[section]) == entered | DERIVED_KEYS[section], name
+
+
+def test_the_generalise_tags_say_what_a_sharing_policy_may_generalise():
+    every = [item for declared in catalogue.PARTS.values() for item in declared.fields]
+    assert {item.generalise for item in every} <= catalogue.GENERALISE | {""}
+    assert catalogue.generalised("date") == {"report.seizure_date", "report.approved_at", "parties.birth_date"}
+    assert catalogue.generalised("place") == {"report.place", "report.customs_office", "route.place", "route.unlocode"}
+    assert catalogue.generalised("quantity") == {
+        "items.quantity",
+        "items.normalised_quantity",
+        "items.estimated_value",
+        "items.packages_count",
+    }
+
+
+def test_places_typed_by_an_officer_go_to_partners_without_personal_data_only_generalised():
+    assert catalogue.generalised_without_personal_data() == {"report.place", "route.place"}
+    for path in catalogue.generalised_without_personal_data():
+        section, name = path.split(".")
+        item = catalogue.field(catalogue.part_by_wire_key(section).name, name)
+        assert item.personal and item.generalise == "place"
+
+
+def test_the_lists_read_the_reports_terms_named_by_the_catalogue():
+    from apps.reports.selectors import _REPORT_TERMS
+
+    assert set(_REPORT_TERMS) == {
+        "location_type",
+        "direction",
+        "transport_mode",
+        "conveyance_type",
+        "selection_basis",
+    }

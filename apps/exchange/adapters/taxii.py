@@ -22,6 +22,8 @@ from taxii2client.common import TokenAuth, _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection
 
+from apps.core.caches import process_cache_register
+
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
 from .base import (
@@ -161,6 +163,14 @@ def build_bundle(snapshot: Mapping[str, Any], document: Mapping[str, Any], *, mo
 
 
 _local = threading.local()
+
+
+def _forget_all() -> None:
+    """Drop this thread's collection clients (their sessions are made again when next needed)."""
+    vars(_local).pop("collections", None)
+
+
+process_cache_register("exchange.adapters.taxii.collections", _forget_all)
 
 
 def _collection(partner: PartnerSystem) -> Collection:

@@ -8,6 +8,8 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from apps.core.caches import process_cache_register
+
 from ..models import Vocabulary
 
 
@@ -34,3 +36,6 @@ class VocabularyFilterSet(django_filters.FilterSet):
 def vocabulary_filterset(model: type[Vocabulary]) -> type[VocabularyFilterSet]:
     meta = type("Meta", (), {"model": model, "fields": ["active", "parent", "search"]})
     return type(f"{model.__name__}FilterSet", (VocabularyFilterSet,), {"Meta": meta})
+
+
+process_cache_register("reference.api.filtersets.vocabulary_filterset", vocabulary_filterset.cache_clear)

@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.caches import process_cache_register
+
 from ..models import Vocabulary
 
 # Fields every vocabulary has (DESIGN.md 4.3), in the order the API shows them.
@@ -43,6 +45,9 @@ def vocabulary_serializer(model: type[Vocabulary]) -> type[VocabularyTermSeriali
     attrs["Meta"] = type("Meta", (), {"model": model, "fields": names, "read_only_fields": names})
     attrs["__doc__"] = f"{str(model._meta.verbose_name).capitalize()}: {model.__doc__ or ''}".strip()
     return type(f"{model.__name__}Serializer", (VocabularyTermSerializer,), attrs)
+
+
+process_cache_register("reference.api.serializers.vocabulary_serializer", vocabulary_serializer.cache_clear)
 
 
 class CountrySerializer(serializers.Serializer[Any]):

@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from apps.core.api.conditional import ETagRetrieveMixin, conditional_response, with_etag
 from apps.core.api.pagination import StandardPageNumberPagination
 from apps.core.api.permissions import ModelCapabilityPermission, RequiredScopeMixin
+from apps.core.caches import process_cache_register
 
 from ..models import Vocabulary
 from .filtersets import vocabulary_filterset
@@ -67,6 +68,9 @@ def vocabulary_viewset(model: type[Vocabulary]) -> type[VocabularyViewSet]:
     }
     viewset = type(f"{model.__name__}ViewSet", (VocabularyViewSet,), attrs)
     return extend_schema(tags=["reference"])(viewset)  # type: ignore[no-any-return]
+
+
+process_cache_register("reference.api.views.vocabulary_viewset", vocabulary_viewset.cache_clear)
 
 
 def vocabulary_models() -> list[type[Vocabulary]]:

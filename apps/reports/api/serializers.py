@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AdministrationRefSerializer
+from apps.core.caches import process_cache_register
 
 from .. import catalogue
 from ..choices import AgeBand, Sex
@@ -276,6 +277,9 @@ def _report_getters() -> tuple[tuple[str, bool, Callable[[Any, dt.tzinfo], Any]]
         for spec in catalogue.fields("report", editable=None)
         if spec.name not in _NOT_SHOWN
     )
+
+
+process_cache_register("reports.api.serializers.report_getters", _report_getters.cache_clear)
 
 
 def _administration(report: Report) -> dict[str, Any]:
