@@ -148,7 +148,10 @@ class Part:
 
 
 def _f(part: str, name: str, label: str | Promise, kind: str, **options: object) -> Field:
-    options.setdefault("personal", False)
+    # Every line says whether its field is personal: a field added without saying is refused here, never
+    # shared or shown as if it were not (the exchange layer, the exports and the audit depend on it).
+    if "personal" not in options:
+        raise TypeError(f"{part}.{name}: say personal=True or personal=False in the field catalogue")
     options.setdefault("simplified", False)
     return Field(part=part, name=name, label=label, kind=kind, **options)  # type: ignore[arg-type]
 
@@ -180,29 +183,31 @@ _MANAGED = {"editable": False}
 _INTERNAL = {"editable": False, "shared": False}
 
 REPORT_FIELDS = (
-    _report("kind", _("Kind of case"), "choice", choices=ReportKind, simplified=True),
-    _report("form_variant", _("Form variant"), "choice", choices=FormVariant),
+    _report("kind", _("Kind of case"), "choice", personal=False, choices=ReportKind, simplified=True),
+    _report("form_variant", _("Form variant"), "choice", personal=False, choices=FormVariant),
     _report(
         "national_reference",
         _("National reference"),
         "text",
+        personal=False,
         required=True,
         simplified=True,
         max_length=64,
         help_text=_("Your administration's case number."),
     ),
-    _report("administration", _("Administration"), "administration", **_MANAGED),
-    _report("country_of_seizure", _("Country of seizure"), "country", required=True, simplified=True),
+    _report("administration", _("Administration"), "administration", personal=False, **_MANAGED),
+    _report("country_of_seizure", _("Country of seizure"), "country", personal=False, required=True, simplified=True),
     _report(
         "seizure_date",
         _("Date of seizure"),
         "date",
+        personal=False,
         required=True,
         simplified=True,
         generalise="date",
         help_text=_("YYYY-MM-DD; not in the future, not before 1990."),
     ),
-    _report("seizure_time", _("Time of seizure"), "time"),
+    _report("seizure_time", _("Time of seizure"), "time", personal=False),
     _report(
         "customs_office",
         _("Customs office"),
@@ -226,12 +231,21 @@ REPORT_FIELDS = (
     # Exact coordinates can point at a home: personal, and never cleared by a reviewer's check.
     _report("latitude", _("Latitude"), "decimal", personal=True, help_text=_("Decimal degrees, e.g. 49.4812.")),
     _report("longitude", _("Longitude"), "decimal", personal=True, help_text=_("Decimal degrees, e.g. 0.1071.")),
-    _report("location_type", _("Type of location"), "term", vocabulary=LocationType),
-    _report("direction", _("Direction of the goods"), "term", vocabulary=Direction),
-    _report("transport_mode", _("Mode of transport"), "term", vocabulary=TransportMode, simplified=True),
-    _report("conveyance_type", _("Type of conveyance"), "term", vocabulary=ConveyanceType),
-    _report("detection_methods", _("Detection methods"), "terms", vocabulary=DetectionMethod, simplified=True),
-    _report("selection_basis", _("Basis of selection"), "term", vocabulary=SelectionBasis),
+    _report("location_type", _("Type of location"), "term", personal=False, vocabulary=LocationType),
+    _report("direction", _("Direction of the goods"), "term", personal=False, vocabulary=Direction),
+    _report(
+        "transport_mode", _("Mode of transport"), "term", personal=False, vocabulary=TransportMode, simplified=True
+    ),
+    _report("conveyance_type", _("Type of conveyance"), "term", personal=False, vocabulary=ConveyanceType),
+    _report(
+        "detection_methods",
+        _("Detection methods"),
+        "terms",
+        personal=False,
+        vocabulary=DetectionMethod,
+        simplified=True,
+    ),
+    _report("selection_basis", _("Basis of selection"), "term", personal=False, vocabulary=SelectionBasis),
     _report(
         "modus_operandi",
         _("Modus operandi"),
@@ -240,39 +254,41 @@ REPORT_FIELDS = (
         restricted=True,
         help_text=_("How the goods were smuggled. Treated as personal data."),
     ),
-    _report("number_of_offenders", _("Number of offenders"), "integer"),
-    _report("legal_follow_up", _("Legal follow-up"), "choice", choices=LegalFollowUp),
-    _report("operation", _("Joint operation"), "operation"),
-    _report("approved_at", _("Approved at"), "datetime", generalise="date", **_MANAGED),
+    _report("number_of_offenders", _("Number of offenders"), "integer", personal=False),
+    _report("legal_follow_up", _("Legal follow-up"), "choice", personal=False, choices=LegalFollowUp),
+    _report("operation", _("Joint operation"), "operation", personal=False),
+    _report("approved_at", _("Approved at"), "datetime", personal=False, generalise="date", **_MANAGED),
     # Kept by the services, never sent to partners (staff identities least of all).
-    _report("uuid", _("UUID"), "uuid", **_INTERNAL),
-    _report("status", _("Status"), "choice", choices=ReportStatus, **_INTERNAL),
-    _report("version", _("Version"), "integer", **_INTERNAL),
-    _report("duplicate_of", _("Duplicate of"), "report", **_INTERNAL),
+    _report("uuid", _("UUID"), "uuid", personal=False, **_INTERNAL),
+    _report("status", _("Status"), "choice", personal=False, choices=ReportStatus, **_INTERNAL),
+    _report("version", _("Version"), "integer", personal=False, **_INTERNAL),
+    _report("duplicate_of", _("Duplicate of"), "report", personal=False, **_INTERNAL),
     _report("created_by", _("Created by"), "user", personal=True, **_INTERNAL),
     _report("submitted_by", _("Submitted by"), "user", personal=True, **_INTERNAL),
     _report("approved_by", _("Approved by"), "user", personal=True, **_INTERNAL),
-    _report("submitted_at", _("Submitted at"), "datetime", **_INTERNAL),
-    _report("created_at", _("Created at"), "datetime", **_INTERNAL),
-    _report("updated_at", _("Updated at"), "datetime", **_INTERNAL),
-    _report("search_vector", _("Search index"), "search", **_INTERNAL),
+    _report("submitted_at", _("Submitted at"), "datetime", personal=False, **_INTERNAL),
+    _report("created_at", _("Created at"), "datetime", personal=False, **_INTERNAL),
+    _report("updated_at", _("Updated at"), "datetime", personal=False, **_INTERNAL),
+    _report("search_vector", _("Search index"), "search", personal=False, **_INTERNAL),
 )
 
 ITEM_FIELDS = (
-    _item("position", _("Position"), "integer", **_MANAGED),
+    _item("position", _("Position"), "integer", personal=False, **_MANAGED),
     _item(
         "commodity_category",
         _("Commodity category"),
         "term",
+        personal=False,
         vocabulary=CommodityCategory,
         required=True,
         simplified=True,
     ),
-    _item("commodity_type", _("Commodity type"), "term", vocabulary=CommodityType, simplified=True),
+    _item("commodity_type", _("Commodity type"), "term", personal=False, vocabulary=CommodityType, simplified=True),
     _item(
         "hs_code",
         _("HS code"),
         "hs_code",
+        personal=False,
         simplified=True,
         max_length=12,
         help_text=_("2, 4 or 6 digits, or type words of the description."),
@@ -286,17 +302,21 @@ ITEM_FIELDS = (
         simplified=True,
         help_text=_("No names of persons."),
     ),
-    _item("quantity", _("Quantity"), "decimal", required=True, simplified=True, generalise="quantity"),
-    _item("unit", _("Unit"), "term", vocabulary=Unit, required=True, simplified=True),
-    _item("normalised_quantity", _("Normalised quantity"), "decimal", generalise="quantity", **_MANAGED),
-    _item("normalised_dimension", _("Normalised dimension"), "choice", choices=Unit.Dimension, **_MANAGED),
-    _item("packages_count", _("Number of packages"), "integer", generalise="quantity"),
-    _item("estimated_value", _("Estimated value"), "decimal", generalise="quantity"),
-    _item("currency", _("Currency"), "term", vocabulary=Currency),
+    _item("quantity", _("Quantity"), "decimal", personal=False, required=True, simplified=True, generalise="quantity"),
+    _item("unit", _("Unit"), "term", personal=False, vocabulary=Unit, required=True, simplified=True),
+    _item(
+        "normalised_quantity", _("Normalised quantity"), "decimal", personal=False, generalise="quantity", **_MANAGED
+    ),
+    _item(
+        "normalised_dimension", _("Normalised dimension"), "choice", personal=False, choices=Unit.Dimension, **_MANAGED
+    ),
+    _item("packages_count", _("Number of packages"), "integer", personal=False, generalise="quantity"),
+    _item("estimated_value", _("Estimated value"), "decimal", personal=False, generalise="quantity"),
+    _item("currency", _("Currency"), "term", personal=False, vocabulary=Currency),
     _item("brand", _("Brand"), "text", max_length=120, personal=True, reviewable=True),
-    _item("genuineness", _("Genuineness"), "choice", choices=Genuineness),
-    _item("country_of_manufacture", _("Country of manufacture"), "country"),
-    _item("concealment_method", _("Concealment method"), "term", vocabulary=ConcealmentMethod),
+    _item("genuineness", _("Genuineness"), "choice", personal=False, choices=Genuineness),
+    _item("country_of_manufacture", _("Country of manufacture"), "country", personal=False),
+    _item("concealment_method", _("Concealment method"), "term", personal=False, vocabulary=ConcealmentMethod),
     _item(
         "concealment_detail",
         _("Concealment detail"),
@@ -315,9 +335,9 @@ ITEM_FIELDS = (
 )
 
 ROUTE_FIELDS = (
-    _route("sequence", _("Sequence"), "integer", **_MANAGED),
-    _route("role", _("Role in the route"), "choice", choices=RouteRole, required=True),
-    _route("country", _("Country"), "country", required=True),
+    _route("sequence", _("Sequence"), "integer", personal=False, **_MANAGED),
+    _route("role", _("Role in the route"), "choice", personal=False, choices=RouteRole, required=True),
+    _route("country", _("Country"), "country", personal=False, required=True),
     _route(
         "place",
         _("Place"),
@@ -332,6 +352,7 @@ ROUTE_FIELDS = (
         "unlocode",
         _("UN/LOCODE"),
         "text",
+        personal=False,
         max_length=5,
         generalise="place",
         help_text=_("5 characters, e.g. FRLEH."),
@@ -339,9 +360,9 @@ ROUTE_FIELDS = (
 )
 
 CONVEYANCE_FIELDS = (
-    _conveyance("transport_mode", _("Mode of transport"), "term", vocabulary=TransportMode),
-    _conveyance("conveyance_type", _("Type of conveyance"), "term", vocabulary=ConveyanceType),
-    _conveyance("identifier_type", _("Identifier type"), "choice", choices=IdentifierType),
+    _conveyance("transport_mode", _("Mode of transport"), "term", personal=False, vocabulary=TransportMode),
+    _conveyance("conveyance_type", _("Type of conveyance"), "term", personal=False, vocabulary=ConveyanceType),
+    _conveyance("identifier_type", _("Identifier type"), "choice", personal=False, choices=IdentifierType),
     _conveyance(
         "identifier",
         _("Identifier"),
@@ -351,7 +372,7 @@ CONVEYANCE_FIELDS = (
         restricted=True,
         help_text=_("Vessel IMO, flight number, plate, container, AWB…"),
     ),
-    _conveyance("flag_country", _("Flag or registration country"), "country"),
+    _conveyance("flag_country", _("Flag or registration country"), "country", personal=False),
 )
 
 PARTY_FIELDS = (

@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import apps
 from apps.core.caches import process_caches, process_caches_clear
 
@@ -89,6 +91,7 @@ def test_the_registry_names_the_caches_of_each_app() -> None:
     } <= names
 
 
+@pytest.mark.django_db
 def test_clearing_the_registry_empties_a_functools_cache_and_a_dict_cache() -> None:
     from apps.reference.models import Vocabulary
     from apps.reference.selectors import _known_codes

@@ -179,3 +179,11 @@ def test_the_lists_read_the_reports_terms_named_by_the_catalogue():
         "conveyance_type",
         "selection_basis",
     }
+
+
+def test_a_catalogue_line_that_does_not_say_whether_its_field_is_personal_is_refused():
+    from apps.reports.catalogue import _item
+
+    with pytest.raises(TypeError, match="personal"):
+        _item("seller_name", "Seller", "text")
+    assert _item("seller_name", "Seller", "text", personal=True).personal
