@@ -28,6 +28,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf
 from rest_framework.serializers import Serializer
 
+from apps.core.caches import process_cache_register
 from apps.tenancy.models import Administration
 
 from .. import catalogue
@@ -136,6 +137,9 @@ def reports_as_json() -> ReportQuerySet:
     sql, params = query.get_compiler(DEFAULT_DB_ALIAS).compile(query.annotations["representation"])
     annotated = Report.objects.annotate(representation=RawSQL(sql, params, TextField()))  # noqa: S611 - compiled above, no input
     return cast(ReportQuerySet, annotated)
+
+
+process_cache_register("reports.api.list_json.reports_as_json", reports_as_json.cache_clear)
 
 
 _PART_KEYS = {
