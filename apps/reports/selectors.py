@@ -278,10 +278,7 @@ def party_profiles_for(*, user: Actor, report: Report) -> list[PartyProfile]:
 
 def reports_with_personal_data(*, user: Actor, report_ids: Iterable[int]) -> set[int]:
     """Of these reports, those whose personal data the user may see (one query; for a list's page of rows)."""
-    ids = list(report_ids)
-    if not ids:
-        return set()
-    return set(Report.objects.restrict(user, "view_personal_data").filter(pk__in=ids).values_list("pk", flat=True))
+    return Report.objects.allowed_among(user, "view_personal_data", report_ids)
 
 
 def party_profile_rows() -> Func:

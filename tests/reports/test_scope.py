@@ -255,6 +255,19 @@ def test_allows_answers_as_restrict_for_every_persona_action_and_report(
     assert any(Report.objects.allows(erin, "approve", r.pk) for r in reports.values())  # not all empty
 
 
+def test_allowed_among_answers_as_restrict_for_every_persona_action_and_page(
+    reports, alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan
+):
+    page = [r.pk for r in reports.values()]
+    for user in [alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan]:
+        for action in ACTIONS:
+            expected = set(Report.objects.restrict(user, action).values_list("pk", flat=True))
+            assert Report.objects.allowed_among(user, action, page) == expected, (user.username, action)
+            assert Report.objects.allowed_among(user, action, page[:1]) == expected & set(page[:1])
+    assert Report.objects.allowed_among(erin, "view_personal_data", page)  # not all empty
+    assert Report.objects.allowed_among(erin, "view", []) == set()
+
+
 def test_allows_sees_a_share_and_a_lost_permission_at_once(reports, alice, bob, erin, germany):
     french = reports["fr-approved"]
     assert not Report.objects.allows(bob, "view", french.pk)

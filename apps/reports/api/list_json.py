@@ -8,17 +8,15 @@ serializers' declared order.
 
 Per report of the page, its representation as PostgreSQL builds it in JSON, key for key in the
 serializers' declared order (the rows of its parts as arrays of values in that order); terms appear
-there as ids, personal values as null, parties as the columns their non-personal profiles are
-derived from (lists carry no personal data); beside it, the columns cursor pages are keyed on.
-:func:`with_codes` then puts the codes of the terms in place of the ids (:func:`term_codes`: known
-to the process once read); as ids they cost no join or subquery in the query, which PostgreSQL then
-plans in a fraction of a millisecond. tests/reports/api check that a listed report is exactly the report
-its own page shows to a caller who may not see personal data.
+there as their codes (a probe of a small vocabulary's primary key each), personal values as null,
+parties as the columns their non-personal profiles are derived from (lists carry no personal data);
+beside it, the columns cursor pages are keyed on. :func:`parsed` turns the parts' rows back into
+objects. tests/reports/api check that a listed report is exactly the report its own page shows to a
+caller who may not see personal data.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import cache
 from typing import Any, cast
 
@@ -31,8 +29,6 @@ from django.db.models.functions import Cast, NullIf
 from rest_framework.serializers import Serializer
 
 from apps.core.caches import process_cache_register
-from apps.reference.models import DetectionMethod
-from apps.reference.selectors import term_codes
 from apps.tenancy.models import Administration
 
 from .. import catalogue
@@ -53,26 +49,18 @@ class JSONBuildObject(Func):
 
 
 _TERM_KINDS = ("term", "hs_code", "operation")  # foreign keys to a model with a code
-
-
-def _terms(part: str) -> dict[str, type[Model]]:
-    """The model of the terms each of the part's term fields (foreign keys) names."""
-    model = catalogue.part(part).model
-    return {
-        spec.name: model._meta.get_field(spec.name).related_model  # type: ignore[misc]
-        for spec in catalogue.fields(part, editable=None)
-        if spec.kind in _TERM_KINDS
-    }
-
-
-_REPORT_TERMS = _terms("report")
-_PART_TERMS = {catalogue.part(part).wire_key: _terms(part) for part in ("item", "conveyance")}
 LIST_VALUES = ("id", "seizure_date", "submitted_at", "national_reference", "representation")
 NULL = Value(None)
 
 
 def _text(name: str) -> Cast:
     return Cast(name, TextField())  # decimals as their exact digits, uuids as text: as the API writes them
+
+
+def _code(model: type[Model], name: str) -> Subquery:
+    """The code of the term the foreign key ``name`` of ``model`` names (vocabularies are small: an index probe)."""
+    term = model._meta.get_field(name).related_model
+    return Subquery(term.objects.filter(pk=OuterRef(f"{name}_id")).values("code"))  # type: ignore[union-attr]
 
 
 def _country(name: str) -> NullIf:
@@ -100,13 +88,13 @@ def _json_array(queryset: QuerySet[Any], value: Any) -> Func:
 
 def _columns(part: str) -> dict[str, Any]:
     """How the list's JSON takes each catalogue field of ``part`` from its row, where not by its own name: terms as
-    ids, decimals and uuids as text, blank countries as null, restricted personal values as null."""
+    codes, decimals and uuids as text, blank countries as null, restricted personal values as null."""
     expressions: dict[str, Any] = {}
     for spec in catalogue.fields(part, editable=None):
         if spec.restricted:
             expressions[spec.name] = NULL
         elif spec.kind in _TERM_KINDS:
-            expressions[spec.name] = F(f"{spec.name}_id")
+            expressions[spec.name] = _code(catalogue.part(part).model, spec.name)
         elif spec.kind in ("decimal", "uuid"):
             expressions[spec.name] = _text(spec.name)
         elif spec.kind == "country":
@@ -115,7 +103,7 @@ def _columns(part: str) -> dict[str, Any]:
 
 
 def _representation() -> JSONBuildObject:
-    """What a list shows of a report, terms as ids (see above)."""
+    """What a list shows of a report (see above)."""
     methods = Report.detection_methods.through.objects.order_by("pk")
     return _ordered(
         ReportSerializer,
@@ -126,7 +114,7 @@ def _representation() -> JSONBuildObject:
             )
         ),
         duplicate_of=Subquery(Report.objects.filter(pk=OuterRef("duplicate_of_id")).values(value=_text("uuid"))),
-        detection_methods=_json_array(methods, F("detectionmethod_id")),
+        detection_methods=_json_array(methods, F("detectionmethod__code")),
         personal_data=Value(False),
         items=_json_array(ReportItem.objects.order_by("position", "pk"), _values(ItemSerializer, **_columns("item"))),
         route=_json_array(RouteCountry.objects.order_by("sequence"), _values(RouteStepSerializer, **_columns("route"))),
@@ -154,33 +142,20 @@ def reports_as_json() -> ReportQuerySet:
 process_cache_register("reports.api.list_json.reports_as_json", reports_as_json.cache_clear)
 
 
-_PART_SERIALIZERS = {"items": ItemSerializer, "route": RouteStepSerializer, "conveyances": ConveyanceSerializer}
+_PART_KEYS = {
+    part: tuple(serializer._declared_fields)
+    for part, serializer in (
+        ("items", ItemSerializer),
+        ("route", RouteStepSerializer),
+        ("conveyances", ConveyanceSerializer),
+    )
+}
 
 
-def with_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Parse each report's representation and put the codes of the terms it names in place of their ids (those
-    the process has not seen yet are read in one query)."""
-    wanted: dict[type[Model], set[int]] = defaultdict(set)
+def parsed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parse each report's representation, the rows of its parts back into objects (keys in declared order)."""
     for row in rows:
         report = row["representation"] = orjson.loads(row["representation"])
-        for part, serializer in _PART_SERIALIZERS.items():  # rows of values, in the keys' order
-            keys = tuple(serializer._declared_fields)
+        for part, keys in _PART_KEYS.items():  # rows of values, in the keys' order
             report[part] = [dict(zip(keys, values, strict=True)) for values in report[part]]
-        for name, model in _REPORT_TERMS.items():
-            wanted[model].add(report[name])
-        wanted[DetectionMethod].update(report["detection_methods"])
-        for part, terms in _PART_TERMS.items():
-            for part_row in report[part]:
-                for name, model in terms.items():
-                    wanted[model].add(part_row[name])
-    codes = term_codes(wanted)
-    for row in rows:
-        report = row["representation"]
-        for name, model in _REPORT_TERMS.items():
-            report[name] = codes[model].get(report[name])
-        report["detection_methods"] = [codes[DetectionMethod][pk] for pk in report["detection_methods"]]
-        for part, terms in _PART_TERMS.items():
-            for part_row in report[part]:
-                for name, model in terms.items():
-                    part_row[name] = codes[model].get(part_row[name])
     return rows

@@ -58,7 +58,7 @@ from .inputs import (
     ReturnSerializer,
     WithdrawSerializer,
 )
-from .list_json import LIST_VALUES, reports_as_json, with_codes
+from .list_json import LIST_VALUES, parsed, reports_as_json
 from .serializers import ReportSerializer
 
 DEFAULT_ORDERING = "-seizure_date"
@@ -285,7 +285,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
     # --- reads -------------------------------------------------------------------------------------
 
     def list(self, request: Request) -> Response:
-        page = with_codes(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
+        page = parsed(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
         # The parties' nationality, sex and age band only on the rows whose personal data the caller may see.
         person_attributes = reports_with_personal_data(
             user=request_actor(request), report_ids=[row["id"] for row in page]
