@@ -424,7 +424,7 @@ def normalised_quantity(request: HttpRequest) -> HttpResponse:
     unit_code = request.GET.get(f"{prefix}-unit", "")
     errors = Errors()
     cleaned = clean_item({"quantity": quantity, "unit": unit_code}, index=0, errors=errors)
-    problems = errors.messages.get("items-0-quantity", []) + errors.messages.get("items-0-unit", [])
+    problems = errors.paths.get(("items", 0, "quantity"), []) + errors.paths.get(("items", 0, "unit"), [])
     if not quantity.strip() or not unit_code:
         problems = []
     unit = cleaned.get("unit")
