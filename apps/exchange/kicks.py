@@ -10,23 +10,15 @@ Tasks are published by name (:mod:`apps.exchange.task_names`), so this module im
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from rilo.celery import app
+from apps.core.kicks import task_kick
 
 from . import task_names
 
-log = logging.getLogger(__name__)
-
 
 def _publish(task_name: str, *args: Any) -> None:
-    try:
-        # The project's app itself: Celery's current_app is per thread, and a thread that did not
-        # make the app (a worker's pool thread, a web server's) would get an unconfigured default one.
-        app.send_task(task_name, args=args, retry=False, ignore_result=True)
-    except Exception as error:
-        log.warning("Could not queue %s%r (%s); the exchange sweeper will pick it up.", task_name, args, error)
+    task_kick(task_name, *args, fallback="the exchange sweeper will pick it up")
 
 
 def fan_out(event_id: int) -> None:

@@ -29,7 +29,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from rilo.celery import app
+from apps.core.kicks import task_kick
 
 from . import task_names
 from .choices import MailState
@@ -59,12 +59,7 @@ def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]
 
 def _kick(ids: list[int]) -> None:
     """Ask a worker to send these messages now; without a broker, leave them to the sweep."""
-    try:
-        # The project's app itself, as the exchange's kicks: Celery's current_app is per thread, and a
-        # thread that did not make the app (a web server's) would get an unconfigured default one.
-        app.send_task(task_names.DELIVER, args=[ids], retry=False, ignore_result=True)
-    except Exception as error:
-        logger.warning("could not queue %d message(s) (%s); the mail sweep will send them", len(ids), error)
+    task_kick(task_names.DELIVER, ids, fallback="the mail sweep will send them")
 
 
 def _due(now: Any) -> Q:
