@@ -1,23 +1,29 @@
 """Reports, reference terms and partners for the tests of every app (and the exchange benchmark).
 
-One module builds reports, whatever the test needs:
+One builder makes reports, whatever the test needs: ``build_report(by=..., status=..., ...)``.
 
-- ``report_through_workflow``: a complete report made by the domain services up to a state, as a
-  client of the API would have made it (``report_body`` is the same report as a pushing system sends it);
-- ``draft_by``: a complete draft made by ``report_create_draft``, as the entry form makes it;
-- ``report_row``: a report of cigarettes written straight to the database in any state (fast; lists,
-  filters, search), with the terms of ``make_vocabulary``;
-- ``report_with_parts``: a submitted seizure written straight to the database with items, a route, a
-  conveyance and an offender (what partners receive), then taken on by the real workflow services
-  ``approve``, ``correct`` and ``withdraw`` (acted by the region's analyst), which record the outbox events;
-- ``ReportFactory`` and its parts' factories: rows with nothing but what a scope test needs.
+- What: a seizure of cigarettes at Le Havre (simplified form, by road, one item, a route from Jebel
+  Ali, a lorry, an offender). ``items``, ``route``, ``conveyances`` and ``parties`` replace those
+  parts (``cigarettes()`` and ``cocaine()`` make items; ``[]`` leaves a part out), any other keyword
+  replaces a report field (``place=...``, ``seizure_date=...``, ``form_variant="full"``).
+- How: ``through_services=True`` makes it with ``report_create_draft`` as its author ``by`` would,
+  then takes it through the real workflow to ``status`` (the trail, audit and outbox rows are the
+  services'; ``reviewer``, by default the region's analyst, returns or approves it). Otherwise (the
+  default) its rows are written directly in ``status``: no validation, trail or audit, a few INSERTs,
+  for tests that need many reports (lists, filters, search) or a state as the starting point
+  (the exchange, whose ``approve``, ``correct`` and ``withdraw`` below then act through the real
+  workflow services as the region's analyst and return the outbox event).
 
-``complete_fields``, ``item_row`` and ``ROUTE`` are the inputs the validation requires for submission.
+``ReportFactory`` and its parts' factories write rows with nothing but what a scope test needs.
+``complete_fields``, ``item_row``, ``ROUTE``, ``CONVEYANCE`` and ``PARTY`` are a complete report as
+input (the full form's submission requirements, as codes); ``report_body`` is that report as a pushing
+system sends it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -269,46 +275,6 @@ def report_body(reference: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-# --- reports made by the domain services ----------------------------------------------------------
-
-
-def report_through_workflow(
-    author: User,
-    reference: str,
-    *,
-    status: str = "draft",
-    reviewer: User | None = None,
-    seizure_date: dt.date | None = None,
-    **fields: Any,
-) -> Report:
-    """A complete report of ``author``'s administration, taken through the workflow up to ``status``."""
-    assert author.administration is not None
-    values = complete_fields(
-        national_reference=reference, country_of_seizure=str(author.administration.country), **fields
-    )
-    if seizure_date is not None:
-        values["seizure_date"] = seizure_date
-    report = report_create_draft(
-        actor=author,
-        fields=values,
-        items=[item_row()],
-        route=ROUTE,
-        conveyances=[CONVEYANCE],
-        parties=[PARTY],
-    )
-    if status == "draft":
-        return report
-    report = report_send_for_review(report=report, actor=author)
-    if status == "submitted":
-        return Report.objects.get(pk=report.pk)
-    assert reviewer is not None, "a reviewer takes the report further"
-    if status == "returned":
-        report = report_return(report=report, actor=reviewer, comment="Check the quantity.")
-    elif status == "approved":
-        report = report_approve(report=report, actor=reviewer)
-    return Report.objects.get(pk=report.pk)
-
-
 # --- reports written straight to the database, for lists and filters ------------------------------
 
 
@@ -373,86 +339,202 @@ def make_vocabulary() -> Vocabulary:
     )
 
 
-_counter = iter(range(1, 1_000_000))
+# --- the one report builder -----------------------------------------------------------------------
+
+# A seizure of cigarettes at Le Havre, the report every builder call starts from (its parts below).
+PLACE = "Port of Le Havre, quay 4"
+MODUS_OPERANDI = "Driver said his cousin Jean Dupont asked him to carry it"
+OFFENDER = {
+    "kind": "person",
+    "family_name": "Martin",
+    "given_names": "Paul",
+    "birth_date": dt.date(1990, 5, 1),
+    "nationality": "FR",
+    "sex": "M",
+    "id_document_type": "passport",
+    "id_document_number": "12AB34567",
+}
+TRUCK = {"identifier_type": "plate", "identifier": "AB-123-CD", "flag_country": "FR"}
 
 
-def report_row(
-    administration: Administration,
-    vocabulary: Vocabulary,
-    *,
-    status: str = ReportStatus.SUBMITTED,
-    reference: str | None = None,
-    items: int = 1,
-    description: str = "",
-    brand: str = "Marlboro",
-    **fields: Any,
-) -> Report:
-    """A report of ``administration`` in ``status`` with ``items`` cigarette items."""
-    number = next(_counter)
-    values: dict[str, Any] = {
-        "administration": administration,
-        "national_reference": reference or f"{administration.country.code}-{number:05d}",
-        "status": status,
-        "form_variant": FormVariant.FULL,
-        "seizure_date": dt.date(2025, 3, 1) + dt.timedelta(days=number % 200),
-        "country_of_seizure": administration.country.code,
-        "transport_mode": vocabulary.sea,
-        "place": "Le Havre",
+def cigarettes(sticks: int = 200_000, **overrides: Any) -> dict[str, Any]:
+    """An item of ``sticks`` cigarettes, its terms as model rows (both paths of ``build_report`` take it)."""
+    terms = vocabulary()
+    return {
+        "commodity_category": terms["tobacco"],
+        "commodity_type": terms["cigarettes"],
+        "quantity": Decimal(sticks),
+        "unit": terms["STK"],
+        "description": "Cigarettes hidden in a load of furniture",
+        "concealment_detail": "Behind the panel the driver built himself",
+        **overrides,
     }
-    if status != ReportStatus.DRAFT:
-        values["submitted_at"] = dt.datetime(2025, 4, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=number)
-    values.update(fields)
-    report = Report.objects.create(**values)
-    for position in range(1, items + 1):
-        ReportItem.objects.create(
-            report=report,
-            position=position,
-            commodity_category=vocabulary.tobacco,
-            commodity_type=vocabulary.cigarettes,
-            quantity=Decimal(1000 * position),
-            unit=vocabulary.sticks,
-            normalised_quantity=Decimal(1000 * position),
-            normalised_dimension=Unit.Dimension.STICKS,
-            brand=brand,
-            description=description or "Cigarettes in a container",
-        )
-    refresh_search_vectors([report.pk])
-    return report
 
 
-def draft_by(actor: User, reference: str = "FR-2025-0001", **fields: Any) -> Report:
-    """A complete draft made through the domain service, as the entry form makes it."""
-    assert actor.administration is not None, "only an administration's staff write reports"
-    values: dict[str, Any] = {
-        "form_variant": "full",
-        "national_reference": reference,
+def cocaine(kg: Decimal | int | str, **overrides: Any) -> dict[str, Any]:
+    """An item of ``kg`` kilograms of cocaine."""
+    terms = vocabulary()
+    return {
+        "commodity_category": terms["drugs"],
+        "commodity_type": terms["cocaine"],
+        "quantity": Decimal(kg),
+        "unit": terms["KGM"],
+        **overrides,
+    }
+
+
+def complete_report(**fields: Any) -> dict[str, Any]:
+    """``build_report``'s keywords for the complete report of ``complete_fields`` (full form, cocaine by sea)."""
+    values = complete_fields(**fields)
+    del values["national_reference"], values["country_of_seizure"]  # the builder's: the reference, by's country
+    return {**values, "items": [item_row()], "route": ROUTE, "conveyances": [CONVEYANCE], "parties": [PARTY]}
+
+
+def entry_form_report(**fields: Any) -> dict[str, Any]:
+    """``build_report``'s keywords for the report the entry form's tests type (full form, a sofa full of cigarettes)."""
+    return {
+        "form_variant": FormVariant.FULL,
         "seizure_date": "2025-03-14",
-        "country_of_seizure": actor.administration.country.code,
         "place": "Le Havre",
+        "customs_office": "",
+        "number_of_offenders": None,
         "location_type": "seaport",
         "direction": "import",
         "transport_mode": "1",
         "detection_methods": ["xray"],
         "modus_operandi": "Hidden behind furniture",
+        "items": [cigarettes(brand="Marlboro", description="", concealment_detail="Inside the sofa of Mr Dupont")],
+        "route": [{"role": "origin", "country": "AE"}],
+        "conveyances": [{"identifier_type": "container", "identifier": "MSCU1234565"}],
+        "parties": [{"kind": "person", "family_name": "Dupont", "given_names": "Jean"}],
         **fields,
     }
-    return report_create_draft(
-        actor=actor,
+
+
+# Numbers references and submission times of reports written directly, so lists have an order.
+_counter = iter(range(1, 1_000_000))
+
+
+def build_report(
+    *,
+    by: User | Administration,
+    reference: str | None = None,
+    status: str = ReportStatus.SUBMITTED,
+    through_services: bool = False,
+    reviewer: User | None = None,
+    items: Sequence[Mapping[str, Any]] | None = None,
+    route: Sequence[Mapping[str, Any]] | None = None,
+    conveyances: Sequence[Mapping[str, Any]] | None = None,
+    parties: Sequence[Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> Report:
+    """A seizure report of ``by``'s administration in ``status`` (see the module docstring).
+
+    ``items``, ``route``, ``conveyances`` and ``parties`` replace the default parts (``[]``: none);
+    ``fields`` replace report fields. ``through_services``: made by the domain services as its author
+    ``by`` (a user) would, then taken to ``status`` (``reviewer``, by default the region's analyst,
+    returns or approves it); otherwise its rows are written directly (fast: no validation, trail,
+    audit or outbox), ``by`` being the administration or one of its users.
+    """
+    administration = by if isinstance(by, Administration) else by.administration
+    assert administration is not None, "only an administration's staff write reports"
+    number = next(_counter)
+    terms = vocabulary()
+    values: dict[str, Any] = {
+        "form_variant": FormVariant.SIMPLIFIED,
+        "national_reference": reference or f"{administration.country.code}-{number:05d}",
+        "seizure_date": dt.date(2025, 3, 14),
+        "country_of_seizure": administration.country.code,
+        "place": PLACE,
+        "customs_office": "Le Havre port office",
+        "modus_operandi": MODUS_OPERANDI,
+        "number_of_offenders": 1,
+        "transport_mode": terms["road"],
+        "detection_methods": [terms["xray"]],
+        **fields,
+    }
+    parts: dict[str, list[Mapping[str, Any]]] = {
+        "items": list(items if items is not None else [cigarettes()]),
+        "route": list(
+            route
+            if route is not None
+            else [
+                {"role": "origin", "country": "AE", "place": "Jebel Ali"},
+                {"role": "destination", "country": administration.country.code},
+            ]
+        ),
+        "conveyances": list(conveyances if conveyances is not None else [TRUCK]),
+        "parties": list(parties if parties is not None else [OFFENDER]),
+    }
+    if through_services:
+        assert isinstance(by, User), "the services act for a user"
+        return _through_services(author=by, status=status, reviewer=reviewer, values=values, parts=parts)
+    return _written_directly(administration=administration, number=number, status=status, values=values, parts=parts)
+
+
+def _through_services(
+    *,
+    author: User,
+    status: str,
+    reviewer: User | None,
+    values: dict[str, Any],
+    parts: dict[str, list[Mapping[str, Any]]],
+) -> Report:
+    report = report_create_draft(
+        actor=author,
         fields=values,
-        items=[
-            {
-                "commodity_category": "tobacco",
-                "commodity_type": "cigarettes",
-                "quantity": "200000",
-                "unit": "STK",
-                "brand": "Marlboro",
-                "concealment_detail": "Inside the sofa of Mr Dupont",
-            }
-        ],
-        route=[{"role": "origin", "country": "AE"}],
-        conveyances=[{"identifier_type": "container", "identifier": "MSCU1234565"}],
-        parties=[{"kind": "person", "family_name": "Dupont", "given_names": "Jean"}],
+        items=parts["items"],
+        route=parts["route"],
+        conveyances=parts["conveyances"],
+        parties=parts["parties"],
     )
+    if status == ReportStatus.DRAFT:
+        return report
+    report_send_for_review(report=report, actor=author)
+    reviewer = reviewer or analyst(report)
+    if status == ReportStatus.RETURNED:
+        report_return(report=report, actor=reviewer, comment="Check the quantity.")
+    elif status == ReportStatus.APPROVED:
+        report_approve(report=report, actor=reviewer)
+    else:
+        assert status == ReportStatus.SUBMITTED, (
+            f"the builder takes a report to draft, submitted, returned or approved, not {status}"
+        )
+    return Report.objects.get(pk=report.pk)
+
+
+def _written_directly(
+    *,
+    administration: Administration,
+    number: int,
+    status: str,
+    values: dict[str, Any],
+    parts: dict[str, list[Mapping[str, Any]]],
+) -> Report:
+    detection_methods = values.pop("detection_methods")
+    if status != ReportStatus.DRAFT:
+        values.setdefault("submitted_at", dt.datetime(2025, 4, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=number))
+    report = Report.objects.create(administration=administration, status=status, **values)
+    report.detection_methods.add(*detection_methods)
+    ReportItem.objects.bulk_create(
+        ReportItem(
+            report=report,
+            position=position,
+            normalised_quantity=row["unit"].normalise(Decimal(row["quantity"])),
+            normalised_dimension=row["unit"].dimension,
+            **row,
+        )
+        for position, row in enumerate(parts["items"], start=1)
+    )
+    RouteCountry.objects.bulk_create(
+        RouteCountry(report=report, sequence=sequence, **row) for sequence, row in enumerate(parts["route"], start=1)
+    )
+    Conveyance.objects.bulk_create(Conveyance(report=report, **row) for row in parts["conveyances"])
+    Party.objects.bulk_create(
+        Party(report=report, position=position, **row) for position, row in enumerate(parts["parties"], start=1)
+    )
+    refresh_search_vectors([report.pk])
+    return report
 
 
 # --- reports with every part, for the exchange; partners and their policies -----------------------
@@ -501,7 +583,11 @@ def vocabulary() -> dict[str, Any]:
     kilograms, _ = Unit.objects.get_or_create(
         code="KGM", defaults={"label": "Kilogram", "dimension": Unit.Dimension.MASS, "factor": Decimal(1)}
     )
+    road, _ = TransportMode.objects.get_or_create(code="3", defaults={"label": "Road transport"})
+    xray, _ = DetectionMethod.objects.get_or_create(code="XRAY", defaults={"label": "X-ray / scanner"})
     return {
+        "road": road,
+        "xray": xray,
         "tobacco": tobacco,
         "drugs": drugs,
         "cigarettes": cigarettes,
@@ -509,77 +595,6 @@ def vocabulary() -> dict[str, Any]:
         "STK": sticks,
         "KGM": kilograms,
     }
-
-
-def report_with_parts(
-    administration: Administration,
-    *,
-    reference: str,
-    sticks: int | None = 200_000,
-    cocaine_kg: Decimal | None = None,
-    description: str = "Cigarettes hidden in a load of furniture",
-    with_party: bool = True,
-    status: str = ReportStatus.SUBMITTED,
-) -> Report:
-    """A submitted seizure report with items, a route, a conveyance and (by default) an offender."""
-    terms = vocabulary()
-    report = Report.objects.create(
-        administration=administration,
-        form_variant="simplified",
-        national_reference=reference,
-        status=status,
-        seizure_date=dt.date(2025, 3, 14),
-        country_of_seizure=administration.country,
-        place="Port of Le Havre, quay 4",
-        customs_office="Le Havre port office",
-        modus_operandi="Driver said his cousin Jean Dupont asked him to carry it",
-        number_of_offenders=1,
-        transport_mode=TransportMode.objects.get_or_create(code="3", defaults={"label": "Road transport"})[0],
-    )
-    report.detection_methods.add(
-        DetectionMethod.objects.get_or_create(code="XRAY", defaults={"label": "X-ray / scanner"})[0]
-    )
-    position = 1
-    if sticks is not None:
-        ReportItem.objects.create(
-            report=report,
-            position=position,
-            commodity_category=terms["tobacco"],
-            commodity_type=terms["cigarettes"],
-            quantity=Decimal(sticks),
-            unit=terms["STK"],
-            normalised_quantity=Decimal(sticks),
-            normalised_dimension=Unit.Dimension.STICKS,
-            description=description,
-            concealment_detail="Behind the panel the driver built himself",
-        )
-        position += 1
-    if cocaine_kg is not None:
-        ReportItem.objects.create(
-            report=report,
-            position=position,
-            commodity_category=terms["drugs"],
-            commodity_type=terms["cocaine"],
-            quantity=cocaine_kg,
-            unit=terms["KGM"],
-            normalised_quantity=cocaine_kg,
-            normalised_dimension=Unit.Dimension.MASS,
-        )
-    RouteCountry.objects.create(report=report, sequence=1, role="origin", country="AE", place="Jebel Ali")
-    RouteCountry.objects.create(report=report, sequence=2, role="destination", country=administration.country)
-    Conveyance.objects.create(report=report, identifier_type="plate", identifier="AB-123-CD", flag_country="FR")
-    if with_party:
-        Party.objects.create(
-            report=report,
-            family_name="Martin",
-            given_names="Paul",
-            birth_date=dt.date(1990, 5, 1),
-            nationality="FR",
-            sex="M",
-            id_document_type="passport",
-            id_document_number="12AB34567",
-        )
-    return report
 
 
 def analyst(report: Report) -> User:

@@ -34,9 +34,10 @@ from apps.reference.models import (
     TransportMode,
     Unit,
 )
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.tenancy.models import Administration, Region
-from tests.builders import report_through_workflow
+from tests.builders import build_report, complete_report
 from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 IssueToken = Callable[..., str]
@@ -209,12 +210,17 @@ def nsys(france: Administration) -> User:
 @pytest.fixture
 def world(alice: User, bob: User, dmitri: User, erin: User, farid: User) -> dict[str, Report]:
     """Reports of France and Germany (RILO Western Europe) and Kazakhstan (RILO CIS) in the states that matter."""
-    make_report = report_through_workflow
+
+    def make_report(author: User, reference: str, status: str = ReportStatus.DRAFT) -> Report:
+        return build_report(
+            by=author, reference=reference, status=status, through_services=True, reviewer=erin, **complete_report()
+        )
+
     return {
         "fr_draft": make_report(alice, "ISO-FR-DRAFT"),
-        "fr_submitted": make_report(alice, "ISO-FR-SUBMITTED", status="submitted"),
-        "fr_approved": make_report(alice, "ISO-FR-APPROVED", status="approved", reviewer=erin),
+        "fr_submitted": make_report(alice, "ISO-FR-SUBMITTED", status=ReportStatus.SUBMITTED),
+        "fr_approved": make_report(alice, "ISO-FR-APPROVED", status=ReportStatus.APPROVED),
         "de_draft": make_report(bob, "ISO-DE-DRAFT"),
-        "de_submitted": make_report(bob, "ISO-DE-SUBMITTED", status="submitted"),
-        "kz_submitted": make_report(dmitri, "ISO-KZ-SUBMITTED", status="submitted"),
+        "de_submitted": make_report(bob, "ISO-DE-SUBMITTED", status=ReportStatus.SUBMITTED),
+        "kz_submitted": make_report(dmitri, "ISO-KZ-SUBMITTED", status=ReportStatus.SUBMITTED),
     }

@@ -14,8 +14,9 @@ from apps.accounts.services import TwoFactorRequired, token_issue, token_revoke
 from apps.audit.models import AuditEvent
 from apps.core.exceptions import NotFound, PermissionDenied
 from apps.exchange.models import PartnerSystem
+from apps.reports.choices import ReportStatus
 from apps.tenancy.models import Administration, Region
-from tests.builders import report_through_workflow
+from tests.builders import build_report, complete_report
 from tests.factories import UserFactory
 from tests.helpers import bearer, deliver_mail, sign_in
 
@@ -248,7 +249,9 @@ def test_a_person_revokes_her_own_token_but_not_anothers(alice, bob):
 
 
 def test_a_personal_data_read_through_a_token_records_its_prefix(api, client, alice, issue_token):
-    report = report_through_workflow(alice, "VIA-FR-1", status="submitted")
+    report = build_report(
+        by=alice, reference="VIA-FR-1", status=ReportStatus.SUBMITTED, through_services=True, **complete_report()
+    )
     plaintext = issue_token(alice, "read")
     token = ApiToken.objects.get()
     assert api.get(f"/api/v1/reports/{report.uuid}/", **bearer(plaintext)).status_code == 200

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from apps.core.tasklog import quiet_routine_tasks, routine_tasks
 from apps.exchange.tasks import sweep
-from tests.builders import approve, report_with_parts
+from tests.builders import approve, build_report
 
 SWEEP = "apps.exchange.tasks.sweep"
 
@@ -62,7 +62,7 @@ def test_an_idle_sweep_logs_at_debug_only(caplog: pytest.LogCaptureFixture) -> N
 
 @pytest.mark.django_db
 def test_a_sweep_that_fanned_out_an_event_says_so_at_info(france, caplog: pytest.LogCaptureFixture) -> None:
-    approve(report_with_parts(france, reference="SWEEP-1"))
+    approve(build_report(by=france, reference="SWEEP-1"))
     caplog.set_level(logging.INFO)
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=0):
         sweep()

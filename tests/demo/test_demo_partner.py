@@ -20,7 +20,7 @@ from apps.tenancy.models import Administration
 from bench.partners import Received
 from demo.accounts import seed_demo_accounts
 from demo.partner import DEMO_PARTNER_NAME, DemoPartner, demo_partner_secrets, render_page, seed_demo_partner
-from tests.builders import report_with_parts
+from tests.builders import build_report
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_an_approved_report_arrives_at_demo_cen_and_is_shown_on_its_page(
     demo_cen: PartnerSystem, receiver: DemoPartner
 ) -> None:
     france = Administration.objects.get(country="FR")
-    report = report_with_parts(france, reference="DEMO-CEN-1")
+    report = build_report(by=france, reference="DEMO-CEN-1")
     analyst = User.objects.get(username="we.analyst")
     report_approve(report=report, actor=analyst, free_text_checked=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -38,10 +39,11 @@ from apps.tenancy.models import Administration
 from bench.partners import Step, WebhookPartner
 from tests.builders import (
     approve,
+    build_report,
+    cigarettes,
     correct,
     partner_change,
     region_administrator,
-    report_with_parts,
     webhook_partner,
     withdraw,
 )
@@ -50,9 +52,9 @@ pytestmark = pytest.mark.django_db
 
 
 def approved_and_fanned_out(
-    administration: Administration, reference: str, *, free_text_checked: bool = False, **kwargs: object
+    administration: Administration, reference: str, *, free_text_checked: bool = False, **parts: Any
 ) -> OutboxEvent:
-    report = report_with_parts(administration, reference=reference, **kwargs)  # type: ignore[arg-type]
+    report = build_report(by=administration, reference=reference, **parts)
     event = approve(report, free_text_checked=free_text_checked)
     event_fan_out(event_id=event.pk)
     return event
@@ -253,7 +255,7 @@ def drain() -> list[int]:
 
 def test_a_report_s_messages_reach_a_partner_in_order(france: Administration, receiver: WebhookPartner) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     receiver.script(Step(status=500))
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
@@ -281,7 +283,7 @@ def test_a_version_not_yet_sent_when_the_report_is_withdrawn_never_leaves(
     france: Administration, receiver: WebhookPartner
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     receiver.script(Step(status=500))
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
@@ -339,7 +341,9 @@ def test_personal_data_is_refused_at_send_time_if_the_partner_lost_its_right_to_
 ) -> None:
     partner, receiver.secret, _ = webhook_partner("National system", receiver.url, personal=True)
     # The analyst ticked "free text checked" by mistake: the scanner still reads the description.
-    event = approved_and_fanned_out(france, "FR-1", description="Buyer: dealer@example.org", free_text_checked=True)
+    event = approved_and_fanned_out(
+        france, "FR-1", items=[cigarettes(description="Buyer: dealer@example.org")], free_text_checked=True
+    )
     delivery = Delivery.objects.get(event=event)
     assert delivery.state == DeliveryState.PENDING  # personal partner: free text may go
 
@@ -361,7 +365,7 @@ def test_the_worker_that_fans_out_an_approval_sends_its_deliveries_itself(
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     _, second_receiver.secret, _ = webhook_partner("National", second_receiver.url, personal=True)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
 
     sent = event_deliver(event_id=event.pk)
 
@@ -380,7 +384,7 @@ def test_the_sent_message_is_the_one_the_feed_and_a_replay_render(
     france: Administration, receiver: WebhookPartner
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_deliver(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
     first_body = receiver.snapshot()[0][0].body
@@ -397,7 +401,7 @@ def test_fan_out_leases_no_more_than_the_partner_s_free_slots(france: Administra
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url, max_in_flight=1)
     busy = approved_and_fanned_out(france, "FR-1")
     [held] = deliveries_claim(limit=1)  # another worker is sending FR-1: the only slot is taken
-    event = approve(report_with_parts(france, reference="FR-2"))
+    event = approve(build_report(by=france, reference="FR-2"))
 
     assert event_deliver(event_id=event.pk) == {}
     waiting = Delivery.objects.get(event=event)
@@ -413,7 +417,7 @@ def test_fan_out_does_not_send_a_correction_before_the_earlier_version(
     france: Administration, receiver: WebhookPartner
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = approve(report)
     event_fan_out(event_id=approved.pk)  # queued, not sent yet
     corrected = correct(report, place="Port of Le Havre")
@@ -426,7 +430,7 @@ def test_fan_out_does_not_send_a_correction_before_the_earlier_version(
 def test_fan_out_sends_nothing_to_a_paused_partner(france: Administration, receiver: WebhookPartner) -> None:
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     PartnerSystem.objects.filter(pk=partner.pk).update(state=PartnerState.PAUSED)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
 
     assert event_deliver(event_id=event.pk) == {}
     assert Delivery.objects.get(event=event).state == DeliveryState.PENDING
@@ -438,7 +442,7 @@ def test_a_worker_that_dies_between_fan_out_and_sending_loses_nothing(
     france: Administration, receiver: WebhookPartner
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     [_due], [leased] = _fan_out(event.pk, lease=True)  # committed, then the worker dies before sending
     delivery = Delivery.objects.get(pk=leased.claim.delivery_id)
     assert (delivery.state, delivery.attempts) == (DeliveryState.IN_FLIGHT, 1)
@@ -455,7 +459,7 @@ def test_the_sweeper_leaves_fresh_work_to_its_kick_and_takes_up_what_was_forgott
     france: Administration, receiver: WebhookPartner
 ) -> None:
     _, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=5):
         assert exchange_sweep() == {"fanned_out": 0, "due": 0, "batches": 0, "joined_feed": 0}  # its kick is on the way
     with override_settings(RILO_EXCHANGE_KICK_GRACE_SECONDS=0):  # the kick was lost
@@ -507,7 +511,7 @@ def test_a_slow_partner_does_not_hold_up_the_others_messages(
     fast, second_receiver.secret, _ = webhook_partner("Fast partner", second_receiver.url)
     assert slow.pk < fast.pk  # sent first
     receiver.script(Step(delay=0.8))
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
 
     sent = event_deliver(event_id=event.pk)
 

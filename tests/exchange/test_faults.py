@@ -23,7 +23,7 @@ from apps.reports.models import Report
 from apps.tenancy.models import Administration
 from bench.partners import Step, TaxiiServer, WebhookPartner, wait_for
 from rilo.celery import app as celery_app
-from tests.builders import approve, region_administrator, report_with_parts, webhook_partner
+from tests.builders import approve, build_report, region_administrator, webhook_partner
 
 from .processes import CeleryWorker, RedisServer
 from .test_taxii import taxii_partner
@@ -124,7 +124,7 @@ def test_a_partner_failing_with_500_then_recovering_receives_the_report_exactly_
     worker = start_worker()
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     receiver.script(Step(status=500), Step(status=500))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     event = approve(report)
 
     delivery = wait_for_state(report, partner, DeliveryState.SUCCEEDED, worker)
@@ -140,7 +140,7 @@ def test_a_partner_that_times_out_is_retried(
     worker = start_worker()
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     receiver.script(Step(status=200, delay=2.5))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     event = approve(report)
 
     delivery = wait_for_state(report, partner, DeliveryState.SUCCEEDED, worker)
@@ -158,7 +158,7 @@ def test_a_worker_killed_during_a_delivery_is_replaced_after_its_lease_expires(
     doomed = start_worker(**slow)
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     receiver.script(Step(status=200, delay=5))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     event = approve(report)
     wait_for(
         lambda: receiver.arrivals >= 1, timeout=WAIT, message="the partner never saw the first request", interval=0.01
@@ -184,7 +184,7 @@ def test_an_approval_while_redis_is_down_is_delivered_once_the_broker_is_back(
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     broker.stop()
     try:
-        report = report_with_parts(france, reference="FR-1")
+        report = build_report(by=france, reference="FR-1")
         event = approve(report)  # commits; the kick to the dead broker is dropped with a warning
         assert Report.objects.get(pk=report.pk).status == "approved"
         assert OutboxEvent.objects.get(pk=event.pk).fanned_out_at is None
@@ -201,14 +201,14 @@ def test_a_410_disables_the_partner(
     worker = start_worker()
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     receiver.script(Step(status=410))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approve(report)
 
     delivery = wait_for_state(report, partner, DeliveryState.PARTNER_DISABLED, worker)
     assert attempts(delivery) == [("gone", 410)]
     partner.refresh_from_db()
     assert partner.state == PartnerState.DISABLED
-    later = report_with_parts(france, reference="FR-2")
+    later = build_report(by=france, reference="FR-2")
     approve(later)
     wait_for_state(later, partner, DeliveryState.PARTNER_DISABLED, worker)
     assert len(receiver.requests) == 1
@@ -220,7 +220,7 @@ def test_a_429_is_retried_no_sooner_than_retry_after(
     worker = start_worker()
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
     receiver.script(Step(status=429, headers={"Retry-After": "2"}))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approve(report)
 
     delivery = wait_for_state(report, partner, DeliveryState.SUCCEEDED, worker)
@@ -234,13 +234,13 @@ def test_a_rolled_back_approval_delivers_nothing(
 ) -> None:
     worker = start_worker()
     partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    doomed = report_with_parts(france, reference="FR-rolled-back")
+    doomed = build_report(by=france, reference="FR-rolled-back")
     with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
         approve(doomed)
         raise RuntimeError("approval rolled back")
     assert not OutboxEvent.objects.exists()
 
-    witness = report_with_parts(france, reference="FR-witness")
+    witness = build_report(by=france, reference="FR-witness")
     event = approve(witness)
     wait_for_state(witness, partner, DeliveryState.SUCCEEDED, worker)
     assert dict(receiver.accepted) == {str(event.uuid): 1}
@@ -252,7 +252,7 @@ def test_a_stix_bundle_lands_in_a_taxii_collection_and_a_repush_counts_as_delive
 ) -> None:
     worker = start_worker()
     partner = taxii_partner(taxii_server)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approve(report)
 
     delivery = wait_for_state(report, partner, DeliveryState.SUCCEEDED, worker)

@@ -21,9 +21,9 @@ from tests.builders import (
     NON_PERSONAL_FIELDS,
     analyst,
     approve,
+    build_report,
     correct,
     policy_version,
-    report_with_parts,
     webhook_partner,
 )
 
@@ -51,14 +51,14 @@ def test_a_non_personal_partner_receives_no_free_text_unless_the_approving_analy
 ) -> None:
     cen, _, policy = webhook_partner("CEN", URL, fields=[*NON_PERSONAL_FIELDS, *FREE_TEXT])
 
-    unchecked = render(cen, policy, approve(with_free_text(report_with_parts(france, reference="FR-1"))))
+    unchecked = render(cen, policy, approve(with_free_text(build_report(by=france, reference="FR-1"))))
     assert set(unchecked["report"]) >= {"kind", "country_of_seizure"}
     assert "customs_office" not in unchecked["report"] and "modus_operandi" not in unchecked["report"]
     for item in unchecked["items"]:
         assert not {"description", "brand", "attributes"} & set(item), item
     assert unchecked["items"][0]["quantity"] == "200000.000"
 
-    checked_event = approve(with_free_text(report_with_parts(france, reference="FR-2")), free_text_checked=True)
+    checked_event = approve(with_free_text(build_report(by=france, reference="FR-2")), free_text_checked=True)
     assert checked_event.snapshot["free_text_checked"] is True
     checked = render(cen, policy, checked_event)
     assert checked["report"]["customs_office"] == "Le Havre port office"
@@ -73,7 +73,7 @@ def test_a_non_personal_partner_receives_no_free_text_unless_the_approving_analy
 
 def test_a_correction_needs_the_free_text_check_again(france: Administration) -> None:
     cen, _, policy = webhook_partner("CEN", URL)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     assert "description" in render(cen, policy, approve(report, free_text_checked=True))["items"][0]
 
     corrected = correct(report, customs_office="Rouen port office")
@@ -97,7 +97,7 @@ def test_a_personal_partner_receives_free_text_whatever_the_check(france: Admini
     national, _, policy = webhook_partner(
         "National system", URL, personal=True, fields=[*NON_PERSONAL_FIELDS, "report.customs_office"]
     )
-    data = render(national, policy, approve(report_with_parts(france, reference="FR-1")))
+    data = render(national, policy, approve(build_report(by=france, reference="FR-1")))
     assert data["report"]["place"] == "Port of Le Havre, quay 4"
     assert data["report"]["customs_office"] == "Le Havre port office"
     assert data["items"][0]["description"] == "Cigarettes hidden in a load of furniture"
@@ -108,7 +108,7 @@ def test_place_reaches_a_non_personal_partner_only_as_its_country(france: Admini
     cen, _, policy = webhook_partner("CEN", URL, fields=["report.place", "route.place", "route.country"])
     assert policy.generalisations == {}
     for checked in (False, True):
-        event = approve(report_with_parts(france, reference=f"FR-{checked}"), free_text_checked=checked)
+        event = approve(build_report(by=france, reference=f"FR-{checked}"), free_text_checked=checked)
         data = render(cen, policy, event)
         assert data["report"] == {"place": "FR"}
         assert data["route"] == [{"country": "AE", "place": "AE"}, {"country": "FR", "place": "FR"}]
@@ -130,9 +130,9 @@ def test_a_non_personal_policy_may_name_free_text_but_no_other_personal_field(fr
 
 def test_the_dry_run_shows_the_free_text_a_non_personal_policy_leaves_out(france: Administration) -> None:
     cen, _, _ = webhook_partner("CEN", URL, fields=["report.kind"])
-    unchecked = report_with_parts(france, reference="FR-UNCHECKED")
+    unchecked = build_report(by=france, reference="FR-UNCHECKED")
     approve(unchecked)
-    approve(report_with_parts(france, reference="FR-CHECKED"), free_text_checked=True)
+    approve(build_report(by=france, reference="FR-CHECKED"), free_text_checked=True)
     spec = {
         "personal_data": False,
         "regions": ["*"],
@@ -184,7 +184,7 @@ def test_coordinates_never_reach_a_partner_without_personal_data(france: Adminis
         report_kinds=["*"],
         fields=[*NON_PERSONAL_FIELDS, "report.latitude", "report.longitude"],
     )
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     Report.objects.filter(pk=report.pk).update(latitude="49.493800", longitude="0.107700")
     unchecked = approve(report)
     checked = correct(report, customs_office="Le Havre", free_text_checked=True)

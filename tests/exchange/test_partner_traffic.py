@@ -19,9 +19,9 @@ from apps.tenancy.models import Administration
 from tests.builders import (
     NON_PERSONAL_FIELDS,
     approve,
+    build_report,
     partner_system,
     policy_version,
-    report_with_parts,
     webhook_partner,
 )
 
@@ -86,7 +86,7 @@ def endless() -> Iterator[_EndlessServer]:
 
 
 def sent_once(france: Administration) -> Delivery:
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
     delivery_send_one(delivery_id=delivery.pk)

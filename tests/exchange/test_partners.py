@@ -16,10 +16,10 @@ from apps.tenancy.models import Administration
 from bench.partners import WebhookPartner
 from tests.builders import (
     approve,
+    build_report,
     default_region,
     partner_change,
     partner_system,
-    report_with_parts,
     webhook_partner,
 )
 
@@ -76,7 +76,7 @@ def test_saving_a_partner_with_a_private_endpoint_is_refused_with_the_reason() -
 @pytest.mark.django_db
 def test_an_endpoint_is_checked_again_at_send_time(france: Administration, receiver: WebhookPartner) -> None:
     _partner, receiver.secret, _ = webhook_partner("CEN", receiver.url)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
     with override_settings(RILO_ALLOW_PRIVATE_ENDPOINTS=False):

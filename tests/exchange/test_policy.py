@@ -21,13 +21,15 @@ from apps.tenancy.models import Administration
 from tests.builders import (
     NON_PERSONAL_FIELDS,
     approve,
+    build_report,
+    cigarettes,
+    cocaine,
     correct,
     default_region,
     next_policy_version,
     partner_system,
     policy_version,
     region_administrator,
-    report_with_parts,
     vocabulary,
     webhook_partner,
     withdraw,
@@ -43,7 +45,7 @@ def delivery_for(event: OutboxEvent, partner_name: str) -> Delivery:
 
 
 def test_a_snapshot_marks_the_personal_keys_from_the_reports_catalogue(france: Administration) -> None:
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     snapshot = event.snapshot
     assert {"family_name", "id_document_number", "nationality", "sex"} <= set(snapshot["personal"]["parties"])
     assert "age_band" not in snapshot["personal"]["parties"]
@@ -61,7 +63,7 @@ def test_a_snapshot_marks_the_personal_keys_from_the_reports_catalogue(france: A
 
 
 def test_a_snapshot_holds_what_the_report_holds_with_terms_by_code(france: Administration) -> None:
-    report = report_with_parts(france, reference="FR-1", cocaine_kg=Decimal("12.5"))
+    report = build_report(by=france, reference="FR-1", items=[cigarettes(), cocaine(Decimal("12.5"))])
     snapshot = approve(report).snapshot
     report.refresh_from_db()
     items = list(report.items.order_by("position"))
@@ -90,7 +92,7 @@ def test_a_snapshot_holds_what_the_report_holds_with_terms_by_code(france: Admin
 
 
 def test_outbox_snapshots_are_immutable(france: Administration) -> None:
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
         OutboxEvent.objects.filter(pk=event.pk).update(snapshot={"tampered": True})
 
@@ -171,7 +173,7 @@ def test_a_category_outside_the_policy_is_skipped_with_its_reason(france: Admini
             fields=["report.kind"],
             note=note,
         )
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     skipped = delivery_for(event, "Drugs desk")
     assert skipped.state == DeliveryState.SKIPPED_BY_POLICY
@@ -184,9 +186,9 @@ def test_a_category_outside_the_policy_is_skipped_with_its_reason(france: Admini
 def test_items_below_a_threshold_are_left_out_and_the_threshold_named(france: Administration) -> None:
     vocabulary()
     webhook_partner("CEN", URL, thresholds=[{"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}])
-    small = approve(report_with_parts(france, reference="FR-small", sticks=5000))
-    mixed = approve(report_with_parts(france, reference="FR-mixed", sticks=5000, cocaine_kg=Decimal("2.5")))
-    large = approve(report_with_parts(france, reference="FR-large", sticks=250000))
+    small = approve(build_report(by=france, reference="FR-small", items=[cigarettes(5000)]))
+    mixed = approve(build_report(by=france, reference="FR-mixed", items=[cigarettes(5000), cocaine(Decimal("2.5"))]))
+    large = approve(build_report(by=france, reference="FR-large", items=[cigarettes(250000)]))
     for event in (small, mixed, large):
         event_fan_out(event_id=event.pk)
 
@@ -205,7 +207,7 @@ def test_items_below_a_threshold_are_left_out_and_the_threshold_named(france: Ad
 
 def test_an_embargo_holds_the_delivery_until_it_ends(france: Administration) -> None:
     webhook_partner("CEN", URL, embargo=dt.timedelta(hours=6))
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     due = event_fan_out(event_id=event.pk)
     delivery = delivery_for(event, "CEN")
     assert due == []
@@ -217,7 +219,7 @@ def test_an_embargo_holds_the_delivery_until_it_ends(france: Administration) -> 
 
 def test_a_message_held_by_an_embargo_cannot_be_replayed_early(france: Administration) -> None:
     webhook_partner("CEN", URL, embargo=dt.timedelta(hours=6))
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = delivery_for(event, "CEN")
 
@@ -229,7 +231,7 @@ def test_a_message_held_by_an_embargo_cannot_be_replayed_early(france: Administr
 
 def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administration) -> None:
     webhook_partner("CEN", URL, embargo=dt.timedelta(hours=6))
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
     withdrawn = withdraw(report)
@@ -247,7 +249,7 @@ def test_a_report_withdrawn_during_its_embargo_never_leaves(france: Administrati
 
 def test_a_partner_without_a_policy_receives_nothing(france: Administration) -> None:
     partner_system(region=default_region(), name="New partner", adapter="webhook", endpoint_url=URL)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = delivery_for(event, "New partner")
     assert (delivery.state, delivery.reason) == (DeliveryState.SKIPPED_BY_POLICY, "no sharing policy (default deny)")
@@ -255,8 +257,8 @@ def test_a_partner_without_a_policy_receives_nothing(france: Administration) -> 
 
 def test_a_report_marked_duplicate_is_never_forwarded(france: Administration) -> None:
     webhook_partner("CEN", URL)
-    original = report_with_parts(france, reference="FR-1")
-    copy = report_with_parts(france, reference="FR-2")
+    original = build_report(by=france, reference="FR-1")
+    copy = build_report(by=france, reference="FR-2")
     copy.duplicate_of = original
     copy.save(update_fields=["duplicate_of"])
     event = approve(copy)
@@ -269,7 +271,7 @@ def test_a_report_marked_duplicate_is_never_forwarded(france: Administration) ->
 def test_a_report_received_from_a_peer_is_never_sent_back_to_it(france: Administration) -> None:
     peer, _, _ = webhook_partner("RILO CIS", URL, peer_identity="rilo-cis")
     webhook_partner("CEN", URL)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     ReportProvenance.objects.create(report=report, source_partner=peer, source_reference="kz-77")
     event = approve(report)
     event_fan_out(event_id=event.pk)
@@ -280,7 +282,7 @@ def test_a_report_received_from_a_peer_is_never_sent_back_to_it(france: Administ
 
 def test_fan_out_happens_once_however_often_it_is_asked(france: Administration) -> None:
     webhook_partner("CEN", URL)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     first = event_fan_out(event_id=event.pk)
     again = event_fan_out(event_id=event.pk)
     assert len(first) == 1
@@ -292,7 +294,7 @@ def test_a_withdrawal_reaches_every_partner_that_received_any_version(france: Ad
     vocabulary()
     webhook_partner("CEN", URL)
     webhook_partner("Drugs desk", URL, commodity_categories=["drugs"])
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
     Delivery.objects.filter(event=approved, partner__name="CEN").update(state=DeliveryState.SUCCEEDED)
@@ -327,7 +329,7 @@ def test_a_correction_no_longer_matching_the_policy_retracts_what_the_partner_ho
 ) -> None:
     vocabulary()
     webhook_partner("CEN", URL, thresholds=[{"commodity": "cigarettes", "min": 100000, "dimension": "sticks"}])
-    report = report_with_parts(france, reference="FR-1", sticks=200000)
+    report = build_report(by=france, reference="FR-1", items=[cigarettes(200000)])
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
     Delivery.objects.filter(event=approved).update(state=DeliveryState.SUCCEEDED)
@@ -352,7 +354,7 @@ def test_rendering_keeps_only_allowed_fields_generalised_as_the_policy_says(fran
             "route.place": "country",
         },
     )
-    event = approve(report_with_parts(france, reference="FR-1", sticks=250000))
+    event = approve(build_report(by=france, reference="FR-1", items=[cigarettes(250000)]))
     data = json.loads(adapter_for(partner).render(event.snapshot, policy, mode="report", personal_allowed=False))[
         "data"
     ]
@@ -370,7 +372,7 @@ def test_a_personal_partner_receives_parties_when_its_policy_allows(france: Admi
         personal=True,
         fields=[*NON_PERSONAL_FIELDS, "parties.family_name", "conveyances.identifier"],
     )
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     data = json.loads(adapter_for(partner).render(event.snapshot, policy, mode="report", personal_allowed=True))["data"]
     assert data["parties"] == [{"age_band": "25-34", "family_name": "Martin", "role": "offender"}]
     assert data["conveyances"] == [{"identifier": "AB-123-CD", "identifier_type": "plate"}]
@@ -378,7 +380,7 @@ def test_a_personal_partner_receives_parties_when_its_policy_allows(france: Admi
 
 def test_rendering_is_deterministic(france: Administration) -> None:
     partner, _, policy = webhook_partner("CEN", URL)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     adapter = adapter_for(partner)
     first = adapter.render(event.snapshot, policy, mode="report", personal_allowed=False)
     again = adapter.render(OutboxEvent.objects.get(pk=event.pk).snapshot, policy, mode="report", personal_allowed=False)
@@ -387,9 +389,9 @@ def test_rendering_is_deterministic(france: Administration) -> None:
 
 def test_fan_out_follows_a_new_policy_version_at_once(france: Administration) -> None:
     partner, _, first = webhook_partner("CEN", URL)
-    event_fan_out(event_id=approve(report_with_parts(france, reference="FR-1")).pk)
+    event_fan_out(event_id=approve(build_report(by=france, reference="FR-1")).pk)
     second = next_policy_version(partner, fields=["report.country_of_seizure"])
-    event = approve(report_with_parts(france, reference="FR-2"))
+    event = approve(build_report(by=france, reference="FR-2"))
     event_fan_out(event_id=event.pk)
 
     assert [d.policy_id for d in Delivery.objects.order_by("pk")] == [first.pk, second.pk]

@@ -26,7 +26,7 @@ from apps.exchange.services import (
 )
 from apps.tenancy.models import Administration, Region
 from bench.partners import Step, WebhookPartner
-from tests.builders import approve, policy_version, report_with_parts, webhook_partner
+from tests.builders import approve, build_report, policy_version, webhook_partner
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def delivered(event: OutboxEvent, partner: PartnerSystem) -> Delivery:
 def test_another_regions_report_never_reaches_a_partner_without_an_agreement(
     names_everywhere: PartnerSystem, kazakhstan: Administration, receiver: WebhookPartner
 ) -> None:
-    delivery = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    delivery = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
 
     assert delivery.state == DeliveryState.SKIPPED_BY_POLICY
     assert delivery.reason == "region rilo-cis is not Names everywhere's and no agreement with it is in force"
@@ -69,8 +69,8 @@ def test_a_regions_star_policy_covers_only_the_partners_own_region(
     policy = names_everywhere.policies.get()
     assert (policy.regions, policy.administrations) == (["*"], ["*"])
 
-    french = delivered(approve(report_with_parts(france, reference="FR-1")), names_everywhere)
-    kazakh = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    french = delivered(approve(build_report(by=france, reference="FR-1")), names_everywhere)
+    kazakh = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
 
     assert french.state == DeliveryState.SUCCEEDED
     assert kazakh.state == DeliveryState.SKIPPED_BY_POLICY
@@ -88,11 +88,11 @@ def test_an_agreement_approved_by_the_other_regions_administrator_lets_its_repor
     receiver: WebhookPartner,
 ) -> None:
     agreement = agreement_request(actor=grace, partner=names_everywhere, region=region_cis, personal_data=True)
-    asked = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    asked = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
     assert asked.state == DeliveryState.SKIPPED_BY_POLICY  # asked is not approved
 
     agreement_approve(actor=olga, agreement=agreement)
-    through = delivered(approve(report_with_parts(kazakhstan, reference="KZ-2")), names_everywhere)
+    through = delivered(approve(build_report(by=kazakhstan, reference="KZ-2")), names_everywhere)
 
     assert through.state == DeliveryState.SUCCEEDED
     _, receipts = receiver.snapshot()
@@ -104,7 +104,7 @@ def test_an_agreement_without_personal_data_keeps_a_personal_policy_from_that_re
     names_everywhere: PartnerSystem, grace: User, olga: User, region_cis: Region, kazakhstan: Administration
 ) -> None:
     agreement_approve(actor=olga, agreement=agreement_request(actor=grace, partner=names_everywhere, region=region_cis))
-    delivery = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    delivery = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
 
     assert delivery.state == DeliveryState.SKIPPED_BY_POLICY
     assert delivery.reason == (
@@ -126,7 +126,7 @@ def test_a_revoked_agreement_stops_them(
     )
     # A message decided while the agreement held, not yet sent (paused partner), and in the pull feed.
     PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="paused")
-    waiting = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    waiting = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
     assert waiting.state == DeliveryState.PENDING and waiting.feed_seq is not None
 
     agreement_revoke(actor=olga, agreement=agreement)
@@ -144,7 +144,7 @@ def test_a_revoked_agreement_stops_them(
         current=partner_current_policy(partner=names_everywhere),
     )
     assert pulled.message is None and pulled.withheld.startswith("region rilo-cis")
-    later = delivered(approve(report_with_parts(kazakhstan, reference="KZ-2")), names_everywhere)
+    later = delivered(approve(build_report(by=kazakhstan, reference="KZ-2")), names_everywhere)
     assert later.state == DeliveryState.SKIPPED_BY_POLICY
     requests, _ = receiver.snapshot()
     assert requests == []
@@ -178,11 +178,11 @@ def test_an_agreement_must_be_approved_again_after_the_partner_moves_to_another_
     assert agreement.status == "revoked" and agreement.revoked_by == grace
     again = CrossRegionAgreement.objects.get(partner=names_everywhere, region=region_cis, revoked_at__isnull=True)
     assert again.status == "requested" and again.personal_data and again.decided_by is None
-    asked = delivered(approve(report_with_parts(kazakhstan, reference="KZ-1")), names_everywhere)
+    asked = delivered(approve(build_report(by=kazakhstan, reference="KZ-1")), names_everywhere)
     assert asked.state == DeliveryState.SKIPPED_BY_POLICY
 
     agreement_approve(actor=olga, agreement=again)
-    through = delivered(approve(report_with_parts(kazakhstan, reference="KZ-2")), names_everywhere)
+    through = delivered(approve(build_report(by=kazakhstan, reference="KZ-2")), names_everywhere)
     assert through.state != DeliveryState.SKIPPED_BY_POLICY  # approved again: its reports pass once more
 
 
@@ -212,7 +212,7 @@ def test_the_feed_renders_an_old_message_under_the_partners_current_policy(
     names_everywhere: PartnerSystem, france: Administration
 ) -> None:
     PartnerSystem.objects.filter(pk=names_everywhere.pk).update(state="paused")
-    waiting = delivered(approve(report_with_parts(france, reference="FR-1")), names_everywhere)
+    waiting = delivered(approve(build_report(by=france, reference="FR-1")), names_everywhere)
     assert waiting.feed_seq is not None
     policy_version(
         partner=names_everywhere,
@@ -238,7 +238,7 @@ def test_a_retry_after_a_policy_change_sends_only_what_the_current_policy_allows
     names_everywhere: PartnerSystem, france: Administration, receiver: WebhookPartner
 ) -> None:
     receiver.script(Step(status=503))
-    failed = delivered(approve(report_with_parts(france, reference="FR-1")), names_everywhere)
+    failed = delivered(approve(build_report(by=france, reference="FR-1")), names_everywhere)
     assert failed.state == DeliveryState.RETRY
     assert "Martin" in str(receiver.snapshot()[0][0].body)  # what version 1 allowed
     policy_version(

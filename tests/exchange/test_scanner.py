@@ -11,7 +11,7 @@ from apps.exchange.models import Delivery
 from apps.exchange.scanner import refusal_reason, scan, scan_text
 from apps.exchange.services import event_fan_out
 from apps.tenancy.models import Administration
-from tests.builders import approve, default_region, partner_system, report_with_parts, webhook_partner
+from tests.builders import approve, build_report, cigarettes, default_region, partner_system, webhook_partner
 
 URL = "http://127.0.0.1:9/hooks"
 
@@ -77,7 +77,7 @@ def test_a_refusal_names_the_kind_and_place_but_never_the_value() -> None:
 def test_clean_messages_of_both_adapters_pass_the_scanner(france: Administration) -> None:
     webhook, _, policy = webhook_partner("CEN", URL)
     taxii, _ = partner_system(region=default_region(), name="TAXII", adapter="taxii", endpoint_url=URL)
-    event = approve(report_with_parts(france, reference="FR-2025-000123"))
+    event = approve(build_report(by=france, reference="FR-2025-000123"))
     for partner in (webhook, taxii):
         for mode in ("report", "tombstone"):
             payload = adapter_for(partner).render(event.snapshot, policy, mode=mode, personal_allowed=False)
@@ -90,7 +90,9 @@ def test_a_message_with_an_email_in_a_description_is_refused_for_a_non_personal_
 ) -> None:
     webhook_partner("CEN", URL)
     webhook_partner("National system", URL, personal=True)
-    report = report_with_parts(france, reference="FR-1", description="Seller reachable at dealer@example.org")
+    report = build_report(
+        by=france, reference="FR-1", items=[cigarettes(description="Seller reachable at dealer@example.org")]
+    )
     # The analyst ticked "free text checked" by mistake: the scanner still reads every value.
     event = approve(report, free_text_checked=True)
     due = event_fan_out(event_id=event.pk)
@@ -166,7 +168,8 @@ def test_a_message_with_a_text_too_long_to_check_needs_attention_and_is_not_retr
     webhook_partner("CEN", URL)
     # Ticked, so the description goes out and the scanner has to read it.
     event = approve(
-        report_with_parts(france, reference="FR-1", description="Cigarettes " + "x" * 600), free_text_checked=True
+        build_report(by=france, reference="FR-1", items=[cigarettes(description="Cigarettes " + "x" * 600)]),
+        free_text_checked=True,
     )
     event_fan_out(event_id=event.pk)
 

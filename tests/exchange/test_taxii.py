@@ -23,11 +23,11 @@ from bench.partners import TAXII_PASSWORD, TAXII_USER, TaxiiServer
 from tests.builders import (
     NON_PERSONAL_FIELDS,
     approve,
+    build_report,
     default_region,
     partner_system,
     policy_version,
     region_administrator,
-    report_with_parts,
     withdraw,
 )
 
@@ -58,7 +58,7 @@ def test_a_report_is_a_stix_bundle_with_ids_derived_from_its_uuid_and_version(
     france: Administration, taxii_server: TaxiiServer
 ) -> None:
     partner = taxii_partner(taxii_server)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     event = approve(report)
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
@@ -78,7 +78,7 @@ def test_a_bundle_lands_in_the_collection_and_a_repush_counts_as_delivered(
     france: Administration, taxii_server: TaxiiServer
 ) -> None:
     taxii_partner(taxii_server)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     event = approve(report)
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
@@ -102,7 +102,7 @@ def test_a_bundle_lands_in_the_collection_and_a_repush_counts_as_delivered(
 
 def test_wrong_taxii_credentials_need_attention(france: Administration, taxii_server: TaxiiServer) -> None:
     taxii_partner(taxii_server, password="wrong")
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.get(event=event)
     assert delivery_send_one(delivery_id=delivery.pk) == DeliveryState.NEEDS_ATTENTION
@@ -115,7 +115,7 @@ def test_every_bundle_is_valid_stix_exactly_as_the_stix2_library_writes_it(
     france: Administration, taxii_server: TaxiiServer, microsecond: int
 ) -> None:
     partner = taxii_partner(taxii_server)
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = approve(report)
     event_fan_out(event_id=approved.pk)
     withdrawn = withdraw(report)
@@ -140,7 +140,7 @@ def test_a_taxii_push_whose_host_leads_to_a_private_address_when_connecting_is_n
     france: Administration, taxii_server: TaxiiServer
 ) -> None:
     partner = taxii_partner(taxii_server)
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     event_fan_out(event_id=event.pk)
     delivery = Delivery.objects.select_related("event", "partner", "policy").get(event=event)
     payload = adapter_for(partner).render(event.snapshot, delivery.policy, mode="report", personal_allowed=False)

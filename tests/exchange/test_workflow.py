@@ -21,7 +21,7 @@ from apps.reports.services import (
     report_withdraw,
 )
 from apps.tenancy.models import Administration
-from tests.builders import ROUTE, approve, complete_fields, item_row, report_with_parts, webhook_partner
+from tests.builders import ROUTE, approve, build_report, complete_fields, item_row, webhook_partner
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_approving_correcting_and_withdrawing_write_one_outbox_event_each(alice:
 
 
 def test_a_refused_approval_writes_no_outbox_event(france: Administration, erin: User) -> None:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     report_approve(report=report, actor=erin)
     with pytest.raises(Conflict):
         report_approve(report=report, actor=erin)
@@ -65,8 +65,8 @@ def test_a_refused_approval_writes_no_outbox_event(france: Administration, erin:
 
 def test_marking_an_approved_report_duplicate_retracts_it_from_partners(france: Administration, erin: User) -> None:
     partner, _, policy = webhook_partner("CEN", URL)
-    original = report_with_parts(france, reference="FR-1")
-    copy = report_with_parts(france, reference="FR-2")
+    original = build_report(by=france, reference="FR-1")
+    copy = build_report(by=france, reference="FR-2")
     approved = approve(copy)
     event_fan_out(event_id=approved.pk)
     Delivery.objects.filter(event=approved).update(state=DeliveryState.SUCCEEDED)

@@ -13,7 +13,7 @@ from apps.mail.choices import MailState
 from apps.mail.models import MailMessage
 from apps.reports.models import Report
 from bench.partners import wait_for
-from tests.builders import analyst, report_with_parts
+from tests.builders import analyst, build_report
 from tests.helpers import sign_in
 
 from .smtp import SmtpServer
@@ -39,7 +39,7 @@ def approve_through_the_page(client, report: Report) -> None:
 
 
 def authored_report(france, alice) -> Report:
-    report = report_with_parts(france, reference="FR-MAIL-1")
+    report = build_report(by=france, reference="FR-MAIL-1")
     Report.objects.filter(pk=report.pk).update(created_by=alice, submitted_by=alice)
     return report
 

@@ -23,11 +23,13 @@ from apps.exchange.services import (
 from apps.tenancy.models import Administration
 from tests.builders import (
     approve,
+    build_report,
+    cigarettes,
+    cocaine,
     correct,
     next_policy_version,
     partner_change,
     partner_disabled,
-    report_with_parts,
     vocabulary,
     webhook_partner,
     withdraw,
@@ -75,10 +77,10 @@ def test_a_partner_reads_its_messages_in_order_with_a_cursor_tombstones_included
     api: APIClient, france: Administration, two_partners: dict[str, Any]
 ) -> None:
     cen = two_partners["cen"]
-    first = report_with_parts(france, reference="FR-1")
+    first = build_report(by=france, reference="FR-1")
     fanned_out(approve(first))
-    fanned_out(approve(report_with_parts(france, reference="FR-2", sticks=None, cocaine_kg=5)))  # type: ignore[arg-type]
-    fanned_out(approve(report_with_parts(france, reference="FR-3")))
+    fanned_out(approve(build_report(by=france, reference="FR-2", items=[cocaine(5)])))
+    fanned_out(approve(build_report(by=france, reference="FR-3")))
     Delivery.objects.filter(report_uuid=first.uuid).update(state="succeeded", attempts=1)  # it reached CEN
     fanned_out(withdraw(first))
 
@@ -108,8 +110,8 @@ def test_a_partner_reads_its_messages_in_order_with_a_cursor_tombstones_included
 def test_another_partners_messages_never_appear(
     api: APIClient, france: Administration, two_partners: dict[str, Any]
 ) -> None:
-    fanned_out(approve(report_with_parts(france, reference="FR-1")))  # tobacco: CEN only
-    fanned_out(approve(report_with_parts(france, reference="FR-2", sticks=None, cocaine_kg=5)))  # type: ignore[arg-type]
+    fanned_out(approve(build_report(by=france, reference="FR-1")))  # tobacco: CEN only
+    fanned_out(approve(build_report(by=france, reference="FR-2", items=[cocaine(5)])))
 
     drugs = read_all(api, two_partners["drugs_token"])
     cen = read_all(api, two_partners["cen_token"])
@@ -126,11 +128,11 @@ def test_another_partners_messages_never_appear(
 def test_coming_back_after_the_last_message_gives_only_new_ones(
     api: APIClient, france: Administration, two_partners: dict[str, Any]
 ) -> None:
-    fanned_out(approve(report_with_parts(france, reference="FR-1")))
+    fanned_out(approve(build_report(by=france, reference="FR-1")))
     seen = read_all(api, two_partners["cen_token"])
     last = seen[-1]["feed_seq"]
     assert read_all(api, two_partners["cen_token"], f"{FEED}?after={last}") == []
-    fanned_out(approve(report_with_parts(france, reference="FR-2")))
+    fanned_out(approve(build_report(by=france, reference="FR-2")))
     new = read_all(api, two_partners["cen_token"], f"{FEED}?after={last}")
     assert len(new) == 1 and new[0]["feed_seq"] > last
     bad = api.get(f"{FEED}?after=yesterday", HTTP_AUTHORIZATION=f"Bearer {two_partners['cen_token']}")
@@ -149,8 +151,8 @@ def test_the_feed_never_shows_a_message_under_embargo_nor_skips_past_one(
     vocabulary()
     partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
     token = linked(partner, "embargoed")
-    first = fanned_out(approve(report_with_parts(france, reference="FR-1")))
-    second = fanned_out(approve(report_with_parts(france, reference="FR-2")))
+    first = fanned_out(approve(build_report(by=france, reference="FR-1")))
+    second = fanned_out(approve(build_report(by=france, reference="FR-2")))
     assert read_all(api, token) == []
 
     embargo_ends(second)
@@ -166,9 +168,9 @@ def test_a_shortened_embargo_does_not_hold_newer_messages_back(api: APIClient, f
     vocabulary()
     partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
     token = linked(partner, "embargoed")
-    held = fanned_out(approve(report_with_parts(france, reference="FR-1")))
+    held = fanned_out(approve(build_report(by=france, reference="FR-1")))
     next_policy_version(partner)  # no embargo any more
-    due = fanned_out(approve(report_with_parts(france, reference="FR-2")))
+    due = fanned_out(approve(build_report(by=france, reference="FR-2")))
 
     assert [m["report_uuid"] for m in read_all(api, token)] == [str(due.report_uuid)]
     embargo_ends(held)
@@ -179,7 +181,7 @@ def test_a_report_withdrawn_during_its_embargo_never_appears(api: APIClient, fra
     vocabulary()
     partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
     token = linked(partner, "embargoed")
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = fanned_out(approve(report))
     fanned_out(withdraw(report))
     Delivery.objects.filter(event=approved).update(next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
@@ -194,7 +196,9 @@ def test_a_message_that_would_now_carry_personal_data_is_withheld(api: APIClient
     token = linked(partner, "national")
     event = fanned_out(
         approve(
-            report_with_parts(france, reference="FR-1", description="Call the driver on +33 6 12 34 56 78"),
+            build_report(
+                by=france, reference="FR-1", items=[cigarettes(description="Call the driver on +33 6 12 34 56 78")]
+            ),
             free_text_checked=True,  # by mistake: the scanner still reads the description
         )
     )
@@ -223,8 +227,8 @@ def test_only_a_partner_systems_own_account_reads_a_feed(
 def test_the_sweeper_gives_a_message_its_place_when_its_embargo_ends(france: Administration) -> None:
     vocabulary()
     webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
-    first = fanned_out(approve(report_with_parts(france, reference="FR-1")))
-    second = fanned_out(approve(report_with_parts(france, reference="FR-2")))
+    first = fanned_out(approve(build_report(by=france, reference="FR-1")))
+    second = fanned_out(approve(build_report(by=france, reference="FR-2")))
     assert exchange_sweep()["joined_feed"] == 0
 
     embargo_ends(second)  # the embargo of the second report ends first
@@ -241,7 +245,7 @@ def test_a_withdrawal_reaches_the_feed_of_a_partner_that_could_read_the_report_t
 ) -> None:
     cen = two_partners["cen"]
     PartnerSystem.objects.filter(pk=cen.pk).update(state="paused")  # nothing is pushed: the feed is all it has
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = fanned_out(approve(report))
     assert [m["mode"] for m in read_all(api, two_partners["cen_token"])] == ["report"]
 
@@ -262,7 +266,7 @@ def test_a_correction_never_joins_the_feed_before_the_version_its_embargo_still_
     vocabulary()
     partner, _, _ = webhook_partner("Embargoed", URL, embargo=dt.timedelta(hours=48))
     token = linked(partner, "embargoed")
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     first = fanned_out(approve(report))
     next_policy_version(partner)  # the embargo is lifted: the correction is due at once
     second = fanned_out(correct(report, place="Port of Le Havre"))

@@ -15,7 +15,7 @@ from apps.accounts.roles import Role
 from apps.exchange.models import OutboxEvent, PartnerSystem
 from apps.exchange.services import event_fan_out, superseded_scrub
 from apps.tenancy.models import Administration
-from tests.builders import NON_PERSONAL_FIELDS, approve, correct, report_with_parts, vocabulary, webhook_partner
+from tests.builders import NON_PERSONAL_FIELDS, approve, build_report, correct, vocabulary, webhook_partner
 from tests.exchange.conftest import URL, token_for
 from tests.factories import UserFactory
 
@@ -43,7 +43,7 @@ def feed(api: APIClient, token: str) -> dict[int, dict[str, Any]]:
 
 
 def corrected_report(france: Administration) -> tuple[OutboxEvent, OutboxEvent]:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     first = approve(report)
     event_fan_out(event_id=first.pk)
     second = correct(report, place="Port of Le Havre, quay 9")
@@ -93,7 +93,7 @@ def test_the_feed_redacts_a_superseded_version_at_read_time_even_before_the_task
 
 def test_an_outbox_snapshot_may_change_only_to_be_scrubbed_once(france: Administration) -> None:
     vocabulary()
-    event = approve(report_with_parts(france, reference="FR-1"))
+    event = approve(build_report(by=france, reference="FR-1"))
     with pytest.raises(DatabaseError), transaction.atomic():
         OutboxEvent.objects.filter(pk=event.pk).update(snapshot={"forged": True})
     OutboxEvent.objects.filter(pk=event.pk).update(snapshot={"scrubbed": True}, personal_scrubbed_at=timezone.now())

@@ -22,7 +22,7 @@ from apps.exchange.services import event_fan_out
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Party, Report
 from apps.tenancy.models import Administration, Region
-from tests.builders import approve, policy_version, report_with_parts, vocabulary, webhook_partner
+from tests.builders import approve, build_report, policy_version, vocabulary, webhook_partner
 from tests.exchange.conftest import URL, Peer, token_for
 from tests.exchange.inbound_helpers import message, new_secret, push, signed_headers, tombstone
 
@@ -230,7 +230,7 @@ def test_only_a_configured_peers_account_may_push(client: Client, peer: Peer, er
 def test_a_peer_cannot_overwrite_a_report_it_did_not_send_and_learns_nothing_of_it(
     client: Client, peer: Peer, france: Administration
 ) -> None:
-    ours = report_with_parts(france, reference="FR-1")
+    ours = build_report(by=france, reference="FR-1")
     approve(ours)
     ours.refresh_from_db()
     response = push(client, message(ours.uuid, version=5), secret=peer.secret, token=peer.token)
@@ -255,7 +255,7 @@ def test_a_peer_cannot_overwrite_a_report_it_did_not_send_and_learns_nothing_of_
 def test_a_peer_that_may_see_a_report_sent_by_other_means_is_told_it_is_held_from_another_source(
     client: Client, peer: Peer, germany: Administration
 ) -> None:
-    theirs = report_with_parts(germany, reference="DE-WEB-1")  # entered on the web by German Customs
+    theirs = build_report(by=germany, reference="DE-WEB-1")  # entered on the web by German Customs
     approve(theirs)
     account = peer.partner.account
     assert account is not None

@@ -29,8 +29,10 @@ from bench.partners import WebhookPartner, wait_for
 from tests.builders import (
     NON_PERSONAL_FIELDS,
     approve,
+    build_report,
+    cigarettes,
+    cocaine,
     partner_change,
-    report_with_parts,
     vocabulary,
     webhook_partner,
 )
@@ -61,7 +63,7 @@ def test_a_report_pushed_by_one_instance_is_stored_by_the_other_and_never_sent_b
     partner_change(partner=peer, credentials={"token": token_for(account, "read", "write")})
 
     # Instance A: a report approved, its outbox event fanned out to P.
-    original = report_with_parts(france, reference="FR-2025-0042", cocaine_kg=3)  # type: ignore[arg-type]
+    original = build_report(by=france, reference="FR-2025-0042", items=[cigarettes(), cocaine(3)])
     sent = approve(original)
     event_fan_out(event_id=sent.pk)
     outgoing = Delivery.objects.get(event=sent, partner=peer)

@@ -24,7 +24,7 @@ from apps.exchange import crypto
 from apps.exchange.services import event_fan_out
 from apps.reports.models import Report
 from apps.tenancy.models import Administration
-from tests.builders import approve, report_with_parts, vocabulary, webhook_partner, withdraw
+from tests.builders import approve, build_report, vocabulary, webhook_partner, withdraw
 from tests.exchange.conftest import URL, token_for
 from tests.factories import UserFactory
 
@@ -39,8 +39,8 @@ def partner_token(db: None, france: Administration) -> str:
     partner.source_administration = france
     partner.inbound_secret_encrypted = crypto.encrypt(secret)
     partner.save(update_fields=["account", "source_administration", "inbound_secret_encrypted"])
-    first = report_with_parts(france, reference="FR-1")
-    for event in (approve(first), approve(report_with_parts(france, reference="FR-2")), withdraw(first)):
+    first = build_report(by=france, reference="FR-1")
+    for event in (approve(first), approve(build_report(by=france, reference="FR-2")), withdraw(first)):
         event_fan_out(event_id=event.pk)
     return token_for(account, "read", "write")
 

@@ -16,7 +16,7 @@ from apps.accounts.models import User
 from apps.exchange.models import PartnerSystem
 from apps.exchange.services import event_fan_out
 from apps.tenancy.models import Administration, Region
-from tests.builders import approve, report_with_parts, vocabulary, webhook_partner
+from tests.builders import approve, build_report, vocabulary, webhook_partner
 from tests.exchange.conftest import URL
 from tests.helpers import sign_in
 
@@ -75,7 +75,7 @@ def partner(region_we: Region, france: Administration) -> PartnerSystem:
     partner, _, _ = webhook_partner("WCO CEN", URL)
     partner.region = region_we
     partner.save(update_fields=["region"])
-    event = approve(report_with_parts(france, reference="FR-2025-000123456789"))
+    event = approve(build_report(by=france, reference="FR-2025-000123456789"))
     event_fan_out(event_id=event.pk)
     partner.report_uuid = event.report_uuid  # type: ignore[attr-defined]
     return partner

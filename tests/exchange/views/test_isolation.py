@@ -21,7 +21,7 @@ from apps.exchange.operations import delivery_get, partner_deliveries
 from apps.exchange.selectors import partner_policies
 from apps.exchange.services import agreement_request
 from apps.tenancy.models import Administration, Region
-from tests.builders import approve, report_with_parts, vocabulary, webhook_partner
+from tests.builders import approve, build_report, vocabulary, webhook_partner
 from tests.exchange.conftest import URL, form_data
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def world(region_we: Region, region_cis: Region, france: Administration) -> dict
     partner, _, _ = webhook_partner("WE partner", URL)
     partner.region = region_we
     partner.save(update_fields=["region"])
-    event = approve(report_with_parts(france, reference="FR-ISO-1"))
+    event = approve(build_report(by=france, reference="FR-ISO-1"))
     from apps.exchange.services import event_fan_out
 
     event_fan_out(event_id=event.pk)

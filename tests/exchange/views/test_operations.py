@@ -20,10 +20,10 @@ from apps.tenancy.models import Administration, Region
 from bench.partners import Step, WebhookPartner
 from tests.builders import (
     approve,
+    build_report,
     default_region,
     partner_disabled,
     partner_system,
-    report_with_parts,
     vocabulary,
     webhook_partner,
 )
@@ -39,8 +39,8 @@ def in_region(partner: PartnerSystem, region: Region) -> PartnerSystem:
     return partner
 
 
-def approved(administration: Administration, reference: str, **kwargs: object) -> OutboxEvent:
-    event = approve(report_with_parts(administration, reference=reference, **kwargs))  # type: ignore[arg-type]
+def approved(administration: Administration, reference: str) -> OutboxEvent:
+    event = approve(build_report(by=administration, reference=reference))
     event_fan_out(event_id=event.pk)
     return event
 

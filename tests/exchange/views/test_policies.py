@@ -18,7 +18,7 @@ from apps.exchange.forms import PolicyForm
 from apps.exchange.models import PartnerSystem, SharingPolicy
 from apps.exchange.services import partner_policy_create
 from apps.tenancy.models import Administration
-from tests.builders import approve, policy_version, report_with_parts, vocabulary
+from tests.builders import approve, build_report, cigarettes, cocaine, policy_version, vocabulary
 
 pytestmark = pytest.mark.django_db
 SignedIn = Callable[..., Client]
@@ -60,10 +60,10 @@ def post_data(policy: SharingPolicy | None, **changes: Any) -> dict[str, Any]:
 def reports(france: Administration, kazakhstan: Administration) -> dict[str, Any]:
     """Approved reports of France (seen by grace) and one of Kazakhstan (not seen by grace)."""
     made = {
-        "big": report_with_parts(france, reference="FR-BIG", sticks=200_000),
-        "cocaine": report_with_parts(france, reference="FR-COKE", sticks=None, cocaine_kg=12),  # type: ignore[arg-type]
-        "small": report_with_parts(france, reference="FR-SMALL", sticks=50_000),
-        "kazakh": report_with_parts(kazakhstan, reference="KZ-1", sticks=None, cocaine_kg=3),  # type: ignore[arg-type]
+        "big": build_report(by=france, reference="FR-BIG", items=[cigarettes(200_000)]),
+        "cocaine": build_report(by=france, reference="FR-COKE", items=[cocaine(12)]),
+        "small": build_report(by=france, reference="FR-SMALL", items=[cigarettes(50_000)]),
+        "kazakh": build_report(by=kazakhstan, reference="KZ-1", items=[cocaine(3)]),
     }
     for report in made.values():
         approve(report)

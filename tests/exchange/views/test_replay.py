@@ -26,9 +26,9 @@ from tests.builders import (
     NON_PERSONAL_FIELDS,
     analyst,
     approve,
+    build_report,
     correct,
     next_policy_version,
-    report_with_parts,
     vocabulary,
     webhook_partner,
     withdraw,
@@ -69,7 +69,7 @@ def replay_everything(grace: User, partner: PartnerSystem) -> Any:
 def test_a_replay_sends_the_report_s_current_version_rendered_with_the_current_policy(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     sent(approve(report))
     sent(correct(report, place="Port of Le Havre, quay 9"))
     before = len(receiver.snapshot()[0])
@@ -96,7 +96,7 @@ def test_a_replay_sends_the_report_s_current_version_rendered_with_the_current_p
 def test_a_replay_skips_withdrawn_reports(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = sent(approve(report))
     sent(withdraw(report))
     before = len(receiver.snapshot()[0])
@@ -116,8 +116,8 @@ def test_a_replay_skips_withdrawn_reports(
 def test_a_replay_skips_duplicate_reports(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    original = report_with_parts(france, reference="FR-1")
-    duplicate = report_with_parts(france, reference="FR-2")
+    original = build_report(by=france, reference="FR-1")
+    duplicate = build_report(by=france, reference="FR-2")
     sent(approve(original))
     twice = sent(approve(duplicate))
     report_mark_duplicate(report=duplicate, of=original, actor=analyst(duplicate))
@@ -140,7 +140,7 @@ def test_a_replay_skips_duplicate_reports(
 def test_a_replay_never_sends_a_superseded_version(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     first = sent(approve(report))
     sent(correct(report, seizure_date="2025-01-05"))
     sent(correct(report, seizure_date="2025-01-06"))
@@ -163,7 +163,7 @@ def test_a_replay_never_sends_a_superseded_version(
 def test_a_replay_window_longer_than_the_limit_is_refused(
     signed_in: SignedIn, grace: User, france: Administration, cen: PartnerSystem
 ) -> None:
-    sent(approve(report_with_parts(france, reference="FR-1")))
+    sent(approve(build_report(by=france, reference="FR-1")))
     Delivery.objects.filter(partner=cen).update(created_at=timezone.now() - dt.timedelta(days=6))
     states = list(Delivery.objects.values_list("pk", "state", "replayed_at"))
 
@@ -188,7 +188,7 @@ def test_a_replay_window_longer_than_the_limit_is_refused(
 def test_a_report_the_current_policy_no_longer_allows_is_not_replayed_and_the_reason_is_kept(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    approved = sent(approve(report_with_parts(france, reference="FR-1")))
+    approved = sent(approve(build_report(by=france, reference="FR-1")))
     next_policy_version(cen, note="unchanged")
     # Version 3 keeps only drugs: this tobacco seizure is no longer shared with CEN.
     next_policy_version(cen, commodity_categories=["drugs"])
@@ -211,7 +211,7 @@ def test_a_report_the_current_policy_no_longer_allows_is_not_replayed_and_the_re
 def test_a_report_withdrawn_after_its_replay_was_asked_is_not_sent(
     grace: User, france: Administration, cen: PartnerSystem, receiver: WebhookPartner
 ) -> None:
-    report = report_with_parts(france, reference="FR-1")
+    report = build_report(by=france, reference="FR-1")
     approved = sent(approve(report))
     delivery = Delivery.objects.get(event=approved, partner=cen)
     delivery_replay(actor=grace, delivery=delivery)

@@ -6,8 +6,9 @@ import uuid
 
 import pytest
 
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report, ReviewEvent
-from tests.builders import report_through_workflow
+from tests.builders import build_report, complete_report
 from tests.helpers import bearer
 
 URL = "/api/v1/reports/"
@@ -83,7 +84,9 @@ def test_an_approved_report_is_withdrawn_with_a_reason(review, world, erin):
 
 
 def test_a_report_is_marked_a_duplicate_of_one_the_analyst_can_see(review, world, erin, alice):
-    twin = report_through_workflow(alice, "ISO-FR-TWIN", status="submitted")
+    twin = build_report(
+        by=alice, reference="ISO-FR-TWIN", status=ReportStatus.SUBMITTED, through_services=True, **complete_report()
+    )
     unknown = review(erin, twin, "mark-duplicate", {"of": str(uuid.uuid4())})
     assert unknown.status_code == 400 and list(unknown.json()["details"]) == ["of"]
     hidden = review(erin, twin, "mark-duplicate", {"of": str(world["kz_submitted"].uuid)})

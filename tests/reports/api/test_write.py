@@ -7,8 +7,9 @@ import uuid
 import pytest
 
 from apps.audit.models import AuditEvent
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Party, Report
-from tests.builders import PARTY, report_body, report_through_workflow
+from tests.builders import PARTY, build_report, complete_report, report_body
 from tests.helpers import bearer
 
 URL = "/api/v1/reports/"
@@ -101,7 +102,9 @@ def test_a_report_pushed_again_with_the_same_national_reference_updates_the_firs
 
 
 def test_a_report_under_review_pushed_again_is_a_conflict_and_stays_as_it_was(api, alice, nsys_auth):
-    report = report_through_workflow(alice, "FR-NCEN-9", status="submitted")
+    report = build_report(
+        by=alice, reference="FR-NCEN-9", status=ReportStatus.SUBMITTED, through_services=True, **complete_report()
+    )
     response = api.post(URL, report_body("FR-NCEN-9", place="Elsewhere"), format="json", **nsys_auth)
     assert response.status_code == 409
     assert response.json()["type"] == "conflict"
@@ -110,7 +113,9 @@ def test_a_report_under_review_pushed_again_is_a_conflict_and_stays_as_it_was(ap
 
 
 def test_a_uuid_of_another_administrations_report_cannot_be_taken_and_answers_not_found(api, bob, nsys_auth):
-    german = report_through_workflow(bob, "DE-1")
+    german = build_report(
+        by=bob, reference="DE-1", status=ReportStatus.DRAFT, through_services=True, **complete_report()
+    )
     response = api.post(URL, report_body("FR-NCEN-10", uuid=str(german.uuid)), format="json", **nsys_auth)
     assert response.status_code == 404  # never 409: whether another tenant holds a uuid is not to be learnt
     missing = api.get(f"{URL}{uuid.uuid4()}/", **nsys_auth)
@@ -132,7 +137,9 @@ def test_an_idempotent_push_is_replayed_not_repeated(api, nsys_auth):
 
 
 def test_put_replaces_a_draft_emptying_what_is_left_out_but_keeping_parts_left_out(api, alice, alice_auth):
-    report = report_through_workflow(alice, "FR-PUT-1")
+    report = build_report(
+        by=alice, reference="FR-PUT-1", status=ReportStatus.DRAFT, through_services=True, **complete_report()
+    )
     body = {"national_reference": "FR-PUT-1", "seizure_date": "2025-01-02", "country_of_seizure": "fr", "items": []}
     response = api.put(f"{URL}{report.uuid}/", body, format="json", **alice_auth)
     assert response.status_code == 200, response.json()
@@ -143,7 +150,9 @@ def test_put_replaces_a_draft_emptying_what_is_left_out_but_keeping_parts_left_o
 
 
 def test_patch_changes_only_what_is_given(api, alice, alice_auth):
-    report = report_through_workflow(alice, "FR-PATCH-1")
+    report = build_report(
+        by=alice, reference="FR-PATCH-1", status=ReportStatus.DRAFT, through_services=True, **complete_report()
+    )
     response = api.patch(f"{URL}{report.uuid}/", {"place": "Rouen", "parties": []}, format="json", **alice_auth)
     assert response.status_code == 200, response.json()
     report.refresh_from_db()
@@ -151,7 +160,9 @@ def test_patch_changes_only_what_is_given(api, alice, alice_auth):
 
 
 def test_an_edit_with_one_bad_row_changes_nothing(api, alice, alice_auth):
-    report = report_through_workflow(alice, "FR-ATOMIC-1")
+    report = build_report(
+        by=alice, reference="FR-ATOMIC-1", status=ReportStatus.DRAFT, through_services=True, **complete_report()
+    )
     body = {"place": "Rouen", "items": [{"commodity_type": "cocaine", "quantity": "-1"}]}
     response = api.patch(f"{URL}{report.uuid}/", body, format="json", **alice_auth)
     assert response.status_code == 400
@@ -161,7 +172,13 @@ def test_an_edit_with_one_bad_row_changes_nothing(api, alice, alice_auth):
 
 
 def test_a_submitted_report_cannot_be_edited(api, alice, alice_auth):
-    report = report_through_workflow(alice, "FR-EDIT-SUBMITTED", status="submitted")
+    report = build_report(
+        by=alice,
+        reference="FR-EDIT-SUBMITTED",
+        status=ReportStatus.SUBMITTED,
+        through_services=True,
+        **complete_report(),
+    )
     response = api.patch(f"{URL}{report.uuid}/", {"place": "Rouen"}, format="json", **alice_auth)
     assert response.status_code == 409
     report.refresh_from_db()
@@ -169,7 +186,9 @@ def test_a_submitted_report_cannot_be_edited(api, alice, alice_auth):
 
 
 def test_submitting_an_incomplete_report_names_what_is_missing(api, alice, alice_auth):
-    report = report_through_workflow(alice, "FR-SUBMIT-1", place="")
+    report = build_report(
+        by=alice, reference="FR-SUBMIT-1", status=ReportStatus.DRAFT, through_services=True, **complete_report(place="")
+    )
     Report.objects.filter(pk=report.pk).update(transport_mode=None)
     response = api.post(f"{URL}{report.uuid}/submit/", **alice_auth)
     assert response.status_code == 400
@@ -179,7 +198,9 @@ def test_submitting_an_incomplete_report_names_what_is_missing(api, alice, alice
 
 
 def test_a_draft_submitted_then_returned_is_submitted_again(api, alice, erin, alice_auth):
-    report = report_through_workflow(alice, "FR-SUBMIT-2")
+    report = build_report(
+        by=alice, reference="FR-SUBMIT-2", status=ReportStatus.DRAFT, through_services=True, **complete_report()
+    )
     assert api.post(f"{URL}{report.uuid}/submit/", **alice_auth).json()["status"] == "submitted"
     assert api.post(f"{URL}{report.uuid}/submit/", **alice_auth).status_code == 409
     from apps.reports.services import report_return

@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 
 import pytest
 
+from apps.reports.choices import ReportStatus
 from apps.reports.services import report_send_for_review
-from tests.builders import draft_by
+from tests.builders import build_report, entry_form_report
 
 from .conftest import sign_in
 from .forms import entry_post
@@ -72,7 +73,9 @@ def test_the_form_shown_again_with_errors_stays_labelled(client, alice, vocab):
 
 @pytest.mark.parametrize("persona", ["alice", "erin"])
 def test_the_report_page_labels_every_control_of_its_actions(client, request, alice, vocab, persona):
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     if persona == "erin":
         report_send_for_review(report=report, actor=alice)
     sign_in(client, request.getfixturevalue(persona))
@@ -82,7 +85,9 @@ def test_the_report_page_labels_every_control_of_its_actions(client, request, al
 
 
 def test_the_edit_page_labels_every_row_control(client, alice, vocab):
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     sign_in(client, alice)
     assert_accessible(client.get(f"/reports/{report.uuid}/edit/").content)
 

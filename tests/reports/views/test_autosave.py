@@ -7,8 +7,9 @@ from django.core import signing
 from django.test import Client
 
 from apps.autosave.models import FormDraft
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
-from tests.builders import report_row
+from tests.builders import build_report
 
 from .conftest import must_search, sign_in
 from .forms import entry_post
@@ -170,13 +171,13 @@ def test_another_user_never_sees_a_kept_form(client, alice, cora, page_token):
 
 
 def test_autosave_of_an_existing_report_is_kept_against_that_report(client, alice, france, vocab):
-    report = report_row(france, vocab, status="draft")
+    report = build_report(by=france, status=ReportStatus.DRAFT)
     sign_in(client, alice)
     token = token_of(client.get(f"/reports/{report.uuid}/edit/").content.decode())
     assert client.post(f"/reports/{report.uuid}/autosave/", {"place": "Rouen", "draft_token": token}).status_code == 200
     assert FormDraft.objects.get().report == report
     # the ticket of one report cannot be used for another
-    other = report_row(france, vocab, status="draft")
+    other = build_report(by=france, status=ReportStatus.DRAFT)
     assert client.post(f"/reports/{other.uuid}/autosave/", {"draft_token": token}).status_code == 400
 
 

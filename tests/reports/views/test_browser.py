@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
-from tests.builders import draft_by
+from tests.builders import build_report, entry_form_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -49,7 +50,9 @@ def no_horizontal_scroll(page: Any) -> bool:
 
 def test_report_pages_fit_a_360_px_screen(browser_page, alice):
     page = browser_page
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     for path in ("/reports/new/", "/reports/new/?variant=simplified", "/reports/", f"/reports/{report.uuid}/"):
         page.goto(page.base_url + path)
         assert page.title() != ""

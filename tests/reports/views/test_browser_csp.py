@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
-from tests.builders import draft_by, report_row, webhook_partner
+from apps.reports.choices import ReportStatus
+from tests.builders import build_report, entry_form_report, webhook_partner
 from tests.exchange.conftest import URL
 from tests.factories import PASSWORD
 from tests.helpers import sign_in
@@ -87,7 +88,9 @@ def _signed_in_context(chromium: Any, live_server: Any, user: User) -> Any:
 
 
 def test_an_officer_signs_in_and_uses_the_main_pages_without_a_csp_violation(chromium, live_server, alice, vocab):
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     browser = Browser(chromium.new_context(), live_server.url)
     page = browser.page
 
@@ -121,7 +124,7 @@ def test_an_officer_signs_in_and_uses_the_main_pages_without_a_csp_violation(chr
 def test_rilo_staff_use_the_queue_partner_pages_and_api_docs_without_a_csp_violation(
     chromium, live_server, alice, erin: User, france, vocab
 ):
-    report_row(france, vocab, reference="FR-CSP-QUEUE")
+    build_report(by=france, reference="FR-CSP-QUEUE")
     partner = webhook_partner("WCO CEN", URL, region=erin.region)[0]
     browser = Browser(_signed_in_context(chromium, live_server, erin), live_server.url)
     page = browser.page

@@ -16,7 +16,7 @@ from apps.reports.services import (
     report_send_for_review,
     report_update_draft,
 )
-from tests.builders import draft_by
+from tests.builders import build_report, entry_form_report
 
 from .conftest import sign_in
 
@@ -30,7 +30,9 @@ def url(report: Report, suffix: str = "") -> str:
 
 @pytest.fixture
 def draft(alice, vocab) -> Report:
-    return draft_by(alice)
+    return build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
 
 
 @pytest.fixture
@@ -176,7 +178,12 @@ def test_withdrawing_requires_a_reason(client, erin, submitted):
 
 
 def test_marking_a_duplicate_of_another_visible_report(client, alice, bob, erin, submitted, vocab):
-    original = report_send_for_review(report=draft_by(bob, reference="DE-1"), actor=bob)
+    original = report_send_for_review(
+        report=build_report(
+            by=bob, reference="DE-1", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+        ),
+        actor=bob,
+    )
     sign_in(client, erin)
     response = client.post(url(submitted, "mark-duplicate/"), {"of": str(original.uuid), "comment": "Same container"})
     assert response.status_code == 302
@@ -187,7 +194,12 @@ def test_marking_a_duplicate_of_another_visible_report(client, alice, bob, erin,
 def test_marking_a_duplicate_of_an_unknown_or_invisible_report_is_refused_beside_the_field(
     client, dmitri, erin, submitted, vocab
 ):
-    hidden = report_send_for_review(report=draft_by(dmitri, reference="KZ-1"), actor=dmitri)  # another region
+    hidden = report_send_for_review(
+        report=build_report(
+            by=dmitri, reference="KZ-1", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+        ),
+        actor=dmitri,
+    )  # another region
     sign_in(client, erin)
     for value in (str(hidden.uuid), "not-a-uuid"):
         response = client.post(url(submitted, "mark-duplicate/"), {"of": value})

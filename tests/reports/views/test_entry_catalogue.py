@@ -37,9 +37,12 @@ def test_a_user_without_personal_data_rights_gets_no_restricted_field():
 
 @pytest.mark.django_db
 def test_a_stored_report_gives_an_initial_value_to_every_input_field(alice, vocab):
-    from tests.builders import draft_by
+    from apps.reports.choices import ReportStatus
+    from tests.builders import build_report, entry_form_report
 
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     initial = initial_from_report(report, list(report.parties.all()))
     assert set(initial["case"]) == set(catalogue.names("report"))
     assert set(initial["items"][0]) == set(catalogue.names("item"))

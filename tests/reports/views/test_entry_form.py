@@ -251,11 +251,13 @@ def test_correcting_an_approved_report_requires_a_reason_and_makes_a_new_version
 
 
 def test_saving_the_edit_form_unchanged_changes_nothing(client, alice, vocab):
-    from tests.builders import draft_by
+    from tests.builders import build_report, entry_form_report
 
     from .forms import browser_post
 
-    report = draft_by(alice)
+    report = build_report(
+        by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+    )
     sign_in(client, alice)
 
     def stored() -> tuple:

@@ -21,7 +21,7 @@ from django.test import Client
 from apps.accounts.models import User
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Attachment, Report
-from tests.builders import report_row
+from tests.builders import build_report
 
 from .conftest import sign_in
 from .forms import entry_post
@@ -118,12 +118,12 @@ def world(
 ):
     settings.MEDIA_ROOT = tmp_path
     made = {
-        "fr_draft": report_row(france, vocab, status=ReportStatus.DRAFT, reference="ISO-FR-DRAFT"),
-        "fr_submitted": report_row(france, vocab, reference="ISO-FR-SUBMITTED"),
-        "fr_approved": report_row(france, vocab, status=ReportStatus.APPROVED, reference="ISO-FR-APPROVED"),
-        "de_draft": report_row(germany, vocab, status=ReportStatus.DRAFT, reference="ISO-DE-DRAFT"),
-        "de_submitted": report_row(germany, vocab, reference="ISO-DE-SUBMITTED"),
-        "kz_submitted": report_row(kazakhstan, vocab, reference="ISO-KZ-SUBMITTED"),
+        "fr_draft": build_report(by=france, status=ReportStatus.DRAFT, reference="ISO-FR-DRAFT"),
+        "fr_submitted": build_report(by=france, reference="ISO-FR-SUBMITTED"),
+        "fr_approved": build_report(by=france, status=ReportStatus.APPROVED, reference="ISO-FR-APPROVED"),
+        "de_draft": build_report(by=germany, status=ReportStatus.DRAFT, reference="ISO-DE-DRAFT"),
+        "de_submitted": build_report(by=germany, reference="ISO-DE-SUBMITTED"),
+        "kz_submitted": build_report(by=kazakhstan, reference="ISO-KZ-SUBMITTED"),
     }
     for report in made.values():
         Attachment.objects.create(

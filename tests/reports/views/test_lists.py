@@ -15,7 +15,7 @@ from apps.reports.choices import ReportStatus
 from apps.reports.models import Report, ReportItem
 from apps.reports.search import refresh_search_vectors
 from apps.reports.services import report_share_with_administration
-from tests.builders import report_row
+from tests.builders import build_report, cigarettes
 
 from .conftest import sign_in
 
@@ -44,16 +44,24 @@ def reports(france, germany, kazakhstan, vocab):
     # Seizure dates fixed (not the factory's running ones), so the date filters below give the same
     # answer in any test order: January, March, or May-June.
     march = dt.date(2025, 3, 15)
+    # Marlboro by sea, but Germany's Winston by road: the search and the transport filter tell them apart.
+    marlboro = {"transport_mode": vocab.sea, "items": [cigarettes(brand="Marlboro")]}
     return {
-        "fr_draft": report_row(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT", seizure_date=march),
-        "fr_sub": report_row(france, vocab, reference="FR-SUB", seizure_date=dt.date(2025, 1, 10)),
-        "fr_app": report_row(
-            france, vocab, status=ReportStatus.APPROVED, reference="FR-APP", seizure_date=dt.date(2025, 6, 1)
+        "fr_draft": build_report(
+            by=france, status=ReportStatus.DRAFT, reference="FR-DRAFT", seizure_date=march, **marlboro
         ),
-        "de_sub": report_row(
-            germany, vocab, reference="DE-SUB", brand="Winston", transport_mode=vocab.road, seizure_date=march
+        "fr_sub": build_report(by=france, reference="FR-SUB", seizure_date=dt.date(2025, 1, 10), **marlboro),
+        "fr_app": build_report(
+            by=france, status=ReportStatus.APPROVED, reference="FR-APP", seizure_date=dt.date(2025, 6, 1), **marlboro
         ),
-        "kz_sub": report_row(kazakhstan, vocab, reference="KZ-SUB", seizure_date=march),
+        "de_sub": build_report(
+            by=germany,
+            reference="DE-SUB",
+            transport_mode=vocab.road,
+            seizure_date=march,
+            items=[cigarettes(brand="Winston")],
+        ),
+        "kz_sub": build_report(by=kazakhstan, reference="KZ-SUB", seizure_date=march, **marlboro),
     }
 
 
@@ -72,9 +80,9 @@ def test_analysts_list_their_regions_reports_but_never_drafts(client, erin, fari
 def test_the_review_queue_holds_submitted_reports_of_the_region_oldest_first(
     client, erin, france, germany, vocab, reports
 ):
-    newest = report_row(france, vocab, reference="FR-NEW")
+    newest = build_report(by=france, reference="FR-NEW")
     Report.objects.filter(pk=newest.pk).update(submitted_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
-    oldest = report_row(germany, vocab, reference="DE-OLD")
+    oldest = build_report(by=germany, reference="DE-OLD")
     Report.objects.filter(pk=oldest.pk).update(submitted_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     sign_in(client, erin)
     queue = references(client, "/reports/review/")
@@ -135,7 +143,7 @@ def test_officers_are_not_offered_an_administration_filter(client, alice, report
 
 def test_the_list_is_paginated(client, alice, france, vocab):
     for number in range(30):
-        report_row(france, vocab, reference=f"FR-{number:03d}")
+        build_report(by=france, reference=f"FR-{number:03d}")
     sign_in(client, alice)
     first = references(client, "/reports/")
     second = references(client, "/reports/", page=2)
@@ -191,7 +199,7 @@ def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(client, al
         "Plain": "Plain",
     }
     for number, text in enumerate(dangerous):
-        report = report_row(france, vocab, reference=f"R{number}", place=text)
+        report = build_report(by=france, reference=f"R{number}", place=text)
         refresh_search_vectors([report.pk])
     sign_in(client, alice)
     places = {row["National reference"]: row["Place"] for row in export_rows(client)}
@@ -220,7 +228,7 @@ def test_list_queries_do_not_grow_with_the_number_of_rows(client, erin, france, 
 
     def add(count: int) -> None:
         for number in range(count):
-            report_row(france if number % 2 else germany, vocab, items=2)
+            build_report(by=france if number % 2 else germany, items=[cigarettes(1000), cigarettes(2000)])
 
     add(5)
     at_five = _count(client, path)
@@ -231,7 +239,7 @@ def test_list_queries_do_not_grow_with_the_number_of_rows(client, erin, france, 
 
 def test_list_query_count_stays_within_a_fixed_budget(client, alice, france, vocab, django_assert_max_num_queries):
     for _ in range(30):
-        report_row(france, vocab, items=3)
+        build_report(by=france, items=[cigarettes(1000 * n) for n in (1, 2, 3)])
     sign_in(client, alice)
     client.get("/reports/")
     with django_assert_max_num_queries(20):

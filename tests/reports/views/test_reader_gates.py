@@ -22,7 +22,7 @@ from apps.reports.services import (
     report_share_with_administration,
     report_withdraw,
 )
-from tests.builders import draft_by, report_row
+from tests.builders import build_report, entry_form_report
 
 from .conftest import sign_in
 
@@ -33,7 +33,12 @@ WITHDRAWAL = "Jean Dupont was cleared by the court"
 @pytest.fixture
 def withdrawn(alice, erin, vocab) -> Report:
     """A French report approved, corrected and withdrawn, each change with a reason naming a person."""
-    report = report_send_for_review(report=draft_by(alice), actor=alice)
+    report = report_send_for_review(
+        report=build_report(
+            by=alice, reference="FR-2025-0001", status=ReportStatus.DRAFT, through_services=True, **entry_form_report()
+        ),
+        actor=alice,
+    )
     report = report_approve(report=report, actor=erin)
     report = report_correct(report=report, actor=erin, reason=CORRECTION, fields={"kind": "offence"})
     return report_withdraw(report=report, actor=erin, reason=WITHDRAWAL)
@@ -67,7 +72,19 @@ def test_the_history_shows_the_reasons_to_readers_with_personal_data_rights(clie
 
 
 def test_a_report_shared_without_personal_data_shows_no_reason_in_its_history(client: Client, alice, erin, bob, vocab):
-    report = report_approve(report=report_send_for_review(report=draft_by(alice), actor=alice), actor=erin)
+    report = report_approve(
+        report=report_send_for_review(
+            report=build_report(
+                by=alice,
+                reference="FR-2025-0001",
+                status=ReportStatus.DRAFT,
+                through_services=True,
+                **entry_form_report(),
+            ),
+            actor=alice,
+        ),
+        actor=erin,
+    )
     report = report_correct(report=report, actor=erin, reason=CORRECTION, fields={"place": "Rouen"})
     report_share_with_administration(report=report, administration=bob.administration, actor=erin)
     sign_in(client, bob)
@@ -78,9 +95,9 @@ def test_a_report_shared_without_personal_data_shows_no_reason_in_its_history(cl
 def test_the_csv_exports_audit_event_lists_the_reports_whose_personal_columns_were_exported(
     client, alice, erin, france, germany, vocab
 ):
-    own = report_row(france, vocab, reference="FR-OWN")
-    draft = report_row(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT")
-    german = report_row(germany, vocab, reference="DE-VIEW-ONLY")
+    own = build_report(by=france, reference="FR-OWN")
+    draft = build_report(by=france, status=ReportStatus.DRAFT, reference="FR-DRAFT")
+    german = build_report(by=germany, reference="DE-VIEW-ONLY")
     report_share_with_administration(report=german, administration=france, actor=erin)  # without personal data
     sign_in(client, alice)
     response = client.get("/reports/export.csv")
@@ -93,8 +110,8 @@ def test_the_csv_exports_audit_event_lists_the_reports_whose_personal_columns_we
 
 
 def test_a_filtered_export_lists_only_the_exported_reports(client, alice, france, vocab):
-    report_row(france, vocab, reference="FR-OWN")
-    draft = report_row(france, vocab, status=ReportStatus.DRAFT, reference="FR-DRAFT")
+    build_report(by=france, reference="FR-OWN")
+    draft = build_report(by=france, status=ReportStatus.DRAFT, reference="FR-DRAFT")
     sign_in(client, alice)
     b"".join(client.get("/reports/export.csv", {"status": "draft"}).streaming_content)
     event = AuditEvent.objects.get(actor=alice, action="report.export")
@@ -104,7 +121,7 @@ def test_a_filtered_export_lists_only_the_exported_reports(client, alice, france
 def test_the_export_audit_event_lists_personal_reports_up_to_a_bound_then_their_count(
     client, alice, france, vocab, settings
 ):
-    reports = [report_row(france, vocab, reference=f"FR-{n}") for n in range(3)]
+    reports = [build_report(by=france, reference=f"FR-{n}") for n in range(3)]
     sign_in(client, alice)
     settings.RILO_AUDIT_EXPORT_LIST_MAX = 3
     b"".join(client.get("/reports/export.csv").streaming_content)
@@ -123,10 +140,10 @@ def test_the_export_audit_event_lists_personal_reports_up_to_a_bound_then_their_
 def test_the_duplicate_candidate_count_counts_only_candidates_the_reader_may_see(
     client: Client, erin, france, germany, kazakhstan, vocab
 ):
-    french = report_row(france, vocab, reference="FR-QUEUED")
-    seen = report_row(germany, vocab, status=ReportStatus.APPROVED, reference="DE-CANDIDATE")
-    hidden = report_row(kazakhstan, vocab, status=ReportStatus.APPROVED, reference="KZ-CANDIDATE")
-    german_draft = report_row(germany, vocab, status=ReportStatus.DRAFT, reference="DE-DRAFT-CANDIDATE")
+    french = build_report(by=france, reference="FR-QUEUED")
+    seen = build_report(by=germany, status=ReportStatus.APPROVED, reference="DE-CANDIDATE")
+    hidden = build_report(by=kazakhstan, status=ReportStatus.APPROVED, reference="KZ-CANDIDATE")
+    german_draft = build_report(by=germany, status=ReportStatus.DRAFT, reference="DE-DRAFT-CANDIDATE")
     for candidate in (seen, hidden, german_draft):
         DuplicateCandidate.objects.create(report=french, candidate=candidate, reasons=["conveyance_identifier"])
 
