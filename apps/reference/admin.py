@@ -2,8 +2,10 @@
 
 RILO administrators manage reference data in the admin without being Django staff: the site
 lets in staff as usual *and* active users whose role is RILO administrator, and each page still
-checks the model permissions their role holds. Models of other apps stay reserved to staff,
-whatever permissions a RILO administrator's role grants on them elsewhere in the application.
+checks the model permissions their role holds. Commodity types, whose attribute schemas every
+region shares, are changed by staff only (platform administrators), each schema change audited.
+Models of other apps stay reserved to staff, whatever permissions a RILO administrator's role
+grants on them elsewhere in the application.
 
 A term in use is never deleted, only deactivated: the delete page and the delete action refuse,
 saying where the term is used, and the "Deactivate selected" action retires it.
@@ -42,7 +44,7 @@ from .models import (
 )
 from .schemas import schema_problems
 from .selectors import term_usages, usage_message
-from .services import TermInUse, term_delete, term_set_active
+from .services import TermInUse, commodity_type_save, is_platform_administrator, term_delete, term_set_active
 
 
 class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -162,10 +164,26 @@ class CommodityTypeForm(forms.ModelForm):  # type: ignore[type-arg]
 
 @_register(CommodityType)
 class CommodityTypeAdmin(VocabularyAdmin):
+    """Commodity types carry the attribute schemas every region's reports are checked against.
+
+    A region's RILO administrator sees them; only platform administrators (Django staff) add or
+    change them (their change page is read-only to others, a POST is refused), and each change of a
+    schema is audited (:func:`apps.reference.services.commodity_type_save`).
+    """
+
     form = CommodityTypeForm
     list_display = ["code", "label", "category", "default_unit", "active", "parent", "cen_code", "cis_code"]
     list_filter = ["active", "category"]
     list_select_related = ["parent", "category", "default_unit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_platform_administrator(request_actor(request)) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_administrator(request_actor(request)) and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        commodity_type_save(commodity_type=obj, actor=request_actor(request))
 
 
 @_register(DetectionMethod)

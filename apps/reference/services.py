@@ -1,4 +1,4 @@
-"""Writes on reference data: deactivating and deleting terms, loading the HS nomenclature."""
+"""Writes on reference data: deactivating and deleting terms, commodity types, loading the HS nomenclature."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from typing import IO
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
 
-from .models import HSCode, Vocabulary
+from .models import CommodityType, HSCode, Vocabulary
 from .selectors import term_usages, usage_message
 
 # --- terms -------------------------------------------------------------------------------------
@@ -69,6 +70,36 @@ def term_delete(*, terms: Iterable[Vocabulary], actor: Actor) -> int:
     except (ProtectedError, RestrictedError) as exc:  # a reference added since term_usages() looked
         raise TermInUse(f"These terms are in use and cannot be deleted: {exc.args[0]}") from exc
     return deleted
+
+
+def is_platform_administrator(actor: Actor) -> bool:
+    """Django staff or a superuser: who administers what every region shares (not a region's RILO administrator)."""
+    return bool(actor.is_active and (actor.is_superuser or getattr(actor, "is_staff", False)))
+
+
+@transaction.atomic
+def commodity_type_save(*, commodity_type: CommodityType, actor: Actor) -> CommodityType:
+    """Save a commodity type (new or changed), as a platform administrator only.
+
+    Its attribute schema decides what every region's reports may say about the commodity, so
+    commodity types are not a region's to edit; a change of the schema is audited (its code and
+    the attribute names it now allows, never values).
+    """
+    if not is_platform_administrator(actor):
+        raise PermissionDenied("Only platform administrators may change commodity types and their attribute schemas.")
+    _require(actor, "add" if commodity_type._state.adding else "change", CommodityType)
+    stored = CommodityType.objects.filter(pk=commodity_type.pk).values_list("attributes_schema", flat=True).first()
+    schema_changed = commodity_type.attributes_schema != stored
+    commodity_type.save()
+    if schema_changed:
+        schema = commodity_type.attributes_schema or {}
+        audit_record(
+            actor=actor,
+            action="reference.attributes_schema_change",
+            obj=commodity_type,
+            detail={"code": commodity_type.code, "attributes": sorted(schema.get("properties", {}))},
+        )
+    return commodity_type
 
 
 # --- HS nomenclature ---------------------------------------------------------------------------

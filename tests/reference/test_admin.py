@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,10 +12,11 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.audit.models import AuditEvent
 from apps.core.exceptions import PermissionDenied
 from apps.reference.models import CommodityCategory, CommodityType, DetectionMethod, Unit
 from apps.reference.selectors import term_usages
-from apps.reference.services import TermInUse, term_delete, term_set_active
+from apps.reference.services import TermInUse, commodity_type_save, term_delete, term_set_active
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +127,76 @@ def test_the_services_refuse_to_delete_a_term_in_use_and_check_the_actors_permis
     assert CommodityCategory.objects.get(code="DRUGS").active is True
 
 
-def test_a_commodity_types_schema_must_stay_in_the_supported_subset(grace_client):
+@pytest.fixture
+def root_client(signed_in) -> Client:
+    """A platform administrator: Django staff (a superuser), not a region's RILO administrator."""
+    root = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery-staple")
+    return signed_in(root)
+
+
+def schema_post(commodity_type: CommodityType, schema: dict[str, Any]) -> dict[str, Any]:
+    """The change form of ``commodity_type`` as posted with ``schema``."""
+    return {
+        "label": commodity_type.label,
+        "category": commodity_type.category_id,
+        "default_unit": commodity_type.default_unit_id or "",
+        "attributes_schema": json.dumps(schema),
+        "active": "on",
+        "sort_order": commodity_type.sort_order,
+        "translations": "{}",
+    }
+
+
+PURITY = {
+    "type": "object",
+    "properties": {"purity_percent": {"type": "number", "minimum": 0, "maximum": 100}},
+    "additionalProperties": False,
+}
+
+
+def test_a_rilo_administrator_cannot_change_a_commodity_types_schema_every_region_shares(grace, grace_client):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    before = cocaine.attributes_schema
+    url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
+    page = grace_client.get(url)
+    assert page.status_code == 200 and 'name="attributes_schema"' not in page.text  # shown, read-only
+    assert grace_client.post(url, schema_post(cocaine, PURITY)).status_code == 403
+    assert grace_client.get(reverse("admin:reference_commoditytype_add")).status_code == 403
+    cocaine.refresh_from_db()
+    assert cocaine.attributes_schema == before
+    assert not AuditEvent.objects.filter(action="reference.attributes_schema_change").exists()
+    with pytest.raises(PermissionDenied):
+        commodity_type_save(commodity_type=cocaine, actor=grace)
+
+
+def test_a_platform_administrator_changes_a_schema_and_the_change_is_audited(root_client):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
+    response = root_client.post(url, schema_post(cocaine, PURITY))
+    assert response.status_code == 302, response.content
+    cocaine.refresh_from_db()
+    assert cocaine.attributes_schema == PURITY
+    [event] = AuditEvent.objects.filter(action="reference.attributes_schema_change")
+    assert (event.actor.username, event.object_type, event.object_id) == (
+        "root",
+        "reference.commoditytype",
+        str(cocaine.pk),
+    )
+    assert event.detail == {"code": "COCAINE", "attributes": ["purity_percent"]}
+
+
+def test_a_change_leaving_the_schema_as_it_was_writes_no_schema_event(root_client):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
+    response = root_client.post(
+        url, {**schema_post(cocaine, cocaine.attributes_schema), "label": "Cocaine (all forms)"}
+    )
+    assert response.status_code == 302, response.content
+    assert CommodityType.objects.get(pk=cocaine.pk).label == "Cocaine (all forms)"
+    assert not AuditEvent.objects.filter(action="reference.attributes_schema_change").exists()
+
+
+def test_a_commodity_types_schema_must_stay_in_the_supported_subset(root_client):
     cocaine = CommodityType.objects.get(code="COCAINE")
     url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
     schema = {
@@ -133,18 +204,7 @@ def test_a_commodity_types_schema_must_stay_in_the_supported_subset(grace_client
         "properties": {"purity_percent": {"type": "number", "multipleOf": 0.5}},
         "additionalProperties": False,
     }
-    response = grace_client.post(
-        url,
-        {
-            "label": "Cocaine",
-            "category": cocaine.category_id,
-            "default_unit": cocaine.default_unit_id,
-            "attributes_schema": json.dumps(schema),
-            "active": "on",
-            "sort_order": cocaine.sort_order,
-            "translations": "{}",
-        },
-    )
+    response = root_client.post(url, schema_post(cocaine, schema))
     assert response.status_code == 200
     assert "Attribute “purity_percent”: unsupported keyword “multipleOf”." in response.text
     cocaine.refresh_from_db()
