@@ -16,7 +16,7 @@ from apps.core.actor import Actor
 from ..choices import EDITABLE_STATES
 from ..models import Attachment, Report
 from ..sniffing import ALLOWED_TYPES, sniff_content_type
-from .workflow import _lock, _require_right, _require_state
+from .steps import lock, require_right, require_state
 
 
 @transaction.atomic
@@ -31,9 +31,9 @@ def report_attachment_add(
     description: str = "",
 ) -> Attachment:
     """Attach a file to a draft or returned report. Its type is sniffed from its bytes; its size is limited."""
-    locked = _lock(report=report, actor=actor)
-    _require_state(locked, EDITABLE_STATES, "given attachments")
-    _require_right(locked, actor, "change", "add attachments to")
+    locked = lock(report=report, actor=actor)
+    require_state(locked, EDITABLE_STATES, "given attachments")
+    require_right(locked, actor, "change", "add attachments to")
     limit = settings.RILO_ATTACHMENT_MAX_BYTES
     content.seek(0, 2)
     size = content.tell()

@@ -15,16 +15,16 @@ from apps.core.exceptions import NotFound, PermissionDenied
 
 from ..choices import EDITABLE_STATES, ReportStatus, Transition
 from ..models import Report
-from .workflow import (
+from .steps import (
     Rows,
-    _apply,
-    _clean_all,
-    _lock,
-    _record,
-    _require_attachable_operation,
-    _require_personal_right,
-    _require_right,
-    _require_state,
+    apply,
+    clean_all,
+    lock,
+    record,
+    require_attachable_operation,
+    require_personal_right,
+    require_right,
+    require_state,
 )
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -52,16 +52,16 @@ def report_create_draft(
     fields = dict(fields)
     for name in ("national_reference", "seizure_date", "country_of_seizure"):
         fields.setdefault(name, None)
-    report_values, parts = _clean_all(fields=fields, items=items, route=route, conveyances=conveyances, parties=parties)
+    report_values, parts = clean_all(fields=fields, items=items, route=route, conveyances=conveyances, parties=parties)
     report = Report(administration_id=actor.administration_id, created_by_id=actor.pk, status=ReportStatus.DRAFT)
     if uuid is not None:
         report.uuid = uuid
     # The report is not saved yet, so its administration's rule stands in for restrict().
     if parties and not actor.has_perm("reports.view_personal_data_report"):
         raise PermissionDenied("You may not record persons and companies.")
-    _require_attachable_operation(report, actor, report_values)
-    _apply(report=report, actor=actor, report_values=report_values, parts=parts)
-    _record(report=report, actor=actor, transition=Transition.CREATE, from_status="")
+    require_attachable_operation(report, actor, report_values)
+    apply(report=report, actor=actor, report_values=report_values, parts=parts)
+    record(report=report, actor=actor, transition=Transition.CREATE, from_status="")
     return report
 
 
@@ -78,15 +78,15 @@ def report_update_draft(
 ) -> Report:
     """Change a draft or returned report. Each part given (items, route, ...) replaces the old one as a whole;
     a part left ``None`` stays as it is."""
-    locked = _lock(report=report, actor=actor)
-    _require_state(locked, EDITABLE_STATES, "edited")
-    _require_right(locked, actor, "change", "edit")
-    report_values, parts = _clean_all(
+    locked = lock(report=report, actor=actor)
+    require_state(locked, EDITABLE_STATES, "edited")
+    require_right(locked, actor, "change", "edit")
+    report_values, parts = clean_all(
         fields=fields or {}, items=items, route=route, conveyances=conveyances, parties=parties
     )
-    _require_personal_right(locked, actor, parts)
-    _require_attachable_operation(locked, actor, report_values)
-    _apply(report=locked, actor=actor, report_values=report_values, parts=parts)
+    require_personal_right(locked, actor, parts)
+    require_attachable_operation(locked, actor, report_values)
+    apply(report=locked, actor=actor, report_values=report_values, parts=parts)
     audit_record(
         actor=actor,
         action="report.update",

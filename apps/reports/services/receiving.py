@@ -22,7 +22,7 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from ..choices import ReportStatus, Transition
 from ..duplicates import store_duplicate_candidates
 from ..models import Report
-from .workflow import _apply, _record, _require_attachable_operation, _save
+from .steps import apply, record, require_attachable_operation, save
 
 if TYPE_CHECKING:
     from apps.exchange.models import PartnerSystem
@@ -43,7 +43,7 @@ def _national_reference(*, administration_id: int, remote_reference: str, report
 def _trail(*, report: Report, actor: Actor, partner: PartnerSystem, transition: str, from_status: str) -> None:
     outcomes: dict[str, str] = {Transition.APPROVE: "created", Transition.WITHDRAW: "withdrawn"}
     outcome = outcomes.get(transition, "updated")
-    _record(
+    record(
         report=report,
         actor=actor,
         transition=transition,
@@ -115,8 +115,8 @@ def report_receive_from_partner(
         report.national_reference = _national_reference(
             administration_id=administration.pk, remote_reference=remote_reference, report=report
         )
-        _require_attachable_operation(report, actor, values)
-        _apply(report=report, actor=actor, report_values=values, parts=dict(parts or {}))
+        require_attachable_operation(report, actor, values)
+        apply(report=report, actor=actor, report_values=values, parts=dict(parts or {}))
         _trail(report=report, actor=actor, partner=partner, transition=Transition.APPROVE, from_status="")
         store_duplicate_candidates(report)
         return report
@@ -125,7 +125,7 @@ def report_receive_from_partner(
     report.version = version
     if withdrawn:
         report.status = ReportStatus.WITHDRAWN
-        _save(report, actor, update_fields=["status", "version"])
+        save(report, actor, update_fields=["status", "version"])
         _trail(report=report, actor=actor, partner=partner, transition=Transition.WITHDRAW, from_status=from_status)
         return report
 
@@ -136,7 +136,7 @@ def report_receive_from_partner(
         report.national_reference = _national_reference(
             administration_id=report.administration_id, remote_reference=remote_reference, report=report
         )
-    _require_attachable_operation(report, actor, values)
-    _apply(report=report, actor=actor, report_values=values, parts=dict(parts or {}))
+    require_attachable_operation(report, actor, values)
+    apply(report=report, actor=actor, report_values=values, parts=dict(parts or {}))
     _trail(report=report, actor=actor, partner=partner, transition=Transition.CORRECT, from_status=from_status)
     return report

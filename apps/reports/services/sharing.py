@@ -19,7 +19,7 @@ from ..choices import REVIEWABLE_STATES, ReportStatus, Transition
 from ..grants import REVIEWER_PERMISSIONS
 from ..models import Report, ReportGroupObjectPermission
 from ..querysets import administration_group_name
-from .workflow import _lock, _record, _require_right, _require_state
+from .steps import lock, record, require_right, require_state
 
 
 @transaction.atomic
@@ -38,9 +38,9 @@ def report_share_with_administration(
     ``include_personal_data``; until ``expires_at`` if given (then the share grants nothing, and the
     purge task removes it). Sharing again replaces both. Stored as guardian rows on the administration's group.
     """
-    locked = _lock(report=report, actor=actor)
-    _require_state(locked, REVIEWABLE_STATES, "shared")
-    _require_right(locked, actor, "share", "share")
+    locked = lock(report=report, actor=actor)
+    require_state(locked, REVIEWABLE_STATES, "shared")
+    require_right(locked, actor, "share", "share")
     if administration.pk == locked.administration_id:
         raise ValidationError({"administration": ["The report already belongs to this administration."]})
     if expires_at is not None and expires_at <= timezone.now():
@@ -53,7 +53,7 @@ def report_share_with_administration(
         remove_perm("reports.view_personal_data_report", group, locked)
     # assign_perm keeps a row it finds (an expired one too): the share's expiry is set here, on every row of it.
     ReportGroupObjectPermission.objects.filter(group=group, content_object=locked).update(expires_at=expires_at)
-    _record(
+    record(
         report=locked,
         actor=actor,
         transition=Transition.SHARE,
@@ -71,8 +71,8 @@ def report_share_with_administration(
 @transaction.atomic
 def report_unshare_with_administration(*, report: Report, administration: Administration, actor: Actor) -> Report:
     """End a share made by :func:`report_share_with_administration`."""
-    locked = _lock(report=report, actor=actor)
-    _require_right(locked, actor, "share", "share")
+    locked = lock(report=report, actor=actor)
+    require_right(locked, actor, "share", "share")
     group = Group.objects.filter(name=administration_group_name(administration.pk)).first()
     if group is not None:
         remove_perm("reports.view_report", group, locked)
@@ -84,14 +84,14 @@ def report_unshare_with_administration(*, report: Report, administration: Admini
 @transaction.atomic
 def report_assign_reviewer(*, report: Report, reviewer: Actor, actor: Actor) -> Report:
     """Assign a reviewer (possibly of another region) to one submitted report: they may view, return and approve it."""
-    locked = _lock(report=report, actor=actor)
-    _require_state(locked, [ReportStatus.SUBMITTED], "assigned")
-    _require_right(locked, actor, "assign", "assign a reviewer to")
+    locked = lock(report=report, actor=actor)
+    require_state(locked, [ReportStatus.SUBMITTED], "assigned")
+    require_right(locked, actor, "assign", "assign a reviewer to")
     if not (reviewer.is_active and reviewer.has_perm("reports.review_report")):
         raise ValidationError({"reviewer": ["This user cannot review reports."]})
     for permission in REVIEWER_PERMISSIONS:
         assign_perm(permission, reviewer, locked)
-    _record(
+    record(
         report=locked,
         actor=actor,
         transition=Transition.ASSIGN,
