@@ -9,7 +9,7 @@ carry none. Each write runs in one transaction: on any error nothing of it is ke
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -39,7 +39,7 @@ from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from .. import services
-from ..errors import api_key, paths_of
+from ..errors import Path, api_key, paths_of
 from ..filtersets import ORDERING_CHOICES, ReportFilterSet
 from ..models import Report
 from ..selectors import (
@@ -67,22 +67,18 @@ ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
 # --- errors ------------------------------------------------------------------------------------------
 
 
-def _flatten(prefix: str, detail: Any, out: dict[str, list[Any]]) -> None:
+def _detail_paths(detail: Any, path: Path = ()) -> Iterator[tuple[Path, list[Any]]]:
+    """DRF's nested error detail as (path, messages); a row's ``non_field_errors`` are the row's."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            if isinstance(key, int):  # a row of a list, as DRF keys the errors of some rows only
-                name = f"{prefix}[{key}]"
-            elif key == "non_field_errors" and prefix:
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else str(key)
-            _flatten(name, value, out)
+            step: Path = () if key == "non_field_errors" and path else (key if isinstance(key, int) else str(key),)
+            yield from _detail_paths(value, (*path, *step))
     elif isinstance(detail, list) and any(isinstance(value, dict | list) for value in detail):
-        for index, value in enumerate(detail):
+        for index, value in enumerate(detail):  # a list of rows, as DRF keys the errors of each row
             if value:
-                _flatten(f"{prefix}[{index}]", value, out)
+                yield from _detail_paths(value, (*path, index))
     else:
-        out.setdefault(prefix or "non_field_errors", []).extend(detail if isinstance(detail, list) else [detail])
+        yield path, detail if isinstance(detail, list) else [detail]
 
 
 def _field_errors(exc: Exception) -> Exception:
@@ -91,7 +87,8 @@ def _field_errors(exc: Exception) -> Exception:
         return exceptions.ValidationError({api_key(path): messages for path, messages in paths_of(exc).items()})
     if isinstance(exc, exceptions.ValidationError) and isinstance(exc.detail, dict):
         flat: dict[str, list[Any]] = {}
-        _flatten("", exc.detail, flat)
+        for path, messages in _detail_paths(exc.detail):
+            flat.setdefault(api_key(path), []).extend(messages)
         return exceptions.ValidationError(flat)
     return exc
 
