@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.exceptions import NotFound
+from apps.core.forms import show_errors
 from apps.core.request_actor import request_actor
 
 from .. import services
@@ -45,9 +46,7 @@ def attachment_add(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse
             description=form.cleaned_data.get("description", ""),
         )
     except ValidationError as error:
-        for key, texts in error.message_dict.items():
-            for text in texts:
-                form.add_error(key if key in form.fields else None, text)
+        show_errors(form, error)
         return rerender_detail(request, report, attachment_form=form)
     messages.success(request, gettext("File attached."))
     return redirect(reverse("reports:detail", kwargs={"uuid": uuid}) + "#attachments")

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import NotFound
+from apps.core.forms import show_errors
 from apps.core.request_actor import request_actor
 
 from .. import services
@@ -73,8 +74,7 @@ def report_return_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResp
             report=report, actor=request_actor(request), comment=form.cleaned_data.get("comment", "")
         )
     except ValidationError as error:
-        for text in error.message_dict.get("comment", error.messages):
-            form.add_error("comment", text)
+        show_errors(form, error)
         return rerender_detail(request, report, return_form=form)
     messages.success(
         request, gettext("Report %(reference)s returned for correction.") % {"reference": report.national_reference}
@@ -113,8 +113,7 @@ def report_withdraw_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRe
             report=report, actor=request_actor(request), reason=form.cleaned_data.get("reason", "")
         )
     except ValidationError as error:
-        for text in error.message_dict.get("reason", error.messages):
-            form.add_error("reason", text)
+        show_errors(form, error)
         return rerender_detail(request, report, withdraw_form=form)
     messages.success(request, gettext("Report %(reference)s withdrawn.") % {"reference": report.national_reference})
     return redirect("reports:detail", uuid=uuid)
@@ -139,8 +138,7 @@ def report_mark_duplicate_view(request: HttpRequest, uuid: uuid_module.UUID) -> 
             report=report, of=original, actor=request_actor(request), comment=form.cleaned_data.get("comment", "")
         )
     except ValidationError as error:
-        for text in error.messages:
-            form.add_error("of", text)
+        show_errors(form, error)
         return rerender_detail(request, report, duplicate_form=form)
     messages.success(
         request,

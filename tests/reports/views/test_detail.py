@@ -167,11 +167,15 @@ def test_returning_requires_a_comment_shown_beside_the_field(client, erin, submi
     assert submitted.status == ReportStatus.RETURNED
 
 
-def test_withdrawing_requires_a_reason(client, erin, submitted):
+def test_withdrawing_requires_a_reason_shown_beside_the_field(client, erin, submitted):
     report_approve(report=submitted, actor=erin)
     sign_in(client, erin)
     response = client.post(url(submitted, "withdraw/"), {"reason": ""})
-    assert response.status_code == 400 and "Say why the report is withdrawn." in response.content.decode()
+    assert response.status_code == 400
+    assert re.search(
+        r'<ul class="errorlist" id="id_reason_error"><li>Say why the report is withdrawn.</li>',
+        response.content.decode(),
+    )
     client.post(url(submitted, "withdraw/"), {"reason": "Entered twice by mistake."})
     submitted.refresh_from_db()
     assert submitted.status == ReportStatus.WITHDRAWN
