@@ -376,11 +376,13 @@ def _run() -> dict[str, Any]:
     }
     region = Region.objects.create(code="rilo-we", name="RILO Western Europe")
     france = Administration.objects.create(region=region, country="FR", name="French Customs", code="fr")
-    analyst = user_create(username="erin", role=Role.RILO_ANALYST, region=region, email="erin@example.org")
+    analyst = user_create(actor=None, username="erin", role=Role.RILO_ANALYST, region=region, email="erin@example.org")
     # The reports' author: each approval e-mails them (through the dummy backend), as in production.
-    officer = user_create(username="alice", role=Role.OFFICER, administration=france, email="alice@example.org")
+    officer = user_create(
+        actor=None, username="alice", role=Role.OFFICER, administration=france, email="alice@example.org"
+    )
     administrator = user_create(
-        username="grace", role=Role.RILO_ADMINISTRATOR, region=region, email="grace@example.org"
+        actor=None, username="grace", role=Role.RILO_ADMINISTRATOR, region=region, email="grace@example.org"
     )
     everything: dict[str, Any] = {
         "regions": ["*"],

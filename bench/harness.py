@@ -112,7 +112,7 @@ def bench_account() -> tuple[User, str]:
             region=region, country=country, name="Benchmark Customs", code="bench"
         )
     user = User.objects.filter(username=BENCH_USERNAME).first() or user_create(
-        username=BENCH_USERNAME, role=Role.OFFICER, administration=administration
+        actor=None, username=BENCH_USERNAME, role=Role.OFFICER, administration=administration
     )
     _, plaintext = token_issue(
         user=user,

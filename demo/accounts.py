@@ -64,6 +64,7 @@ def _ensure_user(username: str, role: Role, **scope: Administration | Region) ->
     if user is None:
         first, _, last = username.partition(".")
         user = user_create(
+            actor=None,
             username=username,
             role=role,
             password=DEMO_PASSWORD,

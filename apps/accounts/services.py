@@ -58,18 +58,48 @@ def _check_may_manage(actor: Actor, user: User) -> None:
 @transaction.atomic
 def user_create(
     *,
+    actor: Actor | None,
     username: str,
     role: str,
+    email: str = "",
     administration: Administration | None = None,
     region: Region | None = None,
+    link_base: LinkBase | None = None,
     password: str | None = None,
-    **fields: Any,
+    first_name: str = "",
+    last_name: str = "",
 ) -> User:
-    """Create an account in its role group. Without a password the account can only reset one."""
+    """Create an account in its role group: the one way an account is made.
+
+    With an ``actor`` (a coordinator or RILO administrator on the users page) it is an invitation:
+    the account must be one the actor manages. Officers and coordinators go to the actor's own
+    administration, or (RILO administrators) to one of the administrations the actor may manage
+    users of; RILO staff go to the actor's RILO (``region`` is not the caller's to give). The account
+    has no usable password until its owner follows the link e-mailed to ``email`` (written to the
+    mail outbox with the account and sent by a worker, retried while the mail server is away; if it
+    finally fails, it shows as failed in the admin and a new link can be sent from the account's
+    page); the invitation is audited.
+
+    With ``actor=None`` the platform itself makes it (a partner system's account, inside the
+    audited ``partner_create``; the demo's and the benchmarks' personas): the role's scope is
+    checked, and without a ``password`` the account can only reset one.
+    """
+    if actor is not None:
+        if region is not None or password is not None or link_base is None:
+            raise ValueError("An invited account gets its RILO from the actor and its password from the link.")
+        administration, region = _invited_placement(actor=actor, role=role, email=email, administration=administration)
     _check_scope(role, administration, region)
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("This username is taken.", extra={"username": ["This username is taken."]})
-    user = User(username=username, role=role, administration=administration, region=region, **fields)
+    user = User(
+        username=username,
+        role=role,
+        administration=administration,
+        region=region,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
     if password:
         user.set_password(password)
     else:
@@ -77,29 +107,18 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     user_sync_role_group(user=user)
+    if actor is not None and link_base is not None:
+        # The new account must be one the actor manages; otherwise the whole creation is rolled back.
+        _check_may_manage(actor, user)
+        send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
+        audit_record(actor=actor, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role})
     return user
 
 
-@transaction.atomic
-def user_invite(
-    *,
-    actor: Actor,
-    username: str,
-    role: str,
-    email: str,
-    link_base: LinkBase,
-    administration: Administration | None = None,
-    first_name: str = "",
-    last_name: str = "",
-) -> User:
-    """Create an account for someone the actor manages and e-mail them a link to set their password.
-
-    Officers and coordinators go to the actor's own administration, or (RILO administrators) to one
-    of the administrations the actor may manage users of; RILO staff go to the actor's RILO. The
-    account has no usable password until its owner follows the link. The e-mail is written to the mail
-    outbox with the account and sent by a worker, retried while the mail server is away; if it finally
-    fails, it shows as failed in the admin and a new link can be sent from the account's page.
-    """
+def _invited_placement(
+    *, actor: Actor, role: str, email: str, administration: Administration | None
+) -> tuple[Administration | None, Region | None]:
+    """Where an account the actor invites belongs: the administration or RILO (refusals beside their field)."""
     _check_may_grant(actor, role)
     if not email:
         message = "An e-mail address is needed to send the invitation."
@@ -125,20 +144,7 @@ def user_invite(
         if actor.region_id is None:
             raise PermissionDenied("Only staff of a RILO can create accounts for RILO staff.")
         region = Region.objects.get(pk=actor.region_id)
-    user = user_create(
-        username=username,
-        role=role,
-        administration=administration,
-        region=region,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-    )
-    # The new account must be one the actor manages; otherwise the whole creation is rolled back.
-    _check_may_manage(actor, user)
-    send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
-    audit_record(actor=actor, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role})
-    return user
+    return administration, region
 
 
 def user_sync_role_group(*, user: User) -> None:

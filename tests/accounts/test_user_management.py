@@ -8,10 +8,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.emails import LinkBase
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.services import user_update
+from apps.accounts.services import user_create, user_update
+from apps.audit.models import AuditEvent
 from apps.core.exceptions import PermissionDenied
+from apps.mail.models import MailMessage
 from apps.tenancy.models import Administration
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import deliver_mail, link_in_last_email, sign_in
@@ -323,3 +326,40 @@ def test_the_users_menu_entry_appears_for_managers_only(client: Client, cora: Us
     assert f'href="{USER_LIST}"' in client.get(reverse("core:home")).content.decode()
     sign_in(client, alice)
     assert f'href="{USER_LIST}"' not in client.get(reverse("core:home")).content.decode()
+
+
+# --- one service creates every account ------------------------------------------------------------
+
+
+def test_an_account_the_platform_makes_is_neither_mailed_nor_audited_and_has_no_usable_password(france) -> None:
+    user = user_create(actor=None, username="seeded", role=Role.OFFICER, administration=france)
+    assert (user.administration, user.has_usable_password()) == (france, False)
+    assert list(user.groups.values_list("name", flat=True)) == [Role.OFFICER]
+    assert not MailMessage.objects.exists()
+    assert not AuditEvent.objects.filter(action="accounts.user_invite").exists()
+
+
+def test_an_invited_account_is_placed_by_the_actor_mailed_and_audited(cora: User, france) -> None:
+    user = user_create(
+        actor=cora,
+        username="newbie",
+        role=Role.OFFICER,
+        email="newbie@example.org",
+        link_base=LinkBase(domain="rilo.example.org"),
+    )
+    assert user.administration == france and not user.has_usable_password()
+    assert MailMessage.objects.filter(recipient="newbie@example.org").exists()
+    assert AuditEvent.objects.filter(action="accounts.user_invite", object_id=str(user.pk)).exists()
+
+
+def test_an_invitation_takes_no_region_nor_password_from_its_caller(grace: User) -> None:
+    with pytest.raises(ValueError, match="gets its RILO from the actor"):
+        user_create(
+            actor=grace,
+            username="sneaky",
+            role=Role.RILO_ANALYST,
+            email="sneaky@example.org",
+            region=grace.region,
+            link_base=LinkBase(domain="rilo.example.org"),
+        )
+    assert not User.objects.filter(username="sneaky").exists()

@@ -58,7 +58,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.user_invite(
+            user = services.user_create(
                 actor=actor,
                 username=data["username"],
                 role=data["role"],

@@ -88,7 +88,7 @@ def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
     if partner.account_id:
         raise ValidationError({"account_username": [f"{partner.name} already has the account {partner.account}."]})
     try:
-        account = user_create(username=username, role=Role.PARTNER_SYSTEM, first_name=partner.name[:150])
+        account = user_create(actor=None, username=username, role=Role.PARTNER_SYSTEM, first_name=partner.name[:150])
     except ApplicationError as error:
         raise ValidationError({"account_username": error.extra.get("username") or [error.message]}) from error
     partner.account = account
