@@ -32,6 +32,7 @@ import factory
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.caches import ProcessCache, process_cache
 from apps.exchange.choices import PartnerState
 from apps.exchange.models import OutboxEvent, PartnerSystem, SharingPolicy
 from apps.exchange.selectors import partner_current_policy
@@ -357,30 +358,31 @@ OFFENDER = {
 TRUCK = {"identifier_type": "plate", "identifier": "AB-123-CD", "flag_country": "FR"}
 
 
-def cigarettes(sticks: int = 200_000, **overrides: Any) -> dict[str, Any]:
-    """An item of ``sticks`` cigarettes, its terms as model rows (both paths of ``build_report`` take it)."""
+def _item(
+    category: str, commodity_type: str, unit: str, quantity: Decimal | int | str, **fields: Any
+) -> dict[str, Any]:
     terms = vocabulary()
     return {
-        "commodity_category": terms["tobacco"],
-        "commodity_type": terms["cigarettes"],
-        "quantity": Decimal(sticks),
-        "unit": terms["STK"],
+        "commodity_category": terms[category],
+        "commodity_type": terms[commodity_type],
+        "quantity": Decimal(quantity),
+        "unit": terms[unit],
+        **fields,
+    }
+
+
+def cigarettes(sticks: int = 200_000, **overrides: Any) -> dict[str, Any]:
+    """An item of ``sticks`` cigarettes, its terms as model rows (both paths of ``build_report`` take it)."""
+    hidden = {
         "description": "Cigarettes hidden in a load of furniture",
         "concealment_detail": "Behind the panel the driver built himself",
-        **overrides,
     }
+    return _item("tobacco", "cigarettes", "STK", sticks, **{**hidden, **overrides})
 
 
 def cocaine(kg: Decimal | int | str, **overrides: Any) -> dict[str, Any]:
     """An item of ``kg`` kilograms of cocaine."""
-    terms = vocabulary()
-    return {
-        "commodity_category": terms["drugs"],
-        "commodity_type": terms["cocaine"],
-        "quantity": Decimal(kg),
-        "unit": terms["KGM"],
-        **overrides,
-    }
+    return _item("drugs", "cocaine", "KGM", kg, **overrides)
 
 
 def complete_report(**fields: Any) -> dict[str, Any]:
@@ -563,8 +565,17 @@ NON_PERSONAL_FIELDS = [
 ]
 
 
+# The terms below, read (or made) once per test: the autouse fixture empties every process cache between tests.
+_TERMS: ProcessCache[str, dict[str, Any]] = process_cache("tests.builders.vocabulary")
+
+
 def vocabulary() -> dict[str, Any]:
     """The few vocabulary terms the tests use (get-or-create: the reference data may already hold them)."""
+    known = _TERMS.get("terms")
+    return known if known is not None else _TERMS.put("terms", _vocabulary())
+
+
+def _vocabulary() -> dict[str, Any]:
     revenue, _ = EnforcementArea.objects.get_or_create(code="revenue", defaults={"label": "Revenue"})
     drugs_area, _ = EnforcementArea.objects.get_or_create(code="drugs", defaults={"label": "Drugs"})
     tobacco, _ = CommodityCategory.objects.get_or_create(
