@@ -7,6 +7,7 @@ each linking to its field) and ``pagination.html``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -16,22 +17,28 @@ from django.utils.translation import gettext_lazy as _
 from .exceptions import ApplicationError
 
 
-def show_errors(form: BaseForm, error: ApplicationError | ValidationError) -> None:
+def show_errors(
+    form: BaseForm, error: ApplicationError | ValidationError, *, renamed: Mapping[str, str] | None = None
+) -> None:
     """Put a service's refusal on ``form``: each message beside the field it names, the others at the top.
 
     A ``ValidationError`` keyed by field puts each message beside its field (a key the form does not
     have, or none, puts it at the top); an :class:`ApplicationError` places the fields its ``extra``
-    names and otherwise shows its message at the top.
+    names and otherwise shows its message at the top. ``renamed`` maps a service's name of a field to
+    the form's where they differ (``{"expires_at": "expires_in_days"}``).
     """
+    renamed = renamed or {}
     if isinstance(error, ValidationError):
         errors: dict[str, Any] = (
             error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
         )
-        for field, messages in errors.items():
+        for name, messages in errors.items():
+            field = renamed.get(name, name)
             form.add_error(field if field in form.fields else None, messages)
         return
     placed = False
-    for field, messages in error.extra.items():
+    for name, messages in error.extra.items():
+        field = renamed.get(name, name)
         if field in form.fields:
             form.add_error(field, messages)
             placed = True

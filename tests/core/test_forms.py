@@ -39,3 +39,12 @@ def test_an_application_error_places_the_fields_it_names_else_shows_its_message(
     other = bound()
     show_errors(other, Conflict("The report was changed meanwhile."))
     assert other.non_field_errors() == ["The report was changed meanwhile."]
+
+
+def test_a_field_the_service_names_otherwise_is_shown_beside_the_forms_field_it_is_renamed_to():
+    form = bound()
+    show_errors(form, ApplicationError("Too far.", extra={"label": ["Too far."]}), renamed={"label": "name"})
+    assert form.errors["name"] == ["Too far."] and not form.non_field_errors()
+    other = bound()
+    show_errors(other, ValidationError({"label": ["Taken."]}), renamed={"label": "name"})
+    assert other.errors["name"] == ["Taken."]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import ApplicationError, Conflict
+from apps.core.forms import show_errors
 
 from ..forms import ApiTokenForm
 from ..middleware import session_two_factor_verified, two_factor_step
@@ -78,24 +79,12 @@ def token_create_page(request: HttpRequest) -> HttpResponse:
                 two_factor_verified=verified,
             )
         except ApplicationError as error:
-            _add_errors(form, error)
+            show_errors(form, error, renamed={"expires_at": "expires_in_days"})
         else:
             response = render(request, "accounts/token_created.html", {"token": token, "plaintext": plaintext})
             response["Cache-Control"] = "no-store"
             return response
     return render(request, "accounts/token_form.html", {"form": form})
-
-
-def _add_errors(form: ApiTokenForm, error: ApplicationError) -> None:
-    placed = False
-    for field, field_messages in error.extra.items():
-        target = "expires_in_days" if field == "expires_at" else field
-        if target in form.fields:
-            for message in field_messages:
-                form.add_error(target, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 @login_required
