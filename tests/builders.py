@@ -5,14 +5,18 @@ One builder makes reports, whatever the test needs: ``build_report(by=..., statu
 - What: a seizure of cigarettes at Le Havre (simplified form, by road, one item, a route from Jebel
   Ali, a lorry, an offender). ``items``, ``route``, ``conveyances`` and ``parties`` replace those
   parts (``cigarettes()`` and ``cocaine()`` make items; ``[]`` leaves a part out), any other keyword
-  replaces a report field (``place=...``, ``seizure_date=...``, ``form_variant="full"``).
+  replaces a report field (``place=...``, ``seizure_date=...``, ``form_variant="full"``). Two other
+  complete reports come as its keywords: ``complete_report()`` (full form, cocaine by sea, the
+  report ``report_body`` pushes) and ``entry_form_report()`` (full form, a sofa of cigarettes, what
+  the entry form's tests type), e.g. ``build_report(by=alice, through_services=True, **complete_report())``.
 - How: ``through_services=True`` makes it with ``report_create_draft`` as its author ``by`` would,
   then takes it through the real workflow to ``status`` (the trail, audit and outbox rows are the
   services'; ``reviewer``, by default the region's analyst, returns or approves it). Otherwise (the
   default) its rows are written directly in ``status``: no validation, trail or audit, a few INSERTs,
   for tests that need many reports (lists, filters, search) or a state as the starting point
   (the exchange, whose ``approve``, ``correct`` and ``withdraw`` below then act through the real
-  workflow services as the region's analyst and return the outbox event).
+  workflow services as the region's analyst and return the outbox event). Its terms
+  (``vocabulary()``) are read once per test.
 
 ``ReportFactory`` and its parts' factories write rows with nothing but what a scope test needs.
 ``complete_fields``, ``item_row``, ``ROUTE``, ``CONVEYANCE`` and ``PARTY`` are a complete report as
