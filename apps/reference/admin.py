@@ -166,8 +166,8 @@ class CommodityTypeForm(forms.ModelForm):  # type: ignore[type-arg]
 class CommodityTypeAdmin(VocabularyAdmin):
     """Commodity types carry the attribute schemas every region's reports are checked against.
 
-    A region's RILO administrator sees them; only platform administrators (Django staff) add or
-    change them (their change page is read-only to others, a POST is refused), and each change of a
+    A region's RILO administrator sees them; only platform administrators (Django staff) add, change or
+    delete them (their change page is read-only to others, a POST is refused), and each change of a
     schema is audited (:func:`apps.reference.services.commodity_type_save`).
     """
 
@@ -181,6 +181,9 @@ class CommodityTypeAdmin(VocabularyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_platform_administrator(request_actor(request)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_administrator(request_actor(request)) and super().has_delete_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         commodity_type_save(commodity_type=obj, actor=request_actor(request))

@@ -169,6 +169,14 @@ def test_a_rilo_administrator_cannot_change_a_commodity_types_schema_every_regio
         commodity_type_save(commodity_type=cocaine, actor=grace)
 
 
+def test_a_rilo_administrator_cannot_delete_even_an_unused_commodity_type(grace_client):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    spare = CommodityType.objects.create(code="SPARE", label="Spare type", category=cocaine.category)
+    url = reverse("admin:reference_commoditytype_delete", args=[spare.pk])
+    assert grace_client.post(url, {"post": "yes"}).status_code == 403
+    assert CommodityType.objects.filter(pk=spare.pk).exists()
+
+
 def test_a_platform_administrator_changes_a_schema_and_the_change_is_audited(root_client):
     cocaine = CommodityType.objects.get(code="COCAINE")
     url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
