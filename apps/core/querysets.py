@@ -29,8 +29,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 NOTHING = Q(pk__in=[])
-# What restrict_compiled() keeps for a condition that holds no row, or that joins other tables.
-_NO_ROW, _JOINED = "-", "+"
+_JOINED = "+"  # what restrict_condition() keeps for a condition that joins other tables
 
 
 class RestrictedQuerySet(models.QuerySet[Any]):
@@ -57,8 +56,25 @@ class RestrictedQuerySet(models.QuerySet[Any]):
         way. The same SQL, so the same rows; django-guardian's rows and their expiry are read when it runs. For the
         rows of a query itself (its SQL names the model's table), not for a subquery of another. A condition that
         joins other tables (a region's, through the administration) is built each time, by :meth:`restrict`."""
-        if not signed_in(user) or self.position(user) is None:
+        condition = self.restrict_condition(user, action)
+        if condition is None:
             return self.restrict(user, action)
+        sql, params = condition
+        if sql == "FALSE":
+            return self.none()
+        if sql == "TRUE":
+            return self  # no condition (a superuser)
+        return self.filter(RawSQL(sql, params, output_field=models.BooleanField()))  # noqa: S611 - from the ORM
+
+    def restrict_condition(
+        self, user: Actor | AnonymousUser | None, action: str = "view"
+    ) -> tuple[str, tuple[Any, ...]] | None:
+        """The condition of ``restrict(user, action)`` as SQL on the row's own columns ("TRUE" for every row,
+        "FALSE" for none) and its parameters, compiled once per model, action and user position; None when it
+        cannot be said so (it joins other tables, or the model declares no :meth:`position`). Its SQL names the
+        model's table: for a query whose base table that is, not for a subquery of another."""
+        if not signed_in(user) or self.position(user) is None:
+            return None
         key = ("where", *self._position_key(user, action))
         compiled = _allowed_sql.get(key)
         if compiled is None:
@@ -66,19 +82,12 @@ class RestrictedQuerySet(models.QuerySet[Any]):
             try:
                 sql, params = query.get_compiler(self.db).compile(query.where)
             except EmptyResultSet:
-                sql, params = _NO_ROW, []  # restrict() gave none()
+                sql, params = "FALSE", []  # restrict() gave none()
+            sql = sql or "TRUE"
             if any(count for alias, count in query.alias_refcount.items() if alias != query.base_table):
                 sql, params = _JOINED, []  # the condition needs a join of its own
             compiled = _allowed_sql.put(key, (sql, tuple(params)))
-        sql, params = compiled
-        if sql == _NO_ROW:
-            return self.none()
-        if sql == _JOINED:
-            return self.restrict(user, action)
-        if not sql:
-            return self  # no condition (a superuser)
-        # The condition's SQL names the model's table, as the query it is added to does (its base table).
-        return self.filter(RawSQL(sql, params, output_field=models.BooleanField()))  # noqa: S611 - from the ORM
+        return None if compiled[0] == _JOINED else compiled
 
     def scope(self, user: Actor, action: str) -> Q:
         """Rows the user's tenant position gives access to; models override this. Default: none."""

@@ -18,9 +18,9 @@ report its own page shows to a caller who may not see personal data.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
@@ -30,6 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf
 from rest_framework.serializers import Serializer
 
+from apps.core.actor import Actor
 from apps.core.caches import process_cache_register
 from apps.tenancy.models import Administration
 
@@ -37,7 +38,7 @@ from .. import catalogue
 from ..choices import PartyKind
 from ..models import Conveyance, Party, Report, ReportItem, RouteCountry
 from ..profiles import age_band_sql
-from ..querysets import ReportQuerySet
+from ..selectors import reports_with_personal_data
 from .serializers import ConveyanceSerializer, ItemSerializer, PartySerializer, ReportSerializer, RouteStepSerializer
 
 
@@ -52,17 +53,8 @@ class JSONBuildObject(Func):
 
 
 _TERM_KINDS = ("term", "hs_code", "operation")  # foreign keys to a model with a code
-# The values a list loads per report: the cursor's keys, its representation (without its parties, the last
-# key) and its parties, without (bare) and with (full) the person attributes.
-LIST_VALUES = (
-    "id",
-    "seizure_date",
-    "submitted_at",
-    "national_reference",
-    "representation",
-    "parties_bare",
-    "parties_full",
-)
+# The values a list loads per report: the cursor's keys and its representation (without its parties, the last key).
+LIST_VALUES = ("id", "seizure_date", "submitted_at", "national_reference", "representation")
 NULL = Value(None)
 
 
@@ -165,11 +157,10 @@ def _representation() -> JSONBuildObject:
 
 
 @cache
-def reports_as_json() -> ReportQuerySet:
-    """Every report, annotated with its list representation as JSON text and its parties' two JSON texts (see
-    above). Built once, and its SQL compiled once: building and compiling it cost more than running it. It refers
-    to the report's own columns only (its joins are subqueries), so the compiled SQL holds in any query over the
-    report table; each request narrows a copy with restrict() and the filters, then takes the values."""
+def compiled_sql() -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """The SQL of a report's list representation and of its parties' two JSON texts (see above), compiled once:
+    building and compiling them cost more than running them. They refer to the report's own columns only (their
+    joins are subqueries), so they hold in any query over the report table."""
     annotations = {
         "representation": _representation(),
         "parties_bare": _parties(person_attributes=False),
@@ -177,22 +168,49 @@ def reports_as_json() -> ReportQuerySet:
     }
     query = Report.objects.annotate(**{name: Cast(value, TextField()) for name, value in annotations.items()}).query
     compiler = query.get_compiler(DEFAULT_DB_ALIAS)
-    compiled = {name: compiler.compile(query.annotations[name]) for name in annotations}
-    annotated = Report.objects.annotate(
-        **{name: RawSQL(sql, params, TextField()) for name, (sql, params) in compiled.items()}  # noqa: S611 - compiled above, no input
+    return {
+        name: (sql, tuple(params))
+        for name in annotations
+        for sql, params in [compiler.compile(query.annotations[name])]
+    }
+
+
+process_cache_register("reports.api.list_json.compiled_sql", compiled_sql.cache_clear)
+
+
+def reports_as_json(user: Actor) -> QuerySet[Any]:
+    """The reports ``user`` may see (restrict(user, "view"), its condition compiled once per user position), as rows
+    of LIST_VALUES and ``parties_shown``: the JSON text of the report's parties with the person attributes if ``user``
+    may see its personal data, else without. That right is decided in the query, row by row, where it can be said
+    on the report's own columns (an administration's staff, grants); else (a region's staff) both texts come, and
+    :func:`page_json` is told which reports have it (one query for the page). Each request narrows it further
+    with the filters and the page's bounds."""
+    compiled = compiled_sql()
+    sql, params = compiled["representation"]
+    reports = Report.objects.restrict_compiled(user, "view").annotate(
+        representation=RawSQL(sql, params, TextField())  # noqa: S611 - compiled by the ORM, no input
     )
-    return cast(ReportQuerySet, annotated)
+    personal = Report.objects.restrict_condition(user, "view_personal_data")
+    (full, full_params), (bare, bare_params) = compiled["parties_full"], compiled["parties_bare"]
+    if personal is None:
+        return reports.annotate(
+            parties_full=RawSQL(full, full_params, TextField()),  # noqa: S611 - compiled by the ORM, no input
+            parties_bare=RawSQL(bare, bare_params, TextField()),  # noqa: S611 - compiled by the ORM, no input
+        ).values(*LIST_VALUES, "parties_full", "parties_bare")
+    condition, condition_params = personal
+    allowed = RawSQL(  # noqa: S611 - compiled by the ORM, no input
+        f"CASE WHEN {condition} THEN {full} ELSE {bare} END", (*condition_params, *full_params, *bare_params)
+    )
+    return reports.annotate(parties_shown=allowed).values(*LIST_VALUES, "parties_shown")
 
 
-process_cache_register("reports.api.list_json.reports_as_json", reports_as_json.cache_clear)
-
-
-def page_json(rows: Sequence[dict[str, Any]], *, person_attributes: Collection[int]) -> orjson.Fragment:
+def page_json(rows: Sequence[dict[str, Any]], *, user: Actor) -> orjson.Fragment:
     """The list's ``results``: the reports' representations as PostgreSQL wrote them, each closed with its
-    parties (with the person attributes on the reports in ``person_attributes``, whose personal data the caller
-    may see), joined as they are: a JSON array, embedded as such in the answer."""
-    reports = []
-    for row in rows:
-        parties = row["parties_full"] if row["id"] in person_attributes else row["parties_bare"]
-        reports.append(f'{row["representation"][:-1]}, "parties" : {parties}}}')
+    parties (see :func:`reports_as_json`), joined as they are: a JSON array, embedded as such in the answer."""
+    if rows and "parties_shown" not in rows[0]:  # the personal-data right could not be said in the query
+        personal = reports_with_personal_data(user=user, report_ids=[row["id"] for row in rows])
+        rows = [
+            {**row, "parties_shown": row["parties_full" if row["id"] in personal else "parties_bare"]} for row in rows
+        ]
+    reports = [f'{row["representation"][:-1]}, "parties" : {row["parties_shown"]}}}' for row in rows]
     return orjson.Fragment(f"[{','.join(reports)}]")
