@@ -8,12 +8,13 @@ serializers' declared order.
 
 Per report of the page, PostgreSQL writes its representation as JSON text in its final form, key for key in
 the serializers' declared order: terms as their codes (a probe of a small vocabulary's primary key each),
-date-times as DRF writes them, personal values as null, the parties as their profiles, written twice (with
-and without the nationality, sex and age band that only a caller who may see the report's personal data
-gets); beside it, the columns cursor pages are keyed on. :func:`page_json` joins the texts of a page into
-the list's ``results`` without parsing them: Python never builds nor re-encodes the page's values (that
-was two fifths of a page's time in Django). tests/reports/api check that a listed report is exactly the
-report its own page shows to a caller who may not see personal data.
+date-times as DRF writes them, personal values as null, the parties as their profiles (with the nationality,
+sex and age band only where the caller may see the report's personal data: see :func:`reports_as_json`);
+beside it, the columns cursor pages are keyed on. :func:`page_json` joins the texts of a page into the
+list's ``results`` without parsing them: Python never builds nor re-encodes the page's values (that was
+two fifths of a page's time in Django). tests/reports/api check that a listed report is exactly the report
+its own page shows to a caller who may not see personal data, and that its parties are the profiles its
+page shows to one who may.
 """
 
 from __future__ import annotations
