@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db.models import Case, CharField, FloatField, Func, Value, When
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+
 from .choices import AgeBand, PartyKind
 
 # (lowest age in the band, band), highest first.
@@ -28,6 +31,17 @@ _BANDS: tuple[tuple[int, AgeBand], ...] = (
 
 # The Party columns a profile is derived from: the only ones loaded to build profiles.
 PROFILE_COLUMNS = ("id", "report_id", "position", "kind", "role", "nationality", "sex", "birth_date")
+
+
+def age_band_sql(birth_date: Any, *, on: Any) -> Case:
+    """:func:`age_band` as a database expression over the expressions ``birth_date`` and ``on`` (dates): the same
+    bands, the age taken as PostgreSQL's ``age()`` counts whole years (as :func:`age_band` does)."""
+    age = Func(Value("year"), Func(on, birth_date, function="AGE"), function="DATE_PART", output_field=FloatField())
+    bands = Case(
+        *(When(GreaterThanOrEqual(age, lowest), then=Value(str(band))) for lowest, band in _BANDS),
+        output_field=CharField(),
+    )
+    return Case(When(LessThanOrEqual(birth_date, on), then=bands), output_field=CharField())  # none if born later
 
 
 def age_band(birth_date: dt.date | None, *, on: dt.date) -> str | None:

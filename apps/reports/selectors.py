@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Permission
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Count, Exists, F, Func, JSONField, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import JSONObject
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -279,15 +277,6 @@ def party_profiles_for(*, user: Actor, report: Report) -> list[PartyProfile]:
 def reports_with_personal_data(*, user: Actor, report_ids: Iterable[int]) -> set[int]:
     """Of these reports, those whose personal data the user may see (one query; for a list's page of rows)."""
     return Report.objects.allowed_among(user, "view_personal_data", report_ids)
-
-
-def party_profile_rows() -> Func:
-    """For a list of reports already restricted, as an annotation: each report's parties as a JSON array of rows
-    of only the columns their profiles are derived from (see :func:`apps.reports.profiles.profile_of_row`)."""
-    parties = Party.objects.filter(report_id=OuterRef("pk")).order_by("position", "pk")
-    columns = {name: F(name) for name in PROFILE_COLUMNS if name not in ("id", "report_id")}
-    rows = ArraySubquery(parties.values(row=JSONObject(**columns)))
-    return Func(rows, function="to_jsonb", output_field=JSONField())
 
 
 def attachments_for(*, user: Actor, report: Report) -> list[Attachment]:

@@ -87,7 +87,7 @@ def test_the_registry_names_the_caches_of_each_app() -> None:
         "exchange.adapters.taxii.collections",
         "exchange.snapshot.field_catalogue",
         "reference.selectors.known_codes",
-        "reports.api.list_json.reports_as_json",
+        "reports.api.list_json.compiled_sql",
     } <= names
 
 
@@ -95,11 +95,11 @@ def test_the_registry_names_the_caches_of_each_app() -> None:
 def test_clearing_the_registry_empties_a_functools_cache_and_a_dict_cache() -> None:
     from apps.reference.models import Vocabulary
     from apps.reference.selectors import _known_codes
-    from apps.reports.api.list_json import reports_as_json
+    from apps.reports.api.list_json import compiled_sql
 
-    reports_as_json()
+    compiled_sql()
     _known_codes[Vocabulary] = {1: "X"}
-    assert reports_as_json.cache_info().currsize == 1
+    assert compiled_sql.cache_info().currsize == 1
     process_caches_clear()
-    assert reports_as_json.cache_info().currsize == 0
+    assert compiled_sql.cache_info().currsize == 0
     assert not _known_codes

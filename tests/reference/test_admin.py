@@ -235,7 +235,7 @@ def test_staff_keep_the_whole_admin(signed_in):
 
 
 def test_an_officer_cannot_reach_the_admin(alice, client):
-    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(alice, backend="apps.accounts.backends.ModelBackend")
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302 and response.url.startswith(reverse("admin:login"))
     assert client.get(response.url).status_code == 403

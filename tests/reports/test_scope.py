@@ -278,3 +278,35 @@ def test_allows_sees_a_share_and_a_lost_permission_at_once(reports, alice, bob, 
     alice.groups.clear()
     fresh = type(alice).objects.get(pk=alice.pk)  # a new request: permissions read again
     assert not Report.objects.allows(fresh, "view", french.pk)
+
+
+def test_restrict_compiled_holds_restricts_rows_for_every_persona_and_action(
+    reports, alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan
+):
+    from apps.accounts.models import User
+
+    inactive = UserFactory.create(username="gone", role=alice.role, administration=alice.administration)
+    User.objects.filter(pk=inactive.pk).update(is_active=False)
+    inactive.refresh_from_db()
+    for user in [alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, inactive]:
+        for action in ACTIONS:
+            expected = set(Report.objects.restrict(user, action).values_list("pk", flat=True))
+            for _ in range(2):  # compiled, then kept
+                compiled = Report.objects.restrict_compiled(user, action).filter(status__isnull=False)
+                assert set(compiled.values_list("pk", flat=True)) == expected, (user.username, action)
+    assert Report.objects.restrict_compiled(alice, "view").exists()  # not all empty
+    # An officer's condition (no join) is kept as SQL; a region's staff's (through the administration) is not.
+    assert Report.objects.restrict_condition(alice, "view") is not None
+    assert Report.objects.restrict_condition(erin, "view") is None
+
+
+def test_restrict_compiled_sees_a_share_and_a_lost_permission_at_once(reports, alice, bob, erin, germany):
+    french = reports["fr-approved"]
+    assert not Report.objects.restrict_compiled(bob, "view").filter(pk=french.pk).exists()
+    report_share_with_administration(report=french, administration=germany, actor=erin)
+    assert Report.objects.restrict_compiled(bob, "view").filter(pk=french.pk).exists()
+
+    assert Report.objects.restrict_compiled(alice, "view").filter(pk=french.pk).exists()
+    alice.groups.clear()
+    fresh = type(alice).objects.get(pk=alice.pk)  # a new request: permissions read again
+    assert not Report.objects.restrict_compiled(fresh, "view").filter(pk=french.pk).exists()

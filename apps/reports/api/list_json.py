@@ -6,36 +6,41 @@ alternating runs served far fewer requests per second (0.7 against 3.7, 12.0 aga
 2.8, on a busy shared machine). Its columns are the field catalogue's (apps.reports.catalogue), in the
 serializers' declared order.
 
-Per report of the page, its representation as PostgreSQL builds it in JSON, key for key in the
-serializers' declared order (the rows of its parts as arrays of values in that order); terms appear
-there as their codes (a probe of a small vocabulary's primary key each), personal values as null,
-parties as the columns their non-personal profiles are derived from (lists carry no personal data);
-beside it, the columns cursor pages are keyed on. :func:`parsed` turns the parts' rows back into
-objects. tests/reports/api check that a listed report is exactly the report its own page shows to a
-caller who may not see personal data.
+Per report of the page, PostgreSQL writes its representation as JSON text in its final form, key for key in
+the serializers' declared order: terms as their codes (a probe of a small vocabulary's primary key each),
+date-times as DRF writes them, personal values as null, the parties as their profiles (with the nationality,
+sex and age band only where the caller may see the report's personal data: see :func:`reports_as_json`);
+beside it, the columns cursor pages are keyed on. :func:`page_json` joins the texts of a page into the
+list's ``results`` without parsing them: Python never builds nor re-encodes the page's values (that was
+two fifths of a page's time in Django). tests/reports/api check that a listed report is exactly the report
+its own page shows to a caller who may not see personal data, and that its parties are the profiles its
+page shows to one who may.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import DEFAULT_DB_ALIAS
-from django.db.models import F, Func, JSONField, Model, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models import Case, F, Func, JSONField, Model, OuterRef, QuerySet, Subquery, TextField, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, NullIf
 from rest_framework.serializers import Serializer
 
+from apps.core.actor import Actor
 from apps.core.caches import process_cache_register
 from apps.tenancy.models import Administration
 
 from .. import catalogue
-from ..models import Conveyance, Report, ReportItem, RouteCountry
-from ..querysets import ReportQuerySet
-from ..selectors import party_profile_rows
-from .serializers import ConveyanceSerializer, ItemSerializer, ReportSerializer, RouteStepSerializer
+from ..choices import PartyKind
+from ..models import Conveyance, Party, Report, ReportItem, RouteCountry
+from ..profiles import age_band_sql
+from ..selectors import reports_with_personal_data
+from .serializers import ConveyanceSerializer, ItemSerializer, PartySerializer, ReportSerializer, RouteStepSerializer
 
 
 class JSONBuildObject(Func):
@@ -49,6 +54,7 @@ class JSONBuildObject(Func):
 
 
 _TERM_KINDS = ("term", "hs_code", "operation")  # foreign keys to a model with a code
+# The values a list loads per report: the cursor's keys and its representation (without its parties, the last key).
 LIST_VALUES = ("id", "seizure_date", "submitted_at", "national_reference", "representation")
 NULL = Value(None)
 
@@ -57,10 +63,20 @@ def _text(name: str) -> Cast:
     return Cast(name, TextField())  # decimals as their exact digits, uuids as text: as the API writes them
 
 
+def _moment(name: str) -> Func:
+    """A date-time as DRF writes it in UTC (the project's time zone): ISO 8601, microseconds only when not zero,
+    ``Z`` for the offset."""
+    template = (
+        "(REPLACE(TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || 'Z')"
+    )
+    return Func(F(name), template=template, output_field=TextField())
+
+
 def _code(model: type[Model], name: str) -> Subquery:
-    """The code of the term the foreign key ``name`` of ``model`` names (vocabularies are small: an index probe)."""
+    """The code of the term the foreign key ``name`` of ``model`` names (vocabularies are small: an index probe,
+    with no ORDER BY for the planner to sort a row by)."""
     term = model._meta.get_field(name).related_model
-    return Subquery(term.objects.filter(pk=OuterRef(f"{name}_id")).values("code"))  # type: ignore[union-attr]
+    return Subquery(term.objects.filter(pk=OuterRef(f"{name}_id")).order_by().values("code"))  # type: ignore[union-attr]
 
 
 def _country(name: str) -> NullIf:
@@ -73,13 +89,6 @@ def _ordered(serializer: type[Serializer[Any]], **expressions: Any) -> JSONBuild
     return JSONBuildObject(**{name: expressions.get(name, F(name)) for name in serializer._declared_fields})
 
 
-def _values(serializer: type[Serializer[Any]], **expressions: Any) -> Func:
-    """The values of ``serializer``'s representation as a JSON array, in the order of its declared keys (as
-    :func:`_ordered`): for the many rows of parts, a third cheaper to build, parse and send than objects."""
-    values = [expressions.get(name, F(name)) for name in serializer._declared_fields]
-    return Func(*values, function="JSON_BUILD_ARRAY", output_field=JSONField())
-
-
 def _json_array(queryset: QuerySet[Any], value: Any) -> Func:
     """The rows of ``queryset`` that belong to the outer report, as one JSON array of ``value``."""
     rows = ArraySubquery(queryset.filter(report_id=OuterRef("pk")).values(value=value))
@@ -88,7 +97,8 @@ def _json_array(queryset: QuerySet[Any], value: Any) -> Func:
 
 def _columns(part: str) -> dict[str, Any]:
     """How the list's JSON takes each catalogue field of ``part`` from its row, where not by its own name: terms as
-    codes, decimals and uuids as text, blank countries as null, restricted personal values as null."""
+    codes, decimals and uuids as text, date-times as DRF writes them, blank countries as null, restricted personal
+    values as null."""
     expressions: dict[str, Any] = {}
     for spec in catalogue.fields(part, editable=None):
         if spec.restricted:
@@ -97,65 +107,111 @@ def _columns(part: str) -> dict[str, Any]:
             expressions[spec.name] = _code(catalogue.part(part).model, spec.name)
         elif spec.kind in ("decimal", "uuid"):
             expressions[spec.name] = _text(spec.name)
+        elif spec.kind == "datetime":
+            expressions[spec.name] = _moment(spec.name)
         elif spec.kind == "country":
             expressions[spec.name] = _country(spec.name)
     return expressions
 
 
+def _parties(*, person_attributes: bool) -> Func:
+    """The report's parties as :class:`PartySerializer` shows them in a list: their profiles (see
+    apps.reports.profiles), with nationality, sex and age band at the seizure for persons if
+    ``person_attributes``, else without; no personal value."""
+    person: dict[str, Any] = {"nationality": _country("nationality"), "sex": NullIf("sex", Value(""))}
+    person["age_band"] = age_band_sql(F("birth_date"), on=OuterRef("seizure_date"))
+    attributes = {
+        name: Case(When(kind=PartyKind.PERSON, then=value), output_field=TextField()) if person_attributes else NULL
+        for name, value in person.items()
+    }
+    profile = {"position": F("position"), "kind": F("kind"), "role": F("role"), **attributes}
+    row = _ordered(PartySerializer, **{name: profile.get(name, NULL) for name in PartySerializer._declared_fields})
+    return _json_array(Party.objects.order_by("position", "pk"), row)
+
+
 def _representation() -> JSONBuildObject:
-    """What a list shows of a report (see above)."""
+    """What a list shows of a report (see above), but its parties."""
     methods = Report.detection_methods.through.objects.order_by("pk")
-    return _ordered(
-        ReportSerializer,
+    expressions = dict(
         **_columns("report"),
         administration=Subquery(
-            Administration.objects.filter(pk=OuterRef("administration_id")).values(
-                value=JSONBuildObject(code=F("code"), name=F("name"), country=F("country"))
-            )
+            Administration.objects.filter(pk=OuterRef("administration_id"))
+            .order_by()
+            .values(value=JSONBuildObject(code=F("code"), name=F("name"), country=F("country")))
         ),
-        duplicate_of=Subquery(Report.objects.filter(pk=OuterRef("duplicate_of_id")).values(value=_text("uuid"))),
+        duplicate_of=Subquery(
+            Report.objects.filter(pk=OuterRef("duplicate_of_id")).order_by().values(value=_text("uuid"))
+        ),
         detection_methods=_json_array(methods, F("detectionmethod__code")),
         personal_data=Value(False),
-        items=_json_array(ReportItem.objects.order_by("position", "pk"), _values(ItemSerializer, **_columns("item"))),
-        route=_json_array(RouteCountry.objects.order_by("sequence"), _values(RouteStepSerializer, **_columns("route"))),
-        conveyances=_json_array(
-            Conveyance.objects.order_by("pk"), _values(ConveyanceSerializer, **_columns("conveyance"))
+        items=_json_array(ReportItem.objects.order_by("position", "pk"), _ordered(ItemSerializer, **_columns("item"))),
+        route=_json_array(
+            RouteCountry.objects.order_by("sequence"), _ordered(RouteStepSerializer, **_columns("route"))
         ),
-        parties=party_profile_rows(),
+        conveyances=_json_array(
+            Conveyance.objects.order_by("pk"), _ordered(ConveyanceSerializer, **_columns("conveyance"))
+        ),
     )
+    keys = list(ReportSerializer._declared_fields)
+    assert keys[-1] == "parties", "page_json() appends the parties last"  # noqa: S101 - a declaration's shape
+    return JSONBuildObject(**{name: expressions.get(name, F(name)) for name in keys[:-1]})
 
 
 @cache
-def reports_as_json() -> ReportQuerySet:
-    """Every report, annotated with its list representation as JSON text (see above; parsed by orjson, faster
-    than psycopg's json.loads). Built once, and its SQL compiled once: building and compiling it cost more than
-    running it. It refers to the report's own columns only (its joins are subqueries), so the compiled SQL
-    holds in any query over the report table; each request narrows a copy with restrict() and the filters,
-    then takes the values."""
-    representation = Cast(_representation(), TextField())
-    query = Report.objects.annotate(representation=representation).query
-    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).compile(query.annotations["representation"])
-    annotated = Report.objects.annotate(representation=RawSQL(sql, params, TextField()))  # noqa: S611 - compiled above, no input
-    return cast(ReportQuerySet, annotated)
+def compiled_sql() -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """The SQL of a report's list representation and of its parties' two JSON texts (see above), compiled once:
+    building and compiling them cost more than running them. They refer to the report's own columns only (their
+    joins are subqueries), so they hold in any query over the report table."""
+    annotations = {
+        "representation": _representation(),
+        "parties_bare": _parties(person_attributes=False),
+        "parties_full": _parties(person_attributes=True),
+    }
+    query = Report.objects.annotate(**{name: Cast(value, TextField()) for name, value in annotations.items()}).query
+    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
+    return {
+        name: (sql, tuple(params))
+        for name in annotations
+        for sql, params in [compiler.compile(query.annotations[name])]
+    }
 
 
-process_cache_register("reports.api.list_json.reports_as_json", reports_as_json.cache_clear)
+process_cache_register("reports.api.list_json.compiled_sql", compiled_sql.cache_clear)
 
 
-_PART_KEYS = {
-    part: tuple(serializer._declared_fields)
-    for part, serializer in (
-        ("items", ItemSerializer),
-        ("route", RouteStepSerializer),
-        ("conveyances", ConveyanceSerializer),
+def reports_as_json(user: Actor) -> QuerySet[Any]:
+    """The reports ``user`` may see (restrict(user, "view"), its condition compiled once per user position), as rows
+    of LIST_VALUES and ``parties_shown``: the JSON text of the report's parties with the person attributes if ``user``
+    may see its personal data, else without. That right is decided in the query, row by row, where it can be said
+    on the report's own columns (an administration's staff, grants); else (a region's staff) both texts come, and
+    :func:`page_json` is told which reports have it (one query for the page). Each request narrows it further
+    with the filters and the page's bounds."""
+    compiled = compiled_sql()
+    sql, params = compiled["representation"]
+    reports = Report.objects.restrict_compiled(user, "view").annotate(
+        representation=RawSQL(sql, params, TextField())  # noqa: S611 - compiled by the ORM, no input
     )
-}
+    personal = Report.objects.restrict_condition(user, "view_personal_data")
+    (full, full_params), (bare, bare_params) = compiled["parties_full"], compiled["parties_bare"]
+    if personal is None:
+        return reports.annotate(
+            parties_full=RawSQL(full, full_params, TextField()),  # noqa: S611 - compiled by the ORM, no input
+            parties_bare=RawSQL(bare, bare_params, TextField()),  # noqa: S611 - compiled by the ORM, no input
+        ).values(*LIST_VALUES, "parties_full", "parties_bare")
+    condition, condition_params = personal
+    allowed = RawSQL(  # noqa: S611 - compiled by the ORM, no input
+        f"CASE WHEN {condition} THEN {full} ELSE {bare} END", (*condition_params, *full_params, *bare_params)
+    )
+    return reports.annotate(parties_shown=allowed).values(*LIST_VALUES, "parties_shown")
 
 
-def parsed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Parse each report's representation, the rows of its parts back into objects (keys in declared order)."""
-    for row in rows:
-        report = row["representation"] = orjson.loads(row["representation"])
-        for part, keys in _PART_KEYS.items():  # rows of values, in the keys' order
-            report[part] = [dict(zip(keys, values, strict=True)) for values in report[part]]
-    return rows
+def page_json(rows: Sequence[dict[str, Any]], *, user: Actor) -> orjson.Fragment:
+    """The list's ``results``: the reports' representations as PostgreSQL wrote them, each closed with its
+    parties (see :func:`reports_as_json`), joined as they are: a JSON array, embedded as such in the answer."""
+    if rows and "parties_shown" not in rows[0]:  # the personal-data right could not be said in the query
+        personal = reports_with_personal_data(user=user, report_ids=[row["id"] for row in rows])
+        rows = [
+            {**row, "parties_shown": row["parties_full" if row["id"] in personal else "parties_bare"]} for row in rows
+        ]
+    reports = [f'{row["representation"][:-1]}, "parties" : {row["parties_shown"]}}}' for row in rows]
+    return orjson.Fragment(f"[{','.join(reports)}]")

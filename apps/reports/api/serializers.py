@@ -20,15 +20,14 @@ from apps.core.caches import process_cache_register
 from .. import catalogue
 from ..choices import AgeBand, Sex
 from ..models import Party, Report
-from ..profiles import PartyProfile, party_profile, profile_of_row, without_person_attributes
+from ..profiles import PartyProfile, party_profile
 
 # --- output ------------------------------------------------------------------------------------------
 # The declared fields document the representation (OpenAPI); ``represent`` builds it straight from
 # the loaded rows, for speed: a page of a hundred reports with their parts is thousands of values,
 # too many to go through a field object each (tests/reports/api check that both name the same keys).
-# A report comes either as a model instance with its related rows (a report's own page, from the
-# domain selectors), or as a row of values a list loaded (see apps.reports.api.list_json), what it
-# shows already in this shape as JSON.
+# A report comes as a model instance with its related rows (a report's own page, from the domain
+# selectors); a list's reports PostgreSQL writes in this shape (see apps.reports.api.list_json).
 
 
 def code(row: Any, name: str) -> str | None:
@@ -56,16 +55,6 @@ def moment(value: dt.datetime | None, zone: dt.tzinfo) -> str | None:
         return None
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def moment_text(text: str | None, zone: dt.tzinfo) -> str | None:
-    """A date-time PostgreSQL wrote in JSON (in UTC, the connection's zone), as :func:`moment` writes it."""
-    if text is None:
-        return None
-    if text.endswith("+00:00") and zone.utcoffset(None) == dt.timedelta(0):
-        whole, _, fraction = text[:-6].partition(".")
-        return f"{whole}.{fraction:0<6}Z" if fraction else f"{whole}Z"  # PostgreSQL drops trailing zeros
-    return moment(dt.datetime.fromisoformat(text), zone)
 
 
 _CODE: dict[str, Any] = {"allow_null": True, "help_text": "Code of the term."}
@@ -309,10 +298,8 @@ class ReportSerializer(serializers.Serializer[Any]):
 
     def to_representation(self, report: Any) -> dict[str, Any]:
         """A report from the domain selectors, with ``context["personal"]`` (include personal values) and
-        ``context["parties"]`` (its parties as the gated selector returned them); or a row as a list loaded it."""
-        if isinstance(report, dict):
-            person_attributes = report["id"] in self.context.get("person_attributes", ())
-            return self.represent_listed(report, person_attributes=person_attributes)
+        ``context["parties"]`` (its parties as the gated selector returned them). (Lists are written by
+        PostgreSQL: see apps.reports.api.list_json.)"""
         personal = bool(self.context.get("personal"))
         zone = timezone.get_current_timezone()
         values = {
@@ -332,19 +319,3 @@ class ReportSerializer(serializers.Serializer[Any]):
             ],
         }
         return {name: values[name] for name in self._declared_fields}
-
-    @staticmethod
-    def represent_listed(listed: dict[str, Any], *, person_attributes: bool) -> dict[str, Any]:
-        """A report as a list loads it (see apps.reports.api.list_json): its ``representation`` already in this shape
-        (terms as codes by then), but for the time zone of date-times and the parties' profiles (with nationality,
-        sex and age band only if ``person_attributes``: the caller may see this report's personal data)."""
-        report = listed["representation"]
-        zone = timezone.get_current_timezone()
-        for name in ("submitted_at", "approved_at", "created_at", "updated_at"):
-            report[name] = moment_text(report[name], zone)
-        on = listed["seizure_date"]
-        profiles = [profile_of_row(party, on=on) for party in report["parties"]]
-        if not person_attributes:
-            profiles = [without_person_attributes(profile) for profile in profiles]
-        report["parties"] = [PartySerializer.represent(profile, on=on, personal=False) for profile in profiles]
-        return report  # type: ignore[no-any-return]

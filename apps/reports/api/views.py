@@ -46,7 +46,6 @@ from ..selectors import (
     parties_for,
     party_profiles_for,
     report_get,
-    reports_with_personal_data,
 )
 from .inputs import (
     ApproveSerializer,
@@ -58,7 +57,7 @@ from .inputs import (
     ReturnSerializer,
     WithdrawSerializer,
 )
-from .list_json import LIST_VALUES, parsed, reports_as_json
+from .list_json import page_json, reports_as_json
 from .serializers import ReportSerializer
 
 DEFAULT_ORDERING = "-seizure_date"
@@ -230,9 +229,9 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         if getattr(self, "swagger_fake_view", False) or self.action != "list":
             return Report.objects.none()
         # restrict() itself rather than the report_list() selector: that one annotates each row with the
-        # personal-data right, which PostgreSQL computes over every reachable report before the page is cut,
-        # and a list shows no personal data. The FilterSet applies the domain's report_filter() as on the web.
-        return reports_as_json().restrict(self.request.user, "view").values(*LIST_VALUES)
+        # personal-data right over every reachable report before the page is cut, and a list shows no personal
+        # data (see list_json). The FilterSet applies the domain's report_filter() as on the web.
+        return reports_as_json(request_actor(self.request))
 
     def filter_queryset(self, queryset: Any) -> Any:
         # The web list's form treats an empty field as no filter; in the API a date, number or code given
@@ -282,14 +281,9 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
     # --- reads -------------------------------------------------------------------------------------
 
     def list(self, request: Request) -> Response:
-        page = parsed(cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset()))))
-        # The parties' nationality, sex and age band only on the rows whose personal data the caller may see.
-        person_attributes = reports_with_personal_data(
-            user=request_actor(request), report_ids=[row["id"] for row in page]
-        )
-        context = {"personal": False, "person_attributes": person_attributes}
-        data = ReportSerializer(page, many=True, context=context).data
-        return self.get_paginated_response(data)
+        rows = cast(list[dict[str, Any]], self.paginate_queryset(self.filter_queryset(self.get_queryset())))
+        # The reports as PostgreSQL wrote them (see list_json), not parsed nor re-encoded here.
+        return self.get_paginated_response(page_json(rows, user=request_actor(request)))
 
     @extend_schema(
         summary="One report",

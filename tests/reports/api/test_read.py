@@ -128,6 +128,25 @@ def test_a_list_row_is_the_report_as_its_page_shows_it_without_personal_data(rea
         assert row == read_as(grace, f"{URL}{uuid}/").json()
 
 
+# An administration's officer (the personal-data right decided in the list's query) and a region's analyst
+# (decided for the page in a query of its own).
+@pytest.mark.parametrize("persona", ["alice", "erin"])
+def test_a_listed_reports_parties_are_the_profiles_its_page_shows_who_may_see_its_personal_data(
+    request, read_as, world, persona
+):
+    reader = request.getfixturevalue(persona)
+    profile_keys = ("position", "kind", "role", "nationality", "sex", "age_band")
+    listed = {row["uuid"]: row for row in read_as(reader).json()["results"]}
+    assert any(party["nationality"] for row in listed.values() for party in row["parties"])
+    for uuid, row in listed.items():
+        page = read_as(reader, f"{URL}{uuid}/").json()
+        assert [{key: party[key] for key in profile_keys} for party in page["parties"]] == [
+            {key: party[key] for key in profile_keys} for party in row["parties"]
+        ]
+        assert all(set(party) == set(PartySerializer._declared_fields) for party in row["parties"])
+        assert all(party[key] is None for party in row["parties"] for key in PERSONAL_PARTY_KEYS)
+
+
 def test_every_key_of_the_representation_is_documented(read_as, world, alice):
     body = read_as(alice, f"{URL}{world['fr_approved'].uuid}/").json()
     assert list(body) == list(ReportSerializer._declared_fields)
