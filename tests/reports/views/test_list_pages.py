@@ -221,3 +221,14 @@ def test_queries_are_the_same_on_the_first_and_a_deep_page_full_or_not(request, 
     assert len(urls) >= 3
     counts = {url: _queries(client, url) for url in (urls[0], urls[len(urls) // 2], urls[-1])}
     assert len(set(counts.values())) == 1, counts
+
+
+def test_a_page_emptied_meanwhile_says_so_and_links_to_the_first_page(client, alice, france, vocab):
+    for _ in range(30):
+        report_row(france, vocab)
+    sign_in(client, alice)
+    second = "/reports/" + next_link(get_page(client, "/reports/"))
+    Report.objects.filter(pk__in=Report.objects.order_by("seizure_date", "pk").values("pk")[:5]).delete()
+    page = get_page(client, second)
+    assert "No reports match." in page
+    assert '<a href="/reports/">First page</a>' in page
