@@ -232,3 +232,14 @@ def test_a_page_emptied_meanwhile_says_so_and_links_to_the_first_page(client, al
     page = get_page(client, second)
     assert "No reports match." in page
     assert '<a href="/reports/">First page</a>' in page
+
+
+def test_page_links_are_plain_links_in_a_labelled_navigation(client, alice, france, vocab):
+    for _ in range(60):
+        report_row(france, vocab)
+    sign_in(client, alice)
+    second = get_page(client, "/reports/" + next_link(get_page(client, "/reports/")))
+    nav = re.search(r'<nav class="pagination" aria-label="Pages">(.*?)</nav>', second, re.S)
+    assert nav is not None
+    # Links a keyboard reaches in order (no script, no buttons): First page, Previous, Next.
+    assert re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(1)) == ["First page", "Previous", "Next"]
