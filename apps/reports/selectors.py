@@ -180,6 +180,15 @@ _LIST_COLUMNS = (
     "transport_mode",
 )
 
+# What a list page shows of an item: its commodity (type, else category), quantity and unit.
+_LIST_ITEM_COLUMNS = (
+    "report_id",
+    "position",
+    "quantity",
+    *(f"{term}__{column}" for term in ("commodity_category", "commodity_type") for column in ("label", "translations")),
+    "unit__code",
+)
+
 
 def report_list_rows(*, user: Actor, queue: bool = False) -> QuerySet[Report]:
     """What a list page lists before its filters: the reports the user may see (``queue``: the submitted reports
@@ -190,8 +199,10 @@ def report_list_rows(*, user: Actor, queue: bool = False) -> QuerySet[Report]:
     an index however long the list is; the queue's column comes from :func:`duplicate_candidate_counts`. Few
     joins: planning the nine of the report page's rows took 18 ms, running them 0.4 ms.
     """
-    items = ReportItem.objects.select_related("commodity_category", "commodity_type", "unit").order_by(
-        "report_id", "position", "pk"
+    items = (
+        ReportItem.objects.select_related("commodity_category", "commodity_type", "unit")
+        .only(*_LIST_ITEM_COLUMNS)
+        .order_by("report_id", "position", "pk")
     )
     reports = (
         Report.objects.restrict(user, "review" if queue else "view")
