@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from apps.core.runtime import BASE_DIR, Services, resolve_services
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
+    from apps.tenancy.models import Administration
 
 SETTINGS = "rilo.settings.bench"
 BENCH_USERNAME = "bench-officer"
@@ -43,7 +44,7 @@ BENCH_USERNAME = "bench-officer"
 Figures = dict[str, Any]
 BENCHMARKS: dict[str, Callable[[], Figures]] = {}
 # The modules whose ``@benchmark`` functions register themselves when imported (see registered()).
-BENCHMARK_MODULES = ("bench.api", "bench.exchange")
+BENCHMARK_MODULES = ("bench.api", "bench.exchange", "bench.web_lists")
 _services: Services | None = None  # keeps embedded servers alive while benchmarks run
 
 
@@ -91,16 +92,10 @@ def prepare() -> None:
     call_command("migrate", verbosity=0)
 
 
-def bench_account() -> tuple[User, str]:
-    """An officer of a bench administration and a fresh read/write token for it (revoke it when done)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
+def bench_administration() -> Administration:
+    """The bench administration (in the bench RILO), made on first use."""
     from django_countries import countries
 
-    from apps.accounts.models import User
-    from apps.accounts.roles import Role
-    from apps.accounts.services import token_issue, user_create
     from apps.tenancy.models import Administration, Region
 
     region, _ = Region.objects.get_or_create(code="bench", defaults={"name": "Benchmark RILO"})
@@ -111,6 +106,20 @@ def bench_account() -> tuple[User, str]:
         administration = Administration.objects.create(
             region=region, country=country, name="Benchmark Customs", code="bench"
         )
+    return administration
+
+
+def bench_account() -> tuple[User, str]:
+    """An officer of a bench administration and a fresh read/write token for it (revoke it when done)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.models import User
+    from apps.accounts.roles import Role
+    from apps.accounts.services import token_issue, user_create
+
+    administration = bench_administration()
     user = User.objects.filter(username=BENCH_USERNAME).first() or user_create(
         actor=None, username=BENCH_USERNAME, role=Role.OFFICER, administration=administration
     )
@@ -162,17 +171,18 @@ def wait_until_answers(url: str, *, timeout: float = 60.0, process: subprocess.P
 
 
 @contextmanager
-def gunicorn(*, workers: int = 2, threads: int = 1) -> Iterator[str]:
-    """gunicorn on a free loopback port with the bench settings; yields its base URL."""
+def gunicorn(*, workers: int = 2) -> Iterator[str]:
+    """gunicorn on a free loopback port with the bench settings and production's gunicorn.conf.py (worker class,
+    threads, timeouts), ``workers`` processes; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "GUNICORN_ACCESS_LOG": ""}
     argv = [
         sys.executable,
         "-m",
         "gunicorn",
         "rilo.wsgi:application",
+        f"--config={BASE_DIR / 'gunicorn.conf.py'}",
         f"--workers={workers}",
-        f"--threads={threads}",
         f"--bind=127.0.0.1:{port}",
         "--log-level=warning",
     ]
@@ -193,6 +203,12 @@ def gunicorn(*, workers: int = 2, threads: int = 1) -> Iterator[str]:
 # --- load --------------------------------------------------------------------------------------
 
 
+def percentile_ms(latencies: Sequence[float], p: float) -> float | None:
+    """The ``p``-th quantile (0..1) of ``latencies``, rounded to 0.01 ms; None for none."""
+    ordered = sorted(latencies)
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2) if ordered else None
+
+
 @dataclass
 class LoadResult:
     """What a load loop measured."""
@@ -202,22 +218,20 @@ class LoadResult:
     statuses: Counter[int] = field(default_factory=Counter)
     db_queries: list[int] = field(default_factory=list)
     failures: int = 0  # connection errors and timeouts
+    by_url: dict[str, list[float]] = field(default_factory=dict)  # the latencies of each URL of a mix
 
     def figures(self) -> Figures:
         latencies = sorted(self.latencies_ms)
         count = len(latencies)
-
-        def percentile(p: float) -> float | None:
-            return round(latencies[min(count - 1, int(p * count))], 2) if count else None
 
         errors = self.failures + sum(n for status, n in self.statuses.items() if status >= 400)
         return {
             "requests": count,
             "seconds": round(self.seconds, 2),
             "rps": round(count / self.seconds, 1) if self.seconds else None,
-            "p50_ms": percentile(0.50),
-            "p95_ms": percentile(0.95),
-            "p99_ms": percentile(0.99),
+            "p50_ms": percentile_ms(latencies, 0.50),
+            "p95_ms": percentile_ms(latencies, 0.95),
+            "p99_ms": percentile_ms(latencies, 0.99),
             "max_ms": round(latencies[-1], 2) if count else None,
             "errors": errors,
             "statuses": {str(status): n for status, n in sorted(self.statuses.items())},
@@ -227,7 +241,7 @@ class LoadResult:
 
 
 def load(
-    url: str,
+    url: str | Sequence[tuple[str, dict[str, str]]],
     *,
     method: str = "GET",
     headers: dict[str, str] | None = None,
@@ -238,12 +252,17 @@ def load(
     warmup: int = 20,
 ) -> LoadResult:
     """Send requests from ``concurrency`` threads (one ``requests.Session`` each) until ``max_requests``
-    are done or ``max_seconds`` have passed; ``warmup`` requests first, not counted."""
+    are done or ``max_seconds`` have passed; ``warmup`` requests first, not counted.
+
+    ``url`` is one URL (sent with ``headers``) or a mix of ``(url, headers)`` pairs, sent in turn; the
+    latencies of each pair's URL are also kept apart (:attr:`LoadResult.by_url`)."""
     import requests
 
+    mix = [(url, headers or {})] if isinstance(url, str) else list(url)
     with requests.Session() as session:
-        for _ in range(warmup):
-            session.request(method, url, headers=headers, json=json_body, timeout=30)
+        for number in range(max(warmup, len(mix))):
+            target, target_headers = mix[number % len(mix)]
+            session.request(method, target, headers=target_headers, json=json_body, timeout=30)
 
     result = LoadResult()
     lock = threading.Lock()
@@ -258,10 +277,11 @@ def load(
                 with lock:
                     if issued >= max_requests or time.perf_counter() >= deadline:
                         return
+                    target, target_headers = mix[issued % len(mix)]
                     issued += 1
                 began = time.perf_counter()
                 try:
-                    response = session.request(method, url, headers=headers, json=json_body, timeout=30)
+                    response = session.request(method, target, headers=target_headers, json=json_body, timeout=30)
                 except requests.RequestException:
                     with lock:
                         result.failures += 1
@@ -269,6 +289,7 @@ def load(
                 elapsed_ms = (time.perf_counter() - began) * 1000
                 with lock:
                     result.latencies_ms.append(elapsed_ms)
+                    result.by_url.setdefault(target, []).append(elapsed_ms)
                     result.statuses[response.status_code] += 1
                     if "X-DB-Queries" in response.headers:
                         result.db_queries.append(int(response.headers["X-DB-Queries"]))

@@ -3,8 +3,8 @@
 set -eu
 case "${1:-web}" in
   web)
-    exec gunicorn rilo.wsgi:application --bind 0.0.0.0:8000 \
-      --workers "${WEB_CONCURRENCY:-4}" --timeout "${GUNICORN_TIMEOUT:-60}" --access-logfile -
+    # Worker class, threads and timeouts: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT).
+    exec gunicorn rilo.wsgi:application --config /app/gunicorn.conf.py
     ;;
   worker)
     exec celery -A rilo worker -l INFO -Q "${CELERY_QUEUES:-default,exchange,mail,uploads}" \

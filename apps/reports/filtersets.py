@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_countries import countries
 
+from apps.core.widgets import QuickSelect
 from apps.reference.models import CommodityCategory, TransportMode
 from apps.tenancy.models import Administration
 
@@ -63,18 +64,35 @@ class ReportFilterSet(django_filters.FilterSet):
         to_field_name="code",
         method="_parsed_only",
         empty_label="Any",
+        widget=QuickSelect,
     )
     country_of_seizure = django_filters.ChoiceFilter(
-        label="Country of seizure", choices=_country_choices, method="_parsed_only", empty_label="Any"
+        label="Country of seizure",
+        choices=_country_choices,
+        method="_parsed_only",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     transport_mode = django_filters.ModelChoiceFilter(
-        label="Mode of transport", queryset=TransportMode.objects.active(), to_field_name="code", empty_label="Any"
+        label="Mode of transport",
+        queryset=TransportMode.objects.active(),
+        to_field_name="code",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     administration = django_filters.ModelChoiceFilter(
-        label="Administration", queryset=Administration.objects.none(), method="_parsed_only", empty_label="Any"
+        label="Administration",
+        queryset=Administration.objects.none(),
+        method="_parsed_only",
+        empty_label="Any",
+        widget=QuickSelect,
     )
     ordering = django_filters.ChoiceFilter(
-        label="Order", choices=ORDERING_CHOICES, method="_parsed_only", empty_label="Newest seizure first"
+        label="Order",
+        choices=ORDERING_CHOICES,
+        method="_parsed_only",
+        empty_label="Newest seizure first",
+        widget=QuickSelect,
     )
 
     class Meta:

@@ -82,15 +82,18 @@ def _personal_flag(user: Actor) -> Exists:
 _REPORT_TERMS = tuple(field.name for field in catalogue.fields("report", editable=None) if field.kind == "term")
 
 
-def _listed(user: Actor, action: str = "view") -> QuerySet[Report]:
+def _rows(user: Actor, action: str) -> QuerySet[Report]:
     items = ReportItem.objects.select_related("commodity_category", "commodity_type", "unit", "hs_code")
     return (
         Report.objects.restrict(user, action)
         .select_related("administration", *_REPORT_TERMS, "operation", "duplicate_of")
         .prefetch_related(Prefetch("items", queryset=items), "route", "detection_methods")
         .defer("modus_operandi", "search_vector")
-        .annotate(can_view_personal_data=_personal_flag(user))
     )
+
+
+def _listed(user: Actor, action: str = "view") -> QuerySet[Report]:
+    return _rows(user, action).annotate(can_view_personal_data=_personal_flag(user))
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -159,6 +162,76 @@ def report_list(*, user: Actor, filters: Mapping[str, Any] | None = None) -> Que
     ``can_view_personal_data``.
     """
     return report_filter(_listed(user), filters or {})
+
+
+# What a list page shows of a report (templates/reports/list.html) and the keys it may be ordered by (ORDERINGS).
+_LIST_COLUMNS = (
+    "uuid",
+    "national_reference",
+    "status",
+    "seizure_date",
+    "country_of_seizure",
+    "submitted_at",
+    "updated_at",
+    "duplicate_of",
+    "administration__name",
+    "transport_mode",
+)
+
+# What a list page shows of an item: its commodity (type, else category), quantity and unit.
+_LIST_ITEM_COLUMNS = (
+    "report_id",
+    "position",
+    "quantity",
+    *(f"{term}__{column}" for term in ("commodity_category", "commodity_type") for column in ("label", "translations")),
+    "unit__code",
+)
+
+
+def report_list_rows(*, user: Actor, queue: bool = False) -> QuerySet[Report]:
+    """What a list page lists before its filters: the reports the user may see (``queue``: the submitted reports
+    they may review), with only what the page shows (its columns, administration, transport, items).
+
+    No per-row annotation: PostgreSQL computes one for every row of the list before it can take a page
+    (``can_view_personal_data`` alone read all 100,000 reports of a list to show 25), so a page is read through
+    an index however long the list is; the queue's column comes from :func:`duplicate_candidate_counts`. Few
+    joins: planning the nine of the report page's rows took 18 ms, running them 0.4 ms.
+    """
+    items = (
+        ReportItem.objects.select_related("commodity_category", "commodity_type", "unit")
+        .only(*_LIST_ITEM_COLUMNS)
+        .order_by("report_id", "position", "pk")
+    )
+    reports = (
+        Report.objects.restrict(user, "review" if queue else "view")
+        .select_related("administration", "transport_mode")
+        .only(*_LIST_COLUMNS)
+        .prefetch_related(Prefetch("items", queryset=items))
+    )
+    return reports.filter(status=ReportStatus.SUBMITTED) if queue else reports
+
+
+def report_list_ordering(*, ordering: str = "", queue: bool = False) -> tuple[str, ...]:
+    """The order of a list page, made unique by the primary key (in the first field's direction, so that one
+    index serves both ways): the review queue's oldest submission first; else ``ordering`` if it is one of
+    :data:`ORDERINGS`, newest seizure first otherwise."""
+    if queue:
+        return ("submitted_at", "pk")
+    first = ordering if ordering in ORDERINGS else "-seizure_date"
+    return (first, "-pk" if first.startswith("-") else "pk")
+
+
+def duplicate_candidate_counts(*, user: Actor, report_ids: Iterable[int]) -> dict[int, int]:
+    """For a page of reports, how many duplicate candidates each has among the reports the user may see (the
+    count must not tell of reports out of reach); reports without any are left out. One query."""
+    visible = Report.objects.restrict(user, "view").values("pk")
+    rows = (
+        DuplicateCandidate.objects.filter(report_id__in=list(report_ids), candidate_id__in=visible)
+        .values("report_id")
+        .annotate(candidates=Count("candidate_id", distinct=True))
+        .order_by()
+    )
+    return {row["report_id"]: row["candidates"] for row in rows}
 
 
 def joint_operations_attachable(*, actor: Actor, administration: Administration | None = None) -> QuerySet[Operation]:

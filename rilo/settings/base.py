@@ -118,6 +118,9 @@ def database_config(url: str) -> dict[str, object]:
         "server_side_binding": env.bool("DJANGO_DB_SERVER_SIDE_BINDING", default=True),
         "prepare_threshold": _prepare_threshold(env.str("DJANGO_DB_PREPARE_THRESHOLD", default="5")),
     }
+    if statement_timeout := env.int("DJANGO_DB_STATEMENT_TIMEOUT", default=0):
+        # Milliseconds; set for web processes by gunicorn.conf.py (workers have their task time limits).
+        options["options"] = f"-c statement_timeout={statement_timeout}"
     options.update(config.get("OPTIONS") or {})
     options.update(query)
     config["OPTIONS"] = options

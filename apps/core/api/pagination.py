@@ -11,16 +11,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, OrderBy, Q
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
+
+from apps.core.keyset import Keyset
 
 
 def strict_page_size(request: Any, param: str, default: int, maximum: int) -> int:
@@ -81,15 +78,6 @@ class StableCursorPagination(CursorPagination):
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
 
-def _position_value(value: Any) -> Any:
-    """A cursor-safe JSON value: dates and times in full ISO form (microseconds kept), decimals as strings."""
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    return value
-
-
 class KeysetCursorPagination(StableCursorPagination):
     """Cursor pages over a composite key such as ``("-seizure_date", "-pk")``.
 
@@ -97,85 +85,24 @@ class KeysetCursorPagination(StableCursorPagination):
     however many rows share a date and whatever is inserted meanwhile, and the database seeks to
     the key through an index instead of counting an offset. The ordering comes from
     ``view.cursor_ordering`` (it may be a property that reads the request); its last field must be
-    unique. Nullable fields sort last in both directions. No total count is ever computed.
+    unique. Nullable fields sort last in both directions. No total count is ever computed. The key and its
+    SQL are :class:`apps.core.keyset.Keyset`'s, which the web lists use too.
     """
 
     ordering: Any
-    _model: Any
+    keyset: Keyset
 
     def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
-        ordering = super().get_ordering(request, queryset, view)
-        if ordering[-1].lstrip("-") not in ("pk", queryset.model._meta.pk.name):
-            ordering = (*ordering, "-pk" if ordering[0].startswith("-") else "pk")
-        return ordering
-
-    # --- the key ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _field(model: Any, name: str) -> Any:
-        name = name.lstrip("-")
-        return model._meta.pk if name == "pk" else model._meta.get_field(name)
-
-    def _order_by(self, model: Any, reverse: bool) -> list[OrderBy]:
-        expressions = []
-        for name in self.ordering:
-            descending = name.startswith("-") != reverse
-            expression = F(name.lstrip("-"))
-            if not self._field(model, name).null:
-                # Without NULLS FIRST/LAST, so that a plain b-tree index serves both directions.
-                expressions.append(expression.desc() if descending else expression.asc())
-            else:  # nulls last in the declared order, so first when it is walked backwards
-                nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
-                expressions.append(expression.desc(**nulls) if descending else expression.asc(**nulls))
-        return expressions
-
-    def _after(self, model: Any, key: list[Any], reverse: bool) -> Q:
-        """Rows strictly after ``key`` in the page order (before it in the declared order when ``reverse``)."""
-        condition = Q(pk__in=[])
-        equal_so_far = Q()
-        for name, value in zip(self.ordering, key, strict=True):
-            attname = name.lstrip("-")
-            if attname == "pk":
-                attname = model._meta.pk.attname
-            descending = name.startswith("-") != reverse
-            nulls_last = not reverse
-            nullable = self._field(model, name).null
-            if value is None:
-                beyond = Q(**{f"{attname}__isnull": False}) if not nulls_last else Q(pk__in=[])
-                same = Q(**{f"{attname}__isnull": True})
-            else:
-                beyond = Q(**{f"{attname}__{'lt' if descending else 'gt'}": value})
-                if nullable and nulls_last:
-                    beyond |= Q(**{f"{attname}__isnull": True})
-                same = Q(**{attname: value})
-            condition |= equal_so_far & beyond
-            equal_so_far &= same
-        first = self.ordering[0].lstrip("-")
-        if key[0] is not None and not self._field(model, first).null:
-            # Redundant with the above, but a plain range the database can seek an index to.
-            descending = self.ordering[0].startswith("-") != reverse
-            condition &= Q(**{f"{first}__{'lte' if descending else 'gte'}": key[0]})
-        return condition
+        return Keyset(queryset.model, super().get_ordering(request, queryset, view)).ordering
 
     def _get_position_from_instance(self, instance: Any, ordering: Any) -> str:
         """The row's key, from a model instance or a row of ``values()``."""
-        values = []
-        for name in ordering:
-            attname = self._field(self._model, name).attname
-            value = instance[attname] if isinstance(instance, dict) else getattr(instance, attname)
-            values.append(_position_value(value))
-        return json.dumps(values, separators=(",", ":"))
+        return json.dumps(self.keyset.key_of(instance), separators=(",", ":"))
 
-    def _decode_key(self, model: Any, position: str) -> list[Any]:
+    def _decode_key(self, position: str) -> list[Any]:
         try:
-            raw = json.loads(position)
-            if not isinstance(raw, list) or len(raw) != len(self.ordering):
-                raise ValueError("wrong length")
-            return [
-                None if value is None else self._field(model, name).to_python(value)
-                for name, value in zip(self.ordering, raw, strict=True)
-            ]
-        except (ValueError, TypeError, RecursionError, DjangoValidationError):  # RecursionError: deeply nested
+            return self.keyset.parse(json.loads(position))
+        except (ValueError, RecursionError):  # RecursionError: deeply nested
             raise NotFound(self.invalid_cursor_message) from None
 
     # --- the page -----------------------------------------------------------------------------
@@ -190,10 +117,10 @@ class KeysetCursorPagination(StableCursorPagination):
         self.cursor = self.decode_cursor(request)
         position: Any = None if self.cursor is None else self.cursor.position  # our cursors hold keys, not ints
         reverse = False if self.cursor is None else self.cursor.reverse
-        model = self._model = queryset.model
-        queryset = queryset.order_by(*self._order_by(model, reverse))
+        keyset = self.keyset = Keyset(queryset.model, self.ordering)
+        queryset = queryset.order_by(*keyset.order_by(reverse=reverse))
         if position is not None:
-            queryset = queryset.filter(self._after(model, self._decode_key(model, position), reverse))
+            queryset = queryset.filter(keyset.after(self._decode_key(position), reverse=reverse))
         results = list(queryset[: self.page_size + 1])
         self.page = results[: self.page_size]
         following = (
