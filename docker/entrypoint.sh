@@ -7,7 +7,7 @@ case "${1:-web}" in
       --workers "${WEB_CONCURRENCY:-4}" --timeout "${GUNICORN_TIMEOUT:-60}" --access-logfile -
     ;;
   worker)
-    exec celery -A rilo worker -l INFO -Q "${CELERY_QUEUES:-default,exchange,mail,uploads}" \
+    exec celery -A rilo worker -l INFO -Q "${CELERY_QUEUES:-default,exchange,mail,uploads,jobs}" \
       --concurrency "${CELERY_CONCURRENCY:-4}"
     ;;
   beat)

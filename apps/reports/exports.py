@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -258,9 +259,32 @@ def export_audit(*, user: Actor, reports: QuerySet[Report], filters: list[str], 
     return personal
 
 
-def export_cells(*, user: Actor, reports: QuerySet[Report]) -> Iterator[list[str]]:
-    """The cells of each exported row, as text: formatted by kind, neutralised, personal cells blank where the
-    user may not see the row's personal data. Not audited: see :func:`export_audit`."""
+@contextmanager
+def _export_connection(database: str, *, hold: bool) -> Iterator[None]:
+    """The export's settings on the connection, for the export's query only.
+
+    Streamed to a browser, the query runs in a transaction (the server-side cursor is then not materialised
+    whole before the first row, as Django's ``WITH HOLD`` cursor of autocommit is). A background job holds no
+    transaction (``hold``): its progress must be seen while it runs; the settings are reset afterwards.
+    """
+    connection = connections[database]
+    if not hold:
+        with transaction.atomic(using=database), connection.cursor() as cursor:
+            sql.export_settings(cursor, local=True)
+            yield
+        return
+    with connection.cursor() as cursor:
+        sql.export_settings(cursor, local=False)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            sql.export_settings_reset(cursor)
+
+
+def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) -> Iterator[list[str]]:
+    """The cells of each exported row, as text: neutralised, personal cells blank where the user may not see the
+    row's personal data. Not audited: see :func:`export_audit`. ``hold``: run outside a transaction (a job)."""
     personal = has_personal_columns(user)
     columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
     in_python = [(index, column.text) for index, column in enumerate(columns) if column.text is not None]
@@ -268,10 +292,7 @@ def export_cells(*, user: Actor, reports: QuerySet[Report]) -> Iterator[list[str
     blank = [""] * len(PERSONAL_COLUMNS)
     own = len(COLUMNS)
     rows = _values(user=user, reports=reports)
-    # In a transaction: the server-side cursor is then not materialised whole before the first row (Django
-    # declares it WITH HOLD in autocommit), and the export's settings last for this query only.
-    with transaction.atomic(using=rows.db), connections[rows.db].cursor() as cursor:
-        sql.export_session(cursor)
+    with _export_connection(rows.db, hold=hold):
         for row in rows.iterator(chunk_size=CHUNK_ROWS):
             values: list[Any] = list(cast(tuple[Any, ...], row))
             for index, text in in_python:

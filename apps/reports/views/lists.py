@@ -1,4 +1,4 @@
-"""The report list, the review queue and their CSV exports."""
+"""The report list and the review queue (their exports: views/exports.py)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.autosave.selectors import form_drafts_pending
 from apps.core.request_actor import request_actor
 
-from ..exports import report_csv_lines
 from ..filtersets import ReportFilterSet
 from ..selectors import report_list, review_queue
 from .base import FORM_NAME, PAGE_SIZE
@@ -75,35 +72,3 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     """Submitted reports of the analyst's region waiting for review, oldest first."""
     return _list_page(request, review_queue(user=request_actor(request)), queue=True)
-
-
-def _export(request: HttpRequest, reports: Any, filename: str, *, queue: bool) -> HttpResponseBase:
-    filterset = _filterset(request, reports, queue=queue)
-    if filterset.is_bound and not filterset.is_valid():
-        # The list page again, with the filters' errors (escaped by the template): never the input as markup.
-        return _list_page(request, reports, queue=queue, export_refused=True)
-    rows = filterset.qs if filterset.is_bound else reports
-    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
-    response = StreamingHttpResponse(
-        report_csv_lines(user=request_actor(request), reports=rows, filters=used),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
-    return response
-
-
-@login_required
-@permission_required("reports.export_report", raise_exception=True)
-@require_GET
-def report_export(request: HttpRequest) -> HttpResponseBase:
-    """The report list as CSV, with the list's filters."""
-    return _export(request, report_list(user=request_actor(request)), "reports", queue=False)
-
-
-@login_required
-@permission_required("reports.export_report", raise_exception=True)
-@permission_required("reports.review_report", raise_exception=True)
-@require_GET
-def review_queue_export(request: HttpRequest) -> HttpResponseBase:
-    """The review queue as CSV, with the queue's filters."""
-    return _export(request, review_queue(user=request_actor(request)), "review-queue", queue=True)
