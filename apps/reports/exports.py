@@ -208,7 +208,13 @@ def _values(*, user: Actor, reports: QuerySet[Report]) -> QuerySet[Report]:
     cells may be filled. The same rows, in the same order, as ``reports``."""
     personal = has_personal_columns(user)
     columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
-    rows = Report.objects.filter(pk__in=reports.order_by().values("pk")).order_by(*_ordering(reports))
+    if any(getattr(annotation, "contains_aggregate", False) for annotation in reports.query.annotations.values()):
+        # Grouped already (the review queue counts duplicate candidates): its rows, by key, in its order.
+        rows = Report.objects.filter(pk__in=reports.order_by().values("pk")).order_by(*_ordering(reports))
+    else:
+        # Its own filters: PostgreSQL then joins the items of the chosen reports only (on 20,000 of 100,000
+        # bench reports, the query ran in 0.58 s through a "pk IN (…)" of the same filters, 0.48 s directly).
+        rows = reports.select_related(None).prefetch_related(None)
     names = [f"c{index}" for index in range(len(columns))]
     annotations: dict[str, Any] = {name: column.expression() for name, column in zip(names, columns, strict=True)}
     if personal:
