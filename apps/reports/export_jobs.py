@@ -21,6 +21,7 @@ from apps.core.actor import Actor
 from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 from apps.jobs.kinds import JobOutput, JobRefused, Progress
+from apps.jobs.models import Job
 
 from .exports import export_audit, export_cells, has_personal_columns, headers
 from .filtersets import list_filterset
@@ -50,7 +51,7 @@ def _counted(rows: Iterable[list[str]], progress: Progress, total: int) -> Itera
         progress(done, total)
 
 
-def report_export_run(*, job: Any, file: BinaryIO, progress: Progress) -> JobOutput:
+def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOutput:
     """Write the export a ``report_export`` job asks for (see :func:`export_parameters`) to ``file``."""
     owner: Actor = job.owner
     parameters = job.parameters

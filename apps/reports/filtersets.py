@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_countries import countries
 
+from apps.core.actor import Actor
 from apps.reference.models import CommodityCategory, TransportMode
 from apps.tenancy.models import Administration
 
@@ -121,7 +122,7 @@ class ReportFilterSet(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
 
-def list_filterset(data: Any, reports: QuerySet[Report], *, user: Any, queue: bool) -> ReportFilterSet:
+def list_filterset(data: Any, reports: QuerySet[Report], *, user: Actor, queue: bool) -> ReportFilterSet:
     """The filters of the report list, or of the review queue (which has no state or ordering to choose), for
     ``user``: what an export of either list applies, in a request or in a background job."""
     filterset = ReportFilterSet(data or None, queryset=reports, request=SimpleNamespace(user=user))
