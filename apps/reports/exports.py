@@ -56,12 +56,6 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK_ROWS = 2000
 
 
-def neutralise(value: Any) -> str:
-    """The cell as text, with a leading apostrophe if a spreadsheet could read it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def _iso(value: Any) -> str:
     return value.isoformat() if value else ""
 
