@@ -43,7 +43,7 @@ def main() -> int:
 
     commands = {
         "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}"],
-        "worker": [celery, "-A", "rilo", "worker", "-l", "INFO", "-Q", "default,exchange,mail,uploads", "-c", "2"],
+        "worker": [celery, "-A", "rilo", "worker", "-l", "INFO", "-Q", "default,exchange,mail,uploads,jobs", "-c", "2"],
         "beat": [celery, "-A", "rilo", "beat", "-l", "INFO", "-s", str(BASE_DIR / ".var" / "demo" / "beat")],
         "partner": [python, "manage.py", "demo_partner", "--port", partner_port],
     }

@@ -7,7 +7,7 @@ case "${1:-web}" in
     exec gunicorn rilo.wsgi:application --config /app/gunicorn.conf.py
     ;;
   worker)
-    exec celery -A rilo worker -l INFO -Q "${CELERY_QUEUES:-default,exchange,mail,uploads}" \
+    exec celery -A rilo worker -l INFO -Q "${CELERY_QUEUES:-default,exchange,mail,uploads,jobs}" \
       --concurrency "${CELERY_CONCURRENCY:-4}"
     ;;
   beat)

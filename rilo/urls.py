@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("apps.reports.urls")),
     path("audit/", include("apps.audit.urls")),
     path("exchange/", include("apps.exchange.urls")),
+    path("jobs/", include("apps.jobs.urls")),
     path("admin/", rilo_admin_site.urls),
     path("api/v1/", include("rilo.api_urls")),
     path("api/", include(api_fallback_urlpatterns)),

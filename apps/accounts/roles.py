@@ -51,6 +51,9 @@ _OWN_API_TOKENS = ("accounts.view_apitoken", "accounts.change_apitoken")
 # Managers also issue tokens for the partner-system accounts they manage ("add"), never for a person.
 _MANAGE_API_TOKENS = (*_OWN_API_TOKENS, "accounts.add_apitoken")
 
+# Everyone sees their own background jobs (large exports) and only those: JobQuerySet.restrict.
+_OWN_JOBS = ("jobs.view_job",)
+
 # Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
 _REPORT_AUTHOR = (
     "reports.add_report",
@@ -109,6 +112,7 @@ _REPORT_PUSH = (
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
+        *_OWN_JOBS,
         "tenancy.view_region",
         "tenancy.view_administration",
         *_OWN_API_TOKENS,
@@ -116,6 +120,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_REPORT_AUTHOR,
     ),
     Role.NATIONAL_COORDINATOR: (
+        *_OWN_JOBS,
         "tenancy.view_region",
         "tenancy.view_administration",
         "tenancy.manage_users_administration",
@@ -129,6 +134,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reports.share_report",
     ),
     Role.RILO_ANALYST: (
+        *_OWN_JOBS,
         "tenancy.view_region",
         "tenancy.view_administration",
         *_OWN_API_TOKENS,
@@ -137,6 +143,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_EXCHANGE_VIEW,
     ),
     Role.RILO_ADMINISTRATOR: (
+        *_OWN_JOBS,
         "tenancy.view_region",
         "tenancy.view_administration",
         "tenancy.add_administration",
@@ -162,6 +169,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_REPORT_PUSH,
     ),
     Role.AUDITOR: (
+        *_OWN_JOBS,
         "tenancy.view_region",
         "tenancy.view_administration",
         "accounts.view_user",

@@ -23,6 +23,7 @@ PERSONAL_READ_ACTIONS = frozenset(
         "report.attachments_read",
         "report.attachment_open",
         "report.export",
+        "job.download",
         "party.read",
     }
 )

@@ -30,6 +30,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Reports", "reports:list", "reports.view_report", "Enter and follow seizure and offence reports."),
     NavEntry("Review queue", "reports:review_queue", "reports.review_report", "Review submitted reports."),
     NavEntry("Bulk upload", "uploads:list", "uploads.add_upload", "Upload many reports from a spreadsheet."),
+    NavEntry("My exports", "jobs:list", "jobs.view_job", "Large exports made in the background."),
     NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
     NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
     NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),

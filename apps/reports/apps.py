@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "apps.reports"
     label = "reports"
     verbose_name = "Seizure and offence reports"
+
+    def ready(self) -> None:
+        from apps.jobs.kinds import runner_register
+
+        from .export_jobs import KIND, report_export_run
+
+        runner_register(KIND, report_export_run)

@@ -7,6 +7,7 @@ restricted to what the user may see.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import django_filters
@@ -14,6 +15,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_countries import countries
 
+from apps.core.actor import Actor
 from apps.core.widgets import QuickSelect
 from apps.reference.models import CommodityCategory, TransportMode
 from apps.tenancy.models import Administration
@@ -136,3 +138,14 @@ class ReportFilterSet(django_filters.FilterSet):
         queryset = report_filter(queryset, domain_filters)
         # transport_mode is a plain field filter (report_filter has no such key): django-filter applies it.
         return super().filter_queryset(queryset)
+
+
+def list_filterset(data: Any, reports: QuerySet[Report], *, user: Actor, queue: bool) -> ReportFilterSet:
+    """The filters of the report list, or of the review queue (which has no state or ordering to choose), for
+    ``user``: what an export of either list applies, in a request or in a background job."""
+    filterset = ReportFilterSet(data or None, queryset=reports, request=SimpleNamespace(user=user))
+    if queue:
+        for name in ("status", "ordering"):
+            filterset.filters.pop(name, None)
+            filterset.form.fields.pop(name, None)
+    return filterset

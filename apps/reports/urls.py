@@ -1,14 +1,16 @@
 from django.urls import include, path
 
-from .views import attachments, detail, entry, lists, review, share
+from .views import attachments, detail, entry, exports, lists, review, share
 
 app_name = "reports"
 
 urlpatterns = [
     path("", lists.report_list_view, name="list"),
     path("review/", lists.review_queue_view, name="review_queue"),
-    path("export.csv", lists.report_export, name="export"),
-    path("review/export.csv", lists.review_queue_export, name="review_queue_export"),
+    path("export.csv", exports.report_export, {"file_format": "csv"}, name="export"),
+    path("export.xlsx", exports.report_export, {"file_format": "xlsx"}, name="export_xlsx"),
+    path("review/export.csv", exports.review_queue_export, {"file_format": "csv"}, name="review_queue_export"),
+    path("review/export.xlsx", exports.review_queue_export, {"file_format": "xlsx"}, name="review_queue_export_xlsx"),
     path("new/", entry.report_create, name="create"),
     # The entry form's server-side copies (autosave, discard): the autosave app's views, same paths and names.
     path("", include("apps.autosave.urls")),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.autosave",
     "apps.exchange",
+    "apps.jobs",
     "demo",  # seed_demo / seed_reports (refused unless RILO_ALLOW_DEMO_SEED); no app imports it
 ]
 
@@ -386,9 +387,30 @@ RILO_EXCHANGE_KICK_GRACE_SECONDS = env.float("RILO_EXCHANGE_KICK_GRACE_SECONDS",
 # the rest to other workers (so a slow partner does not hold up the others).
 RILO_EXCHANGE_INLINE_SECONDS = env.float("RILO_EXCHANGE_INLINE_SECONDS", default=2.0)
 RILO_EXCHANGE_BATCH = env.int("RILO_EXCHANGE_BATCH", default=20)
+# Exports (apps.reports.exports): up to this many rows stream at once; a larger one becomes a background job.
+RILO_EXPORT_ROW_LIMIT = env.int("RILO_EXPORT_ROW_LIMIT", default=20_000)
+# Background jobs (apps.jobs): their files live here, outside any directory the web server serves.
+RILO_JOBS_ROOT = Path(env("RILO_JOBS_ROOT", default=str(BASE_DIR / ".var" / "jobs")))
+# A finished job's file is offered this long, then deleted (beat task jobs.purge_expired).
+RILO_JOBS_FILE_HOURS = env.int("RILO_JOBS_FILE_HOURS", default=24)
+# A running job records its progress (its heartbeat) every so many rows or seconds; one silent for longer than
+# the timeout is marked failed by the sweep (its worker died) and its partial file deleted.
+RILO_JOBS_PROGRESS_ROWS = env.int("RILO_JOBS_PROGRESS_ROWS", default=1000)
+RILO_JOBS_PROGRESS_SECONDS = env.float("RILO_JOBS_PROGRESS_SECONDS", default=5.0)
+RILO_JOBS_HEARTBEAT_TIMEOUT = env.float("RILO_JOBS_HEARTBEAT_TIMEOUT", default=120.0)
+RILO_JOBS_SWEEP_SECONDS = env.float("RILO_JOBS_SWEEP_SECONDS", default=30.0)
+# The sweep asks a worker again for a job still queued after this long (its first request may have been lost).
+RILO_JOBS_KICK_GRACE_SECONDS = env.float("RILO_JOBS_KICK_GRACE_SECONDS", default=60.0)
+# The longest a job may run (a Celery hard time limit on the task).
+RILO_JOBS_TIME_LIMIT = env.int("RILO_JOBS_TIME_LIMIT", default=60 * 60)
 # Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
 # deliveries the mail (and each can be given its own workers).
-CELERY_TASK_ROUTES = {"apps.exchange.tasks.*": {"queue": "exchange"}, "mail.*": {"queue": "mail"}}
+# Background jobs (large exports) have their own queue too: an hour-long export never holds up mail or deliveries.
+CELERY_TASK_ROUTES = {
+    "apps.exchange.tasks.*": {"queue": "exchange"},
+    "mail.*": {"queue": "mail"},
+    "jobs.*": {"queue": "jobs"},
+}
 CELERY_BEAT_SCHEDULE = {
     "exchange-sweep": {
         "task": "apps.exchange.tasks.sweep",
@@ -420,6 +442,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mail.purge_sent",
         "schedule": 6 * 60 * 60.0,
         "options": {"expires": 60 * 60.0},
+    },
+    "jobs-sweep": {
+        "task": "jobs.sweep",
+        "schedule": RILO_JOBS_SWEEP_SECONDS,
+        "options": {"queue": "jobs", "expires": RILO_JOBS_SWEEP_SECONDS * 2},
+    },
+    "jobs-purge-expired": {
+        "task": "jobs.purge_expired",
+        "schedule": 15 * 60.0,
+        "options": {"queue": "jobs", "expires": 15 * 60.0},
     },
     "autosave-purge-form-drafts": {
         "task": "autosave.purge_form_drafts",

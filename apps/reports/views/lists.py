@@ -1,40 +1,25 @@
-"""The report list, the review queue and their CSV exports."""
+"""The report list and the review queue (their exports: views/exports.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.autosave.selectors import form_drafts_pending
 from apps.core.keyset import Keyset, bounded_count, keyset_page
 from apps.core.request_actor import request_actor
 
-from ..exports import report_csv_lines
-from ..filtersets import ReportFilterSet
+from ..filtersets import list_filterset
 from ..models import Report
-from ..selectors import duplicate_candidate_counts, report_list, report_list_ordering, report_list_rows, review_queue
+from ..selectors import duplicate_candidate_counts, report_list_ordering, report_list_rows
 from .base import FORM_NAME, PAGE_SIZE
 
 # A list's count is exact up to here, past it "more than": counting 1,000 of 100,000 rows with a filter on items
 # cost 18-46 ms, ten times the page itself; 250 cost 2-7 ms.
 COUNT_LIMIT = 250
-
-
-def _filterset(request: HttpRequest, reports: Any, *, queue: bool) -> ReportFilterSet:
-    """The list's filters; the review queue has no state or ordering of its own to choose."""
-    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
-    if queue:
-        for name in ("status", "ordering"):
-            filterset.filters.pop(name, None)
-            filterset.form.fields.pop(name, None)
-    return filterset
 
 
 def _first_page(request: HttpRequest) -> HttpResponse:
@@ -46,12 +31,14 @@ def _first_page(request: HttpRequest) -> HttpResponse:
     return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
 
 
-def _list_page(request: HttpRequest, reports: Any, *, queue: bool, export_refused: bool = False) -> HttpResponse:
-    """A page of ``reports`` (restricted, not yet filtered), by keyset: the first one, or the one ``?cursor=``
-    points to, in one query whatever its depth; its count exact up to ``COUNT_LIMIT``, else "more than"."""
+def list_page(request: HttpRequest, *, queue: bool, export_refused: bool = False) -> HttpResponse:
+    """A page of the report list or of the review queue (``queue``), filtered, by keyset: the first one, or the
+    one ``?cursor=`` points to, in one query whatever its depth; its count exact up to ``COUNT_LIMIT``, else
+    "more than". ``export_refused``: the page an export with filters that are not valid shows (status 400)."""
     if "page" in request.GET and not export_refused:
         return _first_page(request)
-    filterset = _filterset(request, reports, queue=queue)
+    reports = report_list_rows(user=request_actor(request), queue=queue)
+    filterset = list_filterset(request.GET, reports, user=request_actor(request), queue=queue)
     valid = not filterset.is_bound or filterset.is_valid()
     rows = (filterset.qs if filterset.is_bound else reports) if valid else reports.none()
     chosen = (filterset.form.cleaned_data.get("ordering") or "") if filterset.is_bound and valid else ""
@@ -98,7 +85,7 @@ def _list_page(request: HttpRequest, reports: Any, *, queue: bool, export_refuse
 @require_GET
 def report_list_view(request: HttpRequest) -> HttpResponse:
     """The reports the user may see: an administration's own, or a region's submitted ones for RILO staff."""
-    return _list_page(request, report_list_rows(user=request_actor(request)), queue=False)
+    return list_page(request, queue=False)
 
 
 @login_required
@@ -106,36 +93,4 @@ def report_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def review_queue_view(request: HttpRequest) -> HttpResponse:
     """Submitted reports of the analyst's region waiting for review, oldest first."""
-    return _list_page(request, report_list_rows(user=request_actor(request), queue=True), queue=True)
-
-
-def _export(request: HttpRequest, reports: Any, filename: str, *, queue: bool) -> HttpResponseBase:
-    filterset = _filterset(request, reports, queue=queue)
-    if filterset.is_bound and not filterset.is_valid():
-        # The list page again, with the filters' errors (escaped by the template): never the input as markup.
-        return _list_page(request, reports, queue=queue, export_refused=True)
-    rows = filterset.qs if filterset.is_bound else reports
-    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
-    response = StreamingHttpResponse(
-        report_csv_lines(user=request_actor(request), reports=rows, filters=used),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}-{timezone.localdate().isoformat()}.csv"'
-    return response
-
-
-@login_required
-@permission_required("reports.export_report", raise_exception=True)
-@require_GET
-def report_export(request: HttpRequest) -> HttpResponseBase:
-    """The report list as CSV, with the list's filters."""
-    return _export(request, report_list(user=request_actor(request)), "reports", queue=False)
-
-
-@login_required
-@permission_required("reports.export_report", raise_exception=True)
-@permission_required("reports.review_report", raise_exception=True)
-@require_GET
-def review_queue_export(request: HttpRequest) -> HttpResponseBase:
-    """The review queue as CSV, with the queue's filters."""
-    return _export(request, review_queue(user=request_actor(request)), "review-queue", queue=True)
+    return list_page(request, queue=True)

@@ -9,7 +9,9 @@ history's reasons (free text) are shown only to those who may see the report's p
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +21,8 @@ from django.db.models import Count
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.jobs.models import Job
+from apps.jobs.services import job_run
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Attachment, Report
 from tests.builders import build_report
@@ -294,3 +298,33 @@ def test_history_reasons_are_shown_only_with_personal_data_rights(client, world,
             continue
         shown = REASON in response.content.decode()
         assert shown is (name in PERSONAL[persona]), f"{persona} {name}: reason shown={shown}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_an_export_job_holds_nothing_out_of_reach_and_nobody_else_reaches_it(
+    client, world, persona, request, settings, tmp_path
+):
+    settings.RILO_JOBS_ROOT = tmp_path / "jobs"
+    sign_in(client, request.getfixturevalue(persona))
+    started = client.post("/reports/export.xlsx" if persona == "erin" else "/reports/export.csv")
+    assert started.status_code in (302, 403)
+    if started.status_code == 403:
+        assert not Job.objects.exists()
+        return
+    job = Job.objects.get()
+    assert job_run(job_id=job.pk) == "done"
+    response = client.get(f"/jobs/{job.uuid}/file/")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if persona == "erin":  # an XLSX file: its cells are compressed
+        body = zipfile.ZipFile(io.BytesIO(body)).read("xl/worksheets/sheet1.xml")
+    shown = set(re.findall(rb"ISO-[A-Z]{2}-[A-Z]+", body))
+    allowed = {world[name].national_reference.encode() for name in VISIBLE[persona]}
+    assert shown and shown <= allowed, shown - allowed
+    for other in PERSONAS:
+        if other == persona:
+            continue
+        stranger = Client()
+        sign_in(stranger, request.getfixturevalue(other))
+        for path in ("", "status/", "file/"):
+            assert stranger.get(f"/jobs/{job.uuid}/{path}").status_code == 404, (other, path)

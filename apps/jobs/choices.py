@@ -1,0 +1,18 @@
+"""States and kinds of background jobs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class JobKind(models.TextChoices):
+    REPORT_EXPORT = "report_export", _("Report export")
+
+
+FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED})

@@ -1,0 +1,34 @@
+"""Where jobs' files live: under the private ``RILO_JOBS_ROOT``, never under a directory the web server serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+from .models import Job
+
+
+def jobs_root() -> Path:
+    return Path(settings.RILO_JOBS_ROOT)
+
+
+def temporary_path(job: Job) -> Path:
+    """Where the job's file is written while it runs."""
+    directory = jobs_root() / "tmp"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / f"{job.uuid}.part"
+
+
+def finished_path(name: str) -> Path:
+    """The finished file called ``name`` (a job's ``file_name``)."""
+    directory = jobs_root() / "files"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / Path(name).name
+
+
+def files_delete(job: Job) -> None:
+    """Delete whatever the job left: its temporary file and its finished file."""
+    temporary_path(job).unlink(missing_ok=True)
+    if job.file_name:
+        finished_path(job.file_name).unlink(missing_ok=True)

@@ -1,0 +1,78 @@
+"""Background jobs: work too long for a web request (a large export, a bulk upload), run by a worker.
+
+A job belongs to the user who started it, and only they see it. Its file is written under the private
+``RILO_JOBS_ROOT`` (never served by the web server; downloaded only through a view that checks the owner),
+first to a temporary name, and moved into place in the step that marks the job done: a job that stops
+half-way never offers a partial file.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from .choices import JobKind, JobState
+from .querysets import JobQuerySet
+
+# The parameters hold a list's filters as typed (possibly a name); the error is ours, never personal data.
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {"Job": frozenset({"owner", "parameters"})}
+NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "Job": frozenset(
+        {
+            "id",
+            "uuid",
+            "kind",
+            "state",
+            "rows_done",
+            "rows_total",
+            "error",
+            "file_name",
+            "download_name",
+            "content_type",
+            "personal_data",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+            "expires_at",
+        }
+    )
+}
+
+
+class Job(models.Model):
+    """One piece of background work a user asked for, its progress, and the file it made (for a while)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=32, choices=JobKind.choices)
+    parameters = models.JSONField(default=dict, blank=True, help_text="What the job is to do (per kind).")
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why the job failed, in words for its owner.")
+    file_name = models.CharField(
+        max_length=200, blank=True, help_text="The finished file, relative to RILO_JOBS_ROOT; empty once deleted."
+    )
+    download_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    personal_data = models.BooleanField(default=False, help_text="Whether the file holds personal data.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The file is deleted after this.")
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_created"),
+            models.Index(fields=["state", "heartbeat_at"], name="job_state_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.uuid} ({self.state})"

@@ -1,0 +1,181 @@
+"""Writes of background jobs: create one, run it in a worker, sweep up those whose worker died, purge old files.
+
+A job is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); its file
+is written to a temporary name and moved into place in the transaction that marks it done; a running job
+whose worker stops beating is marked failed by the sweep and its partial file deleted. Nothing is ever
+offered for download but a finished file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.core.actor import Actor
+from apps.core.kicks import task_kick
+
+from . import task_names
+from .choices import JobState
+from .files import files_delete, finished_path, temporary_path
+from .kinds import JobRefused, runner_for
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+
+class JobAbandoned(Exception):
+    """The job is no longer this worker's (the sweep declared it failed): stop writing."""
+
+
+def _stopped_message() -> str:
+    return _(
+        "The job stopped before it was finished (the server running it was interrupted). "
+        "No file was kept: please start it again."
+    )
+
+
+def _error_message() -> str:
+    return _(
+        "The job could not be finished because of an error on our side. "
+        "No file was kept: please start it again, and tell your administrator if it fails again."
+    )
+
+
+def job_create(*, kind: str, parameters: dict[str, Any], actor: Actor) -> Job:
+    """Record a job for ``actor`` and ask a worker to run it once the transaction commits (the sweep starts it
+    if that request is lost)."""
+    job = Job.objects.create(owner_id=actor.pk, kind=kind, parameters=parameters)
+    transaction.on_commit(lambda: job_kick(job_id=job.pk))
+    return job
+
+
+def job_kick(*, job_id: int) -> None:
+    """Ask a worker to run the job now (an optimisation: the sweep starts queued jobs anyway)."""
+    task_kick(task_names.RUN, job_id, fallback="the jobs sweep will start it")
+
+
+class _Progress:
+    """Records a running job's progress and heartbeat every so many rows or seconds."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.done = 0
+        self.total: int | None = None
+        self._every_rows = settings.RILO_JOBS_PROGRESS_ROWS
+        self._every_seconds = settings.RILO_JOBS_PROGRESS_SECONDS
+        self._last_rows = -1
+        self._last_time = 0.0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.done, self.total = done, total if total is not None else self.total
+        now = time.monotonic()
+        if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
+            return
+        self._last_rows, self._last_time = done, now
+        beating = Job.objects.filter(pk=self.job.pk, state=JobState.RUNNING).update(
+            rows_done=done, rows_total=self.total, heartbeat_at=timezone.now()
+        )
+        if not beating:
+            raise JobAbandoned(str(self.job.uuid))
+
+
+def job_run(*, job_id: int) -> str:
+    """Run the job if it is still queued: write its file, then offer it for ``RILO_JOBS_FILE_HOURS``.
+
+    The file appears under its final name only in the transaction that marks the job done; a refusal or an
+    error marks the job failed with words for its owner, and whatever was written is deleted.
+    """
+    now = timezone.now()
+    claimed = Job.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, started_at=now, heartbeat_at=now
+    )
+    if not claimed:
+        return "not queued"
+    job = Job.objects.select_related("owner").get(pk=job_id)
+    temporary = temporary_path(job)
+    progress = _Progress(job)
+    try:
+        with temporary.open("wb") as file:
+            output = runner_for(job.kind)(job=job, file=file, progress=progress)
+        name = f"{job.uuid}{os.path.splitext(output.download_name)[1]}"
+        finished = timezone.now()
+        with transaction.atomic():
+            done = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+                state=JobState.DONE,
+                rows_done=progress.done,
+                rows_total=progress.done,
+                file_name=name,
+                download_name=output.download_name,
+                content_type=output.content_type,
+                personal_data=output.personal_data,
+                heartbeat_at=finished,
+                finished_at=finished,
+                expires_at=finished + dt.timedelta(hours=settings.RILO_JOBS_FILE_HOURS),
+            )
+            if not done:
+                raise JobAbandoned(str(job.uuid))
+            os.replace(temporary, finished_path(name))
+        return "done"
+    except JobAbandoned:
+        return "abandoned"
+    except JobRefused as refusal:
+        _fail(job, refusal.message)
+        return "refused"
+    except Exception:
+        logger.exception("Job %s (%s) failed", job.uuid, job.kind)
+        _fail(job, _error_message())
+        return "failed"
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _fail(job: Job, message: str) -> None:
+    Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+        state=JobState.FAILED, error=message, finished_at=timezone.now(), file_name=""
+    )
+    files_delete(job)
+
+
+def job_sweep() -> dict[str, int]:
+    """Mark failed the running jobs whose worker stopped beating (deleting their partial files), and ask a worker
+    again for queued jobs whose request may have been lost."""
+    now = timezone.now()
+    silent_since = now - dt.timedelta(seconds=settings.RILO_JOBS_HEARTBEAT_TIMEOUT)
+    failed = 0
+    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=silent_since):
+        stopped = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at__lt=silent_since).update(
+            state=JobState.FAILED, error=_stopped_message(), finished_at=now, file_name=""
+        )
+        if stopped:
+            files_delete(job)
+            failed += 1
+    waiting_since = now - dt.timedelta(seconds=settings.RILO_JOBS_KICK_GRACE_SECONDS)
+    kicked = 0
+    for job_id in Job.objects.filter(state=JobState.QUEUED, created_at__lt=waiting_since).values_list("pk", flat=True):
+        job_kick(job_id=job_id)
+        kicked += 1
+    return {"failed": failed, "kicked": kicked}
+
+
+def job_purge_expired() -> int:
+    """Delete the files of finished jobs past their expiry (the jobs stay listed, without a download)."""
+    purged = 0
+    for job in Job.objects.filter(state=JobState.DONE, expires_at__lt=timezone.now()).exclude(file_name=""):
+        files_delete(job)
+        purged += Job.objects.filter(pk=job.pk).update(file_name="")
+    return purged
+
+
+def job_download(*, job: Job, actor: Actor) -> None:
+    """Record that ``actor`` downloads the job's file, if it holds personal data (a personal-data read)."""
+    if job.personal_data:
+        audit_record(actor=actor, action="job.download", detail={"job": str(job.uuid), "kind": job.kind})

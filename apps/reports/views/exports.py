@@ -1,0 +1,81 @@
+"""Exports of the report list and of the review queue, as CSV or XLSX.
+
+Up to ``RILO_EXPORT_ROW_LIMIT`` rows the file streams at once (in about a second). A larger export is made
+by a background job instead, so a web worker's timeout never cuts a download short: the GET shows a page
+saying so with a button (a POST with its CSRF token) that starts the job. A GET never starts one: a link
+followed by a crawler or a prefetching browser must not queue exports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from apps.core.request_actor import request_actor
+from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
+from apps.jobs.services import job_create
+
+from ..export_jobs import KIND, LISTS, export_parameters
+from ..exports import export_count, report_csv_lines, report_xlsx_bytes
+from ..filtersets import list_filterset
+from ..selectors import report_list, review_queue
+from .lists import list_page
+
+
+def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: str) -> HttpResponseBase:
+    queue = list_name == "review_queue"
+    actor = request_actor(request)
+    filterset = list_filterset(request.GET, reports, user=actor, queue=queue)
+    if filterset.is_bound and not filterset.is_valid():
+        # The list page again, with the filters' errors (escaped by the template): never the input as markup.
+        return list_page(request, queue=queue, export_refused=True)
+    if request.method == "POST":
+        parameters = export_parameters(
+            list_name=list_name, file_format=file_format, filters=request.GET, language=get_language() or ""
+        )
+        job = job_create(kind=KIND, parameters=parameters, actor=actor)
+        return redirect("jobs:detail", uuid=job.uuid)
+    rows = filterset.qs if filterset.is_bound else reports
+    limit = settings.RILO_EXPORT_ROW_LIMIT
+    if export_count(reports=rows, bound=limit + 1) > limit:
+        context = {"queue": queue, "limit": limit, "file_format": file_format.upper()}
+        return render(request, "reports/export_large.html", context)
+    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
+    filename = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
+    if file_format == "xlsx":
+        response = StreamingHttpResponse(
+            report_xlsx_bytes(user=actor, reports=rows, filters=used), content_type=XLSX_CONTENT_TYPE
+        )
+    else:
+        response = StreamingHttpResponse(
+            report_csv_lines(user=actor, reports=rows, filters=used), content_type="text/csv; charset=utf-8"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@permission_required("reports.export_report", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def report_export(request: HttpRequest, file_format: str = "csv") -> HttpResponseBase:
+    """The report list as CSV or XLSX, with the list's filters (a background job above the limit)."""
+    return _export(request, report_list(user=request_actor(request)), list_name="reports", file_format=file_format)
+
+
+@login_required
+@permission_required("reports.export_report", raise_exception=True)
+@permission_required("reports.review_report", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def review_queue_export(request: HttpRequest, file_format: str = "csv") -> HttpResponseBase:
+    """The review queue as CSV or XLSX, with the queue's filters (a background job above the limit)."""
+    queue = review_queue(user=request_actor(request))
+    return _export(request, queue, list_name="review_queue", file_format=file_format)

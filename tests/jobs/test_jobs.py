@@ -1,0 +1,161 @@
+"""Background jobs in one process: a job is its owner's alone, its file is offered only once complete and only
+for 24 hours, a failure says why, and the export job checks its owner's rights again when it runs.
+
+The job's service runs here as a worker would run it (the tests of test_worker.py run real workers)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.jobs.choices import JobState
+from apps.jobs.files import finished_path, temporary_path
+from apps.jobs.models import Job
+from apps.jobs.services import job_create, job_purge_expired, job_run, job_sweep
+from apps.reports.export_jobs import KIND
+from tests.builders import report_row
+from tests.factories import UserFactory
+from tests.helpers import sign_in
+from tests.reports.views.conftest import vocab
+
+__all__ = ["vocab"]
+
+
+def _export_job(owner, *, list_name: str = "reports", file_format: str = "csv", filters=None) -> Job:
+    parameters = {"list": list_name, "format": file_format, "filters": filters or {}, "language": "en"}
+    return job_create(kind=KIND, parameters=parameters, actor=owner)
+
+
+def _client(user) -> Client:
+    client = Client()
+    sign_in(client, user)
+    return client
+
+
+@pytest.fixture
+def finished(alice, france, vocab, jobs_root: Path) -> Job:
+    report_row(france, vocab, reference="FR-1")
+    report_row(france, vocab, reference="FR-2")
+    job = _export_job(alice)
+    assert job_run(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    return job
+
+
+def test_a_finished_job_offers_its_complete_file_to_its_owner(alice, finished):
+    assert finished.state == JobState.DONE and finished.rows_done == finished.rows_total == 2
+    client = _client(alice)
+    page = client.get(f"/jobs/{finished.uuid}/").content.decode()
+    assert f"/jobs/{finished.uuid}/file/" in page
+    response = client.get(f"/jobs/{finished.uuid}/file/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="reports-')
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert sorted(row["National reference"] for row in rows) == ["FR-1", "FR-2"]
+    assert finished.expires_at - finished.finished_at == dt.timedelta(hours=24)
+    assert "My exports" in client.get("/jobs/").content.decode()
+
+
+def test_the_export_job_and_the_download_of_its_personal_file_are_audited(alice, finished):
+    export = AuditEvent.objects.get(actor=alice, action="report.export")
+    assert export.detail["job"] == str(finished.uuid) and export.detail["personal_columns"] is True
+    _client(alice).get(f"/jobs/{finished.uuid}/file/")
+    download = AuditEvent.objects.get(actor=alice, action="job.download")
+    assert download.detail == {"job": str(finished.uuid), "kind": KIND, "via": "session"}
+
+
+def test_a_download_without_personal_columns_is_not_a_personal_data_read(bob, germany, vocab, jobs_root):
+    bob.groups.first().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
+    report_row(germany, vocab, reference="DE-1")
+    job = _export_job(bob)
+    job_run(job_id=job.pk)
+    assert _client(bob).get(f"/jobs/{job.uuid}/file/").status_code == 200
+    assert not AuditEvent.objects.filter(action="job.download").exists()
+
+
+@pytest.mark.parametrize("persona", ["cora", "bob", "erin", "grace", "hugo", "farid"])
+def test_nobody_but_its_owner_reaches_a_job_its_status_or_its_file(request, finished, persona):
+    client = _client(request.getfixturevalue(persona))
+    for path in ("", "status/", "file/"):
+        assert client.get(f"/jobs/{finished.uuid}/{path}").status_code == 404, path
+    assert str(finished.uuid) not in client.get("/jobs/").content.decode()
+
+
+def test_not_even_a_superuser_reaches_another_users_job(finished, france):
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    client = _client(root)
+    assert client.get(f"/jobs/{finished.uuid}/file/").status_code == 404
+    assert client.get(f"/jobs/{finished.uuid}/").status_code == 404
+
+
+def test_a_signed_out_visitor_is_sent_to_sign_in(finished):
+    response = Client().get(f"/jobs/{finished.uuid}/file/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_an_expired_file_is_gone_with_a_page_saying_so_and_the_purge_deletes_it(alice, finished):
+    path = finished_path(finished.file_name)
+    assert path.exists()
+    Job.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    client = _client(alice)
+    response = client.get(f"/jobs/{finished.uuid}/file/")
+    assert response.status_code == 410
+    assert "kept 24 hours" in response.content.decode()
+    assert f"/jobs/{finished.uuid}/file/" not in client.get(f"/jobs/{finished.uuid}/").content.decode()
+    assert job_purge_expired() == 1
+    assert not path.exists()
+    assert Job.objects.get(pk=finished.pk).file_name == ""
+
+
+def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, france, vocab, jobs_root):
+    report_row(france, vocab, reference="FR-1")
+    job = _export_job(alice)
+    alice.groups.first().permissions.remove(Permission.objects.get(codename="export_report"))
+    alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached on the instance
+    assert job_run(job_id=job.pk) == "refused"
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "no longer export" in job.error
+    assert job.file_name == "" and not temporary_path(job).exists()
+    page = _client(alice).get(f"/jobs/{job.uuid}/").content.decode()
+    assert "no longer export" in page and "/file/" not in page
+    assert _client(alice).get(f"/jobs/{job.uuid}/file/").status_code == 410
+
+
+def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, vocab, jobs_root):
+    report_row(france, vocab, reference="FR-SUB")
+    report_row(kazakhstan, vocab, reference="KZ-SUB")
+    report_row(france, vocab, reference="FR-DRAFT", status="draft")
+    job = _export_job(erin, list_name="review_queue")
+    job_run(job_id=job.pk)
+    job.refresh_from_db()
+    text = finished_path(job.file_name).read_text()
+    assert "FR-SUB" in text and "KZ-SUB" not in text and "FR-DRAFT" not in text
+
+
+def test_a_job_runs_once_however_often_it_is_asked(alice, finished):
+    assert job_run(job_id=finished.pk) == "not queued"
+
+
+def test_the_sweep_fails_a_running_job_whose_heartbeat_stopped_and_deletes_its_partial_file(alice, settings, jobs_root):
+    settings.RILO_JOBS_HEARTBEAT_TIMEOUT = 60
+    job = _export_job(alice)
+    silent = timezone.now() - dt.timedelta(seconds=61)
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=silent, heartbeat_at=silent)
+    partial = temporary_path(job)
+    partial.write_bytes(b"uuid,National reference\r\n")
+    fresh = _export_job(alice)
+    Job.objects.filter(pk=fresh.pk).update(state=JobState.RUNNING, heartbeat_at=timezone.now())
+    assert job_sweep()["failed"] == 1
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "stopped before it was finished" in job.error
+    assert not partial.exists()
+    assert Job.objects.get(pk=fresh.pk).state == JobState.RUNNING

@@ -1,0 +1,135 @@
+"""Exports as XLSX (the CSV's columns and rules, text cells only), and exports above the row limit, which the
+page hands to a background job (started by a POST, never by following a link)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.jobs.models import Job
+from apps.reports.models import Report
+from apps.reports.services import report_share_with_administration
+from tests.builders import report_row
+
+from .conftest import sign_in
+from .test_lists import export_rows, reports
+
+__all__ = ["reports"]
+
+
+def xlsx_rows(client, path: str = "/reports/export.xlsx", **params) -> list[list[Any]]:
+    response = client.get(path, params)
+    assert response.status_code == 200
+    assert response.streaming
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = []
+    sheet: Any = book.active
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.value is None or cell.data_type == "s", cell  # text cells only, never a formula
+        rows.append(["" if cell.value is None else cell.value for cell in row])
+    return rows
+
+
+def csv_rows(client, path: str = "/reports/export.csv", **params) -> list[list[str]]:
+    response = client.get(path, params)
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def test_the_xlsx_export_holds_the_same_cells_as_the_csv(client, erin, reports):
+    sign_in(client, erin)
+    assert xlsx_rows(client) == csv_rows(client)
+    assert xlsx_rows(client, "/reports/review/export.xlsx") == csv_rows(client, "/reports/review/export.csv")
+    assert AuditEvent.objects.filter(actor=erin, action="report.export").count() == 4
+
+
+def test_the_xlsx_export_fills_personal_columns_only_where_personal_data_may_be_seen(client, alice, erin, reports):
+    Report.objects.filter(pk=reports["fr_sub"].pk).update(modus_operandi="Behind the sofa")
+    Report.objects.filter(pk=reports["de_sub"].pk).update(modus_operandi="German secret")
+    report_share_with_administration(
+        report=reports["de_sub"], administration=reports["fr_sub"].administration, actor=erin
+    )
+    sign_in(client, alice)
+    header, *body = xlsx_rows(client)
+    rows = {row[header.index("National reference")]: dict(zip(header, row, strict=True)) for row in body}
+    assert rows["FR-SUB"]["Modus operandi"] == "Behind the sofa"
+    assert rows["DE-SUB"]["Modus operandi"] == ""
+
+
+def test_the_xlsx_export_has_no_personal_columns_without_the_capability(client, bob, reports):
+    from django.contrib.auth.models import Permission
+
+    bob.groups.first().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
+    sign_in(client, bob)
+    header = xlsx_rows(client)[0]
+    assert "National reference" in header and "Modus operandi" not in header
+    assert "Conveyance identifiers" not in header
+
+
+def test_the_xlsx_export_neutralises_formulas_and_keeps_markup_and_control_characters_as_text(
+    client, alice, france, vocab
+):
+    places = {"=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)", "<b>&amp;</b>": "<b>&amp;</b>", "a\rb": "a\rb"}
+    for number, place in enumerate(places):
+        report_row(france, vocab, reference=f"R{number}", place=place)
+    sign_in(client, alice)
+    header, *body = xlsx_rows(client)
+    found = {row[header.index("National reference")]: row[header.index("Place")] for row in body}
+    assert sorted(found.values()) == sorted(places.values())
+
+
+def test_the_items_hs_codes_and_brands_are_those_of_the_report(client, alice, france, vocab):
+    report_row(france, vocab, reference="TWO", items=2, brand="Zeta")
+    sign_in(client, alice)
+    (row,) = export_rows(client)
+    assert row["Items"].count(":") == 2 and row["Items"].count("; ") == 1
+    assert row["Brands"] == "Zeta"
+
+
+@pytest.mark.parametrize("path", ["/reports/export.csv", "/reports/export.xlsx", "/reports/review/export.csv"])
+def test_an_export_above_the_limit_offers_a_background_job_and_a_get_never_starts_one(
+    client, erin, reports, settings, path
+):
+    settings.RILO_EXPORT_ROW_LIMIT = 1
+    sign_in(client, erin)
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "made in the background" in page
+    assert 'method="post"' in page and "csrfmiddlewaretoken" in page
+    assert not Job.objects.exists()
+
+
+def test_posting_the_export_starts_a_job_with_the_lists_filters_and_opens_its_page(client, erin, reports, settings):
+    settings.RILO_EXPORT_ROW_LIMIT = 1
+    sign_in(client, erin)
+    response = client.post("/reports/export.xlsx?status=submitted")
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.uuid}/"
+    assert job.owner == erin and job.state == "queued"
+    assert job.parameters["filters"] == {"status": ["submitted"]}
+    assert job.parameters["format"] == "xlsx" and job.parameters["list"] == "reports"
+    page = client.get(response["Location"]).content.decode()
+    assert 'aria-live="polite"' in page and 'hx-trigger="every 2s"' in page and "Refresh" in page
+
+
+def test_an_export_post_without_its_csrf_token_is_refused(erin, reports, settings):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, erin)
+    assert client.post("/reports/export.csv").status_code == 403
+    assert not Job.objects.exists()
+
+
+def test_an_export_at_the_limit_still_streams(client, erin, reports, settings):
+    settings.RILO_EXPORT_ROW_LIMIT = 3  # erin sees exactly three reports
+    sign_in(client, erin)
+    assert len(export_rows(client)) == 3
