@@ -7,7 +7,10 @@ device, as an authenticator app would), then gunicorn (2 workers) is loaded by 4
 a mix of, for each persona: the report list, a deep page (the list's "Next" link followed
 ``DEEP_PAGE - 1`` times), a full-text search, a filtered view, and for the analyst the review queue.
 It prints the latency percentiles over the whole mix, the most SQL statements a page ran
-(``X-DB-Queries``), and the p95 of each page apart (``pages``).
+(``X-DB-Queries``), and the p95 of each page apart (``pages``). Then, on the same server, the analyst
+downloads a CSV export of ``RILO_EXPORT_ROW_LIMIT`` rows through the page, timed against PostgreSQL's
+``COPY`` of the export's own SELECT (:func:`bench.exports.export_figures`): ``export_rows_per_s``,
+``copy_rows_per_s`` (the limit) and ``export_share_of_copy``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
+from bench.exports import export_figures
 from bench.harness import Figures, bench_administration, benchmark, gunicorn, load, percentile_ms
 
 WORKERS, CONCURRENCY = 2, 4
@@ -87,6 +91,11 @@ def _sign_in(base_url: str, username: str, password: str, key_hex: str) -> dict[
         return {"Cookie": "; ".join(f"{name}={value}" for name, value in session.cookies.items())}
 
 
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
+    """The cookies of a session's ``Cookie`` header."""
+    return dict(pair.split("=", 1) for pair in headers["Cookie"].split("; ") if pair)
+
+
 def _deep_page(base_url: str, path: str, headers: dict[str, str]) -> str:
     """The URL of page ``DEEP_PAGE`` of the list at ``path``, reached by its "Next" links."""
     import requests
@@ -107,15 +116,18 @@ def _deep_page(base_url: str, path: str, headers: dict[str, str]) -> str:
 def web_lists() -> Figures:
     """The report list, a deep page, a search, a filtered view (and the review queue for the analyst), for an
     officer, a coordinator and an analyst, 100,000 reports in the database."""
+    from apps.accounts.models import User
     from bench.api import BENCH_REPORTS, ensure_reports
 
     reports = ensure_reports(BENCH_REPORTS)
     accounts = _web_accounts()
     with gunicorn(workers=WORKERS) as base_url:
         mix: list[tuple[str, dict[str, str]]] = []
+        sessions: dict[str, dict[str, str]] = {}
         labels: dict[str, str] = {}
         for persona, (username, password, key) in accounts.items():
             headers = _sign_in(base_url, username, password, key)
+            sessions[persona] = headers
             pages = {
                 "list": f"{base_url}/reports/",
                 "deep": _deep_page(base_url, "/reports/", headers),
@@ -131,11 +143,18 @@ def web_lists() -> Figures:
                 mix.append((keyed, headers))
         print(f"web_lists: {len(mix)} pages, {CONCURRENCY} threads...", file=sys.stderr, flush=True)
         result = load(mix, concurrency=CONCURRENCY, max_requests=1200, max_seconds=30, warmup=len(mix))
+        print("web_lists: the analyst's export against COPY...", file=sys.stderr, flush=True)
+        analyst = User.objects.get(username=accounts["analyst"][0])
+        export = export_figures(base_url, _cookies(sessions["analyst"]), analyst)
     figures = result.figures()
     return {
         "p50_ms": figures["p50_ms"],
         "p95_ms": figures["p95_ms"],
         "queries_max": figures["db_queries_max"],
+        "export_rows_per_s": export["export_rows_per_s"],
+        "copy_rows_per_s": export["copy_rows_per_s"],
+        "export_share_of_copy": export["export_share_of_copy"],
+        "export": export,
         "pages": {labels[url]: percentile_ms(latencies, 0.95) for url, latencies in result.by_url.items()},
         "requests": figures["requests"],
         "errors": figures["errors"],
