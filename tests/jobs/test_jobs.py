@@ -20,13 +20,11 @@ from apps.jobs.choices import JobState
 from apps.jobs.files import finished_path, temporary_path
 from apps.jobs.models import Job
 from apps.jobs.services import job_create, job_purge_expired, job_run, job_sweep
+from apps.reports.choices import ReportStatus
 from apps.reports.export_jobs import KIND
-from tests.builders import report_row
+from tests.builders import build_report
 from tests.factories import UserFactory
 from tests.helpers import sign_in
-from tests.reports.views.conftest import vocab
-
-__all__ = ["vocab"]
 
 
 def _export_job(owner, *, list_name: str = "reports", file_format: str = "csv", filters=None) -> Job:
@@ -41,9 +39,9 @@ def _client(user) -> Client:
 
 
 @pytest.fixture
-def finished(alice, france, vocab, jobs_root: Path) -> Job:
-    report_row(france, vocab, reference="FR-1")
-    report_row(france, vocab, reference="FR-2")
+def finished(alice, france, jobs_root: Path) -> Job:
+    build_report(by=france, reference="FR-1")
+    build_report(by=france, reference="FR-2")
     job = _export_job(alice)
     assert job_run(job_id=job.pk) == "done"
     job.refresh_from_db()
@@ -73,9 +71,9 @@ def test_the_export_job_and_the_download_of_its_personal_file_are_audited(alice,
     assert download.detail == {"job": str(finished.uuid), "kind": KIND, "via": "session"}
 
 
-def test_a_download_without_personal_columns_is_not_a_personal_data_read(bob, germany, vocab, jobs_root):
+def test_a_download_without_personal_columns_is_not_a_personal_data_read(bob, germany, jobs_root):
     bob.groups.first().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
-    report_row(germany, vocab, reference="DE-1")
+    build_report(by=germany, reference="DE-1")
     job = _export_job(bob)
     job_run(job_id=job.pk)
     assert _client(bob).get(f"/jobs/{job.uuid}/file/").status_code == 200
@@ -116,8 +114,8 @@ def test_an_expired_file_is_gone_with_a_page_saying_so_and_the_purge_deletes_it(
     assert Job.objects.get(pk=finished.pk).file_name == ""
 
 
-def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, france, vocab, jobs_root):
-    report_row(france, vocab, reference="FR-1")
+def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, france, jobs_root):
+    build_report(by=france, reference="FR-1")
     job = _export_job(alice)
     alice.groups.first().permissions.remove(Permission.objects.get(codename="export_report"))
     alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached on the instance
@@ -130,10 +128,10 @@ def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, fr
     assert _client(alice).get(f"/jobs/{job.uuid}/file/").status_code == 410
 
 
-def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, vocab, jobs_root):
-    report_row(france, vocab, reference="FR-SUB")
-    report_row(kazakhstan, vocab, reference="KZ-SUB")
-    report_row(france, vocab, reference="FR-DRAFT", status="draft")
+def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, jobs_root):
+    build_report(by=france, reference="FR-SUB")
+    build_report(by=kazakhstan, reference="KZ-SUB")
+    build_report(by=france, reference="FR-DRAFT", status=ReportStatus.DRAFT)
     job = _export_job(erin, list_name="review_queue")
     job_run(job_id=job.pk)
     job.refresh_from_db()

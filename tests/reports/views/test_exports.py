@@ -14,7 +14,7 @@ from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
 from apps.reports.models import Report
 from apps.reports.services import report_share_with_administration
-from tests.builders import report_row
+from tests.builders import build_report, cigarettes
 
 from .conftest import sign_in
 from .test_lists import export_rows, reports
@@ -73,20 +73,18 @@ def test_the_xlsx_export_has_no_personal_columns_without_the_capability(client, 
     assert "Conveyance identifiers" not in header
 
 
-def test_the_xlsx_export_neutralises_formulas_and_keeps_markup_and_control_characters_as_text(
-    client, alice, france, vocab
-):
+def test_the_xlsx_export_neutralises_formulas_and_keeps_markup_and_control_characters_as_text(client, alice, france):
     places = {"=1+1": "'=1+1", "@SUM(A1)": "'@SUM(A1)", "<b>&amp;</b>": "<b>&amp;</b>", "a\rb": "a\rb"}
     for number, place in enumerate(places):
-        report_row(france, vocab, reference=f"R{number}", place=place)
+        build_report(by=france, reference=f"R{number}", place=place)
     sign_in(client, alice)
     header, *body = xlsx_rows(client)
     found = {row[header.index("National reference")]: row[header.index("Place")] for row in body}
     assert sorted(found.values()) == sorted(places.values())
 
 
-def test_the_items_hs_codes_and_brands_are_those_of_the_report(client, alice, france, vocab):
-    report_row(france, vocab, reference="TWO", items=2, brand="Zeta")
+def test_the_items_hs_codes_and_brands_are_those_of_the_report(client, alice, france):
+    build_report(by=france, reference="TWO", items=[cigarettes(brand="Zeta") for _ in range(2)])
     sign_in(client, alice)
     (row,) = export_rows(client)
     assert row["Items"].count(":") == 2 and row["Items"].count("; ") == 1
