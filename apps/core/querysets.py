@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Self, cast
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -59,6 +59,8 @@ class RestrictedQuerySet(models.QuerySet[Any]):
         condition = self.restrict_condition(user, action)
         if condition is None:
             return self.restrict(user, action)
+        if self.query.base_table not in (None, self.model._meta.db_table) or self.query.alias_prefix != "T":
+            raise ValueError("restrict_compiled() applies to a query over its model's own table, not a subquery's.")
         sql, params = condition
         if sql == "FALSE":
             return self.none()
@@ -83,6 +85,8 @@ class RestrictedQuerySet(models.QuerySet[Any]):
                 sql, params = query.get_compiler(self.db).compile(query.where)
             except EmptyResultSet:
                 sql, params = "FALSE", []  # restrict() gave none()
+            except FullResultSet:
+                sql, params = "TRUE", []  # restrict() left the rows unfiltered (a superuser)
             sql = sql or "TRUE"
             if any(count for alias, count in query.alias_refcount.items() if alias != query.base_table):
                 sql, params = _JOINED, []  # the condition needs a join of its own

@@ -288,7 +288,10 @@ def test_restrict_compiled_holds_restricts_rows_for_every_persona_and_action(
     inactive = UserFactory.create(username="gone", role=alice.role, administration=alice.administration)
     User.objects.filter(pk=inactive.pk).update(is_active=False)
     inactive.refresh_from_db()
-    for user in [alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, inactive]:
+    root = UserFactory.create(username="root", role=alice.role, administration=alice.administration)
+    User.objects.filter(pk=root.pk).update(is_superuser=True)
+    root.refresh_from_db()
+    for user in [alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, inactive, root]:
         for action in ACTIONS:
             expected = set(Report.objects.restrict(user, action).values_list("pk", flat=True))
             for _ in range(2):  # compiled, then kept
@@ -298,6 +301,14 @@ def test_restrict_compiled_holds_restricts_rows_for_every_persona_and_action(
     # An officer's condition (no join) is kept as SQL; a region's staff's (through the administration) is not.
     assert Report.objects.restrict_condition(alice, "view") is not None
     assert Report.objects.restrict_condition(erin, "view") is None
+    assert Report.objects.restrict_condition(root, "view") == ("TRUE", ())  # every row, nothing to compile
+
+
+def test_restrict_compiled_refuses_a_query_whose_table_is_renamed(reports, alice):
+    inner = Report.objects.filter(duplicate_of__isnull=True)
+    inner.query.bump_prefix(Report.objects.all().query)
+    with pytest.raises(ValueError, match="own table"):
+        inner.restrict_compiled(alice, "view")
 
 
 def test_restrict_compiled_sees_a_share_and_a_lost_permission_at_once(reports, alice, bob, erin, germany):

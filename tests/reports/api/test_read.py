@@ -92,6 +92,17 @@ def test_who_may_see_a_report_but_not_its_personal_data_gets_no_person_attribute
     assert not AuditEvent.objects.filter(actor=grace, action__in=["report.personal_read", "report.parties_read"])
 
 
+def test_a_platform_administrator_lists_every_report(read_as, world, alice):
+    from apps.accounts.models import User
+    from apps.reports.models import Report
+
+    User.objects.filter(pk=alice.pk).update(is_superuser=True)
+    alice.refresh_from_db()
+    rows = _walk(read_as, alice)
+    assert {row["uuid"] for row in rows} == {str(uuid) for uuid in Report.objects.values_list("uuid", flat=True)}
+    assert len(rows) > 3  # more than alice's administration's own
+
+
 def test_lists_never_carry_personal_data_even_for_who_may_see_it(read_as, world, alice):
     response = read_as(alice)
     assert response.status_code == 200
