@@ -25,8 +25,10 @@ from .selectors import term_usages, usage_message
 
 
 def _require(actor: Actor, verb: str, model: type[Vocabulary]) -> None:
+    """The actor's permission to ``verb`` terms of ``model``; commodity types, whose attribute schemas every
+    region's reports are checked against, are for platform administrators only (as in their admin)."""
     permission = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
-    if not actor.has_perm(permission):
+    if not actor.has_perm(permission) or (issubclass(model, CommodityType) and not is_platform_administrator(actor)):
         raise PermissionDenied(f"You may not {verb} {model._meta.verbose_name_plural}.")
 
 

@@ -177,6 +177,18 @@ def test_a_rilo_administrator_cannot_delete_even_an_unused_commodity_type(grace_
     assert CommodityType.objects.filter(pk=spare.pk).exists()
 
 
+def test_the_services_keep_commodity_types_for_platform_administrators(grace, root_client):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    spare = CommodityType.objects.create(code="SPARE", label="Spare type", category=cocaine.category)
+    with pytest.raises(PermissionDenied):
+        term_set_active(terms=[cocaine], active=False, actor=grace)
+    with pytest.raises(PermissionDenied):
+        term_delete(terms=[spare], actor=grace)
+    staff = User.objects.get(username="root")  # root_client's platform administrator
+    assert term_set_active(terms=[cocaine], active=False, actor=staff) == [cocaine]
+    assert term_delete(terms=[spare], actor=staff) == 1
+
+
 def test_a_platform_administrator_changes_a_schema_and_the_change_is_audited(root_client):
     cocaine = CommodityType.objects.get(code="COCAINE")
     url = reverse("admin:reference_commoditytype_change", args=[cocaine.pk])
