@@ -160,11 +160,11 @@ def test_it_tells_office_documents_apart():
 
 
 def test_a_reference_taken_by_a_concurrent_draft_is_a_field_error_not_a_crash(alice, monkeypatch):
-    from apps.reports.services import workflow as services
+    from apps.reports.services import steps
 
     report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
     # As if the other draft had committed between our check and our insert.
-    monkeypatch.setattr(services, "_check_reference_unique", lambda report: None)
+    monkeypatch.setattr(steps, "_check_reference_unique", lambda report: None)
     with pytest.raises(ValidationError) as excinfo:
         report_create_draft(actor=alice, fields=complete_fields(national_reference="RACE-1"))
     assert "national_reference" in errors_of(excinfo)
