@@ -35,6 +35,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "created_at",
             "started_at",
             "heartbeat_at",
+            "kicked_at",
             "finished_at",
             "expires_at",
         }
@@ -62,6 +63,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    kicked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last asked a worker again for this queued job."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="The file is deleted after this.")
 
