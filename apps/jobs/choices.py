@@ -15,4 +15,7 @@ class JobKind(models.TextChoices):
     REPORT_EXPORT = "report_export", _("Report export")
 
 
+# A job in one of these states is over: it never runs again, and its page stops refreshing.
 FINISHED_STATES = frozenset({JobState.DONE, JobState.FAILED})
+# A job in one of these states counts against its owner's RILO_JOBS_ACTIVE_PER_OWNER.
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.RUNNING})

@@ -14,17 +14,19 @@ def jobs_root() -> Path:
 
 
 def temporary_path(job: Job) -> Path:
-    """Where the job's file is written while it runs."""
-    directory = jobs_root() / "tmp"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"{job.uuid}.part"
+    """Where the job's file is written while it runs (a name only: :func:`for_writing` makes its directory)."""
+    return jobs_root() / "tmp" / f"{job.uuid}.part"
 
 
 def finished_path(name: str) -> Path:
-    """The finished file called ``name`` (a job's ``file_name``)."""
-    directory = jobs_root() / "files"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / Path(name).name
+    """The finished file called ``name`` (a job's ``file_name``; a name only, as the download reads it)."""
+    return jobs_root() / "files" / Path(name).name
+
+
+def for_writing(path: Path) -> Path:
+    """``path``, once its directory exists: only the worker that writes a file creates directories."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def files_delete(job: Job) -> None:

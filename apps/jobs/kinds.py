@@ -1,5 +1,9 @@
 """What each kind of job does: apps register a runner for their kinds (the jobs app imports none of them).
 
+A registry though only reports registers a kind: the runner needs the reports app (its selectors, filters
+and export), and the reports app imports this one (``job_create``, :class:`JobOutput`); the jobs app naming
+the runner would be an import cycle. ``ReportsConfig.ready()`` registering it keeps the dependency one way.
+
 A runner writes the job's file and says what it is; it reports progress as it goes, and raises
 :class:`JobRefused` with words for the owner when it may not or cannot do the job (rights withdrawn,
 parameters no longer valid).
@@ -12,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from django.utils.functional import Promise
+
+from .choices import JobKind
 
 if TYPE_CHECKING:
     from .models import Job
@@ -45,7 +51,7 @@ class Runner(Protocol):
 _RUNNERS: dict[str, Runner] = {}
 
 
-def runner_register(kind: str, runner: Runner) -> None:
+def runner_register(kind: JobKind, runner: Runner) -> None:
     """Make ``runner`` do the jobs of ``kind`` (an app's ``ready()`` calls this)."""
     _RUNNERS[kind] = runner
 

@@ -13,7 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from .choices import JobKind, JobState
+from .choices import FINISHED_STATES, JobKind, JobState
 from .querysets import JobQuerySet
 
 # The parameters hold a list's filters as typed (possibly a name); the error is ours, never personal data.
@@ -35,6 +35,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "created_at",
             "started_at",
             "heartbeat_at",
+            "kicked_at",
             "finished_at",
             "expires_at",
         }
@@ -62,6 +63,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    kicked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep last asked a worker again for this queued job."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="The file is deleted after this.")
 
@@ -76,3 +80,25 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.uuid} ({self.state})"
+
+    # The states as templates and views ask for them (one definition: JobState, FINISHED_STATES).
+    @property
+    def is_queued(self) -> bool:
+        return self.state == JobState.QUEUED
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == JobState.RUNNING
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == JobState.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == JobState.FAILED
+
+    @property
+    def is_finished(self) -> bool:
+        """Done or failed: the job never runs again."""
+        return self.state in FINISHED_STATES

@@ -15,17 +15,20 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
+from apps.core.exceptions import Conflict
 from apps.core.kicks import task_kick
 
 from . import task_names
-from .choices import JobState
-from .files import files_delete, finished_path, temporary_path
+from .choices import ACTIVE_STATES, JobKind, JobState
+from .files import files_delete, finished_path, for_writing, temporary_path
 from .kinds import JobRefused, runner_for
 from .models import Job
 
@@ -50,9 +53,31 @@ def _error_message() -> str:
     )
 
 
-def job_create(*, kind: str, parameters: dict[str, Any], actor: Actor) -> Job:
+def _too_many_message(limit: int) -> str:
+    return _(
+        "You already have %(limit)d exports waiting or running. "
+        "Wait until one of them is finished (“My exports” lists them), then try again."
+    ) % {"limit": limit}
+
+
+@transaction.atomic
+def job_create(*, kind: JobKind, parameters: dict[str, Any], actor: Actor) -> Job:
     """Record a job for ``actor`` and ask a worker to run it once the transaction commits (the sweep starts it
-    if that request is lost)."""
+    if that request is lost).
+
+    The same job asked for again while the first is queued or running (same kind and parameters: a second
+    click, a reload) is the first one, not another. :class:`Conflict` once ``actor`` has
+    ``RILO_JOBS_ACTIVE_PER_OWNER`` jobs queued or running; the owner's row is locked while they are counted,
+    so requests at once cannot pass the limit together.
+    """
+    get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk").get()
+    active = Job.objects.filter(owner_id=actor.pk, state__in=ACTIVE_STATES)
+    same = active.filter(kind=kind, parameters=parameters).order_by("created_at", "pk").first()
+    if same is not None:
+        return same
+    limit = settings.RILO_JOBS_ACTIVE_PER_OWNER
+    if active.count() >= limit:
+        raise Conflict(_too_many_message(limit), code="too_many_jobs")
     job = Job.objects.create(owner_id=actor.pk, kind=kind, parameters=parameters)
     transaction.on_commit(lambda: job_kick(job_id=job.pk))
     return job
@@ -104,7 +129,7 @@ def job_run(*, job_id: int) -> str:
     temporary = temporary_path(job)
     progress = _Progress(job)
     try:
-        with temporary.open("wb") as file:
+        with for_writing(temporary).open("wb") as file:
             output = runner_for(job.kind)(job=job, file=file, progress=progress)
         name = f"{job.uuid}{os.path.splitext(output.download_name)[1]}"
         finished = timezone.now()
@@ -123,7 +148,7 @@ def job_run(*, job_id: int) -> str:
             )
             if not done:
                 raise JobAbandoned(str(job.uuid))
-            os.replace(temporary, finished_path(name))
+            os.replace(temporary, for_writing(finished_path(name)))
         return "done"
     except JobAbandoned:
         return "abandoned"
@@ -147,7 +172,8 @@ def _fail(job: Job, message: str) -> None:
 
 def job_sweep() -> dict[str, int]:
     """Mark failed the running jobs whose worker stopped beating (deleting their partial files), and ask a worker
-    again for queued jobs whose request may have been lost."""
+    again for queued jobs whose request may have been lost: once ``RILO_JOBS_KICK_GRACE_SECONDS`` after the job
+    was made, then again only that long after the last time (``kicked_at``), not on every sweep."""
     now = timezone.now()
     silent_since = now - dt.timedelta(seconds=settings.RILO_JOBS_HEARTBEAT_TIMEOUT)
     failed = 0
@@ -159,20 +185,31 @@ def job_sweep() -> dict[str, int]:
             files_delete(job)
             failed += 1
     waiting_since = now - dt.timedelta(seconds=settings.RILO_JOBS_KICK_GRACE_SECONDS)
+    due = Q(kicked_at__isnull=True) | Q(kicked_at__lt=waiting_since)
     kicked = 0
-    for job_id in Job.objects.filter(state=JobState.QUEUED, created_at__lt=waiting_since).values_list("pk", flat=True):
-        job_kick(job_id=job_id)
-        kicked += 1
+    for job_id in Job.objects.filter(due, state=JobState.QUEUED, created_at__lt=waiting_since).values_list(
+        "pk", flat=True
+    ):
+        # Recorded before the request, and only if no other sweep recorded it meanwhile: one request per grace.
+        if Job.objects.filter(due, pk=job_id, state=JobState.QUEUED).update(kicked_at=now):
+            job_kick(job_id=job_id)
+            kicked += 1
     return {"failed": failed, "kicked": kicked}
 
 
-def job_purge_expired() -> int:
-    """Delete the files of finished jobs past their expiry (the jobs stay listed, without a download)."""
-    purged = 0
-    for job in Job.objects.filter(state=JobState.DONE, expires_at__lt=timezone.now()).exclude(file_name=""):
+def job_purge_expired() -> dict[str, int]:
+    """Delete the files of finished jobs past their expiry (the jobs stay listed, without a download), and the
+    jobs themselves ``RILO_JOBS_KEEP_DAYS`` after they were made (their parameters hold filters as typed)."""
+    now = timezone.now()
+    files = 0
+    for job in Job.objects.filter(state=JobState.DONE, expires_at__lt=now).exclude(file_name=""):
         files_delete(job)
-        purged += Job.objects.filter(pk=job.pk).update(file_name="")
-    return purged
+        files += Job.objects.filter(pk=job.pk).update(file_name="")
+    old = Job.objects.filter(created_at__lt=now - dt.timedelta(days=settings.RILO_JOBS_KEEP_DAYS))
+    for job in old.only("pk", "uuid", "file_name"):
+        files_delete(job)
+    jobs, _by_model = old.delete()
+    return {"files": files, "jobs": jobs}
 
 
 def job_download(*, job: Job, actor: Actor) -> None:

@@ -1,4 +1,5 @@
-"""Workers run jobs (queue ``jobs``); beat sweeps up jobs whose worker died and deletes expired files."""
+"""Workers run jobs (queue ``jobs``); beat sweeps up jobs whose worker died and deletes expired files and old jobs
+(both on queue ``default``, never behind an hour-long job)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,6 @@ def sweep() -> dict[str, int]:
 
 
 @shared_task(name=task_names.PURGE_EXPIRED, acks_late=True, ignore_result=True)
-def purge_expired() -> int:
-    """Delete finished jobs' files past their expiry."""
+def purge_expired() -> dict[str, int]:
+    """Delete finished jobs' files past their expiry, and jobs past RILO_JOBS_KEEP_DAYS."""
     return job_purge_expired()

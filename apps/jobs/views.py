@@ -7,14 +7,13 @@ import uuid as uuid_module
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
-from .choices import JobState
 from .files import finished_path
 from .models import Job
 from .selectors import job_get, job_list
@@ -29,24 +28,14 @@ def _job_or_404(request: HttpRequest, uuid: uuid_module.UUID) -> Job:
 
 
 def _downloadable(job: Job) -> bool:
-    return (
-        job.state == JobState.DONE
-        and bool(job.file_name)
-        and job.expires_at is not None
-        and job.expires_at > timezone.now()
-    )
+    return job.is_done and bool(job.file_name) and job.expires_at is not None and job.expires_at > timezone.now()
 
 
 def _context(job: Job) -> dict[str, object]:
     percent = None
     if job.rows_total:
         percent = min(100, round(100 * job.rows_done / job.rows_total))
-    return {
-        "job": job,
-        "downloadable": _downloadable(job),
-        "percent": percent,
-        "finished": job.state in (JobState.DONE, JobState.FAILED),
-    }
+    return {"job": job, "downloadable": _downloadable(job), "percent": percent}
 
 
 @login_required
@@ -74,8 +63,11 @@ def job_status(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
 @login_required
 @require_GET
 def job_file(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
-    """The job's file while it is kept; 410 with a page saying so once it has expired or the job failed."""
+    """The job's file while it is kept; the job's page while it is queued or running (a link followed early);
+    410 with a page saying so once the file has expired or the job failed."""
     job = _job_or_404(request, uuid)
+    if not job.is_finished:
+        return redirect("jobs:detail", uuid=job.uuid)
     if not _downloadable(job):
         return render(request, "jobs/gone.html", _context(job), status=410)
     path = finished_path(job.file_name)

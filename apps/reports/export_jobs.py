@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from apps.core.actor import Actor
 from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
+from apps.jobs.choices import JobKind
 from apps.jobs.kinds import JobOutput, JobRefused, Progress
 from apps.jobs.models import Job
 
@@ -27,7 +28,7 @@ from .exports import export_audit, export_cells, has_personal_columns, headers
 from .filtersets import list_filterset
 from .selectors import report_list, review_queue
 
-KIND = "report_export"
+KIND = JobKind.REPORT_EXPORT
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
 LISTS = {"reports": "reports", "review_queue": "review-queue"}
 

@@ -403,13 +403,20 @@ RILO_JOBS_SWEEP_SECONDS = env.float("RILO_JOBS_SWEEP_SECONDS", default=30.0)
 RILO_JOBS_KICK_GRACE_SECONDS = env.float("RILO_JOBS_KICK_GRACE_SECONDS", default=60.0)
 # The longest a job may run (a Celery hard time limit on the task).
 RILO_JOBS_TIME_LIMIT = env.int("RILO_JOBS_TIME_LIMIT", default=60 * 60)
+# A user may have this many jobs queued or running at once; asking for more is refused (409) until one ends.
+RILO_JOBS_ACTIVE_PER_OWNER = env.int("RILO_JOBS_ACTIVE_PER_OWNER", default=3)
+# A job's row (its parameters hold the filters as typed: possibly personal) is deleted this many days after it
+# was started (beat task jobs.purge_expired).
+RILO_JOBS_KEEP_DAYS = env.int("RILO_JOBS_KEEP_DAYS", default=30)
 # Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
 # deliveries the mail (and each can be given its own workers).
 # Background jobs (large exports) have their own queue too: an hour-long export never holds up mail or deliveries.
+# Only the jobs themselves: the jobs' sweep and purge go to ``default`` (every worker consumes it), so a queue
+# busy with hour-long exports never holds up the sweep that fails their dead workers' jobs.
 CELERY_TASK_ROUTES = {
     "apps.exchange.tasks.*": {"queue": "exchange"},
     "mail.*": {"queue": "mail"},
-    "jobs.*": {"queue": "jobs"},
+    "jobs.run": {"queue": "jobs"},
 }
 CELERY_BEAT_SCHEDULE = {
     "exchange-sweep": {
@@ -446,12 +453,12 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-sweep": {
         "task": "jobs.sweep",
         "schedule": RILO_JOBS_SWEEP_SECONDS,
-        "options": {"queue": "jobs", "expires": RILO_JOBS_SWEEP_SECONDS * 2},
+        "options": {"queue": "default", "expires": RILO_JOBS_SWEEP_SECONDS * 2},
     },
     "jobs-purge-expired": {
         "task": "jobs.purge_expired",
         "schedule": 15 * 60.0,
-        "options": {"queue": "jobs", "expires": 15 * 60.0},
+        "options": {"queue": "default", "expires": 15 * 60.0},
     },
     "autosave-purge-form-drafts": {
         "task": "autosave.purge_form_drafts",

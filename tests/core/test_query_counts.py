@@ -31,6 +31,7 @@ from apps.accounts.models import User
 from apps.core.caches import process_caches_clear
 from apps.exchange.models import OutboxEvent
 from apps.exchange.services import event_fan_out
+from apps.jobs.choices import JobKind
 from apps.jobs.services import job_create, job_run
 from apps.reports.models import Report
 from tests.builders import vocabulary, webhook_partner
@@ -118,7 +119,7 @@ def job_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Pat
     """A finished export job of alice's (the others' walk finds it absent)."""
     settings.RILO_JOBS_ROOT = tmp_path / "jobs"
     parameters = {"list": "reports", "format": "csv", "filters": {}, "language": "en"}
-    job = job_create(kind="report_export", parameters=parameters, actor=alice)
+    job = job_create(kind=JobKind.REPORT_EXPORT, parameters=parameters, actor=alice)
     job_run(job_id=job.pk)
     return job.uuid
 

@@ -1,5 +1,5 @@
 """Background jobs in one process: a job is its owner's alone, its file is offered only once complete and only
-for 24 hours, a failure says why, and the export job checks its owner's rights again when it runs.
+for RILO_JOBS_FILE_HOURS, a failure says why, and the export job checks its owner's rights again when it runs.
 
 The job's service runs here as a worker would run it (the tests of test_worker.py run real workers)."""
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from apps.audit.models import AuditEvent
 from apps.jobs.choices import JobState
-from apps.jobs.files import finished_path, temporary_path
+from apps.jobs.files import finished_path, for_writing, temporary_path
 from apps.jobs.models import Job
 from apps.jobs.services import job_create, job_purge_expired, job_run, job_sweep
 from apps.reports.choices import ReportStatus
@@ -100,18 +100,53 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(finished):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def _shown(moment: dt.datetime) -> str:
+    """``moment`` as the jobs' pages show it (local time, ``j M Y H:i``)."""
+    return dateformat.format(timezone.localtime(moment), "j M Y H:i")
+
+
 def test_an_expired_file_is_gone_with_a_page_saying_so_and_the_purge_deletes_it(alice, finished):
     path = finished_path(finished.file_name)
     assert path.exists()
-    Job.objects.filter(pk=finished.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    expired = timezone.now() - dt.timedelta(seconds=1)
+    Job.objects.filter(pk=finished.pk).update(expires_at=expired)
     client = _client(alice)
     response = client.get(f"/jobs/{finished.uuid}/file/")
     assert response.status_code == 410
-    assert "kept 24 hours" in response.content.decode()
-    assert f"/jobs/{finished.uuid}/file/" not in client.get(f"/jobs/{finished.uuid}/").content.decode()
-    assert job_purge_expired() == 1
+    assert f"kept until {_shown(expired)} and has been deleted" in response.content.decode()
+    page = client.get(f"/jobs/{finished.uuid}/").content.decode()
+    assert f"/jobs/{finished.uuid}/file/" not in page and f"kept until {_shown(expired)}" in page
+    assert job_purge_expired() == {"files": 1, "jobs": 0}
     assert not path.exists()
     assert Job.objects.get(pk=finished.pk).file_name == ""
+
+
+def test_the_pages_say_how_long_files_are_kept_from_the_setting(alice, settings, finished):
+    settings.RILO_JOBS_FILE_HOURS = 6
+    client = _client(alice)
+    assert "Each file is kept 6 hours." in client.get("/jobs/").content.decode()
+    page = client.get(f"/jobs/{finished.uuid}/").content.decode()
+    assert f"Kept until {_shown(finished.expires_at)}, then deleted." in page
+    settings.RILO_EXPORT_ROW_LIMIT = 1
+    large = client.get("/reports/export.csv").content.decode()  # the fixture's two reports: above the limit
+    assert "It is kept 6 hours." in large
+
+
+@pytest.mark.parametrize("state", [JobState.QUEUED, JobState.RUNNING])
+def test_the_file_of_a_job_not_finished_yet_sends_its_owner_to_the_job_page(alice, jobs_root, state):
+    job = _export_job(alice)
+    Job.objects.filter(pk=job.pk).update(state=state)
+    response = _client(alice).get(f"/jobs/{job.uuid}/file/")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.uuid}/"
+
+
+def test_looking_up_a_file_creates_no_directory(alice, finished, jobs_root):
+    finished_path(finished.file_name).unlink()
+    for directory in ("files", "tmp"):
+        (jobs_root / directory).rmdir()
+    assert _client(alice).get(f"/jobs/{finished.uuid}/file/").status_code == 410
+    assert not finished_path("another.csv").exists() and not temporary_path(finished).exists()
+    assert list(jobs_root.iterdir()) == []
 
 
 def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, france, jobs_root):
@@ -148,9 +183,9 @@ def test_the_sweep_fails_a_running_job_whose_heartbeat_stopped_and_deletes_its_p
     job = _export_job(alice)
     silent = timezone.now() - dt.timedelta(seconds=61)
     Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=silent, heartbeat_at=silent)
-    partial = temporary_path(job)
+    partial = for_writing(temporary_path(job))
     partial.write_bytes(b"uuid,National reference\r\n")
-    fresh = _export_job(alice)
+    fresh = _export_job(alice, filters={"status": ["submitted"]})  # another export (the same would be this one)
     Job.objects.filter(pk=fresh.pk).update(state=JobState.RUNNING, heartbeat_at=timezone.now())
     assert job_sweep()["failed"] == 1
     job.refresh_from_db()

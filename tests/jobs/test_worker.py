@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import Client
 
 from apps.jobs.choices import JobState
-from apps.jobs.files import finished_path, temporary_path
+from apps.jobs.files import for_writing, temporary_path
 from apps.jobs.models import Job
 from apps.jobs.services import job_create
 from apps.reports.export_jobs import KIND
@@ -99,7 +99,7 @@ def test_a_worker_killed_while_it_writes_leaves_no_file_and_the_sweep_fails_the_
         job = job_create(kind=KIND, parameters=parameters, actor=alice)
         # The worker writes into a pipe this test reads from, a little, then no more: once the pipe is full the
         # worker is stuck half-way through the file, where it is killed.
-        os.mkfifo(temporary_path(job))
+        os.mkfifo(for_writing(temporary_path(job)))
     with temporary_path(job).open("rb") as pipe:
         assert pipe.read(4096)
         running = wait_for(
@@ -117,7 +117,7 @@ def test_a_worker_killed_while_it_writes_leaves_no_file_and_the_sweep_fails_the_
     failed = _state(job, JobState.FAILED, sweeper)
     assert "stopped before it was finished" in failed.error
     assert not temporary_path(job).exists()
-    assert failed.file_name == "" and not list(finished_path("x").parent.iterdir())
+    assert failed.file_name == "" and not list(jobs_root.glob("files/*"))
     client = Client()
     sign_in(client, alice)
     assert client.get(f"/jobs/{job.uuid}/file/").status_code == 410
