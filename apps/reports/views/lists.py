@@ -69,7 +69,8 @@ def list_page(request: HttpRequest, *, queue: bool, export_refused: bool = False
             "count": count,
             "count_exact": exact,
             "query": query.urlencode(),
-            "export_url": reverse("reports:review_queue_export" if queue else "reports:export"),
+            "export_csv_url": reverse("reports:review_queue_export" if queue else "reports:export"),
+            "export_xlsx_url": reverse("reports:review_queue_export_xlsx" if queue else "reports:export_xlsx"),
             "pending_drafts": pending,
             "show_administration": request.user.is_rilo_staff,  # type: ignore[union-attr]
             "can_add": request.user.has_perm("reports.add_report"),
