@@ -192,10 +192,9 @@ def report_list_rows(*, user: Actor, queue: bool = False) -> QuerySet[Report]:
     """What a list page lists before its filters: the reports the user may see (``queue``: the submitted reports
     they may review), with only what the page shows (its columns, administration, transport, items).
 
-    No per-row annotation: PostgreSQL computes one for every row of the list before it can take a page
-    (``can_view_personal_data`` alone read all 100,000 reports of a list to show 25), so a page is read through
-    an index however long the list is; the queue's column comes from :func:`duplicate_candidate_counts`. Few
-    joins: planning the nine of the report page's rows took 18 ms, running them 0.4 ms.
+    No per-row annotation: PostgreSQL computes one for every row of the list before it can take a page, so a
+    page is read through an index however long the list is; the queue's column comes from
+    :func:`duplicate_candidate_counts`. Few joins: planning the report page's nine cost more than running them.
     """
     items = (
         ReportItem.objects.select_related("commodity_category", "commodity_type", "unit")

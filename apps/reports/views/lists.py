@@ -17,8 +17,7 @@ from ..models import Report
 from ..selectors import duplicate_candidate_counts, report_list_ordering, report_list_rows
 from .base import FORM_NAME, PAGE_SIZE
 
-# A list's count is exact up to here, past it "more than": counting 1,000 of 100,000 rows with a filter on items
-# cost 18-46 ms, ten times the page itself; 250 cost 2-7 ms.
+# A list's count is exact up to here, past it "more than", so that counting costs no more than reading the page.
 COUNT_LIMIT = 250
 
 
