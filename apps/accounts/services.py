@@ -84,9 +84,11 @@ def user_create(
     audited ``partner_create``; the demo's and the benchmarks' personas): the role's scope is
     checked, and without a ``password`` the account can only reset one.
     """
+    invitation: tuple[Actor, LinkBase] | None = None  # who invites, and where the e-mailed link leads
     if actor is not None:
         if region is not None or password is not None or link_base is None:
             raise ValueError("An invited account gets its RILO from the actor and its password from the link.")
+        invitation = (actor, link_base)
         administration, region = _invited_placement(actor=actor, role=role, email=email, administration=administration)
     _check_scope(role, administration, region)
     if User.objects.filter(username__iexact=username).exists():
@@ -107,11 +109,14 @@ def user_create(
     user.full_clean(exclude=["password"])
     user.save()
     user_sync_role_group(user=user)
-    if actor is not None and link_base is not None:
+    if invitation is not None:
+        inviter, link = invitation
         # The new account must be one the actor manages; otherwise the whole creation is rolled back.
-        _check_may_manage(actor, user)
-        send_password_link(user=user, link_base=link_base, purpose="invitation", actor=actor)
-        audit_record(actor=actor, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role})
+        _check_may_manage(inviter, user)
+        send_password_link(user=user, link_base=link, purpose="invitation", actor=inviter)
+        audit_record(
+            actor=inviter, action="accounts.user_invite", obj=user, detail={"user": user.pk, "role": user.role}
+        )
     return user
 
 

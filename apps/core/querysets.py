@@ -32,6 +32,24 @@ NOTHING = Q(pk__in=[])
 _JOINED = "+"  # what restrict_condition() keeps for a condition that joins other tables
 
 
+_NOT_OWN_TABLE = "restrict_compiled() applies to a query over its model's own table, not a subquery's."
+
+
+class _OwnTableCondition(RawSQL):
+    """restrict_compiled()'s condition: SQL that names the model's table, so refused (ValueError) in a query where
+    that table is not the first one by its own name: a subquery, whose table Django renames (U0...), where the SQL
+    would read the outer query's row."""
+
+    def __init__(self, sql: str, params: Iterable[Any], *, table: str) -> None:
+        super().__init__(sql, tuple(params), output_field=models.BooleanField())
+        self.table = table
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        if next(iter(compiler.query.alias_map), None) != self.table:
+            raise ValueError(_NOT_OWN_TABLE)
+        return super().as_sql(compiler, connection)
+
+
 class RestrictedQuerySet(models.QuerySet[Any]):
     """A queryset that can be narrowed to what a user may do."""
 
@@ -53,28 +71,36 @@ class RestrictedQuerySet(models.QuerySet[Any]):
     def restrict_compiled(self, user: Actor | AnonymousUser | None, action: str = "view") -> Self:
         """:meth:`restrict`, its condition built and compiled once per model, action and user position (as
         :meth:`allows` keeps its rule) instead of on every call: for a list that every request narrows the same
-        way. The same SQL, so the same rows; django-guardian's rows and their expiry are read when it runs. For the
-        rows of a query itself (its SQL names the model's table), not for a subquery of another. A condition that
-        joins other tables (a region's, through the administration) is built each time, by :meth:`restrict`."""
+        way. The same SQL, so the same rows; django-guardian's rows and their expiry are read when it runs. A
+        condition that joins other tables (a region's, through the administration) is built each time, by
+        :meth:`restrict`.
+
+        Only for a query that is run over the model's own table, never inside another (``Exists()``,
+        ``Subquery()``, ``pk__in=``): the condition's SQL names that table, which in a subquery is the outer
+        query's row (or no row at all). Such a query raises ValueError when it is built or run; use
+        :meth:`restrict` there."""
         condition = self.restrict_condition(user, action)
         if condition is None:
             return self.restrict(user, action)
-        if self.query.base_table not in (None, self.model._meta.db_table) or self.query.alias_prefix != "T":
-            raise ValueError("restrict_compiled() applies to a query over its model's own table, not a subquery's.")
+        table = self.model._meta.db_table
+        if self.query.base_table not in (None, table) or self.query.alias_prefix != "T":
+            raise ValueError(_NOT_OWN_TABLE)
         sql, params = condition
         if sql == "FALSE":
             return self.none()
         if sql == "TRUE":
             return self  # no condition (a superuser)
-        return self.filter(RawSQL(sql, params, output_field=models.BooleanField()))  # noqa: S611 - from the ORM
+        return self.filter(_OwnTableCondition(sql, params, table=table))
 
     def restrict_condition(
         self, user: Actor | AnonymousUser | None, action: str = "view"
     ) -> tuple[str, tuple[Any, ...]] | None:
         """The condition of ``restrict(user, action)`` as SQL on the row's own columns ("TRUE" for every row,
         "FALSE" for none) and its parameters, compiled once per model, action and user position; None when it
-        cannot be said so (it joins other tables, or the model declares no :meth:`position`). Its SQL names the
-        model's table: for a query whose base table that is, not for a subquery of another."""
+        cannot be said so (it joins other tables, or the model declares no :meth:`position`).
+
+        Its SQL names the model's table by its name: it is only for a query run over that table, never for a
+        subquery (whose table Django renames, so the SQL would read the outer query's row)."""
         if not signed_in(user) or self.position(user) is None:
             return None
         key = ("where", *self._position_key(user, action))

@@ -121,3 +121,16 @@ class AgeBand(models.TextChoices):
     FROM_45 = "45-54", "45 to 54"
     FROM_55 = "55-64", "55 to 64"
     FROM_65 = "65+", "65 and over"
+
+
+# The orders a report list may be given, on the web and in the API (the one FilterSet offers these): each is
+# walked by cursor pages through an index on the field and the key (Report.Meta.indexes), either way.
+ORDERING_CHOICES = [
+    ("-seizure_date", "Seizure date, newest first"),
+    ("seizure_date", "Seizure date, oldest first"),
+    ("-submitted_at", "Submitted, newest first"),
+    ("submitted_at", "Submitted, oldest first"),
+    ("national_reference", "Reference"),
+]
+ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
+DEFAULT_ORDERING = "-seizure_date"

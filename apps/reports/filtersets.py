@@ -20,17 +20,9 @@ from apps.core.widgets import QuickSelect
 from apps.reference.models import CommodityCategory, TransportMode
 from apps.tenancy.models import Administration
 
-from .choices import ReportStatus
+from .choices import ORDERING_CHOICES, ReportStatus
 from .models import Report
 from .selectors import report_filter
-
-ORDERING_CHOICES = [
-    ("-seizure_date", "Seizure date, newest first"),
-    ("seizure_date", "Seizure date, oldest first"),
-    ("-submitted_at", "Submitted, newest first"),
-    ("submitted_at", "Submitted, oldest first"),
-    ("national_reference", "Reference"),
-]
 
 
 def _country_choices() -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Exists, OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.exceptions import NotFound, PermissionDenied
@@ -321,3 +322,25 @@ def test_restrict_compiled_sees_a_share_and_a_lost_permission_at_once(reports, a
     alice.groups.clear()
     fresh = type(alice).objects.get(pk=alice.pk)  # a new request: permissions read again
     assert not Report.objects.restrict_compiled(fresh, "view").filter(pk=french.pk).exists()
+
+
+def test_restrict_compiled_inside_a_subquery_is_refused_where_its_rows_would_be_wrong(reports, alice):
+    # "Is there another report alice may see?" is true of every report; the compiled condition names the report
+    # table, which inside Exists() is the outer row's, so it would ask whether the outer report is hers instead.
+    restricted = Report.objects.restrict(alice, "view")
+    assert refs(Report.objects.filter(Exists(restricted.exclude(pk=OuterRef("pk"))))) == refs(Report.objects.all())
+    compiled = Report.objects.restrict_compiled(alice, "view")
+    assert Report.objects.restrict_condition(alice, "view") is not None  # the compiled SQL, not restrict()
+    for outer in (
+        Report.objects.filter(Exists(compiled.exclude(pk=OuterRef("pk")))),
+        Report.objects.annotate(other=Subquery(compiled.exclude(pk=OuterRef("pk")).values("pk")[:1])),
+        Report.objects.filter(pk__in=compiled.values("pk")),
+    ):
+        with pytest.raises(ValueError, match="own table"):
+            list(outer)
+    # A whole queryset given to __in stays an uncorrelated subquery over the table by its own name: its rows.
+    Report.objects.filter(pk=reports["de-approved"].pk).update(duplicate_of=reports["fr-approved"])
+    Report.objects.filter(pk=reports["de-submitted"].pk).update(duplicate_of=reports["kz-approved"])
+    assert refs(Report.objects.filter(duplicate_of__in=compiled)) == {"de-approved"}
+    assert refs(Report.objects.filter(duplicate_of__in=restricted)) == {"de-approved"}
+    assert refs(compiled) == refs(restricted) == {f"fr-{s}" for s in ALL_STATES}

@@ -39,13 +39,15 @@ from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from .. import services
+from ..choices import DEFAULT_ORDERING, ORDERING_CHOICES, ORDERINGS
 from ..errors import Path, api_key, paths_of
-from ..filtersets import ORDERING_CHOICES, ReportFilterSet
+from ..filtersets import ReportFilterSet
 from ..models import Report
 from ..selectors import (
     parties_for,
     party_profiles_for,
     report_get,
+    report_list_ordering,
 )
 from .inputs import (
     ApproveSerializer,
@@ -59,9 +61,6 @@ from .inputs import (
 )
 from .list_json import page_json, reports_as_json
 from .serializers import ReportSerializer
-
-DEFAULT_ORDERING = "-seizure_date"
-ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
 
 # --- errors ------------------------------------------------------------------------------------------
 
@@ -134,7 +133,7 @@ class ReportCapabilityPermission(BasePermission):
 # --- the viewset -------------------------------------------------------------------------------------
 
 _UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's uuid.")
-_ORDERING_HELP = "Order of the list (default -seizure_date): " + ", ".join(value for value, _ in ORDERING_CHOICES)
+_ORDERING_HELP = f"Order of the list (default {DEFAULT_ORDERING}): " + ", ".join(value for value, _ in ORDERING_CHOICES)
 _REPORT = OpenApiResponse(ReportSerializer, description="The report as it now is.")
 _CONFLICT = error_response("409", "The report's state forbids this (e.g. it is no longer a draft).")
 _TRANSITION_CONFLICT = error_response("409", "The transition is not possible from the report's current state.")
@@ -221,9 +220,9 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     @property
     def cursor_ordering(self) -> tuple[str, ...]:
-        """The requested order (the FilterSet has refused any other value), made unique by the primary key."""
-        requested = self.request.query_params.get("ordering") or DEFAULT_ORDERING
-        return (requested if requested in ORDERINGS else DEFAULT_ORDERING,)
+        """The requested order, as on the web (the FilterSet has refused any other); the pagination's Keyset makes it
+        unique by the primary key."""
+        return report_list_ordering(ordering=self.request.query_params.get("ordering") or "")
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False) or self.action != "list":

@@ -126,7 +126,7 @@ class Report(UUIDModel, TimeStampedModel):
             models.Index(fields=["country_of_seizure", "seizure_date"], name="report_country_date"),
             # The default order of lists (newest seizure first, then newest row), walked by cursor pages.
             models.Index(fields=["seizure_date", "id"], name="report_seizure_date_id"),
-            # The other orders a list page offers (apps.reports.filtersets.ORDERING_CHOICES), each walked by cursor
+            # The other orders a list page offers (apps.reports.choices.ORDERING_CHOICES), each walked by cursor
             # pages either way. submitted_at is null for drafts, which sort last both ways: one index per direction.
             models.Index(fields=["national_reference", "id"], name="report_reference_id"),
             models.Index(fields=["submitted_at", "id"], name="report_submitted_at_id"),

@@ -217,6 +217,14 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(read_as, world, alice)
     assert set(response.json()["details"]) == {"status", "ordering"}
 
 
+@pytest.mark.parametrize("ordering", ["status", "-updated_at", "-national_reference"])
+def test_an_ordering_the_list_does_not_offer_is_a_400(read_as, world, alice, ordering):
+    # Only the orders of ORDERING_CHOICES, each walked through an index on the field and the key.
+    response = read_as(alice, ordering=ordering)
+    assert response.status_code == 400
+    assert set(response.json()["details"]) == {"ordering"}
+
+
 # --- cursor pages ------------------------------------------------------------------------------------------
 
 

@@ -14,8 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from apps.reports.choices import ReportStatus
-from apps.reports.filtersets import ORDERING_CHOICES
+from apps.reports.choices import ORDERING_CHOICES, ORDERINGS, ReportStatus
 from apps.reports.models import Report
 from apps.reports.views import lists
 from tests.builders import build_report, cigarettes
@@ -95,6 +94,17 @@ def _expected(reports: list[Report], ordering: str) -> list[str]:
     present.sort(key=lambda r: (getattr(r, name), r.pk), reverse=descending)
     absent.sort(key=lambda r: r.pk, reverse=descending)
     return [r.national_reference for r in present + absent]
+
+
+def test_every_ordering_offered_is_served_by_an_index_on_the_field_and_the_key():
+    def columns(index) -> tuple[str, ...]:
+        if index.fields:
+            return tuple(name.lstrip("-") for name in index.fields)
+        return tuple(expression.expression.name for expression in index.expressions)
+
+    indexed = {columns(index) for index in Report._meta.indexes}
+    for ordering in ORDERINGS:
+        assert (ordering.lstrip("-"), "id") in indexed, ordering
 
 
 @pytest.mark.parametrize("ordering", ["", *(value for value, _ in ORDERING_CHOICES)])

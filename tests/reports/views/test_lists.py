@@ -172,6 +172,16 @@ def test_the_review_queue_exports_its_own_rows(client, erin, reports):
     assert sorted(row["National reference"] for row in rows) == ["DE-SUB", "FR-SUB"]
 
 
+@pytest.mark.parametrize(
+    ("path", "export"), [("/reports/", "/reports/export"), ("/reports/review/", "/reports/review/export")]
+)
+def test_each_list_links_to_its_own_csv_and_xlsx_exports_with_its_filters(client, erin, reports, path, export):
+    sign_in(client, erin)
+    page = client.get(path, {"country_of_seizure": "DE"}).content.decode()
+    for extension in ("csv", "xlsx"):
+        assert f'href="{export}.{extension}?country_of_seizure=DE">Download as {extension.upper()}</a>' in page
+
+
 def test_export_fills_personal_columns_only_where_personal_data_may_be_seen(client, alice, erin, reports):
     Report.objects.filter(pk=reports["fr_sub"].pk).update(modus_operandi="Behind the sofa")
     Report.objects.filter(pk=reports["de_sub"].pk).update(modus_operandi="German secret")
