@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,15 +102,25 @@ class Keyset:
 
     def parse(self, raw: Any) -> list[Any]:
         """A key read back from JSON (see :meth:`key_of`); ValueError when it is not one of this ordering's."""
-        if not isinstance(raw, list) or len(raw) != len(self.ordering):
+        if not isinstance(raw, list) or len(raw) != len(self.ordering) or not all(map(_plain, raw)):
             raise ValueError("Not a key of this ordering.")
         try:
             return [
                 None if value is None else self.field(name).to_python(value)
                 for name, value in zip(self.ordering, raw, strict=True)
             ]
-        except (TypeError, ValidationError) as error:
+        except (TypeError, ValidationError, OverflowError) as error:
             raise ValueError("Not a key of this ordering.") from error
+
+
+def _plain(value: Any) -> bool:
+    """Whether a key's JSON value is one :meth:`Keyset.key_of` could have written: null, a finite number, or text
+    the database can hold (JSON also reads ``Infinity``, ``NaN``, ``1e400`` and NUL characters)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return "\x00" not in value
+    return value is None or isinstance(value, int)
 
 
 # --- web pages ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -270,6 +271,14 @@ def test_every_ordering_walks_every_report_once_in_order(read_as, world, alice, 
 
 def test_a_forged_cursor_is_refused(read_as, world, alice):
     forged = base64.b64encode(b"p=%5B%22yesterday%22%2C1%5D").decode()  # p=["yesterday",1]
+    response = read_as(alice, cursor=forged)
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+
+
+@pytest.mark.parametrize("position", ['["2025-03-14",Infinity]', '["2025-03-14",1e400]', '["2025-03-14",NaN]'])
+def test_a_forged_cursor_with_a_number_no_key_has_is_refused(read_as, world, alice, position):
+    forged = base64.b64encode(f"p={quote(position)}".encode()).decode()
     response = read_as(alice, cursor=forged)
     assert response.status_code == 404
     assert response.json()["type"] == "not_found"

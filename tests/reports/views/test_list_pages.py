@@ -176,6 +176,18 @@ def test_a_cursor_that_is_not_one_leads_to_the_first_page(client, alice, many):
         assert response["Location"] == "/reports/?status=submitted"
 
 
+@pytest.mark.parametrize(
+    ("key", "ordering"),
+    [(["2025-03-14", float("inf")], ""), (["2025-03-14", 1e400], ""), (["a\u0000b", 1], "national_reference")],
+    ids=["infinite-id", "overflowing-id", "nul-in-text"],
+)
+def test_a_forged_cursor_the_database_cannot_take_leads_to_the_first_page(client, alice, many, key, ordering):
+    sign_in(client, alice)
+    cursor = base64.urlsafe_b64encode(json.dumps(["n", key]).encode()).decode().rstrip("=")
+    response = client.get("/reports/", {"cursor": cursor, "ordering": ordering})
+    assert response.status_code == 302
+
+
 def test_the_count_is_exact_up_to_the_limit_then_says_more_than(client, alice, france, monkeypatch):
     monkeypatch.setattr(lists, "COUNT_LIMIT", 27)
     sign_in(client, alice)
