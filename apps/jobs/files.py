@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -29,8 +30,18 @@ def for_writing(path: Path) -> Path:
     return path
 
 
+def finished_files() -> Iterator[Path]:
+    """Every file in the finished files' directory (none if it does not exist yet)."""
+    directory = jobs_root() / "files"
+    if directory.is_dir():
+        yield from (path for path in directory.iterdir() if path.is_file())
+
+
 def files_delete(job: Job) -> None:
-    """Delete whatever the job left: its temporary file and its finished file."""
+    """Delete whatever the job left: its temporary file and its finished file, also one moved into place that
+    its row does not name (a worker stopped between the move and the commit)."""
     temporary_path(job).unlink(missing_ok=True)
     if job.file_name:
         finished_path(job.file_name).unlink(missing_ok=True)
+    for path in (jobs_root() / "files").glob(f"{job.uuid}.*"):
+        path.unlink(missing_ok=True)

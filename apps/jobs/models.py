@@ -3,7 +3,8 @@
 A job belongs to the user who started it, and only they see it. Its file is written under the private
 ``RILO_JOBS_ROOT`` (never served by the web server; downloaded only through a view that checks the owner),
 first to a temporary name, and moved into place in the step that marks the job done: a job that stops
-half-way never offers a partial file.
+half-way never offers a partial file. Each download asks the job's kind whether its owner may still have the
+file (their rights and post now); if not, the file is deleted (``withdrawn_at``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "kicked_at",
             "finished_at",
             "expires_at",
+            "owner_scope",
+            "withdrawn_at",
         }
     )
 }
@@ -68,6 +71,14 @@ class Job(models.Model):
     )
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="The file is deleted after this.")
+    owner_scope = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What of its owner the file depends on (their post when it was made): its kind's keeper compares.",
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the file was deleted because its owner may no longer have it."
+    )
 
     objects = JobQuerySet.as_manager()
 

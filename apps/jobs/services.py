@@ -1,9 +1,11 @@
 """Writes of background jobs: create one, run it in a worker, sweep up those whose worker died, purge old files.
 
 A job is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); its file
-is written to a temporary name and moved into place in the transaction that marks it done; a running job
-whose worker stops beating is marked failed by the sweep and its partial file deleted. Nothing is ever
-offered for download but a finished file.
+is written to a temporary name and moved into place in the transaction that marks it done (the job knows the
+final name before the move, so a failed commit deletes it); a running job whose worker stops beating is
+marked failed by the sweep and its files deleted, and a job queued too long is marked failed. The purge
+deletes expired files and any file no finished job names. Nothing is ever offered for download but a
+finished file, and only while the job's kind lets its owner have it (:func:`job_offers_file`).
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from apps.core.kicks import task_kick
 
 from . import task_names
 from .choices import ACTIVE_STATES, JobKind, JobState
-from .files import files_delete, finished_path, for_writing, temporary_path
-from .kinds import JobRefused, runner_for
+from .files import files_delete, finished_files, finished_path, for_writing, temporary_path
+from .kinds import JobRefused, keeper_for, runner_for
 from .models import Job
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,13 @@ def _error_message() -> str:
         "The job could not be finished because of an error on our side. "
         "No file was kept: please start it again, and tell your administrator if it fails again."
     )
+
+
+def _waited_message(hours: int) -> str:
+    return _(
+        "The job waited more than %(hours)d hours for a worker to start it, so it was cancelled. "
+        "Please start it again, and tell your administrator if it happens again."
+    ) % {"hours": hours}
 
 
 def _too_many_message(limit: int) -> str:
@@ -132,6 +141,7 @@ def job_run(*, job_id: int) -> str:
         with for_writing(temporary).open("wb") as file:
             output = runner_for(job.kind)(job=job, file=file, progress=progress)
         name = f"{job.uuid}{os.path.splitext(output.download_name)[1]}"
+        job.file_name = name  # before the move: if the commit fails, _fail deletes the file moved into place
         finished = timezone.now()
         with transaction.atomic():
             done = Job.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
@@ -142,6 +152,7 @@ def job_run(*, job_id: int) -> str:
                 download_name=output.download_name,
                 content_type=output.content_type,
                 personal_data=output.personal_data,
+                owner_scope=output.owner_scope,
                 heartbeat_at=finished,
                 finished_at=finished,
                 expires_at=finished + dt.timedelta(hours=settings.RILO_JOBS_FILE_HOURS),
@@ -171,10 +182,16 @@ def _fail(job: Job, message: str) -> None:
 
 
 def job_sweep() -> dict[str, int]:
-    """Mark failed the running jobs whose worker stopped beating (deleting their partial files), and ask a worker
-    again for queued jobs whose request may have been lost: once ``RILO_JOBS_KICK_GRACE_SECONDS`` after the job
-    was made, then again only that long after the last time (``kicked_at``), not on every sweep."""
+    """Mark failed the running jobs whose worker stopped beating (deleting their partial files) and the jobs
+    still queued ``RILO_JOBS_QUEUED_HOURS`` after they were made (no worker takes them: their owner is told
+    rather than left waiting), and ask a worker again for queued jobs whose request may have been lost: once
+    ``RILO_JOBS_KICK_GRACE_SECONDS`` after the job was made, then again only that long after the last time
+    (``kicked_at``), not on every sweep."""
     now = timezone.now()
+    hours = settings.RILO_JOBS_QUEUED_HOURS
+    timed_out = Job.objects.filter(state=JobState.QUEUED, created_at__lt=now - dt.timedelta(hours=hours)).update(
+        state=JobState.FAILED, error=_waited_message(hours), finished_at=now
+    )
     silent_since = now - dt.timedelta(seconds=settings.RILO_JOBS_HEARTBEAT_TIMEOUT)
     failed = 0
     for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=silent_since):
@@ -194,12 +211,13 @@ def job_sweep() -> dict[str, int]:
         if Job.objects.filter(due, pk=job_id, state=JobState.QUEUED).update(kicked_at=now):
             job_kick(job_id=job_id)
             kicked += 1
-    return {"failed": failed, "kicked": kicked}
+    return {"failed": failed, "kicked": kicked, "timed_out": timed_out}
 
 
 def job_purge_expired() -> dict[str, int]:
-    """Delete the files of finished jobs past their expiry (the jobs stay listed, without a download), and the
-    jobs themselves ``RILO_JOBS_KEEP_DAYS`` after they were made (their parameters hold filters as typed)."""
+    """Delete the files of finished jobs past their expiry (the jobs stay listed, without a download), the
+    jobs themselves ``RILO_JOBS_KEEP_DAYS`` after they were made (their parameters hold filters as typed), and
+    any finished file no done job names (``files`` counts both kinds of file)."""
     now = timezone.now()
     files = 0
     for job in Job.objects.filter(state=JobState.DONE, expires_at__lt=now).exclude(file_name=""):
@@ -209,7 +227,36 @@ def job_purge_expired() -> dict[str, int]:
     for job in old.only("pk", "uuid", "file_name"):
         files_delete(job)
     jobs, _by_model = old.delete()
-    return {"files": files, "jobs": jobs}
+    return {"files": files + _orphans_delete(now), "jobs": jobs}
+
+
+def _orphans_delete(now: dt.datetime) -> int:
+    """Delete the finished files no done job names (a worker stopped between moving one into place and
+    committing), once unchanged for ``RILO_JOBS_HEARTBEAT_TIMEOUT``: a file moved into place a moment ago may
+    belong to a commit still on its way."""
+    named = set(Job.objects.filter(state=JobState.DONE).exclude(file_name="").values_list("file_name", flat=True))
+    settled = (now - dt.timedelta(seconds=settings.RILO_JOBS_HEARTBEAT_TIMEOUT)).timestamp()
+    deleted = 0
+    for path in finished_files():
+        if path.name not in named and path.stat().st_mtime < settled:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def job_offers_file(*, job: Job, actor: Actor) -> bool:
+    """Whether ``job``'s file is offered to ``actor`` (its owner) now: the job is done, its file kept and not
+    expired, and its kind's keeper lets the owner, as they are now, still have it. A file the keeper refuses
+    (rights withdrawn, owner moved or deactivated) is deleted at once, and the job records when."""
+    if not (job.is_done and job.file_name and job.expires_at is not None and job.expires_at > timezone.now()):
+        return False
+    if keeper_for(job.kind)(job=job, owner=actor):
+        return True
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk, file_name=job.file_name).update(file_name="", withdrawn_at=now)
+    files_delete(job)
+    job.file_name, job.withdrawn_at = "", now
+    return False
 
 
 def job_download(*, job: Job, actor: Actor) -> None:

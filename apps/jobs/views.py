@@ -1,23 +1,31 @@
-"""A user's background jobs: the list, a job's page (its progress refreshes itself), its status and its file."""
+"""A user's background jobs: the list, a job's page (its progress refreshes itself), its status and its file.
+
+The job's page refreshes its progress for ``RILO_JOBS_POLL_SECONDS`` after it was opened (the status URL
+carries that moment), then offers a "Refresh" link instead: each refresh renews the session, and a page left
+open must not keep a workstation signed in. A file is offered and served only while :func:`job_offers_file`
+says its owner may still have it.
+"""
 
 from __future__ import annotations
 
+import time
 import uuid as uuid_module
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 from apps.core.request_actor import request_actor
 
 from .files import finished_path
 from .models import Job
 from .selectors import job_get, job_list
-from .services import job_download
+from .services import job_download, job_offers_file
 
 
 def _job_or_404(request: HttpRequest, uuid: uuid_module.UUID) -> Job:
@@ -27,22 +35,36 @@ def _job_or_404(request: HttpRequest, uuid: uuid_module.UUID) -> Job:
         raise Http404(error.message) from error
 
 
-def _downloadable(job: Job) -> bool:
-    return job.is_done and bool(job.file_name) and job.expires_at is not None and job.expires_at > timezone.now()
+def _opened(request: HttpRequest) -> int | None:
+    """When the job's page was opened (the status URL's ``opened``, seconds since the epoch); ``None`` if absent
+    or not a number."""
+    try:
+        return int(request.GET.get("opened", ""))
+    except ValueError:
+        return None
 
 
-def _context(job: Job) -> dict[str, object]:
+def _context(job: Job, actor: Actor, *, opened: int | None = None) -> dict[str, object]:
+    """``opened``: when the page that refreshes itself was opened (``None``: it does not refresh)."""
     percent = None
     if job.rows_total:
         percent = min(100, round(100 * job.rows_done / job.rows_total))
-    return {"job": job, "downloadable": _downloadable(job), "percent": percent}
+    polling = not job.is_finished and opened is not None and 0 <= time.time() - opened < settings.RILO_JOBS_POLL_SECONDS
+    return {
+        "job": job,
+        "downloadable": job_offers_file(job=job, actor=actor),
+        "percent": percent,
+        "polling": polling,
+        "opened": opened,
+    }
 
 
 @login_required
 @require_GET
 def job_list_view(request: HttpRequest) -> HttpResponse:
     """The user's recent jobs (exports), their state, and a download link while the file is kept."""
-    jobs = [_context(job) for job in job_list(user=request_actor(request))]
+    actor = request_actor(request)
+    jobs = [_context(job, actor) for job in job_list(user=actor)]
     return render(request, "jobs/list.html", {"jobs": jobs})
 
 
@@ -50,30 +72,36 @@ def job_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
     """One job: its progress (refreshed by htmx, or by the refresh link without script), then its file."""
-    return render(request, "jobs/detail.html", _context(_job_or_404(request, uuid)))
+    context = _context(_job_or_404(request, uuid), request_actor(request), opened=int(time.time()))
+    return render(request, "jobs/detail.html", context)
 
 
 @login_required
 @require_GET
 def job_status(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
-    """The job's progress block alone, which the job page asks for again until the job is finished."""
-    return render(request, "jobs/_progress.html", _context(_job_or_404(request, uuid)))
+    """The job's progress block alone, which the job page asks for again until the job is finished or the page
+    has been open ``RILO_JOBS_POLL_SECONDS``."""
+    context = _context(_job_or_404(request, uuid), request_actor(request), opened=_opened(request))
+    return render(request, "jobs/_progress.html", context)
 
 
 @login_required
 @require_GET
 def job_file(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponseBase:
-    """The job's file while it is kept; the job's page while it is queued or running (a link followed early);
-    410 with a page saying so once the file has expired or the job failed."""
+    """The job's file while it is kept and its owner may still have it; the job's page while it is queued or
+    running (a link followed early); 410 with a page saying so once the file has expired, the job failed, or
+    the owner's rights or post changed (the file is then deleted)."""
     job = _job_or_404(request, uuid)
     if not job.is_finished:
         return redirect("jobs:detail", uuid=job.uuid)
-    if not _downloadable(job):
-        return render(request, "jobs/gone.html", _context(job), status=410)
+    actor = request_actor(request)
+    context = _context(job, actor)
+    if not context["downloadable"]:
+        return render(request, "jobs/gone.html", context, status=410)
     path = finished_path(job.file_name)
     if not path.exists():
-        return render(request, "jobs/gone.html", _context(job), status=410)
-    job_download(job=job, actor=request_actor(request))
+        return render(request, "jobs/gone.html", context, status=410)
+    job_download(job=job, actor=actor)
     response = FileResponse(path.open("rb"), as_attachment=True, filename=job.download_name)
     response["Content-Type"] = job.content_type
     response["X-Content-Type-Options"] = "nosniff"

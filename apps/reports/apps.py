@@ -9,6 +9,6 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from apps.jobs.kinds import runner_register
 
-        from .export_jobs import KIND, report_export_run
+        from .export_jobs import KIND, report_export_keep, report_export_run
 
-        runner_register(KIND, report_export_run)
+        runner_register(KIND, report_export_run, keeper=report_export_keep)

@@ -2,7 +2,10 @@
 
 The job runs as its owner: it checks their rights again, rebuilds the list from their own ``restrict()``
 scope with the filters they chose, audits the export as a streamed one is, and writes the same file the
-page would have streamed.
+page would have streamed. Its file is kept for its owner only while they may still have it
+(:func:`report_export_keep`, asked on every download): still active, still holding the list's export rights
+(and the personal-data right if the file has personal columns), and still in the post (role, administration,
+region) whose scope chose the rows.
 """
 
 from __future__ import annotations
@@ -45,6 +48,21 @@ def export_permissions(*, list_name: str) -> tuple[str, ...]:
     return ("reports.export_report",)
 
 
+def owner_scope(owner: Actor) -> dict[str, Any]:
+    """The owner's post, which decides the rows they may export (their ``restrict()`` scope)."""
+    return {"role": owner.role, "administration": owner.administration_id, "region": owner.region_id}
+
+
+def report_export_keep(*, job: Job, owner: Actor) -> bool:
+    """Whether ``owner``, as they are now, may still have the file of their finished export ``job``."""
+    list_name = job.parameters.get("list")
+    if not owner.is_active or list_name not in LISTS or job.owner_scope != owner_scope(owner):
+        return False
+    if not all(owner.has_perm(name) for name in export_permissions(list_name=list_name)):
+        return False
+    return not job.personal_data or has_personal_columns(owner)
+
+
 def _counted(rows: Iterable[list[str]], progress: Progress, total: int) -> Iterator[list[str]]:
     """``rows``, telling ``progress`` of each (it records one in so many: RILO_JOBS_PROGRESS_ROWS)."""
     for done, row in enumerate(rows, start=1):
@@ -55,6 +73,7 @@ def _counted(rows: Iterable[list[str]], progress: Progress, total: int) -> Itera
 def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOutput:
     """Write the export a ``report_export`` job asks for (see :func:`export_parameters`) to ``file``."""
     owner: Actor = job.owner
+    scope = owner_scope(owner)  # as the rows are chosen: a later move withholds the file
     parameters = job.parameters
     list_name, file_format = parameters.get("list"), parameters.get("format")
     if list_name not in LISTS or file_format not in FORMATS:
@@ -86,4 +105,9 @@ def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOut
             text.flush()
             text.detach()
     name = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
-    return JobOutput(download_name=name, content_type=FORMATS[file_format], personal_data=has_personal_columns(owner))
+    return JobOutput(
+        download_name=name,
+        content_type=FORMATS[file_format],
+        personal_data=has_personal_columns(owner),
+        owner_scope=scope,
+    )

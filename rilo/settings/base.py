@@ -401,6 +401,11 @@ RILO_JOBS_HEARTBEAT_TIMEOUT = env.float("RILO_JOBS_HEARTBEAT_TIMEOUT", default=1
 RILO_JOBS_SWEEP_SECONDS = env.float("RILO_JOBS_SWEEP_SECONDS", default=30.0)
 # The sweep asks a worker again for a job still queued after this long (its first request may have been lost).
 RILO_JOBS_KICK_GRACE_SECONDS = env.float("RILO_JOBS_KICK_GRACE_SECONDS", default=60.0)
+# A job still queued this long after it was made is marked failed by the sweep, saying so (no worker takes it).
+RILO_JOBS_QUEUED_HOURS = env.int("RILO_JOBS_QUEUED_HOURS", default=6)
+# A job's page refreshes its progress itself for this long after it was opened, then offers a "Refresh" link
+# (each refresh renews the session: an unattended page must not keep it signed in for ever).
+RILO_JOBS_POLL_SECONDS = env.int("RILO_JOBS_POLL_SECONDS", default=15 * 60)
 # The longest a job may run (a Celery hard time limit on the task).
 RILO_JOBS_TIME_LIMIT = env.int("RILO_JOBS_TIME_LIMIT", default=60 * 60)
 # A user may have this many jobs queued or running at once; asking for more is refused (409) until one ends.

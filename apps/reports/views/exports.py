@@ -3,7 +3,8 @@
 Up to ``RILO_EXPORT_ROW_LIMIT`` rows the file streams at once (in about a second). A larger export is made
 by a background job instead, so a web worker's timeout never cuts a download short: the GET shows a page
 saying so with a button (a POST with its CSRF token) that starts the job. A GET never starts one: a link
-followed by a crawler or a prefetching browser must not queue exports.
+followed by a crawler or a prefetching browser must not queue exports. An owner with too many exports waiting
+gets that page again (409) saying why, with a link to "My exports".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from apps.core.exceptions import Conflict
 from apps.core.request_actor import request_actor
 from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.jobs.services import job_create
@@ -28,6 +30,17 @@ from ..exports import export_count, report_csv_lines, report_xlsx_bytes
 from ..filtersets import list_filterset
 from ..selectors import report_list, review_queue
 from .lists import list_page
+
+
+def _large_page(request: HttpRequest, *, queue: bool, file_format: str, refusal: str = "") -> HttpResponseBase:
+    """The page offering a background job for an export above the limit; 409 with ``refusal`` if one was refused."""
+    context = {
+        "queue": queue,
+        "limit": settings.RILO_EXPORT_ROW_LIMIT,
+        "file_format": file_format.upper(),
+        "refusal": refusal,
+    }
+    return render(request, "reports/export_large.html", context, status=409 if refusal else 200)
 
 
 def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: str) -> HttpResponseBase:
@@ -41,13 +54,15 @@ def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: 
         parameters = export_parameters(
             list_name=list_name, file_format=file_format, filters=request.GET, language=get_language() or ""
         )
-        job = job_create(kind=KIND, parameters=parameters, actor=actor)
+        try:
+            job = job_create(kind=KIND, parameters=parameters, actor=actor)
+        except Conflict as refusal:  # too many exports waiting: this page again, saying so
+            return _large_page(request, queue=queue, file_format=file_format, refusal=refusal.message)
         return redirect("jobs:detail", uuid=job.uuid)
     rows = filterset.qs if filterset.is_bound else reports
     limit = settings.RILO_EXPORT_ROW_LIMIT
     if export_count(reports=rows, bound=limit + 1) > limit:
-        context = {"queue": queue, "limit": limit, "file_format": file_format.upper()}
-        return render(request, "reports/export_large.html", context)
+        return _large_page(request, queue=queue, file_format=file_format)
     used = [name for name, value in request.GET.items() if value and name in filterset.filters]
     filename = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
     if file_format == "xlsx":
