@@ -21,7 +21,7 @@ from apps.jobs.models import Job
 from apps.jobs.services import job_create
 from apps.reports.export_jobs import KIND
 from bench.partners import wait_for
-from tests.builders import make_vocabulary, report_row
+from tests.builders import build_report, cigarettes
 from tests.exchange.processes import CeleryWorker
 from tests.helpers import sign_in
 
@@ -50,9 +50,8 @@ def _body(response) -> bytes:
 def test_an_export_above_the_limit_runs_in_a_worker_and_yields_the_complete_file(
     alice, france, settings, jobs_root: Path, start_worker: Callable[..., CeleryWorker], file_format
 ):
-    vocabulary = make_vocabulary()
     for number in range(12):
-        report_row(france, vocabulary, reference=f"FR-{number:02d}", items=1 + number % 3)
+        build_report(by=france, reference=f"FR-{number:02d}", items=[cigarettes()] * (1 + number % 3))
     worker = start_worker(RILO_JOBS_ROOT=str(jobs_root), RILO_JOBS_PROGRESS_ROWS="1")
     client = Client()
     sign_in(client, alice)
@@ -86,9 +85,8 @@ def _cells(data: bytes) -> list[list[object]]:
 def test_a_worker_killed_while_it_writes_leaves_no_file_and_the_sweep_fails_the_job(
     alice, france, jobs_root: Path, start_worker: Callable[..., CeleryWorker]
 ):
-    vocabulary = make_vocabulary()
     for number in range(400):
-        report_row(france, vocabulary, reference=f"FR-{number:04d}", place="Le Havre, quai " + "x" * 180)
+        build_report(by=france, reference=f"FR-{number:04d}", place="Le Havre, quai " + "x" * 180)
     writer = start_worker(RILO_JOBS_ROOT=str(jobs_root), RILO_JOBS_PROGRESS_ROWS="10")
     parameters = {"list": "reports", "format": "csv", "filters": {}, "language": "en"}
     with transaction.atomic():

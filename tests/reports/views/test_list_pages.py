@@ -18,7 +18,7 @@ from apps.reports.choices import ReportStatus
 from apps.reports.filtersets import ORDERING_CHOICES
 from apps.reports.models import Report
 from apps.reports.views import lists
-from tests.builders import report_row
+from tests.builders import build_report, cigarettes
 
 from .conftest import sign_in
 
@@ -72,16 +72,15 @@ def many(france, germany, kazakhstan, vocab) -> list[Report]:
     for number in range(60):
         status = ReportStatus.DRAFT if number % 15 == 0 else ReportStatus.SUBMITTED
         reports.append(
-            report_row(
-                france if number % 3 else germany,
-                vocab,
+            build_report(
+                by=france if number % 3 else germany,
                 status=status,
                 reference=f"R-{number:03d}",
                 seizure_date=dt.date(2025, 1, 1) + dt.timedelta(days=number % 4),
             )
         )
     for number in range(5):
-        report_row(kazakhstan, vocab, reference=f"KZ-{number}")
+        build_report(by=kazakhstan, reference=f"KZ-{number}")
     return reports
 
 
@@ -169,14 +168,14 @@ def test_a_cursor_that_is_not_one_leads_to_the_first_page(client, alice, many):
 def test_the_count_is_exact_up_to_the_limit_then_says_more_than(client, alice, france, vocab, monkeypatch):
     monkeypatch.setattr(lists, "COUNT_LIMIT", 27)
     sign_in(client, alice)
-    report_row(france, vocab)
+    build_report(by=france)
     assert "1 report<" in get_page(client, "/reports/")  # one page: its rows are the count
     for _ in range(26):
-        report_row(france, vocab)
+        build_report(by=france)
     page = get_page(client, "/reports/")
     assert "27 reports<" in page  # two pages, counted
     assert "27 reports<" in get_page(client, "/reports/" + next_link(page))
-    report_row(france, vocab)
+    build_report(by=france)
     page = get_page(client, "/reports/")
     assert "More than 27 reports" in page and "28 reports" not in page
 
@@ -210,7 +209,7 @@ def test_queries_are_the_same_on_the_first_and_a_deep_page_full_or_not(request, 
     if path == "/reports/review/" and not user.has_perm("reports.review_report"):
         pytest.skip("officers have no review queue")
     for report in many:
-        report_row(report.administration, request.getfixturevalue("vocab"), items=3)  # more rows, more items
+        build_report(by=report.administration, items=[cigarettes()] * 3)  # more rows, more items
     sign_in(client, user)
     first = get_page(client, path)
     deep = link(first, "next")
@@ -225,7 +224,7 @@ def test_queries_are_the_same_on_the_first_and_a_deep_page_full_or_not(request, 
 
 def test_a_page_emptied_meanwhile_says_so_and_links_to_the_first_page(client, alice, france, vocab):
     for _ in range(30):
-        report_row(france, vocab)
+        build_report(by=france)
     sign_in(client, alice)
     second = "/reports/" + next_link(get_page(client, "/reports/"))
     Report.objects.filter(pk__in=Report.objects.order_by("seizure_date", "pk").values("pk")[:5]).delete()
@@ -236,7 +235,7 @@ def test_a_page_emptied_meanwhile_says_so_and_links_to_the_first_page(client, al
 
 def test_page_links_are_plain_links_in_a_labelled_navigation(client, alice, france, vocab):
     for _ in range(60):
-        report_row(france, vocab)
+        build_report(by=france)
     sign_in(client, alice)
     second = get_page(client, "/reports/" + next_link(get_page(client, "/reports/")))
     nav = re.search(r'<nav class="pagination" aria-label="Pages">(.*?)</nav>', second, re.S)
