@@ -21,7 +21,8 @@ from apps.jobs.files import finished_path, temporary_path
 from apps.jobs.models import Job
 from apps.jobs.services import job_create, job_purge_expired, job_run, job_sweep
 from apps.reports.export_jobs import KIND
-from tests.builders import report_row
+from apps.reports.exports import neutralise
+from tests.builders import build_report, cigarettes
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 from tests.reports.views.conftest import vocab
@@ -42,8 +43,8 @@ def _client(user) -> Client:
 
 @pytest.fixture
 def finished(alice, france, vocab, jobs_root: Path) -> Job:
-    report_row(france, vocab, reference="FR-1")
-    report_row(france, vocab, reference="FR-2")
+    build_report(by=france, reference="FR-1")
+    build_report(by=france, reference="FR-2")
     job = _export_job(alice)
     assert job_run(job_id=job.pk) == "done"
     job.refresh_from_db()
@@ -75,7 +76,7 @@ def test_the_export_job_and_the_download_of_its_personal_file_are_audited(alice,
 
 def test_a_download_without_personal_columns_is_not_a_personal_data_read(bob, germany, vocab, jobs_root):
     bob.groups.first().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
-    report_row(germany, vocab, reference="DE-1")
+    build_report(by=germany, reference="DE-1")
     job = _export_job(bob)
     job_run(job_id=job.pk)
     assert _client(bob).get(f"/jobs/{job.uuid}/file/").status_code == 200
@@ -117,7 +118,7 @@ def test_an_expired_file_is_gone_with_a_page_saying_so_and_the_purge_deletes_it(
 
 
 def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, france, vocab, jobs_root):
-    report_row(france, vocab, reference="FR-1")
+    build_report(by=france, reference="FR-1")
     job = _export_job(alice)
     alice.groups.first().permissions.remove(Permission.objects.get(codename="export_report"))
     alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached on the instance
@@ -131,14 +132,30 @@ def test_a_job_whose_owner_lost_the_right_to_export_fails_and_says_why(alice, fr
 
 
 def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, vocab, jobs_root):
-    report_row(france, vocab, reference="FR-SUB")
-    report_row(kazakhstan, vocab, reference="KZ-SUB")
-    report_row(france, vocab, reference="FR-DRAFT", status="draft")
+    build_report(by=france, reference="FR-SUB")
+    build_report(by=kazakhstan, reference="KZ-SUB")
+    build_report(by=france, reference="FR-DRAFT", status="draft")
     job = _export_job(erin, list_name="review_queue")
     job_run(job_id=job.pk)
     job.refresh_from_db()
     text = finished_path(job.file_name).read_text()
     assert "FR-SUB" in text and "KZ-SUB" not in text and "FR-DRAFT" not in text
+
+
+def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, vocab, jobs_root):
+    # Cells the page's CSV (PostgreSQL's COPY) and the job's (Python) must quote, leave empty and neutralise alike.
+    places = ['Quai "Nord", Le Havre', "two\nlines", "a\rb", "=1+1", "\tcmd", "-2", "Zürich ☃", " spaced ", "@x"]
+    items = [cigarettes(brand="A, B")]
+    for number, place in enumerate(places):
+        build_report(by=france, reference=f"FR-{number}", place=place, customs_office="", items=items)
+    job = _export_job(alice)
+    assert job_run(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    direct = b"".join(_client(alice).get("/reports/export.csv").streaming_content)  # type: ignore[attr-defined]
+    assert finished_path(job.file_name).read_bytes() == direct
+    rows = list(csv.DictReader(io.StringIO(direct.decode(), newline="")))
+    assert sorted(row["Place"] for row in rows) == sorted(neutralise(place) for place in places)
+    assert {row["Customs office"] for row in rows} == {""} and {row["Brands"] for row in rows} == {"A, B"}
 
 
 def test_a_job_runs_once_however_often_it_is_asked(alice, finished):
