@@ -10,7 +10,6 @@ region) whose scope chose the rows.
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator
@@ -27,7 +26,7 @@ from apps.jobs.choices import JobKind
 from apps.jobs.kinds import JobOutput, JobRefused, Progress
 from apps.jobs.models import Job
 
-from .exports import export_audit, export_cells, has_personal_columns, headers
+from .exports import csv_line, export_audit, export_cells, has_personal_columns, headers
 from .filtersets import list_filterset
 from .selectors import report_list, review_queue
 
@@ -97,11 +96,10 @@ def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOut
         if file_format == "xlsx":
             for chunk in xlsx_chunks(itertools.chain([headers(user=owner)], cells), sheet_name=_("Reports")):
                 file.write(chunk)
-        else:
+        else:  # the bytes the page streams: PostgreSQL's CSV, after the header
             text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=False)
-            writer = csv.writer(text)
-            writer.writerow(headers(user=owner))
-            writer.writerows(cells)
+            text.write(csv_line(headers(user=owner)))
+            text.writelines(map(csv_line, cells))
             text.flush()
             text.detach()
     name = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"

@@ -1,22 +1,23 @@
 """Exports of a report list (CSV and XLSX): exactly the rows the user sees with the current filters.
 
-Rows are read as plain values, one query streamed through a server-side cursor: each column is an
-expression over the report (its own fields by their catalogue kind; its items, detection methods and
-conveyances aggregated in correlated subqueries), so Python only formats and writes cells. The same
-SELECT is what :func:`export_rows_sql` gives (the benchmark copies it with ``COPY … TO STDOUT`` as the
-bound on what an export can reach).
+Rows are read as text, one query: each column is an expression over the report (its own fields by their
+catalogue kind; its items, detection methods and conveyances aggregated in correlated subqueries). The CSV
+is PostgreSQL's own: ``COPY (<the SELECT>) TO STDOUT WITH (FORMAT csv)`` streamed as it comes (its SELECT,
+:func:`export_rows_sql`, neutralises formulas and blanks personal cells itself); Python writes only the
+header. The XLSX file and a background job read the same columns through a server-side cursor and apply
+the same rules in Python; a job's CSV is written as COPY writes it (:func:`csv_line`), byte for byte.
 
 Personal columns (modus operandi, concealment details, conveyance identifiers) appear only for users
 holding the personal-data capability, and are filled only on the rows where they may see personal data.
-Every cell a spreadsheet could take for a formula is neutralised with a leading apostrophe; the XLSX
-file holds text cells only, never a formula.
+Every cell a spreadsheet could take for a formula is neutralised with a leading apostrophe
+(:func:`neutralise`, and its SQL form); the XLSX file holds text cells only, never a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -39,7 +40,8 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Collate, Concat, NullIf
+from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, NullIf
+from django.db.models.lookups import In
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 
@@ -50,28 +52,54 @@ from apps.core.xlsx import xlsx_chunks
 from . import catalogue, sql
 from .models import Conveyance, Report
 
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Rows fetched from the server-side cursor at a time.
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection): :func:`neutralise` in
+# Python, :func:`_neutralised` in SQL.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Rows fetched from the server-side cursor at a time (XLSX, jobs).
 CHUNK_ROWS = 2000
 
 
-def _iso(value: Any) -> str:
-    return value.isoformat() if value else ""
+def neutralise(value: str) -> str:
+    """``value`` as a cell no spreadsheet runs: a leading apostrophe if it starts like a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _neutralised(text: Any) -> Case:
+    """:func:`neutralise` in SQL, for the CSV's SELECT; NULL for an empty text (COPY writes NULL as nothing, as
+    :func:`csv_line` writes an empty cell, but '' as ""). ``text`` appears more than once in the SQL: it must be
+    cheap to repeat (a column, an aggregate, which PostgreSQL computes once), never a subquery."""
+    value = NullIf(text, Value(""), output_field=TextField())
+    apostrophe = Concat(Value("'"), value, output_field=TextField())
+    return Case(When(In(Left(value, 1), list(FORMULA_STARTS)), then=apostrophe), default=value)
 
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its header and the SQL expression of its value, as text (or, with ``text``, a value Python
-    writes as text: a time stamp's ISO form has no exact equal in PostgreSQL's formats)."""
+    """One column: its header and the SQL expression of its text; given ``csv``, the text as a CSV cell
+    (:func:`_neutralised`)."""
 
     header: str | Promise
-    expression: Callable[[], Any]
-    text: Callable[[Any], str] | None = None
+    expression: Callable[[bool], Any]
+
+
+def _column(header: str | Promise, text: Callable[[], Any]) -> Column:
+    """A column of ``text``, neutralised in SQL for the CSV."""
+    return Column(header, lambda csv: _neutralised(text()) if csv else text())
 
 
 def _as_text(name: str) -> Cast:
     return Cast(name, TextField())
+
+
+def _iso(name: str) -> Func:
+    """A time stamp as Python's ``isoformat()`` writes it in UTC: ``2026-01-02T03:04:05[.123456]+00:00`` (the
+    fraction only when there is one)."""
+    template = (
+        "(to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+        " || CASE WHEN date_trunc('second', %(expressions)s) = %(expressions)s THEN ''"
+        " ELSE to_char(%(expressions)s AT TIME ZONE 'UTC', '.US') END || '+00:00')"
+    )
+    return Func(F(name), template=template, output_field=TextField())
 
 
 def _distinct(path: str) -> StringAgg:
@@ -82,11 +110,12 @@ def _distinct(path: str) -> StringAgg:
     return StringAgg(value, "; ", distinct=True, order_by=value)
 
 
-def _distinct_of_rows(model: type[Any], path: str) -> Subquery:
+def _distinct_of_rows(model: type[Any], path: str, *, csv: bool) -> Subquery:
     """:func:`_distinct` over the report's rows of ``model`` (a correlated subquery: a second list of rows joined
-    beside the items would repeat each item once per row of it)."""
+    beside the items would repeat each item once per row of it); for the CSV, neutralised in the subquery."""
     joined = model.objects.filter(report_id=OuterRef("pk")).order_by().values("report_id")
-    return Subquery(joined.annotate(joined=_distinct(path)).values("joined"), output_field=TextField())
+    value = _neutralised(_distinct(path)) if csv else _distinct(path)
+    return Subquery(joined.annotate(joined=value).values("joined"), output_field=TextField())
 
 
 def _term_label(path: str) -> Coalesce:
@@ -109,19 +138,19 @@ def _field_column(name: str) -> Column:
     """The column of the report field ``name`` of the catalogue: its label, and its text by its kind."""
     spec = catalogue.field("report", name)
     if spec.kind == "choice":
-        return Column(spec.label, lambda: _display(name, spec.choices))
+        return _column(spec.label, lambda: _display(name, spec.choices))
     if spec.kind == "datetime":
-        return Column(spec.label, lambda: F(name), _iso)
+        return _column(spec.label, lambda: _iso(name))
     if spec.kind == "terms":
         through = getattr(Report, name).through
         target = getattr(Report, name).field.related_model._meta.model_name
-        return Column(spec.label, lambda: _distinct_of_rows(through, f"{target}__label"))
+        return Column(spec.label, lambda csv: _distinct_of_rows(through, f"{target}__label", csv=csv))
     if spec.kind == "term":
-        return Column(spec.label, lambda: _term_label(name))
+        return _column(spec.label, lambda: _term_label(name))
     if spec.kind in ("operation", "administration"):
-        return Column(spec.label, lambda: _as_text(f"{name}__name"))
+        return _column(spec.label, lambda: _as_text(f"{name}__name"))
     # text, integer, date (PostgreSQL writes a date as ISO 8601), uuid, country (its code)
-    return Column(spec.label, lambda: _as_text(name))
+    return _column(spec.label, lambda: _as_text(name))
 
 
 def _fields(*names: str) -> tuple[Column, ...]:
@@ -167,16 +196,16 @@ COLUMNS: tuple[Column, ...] = (
         "transport_mode",
         "detection_methods",
     ),
-    Column(gettext_lazy("Items"), _items),
-    Column(gettext_lazy("HS codes"), lambda: _distinct("items__hs_code__code")),
-    Column(gettext_lazy("Brands"), lambda: _distinct("items__brand")),
-    Column(gettext_lazy("Duplicate"), _duplicate),
+    _column(gettext_lazy("Items"), _items),
+    _column(gettext_lazy("HS codes"), lambda: _distinct("items__hs_code__code")),
+    _column(gettext_lazy("Brands"), lambda: _distinct("items__brand")),
+    _column(gettext_lazy("Duplicate"), _duplicate),
     *_fields("submitted_at"),
 )
 PERSONAL_COLUMNS: tuple[Column, ...] = (
     *_fields("modus_operandi"),
-    Column(gettext_lazy("Concealment details"), _concealment),
-    Column(gettext_lazy("Conveyance identifiers"), lambda: _distinct_of_rows(Conveyance, "identifier")),
+    _column(gettext_lazy("Concealment details"), _concealment),
+    Column(gettext_lazy("Conveyance identifiers"), lambda csv: _distinct_of_rows(Conveyance, "identifier", csv=csv)),
 )
 _PERSONAL_FLAG = "export_personal"
 
@@ -199,9 +228,11 @@ def _ordering(reports: QuerySet[Report]) -> list[Any]:
     return list(Report._meta.ordering or ()) if query.default_ordering else []
 
 
-def _values(*, user: Actor, reports: QuerySet[Report]) -> QuerySet[Report]:
-    """The export's rows as plain values: the columns, then (for a personal export) whether the row's personal
-    cells may be filled. The same rows, in the same order, as ``reports``."""
+def _values(*, user: Actor, reports: QuerySet[Report], csv: bool) -> QuerySet[Report]:
+    """The export's rows as text, the same rows in the same order as ``reports``. For the CSV (``csv``), cells as
+    COPY is to write them: neutralised, personal cells blank where the user may not see the row's personal data;
+    otherwise the columns as they are, then (for a personal export) whether the row's personal cells may be filled.
+    """
     personal = has_personal_columns(user)
     columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
     if any(getattr(annotation, "contains_aggregate", False) for annotation in reports.query.annotations.values()):
@@ -212,17 +243,22 @@ def _values(*, user: Actor, reports: QuerySet[Report]) -> QuerySet[Report]:
         # bench reports, the query ran in 0.58 s through a "pk IN (…)" of the same filters, 0.48 s directly).
         rows = reports.select_related(None).prefetch_related(None)
     names = [f"c{index}" for index in range(len(columns))]
-    annotations: dict[str, Any] = {name: column.expression() for name, column in zip(names, columns, strict=True)}
+    annotations: dict[str, Any] = {name: column.expression(csv) for name, column in zip(names, columns, strict=True)}
     if personal:
-        allowed = Report.objects.restrict(user, "view_personal_data").filter(pk=OuterRef("pk"))
-        annotations[_PERSONAL_FLAG] = Exists(allowed)
-        names.append(_PERSONAL_FLAG)
+        allowed = Exists(Report.objects.restrict(user, "view_personal_data").filter(pk=OuterRef("pk")))
+        if csv:
+            for name in names[len(COLUMNS) :]:
+                annotations[name] = Case(When(allowed, then=annotations[name]), output_field=TextField())
+        else:
+            annotations[_PERSONAL_FLAG] = allowed
+            names.append(_PERSONAL_FLAG)
     return rows.annotate(**annotations).values_list(*names)
 
 
 def export_rows_sql(*, user: Actor, reports: QuerySet[Report]) -> tuple[str, tuple[Any, ...]]:
-    """The SELECT an export of ``reports`` by ``user`` runs (with its parameters), for ``COPY (…) TO STDOUT``."""
-    sql, params = _values(user=user, reports=reports).query.sql_with_params()
+    """The SELECT whose rows a CSV export of ``reports`` by ``user`` is (with its parameters): what it runs
+    ``COPY (…) TO STDOUT WITH (FORMAT csv)`` of."""
+    sql, params = _values(user=user, reports=reports, csv=True).query.sql_with_params()
     return sql, tuple(params)
 
 
@@ -292,47 +328,38 @@ def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) 
     """The cells of each exported row, as text: neutralised, personal cells blank where the user may not see the
     row's personal data. Not audited: see :func:`export_audit`. ``hold``: run outside a transaction (a job)."""
     personal = has_personal_columns(user)
-    columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
-    in_python = [(index, column.text) for index, column in enumerate(columns) if column.text is not None]
-    starts = _FORMULA_STARTS
     blank = [""] * len(PERSONAL_COLUMNS)
     own = len(COLUMNS)
-    rows = _values(user=user, reports=reports)
+    rows = _values(user=user, reports=reports, csv=False)
     with _export_connection(rows.db, hold=hold):
         for row in rows.iterator(chunk_size=CHUNK_ROWS):
             values: list[Any] = list(cast(tuple[Any, ...], row))
-            for index, text in in_python:
-                values[index] = text(values[index])
             if personal and not values.pop():  # the row's flag: may its personal cells be filled?
                 values[own:] = blank
-            yield ["" if value is None else "'" + value if value.startswith(starts) else value for value in values]
+            yield ["" if value is None else neutralise(value) for value in values]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
+# A cell COPY's CSV quotes: one holding the delimiter, the quote, CR or LF.
+_QUOTED = re.compile('[,"\r\n]')
 
 
-def csv_lines(*, user: Actor, reports: QuerySet[Report]) -> Iterator[str]:
-    """The CSV text of an export, a few hundred rows per piece (header first). Not audited."""
-    buffer: list[str] = []
-    writer = csv.writer(_Echo())
-    yield writer.writerow(headers(user=user))
-    for cells in export_cells(user=user, reports=reports):
-        buffer.append(writer.writerow(cells))
-        if len(buffer) >= 500:
-            yield "".join(buffer)
-            buffer.clear()
-    if buffer:
-        yield "".join(buffer)
+def csv_line(cells: Iterable[str]) -> str:
+    """A CSV line as PostgreSQL's COPY writes one (what the page streams): a cell holding a comma, a quote, CR or LF
+    quoted (its quotes doubled), an empty cell empty, the line ended with LF."""
+    return ",".join('"' + cell.replace('"', '""') + '"' if _QUOTED.search(cell) else cell for cell in cells) + "\n"
 
 
-def report_csv_lines(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Iterator[str]:
-    """The CSV lines of ``reports`` (already restricted and filtered); the export is audited when it starts."""
+def csv_bytes(*, user: Actor, reports: QuerySet[Report]) -> Generator[bytes]:
+    """The CSV file of an export (UTF-8), in pieces as PostgreSQL writes them (header first). Not audited."""
+    yield csv_line(headers(user=user)).encode()
+    query, params = export_rows_sql(user=user, reports=reports)
+    yield from sql.export_csv(database=reports.db, query=query, params=params)
+
+
+def report_csv_bytes(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Generator[bytes]:
+    """The CSV file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
     export_audit(user=user, reports=reports, filters=filters)
-    yield from csv_lines(user=user, reports=reports)
+    yield from csv_bytes(user=user, reports=reports)
 
 
 def xlsx_bytes(*, user: Actor, reports: QuerySet[Report]) -> Iterator[bytes]:

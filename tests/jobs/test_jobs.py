@@ -22,7 +22,8 @@ from apps.jobs.models import Job
 from apps.jobs.services import job_create, job_purge_expired, job_run, job_sweep
 from apps.reports.choices import ReportStatus
 from apps.reports.export_jobs import KIND
-from tests.builders import build_report
+from apps.reports.exports import neutralise
+from tests.builders import build_report, cigarettes
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 
@@ -172,6 +173,22 @@ def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, j
     job.refresh_from_db()
     text = finished_path(job.file_name).read_text()
     assert "FR-SUB" in text and "KZ-SUB" not in text and "FR-DRAFT" not in text
+
+
+def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jobs_root):
+    # Cells the page's CSV (PostgreSQL's COPY) and the job's (Python) must quote, leave empty and neutralise alike.
+    places = ['Quai "Nord", Le Havre', "two\nlines", "a\rb", "=1+1", "\tcmd", "-2", "Zürich ☃", " spaced ", "@x"]
+    items = [cigarettes(brand="A, B")]
+    for number, place in enumerate(places):
+        build_report(by=france, reference=f"FR-{number}", place=place, customs_office="", items=items)
+    job = _export_job(alice)
+    assert job_run(job_id=job.pk) == "done"
+    job.refresh_from_db()
+    direct = b"".join(_client(alice).get("/reports/export.csv").streaming_content)  # type: ignore[attr-defined]
+    assert finished_path(job.file_name).read_bytes() == direct
+    rows = list(csv.DictReader(io.StringIO(direct.decode(), newline="")))
+    assert sorted(row["Place"] for row in rows) == sorted(neutralise(place) for place in places)
+    assert {row["Customs office"] for row in rows} == {""} and {row["Brands"] for row in rows} == {"A, B"}
 
 
 def test_a_job_runs_once_however_often_it_is_asked(alice, finished):

@@ -26,7 +26,7 @@ from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.jobs.services import job_create
 
 from ..export_jobs import KIND, LISTS, export_parameters
-from ..exports import export_count, report_csv_lines, report_xlsx_bytes
+from ..exports import export_count, report_csv_bytes, report_xlsx_bytes
 from ..filtersets import list_filterset
 from ..selectors import report_list, review_queue
 from .lists import list_page
@@ -71,7 +71,7 @@ def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: 
         )
     else:
         response = StreamingHttpResponse(
-            report_csv_lines(user=actor, reports=rows, filters=used), content_type="text/csv; charset=utf-8"
+            report_csv_bytes(user=actor, reports=rows, filters=used), content_type="text/csv; charset=utf-8"
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

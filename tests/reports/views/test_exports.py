@@ -4,15 +4,20 @@ page hands to a background job (started by a POST, never by following a link).""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Any
 
 import openpyxl
 import pytest
+from django.db import connection
 
 from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
+from apps.reports import sql
+from apps.reports.exports import report_csv_bytes
 from apps.reports.models import Report
+from apps.reports.selectors import report_list
 from apps.reports.services import report_share_with_administration
 from tests.builders import build_report, cigarettes
 
@@ -131,3 +136,31 @@ def test_an_export_at_the_limit_still_streams(client, erin, reports, settings):
     settings.RILO_EXPORT_ROW_LIMIT = 3  # erin sees exactly three reports
     sign_in(client, erin)
     assert len(export_rows(client)) == 3
+
+
+def test_time_stamps_are_written_as_python_writes_them_in_iso_8601(client, alice, france, vocab):
+    stamps = {
+        "WHOLE": dt.datetime(2025, 4, 1, 12, 30, tzinfo=dt.UTC),
+        "FRACTION": dt.datetime(2025, 4, 1, 12, 30, 5, 120, tzinfo=dt.UTC),
+    }
+    for reference, stamp in stamps.items():
+        build_report(by=france, reference=reference, submitted_at=stamp)
+    build_report(by=france, reference="DRAFT", status="draft")  # never submitted
+    expected = {reference: stamp.isoformat() for reference, stamp in stamps.items()} | {"DRAFT": ""}
+    sign_in(client, alice)
+    assert {row["National reference"]: row["Submitted at"] for row in export_rows(client)} == expected
+    header, *body = xlsx_rows(client)
+    reference_at, submitted_at = header.index("National reference"), header.index("Submitted at")
+    assert {row[reference_at]: row[submitted_at] for row in body} == expected
+
+
+def test_an_export_closed_half_way_leaves_the_connection_clean(alice, france, vocab, monkeypatch):
+    for number in range(5):
+        build_report(by=france, reference=f"FR-{number}")
+    monkeypatch.setattr(sql, "EXPORT_CSV_PIECE", 1)  # a piece per row: the COPY is not over after the first
+    pieces = report_csv_bytes(user=alice, reports=report_list(user=alice), filters=[])
+    assert next(pieces).startswith(b"UUID,") and next(pieces).count(b"\n") == 1
+    pieces.close()  # what the response does when the client is gone: the COPY is cancelled, its savepoint rolled back
+    assert not connection.needs_rollback
+    assert Report.objects.filter(national_reference__startswith="FR-").count() == 5  # the connection answers
+    assert AuditEvent.objects.filter(actor=alice, action="report.export").count() == 1  # recorded before the rows
