@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from apps.accounts.models import User
+from apps.core.api.throttling import AnonymousRateThrottle
 from apps.core.client_address import client_address
 from tests.factories import PASSWORD
 
@@ -91,10 +91,10 @@ def _throttled_docs(meta: dict[str, Any]) -> int:
 @pytest.fixture
 def clean_throttles() -> Iterator[None]:
     for address in (CLIENT_A, CLIENT_B, PROXY):
-        cache.delete(f"throttle_anonymous_{address}")
+        AnonymousRateThrottle.reset(address)
     yield
     for address in (CLIENT_A, CLIENT_B, PROXY):
-        cache.delete(f"throttle_anonymous_{address}")
+        AnonymousRateThrottle.reset(address)
 
 
 def test_the_api_throttle_counts_the_client_behind_the_proxy_not_the_proxy_nor_a_forged_header(
