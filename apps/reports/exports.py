@@ -2,10 +2,11 @@
 
 Rows are read as text, one query: each column is an expression over the report (its own fields by their
 catalogue kind; its items, detection methods and conveyances aggregated in correlated subqueries). The CSV
-is PostgreSQL's own: ``COPY (<the SELECT>) TO STDOUT WITH (FORMAT csv)`` streamed as it comes (its SELECT,
-:func:`export_rows_sql`, neutralises formulas and blanks personal cells itself); Python writes only the
-header. The XLSX file and a background job read the same columns through a server-side cursor and apply
-the same rules in Python; a job's CSV is written as COPY writes it (:func:`csv_line`), byte for byte.
+is PostgreSQL's own: ``COPY (<the SELECT>) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)`` streamed as it comes
+(its SELECT, :func:`export_rows_sql`, neutralises formulas and blanks personal cells itself; every non-empty
+cell quoted); Python writes only the header, quoted alike. The XLSX file and a background job read the same
+columns through a server-side cursor and apply the same rules in Python; a job's CSV is written as COPY
+writes it (:func:`csv_line`), byte for byte.
 
 Personal columns (modus operandi, concealment details, conveyance identifiers) appear only for users
 holding the personal-data capability, and are filled only on the rows where they may see personal data.
@@ -16,7 +17,6 @@ Every cell a spreadsheet could take for a formula is neutralised with a leading 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -257,7 +257,7 @@ def _values(*, user: Actor, reports: QuerySet[Report], csv: bool) -> QuerySet[Re
 
 def export_rows_sql(*, user: Actor, reports: QuerySet[Report]) -> tuple[str, tuple[Any, ...]]:
     """The SELECT whose rows a CSV export of ``reports`` by ``user`` is (with its parameters): what it runs
-    ``COPY (…) TO STDOUT WITH (FORMAT csv)`` of."""
+    ``COPY (…) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)`` of."""
     sql, params = _values(user=user, reports=reports, csv=True).query.sql_with_params()
     return sql, tuple(params)
 
@@ -339,14 +339,12 @@ def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) 
             yield ["" if value is None else neutralise(value) for value in values]
 
 
-# A cell COPY's CSV quotes: one holding the delimiter, the quote, CR or LF.
-_QUOTED = re.compile('[,"\r\n]')
-
-
 def csv_line(cells: Iterable[str]) -> str:
-    """A CSV line as PostgreSQL's COPY writes one (what the page streams): a cell holding a comma, a quote, CR or LF
-    quoted (its quotes doubled), an empty cell empty, the line ended with LF."""
-    return ",".join('"' + cell.replace('"', '""') + '"' if _QUOTED.search(cell) else cell for cell in cells) + "\n"
+    """A CSV line as PostgreSQL's COPY ``WITH (FORMAT csv, FORCE_QUOTE *)`` writes one (what the page streams):
+    every non-empty cell quoted (its quotes doubled), so that no spreadsheet splits it on its list separator
+    (";" in French, German or Russian locales: an unquoted ``x;=cmd…`` would be two cells, the second a formula);
+    an empty cell empty; the line ended with LF."""
+    return ",".join('"' + cell.replace('"', '""') + '"' if cell else "" for cell in cells) + "\n"
 
 
 def csv_bytes(*, user: Actor, reports: QuerySet[Report]) -> Generator[bytes]:

@@ -177,7 +177,18 @@ def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, j
 
 def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jobs_root):
     # Cells the page's CSV (PostgreSQL's COPY) and the job's (Python) must quote, leave empty and neutralise alike.
-    places = ['Quai "Nord", Le Havre', "two\nlines", "a\rb", "=1+1", "\tcmd", "-2", "Zürich ☃", " spaced ", "@x"]
+    places = [
+        'Quai "Nord", Le Havre',
+        "two\nlines",
+        "a\rb",
+        "=1+1",
+        "\tcmd",
+        "-2",
+        "Zürich ☃",
+        " spaced ",
+        "@x",
+        "x;=1",
+    ]
     items = [cigarettes(brand="A, B")]
     for number, place in enumerate(places):
         build_report(by=france, reference=f"FR-{number}", place=place, customs_office="", items=items)
@@ -186,6 +197,7 @@ def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jo
     job.refresh_from_db()
     direct = b"".join(_client(alice).get("/reports/export.csv").streaming_content)  # type: ignore[attr-defined]
     assert finished_path(job.file_name).read_bytes() == direct
+    assert b',"x;=1",' in direct and direct.startswith(b'"UUID","')  # every non-empty cell quoted, the header too
     rows = list(csv.DictReader(io.StringIO(direct.decode(), newline="")))
     assert sorted(row["Place"] for row in rows) == sorted(neutralise(place) for place in places)
     assert {row["Customs office"] for row in rows} == {""} and {row["Brands"] for row in rows} == {"A, B"}

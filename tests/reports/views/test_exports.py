@@ -159,8 +159,23 @@ def test_an_export_closed_half_way_leaves_the_connection_clean(alice, france, vo
         build_report(by=france, reference=f"FR-{number}")
     monkeypatch.setattr(sql, "EXPORT_CSV_PIECE", 1)  # a piece per row: the COPY is not over after the first
     pieces = report_csv_bytes(user=alice, reports=report_list(user=alice), filters=[])
-    assert next(pieces).startswith(b"UUID,") and next(pieces).count(b"\n") == 1
+    assert next(pieces).startswith(b'"UUID",') and next(pieces).count(b"\n") == 1
     pieces.close()  # what the response does when the client is gone: the COPY is cancelled, its savepoint rolled back
     assert not connection.needs_rollback
     assert Report.objects.filter(national_reference__startswith="FR-").count() == 5  # the connection answers
     assert AuditEvent.objects.filter(actor=alice, action="report.export").count() == 1  # recorded before the rows
+
+
+def test_a_cell_holding_a_semicolon_is_quoted_so_a_semicolon_locale_never_splits_it_into_a_formula(
+    client, alice, erin, france
+):
+    # Excel in French, German or Russian splits an unquoted line on ";": "x;=cmd|…" would be two cells, the second
+    # a formula. Quoted, it is one text cell whatever the separator.
+    brand = "x;=cmd|' /C calc'!A0"
+    build_report(by=alice, reference="FR-INJECT", items=[cigarettes(brand=brand)])
+    sign_in(client, erin)
+    response = client.get("/reports/export.csv")
+    text = b"".join(response.streaming_content).decode()
+    line = next(line for line in text.splitlines() if "FR-INJECT" in line)
+    assert f'"{brand}"' in line and f",{brand}" not in line
+    assert all(cell.startswith('"') for cell in text.splitlines()[0].split(","))  # the header too
