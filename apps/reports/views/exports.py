@@ -5,6 +5,11 @@ by a background job instead, so a web worker's timeout never cuts a download sho
 saying so with a button (a POST with its CSRF token) that starts the job. A GET never starts one: a link
 followed by a crawler or a prefetching browser must not queue exports. An owner with too many exports waiting
 gets that page again (409) saying why, with a link to "My exports".
+
+A GET that a browser says comes from another site (``Sec-Fetch-Site: cross-site``) is refused (403, a page saying
+why with a link back to the list): a crafted link elsewhere must not make a signed-in user download an export and
+be recorded in the audit log as reading it. Same-origin, same-site, a typed address (``none``) and browsers that
+send no such header proceed.
 """
 
 from __future__ import annotations
@@ -43,8 +48,15 @@ def _large_page(request: HttpRequest, *, queue: bool, file_format: str, refusal:
     return render(request, "reports/export_large.html", context, status=409 if refusal else 200)
 
 
+def _cross_site(request: HttpRequest) -> bool:
+    """Whether the browser says the request was started by another site (a link or a form elsewhere)."""
+    return request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site"
+
+
 def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: str) -> HttpResponseBase:
     queue = list_name == "review_queue"
+    if request.method == "GET" and _cross_site(request):
+        return render(request, "reports/export_cross_site.html", {"queue": queue}, status=403)
     actor = request_actor(request)
     filterset = list_filterset(request.GET, reports, user=actor, queue=queue)
     if filterset.is_bound and not filterset.is_valid():

@@ -179,3 +179,25 @@ def test_a_cell_holding_a_semicolon_is_quoted_so_a_semicolon_locale_never_splits
     line = next(line for line in text.splitlines() if "FR-INJECT" in line)
     assert f'"{brand}"' in line and f",{brand}" not in line
     assert all(cell.startswith('"') for cell in text.splitlines()[0].split(","))  # the header too
+
+
+@pytest.mark.parametrize(
+    ("path", "back"), [("/reports/export.csv", "/reports/"), ("/reports/review/export.xlsx", "/reports/review/")]
+)
+def test_an_export_link_followed_from_another_site_is_refused_and_not_audited(client, erin, reports, path, back):
+    sign_in(client, erin)
+    response = client.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403 and not response.streaming
+    page = response.content.decode()
+    assert "came from another site" in page and f'href="{back}"' in page
+    assert not AuditEvent.objects.filter(action="report.export").exists()
+
+
+@pytest.mark.parametrize("site", ["same-origin", "same-site", "none", None])
+def test_an_export_from_our_own_pages_a_typed_address_or_an_older_browser_streams(client, erin, reports, site):
+    sign_in(client, erin)
+    headers = {"Sec-Fetch-Site": site} if site else {}
+    response = client.get("/reports/export.csv", headers=headers)
+    assert response.status_code == 200 and response.streaming
+    b"".join(response.streaming_content)
+    assert AuditEvent.objects.filter(actor=erin, action="report.export").count() == 1
