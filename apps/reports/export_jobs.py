@@ -27,7 +27,7 @@ from apps.jobs.kinds import JobOutput, JobRefused, Progress
 from apps.jobs.models import Job
 
 from .exports import csv_line, export_audit, export_cells, has_personal_columns, headers
-from .filtersets import list_filterset
+from .filtersets import filters_used, list_filterset
 from .selectors import report_list, review_queue
 
 KIND = JobKind.REPORT_EXPORT
@@ -88,7 +88,7 @@ def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOut
         if filterset.is_bound and not filterset.is_valid():
             raise JobRefused(_("Some of the list's filters are no longer valid, so the file was not made."))
         rows = filterset.qs if filterset.is_bound else reports
-        used = [name for name, values in data.lists() if any(values) and name in filterset.filters]
+        used = filters_used(data, filterset)
         total = rows.count()
         progress(0, total)
         export_audit(user=owner, reports=rows, filters=used, job=str(job.uuid))

@@ -272,7 +272,9 @@ def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     audit event: who read which persons' data stays on record even if the download is cut short.
 
     Their uuids up to ``RILO_AUDIT_EXPORT_LIST_MAX`` and their exact count; beyond that bound the list is left out
-    and ``personal_reports_truncated`` set: the event's filters and time say which reports they were.
+    and ``personal_reports_truncated`` set. The event's filters (each name with its values, see
+    :func:`export_audit`), the actor's scope and the event's time then say which reports they were, as the reports
+    stood at that time (a report changed since may no longer match them: the trail of its changes tells).
     """
     bound = settings.RILO_AUDIT_EXPORT_LIST_MAX
     allowed = Report.objects.restrict(user, "view_personal_data").values("pk")
@@ -288,11 +290,14 @@ def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     return {"personal_reports_truncated": True, "personal_reports_count": count}
 
 
-def export_audit(*, user: Actor, reports: QuerySet[Report], filters: list[str], job: str | None = None) -> bool:
-    """Record the export of ``reports`` by ``user`` (with the uuids of the reports whose personal columns it fills,
-    those the user may see personal data of); whether it carries personal columns."""
+def export_audit(
+    *, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]], job: str | None = None
+) -> bool:
+    """Record the export of ``reports`` by ``user``: the filters that chose them (each name with its values, as
+    :func:`~apps.reports.filtersets.filters_used` gives them) and the uuids of the reports whose personal columns it
+    fills (those the user may see personal data of); whether it carries personal columns."""
     personal = has_personal_columns(user)
-    detail: dict[str, Any] = {"personal_columns": personal, "filters": sorted(filters)}
+    detail: dict[str, Any] = {"personal_columns": personal, "filters": filters}
     if job is not None:
         detail["job"] = job
     if personal:
@@ -354,7 +359,7 @@ def csv_bytes(*, user: Actor, reports: QuerySet[Report]) -> Generator[bytes]:
     yield from sql.export_csv(database=reports.db, query=query, params=params)
 
 
-def report_csv_bytes(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Generator[bytes]:
+def report_csv_bytes(*, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]]) -> Generator[bytes]:
     """The CSV file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
     export_audit(user=user, reports=reports, filters=filters)
     yield from csv_bytes(user=user, reports=reports)
@@ -366,7 +371,7 @@ def xlsx_bytes(*, user: Actor, reports: QuerySet[Report]) -> Iterator[bytes]:
     return xlsx_chunks(rows, sheet_name=str(gettext_lazy("Reports")))
 
 
-def report_xlsx_bytes(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Iterator[bytes]:
+def report_xlsx_bytes(*, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]]) -> Iterator[bytes]:
     """The XLSX file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
     export_audit(user=user, reports=reports, filters=filters)
     yield from xlsx_bytes(user=user, reports=reports)

@@ -203,6 +203,23 @@ def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jo
     assert {row["Customs office"] for row in rows} == {""} and {row["Brands"] for row in rows} == {"A, B"}
 
 
+def test_a_jobs_audit_event_records_the_filters_and_their_values_as_the_pages_download_does(
+    alice, france, jobs_root, settings
+):
+    settings.RILO_AUDIT_EXPORT_LIST_MAX = 1  # beyond it the event keeps a count: its filters must say which reports
+    for number in range(3):
+        build_report(by=france, reference=f"FR-{number}")
+    build_report(by=france, reference="FR-DRAFT", status=ReportStatus.DRAFT)
+    filters = {"status": ["submitted", "approved"], "date_from": ["2000-01-01"], "date_to": [""], "page": ["2"]}
+    job = _export_job(alice, filters=filters)
+    assert job_run(job_id=job.pk) == "done"
+    b"".join(_client(alice).get("/reports/export.csv", filters).streaming_content)  # type: ignore[attr-defined]
+    job_event, page_event = AuditEvent.objects.filter(actor=alice, action="report.export").order_by("pk")
+    expected = {"date_from": ["2000-01-01"], "status": ["submitted", "approved"]}
+    assert job_event.detail["filters"] == page_event.detail["filters"] == expected
+    assert job_event.detail["personal_reports_truncated"] and page_event.detail["personal_reports_count"] == 3
+
+
 def test_a_job_runs_once_however_often_it_is_asked(alice, finished):
     assert job_run(job_id=finished.pk) == "not queued"
 

@@ -32,7 +32,7 @@ from apps.jobs.services import job_create
 
 from ..export_jobs import KIND, LISTS, export_parameters
 from ..exports import export_count, report_csv_bytes, report_xlsx_bytes
-from ..filtersets import list_filterset
+from ..filtersets import filters_used, list_filterset
 from ..selectors import report_list, review_queue
 from .lists import list_page
 
@@ -75,7 +75,7 @@ def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: 
     limit = settings.RILO_EXPORT_ROW_LIMIT
     if export_count(reports=rows, bound=limit + 1) > limit:
         return _large_page(request, queue=queue, file_format=file_format)
-    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
+    used = filters_used(request.GET, filterset)
     filename = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
     if file_format == "xlsx":
         response = StreamingHttpResponse(

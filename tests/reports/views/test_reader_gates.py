@@ -134,7 +134,7 @@ def test_the_export_audit_event_lists_personal_reports_up_to_a_bound_then_their_
     assert "personal_reports" not in beyond.detail
     assert beyond.detail["personal_reports_truncated"] is True
     assert beyond.detail["personal_reports_count"] == 3
-    assert beyond.detail["filters"] == ["status"]
+    assert beyond.detail["filters"] == {"status": ["submitted"]}  # which reports: the filters' values too
 
 
 def test_the_duplicate_candidate_count_counts_only_candidates_the_reader_may_see(
