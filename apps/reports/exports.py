@@ -42,15 +42,18 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, NullIf
 from django.db.models.lookups import In
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
+from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 
 from . import catalogue, sql
 from .models import Conveyance, Report
+from .selectors import report_list, review_queue
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection): :func:`neutralise` in
 # Python, :func:`_neutralised` in SQL.
@@ -209,6 +212,27 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 )
 _PERSONAL_FLAG = "export_personal"
 
+# An export's file formats (each with its content type) and lists (each with the name its download starts with).
+FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
+LISTS = {"reports": "reports", "review_queue": "review-queue"}
+
+
+def export_permissions(*, list_name: str) -> tuple[str, ...]:
+    """The capabilities an export of ``list_name`` (a key of :data:`LISTS`) needs, in a request and in a job."""
+    if list_name == "review_queue":
+        return ("reports.export_report", "reports.review_report")
+    return ("reports.export_report",)
+
+
+def export_list(*, user: Actor, list_name: str) -> QuerySet[Report]:
+    """The rows an export of ``list_name`` starts from, before its filters: the list's, in the list's order."""
+    return review_queue(user=user) if list_name == "review_queue" else report_list(user=user)
+
+
+def export_download_name(*, list_name: str, file_format: str) -> str:
+    """The name an export's file is downloaded under: the list's, today's date, the format."""
+    return f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
+
 
 def has_personal_columns(user: Actor) -> bool:
     """Whether an export by ``user`` carries the personal columns (the capability, whatever the rows)."""
@@ -329,7 +353,7 @@ def _export_connection(database: str, *, hold: bool) -> Iterator[None]:
             sql.export_settings_reset(cursor)
 
 
-def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) -> Iterator[list[str]]:
+def _export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) -> Iterator[list[str]]:
     """The cells of each exported row, as text: neutralised, personal cells blank where the user may not see the
     row's personal data. Not audited: see :func:`export_audit`. ``hold``: run outside a transaction (a job)."""
     personal = has_personal_columns(user)
@@ -352,26 +376,60 @@ def csv_line(cells: Iterable[str]) -> str:
     return ",".join('"' + cell.replace('"', '""') + '"' if cell else "" for cell in cells) + "\n"
 
 
-def csv_bytes(*, user: Actor, reports: QuerySet[Report]) -> Generator[bytes]:
-    """The CSV file of an export (UTF-8), in pieces as PostgreSQL writes them (header first). Not audited."""
-    yield csv_line(headers(user=user)).encode()
-    query, params = export_rows_sql(user=user, reports=reports)
-    yield from sql.export_csv(database=reports.db, query=query, params=params)
+def _csv_pieces(lines: Iterable[str]) -> Iterator[bytes]:
+    """``lines`` encoded (UTF-8), joined into pieces of about ``sql.EXPORT_CSV_PIECE`` bytes."""
+    piece: list[str] = []
+    size = 0
+    for line in lines:
+        piece.append(line)
+        size += len(line)
+        if size >= sql.EXPORT_CSV_PIECE:
+            yield "".join(piece).encode()
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece).encode()
 
 
-def report_csv_bytes(*, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]]) -> Generator[bytes]:
-    """The CSV file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
-    export_audit(user=user, reports=reports, filters=filters)
-    yield from csv_bytes(user=user, reports=reports)
+def export_chunks(
+    *,
+    user: Actor,
+    reports: QuerySet[Report],
+    file_format: str,
+    filters: dict[str, list[str]],
+    job: str | None = None,
+    rows_read: Callable[[int], None] | None = None,
+) -> Generator[bytes]:
+    """The file (``file_format``, a key of :data:`FORMATS`) of the export of ``reports`` (already restricted and
+    filtered) by ``user``, in pieces; audited (:func:`export_audit`, with ``filters``) when its first piece is asked.
+
+    In a request the CSV is PostgreSQL's COPY, streamed (the header written here, quoted as COPY quotes). A
+    background ``job`` (its uuid) cannot hold the connection in a COPY: it reads the rows through a server-side
+    cursor outside a transaction, telling ``rows_read`` how many so far, and writes them as COPY would
+    (:func:`csv_line`), byte for byte. The XLSX file holds text cells only.
+    """
+    header = headers(user=user)  # in the request's language, before the response streams
+    sheet_name = str(gettext_lazy("Reports"))
+    in_request = job is None
+
+    def chunks() -> Generator[bytes]:
+        export_audit(user=user, reports=reports, filters=filters, job=job)
+        if file_format == "csv" and in_request:
+            yield csv_line(header).encode()
+            query, params = export_rows_sql(user=user, reports=reports)
+            yield from sql.export_csv(database=reports.db, query=query, params=params)
+            return
+        cells = _export_cells(user=user, reports=reports, hold=not in_request)
+        if rows_read is not None:
+            cells = _counted(cells, rows_read)
+        if file_format == "xlsx":
+            yield from xlsx_chunks(itertools.chain([header], cells), sheet_name=sheet_name)
+        else:
+            yield from _csv_pieces(map(csv_line, itertools.chain([header], cells)))
+
+    return chunks()
 
 
-def xlsx_bytes(*, user: Actor, reports: QuerySet[Report]) -> Iterator[bytes]:
-    """The XLSX file of an export, in pieces (headers first; text cells only). Not audited."""
-    rows = itertools.chain([headers(user=user)], export_cells(user=user, reports=reports))
-    return xlsx_chunks(rows, sheet_name=str(gettext_lazy("Reports")))
-
-
-def report_xlsx_bytes(*, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]]) -> Iterator[bytes]:
-    """The XLSX file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
-    export_audit(user=user, reports=reports, filters=filters)
-    yield from xlsx_bytes(user=user, reports=reports)
+def _counted(rows: Iterable[list[str]], rows_read: Callable[[int], None]) -> Iterator[list[str]]:
+    for done, row in enumerate(rows, start=1):
+        yield row
+        rows_read(done)

@@ -15,7 +15,7 @@ from django.db import connection
 from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
 from apps.reports import sql
-from apps.reports.exports import report_csv_bytes
+from apps.reports.exports import export_chunks
 from apps.reports.models import Report
 from apps.reports.selectors import report_list
 from apps.reports.services import report_share_with_administration
@@ -158,7 +158,7 @@ def test_an_export_closed_half_way_leaves_the_connection_clean(alice, france, vo
     for number in range(5):
         build_report(by=france, reference=f"FR-{number}")
     monkeypatch.setattr(sql, "EXPORT_CSV_PIECE", 1)  # a piece per row: the COPY is not over after the first
-    pieces = report_csv_bytes(user=alice, reports=report_list(user=alice), filters={})
+    pieces = export_chunks(user=alice, reports=report_list(user=alice), file_format="csv", filters={})
     assert next(pieces).startswith(b'"UUID",') and next(pieces).count(b"\n") == 1
     pieces.close()  # what the response does when the client is gone: the COPY is cancelled, its savepoint rolled back
     assert not connection.needs_rollback
