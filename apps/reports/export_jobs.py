@@ -28,6 +28,7 @@ from .exports import (
     export_download_name,
     export_list,
     export_permissions,
+    export_rows,
     has_personal_columns,
 )
 from .filtersets import filters_used, list_filterset
@@ -73,7 +74,7 @@ def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOut
         filterset = list_filterset(data, reports, user=owner, queue=list_name == "review_queue")
         if filterset.is_bound and not filterset.is_valid():
             raise JobRefused(_("Some of the list's filters are no longer valid, so the file was not made."))
-        rows = filterset.qs if filterset.is_bound else reports
+        rows = export_rows(filterset, list_name=list_name)
         total = rows.count()
         progress(0, total)
         chunks = export_chunks(

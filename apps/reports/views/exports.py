@@ -28,7 +28,15 @@ from apps.core.request_actor import request_actor
 from apps.jobs.services import job_create
 
 from ..export_jobs import KIND, export_parameters
-from ..exports import FORMATS, export_chunks, export_count, export_download_name, export_list, export_permissions
+from ..exports import (
+    FORMATS,
+    export_chunks,
+    export_count,
+    export_download_name,
+    export_list,
+    export_permissions,
+    export_rows,
+)
 from ..filtersets import filters_used, list_filterset
 from .lists import list_page
 
@@ -70,7 +78,7 @@ def _export(request: HttpRequest, *, list_name: str, file_format: str) -> HttpRe
         except Conflict as refusal:  # too many exports waiting: this page again, saying so
             return _large_page(request, queue=queue, file_format=file_format, refusal=refusal.message)
         return redirect("jobs:detail", uuid=job.uuid)
-    rows = filterset.qs if filterset.is_bound else reports
+    rows = export_rows(filterset, list_name=list_name)
     limit = settings.RILO_EXPORT_ROW_LIMIT
     if export_count(reports=rows, bound=limit + 1) > limit:
         return _large_page(request, queue=queue, file_format=file_format)

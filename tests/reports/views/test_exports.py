@@ -201,3 +201,18 @@ def test_an_export_from_our_own_pages_a_typed_address_or_an_older_browser_stream
     assert response.status_code == 200 and response.streaming
     b"".join(response.streaming_content)
     assert AuditEvent.objects.filter(actor=erin, action="report.export").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "page", "path"), [("alice", "/reports/", ""), ("erin", "/reports/review/", "review/")]
+)
+def test_the_file_lists_the_reports_in_the_pages_order_ties_broken_alike(client, france, request, user, page, path):
+    # Same seizure date and submission time: only the tie-break orders them.
+    same: dict[str, Any] = {"seizure_date": dt.date(2025, 3, 1), "submitted_at": dt.datetime(2025, 3, 2, tzinfo=dt.UTC)}
+    references = [build_report(by=france, reference=f"TIE-{n}", **same).national_reference for n in range(4)]
+    sign_in(client, request.getfixturevalue(user))
+    html = client.get(page).content.decode()
+    on_page = sorted(references, key=html.index)
+    in_file = [row["National reference"] for row in export_rows(client, f"/reports/{path}export.csv")]
+    assert in_file == on_page
+    assert [row[1] for row in xlsx_rows(client, f"/reports/{path}export.xlsx")[1:]] == on_page
