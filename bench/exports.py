@@ -39,16 +39,15 @@ def _copy(*, user: Actor, filters: dict[str, str]) -> tuple[int, int, float]:
     from django.http import QueryDict
 
     from apps.reports import sql
-    from apps.reports.exports import export_rows_sql
+    from apps.reports.exports import export_list, export_rows, export_rows_sql
     from apps.reports.filtersets import list_filterset
-    from apps.reports.selectors import report_list
 
     data = QueryDict(mutable=True)
     data.update(filters)
-    filterset = list_filterset(data, report_list(user=user), user=user, queue=False)
+    filterset = list_filterset(data, export_list(user=user, list_name="reports"), user=user, queue=False)
     if filterset.is_bound and not filterset.is_valid():
         raise RuntimeError(f"the export's filters are not valid: {filterset.errors}")
-    query, params = export_rows_sql(user=user, reports=filterset.qs if filterset.is_bound else report_list(user=user))
+    query, params = export_rows_sql(user=user, reports=export_rows(filterset, list_name="reports"))
     rows = size = 0
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:

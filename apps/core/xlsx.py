@@ -8,6 +8,7 @@ faster than openpyxl's write-only mode on the same rows (figures in the commit t
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -62,11 +63,14 @@ def _escaped(text: str) -> str:
 
 
 def _workbook(sheet_name: str) -> str:
+    # Cut to a sheet name's 31 characters first, then escaped for an attribute: cutting the escaped text could
+    # split an entity ("&am"), and a quote left as it is would end the attribute.
+    name = html.escape(_ILLEGAL.sub("", sheet_name)[:31], quote=True)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        f'<sheets><sheet name="{_escaped(sheet_name)[:31]}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
 
 

@@ -10,41 +10,35 @@ region) whose scope chose the rows.
 
 from __future__ import annotations
 
-import io
-import itertools
-from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from django.http import QueryDict
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
-from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
-from apps.core.xlsx import xlsx_chunks
 from apps.jobs.choices import JobKind
 from apps.jobs.kinds import JobOutput, JobRefused, Progress
 from apps.jobs.models import Job
 
-from .exports import csv_line, export_audit, export_cells, has_personal_columns, headers
-from .filtersets import list_filterset
-from .selectors import report_list, review_queue
+from .exports import (
+    FORMATS,
+    LISTS,
+    export_chunks,
+    export_download_name,
+    export_list,
+    export_permissions,
+    export_rows,
+    has_personal_columns,
+)
+from .filtersets import filters_used, list_filterset
 
 KIND = JobKind.REPORT_EXPORT
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
-LISTS = {"reports": "reports", "review_queue": "review-queue"}
 
 
 def export_parameters(*, list_name: str, file_format: str, filters: QueryDict, language: str) -> dict[str, Any]:
     """What a ``report_export`` job keeps of the request: the list, the format, the filters as typed."""
     return {"list": list_name, "format": file_format, "filters": dict(filters.lists()), "language": language}
-
-
-def export_permissions(*, list_name: str) -> tuple[str, ...]:
-    """The capabilities an export of ``list_name`` needs."""
-    if list_name == "review_queue":
-        return ("reports.export_report", "reports.review_report")
-    return ("reports.export_report",)
 
 
 def owner_scope(owner: Actor) -> dict[str, Any]:
@@ -62,13 +56,6 @@ def report_export_keep(*, job: Job, owner: Actor) -> bool:
     return not job.personal_data or has_personal_columns(owner)
 
 
-def _counted(rows: Iterable[list[str]], progress: Progress, total: int) -> Iterator[list[str]]:
-    """``rows``, telling ``progress`` of each (it records one in so many: RILO_JOBS_PROGRESS_ROWS)."""
-    for done, row in enumerate(rows, start=1):
-        yield row
-        progress(done, total)
-
-
 def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOutput:
     """Write the export a ``report_export`` job asks for (see :func:`export_parameters`) to ``file``."""
     owner: Actor = job.owner
@@ -80,29 +67,27 @@ def report_export_run(*, job: Job, file: BinaryIO, progress: Progress) -> JobOut
     with translation.override(parameters.get("language") or None):
         if not owner.is_active or not all(owner.has_perm(name) for name in export_permissions(list_name=list_name)):
             raise JobRefused(_("You may no longer export this list, so the file was not made."))
-        reports = review_queue(user=owner) if list_name == "review_queue" else report_list(user=owner)
+        reports = export_list(user=owner, list_name=list_name)
         data = QueryDict(mutable=True)
         for name, values in (parameters.get("filters") or {}).items():
             data.setlist(name, [str(value) for value in values])
         filterset = list_filterset(data, reports, user=owner, queue=list_name == "review_queue")
         if filterset.is_bound and not filterset.is_valid():
             raise JobRefused(_("Some of the list's filters are no longer valid, so the file was not made."))
-        rows = filterset.qs if filterset.is_bound else reports
-        used = [name for name, values in data.lists() if any(values) and name in filterset.filters]
+        rows = export_rows(filterset, list_name=list_name)
         total = rows.count()
         progress(0, total)
-        export_audit(user=owner, reports=rows, filters=used, job=str(job.uuid))
-        cells = _counted(export_cells(user=owner, reports=rows, hold=True), progress, total)
-        if file_format == "xlsx":
-            for chunk in xlsx_chunks(itertools.chain([headers(user=owner)], cells), sheet_name=_("Reports")):
-                file.write(chunk)
-        else:  # the bytes the page streams: PostgreSQL's CSV, after the header
-            text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=False)
-            text.write(csv_line(headers(user=owner)))
-            text.writelines(map(csv_line, cells))
-            text.flush()
-            text.detach()
-    name = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
+        chunks = export_chunks(
+            user=owner,
+            reports=rows,
+            file_format=file_format,
+            filters=filters_used(data, filterset),
+            job=str(job.uuid),
+            rows_read=lambda done: progress(done, total),
+        )
+        for chunk in chunks:
+            file.write(chunk)
+        name = export_download_name(list_name=list_name, file_format=file_format)
     return JobOutput(
         download_name=name,
         content_type=FORMATS[file_format],

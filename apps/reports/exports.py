@@ -2,10 +2,11 @@
 
 Rows are read as text, one query: each column is an expression over the report (its own fields by their
 catalogue kind; its items, detection methods and conveyances aggregated in correlated subqueries). The CSV
-is PostgreSQL's own: ``COPY (<the SELECT>) TO STDOUT WITH (FORMAT csv)`` streamed as it comes (its SELECT,
-:func:`export_rows_sql`, neutralises formulas and blanks personal cells itself); Python writes only the
-header. The XLSX file and a background job read the same columns through a server-side cursor and apply
-the same rules in Python; a job's CSV is written as COPY writes it (:func:`csv_line`), byte for byte.
+is PostgreSQL's own: ``COPY (<the SELECT>) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)`` streamed as it comes
+(its SELECT, :func:`export_rows_sql`, neutralises formulas and blanks personal cells itself; every non-empty
+cell quoted); Python writes only the header, quoted alike. The XLSX file and a background job read the same
+columns through a server-side cursor and apply the same rules in Python; a job's CSV is written as COPY
+writes it (:func:`csv_line`), byte for byte.
 
 Personal columns (modus operandi, concealment details, conveyance identifiers) appear only for users
 holding the personal-data capability, and are filled only on the rows where they may see personal data.
@@ -16,7 +17,6 @@ Every cell a spreadsheet could take for a formula is neutralised with a leading 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,15 +42,19 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, NullIf
 from django.db.models.lookups import In
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_lazy
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
+from apps.core.keyset import Keyset
+from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 
 from . import catalogue, sql
 from .models import Conveyance, Report
+from .selectors import report_list_ordering, report_list_rows
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection): :func:`neutralise` in
 # Python, :func:`_neutralised` in SQL.
@@ -209,6 +213,37 @@ PERSONAL_COLUMNS: tuple[Column, ...] = (
 )
 _PERSONAL_FLAG = "export_personal"
 
+# An export's file formats (each with its content type) and lists (each with the name its download starts with).
+FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
+LISTS = {"reports": "reports", "review_queue": "review-queue"}
+
+
+def export_permissions(*, list_name: str) -> tuple[str, ...]:
+    """The capabilities an export of ``list_name`` (a key of :data:`LISTS`) needs, in a request and in a job."""
+    if list_name == "review_queue":
+        return ("reports.export_report", "reports.review_report")
+    return ("reports.export_report",)
+
+
+def export_list(*, user: Actor, list_name: str) -> QuerySet[Report]:
+    """The rows an export of ``list_name`` starts from, before its filters: those of the list's page."""
+    return report_list_rows(user=user, queue=list_name == "review_queue")
+
+
+def export_rows(filterset: Any, *, list_name: str) -> QuerySet[Report]:
+    """The rows of an export: those of ``filterset`` (valid, over :func:`export_list`), in the order of the list's
+    page, ties broken as the page breaks them (:func:`~apps.reports.selectors.report_list_ordering`)."""
+    bound = filterset.is_bound
+    rows: QuerySet[Report] = filterset.qs if bound else filterset.queryset
+    chosen = (filterset.form.cleaned_data.get("ordering") or "") if bound else ""
+    ordering = report_list_ordering(ordering=chosen, queue=list_name == "review_queue")
+    return rows.order_by(*Keyset(Report, ordering).order_by())
+
+
+def export_download_name(*, list_name: str, file_format: str) -> str:
+    """The name an export's file is downloaded under: the list's, today's date, the format."""
+    return f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
+
 
 def has_personal_columns(user: Actor) -> bool:
     """Whether an export by ``user`` carries the personal columns (the capability, whatever the rows)."""
@@ -221,13 +256,6 @@ def headers(*, user: Actor) -> list[str]:
     return [str(column.header) for column in columns]
 
 
-def _ordering(reports: QuerySet[Report]) -> list[Any]:
-    query = reports.query
-    if query.order_by:
-        return list(query.order_by)
-    return list(Report._meta.ordering or ()) if query.default_ordering else []
-
-
 def _values(*, user: Actor, reports: QuerySet[Report], csv: bool) -> QuerySet[Report]:
     """The export's rows as text, the same rows in the same order as ``reports``. For the CSV (``csv``), cells as
     COPY is to write them: neutralised, personal cells blank where the user may not see the row's personal data;
@@ -235,13 +263,9 @@ def _values(*, user: Actor, reports: QuerySet[Report], csv: bool) -> QuerySet[Re
     """
     personal = has_personal_columns(user)
     columns = COLUMNS + (PERSONAL_COLUMNS if personal else ())
-    if any(getattr(annotation, "contains_aggregate", False) for annotation in reports.query.annotations.values()):
-        # Grouped already (the review queue counts duplicate candidates): its rows, by key, in its order.
-        rows = Report.objects.filter(pk__in=reports.order_by().values("pk")).order_by(*_ordering(reports))
-    else:
-        # Its own filters: PostgreSQL then joins the items of the chosen reports only (on 20,000 of 100,000
-        # bench reports, the query ran in 0.58 s through a "pk IN (…)" of the same filters, 0.48 s directly).
-        rows = reports.select_related(None).prefetch_related(None)
+    # Its own filters: PostgreSQL then joins the items of the chosen reports only (on 20,000 of 100,000 bench
+    # reports, the query ran in 0.58 s through a "pk IN (…)" of the same filters, 0.48 s directly).
+    rows = reports.select_related(None).prefetch_related(None)
     names = [f"c{index}" for index in range(len(columns))]
     annotations: dict[str, Any] = {name: column.expression(csv) for name, column in zip(names, columns, strict=True)}
     if personal:
@@ -257,7 +281,7 @@ def _values(*, user: Actor, reports: QuerySet[Report], csv: bool) -> QuerySet[Re
 
 def export_rows_sql(*, user: Actor, reports: QuerySet[Report]) -> tuple[str, tuple[Any, ...]]:
     """The SELECT whose rows a CSV export of ``reports`` by ``user`` is (with its parameters): what it runs
-    ``COPY (…) TO STDOUT WITH (FORMAT csv)`` of."""
+    ``COPY (…) TO STDOUT WITH (FORMAT csv, FORCE_QUOTE *)`` of."""
     sql, params = _values(user=user, reports=reports, csv=True).query.sql_with_params()
     return sql, tuple(params)
 
@@ -272,7 +296,9 @@ def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     audit event: who read which persons' data stays on record even if the download is cut short.
 
     Their uuids up to ``RILO_AUDIT_EXPORT_LIST_MAX`` and their exact count; beyond that bound the list is left out
-    and ``personal_reports_truncated`` set: the event's filters and time say which reports they were.
+    and ``personal_reports_truncated`` set. The event's filters (each name with its values, see
+    :func:`export_audit`), the actor's scope and the event's time then say which reports they were, as the reports
+    stood at that time (a report changed since may no longer match them: the trail of its changes tells).
     """
     bound = settings.RILO_AUDIT_EXPORT_LIST_MAX
     allowed = Report.objects.restrict(user, "view_personal_data").values("pk")
@@ -288,11 +314,14 @@ def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     return {"personal_reports_truncated": True, "personal_reports_count": count}
 
 
-def export_audit(*, user: Actor, reports: QuerySet[Report], filters: list[str], job: str | None = None) -> bool:
-    """Record the export of ``reports`` by ``user`` (with the uuids of the reports whose personal columns it fills,
-    those the user may see personal data of); whether it carries personal columns."""
+def export_audit(
+    *, user: Actor, reports: QuerySet[Report], filters: dict[str, list[str]], job: str | None = None
+) -> bool:
+    """Record the export of ``reports`` by ``user``: the filters that chose them (each name with its values, as
+    :func:`~apps.reports.filtersets.filters_used` gives them) and the uuids of the reports whose personal columns it
+    fills (those the user may see personal data of); whether it carries personal columns."""
     personal = has_personal_columns(user)
-    detail: dict[str, Any] = {"personal_columns": personal, "filters": sorted(filters)}
+    detail: dict[str, Any] = {"personal_columns": personal, "filters": filters}
     if job is not None:
         detail["job"] = job
     if personal:
@@ -324,7 +353,7 @@ def _export_connection(database: str, *, hold: bool) -> Iterator[None]:
             sql.export_settings_reset(cursor)
 
 
-def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) -> Iterator[list[str]]:
+def _export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) -> Iterator[list[str]]:
     """The cells of each exported row, as text: neutralised, personal cells blank where the user may not see the
     row's personal data. Not audited: see :func:`export_audit`. ``hold``: run outside a transaction (a job)."""
     personal = has_personal_columns(user)
@@ -339,36 +368,68 @@ def export_cells(*, user: Actor, reports: QuerySet[Report], hold: bool = False) 
             yield ["" if value is None else neutralise(value) for value in values]
 
 
-# A cell COPY's CSV quotes: one holding the delimiter, the quote, CR or LF.
-_QUOTED = re.compile('[,"\r\n]')
-
-
 def csv_line(cells: Iterable[str]) -> str:
-    """A CSV line as PostgreSQL's COPY writes one (what the page streams): a cell holding a comma, a quote, CR or LF
-    quoted (its quotes doubled), an empty cell empty, the line ended with LF."""
-    return ",".join('"' + cell.replace('"', '""') + '"' if _QUOTED.search(cell) else cell for cell in cells) + "\n"
+    """A CSV line as PostgreSQL's COPY ``WITH (FORMAT csv, FORCE_QUOTE *)`` writes one (what the page streams):
+    every non-empty cell quoted (its quotes doubled), so that no spreadsheet splits it on its list separator
+    (";" in French, German or Russian locales: an unquoted ``x;=cmd…`` would be two cells, the second a formula);
+    an empty cell empty; the line ended with LF."""
+    return ",".join('"' + cell.replace('"', '""') + '"' if cell else "" for cell in cells) + "\n"
 
 
-def csv_bytes(*, user: Actor, reports: QuerySet[Report]) -> Generator[bytes]:
-    """The CSV file of an export (UTF-8), in pieces as PostgreSQL writes them (header first). Not audited."""
-    yield csv_line(headers(user=user)).encode()
-    query, params = export_rows_sql(user=user, reports=reports)
-    yield from sql.export_csv(database=reports.db, query=query, params=params)
+def _csv_pieces(lines: Iterable[str]) -> Iterator[bytes]:
+    """``lines`` encoded (UTF-8), joined into pieces of about ``sql.EXPORT_CSV_PIECE`` bytes."""
+    piece: list[str] = []
+    size = 0
+    for line in lines:
+        piece.append(line)
+        size += len(line)
+        if size >= sql.EXPORT_CSV_PIECE:
+            yield "".join(piece).encode()
+            piece, size = [], 0
+    if piece:
+        yield "".join(piece).encode()
 
 
-def report_csv_bytes(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Generator[bytes]:
-    """The CSV file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
-    export_audit(user=user, reports=reports, filters=filters)
-    yield from csv_bytes(user=user, reports=reports)
+def export_chunks(
+    *,
+    user: Actor,
+    reports: QuerySet[Report],
+    file_format: str,
+    filters: dict[str, list[str]],
+    job: str | None = None,
+    rows_read: Callable[[int], None] | None = None,
+) -> Generator[bytes]:
+    """The file (``file_format``, a key of :data:`FORMATS`) of the export of ``reports`` (already restricted and
+    filtered) by ``user``, in pieces; audited (:func:`export_audit`, with ``filters``) when its first piece is asked.
+
+    In a request the CSV is PostgreSQL's COPY, streamed (the header written here, quoted as COPY quotes). A
+    background ``job`` (its uuid) cannot hold the connection in a COPY: it reads the rows through a server-side
+    cursor outside a transaction, telling ``rows_read`` how many so far, and writes them as COPY would
+    (:func:`csv_line`), byte for byte. The XLSX file holds text cells only.
+    """
+    header = headers(user=user)  # in the request's language, before the response streams
+    sheet_name = str(gettext_lazy("Reports"))
+    in_request = job is None
+
+    def chunks() -> Generator[bytes]:
+        export_audit(user=user, reports=reports, filters=filters, job=job)
+        if file_format == "csv" and in_request:
+            yield csv_line(header).encode()
+            query, params = export_rows_sql(user=user, reports=reports)
+            yield from sql.export_csv(database=reports.db, query=query, params=params)
+            return
+        cells = _export_cells(user=user, reports=reports, hold=not in_request)
+        if rows_read is not None:
+            cells = _counted(cells, rows_read)
+        if file_format == "xlsx":
+            yield from xlsx_chunks(itertools.chain([header], cells), sheet_name=sheet_name)
+        else:
+            yield from _csv_pieces(map(csv_line, itertools.chain([header], cells)))
+
+    return chunks()
 
 
-def xlsx_bytes(*, user: Actor, reports: QuerySet[Report]) -> Iterator[bytes]:
-    """The XLSX file of an export, in pieces (headers first; text cells only). Not audited."""
-    rows = itertools.chain([headers(user=user)], export_cells(user=user, reports=reports))
-    return xlsx_chunks(rows, sheet_name=str(gettext_lazy("Reports")))
-
-
-def report_xlsx_bytes(*, user: Actor, reports: QuerySet[Report], filters: list[str]) -> Iterator[bytes]:
-    """The XLSX file of ``reports`` (already restricted and filtered); the export is audited when it starts."""
-    export_audit(user=user, reports=reports, filters=filters)
-    yield from xlsx_bytes(user=user, reports=reports)
+def _counted(rows: Iterable[list[str]], rows_read: Callable[[int], None]) -> Iterator[list[str]]:
+    for done, row in enumerate(rows, start=1):
+        yield row
+        rows_read(done)

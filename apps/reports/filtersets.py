@@ -141,3 +141,11 @@ def list_filterset(data: Any, reports: QuerySet[Report], *, user: Actor, queue: 
             filterset.filters.pop(name, None)
             filterset.form.fields.pop(name, None)
     return filterset
+
+
+def filters_used(data: Any, filterset: ReportFilterSet) -> dict[str, list[str]]:
+    """The filters of ``filterset`` that ``data`` (a request's query, or a job's filters as a QueryDict) sets: each
+    name, in order, with its non-empty values as typed. What a list page says is applied and what the audit event
+    of an export records, the same in a request and in a background job."""
+    used = {name: [value for value in data.getlist(name) if value] for name in data if name in filterset.filters}
+    return {name: values for name, values in sorted(used.items()) if values}

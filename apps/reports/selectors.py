@@ -280,19 +280,6 @@ def report_allowed_actions(*, user: Actor, report: Report) -> frozenset[str]:
     return frozenset(action for action in ACTIONS if values.get(f"can_{action}"))
 
 
-def review_queue(*, user: Actor) -> QuerySet[Report]:
-    """Submitted reports the user may review, oldest submission first, with their duplicate-candidate count
-    (candidates the user may see only: the count must not tell of reports out of reach)."""
-    visible = Report.objects.restrict(user, "view").values("pk")
-    candidates = Count("duplicate_candidates", filter=Q(duplicate_candidates__candidate_id__in=visible), distinct=True)
-    return (
-        _listed(user, "review")
-        .filter(status=ReportStatus.SUBMITTED)
-        .annotate(duplicate_candidate_count=candidates)
-        .order_by("submitted_at", "pk")
-    )
-
-
 def _visible(user: Actor, report: Report) -> None:
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
         raise NotFound("Report not found.")

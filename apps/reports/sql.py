@@ -32,7 +32,9 @@ def export_settings_reset(cursor: Any) -> None:
 
 def export_csv(*, database: str, query: str, params: Sequence[Any]) -> Generator[bytes]:
     """PostgreSQL's CSV of an export's SELECT ``query`` (no header), in pieces as it comes: ``COPY … TO STDOUT``,
-    in a transaction with the export's settings.
+    in a transaction with the export's settings. Every non-NULL cell is quoted (``FORCE_QUOTE *``): a spreadsheet
+    whose list separator is ";" (French, German, Russian locales) splits an unquoted ``x;=cmd…`` into two cells and
+    runs the second; a quoted cell is one cell whatever the separator.
 
     The COPY holds the connection until its last row. Closed before then (a client gone: the response closes this
     generator), the COPY is cancelled and the rest of its data drained, then the transaction rolled back: the
@@ -44,7 +46,9 @@ def export_csv(*, database: str, query: str, params: Sequence[Any]) -> Generator
     with transaction.atomic(using=database), connection.cursor() as cursor:
         export_settings(cursor, local=True)
         piece = bytearray()
-        with cursor.cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false)", params) as copy:
+        with cursor.cursor.copy(
+            f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER false, FORCE_QUOTE *)", params
+        ) as copy:
             for data in copy:
                 piece += data
                 if len(piece) >= EXPORT_CSV_PIECE:

@@ -177,7 +177,18 @@ def test_the_job_exports_only_what_its_owner_may_see(erin, france, kazakhstan, j
 
 def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jobs_root):
     # Cells the page's CSV (PostgreSQL's COPY) and the job's (Python) must quote, leave empty and neutralise alike.
-    places = ['Quai "Nord", Le Havre', "two\nlines", "a\rb", "=1+1", "\tcmd", "-2", "Zürich ☃", " spaced ", "@x"]
+    places = [
+        'Quai "Nord", Le Havre',
+        "two\nlines",
+        "a\rb",
+        "=1+1",
+        "\tcmd",
+        "-2",
+        "Zürich ☃",
+        " spaced ",
+        "@x",
+        "x;=1",
+    ]
     items = [cigarettes(brand="A, B")]
     for number, place in enumerate(places):
         build_report(by=france, reference=f"FR-{number}", place=place, customs_office="", items=items)
@@ -186,9 +197,27 @@ def test_the_jobs_csv_file_is_the_pages_download_byte_for_byte(alice, france, jo
     job.refresh_from_db()
     direct = b"".join(_client(alice).get("/reports/export.csv").streaming_content)  # type: ignore[attr-defined]
     assert finished_path(job.file_name).read_bytes() == direct
+    assert b',"x;=1",' in direct and direct.startswith(b'"UUID","')  # every non-empty cell quoted, the header too
     rows = list(csv.DictReader(io.StringIO(direct.decode(), newline="")))
     assert sorted(row["Place"] for row in rows) == sorted(neutralise(place) for place in places)
     assert {row["Customs office"] for row in rows} == {""} and {row["Brands"] for row in rows} == {"A, B"}
+
+
+def test_a_jobs_audit_event_records_the_filters_and_their_values_as_the_pages_download_does(
+    alice, france, jobs_root, settings
+):
+    settings.RILO_AUDIT_EXPORT_LIST_MAX = 1  # beyond it the event keeps a count: its filters must say which reports
+    for number in range(3):
+        build_report(by=france, reference=f"FR-{number}")
+    build_report(by=france, reference="FR-DRAFT", status=ReportStatus.DRAFT)
+    filters = {"status": ["submitted", "approved"], "date_from": ["2000-01-01"], "date_to": [""], "page": ["2"]}
+    job = _export_job(alice, filters=filters)
+    assert job_run(job_id=job.pk) == "done"
+    b"".join(_client(alice).get("/reports/export.csv", filters).streaming_content)  # type: ignore[attr-defined]
+    job_event, page_event = AuditEvent.objects.filter(actor=alice, action="report.export").order_by("pk")
+    expected = {"date_from": ["2000-01-01"], "status": ["submitted", "approved"]}
+    assert job_event.detail["filters"] == page_event.detail["filters"] == expected
+    assert job_event.detail["personal_reports_truncated"] and page_event.detail["personal_reports_count"] == 3
 
 
 def test_a_job_runs_once_however_often_it_is_asked(alice, finished):

@@ -5,30 +5,39 @@ by a background job instead, so a web worker's timeout never cuts a download sho
 saying so with a button (a POST with its CSRF token) that starts the job. A GET never starts one: a link
 followed by a crawler or a prefetching browser must not queue exports. An owner with too many exports waiting
 gets that page again (409) saying why, with a link to "My exports".
+
+A GET that a browser says comes from another site (``Sec-Fetch-Site: cross-site``) is refused (403, a page saying
+why with a link back to the list): a crafted link elsewhere must not make a signed-in user download an export and
+be recorded in the audit log as reading it. Same-origin, same-site, a typed address (``none``) and browsers that
+send no such header proceed.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import Conflict
 from apps.core.request_actor import request_actor
-from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.jobs.services import job_create
 
-from ..export_jobs import KIND, LISTS, export_parameters
-from ..exports import export_count, report_csv_bytes, report_xlsx_bytes
-from ..filtersets import list_filterset
-from ..selectors import report_list, review_queue
+from ..export_jobs import KIND, export_parameters
+from ..exports import (
+    FORMATS,
+    export_chunks,
+    export_count,
+    export_download_name,
+    export_list,
+    export_permissions,
+    export_rows,
+)
+from ..filtersets import filters_used, list_filterset
 from .lists import list_page
 
 
@@ -43,9 +52,19 @@ def _large_page(request: HttpRequest, *, queue: bool, file_format: str, refusal:
     return render(request, "reports/export_large.html", context, status=409 if refusal else 200)
 
 
-def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: str) -> HttpResponseBase:
+def _cross_site(request: HttpRequest) -> bool:
+    """Whether the browser says the request was started by another site (a link or a form elsewhere)."""
+    return request.headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site"
+
+
+def _export(request: HttpRequest, *, list_name: str, file_format: str) -> HttpResponseBase:
+    if not all(request.user.has_perm(name) for name in export_permissions(list_name=list_name)):
+        raise PermissionDenied
     queue = list_name == "review_queue"
+    if request.method == "GET" and _cross_site(request):
+        return render(request, "reports/export_cross_site.html", {"queue": queue}, status=403)
     actor = request_actor(request)
+    reports = export_list(user=actor, list_name=list_name)
     filterset = list_filterset(request.GET, reports, user=actor, queue=queue)
     if filterset.is_bound and not filterset.is_valid():
         # The list page again, with the filters' errors (escaped by the template): never the input as markup.
@@ -59,38 +78,29 @@ def _export(request: HttpRequest, reports: Any, *, list_name: str, file_format: 
         except Conflict as refusal:  # too many exports waiting: this page again, saying so
             return _large_page(request, queue=queue, file_format=file_format, refusal=refusal.message)
         return redirect("jobs:detail", uuid=job.uuid)
-    rows = filterset.qs if filterset.is_bound else reports
+    rows = export_rows(filterset, list_name=list_name)
     limit = settings.RILO_EXPORT_ROW_LIMIT
     if export_count(reports=rows, bound=limit + 1) > limit:
         return _large_page(request, queue=queue, file_format=file_format)
-    used = [name for name, value in request.GET.items() if value and name in filterset.filters]
-    filename = f"{LISTS[list_name]}-{timezone.localdate().isoformat()}.{file_format}"
-    if file_format == "xlsx":
-        response = StreamingHttpResponse(
-            report_xlsx_bytes(user=actor, reports=rows, filters=used), content_type=XLSX_CONTENT_TYPE
-        )
-    else:
-        response = StreamingHttpResponse(
-            report_csv_bytes(user=actor, reports=rows, filters=used), content_type="text/csv; charset=utf-8"
-        )
+    chunks = export_chunks(
+        user=actor, reports=rows, file_format=file_format, filters=filters_used(request.GET, filterset)
+    )
+    response = StreamingHttpResponse(chunks, content_type=FORMATS[file_format])
+    filename = export_download_name(list_name=list_name, file_format=file_format)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
 @login_required
-@permission_required("reports.export_report", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def report_export(request: HttpRequest, file_format: str = "csv") -> HttpResponseBase:
     """The report list as CSV or XLSX, with the list's filters (a background job above the limit)."""
-    return _export(request, report_list(user=request_actor(request)), list_name="reports", file_format=file_format)
+    return _export(request, list_name="reports", file_format=file_format)
 
 
 @login_required
-@permission_required("reports.export_report", raise_exception=True)
-@permission_required("reports.review_report", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def review_queue_export(request: HttpRequest, file_format: str = "csv") -> HttpResponseBase:
     """The review queue as CSV or XLSX, with the queue's filters (a background job above the limit)."""
-    queue = review_queue(user=request_actor(request))
-    return _export(request, queue, list_name="review_queue", file_format=file_format)
+    return _export(request, list_name="review_queue", file_format=file_format)

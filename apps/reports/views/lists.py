@@ -12,7 +12,7 @@ from apps.autosave.selectors import form_drafts_pending
 from apps.core.keyset import Keyset, bounded_count, keyset_page
 from apps.core.request_actor import request_actor
 
-from ..filtersets import list_filterset
+from ..filtersets import filters_used, list_filterset
 from ..models import Report
 from ..selectors import duplicate_candidate_counts, report_list_ordering, report_list_rows
 from .base import FORM_NAME, PAGE_SIZE
@@ -63,7 +63,7 @@ def list_page(request: HttpRequest, *, queue: bool, export_refused: bool = False
         {
             "queue": queue,
             "filterset": filterset,
-            "filters_applied": any(value and name in filterset.filters for name, value in request.GET.items()),
+            "filters_applied": bool(filters_used(request.GET, filterset)),
             "page": page,
             "count": count,
             "count_exact": exact,

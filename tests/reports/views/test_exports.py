@@ -15,7 +15,7 @@ from django.db import connection
 from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
 from apps.reports import sql
-from apps.reports.exports import report_csv_bytes
+from apps.reports.exports import export_chunks
 from apps.reports.models import Report
 from apps.reports.selectors import report_list
 from apps.reports.services import report_share_with_administration
@@ -158,9 +158,61 @@ def test_an_export_closed_half_way_leaves_the_connection_clean(alice, france, vo
     for number in range(5):
         build_report(by=france, reference=f"FR-{number}")
     monkeypatch.setattr(sql, "EXPORT_CSV_PIECE", 1)  # a piece per row: the COPY is not over after the first
-    pieces = report_csv_bytes(user=alice, reports=report_list(user=alice), filters=[])
-    assert next(pieces).startswith(b"UUID,") and next(pieces).count(b"\n") == 1
+    pieces = export_chunks(user=alice, reports=report_list(user=alice), file_format="csv", filters={})
+    assert next(pieces).startswith(b'"UUID",') and next(pieces).count(b"\n") == 1
     pieces.close()  # what the response does when the client is gone: the COPY is cancelled, its savepoint rolled back
     assert not connection.needs_rollback
     assert Report.objects.filter(national_reference__startswith="FR-").count() == 5  # the connection answers
     assert AuditEvent.objects.filter(actor=alice, action="report.export").count() == 1  # recorded before the rows
+
+
+def test_a_cell_holding_a_semicolon_is_quoted_so_a_semicolon_locale_never_splits_it_into_a_formula(
+    client, alice, erin, france
+):
+    # Excel in French, German or Russian splits an unquoted line on ";": "x;=cmd|…" would be two cells, the second
+    # a formula. Quoted, it is one text cell whatever the separator.
+    brand = "x;=cmd|' /C calc'!A0"
+    build_report(by=alice, reference="FR-INJECT", items=[cigarettes(brand=brand)])
+    sign_in(client, erin)
+    response = client.get("/reports/export.csv")
+    text = b"".join(response.streaming_content).decode()
+    line = next(line for line in text.splitlines() if "FR-INJECT" in line)
+    assert f'"{brand}"' in line and f",{brand}" not in line
+    assert all(cell.startswith('"') for cell in text.splitlines()[0].split(","))  # the header too
+
+
+@pytest.mark.parametrize(
+    ("path", "back"), [("/reports/export.csv", "/reports/"), ("/reports/review/export.xlsx", "/reports/review/")]
+)
+def test_an_export_link_followed_from_another_site_is_refused_and_not_audited(client, erin, reports, path, back):
+    sign_in(client, erin)
+    response = client.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403 and not response.streaming
+    page = response.content.decode()
+    assert "came from another site" in page and f'href="{back}"' in page
+    assert not AuditEvent.objects.filter(action="report.export").exists()
+
+
+@pytest.mark.parametrize("site", ["same-origin", "same-site", "none", None])
+def test_an_export_from_our_own_pages_a_typed_address_or_an_older_browser_streams(client, erin, reports, site):
+    sign_in(client, erin)
+    headers = {"Sec-Fetch-Site": site} if site else {}
+    response = client.get("/reports/export.csv", headers=headers)
+    assert response.status_code == 200 and response.streaming
+    b"".join(response.streaming_content)
+    assert AuditEvent.objects.filter(actor=erin, action="report.export").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("user", "page", "path"), [("alice", "/reports/", ""), ("erin", "/reports/review/", "review/")]
+)
+def test_the_file_lists_the_reports_in_the_pages_order_ties_broken_alike(client, france, request, user, page, path):
+    # Same seizure date and submission time: only the tie-break orders them.
+    same: dict[str, Any] = {"seizure_date": dt.date(2025, 3, 1), "submitted_at": dt.datetime(2025, 3, 2, tzinfo=dt.UTC)}
+    references = [build_report(by=france, reference=f"TIE-{n}", **same).national_reference for n in range(4)]
+    sign_in(client, request.getfixturevalue(user))
+    html = client.get(page).content.decode()
+    on_page = sorted(references, key=html.index)
+    in_file = [row["National reference"] for row in export_rows(client, f"/reports/{path}export.csv")]
+    assert in_file == on_page
+    assert [row[1] for row in xlsx_rows(client, f"/reports/{path}export.xlsx")[1:]] == on_page
