@@ -286,11 +286,6 @@ def export_rows_sql(*, user: Actor, reports: QuerySet[Report]) -> tuple[str, tup
     return sql, tuple(params)
 
 
-def export_count(*, reports: QuerySet[Report], bound: int) -> int:
-    """How many rows an export of ``reports`` has, counting no further than ``bound``."""
-    return reports.order_by().values("pk")[:bound].count()
-
-
 def _personal_reports(user: Actor, reports: QuerySet[Report]) -> dict[str, Any]:
     """Which exported reports' personal data the user may see (the rows whose personal cells are filled), for the
     audit event: who read which persons' data stays on record even if the download is cut short.

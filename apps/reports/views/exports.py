@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from apps.core.exceptions import Conflict
+from apps.core.keyset import bounded_count
 from apps.core.request_actor import request_actor
 from apps.jobs.services import job_create
 
@@ -31,7 +32,6 @@ from ..export_jobs import KIND, export_parameters
 from ..exports import (
     FORMATS,
     export_chunks,
-    export_count,
     export_download_name,
     export_list,
     export_permissions,
@@ -79,8 +79,7 @@ def _export(request: HttpRequest, *, list_name: str, file_format: str) -> HttpRe
             return _large_page(request, queue=queue, file_format=file_format, refusal=refusal.message)
         return redirect("jobs:detail", uuid=job.uuid)
     rows = export_rows(filterset, list_name=list_name)
-    limit = settings.RILO_EXPORT_ROW_LIMIT
-    if export_count(reports=rows, bound=limit + 1) > limit:
+    if not bounded_count(rows, limit=settings.RILO_EXPORT_ROW_LIMIT)[1]:  # more rows than a request streams
         return _large_page(request, queue=queue, file_format=file_format)
     chunks = export_chunks(
         user=actor, reports=rows, file_format=file_format, filters=filters_used(request.GET, filterset)
