@@ -39,7 +39,7 @@ from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
 from .models import Upload, UploadProblem
 from .querysets import may_upload
-from .storage import TooLarge, keep, receive, stored_path, uploads_root
+from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
 from .writing_fallback import reports_write
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,13 @@ class UploadRefusedError(ApplicationError):
     """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept."""
 
     code = "upload_refused"
+
+
+class UploadTooLarge(UploadRefusedError):
+    """The file passed ``RILO_UPLOAD_MAX_BYTES`` (HTTP 413); nothing was kept."""
+
+    status = 413
+    code = "upload_too_large"
 
 
 # --- messages ------------------------------------------------------------------------------------------------
@@ -70,6 +77,11 @@ def _gave_up_message(attempts: int) -> str:
         "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
         "start it again, and tell your administrator if it fails again."
     ) % {"attempts": attempts}
+
+
+def upload_too_large_message() -> str:
+    """What the sender is told of a file past ``RILO_UPLOAD_MAX_BYTES``."""
+    return _too_large_message(upload_max_bytes())
 
 
 def _too_large_message(limit: int) -> str:
@@ -112,6 +124,15 @@ def upload_create(
     by name: a workbook with macros, a zip bomb, an image called ``.csv``, an empty file). ``encoding`` is the
     CSV encoding the sender chose ("" or None: detected); ``variant`` the form variant of the template.
     """
+    handed = getattr(file, "received", None)  # already on disk (LimitedUploadHandler): not copied again
+    try:
+        return _create(actor=actor, file=file, handed=handed, name=name, encoding=encoding, variant=variant)
+    finally:
+        if isinstance(handed, Received):
+            handed.path.unlink(missing_ok=True)  # moved into place, or refused: nothing else is kept
+
+
+def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | None, variant: str) -> Upload:
     if not may_upload(actor):
         raise PermissionDenied(_("You may not upload reports."))
     if variant not in FormVariant.values:
@@ -125,10 +146,12 @@ def upload_create(
                 _("Unknown encoding: %(encoding)s.") % {"encoding": encoding}, extra={"field": "encoding"}
             ) from None
     limit = upload_max_bytes()
-    try:
-        received = receive(_chunks(file), limit=limit)
-    except TooLarge:
-        raise UploadRefusedError(_too_large_message(limit), extra={"field": "file"}) from None
+    received = handed
+    if not isinstance(received, Received) or received.size > limit:
+        try:
+            received = receive(_chunks(file), limit=limit)
+        except TooLarge:
+            raise UploadTooLarge(_too_large_message(limit), extra={"field": "file"}) from None
     try:
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
