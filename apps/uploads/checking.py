@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -157,7 +158,7 @@ class _Terms:
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str], Any] = {}
-        self._active_codes: dict[type[Model], list[str]] = {}
+        self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
         # Per part: the fields whose values are looked up, by kind.
         self._fields = {
             part: {spec.name: spec for spec in catalogue.fields(part) if spec.kind in _LOOKED_UP}
@@ -196,17 +197,25 @@ class _Terms:
         term = spec.vocabulary.objects.resolve(value)  # type: ignore[attr-defined]
         return term if term is not None and term.active else None
 
-    def choices(self, spec: catalogue.Field) -> str:
-        """A few active codes of the field's vocabulary, for a message that says what to use instead."""
+    def choices(self, spec: catalogue.Field, typed: str) -> str:
+        """The active codes of the field's vocabulary closest to what was typed (else its first few), for a
+        message that says what to use instead."""
         model = spec.vocabulary
         if model is None:
             return ""
-        if model not in self._active_codes:
-            terms = model.objects.filter(active=True).order_by("code")[:6]  # type: ignore[attr-defined]
-            self._active_codes[model] = [f"{term.code} ({term.label})" for term in terms]
-        codes = self._active_codes[model]
-        shown = ", ".join(codes[:5])
-        return shown + (", …" if len(codes) > 5 else "")
+        if model not in self._active_terms:
+            terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
+            self._active_terms[model] = [(str(term.code), str(term.label)) for term in terms]
+        active = self._active_terms[model]
+        wanted = typed.strip().lower()
+
+        def closeness(term: tuple[str, str]) -> float:
+            code, label = term[0].lower(), term[1].lower()
+            return max(SequenceMatcher(None, wanted, code).ratio(), SequenceMatcher(None, wanted, label).ratio())
+
+        close = [term for term in sorted(active, key=closeness, reverse=True)[:3] if closeness(term) >= 0.5]
+        shown = close or active[:5]
+        return ", ".join(f"{code} ({label})" for code, label in shown) + (", …" if len(active) > len(shown) else "")
 
 
 _LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
@@ -218,6 +227,7 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
         self.error_rows: set[tuple[str, int | None]] = set()
+        self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
 
     def error(self, record: RecordLike | None, name: str, message: str, *, reference: str = "") -> None:
@@ -226,6 +236,7 @@ class _Problems:
         column = record.cells.get(name, "") if record is not None else ""
         self.items.append(Problem(ProblemKind.ERROR, sheet, row, column, name, reference, message))
         self.error_rows.add((sheet, row))
+        self.error_references.add(reference)
 
     def cell(self, problem: CellProblemLike, reference: str) -> None:
         self.items.append(
@@ -234,6 +245,7 @@ class _Problems:
             )
         )
         self.error_rows.add((problem.sheet, problem.row))
+        self.error_references.add(reference)
 
     def duplicate(self, record: RecordLike | None, reference: str, message: str) -> None:
         self.items.append(
@@ -458,7 +470,7 @@ def _check_report(
             errors=errors,
         )
         _put_at_cells(group, errors.paths, problems, terms)
-    if len(problems.items) > before:
+    if len(problems.items) > before or reference in problems.error_references:
         return None
     return CheckedReport(
         existing_id=existing[0] if existing is not None else None,
@@ -502,7 +514,7 @@ def _words(part: str, name: str, message: str, record: RecordLike | None, terms:
         ) % {
             "label": label,
             "value": repr(_text(typed)),
-            "choices": terms.choices(spec),
+            "choices": terms.choices(spec, _text(typed)),
         }
     return f"{label}: {message}"
 
