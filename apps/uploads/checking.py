@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
@@ -48,30 +48,13 @@ from apps.reports.services.steps import clean_all
 from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, normalise_identifier
 
 from .choices import ProblemKind
+from .reading import CellProblem, Record, read_upload
+from .sniffing import UploadRefused
 from .writing_fallback import CheckedReport
 
 REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
-
-
-class CellProblemLike(Protocol):
-    sheet: str
-    row: int
-    column: str
-    field: str
-    message: str
-
-
-class RecordLike(Protocol):
-    """A row as the reader gives it (``apps.uploads.reading.Record``)."""
-
-    part: str
-    sheet: str
-    row: int
-    values: dict[str, Any]
-    cells: dict[str, str]
-    problems: list[Any]
 
 
 @dataclass
@@ -122,18 +105,22 @@ def check_file(
 ) -> CheckOutcome:
     """Read the stored file and check it (see :func:`check_records`); a file the reader refuses raises
     ``apps.uploads.services.UploadRefusedError`` with the reader's words."""
-    from .reading import read_upload
-    from .services import UploadRefusedError
-    from .sniffing import UploadRefused
+    from .services import UploadRefusedError  # the services import this module
 
     try:
-        records = read_upload(path, format=file_format, encoding=encoding, variant=variant)
-        outcome = check_records(records, actor=actor, variant=variant, progress=progress, submit=submit)
+        reading = read_upload(path, format=file_format, encoding=encoding, variant=variant)
+        outcome = check_records(
+            reading,
+            actor=actor,
+            variant=variant,
+            progress=progress,
+            submit=submit,
+            file_problems=lambda: reading.summary.problems,
+        )
     except UploadRefused as refusal:
-        raise UploadRefusedError(str(refusal)) from None
-    summary = getattr(records, "summary", None)
-    outcome.encoding = str(getattr(summary, "encoding", "") or encoding or "")
-    outcome.separator = str(getattr(summary, "separator", "") or "")
+        raise UploadRefusedError(refusal.message) from None
+    outcome.encoding = reading.summary.encoding or encoding or ""
+    outcome.separator = reading.summary.separator
     return outcome
 
 
@@ -146,8 +133,8 @@ class _Report:
     """The rows of one national reference, in file order."""
 
     reference: str
-    record: RecordLike | None = None
-    parts: dict[str, list[RecordLike]] = field(default_factory=lambda: defaultdict(list))
+    record: Record | None = None
+    parts: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
 
 
 class _Terms:
@@ -230,7 +217,7 @@ class _Problems:
         self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
 
-    def error(self, record: RecordLike | None, name: str, message: str, *, reference: str = "") -> None:
+    def error(self, record: Record | None, name: str, message: str, *, reference: str = "") -> None:
         sheet = record.sheet if record is not None else ""
         row = record.row if record is not None else None
         column = record.cells.get(name, "") if record is not None else ""
@@ -238,7 +225,7 @@ class _Problems:
         self.error_rows.add((sheet, row))
         self.error_references.add(reference)
 
-    def cell(self, problem: CellProblemLike, reference: str) -> None:
+    def cell(self, problem: CellProblem, reference: str) -> None:
         self.items.append(
             Problem(
                 ProblemKind.ERROR, problem.sheet, problem.row, problem.column, problem.field, reference, problem.message
@@ -247,7 +234,7 @@ class _Problems:
         self.error_rows.add((problem.sheet, problem.row))
         self.error_references.add(reference)
 
-    def duplicate(self, record: RecordLike | None, reference: str, message: str) -> None:
+    def duplicate(self, record: Record | None, reference: str, message: str) -> None:
         self.items.append(
             Problem(
                 ProblemKind.DUPLICATE,
@@ -276,7 +263,7 @@ def _label(part: str, name: str) -> str:
         return name
 
 
-def _group(records: Iterable[RecordLike], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
+def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
     """The rows by national reference (in file order), the reader's cell problems recorded; the rows read."""
     reports: dict[str, _Report] = {}
     read = 0
@@ -313,7 +300,7 @@ def _group(records: Iterable[RecordLike], problems: _Problems, progress: Progres
     return reports, read
 
 
-def _report_values(record: RecordLike) -> dict[str, str]:
+def _report_values(record: Record) -> dict[str, str]:
     return {name: _text(value) for name, value in record.values.items()}
 
 
@@ -331,14 +318,24 @@ def _existing(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]
 
 
 def check_records(
-    records: Iterable[RecordLike], *, actor: Actor, variant: str, progress: Progress, submit: bool = False
+    records: Iterable[Record],
+    *,
+    actor: Actor,
+    variant: str,
+    progress: Progress,
+    submit: bool = False,
+    file_problems: Callable[[], Iterable[CellProblem]] = list,
 ) -> CheckOutcome:
     """Check the rows of an upload for ``actor`` (see the module's docstring). ``submit``: the reports are to be
-    sent for review, so each must also be complete for its form variant."""
+    sent for review, so each must also be complete for its form variant. ``file_problems`` gives, once every
+    row is read, the reader's problems of the file as a whole (headers, sheets), errors too."""
     problems = _Problems()
     reports, read = _group(records, problems, progress)
     outcome = CheckOutcome(rows_read=read)
-    if not read:
+    whole_file = list(file_problems())
+    for problem in whole_file:
+        problems.cell(problem, "")
+    if not read and not whole_file:
         problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
     existing = _existing(actor, list(reports))
     given_parts = {part for group in reports.values() for part in group.parts}
@@ -486,7 +483,7 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
     """The validator's errors, each at the cell its path names (a row's field, a report field, or the report's
     row for a whole part or the report as a whole)."""
     for path, messages in paths.items():
-        record: RecordLike | None = group.record
+        record: Record | None = group.record
         part, name = "report", ""
         match path:
             case (str() as wire_key, int() as index, str() as field_name) if wire_key in _WIRE_TO_PART:
@@ -501,7 +498,7 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
             problems.error(record, name, _words(part, name, message, record, terms), reference=group.reference)
 
 
-def _words(part: str, name: str, message: str, record: RecordLike | None, terms: _Terms) -> str:
+def _words(part: str, name: str, message: str, record: Record | None, terms: _Terms) -> str:
     """The validator's message, prefixed by the column's label; for a code it does not know, what to use."""
     if not name:
         return message

@@ -39,6 +39,7 @@ from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
 from .models import Upload, UploadProblem
 from .querysets import may_upload
+from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
 from .writing_fallback import reports_write
 
@@ -102,7 +103,7 @@ def _changed_message() -> str:
 
 def upload_max_bytes() -> int:
     """The size limit of an uploaded file (``RILO_UPLOAD_MAX_BYTES``)."""
-    return int(getattr(settings, "RILO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+    return int(settings.RILO_UPLOAD_MAX_BYTES)
 
 
 def _chunks(file: Any) -> Iterable[bytes]:
@@ -183,12 +184,10 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
 
 def _inspect(path: Any, *, name: str) -> str:
     """The file's format by its content ("xlsx" or "csv"), else :class:`UploadRefusedError`."""
-    from .sniffing import UploadRefused, inspect_upload
-
     try:
         return inspect_upload(path, name=name)
     except UploadRefused as refusal:
-        raise UploadRefusedError(str(refusal), extra={"field": "file"}) from None
+        raise UploadRefusedError(refusal.message, extra={"field": "file"}) from None
 
 
 def upload_kick(*, upload: Upload) -> None:

@@ -5,28 +5,12 @@ column letter, as the reader does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from string import ascii_uppercase
 from typing import Any
 
+from apps.uploads.reading import CellProblem, Record
 
-@dataclass
-class CellProblem:
-    sheet: str
-    row: int
-    column: str
-    field: str
-    message: str
-
-
-@dataclass
-class Record:
-    part: str
-    sheet: str
-    row: int
-    values: dict[str, Any]
-    cells: dict[str, str]
-    problems: list[CellProblem] = field(default_factory=list)
+__all__ = ["CellProblem", "NoProgress", "Record", "item", "report", "sheet"]
 
 
 SHEETS = {"report": "Reports", "item": "Items", "route": "Route", "conveyance": "Conveyances", "party": "Parties"}
