@@ -264,11 +264,15 @@ def _label(part: str, name: str) -> str:
 
 
 def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
-    """The rows by national reference (in file order), the reader's cell problems recorded; the rows read."""
+    """The rows by national reference (in file order), the reader's cell problems recorded; the rows of the file
+    read (a row counts once, whatever records it gives)."""
     reports: dict[str, _Report] = {}
     read = 0
+    last: tuple[str, int] | None = None
     for record in records:
-        read += 1
+        if (record.sheet, record.row) != last:  # a CSV row gives several records (its report, its item…)
+            read += 1
+            last = (record.sheet, record.row)
         reference = _text(record.values.get(REFERENCE))
         for cell_problem in record.problems:
             problems.cell(cell_problem, reference)
@@ -343,6 +347,8 @@ def check_records(
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
     checked: list[tuple[_Report, CheckedReport]] = []
+    # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
+    records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
     done = 0
     for group in reports.values():
         result = _check_report(
@@ -359,7 +365,7 @@ def check_records(
         if result is not None:
             checked.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
-        progress(read, done)
+        progress(read, read * done // records_total)
     outcome.reports = [report for _group_, report in checked]
     outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
     outcome.drafts_updated = len(outcome.reports) - outcome.new_reports
