@@ -54,6 +54,10 @@ _MANAGE_API_TOKENS = (*_OWN_API_TOKENS, "accounts.add_apitoken")
 # Everyone sees their own background jobs (large exports) and only those: JobQuerySet.restrict.
 _OWN_JOBS = ("jobs.view_job",)
 
+# An administration's staff and its national system upload spreadsheets of reports; they see, commit and cancel
+# their administration's uploads (UploadQuerySet.scope). RILO staff do not: uploads hold drafts.
+_UPLOADS = ("uploads.add_upload", "uploads.view_upload", "uploads.change_upload")
+
 # Reports (apps.reports): capabilities per role; scope is decided by ReportQuerySet.scope.
 _REPORT_AUTHOR = (
     "reports.add_report",
@@ -118,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
         *_REPORT_AUTHOR,
+        *_UPLOADS,
     ),
     Role.NATIONAL_COORDINATOR: (
         *_OWN_JOBS,
@@ -132,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_REPORT_AUTHOR,
         "reports.correct_report",
         "reports.share_report",
+        *_UPLOADS,
     ),
     Role.RILO_ANALYST: (
         *_OWN_JOBS,
@@ -167,6 +173,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "exchange.view_delivery",
         "exchange.add_reportprovenance",
         *_REPORT_PUSH,
+        *_UPLOADS,
     ),
     Role.AUDITOR: (
         *_OWN_JOBS,

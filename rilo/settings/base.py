@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.autosave",
     "apps.exchange",
     "apps.jobs",
+    "apps.uploads",
     "demo",  # seed_demo / seed_reports (refused unless RILO_ALLOW_DEMO_SEED); no app imports it
 ]
 
@@ -413,6 +414,26 @@ RILO_JOBS_ACTIVE_PER_OWNER = env.int("RILO_JOBS_ACTIVE_PER_OWNER", default=3)
 # A job's row (its parameters hold the filters as typed: possibly personal) is deleted this many days after it
 # was started (beat task jobs.purge_expired).
 RILO_JOBS_KEEP_DAYS = env.int("RILO_JOBS_KEEP_DAYS", default=30)
+# Bulk uploads (apps.uploads): their files live here, outside any directory the web server serves.
+RILO_UPLOADS_ROOT = Path(env("RILO_UPLOADS_ROOT", default=str(BASE_DIR / ".var" / "uploads")))
+# An upload's stored file is kept this many days after it was sent, then deleted (beat task uploads.purge_expired);
+# the upload's row, counts and problems stay listed.
+RILO_UPLOADS_KEEP_DAYS = env.int("RILO_UPLOADS_KEEP_DAYS", default=30)
+# A worker on an upload records its progress (its heartbeat) every so many rows or seconds; one silent for longer
+# than the timeout is taken over by the sweep: the check or the commit starts again from the stored file.
+RILO_UPLOADS_PROGRESS_ROWS = env.int("RILO_UPLOADS_PROGRESS_ROWS", default=2000)
+RILO_UPLOADS_PROGRESS_SECONDS = env.float("RILO_UPLOADS_PROGRESS_SECONDS", default=2.0)
+RILO_UPLOADS_HEARTBEAT_TIMEOUT = env.float("RILO_UPLOADS_HEARTBEAT_TIMEOUT", default=120.0)
+RILO_UPLOADS_SWEEP_SECONDS = env.float("RILO_UPLOADS_SWEEP_SECONDS", default=30.0)
+# The sweep asks a worker again for an upload still waiting after this long (its first request may be lost).
+RILO_UPLOADS_KICK_GRACE_SECONDS = env.float("RILO_UPLOADS_KICK_GRACE_SECONDS", default=60.0)
+# A worker that took over an upload this many times without finishing it gives up (the upload fails, saying so).
+RILO_UPLOADS_MAX_ATTEMPTS = env.int("RILO_UPLOADS_MAX_ATTEMPTS", default=3)
+# The longest a check or a commit may run (a Celery hard time limit on the task).
+RILO_UPLOADS_TIME_LIMIT = env.int("RILO_UPLOADS_TIME_LIMIT", default=30 * 60)
+# How many reports the preview shows as they will be stored, and how many problems are kept at most.
+RILO_UPLOADS_PREVIEW_REPORTS = env.int("RILO_UPLOADS_PREVIEW_REPORTS", default=20)
+RILO_UPLOADS_MAX_PROBLEMS = env.int("RILO_UPLOADS_MAX_PROBLEMS", default=10_000)
 # Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
 # deliveries the mail (and each can be given its own workers).
 # Background jobs (large exports) have their own queue too: an hour-long export never holds up mail or deliveries.
@@ -422,6 +443,8 @@ CELERY_TASK_ROUTES = {
     "apps.exchange.tasks.*": {"queue": "exchange"},
     "mail.*": {"queue": "mail"},
     "jobs.run": {"queue": "jobs"},
+    "uploads.check": {"queue": "uploads"},
+    "uploads.commit": {"queue": "uploads"},
 }
 CELERY_BEAT_SCHEDULE = {
     "exchange-sweep": {
@@ -464,6 +487,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "jobs.purge_expired",
         "schedule": 15 * 60.0,
         "options": {"queue": "default", "expires": 15 * 60.0},
+    },
+    "uploads-sweep": {
+        "task": "uploads.sweep",
+        "schedule": RILO_UPLOADS_SWEEP_SECONDS,
+        "options": {"queue": "default", "expires": RILO_UPLOADS_SWEEP_SECONDS * 2},
+    },
+    "uploads-purge-expired": {
+        "task": "uploads.purge_expired",
+        "schedule": 60 * 60.0,
+        "options": {"queue": "default", "expires": 30 * 60.0},
     },
     "autosave-purge-form-drafts": {
         "task": "autosave.purge_form_drafts",

@@ -1,0 +1,707 @@
+"""Checking an upload: its rows grouped into reports, each cleaned by the one validator, plus the rules across
+rows, the administration's existing reports, and possible duplicates.
+
+The reader (:mod:`apps.uploads.reading`) yields one :class:`Record` per row of each part, its values keyed by
+the catalogue's field names and the cell each came from. Rows are grouped by national reference into reports;
+each report is cleaned as the web form and the API clean one (``apps.reports.services.steps.clean_all``, the
+validator of :mod:`apps.reports.validation`), and every error it names by path (``("items", 2, "unit")``) is
+put back at the cell it came from (sheet, row, column). Then:
+
+- rules across rows: a report given twice with different values, a row pointing to no report, a seizure
+  without items;
+- the administration's reports with the same reference: a draft or returned one is updated, any other is an
+  error that points to the correction workflow (never another administration's: references are per
+  administration, so theirs are simply other reports);
+- possible duplicates (flagged, never refused), by the rule of :mod:`apps.reports.duplicates`, among the
+  file's reports and against the reports the uploader may see;
+- vocabulary terms are looked up once per distinct value per upload, not once per cell.
+
+The checked reports are kept in memory for the commit, which reads and checks the file again rather than
+storing them: reading is fast, and what the commit writes must be checked against the database as it is then
+(a draft submitted meanwhile, a code withdrawn).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from apps.core.actor import Actor
+from apps.reference.models import HSCode
+from apps.reports import catalogue
+from apps.reports.choices import EDITABLE_STATES, ReportKind, ReportStatus
+from apps.reports.duplicates import DATE_WINDOW, TOLERANCE
+from apps.reports.errors import Errors, paths_of
+from apps.reports.errors import Path as ErrorPath
+from apps.reports.models import Conveyance, Operation, Report, ReportItem
+from apps.reports.selectors import joint_operations_attachable
+from apps.reports.services.steps import clean_all
+from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, normalise_identifier
+
+from .choices import ProblemKind
+from .writing_fallback import CheckedReport
+
+REFERENCE = "national_reference"
+# The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
+ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
+
+
+class CellProblemLike(Protocol):
+    sheet: str
+    row: int
+    column: str
+    field: str
+    message: str
+
+
+class RecordLike(Protocol):
+    """A row as the reader gives it (``apps.uploads.reading.Record``)."""
+
+    part: str
+    sheet: str
+    row: int
+    values: dict[str, Any]
+    cells: dict[str, str]
+    problems: list[Any]
+
+
+@dataclass
+class Problem:
+    """One problem at one cell (an error, or a possible duplicate)."""
+
+    kind: str
+    sheet: str
+    row: int | None
+    column: str
+    field: str
+    national_reference: str
+    message: str
+
+
+@dataclass
+class CheckOutcome:
+    """What a check found: the reports ready to write, the problems, the counts and the preview."""
+
+    reports: list[CheckedReport] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+    new_reports: int = 0
+    drafts_updated: int = 0
+    rows_with_errors: int = 0
+    duplicate_candidates: int = 0
+    preview: list[dict[str, Any]] = field(default_factory=list)
+    encoding: str = ""
+    separator: str = ""
+
+    @property
+    def has_errors(self) -> bool:
+        return any(problem.kind == ProblemKind.ERROR for problem in self.problems)
+
+
+Progress = Callable[[int, int], None]
+
+
+def check_file(
+    *,
+    path: Path,
+    file_format: str,
+    encoding: str | None,
+    variant: str,
+    actor: Actor,
+    progress: Progress,
+    submit: bool = False,
+) -> CheckOutcome:
+    """Read the stored file and check it (see :func:`check_records`); a file the reader refuses raises
+    ``apps.uploads.services.UploadRefusedError`` with the reader's words."""
+    from .reading import read_upload
+    from .services import UploadRefusedError
+    from .sniffing import UploadRefused
+
+    try:
+        records = read_upload(path, format=file_format, encoding=encoding, variant=variant)
+        outcome = check_records(records, actor=actor, variant=variant, progress=progress, submit=submit)
+    except UploadRefused as refusal:
+        raise UploadRefusedError(str(refusal)) from None
+    summary = getattr(records, "summary", None)
+    outcome.encoding = str(getattr(summary, "encoding", "") or encoding or "")
+    outcome.separator = str(getattr(summary, "separator", "") or "")
+    return outcome
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else " ".join(str(value).split())
+
+
+@dataclass
+class _Report:
+    """The rows of one national reference, in file order."""
+
+    reference: str
+    record: RecordLike | None = None
+    parts: dict[str, list[RecordLike]] = field(default_factory=lambda: defaultdict(list))
+
+
+class _Terms:
+    """Vocabulary terms, HS codes and joint operations looked up once per distinct value for the whole upload.
+
+    An active term found is handed to the validator as the term itself; anything else (unknown, no longer in
+    use, ambiguous) as typed, so the validator says what is wrong in its own words."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], Any] = {}
+        self._active_codes: dict[type[Model], list[str]] = {}
+        # Per part: the fields whose values are looked up, by kind.
+        self._fields = {
+            part: {spec.name: spec for spec in catalogue.fields(part) if spec.kind in _LOOKED_UP}
+            for part in ("report", *catalogue.ROW_PARTS)
+        }
+
+    def resolve(self, part: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        resolved = dict(values)
+        for name, spec in self._fields[part].items():
+            value = resolved.get(name)
+            if value is None or value == "":
+                continue
+            if spec.kind == "terms":
+                typed = value if isinstance(value, list | tuple) else [v for v in str(value).split(";") if v.strip()]
+                resolved[name] = [self._one(spec, item) for item in typed]
+            else:
+                resolved[name] = self._one(spec, value)
+        return resolved
+
+    def _one(self, spec: catalogue.Field, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        key = (f"{spec.kind}:{getattr(spec.vocabulary, '__name__', '')}", " ".join(value.split()).lower())
+        if key not in self._found:
+            self._found[key] = self._lookup(spec, value)
+        found = self._found[key]
+        return value if found is None else found
+
+    @staticmethod
+    def _lookup(spec: catalogue.Field, value: str) -> Any:
+        if spec.kind == "hs_code":
+            return HSCode.objects.filter(code=normalise_hs_code(value)).first()
+        if spec.kind == "operation":
+            return Operation.objects.filter(code__iexact=value.strip()).first()
+        assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it for terms)
+        term = spec.vocabulary.objects.resolve(value)  # type: ignore[attr-defined]
+        return term if term is not None and term.active else None
+
+    def choices(self, spec: catalogue.Field) -> str:
+        """A few active codes of the field's vocabulary, for a message that says what to use instead."""
+        model = spec.vocabulary
+        if model is None:
+            return ""
+        if model not in self._active_codes:
+            terms = model.objects.filter(active=True).order_by("code")[:6]  # type: ignore[attr-defined]
+            self._active_codes[model] = [f"{term.code} ({term.label})" for term in terms]
+        codes = self._active_codes[model]
+        shown = ", ".join(codes[:5])
+        return shown + (", …" if len(codes) > 5 else "")
+
+
+_LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
+
+
+class _Problems:
+    """The problems found so far, and which rows have errors."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+        self.error_rows: set[tuple[str, int | None]] = set()
+        self.duplicate_reports: set[str] = set()
+
+    def error(self, record: RecordLike | None, name: str, message: str, *, reference: str = "") -> None:
+        sheet = record.sheet if record is not None else ""
+        row = record.row if record is not None else None
+        column = record.cells.get(name, "") if record is not None else ""
+        self.items.append(Problem(ProblemKind.ERROR, sheet, row, column, name, reference, message))
+        self.error_rows.add((sheet, row))
+
+    def cell(self, problem: CellProblemLike, reference: str) -> None:
+        self.items.append(
+            Problem(
+                ProblemKind.ERROR, problem.sheet, problem.row, problem.column, problem.field, reference, problem.message
+            )
+        )
+        self.error_rows.add((problem.sheet, problem.row))
+
+    def duplicate(self, record: RecordLike | None, reference: str, message: str) -> None:
+        self.items.append(
+            Problem(
+                ProblemKind.DUPLICATE,
+                record.sheet if record is not None else "",
+                record.row if record is not None else None,
+                record.cells.get(REFERENCE, "") if record is not None else "",
+                REFERENCE,
+                reference,
+                message,
+            )
+        )
+        self.duplicate_reports.add(reference)
+
+
+def _spec(part: str, name: str) -> catalogue.Field | None:
+    try:
+        return catalogue.field(part, name)
+    except KeyError:
+        return None
+
+
+def _label(part: str, name: str) -> str:
+    try:
+        return str(catalogue.field(part, name).label)
+    except KeyError:
+        return name
+
+
+def _group(records: Iterable[RecordLike], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
+    """The rows by national reference (in file order), the reader's cell problems recorded; the rows read."""
+    reports: dict[str, _Report] = {}
+    read = 0
+    for record in records:
+        read += 1
+        reference = _text(record.values.get(REFERENCE))
+        for cell_problem in record.problems:
+            problems.cell(cell_problem, reference)
+        if not reference:
+            problems.error(
+                record,
+                REFERENCE,
+                _("National reference: every row needs the national reference of its report."),
+            )
+        else:
+            group = reports.setdefault(reference, _Report(reference))
+            if record.part == "report":
+                if group.record is None:
+                    group.record = record
+                elif _report_values(group.record) != _report_values(record):
+                    problems.error(
+                        record,
+                        REFERENCE,
+                        _(
+                            "National reference: report %(reference)s is given again with different values (first "
+                            "at %(sheet)s row %(row)d): give each report once, or the same values each time."
+                        )
+                        % {"reference": reference, "sheet": group.record.sheet, "row": group.record.row},
+                        reference=reference,
+                    )
+            else:
+                group.parts[record.part].append(record)
+        progress(read, 0)
+    return reports, read
+
+
+def _report_values(record: RecordLike) -> dict[str, str]:
+    return {name: _text(value) for name, value in record.values.items()}
+
+
+def _existing(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]:
+    """The actor's administration's reports with these references: id and status, by reference."""
+    found: dict[str, tuple[int, str]] = {}
+    reports = Report.objects.restrict(actor, "view").filter(administration_id=actor.administration_id)
+    for start in range(0, len(references), 5000):
+        chunk = references[start : start + 5000]
+        for pk, reference, status in reports.filter(national_reference__in=chunk).values_list(
+            "pk", REFERENCE, "status"
+        ):
+            found[reference] = (pk, status)
+    return found
+
+
+def check_records(
+    records: Iterable[RecordLike], *, actor: Actor, variant: str, progress: Progress, submit: bool = False
+) -> CheckOutcome:
+    """Check the rows of an upload for ``actor`` (see the module's docstring). ``submit``: the reports are to be
+    sent for review, so each must also be complete for its form variant."""
+    problems = _Problems()
+    reports, read = _group(records, problems, progress)
+    outcome = CheckOutcome(rows_read=read)
+    if not read:
+        problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
+    existing = _existing(actor, list(reports))
+    given_parts = {part for group in reports.values() for part in group.parts}
+    terms = _Terms()
+    may_record_parties = actor.has_perm("reports.view_personal_data_report")
+    attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
+    checked: list[tuple[_Report, CheckedReport]] = []
+    done = 0
+    for group in reports.values():
+        result = _check_report(
+            group,
+            problems=problems,
+            terms=terms,
+            variant=variant,
+            existing=existing.get(group.reference),
+            given_parts=given_parts,
+            may_record_parties=may_record_parties,
+            attachable=attachable,
+            submit=submit,
+        )
+        if result is not None:
+            checked.append((group, result))
+        done += 1 + sum(len(rows) for rows in group.parts.values())
+        progress(read, done)
+    outcome.reports = [report for _group_, report in checked]
+    outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
+    outcome.drafts_updated = len(outcome.reports) - outcome.new_reports
+    _find_duplicates(checked, actor=actor, problems=problems)
+    outcome.problems = problems.items
+    outcome.rows_with_errors = len(problems.error_rows)
+    outcome.duplicate_candidates = len(problems.duplicate_reports)
+    outcome.preview = [_preview(group, report) for group, report in checked[: _preview_size()]]
+    return outcome
+
+
+def _preview_size() -> int:
+    from django.conf import settings
+
+    return int(settings.RILO_UPLOADS_PREVIEW_REPORTS)
+
+
+def _check_report(
+    group: _Report,
+    *,
+    problems: _Problems,
+    terms: _Terms,
+    variant: str,
+    existing: tuple[int, str] | None,
+    given_parts: set[str],
+    may_record_parties: bool,
+    attachable: set[int],
+    submit: bool,
+) -> CheckedReport | None:
+    """One report cleaned by the one validator, its errors put at their cells; None if it has errors."""
+    record, reference = group.record, group.reference
+    before = len(problems.items)
+    if record is None:
+        for rows in group.parts.values():
+            for row in rows:
+                problems.error(
+                    row,
+                    REFERENCE,
+                    _(
+                        "National reference: no report has the reference %(reference)s: add it to the reports' "
+                        "sheet, or correct the reference."
+                    )
+                    % {"reference": reference},
+                    reference=reference,
+                )
+        return None
+    if existing is not None and existing[1] not in EDITABLE_STATES:
+        problems.error(
+            record,
+            REFERENCE,
+            _(
+                "National reference: your administration's report %(reference)s is %(status)s, so an upload cannot "
+                "change it: open the report and ask for a correction, or give this report another reference."
+            )
+            % {"reference": reference, "status": ReportStatus(existing[1]).label.lower()},
+            reference=reference,
+        )
+    fields = terms.resolve("report", record.values)
+    fields.setdefault("form_variant", variant)
+    parts: dict[str, list[dict[str, Any]] | None] = {}
+    for part, wire_key in ROW_PARTS.items():
+        rows = group.parts.get(part, [])
+        if part not in given_parts:
+            parts[wire_key] = None  # the file has no such rows at all: an updated draft keeps its own
+            continue
+        parts[wire_key] = [terms.resolve(part, {k: v for k, v in row.values.items() if k != REFERENCE}) for row in rows]
+    if parts.get("parties") and not may_record_parties:
+        for row in group.parts.get("party", []):
+            problems.error(row, REFERENCE, _("Persons and companies: you may not record persons and companies."))
+    try:
+        report_values, cleaned = clean_all(
+            fields=fields,
+            items=parts["items"],
+            route=parts["route"],
+            conveyances=parts["conveyances"],
+            parties=parts["parties"],
+        )
+    except ReportValidationError as error:
+        _put_at_cells(group, paths_of(error), problems, terms)
+        return None
+    operation = report_values.get("operation")
+    if isinstance(operation, Operation) and operation.pk not in attachable:
+        problems.error(
+            record, "operation", _("Joint operation: unknown operation %(code)r.") % {"code": operation.code}
+        )
+    items = cleaned.get("items") or []
+    if report_values.get("kind") != ReportKind.OFFENCE and not items:
+        problems.error(
+            record,
+            REFERENCE,
+            _(
+                "National reference: the seizure %(reference)s has no item: add what was seized on the items' "
+                "rows with the same national reference."
+            )
+            % {"reference": reference},
+            reference=reference,
+        )
+    if submit:
+        errors = Errors()
+        check_complete(
+            report_values=report_values,
+            detection_methods=report_values.get("detection_methods") or [],
+            items=items,
+            route=cleaned.get("route") or [],
+            errors=errors,
+        )
+        _put_at_cells(group, errors.paths, problems, terms)
+    if len(problems.items) > before:
+        return None
+    return CheckedReport(
+        existing_id=existing[0] if existing is not None else None,
+        report_values=report_values,
+        parts={key: rows for key, rows in cleaned.items() if rows is not None},
+    )
+
+
+_WIRE_TO_PART = {wire_key: part for part, wire_key in ROW_PARTS.items()}
+
+
+def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems: _Problems, terms: _Terms) -> None:
+    """The validator's errors, each at the cell its path names (a row's field, a report field, or the report's
+    row for a whole part or the report as a whole)."""
+    for path, messages in paths.items():
+        record: RecordLike | None = group.record
+        part, name = "report", ""
+        match path:
+            case (str() as wire_key, int() as index, str() as field_name) if wire_key in _WIRE_TO_PART:
+                part, name = _WIRE_TO_PART[wire_key], field_name
+                rows = group.parts.get(part, [])
+                record = rows[index] if index < len(rows) else group.record
+            case (str() as field_name,):
+                name = field_name
+            case _:
+                name = ""
+        for message in messages:
+            problems.error(record, name, _words(part, name, message, record, terms), reference=group.reference)
+
+
+def _words(part: str, name: str, message: str, record: RecordLike | None, terms: _Terms) -> str:
+    """The validator's message, prefixed by the column's label; for a code it does not know, what to use."""
+    if not name:
+        return message
+    label = _label(part, name)
+    spec = _spec(part, name)
+    if spec is not None and spec.kind in ("term", "terms") and message.startswith(("Unknown code", "The code")):
+        typed = record.values.get(name) if record is not None else ""
+        return _(
+            "%(label)s: %(value)s is not a code in use; use %(choices)s or another code of the template's list."
+        ) % {
+            "label": label,
+            "value": repr(_text(typed)),
+            "choices": terms.choices(spec),
+        }
+    return f"{label}: {message}"
+
+
+# --- possible duplicates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Seized:
+    """One item of one report, as the duplicate rule compares it."""
+
+    reference: str
+    administration: str
+    country: str
+    date: dt.date
+    commodity: tuple[str, int | None]
+    dimension: str
+    unit_id: int | None
+    quantity: Decimal | None  # normalised when it has a dimension, else as given
+
+
+def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
+    return ("type", type_id) if type_id else ("category", category_id)
+
+
+def _matches(item: _Seized, other: _Seized) -> bool:
+    """The rule of :mod:`apps.reports.duplicates`: same country and commodity, dates a day apart at most,
+    quantities within the tolerance."""
+    if item.reference == other.reference and item.administration == other.administration:
+        return False
+    if abs((item.date - other.date).days) > DATE_WINDOW.days or item.quantity is None or other.quantity is None:
+        return False
+    if item.dimension != other.dimension or (not item.dimension and item.unit_id != other.unit_id):
+        return False
+    return item.quantity * (1 - TOLERANCE) <= other.quantity <= item.quantity * (1 + TOLERANCE)
+
+
+def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
+    values = report.report_values
+    country, date = values.get("country_of_seizure"), values.get("seizure_date")
+    if not country or not isinstance(date, dt.date):
+        return
+    for item in report.parts.get("items", []):
+        commodity_type, category, unit = item.get("commodity_type"), item.get("commodity_category"), item.get("unit")
+        dimension = item.get("normalised_dimension") or ""
+        yield _Seized(
+            reference=reference,
+            administration="",
+            country=str(country),
+            date=date,
+            commodity=_commodity(getattr(commodity_type, "pk", None), getattr(category, "pk", None)),
+            dimension=dimension,
+            unit_id=getattr(unit, "pk", None),
+            quantity=item.get("normalised_quantity") if dimension else item.get("quantity"),
+        )
+
+
+def _find_duplicates(checked: list[tuple[_Report, CheckedReport]], *, actor: Actor, problems: _Problems) -> None:
+    """Flag reports that may be the same seizure as another report of the file, or as a report already recorded
+    that the uploader may see (submitted or further, as :mod:`apps.reports.duplicates` compares)."""
+    if not checked:
+        return
+    items = [seized for group, report in checked for seized in _seized(group.reference, report)]
+    by_key: dict[tuple[str, tuple[str, int | None]], list[_Seized]] = defaultdict(list)
+    for seized in items:
+        by_key[seized.country, seized.commodity].append(seized)
+    recorded = _recorded_items(actor, items, updated={r.existing_id for _g, r in checked if r.existing_id})
+    for seized in recorded:
+        by_key[seized.country, seized.commodity].append(seized)
+    records = {group.reference: group.record for group, _report in checked}
+    found: dict[str, set[str]] = defaultdict(set)
+    for seized in items:
+        for other in by_key[seized.country, seized.commodity]:
+            if _matches(seized, other):
+                found[seized.reference].add(
+                    _("report %(reference)s of this file") % {"reference": other.reference}
+                    if not other.administration
+                    else _("report %(reference)s already recorded by %(administration)s")
+                    % {"reference": other.reference, "administration": other.administration}
+                )
+    identifiers: dict[str, set[str]] = defaultdict(set)
+    for group, report in checked:
+        for conveyance in report.parts.get("conveyances", []):
+            identifier = normalise_identifier(conveyance.get("identifier") or "")
+            if identifier:
+                identifiers[identifier].add(group.reference)
+    for references in identifiers.values():
+        for reference in references:
+            for other in references - {reference}:
+                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": other})
+    for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
+        for own in identifiers.get(identifier, ()):
+            found[own].add(
+                _("report %(reference)s already recorded by %(administration)s (same conveyance)")
+                % {"reference": reference, "administration": administration}
+            )
+    for reference, others in found.items():
+        problems.duplicate(
+            records.get(reference),
+            reference,
+            _(
+                "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the "
+                "reviewer decides."
+            )
+            % {"reference": reference, "others": "; ".join(sorted(others)[:5])},
+        )
+
+
+def _recorded(actor: Actor) -> Any:
+    return Report.objects.restrict(actor, "view").exclude(status__in=[ReportStatus.DRAFT, ReportStatus.WITHDRAWN])
+
+
+def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) -> list[_Seized]:
+    if not items:
+        return []
+    countries = sorted({item.country for item in items})
+    earliest = min(item.date for item in items) - DATE_WINDOW
+    latest = max(item.date for item in items) + DATE_WINDOW
+    reports = (
+        _recorded(actor)
+        .filter(country_of_seizure__in=countries, seizure_date__gte=earliest, seizure_date__lte=latest)
+        .exclude(pk__in=updated)
+    )
+    rows = ReportItem.objects.filter(report__in=reports.values("pk")).values_list(
+        "report__national_reference",
+        "report__administration__name",
+        "report__country_of_seizure",
+        "report__seizure_date",
+        "commodity_type_id",
+        "commodity_category_id",
+        "normalised_dimension",
+        "unit_id",
+        "normalised_quantity",
+        "quantity",
+    )
+    found = []
+    for row in rows.iterator(chunk_size=5000):
+        reference, administration, country, date, type_id, category_id, dimension, unit_id, normalised, quantity = row
+        found.append(
+            _Seized(
+                reference=reference,
+                administration=administration,
+                country=str(country),
+                date=date,
+                commodity=_commodity(type_id, category_id),
+                dimension=dimension or "",
+                unit_id=unit_id,
+                quantity=normalised if dimension else quantity,
+            )
+        )
+    return found
+
+
+def _recorded_conveyances(actor: Actor, identifiers: list[str]) -> list[tuple[str, str, str]]:
+    if not identifiers:
+        return []
+    return list(
+        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__in=identifiers).values_list(
+            "report__national_reference", "report__administration__name", "identifier"
+        )
+    )
+
+
+# --- preview -------------------------------------------------------------------------------------------------
+
+
+def _shown(value: Any) -> Any:
+    """A cleaned value as the preview shows it: a term by its code, a list joined, a date as ISO text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(str(_shown(item)) for item in value)
+    if isinstance(value, Model):
+        return str(getattr(value, "code", None) or value)
+    if isinstance(value, dt.date | dt.time | Decimal):
+        return value.isoformat() if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, dict):
+        return {str(key): _shown(item) for key, item in value.items()}
+    return value if isinstance(value, int | float | bool) else str(value)
+
+
+def _preview(group: _Report, report: CheckedReport) -> dict[str, Any]:
+    """One report as it will be stored: its fields and its items (persons and companies are not shown)."""
+    return {
+        "national_reference": group.reference,
+        "sheet": group.record.sheet if group.record is not None else "",
+        "row": group.record.row if group.record is not None else None,
+        "action": "update" if report.existing_id is not None else "create",
+        "fields": {
+            name: _shown(value)
+            for name, value in report.report_values.items()
+            if name in catalogue.names("report") and _shown(value) != ""
+        },
+        "items": [
+            {
+                name: _shown(value)
+                for name, value in item.items()
+                if name in catalogue.names("item") and _shown(value) not in ("", {})
+            }
+            for item in report.parts.get("items", [])
+        ],
+    }

@@ -1,0 +1,177 @@
+"""Bulk uploads: a spreadsheet of an administration's reports, checked cell by cell, then committed whole.
+
+An upload belongs to the administration of the user who sent it (never one taken from input) and is seen by
+the users of that administration who may add reports (:mod:`apps.uploads.querysets`). Its file is stored under
+the private ``RILO_UPLOADS_ROOT`` (never served by the web server) for ``RILO_UPLOADS_KEEP_DAYS``, then deleted
+(``file_purged_at``). A worker checks it (``rows_read``/``rows_checked``, the counts, the problems and a
+preview), the officer commits it, and a worker writes every report in one transaction (``rows_written``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.reports.choices import FormVariant
+from apps.tenancy.models import Administration
+
+from .choices import CANCELLABLE_STATES, FINISHED_STATES, RESTARTABLE_STATES, ProblemKind, UploadFormat, UploadState
+from .querysets import UploadProblemQuerySet, UploadQuerySet
+
+# The file's name may name a person; the preview and the problems' messages quote cells (parties' names among
+# them). Everything else is counts, states, codes and times.
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "Upload": frozenset({"uploaded_by", "committed_by", "original_name", "preview"}),
+    "UploadProblem": frozenset({"message"}),
+}
+NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    "Upload": frozenset(
+        {
+            "id",
+            "uuid",
+            "administration",
+            "file_name",
+            "size",
+            "sha256",
+            "format",
+            "encoding",
+            "separator",
+            "variant",
+            "state",
+            "rows_read",
+            "rows_checked",
+            "rows_written",
+            "rows_total",
+            "new_reports",
+            "drafts_updated",
+            "rows_with_errors",
+            "duplicate_candidates",
+            "submit_for_review",
+            "error",
+            "attempts",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "kicked_at",
+            "checked_at",
+            "committed_at",
+            "finished_at",
+            "expires_at",
+            "file_purged_at",
+            "problems",
+        }
+    ),
+    "UploadProblem": frozenset({"id", "upload", "kind", "sheet", "row", "column", "field", "national_reference"}),
+}
+
+
+class Upload(models.Model):
+    """One spreadsheet of reports sent by a user of an administration, its checking, and its commit."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    file_name = models.CharField(
+        max_length=200, blank=True, help_text="The stored file, relative to RILO_UPLOADS_ROOT; empty once purged."
+    )
+    original_name = models.CharField(max_length=255, help_text="The file's name as sent.")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=8, choices=UploadFormat.choices)
+    encoding = models.CharField(max_length=32, blank=True, help_text="CSV: the encoding chosen or detected.")
+    separator = models.CharField(max_length=4, blank=True, help_text="CSV: the separator detected.")
+    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=FormVariant.FULL)
+    state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.QUEUED)
+
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+
+    new_reports = models.PositiveIntegerField(default=0)
+    drafts_updated = models.PositiveIntegerField(default=0)
+    rows_with_errors = models.PositiveIntegerField(default=0)
+    duplicate_candidates = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(
+        default=list, blank=True, help_text="The first reports as they will be stored (their values as text)."
+    )
+    submit_for_review = models.BooleanField(
+        default=False, help_text="Chosen at commit: the reports are submitted for review, not left as drafts."
+    )
+    committed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    error = models.TextField(blank=True, help_text="Why the upload failed, in words for its sender.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the sweep started the check or the commit again after its worker died."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started on it.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker on it.")
+    kicked_at = models.DateTimeField(null=True, blank=True, help_text="When the sweep last asked a worker again.")
+    checked_at = models.DateTimeField(null=True, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Committed, failed or cancelled.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The stored file is deleted after this.")
+    file_purged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UploadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["administration", "-created_at"], name="upload_admin_created"),
+            models.Index(fields=["state", "heartbeat_at"], name="upload_state_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} {self.uuid} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        """Committed, failed or cancelled: no worker runs it again (a failed one may be restarted)."""
+        return self.state in FINISHED_STATES
+
+    @property
+    def is_checked(self) -> bool:
+        return self.state == UploadState.CHECKED
+
+    @property
+    def may_commit(self) -> bool:
+        """Checked without errors and with something to write."""
+        return self.is_checked and self.rows_with_errors == 0 and (self.new_reports + self.drafts_updated) > 0
+
+    @property
+    def may_cancel(self) -> bool:
+        return self.state in CANCELLABLE_STATES
+
+    @property
+    def may_restart(self) -> bool:
+        return self.state in RESTARTABLE_STATES and bool(self.file_name)
+
+
+class UploadProblem(models.Model):
+    """One problem of an upload, at its cell: an error (the upload cannot be committed) or a possible duplicate
+    (flagged, not refused). ``sheet``/``row``/``column`` name the cell as the file shows it."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(max_length=16, choices=ProblemKind.choices, default=ProblemKind.ERROR)
+    sheet = models.CharField(max_length=64, blank=True)
+    row = models.PositiveIntegerField(null=True, blank=True, help_text="1-based, as the file shows it.")
+    column = models.CharField(max_length=128, blank=True, help_text="A column letter, or a CSV column's header.")
+    field = models.CharField(max_length=64, blank=True, help_text="The report field, when the problem has one.")
+    national_reference = models.CharField(max_length=64, blank=True)
+    message = models.TextField(help_text=_("What is wrong and what to do, in the sender's words."))
+
+    objects = UploadProblemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["upload", "pk"]
+        indexes = [models.Index(fields=["upload", "kind"], name="uploadproblem_upload_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.column}{self.row}: {self.message}"

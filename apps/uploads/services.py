@@ -1,0 +1,622 @@
+"""Writes of uploads: receive one, check it in a worker, commit it in one transaction, cancel, restart, sweep up
+those whose worker died, purge stored files past their retention.
+
+The check is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); it writes
+nothing but the upload's own rows (problems, counts, preview), all at once at its end. The commit re-reads and
+re-checks the stored file (reading is fast, and the vocabularies or the administration's reports may have
+changed since the check) and writes every report in ONE transaction: a worker killed half-way leaves nothing
+written. While it runs, its transaction holds an advisory lock on the upload, and its progress is written on a
+connection of its own (visible at once); the sweep starts again any commit whose lock nobody holds, and any
+check whose worker stopped beating, up to ``RILO_UPLOADS_MAX_ATTEMPTS`` times.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.sql import UpdateQuery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.audit.services import audit_record
+from apps.core.actor import Actor
+from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.core.kicks import task_kick
+from apps.reports.choices import FormVariant
+from apps.reports.errors import paths_of
+
+from . import task_names
+from .checking import CheckOutcome, Problem, check_file
+from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
+from .models import Upload, UploadProblem
+from .querysets import may_upload
+from .storage import TooLarge, keep, receive, stored_path, uploads_root
+from .writing_fallback import reports_write
+
+logger = logging.getLogger(__name__)
+
+
+class UploadAbandoned(Exception):
+    """The upload is no longer this worker's (cancelled, or taken over by the sweep): stop."""
+
+
+class UploadRefusedError(ApplicationError):
+    """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept."""
+
+    code = "upload_refused"
+
+
+# --- messages ------------------------------------------------------------------------------------------------
+
+
+def _error_message() -> str:
+    return _(
+        "The upload could not be finished because of an error on our side. Nothing was written: "
+        "start it again, and tell your administrator if it fails again."
+    )
+
+
+def _gave_up_message(attempts: int) -> str:
+    return _(
+        "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
+        "start it again, and tell your administrator if it fails again."
+    ) % {"attempts": attempts}
+
+
+def _too_large_message(limit: int) -> str:
+    return _("The file is larger than %(megabytes)d MB: split it into smaller files.") % {
+        "megabytes": limit // (1024 * 1024)
+    }
+
+
+def _changed_message() -> str:
+    return _(
+        "Something changed since the upload was checked (a report was submitted, or a code is no longer in use): "
+        "nothing was written. Look at the problems below, correct the file and upload it again."
+    )
+
+
+# --- receiving -----------------------------------------------------------------------------------------------
+
+
+def upload_max_bytes() -> int:
+    """The size limit of an uploaded file (``RILO_UPLOAD_MAX_BYTES``)."""
+    return int(getattr(settings, "RILO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+
+
+def _chunks(file: Any) -> Iterable[bytes]:
+    if hasattr(file, "chunks"):
+        yield from file.chunks()
+        return
+    while chunk := file.read(64 * 1024):
+        yield chunk
+
+
+def upload_create(
+    *, actor: Actor, file: Any, name: str, encoding: str | None = None, variant: str = FormVariant.FULL
+) -> Upload:
+    """Keep the file ``actor`` sends (a Django ``File`` or any binary file object) as an upload of their
+    administration, and ask a worker to check it once the transaction commits.
+
+    The file is written to disk as it is read, and refused (:class:`UploadRefusedError`, nothing kept) as soon
+    as it passes ``RILO_UPLOAD_MAX_BYTES``, or when its content is not what an upload may be (by content, not
+    by name: a workbook with macros, a zip bomb, an image called ``.csv``, an empty file). ``encoding`` is the
+    CSV encoding the sender chose ("" or None: detected); ``variant`` the form variant of the template.
+    """
+    if not may_upload(actor):
+        raise PermissionDenied(_("You may not upload reports."))
+    if variant not in FormVariant.values:
+        raise UploadRefusedError(_("Choose the simplified or the full form."), extra={"field": "variant"})
+    encoding = (encoding or "").strip() or None
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise UploadRefusedError(
+                _("Unknown encoding: %(encoding)s.") % {"encoding": encoding}, extra={"field": "encoding"}
+            ) from None
+    limit = upload_max_bytes()
+    try:
+        received = receive(_chunks(file), limit=limit)
+    except TooLarge:
+        raise UploadRefusedError(_too_large_message(limit), extra={"field": "file"}) from None
+    try:
+        file_format = _inspect(received.path, name=name)
+        with transaction.atomic():
+            upload = Upload.objects.create(
+                administration_id=actor.administration_id,
+                uploaded_by_id=actor.pk,
+                original_name=(name or "")[:255],
+                size=received.size,
+                sha256=received.sha256,
+                format=file_format,
+                encoding=encoding or "",
+                variant=variant,
+                expires_at=timezone.now() + dt.timedelta(days=settings.RILO_UPLOADS_KEEP_DAYS),
+            )
+            upload.file_name = f"{upload.uuid}.{file_format}"
+            upload.save(update_fields=["file_name"])
+            keep(received.path, name=upload.file_name)
+            audit_record(
+                actor=actor,
+                action="upload.create",
+                obj=upload,
+                detail={"format": file_format, "size": received.size, "variant": variant},
+            )
+            transaction.on_commit(lambda: upload_kick(upload=upload))
+    finally:
+        received.path.unlink(missing_ok=True)  # refused, or failed before the move: nothing is kept
+    return upload
+
+
+def _inspect(path: Any, *, name: str) -> str:
+    """The file's format by its content ("xlsx" or "csv"), else :class:`UploadRefusedError`."""
+    from .sniffing import UploadRefused, inspect_upload
+
+    try:
+        return inspect_upload(path, name=name)
+    except UploadRefused as refusal:
+        raise UploadRefusedError(str(refusal), extra={"field": "file"}) from None
+
+
+def upload_kick(*, upload: Upload) -> None:
+    """Ask a worker for what the upload waits for (its check or its commit): an optimisation, the sweep asks
+    again for an upload left waiting."""
+    if upload.state == UploadState.QUEUED:
+        task_kick(task_names.CHECK, upload.pk, fallback="the uploads sweep will start it")
+    elif upload.state == UploadState.COMMITTING:
+        task_kick(task_names.COMMIT, upload.pk, fallback="the uploads sweep will start it")
+
+
+# --- progress ------------------------------------------------------------------------------------------------
+
+
+class _CheckProgress:
+    """Records a running check's progress and heartbeat every so many rows or seconds; stops the check when the
+    upload is no longer this worker's."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.upload = upload
+        self.read = self.checked = 0
+        self._every_rows = settings.RILO_UPLOADS_PROGRESS_ROWS
+        self._every_seconds = settings.RILO_UPLOADS_PROGRESS_SECONDS
+        self._last_rows = -1
+        self._last_time = 0.0
+
+    def __call__(self, read: int, checked: int) -> None:
+        self.read, self.checked = read, checked
+        now = time.monotonic()
+        done = read + checked
+        if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
+            return
+        self._last_rows, self._last_time = done, now
+        beating = Upload.objects.filter(
+            pk=self.upload.pk, state=UploadState.CHECKING, attempts=self.upload.attempts
+        ).update(rows_read=read, rows_checked=checked, heartbeat_at=timezone.now())
+        if not beating:
+            raise UploadAbandoned(str(self.upload.uuid))
+
+
+def _update_sql(queryset: QuerySet[Any], **values: Any) -> tuple[str, tuple[Any, ...]]:
+    """The ORM's UPDATE statement for ``queryset.update(**values)``, to run on another connection."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, tuple(params)
+
+
+class _CommitProgress:
+    """Records a running commit's progress on a connection of its own: the commit's transaction shows nothing
+    until it ends, and the page must see the rows written meanwhile. Only progress is written there."""
+
+    def __init__(self, upload: Upload) -> None:
+        self.upload = upload
+        self.written = 0
+        self._every_rows = settings.RILO_UPLOADS_PROGRESS_ROWS
+        self._every_seconds = settings.RILO_UPLOADS_PROGRESS_SECONDS
+        self._last_time = 0.0
+        self._last_rows = -1
+        self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+
+    def _write(self, **values: Any) -> None:
+        mine = Upload.objects.filter(pk=self.upload.pk, state=UploadState.COMMITTING)
+        sql, params = _update_sql(mine, heartbeat_at=timezone.now(), **values)
+        with self._side.cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def checking(self, read: int, checked: int) -> None:
+        self._maybe(read + checked, rows_read=read, rows_checked=checked)
+
+    def writing(self, written: int) -> None:
+        self.written = written
+        self._maybe(written, rows_written=written)
+
+    def _maybe(self, done: int, **values: Any) -> None:
+        now = time.monotonic()
+        if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
+            return
+        self._last_rows, self._last_time = done, now
+        self._write(**values)
+
+    def close(self) -> None:
+        self._side.close()
+
+
+# --- checking ------------------------------------------------------------------------------------------------
+
+
+def _problem_rows(upload: Upload, problems: Iterable[Problem]) -> list[UploadProblem]:
+    return [
+        UploadProblem(
+            upload=upload,
+            kind=problem.kind,
+            sheet=problem.sheet[:64],
+            row=problem.row,
+            column=problem.column[:128],
+            field=problem.field[:64],
+            national_reference=problem.national_reference[:64],
+            message=problem.message,
+        )
+        for problem in problems
+    ]
+
+
+def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
+    return {
+        "rows_read": outcome.rows_read,
+        "rows_checked": outcome.rows_read,
+        "rows_total": outcome.rows_read,
+        "new_reports": outcome.new_reports,
+        "drafts_updated": outcome.drafts_updated,
+        "rows_with_errors": outcome.rows_with_errors,
+        "duplicate_candidates": outcome.duplicate_candidates,
+        "preview": outcome.preview,
+        "encoding": outcome.encoding,
+        "separator": outcome.separator,
+    }
+
+
+def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, attempts: int) -> bool:
+    """Replace the upload's problems and counts with ``outcome`` and mark it checked, if it is still in
+    ``from_state`` (this worker's); in the caller's transaction."""
+    now = timezone.now()
+    stored = Upload.objects.filter(pk=upload.pk, state=from_state, attempts=attempts).update(
+        state=UploadState.CHECKED, checked_at=now, heartbeat_at=now, **_outcome_values(outcome)
+    )
+    if stored:
+        UploadProblem.objects.filter(upload=upload).delete()
+        UploadProblem.objects.bulk_create(_problem_rows(upload, outcome.problems), batch_size=2000)
+    return bool(stored)
+
+
+def upload_check(*, upload_id: int) -> str:
+    """Read and check the upload if it is still waiting: its problems, counts and preview are stored at once at
+    the end (nothing else is written). A file that cannot be read fails the upload with words for its sender."""
+    now = timezone.now()
+    claimed = Upload.objects.filter(pk=upload_id, state=UploadState.QUEUED).update(
+        state=UploadState.CHECKING, started_at=now, heartbeat_at=now, rows_read=0, rows_checked=0, error=""
+    )
+    if not claimed:
+        return "not queued"
+    upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
+    progress = _CheckProgress(upload)
+    try:
+        outcome = check_file(
+            path=stored_path(upload.file_name),
+            file_format=upload.format,
+            encoding=upload.encoding or None,
+            variant=upload.variant,
+            actor=upload.uploaded_by,
+            progress=progress,
+        )
+        with transaction.atomic():
+            if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, attempts=upload.attempts):
+                raise UploadAbandoned(str(upload.uuid))
+        return "checked"
+    except UploadAbandoned:
+        return "abandoned"
+    except UploadRefusedError as refusal:
+        _fail(upload, refusal.message, from_state=UploadState.CHECKING)
+        return "refused"
+    except Exception:
+        logger.exception("Upload %s could not be checked", upload.uuid)
+        _fail(upload, _error_message(), from_state=UploadState.CHECKING)
+        return "failed"
+
+
+def _fail(upload: Upload, message: str, *, from_state: str) -> None:
+    Upload.objects.filter(pk=upload.pk, state=from_state).update(
+        state=UploadState.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+# --- committing ----------------------------------------------------------------------------------------------
+
+
+def _locked(*, upload: Upload, actor: Actor, action: str) -> Upload:
+    """The upload's row locked for this transaction, if ``actor`` may ``action`` it (else NotFound: another
+    administration's upload does not exist for them)."""
+    found = Upload.objects.restrict(actor, action).select_for_update().filter(pk=upload.pk).first()
+    if found is None:
+        raise NotFound(_("Upload not found."))
+    return found
+
+
+@transaction.atomic
+def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
+    """Ask a worker to write the checked upload's reports (as drafts, or submitted for review when ``submit``),
+    all in one transaction. Only an upload checked without errors, with something to write, may be committed."""
+    locked = _locked(upload=upload, actor=actor, action="change")
+    if locked.state != UploadState.CHECKED:
+        raise Conflict(
+            _("This upload is %(state)s: only a checked upload can be committed.")
+            % {"state": locked.get_state_display().lower()},
+            extra={"state": locked.state},
+        )
+    if locked.rows_with_errors:
+        raise Conflict(_("This upload has errors: correct the file and upload it again."), code="upload_has_errors")
+    if not (locked.new_reports or locked.drafts_updated):
+        raise Conflict(_("This upload has no report to write."), code="upload_empty")
+    if not locked.file_name:
+        raise Conflict(_("The uploaded file is no longer kept: upload it again."), code="upload_purged")
+    locked.state = UploadState.COMMITTING
+    locked.submit_for_review = submit
+    locked.committed_by_id = actor.pk
+    locked.rows_written = 0
+    locked.kicked_at = timezone.now()  # the request below is the first ask: the sweep asks again after a grace
+    locked.error = ""
+    locked.save(update_fields=["state", "submit_for_review", "committed_by", "rows_written", "kicked_at", "error"])
+    transaction.on_commit(lambda: upload_kick(upload=locked))
+    return locked
+
+
+def _hold(upload_id: int) -> bool:
+    """Take the commit's advisory lock on the upload for this transaction (False if another holds it).
+
+    PostgreSQL's advisory locks have no ORM form; the key is the upload table's name and the upload's id."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)", [Upload._meta.db_table, upload_id])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def upload_commit_run(*, upload_id: int) -> str:
+    """Write the upload's reports if its commit is asked for and no other worker holds it: the file is read and
+    checked again, then every report is written in one transaction with the upload marked committed. Problems
+    found now (something changed since the check) put it back to checked with them, nothing written."""
+    upload = Upload.objects.select_related("committed_by").filter(pk=upload_id).first()
+    if upload is None or upload.state != UploadState.COMMITTING:
+        return "not committing"
+    progress = _CommitProgress(upload)
+    try:
+        with transaction.atomic():
+            if not _hold(upload_id):
+                return "busy"
+            upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
+            if upload.state != UploadState.COMMITTING:
+                return "not committing"
+            actor = upload.committed_by
+            if (
+                actor is None
+                or not actor.is_active
+                or not may_upload(actor)
+                or actor.administration_id != (upload.administration_id)
+            ):
+                _fail(
+                    upload,
+                    _("The person who committed this upload may no longer add reports."),
+                    from_state=upload.state,
+                )
+                return "refused"
+            Upload.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+            outcome = check_file(
+                path=stored_path(upload.file_name),
+                file_format=upload.format,
+                encoding=upload.encoding or None,
+                variant=upload.variant,
+                actor=actor,
+                progress=progress.checking,
+                submit=upload.submit_for_review,
+            )
+            if outcome.has_errors:
+                _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
+                Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
+                return "changed"
+            result = reports_write(
+                actor=actor, reports=outcome.reports, submit=upload.submit_for_review, progress=progress.writing
+            )
+            now = timezone.now()
+            Upload.objects.filter(pk=upload.pk).update(
+                state=UploadState.COMMITTED,
+                rows_written=outcome.rows_read,
+                new_reports=result.created,
+                drafts_updated=result.updated,
+                committed_at=now,
+                finished_at=now,
+                heartbeat_at=now,
+            )
+            audit_record(
+                actor=actor,
+                action="upload.commit",
+                obj=upload,
+                detail={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "submitted": upload.submit_for_review,
+                    "rows": outcome.rows_read,
+                },
+            )
+        return "committed"
+    except UploadRefusedError as refusal:
+        _fail(upload, refusal.message, from_state=UploadState.COMMITTING)
+        return "refused"
+    except (ValidationError, ApplicationError) as error:
+        # A rule of the writer (a reference taken meanwhile, a report incomplete for review): nothing written.
+        texts = (
+            [text for messages in paths_of(error).values() for text in messages]
+            if isinstance(error, ValidationError)
+            else [error.message]
+        )
+        _fail(upload, " ".join(texts) or _error_message(), from_state=UploadState.COMMITTING)
+        return "refused"
+    except Exception:
+        logger.exception("Upload %s could not be committed", upload.uuid)
+        _fail(upload, _error_message(), from_state=UploadState.COMMITTING)
+        return "failed"
+    finally:
+        progress.close()
+
+
+# --- the sender's other actions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
+    """Cancel an upload before its commit starts: nothing of it is ever written; its file is deleted."""
+    locked = _locked(upload=upload, actor=actor, action="change")
+    if locked.state not in CANCELLABLE_STATES:
+        raise Conflict(
+            _("This upload is %(state)s: it can no longer be cancelled.")
+            % {"state": locked.get_state_display().lower()},
+            extra={"state": locked.state},
+        )
+    now = timezone.now()
+    name = locked.file_name
+    locked.state, locked.finished_at, locked.file_name, locked.file_purged_at = UploadState.CANCELLED, now, "", now
+    locked.save(update_fields=["state", "finished_at", "file_name", "file_purged_at"])
+    audit_record(actor=actor, action="upload.cancel", obj=locked, detail={})
+    if name:
+        transaction.on_commit(lambda: stored_path(name).unlink(missing_ok=True))
+    return locked
+
+
+@transaction.atomic
+def upload_restart(*, upload: Upload, actor: Actor) -> Upload:
+    """Check a failed upload again from its stored file (its problems and counts start afresh)."""
+    locked = _locked(upload=upload, actor=actor, action="change")
+    if locked.state not in RESTARTABLE_STATES:
+        raise Conflict(
+            _("This upload is %(state)s: only a failed upload can be started again.")
+            % {"state": locked.get_state_display().lower()},
+            extra={"state": locked.state},
+        )
+    if not locked.file_name:
+        raise Conflict(_("The uploaded file is no longer kept: upload it again."), code="upload_purged")
+    UploadProblem.objects.filter(upload=locked).delete()
+    Upload.objects.filter(pk=locked.pk).update(
+        state=UploadState.QUEUED,
+        attempts=0,
+        error="",
+        rows_read=0,
+        rows_checked=0,
+        rows_written=0,
+        rows_total=None,
+        new_reports=0,
+        drafts_updated=0,
+        rows_with_errors=0,
+        duplicate_candidates=0,
+        preview=[],
+        kicked_at=None,
+        finished_at=None,
+    )
+    locked.refresh_from_db()
+    audit_record(actor=actor, action="upload.restart", obj=locked, detail={})
+    transaction.on_commit(lambda: upload_kick(upload=locked))
+    return locked
+
+
+# --- sweep and purge -----------------------------------------------------------------------------------------
+
+
+def upload_sweep() -> dict[str, int]:
+    """Start again the checks whose worker stopped beating and the commits no worker holds (their transaction
+    died with their worker: nothing of them was written), up to ``RILO_UPLOADS_MAX_ATTEMPTS`` times, then fail
+    them saying so; ask a worker again for uploads waiting longer than ``RILO_UPLOADS_KICK_GRACE_SECONDS``."""
+    now = timezone.now()
+    limit = settings.RILO_UPLOADS_MAX_ATTEMPTS
+    silent_since = now - dt.timedelta(seconds=settings.RILO_UPLOADS_HEARTBEAT_TIMEOUT)
+    waiting_since = now - dt.timedelta(seconds=settings.RILO_UPLOADS_KICK_GRACE_SECONDS)
+    counts = {"restarted": 0, "failed": 0, "kicked": 0, "busy": 0}
+    stalled_checks = Upload.objects.filter(state=UploadState.CHECKING, heartbeat_at__lt=silent_since)
+    for upload in stalled_checks.only("pk", "attempts"):
+        if upload.attempts + 1 >= limit:
+            counts["failed"] += stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
+                state=UploadState.FAILED, error=_gave_up_message(upload.attempts + 1), finished_at=now
+            )
+            continue
+        if stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
+            state=UploadState.QUEUED, attempts=F("attempts") + 1, kicked_at=now
+        ):
+            task_kick(task_names.CHECK, upload.pk, fallback="the next sweep will ask again")
+            counts["restarted"] += 1
+    due = Q(kicked_at__isnull=True) | Q(kicked_at__lt=waiting_since)
+    for upload_id in Upload.objects.filter(due, state=UploadState.COMMITTING).values_list("pk", flat=True):
+        counts[_sweep_commit(upload_id, now=now, due=due, limit=limit)] += 1
+    for upload_id in Upload.objects.filter(due, state=UploadState.QUEUED, created_at__lt=waiting_since).values_list(
+        "pk", flat=True
+    ):
+        if Upload.objects.filter(due, pk=upload_id, state=UploadState.QUEUED).update(kicked_at=now):
+            task_kick(task_names.CHECK, upload_id, fallback="the next sweep will ask again")
+            counts["kicked"] += 1
+    return counts
+
+
+def _sweep_commit(upload_id: int, *, now: dt.datetime, due: Q, limit: int) -> str:
+    """Ask a worker again for a commit no worker holds; one asked for ``limit`` times already fails."""
+    with transaction.atomic():
+        if not _hold(upload_id):
+            return "busy"  # a worker is writing it
+        upload = Upload.objects.filter(due, pk=upload_id, state=UploadState.COMMITTING).first()
+        if upload is None:
+            return "busy"
+        # Asked for at least once already (the commit itself asks) and still not written: its worker died, or
+        # the request was lost.
+        if upload.attempts + 1 >= limit:
+            Upload.objects.filter(pk=upload_id).update(
+                state=UploadState.FAILED, error=_gave_up_message(upload.attempts + 1), finished_at=now
+            )
+            return "failed"
+        Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1, kicked_at=now)
+    task_kick(task_names.COMMIT, upload_id, fallback="the next sweep will ask again")
+    return "restarted"
+
+
+def upload_purge_expired() -> dict[str, int]:
+    """Delete the stored files of uploads past their retention (``expires_at``), with their preview and
+    problems (they quote the file's cells); the uploads stay listed with their counts. Also deletes files no
+    upload names (a transaction that failed after the file was moved into place), once an hour old."""
+    now = timezone.now()
+    files = 0
+    expired = Upload.objects.filter(expires_at__lt=now, file_purged_at__isnull=True).exclude(
+        state__in=[UploadState.COMMITTING, UploadState.CHECKING]
+    )
+    for upload in expired.only("pk", "file_name"):
+        with transaction.atomic():
+            if upload.file_name:
+                stored_path(upload.file_name).unlink(missing_ok=True)
+            UploadProblem.objects.filter(upload_id=upload.pk).delete()
+            files += Upload.objects.filter(pk=upload.pk).update(file_name="", preview=[], file_purged_at=now)
+    return {"files": files, "orphans": _orphans_delete(now)}
+
+
+def _orphans_delete(now: dt.datetime) -> int:
+    settled = (now - dt.timedelta(hours=1)).timestamp()
+    named = set(Upload.objects.exclude(file_name="").values_list("file_name", flat=True))
+    deleted = 0
+    for directory in (uploads_root() / "files", uploads_root() / "incoming"):
+        if not directory.is_dir():
+            continue
+        for path in directory.iterdir():
+            if path.is_file() and path.name not in named and path.stat().st_mtime < settled:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    return deleted
