@@ -349,6 +349,10 @@ RILO_HS_CSV = env("RILO_HS_CSV", default=str(BASE_DIR.parent / "shared" / "data"
 # Report attachments: largest accepted file, in bytes (docker/nginx.conf.template caps request bodies to match).
 RILO_ATTACHMENT_MAX_BYTES = env.int("RILO_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 
+# Bulk uploads: largest accepted file in bytes (enforced while the body streams), and most rows per sheet.
+RILO_UPLOAD_MAX_BYTES = env.int("RILO_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+RILO_UPLOAD_MAX_ROWS = env.int("RILO_UPLOAD_MAX_ROWS", default=200_000)
+
 # Form autosave: how long a form page's signed ticket may keep a draft after the session expired.
 RILO_AUTOSAVE_TICKET_MAX_AGE = env.int("RILO_AUTOSAVE_TICKET_MAX_AGE", default=7 * 24 * 60 * 60)
 # Autosaved drafts untouched this many days are deleted by the beat task autosave.purge_form_drafts.

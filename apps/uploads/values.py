@@ -1,0 +1,205 @@
+"""A cell's raw content turned into the value the one validator (:mod:`apps.reports.validation`) expects.
+
+Per catalogue input kind:
+
+- dates: a date cell (an Excel serial number, 1900 or 1904 system), ``YYYY-MM-DD`` (a time after it is
+  dropped), ``DD/MM/YYYY``, ``DD.MM.YYYY`` or ``DD-MM-YYYY`` become a :class:`datetime.date`; times: an Excel
+  fraction of a day becomes a :class:`datetime.time`;
+- numbers: a decimal point or a decimal comma, spaces and thousands separators allowed
+  (``1 234,5``, ``1.234,5``, ``1,234.5``) become a :class:`~decimal.Decimal`; whole numbers an ``int``;
+- vocabulary terms, choices and countries stay the text typed (the validator resolves a code or an
+  English label, case aside); a template's drop-down value ``CODE — label`` gives its code; several
+  detection methods are separated by ``;`` or new lines;
+- commodity attributes: a JSON object, or ``name=value`` pairs separated by ``;`` (a value that reads as
+  JSON, a number or ``true``, is taken as such);
+- text stays as typed, leading ``= + - @`` included: it is stored as text, and the exports neutralise it.
+
+Whatever does not convert is handed over as typed, and the validator says what is wrong with it in the
+words the web form uses. Nothing here queries the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from apps.reports.catalogue import Field
+
+Converter = Callable[[Any], Any]
+
+# A template's drop-down offers "CODE — label": the code is what the validator needs.
+DROPDOWN_SEPARATOR = " — "
+EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01, counting Excel's 1900-02-29
+EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_TERM_SEPARATORS = re.compile(r"[;\n\r]+")
+
+
+class ExcelNumber(str):
+    """The text of a numeric XLSX cell (``"45123"``, ``"12.5"``): a date serial in a date column, a number in
+    a number column, text elsewhere."""
+
+    __slots__ = ()
+
+
+def _as_text(raw: Any) -> str:
+    if isinstance(raw, ExcelNumber):
+        # Excel writes whole numbers without a fraction; other writers may add ".0".
+        return str.__str__(raw[:-2] if raw.endswith(".0") else raw)
+    return str(raw)
+
+
+def text(raw: Any) -> str:
+    """Free text as typed."""
+    return _as_text(raw)
+
+
+def hs_code(raw: Any) -> str:
+    """An HS code; a number that lost its leading zero (``901`` for ``0901``) gets it back."""
+    value = _as_text(raw)
+    if isinstance(raw, ExcelNumber) and value.isdigit() and len(value) % 2:
+        return "0" + value
+    return value
+
+
+def code(raw: Any) -> str:
+    """A term, choice or country: the text typed, or the code of a template drop-down's ``CODE — label``."""
+    value = _as_text(raw).strip()
+    head, separator, _label = value.partition(DROPDOWN_SEPARATOR)
+    return head.strip() if separator else value
+
+
+def codes(raw: Any) -> list[str]:
+    """Several terms separated by ``;`` or new lines."""
+    return [code(part) for part in _TERM_SEPARATORS.split(_as_text(raw)) if part.strip()]
+
+
+def decimal(raw: Any) -> Decimal | str:
+    """A number with a decimal point or comma; as typed when it is none."""
+    if isinstance(raw, ExcelNumber):
+        try:
+            return Decimal(str.__str__(raw))
+        except InvalidOperation:
+            return str.__str__(raw)
+    value = _SPACES.sub("", str(raw))
+    comma, point = value.rfind(","), value.rfind(".")
+    if comma >= 0 and point >= 0:
+        # Both: the last one is the decimal separator, the other groups thousands.
+        value = value.replace(".", "").replace(",", ".") if comma > point else value.replace(",", "")
+    elif comma >= 0:
+        value = value.replace(",", "") if value.count(",") > 1 else value.replace(",", ".")
+    elif value.count(".") > 1:
+        value = value.replace(".", "")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return str(raw)
+    return number if number.is_finite() else str(raw)
+
+
+def integer(raw: Any) -> int | str:
+    """A whole number (``12``, ``12.0``, ``1 200``); as typed when it is none."""
+    number = decimal(raw)
+    if isinstance(number, Decimal) and number == number.to_integral_value():
+        return int(number)
+    return _as_text(raw)
+
+
+def _serial_date(serial: Decimal, *, date1904: bool) -> dt.date | None:
+    if not 0 < serial < 2958466:  # 9999-12-31
+        return None
+    epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
+    return epoch + dt.timedelta(days=int(serial))
+
+
+def date(raw: Any, *, date1904: bool = False) -> dt.date | str:
+    """A date cell (Excel serial), ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also with dots or dashes); else as typed."""
+    if isinstance(raw, ExcelNumber):
+        number = decimal(raw)
+        found = _serial_date(number, date1904=date1904) if isinstance(number, Decimal) else None
+        return found if found is not None else _as_text(raw)
+    value = str(raw).strip()
+    try:
+        if match := _ISO_DATE.match(value):
+            year, month, day = match.groups()
+            return dt.date(int(year), int(month), int(day))
+        if match := _DAY_FIRST.match(value):
+            day, month, year = match.groups()
+            return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        pass  # 31/02/2024: handed over as typed, the validator says what a date looks like
+    return value
+
+
+def time(raw: Any) -> dt.time | str:
+    """A time cell (a fraction of a day) or the text typed (``HH:MM``)."""
+    if isinstance(raw, ExcelNumber):
+        number = decimal(raw)
+        if isinstance(number, Decimal) and 0 <= number < 1:
+            seconds = int((number * 86400).to_integral_value())
+            return dt.time(min(seconds // 3600, 23), (seconds // 60) % 60, seconds % 60)
+        return _as_text(raw)
+    return str(raw).strip()
+
+
+def _attribute_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def attributes(raw: Any) -> Any:
+    """Commodity attributes: a JSON object or ``name=value; name=value``; as typed when neither."""
+    value = _as_text(raw).strip()
+    if value.startswith("{"):
+        try:
+            return json.loads(value, parse_float=Decimal)
+        except ValueError:
+            return value
+    pairs: dict[str, Any] = {}
+    for piece in _TERM_SEPARATORS.split(value):
+        name, separator, given = piece.partition("=")
+        if not separator or not name.strip():
+            return value
+        pairs[name.strip()] = _attribute_value(given.strip())
+    return pairs
+
+
+def boolean(raw: Any) -> bool | str:
+    value = _as_text(raw).strip().casefold()
+    if value in {"1", "true", "yes", "y"}:
+        return True
+    if value in {"0", "false", "no", "n"}:
+        return False
+    return _as_text(raw)
+
+
+_BY_KIND: dict[str, Converter] = {
+    "text": text,
+    "longtext": text,
+    "hs_code": hs_code,
+    "choice": code,
+    "term": code,
+    "country": code,
+    "operation": code,
+    "terms": codes,
+    "decimal": decimal,
+    "integer": integer,
+    "time": time,
+    "attributes": attributes,
+    "boolean": boolean,
+}
+
+
+def converter(spec: Field, *, date1904: bool = False) -> Converter:
+    """The conversion of a non-blank cell of the field ``spec`` (blank cells are ``None`` before this)."""
+    if spec.kind == "date":
+        return lambda raw: date(raw, date1904=date1904)
+    return _BY_KIND.get(spec.kind, text)

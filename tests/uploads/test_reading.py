@@ -1,0 +1,365 @@
+"""Reading CSV files and workbooks into records: encodings, separators, values, formulas, limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.test import override_settings
+
+from apps.core.xlsx import xlsx_chunks
+from apps.uploads.reading import CSV_SHEET, read_upload
+from apps.uploads.sniffing import UploadRefused
+from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
+
+CSV_HEADERS = [*REPORT_HEADERS, *ITEM_HEADERS[1:], "Description of the goods", "Detection methods"]
+
+
+def csv_row(reference="FR-1", **given):
+    values = {
+        "kind": "seizure",
+        "country": "FR",
+        "date": "05/03/2024",
+        "mode": "1",
+        "category": "Drugs",
+        "quantity": "1 234,5",
+        "unit": "KGM — Kilogram",
+        "description": "Côte d'Ivoire cocoa",
+        "methods": "XRAY; dog",
+        **given,
+    }
+    return [reference, *values.values()]
+
+
+def read_all(path, **options):
+    reading = read_upload(path, format=options.pop("format", "csv"), variant=options.pop("variant", "full"), **options)
+    records = list(reading)
+    return records, reading.summary
+
+
+def by_part(records, part):
+    return [record for record in records if record.part == part]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CSV
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"),
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf-16-le"),
+        ("windows-1252", "cp1252"),
+    ],
+)
+def test_a_csv_encoding_is_detected_and_its_text_read_right(tmp_path, encoding, detected):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row()], encoding=encoding)
+    records, summary = read_all(path)
+    assert summary.encoding == detected
+    assert by_part(records, "item")[0].values["description"] == "Côte d'Ivoire cocoa"
+    assert by_part(records, "report")[0].values["national_reference"] == "FR-1"
+
+
+def test_a_windows_1252_file_read_as_the_utf_8_the_user_chose_is_refused_with_what_to_do(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row()], encoding="windows-1252")
+    with pytest.raises(UploadRefused, match="choose its encoding"):
+        read_all(path, encoding="utf-8")
+
+
+def test_the_encoding_the_user_chose_is_used(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(description="Crème")], encoding="windows-1252")
+    records, summary = read_all(path, encoding="windows-1252")
+    assert summary.encoding == "cp1252"
+    assert by_part(records, "item")[0].values["description"] == "Crème"
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_the_separator_is_detected(tmp_path, separator):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(), csv_row("FR-2")], delimiter=separator)
+    records, summary = read_all(path)
+    assert summary.separator == separator
+    assert [record.values["national_reference"] for record in by_part(records, "report")] == ["FR-1", "FR-2"]
+    assert by_part(records, "item")[0].values["quantity"] == Decimal("1234.5")
+
+
+def test_csv_values_are_converted_for_the_validator(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(date="2024-03-07", quantity="12.5", unit="kgm")])
+    records, _summary = read_all(path)
+    report, item = records
+    assert report.values["seizure_date"] == dt.date(2024, 3, 7)
+    assert report.values["detection_methods"] == ["XRAY", "dog"]  # terms as typed: the validator resolves them
+    assert item.values == {
+        "national_reference": "FR-1",
+        "commodity_category": "Drugs",
+        "quantity": Decimal("12.5"),
+        "unit": "kgm",
+        "description": "Côte d'Ivoire cocoa",
+    }
+    assert item.cells["quantity"] == "Quantity"
+    assert (report.sheet, report.row, item.row) == (CSV_SHEET, 2, 2)
+
+
+def test_day_first_dates_and_a_decimal_comma_are_read(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(date="05/03/2024", quantity="0,75")])
+    report, item = read_all(path)[0]
+    assert report.values["seizure_date"] == dt.date(2024, 3, 5)
+    assert item.values["quantity"] == Decimal("0.75")
+    assert item.values["unit"] == "KGM"  # the drop-down's "CODE — label"
+
+
+def test_a_cell_starting_like_a_formula_is_kept_as_text(tmp_path):
+    formula = '=HYPERLINK("http://evil.example","click")'
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(description=formula)])
+    records, _summary = read_all(path)
+    assert by_part(records, "item")[0].values["description"] == formula
+    assert not any(record.problems for record in records)
+
+
+def test_a_date_that_is_no_date_is_handed_over_as_typed(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(date="31/02/2024")])
+    report = by_part(read_all(path)[0], "report")[0]
+    assert report.values["seizure_date"] == "31/02/2024"
+
+
+def test_a_file_of_headers_only_has_no_records_and_says_so(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS])
+    records, summary = read_all(path)
+    assert records == []
+    assert [problem.message for problem in summary.problems] == ["The file has no rows below its headers."]
+
+
+def test_unknown_and_missing_columns_are_problems_of_the_file(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [["national_reference", "Colour"], ["FR-1", "red"]])
+    records, summary = read_all(path)
+    messages = " ".join(problem.message for problem in summary.problems)
+    assert "Unknown column 'Colour'" in messages
+    for header in ("Date of seizure", "Quantity", "Unit"):
+        assert f"required column {header!r} is missing" in messages
+    assert records[0].values == {"national_reference": "FR-1"}
+
+
+def test_a_reports_route_is_given_once_and_other_rows_repeat_it_or_leave_it_blank(tmp_path):
+    headers = [*CSV_HEADERS, "route_1_role", "route_1_country", "route_2_role", "route_2_country"]
+    rows = [
+        headers,
+        [*csv_row(), "origin", "CO", "destination", "FR"],
+        [*csv_row(), "origin", "CO", "destination", "FR"],
+        [*csv_row(), "", "", "", ""],
+        [*csv_row(), "origin", "PE", "", ""],
+    ]
+    records, _summary = read_all(write_csv(tmp_path / "s.csv", rows))
+    route = by_part(records, "route")
+    assert [(record.row, record.values["role"], record.values["country"]) for record in route] == [
+        (2, "origin", "CO"),
+        (2, "destination", "FR"),
+    ]
+    assert route[0].cells == {
+        "national_reference": "National reference",
+        "role": "route_1_role",
+        "country": "route_1_country",
+    }
+    assert len(by_part(records, "item")) == 4
+    problems = [problem for record in records for problem in record.problems]
+    assert [(problem.row, "row 2" in problem.message) for problem in problems] == [(5, True)]
+
+
+def test_an_offence_row_without_item_cells_gives_no_item(tmp_path):
+    path = write_csv(
+        tmp_path / "s.csv", [CSV_HEADERS, csv_row(kind="offence", category="", quantity="", unit="", description="")]
+    )
+    records, _summary = read_all(path)
+    assert [record.part for record in records] == ["report"]
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_file_numbers(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(), [""] * len(CSV_HEADERS), csv_row("FR-2")])
+    reports = by_part(read_all(path)[0], "report")
+    assert [record.row for record in reports] == [2, 4]
+
+
+def test_200001_rows_are_refused(tmp_path):
+    path = tmp_path / "s.csv"
+    line = "FR-1,seizure,FR,2024-01-02,1,Drugs,1,KGM\n"
+    path.write_text(",".join(["National reference", *CSV_HEADERS[1:8]]) + "\n" + line * 200_001)
+    reading = read_upload(path, format="csv", variant="full")
+    with pytest.raises(UploadRefused, match="more than 200,000 rows"):
+        for _record in reading:
+            pass
+
+
+@override_settings(RILO_UPLOAD_MAX_ROWS=3)
+def test_as_many_rows_as_the_limit_are_read(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row("1"), csv_row("2"), csv_row("3")])
+    records, summary = read_all(path)
+    assert summary.rows["report"] == 3
+    assert [record.values["national_reference"] for record in by_part(records, "report")] == ["1", "2", "3"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# XLSX
+
+
+def workbook(tmp_path, reports=(), items=(), **sheets):
+    return write_xlsx(
+        tmp_path / "upload.xlsx",
+        {
+            "Read me": [["Explanations"]],
+            "Reports": [REPORT_HEADERS, *reports],
+            "Items": [ITEM_HEADERS, *items],
+            **sheets,
+        },
+    )
+
+
+def test_a_workbooks_sheets_give_records_of_their_parts(tmp_path):
+    path = workbook(
+        tmp_path,
+        reports=[["00123", "Seizure", "FR", dt.datetime(2024, 3, 5), 1]],
+        items=[["00123", "DRUGS", 12.5, "KGM"], ["00123", "TOBACCO", 200, "STK"]],
+    )
+    records, summary = read_all(path, format="xlsx")
+    report, first, second = records
+    assert report.values == {
+        "national_reference": "00123",
+        "kind": "Seizure",
+        "country_of_seizure": "FR",
+        "seizure_date": dt.date(2024, 3, 5),
+        "transport_mode": "1",
+    }
+    assert (report.part, report.sheet, report.row, report.cells["seizure_date"]) == ("report", "Reports", 2, "D")
+    assert first.values["quantity"] == Decimal("12.5")
+    assert second.values["quantity"] == Decimal("200")
+    assert (second.row, second.cells["unit"]) == (3, "D")
+    assert summary.rows == {"report": 1, "item": 2}
+    assert summary.problems == []
+
+
+def test_a_formula_is_never_read_and_its_cell_is_a_problem(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", "=2*6", "KGM"]])
+    records, _summary = read_all(path, format="xlsx")
+    item = by_part(records, "item")[0]
+    assert item.values["quantity"] is None
+    [problem] = item.problems
+    assert (problem.sheet, problem.row, problem.column, problem.field) == ("Items", 2, "C", "quantity")
+    assert "formula (=2*6)" in problem.message
+
+
+def test_a_formulas_cached_result_is_not_taken(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", "=2*6", "KGM"]])
+    # Excel stores the last result beside the formula; a reader that takes it would read 12.
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    sheet = next(name for name, data in entries.items() if b"<f>" in data)
+    entries[sheet] = entries[sheet].replace(b"<f>2*6</f><v />", b"<f>2*6</f><v>12</v>")
+    assert b"<v>12</v>" in entries[sheet]
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    item = by_part(read_all(path, format="xlsx")[0], "item")[0]
+    assert item.values["quantity"] is None
+    assert item.problems
+
+
+def test_an_error_value_is_a_problem(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", "#N/A", "KGM"]])
+    item = by_part(read_all(path, format="xlsx")[0], "item")[0]
+    assert "#N/A" in item.problems[0].message
+
+
+def test_identifiers_typed_as_numbers_lose_no_digit_they_still_have(tmp_path):
+    path = workbook(
+        tmp_path,
+        reports=[[20240001, "Seizure", "FR", "2024-03-05", 1]],
+        items=[[20240001, "DRUGS", 1, "KGM"]],
+    )
+    report, item = read_all(path, format="xlsx")[0]
+    assert report.values["national_reference"] == "20240001"
+    assert item.values["national_reference"] == "20240001"
+
+
+def test_an_hs_code_typed_as_a_number_gets_its_leading_zero_back(tmp_path):
+    items: list[list[object]] = [[*ITEM_HEADERS, "HS code"], ["FR-1", "DRUGS", 1, "KGM", 901]]
+    path = write_xlsx(tmp_path / "hs.xlsx", {"Reports": [REPORT_HEADERS], "Items": items})
+    item = read_all(path, format="xlsx")[0][0]
+    assert item.values["hs_code"] == "0901"
+
+
+def test_a_sheet_that_holds_no_part_is_reported_and_the_read_me_is_not(tmp_path):
+    path = workbook(tmp_path, Notes=[["anything"]])
+    _records, summary = read_all(path, format="xlsx")
+    assert [problem.sheet for problem in summary.problems] == ["Notes", ""]  # and no rows at all
+    assert "no rows" in summary.problems[1].message
+
+
+def test_the_simplified_variant_does_not_read_a_route_sheet(tmp_path):
+    path = workbook(
+        tmp_path,
+        reports=[["FR-1", "Seizure", "FR", "2024-03-05", 1]],
+        Route=[["national_reference", "role", "country"], ["FR-1", "origin", "CO"]],
+    )
+    records, summary = read_all(path, format="xlsx", variant="simplified")
+    assert {record.part for record in records} == {"report"}
+    assert [problem.sheet for problem in summary.problems] == ["Route"]
+
+
+def test_a_workbook_written_with_inline_strings_and_no_cell_references_is_read(tmp_path):
+    path = tmp_path / "inline.xlsx"
+    path.write_bytes(
+        b"".join(xlsx_chunks([REPORT_HEADERS, ["FR-1", "", "FR", "2024-03-05", "1"]], sheet_name="Reports"))
+    )
+    [report] = read_all(path, format="xlsx")[0]
+    assert report.values["kind"] is None
+    assert report.values["country_of_seizure"] == "FR"
+    assert report.cells["country_of_seizure"] == "C"
+
+
+def test_dates_of_a_1904_workbook_are_read_in_its_system(tmp_path):
+    path = workbook(tmp_path, reports=[["FR-1", "Seizure", "FR", 0, 1]])
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    entries["xl/workbook.xml"] = entries["xl/workbook.xml"].replace(b"<workbookPr />", b'<workbookPr date1904="1" />')
+    reports_sheet = entries["xl/worksheets/sheet2.xml"]
+    entries["xl/worksheets/sheet2.xml"] = reports_sheet.replace(b"<v>0</v>", b"<v>43894</v>")
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    report = read_all(path, format="xlsx")[0][0]
+    assert report.values["seizure_date"] == dt.date(2024, 3, 5)
+
+
+def test_xml_with_a_document_type_declaration_is_refused(tmp_path):
+    path = workbook(tmp_path)
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    entries["xl/worksheets/sheet2.xml"] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>' + entries[
+        "xl/worksheets/sheet2.xml"
+    ].replace(b"Kind of case", b"&a;")
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    with pytest.raises(UploadRefused):
+        read_all(path, format="xlsx")
+
+
+def test_a_damaged_sheet_is_refused(tmp_path):
+    path = workbook(tmp_path, reports=[["FR-1", "Seizure", "FR", "2024-03-05", 1]])
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    entries["xl/worksheets/sheet2.xml"] = entries["xl/worksheets/sheet2.xml"][:-40]
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    with pytest.raises(UploadRefused, match="damaged"):
+        read_all(path, format="xlsx")
+
+
+@override_settings(RILO_UPLOAD_MAX_ROWS=2)
+def test_a_sheet_over_the_row_limit_is_refused(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", 1, "KGM"]] * 3)
+    with pytest.raises(UploadRefused, match="Items has more than 2 rows"):
+        read_all(path, format="xlsx")
