@@ -23,8 +23,8 @@ from apps.uploads.models import Upload, UploadProblem
 from tests.helpers import sign_in
 
 PERSONAS = ["alice", "cora", "bob", "dmitri", "erin", "farid", "grace", "hugo", "ivan"]
-# Who may see the French upload: the users of French Customs who may add reports.
-SEES_FRENCH = {"alice", "cora"}
+
+
 # Who may use the upload pages at all (their own administration's uploads).
 UPLOADERS = {"alice", "cora", "bob", "dmitri"}
 
@@ -82,7 +82,7 @@ def uploads(alice: User, bob: User, dmitri: User, france, germany, kazakhstan) -
 
 
 def _visible(persona: str, upload_name: str) -> bool:
-    owners = {"fr": {"alice", "cora"}, "de": {"bob"}, "kz": {"dmitri"}}
+    owners = {"fr": {"alice", "cora", "nsys"}, "de": {"bob"}, "kz": {"dmitri"}}
     return persona in owners[upload_name[:2]]
 
 
@@ -133,7 +133,7 @@ def test_who_may_not_add_reports_has_no_upload_page_and_no_link_to_one(client, u
 
 def test_a_superuser_of_no_administration_does_not_see_an_administrations_upload(client, uploads, france):
     root = User.objects.create_superuser(username="root", password="x-Long-enough-1", email="root@example.org")
-    client.force_login(root)
+    sign_in(client, root)
     for url_name, call in UPLOAD_URLS.items():
         assert call(client, uploads["fr_checked"]).status_code == 404, url_name
 
