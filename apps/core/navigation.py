@@ -23,13 +23,21 @@ class NavEntry:
     url_name: str
     permission: str | None
     description: str
+    # Only for a user of an administration (a page of the administration's own work, such as its uploads).
+    administration_only: bool = False
 
 
 ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Home", "core:home", None, "What you can do next."),
     NavEntry("Reports", "reports:list", "reports.view_report", "Enter and follow seizure and offence reports."),
     NavEntry("Review queue", "reports:review_queue", "reports.review_report", "Review submitted reports."),
-    NavEntry("Bulk upload", "uploads:list", "uploads.add_upload", "Upload many reports from a spreadsheet."),
+    NavEntry(
+        "Bulk upload",
+        "uploads:list",
+        "uploads.add_upload",
+        "Upload many reports from a spreadsheet.",
+        administration_only=True,
+    ),
     NavEntry("My exports", "jobs:list", "jobs.view_job", "Large exports made in the background."),
     NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
     NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
@@ -54,6 +62,8 @@ def entries_for(user: Actor | AnonymousUser) -> list[tuple[NavEntry, str]]:
     found = []
     for entry in ENTRIES:
         if entry.permission and not user.has_perm(entry.permission):
+            continue
+        if entry.administration_only and not getattr(user, "administration_id", None):
             continue
         try:
             url = reverse(entry.url_name)

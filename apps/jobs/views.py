@@ -1,17 +1,14 @@
 """A user's background jobs: the list, a job's page (its progress refreshes itself), its status and its file.
 
-The job's page refreshes its progress for ``RILO_JOBS_POLL_SECONDS`` after it was opened (the status URL
-carries that moment), then offers a "Refresh" link instead: each refresh renews the session, and a page left
-open must not keep a workstation signed in. A file is offered and served only while :func:`job_offers_file`
-says its owner may still have it.
+The job's page refreshes its progress for ``RILO_JOBS_POLL_SECONDS`` after it was opened, then offers a "Refresh"
+link instead (:mod:`apps.jobs.polling`, which the upload pages share). A file is offered and served only while
+:func:`job_offers_file` says its owner may still have it.
 """
 
 from __future__ import annotations
 
-import time
 import uuid as uuid_module
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -24,6 +21,7 @@ from apps.core.request_actor import request_actor
 
 from .files import finished_path
 from .models import Job
+from .polling import page_opened, page_opened_now, still_polling
 from .selectors import job_get, job_list
 from .services import job_download, job_offers_file
 
@@ -35,21 +33,12 @@ def _job_or_404(request: HttpRequest, uuid: uuid_module.UUID) -> Job:
         raise Http404(error.message) from error
 
 
-def _opened(request: HttpRequest) -> int | None:
-    """When the job's page was opened (the status URL's ``opened``, seconds since the epoch); ``None`` if absent
-    or not a number."""
-    try:
-        return int(request.GET.get("opened", ""))
-    except ValueError:
-        return None
-
-
 def _context(job: Job, actor: Actor, *, opened: int | None = None) -> dict[str, object]:
     """``opened``: when the page that refreshes itself was opened (``None``: it does not refresh)."""
     percent = None
     if job.rows_total:
         percent = min(100, round(100 * job.rows_done / job.rows_total))
-    polling = not job.is_finished and opened is not None and 0 <= time.time() - opened < settings.RILO_JOBS_POLL_SECONDS
+    polling = still_polling(running=not job.is_finished, opened=opened)
     return {
         "job": job,
         "downloadable": job_offers_file(job=job, actor=actor),
@@ -72,7 +61,7 @@ def job_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
     """One job: its progress (refreshed by htmx, or by the refresh link without script), then its file."""
-    context = _context(_job_or_404(request, uuid), request_actor(request), opened=int(time.time()))
+    context = _context(_job_or_404(request, uuid), request_actor(request), opened=page_opened_now())
     return render(request, "jobs/detail.html", context)
 
 
@@ -81,7 +70,7 @@ def job_detail(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
 def job_status(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
     """The job's progress block alone, which the job page asks for again until the job is finished or the page
     has been open ``RILO_JOBS_POLL_SECONDS``."""
-    context = _context(_job_or_404(request, uuid), request_actor(request), opened=_opened(request))
+    context = _context(_job_or_404(request, uuid), request_actor(request), opened=page_opened(request))
     return render(request, "jobs/_progress.html", context)
 
 
