@@ -50,7 +50,7 @@ from apps.reports.validation import ReportValidationError, check_complete, norma
 from .choices import ProblemKind
 from .reading import CellProblem, Record, read_upload
 from .sniffing import UploadRefused
-from .writing_fallback import CheckedReport
+from .writing import CheckedReport
 
 REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).

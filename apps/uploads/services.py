@@ -41,7 +41,7 @@ from .models import Upload, UploadProblem
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
-from .writing_fallback import reports_write
+from .writing import reports_write
 
 logger = logging.getLogger(__name__)
 
@@ -258,9 +258,10 @@ class _CommitProgress:
     def checking(self, read: int, checked: int) -> None:
         self._maybe(read + checked, rows_read=read, rows_checked=checked)
 
-    def writing(self, written: int) -> None:
-        self.written = written
-        self._maybe(written, rows_written=written)
+    def writing(self, reports: int, of: int, rows: int) -> None:
+        """``reports`` of ``of`` reports written: the same share of the file's ``rows``."""
+        self.written = rows * reports // max(of, 1)
+        self._maybe(self.written, rows_written=self.written)
 
     def _maybe(self, done: int, **values: Any) -> None:
         now = time.monotonic()
@@ -453,8 +454,12 @@ def upload_commit_run(*, upload_id: int) -> str:
                 _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
                 Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
                 return "changed"
+            total, rows = len(outcome.reports), outcome.rows_read
             result = reports_write(
-                actor=actor, reports=outcome.reports, submit=upload.submit_for_review, progress=progress.writing
+                actor=actor,
+                reports=outcome.reports,
+                submit=upload.submit_for_review,
+                progress=lambda written: progress.writing(written, total, rows),
             )
             now = timezone.now()
             Upload.objects.filter(pk=upload.pk).update(
