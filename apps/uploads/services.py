@@ -255,6 +255,9 @@ class _CommitProgress:
         with self._side.cursor() as cursor:
             cursor.execute(sql, params)
 
+    def started(self) -> None:
+        self._write(started_at=timezone.now(), rows_written=0)
+
     def checking(self, read: int, checked: int) -> None:
         self._maybe(read + checked, rows_read=read, rows_checked=checked)
 
@@ -440,7 +443,9 @@ def upload_commit_run(*, upload_id: int) -> str:
                     from_state=upload.state,
                 )
                 return "refused"
-            Upload.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+            # Never an UPDATE of the upload's row in this transaction before the reports are written: the
+            # progress is written to that row on another connection, which would wait for this one.
+            progress.started()
             outcome = check_file(
                 path=stored_path(upload.file_name),
                 file_format=upload.format,
