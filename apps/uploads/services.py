@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,7 +157,7 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
             upload = Upload.objects.create(
-                administration_id=actor.administration_id,
+                administration_id=cast(int, actor.administration_id),  # may_upload() says it has one
                 uploaded_by_id=actor.pk,
                 original_name=(name or "")[:255],
                 size=received.size,
@@ -230,7 +230,7 @@ class _CheckProgress:
 
 def _update_sql(queryset: QuerySet[Any], **values: Any) -> tuple[str, tuple[Any, ...]]:
     """The ORM's UPDATE statement for ``queryset.update(**values)``, to run on another connection."""
-    query = queryset.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
     query.add_update_values(values)
     sql, params = query.get_compiler(queryset.db).as_sql()
     return sql, tuple(params)
