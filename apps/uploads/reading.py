@@ -6,20 +6,27 @@ from (a column letter, or a CSV header) so that every error is shown at its cell
 but what only the file can tell: a formula or an error value in a cell, an unknown or repeated column, a
 missing required column, a sheet that holds no part, too many rows.
 
-- **XLSX** sheets are parsed as they are decompressed (the sheet XML with ``iterparse``; one row in memory
-  at a time, plus the workbook's shared strings). Formulas are never evaluated nor their cached results
-  taken: a cell holding one is a problem for that cell, and its value is blank.
+- **XLSX** sheets are read by calamine (python-calamine: a sheet at a time, far faster than openpyxl; figures
+  in ``python -m bench upload_reading``). Formulas are never evaluated nor their cached results taken: since
+  calamine gives a formula's cached result and no error value, each sheet's XML is first scanned as it
+  decompresses for formula and error cells (:func:`_marked_cells`); such a cell is a problem for that cell,
+  and its value is blank. A formula in a cell without a reference (no writer we know does that) makes that
+  sheet parsed with ``iterparse`` instead, which places it. A sheet named ``CSV`` (a CSV's marked copy,
+  corrected in Excel) is read as the CSV form. The template's own sheets and a marked copy's Errors sheet
+  are skipped; any other unknown sheet is a problem of the file.
 - **CSV**: UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
   Windows-1252, detected unless the user chose; the separator (``,`` ``;`` or tab) is the one that makes
   the most headers known. A cell starting with ``= + - @`` is text like any other (the exports neutralise
   such cells). The columns are those of :func:`apps.uploads.columns.csv_columns`: each row gives a report
-  record and an item record, and on the first row of a report that has them its route steps, conveyances
-  and persons or companies.
+  record (but a row repeating the report cells of the row above: the same report's next item), an item
+  record, and on the first row of a report that has them its route steps, conveyances and persons or
+  companies (other rows of the report repeat those alike or leave them blank, else a problem).
 
 A row limit (``RILO_UPLOAD_MAX_ROWS`` per sheet) refuses the upload as soon as it is passed
-(:class:`~apps.uploads.sniffing.UploadRefused` raised while iterating). A cell with a problem is left out of
-the record's values. Problems of the file as a whole (headers, sheets, no rows) are in the
-:class:`ReadSummary`, complete once the records are consumed.
+(:class:`~apps.uploads.sniffing.UploadRefused` raised while iterating; so is a damaged workbook or a CSV
+that is not in its encoding). A cell with a problem has the value ``None``: its problem says what to do, and
+the validator's own message for that cell adds nothing. Problems of the file as a whole (headers, sheets,
+no rows) are in the :class:`ReadSummary`, complete once the records are consumed.
 """
 
 from __future__ import annotations
@@ -59,10 +66,7 @@ SEPARATORS = (",", ";", "\t")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN = (
-    f"{_MAIN}{name}" for name in ("row", "c", "v", "f", "is", "t", "r")
-)
-_PHONETIC = f"{_MAIN}rPh"
+_ROW, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN = (f"{_MAIN}{name}" for name in ("row", "v", "f", "is", "t", "r"))
 _LETTERS = re.compile(r"[A-Z]+")
 _CHUNK = 1024 * 1024
 
