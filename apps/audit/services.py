@@ -51,6 +51,12 @@ def _check_detail(detail: Any, path: str = "detail") -> None:
         raise TypeError(f"{path} must hold JSON scalars, not {type(detail).__name__}")
 
 
+def audit_request_id() -> str:
+    """The id of the request being served, as an event records it ("" in a worker or a command)."""
+    request_id = current_request_id()
+    return "" if request_id == "-" else request_id
+
+
 def audit_record(
     *,
     actor: Actor | None,
@@ -87,7 +93,6 @@ def audit_record(
         region_id = administration.region_id
     else:
         region_id = getattr(actor, "region_id", None)
-    request_id = current_request_id()
     event = AuditEvent(
         actor_id=getattr(actor, "pk", None) or None,
         action=action,
@@ -97,7 +102,7 @@ def audit_record(
         administration=administration,
         region_id=region_id,
         detail=detail,
-        request_id="" if request_id == "-" else request_id,
+        request_id=audit_request_id(),
     )
     insert([event])  # every transition writes one: no INSERT compiled each time
     return event

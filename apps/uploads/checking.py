@@ -28,8 +28,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
@@ -47,30 +48,13 @@ from apps.reports.services.steps import clean_all
 from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, normalise_identifier
 
 from .choices import ProblemKind
-from .writing_fallback import CheckedReport
+from .reading import CellProblem, Record, read_upload
+from .sniffing import UploadRefused
+from .writing import CheckedReport
 
 REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
-
-
-class CellProblemLike(Protocol):
-    sheet: str
-    row: int
-    column: str
-    field: str
-    message: str
-
-
-class RecordLike(Protocol):
-    """A row as the reader gives it (``apps.uploads.reading.Record``)."""
-
-    part: str
-    sheet: str
-    row: int
-    values: dict[str, Any]
-    cells: dict[str, str]
-    problems: list[Any]
 
 
 @dataclass
@@ -121,18 +105,22 @@ def check_file(
 ) -> CheckOutcome:
     """Read the stored file and check it (see :func:`check_records`); a file the reader refuses raises
     ``apps.uploads.services.UploadRefusedError`` with the reader's words."""
-    from .reading import read_upload
-    from .services import UploadRefusedError
-    from .sniffing import UploadRefused
+    from .services import UploadRefusedError  # the services import this module
 
     try:
-        records = read_upload(path, format=file_format, encoding=encoding, variant=variant)
-        outcome = check_records(records, actor=actor, variant=variant, progress=progress, submit=submit)
+        reading = read_upload(path, format=file_format, encoding=encoding, variant=variant)
+        outcome = check_records(
+            reading,
+            actor=actor,
+            variant=variant,
+            progress=progress,
+            submit=submit,
+            file_problems=lambda: reading.summary.problems,
+        )
     except UploadRefused as refusal:
-        raise UploadRefusedError(str(refusal)) from None
-    summary = getattr(records, "summary", None)
-    outcome.encoding = str(getattr(summary, "encoding", "") or encoding or "")
-    outcome.separator = str(getattr(summary, "separator", "") or "")
+        raise UploadRefusedError(refusal.message) from None
+    outcome.encoding = reading.summary.encoding or encoding or ""
+    outcome.separator = reading.summary.separator
     return outcome
 
 
@@ -145,8 +133,8 @@ class _Report:
     """The rows of one national reference, in file order."""
 
     reference: str
-    record: RecordLike | None = None
-    parts: dict[str, list[RecordLike]] = field(default_factory=lambda: defaultdict(list))
+    record: Record | None = None
+    parts: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
 
 
 class _Terms:
@@ -157,7 +145,7 @@ class _Terms:
 
     def __init__(self) -> None:
         self._found: dict[tuple[str, str], Any] = {}
-        self._active_codes: dict[type[Model], list[str]] = {}
+        self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
         # Per part: the fields whose values are looked up, by kind.
         self._fields = {
             part: {spec.name: spec for spec in catalogue.fields(part) if spec.kind in _LOOKED_UP}
@@ -196,17 +184,25 @@ class _Terms:
         term = spec.vocabulary.objects.resolve(value)  # type: ignore[attr-defined]
         return term if term is not None and term.active else None
 
-    def choices(self, spec: catalogue.Field) -> str:
-        """A few active codes of the field's vocabulary, for a message that says what to use instead."""
+    def choices(self, spec: catalogue.Field, typed: str) -> str:
+        """The active codes of the field's vocabulary closest to what was typed (else its first few), for a
+        message that says what to use instead."""
         model = spec.vocabulary
         if model is None:
             return ""
-        if model not in self._active_codes:
-            terms = model.objects.filter(active=True).order_by("code")[:6]  # type: ignore[attr-defined]
-            self._active_codes[model] = [f"{term.code} ({term.label})" for term in terms]
-        codes = self._active_codes[model]
-        shown = ", ".join(codes[:5])
-        return shown + (", …" if len(codes) > 5 else "")
+        if model not in self._active_terms:
+            terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
+            self._active_terms[model] = [(str(term.code), str(term.label)) for term in terms]
+        active = self._active_terms[model]
+        wanted = typed.strip().lower()
+
+        def closeness(term: tuple[str, str]) -> float:
+            code, label = term[0].lower(), term[1].lower()
+            return max(SequenceMatcher(None, wanted, code).ratio(), SequenceMatcher(None, wanted, label).ratio())
+
+        close = [term for term in sorted(active, key=closeness, reverse=True)[:3] if closeness(term) >= 0.5]
+        shown = close or active[:5]
+        return ", ".join(f"{code} ({label})" for code, label in shown) + (", …" if len(active) > len(shown) else "")
 
 
 _LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
@@ -218,24 +214,27 @@ class _Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
         self.error_rows: set[tuple[str, int | None]] = set()
+        self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
 
-    def error(self, record: RecordLike | None, name: str, message: str, *, reference: str = "") -> None:
+    def error(self, record: Record | None, name: str, message: str, *, reference: str = "") -> None:
         sheet = record.sheet if record is not None else ""
         row = record.row if record is not None else None
         column = record.cells.get(name, "") if record is not None else ""
         self.items.append(Problem(ProblemKind.ERROR, sheet, row, column, name, reference, message))
         self.error_rows.add((sheet, row))
+        self.error_references.add(reference)
 
-    def cell(self, problem: CellProblemLike, reference: str) -> None:
+    def cell(self, problem: CellProblem, reference: str) -> None:
         self.items.append(
             Problem(
                 ProblemKind.ERROR, problem.sheet, problem.row, problem.column, problem.field, reference, problem.message
             )
         )
         self.error_rows.add((problem.sheet, problem.row))
+        self.error_references.add(reference)
 
-    def duplicate(self, record: RecordLike | None, reference: str, message: str) -> None:
+    def duplicate(self, record: Record | None, reference: str, message: str) -> None:
         self.items.append(
             Problem(
                 ProblemKind.DUPLICATE,
@@ -264,12 +263,16 @@ def _label(part: str, name: str) -> str:
         return name
 
 
-def _group(records: Iterable[RecordLike], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
-    """The rows by national reference (in file order), the reader's cell problems recorded; the rows read."""
+def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
+    """The rows by national reference (in file order), the reader's cell problems recorded; the rows of the file
+    read (a row counts once, whatever records it gives)."""
     reports: dict[str, _Report] = {}
     read = 0
+    last: tuple[str, int] | None = None
     for record in records:
-        read += 1
+        if (record.sheet, record.row) != last:  # a CSV row gives several records (its report, its item…)
+            read += 1
+            last = (record.sheet, record.row)
         reference = _text(record.values.get(REFERENCE))
         for cell_problem in record.problems:
             problems.cell(cell_problem, reference)
@@ -301,7 +304,7 @@ def _group(records: Iterable[RecordLike], problems: _Problems, progress: Progres
     return reports, read
 
 
-def _report_values(record: RecordLike) -> dict[str, str]:
+def _report_values(record: Record) -> dict[str, str]:
     return {name: _text(value) for name, value in record.values.items()}
 
 
@@ -319,14 +322,24 @@ def _existing(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]
 
 
 def check_records(
-    records: Iterable[RecordLike], *, actor: Actor, variant: str, progress: Progress, submit: bool = False
+    records: Iterable[Record],
+    *,
+    actor: Actor,
+    variant: str,
+    progress: Progress,
+    submit: bool = False,
+    file_problems: Callable[[], Iterable[CellProblem]] = list,
 ) -> CheckOutcome:
     """Check the rows of an upload for ``actor`` (see the module's docstring). ``submit``: the reports are to be
-    sent for review, so each must also be complete for its form variant."""
+    sent for review, so each must also be complete for its form variant. ``file_problems`` gives, once every
+    row is read, the reader's problems of the file as a whole (headers, sheets), errors too."""
     problems = _Problems()
     reports, read = _group(records, problems, progress)
     outcome = CheckOutcome(rows_read=read)
-    if not read:
+    whole_file = list(file_problems())
+    for problem in whole_file:
+        problems.cell(problem, "")
+    if not read and not whole_file:
         problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
     existing = _existing(actor, list(reports))
     given_parts = {part for group in reports.values() for part in group.parts}
@@ -334,6 +347,8 @@ def check_records(
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
     checked: list[tuple[_Report, CheckedReport]] = []
+    # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
+    records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
     done = 0
     for group in reports.values():
         result = _check_report(
@@ -350,7 +365,7 @@ def check_records(
         if result is not None:
             checked.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
-        progress(read, done)
+        progress(read, read * done // records_total)
     outcome.reports = [report for _group_, report in checked]
     outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
     outcome.drafts_updated = len(outcome.reports) - outcome.new_reports
@@ -458,7 +473,7 @@ def _check_report(
             errors=errors,
         )
         _put_at_cells(group, errors.paths, problems, terms)
-    if len(problems.items) > before:
+    if len(problems.items) > before or reference in problems.error_references:
         return None
     return CheckedReport(
         existing_id=existing[0] if existing is not None else None,
@@ -474,7 +489,7 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
     """The validator's errors, each at the cell its path names (a row's field, a report field, or the report's
     row for a whole part or the report as a whole)."""
     for path, messages in paths.items():
-        record: RecordLike | None = group.record
+        record: Record | None = group.record
         part, name = "report", ""
         match path:
             case (str() as wire_key, int() as index, str() as field_name) if wire_key in _WIRE_TO_PART:
@@ -489,7 +504,7 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
             problems.error(record, name, _words(part, name, message, record, terms), reference=group.reference)
 
 
-def _words(part: str, name: str, message: str, record: RecordLike | None, terms: _Terms) -> str:
+def _words(part: str, name: str, message: str, record: Record | None, terms: _Terms) -> str:
     """The validator's message, prefixed by the column's label; for a code it does not know, what to use."""
     if not name:
         return message
@@ -502,7 +517,7 @@ def _words(part: str, name: str, message: str, record: RecordLike | None, terms:
         ) % {
             "label": label,
             "value": repr(_text(typed)),
-            "choices": terms.choices(spec),
+            "choices": terms.choices(spec, _text(typed)),
         }
     return f"{label}: {message}"
 

@@ -61,7 +61,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "finished_at",
             "expires_at",
             "file_purged_at",
-            "problems",
         }
     ),
     "UploadProblem": frozenset({"id", "upload", "kind", "sheet", "row", "column", "field", "national_reference"}),

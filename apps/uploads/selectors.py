@@ -13,12 +13,10 @@ from apps.core.exceptions import NotFound
 from .choices import ProblemKind
 from .models import Upload, UploadProblem
 
-RECENT = 100
-
 
 def upload_list(*, user: Actor) -> QuerySet[Upload]:
-    """The most recent uploads of the user's administration, newest first."""
-    return Upload.objects.restrict(user, "view").select_related("uploaded_by").order_by("-created_at", "-pk")[:RECENT]
+    """The uploads of the user's administration, newest first (pages cut it)."""
+    return Upload.objects.restrict(user, "view").select_related("uploaded_by").order_by("-created_at", "-pk")
 
 
 def upload_get(*, user: Actor, uuid: uuid_module.UUID | str, action: str = "view") -> Upload:

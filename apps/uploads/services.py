@@ -39,8 +39,9 @@ from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
 from .models import Upload, UploadProblem
 from .querysets import may_upload
-from .storage import TooLarge, keep, receive, stored_path, uploads_root
-from .writing_fallback import reports_write
+from .sniffing import UploadRefused, inspect_upload
+from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
+from .writing import reports_write
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ class UploadRefusedError(ApplicationError):
     """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept."""
 
     code = "upload_refused"
+
+
+class UploadTooLarge(UploadRefusedError):
+    """The file passed ``RILO_UPLOAD_MAX_BYTES`` (HTTP 413); nothing was kept."""
+
+    status = 413
+    code = "upload_too_large"
 
 
 # --- messages ------------------------------------------------------------------------------------------------
@@ -70,6 +78,11 @@ def _gave_up_message(attempts: int) -> str:
         "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
         "start it again, and tell your administrator if it fails again."
     ) % {"attempts": attempts}
+
+
+def upload_too_large_message() -> str:
+    """What the sender is told of a file past ``RILO_UPLOAD_MAX_BYTES``."""
+    return _too_large_message(upload_max_bytes())
 
 
 def _too_large_message(limit: int) -> str:
@@ -90,7 +103,7 @@ def _changed_message() -> str:
 
 def upload_max_bytes() -> int:
     """The size limit of an uploaded file (``RILO_UPLOAD_MAX_BYTES``)."""
-    return int(getattr(settings, "RILO_UPLOAD_MAX_BYTES", 50 * 1024 * 1024))
+    return int(settings.RILO_UPLOAD_MAX_BYTES)
 
 
 def _chunks(file: Any) -> Iterable[bytes]:
@@ -112,6 +125,15 @@ def upload_create(
     by name: a workbook with macros, a zip bomb, an image called ``.csv``, an empty file). ``encoding`` is the
     CSV encoding the sender chose ("" or None: detected); ``variant`` the form variant of the template.
     """
+    handed = getattr(file, "received", None)  # already on disk (LimitedUploadHandler): not copied again
+    try:
+        return _create(actor=actor, file=file, handed=handed, name=name, encoding=encoding, variant=variant)
+    finally:
+        if isinstance(handed, Received):
+            handed.path.unlink(missing_ok=True)  # moved into place, or refused: nothing else is kept
+
+
+def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | None, variant: str) -> Upload:
     if not may_upload(actor):
         raise PermissionDenied(_("You may not upload reports."))
     if variant not in FormVariant.values:
@@ -125,10 +147,12 @@ def upload_create(
                 _("Unknown encoding: %(encoding)s.") % {"encoding": encoding}, extra={"field": "encoding"}
             ) from None
     limit = upload_max_bytes()
-    try:
-        received = receive(_chunks(file), limit=limit)
-    except TooLarge:
-        raise UploadRefusedError(_too_large_message(limit), extra={"field": "file"}) from None
+    received = handed
+    if not isinstance(received, Received) or received.size > limit:
+        try:
+            received = receive(_chunks(file), limit=limit)
+        except TooLarge:
+            raise UploadTooLarge(_too_large_message(limit), extra={"field": "file"}) from None
     try:
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
@@ -160,12 +184,10 @@ def upload_create(
 
 def _inspect(path: Any, *, name: str) -> str:
     """The file's format by its content ("xlsx" or "csv"), else :class:`UploadRefusedError`."""
-    from .sniffing import UploadRefused, inspect_upload
-
     try:
         return inspect_upload(path, name=name)
     except UploadRefused as refusal:
-        raise UploadRefusedError(str(refusal), extra={"field": "file"}) from None
+        raise UploadRefusedError(refusal.message, extra={"field": "file"}) from None
 
 
 def upload_kick(*, upload: Upload) -> None:
@@ -236,9 +258,10 @@ class _CommitProgress:
     def checking(self, read: int, checked: int) -> None:
         self._maybe(read + checked, rows_read=read, rows_checked=checked)
 
-    def writing(self, written: int) -> None:
-        self.written = written
-        self._maybe(written, rows_written=written)
+    def writing(self, reports: int, of: int, rows: int) -> None:
+        """``reports`` of ``of`` reports written: the same share of the file's ``rows``."""
+        self.written = rows * reports // max(of, 1)
+        self._maybe(self.written, rows_written=self.written)
 
     def _maybe(self, done: int, **values: Any) -> None:
         now = time.monotonic()
@@ -431,8 +454,12 @@ def upload_commit_run(*, upload_id: int) -> str:
                 _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
                 Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
                 return "changed"
+            total, rows = len(outcome.reports), outcome.rows_read
             result = reports_write(
-                actor=actor, reports=outcome.reports, submit=upload.submit_for_review, progress=progress.writing
+                actor=actor,
+                reports=outcome.reports,
+                submit=upload.submit_for_review,
+                progress=lambda written: progress.writing(written, total, rows),
             )
             now = timezone.now()
             Upload.objects.filter(pk=upload.pk).update(

@@ -6,11 +6,14 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid as uuid_module
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers, StopUpload
 
 
 def uploads_root() -> Path:
@@ -68,3 +71,79 @@ def keep(received: Path, *, name: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(received, target)
     return target
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """A multipart upload handler that writes each file straight to ``RILO_UPLOADS_ROOT``, counting and hashing
+    as the body streams, and stops reading the body (``too_large``) as soon as a file passes ``limit`` bytes:
+    a 2 GB body costs what the limit costs, never more. Install it before anything reads the body:
+    ``request.upload_handlers = [LimitedUploadHandler(request, limit=...)]``."""
+
+    def __init__(self, request: Any = None, *, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.too_large = False
+        self._path: Path | None = None
+        self._file: Any = None
+        self._digest: Any = None
+        self._size = 0
+
+    def handle_raw_input(
+        self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: str | None = None
+    ) -> None:
+        # A body declared larger than the limit (and a little room for the other fields) is not read at all.
+        if content_length and content_length > self.limit + 64 * 1024:
+            self.too_large = True
+            raise StopUpload(connection_reset=True)
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self._path = incoming_path()
+        self._file = self._path.open("wb")
+        self._digest = hashlib.sha256()
+        self._size = 0
+        raise StopFutureHandlers()
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        self._size += len(raw_data)
+        if self._size > self.limit:
+            self.too_large = True
+            self.discard()
+            raise StopUpload(connection_reset=True)
+        self._digest.update(raw_data)
+        self._file.write(raw_data)
+        return None
+
+    def file_complete(self, file_size: int) -> ReceivedFile | None:
+        if self._path is None:
+            return None
+        self._file.close()
+        received = Received(path=self._path, size=self._size, sha256=self._digest.hexdigest())
+        self._path = None
+        return ReceivedFile(received, name=self.file_name or "", content_type=self.content_type or "")
+
+    def upload_interrupted(self) -> None:
+        self.discard()
+
+    def discard(self) -> None:
+        """Delete the file being received (the body was refused or broken off)."""
+        if self._file is not None:
+            self._file.close()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+            self._path = None
+
+
+class ReceivedFile(UploadedFile):
+    """A file :class:`LimitedUploadHandler` already wrote to disk: its path, size and hash."""
+
+    def __init__(self, received: Received, *, name: str, content_type: str) -> None:
+        super().__init__(
+            file=None, name=name, content_type=content_type, size=received.size, charset=None, content_type_extra=None
+        )
+        self.received = received
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        with self.received.path.open("rb") as file:
+            while chunk := file.read(chunk_size or 64 * 1024):
+                yield chunk

@@ -61,7 +61,7 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """``celery -A rilo worker -Q exchange,default,mail,jobs -B`` as a subprocess in its own process group."""
+    """``celery -A rilo worker -Q exchange,default,mail,jobs,uploads -B`` as a subprocess in its own process group."""
 
     def __init__(self, *, database_url: str, broker_url: str, extra_env: dict[str, str]) -> None:
         self.name = f"exchange-test-{uuid.uuid4().hex[:8]}"
@@ -90,7 +90,7 @@ class CeleryWorker:
             "rilo",
             "worker",
             "-Q",
-            "exchange,default,mail,jobs",
+            "exchange,default,mail,jobs,uploads",
             "-n",
             f"{self.name}@%h",
             "--pool",

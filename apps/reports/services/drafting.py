@@ -25,6 +25,7 @@ from .steps import (
     require_personal_right,
     require_right,
     require_state,
+    update_detail,
 )
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def report_update_draft(
         actor=actor,
         action="report.update",
         obj=locked,
-        detail={"fields": sorted(report_values), "parts": sorted(k for k, v in parts.items() if v is not None)},
+        detail=update_detail(report_values, parts),
     )
     return locked
 

@@ -22,6 +22,7 @@ from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.core.rows import Reader, insert
+from apps.tenancy.models import Administration
 
 from ..choices import ReportStatus
 from ..models import Conveyance, Operation, Party, Report, ReportItem, ReviewEvent, RouteCountry
@@ -29,6 +30,7 @@ from ..search import refresh_search_vectors
 from ..selectors import joint_operations_attachable
 from ..validation import (
     Errors,
+    check_complete,
     clean_conveyance,
     clean_item,
     clean_parts,
@@ -105,9 +107,16 @@ def record(
         actor=actor,
         action=audit_action or f"report.{transition}",
         obj=report,
-        detail={"from": from_status, "to": report.status, "version": report.version, **(detail or {})},
+        detail=trail_detail(from_status=from_status, to_status=report.status, version=report.version, detail=detail),
     )
     return event
+
+
+def trail_detail(
+    *, from_status: str, to_status: str, version: int, detail: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The audit detail of a transition: the states it went from and to, the version, and what else it says."""
+    return {"from": from_status, "to": to_status, "version": version, **(detail or {})}
 
 
 def save(report: Report, actor: Actor, *, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
@@ -140,15 +149,39 @@ def clean_all(
     return report_values, parts
 
 
+def require_complete(
+    *, report_values: Mapping[str, Any], detection_methods: Sequence[Any], items: Sequence[Any], route: Sequence[Any]
+) -> None:
+    """The report meets its form variant's requirements for submission (a ``ValidationError`` naming each gap).
+
+    ``report_values`` holds the report's fields by name, terms as their ids or codes (only blankness counts).
+    """
+    errors = Errors()
+    check_complete(
+        report_values=report_values, detection_methods=detection_methods, items=items, route=route, errors=errors
+    )
+    errors.raise_if_any()
+
+
+# The one answer to a national reference the administration already has (checked first, and by the constraint).
+REFERENCE_TAKEN = "Your administration already has a report with this reference."
+REFERENCE_CONSTRAINT = "report_national_reference_unique"
+
+
+def reference_taken() -> ValidationError:
+    return ValidationError({"national_reference": [REFERENCE_TAKEN]})
+
+
 def _check_reference_unique(report: Report) -> None:
     taken = Report.objects.filter(
         administration_id=report.administration_id, national_reference=report.national_reference
     ).exclude(pk=report.pk)
     if taken.exists():
-        raise ValidationError({"national_reference": ["Your administration already has a report with this reference."]})
+        raise reference_taken()
 
 
-_PART_MODELS: dict[str, type[models.Model]] = {
+# The model of each part of a report, by the part's name in ``clean_all``'s parts.
+PART_MODELS: dict[str, type[models.Model]] = {
     "items": ReportItem,
     "route": RouteCountry,
     "conveyances": Conveyance,
@@ -166,11 +199,34 @@ def require_attachable_operation(report: Report, actor: Actor, report_values: Ma
     operation = report_values.get("operation")
     if not isinstance(operation, Operation) or operation.pk == report.operation_id:
         return  # none given, or the one it has already: nothing is attached anew
-    attachable = joint_operations_attachable(actor=actor, administration=report.administration)
-    if not attachable.filter(pk=operation.pk).exists():
-        # The same answer as for a code that does not exist: another region's operations are not disclosed.
-        message = gettext("Unknown operation: %(code)r.") % {"code": operation.code}
-        raise ValidationError({"operation": [message]})
+    require_attachable_operations(actor=actor, administration=report.administration, operations=[operation])
+
+
+def require_attachable_operations(
+    *, actor: Actor, administration: Administration, operations: Iterable[Operation]
+) -> None:
+    """Reports of ``administration`` may be attached to each of these joint operations (a field error if not)."""
+    given = {operation.pk: operation for operation in operations}
+    if not given:
+        return
+    attachable = joint_operations_attachable(actor=actor, administration=administration)
+    found = set(attachable.filter(pk__in=given).values_list("pk", flat=True))
+    for pk, operation in sorted(given.items()):
+        if pk not in found:
+            # The same answer as for a code that does not exist: another region's operations are not disclosed.
+            message = gettext("Unknown operation: %(code)r.") % {"code": operation.code}
+            raise ValidationError({"operation": [message]})
+
+
+def update_detail(report_values: Mapping[str, Any], parts: Mapping[str, Rows | None]) -> dict[str, Any]:
+    """The audit detail of a change of a draft: the names of the fields and of the parts it gave."""
+    return {"fields": sorted(report_values), "parts": sorted(name for name, rows in parts.items() if rows is not None)}
+
+
+def split_detection_methods(report_values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any] | None]:
+    """The report's own field values, and apart the detection methods (a many-to-many: ``None`` when not given)."""
+    values = dict(report_values)
+    return values, values.pop("detection_methods", None)
 
 
 def apply(
@@ -180,8 +236,7 @@ def apply(
 
     Rights are the caller's to check (see :func:`require_personal_right`); the values are clean.
     """
-    values = dict(report_values)
-    detection_methods = values.pop("detection_methods", None)
+    values, detection_methods = split_detection_methods(report_values)
     for name, value in values.items():
         setattr(report, name, value)
     _check_reference_unique(report)
@@ -189,17 +244,15 @@ def apply(
         with transaction.atomic():  # a savepoint: a concurrent twin reference must not poison the transaction
             save(report, actor)
     except IntegrityError as error:
-        if "report_national_reference_unique" not in str(error):
+        if REFERENCE_CONSTRAINT not in str(error):
             raise
-        raise ValidationError(
-            {"national_reference": ["Your administration already has a report with this reference."]}
-        ) from error
+        raise reference_taken() from error
     if detection_methods is not None:
         report.detection_methods.set(detection_methods)
     for part, rows in parts.items():
         if rows is None:
             continue
-        model = _PART_MODELS[part]
+        model = PART_MODELS[part]
         for old in model.objects.filter(report=report):  # type: ignore[attr-defined]
             old._history_user = actor
             old.delete()

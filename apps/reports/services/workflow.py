@@ -33,7 +33,6 @@ from ..choices import ReportStatus, Transition
 from ..duplicates import store_duplicate_candidates
 from ..grants import review_assignments_end
 from ..models import Report
-from ..validation import Errors, check_complete
 from .steps import (
     Rows,
     apply,
@@ -42,6 +41,7 @@ from .steps import (
     lock,
     record,
     require_attachable_operation,
+    require_complete,
     require_personal_right,
     require_right,
     require_state,
@@ -57,7 +57,6 @@ def _require_text(value: str, field: str, message: str) -> str:
 
 
 def _check_complete(report: Report) -> None:
-    errors = Errors()
     values = {name: getattr(report, name) for name in ("form_variant", "kind", "national_reference", "place")}
     values |= {
         "seizure_date": report.seizure_date,
@@ -66,21 +65,19 @@ def _check_complete(report: Report) -> None:
         "direction": report.direction_id,
         "transport_mode": report.transport_mode_id,
     }
-    check_complete(
+    require_complete(
         report_values=values,
         detection_methods=list(report.detection_methods.all()),
         items=list(report.items.all()),
         route=list(report.route.all()),
-        errors=errors,
     )
-    errors.raise_if_any()
 
 
 # --- workflow ----------------------------------------------------------------------------------
 
 
 # The state a report is sent for review from, and the transition the trail records for it.
-_SENT_FOR_REVIEW_FROM = {ReportStatus.DRAFT: Transition.SUBMIT, ReportStatus.RETURNED: Transition.RESUBMIT}
+SENT_FOR_REVIEW_FROM = {ReportStatus.DRAFT: Transition.SUBMIT, ReportStatus.RETURNED: Transition.RESUBMIT}
 
 
 @transaction.atomic
@@ -91,7 +88,7 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
     must meet its form variant's required fields, and duplicate candidates are looked for.
     """
     locked = lock(report=report, actor=actor)
-    require_state(locked, _SENT_FOR_REVIEW_FROM, "submitted")
+    require_state(locked, SENT_FOR_REVIEW_FROM, "submitted")
     require_right(locked, actor, "submit", "submit")
     _check_complete(locked)
     from_status = locked.status
@@ -105,7 +102,7 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
     record(
         report=locked,
         actor=actor,
-        transition=_SENT_FOR_REVIEW_FROM[ReportStatus(from_status)],
+        transition=SENT_FOR_REVIEW_FROM[ReportStatus(from_status)],
         from_status=from_status,
         detail={"duplicate_candidates": visible},
     )

@@ -1,0 +1,224 @@
+"""Uploads API for national systems and scripts: send a spreadsheet (202, then follow its URL), read its state,
+progress, counts, problems and preview, commit it, cancel it, start it again, and download the templates.
+
+Uploads are reached through the selectors (``restrict()`` underneath: another administration's upload is a 404)
+and changed only by the services, as the web pages do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api.parsers import LimitedJSONParser
+from apps.core.api.permissions import RequiredScopeMixin
+from apps.core.api.schema import error_response
+from apps.core.request_actor import request_actor
+from apps.reports.choices import FormVariant
+
+from .. import services
+from ..models import Upload
+from ..querysets import may_upload
+from ..selectors import upload_get, upload_list, upload_problems
+from ..storage import LimitedUploadHandler
+from .serializers import UploadCommitSerializer, UploadCreateSerializer, UploadDetailSerializer, UploadSerializer
+
+# The capability each operation needs (the first layer; restrict() and the services decide the rest).
+_CAPABILITIES = {
+    "list": "uploads.view_upload",
+    "retrieve": "uploads.view_upload",
+    "create": "uploads.add_upload",
+    "commit": "uploads.change_upload",
+    "cancel": "uploads.change_upload",
+    "restart": "uploads.change_upload",
+}
+
+
+class UploadCapabilityPermission(BasePermission):
+    """403 for an account whose role lacks the operation's capability, whatever upload it names."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        needed = _CAPABILITIES.get(getattr(view, "action", None) or "")
+        return needed is None or bool(request.user.has_perm(needed))
+
+
+_UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The upload's uuid.")
+_DETAIL = OpenApiResponse(UploadDetailSerializer, description="The upload, its problems and its preview.")
+_ACCEPTED = OpenApiResponse(
+    UploadSerializer, description="Accepted: a worker does it. Follow `url` (also the Location header)."
+)
+_CONFLICT = error_response("409", "The upload's state forbids this (e.g. it has errors, or is already written).")
+
+
+def _with_handler(request: HttpRequest) -> None:
+    """Receive a multipart body's file straight to the uploads' directory, refused as soon as it passes the
+    size limit (before anything, authentication included, reads the body)."""
+    if request.method == "POST" and request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
+        request.upload_handlers = [LimitedUploadHandler(request, limit=services.upload_max_bytes())]
+
+
+@extend_schema(tags=["uploads"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="Uploads of your administration",
+        description="Newest first, with their state, progress and counts (problems and preview: read one upload).",
+    ),
+)
+class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
+    """Bulk uploads of reports from a spreadsheet."""
+
+    queryset = Upload.objects.none()  # the model, for the schema; rows come from the selectors
+    serializer_class = UploadSerializer
+    permission_classes = [*APIView.permission_classes, UploadCapabilityPermission]
+    parser_classes = [LimitedJSONParser, MultiPartParser]
+    lookup_field = "uuid"
+    lookup_value_regex = r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        _with_handler(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Upload.objects.none()
+        return upload_list(user=request_actor(self.request))
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        data = UploadSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(
+        summary="Upload a spreadsheet of reports",
+        description=(
+            "Multipart: `file` (XLSX or CSV made from the template), `variant` (simplified or full), `encoding` "
+            "(CSV only; detected when left out). The file is refused while it arrives once it passes the size "
+            "limit (413), and by its content when it is not a workbook or a CSV (a workbook with macros, an "
+            "archive bomb, an image). Answers 202: a worker reads and checks it; follow `url` to see its progress "
+            "and problems. Nothing is written until it is committed."
+        ),
+        request={"multipart/form-data": UploadCreateSerializer},
+        responses={
+            202: _ACCEPTED,
+            400: error_response("400", "The file is refused (its content), or a field is invalid."),
+            413: error_response("413", "The file is larger than the limit."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        handlers = getattr(request._request, "upload_handlers", [])
+        too_large = any(getattr(handler, "too_large", False) for handler in handlers)
+        if too_large:
+            raise services.UploadTooLarge(services.upload_too_large_message(), extra={"field": "file"})
+        body = UploadCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        file = body.validated_data["file"]
+        upload = services.upload_create(
+            actor=request_actor(request),
+            file=file,
+            name=file.name or "",
+            encoding=body.validated_data.get("encoding"),
+            variant=body.validated_data["variant"],
+        )
+        data = UploadSerializer(upload, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+    @extend_schema(summary="An upload", parameters=[_UUID], responses={200: _DETAIL})
+    def retrieve(self, request: Request, uuid: str) -> Response:
+        upload = upload_get(user=request_actor(request), uuid=uuid)
+        context = {"request": request, "problems": upload_problems(upload=upload)}
+        return Response(UploadDetailSerializer(upload, context=context).data)
+
+    @extend_schema(
+        summary="Commit a checked upload",
+        description=(
+            "Writes every report of the upload in one transaction, as drafts or (`submit`) submitted for review. "
+            "Only an upload checked without errors can be committed. Answers 202: follow `url`."
+        ),
+        parameters=[_UUID],
+        request=UploadCommitSerializer,
+        responses={202: _ACCEPTED, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request: Request, uuid: str) -> Response:
+        body = UploadCommitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        actor = request_actor(request)
+        upload = services.upload_commit(
+            upload=upload_get(user=actor, uuid=uuid, action="change"), actor=actor, submit=body.validated_data["submit"]
+        )
+        data = UploadSerializer(upload, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+    @extend_schema(
+        summary="Cancel an upload before its commit",
+        parameters=[_UUID],
+        request=None,
+        responses={200: OpenApiResponse(UploadSerializer), 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, uuid: str) -> Response:
+        actor = request_actor(request)
+        upload = services.upload_cancel(upload=upload_get(user=actor, uuid=uuid, action="change"), actor=actor)
+        return Response(UploadSerializer(upload, context={"request": request}).data)
+
+    @extend_schema(
+        summary="Check a failed upload again",
+        parameters=[_UUID],
+        request=None,
+        responses={202: _ACCEPTED, 409: _CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def restart(self, request: Request, uuid: str) -> Response:
+        actor = request_actor(request)
+        upload = services.upload_restart(upload=upload_get(user=actor, uuid=uuid, action="change"), actor=actor)
+        data = UploadSerializer(upload, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
+
+
+_TEMPLATE_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class UploadTemplateView(APIView):
+    """The upload templates, made from the field catalogue and the live vocabularies."""
+
+    @extend_schema(
+        tags=["uploads"],
+        summary="Download an upload template",
+        parameters=[
+            OpenApiParameter("format", OpenApiTypes.STR, enum=sorted(_TEMPLATE_TYPES), default="xlsx"),
+            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=FormVariant.FULL),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        from ..templates import template_csv, template_xlsx
+
+        if not may_upload(request_actor(request)):
+            raise exceptions.PermissionDenied(_("You may not upload reports."))
+        file_format = request.query_params.get("format") or "xlsx"
+        variant = request.query_params.get("variant") or FormVariant.FULL
+        errors = {}
+        if file_format not in _TEMPLATE_TYPES:
+            errors["format"] = [_("Give xlsx or csv.")]
+        if variant not in FormVariant.values:
+            errors["variant"] = [_("Give simplified or full.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+        content = template_xlsx(variant=variant) if file_format == "xlsx" else template_csv(variant=variant)
+        response = HttpResponse(content, content_type=_TEMPLATE_TYPES[file_format])
+        response["Content-Disposition"] = f'attachment; filename="rilo-upload-{variant}.{file_format}"'
+        return response
