@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import itertools
+import operator
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -37,10 +39,11 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .columns import REFERENCE, Column
+from .columns import REFERENCE
 from .sniffing import CSV, XLSX, UploadRefused
 
 # The sheet name of a CSV in problems and in its marked copy.
@@ -256,112 +259,154 @@ def _read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSu
         raise UploadRefused(message) from error
 
 
+def _no_cells(cells: list[str]) -> tuple[str, ...]:
+    return ()
+
+
+def _cells_at(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at ``positions`` of a row, as a tuple (``itemgetter``: no Python loop per cell)."""
+    if not positions:
+        return _no_cells
+    getter = operator.itemgetter(*positions)
+    if len(positions) == 1:
+        return lambda cells: (getter(cells),)
+    return getter  # type: ignore[return-value]
+
+
 @dataclass
-class _Group:
-    """The columns of one numbered route step, conveyance or party of a CSV row."""
+class _CsvLayout:
+    """The CSV columns that fill one part's record: (position, field name, conversion), and each field's header."""
 
     part: str
-    number: int
-    positions: list[tuple[int, Column, upload_values.Converter]]
+    positions: list[tuple[int, str, upload_values.Converter]]
+    where: dict[str, str]
+    own_cells: Callable[[list[str]], tuple[str, ...]] = _no_cells
+
+    def seal(self) -> None:
+        """Done adding columns: ``own_cells`` gives the cells of the part's fields but the reference."""
+        own = [position for position, name, _convert in self.positions if name != REFERENCE]
+        self.own_cells = _cells_at(own)
+
+    def record(self, cells: list[str], row: int) -> Record | None:
+        """The record of ``cells`` (``None`` when they leave every field of the part but the reference blank)."""
+        if not any(self.own_cells(cells)):
+            return None
+        values = {
+            name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
+            for position, name, converter in self.positions
+        }
+        return Record(part=self.part, sheet=CSV_SHEET, row=row, values=values, cells=dict(self.where))
+
+
+def _csv_layouts(
+    headers: list[str], match: upload_columns.HeaderMatch
+) -> tuple[_CsvLayout, _CsvLayout, list[_CsvLayout]]:
+    """The layouts of a CSV's report, item and numbered groups (each holding the national reference)."""
+    report = _CsvLayout("report", [], {})
+    item = _CsvLayout("item", [], {})
+    groups: dict[tuple[str, int], _CsvLayout] = {}
+    for position, column in enumerate(match.columns):
+        if column is None:
+            continue
+        if column.group:
+            layout = groups.setdefault((column.part, column.group), _CsvLayout(column.part, [], {}))
+        else:
+            layout = report if column.part == "report" else item
+        layout.positions.append((position, column.field.name, upload_values.converter(column.field)))
+        layout.where[column.field.name] = headers[position]
+    reference = [entry for entry in report.positions if entry[1] == REFERENCE]
+    for layout in (item, *groups.values()):
+        layout.positions[:0] = reference
+        if reference:
+            layout.where[REFERENCE] = headers[reference[0][0]]
+    for layout in (report, item, *groups.values()):
+        layout.seal()
+    return report, item, list(groups.values())
 
 
 def _csv_records(reader: Iterator[list[str]], *, variant: str, summary: ReadSummary) -> Iterator[tuple[int, Record]]:
+    """A report record per row (but a row repeating the report cells of the row above), an item record per row
+    with item cells, and each report's numbered groups from the first of its rows that has them."""
     headers = next(reader, None)
     if headers is None:
         summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no header row.")))
         return
     match = upload_columns.match_headers("csv", headers, variant=variant)
     summary.problems.extend(_header_problems(CSV_SHEET, match))
-    own: dict[str, list[tuple[int, Column, upload_values.Converter]]] = {"report": [], "item": []}
-    groups: dict[tuple[str, int], _Group] = {}
-    for position, column in enumerate(match.columns):
-        if column is None:
-            continue
-        converter = upload_values.converter(column.field)
-        if column.group:
-            group = groups.setdefault((column.part, column.group), _Group(column.part, column.group, []))
-            group.positions.append((position, column, converter))
-        else:
-            own[column.part].append((position, column, converter))
-    reference_at = next((pos for pos, column in enumerate(match.columns) if column and column.key == REFERENCE), None)
-    report_columns, item_columns = own["report"], own["item"]
-    item_reference = [c for c in report_columns if c[1].key == REFERENCE]
+    report_layout, item_layout, group_layouts = _csv_layouts(headers, match)
+    report_cells_of = _cells_at([position for position, _name, _convert in report_layout.positions])
+    group_cells_of = _cells_at(
+        [position for layout in group_layouts for position, name, _convert in layout.positions if name != REFERENCE]
+    )
+    reference_at = next((position for position, name, _c in report_layout.positions if name == REFERENCE), None)
     width = len(headers)
     limit = settings.RILO_UPLOAD_MAX_ROWS
     # The first row that gave each report's groups, and what they were: later rows repeat them or leave them blank.
-    first_groups: dict[str, tuple[int, tuple[Any, ...]]] = {}
+    first_groups: dict[str, tuple[int, tuple[str, ...]]] = {}
     rows = {"report": 0, "item": 0, **dict.fromkeys(upload_columns.CSV_GROUPS, 0)}
     data_rows = 0
+    previous_report: tuple[str, ...] | None = None
     for row_number, cells in enumerate(reader, start=2):
         if not any(cells):
             continue
         data_rows += 1
         if data_rows > limit:
             raise _too_many_rows(CSV_SHEET)
+        problems: list[CellProblem] = []
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
-        problems: list[CellProblem] = []
-        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        elif len(cells) > width and any(cell.strip() for cell in cells[width:]):
             problems.append(
                 CellProblem(CSV_SHEET, row_number, "", "", _("This row has more cells than the file has headers."))
             )
-        report = _csv_record("report", report_columns, cells, headers, row_number)
-        report.problems = problems
-        rows["report"] += 1
-        yield row_number, report
-        item = _csv_record("item", item_reference + item_columns, cells, headers, row_number)
-        if any(value is not None for name, value in item.values.items() if name != REFERENCE):
-            rows["item"] += 1
-            yield row_number, item
-        if not groups:
-            continue
-        reference = cells[reference_at].strip() if reference_at is not None else ""
-        given = tuple(cells[position].strip() for group in groups.values() for position, _c, _v in group.positions)
-        if not any(given):
-            continue
-        if reference in first_groups:
-            first_row, first_given = first_groups[reference]
-            if given != first_given:
-                report.problems.append(
-                    CellProblem(
-                        CSV_SHEET,
-                        row_number,
-                        "",
-                        "",
-                        _(
-                            "The route, conveyances or persons differ from row %(row)s of the same national "
-                            "reference: give them once per report (repeat them alike or leave them blank)."
+        records: list[Record | None] = []
+        if group_layouts:
+            given = group_cells_of(cells)
+            if any(given):
+                reference = cells[reference_at].strip() if reference_at is not None else ""
+                first = first_groups.get(reference)
+                if first is None:
+                    first_groups[reference] = (row_number, given)
+                    records.extend(layout.record(cells, row_number) for layout in group_layouts)
+                elif given != first[1]:
+                    problems.append(
+                        CellProblem(
+                            CSV_SHEET,
+                            row_number,
+                            "",
+                            "",
+                            _(
+                                "The route, conveyances or persons differ from row %(row)s of the same national "
+                                "reference: give them once per report (repeat them alike or leave them blank)."
+                            )
+                            % {"row": first[0]},
                         )
-                        % {"row": first_row},
                     )
-                )
-            continue
-        first_groups[reference] = (row_number, given)
-        for group in groups.values():
-            record = _csv_record(group.part, item_reference + group.positions, cells, headers, row_number)
-            if any(value is not None for name, value in record.values.items() if name != REFERENCE):
-                rows[group.part] += 1
+        # Report cells repeated from the row above (the same report's next item) make no second report record.
+        report_cells = report_cells_of(cells)
+        if report_cells != previous_report or problems:
+            report = Record(
+                part="report",
+                sheet=CSV_SHEET,
+                row=row_number,
+                values={
+                    name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
+                    for position, name, converter in report_layout.positions
+                },
+                cells=dict(report_layout.where),
+                problems=problems,
+            )
+            rows["report"] += 1
+            yield row_number, report
+        previous_report = report_cells
+        item = item_layout.record(cells, row_number)
+        for record in (item, *records):
+            if record is not None:
+                rows[record.part] += 1
                 yield row_number, record
     summary.rows = {part: count for part, count in rows.items() if count or part in ("report", "item")}
     if data_rows == 0:
         summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no rows below its headers.")))
-
-
-def _csv_record(
-    part: str,
-    positions: list[tuple[int, Column, upload_values.Converter]],
-    cells: list[str],
-    headers: list[str],
-    row: int,
-) -> Record:
-    values: dict[str, Any] = {}
-    where: dict[str, str] = {}
-    for position, column, converter in positions:
-        cell = cells[position]
-        name = column.field.name
-        values[name] = converter(cell) if cell and not cell.isspace() else None
-        where[name] = headers[position]
-    return Record(part=part, sheet=CSV_SHEET, row=row, values=values, cells=where)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -508,11 +553,88 @@ def _sheet_rows(
             yield row, cells, marked
 
 
+# A formula (``<f>``, prefixed or not) or an error value (``t="e"``) in a sheet's XML; the cell's start tag; its
+# reference. Found in the raw bytes, so that the fast reader (which gives neither) can be told which cells they are.
+_MARKER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st="e"')
+_REFERENCE = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
+_FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", re.S)
+_ERROR_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>(.*?)</", re.S)
+
+
+def _may_be_marked(region: bytes) -> bool:
+    """Whether ``region`` may hold a formula or an error cell (plain byte searches, far faster than the regex)."""
+    return (b"<f" in region or b":f" in region or b't="e"' in region) and _MARKER.search(region) is not None
+
+
+def _marked_in(region: bytes, marked: dict[tuple[int, int], str]) -> bool:
+    """Add the formula and error cells of ``region`` (whole rows of sheet XML) to ``marked`` by (row, column
+    index); ``False`` when one of them has no cell reference (its place is then only known by parsing)."""
+    for found in _MARKER.finditer(region):
+        at = found.start() + 1
+        start = max(region.rfind(b"<c ", 0, at), region.rfind(b":c ", 0, at), region.rfind(b"<c>", 0, at))
+        end = region.find(b">", start)
+        reference = _REFERENCE.search(region, start, end + 1) if start >= 0 else None
+        if reference is None:
+            return False
+        place = (int(reference.group(2)), column_index(reference.group(1).decode()))
+        if place in marked:
+            continue
+        closing = region.find(b"</", end)
+        body = region[end + 1 : closing + 64] if closing >= 0 else b""
+        if found.group().endswith(b'"'):
+            error = _ERROR_TEXT.search(body)
+            marked[place] = html.unescape((error.group(1) if error else b"#VALUE!").decode("utf-8", "replace"))
+        else:
+            formula = _FORMULA_TEXT.search(region, found.start())
+            text = formula.group(1) if formula and formula.group(1) else b""
+            marked[place] = "=" + html.unescape(text.decode("utf-8", "replace"))
+    return True
+
+
+def _marked_cells(archive: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str] | None:
+    """The formula and error cells of a sheet by (row, column index), scanning its XML as it decompresses;
+    ``None`` when one has no cell reference."""
+    marked: dict[tuple[int, int], str] = {}
+    carry = b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(_CHUNK):
+            buffer = carry + chunk
+            cut = buffer.rfind(b"</row>")
+            if cut < 0:
+                carry = buffer
+                continue
+            region, carry = buffer[: cut + 6], buffer[cut + 6 :]
+            if _may_be_marked(region) and not _marked_in(region, marked):
+                return None
+    if carry and _may_be_marked(carry) and not _marked_in(carry, marked):
+        return None
+    return marked
+
+
+def _calamine_rows(
+    workbook: CalamineWorkbook, title: str, marked: dict[tuple[int, int], str]
+) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
+    """Each row of a sheet read by calamine, as :func:`_sheet_rows` gives them (formula and error cells from
+    ``marked``: calamine gives their cached result, or nothing)."""
+    sheet = workbook.get_sheet_by_name(title)
+    offset = sheet.start[1] if sheet.start else 0
+    by_row: dict[int, dict[int, str]] = {}
+    for (row, column), text in marked.items():
+        by_row.setdefault(row, {})[column] = text
+    for number, values in enumerate(sheet.iter_rows(), start=1):
+        cells = {offset + index: value for index, value in enumerate(values) if value != ""}
+        row_marked = by_row.get(number, {})
+        for column in row_marked:
+            cells.pop(column, None)
+        yield number, cells, row_marked
+
+
 def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Record]:
     try:
         with zipfile.ZipFile(path) as archive:
             sheets, date1904 = _workbook(archive)
-            strings = _shared_strings(archive)
+            workbook = CalamineWorkbook.from_path(str(path))
+            strings: list[str] | None = None
             wanted = upload_columns.sheet_parts(variant=variant)
             found: set[str] = set()
             for title, member in sheets:
@@ -543,9 +665,13 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                     )
                     continue
                 found.add(part)
-                yield from _sheet_records(
-                    archive, member, title, part, strings, variant=variant, date1904=date1904, summary=summary
-                )
+                marked = _marked_cells(archive, member)
+                if marked is None:  # a formula without a cell reference: this sheet is parsed to place it
+                    strings = _shared_strings(archive) if strings is None else strings
+                    rows = _sheet_rows(archive, member, strings)
+                else:
+                    rows = _calamine_rows(workbook, title, marked)
+                yield from _sheet_records(rows, title, part, variant=variant, date1904=date1904, summary=summary)
             if "report" not in found:
                 summary.problems.append(
                     CellProblem(
@@ -559,7 +685,7 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                 )
             elif not any(summary.rows.values()):
                 summary.problems.append(CellProblem("", 1, "", "", _("The workbook has no rows below its headers.")))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, CalamineError) as error:
         raise UploadRefused(_("This workbook is damaged and cannot be read: save it again in Excel.")) from error
 
 
@@ -573,58 +699,72 @@ def _formula_message(text: str) -> str:
 
 
 def _sheet_records(
-    archive: zipfile.ZipFile,
-    member: str,
+    rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]],
     title: str,
     part: str,
-    strings: list[str],
     *,
     variant: str,
     date1904: bool,
     summary: ReadSummary,
 ) -> Iterator[Record]:
     limit = settings.RILO_UPLOAD_MAX_ROWS
-    convert = upload_values.converter
     count = 0
-    layout: list[tuple[int, str, str, upload_values.Converter]] | None = None
+    layout: dict[int, tuple[str, str, upload_values.Converter]] | None = None
+    names: tuple[str, ...] = ()
+    where: dict[str, str] = {}
     summary.rows.setdefault(part, 0)
-    for row, cells, marked in _sheet_rows(archive, member, strings):
+    for row, cells, marked in rows:
         if layout is None:
             if not cells and not marked:
                 continue  # blank rows above the headers
-            width = max([*cells, *marked]) + 1
-            headers = [str(cells.get(index, "") or "") for index in range(width)]
-            match = upload_columns.match_headers(part, headers, variant=variant)
-            problems = _header_problems(title, match)
-            for problem in problems:
-                if problem.column in headers:
-                    problem.column = column_letters(headers.index(problem.column))
-            summary.problems.extend(problems)
-            layout = [
-                (index, column.field.name, column_letters(index), convert(column.field, date1904=date1904))
-                for index, column in enumerate(match.columns)
-                if column is not None
-            ]
+            layout = _sheet_layout(title, part, cells, marked, variant=variant, date1904=date1904, summary=summary)
+            names = tuple(name for name, _letters, _convert in layout.values())
+            where = {name: letters for name, letters, _convert in layout.values()}
             continue
         if not cells and not marked:
             continue
         count += 1
         if count > limit:
             raise _too_many_rows(title)
-        values: dict[str, Any] = {}
-        where: dict[str, str] = {}
+        values: dict[str, Any] = dict.fromkeys(names)
+        present = False
+        for index, raw in cells.items():
+            column = layout.get(index)
+            if column is not None and (type(raw) is not str or not raw.isspace()):
+                values[column[0]] = column[2](raw)
+                present = True
         problems = []
-        for index, name, letters, converter in layout:
-            where[name] = letters
-            raw = cells.get(index)
-            if index in marked:
-                values[name] = None
-                problems.append(CellProblem(title, row, letters, name, _formula_message(marked[index])))
-            elif raw is None or (isinstance(raw, str) and raw.isspace()):
-                values[name] = None
-            else:
-                values[name] = converter(raw)
-        if not any(value is not None for value in values.values()) and not problems:
+        for index, text in marked.items():
+            if index in layout:
+                name, letters, _convert = layout[index]
+                problems.append(CellProblem(title, row, letters, name, _formula_message(text)))
+        if not present and not problems:
             continue  # a row with cells only in unknown columns: reported with the headers
         summary.rows[part] += 1
-        yield Record(part=part, sheet=title, row=row, values=values, cells=where, problems=problems)
+        yield Record(part=part, sheet=title, row=row, values=values, cells=dict(where), problems=problems)
+
+
+def _sheet_layout(
+    title: str,
+    part: str,
+    cells: dict[int, Any],
+    marked: dict[int, str],
+    *,
+    variant: str,
+    date1904: bool,
+    summary: ReadSummary,
+) -> dict[int, tuple[str, str, upload_values.Converter]]:
+    """The known columns of a sheet from its header row: by column index, (field name, letters, conversion)."""
+    width = max([*cells, *marked]) + 1
+    headers = [upload_values.text(cells[index]) if index in cells else "" for index in range(width)]
+    match = upload_columns.match_headers(part, headers, variant=variant)
+    problems = _header_problems(title, match)
+    for problem in problems:
+        if problem.column in headers:
+            problem.column = column_letters(headers.index(problem.column))
+    summary.problems.extend(problems)
+    return {
+        index: (column.field.name, column_letters(index), upload_values.converter(column.field, date1904=date1904))
+        for index, column in enumerate(match.columns)
+        if column is not None
+    }

@@ -14,6 +14,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers, StopUpload
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+
+# Room in a multipart body for its fields and boundaries besides the file.
+FORM_FIELDS_BYTES = 64 * 1024
 
 
 def uploads_root() -> Path:
@@ -90,11 +95,13 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def handle_raw_input(
         self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: str | None = None
-    ) -> None:
-        # A body declared larger than the limit (and a little room for the other fields) is not read at all.
-        if content_length and content_length > self.limit + 64 * 1024:
+    ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
+        # A body declared larger than the limit (and a little room for the other fields) is not read at all: the
+        # request has no fields and no file, and says why (too_large).
+        if content_length and content_length > self.limit + FORM_FIELDS_BYTES:
             self.too_large = True
-            raise StopUpload(connection_reset=True)
+            return QueryDict(), MultiValueDict()
+        return None
 
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -42,16 +43,26 @@ _TERM_SEPARATORS = re.compile(r"[;\n\r]+")
 
 
 class ExcelNumber(str):
-    """The text of a numeric XLSX cell (``"45123"``, ``"12.5"``): a date serial in a date column, a number in
-    a number column, text elsewhere."""
+    """The text of a numeric XLSX cell (``"45123"``, ``"12.5"``) as the sheet XML holds it: a date serial in a
+    date column, a number in a number column, text elsewhere."""
 
     __slots__ = ()
 
 
 def _as_text(raw: Any) -> str:
-    if isinstance(raw, ExcelNumber):
+    """A cell as text: a number as typed (a whole one without a fraction), a date as ``YYYY-MM-DD``."""
+    kind = type(raw)
+    if kind is str:
+        return raw  # type: ignore[no-any-return]
+    if kind is ExcelNumber:
         # Excel writes whole numbers without a fraction; other writers may add ".0".
         return str.__str__(raw[:-2] if raw.endswith(".0") else raw)
+    if kind is float:
+        return str(int(raw)) if raw.is_integer() else repr(raw)
+    if kind is dt.datetime:
+        return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(sep=" ")
+    if kind in (dt.date, dt.time):
+        return raw.isoformat()  # type: ignore[no-any-return]
     return str(raw)
 
 
@@ -63,7 +74,7 @@ def text(raw: Any) -> str:
 def hs_code(raw: Any) -> str:
     """An HS code; a number that lost its leading zero (``901`` for ``0901``) gets it back."""
     value = _as_text(raw)
-    if isinstance(raw, ExcelNumber) and value.isdigit() and len(value) % 2:
+    if type(raw) is not str and value.isdigit() and len(value) % 2:
         return "0" + value
     return value
 
@@ -71,8 +82,9 @@ def hs_code(raw: Any) -> str:
 def code(raw: Any) -> str:
     """A term, choice or country: the text typed, or the code of a template drop-down's ``CODE — label``."""
     value = _as_text(raw).strip()
-    head, separator, _label = value.partition(DROPDOWN_SEPARATOR)
-    return head.strip() if separator else value
+    if DROPDOWN_SEPARATOR in value:
+        return value.partition(DROPDOWN_SEPARATOR)[0].strip()
+    return value
 
 
 def codes(raw: Any) -> list[str]:
@@ -82,12 +94,24 @@ def codes(raw: Any) -> list[str]:
 
 def decimal(raw: Any) -> Decimal | str:
     """A number with a decimal point or comma; as typed when it is none."""
-    if isinstance(raw, ExcelNumber):
+    kind = type(raw)
+    if kind is float:
+        return Decimal(repr(raw)) if math.isfinite(raw) else repr(raw)
+    if kind is int:
+        return Decimal(raw)
+    if kind is ExcelNumber:
         try:
             return Decimal(str.__str__(raw))
         except InvalidOperation:
             return str.__str__(raw)
-    value = _SPACES.sub("", str(raw))
+    typed = _as_text(raw)
+    try:
+        number = Decimal(typed)  # the common case: digits and a decimal point
+    except InvalidOperation:
+        pass
+    else:
+        return number if number.is_finite() else typed
+    value = _SPACES.sub("", typed)
     comma, point = value.rfind(","), value.rfind(".")
     if comma >= 0 and point >= 0:
         # Both: the last one is the decimal separator, the other groups thousands.
@@ -99,12 +123,14 @@ def decimal(raw: Any) -> Decimal | str:
     try:
         number = Decimal(value)
     except InvalidOperation:
-        return str(raw)
-    return number if number.is_finite() else str(raw)
+        return typed
+    return number if number.is_finite() else typed
 
 
 def integer(raw: Any) -> int | str:
     """A whole number (``12``, ``12.0``, ``1 200``); as typed when it is none."""
+    if type(raw) is int:
+        return raw  # type: ignore[no-any-return]
     number = decimal(raw)
     if isinstance(number, Decimal) and number == number.to_integral_value():
         return int(number)
@@ -112,19 +138,25 @@ def integer(raw: Any) -> int | str:
 
 
 def _serial_date(serial: Decimal, *, date1904: bool) -> dt.date | None:
-    if not 0 < serial < 2958466:  # 9999-12-31
+    if not 0 <= serial < 2958466:  # up to 9999-12-31
         return None
     epoch = EXCEL_EPOCH_1904 if date1904 else EXCEL_EPOCH_1900
     return epoch + dt.timedelta(days=int(serial))
 
 
 def date(raw: Any, *, date1904: bool = False) -> dt.date | str:
-    """A date cell (Excel serial), ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also with dots or dashes); else as typed."""
-    if isinstance(raw, ExcelNumber):
+    """A date cell (or its Excel serial number), ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also with dots or dashes);
+    else as typed."""
+    kind = type(raw)
+    if kind is dt.datetime:
+        return raw.date()  # type: ignore[no-any-return]
+    if kind is dt.date:
+        return raw  # type: ignore[no-any-return]
+    if kind in (ExcelNumber, float, int):
         number = decimal(raw)
         found = _serial_date(number, date1904=date1904) if isinstance(number, Decimal) else None
         return found if found is not None else _as_text(raw)
-    value = str(raw).strip()
+    value = _as_text(raw).strip()
     try:
         if match := _ISO_DATE.match(value):
             year, month, day = match.groups()
@@ -138,14 +170,21 @@ def date(raw: Any, *, date1904: bool = False) -> dt.date | str:
 
 
 def time(raw: Any) -> dt.time | str:
-    """A time cell (a fraction of a day) or the text typed (``HH:MM``)."""
-    if isinstance(raw, ExcelNumber):
+    """A time cell (or its fraction of a day), or the text typed (``HH:MM``)."""
+    kind = type(raw)
+    if kind is dt.time:
+        return raw  # type: ignore[no-any-return]
+    if kind is dt.datetime:
+        return raw.time()  # type: ignore[no-any-return]
+    if kind is dt.timedelta:
+        raw = Decimal(raw.total_seconds()) / 86400
+    if kind in (ExcelNumber, float, dt.timedelta):
         number = decimal(raw)
         if isinstance(number, Decimal) and 0 <= number < 1:
             seconds = int((number * 86400).to_integral_value())
             return dt.time(min(seconds // 3600, 23), (seconds // 60) % 60, seconds % 60)
         return _as_text(raw)
-    return str(raw).strip()
+    return _as_text(raw).strip()
 
 
 def _attribute_value(text: str) -> Any:
@@ -174,6 +213,8 @@ def attributes(raw: Any) -> Any:
 
 def boolean(raw: Any) -> bool | str:
     value = _as_text(raw).strip().casefold()
+    if raw is True or raw is False:
+        return raw  # type: ignore[no-any-return]
     if value in {"1", "true", "yes", "y"}:
         return True
     if value in {"0", "false", "no", "n"}:

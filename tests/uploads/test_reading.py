@@ -363,3 +363,23 @@ def test_a_sheet_over_the_row_limit_is_refused(tmp_path):
     path = workbook(tmp_path, items=[["FR-1", "DRUGS", 1, "KGM"]] * 3)
     with pytest.raises(UploadRefused, match="Items has more than 2 rows"):
         read_all(path, format="xlsx")
+
+
+def test_a_formula_in_a_cell_without_reference_is_still_placed_at_its_cell(tmp_path):
+    path = tmp_path / "inline.xlsx"
+    rows = [ITEM_HEADERS, ["FR-1", "DRUGS", "12", "KGM"], ["FR-2", "DRUGS", "TWELVE", "KGM"]]
+    path.write_bytes(b"".join(xlsx_chunks(rows, sheet_name="Items")))
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    typed = b'<c t="inlineStr"><is><t xml:space="preserve">TWELVE</t></is></c>'
+    assert typed in entries["xl/worksheets/sheet1.xml"]
+    entries["xl/worksheets/sheet1.xml"] = entries["xl/worksheets/sheet1.xml"].replace(
+        typed, b"<c><f>6*2</f><v>12</v></c>"
+    )
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    first, second = read_all(path, format="xlsx")[0]
+    assert first.values["quantity"] == Decimal("12") and first.problems == []
+    assert second.values["quantity"] is None
+    assert [(problem.row, problem.column) for problem in second.problems] == [(3, "C")]

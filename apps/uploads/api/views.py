@@ -28,6 +28,7 @@ from apps.core.request_actor import request_actor
 from apps.reports.choices import FormVariant
 
 from .. import services
+from ..downloads import upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
 from ..selectors import upload_get, upload_list, upload_problems
@@ -116,11 +117,11 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         },
     )
     def create(self, request: Request) -> Response:
+        data = request.data  # the body is read here, through the handler that stops at the limit
         handlers = getattr(request._request, "upload_handlers", [])
-        too_large = any(getattr(handler, "too_large", False) for handler in handlers)
-        if too_large:
+        if any(getattr(handler, "too_large", False) for handler in handlers):
             raise services.UploadTooLarge(services.upload_too_large_message(), extra={"field": "file"})
-        body = UploadCreateSerializer(data=request.data)
+        body = UploadCreateSerializer(data=data)
         body.is_valid(raise_exception=True)
         file = body.validated_data["file"]
         upload = services.upload_create(
@@ -186,10 +187,7 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
 
-_TEMPLATE_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+_TEMPLATE_FORMATS = ("csv", "xlsx")
 
 
 class UploadTemplateView(APIView):
@@ -199,26 +197,24 @@ class UploadTemplateView(APIView):
         tags=["uploads"],
         summary="Download an upload template",
         parameters=[
-            OpenApiParameter("format", OpenApiTypes.STR, enum=sorted(_TEMPLATE_TYPES), default="xlsx"),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=list(_TEMPLATE_FORMATS), default="xlsx"),
             OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=FormVariant.FULL),
         ],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
     def get(self, request: Request) -> HttpResponse:
-        from ..templates import template_csv, template_xlsx
-
         if not may_upload(request_actor(request)):
             raise exceptions.PermissionDenied(_("You may not upload reports."))
         file_format = request.query_params.get("format") or "xlsx"
         variant = request.query_params.get("variant") or FormVariant.FULL
         errors = {}
-        if file_format not in _TEMPLATE_TYPES:
+        if file_format not in _TEMPLATE_FORMATS:
             errors["format"] = [_("Give xlsx or csv.")]
         if variant not in FormVariant.values:
             errors["variant"] = [_("Give simplified or full.")]
         if errors:
             raise exceptions.ValidationError(errors)
-        content = template_xlsx(variant=variant) if file_format == "xlsx" else template_csv(variant=variant)
-        response = HttpResponse(content, content_type=_TEMPLATE_TYPES[file_format])
-        response["Content-Disposition"] = f'attachment; filename="rilo-upload-{variant}.{file_format}"'
+        template = upload_template_file(file_format=file_format, variant=variant)
+        response = HttpResponse(template.content, content_type=template.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{template.name}"'
         return response
