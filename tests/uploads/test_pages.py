@@ -9,10 +9,12 @@ test's process; tests/uploads/test_browser.py runs the whole path with a real wo
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopUpload
@@ -24,7 +26,7 @@ from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.choices import UploadState
-from apps.uploads.columns import csv_columns
+from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
 from apps.uploads.services import upload_check, upload_commit_run
 from apps.uploads.views import PAGE_SIZE, SizeLimitedUploadHandler
@@ -122,7 +124,8 @@ def test_a_file_with_errors_shows_each_at_its_cell_and_nothing_is_written(office
     cells = list(upload.problems.filter(kind="error"))
     assert len(cells) == 2
     for problem in cells:
-        assert f"<td>{problem.row}</td>" in table and f"<td>{problem.column}</td>" in table
+        assert f'<td data-label="Row">{problem.row}</td>' in table
+        assert f'<td data-label="Column">{problem.column}</td>' in table
         assert problem.message.replace("'", "&#x27;").replace('"', "&quot;") in table
     assert {problem.row for problem in cells} == {3, 4}  # the header is row 1, as a spreadsheet shows it
     assert "kgs" in table
@@ -323,3 +326,28 @@ def test_the_list_shows_the_administrations_uploads_a_page_at_a_time(officer, al
 def test_the_menu_offers_bulk_upload_to_an_officer(officer):
     home = officer.get(reverse("core:home")).content.decode()
     assert f'href="{reverse("uploads:list")}"' in home and "Bulk upload" in home
+
+
+@pytest.mark.parametrize("variant", ["simplified", "full"])
+def test_the_templates_are_downloaded_as_a_workbook_or_a_csv_file_of_either_form(officer, variant):
+    workbook = officer.get(reverse("uploads:template"), {"format": "xlsx", "variant": variant})
+    assert workbook.status_code == 200
+    assert workbook["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert workbook["Content-Disposition"] == f'attachment; filename="rilo-reports-{variant}.xlsx"'
+    assert workbook["X-Content-Type-Options"] == "nosniff"
+    sheets = openpyxl.load_workbook(io.BytesIO(workbook.content)).sheetnames
+    assert sheets[0] == "Read me" and sheet_title("report") in sheets and sheet_title("item") in sheets
+    assert (sheet_title("party") in sheets) == (variant == "full")
+
+    text = officer.get(reverse("uploads:template"), {"format": "csv", "variant": variant})
+    assert text.status_code == 200 and text["Content-Type"].startswith("text/csv")
+    assert text["Content-Disposition"] == f'attachment; filename="rilo-reports-{variant}.csv"'
+    header = text.content.decode("utf-8-sig").splitlines()[0]
+    assert header.split(",") == [str(column.header) for column in csv_columns(variant=variant)]
+
+
+def test_a_template_asked_for_in_a_format_that_does_not_exist_is_refused_saying_so(officer):
+    response = officer.get(reverse("uploads:template"), {"format": "pdf", "variant": "full"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'class="error-summary"' in page and "Select a valid choice" in page
