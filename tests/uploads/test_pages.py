@@ -351,3 +351,34 @@ def test_a_template_asked_for_in_a_format_that_does_not_exist_is_refused_saying_
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="error-summary"' in page and "Select a valid choice" in page
+
+
+def test_the_marked_workbook_comments_each_faulty_cell_lists_the_errors_and_is_audited(officer, alice):
+    upload = uploaded_and_checked(officer, simplified_csv(item("FR-UP-1"), item("FR-UP-2", unit="kgs")))
+    page = page_of(officer, upload)
+    assert f'href="{reverse("uploads:marked", args=[upload.uuid])}"' in page
+    response = officer.get(reverse("uploads:marked", args=[upload.uuid]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="seizures-errors.xlsx"'
+    assert response["Cache-Control"] == "private, no-store"
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    problem = upload.problems.get(kind="error")
+    errors = [row for row in workbook["Errors"].iter_rows(values_only=True) if any(row)]
+    assert [str(value) for value in errors[-1][:3]] == [problem.sheet, str(problem.row), problem.column]
+    data = workbook[problem.sheet]
+    keys = [cell.value for cell in data[1]]
+    faulty = data.cell(row=problem.row, column=keys.index("unit") + 1)
+    assert faulty.value == "kgs" and faulty.comment is not None and "kgs" in faulty.comment.text
+    event = AuditEvent.objects.get(action="upload.marked_download")
+    assert (event.actor_id, event.object_uuid, event.detail["errors"]) == (alice.pk, upload.uuid, 1)
+
+
+def test_a_marked_workbook_is_not_offered_once_the_file_is_deleted(officer):
+    upload = uploaded_and_checked(officer, simplified_csv(item("FR-UP-2", unit="kgs")))
+    Upload.objects.filter(pk=upload.pk).update(file_name="")
+    upload.refresh_from_db()
+    assert reverse("uploads:marked", args=[upload.uuid]) not in page_of(officer, upload)
+    response = officer.get(reverse("uploads:marked", args=[upload.uuid]))
+    assert response.status_code == 302
+    assert "no longer kept" in officer.get(response["Location"]).content.decode()
+    assert not AuditEvent.objects.filter(action="upload.marked_download").exists()
