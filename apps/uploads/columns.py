@@ -45,6 +45,8 @@ VARIANTS = (FormVariant.SIMPLIFIED.value, FormVariant.FULL.value)
 # The template's own sheets, never read as data.
 READ_ME_SHEET = _("Read me")
 LISTS_SHEET = _("Lists")
+# The first sheet of a marked copy (apps.uploads.marked): the problems found, never data either.
+ERRORS_SHEET = _("Errors")
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,7 @@ def part_for_sheet(title: str) -> str | None:
 
 
 def is_template_sheet(title: str) -> bool:
-    """Whether ``title`` is one of the template's own sheets (the read-me and the lists), never data."""
+    """Whether ``title`` is one of the template's own sheets (the read-me and the lists) or a marked copy's
+    errors sheet: never data."""
     name = normalised_header(title)
-    return name in _names(READ_ME_SHEET) | _names(LISTS_SHEET)
+    return name in _names(READ_ME_SHEET) | _names(LISTS_SHEET) | _names(ERRORS_SHEET)

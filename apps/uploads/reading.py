@@ -324,7 +324,13 @@ def _csv_layouts(
     return report, item, list(groups.values())
 
 
-def _csv_records(reader: Iterator[list[str]], *, variant: str, summary: ReadSummary) -> Iterator[tuple[int, Record]]:
+def _csv_records(
+    reader: Iterator[list[str]],
+    *,
+    variant: str,
+    summary: ReadSummary,
+    formulas: dict[tuple[int, int], str] | None = None,
+) -> Iterator[tuple[int, Record]]:
     """A report record per row (but a row repeating the report cells of the row above), an item record per row
     with item cells, and each report's numbered groups from the first of its rows that has them."""
     headers = next(reader, None)
@@ -353,6 +359,12 @@ def _csv_records(reader: Iterator[list[str]], *, variant: str, summary: ReadSumm
         if data_rows > limit:
             raise _too_many_rows(CSV_SHEET)
         problems: list[CellProblem] = []
+        if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
+            for (row, position), text in formulas.items():
+                if row == row_number and position < len(cells):
+                    cells[position] = ""
+                    header = headers[position] if position < width else column_letters(position)
+                    problems.append(CellProblem(CSV_SHEET, row_number, header, "", _formula_message(text)))
         if len(cells) < width:
             cells = cells + [""] * (width - len(cells))
         elif len(cells) > width and any(cell.strip() for cell in cells[width:]):
@@ -638,6 +650,18 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
             wanted = upload_columns.sheet_parts(variant=variant)
             found: set[str] = set()
             for title, member in sheets:
+                if upload_columns.normalised_header(title) == CSV_SHEET.casefold() and not found:
+                    # A CSV's marked copy, corrected in Excel: the sheet holds the CSV form.
+                    found.add("report")
+                    formulas = _marked_cells(archive, member) or {}
+                    rows = _calamine_rows(workbook, title, {})
+                    texts = (
+                        [upload_values.text(cells.get(index, "")) for index in range(max(cells, default=-1) + 1)]
+                        for _row, cells, _marked in rows
+                    )
+                    for _line, record in _csv_records(texts, variant=variant, summary=summary, formulas=formulas):
+                        yield record
+                    continue
                 part = upload_columns.part_for_sheet(title)
                 if part is None or part not in wanted:
                     if not upload_columns.is_template_sheet(title):
