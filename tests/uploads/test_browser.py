@@ -124,7 +124,14 @@ def test_an_officer_uploads_corrects_and_saves_reports_in_the_browser(browser, w
     template = tmp_path / "template.xlsx"
     download.value.save_as(template)
     assert download.value.suggested_filename == "rilo-reports-simplified.xlsx"
-    report = {"national_reference": "FR-WEB-1", "kind": "seizure", "country_of_seizure": "FR", "seizure_date": SEIZED}
+    report = {
+        "national_reference": "FR-WEB-1",
+        "kind": "seizure",
+        "country_of_seizure": "FR",
+        "seizure_date": SEIZED,
+        "transport_mode": "1",  # maritime (a code, as the drop-down list offers it)
+        "detection_methods": "xray",
+    }
     fill_template(
         template,
         {
@@ -172,7 +179,14 @@ def test_an_officer_uploads_corrects_and_saves_reports_in_the_browser(browser, w
     assert not Report.objects.exists()  # nothing is written before the officer confirms
     page.check("#id_commit_as_1")  # submitted for review
     page.click("text=Save 2 reports")
-    page.wait_for_selector("text=2 reports created", timeout=WAIT_MS)
+    try:
+        page.wait_for_selector("text=2 reports created", timeout=WAIT_MS)
+    except Exception:
+        print("DEBUG", list(Upload.objects.values("state", "error", "rows_written", "rows_with_errors")))
+        print("DEBUG", list(Upload.objects.last().problems.values("sheet", "row", "column", "message")))
+        print("DEBUG", page.inner_text("main")[:3000])
+        print("WORKER", worker.log()[-3000:])
+        raise
     browser.settle("committed")
 
     page.click("text=See the reports")
