@@ -560,7 +560,7 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
     country, date = values.get("country_of_seizure"), values.get("seizure_date")
     if not country or not isinstance(date, dt.date):
         return
-    for item in report.parts.get("items", []):
+    for item in report.parts.get("items") or []:
         commodity_type, category, unit = item.get("commodity_type"), item.get("commodity_category"), item.get("unit")
         dimension = item.get("normalised_dimension") or ""
         yield _Seized(
@@ -600,14 +600,14 @@ def _find_duplicates(checked: list[tuple[_Report, CheckedReport]], *, actor: Act
                 )
     identifiers: dict[str, set[str]] = defaultdict(set)
     for group, report in checked:
-        for conveyance in report.parts.get("conveyances", []):
+        for conveyance in report.parts.get("conveyances") or []:
             identifier = normalise_identifier(conveyance.get("identifier") or "")
             if identifier:
                 identifiers[identifier].add(group.reference)
     for references in identifiers.values():
         for reference in references:
-            for other in references - {reference}:
-                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": other})
+            for twin in references - {reference}:
+                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": twin})
     for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
         for own in identifiers.get(identifier, ()):
             found[own].add(
@@ -717,6 +717,6 @@ def _preview(group: _Report, report: CheckedReport) -> dict[str, Any]:
                 for name, value in item.items()
                 if name in catalogue.names("item") and _shown(value) not in ("", {})
             }
-            for item in report.parts.get("items", [])
+            for item in report.parts.get("items") or []
         ],
     }

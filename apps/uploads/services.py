@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -157,7 +157,7 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
             upload = Upload.objects.create(
-                administration_id=actor.administration_id,
+                administration_id=cast(int, actor.administration_id),  # may_upload() says it has one
                 uploaded_by_id=actor.pk,
                 original_name=(name or "")[:255],
                 size=received.size,
@@ -230,7 +230,7 @@ class _CheckProgress:
 
 def _update_sql(queryset: QuerySet[Any], **values: Any) -> tuple[str, tuple[Any, ...]]:
     """The ORM's UPDATE statement for ``queryset.update(**values)``, to run on another connection."""
-    query = queryset.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
     query.add_update_values(values)
     sql, params = query.get_compiler(queryset.db).as_sql()
     return sql, tuple(params)
@@ -254,6 +254,9 @@ class _CommitProgress:
         sql, params = _update_sql(mine, heartbeat_at=timezone.now(), **values)
         with self._side.cursor() as cursor:
             cursor.execute(sql, params)
+
+    def started(self) -> None:
+        self._write(started_at=timezone.now(), rows_written=0)
 
     def checking(self, read: int, checked: int) -> None:
         self._maybe(read + checked, rows_read=read, rows_checked=checked)
@@ -440,7 +443,9 @@ def upload_commit_run(*, upload_id: int) -> str:
                     from_state=upload.state,
                 )
                 return "refused"
-            Upload.objects.filter(pk=upload.pk).update(started_at=timezone.now())
+            # Never an UPDATE of the upload's row in this transaction before the reports are written: the
+            # progress is written to that row on another connection, which would wait for this one.
+            progress.started()
             outcome = check_file(
                 path=stored_path(upload.file_name),
                 file_format=upload.format,

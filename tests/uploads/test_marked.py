@@ -44,7 +44,7 @@ def test_a_workbooks_copy_marks_the_formula_and_the_validators_problem(tmp_path)
     formula, bad_unit = items["C2"], items["D3"]
     assert (formula.value, formula.data_type) == ("=2*6", "s")  # shown as text, never a formula again
     assert "formula" in formula.comment.text
-    assert fill_of(formula) == FAULT_FILL.fgColor.rgb
+    assert fill_of(formula) == "FF" + FAULT_FILL
     assert bad_unit.value == "kgs" and bad_unit.comment.text == UNIT_MESSAGE
     assert fill_of(items["B3"]) is None and items["B3"].comment is None
     assert [cell.value for cell in copy["Reports"][2]] == ["007", "Seizure", "FR", "2024-03-05", 1]
@@ -71,7 +71,7 @@ def test_a_csvs_copy_is_a_workbook_of_its_rows_with_the_faulty_cells_marked(tmp_
     assert sheet["I2"].value == "=cmd|' /C calc'!A0" and sheet["I2"].data_type == "s"
     assert sheet["I3"].value == "Crème"  # the encoding was detected
     assert sheet["G3"].comment.text == "Enter a number."
-    assert fill_of(sheet["G3"]) == FAULT_FILL.fgColor.rgb
+    assert fill_of(sheet["G3"]) == "FF" + FAULT_FILL
     assert sheet["A2"].comment.text == "The route differs from row 2."  # a problem of the whole row
     assert sheet["A1"].comment.text == "Unknown column 'Colour'."  # a header nowhere to be found: the row
     assert sheet["G2"].comment is None
@@ -125,3 +125,20 @@ def test_a_filled_templates_copy_keeps_its_lists_hidden(tmp_path, db):
     assert copy.sheetnames == ["Errors", "Read me", "Reports", "Items", "Lists"]
     assert copy["Lists"].sheet_state == "hidden"
     assert copy["Reports"].sheet_state == "visible"
+
+
+def test_dates_numbers_and_times_are_copied_as_such(tmp_path):
+    import datetime as dt
+
+    path = write_xlsx(
+        tmp_path / "upload.xlsx",
+        {
+            "Reports": [
+                [*REPORT_HEADERS, "Time of seizure"],
+                ["007", "Seizure", "FR", dt.datetime(2024, 3, 5), 1.5, dt.time(14, 30)],
+            ]
+        },
+    )
+    copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=[])))
+    row = [cell.value for cell in copy["Reports"][2]]
+    assert row == ["007", "Seizure", "FR", dt.datetime(2024, 3, 5), 1.5, dt.time(14, 30)]

@@ -113,8 +113,8 @@ class UploadDetailSerializer(UploadSerializer):
     preview = serializers.JSONField(read_only=True)
 
     class Meta(UploadSerializer.Meta):
-        fields = (*UploadSerializer.Meta.fields, "problems", "preview")
-        read_only_fields = fields
+        fields: tuple[str, ...] = (*UploadSerializer.Meta.fields, "problems", "preview")  # type: ignore[assignment]
+        read_only_fields: tuple[str, ...] = fields  # type: ignore[assignment]
 
     @extend_schema_field(UploadProblemSerializer(many=True))
     def get_problems(self, upload: Upload) -> list[dict[str, Any]]:

@@ -328,3 +328,88 @@ def test_an_export_job_holds_nothing_out_of_reach_and_nobody_else_reaches_it(
         sign_in(stranger, request.getfixturevalue(other))
         for path in ("", "status/", "file/"):
             assert stranger.get(f"/jobs/{job.uuid}/{path}").status_code == 404, (other, path)
+
+
+# --- bulk uploads: an administration's uploads, on every page and API endpoint that takes one ----------------
+
+# Who reaches France's upload: the French users who may add reports (never RILO staff: an upload holds drafts).
+UPLOAD_VISIBLE = {"alice", "cora"}
+
+UploadRequest = Callable[[Client, Any], Any]
+
+
+def _upload_get(path: str) -> UploadRequest:
+    return lambda client, upload: client.get(path.format(uuid=upload.uuid))
+
+
+def _upload_post(path: str, data: dict[str, Any] | None = None) -> UploadRequest:
+    return lambda client, upload: client.post(
+        path.format(uuid=upload.uuid), data or {}, content_type="application/json"
+    )
+
+
+# Every URL of the web UI and the API that takes an upload's id.
+UPLOAD_URLS: dict[str, UploadRequest] = {
+    "page": _upload_get("/uploads/{uuid}/"),
+    "page status": _upload_get("/uploads/{uuid}/status/"),
+    "page marked workbook": _upload_get("/uploads/{uuid}/marked/"),
+    "page commit": lambda client, upload: client.post(f"/uploads/{upload.uuid}/commit/", {"commit_as": "draft"}),
+    "page cancel": lambda client, upload: client.post(f"/uploads/{upload.uuid}/cancel/"),
+    "page restart": lambda client, upload: client.post(f"/uploads/{upload.uuid}/restart/"),
+    "api detail": _upload_get("/api/v1/uploads/{uuid}/"),
+    "api commit": _upload_post("/api/v1/uploads/{uuid}/commit/", {"submit": True}),
+    "api cancel": _upload_post("/api/v1/uploads/{uuid}/cancel/"),
+    "api restart": _upload_post("/api/v1/uploads/{uuid}/restart/"),
+}
+UPLOAD_LIST_URLS = ["/uploads/", "/api/v1/uploads/"]
+
+
+@pytest.fixture
+def french_upload(alice, cora, bob, dmitri, erin, farid, grace, hugo, ivan, vocab, settings, tmp_path):
+    """A checked upload of France, with an error at one cell (its file kept: the marked workbook exists)."""
+    from apps.uploads.services import upload_check
+    from tests.uploads.engine import csv_bytes, csv_row, send
+
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    upload = send(alice, csv_bytes(csv_row("ISO-FR-UPLOAD"), csv_row("ISO-FR-UPLOADED", unit="kgs")))
+    upload_check(upload_id=upload.pk)
+    upload.refresh_from_db()
+    return upload
+
+
+def _upload_snapshot() -> list[tuple[Any, ...]]:
+    from apps.uploads.models import Upload
+
+    return sorted(Upload.objects.values_list("uuid", "state", "file_name", "committed_by_id", "rows_with_errors"))
+
+
+@pytest.mark.parametrize("url_name", list(UPLOAD_URLS))
+@pytest.mark.parametrize("persona", [persona for persona in PERSONAS if persona not in UPLOAD_VISIBLE])
+def test_another_administrations_upload_is_not_found_on_every_page_and_endpoint(
+    client, french_upload, persona, url_name, request
+):
+    sign_in(client, request.getfixturevalue(persona))
+    before = (_upload_snapshot(), Report.objects.count())
+
+    response = UPLOAD_URLS[url_name](client, french_upload)
+
+    # 404, or the 403 of a role without any upload page or capability (the same for every upload, made-up or not).
+    assert response.status_code in (403, 404), f"{persona} {url_name}: {response.status_code}"
+    if response.status_code == 403:
+        made_up = type(french_upload)(uuid="00000000-0000-0000-0000-000000000000")
+        assert UPLOAD_URLS[url_name](client, made_up).status_code == 403
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    assert b"ISO-FR-UPLOAD" not in body and b"seizures.csv" not in body
+    assert (_upload_snapshot(), Report.objects.count()) == before, "something out of reach was changed"
+
+
+@pytest.mark.parametrize("path", UPLOAD_LIST_URLS)
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_upload_lists_hold_only_the_administrations_uploads(client, french_upload, persona, path, request):
+    sign_in(client, request.getfixturevalue(persona))
+
+    response = client.get(path)
+
+    assert response.status_code in (200, 403)
+    shown = str(french_upload.uuid).encode() in response.content
+    assert shown is (persona in UPLOAD_VISIBLE and response.status_code == 200), f"{persona} {path}"
