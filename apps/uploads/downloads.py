@@ -60,7 +60,8 @@ def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
     errors = list(upload_errors(upload=upload))
     if not errors:
         raise Conflict(_("This upload has no error to mark."), code="upload_without_errors")
-    marked = marked_copy(stored_path(upload.file_name), format=upload.format, problems=errors)
-    content = marked.read_bytes() if isinstance(marked, Path) else bytes(marked)
+    content = marked_copy(
+        stored_path(upload.file_name), format=upload.format, problems=errors, encoding=upload.encoding or None
+    )
     audit_record(actor=actor, action="upload.marked_download", obj=upload, detail={"errors": len(errors)})
     return Download(content, XLSX_TYPE, _marked_name(upload))

@@ -89,7 +89,7 @@ class CommitForm(forms.Form):
     """Whether the checked reports are kept as drafts or submitted for review at once."""
 
     commit_as = forms.ChoiceField(
-        label=_("Save the reports"),
+        label=_("How to save them"),
         choices=(
             (COMMIT_AS_DRAFTS, _("As drafts: I will check them and submit them myself")),
             (COMMIT_AND_SUBMIT, _("Submitted for review")),

@@ -215,9 +215,11 @@ def _too_large_message() -> str:
     return gettext("The file is larger than %(limit)s MB: split it into several files.") % {"limit": limit_mb}
 
 
-def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200) -> HttpResponse:
+def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200, refusal: str = "") -> HttpResponse:
+    """The upload form; ``refusal``: why the file just sent was not even read (too large)."""
     template_form = TemplateForm(auto_id="template-%s")
-    return render(request, "uploads/new.html", {"form": form, "template_form": template_form}, status=status)
+    context = {"form": form, "template_form": template_form, "refusal": refusal}
+    return render(request, "uploads/new.html", context, status=status)
 
 
 @csrf_exempt
@@ -234,9 +236,7 @@ def upload_new(request: HttpRequest) -> HttpResponse:
             declared = 0
         if declared > limiter.limit + FORM_FIELDS_BYTES:
             # Not read at all: the declared length already says it is too large.
-            form = UploadForm()
-            form.add_error(None, _too_large_message())
-            response = _new_page(request, form, status=413)
+            response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
             response["Connection"] = "close"
             return response
         request.upload_handlers.insert(0, limiter)
@@ -247,10 +247,11 @@ def upload_new(request: HttpRequest) -> HttpResponse:
 def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> HttpResponse:
     if request.method != "POST":
         return _new_page(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
+    files = request.FILES  # the body is read here (unless the CSRF check read it), through the limiter
     if limiter.exceeded:
-        form.add_error(None, _too_large_message())
-        return _new_page(request, form, status=413)
+        chosen = UploadForm(initial={name: request.POST.get(name) for name in ("encoding", "variant")})
+        return _new_page(request, chosen, status=413, refusal=_too_large_message())
+    form = UploadForm(request.POST, files)
     if not form.is_valid():
         return _new_page(request, form, status=400)
     file = form.cleaned_data["file"]

@@ -34,9 +34,11 @@ from apps.exchange.services import event_fan_out
 from apps.jobs.choices import JobKind
 from apps.jobs.services import job_create, job_run
 from apps.reports.models import Report
+from apps.uploads.services import upload_check
 from tests.builders import vocabulary, webhook_partner
 from tests.helpers import bearer, sign_in
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, assert_strict_policy, paths_without_arguments
+from tests.uploads import engine as uploads
 
 BASELINE = Path(__file__).with_name("query_counts.json")
 WRITE = os.environ.get("RILO_QUERY_BASELINE") == "write"
@@ -77,8 +79,12 @@ def _job_pages(job_uuid: Any) -> list[str]:
     return [reverse(name, args=[job_uuid]) for name in ("jobs:detail", "jobs:status", "jobs:file")]
 
 
+def _upload_pages(upload_uuid: Any) -> list[str]:
+    return [reverse(name, args=[upload_uuid]) for name in ("uploads:detail", "uploads:status", "uploads:marked")]
+
+
 def _walk(
-    persona: User, world: dict[str, Report], partner_pk: int, token: str, job_uuid: Any
+    persona: User, world: dict[str, Report], partner_pk: int, token: str, job_uuid: Any, upload_uuid: Any
 ) -> Iterator[tuple[Client, str]]:
     """(client, path) for every view of the walk, as ``persona``: pages signed in, the API with a token."""
     client = Client()
@@ -97,6 +103,8 @@ def _walk(
     for path in _exchange_pages(partner_pk, world["fr_approved"].uuid):
         yield client, path
     for path in _job_pages(job_uuid):
+        yield client, path
+    for path in _upload_pages(upload_uuid):
         yield client, path
 
 
@@ -124,18 +132,30 @@ def job_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Pat
     return job.uuid
 
 
+@pytest.fixture
+def upload_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Path) -> Any:
+    """A checked upload of alice's, with errors at their cells and a preview (the others' walk finds it absent)."""
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    vocabulary()
+    rows = [uploads.csv_row(f"FR-QC-{n}", unit="kgs" if n % 2 else "STK") for n in range(6)]
+    upload = uploads.send(alice, uploads.csv_bytes(*rows))
+    upload_check(upload_id=upload.pk)
+    return upload.uuid
+
+
 def test_no_view_makes_more_queries_than_its_baseline(
     request: pytest.FixtureRequest,
     world: dict[str, Report],
     partner_pk: int,
     issue_token: Callable[..., str],
     job_uuid: Any,
+    upload_uuid: Any,
 ) -> None:
     counts: dict[str, int] = {}
     for name in ONE_PER_ROLE:
         persona = request.getfixturevalue(name)
         token = issue_token(persona, "read")
-        for client, path in _walk(persona, world, partner_pk, token, job_uuid):
+        for client, path in _walk(persona, world, partner_pk, token, job_uuid, upload_uuid):
             response, queries = _count(client, path)
             assert_strict_policy(response, f"{name} {path}")
             key = _key(path, name, response.status_code)
