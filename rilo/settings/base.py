@@ -215,6 +215,19 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "apps.core.npm_assets.NodeModulesFinder",
+]
+# Browser libraries from npm (package.json; `make install` runs `npm ci`): only these files of node_modules are
+# static files, each under its path there (apps/core/npm_assets.py).
+RILO_NODE_MODULES_DIR = Path(env("RILO_NODE_MODULES_DIR", default=str(BASE_DIR / "node_modules")))
+RILO_NPM_STATIC_FILES = [
+    "echarts/dist/echarts.min.js",
+    "topojson-client/dist/topojson-client.min.js",
+    "world-atlas/countries-110m.json",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
