@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.autosave",
     "apps.exchange",
     "apps.jobs",
+    "apps.dashboards",
     "demo",  # seed_demo / seed_reports (refused unless RILO_ALLOW_DEMO_SEED); no app imports it
 ]
 
@@ -437,6 +438,17 @@ CELERY_TASK_ROUTES = {
     "jobs.run": {"queue": "jobs"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Buckets whose recompute was never kicked (a broker hiccup, a worker lost): the sweep does them.
+    "dashboards-recompute-dirty": {
+        "task": "dashboards.recompute_dirty",
+        "schedule": 30.0,
+        "options": {"expires": 60.0},
+    },
+    "dashboards-reconcile": {
+        "task": "dashboards.reconcile",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
     "exchange-sweep": {
         "task": "apps.exchange.tasks.sweep",
         "schedule": RILO_EXCHANGE_SWEEP_SECONDS,
