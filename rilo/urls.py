@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", include("apps.audit.urls")),
     path("exchange/", include("apps.exchange.urls")),
     path("jobs/", include("apps.jobs.urls")),
+    path("dashboards/", include("apps.dashboards.urls")),
     path("admin/", rilo_admin_site.urls),
     path("api/v1/", include("rilo.api_urls")),
     path("api/", include(api_fallback_urlpatterns)),

@@ -6,6 +6,7 @@ installed yet (a later app) is skipped, so apps extend the menu by adding entrie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,12 +18,20 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
+def _in_a_region(user: Actor) -> bool:
+    """Whether the user belongs to a region (RILO staff) or to one of its administrations: whose region's
+    figures the dashboards show (apps.dashboards.selectors.statistics_scope)."""
+    return bool(getattr(user, "region_id", None) or getattr(user, "administration_id", None))
+
+
 @dataclass(frozen=True)
 class NavEntry:
     label: str
     url_name: str
     permission: str | None
     description: str
+    # Who else the entry is for, when a capability does not say it (None: everyone the permission lets through).
+    audience: Callable[[Actor], bool] | None = None
 
 
 ENTRIES: tuple[NavEntry, ...] = (
@@ -31,7 +40,7 @@ ENTRIES: tuple[NavEntry, ...] = (
     NavEntry("Review queue", "reports:review_queue", "reports.review_report", "Review submitted reports."),
     NavEntry("Bulk upload", "uploads:list", "uploads.add_upload", "Upload many reports from a spreadsheet."),
     NavEntry("My exports", "jobs:list", "jobs.view_job", "Large exports made in the background."),
-    NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
+    NavEntry("Dashboards", "dashboards:index", None, "What the region's seizures say.", _in_a_region),
     NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
     NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),
     NavEntry("API tokens", "accounts:token_list", "accounts.view_apitoken", "Tokens for partner systems and scripts."),
@@ -54,6 +63,8 @@ def entries_for(user: Actor | AnonymousUser) -> list[tuple[NavEntry, str]]:
     found = []
     for entry in ENTRIES:
         if entry.permission and not user.has_perm(entry.permission):
+            continue
+        if entry.audience is not None and not entry.audience(user):
             continue
         try:
             url = reverse(entry.url_name)
