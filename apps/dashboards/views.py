@@ -85,6 +85,8 @@ def _shown(value: Any) -> str:
     if value is None or value == "":
         return "\N{EN DASH}"
     if _is_number(value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1000000.0 sticks are 1,000,000 sticks
         return formats.number_format(value, use_l10n=True, force_grouping=True)
     return str(value)
 
@@ -132,7 +134,7 @@ class PanelView:
 
     @property
     def wide(self) -> bool:
-        return self.data["chart"] in MAP_CHARTS or self.data["chart"] in {"line", "heatmap", "table"}
+        return self.data["chart"] in MAP_CHARTS or self.data["chart"] in {"figures", "line", "heatmap", "table"}
 
 
 def _panel_view(data: PanelData, query: str) -> PanelView:
