@@ -59,7 +59,7 @@ class NodeModulesFinder(BaseFinder):
             found = _node_modules() / path
             if found.is_file():
                 return [str(found)] if find_all else str(found)
-        return [] if find_all else ""
+        return []  # what Django's finders answer for "not here", whether one match or all were asked for
 
     def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, FileSystemStorage]]:
         for name in _listed():

@@ -70,8 +70,7 @@ def page(live_server: Any, alice: User, monkeypatch: pytest.MonkeyPatch) -> Iter
         page.console_violations = []  # type: ignore[attr-defined]
         page.on(
             "console",
-            lambda message: "Content Security Policy" in message.text
-            and page.console_violations.append(message.text),  # type: ignore[attr-defined]
+            lambda message: "Content Security Policy" in message.text and page.console_violations.append(message.text),  # type: ignore[attr-defined]
         )
         yield page
         browser.close()
