@@ -87,10 +87,11 @@ def test_every_role_of_the_region_sees_the_regions_figures(
     assert rows[0][:2] == [counted_world["road_label"], "5"], (persona, rows)
 
 
-def test_an_analyst_of_another_region_sees_only_that_regions_figures(
-    client: Client, farid: User, counted_world: dict[str, Any]
+@pytest.mark.parametrize("persona", ["farid", "dmitri"])
+def test_the_staff_of_another_region_see_only_that_regions_figures(
+    client: Client, persona: str, request: pytest.FixtureRequest, counted_world: dict[str, Any]
 ) -> None:
-    rows = _table_rows(_page(client, farid), "transport_mode")
+    rows = _table_rows(_page(client, request.getfixturevalue(persona)), "transport_mode")
     assert rows[0][:2] == [counted_world["road_label"], "1"], rows
 
 
