@@ -8,4 +8,4 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         # The panels register themselves in the registry (apps.dashboards.panels) when their module loads.
-        from . import panel_defs  # noqa: F401
+        from . import panel_activity, panel_commodities, panel_defs, panel_persons, panel_quality  # noqa: F401

@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -63,9 +63,8 @@ class StatisticsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, administrations: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("Any")), *_countries()]
-        choices = self.fields["administration"]
-        choices.choices = administrations or []  # type: ignore[attr-defined]
+        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any")), *_countries()]
+        cast(forms.ChoiceField, self.fields["administration"]).choices = administrations or []
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

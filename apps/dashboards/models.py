@@ -89,6 +89,31 @@ class PersonSummary(SummaryKey):
         ]
 
 
+class LargestItem(models.Model):
+    """The largest items (by normalised quantity) of a bucket, per state, operation, category and unit family:
+    the region's largest seizures are the largest of these (a top ten of a union is within the union of the top
+    tens)."""
+
+    month = models.DateField()
+    administration = models.ForeignKey(Administration, db_index=False, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16)
+    operation_key = models.PositiveIntegerField()
+    category = models.CharField(max_length=32)
+    unit_family = models.CharField(max_length=8)
+    item_id = models.BigIntegerField(help_text="The ReportItem (recomputed with its bucket, never dangling long).")
+    report_id = models.BigIntegerField()
+    quantity = models.DecimalField(max_digits=24, decimal_places=6)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit_family", "-quantity"], name="dash_largest_quantity"),
+            models.Index(fields=["month", "administration"], name="dash_largest_bucket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.administration_id} {self.quantity} {self.unit_family}"
+
+
 class DirtyBucket(models.Model):
     """A month of an administration whose summary rows must be recomputed (marked by the workflow services)."""
 
@@ -125,6 +150,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ItemSummary": frozenset(),
     # Counts of persons per nationality, sex or age band: derived from personal data, hence gated and suppressed.
     "PersonSummary": frozenset({"value", "persons"}),
+    "LargestItem": frozenset(),
     "DirtyBucket": frozenset(),
     "Reconciliation": frozenset(),
 }
@@ -132,6 +158,20 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReportSummary": _KEY_FIELDS | {"reports"},
     "ItemSummary": _KEY_FIELDS | {"unit_family", "currency", "items", "quantity", "amount"},
     "PersonSummary": _KEY_FIELDS - {"value"},
+    "LargestItem": frozenset(
+        {
+            "id",
+            "month",
+            "administration",
+            "state",
+            "operation_key",
+            "category",
+            "unit_family",
+            "item_id",
+            "report_id",
+            "quantity",
+        }
+    ),
     "DirtyBucket": frozenset({"id", "month", "administration", "marked_at"}),
     "Reconciliation": frozenset({"id", "checked_at", "buckets_checked", "buckets_differing", "differences"}),
 }

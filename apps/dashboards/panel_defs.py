@@ -31,6 +31,7 @@ from apps.reference.models import (
 
 from .filters import StatisticsFilters
 from .panels import Column, PanelContext, PanelResult, col, month_label, panel
+from .selectors import FigureSource
 from .summaries import ITEMS, REPORTS
 
 # The unit families quantities are summed in, with the unit their column shows.
@@ -82,7 +83,7 @@ def _clean(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _change(now: int | float, before: int | float | None) -> float | None:
     if not before:
         return None
-    return round((now - before) * 100.0 / before, 1)
+    return round(float(now - before) * 100.0 / float(before), 1)
 
 
 # --- key figures ------------------------------------------------------------------------------------
@@ -215,9 +216,14 @@ def report_breakdown(ctx: PanelContext, dimension: str, names: dict[str, str], d
     return PanelResult([col("label", _("Value")), col("reports", _("Reports"), _("reports"))], out)
 
 
-def item_breakdown(ctx: PanelContext, dimension: str, names: dict[str, str]) -> PanelResult:
-    """Items and quantities (per unit family) per value of an item-level dimension, most items first."""
-    grouped = quantities_by(ctx.source.rows(ITEMS, dimension, ["value", "unit_family"]), "value")
+def item_breakdown(
+    ctx: PanelContext, dimension: str, names: dict[str, str], source: FigureSource | bool | None = True
+) -> PanelResult:
+    """Items and quantities (per unit family) per value of an item-level dimension, most items first (from
+    ``source``, by default the panel's; None: nothing to count)."""
+    counted = ctx.source if source is True else source
+    rows = counted.rows(ITEMS, dimension, ["value", "unit_family"]) if isinstance(counted, FigureSource) else []
+    grouped = quantities_by(rows, "value")
     out = [
         {"value": value, "label": names.get(value, value) or _("Unknown"), **figures}
         for value, figures in sorted(grouped.items(), key=lambda kv: (-kv[1]["items"], kv[0]))

@@ -35,14 +35,14 @@ from apps.reports.choices import PartyKind, ReportStatus, RouteRole
 from apps.reports.models import Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band_sql
 
-from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, PersonSummary, ReportSummary
+from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, LargestItem, PersonSummary, ReportSummary
 
 # The states counted in statistics: approved (the default figures) and submitted (added on request).
 COUNTED_STATES = (ReportStatus.APPROVED.value, ReportStatus.SUBMITTED.value)
 # The route roles a flow starts from and ends at, in order of preference.
 FLOW_START_ROLES = (RouteRole.DEPARTURE.value, RouteRole.ORIGIN.value)
 FLOW_END_ROLES = (RouteRole.DESTINATION.value, RouteRole.INTENDED_DESTINATION.value)
-TEXT = models.CharField()
+TEXT: models.Field[Any, Any] = models.CharField()
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,42 @@ def _fill(grain: Grain, rows: QuerySet[Any]) -> None:
             _insert(grain, grouped, [*keys, "dimension", "value", *grain.measures()])
 
 
+# How many of a bucket's largest items are kept per state, operation, category and unit family.
+LARGEST_KEPT = 10
+
+
+def largest_items(items: QuerySet[Any]) -> QuerySet[Any]:
+    """The largest ``LARGEST_KEPT`` of ``items`` (counted, with a normalised quantity) per bucket, state, operation,
+    category and unit family, as rows of :class:`LargestItem`'s columns (in its ``INSERT``'s order)."""
+    keys = ITEMS.keys(category=False)
+    partition = [keys["month"], F("report__administration_id"), F("report__status"), keys["operation_key"],
+                 F("commodity_category__code"), F("normalised_dimension")]  # fmt: skip
+    ranked = items.exclude(normalised_quantity__isnull=True).annotate(
+        rank=models.Window(
+            models.functions.RowNumber(), partition_by=partition, order_by=[F("normalised_quantity").desc(), F("pk")]
+        ),
+        **{f"k_{name}": keys[name] for name in ("month", "administration_id", "state", "operation_key", "category")},
+        k_unit_family=F("normalised_dimension"),
+        k_report=F("report_id"),
+    )
+    return ranked.filter(rank__lte=LARGEST_KEPT).values(
+        "k_month", "k_administration_id", "k_state", "k_operation_key", "k_category", "k_unit_family", "pk",
+        "k_report", "normalised_quantity",
+    ).order_by()  # fmt: skip
+
+
+LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "category", "unit_family", "item_id",
+                   "report_id", "quantity")  # fmt: skip
+
+
+def _fill_largest(items: QuerySet[Any]) -> None:
+    sql, params = largest_items(items).query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in LARGEST_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(LargestItem._meta.db_table)} ({names}) {sql}", params)
+
+
 def month_after(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
@@ -262,6 +298,9 @@ def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
             f"{p}seizure_date__lt": month_after(month),
         }
         _fill(grain, grain.counted().filter(**bucket))
+        if grain is ITEMS:
+            LargestItem.objects.filter(month=month, administration_id=administration_id).delete()
+            _fill_largest(grain.counted().filter(**bucket))
 
 
 @transaction.atomic
@@ -269,10 +308,12 @@ def summaries_rebuild() -> None:
     """Empty every summary table and fill it again from all counted reports."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        tables = ", ".join(quote(grain.model._meta.db_table) for grain in GRAINS)
+        models_: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
+        tables = ", ".join(quote(model._meta.db_table) for model in models_)
         cursor.execute(f"TRUNCATE {tables}")
     for grain in GRAINS:
         _fill(grain, grain.counted())
+    _fill_largest(ITEMS.counted())
 
 
 def bucket_totals_from_reports() -> dict[tuple[dt.date, int, str], tuple[int, int]]:

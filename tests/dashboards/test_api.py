@@ -87,3 +87,25 @@ def test_bad_filters_are_a_clear_400(api, issue_token, seizures, erin):
 
 def test_an_unknown_panel_is_not_found(api, issue_token, seizures, erin):
     assert api.get(f"{URL}nothing_here/", **bearer(issue_token(erin))).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"date_from": "2025-04-01", "date_to": "2025-04-30", "category": "drugs"},
+        {"transport_mode": "3", "state": ["approved", "submitted"]},
+    ],
+    ids=["all", "summarised", "base"],
+)
+def test_every_panel_answers_with_its_columns_for_an_analyst(api, issue_token, seizures, erin, filters):
+    auth = bearer(issue_token(erin))
+    keys = [p["key"] for p in api.get(URL, **auth).json()]
+    for key in keys:
+        response = api.get(f"{URL}{key}/", filters, **auth)
+        assert response.status_code == 200, (key, response.content)
+        data = response.json()
+        assert data["key"] == key and data["title"] and data["description"] and data["columns"], key
+        assert data["source"] == ("base" if "transport_mode" in filters else "summary"), key
+        for row in data["rows"]:
+            assert {c["key"] for c in data["columns"]} <= set(row), key

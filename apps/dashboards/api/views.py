@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -59,7 +59,7 @@ class StatisticsViewSet(RequiredScopeMixin, viewsets.ViewSet):
 
     @extend_schema(
         summary="The dashboard's panels",
-        responses={200: PanelSerializer(many=True), 403: error_response("permission_denied")},
+        responses={200: serializers.ListField(child=PanelSerializer), 403: error_response("permission_denied")},
     )
     def list(self, request: Request) -> Response:
         scope = self._scope(request)
