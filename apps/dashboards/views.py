@@ -98,12 +98,15 @@ def _written(value: Any) -> str:
     return neutralise(str(value))
 
 
-def _drill_query(row: dict[str, Any]) -> str:
-    """The report list query of a row (the query part of its ``drill`` link), or ""."""
+def _drill_href(row: dict[str, Any], drill_base: str) -> str:
+    """Where a row leads: a report list link goes through the drill-down view (which says how many of the counted
+    reports the reader cannot open); a link to one report (the largest seizures) as it is; "" for none."""
     link = row.get("drill")
-    if not isinstance(link, str) or not link:
-        return ""
-    return urlsplit(link).query if "?" in link else link
+    if not isinstance(link, str) or not link.startswith("/") or link.startswith("//"):
+        return ""  # only this site's own pages
+    if "?" in link:
+        return f"{drill_base}?{urlsplit(link).query}"
+    return link
 
 
 @dataclass(frozen=True)
@@ -145,14 +148,13 @@ def _panel_view(data: PanelData, query: str) -> PanelView:
     drill_base = reverse("dashboards:drill")
     rows = []
     for row in data["rows"]:
-        drill = _drill_query(row)
         rows.append(
             {
                 "cells": [
                     {"text": _shown(row.get(column["key"])), "numeric": _is_number(row.get(column["key"]))}
                     for column in data["columns"]
                 ],
-                "drill": f"{drill_base}?{drill}" if drill else "",
+                "drill": _drill_href(row, drill_base),
             }
         )
     return PanelView(data=data, headers=headers, rows=rows, query=query, figures=_figures(data))
@@ -169,14 +171,19 @@ def _change(value: Any) -> str:
 
 
 def _figures(data: PanelData) -> list[dict[str, str]]:
-    """Key figures as tiles (a "figures" panel: one row per figure, with its label, value, unit and change)."""
+    """Key figures as tiles (a "figures" panel: one row per figure): its label, its value (the "value" column, else
+    its first column with a unit) with the unit, and its change against the comparison period when there is one."""
     if data["chart"] != "figures":
+        return []
+    columns = data["columns"]
+    main = next((c for c in columns if c["key"] == "value"), None) or next((c for c in columns if c["unit"]), None)
+    if main is None:
         return []
     return [
         {
             "label": str(row.get("label", "")),
-            "value": _shown(row.get("value")),
-            "unit": str(row.get("unit") or ""),
+            "value": _shown(row.get(main["key"])),
+            "unit": str(row.get("unit") or main["unit"] or ""),
             "change": _change(row.get("change_pct")),
         }
         for row in data["rows"]

@@ -28,10 +28,12 @@ pytestmark = [
 ]
 counted_world = page_fixtures.counted_world
 
-# What sticks out on the right (for the failure message); a scrolling table may be wider inside its wrapper.
+# What sticks out on the right (for the failure message); a scrolling table may be wider inside its wrapper (the
+# wrapper itself must fit).
 TOO_WIDE = """() => [...document.querySelectorAll('body *')]
-  .filter(el => el.getBoundingClientRect().right > 361 && !el.closest('.table-wrap'))
-  .map(el => el.tagName + '.' + el.className).slice(0, 8)"""
+  .filter(el => el.getBoundingClientRect().right > 361)
+  .filter(el => !(el.parentElement && el.parentElement.closest('.table-wrap')))
+  .map(el => el.tagName + '#' + el.id + '.' + el.className).slice(0, 8)"""
 
 # How many pixels of a panel's canvas are painted (a chart drawn, not an empty box).
 PAINTED = """(section) => {

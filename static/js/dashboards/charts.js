@@ -31,6 +31,14 @@ function categories(rows, column) {
   return seen;
 }
 
+// Categories in their natural order: numbers (weekdays, hours) as numbers, the rest (months, names) as text.
+function sorted(map) {
+  const keys = [...map.keys()];
+  const numeric = keys.every((key) => key !== "" && !Number.isNaN(Number(key)));
+  keys.sort(numeric ? (a, b) => Number(a) - Number(b) : (a, b) => a.localeCompare(b));
+  return new Map(keys.map((key) => [key, map.get(key)]));
+}
+
 function axisChart(panel, context, { stacked = false, horizontal = false, line = false } = {}) {
   const [first, second] = dimensionsOf(panel);
   const measures = context.group.columns;
@@ -116,8 +124,8 @@ function pieChart(panel, context) {
 function heatmapChart(panel, context) {
   const [yDimension, xDimension] = dimensionsOf(panel);
   const measure = context.group.columns[0];
-  const ys = categories(panel.rows, yDimension);
-  const xs = categories(panel.rows, xDimension);
+  const ys = sorted(categories(panel.rows, yDimension));
+  const xs = sorted(categories(panel.rows, xDimension));
   const yKeys = [...ys.keys()];
   const xKeys = [...xs.keys()];
   const cells = [];

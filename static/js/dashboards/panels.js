@@ -81,9 +81,15 @@ export function drillQuery(panel, row) {
   return "";
 }
 
-// The page that opens the report list for a row (the dashboard's drill view, which says how many reports the
-// reader cannot open), or "" for none.
+// Where a click on a row's bar, slice or country leads: a report list link goes through the dashboard's drill
+// view (which says how many of the counted reports the reader cannot open), a link to one report as it is,
+// and nothing that is not a page of this site.
 export function drillHref(base, panel, row) {
+  if (row && typeof row.drill === "string" && row.drill.startsWith("/") && !row.drill.startsWith("//")) {
+    if (!row.drill.includes("?")) {
+      return row.drill;
+    }
+  }
   const query = drillQuery(panel, row);
   return query ? `${base}?${query}` : "";
 }
