@@ -10,7 +10,7 @@ other builds) is ever reachable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +54,14 @@ class NodeModulesFinder(BaseFinder):
             )
         ]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:  # str, or list[str] with find_all
         if path in _listed():
             found = _node_modules() / path
             if found.is_file():
                 return [str(found)] if find_all else str(found)
         return []  # what Django's finders answer for "not here", whether one match or all were asked for
 
-    def list(self, ignore_patterns: list[str] | None) -> Iterator[tuple[str, FileSystemStorage]]:
+    def list(self, ignore_patterns: Iterable[str] | None) -> Iterator[tuple[str, FileSystemStorage]]:
         for name in _listed():
-            if (_node_modules() / name).is_file() and not utils.matches_patterns(name, ignore_patterns or []):
+            if (_node_modules() / name).is_file() and not utils.matches_patterns(name, list(ignore_patterns or [])):
                 yield name, self.storage
