@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 
 from apps.accounts.models import User
+from apps.audit.models import AuditEvent
 from apps.dashboards.filters import StatisticsFilters
 from apps.dashboards.panels import PANELS, panel_data
 from apps.dashboards.selectors import statistics_scope
@@ -141,3 +142,21 @@ def test_an_analyst_of_another_region_gets_that_regions_figures_only(
     sign_in(client, farid)
     rows = _csv(client.get("/dashboards/transport_mode.csv"))
     assert rows[1][:2] == [counted_world["road_label"], "1"]
+
+
+def test_a_person_derived_panels_file_is_audited_and_others_are_not(
+    client: Client, erin: User, counted_world: dict[str, Any]
+) -> None:
+    personal = [key for key, panel in PANELS.items() if panel.personal]
+    if not personal:
+        pytest.skip("no person-derived panel is registered")
+    scope = statistics_scope(user=erin)
+    assert scope is not None and scope.personal
+    sign_in(client, erin)
+    _csv(client.get("/dashboards/transport_mode.csv"))
+    assert not AuditEvent.objects.filter(action="dashboards.panel_export").exists()
+    _csv(client.get(f"/dashboards/{personal[0]}.csv", {"compare": "none"}))
+    event = AuditEvent.objects.get(action="dashboards.panel_export")
+    assert event.actor_id == erin.pk and event.region_id == erin.region_id
+    assert event.detail["panel"] == personal[0] and event.detail["format"] == "csv"
+    assert event.detail["filters"] == "compare=none"

@@ -79,11 +79,18 @@ function axisChart(panel, context, { stacked = false, horizontal = false, line =
     data: [...axis.values()],
     axisLabel: { hideOverlap: true, width: horizontal ? 120 : 90, overflow: "truncate" },
   };
-  const valueAxis = { type: "value", name: context.group.label, axisLabel: { formatter: context.format } };
+  // The unit is named under a horizontal value axis (at its end it would be cut off at 360 px).
+  const valueAxis = {
+    type: "value",
+    name: context.group.label,
+    nameLocation: horizontal ? "middle" : "end",
+    nameGap: horizontal ? 28 : 12,
+    axisLabel: { formatter: context.format },
+  };
   const option = {
     ...baseOption(context),
     legend: { type: "scroll", top: 0, show: series.length > 1 },
-    grid: { left: 8, right: 24, top: series.length > 1 ? 40 : 24, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: series.length > 1 ? 40 : 24, bottom: horizontal ? 32 : 8, containLabel: true },
     tooltip: { ...baseOption(context).tooltip, trigger: "axis" },
     xAxis: horizontal ? valueAxis : categoryAxis,
     yAxis: horizontal ? { ...categoryAxis, inverse: true } : valueAxis,
