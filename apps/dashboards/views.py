@@ -37,8 +37,14 @@ from apps.reports.exports import csv_line, neutralise
 
 from .filters import StatisticsFilterForm, StatisticsFilters
 from .forms import DashboardFilterForm
-from .panels import PANELS, PanelData, panel_data, panels_for
-from .selectors import StatisticsScope, drill_counts, statistics_administrations, statistics_scope
+from .panels import PANELS, Panel, PanelData, panel_data, panels_for
+from .selectors import (
+    StatisticsScope,
+    StatisticsTimeout,
+    drill_counts,
+    statistics_administrations,
+    statistics_scope,
+)
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
 # Panels drawn on the world map: the page gives their script the ISO numeric code of each country.
@@ -118,6 +124,7 @@ class PanelView:
     rows: list[dict[str, Any]]
     query: str
     figures: list[dict[str, str]]
+    error: str = ""
 
     @property
     def key(self) -> str:
@@ -133,7 +140,7 @@ class PanelView:
 
     @property
     def drawn(self) -> bool:
-        return self.data["chart"] in DRAWN_CHARTS and bool(self.data["rows"])
+        return self.data["chart"] in DRAWN_CHARTS and bool(self.data["rows"]) and not self.error
 
     @property
     def wide(self) -> bool:
@@ -195,6 +202,28 @@ def _oldest(stamps: list[str]) -> dt.datetime | None:
     return min(parsed) if parsed else None
 
 
+def _panel_or_refusal(
+    actor: Actor, scope: StatisticsScope, panel: Panel, filters: StatisticsFilters, query: str
+) -> PanelView:
+    """A panel's card; when its figures took too long to count from the reports (filters the summaries cannot
+    answer), the card says so and the other panels are still shown."""
+    try:
+        return _panel_view(panel_data(user=actor, scope=scope, key=panel.key, filters=filters), query)
+    except StatisticsTimeout as refusal:
+        data: PanelData = {
+            "key": panel.key,
+            "title": str(panel.title),
+            "description": str(panel.description),
+            "chart": panel.chart,
+            "columns": [],
+            "rows": [],
+            "source": "base",
+            "as_of": "",
+            "notes": [],
+        }
+        return PanelView(data=data, headers=[], rows=[], query=query, figures=[], error=refusal.message)
+
+
 # --- the page -------------------------------------------------------------------------------------------------
 
 
@@ -207,10 +236,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     views: list[PanelView] = []
     if filters is not None:
         query = filters.to_query().urlencode()
-        views = [
-            _panel_view(panel_data(user=actor, scope=scope, key=panel.key, filters=filters), query)
-            for panel in panels_for(scope=scope)
-        ]
+        views = [_panel_or_refusal(actor, scope, panel, filters, query) for panel in panels_for(scope=scope)]
     maps = any(view.data["chart"] in MAP_CHARTS for view in views)
     context = {
         "form": form,

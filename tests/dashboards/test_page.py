@@ -4,6 +4,7 @@ clearly, and the markup fit for the strict Content-Security-Policy."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -15,7 +16,7 @@ from django.urls import reverse
 from apps.accounts.models import User
 from apps.dashboards.filters import StatisticsFilters
 from apps.dashboards.panels import PANELS, panel_data, panels_for
-from apps.dashboards.selectors import statistics_scope
+from apps.dashboards.selectors import StatisticsTimeout, statistics_scope
 from tests.dashboards import page_fixtures
 from tests.helpers import sign_in
 
@@ -183,3 +184,19 @@ def test_the_map_panels_get_the_numeric_country_codes_of_world_atlas(
 def test_the_nav_links_to_the_dashboard(client: Client, alice: User, counted_world: dict[str, Any]) -> None:
     sign_in(client, alice)
     assert f'href="{reverse("dashboards:index")}"' in client.get("/").content.decode()
+
+
+def test_a_panel_that_takes_too_long_says_so_and_the_others_are_still_shown(
+    client: Client, erin: User, counted_world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def too_long(context: Any) -> Any:
+        raise StatisticsTimeout("These filters take too long to count from the reports; narrow them.")
+
+    monkeypatch.setitem(PANELS, "transport_mode", dataclasses.replace(PANELS["transport_mode"], compute=too_long))
+    response = _page(client, erin, {"commodity_type": "cigarettes"})  # a filter only the reports answer
+    assert response.status_code == 200
+    html = response.content.decode()
+    section = html[html.index('id="panel-transport_mode"') : html.index('id="panel-transport_mode"') + 3000]
+    assert "take too long to count from the reports" in section
+    assert 'id="panel-transport_mode-data"' not in html  # nothing to draw
+    assert _table_rows(response, "map")  # the other panels are there
