@@ -224,7 +224,10 @@ def grouped_rows(rows: QuerySet[Any], grain: Grain, dimension: Dimension, *, key
         rows = rows.filter(dimension.where())
     named = {**keys, "dimension": Value(dimension.name, output_field=TEXT), "value": dimension.value()}
     aliased = {f"k_{name}": expression for name, expression in named.items()}
-    return rows.annotate(**aliased).values(*aliased).annotate(**grain.measures()).order_by()
+    rows = rows.annotate(**aliased)
+    if "category" in keys:
+        rows = rows.filter(k_category__isnull=False)  # per category: a report without items has none
+    return rows.values(*aliased).annotate(**grain.measures()).order_by()
 
 
 def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
