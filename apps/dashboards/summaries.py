@@ -313,6 +313,8 @@ def summaries_rebuild() -> None:
     with connection.cursor() as cursor:
         models_: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
         tables = ", ".join(quote(model._meta.db_table) for model in models_)
+        # TRUNCATE refuses tables with foreign-key checks still pending in this transaction: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {tables}")
     for grain in GRAINS:
         _fill(grain, grain.counted())
