@@ -224,7 +224,10 @@ def grouped_rows(rows: QuerySet[Any], grain: Grain, dimension: Dimension, *, key
         rows = rows.filter(dimension.where())
     named = {**keys, "dimension": Value(dimension.name, output_field=TEXT), "value": dimension.value()}
     aliased = {f"k_{name}": expression for name, expression in named.items()}
-    return rows.annotate(**aliased).values(*aliased).annotate(**grain.measures()).order_by()
+    rows = rows.annotate(**aliased)
+    if "category" in keys:
+        rows = rows.filter(k_category__isnull=False)  # per category: a report without items has none
+    return rows.values(*aliased).annotate(**grain.measures()).order_by()
 
 
 def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
@@ -310,6 +313,8 @@ def summaries_rebuild() -> None:
     with connection.cursor() as cursor:
         models_: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
         tables = ", ".join(quote(model._meta.db_table) for model in models_)
+        # TRUNCATE refuses tables with foreign-key checks still pending in this transaction: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {tables}")
     for grain in GRAINS:
         _fill(grain, grain.counted())
