@@ -35,6 +35,13 @@ TOO_WIDE = """() => [...document.querySelectorAll('body *')]
   .filter(el => !(el.parentElement && el.parentElement.closest('.table-wrap')))
   .map(el => el.tagName + '#' + el.id + '.' + el.className).slice(0, 8)"""
 
+# Every visible form control must have a name a screen reader can announce (the filters are opened first).
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .filter(el => !(el.tagName === 'BUTTON' && el.innerText.trim()))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
 # How many pixels of a panel's canvas are painted (a chart drawn, not an empty box).
 PAINTED = """(section) => {
   const canvas = section.querySelector('canvas');
@@ -102,8 +109,13 @@ def test_the_dashboard_draws_switches_exports_and_drills_within_360_px_and_the_p
     world_map = page.query_selector("#panel-map")
     assert world_map.get_attribute("data-drawn") == "true"
 
-    # 360 px: nothing sticks out (a wide table scrolls inside its wrapper).
+    # 360 px: nothing sticks out (a wide table scrolls inside its wrapper), the filters opened too; every control
+    # has a name.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(TOO_WIDE)
+    page.click("details.dashboard__filters > summary")
+    assert page.is_visible("#id_date_from")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(TOO_WIDE)
+    assert page.evaluate(UNLABELLED) == []
 
     # The Table toggle, with the keyboard alone: the same numbers as a table, then the chart again.
     panel = page.query_selector("#panel-transport_mode")
