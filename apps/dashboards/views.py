@@ -274,9 +274,11 @@ def panel_export(request: HttpRequest, key: str, file_format: str) -> HttpRespon
         raise Http404
     if _cross_site(request):
         return render(request, "dashboards/export_cross_site.html", status=403)
-    form, filters = _filters(request, scope)
-    if filters is None:
+    # The filters' own form (the page's lists of terms are not needed to read them).
+    form = StatisticsFilterForm(request.GET, administrations=statistics_administrations(scope=scope))
+    if not form.is_valid():
         return render(request, "dashboards/export_refused.html", {"form": form}, status=400)
+    filters = StatisticsFilters.from_cleaned(form.cleaned_data)
     try:
         data = panel_data(user=actor, scope=scope, key=key, filters=filters)
     except NotFound as missing:  # a person-derived panel for a reader without the capability: as if none
