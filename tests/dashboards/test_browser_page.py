@@ -77,13 +77,20 @@ def page(live_server: Any, alice: User, monkeypatch: pytest.MonkeyPatch) -> Iter
         page = context.new_page()
         page.add_init_script(COLLECT_VIOLATIONS)
         page.console_violations = []  # type: ignore[attr-defined]
-        page.on(
-            "console",
-            lambda message: "Content Security Policy" in message.text and page.console_violations.append(message.text),  # type: ignore[attr-defined]
-        )
+        page.script_errors = []  # type: ignore[attr-defined]
+        page.on("console", lambda message: _console(page, message))
+        page.on("pageerror", lambda error: page.script_errors.append(str(error)))  # type: ignore[attr-defined]
         yield page
         browser.close()
     connections.close_all()
+
+
+def _console(page: Any, message: Any) -> None:
+    """Policy violations and script errors the browser reports (a chart that failed is logged, not silent)."""
+    if "Content Security Policy" in message.text:
+        page.console_violations.append(message.text)
+    elif message.type == "error" and "favicon.ico" not in (message.location or {}).get("url", ""):
+        page.script_errors.append(message.text)
 
 
 def _violations(page: Any) -> list[str]:
@@ -138,6 +145,7 @@ def test_the_dashboard_draws_switches_exports_and_drills_within_360_px_and_the_p
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size > 1000
 
     assert _violations(page) == []
+    assert page.script_errors == []
 
     # A click on the first bar (road: 3 French and 2 German reports) opens the report list filtered the same way,
     # saying that 2 of the 5 counted reports are not hers to open.
