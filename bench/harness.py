@@ -44,7 +44,7 @@ BENCH_USERNAME = "bench-officer"
 Figures = dict[str, Any]
 BENCHMARKS: dict[str, Callable[[], Figures]] = {}
 # The modules whose ``@benchmark`` functions register themselves when imported (see registered()).
-BENCHMARK_MODULES = ("bench.api", "bench.exchange", "bench.web_lists")
+BENCHMARK_MODULES = ("bench.api", "bench.dashboard", "bench.exchange", "bench.web_lists")
 _services: Services | None = None  # keeps embedded servers alive while benchmarks run
 
 

@@ -141,6 +141,7 @@ class BaseSource(FigureSource):
     """The reports, items and parties themselves, each query cancelled past the statement time limit."""
 
     kind = BASE
+    timeout_ms = BASE_STATEMENT_TIMEOUT_MS
 
     def reports(self) -> QuerySet[Report]:
         """The counted reports these filters select (a report filter by items: one item matching them all)."""
@@ -202,7 +203,7 @@ class BaseSource(FigureSource):
         grouped = summaries.grouped_rows(base, grain, grain.dimensions[dimension], keys=wanted)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, true)", ["statement_timeout", str(BASE_STATEMENT_TIMEOUT_MS)])
+                cursor.execute("SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.timeout_ms)])
                 found = list(grouped)
         except OperationalError as error:
             if "statement timeout" not in str(error):
