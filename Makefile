@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
+# npm ci writes node_modules/.package-lock.json: newer than package-lock.json once the packages are in place.
+NPM_STAMP := node_modules/.package-lock.json
 
 .PHONY: demo test install bench lint format browser
 
@@ -12,13 +14,23 @@ demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$
 test: install browser  ## ruff, mypy and pytest on real PostgreSQL and Redis
 	$(BIN)/python -m tests
 
-install: $(STAMP)
+install: $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The browser libraries (ECharts, world-atlas, topojson-client) exactly as package-lock.json pins them; their
+# files are served from node_modules (apps/core/npm_assets.py), never committed.
+$(NPM_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing Debian's nodejs and npm ..."; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NPM_STAMP)
 
 # The browser tests drive Debian's Chromium (no browser download): install it where we may.
 browser:

@@ -45,7 +45,14 @@ Figures = dict[str, Any]
 # A benchmark returns its figures, or a list of them for one line each (the upload's, one per file format).
 BENCHMARKS: dict[str, Callable[[], Figures | list[Figures]]] = {}
 # The modules whose ``@benchmark`` functions register themselves when imported (see registered()).
-BENCHMARK_MODULES = ("bench.api", "bench.exchange", "bench.web_lists", "bench.upload_reading", "bench.upload")
+BENCHMARK_MODULES = (
+    "bench.api",
+    "bench.dashboard",
+    "bench.exchange",
+    "bench.web_lists",
+    "bench.upload_reading",
+    "bench.upload",
+)
 _services: Services | None = None  # keeps embedded servers alive while benchmarks run
 
 

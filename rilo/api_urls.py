@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("apps.exchange.api.urls")),
     path("", include("apps.reports.api.urls")),
     path("", include("apps.uploads.api.urls")),
+    path("", include("apps.dashboards.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script from ?script, so the page needs no inline script (CSP).
     path(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("exchange/", include("apps.exchange.urls")),
     path("jobs/", include("apps.jobs.urls")),
     path("uploads/", include("apps.uploads.urls")),
+    path("dashboards/", include("apps.dashboards.urls")),
     path("admin/", rilo_admin_site.urls),
     path("api/v1/", include("rilo.api_urls")),
     path("api/", include(api_fallback_urlpatterns)),

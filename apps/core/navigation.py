@@ -6,6 +6,7 @@ installed yet (a later app) is skipped, so apps extend the menu by adding entrie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,14 +18,26 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
+def _in_a_region(user: Actor) -> bool:
+    """Whether the user belongs to a region (RILO staff) or to one of its administrations: whose region's
+    figures the dashboards show (apps.dashboards.selectors.statistics_scope)."""
+    return bool(getattr(user, "region_id", None) or getattr(user, "administration_id", None))
+
+
+def _in_an_administration(user: Actor) -> bool:
+    """Whether the user works for an administration (a page of the administration's own work, such as its
+    uploads)."""
+    return bool(getattr(user, "administration_id", None))
+
+
 @dataclass(frozen=True)
 class NavEntry:
     label: str
     url_name: str
     permission: str | None
     description: str
-    # Only for a user of an administration (a page of the administration's own work, such as its uploads).
-    administration_only: bool = False
+    # Who else the entry is for, when a capability does not say it (None: everyone the permission lets through).
+    audience: Callable[[Actor], bool] | None = None
 
 
 ENTRIES: tuple[NavEntry, ...] = (
@@ -36,10 +49,10 @@ ENTRIES: tuple[NavEntry, ...] = (
         "uploads:list",
         "uploads.add_upload",
         "Upload many reports from a spreadsheet.",
-        administration_only=True,
+        audience=_in_an_administration,
     ),
     NavEntry("My exports", "jobs:list", "jobs.view_job", "Large exports made in the background."),
-    NavEntry("Dashboards", "dashboards:index", "reports.view_report", "Regional trends."),
+    NavEntry("Dashboards", "dashboards:index", None, "What the region's seizures say.", _in_a_region),
     NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
     NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),
     NavEntry("API tokens", "accounts:token_list", "accounts.view_apitoken", "Tokens for partner systems and scripts."),
@@ -63,7 +76,7 @@ def entries_for(user: Actor | AnonymousUser) -> list[tuple[NavEntry, str]]:
     for entry in ENTRIES:
         if entry.permission and not user.has_perm(entry.permission):
             continue
-        if entry.administration_only and not getattr(user, "administration_id", None):
+        if entry.audience is not None and not entry.audience(user):
             continue
         try:
             url = reverse(entry.url_name)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "apps.exchange",
     "apps.jobs",
     "apps.uploads",
+    "apps.dashboards",
     "demo",  # seed_demo / seed_reports (refused unless RILO_ALLOW_DEMO_SEED); no app imports it
 ]
 
@@ -216,6 +217,19 @@ warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "apps.core.npm_assets.NodeModulesFinder",
+]
+# Browser libraries from npm (package.json; `make install` runs `npm ci`): only these files of node_modules are
+# static files, each under its path there (apps/core/npm_assets.py).
+RILO_NODE_MODULES_DIR = Path(env("RILO_NODE_MODULES_DIR", default=str(BASE_DIR / "node_modules")))
+RILO_NPM_STATIC_FILES = [
+    "echarts/dist/echarts.min.js",
+    "topojson-client/dist/topojson-client.min.js",
+    "world-atlas/countries-110m.json",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -451,6 +465,17 @@ CELERY_TASK_ROUTES = {
     "uploads.commit": {"queue": "uploads"},
 }
 CELERY_BEAT_SCHEDULE = {
+    # Buckets whose recompute was never kicked (a broker hiccup, a worker lost): the sweep does them.
+    "dashboards-recompute-dirty": {
+        "task": "dashboards.recompute_dirty",
+        "schedule": 30.0,
+        "options": {"expires": 60.0},
+    },
+    "dashboards-reconcile": {
+        "task": "dashboards.reconcile",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 60 * 60.0},
+    },
     "exchange-sweep": {
         "task": "apps.exchange.tasks.sweep",
         "schedule": RILO_EXCHANGE_SWEEP_SECONDS,

@@ -22,9 +22,11 @@ from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.core.rows import Reader, insert
+from apps.dashboards.services import statistics_mark_dirty
+from apps.dashboards.summaries import COUNTED_STATES
 from apps.tenancy.models import Administration
 
-from ..choices import ReportStatus
+from ..choices import ReportStatus, Transition
 from ..models import Conveyance, Operation, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from ..search import refresh_search_vectors
 from ..selectors import joint_operations_attachable
@@ -76,6 +78,20 @@ def require_right(report: Report, actor: Actor, action: str, doing: str) -> None
         raise PermissionDenied(f"You may not {doing} report {report.national_reference}.")
 
 
+# The transitions that change what the statistics count (a report's state, values or duplicate mark).
+_COUNTED_CHANGES = frozenset(
+    {
+        Transition.SUBMIT,
+        Transition.RESUBMIT,
+        Transition.RETURN,
+        Transition.APPROVE,
+        Transition.CORRECT,
+        Transition.WITHDRAW,
+        Transition.MARK_DUPLICATE,
+    }
+)
+
+
 def record(
     *,
     report: Report,
@@ -87,10 +103,13 @@ def record(
     free_text_checked: bool = False,
     audit_action: str = "",
 ) -> ReviewEvent:
-    """The workflow trail and the audit log of one transition (no comment in the audit detail: free text).
+    """The workflow trail and the audit log of one transition (no comment in the audit detail: free text), and, if
+    the transition changes what the statistics count, the report's summary bucket marked for recompute.
 
     The audit action is ``report.<transition>`` unless ``audit_action`` names another (a report received).
     """
+    if transition in _COUNTED_CHANGES and (from_status in COUNTED_STATES or report.status in COUNTED_STATES):
+        statistics_mark_dirty(report=report)
     [event] = insert(
         [
             ReviewEvent.of(
@@ -237,8 +256,11 @@ def apply(
     Rights are the caller's to check (see :func:`require_personal_right`); the values are clean.
     """
     values, detection_methods = split_detection_methods(report_values)
+    counted_on = report.seizure_date if report.status in COUNTED_STATES else None
     for name, value in values.items():
         setattr(report, name, value)
+    if counted_on is not None and report.seizure_date != counted_on:
+        statistics_mark_dirty(report=report, seizure_dates=[counted_on])  # the month it leaves
     _check_reference_unique(report)
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin reference must not poison the transaction

@@ -280,3 +280,36 @@ def test_party_profiles_carry_person_attributes_only_with_personal_data_rights(a
                 assert attributes[:2] == ("FR", "M"), (persona, name)
             else:
                 assert attributes == (None, None, None), (persona, name)
+
+
+# --- the statistics API --------------------------------------------------------------------------------
+
+STATISTICS_URL = "/api/v1/statistics/"
+# The submitted and approved reports of the world each persona's region counts (None: no region, no statistics).
+REGION_COUNTED: dict[str, int | None] = dict.fromkeys(["alice", "cora", "nsys", "bob", "erin", "grace", "hugo"], 3) | {
+    "dmitri": 1,
+    "farid": 1,
+    "ivan": None,
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_statistics_count_only_the_personas_region_on_every_panel(api, world, nsys, full_token, persona):
+    from apps.dashboards.services import statistics_rebuild
+
+    statistics_rebuild()
+    auth = full_token(persona)
+    both = {"state": ["approved", "submitted"]}
+    listed = api.get(STATISTICS_URL, **auth)
+    if REGION_COUNTED[persona] is None:
+        assert listed.status_code == 403
+        assert api.get(f"{STATISTICS_URL}key_figures/", **auth).status_code == 403
+        return
+    assert listed.status_code == 200
+    for panel in listed.json():
+        response = api.get(f"{STATISTICS_URL}{panel['key']}/", both, **auth)
+        assert response.status_code == 200, (persona, panel["key"])
+        assert not re.findall(rb"ISO-[A-Z]{2}-[A-Z]+", response.content), (persona, panel["key"])
+    figures = api.get(f"{STATISTICS_URL}key_figures/", both, **auth).json()
+    reports = next(row["value"] for row in figures["rows"] if row["figure"] == "reports")
+    assert reports == REGION_COUNTED[persona]

@@ -113,7 +113,16 @@ REPORT_URLS: dict[str, Request] = {
         "reviewers/", lambda r, a: {"reviewer-reviewer": str(User.objects.get(username="farid").pk)}
     ),
 }
-LIST_URLS = ["/reports/", "/reports/review/", "/reports/export.csv", "/reports/review/export.csv"]
+LIST_URLS = [
+    "/reports/",
+    "/reports/review/",
+    "/reports/export.csv",
+    "/reports/review/export.csv",
+    # The dashboard and a panel's file (figures of the reader's region only; no report of another is named).
+    "/dashboards/",
+    "/dashboards/transport_mode.csv",
+    "/dashboards/drill/?status=approved",
+]
 
 
 @pytest.fixture
@@ -181,7 +190,7 @@ def test_a_report_out_of_reach_is_not_found_on_every_page(client, world, persona
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_lists_and_exports_hold_nothing_out_of_reach(client, world, persona, path, request):
     sign_in(client, request.getfixturevalue(persona))
-    response = client.get(path)
+    response = client.get(path, follow=True)  # a drill-down redirects to the report list
     assert response.status_code in (200, 403)
     if response.status_code == 403:
         return
@@ -274,7 +283,7 @@ def test_an_expired_share_grants_nothing_on_any_page(client, world, persona, adm
         assert response.status_code == 404, f"{persona} {url_name}: {response.status_code}"
     assert snapshot(world) == before
     for path in LIST_URLS:
-        listed = client.get(path)
+        listed = client.get(path, follow=True)
         if listed.status_code == 200:
             body = b"".join(listed.streaming_content) if listed.streaming else listed.content
             assert shared.national_reference.encode() not in body, path

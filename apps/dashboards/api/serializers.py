@@ -1,0 +1,53 @@
+"""The statistics API's response shapes (documentation: the views return the selectors' JSON as it is).
+
+Built with ``inline_serializer``: two of the keys (``label``, ``source``) are names a serializer class keeps for
+itself.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+from ..panels import CHARTS
+
+PanelSerializer = inline_serializer(
+    "StatisticsPanel",
+    {
+        "key": serializers.CharField(help_text="The panel's key: GET /api/v1/statistics/{key}/ gives its figures."),
+        "title": serializers.CharField(),
+        "description": serializers.CharField(),
+        "chart": serializers.ChoiceField(choices=sorted(CHARTS), help_text="How the page draws it."),
+        "personal": serializers.BooleanField(help_text="Derived from persons: counts below 3 are shown as '< 3'."),
+    },
+)
+
+ColumnSerializer = inline_serializer(
+    "StatisticsColumn",
+    {
+        "key": serializers.CharField(help_text="The key of this column's value in each row."),
+        "label": serializers.CharField(),
+        "unit": serializers.CharField(help_text="reports, items, kg, l, sticks, pieces, a currency code, %, days..."),
+    },
+)
+
+PanelDataSerializer = inline_serializer(
+    "StatisticsPanelData",
+    {
+        "key": serializers.CharField(),
+        "title": serializers.CharField(),
+        "description": serializers.CharField(),
+        "chart": serializers.ChoiceField(choices=sorted(CHARTS)),
+        "columns": serializers.ListField(child=ColumnSerializer),
+        "rows": serializers.ListField(
+            child=serializers.DictField(),
+            help_text="One object per row, keyed by the columns' keys; 'drill' (when present) is the report list's "
+            "URL filtered to the row (or the report's page).",
+        ),
+        "source": serializers.ChoiceField(
+            choices=["summary", "base"], help_text="Counted from the summary tables, or from the reports themselves."
+        ),
+        "as_of": serializers.DateTimeField(help_text="The figures include every change made before this instant."),
+        "notes": serializers.ListField(child=serializers.CharField()),
+    },
+)

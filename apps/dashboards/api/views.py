@@ -1,0 +1,94 @@
+"""The statistics API: the dashboard's panels and each panel's figures, under /api/v1/statistics/.
+
+The same selectors as the dashboard page, with the same filters and scope: a user sees the figures of their
+region (RILO staff of theirs, administration staff of their administration's); person-derived panels only with
+the personal-data capability for the region (otherwise they do not exist: 404).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.api.permissions import RequiredScopeMixin
+from apps.core.api.schema import error_response
+from apps.core.request_actor import request_actor
+
+from ..filters import StatisticsFilterForm, StatisticsFilters
+from ..panels import panel_data, panels_for
+from ..selectors import StatisticsScope, statistics_administrations, statistics_scope
+from .serializers import PanelDataSerializer, PanelSerializer
+
+
+def _parameters() -> list[OpenApiParameter]:
+    """One query parameter per filter, from the filters' form (the page's filters, the same names)."""
+    form = StatisticsFilterForm()
+    many = {"administration", "state"}
+    return [
+        OpenApiParameter(
+            name,
+            OpenApiTypes.INT
+            if name == "administration"
+            else OpenApiTypes.DATE
+            if name.startswith("date_")
+            else OpenApiTypes.STR,
+            many=name in many,
+            description=str(field.label),
+            enum=[value for value, _label in getattr(field, "choices", [])]
+            if name not in {"country", "administration"} and getattr(field, "choices", None)
+            else None,
+        )
+        for name, field in form.fields.items()
+    ]
+
+
+class StatisticsViewSet(RequiredScopeMixin, viewsets.ViewSet):
+    """The regional dashboard's figures, panel by panel."""
+
+    lookup_field = "key"
+    lookup_value_regex = r"[a-z_]+"
+
+    def _scope(self, request: Request) -> StatisticsScope:
+        scope = statistics_scope(user=request_actor(request))
+        if scope is None:
+            raise exceptions.PermissionDenied("Statistics are for the staff of a region or of its administrations.")
+        return scope
+
+    @extend_schema(
+        summary="The dashboard's panels",
+        responses={200: serializers.ListField(child=PanelSerializer), 403: error_response("permission_denied")},
+    )
+    def list(self, request: Request) -> Response:
+        scope = self._scope(request)
+        panels = [
+            {
+                "key": p.key,
+                "title": str(p.title),
+                "description": str(p.description),
+                "chart": p.chart,
+                "personal": p.personal,
+            }
+            for p in panels_for(scope=scope)
+        ]
+        return Response(panels)
+
+    @extend_schema(
+        summary="One panel's figures",
+        parameters=_parameters(),
+        responses={
+            200: PanelDataSerializer,
+            400: error_response("invalid"),
+            403: error_response("permission_denied"),
+            404: error_response("not_found"),
+            503: error_response("statistics_timeout", "The filters need the reports themselves and took too long."),
+        },
+    )
+    def retrieve(self, request: Request, key: str) -> Response:
+        scope = self._scope(request)
+        filters = StatisticsFilters.from_query(
+            request.query_params, administrations=statistics_administrations(scope=scope)
+        )
+        return Response(panel_data(user=request_actor(request), scope=scope, key=key, filters=filters))

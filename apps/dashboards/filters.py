@@ -1,0 +1,241 @@
+"""The one set of filters of every panel, on the page and in the API (parsed by one form, kept in the URL).
+
+:class:`StatisticsFilters` is what the selectors read. :meth:`StatisticsFilters.summarisable` says whether the
+summary tables can answer it (whole months of seizure dates, at most one commodity category, administrations,
+joint operation, state); any other filter (approval dates, days within a month, commodity type, HS chapter, a
+country with its role, transport mode, detection method, concealment, direction) is answered from the base
+tables, within a statement time limit, and the panel says so.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from apps.reports.choices import ReportStatus, RouteRole
+
+SEIZURE, APPROVAL = "seizure", "approval"
+PERIOD_BASES = ((SEIZURE, _("Seizure date")), (APPROVAL, _("Approval date")))
+PREVIOUS_PERIOD, PREVIOUS_YEAR, NO_COMPARISON = "previous", "previous_year", "none"
+COMPARISONS = (
+    (PREVIOUS_PERIOD, _("Previous period of the same length")),
+    (PREVIOUS_YEAR, _("Same period of the previous year")),
+    (NO_COMPARISON, _("No comparison")),
+)
+COUNTRY_OF_SEIZURE = "seizure"
+COUNTRY_ROLES = ((COUNTRY_OF_SEIZURE, _("Seizure")), *((role.value, role.label) for role in RouteRole))
+STATES = ((ReportStatus.APPROVED.value, _("Approved")), (ReportStatus.SUBMITTED.value, _("Submitted")))
+DEFAULT_CURRENCY = "EUR"
+
+
+def _countries() -> list[tuple[str, str]]:
+    return list(countries)
+
+
+class StatisticsFilterForm(forms.Form):
+    """Parses and checks the filters' query parameters (the page renders it; the API reads its errors)."""
+
+    period = forms.ChoiceField(label=_("Period on"), choices=PERIOD_BASES, required=False)
+    date_from = forms.DateField(label=_("From"), required=False)
+    date_to = forms.DateField(label=_("To"), required=False)
+    compare = forms.ChoiceField(label=_("Compare with"), choices=COMPARISONS, required=False)
+    category = forms.CharField(label=_("Commodity category"), max_length=32, required=False)
+    commodity_type = forms.CharField(label=_("Commodity type"), max_length=32, required=False)
+    hs_chapter = forms.RegexField(label=_("HS chapter"), regex=r"^\d{2}$", required=False)
+    administration = forms.TypedMultipleChoiceField(label=_("Administration"), coerce=int, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=[("", "")], required=False)
+    country_role = forms.ChoiceField(label=_("Country's role"), choices=COUNTRY_ROLES, required=False)
+    transport_mode = forms.CharField(label=_("Mode of transport"), max_length=32, required=False)
+    detection_method = forms.CharField(label=_("Detection method"), max_length=32, required=False)
+    concealment = forms.CharField(label=_("Concealment method"), max_length=32, required=False)
+    direction = forms.CharField(label=_("Direction"), max_length=32, required=False)
+    operation = forms.CharField(label=_("Joint operation"), max_length=40, required=False)
+    state = forms.MultipleChoiceField(label=_("State"), choices=STATES, required=False)
+    currency = forms.RegexField(label=_("Currency of values"), regex=r"^[A-Z]{3}$", required=False)
+
+    def __init__(self, *args: Any, administrations: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any")), *_countries()]
+        cast(forms.ChoiceField, self.fields["administration"]).choices = administrations or []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise ValidationError({"date_to": [_("The end of the period is before its start.")]})
+        if data.get("country_role") and not data.get("country"):
+            raise ValidationError({"country": [_("Choose the country the role applies to.")]})
+        return data
+
+
+@dataclass(frozen=True)
+class StatisticsFilters:
+    """The filters of every panel. Empty values filter nothing; ``states`` defaults to approved reports only."""
+
+    period: str = SEIZURE
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    compare: str = PREVIOUS_PERIOD
+    category: str = ""
+    commodity_type: str = ""
+    hs_chapter: str = ""
+    administrations: tuple[int, ...] = ()
+    country: str = ""
+    country_role: str = COUNTRY_OF_SEIZURE
+    transport_mode: str = ""
+    detection_method: str = ""
+    concealment: str = ""
+    direction: str = ""
+    operation: str = ""
+    states: tuple[str, ...] = (ReportStatus.APPROVED.value,)
+    currency: str = DEFAULT_CURRENCY
+
+    @classmethod
+    def from_query(
+        cls, query: QueryDict | dict[str, Any], *, administrations: list[tuple[int, str]]
+    ) -> StatisticsFilters:
+        """Parse query parameters; ``administrations`` are the choices (the user's region's). Raises
+        ``ValidationError`` keyed by parameter for bad input."""
+        form = StatisticsFilterForm(query, administrations=administrations)
+        if not form.is_valid():
+            raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
+        return cls.from_cleaned(form.cleaned_data)
+
+    @classmethod
+    def from_cleaned(cls, data: dict[str, Any]) -> StatisticsFilters:
+        """From a valid :class:`StatisticsFilterForm`'s cleaned data."""
+        return cls(
+            period=data.get("period") or SEIZURE,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            compare=data.get("compare") or PREVIOUS_PERIOD,
+            category=data.get("category") or "",
+            commodity_type=data.get("commodity_type") or "",
+            hs_chapter=data.get("hs_chapter") or "",
+            administrations=tuple(sorted(set(data.get("administration") or ()))),
+            country=data.get("country") or "",
+            country_role=data.get("country_role") or COUNTRY_OF_SEIZURE,
+            transport_mode=data.get("transport_mode") or "",
+            detection_method=data.get("detection_method") or "",
+            concealment=data.get("concealment") or "",
+            direction=data.get("direction") or "",
+            operation=data.get("operation") or "",
+            states=tuple(sorted(set(data.get("state") or ()))) or (ReportStatus.APPROVED.value,),
+            currency=data.get("currency") or DEFAULT_CURRENCY,
+        )
+
+    # --- what can answer it --------------------------------------------------------------------------
+
+    def whole_months(self) -> bool:
+        """Whether the period starts on a first and ends on a last day of a month (or is open)."""
+        starts = self.date_from is None or self.date_from.day == 1
+        ends = self.date_to is None or self.date_to.day == calendar.monthrange(self.date_to.year, self.date_to.month)[1]
+        return starts and ends
+
+    def base_only(self) -> list[str]:
+        """The filters set that the summary tables cannot answer (empty: the summaries answer)."""
+        reasons = []
+        if self.period != SEIZURE and (self.date_from or self.date_to):
+            reasons.append("approval dates")
+        if not self.whole_months():
+            reasons.append("days within a month")
+        for name in (
+            "commodity_type",
+            "hs_chapter",
+            "country",
+            "transport_mode",
+            "detection_method",
+            "concealment",
+            "direction",
+        ):
+            if getattr(self, name):
+                reasons.append(name.replace("_", " "))
+        return reasons
+
+    def summarisable(self) -> bool:
+        return not self.base_only()
+
+    # --- periods ------------------------------------------------------------------------------------
+
+    def with_period(self, date_from: dt.date | None, date_to: dt.date | None) -> StatisticsFilters:
+        return replace(self, date_from=date_from, date_to=date_to)
+
+    def comparison(self) -> StatisticsFilters | None:
+        """The same filters over the comparison period; None without a closed period or comparison."""
+        if self.compare == NO_COMPARISON or self.date_from is None or self.date_to is None:
+            return None
+        if self.compare == PREVIOUS_YEAR:
+            return self.with_period(_years_before(self.date_from, 1), _years_before(self.date_to, 1))
+        if self.whole_months():  # whole months stay whole months: the same number of them, just before
+            months = (self.date_to.year - self.date_from.year) * 12 + self.date_to.month - self.date_from.month + 1
+            start = _months_before(self.date_from, months)
+            return self.with_period(start, self.date_from - dt.timedelta(days=1))
+        length = self.date_to - self.date_from
+        end = self.date_from - dt.timedelta(days=1)
+        return self.with_period(end - length, end)
+
+    # --- links --------------------------------------------------------------------------------------
+
+    def to_query(self) -> QueryDict:
+        """The filters as query parameters (only those set), for a URL that reproduces the view."""
+        query = QueryDict(mutable=True)
+        defaults = StatisticsFilters()
+        for name in ("period", "compare", "category", "commodity_type", "hs_chapter", "country", "transport_mode",
+                     "detection_method", "concealment", "direction", "operation", "currency"):  # fmt: skip
+            value = getattr(self, name)
+            if value and value != getattr(defaults, name):
+                query[name] = value
+        if self.country and self.country_role != COUNTRY_OF_SEIZURE:
+            query["country_role"] = self.country_role
+        for name in ("date_from", "date_to"):
+            if value := getattr(self, name):
+                query[name] = value.isoformat()
+        query.setlist("administration", [str(pk) for pk in self.administrations])
+        if self.states != defaults.states:
+            query.setlist("state", list(self.states))
+        return query
+
+    def report_list_query(self, **row: str) -> QueryDict:
+        """The report list's filter parameters (apps.reports.filtersets) for these filters narrowed to one row
+        of a panel (``row``: the list's parameter names and values, e.g. ``transport_mode="3"``)."""
+        query = QueryDict(mutable=True)
+        if self.period == SEIZURE:
+            if self.date_from:
+                query["date_from"] = self.date_from.isoformat()
+            if self.date_to:
+                query["date_to"] = self.date_to.isoformat()
+        if self.category:
+            query["commodity_category"] = self.category
+        if self.country and self.country_role == COUNTRY_OF_SEIZURE:
+            query["country_of_seizure"] = self.country
+        if self.transport_mode:
+            query["transport_mode"] = self.transport_mode
+        if len(self.administrations) == 1:
+            query["administration"] = str(self.administrations[0])
+        query.setlist("status", list(self.states))
+        for name, value in row.items():
+            query[name] = value
+        return query
+
+    def cache_key(self) -> str:
+        return self.to_query().urlencode()
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)

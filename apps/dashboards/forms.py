@@ -1,0 +1,93 @@
+"""The dashboard page's filter form: the statistics filters (:mod:`apps.dashboards.filters`), with the region's
+vocabularies offered as choices.
+
+The fields, their parsing and their checks are :class:`~apps.dashboards.filters.StatisticsFilterForm`'s (the
+API reads the same): this form only chooses the widgets a person needs (lists of the vocabularies' terms, date
+pickers, check boxes). A code that is no longer offered (a term retired since the link was made) is still
+accepted and filters as it did.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.widgets import QuickSelect
+from apps.reference.models import (
+    CommodityCategory,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    Direction,
+    TransportMode,
+)
+from apps.reports.models import Operation
+
+from .filters import StatisticsFilterForm
+
+# The filters whose values are a vocabulary's codes, and the vocabulary.
+VOCABULARIES: dict[str, Any] = {
+    "category": CommodityCategory,
+    "transport_mode": TransportMode,
+    "detection_method": DetectionMethod,
+    "concealment": ConcealmentMethod,
+    "direction": Direction,
+}
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+def _any(choices: list[Any]) -> list[Any]:
+    return [("", _("Any")), *choices]
+
+
+def _terms(model: Any) -> list[tuple[str, str]]:
+    return [(term.code, term.localized_label) for term in model.objects.active()]
+
+
+def _types_by_category() -> list[Any]:
+    """Commodity types grouped under their category (one query)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    types = CommodityType.objects.active().select_related("category")
+    for term in types.order_by("category__sort_order", "category__label", "sort_order", "label"):
+        groups.setdefault(term.category.localized_label, []).append((term.code, term.localized_label))
+    return list(groups.items())
+
+
+class DashboardFilterForm(StatisticsFilterForm):
+    """The statistics filters as the page shows them; ``region_id``: whose joint operations are offered."""
+
+    def __init__(
+        self,
+        *args: Any,
+        administrations: list[tuple[int, str]] | None = None,
+        region_id: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, administrations=administrations, **kwargs)
+        for name in ("date_from", "date_to"):
+            self.fields[name].widget = _DateInput()
+        for name in ("period", "compare", "country", "country_role"):
+            self.fields[name].widget = QuickSelect(choices=self.fields[name].choices)  # type: ignore[attr-defined]
+        for name, model in VOCABULARIES.items():
+            self.fields[name].widget = QuickSelect(choices=_any(_terms(model)))
+        self.fields["commodity_type"].widget = QuickSelect(choices=_any(_types_by_category()))
+        # The region's joint operations (and those of no region): never another region's names.
+        operations = Operation.objects.filter(Q(region__isnull=True) | Q(region_id=region_id))
+        self.fields["operation"].widget = QuickSelect(choices=_any([(op.code, op.name) for op in operations]))
+        self.fields["administration"].widget = forms.CheckboxSelectMultiple(
+            choices=self.fields["administration"].choices  # type: ignore[attr-defined]
+        )
+        self.fields["state"].widget = forms.CheckboxSelectMultiple(
+            choices=self.fields["state"].choices  # type: ignore[attr-defined]
+        )
+        self.fields["hs_chapter"].widget.attrs.update({"inputmode": "numeric", "maxlength": "2", "size": "2"})
+        self.fields["currency"].widget.attrs.update({"maxlength": "3", "size": "3", "autocapitalize": "characters"})

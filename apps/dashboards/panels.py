@@ -1,0 +1,178 @@
+"""The registry of dashboard panels and :func:`panel_data`, the one way to get a panel's figures (page, exports, API).
+
+A panel's figures are a JSON-able :class:`PanelData`: columns (each with its unit: counts are never mixed with
+quantities, quantities are per unit family, values per currency), rows, where they came from (the summaries or
+the base tables), as of when, notes, and per row a ``drill`` link to the report list filtered the same way.
+Figures are cached per panel, filters and user (the user's scope is part of every key) for a short while; a
+recompute of the summaries makes every cached panel stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from apps.core.actor import Actor
+from apps.core.exceptions import NotFound
+
+from .filters import StatisticsFilters
+from .selectors import (
+    BASE,
+    FigureSource,
+    StatisticsScope,
+    data_as_of,
+    figure_source,
+)
+from .services import GENERATION_KEY
+
+CHARTS = frozenset({"figures", "line", "bar", "stacked", "pie", "map", "flows", "table", "heatmap"})
+CACHE_SECONDS = 60
+# Person-derived cells below this many persons are shown as "< 3".
+SMALL_CELL = 3
+SMALL_CELL_LABEL = "< 3"
+
+
+class Column(TypedDict):
+    key: str
+    label: str
+    unit: str
+
+
+class PanelData(TypedDict):
+    key: str
+    title: str
+    description: str
+    chart: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    source: str
+    as_of: str
+    notes: list[str]
+
+
+@dataclass
+class PanelContext:
+    """What a panel's computation reads: the filters, the user's scope and the source answering them."""
+
+    user: Actor
+    filters: StatisticsFilters
+    scope: StatisticsScope
+    source: FigureSource
+    notes: list[str] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+
+    def source_for(self, filters: StatisticsFilters) -> FigureSource:
+        """A source for other filters (a comparison period); its kind is recorded for the panel's ``source``."""
+        source = figure_source(filters=filters, scope=self.scope)
+        self.sources.add(source.kind)
+        return source
+
+    def drill(self, **row: str) -> str:
+        """The report list's URL for the filters narrowed to one row (see StatisticsFilters.report_list_query)."""
+        return f"{reverse('reports:list')}?{self.filters.report_list_query(**row).urlencode()}"
+
+
+@dataclass(frozen=True)
+class PanelResult:
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One dashboard panel: its key, title, one-line description and chart; ``personal``: derived from persons
+    (needs the personal-data capability for the region; small cells suppressed)."""
+
+    key: str
+    title: Promise
+    description: Promise
+    chart: str
+    personal: bool = False
+    compute: Callable[[PanelContext], PanelResult] = field(default=lambda ctx: PanelResult([], []), compare=False)
+
+
+PANELS: dict[str, Panel] = {}
+
+
+def register(panel: Panel) -> Panel:
+    if panel.chart not in CHARTS or panel.key in PANELS:
+        raise ValueError(f"Bad or repeated panel: {panel.key} ({panel.chart})")
+    PANELS[panel.key] = panel
+    return panel
+
+
+def panel(
+    key: str, title: Promise, description: Promise, chart: str, *, personal: bool = False
+) -> Callable[[Callable[[PanelContext], PanelResult]], Callable[[PanelContext], PanelResult]]:
+    """Register the decorated function as the computation of a panel."""
+
+    def decorate(compute: Callable[[PanelContext], PanelResult]) -> Callable[[PanelContext], PanelResult]:
+        register(Panel(key, title, description, chart, personal, compute))
+        return compute
+
+    return decorate
+
+
+def col(key: str, label: str, unit: str = "") -> Column:
+    return {"key": key, "label": label, "unit": unit}
+
+
+def panels_for(*, scope: StatisticsScope) -> list[Panel]:
+    """The panels a user of this scope may see (person-derived ones only with the personal-data capability)."""
+    return [p for p in PANELS.values() if scope.personal or not p.personal]
+
+
+def panel_data(*, user: Actor, scope: StatisticsScope, key: str, filters: StatisticsFilters) -> PanelData:
+    """The figures of panel ``key`` for ``filters`` as ``user`` sees them (cached per user, panel and filters).
+
+    Raises NotFound for an unknown panel, and for a person-derived one the user may not see (as if it did not
+    exist)."""
+    found = PANELS.get(key)
+    if found is None or (found.personal and not scope.personal):
+        raise NotFound(_("No such panel."))
+    generation = cache.get(GENERATION_KEY, 0)
+    cache_key = f"dashboards:panel:{generation}:{key}:{scope.cache_part()}:{filters.cache_key()}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    source = figure_source(filters=filters, scope=scope)
+    context = PanelContext(user=user, filters=filters, scope=scope, source=source, sources={source.kind})
+    result = found.compute(context)
+    notes = list(context.notes)
+    if BASE in context.sources:
+        notes.insert(
+            0,
+            _("Counted from the reports themselves (the summaries do not cover: %(filters)s).")
+            % {"filters": ", ".join(filters.base_only()) or _("this panel")},
+        )
+    as_of = timezone.now() if context.sources == {BASE} else data_as_of()
+    data: PanelData = {
+        "key": found.key,
+        "title": str(found.title),
+        "description": str(found.description),
+        "chart": found.chart,
+        "columns": result.columns,
+        "rows": result.rows,
+        "source": BASE if BASE in context.sources else "summary",
+        "as_of": as_of.isoformat(),
+        "notes": notes,
+    }
+    cache.set(cache_key, data, CACHE_SECONDS)
+    return data
+
+
+def suppress_small(rows: list[dict[str, Any]], measure: str) -> list[dict[str, Any]]:
+    """Person-derived rows with their small counts replaced by "< 3" (and never a total to subtract from)."""
+    return [{**row, measure: SMALL_CELL_LABEL if 0 < row[measure] < SMALL_CELL else row[measure]} for row in rows]
+
+
+def month_label(month: dt.date) -> str:
+    return month.strftime("%Y-%m")

@@ -1,0 +1,254 @@
+"""Reads of the dashboards: who sees which region's figures, and the figures themselves, from the summary tables
+when they can answer the filters, else from the base tables within a statement time limit.
+
+Both sources count with the same dimension definitions (:mod:`apps.dashboards.summaries`) and answer the same
+question: rows grouped by some of the summary keys and the dimension's value, with the grain's measures summed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.core.actor import Actor, signed_in
+from apps.core.exceptions import ApplicationError
+from apps.reports.models import Operation, Report, ReportItem, RouteCountry
+from apps.reports.querysets import ReportQuerySet
+from apps.tenancy.models import Administration
+
+from . import summaries
+from .filters import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
+from .models import ALL_CATEGORIES, DirtyBucket
+from .summaries import ITEMS, PERSONS, REPORTS, Grain
+
+SUMMARY, BASE = "summary", "base"
+# How long a query over the base tables may run before it is cancelled (milliseconds).
+BASE_STATEMENT_TIMEOUT_MS = int(getattr(settings, "RILO_STATISTICS_BASE_TIMEOUT_MS", 10_000))
+PERSONAL_CAPABILITY = "reports.view_personal_data_report"
+
+
+class StatisticsTimeout(ApplicationError):
+    """A panel over the base tables took longer than the statement time limit."""
+
+    status = 503
+    code = "statistics_timeout"
+
+
+@dataclass(frozen=True)
+class StatisticsScope:
+    """Whose figures a user sees: their region's administrations; ``personal``: may see person-derived panels."""
+
+    region_id: int
+    administration_ids: tuple[int, ...]
+    personal: bool
+    position: tuple[Any, ...]
+
+    def cache_part(self) -> str:
+        return ":".join(str(part) for part in (self.region_id, int(self.personal), *self.position))
+
+
+def statistics_scope(*, user: Actor | Any) -> StatisticsScope | None:
+    """The region whose figures ``user`` sees (RILO staff: theirs; administration staff: their administration's),
+    or None for who has no region (a partner system of no administration, an anonymous visitor)."""
+    if not signed_in(user) or not user.is_active:
+        return None
+    region_id = user.region_id
+    if region_id is None and user.administration_id is not None:
+        region_id = Administration.objects.filter(pk=user.administration_id).values_list("region_id", flat=True).first()
+    if region_id is None:
+        return None
+    administrations = tuple(
+        Administration.objects.filter(region_id=region_id).order_by("pk").values_list("pk", flat=True)
+    )
+    # Person-derived figures of the whole region: only region staff holding the personal-data capability (an
+    # officer's capability covers their own administration's reports, not the region's).
+    personal = bool(user.region_id) and user.has_perm(PERSONAL_CAPABILITY)
+    return StatisticsScope(region_id, administrations, personal, (user.pk, user.role, user.administration_id))
+
+
+def statistics_administrations(*, scope: StatisticsScope) -> list[tuple[int, str]]:
+    """The administrations a filter may name: the region's."""
+    return [(a.pk, str(a)) for a in Administration.objects.filter(pk__in=scope.administration_ids).order_by("name")]
+
+
+def data_as_of() -> dt.datetime:
+    """The summaries are complete up to the oldest pending recompute (now when none is pending)."""
+    oldest = DirtyBucket.objects.order_by("marked_at").values_list("marked_at", flat=True).first()
+    return oldest or timezone.now()
+
+
+class FigureSource:
+    """Where a panel's figures come from: ``rows(grain, dimension, group)`` gives one dict per group (``group``:
+    names among month, administration_id, state, operation_key, category, value, unit_family, currency) with the
+    grain's measures summed."""
+
+    kind: str
+
+    def __init__(self, filters: StatisticsFilters, scope: StatisticsScope) -> None:
+        self.filters = filters
+        self.scope = scope
+        allowed = set(scope.administration_ids)
+        self.administrations = (
+            sorted(allowed & set(filters.administrations)) if filters.administrations else sorted(allowed)
+        )
+        self.operation_id: int | None = None
+        if filters.operation:
+            found = Operation.objects.filter(code=filters.operation).values_list("pk", flat=True).first()
+            self.operation_id = found if found is not None else -1  # an unknown code matches nothing
+
+    def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class SummarySource(FigureSource):
+    """The summary tables (only for filters they can answer: :meth:`StatisticsFilters.summarisable`)."""
+
+    kind = SUMMARY
+
+    def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
+        f = self.filters
+        rows = grain.model._default_manager.filter(
+            dimension=dimension, administration_id__in=self.administrations, state__in=f.states
+        )
+        if f.date_from:
+            rows = rows.filter(month__gte=f.date_from.replace(day=1))
+        if f.date_to:
+            rows = rows.filter(month__lte=f.date_to)
+        if self.operation_id is not None:
+            rows = rows.filter(operation_key=self.operation_id)
+        if not grain.by_report_category:
+            if f.category:
+                rows = rows.filter(category=f.category)
+        elif "category" in group:
+            rows = rows.exclude(category=ALL_CATEGORIES)
+            if f.category:
+                rows = rows.filter(category=f.category)
+        else:
+            rows = rows.filter(category=f.category or ALL_CATEGORIES)
+        measures = {name: Sum(name) for name in grain.measures()}
+        return list(rows.values(*group).annotate(**measures).order_by())
+
+
+class BaseSource(FigureSource):
+    """The reports, items and parties themselves, each query cancelled past the statement time limit."""
+
+    kind = BASE
+    timeout_ms = BASE_STATEMENT_TIMEOUT_MS
+
+    def reports(self) -> QuerySet[Report]:
+        """The counted reports these filters select (a report filter by items: one item matching them all)."""
+        f = self.filters
+        reports: ReportQuerySet = Report.objects.filter(  # type: ignore[assignment]
+            administration_id__in=self.administrations, status__in=f.states, duplicate_of__isnull=True
+        )
+        day = "approved_at__date" if f.period == APPROVAL else "seizure_date"
+        if f.date_from:
+            reports = reports.filter(**{f"{day}__gte": f.date_from})
+        if f.date_to:
+            reports = reports.filter(**{f"{day}__lte": f.date_to})
+        if self.operation_id is not None:
+            reports = reports.filter(operation_id=self.operation_id)
+        if f.country and f.country_role == COUNTRY_OF_SEIZURE:
+            reports = reports.filter(country_of_seizure=f.country)
+        elif f.country:
+            steps = RouteCountry.objects.filter(report=OuterRef("pk"), role=f.country_role, country=f.country)
+            reports = reports.filter(Exists(steps))
+        for name, path in (("transport_mode", "transport_mode__code"), ("direction", "direction__code")):
+            if value := getattr(f, name):
+                reports = reports.filter(**{path: value})
+        if f.detection_method:
+            reports = reports.filter(
+                Exists(
+                    Report.detection_methods.through.objects.filter(
+                        report=OuterRef("pk"), detectionmethod__code=f.detection_method
+                    )
+                )
+            )
+        if item_filter := self.item_filter():
+            reports = reports.filter(Exists(ReportItem.objects.filter(item_filter, report=OuterRef("pk"))))
+        return reports
+
+    def item_filter(self) -> Q:
+        f = self.filters
+        condition = Q()
+        for name, path in (
+            ("category", "commodity_category__code"),
+            ("commodity_type", "commodity_type__code"),
+            ("concealment", "concealment_method__code"),
+        ):
+            if value := getattr(f, name):
+                condition &= Q(**{path: value})
+        if f.hs_chapter:
+            condition &= Q(hs_code__code__startswith=f.hs_chapter)
+        return condition
+
+    def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
+        reports = self.reports()
+        if grain is REPORTS:
+            base: QuerySet[Any] = reports
+        elif grain is ITEMS:
+            base = ReportItem.objects.filter(self.item_filter(), report__in=reports)
+        else:
+            base = PERSONS.base().filter(report__in=reports)
+        keys = grain.keys(category="category" in group)
+        wanted = {name: keys[name] for name in group if name != "value"}
+        grouped = summaries.grouped_rows(base, grain, grain.dimensions[dimension], keys=wanted)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.timeout_ms)])
+                found = list(grouped)
+        except OperationalError as error:
+            if "statement timeout" not in str(error):
+                raise
+            raise StatisticsTimeout(
+                _("These filters take too long to count from the reports; narrow them (fewer months, fewer filters).")
+            ) from error
+        rows = []
+        for row in found:
+            named = {name: row[f"k_{name}"] for name in group}
+            named |= {name: row[name] for name in grain.measures()}
+            if (
+                grain is REPORTS
+                and "category" in group
+                and self.filters.category
+                and named["category"] != self.filters.category
+            ):
+                continue  # the report qualifies through another item; this row is of another category
+            if (
+                grain is PERSONS
+                and "category" in group
+                and self.filters.category
+                and named["category"] != self.filters.category
+            ):
+                continue
+            rows.append(named)
+        return rows
+
+
+def figure_source(*, filters: StatisticsFilters, scope: StatisticsScope) -> FigureSource:
+    """The summaries if they can answer ``filters``, else the base tables."""
+    return SummarySource(filters, scope) if filters.summarisable() else BaseSource(filters, scope)
+
+
+@dataclass(frozen=True)
+class DrillCounts:
+    """Of the reports a drill-down selects: how many the user may open, and how many more exist."""
+
+    visible: int
+    hidden: int
+
+
+def drill_counts(*, user: Actor, scope: StatisticsScope, filters: StatisticsFilters) -> DrillCounts:
+    """How many of the counted reports matching ``filters`` ``user`` may open (``restrict()``) and how many not."""
+    reports = BaseSource(filters, scope).reports()
+    total = reports.count()
+    visible = Report.objects.restrict(user, "view").filter(pk__in=reports.values("pk")).count()
+    return DrillCounts(visible=visible, hidden=total - visible)

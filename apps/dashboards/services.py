@@ -1,0 +1,130 @@
+"""Writes of the dashboards: marking summary buckets dirty, recomputing them, rebuilding and reconciling.
+
+The workflow services (``apps.reports.services``) call :func:`statistics_mark_dirty` in the transaction that
+changes a counted report; the mark is a row, so a recompute that is never kicked still happens at the next sweep.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.kicks import task_kick
+from apps.reports.models import Report
+
+from . import summaries, task_names
+from .models import DirtyBucket, Reconciliation
+
+logger = logging.getLogger(__name__)
+
+# The cache key of the summaries' generation: part of every cached panel's key, bumped by every recompute.
+GENERATION_KEY = "dashboards:generation"
+# How many differing buckets a reconciliation keeps in its record.
+_DIFFERENCES_KEPT = 50
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def statistics_mark_dirty(*, report: Report, seizure_dates: Iterable[dt.date] = ()) -> None:
+    """Mark the summary buckets of ``report`` (its seizure month, and the months of ``seizure_dates``: the dates
+    it had before a correction) to be recomputed once this transaction commits, and kick the worker.
+
+    The mark is written with ``ON CONFLICT DO UPDATE``, which locks an existing mark until this transaction ends:
+    a recompute that is running meanwhile skips it (``SKIP LOCKED``) rather than delete it unseen.
+    """
+    months = {_month(report.seizure_date), *(_month(day) for day in seizure_dates)}
+    now = timezone.now()
+    DirtyBucket.objects.bulk_create(
+        [DirtyBucket(month=month, administration_id=report.administration_id, marked_at=now) for month in months],
+        update_conflicts=True,
+        unique_fields=["month", "administration"],
+        update_fields=["marked_at"],
+    )
+    transaction.on_commit(
+        lambda: task_kick(task_names.RECOMPUTE_DIRTY, fallback="the dashboards' sweep recomputes the bucket")
+    )
+
+
+def statistics_recompute_dirty(*, limit: int = 200) -> int:
+    """Recompute up to ``limit`` dirty buckets, oldest mark first, each in its own transaction; returns how many.
+
+    A bucket is claimed with ``FOR UPDATE SKIP LOCKED`` (two workers never recompute the same one at once), then
+    recomputed from the base tables and its mark deleted in the same transaction. Idempotent."""
+    done = 0
+    while done < limit:
+        with transaction.atomic():
+            bucket = DirtyBucket.objects.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
+            if bucket is None:
+                break
+            summaries.bucket_recompute(month=bucket.month, administration_id=bucket.administration_id)
+            bucket.delete()
+        done += 1
+    if done:
+        statistics_cache_invalidate()
+    return done
+
+
+def statistics_rebuild() -> None:
+    """Rebuild every summary table from the reports (``manage.py rebuild_statistics``); marks made before it
+    are covered by it and removed."""
+    with transaction.atomic():
+        started = timezone.now()
+        summaries.summaries_rebuild()
+        DirtyBucket.objects.filter(marked_at__lt=started).delete()
+    statistics_cache_invalidate()
+
+
+def statistics_reconcile() -> Reconciliation:
+    """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
+    state); record the outcome, log any difference and mark the differing buckets for recompute."""
+    expected = summaries.bucket_totals_from_reports()
+    stored = summaries.bucket_totals_from_summaries()
+    pending = set(DirtyBucket.objects.values_list("month", "administration_id"))
+    differing = sorted(
+        key
+        for key in expected.keys() | stored.keys()
+        if expected.get(key, (0, 0)) != stored.get(key, (0, 0)) and key[:2] not in pending
+    )
+    record = Reconciliation.objects.create(
+        buckets_checked=len(expected.keys() | stored.keys()),
+        buckets_differing=len(differing),
+        differences=[
+            {
+                "month": month.isoformat(),
+                "administration": administration,
+                "state": state,
+                "reports": [expected.get((month, administration, state), (0, 0))[0],
+                            stored.get((month, administration, state), (0, 0))[0]],
+                "items": [expected.get((month, administration, state), (0, 0))[1],
+                          stored.get((month, administration, state), (0, 0))[1]],
+            }
+            for month, administration, state in differing[:_DIFFERENCES_KEPT]
+        ],
+    )  # fmt: skip
+    if differing:
+        logger.warning("Statistics reconciliation: %d bucket(s) differ from the reports; marked for recompute.",
+                       len(differing))  # fmt: skip
+        now = timezone.now()
+        DirtyBucket.objects.bulk_create(
+            [DirtyBucket(month=month, administration_id=admin, marked_at=now) for month, admin, _ in differing],
+            update_conflicts=True,
+            unique_fields=["month", "administration"],
+            update_fields=["marked_at"],
+        )
+    return record
+
+
+def statistics_cache_invalidate() -> None:
+    """Make every cached panel stale: their keys carry the generation this bumps."""
+    cache.add(GENERATION_KEY, 0, timeout=None)
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # evicted between add and incr
+        cache.set(GENERATION_KEY, 1, timeout=None)

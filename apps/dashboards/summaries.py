@@ -1,0 +1,350 @@
+"""What the summary tables hold and how they are (re)computed from the reports, items and parties.
+
+Each *dimension* is one axis a panel counts along, defined once here as a database expression over the base
+tables. The same definitions fill the summary tables (grouped by the summary keys and inserted with one
+``INSERT ... SELECT`` per dimension) and answer, over the base tables, the filters the summaries cannot
+(:mod:`apps.dashboards.selectors`): both paths count alike because they are the same query.
+
+Counted reports are submitted or approved and not duplicates; the state is a summary key, so the figures of
+approved reports and those with submitted ones added come from the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    Substr,
+    TruncDate,
+    TruncMonth,
+    Upper,
+)
+
+from apps.reports.choices import PartyKind, ReportStatus, RouteRole
+from apps.reports.models import Party, Report, ReportItem, RouteCountry
+from apps.reports.profiles import age_band_sql
+
+from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, LargestItem, PersonSummary, ReportSummary
+
+# The states counted in statistics: approved (the default figures) and submitted (added on request).
+COUNTED_STATES = (ReportStatus.APPROVED.value, ReportStatus.SUBMITTED.value)
+# The route roles a flow starts from and ends at, in order of preference.
+FLOW_START_ROLES = (RouteRole.DEPARTURE.value, RouteRole.ORIGIN.value)
+FLOW_END_ROLES = (RouteRole.DESTINATION.value, RouteRole.INTENDED_DESTINATION.value)
+TEXT: models.Field[Any, Any] = models.CharField()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One axis of counting: ``value`` builds the expression (over the base model) of a row's value; ``where``
+    keeps only the rows that have one (a transit step, a CITES species)."""
+
+    name: str
+    value: Callable[[], Any]
+    where: Callable[[], Q] | None = None
+
+
+def _code(path: str) -> Callable[[], Any]:
+    return lambda: Coalesce(F(path), Value(""), output_field=TEXT)
+
+
+def _route_end(roles: Sequence[str]) -> Any:
+    """The country of the report's first route step among ``roles`` (by role preference, then sequence)."""
+    preference = models.Case(
+        *(models.When(role=role, then=Value(rank)) for rank, role in enumerate(roles)),
+        output_field=models.IntegerField(),
+    )
+    steps = (
+        RouteCountry.objects.filter(report=models.OuterRef("pk"), role__in=roles)
+        .order_by(preference, "sequence")
+        .values("country")[:1]
+    )
+    return Coalesce(models.Subquery(steps, output_field=TEXT), Value(""), output_field=TEXT)
+
+
+def _weekday_hour() -> Any:
+    hour = Coalesce(Cast(ExtractHour("seizure_time"), TEXT), Value(""), output_field=TEXT)
+    return Concat(Cast(ExtractIsoWeekDay("seizure_date"), TEXT), Value(" "), hour, output_field=TEXT)
+
+
+def _submission_days() -> Any:
+    days = models.Func(
+        TruncDate("submitted_at"), F("seizure_date"), template="(%(expressions)s)", arg_joiner=" - ",
+        output_field=models.IntegerField(),
+    )  # fmt: skip
+    return Coalesce(Cast(days, TEXT), Value(""), output_field=TEXT)
+
+
+# Report-level dimensions: each counts reports (once per value).
+REPORT_DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("total", lambda: Value("", output_field=TEXT)),
+        Dimension("country_of_seizure", _code("country_of_seizure")),
+        Dimension("transport_mode", _code("transport_mode__code")),
+        Dimension("detection_method", _code("detection_methods__code")),
+        Dimension("selection_basis", _code("selection_basis__code")),
+        Dimension("direction", _code("direction__code")),
+        Dimension("location_type", _code("location_type__code")),
+        Dimension(
+            "route",
+            lambda: Concat(_route_end(FLOW_START_ROLES), Value(">"), _route_end(FLOW_END_ROLES), output_field=TEXT),
+        ),
+        Dimension("transit", _code("route__country"), lambda: Q(route__role=RouteRole.TRANSIT)),
+        Dimension("weekday_hour", _weekday_hour),
+        Dimension("submission_days", _submission_days),
+    )
+}
+
+# Item-level dimensions: each counts items, and sums their normalised quantities and estimated values.
+ITEM_DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("total", lambda: Value("", output_field=TEXT)),
+        Dimension("commodity_type", _code("commodity_type__code")),
+        Dimension("hs_chapter", lambda: Coalesce(Substr("hs_code__code", 1, 2), Value(""), output_field=TEXT)),
+        Dimension("concealment", _code("concealment_method__code")),
+        Dimension(
+            "brand_genuineness",
+            lambda: Concat(Upper(models.functions.Trim("brand")), Value("|"), F("genuineness"), output_field=TEXT),
+            lambda: ~Q(brand=""),
+        ),
+        Dimension(
+            "species",
+            lambda: Coalesce(KeyTextTransform("species", "attributes"), Value(""), output_field=TEXT),
+            lambda: Q(attributes__has_key="species"),
+        ),
+    )
+}
+
+# Person-derived dimensions: each counts persons (parties of kind person).
+PERSON_DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("nationality", _code("nationality")),
+        Dimension("sex", _code("sex")),
+        Dimension(
+            "age_band",
+            lambda: Coalesce(age_band_sql(F("birth_date"), on=F("report__seizure_date")), Value(""), output_field=TEXT),
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One summary table: its model, the dimensions it holds, the base rows it counts and how they reach the
+    report (``prefix``), and its measures."""
+
+    model: type[models.Model]
+    dimensions: Mapping[str, Dimension]
+    base: Callable[[], QuerySet[Any]]
+    prefix: str
+    measures: Callable[[], dict[str, Any]]
+    extra_keys: Callable[[], dict[str, Any]] = field(default=dict)
+    by_report_category: bool = True  # a category key per category of the report's items (else the item's own)
+
+    def keys(self, *, category: bool) -> dict[str, Any]:
+        """The summary keys as expressions over this grain's base rows (``category``: per category, else '*')."""
+        p = self.prefix
+        keys: dict[str, Any] = {
+            "month": TruncMonth(f"{p}seizure_date", output_field=models.DateField()),
+            "administration_id": F(f"{p}administration_id"),
+            "state": F(f"{p}status"),
+            "operation_key": Coalesce(F(f"{p}operation_id"), Value(NO_OPERATION)),
+        }
+        if not self.by_report_category:
+            keys["category"] = F("commodity_category__code")
+        elif category:
+            keys["category"] = F(f"{p}items__commodity_category__code")
+        else:
+            keys["category"] = Value(ALL_CATEGORIES, output_field=TEXT)
+        return keys | self.extra_keys()
+
+    def counted(self) -> QuerySet[Any]:
+        p = self.prefix
+        return self.base().filter(**{f"{p}status__in": COUNTED_STATES, f"{p}duplicate_of__isnull": True})
+
+
+def _report_measures() -> dict[str, Any]:
+    return {"reports": Count("pk", distinct=True)}
+
+
+def _item_measures() -> dict[str, Any]:
+    return {
+        "items": Count("pk"),
+        "quantity": Coalesce(Sum("normalised_quantity"), Value(0), output_field=models.DecimalField()),
+        "amount": Coalesce(Sum("estimated_value"), Value(0), output_field=models.DecimalField()),
+    }
+
+
+def _person_measures() -> dict[str, Any]:
+    return {"persons": Count("pk", distinct=True)}
+
+
+REPORTS = Grain(ReportSummary, REPORT_DIMENSIONS, lambda: Report.objects.all(), "", _report_measures)
+ITEMS = Grain(
+    ItemSummary,
+    ITEM_DIMENSIONS,
+    lambda: ReportItem.objects.all(),
+    "report__",
+    _item_measures,
+    extra_keys=lambda: {
+        "unit_family": F("normalised_dimension"),
+        "currency": Coalesce(F("currency__code"), Value(""), output_field=TEXT),
+    },
+    by_report_category=False,
+)
+PERSONS = Grain(
+    PersonSummary,
+    PERSON_DIMENSIONS,
+    lambda: Party.objects.filter(kind=PartyKind.PERSON),
+    "report__",
+    _person_measures,
+)
+GRAINS = (REPORTS, ITEMS, PERSONS)
+
+
+def grouped_rows(rows: QuerySet[Any], grain: Grain, dimension: Dimension, *, keys: Mapping[str, Any]) -> QuerySet[Any]:
+    """``rows`` (of the grain's base model) counted per ``keys`` (name: expression) and the dimension's value:
+    one dict per group, with the grain's measures. The keys come first, then ``dimension``, ``value`` and the
+    measures, in that order (the order the summary's ``INSERT`` names its columns in)."""
+    if dimension.where is not None:
+        rows = rows.filter(dimension.where())
+    named = {**keys, "dimension": Value(dimension.name, output_field=TEXT), "value": dimension.value()}
+    aliased = {f"k_{name}": expression for name, expression in named.items()}
+    rows = rows.annotate(**aliased)
+    if "category" in keys:
+        rows = rows.filter(k_category__isnull=False)  # per category: a report without items has none
+    return rows.values(*aliased).annotate(**grain.measures()).order_by()
+
+
+def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
+    """``INSERT INTO <summary> (columns) SELECT ...`` of a grouped queryset: the ORM builds the SELECT and has no
+    way to say the INSERT around it."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(grain.model._meta.db_table)} ({names}) {sql}", params)
+
+
+def _fill(grain: Grain, rows: QuerySet[Any]) -> None:
+    for category in (False, True) if grain.by_report_category else (False,):
+        keys = grain.keys(category=category)
+        for dimension in grain.dimensions.values():
+            grouped = grouped_rows(rows, grain, dimension, keys=keys)
+            _insert(grain, grouped, [*keys, "dimension", "value", *grain.measures()])
+
+
+# How many of a bucket's largest items are kept per state, operation, category and unit family.
+LARGEST_KEPT = 10
+
+
+def largest_items(items: QuerySet[Any]) -> QuerySet[Any]:
+    """The largest ``LARGEST_KEPT`` of ``items`` (counted, with a normalised quantity) per bucket, state, operation,
+    category and unit family, as rows of :class:`LargestItem`'s columns (in its ``INSERT``'s order)."""
+    keys = ITEMS.keys(category=False)
+    partition = [keys["month"], F("report__administration_id"), F("report__status"), keys["operation_key"],
+                 F("commodity_category__code"), F("normalised_dimension")]  # fmt: skip
+    ranked = items.exclude(normalised_quantity__isnull=True).annotate(
+        rank=models.Window(
+            models.functions.RowNumber(), partition_by=partition, order_by=[F("normalised_quantity").desc(), F("pk")]
+        ),
+        **{f"k_{name}": keys[name] for name in ("month", "administration_id", "state", "operation_key", "category")},
+        k_unit_family=F("normalised_dimension"),
+        k_report=F("report_id"),
+    )
+    return ranked.filter(rank__lte=LARGEST_KEPT).values(
+        "k_month", "k_administration_id", "k_state", "k_operation_key", "k_category", "k_unit_family", "pk",
+        "k_report", "normalised_quantity",
+    ).order_by()  # fmt: skip
+
+
+LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "category", "unit_family", "item_id",
+                   "report_id", "quantity")  # fmt: skip
+
+
+def _fill_largest(items: QuerySet[Any]) -> None:
+    sql, params = largest_items(items).query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in LARGEST_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(LargestItem._meta.db_table)} ({names}) {sql}", params)
+
+
+def month_after(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+@transaction.atomic
+def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
+    """Replace the summary rows of one bucket (a seizure month of an administration) with those its reports give
+    now. Idempotent: the same reports give the same rows, however often it runs."""
+    for grain in GRAINS:
+        grain.model._default_manager.filter(month=month, administration_id=administration_id).delete()
+        p = grain.prefix
+        bucket = {
+            f"{p}administration_id": administration_id,
+            f"{p}seizure_date__gte": month,
+            f"{p}seizure_date__lt": month_after(month),
+        }
+        _fill(grain, grain.counted().filter(**bucket))
+        if grain is ITEMS:
+            LargestItem.objects.filter(month=month, administration_id=administration_id).delete()
+            _fill_largest(grain.counted().filter(**bucket))
+
+
+@transaction.atomic
+def summaries_rebuild() -> None:
+    """Empty every summary table and fill it again from all counted reports."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        models_: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
+        tables = ", ".join(quote(model._meta.db_table) for model in models_)
+        # TRUNCATE refuses tables with foreign-key checks still pending in this transaction: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {tables}")
+    for grain in GRAINS:
+        _fill(grain, grain.counted())
+    _fill_largest(ITEMS.counted())
+
+
+def bucket_totals_from_reports() -> dict[tuple[dt.date, int, str], tuple[int, int]]:
+    """Per bucket and state: the counted reports and their items, from the base tables."""
+    totals: dict[tuple[dt.date, int, str], list[int]] = {}
+    for grain, measure in ((REPORTS, "reports"), (ITEMS, "items")):
+        keys = grain.keys(category=False)
+        rows = grain.counted().annotate(
+            k_month=keys["month"], k_administration=keys["administration_id"], k_state=keys["state"]
+        )
+        counted = rows.values("k_month", "k_administration", "k_state").annotate(n=grain.measures()[measure])
+        for row in counted.order_by():
+            key = (row["k_month"], row["k_administration"], row["k_state"])
+            totals.setdefault(key, [0, 0])[0 if measure == "reports" else 1] = row["n"]
+    return {key: (reports, items) for key, (reports, items) in totals.items()}
+
+
+def bucket_totals_from_summaries() -> dict[tuple[dt.date, int, str], tuple[int, int]]:
+    """Per bucket and state: the reports and items the summaries count."""
+    totals: dict[tuple[dt.date, int, str], list[int]] = {}
+    for model, measure in ((ReportSummary, "reports"), (ItemSummary, "items")):
+        rows = model._default_manager.filter(dimension="total", category=ALL_CATEGORIES)
+        if model is ItemSummary:
+            rows = model._default_manager.filter(dimension="total")
+        summed = rows.values("month", "administration_id", "state").annotate(n=Sum(measure)).order_by()
+        for row in summed:
+            key = (row["month"], row["administration_id"], row["state"])
+            totals.setdefault(key, [0, 0])[0 if measure == "reports" else 1] = row["n"]
+    return {key: (reports, items) for key, (reports, items) in totals.items()}

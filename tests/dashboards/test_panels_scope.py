@@ -1,0 +1,97 @@
+"""Who sees which figures: the region's for everyone of the region, drill-downs only through restrict(), person-
+derived panels only with the personal-data capability for the region, and their small cells suppressed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.panels import SMALL_CELL_LABEL, panel_data, panels_for
+from apps.dashboards.selectors import drill_counts, statistics_scope
+from apps.dashboards.services import statistics_rebuild
+from apps.reports.choices import ReportStatus
+from tests.builders import OFFENDER, build_report, cocaine
+from tests.helpers import bearer
+
+URL = "/api/v1/statistics/"
+
+
+@pytest.fixture
+def region_reports(france, germany, kazakhstan):
+    """Four French and one German approved reports (Western Europe), one Kazakh (CIS); four French offenders."""
+    made = [
+        build_report(by=france, status=ReportStatus.APPROVED, seizure_date=dt.date(2025, 3, 1), items=[cocaine(n)])
+        for n in (100, 5, 6, 7)
+    ]
+    made.append(
+        build_report(
+            by=germany,
+            status=ReportStatus.APPROVED,
+            seizure_date=dt.date(2025, 3, 2),
+            items=[cocaine(500)],
+            parties=[{**OFFENDER, "nationality": "DE"}],
+        )
+    )
+    made.append(build_report(by=kazakhstan, status=ReportStatus.APPROVED, seizure_date=dt.date(2025, 3, 3)))
+    statistics_rebuild()
+    return made
+
+
+def test_an_officer_sees_the_regions_figures_but_may_open_only_their_administrations_reports(region_reports, alice):
+    scope = statistics_scope(user=alice)
+    data = panel_data(user=alice, scope=scope, key="map", filters=StatisticsFilters())
+    assert {row["value"]: row["reports"] for row in data["rows"]} == {"FR": 4, "DE": 1}
+    counts = drill_counts(user=alice, scope=scope, filters=StatisticsFilters())
+    assert (counts.visible, counts.hidden) == (4, 1)
+
+
+def test_the_largest_seizures_link_only_to_reports_the_user_may_open(region_reports, alice, erin):
+    def largest(user):
+        data = panel_data(
+            user=user, scope=statistics_scope(user=user), key="largest_seizures", filters=StatisticsFilters()
+        )
+        return [(row["quantity"], "drill" in row) for row in data["rows"]], data["notes"]
+
+    rows, notes = largest(alice)
+    assert rows == [(500.0, False), (100.0, True), (7.0, True), (6.0, True), (5.0, True)]
+    assert notes
+    rows, notes = largest(erin)
+    assert all(link for _q, link in rows) and not notes
+
+
+def test_person_derived_panels_exist_only_for_the_regions_staff_with_the_personal_data_capability(
+    api, issue_token, region_reports, alice, erin, grace
+):
+    for user, sees in ((alice, False), (grace, False), (erin, True)):
+        scope = statistics_scope(user=user)
+        listed = {p.key for p in panels_for(scope=scope)}
+        assert ("offender_nationality" in listed) is sees, user
+        response = api.get(f"{URL}offender_nationality/", **bearer(issue_token(user)))
+        assert response.status_code == (200 if sees else 404), user
+
+
+def test_person_counts_below_three_are_shown_as_fewer_than_three(region_reports, erin):
+    data = panel_data(
+        user=erin, scope=statistics_scope(user=erin), key="offender_nationality", filters=StatisticsFilters()
+    )
+    assert {row["value"]: row["persons"] for row in data["rows"]} == {"FR": 4, "DE": SMALL_CELL_LABEL}
+
+
+def test_an_administration_filter_outside_the_region_is_refused(api, issue_token, region_reports, erin, kazakhstan):
+    response = api.get(f"{URL}map/", {"administration": kazakhstan.pk}, **bearer(issue_token(erin)))
+    assert response.status_code == 400
+    assert b"KZ" not in response.content
+
+
+def test_the_cache_keeps_each_users_figures_apart(region_reports, erin, farid):
+    for user, expected in ((erin, {"FR": 4, "DE": 1}), (farid, {"KZ": 1}), (erin, {"FR": 4, "DE": 1})):
+        data = panel_data(user=user, scope=statistics_scope(user=user), key="map", filters=StatisticsFilters())
+        assert {row["value"]: row["reports"] for row in data["rows"]} == expected
+
+
+def test_who_belongs_to_no_region_gets_no_statistics(api, issue_token, region_reports, ivan):
+    assert api.get(URL, **bearer(issue_token(ivan))).status_code == 403
+    assert api.get(f"{URL}map/", **bearer(issue_token(ivan))).status_code == 403
+    assert api.get(URL).status_code in (401, 403)

@@ -1,0 +1,132 @@
+"""The summaries follow the workflow: approval, correction, withdrawal and duplicate marking each move the figures
+once their bucket is recomputed; recomputing is idempotent; the reconciliation finds and repairs a difference."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from apps.core.personal import field_names, non_personal_fields, personal_fields
+from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.models import DirtyBucket, ItemSummary, ReportSummary
+from apps.dashboards.panels import panel_data
+from apps.dashboards.selectors import statistics_scope
+from apps.dashboards.services import statistics_reconcile, statistics_recompute_dirty
+from apps.reports.choices import ReportStatus
+from apps.reports.services import report_approve, report_correct, report_mark_duplicate, report_withdraw
+from tests.builders import build_report, cocaine
+
+MARCH, APRIL = dt.date(2025, 3, 14), dt.date(2025, 4, 20)
+
+
+def figures(user, **filters):
+    scope = statistics_scope(user=user)
+    data = panel_data(user=user, scope=scope, key="key_figures", filters=StatisticsFilters(**filters))
+    return {row["figure"]: row["value"] for row in data["rows"]}
+
+
+def by_month(user):
+    scope = statistics_scope(user=user)
+    data = panel_data(user=user, scope=scope, key="reports_per_administration", filters=StatisticsFilters())
+    return {row["month"]: row["reports"] for row in data["rows"]}
+
+
+@pytest.fixture
+def approved(alice, erin):
+    report = build_report(
+        by=alice,
+        status=ReportStatus.APPROVED,
+        through_services=True,
+        reviewer=erin,
+        seizure_date=MARCH,
+        items=[cocaine(10)],
+    )
+    statistics_recompute_dirty()
+    return report
+
+
+def test_every_field_of_every_dashboards_model_is_tagged_personal_or_not():
+    for model in apps.get_app_config("dashboards").get_models():
+        names = field_names(model)
+        personal, non_personal = personal_fields(model), non_personal_fields(model)
+        assert not personal & non_personal, model.__name__
+        assert names == personal | non_personal, model.__name__
+
+
+def test_submitting_and_approving_mark_the_bucket_and_the_recompute_counts_the_report(alice, erin):
+    report = build_report(by=alice, status=ReportStatus.SUBMITTED, through_services=True, seizure_date=MARCH)
+    assert DirtyBucket.objects.filter(month=dt.date(2025, 3, 1), administration=report.administration).exists()
+    statistics_recompute_dirty()
+    assert figures(erin)["reports"] == 0
+    assert figures(erin, states=("approved", "submitted"))["reports"] == 1
+    report_approve(report=report, actor=erin)
+    assert figures(erin)["reports"] == 0  # not yet recomputed: the summaries say what they said
+    assert statistics_recompute_dirty() == 1
+    assert figures(erin)["reports"] == 1
+    assert not DirtyBucket.objects.exists()
+
+
+def test_a_correction_moves_the_quantity_and_the_month(approved, erin):
+    assert by_month(erin) == {"2025-03": 1}
+    report_correct(
+        report=approved, actor=erin, reason="Weighed again", fields={"seizure_date": APRIL}, items=[cocaine(25)]
+    )
+    statistics_recompute_dirty()
+    assert by_month(erin) == {"2025-04": 1}
+    assert figures(erin)["quantity_mass"] == 25
+
+
+def test_a_withdrawal_removes_the_report_from_the_figures(approved, erin):
+    assert figures(erin)["reports"] == 1
+    report_withdraw(report=approved, actor=erin, reason="Entered in error")
+    statistics_recompute_dirty()
+    assert figures(erin)["reports"] == 0
+    assert figures(erin)["quantity_mass"] == 0
+
+
+def test_a_duplicate_no_longer_counts(approved, alice, erin):
+    twin = build_report(
+        by=alice,
+        status=ReportStatus.APPROVED,
+        through_services=True,
+        reviewer=erin,
+        seizure_date=MARCH,
+        items=[cocaine(10)],
+    )
+    statistics_recompute_dirty()
+    assert figures(erin)["reports"] == 2
+    report_mark_duplicate(report=twin, of=approved, actor=erin)
+    statistics_recompute_dirty()
+    assert figures(erin)["reports"] == 1
+    assert figures(erin)["quantity_mass"] == 10
+
+
+def test_recomputing_twice_gives_the_same_rows(approved):
+    def rows():
+        return sorted(ReportSummary.objects.values_list("month", "state", "category", "dimension", "value", "reports"))
+
+    before = rows()
+    DirtyBucket.objects.create(month=dt.date(2025, 3, 1), administration=approved.administration)
+    statistics_recompute_dirty()
+    assert rows() == before and before
+
+
+def test_the_reconciliation_finds_a_drifted_bucket_and_marks_it_for_recompute(approved, erin):
+    assert statistics_reconcile().buckets_differing == 0
+    ItemSummary.objects.filter(dimension="total").update(items=7, quantity=Decimal(70))
+    outcome = statistics_reconcile()
+    assert (outcome.buckets_differing, outcome.differences[0]["items"]) == (1, [1, 7])
+    assert DirtyBucket.objects.filter(administration=approved.administration).exists()
+    statistics_recompute_dirty()
+    assert statistics_reconcile().buckets_differing == 0
+    assert figures(erin)["quantity_mass"] == 10
+
+
+def test_the_rebuild_command_rebuilds_everything(approved, erin):
+    ReportSummary.objects.all().delete()
+    call_command("rebuild_statistics", "--check", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert figures(erin)["reports"] == 1
