@@ -576,8 +576,11 @@ _MARKER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st="e"')
 _REFERENCE = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
 _FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", re.S)
 _ROW_NUMBER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="([0-9]{1,9})"')
-_THREE_LETTERS = re.compile(rb'\sr="[A-Z]{3}[0-9]')
-_WIDE_TWO_LETTERS = re.compile(rb'\sr="[D-Z][A-Z][0-9]')
+# Row numbers of six digits or more (at least 100,000): only then are a sheet's row numbers all looked at.
+_LONG_ROW_NUMBER = re.compile(rb'row\b[^>]*?\sr="[0-9]{6}')
+# Cell references three letters wide (column AAA on), or two beyond CZ (a literal start: a fast search).
+_THREE_LETTERS = re.compile(rb'r="[A-Z]{3}[0-9]')
+_WIDE_TWO_LETTERS = re.compile(rb'r="[D-Z][A-Z][0-9]')
 # The most cells (rows times columns, blank ones included) a sheet may span to be read by calamine.
 CALAMINE_MAX_CELLS = 12_000_000
 _ERROR_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>(.*?)</", re.S)
@@ -646,9 +649,8 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
             region, carry = buffer[: cut + 6], buffer[cut + 6 :]
             if marked is not None and _may_be_marked(region) and not _marked_in(region, marked):
                 marked = None
-            numbers = _ROW_NUMBER.findall(region)
-            if numbers:
-                last_row = max(last_row, *map(int, numbers))
+            if _LONG_ROW_NUMBER.search(region):
+                last_row = max(last_row, *map(int, _ROW_NUMBER.findall(region)))
             row_elements += region.count(b"<row") + region.count(b":row")
             if _THREE_LETTERS.search(region):
                 columns = 16384
