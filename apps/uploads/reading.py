@@ -578,9 +578,8 @@ _FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", 
 _ROW_NUMBER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="([0-9]{1,9})"')
 # Row numbers of six digits or more (at least 100,000): only then are a sheet's row numbers all looked at.
 _LONG_ROW_NUMBER = re.compile(rb'row\b[^>]*?\sr="[0-9]{6}')
-# Cell references three letters wide (column AAA on), or two beyond CZ (a literal start: a fast search).
-_THREE_LETTERS = re.compile(rb'r="[A-Z]{3}[0-9]')
-_WIDE_TWO_LETTERS = re.compile(rb'r="[D-Z][A-Z][0-9]')
+# Cell references beyond column CZ: two letters from DA, or three (a literal start: a fast search).
+_WIDE_REFERENCE = re.compile(rb'r="(?:[D-Z][A-Z]|[A-Z]{3})[0-9]')
 # The most cells (rows times columns, blank ones included) a sheet may span to be read by calamine.
 CALAMINE_MAX_CELLS = 12_000_000
 _ERROR_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>(.*?)</", re.S)
@@ -642,20 +641,24 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
         while True:
             chunk = stream.read(_CHUNK)
             buffer = carry + chunk
-            cut = buffer.rfind(b"</row>") if chunk else len(buffer) - 6
-            if cut < 0:
-                carry = buffer
-                continue
-            region, carry = buffer[: cut + 6], buffer[cut + 6 :]
+            if chunk:
+                cut = buffer.rfind(b"</row>") + len(b"</row>")
+                if cut < len(b"</row>"):  # no row ends in it yet
+                    carry = buffer
+                    continue
+                region, carry = buffer[:cut], buffer[cut:]
+            else:  # the end: whatever is left
+                region, carry = buffer, b""
             if marked is not None and _may_be_marked(region) and not _marked_in(region, marked):
                 marked = None
             if _LONG_ROW_NUMBER.search(region):
                 last_row = max(last_row, *map(int, _ROW_NUMBER.findall(region)))
             row_elements += region.count(b"<row") + region.count(b":row")
-            if _THREE_LETTERS.search(region):
-                columns = 16384
-            elif columns < 702 and _WIDE_TWO_LETTERS.search(region):
-                columns = 702
+            if columns < 16384:
+                for wide in _WIDE_REFERENCE.finditer(region):  # none in a sheet of the layouts read
+                    columns = max(columns, 16384 if wide.group()[5:6].isalpha() else 702)  # AAA… reach XFD
+                    if columns == 16384:
+                        break
             if not chunk:
                 break
     return SheetScan(marked=marked, rows=max(last_row, row_elements), columns=columns)

@@ -414,3 +414,13 @@ def test_an_ordinary_sheet_is_read_by_calamine(tmp_path):
         scan = scan_sheet(archive, "xl/worksheets/sheet3.xml")
     assert scan.fits_calamine
     assert scan.marked == {(2, 2): "=1+1", (3, 2): "=1+1", (4, 2): "=1+1"}
+
+
+@pytest.mark.parametrize("xml", [b"", b"<row>", b'<worksheet><sheetData><row r="1"><c r="A1"><f>1</f></c></row>'])
+def test_the_scan_of_a_truncated_or_empty_sheet_ends(tmp_path, xml):
+    path = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet1.xml")
+    assert scan.marked == ({(1, 0): "=1"} if b"<f>" in xml else {})
