@@ -578,7 +578,8 @@ _FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", 
 _ROW_NUMBER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="([0-9]{1,9})"')
 # Row numbers of six digits or more (at least 100,000): only then are a sheet's row numbers all looked at.
 _LONG_ROW_NUMBER = re.compile(rb'row\b[^>]*?\sr="[0-9]{6}')
-# Cell references beyond column CZ: two letters from DA, or three (a literal start: a fast search).
+# Cell references beyond column Z, and beyond column CZ: two letters from DA, or three (a literal start: fast).
+_TWO_LETTERS = re.compile(rb'r="[A-Z]{2}')
 _WIDE_REFERENCE = re.compile(rb'r="(?:[D-Z][A-Z]|[A-Z]{3})[0-9]')
 # The most cells (rows times columns, blank ones included) a sheet may span to be read by calamine.
 CALAMINE_MAX_CELLS = 12_000_000
@@ -635,7 +636,7 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
     """Scan a sheet's XML as it decompresses, for formula and error cells and for the sheet's extent."""
     marked: dict[tuple[int, int], str] | None = {}
     last_row = row_elements = 0
-    columns = 104  # up to CZ: wider than the widest layout read (the CSV form's)
+    columns = 26  # up to Z, until a reference says wider
     carry = b""
     with archive.open(member) as stream:
         while True:
@@ -654,7 +655,9 @@ def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
             if _LONG_ROW_NUMBER.search(region):
                 last_row = max(last_row, *map(int, _ROW_NUMBER.findall(region)))
             row_elements += region.count(b"<row") + region.count(b":row")
-            if columns < 16384:
+            if columns < 104 and _TWO_LETTERS.search(region):
+                columns = 104  # up to CZ: as wide as the widest layout read (the CSV form's)
+            if 104 <= columns < 16384:
                 for wide in _WIDE_REFERENCE.finditer(region):  # none in a sheet of the layouts read
                     columns = max(columns, 16384 if wide.group()[5:6].isalpha() else 702)  # AAA… reach XFD
                     if columns == 16384:

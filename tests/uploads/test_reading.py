@@ -413,7 +413,20 @@ def test_an_ordinary_sheet_is_read_by_calamine(tmp_path):
     with zipfile.ZipFile(path) as archive:
         scan = scan_sheet(archive, "xl/worksheets/sheet3.xml")
     assert scan.fits_calamine
+    assert (scan.rows, scan.columns) == (4, 26)  # four columns: the width assumed is up to Z
     assert scan.marked == {(2, 2): "=1+1", (3, 2): "=1+1", (4, 2): "=1+1"}
+
+
+def test_a_sheet_of_many_rows_and_few_columns_is_read_by_calamine(tmp_path):
+    # As many route steps as 100,000 items bring: far more cells would fit calamine if every sheet were assumed
+    # as wide as the widest layout.
+    path = tmp_path / "route.xlsx"
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>R</t></is></c></row>' for n in range(1, 200_001))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{rows}</sheetData></worksheet>")
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet1.xml")
+    assert (scan.rows, scan.columns, scan.fits_calamine) == (200_000, 26, True)
 
 
 @pytest.mark.parametrize("xml", [b"", b"<row>", b'<worksheet><sheetData><row r="1"><c r="A1"><f>1</f></c></row>'])
