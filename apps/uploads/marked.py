@@ -28,18 +28,8 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from . import columns as upload_columns
-from .reading import (
-    CSV_SHEET,
-    SEPARATORS,
-    CellProblem,
-    column_index,
-    column_letters,
-    detect_encoding,
-    parsed_sheet_rows,
-    scan_sheet,
-    shared_strings,
-    workbook_sheets,
-)
+from .reading import CSV_SHEET, SEPARATORS, CellProblem, detect_encoding
+from .sheets import column_index, column_letters, parsed_sheet_rows, scan_sheet, shared_strings, workbook_sheets
 from .sniffing import CSV, XLSX
 from .values import ExcelNumber
 

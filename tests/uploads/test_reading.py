@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from apps.core.xlsx import xlsx_chunks
 from apps.uploads.marked import marked_copy
-from apps.uploads.reading import CSV_SHEET, read_upload, scan_sheet
+from apps.uploads.reading import CSV_SHEET, read_upload
+from apps.uploads.sheets import scan_sheet
 from apps.uploads.sniffing import UploadRefused
 from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
 
