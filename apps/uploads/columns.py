@@ -31,6 +31,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.caches import process_cache_register
 from apps.reports import catalogue
 from apps.reports.choices import FormVariant
 
@@ -123,6 +124,10 @@ def csv_columns(*, variant: str) -> tuple[Column, ...]:
                 for spec in specs
             )
     return tuple(columns)
+
+
+process_cache_register("uploads.columns.sheet_columns", sheet_columns.cache_clear)
+process_cache_register("uploads.columns.csv_columns", csv_columns.cache_clear)
 
 
 def normalised_header(text: object) -> str:

@@ -6,14 +6,12 @@ from (a column letter, or a CSV header) so that every error is shown at its cell
 but what only the file can tell: a formula or an error value in a cell, an unknown or repeated column, a
 missing required column, a sheet that holds no part, too many rows.
 
-- **XLSX** sheets are read by calamine (python-calamine: a sheet at a time, far faster than openpyxl; figures
-  in ``python -m bench upload_reading``). Formulas are never evaluated nor their cached results taken: since
-  calamine gives a formula's cached result and no error value, each sheet's XML is first scanned as it
-  decompresses for formula and error cells (:func:`_marked_cells`); such a cell is a problem for that cell,
-  and its value is blank. A formula in a cell without a reference (no writer we know does that) makes that
-  sheet parsed with ``iterparse`` instead, which places it. A sheet named ``CSV`` (a CSV's marked copy,
-  corrected in Excel) is read as the CSV form. The template's own sheets and a marked copy's Errors sheet
-  are skipped; any other unknown sheet is a problem of the file.
+- **XLSX** sheets are read by calamine, far faster than openpyxl (``python -m bench upload_reading``), after a
+  scan of each sheet's XML (:mod:`apps.uploads.sheets`) for what calamine does not tell: formulas are never
+  evaluated nor their cached results taken, a cell holding one (or an error value) is a problem for that
+  cell and its value is blank; a sheet calamine must not hold is parsed row by row instead. A sheet named
+  ``CSV`` (a CSV's marked copy, corrected in Excel) is read as the CSV form. The template's own sheets and a
+  marked copy's Errors sheet are skipped; any other unknown sheet is a problem of the file.
 - **CSV**: UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
   Windows-1252, detected unless the user chose; the separator (``,`` ``;`` or tab) is the one that makes
   the most headers known. A cell starting with ``= + - @`` is text like any other (the exports neutralise
@@ -33,15 +31,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import html
 import itertools
 import operator
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -51,6 +47,14 @@ from python_calamine import CalamineError, CalamineWorkbook
 from . import columns as upload_columns
 from . import values as upload_values
 from .columns import REFERENCE
+from .sheets import (
+    calamine_rows,
+    column_letters,
+    parsed_sheet_rows,
+    scan_sheet,
+    shared_strings,
+    workbook_sheets,
+)
 from .sniffing import CSV, XLSX, UploadRefused
 
 # The sheet name of a CSV in problems and in its marked copy.
@@ -63,11 +67,6 @@ ENCODINGS: tuple[tuple[str, str], ...] = (
 )
 SEPARATORS = (",", ";", "\t")
 
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROW, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN = (f"{_MAIN}{name}" for name in ("row", "v", "f", "is", "t", "r"))
-_LETTERS = re.compile(r"[A-Z]+")
 _CHUNK = 1024 * 1024
 
 
@@ -426,229 +425,29 @@ def _csv_records(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# XLSX
+# XLSX (the workbook's parts: :mod:`apps.uploads.sheets`)
 
 
-def _member(base: str, target: str) -> str:
-    """A relationship's target as a zip member name (targets are relative to ``base`` unless they start with /)."""
-    if target.startswith("/"):
-        return target.lstrip("/")
-    parts: list[str] = []
-    for piece in PurePosixPath(base, target).parts:
-        if piece == "..":
-            if parts:
-                parts.pop()
-        elif piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
-def _parse(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
-    """``iterparse`` of a part that refuses document type declarations (no entity of any kind is expanded)."""
-    parser = ElementTree.XMLPullParser(events=("end",))
-    checked = False
-    while chunk := stream.read(_CHUNK):
-        if not checked:
-            if b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]:
-                raise UploadRefused(_("This workbook holds XML that is never read here: save it again in Excel."))
-            checked = True
-        parser.feed(chunk)
-        yield from parser.read_events()  # type: ignore[misc]
-    parser.close()
-    yield from parser.read_events()  # type: ignore[misc]
-
-
-def _workbook(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
-    """The workbook's sheets in order as (title, zip member), and whether it counts dates from 1904."""
-    relationships: dict[str, str] = {}
-    with archive.open("xl/_rels/workbook.xml.rels") as stream:
-        for _event, element in _parse(stream):
-            if element.tag == f"{_PACKAGE_REL}Relationship":
-                relationships[element.get("Id", "")] = _member("xl", element.get("Target", ""))
-    sheets: list[tuple[str, str]] = []
-    date1904 = False
-    with archive.open("xl/workbook.xml") as stream:
-        for _event, element in _parse(stream):
-            if element.tag == f"{_MAIN}sheet":
-                target = relationships.get(element.get(f"{_REL}id", ""))
-                if target:
-                    sheets.append((element.get("name", ""), target))
-            elif element.tag == f"{_MAIN}workbookPr":
-                date1904 = element.get("date1904", "0").lower() in ("1", "true")
-    return sheets, date1904
-
-
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
-    names = set(archive.namelist())
-    strings: list[str] = []
-    if "xl/sharedStrings.xml" not in names:
-        return strings
-    with archive.open("xl/sharedStrings.xml") as stream:
-        for _event, element in _parse(stream):
-            if element.tag == f"{_MAIN}si":
-                strings.append(_inline_text(element))
-                element.clear()
-    return strings
-
-
-def _inline_text(element: ElementTree.Element) -> str:
-    """The text of a string item: its ``t``, or its runs' ``t`` joined (phonetic guides left out)."""
-    direct = element.find(_TEXT)
-    if direct is not None:
-        return direct.text or ""
-    return "".join((run.findtext(_TEXT) or "") for run in element.iter(_RUN))
-
-
-_COLUMN_INDEX: dict[str, int] = {}
-
-
-def column_index(letters: str) -> int:
-    """The 0-based index of a column given by its letters (``A`` 0, ``AA`` 26)."""
-    index = _COLUMN_INDEX.get(letters)
-    if index is None:
-        index = 0
-        for letter in letters:
-            index = index * 26 + ord(letter) - 64
-        index = _COLUMN_INDEX[letters] = index - 1
-    return index
-
-
-def column_letters(index: int) -> str:
-    """The letters of the 0-based column ``index``."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _sheet_rows(
-    archive: zipfile.ZipFile, member: str, strings: list[str]
-) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
-    """Each row of a sheet as (row number, raw value by column index, formula or error text by column index)."""
-    expected_row = 0
-    with archive.open(member) as stream:
-        for _event, element in _parse(stream):
-            if element.tag != _ROW:
-                continue
-            given_row = element.get("r")
-            row = int(given_row) if given_row else expected_row + 1
-            expected_row = row
-            cells: dict[int, Any] = {}
-            marked: dict[int, str] = {}
-            position = -1
-            for cell in element:
-                reference = cell.get("r")
-                position = column_index(_LETTERS.match(reference).group()) if reference else position + 1  # type: ignore[union-attr]
-                kind = cell.get("t")
-                value: Any = None
-                for child in cell:
-                    tag = child.tag
-                    if tag == _VALUE:
-                        value = child.text
-                    elif tag == _FORMULA:
-                        marked[position] = "=" + (child.text or "")
-                    elif tag == _INLINE:
-                        value = _inline_text(child)
-                if position in marked:
-                    continue
-                if value is None or value == "":
-                    continue
-                if kind == "s":
-                    value = strings[int(value)]
-                elif kind == "e":
-                    marked[position] = value
-                    continue
-                elif kind == "b":
-                    value = "TRUE" if value == "1" else "FALSE"
-                elif kind is None or kind == "n":
-                    value = upload_values.ExcelNumber(value)
-                cells[position] = value
-            element.clear()
-            yield row, cells, marked
-
-
-# A formula (``<f>``, prefixed or not) or an error value (``t="e"``) in a sheet's XML; the cell's start tag; its
-# reference. Found in the raw bytes, so that the fast reader (which gives neither) can be told which cells they are.
-_MARKER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st="e"')
-_REFERENCE = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
-_FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", re.S)
-_ERROR_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>(.*?)</", re.S)
-
-
-def _may_be_marked(region: bytes) -> bool:
-    """Whether ``region`` may hold a formula or an error cell (plain byte searches, far faster than the regex)."""
-    return (b"<f" in region or b":f" in region or b't="e"' in region) and _MARKER.search(region) is not None
-
-
-def _marked_in(region: bytes, marked: dict[tuple[int, int], str]) -> bool:
-    """Add the formula and error cells of ``region`` (whole rows of sheet XML) to ``marked`` by (row, column
-    index); ``False`` when one of them has no cell reference (its place is then only known by parsing)."""
-    for found in _MARKER.finditer(region):
-        at = found.start() + 1
-        start = max(region.rfind(b"<c ", 0, at), region.rfind(b":c ", 0, at), region.rfind(b"<c>", 0, at))
-        end = region.find(b">", start)
-        reference = _REFERENCE.search(region, start, end + 1) if start >= 0 else None
-        if reference is None:
-            return False
-        place = (int(reference.group(2)), column_index(reference.group(1).decode()))
-        if place in marked:
-            continue
-        closing = region.find(b"</", end)
-        body = region[end + 1 : closing + 64] if closing >= 0 else b""
-        if found.group().endswith(b'"'):
-            error = _ERROR_TEXT.search(body)
-            marked[place] = html.unescape((error.group(1) if error else b"#VALUE!").decode("utf-8", "replace"))
-        else:
-            formula = _FORMULA_TEXT.search(region, found.start())
-            text = formula.group(1) if formula and formula.group(1) else b""
-            marked[place] = "=" + html.unescape(text.decode("utf-8", "replace"))
-    return True
-
-
-def _marked_cells(archive: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str] | None:
-    """The formula and error cells of a sheet by (row, column index), scanning its XML as it decompresses;
-    ``None`` when one has no cell reference."""
-    marked: dict[tuple[int, int], str] = {}
-    carry = b""
-    with archive.open(member) as stream:
-        while chunk := stream.read(_CHUNK):
-            buffer = carry + chunk
-            cut = buffer.rfind(b"</row>")
-            if cut < 0:
-                carry = buffer
-                continue
-            region, carry = buffer[: cut + 6], buffer[cut + 6 :]
-            if _may_be_marked(region) and not _marked_in(region, marked):
-                return None
-    if carry and _may_be_marked(carry) and not _marked_in(carry, marked):
-        return None
-    return marked
-
-
-def _calamine_rows(
-    workbook: CalamineWorkbook, title: str, marked: dict[tuple[int, int], str]
-) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
-    """Each row of a sheet read by calamine, as :func:`_sheet_rows` gives them (formula and error cells from
-    ``marked``: calamine gives their cached result, or nothing)."""
-    sheet = workbook.get_sheet_by_name(title)
-    offset = sheet.start[1] if sheet.start else 0
-    by_row: dict[int, dict[int, str]] = {}
-    for (row, column), text in marked.items():
-        by_row.setdefault(row, {})[column] = text
-    for number, values in enumerate(sheet.iter_rows(), start=1):
-        cells = {offset + index: value for index, value in enumerate(values) if value != ""}
-        row_marked = by_row.get(number, {})
-        for column in row_marked:
-            cells.pop(column, None)
-        yield number, cells, row_marked
+def _csv_form_rows(
+    rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]], formulas: dict[tuple[int, int], str]
+) -> Iterator[list[str]]:
+    """A sheet holding the CSV form, as the CSV reader takes rows: every row from row 1 (blank ones too), cells as
+    text; the formula and error cells met are added to ``formulas`` before their row is handed over."""
+    expected = 1
+    for number, cells, marked in rows:
+        while expected < number:
+            expected += 1
+            yield []
+        for index, text in marked.items():
+            formulas[number, index] = text
+        expected = number + 1
+        yield [upload_values.text(cells.get(index, "")) for index in range(max([*cells, *marked], default=-1) + 1)]
 
 
 def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Record]:
     try:
         with zipfile.ZipFile(path) as archive:
-            sheets, date1904 = _workbook(archive)
+            sheets, date1904 = workbook_sheets(archive)
             workbook = CalamineWorkbook.from_path(str(path))
             strings: list[str] | None = None
             wanted = upload_columns.sheet_parts(variant=variant)
@@ -657,12 +456,14 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                 if upload_columns.normalised_header(title) == CSV_SHEET.casefold() and not found:
                     # A CSV's marked copy, corrected in Excel: the sheet holds the CSV form.
                     found.add("report")
-                    formulas = _marked_cells(archive, member) or {}
-                    rows = _calamine_rows(workbook, title, {})
-                    texts = (
-                        [upload_values.text(cells.get(index, "")) for index in range(max(cells, default=-1) + 1)]
-                        for _row, cells, _marked in rows
-                    )
+                    scan = scan_sheet(archive, member)
+                    if scan.fits_calamine:
+                        rows = calamine_rows(workbook, title, {})
+                    else:
+                        strings = shared_strings(archive) if strings is None else strings
+                        rows = parsed_sheet_rows(archive, member, strings)
+                    formulas = dict(scan.marked or {})
+                    texts = _csv_form_rows(rows, formulas)
                     for _line, record in _csv_records(texts, variant=variant, summary=summary, formulas=formulas):
                         yield record
                     continue
@@ -693,12 +494,12 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                     )
                     continue
                 found.add(part)
-                marked = _marked_cells(archive, member)
-                if marked is None:  # a formula without a cell reference: this sheet is parsed to place it
-                    strings = _shared_strings(archive) if strings is None else strings
-                    rows = _sheet_rows(archive, member, strings)
-                else:
-                    rows = _calamine_rows(workbook, title, marked)
+                scan = scan_sheet(archive, member)
+                if scan.marked is not None and scan.fits_calamine:
+                    rows = calamine_rows(workbook, title, scan.marked)
+                else:  # a formula without a cell reference, or a sheet too sparse for calamine: parsed row by row
+                    strings = shared_strings(archive) if strings is None else strings
+                    rows = parsed_sheet_rows(archive, member, strings)
                 yield from _sheet_records(rows, title, part, variant=variant, date1904=date1904, summary=summary)
             if "report" not in found:
                 summary.problems.append(
