@@ -4,10 +4,10 @@ Generates ``ITEM_ROWS`` item rows (about 65,000 seizure reports of the bench adm
 commodities, settings, routes, conveyances and persons of the demo's generators: :mod:`demo.reports`) as a CSV
 and as an XLSX workbook in the upload's own layouts (:mod:`apps.uploads.columns`), then for each format:
 
-- ``check_s``, ``commit_s``, ``total_s``: OUR whole upload through its services, as the worker runs it — the
-  file kept (``upload_create``), read and checked (``upload_check``), committed (``upload_commit`` and
-  ``upload_commit_run``: read and checked again, then written in one transaction), in a child process whose
-  peak resident memory is ``peak_rss_mb``;
+- ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, as the worker runs it — the file kept
+  (``upload_create``), read and checked (``upload_check``), then committed as the commit task does it (the
+  stored file read and checked again, then written by ``reports_write`` in one transaction; ``write_s`` is the
+  writing alone), in a child process whose peak resident memory is ``peak_rss_mb``;
 - ``peer_s``: django-import-export, the library a Django team would reach for, importing the reports of the first
   ``PEER_ROWS`` item rows with its documented default ``ModelResource`` for the report model, a dry run then the
   import, as its admin does (it writes the report rows only: its default resource knows nothing of a report's
@@ -373,7 +373,8 @@ def _copy_seconds(prefix: str) -> float:
     seconds = 0.0
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        for model, column in [(Report, "id"), *((child, "report_id") for child in children)]:
+        sources: list[tuple[type[Model], str]] = [(Report, "id"), *((child, "report_id") for child in children)]
+        for model, column in sources:
             table = quote(model._meta.db_table)
             taken = bytearray()
             with cursor.copy(f"COPY (SELECT * FROM {table} WHERE {column} = ANY(%s)) TO STDOUT", [report_ids]) as copy:  # noqa: S608 - names from the models
