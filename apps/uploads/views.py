@@ -148,7 +148,9 @@ def _detail(
 ) -> HttpResponse:
     context = _progress_context(upload, opened=page_opened_now())
     show_preview = upload.state in (UploadState.CHECKED, UploadState.COMMITTING, UploadState.COMMITTED)
-    errors, errors_total, duplicates, duplicates_total = [], 0, [], 0
+    errors: list[UploadProblem] = []
+    duplicates: list[UploadProblem] = []
+    errors_total = duplicates_total = 0
     if show_preview:
         errors, errors_total = _first_problems(selectors.upload_errors(upload=upload))
         duplicates, duplicates_total = _first_problems(selectors.upload_duplicates(upload=upload))
@@ -239,7 +241,7 @@ def upload_new(request: HttpRequest) -> HttpResponse:
             response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
             response["Connection"] = "close"
             return response
-        request.upload_handlers.insert(0, limiter)
+        request.upload_handlers = [limiter, *request.upload_handlers]
     return _upload_new(request, limiter)
 
 
@@ -273,7 +275,7 @@ def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> Http
 def _attachment(download: Download) -> HttpResponse:
     """A file the browser saves (never shows), kept in no cache."""
     response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name) or ""
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

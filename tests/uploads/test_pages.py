@@ -363,6 +363,7 @@ def test_the_marked_workbook_comments_each_faulty_cell_lists_the_errors_and_is_a
     assert response["Cache-Control"] == "private, no-store"
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     problem = upload.problems.get(kind="error")
+    assert problem.row is not None
     errors = [row for row in workbook["Errors"].iter_rows(values_only=True) if any(row)]
     assert [str(value) for value in errors[-1][:3]] == [problem.sheet, str(problem.row), problem.column]
     data = workbook[problem.sheet]
