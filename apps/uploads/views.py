@@ -265,7 +265,12 @@ def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> Http
             encoding=form.cleaned_data["encoding"],
             variant=form.cleaned_data["variant"],
         )
-    except (ApplicationError, ValidationError) as error:
+    except ApplicationError as error:
+        # The service names the field it refuses (``extra["field"]``: the file, the encoding, the variant).
+        named = str(error.extra.get("field", ""))
+        form.add_error(named if named in form.fields else None, error.message)
+        return _new_page(request, form, status=400)
+    except ValidationError as error:
         show_errors(form, error)
         return _new_page(request, form, status=400)
     messages.success(request, gettext("The file is uploaded: it is being checked."))

@@ -221,6 +221,7 @@ def test_a_file_that_cannot_be_taken_is_refused_on_the_form_and_nothing_is_kept(
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="error-summary"' in page and message in page
+    assert '<div class="field field--error" id="field-file">' in page  # the refusal is said at the file's field
     assert not Upload.objects.exists()
     assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
