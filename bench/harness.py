@@ -42,16 +42,20 @@ SETTINGS = "rilo.settings.bench"
 BENCH_USERNAME = "bench-officer"
 
 Figures = dict[str, Any]
-BENCHMARKS: dict[str, Callable[[], Figures]] = {}
+# A benchmark returns its figures, or a list of them for one line each (the upload's, one per file format).
+BENCHMARKS: dict[str, Callable[[], Figures | list[Figures]]] = {}
 # The modules whose ``@benchmark`` functions register themselves when imported (see registered()).
-BENCHMARK_MODULES = ("bench.api", "bench.exchange", "bench.web_lists", "bench.upload_reading")
+BENCHMARK_MODULES = ("bench.api", "bench.exchange", "bench.web_lists", "bench.upload_reading", "bench.upload")
 _services: Services | None = None  # keeps embedded servers alive while benchmarks run
 
 
-def benchmark(name: str) -> Callable[[Callable[[], Figures]], Callable[[], Figures]]:
-    """Register a benchmark function returning its figures (``bench`` is added)."""
+Measure = Callable[[], Figures | list[Figures]]
 
-    def register(function: Callable[[], Figures]) -> Callable[[], Figures]:
+
+def benchmark(name: str) -> Callable[[Measure], Measure]:
+    """Register a benchmark function returning its figures, or a list of them (``bench`` is added to each)."""
+
+    def register(function: Measure) -> Measure:
         BENCHMARKS[name] = function
         return function
 
@@ -303,7 +307,7 @@ def load(
     return result
 
 
-def registered() -> dict[str, Callable[[], Figures]]:
+def registered() -> dict[str, Measure]:
     """Every benchmark, by name (importing the benchmark modules registers them)."""
     import importlib
 
@@ -320,6 +324,7 @@ def main(names: list[str]) -> int:
         return 2
     prepare()
     for name in names or list(BENCHMARKS):
-        figures = BENCHMARKS[name]()
-        print(json.dumps({"bench": name, **figures}), flush=True)
+        measured = BENCHMARKS[name]()
+        for figures in measured if isinstance(measured, list) else [measured]:
+            print(json.dumps({"bench": name, **figures}), flush=True)
     return 0

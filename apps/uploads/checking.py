@@ -216,6 +216,7 @@ class _Problems:
         self.error_rows: set[tuple[str, int | None]] = set()
         self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
+        self.read_cells: set[tuple[str, int | None, str]] = set()  # (sheet, row, field) the reader found wrong
 
     def error(self, record: Record | None, name: str, message: str, *, reference: str = "") -> None:
         sheet = record.sheet if record is not None else ""
@@ -233,6 +234,7 @@ class _Problems:
         )
         self.error_rows.add((problem.sheet, problem.row))
         self.error_references.add(reference)
+        self.read_cells.add((problem.sheet, problem.row, problem.field))
 
     def duplicate(self, record: Record | None, reference: str, message: str) -> None:
         self.items.append(
@@ -365,6 +367,7 @@ def check_records(
         if result is not None:
             checked.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
+        group.parts = {}  # its rows' cells are no longer needed: a large file is not held twice
         progress(read, read * done // records_total)
     outcome.reports = [report for _group_, report in checked]
     outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
@@ -500,6 +503,8 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
                 name = field_name
             case _:
                 name = ""
+        if record is not None and (record.sheet, record.row, name) in problems.read_cells:
+            continue  # the reader said what is wrong with this cell (its value was left out): once is enough
         for message in messages:
             problems.error(record, name, _words(part, name, message, record, terms), reference=group.reference)
 
@@ -699,8 +704,13 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, int | float | bool) else str(value)
 
 
+# What the preview shows: the fields entered, but those shown only with the right to see personal data.
+_PREVIEWED = {part: frozenset(catalogue.names(part, restricted=False)) for part in ("report", "item")}
+
+
 def _preview(group: _Report, report: CheckedReport) -> dict[str, Any]:
-    """One report as it will be stored: its fields and its items (persons and companies are not shown)."""
+    """One report as it will be stored: its fields and its items (persons and companies are not shown, nor any
+    field shown only with the right to see personal data)."""
     return {
         "national_reference": group.reference,
         "sheet": group.record.sheet if group.record is not None else "",
@@ -709,13 +719,13 @@ def _preview(group: _Report, report: CheckedReport) -> dict[str, Any]:
         "fields": {
             name: _shown(value)
             for name, value in report.report_values.items()
-            if name in catalogue.names("report") and _shown(value) != ""
+            if name in _PREVIEWED["report"] and _shown(value) != ""
         },
         "items": [
             {
                 name: _shown(value)
                 for name, value in item.items()
-                if name in catalogue.names("item") and _shown(value) not in ("", {})
+                if name in _PREVIEWED["item"] and _shown(value) not in ("", {})
             }
             for item in report.parts.get("items") or []
         ],

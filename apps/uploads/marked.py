@@ -28,8 +28,20 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from . import columns as upload_columns
-from .reading import CSV_SHEET, CellProblem, _marked_cells, _workbook, column_index, column_letters, detect_encoding
+from .reading import (
+    CSV_SHEET,
+    SEPARATORS,
+    CellProblem,
+    column_index,
+    column_letters,
+    detect_encoding,
+    parsed_sheet_rows,
+    scan_sheet,
+    shared_strings,
+    workbook_sheets,
+)
 from .sniffing import CSV, XLSX
+from .values import ExcelNumber
 
 FAULT_FILL = "FFC7CE"
 FAULT_FONT = "9C0006"
@@ -72,6 +84,9 @@ _VML_START = (
 
 # Problems by sheet and row: column (letters or CSV header; "" for the whole row) -> messages.
 _Index = dict[tuple[str, int], dict[str, list[str]]]
+# A row of the copy: its values, and the messages of its marked cells by column index (None: none marked).
+_MarkedRow = tuple[list[Any], dict[int, list[str]] | None]
+_NEEDS_ESCAPING = re.compile('[&<>"\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]')
 
 
 def _index(problems: Iterable[CellProblem]) -> tuple[_Index, list[CellProblem]]:
@@ -126,8 +141,8 @@ class _Writer:
         self.archive = zipfile.ZipFile(self.buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[tuple[str, bool, bool]] = []  # (title, hidden, has comments)
 
-    def sheet(self, title: str, rows: Iterable[list[tuple[Any, list[str] | None]]], *, hidden: bool = False) -> None:
-        """Write a sheet of ``rows``: each a list of (value, messages or None); messages mark the cell."""
+    def sheet(self, title: str, rows: Iterable[_MarkedRow], *, hidden: bool = False) -> None:
+        """Write a sheet of ``rows``: each its values and the messages of its marked cells by column index."""
         number = len(self.sheets) + 1
         comments: list[tuple[int, int, str]] = []
         info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", date_time=(2020, 1, 1, 0, 0, 0))
@@ -135,14 +150,24 @@ class _Writer:
         with self.archive.open(info, mode="w", force_zip64=True) as stream:
             stream.write(f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}"><sheetData>'.encode())
             pending: list[str] = []
-            for row_number, cells in enumerate(rows, start=1):
+            for row_number, (values, marks) in enumerate(rows, start=1):
+                header = row_number == 1 and number == 1
                 parts = []
-                for index, (value, messages) in enumerate(cells):
-                    if messages:
-                        comments.append((row_number - 1, index, "\n".join(dict.fromkeys(messages))))
-                    elif value is None or value == "":
-                        continue
-                    style = _FAULT if messages else (_BOLD if row_number == 1 and number == 1 else None)
+                for index, value in enumerate(values):
+                    if marks is None or index not in marks:
+                        if value is None or value == "":
+                            continue
+                        if type(value) is str and not header:  # the common case, without a call
+                            text = _escaped(value) if _NEEDS_ESCAPING.search(value) else value
+                            parts.append(
+                                f'<c r="{_letters(index)}{row_number}" t="inlineStr"><is><t xml:space="preserve">'
+                                f"{text}</t></is></c>"
+                            )
+                            continue
+                        style = _BOLD if header else None
+                    else:
+                        comments.append((row_number - 1, index, "\n".join(dict.fromkeys(marks[index]))))
+                        style = _FAULT
                     parts.append(_cell_xml(f"{_letters(index)}{row_number}", "" if value is None else value, style))
                 if parts:
                     pending.append(f'<row r="{row_number}">{"".join(parts)}</row>')
@@ -236,18 +261,16 @@ class _Writer:
         return self.buffer.getvalue()
 
 
-def _marked_rows(
-    title: str, rows: Iterator[list[Any]], by_cell: _Index, *, headers_name: bool
-) -> Iterator[list[tuple[Any, list[str] | None]]]:
-    """``rows`` (row 1 first) as (value, messages) cells, with the messages ``by_cell`` gives. ``headers_name``:
-    the problems name columns by their header (a CSV form), else by their letters."""
+def _marked_rows(title: str, rows: Iterator[list[Any]], by_cell: _Index, *, headers_name: bool) -> Iterator[_MarkedRow]:
+    """``rows`` (row 1 first) with the messages ``by_cell`` gives by column index (a whole row's at its first
+    cell). ``headers_name``: the problems name columns by their header (a CSV form), else by their letters."""
     positions: dict[str, int] = {}
     for number, values in enumerate(rows, start=1):
         if number == 1 and headers_name:
             positions = {str(value): index for index, value in enumerate(values) if value not in (None, "")}
         marks = by_cell.get((title, number))
         if not marks:
-            yield [(value, None) for value in values]
+            yield values, None
             continue
         at: dict[int, list[str]] = defaultdict(list)
         for column, messages in marks.items():
@@ -259,15 +282,14 @@ def _marked_rows(
                 index = positions.get(column, 0)
             at[index].extend(messages)
         width = max(len(values), max(at) + 1)
-        padded = list(values) + [None] * (width - len(values))
-        yield [(value, at.get(index)) for index, value in enumerate(padded)]
+        yield list(values) + [None] * (width - len(values)), at
 
 
-def _csv_rows(path: Path, encoding: str | None) -> Iterator[list[Any]]:
+def _csv_rows(path: Path, encoding: str | None, separator: str | None) -> Iterator[list[Any]]:
     codec = encoding or detect_encoding(path)
     with path.open(encoding=codec, newline="", errors="replace") as stream:
         first = stream.readline()
-        separator = max((",", ";", "\t"), key=first.count)
+        separator = separator or max(SEPARATORS, key=first.count)
         yield from csv.reader(itertools.chain([first], stream), delimiter=separator)
 
 
@@ -278,40 +300,70 @@ def _xlsx_sheets(path: Path) -> Iterator[tuple[str, bool, Iterator[list[Any]]]]:
         metadata.name for metadata in workbook.sheets_metadata if str(metadata.visible).rsplit(".", 1)[-1] != "Visible"
     }
     with zipfile.ZipFile(path) as archive:
-        members = dict(_workbook(archive)[0])
+        members = dict(workbook_sheets(archive)[0])
         for title in workbook.sheet_names:
             member = members.get(title)
-            marked = (_marked_cells(archive, member) if member else None) or {}
-            yield title, title in hidden, _calamine_values(workbook, title, marked)
+            scan = scan_sheet(archive, member) if member else None
+            if scan is None or scan.marked is None or not scan.fits_calamine:
+                # No sheet XML of its own, a formula without a cell reference, or a sheet too sparse for calamine.
+                rows = _parsed_values(archive, member) if member else _calamine_values(workbook, title, {})
+            else:
+                rows = _calamine_values(workbook, title, scan.marked)
+            yield title, title in hidden, rows
+
+
+def _parsed_values(archive: zipfile.ZipFile, member: str) -> Iterator[list[Any]]:
+    """The rows of a sheet parsed with ``iterparse``, from row 1 (numbers as numbers, formulas as their text)."""
+    expected = 1
+    for number, cells, marked in parsed_sheet_rows(archive, member, shared_strings(archive)):
+        while expected < number:
+            expected += 1
+            yield []
+        expected = number + 1
+        row: list[Any] = [None] * (max([*cells, *marked], default=-1) + 1)
+        for index, value in cells.items():
+            row[index] = float(value) if isinstance(value, ExcelNumber) else value
+        for index, text in marked.items():
+            row[index] = text
+        yield row
 
 
 def _calamine_values(workbook: CalamineWorkbook, title: str, marked: dict[tuple[int, int], str]) -> Iterator[list[Any]]:
     sheet = workbook.get_sheet_by_name(title)
     offset = sheet.start[1] if sheet.start else 0
+    by_row: dict[int, dict[int, str]] = defaultdict(dict)
+    for (marked_row, column), text in marked.items():
+        by_row[marked_row][column] = text
     for number, values in enumerate(sheet.iter_rows(), start=1):
         row: list[Any] = [None] * offset + [None if value == "" else value for value in values]
-        for (marked_row, column), text in marked.items():
-            if marked_row == number:
-                row.extend([None] * (column + 1 - len(row)))
-                row[column] = text
+        for column, text in by_row.get(number, {}).items():
+            row.extend([None] * (column + 1 - len(row)))
+            row[column] = text
         yield row
 
 
-def marked_copy(path: Path, *, format: str, problems: Iterable[CellProblem], encoding: str | None = None) -> bytes:
-    """The XLSX bytes of the marked copy of the upload at ``path`` (``format`` "xlsx" or "csv"; a CSV's codec as
-    reading found it, else detected again), with every problem of ``problems`` at its cell and on the Errors
-    sheet."""
+def marked_copy(
+    path: Path,
+    *,
+    format: str,
+    problems: Iterable[CellProblem],
+    encoding: str | None = None,
+    separator: str | None = None,
+) -> bytes:
+    """The XLSX bytes of the marked copy of the upload at ``path`` (``format`` "xlsx" or "csv"; a CSV's codec and
+    separator as reading found them in :class:`~apps.uploads.reading.ReadSummary`, else found again), with every
+    problem of ``problems`` at its cell and on the Errors sheet."""
     by_cell, listed = _index(problems)
     writer = _Writer()
     header = [_("Sheet"), _("Row"), _("Column"), _("Field"), _("What to do")]
-    errors: list[list[tuple[Any, list[str] | None]]] = [[(value, None) for value in header]]
+    errors: list[_MarkedRow] = [(header, None)]
     errors.extend(
-        [(value, None) for value in (problem.sheet, problem.row, problem.column, problem.field, problem.message)]
-        for problem in listed
+        ([problem.sheet, problem.row, problem.column, problem.field, problem.message], None) for problem in listed
     )
     writer.sheet(str(upload_columns.ERRORS_SHEET)[:31], errors)
     if format == CSV:
-        writer.sheet(CSV_SHEET, _marked_rows(CSV_SHEET, _csv_rows(path, encoding), by_cell, headers_name=True))
+        rows = _csv_rows(path, encoding, separator)
+        writer.sheet(CSV_SHEET, _marked_rows(CSV_SHEET, rows, by_cell, headers_name=True))
     elif format == XLSX:
         for title, hidden, rows in _xlsx_sheets(path):
             marked_rows = _marked_rows(title, rows, by_cell, headers_name=title == CSV_SHEET)

@@ -406,3 +406,65 @@ def test_every_field_of_the_uploads_models_is_tagged_personal_or_not():
         assert not personal & non_personal, model
         assert names - personal - non_personal == set(), f"{model.__name__}: untagged fields"
         assert (personal | non_personal) - names == set(), f"{model.__name__}: tags name no field"
+
+
+# --- a workbook, and files with nothing to write -------------------------------------------------------------
+
+
+def _workbook(tmp_path: Path, items: list[list[object]]) -> bytes:
+    path = write_xlsx(
+        tmp_path / "seizures.xlsx",
+        {
+            "Read me": [["Explanations"]],
+            "Reports": [
+                [
+                    "National reference",
+                    "Kind of case",
+                    "Country of seizure",
+                    "Date of seizure",
+                    "Mode of transport",
+                    "Detection methods",
+                ],
+                ["WB-1", "Seizure", "FR", dt.datetime(2025, 3, 14), 3, "XRAY"],
+                ["WB-2", "Seizure", "FR", dt.datetime(2025, 3, 15), 3, "XRAY"],
+            ],
+            "Items": [["National reference", "Commodity category", "Commodity type", "Quantity", "Unit"], *items],
+        },
+    )
+    return path.read_bytes()
+
+
+def test_a_workbook_is_checked_cell_by_cell_and_a_formula_is_an_error_at_its_cell(alice, tmp_path):
+    content = _workbook(tmp_path, [["WB-1", "", "cigarettes", 200000, "STK"], ["WB-2", "", "cocaine", "=2*6", "KGM"]])
+    upload = checked(send(alice, content, name="seizures.xlsx"))
+    before = written()
+
+    assert upload.format == "xlsx" and upload.rows_with_errors == 1
+    [error] = UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR)
+    assert (error.sheet, error.row, error.column, error.field) == ("Items", 3, "D", "quantity")
+    assert "formula" in error.message
+    with pytest.raises(Conflict):
+        upload_commit(upload=upload, actor=alice, submit=False)
+    assert written() == before
+
+
+def test_a_corrected_workbook_is_committed(alice, tmp_path):
+    content = _workbook(tmp_path, [["WB-1", "", "cigarettes", 200000, "STK"], ["WB-2", "", "cocaine", 12, "KGM"]])
+
+    upload = committed(checked(send(alice, content, name="seizures.xlsx")), alice)
+
+    assert (upload.new_reports, upload.rows_written) == (2, 4)
+    cocaine = Report.objects.get(national_reference="WB-2").items.get()
+    assert (cocaine.quantity, cocaine.unit.code, cocaine.commodity_type.code) == (12, "KGM", "cocaine")
+
+
+def test_a_file_of_headers_only_is_checked_with_an_error_and_has_nothing_to_commit(alice):
+    upload = checked(send(alice, csv_bytes()))
+    before = written()
+
+    assert (upload.rows_read, upload.new_reports) == (0, 0)
+    assert UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR).exists()
+    assert not upload.may_commit
+    with pytest.raises(Conflict):
+        upload_commit(upload=upload, actor=alice, submit=False)
+    assert written() == before
