@@ -34,7 +34,7 @@ from apps.reports.errors import paths_of
 
 from . import task_names
 from .checking import CheckOutcome, Problem, check_file
-from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
+from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .models import Upload, UploadProblem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
@@ -237,7 +237,12 @@ def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, at
     )
     if stored:
         UploadProblem.objects.filter(upload=upload).delete()
-        UploadProblem.objects.bulk_create(_problem_rows(upload, outcome.problems), batch_size=2000)
+        # Errors first, then possible duplicates, up to RILO_UPLOADS_MAX_PROBLEMS: a file wrong on every row is
+        # corrected from the first ones (the counts stay whole).
+        kept = sorted(outcome.problems, key=lambda problem: problem.kind != ProblemKind.ERROR)
+        UploadProblem.objects.bulk_create(
+            _problem_rows(upload, kept[: settings.RILO_UPLOADS_MAX_PROBLEMS]), batch_size=2000
+        )
     return bool(stored)
 
 
