@@ -32,13 +32,16 @@ from .reading import (
     CSV_SHEET,
     SEPARATORS,
     CellProblem,
-    _marked_cells,
-    _workbook,
     column_index,
     column_letters,
     detect_encoding,
+    parsed_sheet_rows,
+    scan_sheet,
+    shared_strings,
+    workbook_sheets,
 )
 from .sniffing import CSV, XLSX
+from .values import ExcelNumber
 
 FAULT_FILL = "FFC7CE"
 FAULT_FONT = "9C0006"
@@ -297,22 +300,45 @@ def _xlsx_sheets(path: Path) -> Iterator[tuple[str, bool, Iterator[list[Any]]]]:
         metadata.name for metadata in workbook.sheets_metadata if str(metadata.visible).rsplit(".", 1)[-1] != "Visible"
     }
     with zipfile.ZipFile(path) as archive:
-        members = dict(_workbook(archive)[0])
+        members = dict(workbook_sheets(archive)[0])
         for title in workbook.sheet_names:
             member = members.get(title)
-            marked = (_marked_cells(archive, member) if member else None) or {}
-            yield title, title in hidden, _calamine_values(workbook, title, marked)
+            scan = scan_sheet(archive, member) if member else None
+            if scan is None or scan.marked is None or not scan.fits_calamine:
+                # No sheet XML of its own, a formula without a cell reference, or a sheet too sparse for calamine.
+                rows = _parsed_values(archive, member) if member else _calamine_values(workbook, title, {})
+            else:
+                rows = _calamine_values(workbook, title, scan.marked)
+            yield title, title in hidden, rows
+
+
+def _parsed_values(archive: zipfile.ZipFile, member: str) -> Iterator[list[Any]]:
+    """The rows of a sheet parsed with ``iterparse``, from row 1 (numbers as numbers, formulas as their text)."""
+    expected = 1
+    for number, cells, marked in parsed_sheet_rows(archive, member, shared_strings(archive)):
+        while expected < number:
+            expected += 1
+            yield []
+        expected = number + 1
+        row: list[Any] = [None] * (max([*cells, *marked], default=-1) + 1)
+        for index, value in cells.items():
+            row[index] = float(value) if isinstance(value, ExcelNumber) else value
+        for index, text in marked.items():
+            row[index] = text
+        yield row
 
 
 def _calamine_values(workbook: CalamineWorkbook, title: str, marked: dict[tuple[int, int], str]) -> Iterator[list[Any]]:
     sheet = workbook.get_sheet_by_name(title)
     offset = sheet.start[1] if sheet.start else 0
+    by_row: dict[int, dict[int, str]] = defaultdict(dict)
+    for (marked_row, column), text in marked.items():
+        by_row[marked_row][column] = text
     for number, values in enumerate(sheet.iter_rows(), start=1):
         row: list[Any] = [None] * offset + [None if value == "" else value for value in values]
-        for (marked_row, column), text in marked.items():
-            if marked_row == number:
-                row.extend([None] * (column + 1 - len(row)))
-                row[column] = text
+        for column, text in by_row.get(number, {}).items():
+            row.extend([None] * (column + 1 - len(row)))
+            row[column] = text
         yield row
 
 

@@ -9,9 +9,10 @@ missing required column, a sheet that holds no part, too many rows.
 - **XLSX** sheets are read by calamine (python-calamine: a sheet at a time, far faster than openpyxl; figures
   in ``python -m bench upload_reading``). Formulas are never evaluated nor their cached results taken: since
   calamine gives a formula's cached result and no error value, each sheet's XML is first scanned as it
-  decompresses for formula and error cells (:func:`_marked_cells`); such a cell is a problem for that cell,
-  and its value is blank. A formula in a cell without a reference (no writer we know does that) makes that
-  sheet parsed with ``iterparse`` instead, which places it. A sheet named ``CSV`` (a CSV's marked copy,
+  decompresses for formula and error cells (:func:`scan_sheet`); such a cell is a problem for that cell,
+  and its value is blank. A formula in a cell without a reference (no writer we know does that), or a sheet
+  whose cells span more than calamine should hold (it keeps a dense grid), makes that sheet parsed with
+  ``iterparse`` instead, row by row. A sheet named ``CSV`` (a CSV's marked copy,
   corrected in Excel) is read as the CSV form. The template's own sheets and a marked copy's Errors sheet
   are skipped; any other unknown sheet is a problem of the file.
 - **CSV**: UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
@@ -458,7 +459,7 @@ def _parse(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
     yield from parser.read_events()  # type: ignore[misc]
 
 
-def _workbook(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
+def workbook_sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
     """The workbook's sheets in order as (title, zip member), and whether it counts dates from 1904."""
     relationships: dict[str, str] = {}
     with archive.open("xl/_rels/workbook.xml.rels") as stream:
@@ -478,7 +479,7 @@ def _workbook(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
     return sheets, date1904
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+def shared_strings(archive: zipfile.ZipFile) -> list[str]:
     names = set(archive.namelist())
     strings: list[str] = []
     if "xl/sharedStrings.xml" not in names:
@@ -523,7 +524,7 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def _sheet_rows(
+def parsed_sheet_rows(
     archive: zipfile.ZipFile, member: str, strings: list[str]
 ) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
     """Each row of a sheet as (row number, raw value by column index, formula or error text by column index)."""
@@ -574,6 +575,14 @@ def _sheet_rows(
 _MARKER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?f[\s>/]|\st="e"')
 _REFERENCE = re.compile(rb'\sr="([A-Z]+)([0-9]+)"')
 _FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f\b[^>]*?(?:/>|>(.*?)</)", re.S)
+_ROW_NUMBER = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\sr="([0-9]{1,9})"')
+# Row numbers of six digits or more (at least 100,000): only then are a sheet's row numbers all looked at.
+_LONG_ROW_NUMBER = re.compile(rb'row\b[^>]*?\sr="[0-9]{6}')
+# Cell references beyond column Z, and beyond column CZ: two letters from DA, or three (a literal start: fast).
+_TWO_LETTERS = re.compile(rb'r="[A-Z]{2}')
+_WIDE_REFERENCE = re.compile(rb'r="(?:[D-Z][A-Z]|[A-Z]{3})[0-9]')
+# The most cells (rows times columns, blank ones included) a sheet may span to be read by calamine.
+CALAMINE_MAX_CELLS = 12_000_000
 _ERROR_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>(.*?)</", re.S)
 
 
@@ -607,30 +616,61 @@ def _marked_in(region: bytes, marked: dict[tuple[int, int], str]) -> bool:
     return True
 
 
-def _marked_cells(archive: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str] | None:
-    """The formula and error cells of a sheet by (row, column index), scanning its XML as it decompresses;
-    ``None`` when one has no cell reference."""
-    marked: dict[tuple[int, int], str] = {}
+@dataclass
+class SheetScan:
+    """What the scan of a sheet's XML found: its formula and error cells by (row, column index) (``None`` when
+    one has no cell reference), and the extent calamine would hold in memory, every cell of it."""
+
+    marked: dict[tuple[int, int], str] | None
+    rows: int
+    columns: int
+
+    @property
+    def fits_calamine(self) -> bool:
+        """Whether calamine may read the sheet: it keeps a dense grid from A1 to the last cell, so a sheet of two
+        cells, A1 and XFD1048576, would take tens of gigabytes (such a sheet is parsed row by row instead)."""
+        return self.marked is not None and self.rows * self.columns <= CALAMINE_MAX_CELLS
+
+
+def scan_sheet(archive: zipfile.ZipFile, member: str) -> SheetScan:
+    """Scan a sheet's XML as it decompresses, for formula and error cells and for the sheet's extent."""
+    marked: dict[tuple[int, int], str] | None = {}
+    last_row = row_elements = 0
+    columns = 26  # up to Z, until a reference says wider
     carry = b""
     with archive.open(member) as stream:
-        while chunk := stream.read(_CHUNK):
+        while True:
+            chunk = stream.read(_CHUNK)
             buffer = carry + chunk
-            cut = buffer.rfind(b"</row>")
-            if cut < 0:
-                carry = buffer
-                continue
-            region, carry = buffer[: cut + 6], buffer[cut + 6 :]
-            if _may_be_marked(region) and not _marked_in(region, marked):
-                return None
-    if carry and _may_be_marked(carry) and not _marked_in(carry, marked):
-        return None
-    return marked
+            if chunk:
+                cut = buffer.rfind(b"</row>") + len(b"</row>")
+                if cut < len(b"</row>"):  # no row ends in it yet
+                    carry = buffer
+                    continue
+                region, carry = buffer[:cut], buffer[cut:]
+            else:  # the end: whatever is left
+                region, carry = buffer, b""
+            if marked is not None and _may_be_marked(region) and not _marked_in(region, marked):
+                marked = None
+            if _LONG_ROW_NUMBER.search(region):
+                last_row = max(last_row, *map(int, _ROW_NUMBER.findall(region)))
+            row_elements += region.count(b"<row") + region.count(b":row")
+            if columns < 104 and _TWO_LETTERS.search(region):
+                columns = 104  # up to CZ: as wide as the widest layout read (the CSV form's)
+            if 104 <= columns < 16384:
+                for wide in _WIDE_REFERENCE.finditer(region):  # none in a sheet of the layouts read
+                    columns = max(columns, 16384 if wide.group()[5:6].isalpha() else 702)  # AAA… reach XFD
+                    if columns == 16384:
+                        break
+            if not chunk:
+                break
+    return SheetScan(marked=marked, rows=max(last_row, row_elements), columns=columns)
 
 
 def _calamine_rows(
     workbook: CalamineWorkbook, title: str, marked: dict[tuple[int, int], str]
 ) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
-    """Each row of a sheet read by calamine, as :func:`_sheet_rows` gives them (formula and error cells from
+    """Each row of a sheet read by calamine, as :func:`parsed_sheet_rows` gives them (formula and error cells from
     ``marked``: calamine gives their cached result, or nothing)."""
     sheet = workbook.get_sheet_by_name(title)
     offset = sheet.start[1] if sheet.start else 0
@@ -645,10 +685,26 @@ def _calamine_rows(
         yield number, cells, row_marked
 
 
+def _csv_form_rows(
+    rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]], formulas: dict[tuple[int, int], str]
+) -> Iterator[list[str]]:
+    """A sheet holding the CSV form, as the CSV reader takes rows: every row from row 1 (blank ones too), cells as
+    text; the formula and error cells met are added to ``formulas`` before their row is handed over."""
+    expected = 1
+    for number, cells, marked in rows:
+        while expected < number:
+            expected += 1
+            yield []
+        for index, text in marked.items():
+            formulas[number, index] = text
+        expected = number + 1
+        yield [upload_values.text(cells.get(index, "")) for index in range(max([*cells, *marked], default=-1) + 1)]
+
+
 def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Record]:
     try:
         with zipfile.ZipFile(path) as archive:
-            sheets, date1904 = _workbook(archive)
+            sheets, date1904 = workbook_sheets(archive)
             workbook = CalamineWorkbook.from_path(str(path))
             strings: list[str] | None = None
             wanted = upload_columns.sheet_parts(variant=variant)
@@ -657,12 +713,14 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                 if upload_columns.normalised_header(title) == CSV_SHEET.casefold() and not found:
                     # A CSV's marked copy, corrected in Excel: the sheet holds the CSV form.
                     found.add("report")
-                    formulas = _marked_cells(archive, member) or {}
-                    rows = _calamine_rows(workbook, title, {})
-                    texts = (
-                        [upload_values.text(cells.get(index, "")) for index in range(max(cells, default=-1) + 1)]
-                        for _row, cells, _marked in rows
-                    )
+                    scan = scan_sheet(archive, member)
+                    if scan.fits_calamine:
+                        rows = _calamine_rows(workbook, title, {})
+                    else:
+                        strings = shared_strings(archive) if strings is None else strings
+                        rows = parsed_sheet_rows(archive, member, strings)
+                    formulas = dict(scan.marked or {})
+                    texts = _csv_form_rows(rows, formulas)
                     for _line, record in _csv_records(texts, variant=variant, summary=summary, formulas=formulas):
                         yield record
                     continue
@@ -693,12 +751,12 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                     )
                     continue
                 found.add(part)
-                marked = _marked_cells(archive, member)
-                if marked is None:  # a formula without a cell reference: this sheet is parsed to place it
-                    strings = _shared_strings(archive) if strings is None else strings
-                    rows = _sheet_rows(archive, member, strings)
-                else:
-                    rows = _calamine_rows(workbook, title, marked)
+                scan = scan_sheet(archive, member)
+                if scan.marked is not None and scan.fits_calamine:
+                    rows = _calamine_rows(workbook, title, scan.marked)
+                else:  # a formula without a cell reference, or a sheet too sparse for calamine: parsed row by row
+                    strings = shared_strings(archive) if strings is None else strings
+                    rows = parsed_sheet_rows(archive, member, strings)
                 yield from _sheet_records(rows, title, part, variant=variant, date1904=date1904, summary=summary)
             if "report" not in found:
                 summary.problems.append(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from openpyxl import load_workbook
 
 from apps.core.xlsx import xlsx_chunks
-from apps.uploads.reading import CSV_SHEET, read_upload
+from apps.uploads.marked import marked_copy
+from apps.uploads.reading import CSV_SHEET, read_upload, scan_sheet
 from apps.uploads.sniffing import UploadRefused
 from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
 
@@ -383,3 +386,54 @@ def test_a_formula_in_a_cell_without_reference_is_still_placed_at_its_cell(tmp_p
     assert first.values["quantity"] == Decimal("12") and first.problems == []
     assert second.values["quantity"] is None
     assert [(problem.row, problem.column) for problem in second.problems] == [(3, "C")]
+
+
+def test_a_sheet_spanning_a_million_rows_and_every_column_is_read_row_by_row(tmp_path):
+    # Two cells, A1 and XFD1048576: a tiny file whose dense grid would take hundreds of gigabytes.
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", 1, "KGM"]])
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far away</t></is></c></row></sheetData>'
+    entries["xl/worksheets/sheet3.xml"] = entries["xl/worksheets/sheet3.xml"].replace(b"</sheetData>", far)
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet3.xml")
+    assert (scan.rows, scan.columns, scan.fits_calamine) == (1048576, 16384, False)
+    records, _summary = read_all(path, format="xlsx")
+    item = by_part(records, "item")[0]
+    assert (item.row, item.values["quantity"]) == (2, Decimal("1"))
+    copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=[])), read_only=True)
+    assert copy["Items"]["A2"].value == "FR-1"
+
+
+def test_an_ordinary_sheet_is_read_by_calamine(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", "=1+1", "KGM"]] * 3)
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet3.xml")
+    assert scan.fits_calamine
+    assert (scan.rows, scan.columns) == (4, 26)  # four columns: the width assumed is up to Z
+    assert scan.marked == {(2, 2): "=1+1", (3, 2): "=1+1", (4, 2): "=1+1"}
+
+
+def test_a_sheet_of_many_rows_and_few_columns_is_read_by_calamine(tmp_path):
+    # As many route steps as 100,000 items bring: far more cells would fit calamine if every sheet were assumed
+    # as wide as the widest layout.
+    path = tmp_path / "route.xlsx"
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>R</t></is></c></row>' for n in range(1, 200_001))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", f"<worksheet><sheetData>{rows}</sheetData></worksheet>")
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet1.xml")
+    assert (scan.rows, scan.columns, scan.fits_calamine) == (200_000, 26, True)
+
+
+@pytest.mark.parametrize("xml", [b"", b"<row>", b'<worksheet><sheetData><row r="1"><c r="A1"><f>1</f></c></row>'])
+def test_the_scan_of_a_truncated_or_empty_sheet_ends(tmp_path, xml):
+    path = tmp_path / "cut.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    with zipfile.ZipFile(path) as archive:
+        scan = scan_sheet(archive, "xl/worksheets/sheet1.xml")
+    assert scan.marked == ({(1, 0): "=1"} if b"<f>" in xml else {})

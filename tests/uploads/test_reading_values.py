@@ -95,8 +95,12 @@ def test_attributes_as_json_or_name_value_pairs():
     assert values.attributes("eighty percent") == "eighty percent"
 
 
-def test_every_input_kind_of_the_catalogue_has_a_conversion():
+def test_every_input_kind_of_the_catalogue_has_its_own_conversion():
+    # A kind falling back to plain text would hand the validator a string it does not expect (a list of terms,
+    # a date, a number): every kind but free text has a conversion of its own.
     for part in ("report", *catalogue.ROW_PARTS):
         for spec in catalogue.fields(part):
-            assert values.converter(spec)("1") is not None, spec
-            assert spec.kind == "text" or spec.kind in values._BY_KIND or spec.kind == "date", spec
+            if spec.kind in ("text", "longtext"):
+                assert values.converter(spec) is values.text, spec
+            else:
+                assert values.converter(spec) is not values.text, spec
