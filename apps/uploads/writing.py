@@ -17,12 +17,13 @@ introduced each for the figures with and without.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_countries.fields import Country
@@ -35,9 +36,10 @@ from apps.reports import notifications
 from apps.reports.choices import EDITABLE_STATES, ReportStatus, Transition
 from apps.reports.duplicates import store_duplicate_candidates
 from apps.reports.models import Report, ReportItem, ReviewEvent, RouteCountry
-from apps.reports.search import refresh_search_vectors
+from apps.reports.search import SEARCH_VECTOR_SQL, refresh_search_vectors
 from apps.reports.services.steps import (
     PART_MODELS,
+    REFERENCE_CONSTRAINT,
     reference_taken,
     require_attachable_operations,
     require_complete,
@@ -47,6 +49,8 @@ from apps.reports.services.steps import (
 )
 from apps.reports.services.workflow import SENT_FOR_REVIEW_FROM
 from apps.tenancy.models import Administration
+
+_NOTHING: Mapping[str, Any] = {}
 
 # Reports written per round of statements: bounds the memory of the rows built in Python, and paces progress.
 CHUNK = 5000
@@ -90,11 +94,14 @@ class _Table:
         quote = connection.ops.quote_name
         self.name = quote(meta.db_table)
         self.columns = ", ".join(quote(field.column) for field in self.fields)
-        # Per column: its attribute name, its JSON field (its values adapted by the field) or None, and its
-        # default: a callable called per row (a new uuid, the time), else the constant itself.
+        # Per column: its field's name and attribute name, whether it holds a term (an instance: its id is
+        # written), its JSON field (values adapted by the field) or None, and its default: a callable called per
+        # row (a new uuid, an empty dict), else the constant itself.
         self._columns = [
             (
+                field.name,
                 field.attname,
+                field.is_relation,
                 field if isinstance(field, models.JSONField) else None,
                 field.get_default if callable(field.default) else None,
                 None if callable(field.default) else field.get_default(),
@@ -110,13 +117,17 @@ class _Table:
             out[field.attname] = value.pk if field.is_relation and isinstance(value, models.Model) else value
         return out
 
-    def row(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    def row(self, fixed: Mapping[str, Any], cleaned: Mapping[str, Any] = _NOTHING) -> tuple[Any, ...]:
+        """A row: the values ``fixed`` gives by attribute name, else those ``cleaned`` gives by field name (terms as
+        instances), else the field's default."""
         row = []
-        for attname, json_field, make_default, default in self._columns:
-            if attname in values:
-                value = values[attname]
-                if isinstance(value, Country):
-                    value = value.code
+        for name, attname, relation, json_field, make_default, default in self._columns:
+            if attname in fixed:
+                value = fixed[attname]
+            elif name in cleaned:
+                value = cleaned[name]
+                if relation and value is not None:
+                    value = value.pk
             else:
                 value = make_default() if make_default is not None else default
             if json_field is not None:
@@ -124,8 +135,9 @@ class _Table:
             row.append(value)
         return tuple(row)
 
-    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]]) -> None:
-        with cursor.copy(f"COPY {self.name} ({self.columns}) FROM STDIN") as copy:  # names from the model
+    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]], *, into: str = "") -> None:
+        """COPY ``rows`` into the table (or into the temporary table ``into``, shaped as it)."""
+        with cursor.copy(f"COPY {into or self.name} ({self.columns}) FROM STDIN") as copy:  # names from the model
             for row in rows:
                 copy.write_row(row)
 
@@ -189,7 +201,7 @@ def _existing(*, actor: Actor, ids: list[int], parts_given: set[int]) -> dict[in
     fields = [field for field in Report._meta.concrete_fields if field.attname != "search_vector"]
     visible = Report.objects.restrict(actor, "view").filter(pk__in=ids)
     locked = {
-        row["id"]: row
+        row["id"]: {name: value.code if isinstance(value, Country) else value for name, value in row.items()}
         for row in Report.objects.filter(pk__in=visible.values("pk"), administration_id=actor.administration_id)
         .select_for_update(of=("self",))
         .values(*(field.attname for field in fields))
@@ -214,23 +226,6 @@ def _existing(*, actor: Actor, ids: list[int], parts_given: set[int]) -> dict[in
         if pk in parts_given and pk not in personal:
             raise PermissionDenied("You may not change the persons and companies of this report.")
     return locked
-
-
-def _check_references(*, actor: Actor, rows: Sequence[dict[str, Any]]) -> None:
-    """No two reports of the upload, and no report of the administration besides the one updated, share a
-    national reference (the unique constraint says so too, but not which field)."""
-    references: dict[str, int | None] = {}
-    for row in rows:
-        reference = row["national_reference"]
-        if reference in references:
-            raise reference_taken()
-        references[reference] = row.get("id")
-    taken = Report.objects.filter(
-        administration_id=actor.administration_id, national_reference__in=list(references)
-    ).values_list("national_reference", "pk")
-    for reference, pk in taken:
-        if references[reference] != pk:
-            raise reference_taken()
 
 
 def reports_write(
@@ -302,7 +297,8 @@ class _Writer:
         self.detection_methods = _Table(Report.detection_methods.through, with_pk=False)
         self.parts = {part: _Table(model, with_pk=True) for part, model in PART_MODELS.items()}
         self.request_id = audit_request_id()
-        self.staging = ""
+        self.staged: list[str] = []  # the temporary tables made
+        self.new_staging = ""
         self.submitted: list[tuple[int, str]] = []  # (report id, the state it was sent for review from)
 
     # --- the report rows ---------------------------------------------------------------------------
@@ -332,15 +328,8 @@ class _Writer:
         """Replace the rows of reports that exist, through a temporary table (one UPDATE for them all)."""
         if not rows:
             return
-        if not self.staging:
-            self.staging = _quote("upload_report_rows")
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {self.staging} (LIKE {self.reports.name} INCLUDING DEFAULTS) ON COMMIT DROP"
-            )
-        cursor.execute(f"TRUNCATE {self.staging}")
-        with cursor.copy(f"COPY {self.staging} ({self.reports.columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(self.reports.row(row))
+        staging = self._staging(cursor, "upload_report_rows")
+        self.reports.copy(cursor, (self.reports.row(row) for row in rows), into=staging)
         assignments = ", ".join(
             f"{_quote(field.column)} = staged.{_quote(field.column)}"
             for field in self.reports.fields
@@ -348,7 +337,7 @@ class _Writer:
         )
         cursor.execute(
             f"UPDATE {self.reports.name} AS report SET {assignments} "  # noqa: S608 - names from the model
-            f"FROM {self.staging} AS staged WHERE report.id = staged.id"
+            f"FROM {staging} AS staged WHERE report.id = staged.id"
         )
 
     def _check_complete(self, chunk: Sequence[CheckedReport], rows: list[dict[str, Any]]) -> None:
@@ -392,41 +381,67 @@ class _Writer:
 
     # --- one chunk -----------------------------------------------------------------------------------
 
+    def _staging(self, cursor: Any, name: str) -> str:
+        """A temporary table shaped as the reports' (no index, no constraint), emptied: dropped at the end."""
+        table = _quote(name)
+        if table not in self.staged:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {table} (LIKE {self.reports.name} INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            self.staged.append(table)
+        cursor.execute(f"TRUNCATE {table}")
+        return table
+
+    def _insert_reports(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
+        """The new reports' rows, with their search vectors: staged by COPY while their parts are written (the
+        parts' foreign keys are checked at commit), then inserted with the vector computed from the parts."""
+        columns = self.reports.columns
+        search_vector = _quote(Report._meta.get_field("search_vector").column)
+        cursor.execute(
+            f"INSERT INTO {self.reports.name} ({columns}, {search_vector}) "  # noqa: S608 - names from the models
+            f"SELECT {columns}, {SEARCH_VECTOR_SQL} FROM {self.new_staging} AS r"
+        )
+
     def write(self, chunk: Sequence[CheckedReport]) -> list[int]:
         actor, now = self.actor, self.now
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             cursor = wrapper.cursor
             new_count = sum(1 for report in chunk if report.existing_id is None)
             rows = self._report_rows(chunk, iter(_reserve_ids(cursor, Report, new_count)))
-            _check_references(actor=actor, rows=rows)
             if self.submit:
                 self._check_complete(chunk, rows)
             ids = [row["id"] for row in rows]
-            new_ids = [row["id"] for report, row in zip(chunk, rows, strict=True) if report.existing_id is None]
-            old_ids = [row["id"] for report, row in zip(chunk, rows, strict=True) if report.existing_id is not None]
+            pairs = list(zip(chunk, rows, strict=True))
+            new_rows = [row for report, row in pairs if report.existing_id is None]
+            old_rows = [row for report, row in pairs if report.existing_id is not None]
 
-            self.reports.copy(
-                cursor,
-                (self.reports.row(row) for report, row in zip(chunk, rows, strict=True) if not report.existing_id),
-            )
-            self._update_reports(cursor, [row for report, row in zip(chunk, rows, strict=True) if report.existing_id])
+            self.new_staging = self._staging(cursor, "upload_new_reports")
+            self.reports.copy(cursor, (self.reports.row(row) for row in new_rows), into=self.new_staging)
+            self._update_reports(cursor, old_rows)
+            self._write_detection_methods(cursor, chunk, ids)
+            self._write_parts(cursor, chunk, ids)
+            try:
+                # A savepoint: the constraint's name tells a reference already taken (or twice in the upload).
+                with transaction.atomic(), connection.wrap_database_errors:
+                    self._insert_reports(cursor, new_rows)
+            except IntegrityError as error:
+                if REFERENCE_CONSTRAINT not in str(error):
+                    raise
+                raise reference_taken() from error
+            refresh_search_vectors([row["id"] for row in old_rows])
             where = f"{self.reports.name} WHERE id = ANY(%(ids)s) {{order}}"
-            for history_type, chosen in (("+", new_ids), ("~", old_ids)):
+            for history_type, chosen in (("+", new_rows), ("~", old_rows)):
                 if chosen:
                     _history_copy(
                         cursor,
                         Report,
                         source="{insert} " + where,
-                        ids=chosen,
+                        ids=[row["id"] for row in chosen],
                         history_type=history_type,
                         actor=actor,
                         at=now,
                         reason=None,
                     )
-
-            self._write_detection_methods(cursor, chunk, ids)
-            self._write_parts(cursor, chunk, ids)
-            refresh_search_vectors(ids)
             self._write_trail(cursor, chunk, rows)
             if self.submit:
                 self._send_for_review(cursor, rows)
@@ -491,7 +506,7 @@ class _Writer:
             table.copy(
                 cursor,
                 (
-                    table.row({**table.attributes(values), "id": next(part_ids), "report_id": report_id})
+                    table.row({"id": next(part_ids), "report_id": report_id}, values)
                     for report_id, rows in given
                     for values in rows or ()
                 ),
@@ -540,42 +555,94 @@ class _Writer:
             }
         )
 
+    def _insert_from_reports(
+        self, cursor: Any, model: type[models.Model], values: Mapping[str, str], ids: list[int], **params: Any
+    ) -> None:
+        """``INSERT INTO <model's table> SELECT`` one row per report of ``ids``: ``values`` gives each column's
+        expression by field name, over the report's row (``report.<column>``) or ``params`` (``%(name)s``)."""
+        columns = ", ".join(_quote(model._meta.get_field(name).column) for name in values)  # type: ignore[union-attr]
+        cursor.execute(
+            f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
+            f"SELECT {', '.join(values.values())} FROM {self.reports.name} AS report "
+            f"WHERE report.id = ANY(%(ids)s) ORDER BY report.id",
+            {"ids": ids, **params},
+        )
+
     def _write_trail(self, cursor: Any, chunk: Sequence[CheckedReport], rows: list[dict[str, Any]]) -> None:
-        """``create`` in the trail and the audit log of a new report; ``update`` in the audit log of another."""
-        pairs = list(zip(chunk, rows, strict=True))
-        self.events.copy(
-            cursor,
-            (
-                self._event_row(
-                    report_id=row["id"],
-                    transition=Transition.CREATE,
-                    from_status="",
-                    to_status=row["status"],
-                    version=row["version"],
-                )
-                for report, row in pairs
-                if report.existing_id is None
-            ),
-        )
-        self.audit.copy(
-            cursor,
-            (
-                self._audit_row(
-                    action="report.create",
-                    report_id=row["id"],
-                    report_uuid=row["uuid"],
-                    detail=trail_detail(from_status="", to_status=row["status"], version=row["version"]),
-                )
-                if report.existing_id is None
-                else self._audit_row(
-                    action="report.update",
-                    report_id=row["id"],
-                    report_uuid=row["uuid"],
-                    detail=update_detail(report.report_values, report.parts),
-                )
-                for report, row in pairs
-            ),
-        )
+        """``create`` in the trail and the audit log of a new report; ``update`` in the audit log of another.
+
+        Made by the server from the rows just written (one statement for a chunk's events, one per audit detail)."""
+        column = {field.name: f"report.{_quote(field.column)}" for field in Report._meta.concrete_fields}
+        new_ids = [row["id"] for report, row in zip(chunk, rows, strict=True) if report.existing_id is None]
+        audit_field = AuditEvent._meta.get_field("detail")
+        audit = {
+            "at": "%(at)s",
+            "actor": "%(actor)s",
+            "action": "%(action)s",
+            "object_type": "%(object_type)s",
+            "object_id": f"{column['id']}::text",
+            "object_uuid": column["uuid"],
+            "administration": column["administration"],
+            "region": "%(region)s",
+            "detail": "%(detail)s",
+            "request_id": "%(request_id)s",
+        }
+        common = {
+            "at": self.now,
+            "actor": self.actor.pk,
+            "object_type": Report._meta.label_lower,
+            "region": self.administration.region_id,
+            "request_id": self.request_id,
+        }
+        if new_ids:
+            self._insert_from_reports(
+                cursor,
+                ReviewEvent,
+                {
+                    "report": column["id"],
+                    "transition": "%(transition)s",
+                    "from_status": "%(from_status)s",
+                    "to_status": column["status"],
+                    "version": column["version"],
+                    "actor": "%(actor)s",
+                    "comment": "%(comment)s",
+                    "free_text_checked": "%(free_text_checked)s",
+                    "at": "%(at)s",
+                },
+                new_ids,
+                transition=Transition.CREATE,
+                from_status="",
+                comment="",
+                free_text_checked=False,
+                actor=self.actor.pk,
+                at=self.now,
+            )
+            # Every new report is a draft of version 1: one detail for them all.
+            detail = trail_detail(from_status="", to_status=ReportStatus.DRAFT, version=1)
+            self._insert_from_reports(
+                cursor,
+                AuditEvent,
+                audit,
+                new_ids,
+                **common,
+                action="report.create",
+                detail=audit_field.get_db_prep_save(detail, connection),
+            )
+        by_detail: dict[str, tuple[dict[str, Any], list[int]]] = {}
+        for report, row in zip(chunk, rows, strict=True):
+            if report.existing_id is not None:
+                detail = update_detail(report.report_values, report.parts)
+                by_detail.setdefault(json.dumps(detail, sort_keys=True), (detail, []))[1].append(row["id"])
+        for detail, ids in by_detail.values():
+            self._insert_from_reports(
+                cursor,
+                AuditEvent,
+                audit,
+                ids,
+                **common,
+                action="report.update",
+                detail=audit_field.get_db_prep_save(detail, connection),
+            )
 
     def _send_for_review(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
         """The rows just written, sent for review: as ``report_send_for_review`` changes a report (the trail,
@@ -605,9 +672,9 @@ class _Writer:
     def finish(self) -> None:
         """Duplicate candidates, the trail and the analysts' e-mail of the reports sent for review: each report's
         candidates are looked for among every report written before it, this upload's included."""
-        if self.staging:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE {self.staging}")
+        with connection.cursor() as cursor:
+            for table in self.staged:
+                cursor.execute(f"DROP TABLE {table}")
         if not self.submitted:
             return
         from_status = dict(self.submitted)
