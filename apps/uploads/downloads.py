@@ -18,6 +18,7 @@ from apps.core.exceptions import Conflict
 
 from .choices import UploadFormat
 from .models import Upload
+from .reading import CellProblem
 from .selectors import upload_errors
 from .storage import stored_path
 
@@ -57,7 +58,12 @@ def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
 
     if not upload.file_name:
         raise Conflict(_("The uploaded file is no longer kept: upload it again."), code="upload_purged")
-    errors = list(upload_errors(upload=upload))
+    errors = [
+        CellProblem(
+            sheet=error.sheet, row=error.row or 1, column=error.column, field=error.field, message=error.message
+        )
+        for error in upload_errors(upload=upload)
+    ]
     if not errors:
         raise Conflict(_("This upload has no error to mark."), code="upload_without_errors")
     content = marked_copy(

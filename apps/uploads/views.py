@@ -148,7 +148,9 @@ def _detail(
 ) -> HttpResponse:
     context = _progress_context(upload, opened=page_opened_now())
     show_preview = upload.state in (UploadState.CHECKED, UploadState.COMMITTING, UploadState.COMMITTED)
-    errors, errors_total, duplicates, duplicates_total = [], 0, [], 0
+    errors: list[UploadProblem] = []
+    duplicates: list[UploadProblem] = []
+    errors_total = duplicates_total = 0
     if show_preview:
         errors, errors_total = _first_problems(selectors.upload_errors(upload=upload))
         duplicates, duplicates_total = _first_problems(selectors.upload_duplicates(upload=upload))
@@ -239,7 +241,7 @@ def upload_new(request: HttpRequest) -> HttpResponse:
             response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
             response["Connection"] = "close"
             return response
-        request.upload_handlers.insert(0, limiter)
+        request.upload_handlers = [limiter, *request.upload_handlers]
     return _upload_new(request, limiter)
 
 
@@ -263,7 +265,12 @@ def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> Http
             encoding=form.cleaned_data["encoding"],
             variant=form.cleaned_data["variant"],
         )
-    except (ApplicationError, ValidationError) as error:
+    except ApplicationError as error:
+        # The service names the field it refuses (``extra["field"]``: the file, the encoding, the variant).
+        named = str(error.extra.get("field", ""))
+        form.add_error(named if named in form.fields else None, error.message)
+        return _new_page(request, form, status=400)
+    except ValidationError as error:
         show_errors(form, error)
         return _new_page(request, form, status=400)
     messages.success(request, gettext("The file is uploaded: it is being checked."))
@@ -273,7 +280,7 @@ def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> Http
 def _attachment(download: Download) -> HttpResponse:
     """A file the browser saves (never shows), kept in no cache."""
     response = HttpResponse(download.content, content_type=download.content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name) or ""
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

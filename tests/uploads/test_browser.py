@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from openpyxl.utils import get_column_letter
 
 from apps.accounts.models import User
 from apps.reports.choices import ReportStatus
@@ -95,7 +96,7 @@ def fill_template(path: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
 
 def column_letter(part: str, field: str) -> str:
     keys = [column.field.name for column in sheet_columns(part, variant="simplified")]
-    return openpyxl.utils.get_column_letter(keys.index(field) + 1)
+    return get_column_letter(keys.index(field) + 1)
 
 
 def upload(browser: Browser, path: Path) -> None:

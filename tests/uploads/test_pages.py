@@ -221,6 +221,7 @@ def test_a_file_that_cannot_be_taken_is_refused_on_the_form_and_nothing_is_kept(
     assert response.status_code == 400
     page = response.content.decode()
     assert 'class="error-summary"' in page and message in page
+    assert '<div class="field field--error" id="field-file">' in page  # the refusal is said at the file's field
     assert not Upload.objects.exists()
     assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
@@ -363,6 +364,7 @@ def test_the_marked_workbook_comments_each_faulty_cell_lists_the_errors_and_is_a
     assert response["Cache-Control"] == "private, no-store"
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     problem = upload.problems.get(kind="error")
+    assert problem.row is not None
     errors = [row for row in workbook["Errors"].iter_rows(values_only=True) if any(row)]
     assert [str(value) for value in errors[-1][:3]] == [problem.sheet, str(problem.row), problem.column]
     data = workbook[problem.sheet]
