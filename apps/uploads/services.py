@@ -304,6 +304,8 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
     """Ask a worker to write the checked upload's reports (as drafts, or submitted for review when ``submit``),
     all in one transaction. Only an upload checked without errors, with something to write, may be committed."""
     locked = _locked(upload=upload, actor=actor, action="change")
+    if submit and not actor.has_perm("reports.submit_report"):
+        raise PermissionDenied(_("You may not submit reports for review: commit them as drafts."))
     if locked.state != UploadState.CHECKED:
         raise Conflict(
             _("This upload is %(state)s: only a checked upload can be committed.")
