@@ -15,15 +15,13 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import logging
-import time
 from collections.abc import Iterable
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import F, Q, QuerySet
-from django.db.models.sql import UpdateQuery
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,18 +34,15 @@ from apps.reports.errors import paths_of
 
 from . import task_names
 from .checking import CheckOutcome, Problem, check_file
-from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, UploadState
+from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .models import Upload, UploadProblem
+from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
 from .writing import reports_write
 
 logger = logging.getLogger(__name__)
-
-
-class UploadAbandoned(Exception):
-    """The upload is no longer this worker's (cancelled, or taken over by the sweep): stop."""
 
 
 class UploadRefusedError(ApplicationError):
@@ -199,84 +194,6 @@ def upload_kick(*, upload: Upload) -> None:
         task_kick(task_names.COMMIT, upload.pk, fallback="the uploads sweep will start it")
 
 
-# --- progress ------------------------------------------------------------------------------------------------
-
-
-class _CheckProgress:
-    """Records a running check's progress and heartbeat every so many rows or seconds; stops the check when the
-    upload is no longer this worker's."""
-
-    def __init__(self, upload: Upload) -> None:
-        self.upload = upload
-        self.read = self.checked = 0
-        self._every_rows = settings.RILO_UPLOADS_PROGRESS_ROWS
-        self._every_seconds = settings.RILO_UPLOADS_PROGRESS_SECONDS
-        self._last_rows = -1
-        self._last_time = 0.0
-
-    def __call__(self, read: int, checked: int) -> None:
-        self.read, self.checked = read, checked
-        now = time.monotonic()
-        done = read + checked
-        if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
-            return
-        self._last_rows, self._last_time = done, now
-        beating = Upload.objects.filter(
-            pk=self.upload.pk, state=UploadState.CHECKING, attempts=self.upload.attempts
-        ).update(rows_read=read, rows_checked=checked, heartbeat_at=timezone.now())
-        if not beating:
-            raise UploadAbandoned(str(self.upload.uuid))
-
-
-def _update_sql(queryset: QuerySet[Any], **values: Any) -> tuple[str, tuple[Any, ...]]:
-    """The ORM's UPDATE statement for ``queryset.update(**values)``, to run on another connection."""
-    query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
-    query.add_update_values(values)
-    sql, params = query.get_compiler(queryset.db).as_sql()
-    return sql, tuple(params)
-
-
-class _CommitProgress:
-    """Records a running commit's progress on a connection of its own: the commit's transaction shows nothing
-    until it ends, and the page must see the rows written meanwhile. Only progress is written there."""
-
-    def __init__(self, upload: Upload) -> None:
-        self.upload = upload
-        self.written = 0
-        self._every_rows = settings.RILO_UPLOADS_PROGRESS_ROWS
-        self._every_seconds = settings.RILO_UPLOADS_PROGRESS_SECONDS
-        self._last_time = 0.0
-        self._last_rows = -1
-        self._side = connections.create_connection(DEFAULT_DB_ALIAS)
-
-    def _write(self, **values: Any) -> None:
-        mine = Upload.objects.filter(pk=self.upload.pk, state=UploadState.COMMITTING)
-        sql, params = _update_sql(mine, heartbeat_at=timezone.now(), **values)
-        with self._side.cursor() as cursor:
-            cursor.execute(sql, params)
-
-    def started(self) -> None:
-        self._write(started_at=timezone.now(), rows_written=0)
-
-    def checking(self, read: int, checked: int) -> None:
-        self._maybe(read + checked, rows_read=read, rows_checked=checked)
-
-    def writing(self, reports: int, of: int, rows: int) -> None:
-        """``reports`` of ``of`` reports written: the same share of the file's ``rows``."""
-        self.written = rows * reports // max(of, 1)
-        self._maybe(self.written, rows_written=self.written)
-
-    def _maybe(self, done: int, **values: Any) -> None:
-        now = time.monotonic()
-        if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
-            return
-        self._last_rows, self._last_time = done, now
-        self._write(**values)
-
-    def close(self) -> None:
-        self._side.close()
-
-
 # --- checking ------------------------------------------------------------------------------------------------
 
 
@@ -320,7 +237,12 @@ def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, at
     )
     if stored:
         UploadProblem.objects.filter(upload=upload).delete()
-        UploadProblem.objects.bulk_create(_problem_rows(upload, outcome.problems), batch_size=2000)
+        # Errors first, then possible duplicates, up to RILO_UPLOADS_MAX_PROBLEMS: a file wrong on every row is
+        # corrected from the first ones (the counts stay whole).
+        kept = sorted(outcome.problems, key=lambda problem: problem.kind != ProblemKind.ERROR)
+        UploadProblem.objects.bulk_create(
+            _problem_rows(upload, kept[: settings.RILO_UPLOADS_MAX_PROBLEMS]), batch_size=2000
+        )
     return bool(stored)
 
 
@@ -334,7 +256,7 @@ def upload_check(*, upload_id: int) -> str:
     if not claimed:
         return "not queued"
     upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
-    progress = _CheckProgress(upload)
+    progress = CheckProgress(upload)
     try:
         outcome = check_file(
             path=stored_path(upload.file_name),
@@ -350,7 +272,7 @@ def upload_check(*, upload_id: int) -> str:
         return "checked"
     except UploadAbandoned:
         return "abandoned"
-    except UploadRefusedError as refusal:
+    except (UploadRefusedError, UploadRefused) as refusal:
         _fail(upload, refusal.message, from_state=UploadState.CHECKING)
         return "refused"
     except Exception:
@@ -382,6 +304,8 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
     """Ask a worker to write the checked upload's reports (as drafts, or submitted for review when ``submit``),
     all in one transaction. Only an upload checked without errors, with something to write, may be committed."""
     locked = _locked(upload=upload, actor=actor, action="change")
+    if submit and not actor.has_perm("reports.submit_report"):
+        raise PermissionDenied(_("You may not submit reports for review: commit them as drafts."))
     if locked.state != UploadState.CHECKED:
         raise Conflict(
             _("This upload is %(state)s: only a checked upload can be committed.")
@@ -422,7 +346,7 @@ def upload_commit_run(*, upload_id: int) -> str:
     upload = Upload.objects.select_related("committed_by").filter(pk=upload_id).first()
     if upload is None or upload.state != UploadState.COMMITTING:
         return "not committing"
-    progress = _CommitProgress(upload)
+    progress = CommitProgress(upload)
     try:
         with transaction.atomic():
             if not _hold(upload_id):
@@ -488,7 +412,7 @@ def upload_commit_run(*, upload_id: int) -> str:
                 },
             )
         return "committed"
-    except UploadRefusedError as refusal:
+    except (UploadRefusedError, UploadRefused) as refusal:
         _fail(upload, refusal.message, from_state=UploadState.COMMITTING)
         return "refused"
     except (ValidationError, ApplicationError) as error:

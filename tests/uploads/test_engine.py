@@ -195,6 +195,16 @@ def test_errors_are_stored_at_their_cells_and_such_an_upload_cannot_be_committed
     assert written() == before
 
 
+def test_at_most_the_problems_limit_is_kept_errors_first_and_the_counts_stay_whole(alice, settings):
+    settings.RILO_UPLOADS_MAX_PROBLEMS = 2
+    rows = [csv_row(f"UP-{n}", quantity="-1") for n in range(3)]
+    upload = checked(send(alice, csv_bytes(*rows, csv_row("UP-8"), csv_row("UP-9"))))
+
+    kept = list(UploadProblem.objects.filter(upload=upload).values_list("kind", "row"))
+    assert kept == [(ProblemKind.ERROR, 2), (ProblemKind.ERROR, 3)]
+    assert upload.rows_with_errors == 3 and upload.duplicate_candidates == 2
+
+
 def test_a_file_past_the_row_limit_fails_with_what_to_do_and_nothing_is_written(alice, settings):
     settings.RILO_UPLOAD_MAX_ROWS = 2
     upload = send(alice, GOOD)

@@ -1,0 +1,171 @@
+"""Possible duplicates among an upload's reports and against the reports already recorded, by the rule of
+:mod:`apps.reports.duplicates` (same country and commodity, seizure dates a day apart at most, quantities within
+its tolerance; or the same conveyance identifier), compared in memory: one query for the recorded reports' items
+of the file's countries and dates, not one per report. Only reports the uploader may see are compared (and named).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from apps.core.actor import Actor
+from apps.reports.choices import ReportStatus
+from apps.reports.duplicates import DATE_WINDOW, TOLERANCE
+from apps.reports.models import Conveyance, Report, ReportItem
+from apps.reports.validation import normalise_identifier
+
+from .writing import CheckedReport
+
+
+@dataclass(frozen=True)
+class _Seized:
+    """One item of one report, as the duplicate rule compares it."""
+
+    reference: str
+    administration: str
+    country: str
+    date: dt.date
+    commodity: tuple[str, int | None]
+    dimension: str
+    unit_id: int | None
+    quantity: Decimal | None  # normalised when it has a dimension, else as given
+
+
+def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
+    return ("type", type_id) if type_id else ("category", category_id)
+
+
+def _matches(item: _Seized, other: _Seized) -> bool:
+    """The rule of :mod:`apps.reports.duplicates`: same country and commodity, dates a day apart at most,
+    quantities within the tolerance."""
+    if item.reference == other.reference and item.administration == other.administration:
+        return False
+    if abs((item.date - other.date).days) > DATE_WINDOW.days or item.quantity is None or other.quantity is None:
+        return False
+    if item.dimension != other.dimension or (not item.dimension and item.unit_id != other.unit_id):
+        return False
+    return item.quantity * (1 - TOLERANCE) <= other.quantity <= item.quantity * (1 + TOLERANCE)
+
+
+def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
+    values = report.report_values
+    country, date = values.get("country_of_seizure"), values.get("seizure_date")
+    if not country or not isinstance(date, dt.date):
+        return
+    for item in report.parts.get("items") or []:
+        commodity_type, category, unit = item.get("commodity_type"), item.get("commodity_category"), item.get("unit")
+        dimension = item.get("normalised_dimension") or ""
+        yield _Seized(
+            reference=reference,
+            administration="",
+            country=str(country),
+            date=date,
+            commodity=_commodity(getattr(commodity_type, "pk", None), getattr(category, "pk", None)),
+            dimension=dimension,
+            unit_id=getattr(unit, "pk", None),
+            quantity=item.get("normalised_quantity") if dimension else item.get("quantity"),
+        )
+
+
+def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor: Actor) -> dict[str, set[str]]:
+    """The reports of ``checked`` (by national reference) that may be the same seizure as another report of the
+    file, or as a report already recorded that ``actor`` may see (submitted or further, as
+    :mod:`apps.reports.duplicates` compares): what each may duplicate, in words."""
+    found: dict[str, set[str]] = defaultdict(set)
+    if not checked:
+        return found
+    items = [seized for reference, report in checked for seized in _seized(reference, report)]
+    by_key: dict[tuple[str, tuple[str, int | None]], list[_Seized]] = defaultdict(list)
+    for seized in items:
+        by_key[seized.country, seized.commodity].append(seized)
+    recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
+    for seized in recorded:
+        by_key[seized.country, seized.commodity].append(seized)
+    for seized in items:
+        for other in by_key[seized.country, seized.commodity]:
+            if _matches(seized, other):
+                found[seized.reference].add(
+                    _("report %(reference)s of this file") % {"reference": other.reference}
+                    if not other.administration
+                    else _("report %(reference)s already recorded by %(administration)s")
+                    % {"reference": other.reference, "administration": other.administration}
+                )
+    identifiers: dict[str, set[str]] = defaultdict(set)
+    for reference, report in checked:
+        for conveyance in report.parts.get("conveyances") or []:
+            identifier = normalise_identifier(conveyance.get("identifier") or "")
+            if identifier:
+                identifiers[identifier].add(reference)
+    for references in identifiers.values():
+        for reference in references:
+            for twin in references - {reference}:
+                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": twin})
+    for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
+        for own in identifiers.get(identifier, ()):
+            found[own].add(
+                _("report %(reference)s already recorded by %(administration)s (same conveyance)")
+                % {"reference": reference, "administration": administration}
+            )
+    return found
+
+
+def _recorded(actor: Actor) -> Any:
+    return Report.objects.restrict(actor, "view").exclude(status__in=[ReportStatus.DRAFT, ReportStatus.WITHDRAWN])
+
+
+def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) -> list[_Seized]:
+    if not items:
+        return []
+    countries = sorted({item.country for item in items})
+    earliest = min(item.date for item in items) - DATE_WINDOW
+    latest = max(item.date for item in items) + DATE_WINDOW
+    reports = (
+        _recorded(actor)
+        .filter(country_of_seizure__in=countries, seizure_date__gte=earliest, seizure_date__lte=latest)
+        .exclude(pk__in=updated)
+    )
+    rows = ReportItem.objects.filter(report__in=reports.values("pk")).values_list(
+        "report__national_reference",
+        "report__administration__name",
+        "report__country_of_seizure",
+        "report__seizure_date",
+        "commodity_type_id",
+        "commodity_category_id",
+        "normalised_dimension",
+        "unit_id",
+        "normalised_quantity",
+        "quantity",
+    )
+    found = []
+    for row in rows.iterator(chunk_size=5000):
+        reference, administration, country, date, type_id, category_id, dimension, unit_id, normalised, quantity = row
+        found.append(
+            _Seized(
+                reference=reference,
+                administration=administration,
+                country=str(country),
+                date=date,
+                commodity=_commodity(type_id, category_id),
+                dimension=dimension or "",
+                unit_id=unit_id,
+                quantity=normalised if dimension else quantity,
+            )
+        )
+    return found
+
+
+def _recorded_conveyances(actor: Actor, identifiers: list[str]) -> list[tuple[str, str, str]]:
+    if not identifiers:
+        return []
+    return list(
+        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__in=identifiers).values_list(
+            "report__national_reference", "report__administration__name", "identifier"
+        )
+    )
