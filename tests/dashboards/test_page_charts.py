@@ -65,7 +65,7 @@ SEA = {"value": "1", "label": "Sea", "reports": 2, "drill": "/reports/?status=ap
 
 
 def test_every_kind_of_chart_draws_its_rows_and_a_click_leads_to_the_rows_reports() -> None:
-    panels = [
+    panels: list[dict[str, Any]] = [
         {
             "key": "bar",
             "chart": "bar",
