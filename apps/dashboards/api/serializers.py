@@ -6,12 +6,14 @@ itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from ..panels import CHARTS
 
-PANEL_FIELDS = {
+PANEL_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "key": serializers.CharField(help_text="The panel's key: GET /api/v1/statistics/{key}/ gives its figures."),
     "title": serializers.CharField(),
     "description": serializers.CharField(),
@@ -20,7 +22,7 @@ PANEL_FIELDS = {
 }
 PanelListSerializer = inline_serializer("StatisticsPanel", PANEL_FIELDS, many=True)
 
-COLUMN_FIELDS = {
+COLUMN_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "key": serializers.CharField(help_text="The key of this column's value in each row."),
     "label": serializers.CharField(),
     "unit": serializers.CharField(help_text="reports, items, kg, l, sticks, pieces, a currency code, %, days..."),
