@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.actor import Actor
 from apps.core.widgets import QuickSelect
 from apps.reference.models import (
     CommodityCategory,
@@ -25,6 +25,7 @@ from apps.reference.models import (
     TransportMode,
 )
 from apps.reports.models import Operation
+from apps.reports.selectors import joint_operations_attachable
 
 from .filters import StatisticsFilterForm
 
@@ -63,13 +64,13 @@ def _types_by_category() -> list[Any]:
 
 
 class DashboardFilterForm(StatisticsFilterForm):
-    """The statistics filters as the page shows them; ``region_id``: whose joint operations are offered."""
+    """The statistics filters as the page shows them; ``actor``: the reader, whose joint operations are offered."""
 
     def __init__(
         self,
         *args: Any,
         administrations: list[tuple[int, str]] | None = None,
-        region_id: int | None = None,
+        actor: Actor | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, administrations=administrations, **kwargs)
@@ -80,8 +81,9 @@ class DashboardFilterForm(StatisticsFilterForm):
         for name, model in VOCABULARIES.items():
             self.fields[name].widget = QuickSelect(choices=_any(_terms(model)))
         self.fields["commodity_type"].widget = QuickSelect(choices=_any(_types_by_category()))
-        # The region's joint operations (and those of no region): never another region's names.
-        operations = Operation.objects.filter(Q(region__isnull=True) | Q(region_id=region_id))
+        # The joint operations of the reader's region and those open to every region (the reports' own rule):
+        # never another region's names.
+        operations = joint_operations_attachable(actor=actor) if actor is not None else Operation.objects.none()
         self.fields["operation"].widget = QuickSelect(choices=_any([(op.code, op.name) for op in operations]))
         self.fields["administration"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["administration"].choices  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -52,13 +53,15 @@ def statistics_mark_dirty(*, report: Report, seizure_dates: Iterable[dt.date] = 
     )
 
 
-def statistics_recompute_dirty(*, limit: int = 200) -> int:
-    """Recompute up to ``limit`` dirty buckets, oldest mark first, each in its own transaction; returns how many.
+def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None) -> int:
+    """Recompute up to ``limit`` dirty buckets (and, with ``seconds``, none started after that long), oldest mark
+    first, each in its own transaction; returns how many.
 
     A bucket is claimed with ``FOR UPDATE SKIP LOCKED`` (two workers never recompute the same one at once), then
     recomputed from the base tables and its mark deleted in the same transaction. Idempotent."""
     done = 0
-    while done < limit:
+    stop = time.monotonic() + seconds if seconds is not None else None
+    while done < limit and (stop is None or time.monotonic() < stop):
         with transaction.atomic():
             bucket = DirtyBucket.objects.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
             if bucket is None:

@@ -10,11 +10,15 @@ from . import services, task_names
 
 log = logging.getLogger(__name__)
 
+# How long one run starts recomputing buckets for.
+RECOMPUTE_SECONDS = 60.0
+
 
 @shared_task(name=task_names.RECOMPUTE_DIRTY, acks_late=True, ignore_result=True, soft_time_limit=100, time_limit=120)
 def recompute_dirty() -> int:
     """Recompute the summary buckets marked dirty (kicked after each commit that marks one, and swept by beat)."""
-    done = services.statistics_recompute_dirty()
+    # Buckets left when the time is up wait for the next kick or sweep (well inside the task's time limit).
+    done = services.statistics_recompute_dirty(seconds=RECOMPUTE_SECONDS)
     log.log(logging.INFO if done else logging.DEBUG, "Statistics: %d bucket(s) recomputed.", done)
     return done
 

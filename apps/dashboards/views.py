@@ -67,10 +67,12 @@ def _scope(request: HttpRequest) -> tuple[Actor, StatisticsScope]:
     return actor, scope
 
 
-def _filters(request: HttpRequest, scope: StatisticsScope) -> tuple[DashboardFilterForm, StatisticsFilters | None]:
+def _filters(
+    request: HttpRequest, actor: Actor, scope: StatisticsScope
+) -> tuple[DashboardFilterForm, StatisticsFilters | None]:
     """The page's filter form and, when its values are valid, the filters they say (None otherwise)."""
     form = DashboardFilterForm(
-        request.GET or None, administrations=statistics_administrations(scope=scope), region_id=scope.region_id
+        request.GET or None, administrations=statistics_administrations(scope=scope), actor=actor
     )
     if not form.is_bound:
         return form, StatisticsFilters()
@@ -232,7 +234,7 @@ def _panel_or_refusal(
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The region's dashboard: one card per panel the reader may see, for the filters in the URL."""
     actor, scope = _scope(request)
-    form, filters = _filters(request, scope)
+    form, filters = _filters(request, actor, scope)
     views: list[PanelView] = []
     if filters is not None:
         query = filters.to_query().urlencode()

@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.dashboards.filters import StatisticsFilters
 from apps.dashboards.panels import PANELS, panel_data, panels_for
 from apps.dashboards.selectors import StatisticsTimeout, statistics_scope
+from apps.reports.models import Operation
 from tests.dashboards import page_fixtures
 from tests.helpers import sign_in
 
@@ -200,3 +201,15 @@ def test_a_panel_that_takes_too_long_says_so_and_the_others_are_still_shown(
     assert "take too long to count from the reports" in section
     assert 'id="panel-transport_mode-data"' not in html  # nothing to draw
     assert _table_rows(response, "map")  # the other panels are there
+
+
+def test_the_filters_offer_the_regions_joint_operations_and_never_another_regions(
+    client: Client, erin: User, region_we: Any, region_cis: Any, counted_world: dict[str, Any]
+) -> None:
+    Operation.objects.create(code="we-action-week", name="WE action week", region=region_we)
+    Operation.objects.create(code="cis-secret", name="CIS secret operation", region=region_cis)
+    Operation.objects.create(code="global-day", name="Global action day", region=None)
+    html = _page(client, erin).content.decode()
+    assert '<option value="we-action-week">WE action week</option>' in html
+    assert '<option value="global-day">Global action day</option>' in html
+    assert "cis-secret" not in html and "CIS secret operation" not in html

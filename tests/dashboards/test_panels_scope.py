@@ -9,13 +9,19 @@ import pytest
 
 from apps.dashboards.filters import StatisticsFilters
 from apps.dashboards.panels import SMALL_CELL_LABEL, panel_data, panels_for
-from apps.dashboards.selectors import drill_counts, statistics_scope
+from apps.dashboards.selectors import StatisticsScope, drill_counts, statistics_scope
 from apps.dashboards.services import statistics_rebuild
 from apps.reports.choices import ReportStatus
 from tests.builders import OFFENDER, build_report, cocaine
 from tests.helpers import bearer
 
 URL = "/api/v1/statistics/"
+
+
+def scope_of(user) -> StatisticsScope:
+    scope = statistics_scope(user=user)
+    assert scope is not None
+    return scope
 
 
 @pytest.fixture
@@ -40,7 +46,7 @@ def region_reports(france, germany, kazakhstan):
 
 
 def test_an_officer_sees_the_regions_figures_but_may_open_only_their_administrations_reports(region_reports, alice):
-    scope = statistics_scope(user=alice)
+    scope = scope_of(alice)
     data = panel_data(user=alice, scope=scope, key="map", filters=StatisticsFilters())
     assert {row["value"]: row["reports"] for row in data["rows"]} == {"FR": 4, "DE": 1}
     counts = drill_counts(user=alice, scope=scope, filters=StatisticsFilters())
@@ -49,9 +55,7 @@ def test_an_officer_sees_the_regions_figures_but_may_open_only_their_administrat
 
 def test_the_largest_seizures_link_only_to_reports_the_user_may_open(region_reports, alice, erin):
     def largest(user):
-        data = panel_data(
-            user=user, scope=statistics_scope(user=user), key="largest_seizures", filters=StatisticsFilters()
-        )
+        data = panel_data(user=user, scope=scope_of(user), key="largest_seizures", filters=StatisticsFilters())
         return [(row["quantity"], "drill" in row) for row in data["rows"]], data["notes"]
 
     rows, notes = largest(alice)
@@ -65,7 +69,7 @@ def test_person_derived_panels_exist_only_for_the_regions_staff_with_the_persona
     api, issue_token, region_reports, alice, erin, grace
 ):
     for user, sees in ((alice, False), (grace, False), (erin, True)):
-        scope = statistics_scope(user=user)
+        scope = scope_of(user)
         listed = {p.key for p in panels_for(scope=scope)}
         assert ("offender_nationality" in listed) is sees, user
         response = api.get(f"{URL}offender_nationality/", **bearer(issue_token(user)))
@@ -73,9 +77,7 @@ def test_person_derived_panels_exist_only_for_the_regions_staff_with_the_persona
 
 
 def test_person_counts_below_three_are_shown_as_fewer_than_three(region_reports, erin):
-    data = panel_data(
-        user=erin, scope=statistics_scope(user=erin), key="offender_nationality", filters=StatisticsFilters()
-    )
+    data = panel_data(user=erin, scope=scope_of(erin), key="offender_nationality", filters=StatisticsFilters())
     assert {row["value"]: row["persons"] for row in data["rows"]} == {"FR": 4, "DE": SMALL_CELL_LABEL}
 
 
@@ -87,7 +89,7 @@ def test_an_administration_filter_outside_the_region_is_refused(api, issue_token
 
 def test_the_cache_keeps_each_users_figures_apart(region_reports, erin, farid):
     for user, expected in ((erin, {"FR": 4, "DE": 1}), (farid, {"KZ": 1}), (erin, {"FR": 4, "DE": 1})):
-        data = panel_data(user=user, scope=statistics_scope(user=user), key="map", filters=StatisticsFilters())
+        data = panel_data(user=user, scope=scope_of(user), key="map", filters=StatisticsFilters())
         assert {row["value"]: row["reports"] for row in data["rows"]} == expected
 
 

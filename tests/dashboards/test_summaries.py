@@ -14,23 +14,30 @@ from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.dashboards.filters import StatisticsFilters
 from apps.dashboards.models import DirtyBucket, ItemSummary, ReportSummary
 from apps.dashboards.panels import panel_data
-from apps.dashboards.selectors import statistics_scope
-from apps.dashboards.services import statistics_reconcile, statistics_recompute_dirty
+from apps.dashboards.selectors import StatisticsScope, statistics_scope
+from apps.dashboards.services import statistics_recompute_dirty, statistics_reconcile
 from apps.reports.choices import ReportStatus
 from apps.reports.services import report_approve, report_correct, report_mark_duplicate, report_withdraw
 from tests.builders import build_report, cocaine
+
+
+def scope_of(user) -> StatisticsScope:
+    scope = statistics_scope(user=user)
+    assert scope is not None
+    return scope
+
 
 MARCH, APRIL = dt.date(2025, 3, 14), dt.date(2025, 4, 20)
 
 
 def figures(user, **filters):
-    scope = statistics_scope(user=user)
+    scope = scope_of(user)
     data = panel_data(user=user, scope=scope, key="key_figures", filters=StatisticsFilters(**filters))
     return {row["figure"]: row["value"] for row in data["rows"]}
 
 
 def by_month(user):
-    scope = statistics_scope(user=user)
+    scope = scope_of(user)
     data = panel_data(user=user, scope=scope, key="reports_per_administration", filters=StatisticsFilters())
     return {row["month"]: row["reports"] for row in data["rows"]}
 
@@ -129,4 +136,14 @@ def test_the_reconciliation_finds_a_drifted_bucket_and_marks_it_for_recompute(ap
 def test_the_rebuild_command_rebuilds_everything(approved, erin):
     ReportSummary.objects.all().delete()
     call_command("rebuild_statistics", "--check", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert figures(erin)["reports"] == 1
+
+
+def test_the_worker_task_recomputes_the_marked_buckets(alice, erin):
+    from apps.dashboards.tasks import recompute_dirty
+
+    build_report(by=alice, status=ReportStatus.APPROVED, through_services=True, reviewer=erin, seizure_date=MARCH)
+    assert DirtyBucket.objects.exists()
+    assert recompute_dirty() == 1
+    assert recompute_dirty() == 0
     assert figures(erin)["reports"] == 1

@@ -6,30 +6,27 @@ itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from ..panels import CHARTS
 
-PanelSerializer = inline_serializer(
-    "StatisticsPanel",
-    {
-        "key": serializers.CharField(help_text="The panel's key: GET /api/v1/statistics/{key}/ gives its figures."),
-        "title": serializers.CharField(),
-        "description": serializers.CharField(),
-        "chart": serializers.ChoiceField(choices=sorted(CHARTS), help_text="How the page draws it."),
-        "personal": serializers.BooleanField(help_text="Derived from persons: counts below 3 are shown as '< 3'."),
-    },
-)
+PANEL_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+    "key": serializers.CharField(help_text="The panel's key: GET /api/v1/statistics/{key}/ gives its figures."),
+    "title": serializers.CharField(),
+    "description": serializers.CharField(),
+    "chart": serializers.ChoiceField(choices=sorted(CHARTS), help_text="How the page draws it."),
+    "personal": serializers.BooleanField(help_text="Derived from persons: counts below 3 are shown as '< 3'."),
+}
+PanelListSerializer = inline_serializer("StatisticsPanel", PANEL_FIELDS, many=True)
 
-ColumnSerializer = inline_serializer(
-    "StatisticsColumn",
-    {
-        "key": serializers.CharField(help_text="The key of this column's value in each row."),
-        "label": serializers.CharField(),
-        "unit": serializers.CharField(help_text="reports, items, kg, l, sticks, pieces, a currency code, %, days..."),
-    },
-)
+COLUMN_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
+    "key": serializers.CharField(help_text="The key of this column's value in each row."),
+    "label": serializers.CharField(),
+    "unit": serializers.CharField(help_text="reports, items, kg, l, sticks, pieces, a currency code, %, days..."),
+}
 
 PanelDataSerializer = inline_serializer(
     "StatisticsPanelData",
@@ -38,7 +35,7 @@ PanelDataSerializer = inline_serializer(
         "title": serializers.CharField(),
         "description": serializers.CharField(),
         "chart": serializers.ChoiceField(choices=sorted(CHARTS)),
-        "columns": serializers.ListField(child=ColumnSerializer),
+        "columns": inline_serializer("StatisticsColumn", COLUMN_FIELDS, many=True),
         "rows": serializers.ListField(
             child=serializers.DictField(),
             help_text="One object per row, keyed by the columns' keys; 'drill' (when present) is the report list's "

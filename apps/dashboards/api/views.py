@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, serializers, viewsets
+from rest_framework import exceptions, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from apps.core.request_actor import request_actor
 from ..filters import StatisticsFilterForm, StatisticsFilters
 from ..panels import panel_data, panels_for
 from ..selectors import StatisticsScope, statistics_administrations, statistics_scope
-from .serializers import PanelDataSerializer, PanelSerializer
+from .serializers import PanelDataSerializer, PanelListSerializer
 
 
 def _parameters() -> list[OpenApiParameter]:
@@ -59,7 +59,7 @@ class StatisticsViewSet(RequiredScopeMixin, viewsets.ViewSet):
 
     @extend_schema(
         summary="The dashboard's panels",
-        responses={200: serializers.ListField(child=PanelSerializer), 403: error_response("permission_denied")},
+        responses={200: PanelListSerializer, 403: error_response("permission_denied")},
     )
     def list(self, request: Request) -> Response:
         scope = self._scope(request)

@@ -286,7 +286,8 @@ def test_party_profiles_carry_person_attributes_only_with_personal_data_rights(a
 
 STATISTICS_URL = "/api/v1/statistics/"
 # The submitted and approved reports of the world each persona's region counts (None: no region, no statistics).
-REGION_COUNTED: dict[str, int | None] = dict.fromkeys(["alice", "cora", "nsys", "bob", "erin", "grace", "hugo"], 3) | {
+REGION_COUNTED: dict[str, int | None] = {
+    **dict.fromkeys(["alice", "cora", "nsys", "bob", "erin", "grace", "hugo"], 3),
     "dmitri": 1,
     "farid": 1,
     "ivan": None,
