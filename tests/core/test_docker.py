@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -93,16 +94,19 @@ def test_the_proxy_forwards_the_client_address_and_scheme_the_app_trusts():
     assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in production
 
 
-def test_request_bodies_are_capped_at_the_proxy_just_above_the_attachment_limit():
+def test_request_bodies_are_capped_at_the_proxy_just_above_the_largest_file_the_app_takes():
     config = _nginx()
     assert "client_max_body_size ${RILO_PROXY_MAX_BODY};" in config
     compose = _compose()["services"]
     cap = _size_in_bytes(_default(compose["proxy"]["environment"]["RILO_PROXY_MAX_BODY"]))
     attachment = int(_default(compose["web"]["environment"]["RILO_ATTACHMENT_MAX_BYTES"]))
+    upload = int(_default(compose["web"]["environment"]["RILO_UPLOAD_MAX_BYTES"]))
     from django.conf import settings
 
     assert attachment == settings.RILO_ATTACHMENT_MAX_BYTES
-    assert attachment < cap <= attachment + 2 * 1024 * 1024
+    assert upload == settings.RILO_UPLOAD_MAX_BYTES
+    largest = max(attachment, upload)
+    assert largest < cap <= largest + 2 * 1024 * 1024
     # only our ${RILO_...} variables are substituted: nginx's own $host, $request_uri stay
     assert compose["proxy"]["environment"]["NGINX_ENVSUBST_FILTER"] == "^RILO_"
 
@@ -118,3 +122,16 @@ def test_smtp_credentials_and_tls_reach_the_app_from_the_environment():
         "DJANGO_EMAIL_USE_SSL",
     ):
         assert env[name].startswith("${" + name), name
+
+
+def test_the_web_app_and_the_workers_share_the_private_file_stores():
+    services = _compose()["services"]
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    # A bulk upload is written by the web app and read by a worker; a job's file the other way round.
+    for setting, volume in (("RILO_UPLOADS_ROOT", "uploads"), ("RILO_JOBS_ROOT", "jobs")):
+        path = re.search(rf"{setting}=(\S+)", dockerfile)
+        assert path, setting
+        mount = f"{volume}:{path.group(1)}"
+        for name in ("web", "worker"):
+            assert mount in services[name]["volumes"], (name, mount)
+        assert volume in _compose()["volumes"]
