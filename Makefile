@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: demo test install bench lint format browser
+.PHONY: demo test install catalogues messages bench lint format browser
 
 demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$${PORT:-8000}
 	$(BIN)/python -m demo
@@ -12,7 +12,15 @@ demo: install  ## Run the whole system (web, worker, beat) on http://127.0.0.1:$
 test: install browser  ## ruff, mypy and pytest on real PostgreSQL and Redis
 	$(BIN)/python -m tests
 
-install: $(STAMP)
+install: $(STAMP) catalogues
+
+# The .mo files are built from the committed .po catalogues by Babel (pure Python: no gettext needed).
+catalogues: $(STAMP)
+	$(BIN)/python manage.py catalogues_compile
+
+# Translators: add every newly marked string to locale/{fr,es,ru} (needs GNU gettext: apt-get install gettext).
+messages: install
+	$(BIN)/python manage.py catalogues_update
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

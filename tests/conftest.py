@@ -42,7 +42,14 @@ from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 IssueToken = Callable[..., str]
 
-_REFERENCE_DATA_MIGRATIONS = ("0003_core_vocabularies", "0004_commodity_types", "0005_currencies", "0006_hs_subset")
+_REFERENCE_DATA_MIGRATIONS = (
+    "0003_core_vocabularies",
+    "0004_commodity_types",
+    "0005_currencies",
+    "0006_hs_subset",
+    "0007_term_labels_fr_es_ru",
+    "0008_currency_labels_fr_es_ru",
+)
 
 
 def _restore_reference_data(sender: Any, **kwargs: Any) -> None:

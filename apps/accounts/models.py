@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.tenancy.models import Administration, Region
 
@@ -36,6 +38,9 @@ class User(AbstractUser):
     )
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     phone = models.CharField(max_length=40, blank=True)
+    # The language the user chose (not personal data): pages and e-mails use it; blank until a choice is
+    # made, when pages follow the browser and e-mails the site's default.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 

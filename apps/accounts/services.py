@@ -201,6 +201,16 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Save the language the user chose for pages and e-mails; an unknown code is refused."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("This language is not offered."))
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 def user_deactivate(*, user: User, actor: Actor) -> User:
     """Stop an account from signing in; its sessions end at their next request. Nobody deactivates themselves."""
     _check_may_manage(actor, user)
