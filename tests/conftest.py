@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.db.models.signals import post_migrate
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -70,6 +70,15 @@ def _restore_reference_data(sender: Any, **kwargs: Any) -> None:
 
 
 post_migrate.connect(_restore_reference_data, dispatch_uid="tests-restore-reference-data")
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Every test starts and ends in the site's default language: a request (LocaleMiddleware, the profile's
+    language) leaves the language it activated active in the thread, which would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

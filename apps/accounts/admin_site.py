@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from apps.core.actor import Actor
@@ -82,7 +83,7 @@ class RiloAdminSite(OTPAdminSite):
         if not user.is_authenticated:
             return redirect_to_login(next_url, reverse("accounts:login"))
         if not (user.is_active and (user.is_staff or is_reference_administrator(user))):
-            raise PermissionDenied("The administration site is reserved to RILO administrators.")
+            raise PermissionDenied(_("The administration site is reserved to RILO administrators."))
         if not user.is_verified():
             step = two_factor_step(user) or "accounts:otp_setup"
             return redirect(f"{reverse(step)}?{urlencode({'next': next_url})}")

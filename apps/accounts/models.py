@@ -59,7 +59,7 @@ class User(AbstractUser):
                     | Q(role=Role.PARTNER_SYSTEM, region__isnull=True)
                     | Q(role="", administration__isnull=True, region__isnull=True)
                 ),
-                violation_error_message="The role does not match the administration or region.",
+                violation_error_message=_("The role does not match the administration or region."),
             )
         ]
 
@@ -94,17 +94,17 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Write"
-        REVIEW = "review", "Review"
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+        REVIEW = "review", _("Review")
 
     PLAINTEXT_TAG = "rilo"
     PREFIX_LENGTH = 8
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'nCEN import'.")
+    name = models.CharField(max_length=100, help_text=_("What the token is for, e.g. 'nCEN import'."))
     prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 (hex) of the whole token.")
+    secret_hash = models.CharField(max_length=64, editable=False, help_text=_("SHA-256 (hex) of the whole token."))
     scopes = ArrayField(models.CharField(max_length=16, choices=Scope.choices))
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -116,7 +116,7 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(name="api_token_has_scopes", condition=Q(scopes__len__gt=0)),

@@ -14,6 +14,8 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.commands.makemessages import Command as MakeMessagesCommand
 
 # Every language but English, the language of the source strings.
 TRANSLATED_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES if code != "en")
@@ -26,6 +28,24 @@ MAKEMESSAGES_OPTIONS: dict[str, object] = {
     "no_obsolete": True,
     "ignore_patterns": ["tests/*", "bench/*", "docker/*", "staticfiles/*", "node_modules/*", "static/vendor/*"],
 }
+
+
+def catalogues_extract(*, verbosity: int = 1, symlinks: bool = False) -> None:
+    """Add every marked string of the tree under the current directory to the catalogues (makemessages, both
+    domains, every translated language). ``symlinks`` follows linked directories (the test's copy of the tree)."""
+    for domain in DOMAINS:
+        command = MakeMessagesCommand()
+        # No fuzzy matching: msgmerge's guess from a similar string is usually wrong for customs terms, and a
+        # fuzzy entry is ignored at run time anyway; a new string arrives empty, for a translator to write.
+        command.msgmerge_options = ["-q", "--backup=none", "--update", "--no-fuzzy-matching"]
+        call_command(
+            command,
+            locale=list(TRANSLATED_LANGUAGES),
+            domain=domain,
+            verbosity=verbosity,
+            symlinks=symlinks,
+            **MAKEMESSAGES_OPTIONS,
+        )
 
 
 def locale_dir() -> Path:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import HSCodeQuerySet, VocabularyQuerySet
 
@@ -24,13 +25,13 @@ class Vocabulary(models.Model):
     """Base of every vocabulary term."""
 
     code = models.CharField(max_length=32, unique=True)
-    label = models.CharField(max_length=1000, help_text="English label.")
+    label = models.CharField(max_length=1000, help_text=_("English label."))
     translations = models.JSONField(default=dict, blank=True, help_text='Labels by language, e.g. {"fr": "…"}.')
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     active = models.BooleanField(default=True)
     sort_order = models.PositiveIntegerField(default=0)
-    cen_code = models.CharField("CEN code", max_length=32, blank=True)
-    cis_code = models.CharField("CIS+ code", max_length=32, blank=True)
+    cen_code = models.CharField(_("CEN code"), max_length=32, blank=True)
+    cis_code = models.CharField(_("CIS+ code"), max_length=32, blank=True)
 
     objects = VocabularyQuerySet.as_manager()
 
@@ -67,7 +68,7 @@ class CommodityCategory(Vocabulary):
     enforcement_area = models.ForeignKey(EnforcementArea, on_delete=models.PROTECT, related_name="categories")
 
     class Meta(Vocabulary.Meta):
-        verbose_name_plural = "commodity categories"
+        verbose_name_plural = _("commodity categories")
 
 
 class CommodityType(Vocabulary):
@@ -76,7 +77,7 @@ class CommodityType(Vocabulary):
     category = models.ForeignKey(CommodityCategory, on_delete=models.PROTECT, related_name="types")
     default_unit = models.ForeignKey("Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     attributes_schema = models.JSONField(
-        default=dict, blank=True, help_text="JSON Schema of the commodity-specific attributes of an item."
+        default=dict, blank=True, help_text=_("JSON Schema of the commodity-specific attributes of an item.")
     )
 
 
@@ -88,7 +89,7 @@ class SelectionBasis(Vocabulary):
     """Why the consignment was selected for control (risk profile, intelligence, random, ...)."""
 
     class Meta(Vocabulary.Meta):
-        verbose_name_plural = "selection bases"
+        verbose_name_plural = _("selection bases")
 
 
 class ConcealmentMethod(Vocabulary):
@@ -124,11 +125,11 @@ class Unit(Vocabulary):
     """Unit of measure, UN/ECE Recommendation 20 subset, with its conversion to a normalised unit."""
 
     class Dimension(models.TextChoices):
-        MASS = "mass", "Mass (kg)"
-        VOLUME = "volume", "Volume (litres)"
-        COUNT = "count", "Count (pieces)"
-        STICKS = "sticks", "Sticks"
-        OTHER = "other", "Other (not normalised)"
+        MASS = "mass", _("Mass (kg)")
+        VOLUME = "volume", _("Volume (litres)")
+        COUNT = "count", _("Count (pieces)")
+        STICKS = "sticks", _("Sticks")
+        OTHER = "other", _("Other (not normalised)")
 
     symbol = models.CharField(max_length=16, blank=True)
     dimension = models.CharField(max_length=8, choices=Dimension.choices, default=Dimension.OTHER)
@@ -137,7 +138,7 @@ class Unit(Vocabulary):
         decimal_places=9,
         null=True,
         blank=True,
-        help_text="Multiply a quantity in this unit by the factor to get kg, litres, pieces or sticks.",
+        help_text=_("Multiply a quantity in this unit by the factor to get kg, litres, pieces or sticks."),
     )
 
     def normalise(self, quantity: Decimal) -> Decimal | None:
@@ -161,12 +162,12 @@ class HSCode(Vocabulary):
     """Harmonized System 2022 chapter (2 digits), heading (4) or subheading (6); ``label`` is the description."""
 
     level = models.PositiveSmallIntegerField(choices=[(2, "Chapter"), (4, "Heading"), (6, "Subheading")])
-    section = models.CharField(max_length=5, blank=True, help_text="Roman numeral of the HS section.")
+    section = models.CharField(max_length=5, blank=True, help_text=_("Roman numeral of the HS section."))
 
     objects = HSCodeQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(Vocabulary.Meta):
-        verbose_name = "HS code"
+        verbose_name = _("HS code")
         ordering = ["code"]
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.core.actor import Actor
@@ -61,7 +62,7 @@ class HistoryEntry:
 def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
     """Every recorded save of the report that changed something, newest first (queries do not grow with rows)."""
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     personal = Report.objects.restrict(user, "view_personal_data").filter(pk=report.pk).exists()
     versions = list(
         Report.history.filter(id=report.pk).select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
@@ -72,7 +73,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
         label: list(
             model.history.filter(report_id=report.pk).order_by("history_date", "history_id")  # type: ignore[attr-defined]
         )
-        for label, model, _ in _PARTS
+        for label, model, _order in _PARTS
     }
     labels = _Labels(versions, part_records)
 
@@ -80,7 +81,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
     checkpoints = [version.history_date for version in versions[1:]] + [None]
     previous_parts: dict[str, list[Any]] | None = None
     for index, version in enumerate(versions):
-        parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _, order in _PARTS}
+        parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _model, order in _PARTS}
         who = _who(version.history_user)
         given = version.history_change_reason or ""
         reason, hidden = (given, False) if personal else ("", bool(given))
@@ -90,7 +91,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
             )
         else:
             changes = _report_changes(versions[index - 1], version, labels)
-            for label, model, _ in _PARTS:
+            for label, model, _order in _PARTS:
                 before = previous_parts[label] if previous_parts is not None else []
                 changes += _part_changes(label, model, before, parts_now[label], labels)
             if changes or given:
@@ -207,7 +208,7 @@ class _Labels:
     def __init__(self, versions: Iterable[Any], part_records: dict[str, list[Any]]) -> None:
         wanted: dict[type[models.Model], set[Any]] = {}
         for model, records in [(Report, versions)] + [
-            (model, part_records[label]) for label, model, _ in _PARTS if model is not Party
+            (model, part_records[label]) for label, model, _serializer in _PARTS if model is not Party
         ]:
             for model_field in _tracked_fields(model):
                 if not model_field.is_relation or model_field.name in PERSONAL_FIELDS[model.__name__]:

@@ -26,19 +26,19 @@ class ApiTokenForm(forms.Form):
         ),
         empty_label=_("Choose an account"),
     )
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “nCEN import”.")
+    name = forms.CharField(max_length=100, help_text=_("What the token is for, e.g. “nCEN import”."))
     scopes = forms.MultipleChoiceField(
         choices=ApiToken.Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiToken.Scope.READ],
-        help_text="Read: GET requests. Write: create and change. Review: approve or return reports.",
+        help_text=_("Read: GET requests. Write: create and change. Review: approve or return reports."),
     )
     expires_in_days = forms.TypedChoiceField(
-        label="Expires in",
+        label=_("Expires in"),
         choices=EXPIRY_CHOICES,
         coerce=int,
         initial=90,
-        help_text="The token stops working after this. Issue a new one before then.",
+        help_text=_("The token stops working after this. Issue a new one before then."),
     )
 
     def __init__(self, *args: Any, holders: Any, **kwargs: Any) -> None:

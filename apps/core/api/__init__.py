@@ -45,10 +45,10 @@ class RequestTooLarge(exceptions.APIException):
 class ErrorSerializer(serializers.Serializer[Any]):
     """The body of every API error (documentation only: errors are built by the exception handler)."""
 
-    type = serializers.CharField(help_text="Machine-readable error code, e.g. 'invalid', 'not_found', 'throttled'.")
-    message = serializers.CharField(help_text="What went wrong, in a sentence.")
+    type = serializers.CharField(help_text=_("Machine-readable error code, e.g. 'invalid', 'not_found', 'throttled'."))
+    message = serializers.CharField(help_text=_("What went wrong, in a sentence."))
     details = serializers.DictField(
-        help_text="Per-field messages for validation errors ({'field': ['message']}); otherwise extra facts or {}."
+        help_text=_("Per-field messages for validation errors ({'field': ['message']}); otherwise extra facts or {}.")
     )
 
 
