@@ -63,9 +63,9 @@ class StaffOnlyAdminMixin:
 class RiloAdminSite(OTPAdminSite):
     """The admin site: verified sessions of staff, and of RILO administrators for ``open_app_labels``."""
 
-    site_header = "RILO administration"
-    site_title = "RILO"
-    index_title = "Reference data and administration"
+    site_header = _("RILO administration")
+    site_title = _("RILO")
+    index_title = _("Reference data and administration")
     # Apps whose models RILO administrators may manage here (with their role's permissions).
     open_app_labels = frozenset({"reference"})
 

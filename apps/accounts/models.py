@@ -131,6 +131,11 @@ class ApiToken(models.Model):
         return self.user.administration
 
     @property
+    def scope_labels(self) -> str:
+        """The scopes as the reader's language names them."""
+        return ", ".join(str(self.Scope(scope).label) for scope in self.scopes)
+
+    @property
     def display_prefix(self) -> str:
         return f"{self.PLAINTEXT_TAG}_{self.prefix}"
 

@@ -59,9 +59,10 @@ def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]
         language = languages.get(address.lower()) or settings.LANGUAGE_CODE
         if language not in rendered:
             with translation.override(language):
-                subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
-                body = render_to_string(f"{template}_body.txt", dict(context))
-            rendered[language] = (subject, body)
+                rendered[language] = (
+                    " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split()),
+                    str(render_to_string(f"{template}_body.txt", dict(context))),
+                )
         subject, body = rendered[language]
         rows.append(MailMessage(kind=template, recipient=address, subject=subject, body=body, language=language))
     ids = [row.pk for row in MailMessage.objects.bulk_create(rows)]

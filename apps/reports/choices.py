@@ -127,11 +127,11 @@ class AgeBand(models.TextChoices):
 # The orders a report list may be given, on the web and in the API (the one FilterSet offers these): each is
 # walked by cursor pages through an index on the field and the key (Report.Meta.indexes), either way.
 ORDERING_CHOICES = [
-    ("-seizure_date", "Seizure date, newest first"),
-    ("seizure_date", "Seizure date, oldest first"),
-    ("-submitted_at", "Submitted, newest first"),
-    ("submitted_at", "Submitted, oldest first"),
-    ("national_reference", "Reference"),
+    ("-seizure_date", _("Seizure date, newest first")),
+    ("seizure_date", _("Seizure date, oldest first")),
+    ("-submitted_at", _("Submitted, newest first")),
+    ("submitted_at", _("Submitted, oldest first")),
+    ("national_reference", _("Reference")),
 ]
-ORDERINGS = frozenset(value for value, _ in ORDERING_CHOICES)
+ORDERINGS = frozenset(value for value, _label in ORDERING_CHOICES)
 DEFAULT_ORDERING = "-seizure_date"

@@ -45,7 +45,7 @@ class ReportFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="_parsed_only",
-        help_text='References, places, descriptions and brands. Use "quotes" for a phrase, -word to exclude.',
+        help_text=_('References, places, descriptions and brands. Use "quotes" for a phrase, -word to exclude.'),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = django_filters.MultipleChoiceFilter(

@@ -449,13 +449,13 @@ def report_shares(*, user: Actor, report: Report) -> list[ReportShare]:
         latest.setdefault(event.detail.get("administration"), event)
     shares = []
     for administration in administrations:
-        event = latest.get(administration.code)
+        share_event = latest.get(administration.code)
         shares.append(
             ReportShare(
                 administration=administration,
                 include_personal_data="view_personal_data_report" in codenames[administration.pk],
-                shared_by=event.actor if event else None,
-                shared_at=event.at if event else None,
+                shared_by=share_event.actor if share_event else None,
+                shared_at=share_event.at if share_event else None,
                 expires_at=expiries.get(administration.pk),
             )
         )

@@ -44,6 +44,7 @@ __all__ = [
     "clean_party",
     "clean_report_fields",
     "clean_route_step",
+    "decimal_text",
     "normalise_hs_code",
     "normalise_identifier",
 ]
@@ -160,7 +161,7 @@ def _choice(errors: Errors, key: Path, value: Any, choices: type[models.TextChoi
 _GROUPING_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
 
-def _decimal_text(text: str) -> str:
+def decimal_text(text: str) -> str:
     """A number as typed in any of the site's languages, in Python's notation: ``1 234,5`` and ``1234.5``
     both give ``1234.5`` (a comma is the decimal separator; a number with both a comma and a point is
     refused as ambiguous)."""
@@ -174,7 +175,7 @@ def _decimal(errors: Errors, key: Path, value: Any) -> Decimal | None:
     if _blank(value):
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(_decimal_text(str(value)))
+        number = value if isinstance(value, Decimal) else Decimal(decimal_text(str(value)))
     except (InvalidOperation, ValueError):
         errors.add(key, _("Enter a number."))
         return None

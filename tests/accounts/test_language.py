@@ -3,6 +3,8 @@ the profile's applied at every sign-in; e-mails in the recipient's language; API
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -21,7 +23,7 @@ LANGUAGE = reverse("accounts:language")
 HOME = reverse("core:home")
 
 
-def page(client: Client, path: str, **headers: str) -> str:
+def page(client: Client, path: str, **headers: Any) -> str:
     response = client.get(path, **headers)
     assert response.status_code == 200
     return response.content.decode()
@@ -139,8 +141,21 @@ def test_api_validation_errors_follow_accept_language(
     alice.language = "es"  # the profile's choice is for pages: the API client says what it reads
     alice.save()
     token = issue_token(alice, "read", "write")
-    response = api.post("/api/v1/reports/", {}, format="json", HTTP_ACCEPT_LANGUAGE=language, **bearer(token))
+    headers: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": language, **bearer(token)}
+    response = api.post("/api/v1/reports/", {}, format="json", **headers)
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "invalid"
     assert required in body["details"]["national_reference"]
+
+
+def test_the_scripts_catalogue_is_served_locally_in_the_page_language(client: Client, db: None) -> None:
+    response = client.get(reverse("javascript_catalog"), HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    body = response.content.decode()
+    assert "django.gettext" in body and "django.ngettext" in body
+    # Russian plural rule (four forms), for the charts' counted labels.
+    assert "n%10==1&&n%100!=11" in body.replace(" ", "")
+    login = page(client, LOGIN)
+    assert f'<script src="{reverse("javascript_catalog")}"></script>' in login

@@ -94,7 +94,7 @@ def test_no_entry_is_untranslated_or_fuzzy(language: str, domain: str) -> None:
         message.id
         for message in catalog
         if message.id
-        and (message.fuzzy or not (message.string if isinstance(message.string, str) else all(message.string)))
+        and (message.fuzzy or not (message.string if isinstance(message.string, str) else all(message.string or ())))
     ]
     assert untranslated == []
 

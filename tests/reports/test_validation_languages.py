@@ -60,4 +60,19 @@ def test_terms_are_accepted_by_their_label_in_any_language(alice):
         fields=complete_fields(direction="Вывоз", transport_mode="transporte aéreo"),
         items=[item_row()],
     )
+    assert report.direction is not None and report.transport_mode is not None
     assert (report.direction.code, report.transport_mode.code) == ("EXPORT", "4")
+
+
+@pytest.mark.parametrize(("typed", "read"), [("12,5", "12.5"), ("1 234,5", "1234.5"), ("1234.5", "1234.5")])
+def test_the_report_form_reads_a_decimal_as_the_validator_does(typed, read):
+    from apps.reports.forms.fields import AnyLanguageDecimalField
+
+    assert AnyLanguageDecimalField(required=False).clean(typed) == Decimal(read)
+
+
+def test_the_report_form_refuses_an_ambiguous_decimal():
+    from apps.reports.forms.fields import AnyLanguageDecimalField
+
+    with pytest.raises(ValidationError):
+        AnyLanguageDecimalField(required=False).clean("1,234.5")

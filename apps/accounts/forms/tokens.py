@@ -6,11 +6,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import ApiToken, User
 
-EXPIRY_CHOICES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "365 days")]
+EXPIRY_CHOICES = [
+    (days, format_lazy(ngettext_lazy("{days} day", "{days} days", days), days=days)) for days in (7, 30, 90, 180, 365)
+]
 
 
 class ApiTokenForm(forms.Form):
