@@ -23,6 +23,7 @@ from django_countries import countries
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 
+from . import catalogue
 from .models import PERSONAL_FIELDS, Conveyance, Party, Report, ReportItem, RouteCountry
 
 if TYPE_CHECKING:
@@ -133,6 +134,17 @@ def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if f.name not in _IGNORED and f.editable]
 
 
+def _field_label(model: type[models.Model], model_field: Any) -> str:
+    """The field's label as the forms show it (the catalogue's, translated); the model's name for the others."""
+    for declared in catalogue.PARTS.values():
+        if declared.model_name == model.__name__:
+            try:
+                return str(catalogue.field(declared.name, model_field.name).label)
+            except KeyError:
+                break
+    return str(model_field.verbose_name).capitalize()
+
+
 def _report_changes(old: Any, new: Any, labels: _Labels) -> list[FieldChange]:
     changes = []
     personal = PERSONAL_FIELDS["Report"]
@@ -141,9 +153,9 @@ def _report_changes(old: Any, new: Any, labels: _Labels) -> list[FieldChange]:
         before, after = getattr(old, name), getattr(new, name)
         if before == after:
             continue
-        label = str(model_field.verbose_name).capitalize()
+        label = _field_label(Report, model_field)
         if model_field.name in personal:
-            changes.append(FieldChange(label, "", "changed (personal data not shown)"))
+            changes.append(FieldChange(label, "", str(_("changed (personal data not shown)"))))
         else:
             changes.append(FieldChange(label, labels.show(model_field, before), labels.show(model_field, after)))
     return changes
@@ -159,10 +171,11 @@ def _part_changes(
         new = after[number - 1] if number <= len(after) else None
         row = f"{label} {number}"
         if old is None:
-            changes.append(FieldChange(row, "", "added" if model is Party else f"added: {_row_summary(new, labels)}"))
+            added = _("added") if model is Party else _("added: %(summary)s") % {"summary": _row_summary(new, labels)}
+            changes.append(FieldChange(row, "", str(added)))
             continue
         if new is None:
-            changes.append(FieldChange(row, "" if model is Party else _row_summary(old, labels), "removed"))
+            changes.append(FieldChange(row, "" if model is Party else _row_summary(old, labels), str(_("removed"))))
             continue
         changed_personal = False
         for model_field in _tracked_fields(model):
@@ -172,7 +185,7 @@ def _part_changes(
             if model_field.name in personal:
                 changed_personal = True
                 continue
-            field_label = f"{row} \N{EN DASH} {str(model_field.verbose_name).capitalize()}"
+            field_label = f"{row} \N{EN DASH} {_field_label(model, model_field)}"
             changes.append(
                 FieldChange(
                     field_label,

@@ -91,7 +91,7 @@ def form_field(declared: catalogue.Field) -> forms.Field:
     if kind in ("term", "terms"):
         return _term(declared, common)
     if kind == "country":
-        common.setdefault("help_text", _("ISO code or English name, e.g. FR or France."))
+        common.setdefault("help_text", _("ISO code or name in any of the four languages, e.g. FR or France."))
         return forms.CharField(
             max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input--short"}), **common
         )

@@ -102,7 +102,7 @@ def test_the_change_history_is_a_readable_difference(client, alice, draft):
     sign_in(client, alice)
     page = client.get(url(draft, "history/"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in page  # a fragment for htmx
-    assert re.search(r"Kind: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
+    assert re.search(r"Kind of case: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
     # Free text such as the place is personal in the catalogue: like the modus operandi, not shown.
     assert "Place: <ins>changed (personal data not shown)</ins>" in page and "Rouen" not in page
     assert re.search(r"Item 1 \N{EN DASH} Quantity: <del>200000</del> → <ins>250000</ins>", page)
