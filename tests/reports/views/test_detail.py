@@ -64,7 +64,7 @@ def test_the_page_shows_every_section_to_the_author(client, alice, draft):
         assert f">{heading}</h2>" in page
     assert "Dupont, Jean" in page
     assert "Hidden behind furniture" in page and "MSCU1234565" in page and "Inside the sofa" in page
-    assert "200000 STK" in page
+    assert "200,000 STK" in page  # grouped in the reader's locale
 
 
 def test_reading_the_parties_is_recorded_in_the_audit_log(client, alice, draft):
