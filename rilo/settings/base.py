@@ -217,9 +217,10 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
-# Numbers in the reader's locale (Django's per-locale formats): grouped by thousands, "1 234,5" in French
-# and Russian, "1,234.5" in English. Form inputs stay ungrouped (they are not localized by default).
-USE_THOUSAND_SEPARATOR = True
+# Numbers in the reader's locale (Django's per-locale formats: decimal comma in French, Spanish and Russian).
+# Thousands are grouped only where a quantity is shown (the "grouped" filter, apps/core/templatetags/numbers.py):
+# site-wide grouping would also write "1,234" into ids and timestamps in URLs and form values.
+USE_THOUSAND_SEPARATOR = False
 
 # Outside production, static files come from the finders; whitenoise need not warn of an empty STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
