@@ -90,7 +90,7 @@ def seed_demo_accounts() -> list[DemoAccount]:
         region, _ = Region.objects.get_or_create(code=region_code, defaults={"name": region_name})
         for role_suffix, role in RILO_ACCOUNTS:
             user = _ensure_user(f"{prefix}.{role_suffix}", role, region=region)
-            accounts.append(DemoAccount(user.username, role.label, region.name, _ensure_totp(user)))
+            accounts.append(DemoAccount(user.username, str(role.label), region.name, _ensure_totp(user)))
         for country, code, name in members:
             administration, _ = Administration.objects.get_or_create(
                 country=country, defaults={"region": region, "code": code, "name": name}
@@ -98,7 +98,7 @@ def seed_demo_accounts() -> list[DemoAccount]:
             for role_suffix, role in ADMINISTRATION_ACCOUNTS:
                 user = _ensure_user(f"{code}.{role_suffix}", role, administration=administration)
                 secret = _ensure_totp(user) if user.requires_two_factor else ""
-                accounts.append(DemoAccount(user.username, role.label, administration.name, secret))
+                accounts.append(DemoAccount(user.username, str(role.label), administration.name, secret))
             system = _ensure_user(f"{code}.system", Role.PARTNER_SYSTEM, administration=administration)
             accounts.append(DemoAccount(system.username, "National system (API)", administration.name))
     return accounts

@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from apps.accounts.admin_site import rilo_admin_site
+from apps.accounts.middleware import two_factor_exempt
 from rilo.api_urls import fallback_urlpatterns as api_fallback_urlpatterns
 
 # Models that apps register on Django's default admin site are adopted (and stay staff-only).
@@ -11,6 +13,8 @@ rilo_admin_site.adopt(admin.site)
 
 urlpatterns = [
     path("", include("apps.core.urls")),
+    # Scripts' strings (static/js/**, domain "djangojs"), loaded with <script src>: no inline script.
+    path("jsi18n/", two_factor_exempt(JavaScriptCatalog.as_view()), name="javascript_catalog"),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
     path("reports/", include("apps.reports.urls")),

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.db.models.signals import post_migrate
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -42,7 +42,14 @@ from tests.factories import AdministrationFactory, RegionFactory, UserFactory
 
 IssueToken = Callable[..., str]
 
-_REFERENCE_DATA_MIGRATIONS = ("0003_core_vocabularies", "0004_commodity_types", "0005_currencies", "0006_hs_subset")
+_REFERENCE_DATA_MIGRATIONS = (
+    "0003_core_vocabularies",
+    "0004_commodity_types",
+    "0005_currencies",
+    "0006_hs_subset",
+    "0007_term_labels_fr_es_ru",
+    "0008_currency_labels_fr_es_ru",
+)
 
 
 def _restore_reference_data(sender: Any, **kwargs: Any) -> None:
@@ -63,6 +70,15 @@ def _restore_reference_data(sender: Any, **kwargs: Any) -> None:
 
 
 post_migrate.connect(_restore_reference_data, dispatch_uid="tests-restore-reference-data")
+
+
+@pytest.fixture(autouse=True)
+def _site_language() -> Iterator[None]:
+    """Every test starts and ends in the site's default language: a request (LocaleMiddleware, the profile's
+    language) leaves the language it activated active in the thread, which would leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from apps.core.actor import Actor
@@ -62,9 +63,9 @@ class StaffOnlyAdminMixin:
 class RiloAdminSite(OTPAdminSite):
     """The admin site: verified sessions of staff, and of RILO administrators for ``open_app_labels``."""
 
-    site_header = "RILO administration"
-    site_title = "RILO"
-    index_title = "Reference data and administration"
+    site_header = _("RILO administration")
+    site_title = _("RILO")
+    index_title = _("Reference data and administration")
     # Apps whose models RILO administrators may manage here (with their role's permissions).
     open_app_labels = frozenset({"reference"})
 
@@ -82,7 +83,7 @@ class RiloAdminSite(OTPAdminSite):
         if not user.is_authenticated:
             return redirect_to_login(next_url, reverse("accounts:login"))
         if not (user.is_active and (user.is_staff or is_reference_administrator(user))):
-            raise PermissionDenied("The administration site is reserved to RILO administrators.")
+            raise PermissionDenied(_("The administration site is reserved to RILO administrators."))
         if not user.is_verified():
             step = two_factor_step(user) or "accounts:otp_setup"
             return redirect(f"{reverse(step)}?{urlencode({'next': next_url})}")

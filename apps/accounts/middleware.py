@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from apps.core.actor import Actor
 
@@ -106,3 +107,42 @@ def session_two_factor_verified(request: Any) -> bool:
         return False
     is_verified = getattr(request.user, "is_verified", None)
     return bool(is_verified()) if callable(is_verified) else False
+
+
+class UserLanguageMiddleware:
+    """A signed-in user's pages are in the language saved on their profile, from the first page after sign-in.
+
+    Django's LocaleMiddleware (before authentication) picks the language cookie, else the browser's
+    ``Accept-Language``; here, once the user is known, the profile's choice replaces it. The cookie is set
+    to the same language, so the sign-in page after signing out stays in it. The API is left to
+    LocaleMiddleware: its error messages follow the client's ``Accept-Language``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = ""
+        if not request.path.startswith("/api/") and request.user.is_authenticated:
+            language = getattr(request.user, "language", "")
+        if language and language != request.LANGUAGE_CODE:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            set_language_cookie(response, language)
+        return response
+
+
+def set_language_cookie(response: HttpResponse, language: str) -> None:
+    """Remember ``language`` in the browser (Django's language cookie, read by LocaleMiddleware)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=cast(Any, settings.LANGUAGE_COOKIE_SAMESITE),  # "Lax", "Strict" or "None", as Django's own
+    )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.tenancy.models import Administration, Region
 
@@ -36,6 +38,9 @@ class User(AbstractUser):
     )
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     phone = models.CharField(max_length=40, blank=True)
+    # The language the user chose (not personal data): pages and e-mails use it; blank until a choice is
+    # made, when pages follow the browser and e-mails the site's default.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 
@@ -54,7 +59,7 @@ class User(AbstractUser):
                     | Q(role=Role.PARTNER_SYSTEM, region__isnull=True)
                     | Q(role="", administration__isnull=True, region__isnull=True)
                 ),
-                violation_error_message="The role does not match the administration or region.",
+                violation_error_message=_("The role does not match the administration or region."),
             )
         ]
 
@@ -89,17 +94,17 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Write"
-        REVIEW = "review", "Review"
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+        REVIEW = "review", _("Review")
 
     PLAINTEXT_TAG = "rilo"
     PREFIX_LENGTH = 8
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'nCEN import'.")
+    name = models.CharField(max_length=100, help_text=_("What the token is for, e.g. 'nCEN import'."))
     prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False, help_text="SHA-256 (hex) of the whole token.")
+    secret_hash = models.CharField(max_length=64, editable=False, help_text=_("SHA-256 (hex) of the whole token."))
     scopes = ArrayField(models.CharField(max_length=16, choices=Scope.choices))
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -111,7 +116,7 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(name="api_token_has_scopes", condition=Q(scopes__len__gt=0)),
@@ -124,6 +129,11 @@ class ApiToken(models.Model):
     def administration(self) -> Administration | None:
         """The holder's administration: the audit events of the token go to its region's auditors."""
         return self.user.administration
+
+    @property
+    def scope_labels(self) -> str:
+        """The scopes as the reader's language names them."""
+        return ", ".join(str(self.Scope(scope).label) for scope in self.scopes)
 
     @property
     def display_prefix(self) -> str:

@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OFFICER = "officer", "Officer"
-    NATIONAL_COORDINATOR = "national_coordinator", "National coordinator"
-    RILO_ANALYST = "rilo_analyst", "RILO analyst"
-    RILO_ADMINISTRATOR = "rilo_administrator", "RILO administrator"
-    PARTNER_SYSTEM = "partner_system", "Partner system"
-    AUDITOR = "auditor", "Auditor"
+    OFFICER = "officer", _("Officer")
+    NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
+    RILO_ANALYST = "rilo_analyst", _("RILO analyst")
+    RILO_ADMINISTRATOR = "rilo_administrator", _("RILO administrator")
+    PARTNER_SYSTEM = "partner_system", _("Partner system")
+    AUDITOR = "auditor", _("Auditor")
 
 
 ADMINISTRATION_ROLES = frozenset({Role.OFFICER, Role.NATIONAL_COORDINATOR})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.core.actor import Actor
@@ -55,7 +56,7 @@ def api_token_get(*, user: Actor, pk: Any, action: str = "view") -> ApiToken:
     """One token ``user`` may act on; another's is "not found"."""
     token = api_token_list(user=user, action=action).filter(pk=pk).first()
     if token is None:
-        raise NotFound("No such API token.")
+        raise NotFound(_("No such API token."))
     return token
 
 

@@ -35,24 +35,27 @@ OTP_DEVICE_NAME = "Authenticator app"
 
 def _check_scope(role: str, administration: Administration | None, region: Region | None) -> None:
     if role in ADMINISTRATION_ROLES and (administration is None or region is not None):
-        raise ApplicationError(f"A {Role(role).label.lower()} belongs to one administration.")
+        raise ApplicationError(_("A %(Role)s belongs to one administration.") % {"Role": Role(role).label.lower()})
     if role in RILO_ROLES and (region is None or administration is not None):
-        raise ApplicationError(f"A {Role(role).label.lower()} belongs to one RILO.")
+        raise ApplicationError(_("A %(Role)s belongs to one RILO.") % {"Role": Role(role).label.lower()})
     if role == Role.PARTNER_SYSTEM and region is not None:
-        raise ApplicationError("A partner system account belongs to no RILO.")
+        raise ApplicationError(_("A partner system account belongs to no RILO."))
 
 
 def _check_may_grant(actor: Actor, role: str) -> None:
     if role not in roles_manageable_by(actor):
         label = Role(role).label if role in Role.values else role
-        raise PermissionDenied(f"You may not give the role “{label}”.", extra={"role": ["You may not give this role."]})
+        raise PermissionDenied(
+            _("You may not give the role “%(label)s”.") % {"label": label},
+            extra={"role": ["You may not give this role."]},
+        )
 
 
 def _check_may_manage(actor: Actor, user: User) -> None:
     """The account must be in the actor's reach (else it does not exist for them) and hold a role they manage."""
     manageable = User.objects.restrict(actor, "change").filter(pk=user.pk, role__in=roles_manageable_by(actor))
     if not manageable.exists():
-        raise NotFound("This user does not exist.")
+        raise NotFound(_("This user does not exist."))
 
 
 @transaction.atomic
@@ -92,7 +95,7 @@ def user_create(
         administration, region = _invited_placement(actor=actor, role=role, email=email, administration=administration)
     _check_scope(role, administration, region)
     if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError("This username is taken.", extra={"username": ["This username is taken."]})
+        raise ApplicationError(_("This username is taken."), extra={"username": ["This username is taken."]})
     user = User(
         username=username,
         role=role,
@@ -126,7 +129,7 @@ def _invited_placement(
     """Where an account the actor invites belongs: the administration or RILO (refusals beside their field)."""
     _check_may_grant(actor, role)
     if not email:
-        message = "An e-mail address is needed to send the invitation."
+        message = _("An e-mail address is needed to send the invitation.")
         raise ApplicationError(message, extra={"email": [message]})
     region: Region | None = None
     if role in ADMINISTRATION_ROLES:
@@ -134,20 +137,20 @@ def _invited_placement(
             administration = Administration.objects.get(pk=actor.administration_id)
         if administration is None:
             raise ApplicationError(
-                "Choose the administration.", extra={"administration": ["Choose the administration."]}
+                _("Choose the administration."), extra={"administration": ["Choose the administration."]}
             )
         reachable = Administration.objects.restrict(actor, "manage_users").filter(pk=administration.pk)
         if not reachable.exists():
-            raise NotFound("This administration does not exist.")
+            raise NotFound(_("This administration does not exist."))
         if not administration.active:
-            message = "This administration is inactive; reactivate it first."
+            message = _("This administration is inactive; reactivate it first.")
             raise ApplicationError(message, extra={"administration": [message]})
     elif role in RILO_ROLES:
         if administration is not None:
-            message = "RILO staff belong to the RILO, not to an administration; leave this empty."
+            message = _("RILO staff belong to the RILO, not to an administration; leave this empty.")
             raise ApplicationError(message, extra={"administration": [message]})
         if actor.region_id is None:
-            raise PermissionDenied("Only staff of a RILO can create accounts for RILO staff.")
+            raise PermissionDenied(_("Only staff of a RILO can create accounts for RILO staff."))
         region = Region.objects.get(pk=actor.region_id)
     return administration, region
 
@@ -169,11 +172,11 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
         _check_may_manage(actor, user)
         if role is not None and role != user.role:
             if user.pk == actor.pk:
-                raise PermissionDenied("You cannot change your own role.", extra={"role": ["Not your own."]})
+                raise PermissionDenied(_("You cannot change your own role."), extra={"role": ["Not your own."]})
             _check_may_grant(actor, role)
             if role not in same_scope_roles(user.role):
                 raise ApplicationError(
-                    "This role belongs to another kind of organisation; create a new account instead.",
+                    _("This role belongs to another kind of organisation; create a new account instead."),
                     extra={"role": ["Not possible for this account."]},
                 )
     old_role, old_email = user.role, user.email
@@ -201,11 +204,21 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
 
 
 @transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Save the language the user chose for pages and e-mails; an unknown code is refused."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("This language is not offered."))
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 def user_deactivate(*, user: User, actor: Actor) -> User:
     """Stop an account from signing in; its sessions end at their next request. Nobody deactivates themselves."""
     _check_may_manage(actor, user)
     if user.pk == actor.pk:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(_("You cannot deactivate your own account."))
     user.is_active = False
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action="accounts.user_deactivate", obj=user, detail={"user": user.pk})
@@ -226,9 +239,9 @@ def user_password_reset_send(*, user: User, actor: Actor, link_base: LinkBase) -
     """E-mail a managed, active account a link to choose a new password (its current one keeps working)."""
     _check_may_manage(actor, user)
     if not user.is_active:
-        raise Conflict("This account is deactivated; reactivate it first.")
+        raise Conflict(_("This account is deactivated; reactivate it first."))
     if not user.email:
-        raise Conflict("This account has no e-mail address; add one first.")
+        raise Conflict(_("This account has no e-mail address; add one first."))
     send_password_link(user=user, link_base=link_base, purpose="reset", actor=actor)
     audit_record(actor=actor, action="accounts.user_password_link", obj=user, detail={"user": user.pk})
 
@@ -279,7 +292,7 @@ def otp_device_start(*, user: User) -> TOTPDevice:
     invalidate a QR code the user has already scanned.
     """
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        raise Conflict("Two-factor authentication is already on for your account.")
+        raise Conflict(_("Two-factor authentication is already on for your account."))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=OTP_DEVICE_NAME, confirmed=False)
@@ -292,7 +305,7 @@ def _verify(device: TOTPDevice, token: str) -> bool:
     if not allowed:
         locked_until = (info or {}).get("locked_until")
         wait = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 60
-        message = f"Too many wrong codes. Wait {wait} seconds, then try again."
+        message = _("Too many wrong codes. Wait %(wait)s seconds, then try again.") % {"wait": wait}
         raise ApplicationError(message, extra={"token": [message]}, code="throttled")
     return bool(device.verify_token(token))
 
@@ -305,7 +318,7 @@ def otp_device_confirm(*, user: User, token: str) -> TOTPDevice:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
         if device is None:
-            raise Conflict("There is no set-up in progress; start again.")
+            raise Conflict(_("There is no set-up in progress; start again."))
         verified = _verify(device, token)
         if verified:
             device.confirmed = True
@@ -322,7 +335,7 @@ def otp_device_verify(*, user: User, token: str) -> TOTPDevice:
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
         if device is None:
-            raise Conflict("Two-factor authentication is not set up for your account.")
+            raise Conflict(_("Two-factor authentication is not set up for your account."))
         verified = _verify(device, token)
     if not verified:
         raise ApplicationError(_WRONG_CODE, extra={"token": [_WRONG_CODE]}, code="wrong_code")
@@ -332,11 +345,11 @@ def otp_device_verify(*, user: User, token: str) -> TOTPDevice:
 def otp_device_disable(*, user: User, token: str) -> None:
     """Turn two-factor authentication off after checking a current code; refused where the role requires it."""
     if user.requires_two_factor:
-        raise PermissionDenied("Your role requires two-factor authentication; it cannot be turned off.")
+        raise PermissionDenied(_("Your role requires two-factor authentication; it cannot be turned off."))
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).order_by("pk").first()
         if device is None:
-            raise Conflict("Two-factor authentication is already off.")
+            raise Conflict(_("Two-factor authentication is already off."))
         verified = _verify(device, token)
         if verified:
             TOTPDevice.objects.filter(user=user).delete()
@@ -374,11 +387,15 @@ def _clean_scopes(scopes: Iterable[str], allowed_scopes: Collection[str] | None)
     wanted = set(scopes)
     unknown = wanted - set(_SCOPE_ORDER)
     if unknown or not wanted:
-        message = f"Unknown scope: {', '.join(sorted(unknown))}." if unknown else "Choose at least one scope."
+        message = (
+            _("Unknown scope: %(join)s.") % {"join": ", ".join(sorted(unknown))}
+            if unknown
+            else "Choose at least one scope."
+        )
         raise ApplicationError(message, extra={"scopes": [message]})
     if allowed_scopes is not None and not wanted <= set(allowed_scopes):
         extra = ", ".join(sorted(wanted - set(allowed_scopes)))
-        message = f"A token may not grant scopes it does not hold itself: {extra}."
+        message = _("A token may not grant scopes it does not hold itself: %(extra)s.") % {"extra": extra}
         raise PermissionDenied(message, extra={"scopes": [message]})
     return [scope for scope in _SCOPE_ORDER if scope in wanted]
 
@@ -457,15 +474,17 @@ def _token_create(
     allowed_scopes: Collection[str] | None,
 ) -> tuple[ApiToken, str]:
     if not user.is_active:
-        raise ApplicationError("This account is deactivated.", extra={"user": ["This account is deactivated."]})
+        raise ApplicationError(_("This account is deactivated."), extra={"user": ["This account is deactivated."]})
     name = (name or "").strip()
     if not name:
-        raise ApplicationError("Give the token a name.", extra={"name": ["Give the token a name."]})
+        raise ApplicationError(_("Give the token a name."), extra={"name": ["Give the token a name."]})
     clean_scopes = _clean_scopes(scopes, allowed_scopes)
     now = timezone.now()
     longest = now + timedelta(days=settings.RILO_API_TOKEN_MAX_DAYS)
     if not now < expires_at <= longest:
-        message = f"Choose an expiry in the future and at most {settings.RILO_API_TOKEN_MAX_DAYS} days away."
+        message = _("Choose an expiry in the future and at most %(RILO_API_TOKEN_MAX_DAYS)s days away.") % {
+            "RILO_API_TOKEN_MAX_DAYS": settings.RILO_API_TOKEN_MAX_DAYS
+        }
         raise ApplicationError(message, extra={"expires_at": [message]})
 
     prefix = _new_prefix()
@@ -515,10 +534,12 @@ def token_revoke(*, token: ApiToken, actor: Actor | None) -> ApiToken:
     tokens = ApiToken.objects.all() if actor is None else ApiToken.objects.restrict(actor, "change")
     locked = tokens.select_for_update().filter(pk=token.pk).first()
     if locked is None:
-        raise NotFound("No such API token.")
+        raise NotFound(_("No such API token."))
     if locked.revoked_at is not None:
         raise Conflict(
-            "This token is already revoked.", extra={"revoked_at": locked.revoked_at.isoformat()}, code="token_revoked"
+            _("This token is already revoked."),
+            extra={"revoked_at": locked.revoked_at.isoformat()},
+            code="token_revoked",
         )
     locked.revoked_at = timezone.now()
     locked.revoked_by = actor

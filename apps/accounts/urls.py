@@ -10,6 +10,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", two_factor_exempt(views.LoginView.as_view()), name="login"),
     path("logout/", two_factor_exempt(views.LogoutView.as_view()), name="logout"),
+    path("language/", two_factor_exempt(views.language_choose), name="language"),
     path("profile/", views.profile, name="profile"),
     path("2fa/verify/", views.otp_verify, name="otp_verify"),
     path("2fa/setup/", views.otp_setup, name="otp_setup"),

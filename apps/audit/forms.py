@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditFilterForm(forms.Form):
@@ -11,16 +12,16 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(
         required=False,
         max_length=64,
-        label="Action",
+        label=_("Action"),
         help_text='e.g. "party.read" or "report." for all report actions.',
     )
-    object_uuid = forms.UUIDField(required=False, label="Report or object identifier (UUID)")
-    since = forms.DateField(required=False, label="From (date)", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="Before (date)", widget=forms.DateInput(attrs={"type": "date"}))
+    object_uuid = forms.UUIDField(required=False, label=_("Report or object identifier (UUID)"))
+    since = forms.DateField(required=False, label=_("From (date)"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("Before (date)"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since >= until:
-            self.add_error("until", "Give a date after the start date.")
+            self.add_error("until", _("Give a date after the start date."))
         return cleaned

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The payload is whatever the user typed, so all of it may be personal.
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"FormDraft": frozenset({"user", "payload"})}
@@ -29,13 +30,13 @@ class FormDraft(models.Model):
     report = models.ForeignKey(
         "reports.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="form_drafts"
     )
-    payload = models.JSONField(default=dict, help_text="Field name -> list of the values typed.")
+    payload = models.JSONField(default=dict, help_text=_("Field name -> list of the values typed."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the form was saved or discarded; an autosave of it still in flight is then ignored.",
+        help_text=_("When the form was saved or discarded; an autosave of it still in flight is then ignored."),
     )
 
     class Meta:

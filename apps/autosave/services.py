@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, NotFound
@@ -31,7 +32,7 @@ def clean_payload(data: Any) -> dict[str, list[str]]:
         if name not in _NOT_STORED
     }
     if len(json.dumps(payload)) > MAX_PAYLOAD_BYTES:
-        raise ApplicationError("This form is too large to be kept.")
+        raise ApplicationError(_("This form is too large to be kept."))
     return payload
 
 
@@ -47,7 +48,7 @@ def form_draft_save(
     if draft is None:
         return FormDraft.objects.create(key=key, user_id=user.pk, form=form, report_id=report_id, payload=payload)
     if draft.user_id != user.pk or draft.form != form or draft.report_id != report_id:
-        raise NotFound("No such form draft.")
+        raise NotFound(_("No such form draft."))
     if draft.closed_at is not None:
         return draft  # saved or discarded meanwhile: a late autosave changes nothing
     draft.payload = payload

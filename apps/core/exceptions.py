@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+
 
 class ApplicationError(Exception):
     """A business rule refused an action. ``status`` is the HTTP status the API answers with."""
@@ -11,7 +13,9 @@ class ApplicationError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, extra: dict[str, Any] | None = None, code: str | None = None) -> None:
+    def __init__(self, message: str | Promise, *, extra: dict[str, Any] | None = None, code: str | None = None) -> None:
+        # A lazily translated message is rendered now, in the language of the request that raised it.
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.extra = extra or {}

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Which fields hold personal data: read by the exchange layer. A stored response may hold any.
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"IdempotencyRecord": frozenset({"response_body"})}
@@ -42,12 +43,12 @@ class IdempotencyRecord(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64, help_text="SHA-256 (hex) of the Idempotency-Key header.")
+    key = models.CharField(max_length=64, help_text=_("SHA-256 (hex) of the Idempotency-Key header."))
     method = models.CharField(max_length=10)
     path = models.TextField()
-    request_hash = models.CharField(max_length=64, help_text="SHA-256 (hex) of the request body.")
+    request_hash = models.CharField(max_length=64, help_text=_("SHA-256 (hex) of the request body."))
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="Encrypted response body.")
+    response_body = models.TextField(blank=True, help_text=_("Encrypted response body."))
     response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     locked_at = models.DateTimeField(default=timezone.now)

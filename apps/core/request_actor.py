@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from .actor import Actor, signed_in
 from .exceptions import PermissionDenied
 
@@ -16,5 +18,5 @@ def request_actor(request: Any) -> Actor:
     """``request.user`` once signed in (a Django or a DRF request)."""
     user = request.user
     if not signed_in(user):
-        raise PermissionDenied("Sign in first.")
+        raise PermissionDenied(_("Sign in first."))
     return user

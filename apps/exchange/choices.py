@@ -10,37 +10,37 @@ PERSONAL_DATA_CAPABILITY = "exchange.allow_personal_data_partnersystem"
 
 
 class AdapterKind(models.TextChoices):
-    WEBHOOK = "webhook", "JSON webhook (Standard Webhooks)"
-    TAXII = "taxii", "STIX 2.1 over TAXII 2.1"
+    WEBHOOK = "webhook", _("JSON webhook (Standard Webhooks)")
+    TAXII = "taxii", _("STIX 2.1 over TAXII 2.1")
 
 
 class PartnerState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    PAUSED = "paused", "Paused (deliveries held)"
-    DISABLED = "disabled", "Disabled"
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused (deliveries held)")
+    DISABLED = "disabled", _("Disabled")
 
 
 class EventType(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    CORRECTED = "corrected", "Corrected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    APPROVED = "approved", _("Approved")
+    CORRECTED = "corrected", _("Corrected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class DeliveryMode(models.TextChoices):
-    REPORT = "report", "Report (fields allowed by the policy)"
-    TOMBSTONE = "tombstone", "Tombstone (withdrawn, or no longer shared)"
+    REPORT = "report", _("Report (fields allowed by the policy)")
+    TOMBSTONE = "tombstone", _("Tombstone (withdrawn, or no longer shared)")
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_FLIGHT = "in_flight", "In flight"
-    SUCCEEDED = "succeeded", "Succeeded"
-    DUPLICATE = "duplicate", "Duplicate acknowledged"
-    RETRY = "retry", "Waiting to retry"
-    NEEDS_ATTENTION = "needs_attention", "Needs attention"
-    DEAD = "dead", "Dead (retry schedule exhausted)"
-    SKIPPED_BY_POLICY = "skipped_by_policy", "Skipped by policy"
-    PARTNER_DISABLED = "partner_disabled", "Partner disabled"
+    PENDING = "pending", _("Pending")
+    IN_FLIGHT = "in_flight", _("In flight")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    DUPLICATE = "duplicate", _("Duplicate acknowledged")
+    RETRY = "retry", _("Waiting to retry")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    DEAD = "dead", _("Dead (retry schedule exhausted)")
+    SKIPPED_BY_POLICY = "skipped_by_policy", _("Skipped by policy")
+    PARTNER_DISABLED = "partner_disabled", _("Partner disabled")
 
 
 # A delivery in one of these states may still be sent.
@@ -71,19 +71,19 @@ REACHED_STATES = frozenset(
 
 
 class AttemptOutcome(models.TextChoices):
-    SUCCEEDED = "succeeded", "Succeeded"
-    DUPLICATE = "duplicate", "Duplicate acknowledged"
-    RETRY = "retry", "Retry"
-    NEEDS_ATTENTION = "needs_attention", "Needs attention"
-    GONE = "gone", "Partner gone (410)"
-    REFUSED = "refused", "Refused before sending"
-    LEASE_EXPIRED = "lease_expired", "Worker lost during the attempt"
+    SUCCEEDED = "succeeded", _("Succeeded")
+    DUPLICATE = "duplicate", _("Duplicate acknowledged")
+    RETRY = "retry", _("Retry")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    GONE = "gone", _("Partner gone (410)")
+    REFUSED = "refused", _("Refused before sending")
+    LEASE_EXPIRED = "lease_expired", _("Worker lost during the attempt")
 
 
 class Generalisation(models.TextChoices):
-    MONTH = "month", "Date to month"
-    COUNTRY = "country", "Place to country"
-    BUCKET = "bucket", "Quantity to order-of-magnitude bucket"
+    MONTH = "month", _("Date to month")
+    COUNTRY = "country", _("Place to country")
+    BUCKET = "bucket", _("Quantity to order-of-magnitude bucket")
 
 
 class AgreementStatus(models.TextChoices):

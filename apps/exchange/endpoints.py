@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 def _describe(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
@@ -53,7 +54,10 @@ def _resolve(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as error:
-        raise ValidationError(f"The endpoint host {host} does not resolve ({error}).", code="unresolvable") from error
+        raise ValidationError(
+            _("The endpoint host %(host)s does not resolve (%(error)s).") % {"host": host, "error": error},
+            code="unresolvable",
+        ) from error
     return [address_of(str(info[4][0])) for info in infos]
 
 
@@ -63,23 +67,24 @@ def validate_endpoint(url: str, *, allow_private: bool | None = None) -> None:
         allow_private = bool(settings.RILO_ALLOW_PRIVATE_ENDPOINTS)
     parts = urlsplit(url)
     if parts.scheme not in {"https", "http"} or not parts.hostname:
-        raise ValidationError(f"{url} is not an http(s) URL with a host name.", code="invalid_url")
+        raise ValidationError(_("%(url)s is not an http(s) URL with a host name.") % {"url": url}, code="invalid_url")
     if parts.username or parts.password:
         raise ValidationError(
-            "Do not put credentials in the endpoint URL; store them in the partner's credentials.",
+            _("Do not put credentials in the endpoint URL; store them in the partner's credentials."),
             code="credentials_in_url",
         )
     if allow_private:
         return
     if parts.scheme != "https":
-        raise ValidationError(f"Partner endpoints must use HTTPS; {url} does not.", code="not_https")
+        raise ValidationError(_("Partner endpoints must use HTTPS; %(url)s does not.") % {"url": url}, code="not_https")
     try:
         port = parts.port or 443
     except ValueError as error:
-        raise ValidationError(f"{url} has an invalid port.", code="invalid_url") from error
+        raise ValidationError(_("%(url)s has an invalid port.") % {"url": url}, code="invalid_url") from error
     for address in _resolve(parts.hostname, port):
         if reason := non_public(address):
             raise ValidationError(
-                f"The endpoint host {parts.hostname} resolves to {reason}; partner endpoints must be public addresses.",
+                _("The endpoint host %(hostname)s resolves to %(reason)s; partner endpoints must be public addresses.")
+                % {"hostname": parts.hostname, "reason": reason},
                 code="private_address",
             )

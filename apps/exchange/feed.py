@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import Role
 from apps.core.actor import Actor
@@ -54,12 +55,12 @@ class FeedMessage:
 def feed_partner(*, user: Actor) -> PartnerSystem:
     """The partner whose feed ``user`` reads: the partner system the account is linked to."""
     if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.view_delivery"):
-        raise PermissionDenied("The feed is read with a partner system's account.")
+        raise PermissionDenied(_("The feed is read with a partner system's account."))
     partner = PartnerSystem.objects.filter(account_id=user.pk).first()
     if partner is None:
-        raise PermissionDenied("This account is not linked to a partner system.")
+        raise PermissionDenied(_("This account is not linked to a partner system."))
     if partner.state == PartnerState.DISABLED:
-        raise PermissionDenied(f"{partner.name} is disabled.")
+        raise PermissionDenied(_("%(name)s is disabled.") % {"name": partner.name})
     return partner
 
 

@@ -60,20 +60,22 @@ def _secret_input() -> forms.PasswordInput:
 class PartnerForm(forms.Form):
     """Create or edit a partner system. Secrets are write-only: blank on edit keeps the stored one."""
 
-    name = forms.CharField(max_length=120, help_text="How the partner is known, e.g. “WCO CEN” or “RILO CIS”.")
+    name = forms.CharField(max_length=120, help_text=_("How the partner is known, e.g. “WCO CEN” or “RILO CIS”."))
     adapter = forms.ChoiceField(
-        label="How messages are sent",
+        label=_("How messages are sent"),
         choices=AdapterKind.choices,
-        help_text="A JSON webhook signed per Standard Webhooks, or STIX 2.1 bundles pushed to a TAXII 2.1 collection.",
+        help_text=_(
+            "A JSON webhook signed per Standard Webhooks, or STIX 2.1 bundles pushed to a TAXII 2.1 collection."
+        ),
     )
     endpoint_url = forms.CharField(
-        label="Endpoint URL",
+        label=_("Endpoint URL"),
         max_length=500,
-        help_text="The webhook URL, or the TAXII collection URL (…/collections/&lt;id&gt;/). HTTPS, public address.",
+        help_text=_("The webhook URL, or the TAXII collection URL (…/collections/&lt;id&gt;/). HTTPS, public address."),
         widget=forms.URLInput(attrs={"autocomplete": "off", "inputmode": "url"}),
     )
     auth = forms.ChoiceField(
-        label="Authentication to the partner",
+        label=_("Authentication to the partner"),
         choices=AUTH_CHOICES,
         initial=AUTH_NONE,
         widget=forms.RadioSelect,
@@ -83,56 +85,58 @@ class PartnerForm(forms.Form):
         ),
     )
     token = forms.CharField(
-        label="Bearer token",
+        label=_("Bearer token"),
         required=False,
         max_length=500,
         widget=_secret_input(),
-        help_text="Stored encrypted, never shown again.",
+        help_text=_("Stored encrypted, never shown again."),
     )
-    username = forms.CharField(label="User name", required=False, max_length=200)
+    username = forms.CharField(label=_("User name"), required=False, max_length=200)
     password = forms.CharField(
-        required=False, max_length=500, widget=_secret_input(), help_text="Stored encrypted, never shown again."
+        required=False, max_length=500, widget=_secret_input(), help_text=_("Stored encrypted, never shown again.")
     )
     max_in_flight = forms.IntegerField(
-        label="Deliveries in flight at once",
+        label=_("Deliveries in flight at once"),
         min_value=1,
         max_value=64,
         initial=4,
-        help_text="How many messages may be on their way to this partner at the same time (1 to 64).",
+        help_text=_("How many messages may be on their way to this partner at the same time (1 to 64)."),
     )
     contact_email = forms.EmailField(
-        label="Contact e-mail", required=False, help_text="Whom to tell when deliveries need attention."
+        label=_("Contact e-mail"), required=False, help_text=_("Whom to tell when deliveries need attention.")
     )
     personal_data_allowed = forms.BooleanField(
-        label="May receive personal data",
+        label=_("May receive personal data"),
         required=False,
-        help_text="National systems may; CEN may not. Its policies can include personal fields only if ticked.",
+        help_text=_("National systems may; CEN may not. Its policies can include personal fields only if ticked."),
     )
     source_administration = forms.ModelChoiceField(
-        label="Speaks for administration",
+        label=_("Speaks for administration"),
         queryset=Administration.objects.none(),
         required=False,
-        empty_label="None: it does not push reports in",
-        help_text="Reports this partner pushes in are stored as approved reports of this administration.",
+        empty_label=_("None: it does not push reports in"),
+        help_text=_("Reports this partner pushes in are stored as approved reports of this administration."),
     )
     peer_identity = forms.CharField(
-        label="Peer identity",
+        label=_("Peer identity"),
         required=False,
         max_length=200,
-        help_text="For a peer RILO: its stable identifier, e.g. rilo-cis.",
+        help_text=_("For a peer RILO: its stable identifier, e.g. rilo-cis."),
     )
     inbound_secret = forms.CharField(
-        label="Partner's signing secret",
+        label=_("Partner's signing secret"),
         required=False,
         max_length=200,
         widget=_secret_input(),
-        help_text="The whsec_… secret the partner signs the reports it pushes in with. Stored encrypted, never shown.",
+        help_text=_(
+            "The whsec_… secret the partner signs the reports it pushes in with. Stored encrypted, never shown."
+        ),
     )
     account_username = forms.CharField(
-        label="Account for the partner's API access",
+        label=_("Account for the partner's API access"),
         required=False,
         max_length=150,
-        help_text="A user name: creates the partner's account, whose API tokens read its feed and push reports in.",
+        help_text=_("A user name: creates the partner's account, whose API tokens read its feed and push reports in."),
     )
 
     def __init__(self, *args: Any, actor: Actor, partner: PartnerSystem | None = None, **kwargs: Any) -> None:
@@ -153,19 +157,19 @@ class PartnerForm(forms.Form):
                 del self.fields["account_username"]
             self.fields["state"] = forms.ChoiceField(choices=PartnerState.choices, initial=partner.state)
             self.fields["state_reason"] = forms.CharField(
-                label="Reason for the state",
+                label=_("Reason for the state"),
                 required=False,
                 max_length=500,
-                help_text="Required when pausing or disabling: the people watching deliveries see it.",
+                help_text=_("Required when pausing or disabling: the people watching deliveries see it."),
             )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         auth = data.get("auth")
         if auth == AUTH_TOKEN and not data.get("token"):
-            self.add_error("token", "Enter the token the partner gave you.")
+            self.add_error("token", _("Enter the token the partner gave you."))
         if auth == AUTH_BASIC and not data.get("username"):
-            self.add_error("username", "Enter the user name the partner gave you.")
+            self.add_error("username", _("Enter the user name the partner gave you."))
         return data
 
     def credentials(self) -> dict[str, str] | None:
@@ -221,28 +225,28 @@ class PartnerForm(forms.Form):
 
 class RotateSecretForm(forms.Form):
     overlap_hours = forms.IntegerField(
-        label="Overlap (hours)",
+        label=_("Overlap (hours)"),
         min_value=0,
         max_value=168,
         initial=24,
-        help_text="How long the current secret keeps signing beside the new one, while the partner switches.",
+        help_text=_("How long the current secret keeps signing beside the new one, while the partner switches."),
     )
 
 
 class StateForm(forms.Form):
     state = forms.ChoiceField(choices=PartnerState.choices, widget=forms.HiddenInput)
-    reason = forms.CharField(required=False, max_length=500, label="Reason")
+    reason = forms.CharField(required=False, max_length=500, label=_("Reason"))
 
 
 class PartnerTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="Partner access", help_text="What the token is for.")
+    name = forms.CharField(max_length=100, initial="Partner access", help_text=_("What the token is for."))
     scopes = forms.MultipleChoiceField(
         choices=[(ApiToken.Scope.READ, "Read: the pull feed"), (ApiToken.Scope.WRITE, "Write: push reports in")],
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiToken.Scope.READ],
     )
     days = forms.TypedChoiceField(
-        label="Expires in",
+        label=_("Expires in"),
         coerce=int,
         choices=[(30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "365 days")],
         initial=90,
@@ -257,18 +261,18 @@ class PartnerTokenForm(forms.Form):
 
 class ReplaySinceForm(forms.Form):
     since = forms.DateTimeField(
-        label="Send again everything since",
+        label=_("Send again everything since"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Time in UTC. Every message made for this partner since then goes out again, in order.",
+        help_text=_("Time in UTC. Every message made for this partner since then goes out again, in order."),
     )
 
 
 class TimelineSearchForm(forms.Form):
     report = forms.CharField(
-        label="Report",
+        label=_("Report"),
         max_length=64,
-        help_text="The report's UUID, or its national reference.",
+        help_text=_("The report's UUID, or its national reference."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -308,22 +312,24 @@ class PolicyForm(forms.Form):
 
     base_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     personal_data = forms.BooleanField(
-        label="This version may carry personal data",
+        label=_("This version may carry personal data"),
         required=False,
         help_text=(
             "Only for a partner allowed personal data (a national system). Without it, personal fields are refused."
         ),
     )
-    regions = forms.MultipleChoiceField(label="Regions", widget=forms.CheckboxSelectMultiple, required=False)
+    regions = forms.MultipleChoiceField(label=_("Regions"), widget=forms.CheckboxSelectMultiple, required=False)
     administrations = forms.MultipleChoiceField(
-        label="Administrations", widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Administrations"), widget=forms.CheckboxSelectMultiple, required=False
     )
     commodity_categories = forms.MultipleChoiceField(
-        label="Commodity categories", widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Commodity categories"), widget=forms.CheckboxSelectMultiple, required=False
     )
-    report_kinds = forms.MultipleChoiceField(label="Report kinds", widget=forms.CheckboxSelectMultiple, required=False)
+    report_kinds = forms.MultipleChoiceField(
+        label=_("Report kinds"), widget=forms.CheckboxSelectMultiple, required=False
+    )
     thresholds = forms.CharField(
-        label="Thresholds",
+        label=_("Thresholds"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text=(
@@ -333,18 +339,18 @@ class PolicyForm(forms.Form):
         ),
     )
     embargo_hours = forms.IntegerField(
-        label="Embargo (hours)",
+        label=_("Embargo (hours)"),
         min_value=0,
         max_value=24 * 365,
         initial=0,
-        help_text="Delay after approval before the partner receives a report. 0: at once.",
+        help_text=_("Delay after approval before the partner receives a report. 0: at once."),
     )
     note = forms.CharField(
-        label="Why this change",
+        label=_("Why this change"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the version, for whoever reads the history.",
+        help_text=_("Kept with the version, for whoever reads the history."),
     )
 
     def __init__(self, *args: Any, partner: PartnerSystem, actor: Actor, **kwargs: Any) -> None:
@@ -382,7 +388,7 @@ class PolicyForm(forms.Form):
                 choices.append((info.path, label))
             name = _section_field(section)
             self.fields[name] = forms.MultipleChoiceField(
-                label=f"Fields shared: {SECTION_LABELS[section]}",
+                label=_("Fields shared: %(SECTION_LABELS)s") % {"SECTION_LABELS": SECTION_LABELS[section]},
                 choices=choices,
                 required=False,
                 widget=forms.CheckboxSelectMultiple,

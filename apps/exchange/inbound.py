@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from apps.accounts.roles import Role
@@ -108,12 +109,12 @@ class InboundResult:
 def inbound_peer(*, user: Actor) -> PartnerSystem:
     """The peer an authenticated account pushes reports for; refused unless fully configured."""
     if user.role != Role.PARTNER_SYSTEM or not user.has_perm("exchange.add_reportprovenance"):
-        raise PermissionDenied("Only a partner system's account may push reports in.")
+        raise PermissionDenied(_("Only a partner system's account may push reports in."))
     partner = PartnerSystem.objects.select_related("source_administration").filter(account_id=user.pk).first()
     if partner is None:
-        raise PermissionDenied("This account is not linked to a partner system.")
+        raise PermissionDenied(_("This account is not linked to a partner system."))
     if partner.state == PartnerState.DISABLED:
-        raise PermissionDenied(f"{partner.name} is disabled.")
+        raise PermissionDenied(_("%(name)s is disabled.") % {"name": partner.name})
     if partner.source_administration is None or not partner.inbound_secret_encrypted:
         raise PermissionDenied(
             f"{partner.name} is not set up to push reports in: it needs the administration it speaks for "
@@ -180,7 +181,7 @@ def inbound_parse(message: Any) -> InboundMessage:
         fields.setdefault(required, None)
     fields.pop("national_reference", None)  # ours is chosen when storing (unique per administration)
     parsed.fields = clean_report_fields(fields, errors=errors)
-    for section, (_, cleaner) in PART_MODELS.items():
+    for section, (_model, cleaner) in PART_MODELS.items():
         if section not in data:
             continue
         rows = data[section]
@@ -288,10 +289,11 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
         # peer never learns which uuids other administrations hold.
         if parsed.tombstone:
             return _nothing_to_withdraw(parsed)
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     if held_from is None or held_from.source_partner_id != partner.pk:
         raise Conflict(
-            f"Report {report.uuid} is held here from another source; a partner may only update the reports it sent.",
+            _("Report %(uuid)s is held here from another source; a partner may only update the reports it sent.")
+            % {"uuid": report.uuid},
             code="other_source",
         )
     if parsed.version < report.version:
@@ -315,7 +317,8 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
         return InboundResult("unchanged", f"{_summary(report)} is held already; nothing changed.", report, held_from)
     if parsed.version == report.version:
         raise Conflict(
-            f"Report {report.uuid} version {report.version} was withdrawn here; send a newer version to restore it.",
+            _("Report %(uuid)s version %(version)s was withdrawn here; send a newer version to restore it.")
+            % {"uuid": report.uuid, "version": report.version},
             extra={"held_version": report.version},
             code="stale_version",
         )

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.reports.models import Report
@@ -143,13 +144,15 @@ class PartnerSystem(TimeStampedModel):
         Region,
         on_delete=models.PROTECT,
         related_name="partner_systems",
-        help_text="The RILO that manages this partner: it receives that RILO's reports, and others' only by agreement.",
+        help_text=_(
+            "The RILO that manages this partner: it receives that RILO's reports, and others' only by agreement."
+        ),
     )
     adapter = models.CharField(max_length=16, choices=AdapterKind.choices, default=AdapterKind.WEBHOOK)
     endpoint_url = models.URLField(
         max_length=500,
         validators=[validate_endpoint],
-        help_text="Webhook URL, or the TAXII 2.1 collection URL (…/collections/<id>/). Public HTTPS only.",
+        help_text=_("Webhook URL, or the TAXII 2.1 collection URL (…/collections/<id>/). Public HTTPS only."),
     )
     credentials_encrypted = models.TextField(blank=True, editable=False)
     signing_secret_encrypted = models.TextField(blank=True, editable=False)
@@ -162,11 +165,11 @@ class PartnerSystem(TimeStampedModel):
     max_in_flight = models.PositiveSmallIntegerField(
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(64)],
-        help_text="How many deliveries may be in flight to this partner at once.",
+        help_text=_("How many deliveries may be in flight to this partner at once."),
     )
-    contact_email = models.EmailField(blank=True, help_text="Whom to tell when deliveries need attention.")
+    contact_email = models.EmailField(blank=True, help_text=_("Whom to tell when deliveries need attention."))
     personal_data_allowed = models.BooleanField(
-        default=False, help_text="Whether this partner may receive personal data at all (CEN may not)."
+        default=False, help_text=_("Whether this partner may receive personal data at all (CEN may not).")
     )
     source_administration = models.ForeignKey(
         Administration,
@@ -174,10 +177,10 @@ class PartnerSystem(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="For a national system: the administration the reports it pushes in belong to.",
+        help_text=_("For a national system: the administration the reports it pushes in belong to."),
     )
     peer_identity = models.CharField(
-        max_length=200, blank=True, help_text="For a peer RILO: the identity it signs inbound messages with."
+        max_length=200, blank=True, help_text=_("For a peer RILO: the identity it signs inbound messages with.")
     )
     # The partner's own account: its API tokens read the pull feed and push reports in.
     account = models.OneToOneField(
@@ -186,7 +189,7 @@ class PartnerSystem(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="partner_system",
-        help_text="The partner-system account whose API tokens read this partner's feed and push reports in.",
+        help_text=_("The partner-system account whose API tokens read this partner's feed and push reports in."),
     )
     # The secret the partner signs the reports it pushes in with (Standard Webhooks), encrypted.
     inbound_secret_encrypted = models.TextField(blank=True, editable=False)
@@ -244,22 +247,22 @@ class SharingPolicy(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    personal_data = models.BooleanField(default=False, help_text="Whether this version may carry personal fields.")
+    personal_data = models.BooleanField(default=False, help_text=_("Whether this version may carry personal fields."))
     regions = models.JSONField(default=list, blank=True, help_text='Region codes, or ["*"].')
     administrations = models.JSONField(default=list, blank=True, help_text='Administration codes, or ["*"].')
     commodity_categories = models.JSONField(default=list, blank=True, help_text='Commodity category codes, or ["*"].')
     report_kinds = models.JSONField(default=list, blank=True, help_text='Report kinds, or ["*"].')
     thresholds = models.JSONField(default=list, blank=True)
     embargo = models.DurationField(default=timedelta(0))
-    fields = models.JSONField(default=list, blank=True, help_text="Allowlist of field paths.")
-    generalisations = models.JSONField(default=dict, blank=True, help_text="Field path → month|country|bucket.")
-    note = models.TextField(blank=True, help_text="Why this version was made.")
+    fields = models.JSONField(default=list, blank=True, help_text=_("Allowlist of field paths."))
+    generalisations = models.JSONField(default=dict, blank=True, help_text=_("Field path → month|country|bucket."))
+    note = models.TextField(blank=True, help_text=_("Why this version was made."))
 
     objects = ThroughPartnerQuerySet.as_manager()
 
     class Meta:
         ordering = ["partner", "-version"]
-        verbose_name_plural = "sharing policies"
+        verbose_name_plural = _("sharing policies")
         constraints = [models.UniqueConstraint(fields=["partner", "version"], name="sharingpolicy_version_unique")]
 
     def __str__(self) -> str:
@@ -314,7 +317,7 @@ class Delivery(models.Model):
     report_uuid = models.UUIDField()
     mode = models.CharField(max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.REPORT)
     state = models.CharField(max_length=20, choices=DeliveryState.choices, default=DeliveryState.PENDING)
-    reason = models.CharField(max_length=500, blank=True, help_text="Why it was skipped, held, or needs attention.")
+    reason = models.CharField(max_length=500, blank=True, help_text=_("Why it was skipped, held, or needs attention."))
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -387,12 +390,12 @@ class ReportProvenance(models.Model):
 
     report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="provenance")
     source_partner = models.ForeignKey(PartnerSystem, on_delete=models.PROTECT, related_name="+")
-    source_reference = models.CharField(max_length=200, blank=True, help_text="The partner's own identifier.")
+    source_reference = models.CharField(max_length=200, blank=True, help_text=_("The partner's own identifier."))
     source_version = models.PositiveIntegerField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "report provenances"
+        verbose_name_plural = _("report provenances")
 
     def __str__(self) -> str:
         return f"{self.report_id} from {self.source_partner_id}"
@@ -413,16 +416,16 @@ class CrossRegionAgreement(models.Model):
         Region,
         on_delete=models.PROTECT,
         related_name="partner_agreements",
-        help_text="The region whose reports it covers.",
+        help_text=_("The region whose reports it covers."),
     )
     personal_data = models.BooleanField(
-        default=False, help_text="Whether the partner may receive personal data of this region's reports."
+        default=False, help_text=_("Whether the partner may receive personal data of this region's reports.")
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
     requested_at = models.DateTimeField(default=timezone.now, editable=False)
-    approved = models.BooleanField(null=True, editable=False, help_text="None while undecided.")
+    approved = models.BooleanField(null=True, editable=False, help_text=_("None while undecided."))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )

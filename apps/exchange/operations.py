@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
@@ -187,7 +188,7 @@ def report_timeline(*, actor: Actor, report_uuid: uuid.UUID) -> Timeline:
     """What happened to one report on its way to partners; a report the actor may not see does not exist."""
     report = timeline_reports(actor=actor, key=str(report_uuid)).first()
     if report is None:
-        raise NotFound("No such report.")
+        raise NotFound(_("No such report."))
     deliveries = (
         Delivery.objects.restrict(actor, "view")
         .filter(report_uuid=report.uuid)
@@ -233,5 +234,5 @@ def delivery_get(*, actor: Actor, pk: int) -> Delivery:
     """One delivery to a partner the actor may see."""
     delivery = Delivery.objects.restrict(actor, "view").filter(pk=pk).select_related("partner", "event").first()
     if delivery is None:
-        raise NotFound("No such delivery.")
+        raise NotFound(_("No such delivery."))
     return delivery

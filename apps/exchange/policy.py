@@ -186,7 +186,7 @@ def select_items(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[li
     reasons: list[str] = []
     refused = sorted({str(items[i].get("commodity_category")) for i in range(len(items)) if i not in kept})
     if refused:
-        label = "commodity categories" if len(refused) > 1 else "commodity category"
+        label = _("commodity categories") if len(refused) > 1 else "commodity category"
         reasons.append(f"{label} {', '.join(refused)} not in policy v{policy.version}")
     for threshold in policy.thresholds:
         commodity = threshold["commodity"]

@@ -27,7 +27,7 @@ def partner_get(*, actor: Actor, pk: int) -> PartnerSystem:
     """One partner the actor may view; another RILO's partner does not exist for them."""
     partner = partners_reachable(actor=actor).filter(pk=pk).first()
     if partner is None:
-        raise NotFound("No such partner system.")
+        raise NotFound(_("No such partner system."))
     return partner
 
 

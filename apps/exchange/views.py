@@ -143,7 +143,7 @@ def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as error:
             show_errors(form, error)
         else:
-            messages.success(request, f"{partner.name} saved.")
+            messages.success(request, _("%(name)s saved.") % {"name": partner.name})
             if secret:  # the endpoint moved to another host: a new secret, shown this once
                 context = {"partner": partner, "secret": secret, "created": False, "moved_from": old_url}
                 return _no_store(render(request, "exchange/secret_shown.html", context))
@@ -174,7 +174,7 @@ def partner_rotate_secret(request: HttpRequest, pk: int) -> HttpResponse:
             context = {"partner": partner, "secret": secret, "created": False}
             return _no_store(render(request, "exchange/secret_shown.html", context))
     else:
-        messages.error(request, "Choose an overlap between 0 and 168 hours.")
+        messages.error(request, _("Choose an overlap between 0 and 168 hours."))
     return redirect("exchange:partner_detail", pk=partner.pk)
 
 
@@ -184,7 +184,7 @@ def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
     actor, partner = _partner(request, pk)
     form = StateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose active, paused or disabled.")
+        messages.error(request, _("Choose active, paused or disabled."))
         return redirect("exchange:partner_detail", pk=partner.pk)
     state = form.cleaned_data["state"]
     try:
@@ -194,7 +194,11 @@ def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         _refused(request, error)
     else:
-        messages.success(request, f"{partner.name} is now {PartnerState(state).label.lower()}.")
+        messages.success(
+            request,
+            _("%(name)s is now %(PartnerState)s.")
+            % {"name": partner.name, "PartnerState": PartnerState(state).label.lower()},
+        )
     return redirect("exchange:partner_detail", pk=partner.pk)
 
 
@@ -220,7 +224,7 @@ def partner_token(request: HttpRequest, pk: int) -> HttpResponse:
             context = {"partner": partner, "token": token, "plaintext": plaintext}
             return _no_store(render(request, "exchange/token_shown.html", context))
     else:
-        messages.error(request, "Give the token a name and at least one scope.")
+        messages.error(request, _("Give the token a name and at least one scope."))
     return redirect("exchange:partner_detail", pk=partner.pk)
 
 
@@ -269,7 +273,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 policy = services.partner_policy_create(
                     actor=actor, partner=partner, spec=spec, base_version=form.cleaned_data["base_version"]
                 )
-                messages.success(request, f"Policy version {policy.version} of {partner.name} saved; it applies now.")
+                messages.success(
+                    request,
+                    _("Policy version %(version)s of %(name)s saved; it applies now.")
+                    % {"version": policy.version, "name": partner.name},
+                )
                 return redirect("exchange:policy_list", pk=partner.pk)
             dry_run = policy_dry_run(actor=actor, partner=partner, spec=spec)
         except DjangoValidationError as error:
@@ -327,7 +335,11 @@ def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         _refused(request, error)
     else:
-        messages.success(request, f"Delivery {delivery.pk} to {delivery.partner.name} will be sent again now.")
+        messages.success(
+            request,
+            _("Delivery %(pk)s to %(name)s will be sent again now.")
+            % {"pk": delivery.pk, "name": delivery.partner.name},
+        )
     back = request.POST.get("back", "")
     if back == "timeline":
         return redirect("exchange:timeline", report_uuid=delivery.report_uuid)
@@ -372,7 +384,7 @@ def partner_replay_since(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"n": len(result.skipped)},
                 )
     else:
-        messages.error(request, "Enter the time as YYYY-MM-DD HH:MM (UTC).")
+        messages.error(request, _("Enter the time as YYYY-MM-DD HH:MM (UTC)."))
     return redirect("exchange:partner_detail", pk=partner.pk)
 
 

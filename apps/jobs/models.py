@@ -13,6 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .choices import FINISHED_STATES, JobKind, JobState
 from .querysets import JobQuerySet
@@ -52,32 +53,32 @@ class Job(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     kind = models.CharField(max_length=32, choices=JobKind.choices)
-    parameters = models.JSONField(default=dict, blank=True, help_text="What the job is to do (per kind).")
+    parameters = models.JSONField(default=dict, blank=True, help_text=_("What the job is to do (per kind)."))
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True, help_text="Why the job failed, in words for its owner.")
+    error = models.TextField(blank=True, help_text=_("Why the job failed, in words for its owner."))
     file_name = models.CharField(
-        max_length=200, blank=True, help_text="The finished file, relative to RILO_JOBS_ROOT; empty once deleted."
+        max_length=200, blank=True, help_text=_("The finished file, relative to RILO_JOBS_ROOT; empty once deleted.")
     )
     download_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
-    personal_data = models.BooleanField(default=False, help_text="Whether the file holds personal data.")
+    personal_data = models.BooleanField(default=False, help_text=_("Whether the file holds personal data."))
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the running worker.")
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text=_("Last sign of life of the running worker."))
     kicked_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the sweep last asked a worker again for this queued job."
+        null=True, blank=True, help_text=_("When the sweep last asked a worker again for this queued job.")
     )
     finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="The file is deleted after this.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text=_("The file is deleted after this."))
     owner_scope = models.JSONField(
         default=dict,
         blank=True,
-        help_text="What of its owner the file depends on (their post when it was made): its kind's keeper compares.",
+        help_text=_("What of its owner the file depends on (their post when it was made): its kind's keeper compares."),
     )
     withdrawn_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the file was deleted because its owner may no longer have it."
+        null=True, blank=True, help_text=_("When the file was deleted because its owner may no longer have it.")
     )
 
     objects = JobQuerySet.as_manager()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid as uuid_module
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
@@ -24,8 +25,8 @@ def job_get(*, user: Actor, uuid: uuid_module.UUID | str) -> Job:
     try:
         key = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
     except ValueError as error:
-        raise NotFound("Job not found.") from error
+        raise NotFound(_("Job not found.")) from error
     job = Job.objects.restrict(user, "view").filter(uuid=key).first()
     if job is None:
-        raise NotFound("Job not found.")
+        raise NotFound(_("Job not found."))
     return job

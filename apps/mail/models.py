@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .choices import MailState
 
@@ -22,11 +23,11 @@ class MailMessage(models.Model):
     (it may hold a one-time password link); sent rows are deleted after ``RILO_MAIL_RETENTION_DAYS``.
     """
 
-    kind = models.CharField(max_length=64, help_text="The template the message was rendered from.")
+    kind = models.CharField(max_length=64, help_text=_("The template the message was rendered from."))
     recipient = models.EmailField(max_length=254)
     subject = models.CharField(max_length=998)
     body = models.TextField(blank=True)
-    language = models.CharField(max_length=16, blank=True, help_text="The language the message was rendered in.")
+    language = models.CharField(max_length=16, blank=True, help_text=_("The language the message was rendered in."))
     state = models.CharField(max_length=16, choices=MailState.choices, default=MailState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

@@ -23,9 +23,11 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -39,22 +41,50 @@ logger = logging.getLogger(__name__)
 
 
 def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]) -> list[int]:
-    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` with ``context`` in the active language
-    and write one message per distinct, non-blank address (recipients never see each other); after the
-    current transaction commits, ask a worker to send them. Returns the new rows' ids."""
+    """Render ``<template>_subject.txt`` and ``<template>_body.txt`` with ``context`` in each recipient's
+    language and write one message per distinct, non-blank address (recipients never see each other); after
+    the current transaction commits, ask a worker to send them. Returns the new rows' ids.
+
+    A recipient's language is the one chosen on the account with that address; an address of no account
+    (or of one with no choice yet) gets the site's default language, never the sender's: the reader of an
+    e-mail is not the person whose click sent it.
+    """
     addresses = sorted({address for address in to if address})
     if not addresses:
         return []
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    subject = " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split())
-    body = render_to_string(f"{template}_body.txt", dict(context))
-    rows = MailMessage.objects.bulk_create(
-        MailMessage(kind=template, recipient=address, subject=subject, body=body, language=language)
-        for address in addresses
-    )
-    ids = [row.pk for row in rows]
+    languages = recipient_languages(addresses)
+    rendered: dict[str, tuple[str, str]] = {}
+    rows: list[MailMessage] = []
+    for address in addresses:
+        language = languages.get(address.lower()) or settings.LANGUAGE_CODE
+        if language not in rendered:
+            with translation.override(language):
+                rendered[language] = (
+                    " ".join(render_to_string(f"{template}_subject.txt", dict(context)).split()),
+                    str(render_to_string(f"{template}_body.txt", dict(context))),
+                )
+        subject, body = rendered[language]
+        rows.append(MailMessage(kind=template, recipient=address, subject=subject, body=body, language=language))
+    ids = [row.pk for row in MailMessage.objects.bulk_create(rows)]
     transaction.on_commit(partial(_kick, ids))
     return ids
+
+
+def recipient_languages(addresses: Sequence[str]) -> dict[str, str]:
+    """The language chosen on the accounts with these addresses, by lower-cased address (one query).
+
+    Two accounts may share an address; the active one, then the most recent, decides.
+    """
+    accounts = (
+        get_user_model()
+        .objects.annotate(address=Lower("email"))
+        .filter(address__in=[address.lower() for address in addresses])
+        .exclude(language="")
+        .order_by("is_active", "pk")
+        .values_list("address", "language")
+    )
+    # Later rows (active, newer) overwrite earlier ones.
+    return dict(accounts)
 
 
 def _kick(ids: list[int]) -> None:

@@ -22,6 +22,7 @@ from django.contrib.admin.utils import model_ngettext, unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.admin_site import rilo_admin_site
 from apps.core.request_actor import request_actor
@@ -68,11 +69,11 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             f"admin:{opts.app_label}_{opts.model_name}_change", args=[term.pk], current_app=self.admin_site.name
         )
 
-    @admin.action(permissions=["change"], description="Deactivate selected %(verbose_name_plural)s")
+    @admin.action(permissions=["change"], description=_("Deactivate selected %(verbose_name_plural)s"))
     def deactivate_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_active(request, queryset, active=False)
 
-    @admin.action(permissions=["change"], description="Activate selected %(verbose_name_plural)s")
+    @admin.action(permissions=["change"], description=_("Activate selected %(verbose_name_plural)s"))
     def activate_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_active(request, queryset, active=True)
 
@@ -88,7 +89,7 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             request, f"{len(changed)} {model_ngettext(self.opts, len(changed))} {outcome}.", messages.SUCCESS
         )
 
-    @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
+    @admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
     def delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
         """Django's delete action, refused up front when any selected term is in use."""
         usages = term_usages(terms=queryset)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import HSCodeQuerySet, VocabularyQuerySet
 
@@ -23,14 +24,18 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {}  # reference data holds no perso
 class Vocabulary(models.Model):
     """Base of every vocabulary term."""
 
-    code = models.CharField(max_length=32, unique=True)
-    label = models.CharField(max_length=1000, help_text="English label.")
-    translations = models.JSONField(default=dict, blank=True, help_text='Labels by language, e.g. {"fr": "…"}.')
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    active = models.BooleanField(default=True)
-    sort_order = models.PositiveIntegerField(default=0)
-    cen_code = models.CharField("CEN code", max_length=32, blank=True)
-    cis_code = models.CharField("CIS+ code", max_length=32, blank=True)
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    label = models.CharField(_("label"), max_length=1000, help_text=_("English label."))
+    translations = models.JSONField(
+        _("translations"), default=dict, blank=True, help_text=_('Labels by language, e.g. {"fr": "…"}.')
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    cen_code = models.CharField(_("CEN code"), max_length=32, blank=True)
+    cis_code = models.CharField(_("CIS+ code"), max_length=32, blank=True)
 
     objects = VocabularyQuerySet.as_manager()
 
@@ -60,39 +65,63 @@ class Vocabulary(models.Model):
 class EnforcementArea(Vocabulary):
     """WCO enforcement area (drugs, revenue, IPR, security, ...)."""
 
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("enforcement area")
+        verbose_name_plural = _("enforcement areas")
+
 
 class CommodityCategory(Vocabulary):
     """One of the 13 commodity categories reports are grouped by."""
 
-    enforcement_area = models.ForeignKey(EnforcementArea, on_delete=models.PROTECT, related_name="categories")
+    enforcement_area = models.ForeignKey(
+        EnforcementArea, verbose_name=_("enforcement area"), on_delete=models.PROTECT, related_name="categories"
+    )
 
     class Meta(Vocabulary.Meta):
-        verbose_name_plural = "commodity categories"
+        verbose_name = _("commodity category")
+        verbose_name_plural = _("commodity categories")
 
 
 class CommodityType(Vocabulary):
     """A commodity type within a category; ``attributes_schema`` validates an item's extra attributes."""
 
-    category = models.ForeignKey(CommodityCategory, on_delete=models.PROTECT, related_name="types")
-    default_unit = models.ForeignKey("Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    attributes_schema = models.JSONField(
-        default=dict, blank=True, help_text="JSON Schema of the commodity-specific attributes of an item."
+    category = models.ForeignKey(
+        CommodityCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="types"
     )
+    default_unit = models.ForeignKey(
+        "Unit", verbose_name=_("default unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    attributes_schema = models.JSONField(
+        default=dict, blank=True, help_text=_("JSON Schema of the commodity-specific attributes of an item.")
+    )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("commodity type")
+        verbose_name_plural = _("commodity types")
 
 
 class DetectionMethod(Vocabulary):
     """How the goods were detected (X-ray, sniffer dog, document check, ...)."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("detection method")
+        verbose_name_plural = _("detection methods")
 
 
 class SelectionBasis(Vocabulary):
     """Why the consignment was selected for control (risk profile, intelligence, random, ...)."""
 
     class Meta(Vocabulary.Meta):
-        verbose_name_plural = "selection bases"
+        verbose_name = _("selection basis")
+        verbose_name_plural = _("selection bases")
 
 
 class ConcealmentMethod(Vocabulary):
     """Concealment method, two levels: a group (parent) and the method itself."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("concealment method")
+        verbose_name_plural = _("concealment methods")
 
     def clean(self) -> None:
         super().clean()
@@ -103,42 +132,68 @@ class ConcealmentMethod(Vocabulary):
 class TransportMode(Vocabulary):
     """Mode of transport, UN/ECE Recommendation 19 (codes 0-9)."""
 
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("transport mode")
+        verbose_name_plural = _("transport modes")
+
 
 class ConveyanceType(Vocabulary):
     """Type of conveyance (container vessel, passenger aircraft, truck, postal item, ...)."""
 
     transport_mode = models.ForeignKey(
-        TransportMode, null=True, blank=True, on_delete=models.PROTECT, related_name="conveyance_types"
+        TransportMode,
+        verbose_name=_("transport mode"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conveyance_types",
     )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("conveyance type")
+        verbose_name_plural = _("conveyance types")
 
 
 class LocationType(Vocabulary):
     """Where the seizure happened (seaport, airport, land border, inland, postal centre, ...)."""
 
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("location type")
+        verbose_name_plural = _("location types")
+
 
 class Direction(Vocabulary):
     """Direction of the goods (import, export, transit, ...)."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("direction")
+        verbose_name_plural = _("directions")
 
 
 class Unit(Vocabulary):
     """Unit of measure, UN/ECE Recommendation 20 subset, with its conversion to a normalised unit."""
 
     class Dimension(models.TextChoices):
-        MASS = "mass", "Mass (kg)"
-        VOLUME = "volume", "Volume (litres)"
-        COUNT = "count", "Count (pieces)"
-        STICKS = "sticks", "Sticks"
-        OTHER = "other", "Other (not normalised)"
+        MASS = "mass", _("Mass (kg)")
+        VOLUME = "volume", _("Volume (litres)")
+        COUNT = "count", _("Count (pieces)")
+        STICKS = "sticks", _("Sticks")
+        OTHER = "other", _("Other (not normalised)")
 
-    symbol = models.CharField(max_length=16, blank=True)
-    dimension = models.CharField(max_length=8, choices=Dimension.choices, default=Dimension.OTHER)
+    symbol = models.CharField(_("symbol"), max_length=16, blank=True)
+    dimension = models.CharField(_("dimension"), max_length=8, choices=Dimension.choices, default=Dimension.OTHER)
     factor = models.DecimalField(
+        _("factor"),
         max_digits=20,
         decimal_places=9,
         null=True,
         blank=True,
-        help_text="Multiply a quantity in this unit by the factor to get kg, litres, pieces or sticks.",
+        help_text=_("Multiply a quantity in this unit by the factor to get kg, litres, pieces or sticks."),
     )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
 
     def normalise(self, quantity: Decimal) -> Decimal | None:
         """The quantity in the dimension's base unit, or None where no conversion is defined."""
@@ -150,23 +205,27 @@ class Unit(Vocabulary):
 class Currency(Vocabulary):
     """ISO 4217 currency; ``code`` is the alphabetic code."""
 
-    numeric_code = models.CharField(max_length=3, blank=True)
-    minor_units = models.PositiveSmallIntegerField(null=True, blank=True)
+    numeric_code = models.CharField(_("numeric code"), max_length=3, blank=True)
+    minor_units = models.PositiveSmallIntegerField(_("minor units"), null=True, blank=True)
 
     class Meta(Vocabulary.Meta):
-        verbose_name_plural = "currencies"
+        verbose_name = _("currency")
+        verbose_name_plural = _("currencies")
 
 
 class HSCode(Vocabulary):
     """Harmonized System 2022 chapter (2 digits), heading (4) or subheading (6); ``label`` is the description."""
 
-    level = models.PositiveSmallIntegerField(choices=[(2, "Chapter"), (4, "Heading"), (6, "Subheading")])
-    section = models.CharField(max_length=5, blank=True, help_text="Roman numeral of the HS section.")
+    level = models.PositiveSmallIntegerField(
+        _("level"), choices=[(2, _("Chapter")), (4, _("Heading")), (6, _("Subheading"))]
+    )
+    section = models.CharField(_("section"), max_length=5, blank=True, help_text=_("Roman numeral of the HS section."))
 
     objects = HSCodeQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(Vocabulary.Meta):
-        verbose_name = "HS code"
+        verbose_name = _("HS code")
+        verbose_name_plural = _("HS codes")
         ordering = ["code"]
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+
+def translated_languages() -> list[str]:
+    """The site's languages other than English, the language of ``label``: the keys of ``translations``."""
+    return [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
 class VocabularyQuerySet(models.QuerySet[Any]):
@@ -13,12 +20,14 @@ class VocabularyQuerySet(models.QuerySet[Any]):
         return self.filter(active=True)
 
     def resolve(self, value: str | None) -> Any:
-        """The term named by ``value``: its code, or its English label, compared case-insensitively.
+        """The term named by ``value``: its code, or its label in any of the site's languages, compared
+        case-insensitively.
 
-        Uploads and the API accept either. A code wins over a label (a label may look like another
-        term's code). Among terms with the same label an active one wins; when the label still names
-        more than one term it is ambiguous and nothing is returned, so the caller asks for the code.
-        Inactive terms resolve too: whether they may still be used is the caller's decision.
+        Uploads and the API accept any of them. A code wins over a label (a label may look like another
+        term's code), and the English label over the translations (the indexed lookup, and the one most
+        files use). Among terms with the same label an active one wins; when the label still names more
+        than one term it is ambiguous and nothing is returned, so the caller asks for the code. Inactive
+        terms resolve too: whether they may still be used is the caller's decision.
         """
         value = " ".join((value or "").split())
         if not value:
@@ -28,6 +37,11 @@ class VocabularyQuerySet(models.QuerySet[Any]):
         if exact or len(by_code) == 1:
             return (exact or by_code)[0]
         by_label = list(self.filter(label__iexact=value).order_by("-active", "pk")[:3])
+        if not by_label:
+            translated = Q()
+            for language in translated_languages():
+                translated |= Q(**{f"translations__{language}__iexact": value})
+            by_label = list(self.filter(translated).order_by("-active", "pk")[:3]) if translated else []
         if not by_label:
             return None
         preferred = [term for term in by_label if term.active == by_label[0].active]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Model
 from django_countries import countries
@@ -101,14 +102,19 @@ def country_list() -> list[tuple[str, str]]:
 
 
 def country_resolve(value: str | None) -> str | None:
-    """The alpha-2 code of a country given by alpha-2, alpha-3 or numeric code or by English name."""
+    """The alpha-2 code of a country given by alpha-2, alpha-3 or numeric code, or by its name in any of the
+    site's languages (django-countries' translations), case-insensitively; English first."""
     value = " ".join((value or "").split())
     if not value:
         return None
     code = countries.alpha2(value)
     if code:
         return str(code)
-    return str(countries.by_name(value, language="en")) or None
+    for language, _name in settings.LANGUAGES:
+        code = countries.by_name(value, language=language)
+        if code:
+            return str(code)
+    return None
 
 
 # Codes learnt, per model and id. A code never changes once its term exists (the admin shows it read-only,

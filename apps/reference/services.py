@@ -13,6 +13,7 @@ from typing import IO
 
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext_lazy as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -29,7 +30,10 @@ def _require(actor: Actor, verb: str, model: type[Vocabulary]) -> None:
     region's reports are checked against, are for platform administrators only (as in their admin)."""
     permission = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
     if not actor.has_perm(permission) or (issubclass(model, CommodityType) and not is_platform_administrator(actor)):
-        raise PermissionDenied(f"You may not {verb} {model._meta.verbose_name_plural}.")
+        raise PermissionDenied(
+            _("You may not %(verb)s %(verbose_name_plural)s.")
+            % {"verb": verb, "verbose_name_plural": model._meta.verbose_name_plural}
+        )
 
 
 def term_set_active(*, terms: Iterable[Vocabulary], active: bool, actor: Actor) -> list[Vocabulary]:
@@ -88,7 +92,9 @@ def commodity_type_save(*, commodity_type: CommodityType, actor: Actor) -> Commo
     the attribute names it now allows, never values).
     """
     if not is_platform_administrator(actor):
-        raise PermissionDenied("Only platform administrators may change commodity types and their attribute schemas.")
+        raise PermissionDenied(
+            _("Only platform administrators may change commodity types and their attribute schemas.")
+        )
     _require(actor, "add" if commodity_type._state.adding else "change", CommodityType)
     stored = CommodityType.objects.filter(pk=commodity_type.pk).values_list("attributes_schema", flat=True).first()
     schema_changed = commodity_type.attributes_schema != stored

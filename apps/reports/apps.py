@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportsConfig(AppConfig):
     name = "apps.reports"
     label = "reports"
-    verbose_name = "Seizure and offence reports"
+    verbose_name = _("Seizure and offence reports")
 
     def ready(self) -> None:
         from apps.jobs.kinds import runner_register

@@ -291,7 +291,7 @@ ITEM_FIELDS = (
         personal=False,
         simplified=True,
         max_length=12,
-        help_text=_("2, 4 or 6 digits, or type words of the description."),
+        help_text=_("2, 4 or 6 digits, or type words of the description (HS descriptions are in English)."),
     ),
     _item(
         "description",

@@ -17,11 +17,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 
+from . import catalogue
 from .models import PERSONAL_FIELDS, Conveyance, Party, Report, ReportItem, RouteCountry
 
 if TYPE_CHECKING:
@@ -61,7 +63,7 @@ class HistoryEntry:
 def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
     """Every recorded save of the report that changed something, newest first (queries do not grow with rows)."""
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     personal = Report.objects.restrict(user, "view_personal_data").filter(pk=report.pk).exists()
     versions = list(
         Report.history.filter(id=report.pk).select_related("history_user").order_by("history_date", "history_id")  # type: ignore[attr-defined]
@@ -72,7 +74,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
         label: list(
             model.history.filter(report_id=report.pk).order_by("history_date", "history_id")  # type: ignore[attr-defined]
         )
-        for label, model, _ in _PARTS
+        for label, model, _order in _PARTS
     }
     labels = _Labels(versions, part_records)
 
@@ -80,7 +82,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
     checkpoints = [version.history_date for version in versions[1:]] + [None]
     previous_parts: dict[str, list[Any]] | None = None
     for index, version in enumerate(versions):
-        parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _, order in _PARTS}
+        parts_now = {label: _rows_at(part_records[label], checkpoints[index], order) for label, _model, order in _PARTS}
         who = _who(version.history_user)
         given = version.history_change_reason or ""
         reason, hidden = (given, False) if personal else ("", bool(given))
@@ -90,7 +92,7 @@ def report_change_history(*, user: Actor, report: Report) -> list[HistoryEntry]:
             )
         else:
             changes = _report_changes(versions[index - 1], version, labels)
-            for label, model, _ in _PARTS:
+            for label, model, _order in _PARTS:
                 before = previous_parts[label] if previous_parts is not None else []
                 changes += _part_changes(label, model, before, parts_now[label], labels)
             if changes or given:
@@ -132,6 +134,17 @@ def _tracked_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if f.name not in _IGNORED and f.editable]
 
 
+def _field_label(model: type[models.Model], model_field: Any) -> str:
+    """The field's label as the forms show it (the catalogue's, translated); the model's name for the others."""
+    for declared in catalogue.PARTS.values():
+        if declared.model_name == model.__name__:
+            try:
+                return str(catalogue.field(declared.name, model_field.name).label)
+            except KeyError:
+                break
+    return str(model_field.verbose_name).capitalize()
+
+
 def _report_changes(old: Any, new: Any, labels: _Labels) -> list[FieldChange]:
     changes = []
     personal = PERSONAL_FIELDS["Report"]
@@ -140,9 +153,9 @@ def _report_changes(old: Any, new: Any, labels: _Labels) -> list[FieldChange]:
         before, after = getattr(old, name), getattr(new, name)
         if before == after:
             continue
-        label = str(model_field.verbose_name).capitalize()
+        label = _field_label(Report, model_field)
         if model_field.name in personal:
-            changes.append(FieldChange(label, "", "changed (personal data not shown)"))
+            changes.append(FieldChange(label, "", str(_("changed (personal data not shown)"))))
         else:
             changes.append(FieldChange(label, labels.show(model_field, before), labels.show(model_field, after)))
     return changes
@@ -158,10 +171,11 @@ def _part_changes(
         new = after[number - 1] if number <= len(after) else None
         row = f"{label} {number}"
         if old is None:
-            changes.append(FieldChange(row, "", "added" if model is Party else f"added: {_row_summary(new, labels)}"))
+            added = _("added") if model is Party else _("added: %(summary)s") % {"summary": _row_summary(new, labels)}
+            changes.append(FieldChange(row, "", str(added)))
             continue
         if new is None:
-            changes.append(FieldChange(row, "" if model is Party else _row_summary(old, labels), "removed"))
+            changes.append(FieldChange(row, "" if model is Party else _row_summary(old, labels), str(_("removed"))))
             continue
         changed_personal = False
         for model_field in _tracked_fields(model):
@@ -171,7 +185,7 @@ def _part_changes(
             if model_field.name in personal:
                 changed_personal = True
                 continue
-            field_label = f"{row} \N{EN DASH} {str(model_field.verbose_name).capitalize()}"
+            field_label = f"{row} \N{EN DASH} {_field_label(model, model_field)}"
             changes.append(
                 FieldChange(
                     field_label,
@@ -207,7 +221,7 @@ class _Labels:
     def __init__(self, versions: Iterable[Any], part_records: dict[str, list[Any]]) -> None:
         wanted: dict[type[models.Model], set[Any]] = {}
         for model, records in [(Report, versions)] + [
-            (model, part_records[label]) for label, model, _ in _PARTS if model is not Party
+            (model, part_records[label]) for label, model, _serializer in _PARTS if model is not Party
         ]:
             for model_field in _tracked_fields(model):
                 if not model_field.is_relation or model_field.name in PERSONAL_FIELDS[model.__name__]:

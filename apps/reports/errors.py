@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.functional import Promise
 
 from . import catalogue
 
@@ -80,9 +81,10 @@ class Errors:
 
     paths: dict[Path, list[str]] = field(default_factory=dict)
 
-    def add(self, path: Path | str, message: str) -> None:
-        """Add ``message`` at ``path`` (a plain string names a report field)."""
-        self.paths.setdefault((path,) if isinstance(path, str) else path, []).append(message)
+    def add(self, path: Path | str, message: str | Promise) -> None:
+        """Add ``message`` at ``path`` (a plain string names a report field); a lazily translated message is
+        rendered now, in the active language (the request's, or the one a task activated for its user)."""
+        self.paths.setdefault((path,) if isinstance(path, str) else path, []).append(str(message))
 
     def __contains__(self, path: Path | str) -> bool:
         return ((path,) if isinstance(path, str) else path) in self.paths

@@ -13,6 +13,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.core.actor import Actor
@@ -42,50 +43,50 @@ class ReportFilterSet(django_filters.FilterSet):
     """Filters of report lists: text search, state, dates, commodity, country, transport, administration."""
 
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method="_parsed_only",
-        help_text='References, places, descriptions and brands. Use "quotes" for a phrase, -word to exclude.',
+        help_text=_('References, places, descriptions and brands. Use "quotes" for a phrase, -word to exclude.'),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     status = django_filters.MultipleChoiceFilter(
-        label="State", choices=ReportStatus.choices, method="_parsed_only", widget=forms.CheckboxSelectMultiple
+        label=_("State"), choices=ReportStatus.choices, method="_parsed_only", widget=forms.CheckboxSelectMultiple
     )
-    date_from = django_filters.DateFilter(label="Seizure date from", method="_parsed_only", widget=_DateInput())
-    date_to = django_filters.DateFilter(label="Seizure date to", method="_parsed_only", widget=_DateInput())
+    date_from = django_filters.DateFilter(label=_("Seizure date from"), method="_parsed_only", widget=_DateInput())
+    date_to = django_filters.DateFilter(label=_("Seizure date to"), method="_parsed_only", widget=_DateInput())
     commodity_category = django_filters.ModelChoiceFilter(
-        label="Commodity category",
+        label=_("Commodity category"),
         queryset=CommodityCategory.objects.active(),
         to_field_name="code",
         method="_parsed_only",
-        empty_label="Any",
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     country_of_seizure = django_filters.ChoiceFilter(
-        label="Country of seizure",
+        label=_("Country of seizure"),
         choices=_country_choices,
         method="_parsed_only",
-        empty_label="Any",
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     transport_mode = django_filters.ModelChoiceFilter(
-        label="Mode of transport",
+        label=_("Mode of transport"),
         queryset=TransportMode.objects.active(),
         to_field_name="code",
-        empty_label="Any",
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     administration = django_filters.ModelChoiceFilter(
-        label="Administration",
+        label=_("Administration"),
         queryset=Administration.objects.none(),
         method="_parsed_only",
-        empty_label="Any",
+        empty_label=_("Any"),
         widget=QuickSelect,
     )
     ordering = django_filters.ChoiceFilter(
-        label="Order",
+        label=_("Order"),
         choices=ORDERING_CHOICES,
         method="_parsed_only",
-        empty_label="Newest seizure first",
+        empty_label=_("Newest seizure first"),
         widget=QuickSelect,
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
@@ -249,17 +250,17 @@ def report_get(
     ``report.can_view_personal_data`` says whether asking would succeed.
     """
     if pk is None and uuid is None:
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     reports = _listed(user, action).defer(None).prefetch_related("conveyances")
     lookup: dict[str, Any] = {"pk": pk} if pk is not None else {}
     if uuid is not None:
         try:
             lookup["uuid"] = uuid if isinstance(uuid, uuid_module.UUID) else uuid_module.UUID(str(uuid))
         except ValueError as error:
-            raise NotFound("Report not found.") from error
+            raise NotFound(_("Report not found.")) from error
     report = reports.filter(**lookup).first()
     if report is None:
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     conveyances: list[Conveyance] = list(report.conveyances.all())
     if with_personal_data and report.can_view_personal_data:  # type: ignore[attr-defined]
         audit_record(
@@ -282,7 +283,7 @@ def report_allowed_actions(*, user: Actor, report: Report) -> frozenset[str]:
 
 def _visible(user: Actor, report: Report) -> None:
     if not Report.objects.restrict(user, "view").filter(pk=report.pk).exists():
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
 
 
 def _personal_allowed(user: Actor, report: Report) -> bool:
@@ -342,10 +343,10 @@ def attachment_get(*, user: Actor, report: Report, pk: int) -> Attachment:
     _visible(user, report)
     attachment = Attachment.objects.filter(report_id=report.pk, pk=pk).first()
     if attachment is None:
-        raise NotFound("Attachment not found.")
+        raise NotFound(_("Attachment not found."))
     if attachment.contains_personal_data:
         if not _personal_allowed(user, report):
-            raise NotFound("Attachment not found.")
+            raise NotFound(_("Attachment not found."))
         audit_record(actor=user, action="report.attachment_open", obj=report, detail={"attachment": attachment.pk})
     return attachment
 
@@ -405,7 +406,7 @@ class ReportShare:
 
 def _require(user: Actor, report: Report, action: str) -> None:
     if not Report.objects.restrict(user, action).filter(pk=report.pk).exists():
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
 
 
 def report_shares_visible(*, user: Actor, report: Report) -> bool:
@@ -421,7 +422,7 @@ def report_shares(*, user: Actor, report: Report) -> list[ReportShare]:
     Who shared and when come from the latest ``report.share`` audit event per administration.
     """
     if not report_shares_visible(user=user, report=report):
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     rows = unexpired(
         ReportGroupObjectPermission.objects.filter(
             content_object_id=report.pk, permission__codename__in=("view_report", "view_personal_data_report")
@@ -448,13 +449,13 @@ def report_shares(*, user: Actor, report: Report) -> list[ReportShare]:
         latest.setdefault(event.detail.get("administration"), event)
     shares = []
     for administration in administrations:
-        event = latest.get(administration.code)
+        share_event = latest.get(administration.code)
         shares.append(
             ReportShare(
                 administration=administration,
                 include_personal_data="view_personal_data_report" in codenames[administration.pk],
-                shared_by=event.actor if event else None,
-                shared_at=event.at if event else None,
+                shared_by=share_event.actor if share_event else None,
+                shared_at=share_event.at if share_event else None,
                 expires_at=expiries.get(administration.pk),
             )
         )

@@ -21,6 +21,7 @@ from typing import Any
 from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.reference.models import CommodityType, HSCode, Unit
@@ -43,6 +44,7 @@ __all__ = [
     "clean_party",
     "clean_report_fields",
     "clean_route_step",
+    "decimal_text",
     "normalise_hs_code",
     "normalise_identifier",
 ]
@@ -107,12 +109,12 @@ def _vocabulary(errors: Errors, key: Path, model: type[models.Model], value: Any
     if isinstance(value, str):
         term = model.objects.resolve(value)  # type: ignore[attr-defined]
         if term is None:
-            errors.add(key, f"Unknown code: {value!r}.")
+            errors.add(key, _("Unknown code: %(value)s.") % {"value": repr(value)})
         elif not term.active:
-            errors.add(key, f"The code {value!r} is no longer in use.")
+            errors.add(key, _("The code %(value)s is no longer in use.") % {"value": repr(value)})
             return None
         return term
-    errors.add(key, f"Unknown code: {value!r}.")
+    errors.add(key, _("Unknown code: %(value)s.") % {"value": repr(value)})
     return None
 
 
@@ -123,11 +125,11 @@ def _hs_code(errors: Errors, key: Path, value: Any) -> HSCode | None:
         return value
     code = normalise_hs_code(str(value))
     if not _HS.match(code):
-        errors.add(key, "An HS code has 2, 4 or 6 digits.")
+        errors.add(key, _("An HS code has 2, 4 or 6 digits."))
         return None
     term = HSCode.objects.filter(code=code).first()
     if term is None:
-        errors.add(key, f"Unknown HS code: {code}.")
+        errors.add(key, _("Unknown HS code: %(code)s.") % {"code": code})
     return term
 
 
@@ -139,7 +141,7 @@ def _country(errors: Errors, key: Path, value: Any) -> str:
         by_name = countries.by_name(str(value))
         if by_name:
             return by_name
-        errors.add(key, f"Unknown country: {value!r}.")
+        errors.add(key, _("Unknown country: %(value)s.") % {"value": repr(value)})
         return ""
     return code
 
@@ -151,20 +153,34 @@ def _choice(errors: Errors, key: Path, value: Any, choices: type[models.TextChoi
     for choice_value, label in choices.choices:
         if text.lower() in (str(choice_value).lower(), str(label).lower()):
             return str(choice_value)
-    errors.add(key, f"Not a valid choice: {value!r}.")
+    errors.add(key, _("Not a valid choice: %(value)s.") % {"value": repr(value)})
     return default
+
+
+# Spaces grouping thousands as French and Russian write them: ordinary, no-break and narrow no-break.
+_GROUPING_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+
+
+def decimal_text(text: str) -> str:
+    """A number as typed in any of the site's languages, in Python's notation: ``1 234,5`` and ``1234.5``
+    both give ``1234.5`` (a comma is the decimal separator; a number with both a comma and a point is
+    refused as ambiguous)."""
+    text = _GROUPING_SPACES.sub("", text.strip())
+    if "," in text and "." in text:
+        return "ambiguous"
+    return text.replace(",", ".")
 
 
 def _decimal(errors: Errors, key: Path, value: Any) -> Decimal | None:
     if _blank(value):
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", "."))
+        number = value if isinstance(value, Decimal) else Decimal(decimal_text(str(value)))
     except (InvalidOperation, ValueError):
-        errors.add(key, "Enter a number.")
+        errors.add(key, _("Enter a number."))
         return None
     if not number.is_finite():
-        errors.add(key, "Enter a number.")
+        errors.add(key, _("Enter a number."))
         return None
     return number
 
@@ -175,10 +191,10 @@ def _integer(errors: Errors, key: Path, value: Any) -> int | None:
     try:
         number = int(str(value).strip())
     except ValueError:
-        errors.add(key, "Enter a whole number.")
+        errors.add(key, _("Enter a whole number."))
         return None
     if number < 0:
-        errors.add(key, "Must not be negative.")
+        errors.add(key, _("Must not be negative."))
         return None
     return number
 
@@ -193,7 +209,7 @@ def _date(errors: Errors, key: Path, value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        errors.add(key, "Enter a date as YYYY-MM-DD.")
+        errors.add(key, _("Enter a date as YYYY-MM-DD."))
         return None
 
 
@@ -205,7 +221,7 @@ def _time(errors: Errors, key: Path, value: Any) -> dt.time | None:
     try:
         return dt.time.fromisoformat(str(value).strip())
     except ValueError:
-        errors.add(key, "Enter a time as HH:MM.")
+        errors.add(key, _("Enter a time as HH:MM."))
         return None
 
 
@@ -221,7 +237,7 @@ def _operation(errors: Errors, key: Path, value: Any) -> Operation | None:
         return value
     operation = Operation.objects.filter(code__iexact=str(value).strip()).first()
     if operation is None:
-        errors.add(key, f"Unknown operation: {value!r}.")
+        errors.add(key, _("Unknown operation: %(value)s.") % {"value": repr(value)})
     return operation
 
 
@@ -280,7 +296,7 @@ def _clean_given(
     those given; unknown keys refused; a required field given blank (and not already wrong) reported."""
     allowed = frozenset(catalogue.names(part))
     for name in sorted(set(data) - allowed):
-        errors.add(at(name), "This field cannot be set.")
+        errors.add(at(name), _("This field cannot be set."))
     cleaned: dict[str, Any] = {}
     for spec in catalogue.fields(part):
         if whole or spec.name in data:
@@ -291,7 +307,7 @@ def _clean_given(
 def _require(errors: Errors, part: str, cleaned: Mapping[str, Any], at: Callable[[str], Path]) -> None:
     for spec in catalogue.fields(part):
         if spec.required and spec.name in cleaned and _blank(cleaned[spec.name]) and at(spec.name) not in errors:
-            errors.add(at(spec.name), "This field is required.")
+            errors.add(at(spec.name), _("This field is required."))
 
 
 def _row(part: str, index: int) -> Callable[[str], Path]:
@@ -310,23 +326,23 @@ def clean_report_fields(data: Mapping[str, Any], *, errors: Errors, today: dt.da
     cleaned = _clean_given(errors, "report", data, _report_path, whole=False)
     reference = cleaned.get("national_reference")
     if reference and len(reference) > catalogue.field("report", "national_reference").max_length:  # type: ignore[operator]
-        errors.add("national_reference", "At most 64 characters.")
+        errors.add("national_reference", _("At most 64 characters."))
     _require(errors, "report", cleaned, _report_path)
     seizure_date = cleaned.get("seizure_date")
     if seizure_date and seizure_date > today:
-        errors.add("seizure_date", "The seizure date cannot be in the future.")
+        errors.add("seizure_date", _("The seizure date cannot be in the future."))
     elif seizure_date and seizure_date < EARLIEST_SEIZURE_DATE:
-        errors.add("seizure_date", "The seizure date cannot be before 1990-01-01.")
+        errors.add("seizure_date", _("The seizure date cannot be before 1990-01-01."))
     for name, bound in (("latitude", 90), ("longitude", 180)):
         if name in cleaned:
             value = cleaned[name]
             if value is not None and not -bound <= value <= bound:
-                errors.add(name, f"Must be between -{bound} and {bound}.")
+                errors.add(name, _("Must be between -%(bound)s and %(bound)s.") % {"bound": bound})
             cleaned[name] = value.quantize(Decimal("0.000001")) if value is not None else None
     if ("latitude" in cleaned or "longitude" in cleaned) and (
         (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None)
     ):
-        errors.add("longitude" if cleaned.get("longitude") is None else "latitude", "Give both coordinates or none.")
+        errors.add("longitude" if cleaned.get("longitude") is None else "latitude", _("Give both coordinates or none."))
     return cleaned
 
 
@@ -339,7 +355,7 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
     if category is None and commodity_type is not None:
         category = cleaned["commodity_category"] = commodity_type.category
     if commodity_type is not None and category is not None and commodity_type.category_id != category.pk:
-        errors.add(at("commodity_type"), "This commodity type is not in the chosen category.")
+        errors.add(at("commodity_type"), _("This commodity type is not in the chosen category."))
     if unit is None and commodity_type is not None and commodity_type.default_unit_id and _blank(data.get("unit")):
         unit = cleaned["unit"] = commodity_type.default_unit
     _require(errors, "item", cleaned, at)
@@ -347,14 +363,15 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
     quantity = cleaned["quantity"]
     cleaned["normalised_quantity"], cleaned["normalised_dimension"] = None, ""
     if quantity is not None and quantity <= 0:
-        errors.add(at("quantity"), "The quantity must be greater than zero.")
+        errors.add(at("quantity"), _("The quantity must be greater than zero."))
     elif quantity is not None and unit is not None:
         normalised = unit.normalise(quantity)
         dimension = unit.dimension if normalised is not None else Unit.Dimension.OTHER
         if (normalised if normalised is not None else quantity) > ABSURD_QUANTITY[dimension]:
-            errors.add(at("quantity"), f"This quantity is not believable in {unit.code}; check the unit.")
+            message = _("This quantity is not believable in %(code)s; check the unit.") % {"code": unit.code}
+            errors.add(at("quantity"), message)
         elif quantity.as_tuple().exponent < -3:
-            errors.add(at("quantity"), "At most 3 decimal places.")
+            errors.add(at("quantity"), _("At most 3 decimal places."))
         else:
             cleaned["normalised_quantity"] = (
                 normalised.quantize(Decimal("0.000001")) if normalised is not None else None
@@ -363,9 +380,9 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
 
     value = cleaned["estimated_value"]
     if value is not None and value < 0:
-        errors.add(at("estimated_value"), "Must not be negative.")
+        errors.add(at("estimated_value"), _("Must not be negative."))
     if value is not None and cleaned["currency"] is None and at("currency") not in errors:
-        errors.add(at("currency"), "Give the currency of the estimated value.")
+        errors.add(at("currency"), _("Give the currency of the estimated value."))
     cleaned["estimated_value"] = value.quantize(Decimal("0.01")) if value is not None else None
     cleaned["attributes"] = _attributes(errors, at("attributes"), cleaned["attributes"], commodity_type)
     return cleaned
@@ -388,7 +405,7 @@ def clean_route_step(data: Mapping[str, Any], *, index: int, errors: Errors) -> 
     cleaned = {"sequence": index + 1, **_clean_given(errors, "route", data, at, whole=True)}
     _require(errors, "route", cleaned, at)
     if cleaned["unlocode"] and not _UNLOCODE.match(cleaned["unlocode"]):
-        errors.add(at("unlocode"), "A UN/LOCODE has 5 characters, e.g. FRLEH.")
+        errors.add(at("unlocode"), _("A UN/LOCODE has 5 characters, e.g. FRLEH."))
     return cleaned
 
 
@@ -397,9 +414,9 @@ def clean_conveyance(data: Mapping[str, Any], *, index: int, errors: Errors) -> 
     cleaned = _clean_given(errors, "conveyance", data, at, whole=True)
     identifier = cleaned["identifier"]
     if identifier and not cleaned["identifier_type"] and at("identifier_type") not in errors:
-        errors.add(at("identifier_type"), "Say what kind of identifier this is.")
+        errors.add(at("identifier_type"), _("Say what kind of identifier this is."))
     if len(identifier) > catalogue.field("conveyance", "identifier").max_length:  # type: ignore[operator]
-        errors.add(at("identifier"), "At most 64 characters.")
+        errors.add(at("identifier"), _("At most 64 characters."))
     return cleaned
 
 
@@ -409,15 +426,15 @@ def clean_party(data: Mapping[str, Any], *, index: int, errors: Errors, today: d
     cleaned = {"position": index + 1, **_clean_given(errors, "party", data, at, whole=True)}
     kind, birth_date = cleaned["kind"], cleaned["birth_date"]
     if birth_date and not EARLIEST_BIRTH_DATE <= birth_date <= today:
-        errors.add(at("birth_date"), "Enter a birth date between 1900 and today.")
+        errors.add(at("birth_date"), _("Enter a birth date between 1900 and today."))
     if kind == PartyKind.PERSON and not (cleaned["family_name"] or cleaned["given_names"]):
-        errors.add(at("family_name"), "Give the person's name.")
+        errors.add(at("family_name"), _("Give the person's name."))
     if kind == PartyKind.COMPANY and not cleaned["company_name"]:
-        errors.add(at("company_name"), "Give the company's name.")
+        errors.add(at("company_name"), _("Give the company's name."))
     if cleaned["eori"] and not _EORI.match(cleaned["eori"]):
-        errors.add(at("eori"), "An EORI number is a country code and up to 15 letters or digits.")
+        errors.add(at("eori"), _("An EORI number is a country code and up to 15 letters or digits."))
     if cleaned["id_document_number"] and not cleaned["id_document_type"]:
-        errors.add(at("id_document_type"), "Say what kind of document this is.")
+        errors.add(at("id_document_type"), _("Say what kind of document this is."))
     return cleaned
 
 
@@ -443,15 +460,15 @@ def check_complete(
     for name in REQUIRED_FOR_SUBMISSION[variant]:
         value = detection_methods if name == "detection_methods" else report_values.get(name)
         if _blank(value) or (isinstance(value, list | tuple) and not value):
-            errors.add(name, "This field is required before submission.")
+            errors.add(name, _("This field is required before submission."))
     if report_values.get("kind") != ReportKind.OFFENCE and not items:
-        errors.add("items", "A seizure report needs at least one item.")
+        errors.add("items", _("A seizure report needs at least one item."))
     if variant == FormVariant.FULL:
         for index, item in enumerate(items):
             if _get(item, "commodity_type") is None:
-                errors.add(_row("item", index)("commodity_type"), "This field is required before submission.")
+                errors.add(_row("item", index)("commodity_type"), _("This field is required before submission."))
         if not route:
-            errors.add("route", "Give at least one country of the route.")
+            errors.add("route", _("Give at least one country of the route."))
 
 
 def _get(row: Any, name: str) -> Any:

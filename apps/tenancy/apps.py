@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TenancyConfig(AppConfig):
     name = "apps.tenancy"
     label = "tenancy"
-    verbose_name = "Regions and administrations"
+    verbose_name = _("Regions and administrations")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Administration
 
@@ -24,4 +25,4 @@ class AdministrationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class AdministrationSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100, help_text="Name, code or country code.")
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, help_text=_("Name, code or country code."))

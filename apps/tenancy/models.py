@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -17,9 +18,9 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {"Region": frozenset(), "Administra
 class Region(TimeStampedModel):
     """A Regional Intelligence Liaison Office and the region it serves."""
 
-    code = models.SlugField(max_length=32, unique=True, help_text="Short stable code, e.g. 'rilo-we'.")
-    name = models.CharField(max_length=120, unique=True)
-    contact_email = models.EmailField(blank=True)
+    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short stable code, e.g. 'rilo-we'."))
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    contact_email = models.EmailField(_("contact e-mail address"), blank=True)
 
     objects = RegionQuerySet.as_manager()
 
@@ -33,11 +34,11 @@ class Region(TimeStampedModel):
 class Administration(TimeStampedModel):
     """One country's customs administration, member of one region: the tenant."""
 
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="administrations")
-    country = CountryField(unique=True)
-    name = models.CharField(max_length=160)
-    code = models.SlugField(max_length=32, unique=True, help_text="Short stable code, e.g. 'fr-dgddi'.")
-    active = models.BooleanField(default=True)
+    region = models.ForeignKey(Region, verbose_name=_("RILO"), on_delete=models.PROTECT, related_name="administrations")
+    country = CountryField(_("country"), unique=True)
+    name = models.CharField(_("name"), max_length=160)
+    code = models.SlugField(_("code"), max_length=32, unique=True, help_text=_("Short stable code, e.g. 'fr-dgddi'."))
+    active = models.BooleanField(_("active"), default=True)
 
     objects = AdministrationQuerySet.as_manager()
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import show_errors
@@ -55,7 +56,10 @@ def administration_create(request: HttpRequest) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             show_errors(form, exc)
         else:
-            messages.success(request, f"{administration} added to {region}.")
+            messages.success(
+                request,
+                _("%(administration)s added to %(region)s.") % {"administration": administration, "region": region},
+            )
             return redirect("tenancy:administration_list")
     return render(request, "tenancy/administration_form.html", {"form": form, "creating": True, "region": region})
 
@@ -72,7 +76,7 @@ def administration_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except (ApplicationError, DjangoValidationError) as exc:
             show_errors(form, exc)
         else:
-            messages.success(request, f"{administration} saved.")
+            messages.success(request, _("%(administration)s saved.") % {"administration": administration})
             return redirect("tenancy:administration_list")
     context = {"form": form, "creating": False, "administration": administration, "region": administration.region}
     return render(request, "tenancy/administration_form.html", context)

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in user's own language wins over the cookie and the browser's.
+    "apps.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "apps.accounts.middleware.SessionExpiryMiddleware",
@@ -207,10 +209,20 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+# Each language under its own name, as a reader of that language looks for it in the switcher.
+# Adding one: README.md, "Languages".
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "rilo_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Numbers in the reader's locale (Django's per-locale formats: decimal comma in French, Spanish and Russian).
+# Thousands are grouped only where a quantity is shown (the "grouped" filter, apps/core/templatetags/numbers.py):
+# site-wide grouping would also write "1,234" into ids and timestamps in URLs and form values.
+USE_THOUSAND_SEPARATOR = False
 
 # Outside production, static files come from the finders; whitenoise need not warn of an empty STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

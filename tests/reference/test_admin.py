@@ -197,6 +197,7 @@ def test_a_platform_administrator_changes_a_schema_and_the_change_is_audited(roo
     cocaine.refresh_from_db()
     assert cocaine.attributes_schema == PURITY
     [event] = AuditEvent.objects.filter(action="reference.attributes_schema_change")
+    assert event.actor is not None
     assert (event.actor.username, event.object_type, event.object_id) == (
         "root",
         "reference.commoditytype",

@@ -72,3 +72,31 @@ def test_hs_codes_resolve_with_dots_or_spaces_and_by_description():
         HSCode.objects.resolve("cigars, cheroots, cigarillos and cigarettes; of tobacco or of tobacco substitutes").code
         == "2402"
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "value", "code"),
+    [
+        (CommodityType, "Cocaïne", "COCAINE"),
+        (CommodityType, "résine de cannabis", "CANNABIS_RESIN"),
+        (CommodityType, "Resina de Cannabis", "CANNABIS_RESIN"),
+        (CommodityType, "СМОЛА КАННАБИСА (ГАШИШ)", "CANNABIS_RESIN"),
+        (TransportMode, "transporte aéreo", "4"),
+        (TransportMode, "Воздушный транспорт", "4"),
+        (Direction, "  importation ", "IMPORT"),
+        (Unit, "килограмм", "KGM"),
+        (Currency, "Dollar des États-Unis", "USD"),
+    ],
+)
+def test_it_resolves_a_label_in_french_spanish_or_russian_case_insensitively(model, value, code):
+    assert model.objects.resolve(value).code == code
+
+
+def test_an_english_label_wins_over_another_terms_translation():
+    DetectionMethod.objects.create(code="CHIEN", label="Chien détecteur")
+    assert DetectionMethod.objects.resolve("chien détecteur").code == "CHIEN"
+
+
+def test_a_translation_shared_by_two_active_terms_is_ambiguous():
+    DetectionMethod.objects.create(code="CANINE", label="Canine unit", translations={"fr": "Chien détecteur"})
+    assert DetectionMethod.objects.resolve("Chien détecteur") is None

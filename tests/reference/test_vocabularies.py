@@ -39,6 +39,8 @@ DATA_MIGRATIONS = (
     "0004_commodity_types",
     "0005_currencies",
     "0006_hs_subset",
+    "0007_term_labels_fr_es_ru",
+    "0008_currency_labels_fr_es_ru",
 )
 
 

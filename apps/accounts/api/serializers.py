@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -114,7 +115,7 @@ class ApiTokenCreateSerializer(serializers.Serializer[Any]):
         min_value=1,
         max_value=settings.RILO_API_TOKEN_MAX_DAYS,
         default=settings.RILO_API_TOKEN_DEFAULT_DAYS,
-        help_text="Days until the token expires.",
+        help_text=_("Days until the token expires."),
     )
 
     def __init__(self, *args: Any, holders: Any = None, **kwargs: Any) -> None:
@@ -126,7 +127,7 @@ class ApiTokenCreateSerializer(serializers.Serializer[Any]):
 class IssuedApiTokenSerializer(ApiTokenSerializer):
     """A token just issued: the only time its plaintext is shown."""
 
-    token = serializers.SerializerMethodField(help_text="The token. Shown once: store it now.")
+    token = serializers.SerializerMethodField(help_text=_("The token. Shown once: store it now."))
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]

@@ -1,5 +1,6 @@
 """Forms of the account pages, one module per page group."""
 
+from .language import LanguageForm
 from .sign_in import LoginForm, PasswordResetForm
 from .tokens import ApiTokenForm
 from .two_factor import TokenForm
@@ -7,6 +8,7 @@ from .users import UserCreateForm, UserEditForm, UserSearchForm
 
 __all__ = [
     "ApiTokenForm",
+    "LanguageForm",
     "LoginForm",
     "PasswordResetForm",
     "TokenForm",

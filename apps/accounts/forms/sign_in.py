@@ -7,6 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.mail.services import mail_enqueue
 
@@ -18,9 +20,12 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     error_messages = {
         **auth_forms.AuthenticationForm.error_messages,
-        "invalid_login": (
-            "The username or password is not correct. Check both (they are case-sensitive) and try again. "
-            f"After {settings.AXES_FAILURE_LIMIT} failed attempts, sign-in is blocked for a while."
+        "invalid_login": format_lazy(
+            _(
+                "The username or password is not correct. Check both (they are case-sensitive) and try again. "
+                "After {limit} failed attempts, sign-in is blocked for a while."
+            ),
+            limit=settings.AXES_FAILURE_LIMIT,
         ),
     }
 

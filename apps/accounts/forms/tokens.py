@@ -6,11 +6,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from ..models import ApiToken, User
 
-EXPIRY_CHOICES = [(7, "7 days"), (30, "30 days"), (90, "90 days"), (180, "180 days"), (365, "365 days")]
+EXPIRY_CHOICES = [
+    (days, format_lazy(ngettext_lazy("{days} day", "{days} days", days), days=days)) for days in (7, 30, 90, 180, 365)
+]
 
 
 class ApiTokenForm(forms.Form):
@@ -26,19 +30,19 @@ class ApiTokenForm(forms.Form):
         ),
         empty_label=_("Choose an account"),
     )
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “nCEN import”.")
+    name = forms.CharField(max_length=100, help_text=_("What the token is for, e.g. “nCEN import”."))
     scopes = forms.MultipleChoiceField(
         choices=ApiToken.Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiToken.Scope.READ],
-        help_text="Read: GET requests. Write: create and change. Review: approve or return reports.",
+        help_text=_("Read: GET requests. Write: create and change. Review: approve or return reports."),
     )
     expires_in_days = forms.TypedChoiceField(
-        label="Expires in",
+        label=_("Expires in"),
         choices=EXPIRY_CHOICES,
         coerce=int,
         initial=90,
-        help_text="The token stops working after this. Issue a new one before then.",
+        help_text=_("The token stops working after this. Issue a new one before then."),
     )
 
     def __init__(self, *args: Any, holders: Any, **kwargs: Any) -> None:

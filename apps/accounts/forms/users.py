@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.tenancy.models import Administration
@@ -15,22 +16,24 @@ from ..roles import ADMINISTRATION_ROLES, RILO_ROLES
 
 
 class UserSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, help_text="Username, name or e-mail address.", max_length=100)
+    q = forms.CharField(
+        label=_("Search"), required=False, help_text=_("Username, name or e-mail address."), max_length=100
+    )
 
 
 class _UserDetailsForm(forms.Form):
     first_name = forms.CharField(
-        label="First name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("First name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     last_name = forms.CharField(
-        label="Last name", max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Last name"), max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     email = forms.EmailField(
-        label="E-mail address",
-        help_text="Links to set or reset the password are sent here.",
+        label=_("E-mail address"),
+        help_text=_("Links to set or reset the password are sent here."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    role = forms.ChoiceField(label="Role")
+    role = forms.ChoiceField(label=_("Role"))
 
 
 class UserCreateForm(_UserDetailsForm):
@@ -38,9 +41,9 @@ class UserCreateForm(_UserDetailsForm):
     and coordinators; coordinators' new accounts always join their own administration."""
 
     username = forms.CharField(
-        label="Username",
+        label=_("Username"),
         max_length=150,
-        help_text="Letters, digits and @ . + - _ only. The person signs in with it.",
+        help_text=_("Letters, digits and @ . + - _ only. The person signs in with it."),
         validators=[User.username_validator],
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
     )
@@ -53,11 +56,11 @@ class UserCreateForm(_UserDetailsForm):
         cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role"), *role_choices(roles)]
         if not actor.administration_id and roles & RILO_ROLES:
             self.fields["administration"] = forms.ModelChoiceField(
-                label="Administration",
+                label=_("Administration"),
                 required=False,
-                empty_label="None (RILO staff)",
+                empty_label=_("None (RILO staff)"),
                 queryset=Administration.objects.restrict(actor, "manage_users").filter(active=True),
-                help_text="Required for officers and national coordinators; leave empty for RILO staff.",
+                help_text=_("Required for officers and national coordinators; leave empty for RILO staff."),
             )
         self.order_fields(self.field_order)
 
@@ -67,9 +70,9 @@ class UserCreateForm(_UserDetailsForm):
         if "administration" in self.fields and role:
             administration = data.get("administration")
             if role in ADMINISTRATION_ROLES and administration is None and "administration" not in self.errors:
-                self.add_error("administration", "Choose the administration this person works for.")
+                self.add_error("administration", _("Choose the administration this person works for."))
             if role in RILO_ROLES and administration is not None:
-                self.add_error("administration", "RILO staff belong to the RILO: leave this empty.")
+                self.add_error("administration", _("RILO staff belong to the RILO: leave this empty."))
         return data
 
 
@@ -82,4 +85,4 @@ class UserEditForm(_UserDetailsForm):
         cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(roles | {target.role})
         if target.pk == actor.pk:
             self.fields["role"].disabled = True
-            self.fields["role"].help_text = "You cannot change your own role."
+            self.fields["role"].help_text = _("You cannot change your own role.")

@@ -1,5 +1,6 @@
 """Account pages, one module per page group; ``urls.py`` takes the views from here."""
 
+from .language import language_choose
 from .profile import profile
 from .sign_in import LoginView, LogoutView
 from .tokens import token_create_page, token_list_page, token_revoke_page
@@ -17,6 +18,7 @@ from .users import (
 __all__ = [
     "LoginView",
     "LogoutView",
+    "language_choose",
     "otp_disable",
     "otp_setup",
     "otp_verify",

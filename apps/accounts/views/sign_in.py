@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 
 from ..forms import LoginForm
 from ..middleware import SESSION_EXPIRED_KEY, two_factor_step
@@ -58,5 +59,5 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "You have signed out.")
+        messages.success(request, _("You have signed out."))
         return response

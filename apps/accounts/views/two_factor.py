@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
@@ -51,9 +52,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 def _qr_svg(uri: str) -> SafeString:
     """The provisioning URI as an inline SVG QR code, drawn on the server (no script, no image request)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title="QR code")
+    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=_("QR code"))
     # segno's SVG is generated from the URI's bits only, never from markup.
-    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="QR code to scan" ', 1))  # noqa: S308
+    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label=_("QR code to scan") ', 1))  # noqa: S308
 
 
 @two_factor_exempt
@@ -63,7 +64,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     next_url = safe_next(request, reverse("accounts:profile"))
     if selectors.user_two_factor_device(user=user) is not None:
-        messages.info(request, "Two-factor authentication is already on for your account.")
+        messages.info(request, _("Two-factor authentication is already on for your account."))
         return redirect("accounts:profile")
     device = services.otp_device_start(user=user)
     form = TokenForm(request.POST or None)
@@ -75,7 +76,9 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             django_otp.login(request, device)
-            messages.success(request, "Two-factor authentication is on. You will be asked for a code at each sign-in.")
+            messages.success(
+                request, _("Two-factor authentication is on. You will be asked for a code at each sign-in.")
+            )
             return redirect(next_url)
     secret = base64.b32encode(device.bin_key).decode()
     context = {
@@ -102,6 +105,6 @@ def otp_disable(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             show_errors(form, exc)
         else:
-            messages.success(request, "Two-factor authentication is off.")
+            messages.success(request, _("Two-factor authentication is off."))
             return redirect("accounts:profile")
     return render_profile(request, disable_form=form, status=400)

@@ -105,7 +105,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             target.refresh_from_db()
             show_errors(form, exc)
         else:
-            messages.success(request, f"Account {target} saved.")
+            messages.success(request, _("Account %(target)s saved.") % {"target": target})
             return redirect("accounts:user_list")
     context = {
         "form": form,
@@ -123,10 +123,12 @@ def _user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         if action == "deactivate":
             services.user_deactivate(user=target, actor=actor)
-            messages.success(request, f"Account {target} is deactivated; it can no longer sign in.")
+            messages.success(
+                request, _("Account %(target)s is deactivated; it can no longer sign in.") % {"target": target}
+            )
         elif action == "reactivate":
             services.user_reactivate(user=target, actor=actor)
-            messages.success(request, f"Account {target} is active again.")
+            messages.success(request, _("Account %(target)s is active again.") % {"target": target})
         elif action == "two_factor_reset":
             services.user_two_factor_reset(user=target, actor=actor)
             messages.success(
@@ -136,7 +138,9 @@ def _user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             )
         else:
             services.user_password_reset_send(user=target, actor=actor, link_base=LinkBase.from_request(request))
-            messages.success(request, f"A link to choose a new password was sent to {target.email}.")
+            messages.success(
+                request, _("A link to choose a new password was sent to %(email)s.") % {"email": target.email}
+            )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("accounts:user_edit", pk=target.pk)

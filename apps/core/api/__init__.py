@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -26,9 +28,9 @@ from ..exceptions import ApplicationError
 BEARER_CHALLENGE = 'Bearer realm="api"'
 
 # Messages a client can act on, for the errors DRF words tersely.
-_MESSAGES: dict[type[exceptions.APIException], str] = {
-    exceptions.NotAuthenticated: "Authentication is required: send 'Authorization: Bearer <token>'.",
-    exceptions.NotFound: "Not found.",
+_MESSAGES: dict[type[exceptions.APIException], str | Promise] = {
+    exceptions.NotAuthenticated: _("Authentication is required: send 'Authorization: Bearer <token>'."),
+    exceptions.NotFound: _("Not found."),
 }
 
 
@@ -36,17 +38,17 @@ class RequestTooLarge(exceptions.APIException):
     """The request body is larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "request_too_large"
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
     """The body of every API error (documentation only: errors are built by the exception handler)."""
 
-    type = serializers.CharField(help_text="Machine-readable error code, e.g. 'invalid', 'not_found', 'throttled'.")
-    message = serializers.CharField(help_text="What went wrong, in a sentence.")
+    type = serializers.CharField(help_text=_("Machine-readable error code, e.g. 'invalid', 'not_found', 'throttled'."))
+    message = serializers.CharField(help_text=_("What went wrong, in a sentence."))
     details = serializers.DictField(
-        help_text="Per-field messages for validation errors ({'field': ['message']}); otherwise extra facts or {}."
+        help_text=_("Per-field messages for validation errors ({'field': ['message']}); otherwise extra facts or {}.")
     )
 
 
@@ -61,7 +63,7 @@ def json_error(status_code: int, type_: str, message: str, details: dict[str, An
 
 
 def request_too_large_message(limit: int) -> str:
-    return f"The request body is larger than the limit of {limit} bytes."
+    return _("The request body is larger than the limit of %(limit)d bytes.") % {"limit": limit}
 
 
 def _validation_details(detail: Any) -> dict[str, Any]:
@@ -115,9 +117,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             message, details = str(detail), {}
             if str(detail) == str(exc.default_detail):
-                message = _MESSAGES.get(type(exc), message)
+                message = str(_MESSAGES.get(type(exc), message))
         if isinstance(exc, exceptions.ParseError):
-            message = f"The request body could not be parsed: {detail}"
+            message = _("The request body could not be parsed: %(reason)s") % {"reason": detail}
         details = {**details, **getattr(exc, "error_details", {})}
         response.data = error_body(str(code), message, details)
 

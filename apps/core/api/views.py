@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 
@@ -23,7 +24,7 @@ def is_api_request(request: HttpRequest) -> bool:
 @csrf_exempt  # it changes nothing; without this a POST with a session cookie would get the HTML CSRF page
 def api_not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
     """An unknown path under /api/; suggests the path with a trailing slash when that one exists."""
-    message = f"There is no API endpoint at {request.path}."
+    message = _("There is no API endpoint at %(path)s.") % {"path": request.path}
     if not request.path.endswith("/"):
         try:
             match = resolve(request.path + "/")

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
@@ -29,21 +30,21 @@ _WEBHOOK_HEADERS = [
         {"type": "string", "minLength": 1},
         OpenApiParameter.HEADER,
         required=True,
-        description="The message's unique id (Standard Webhooks); the outbox event UUID of the sender.",
+        description=_("The message's unique id (Standard Webhooks); the outbox event UUID of the sender."),
     ),
     OpenApiParameter(
         "webhook-timestamp",
         {"type": "string", "pattern": "^[0-9]+$"},
         OpenApiParameter.HEADER,
         required=True,
-        description="Seconds since the epoch when the message was signed; older than 5 minutes is refused.",
+        description=_("Seconds since the epoch when the message was signed; older than 5 minutes is refused."),
     ),
     OpenApiParameter(
         "webhook-signature",
         {"type": "string", "minLength": 1},
         OpenApiParameter.HEADER,
         required=True,
-        description="Space-separated v1,<base64 HMAC-SHA256> signatures with the partner's signing secret.",
+        description=_("Space-separated v1,<base64 HMAC-SHA256> signatures with the partner's signing secret."),
     ),
 ]
 
@@ -107,7 +108,7 @@ _AFTER = OpenApiParameter(
     "after",
     {"type": "integer", "minimum": 0},
     OpenApiParameter.QUERY,
-    description="Only messages after this feed_seq: the last one you processed, when you come back later.",
+    description=_("Only messages after this feed_seq: the last one you processed, when you come back later."),
 )
 
 

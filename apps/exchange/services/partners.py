@@ -50,13 +50,13 @@ def _check_source_administration(actor: Actor, administration: Administration | 
         administration is not None
         and not source_administration_choices(actor=actor).filter(pk=administration.pk).exists()
     ):
-        message = "Choose one of your RILO's active member administrations."
+        message = _("Choose one of your RILO's active member administrations.")
         raise ValidationError({"source_administration": [message]})
 
 
 def _check_inbound_secret(secret: str) -> None:
     """A Standard Webhooks secret: ``whsec_`` and the base64 of at least 16 random bytes."""
-    message = "Paste the secret exactly as the partner gave it: whsec_ followed by base64 text."
+    message = _("Paste the secret exactly as the partner gave it: whsec_ followed by base64 text.")
     prefix = "whsec_"
     try:
         key = base64.b64decode(secret[len(prefix) :], validate=True) if secret.startswith(prefix) else b""
@@ -207,7 +207,7 @@ def partner_create(
     reports it pushes in with; it is stored encrypted and never shown again.
     """
     if not actor.has_perm("exchange.add_partnersystem") or not actor.region_id:
-        raise PermissionDenied("Only RILO administrators register partner systems.")
+        raise PermissionDenied(_("Only RILO administrators register partner systems."))
     if personal_data_allowed:
         _require_personal_data_capability(actor, "personal_data_allowed")
     _check_source_administration(actor, source_administration)
@@ -364,18 +364,21 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
         if not reason:
             raise ValidationError({"state_reason": ["Say why the partner is paused."]})
         if partner.state != PartnerState.ACTIVE:
-            raise Conflict(f"{partner.name} is {partner.get_state_display().lower()}, not active.")
+            raise Conflict(
+                _("%(name)s is %(get_state_display)s, not active.")
+                % {"name": partner.name, "get_state_display": partner.get_state_display().lower()}
+            )
         _set_state(partner, PartnerState.PAUSED, reason)
         result = partner
     elif state == PartnerState.DISABLED:
         if not reason:
             raise ValidationError({"state_reason": ["Say why the partner is disabled."]})
         if partner.state == PartnerState.DISABLED:
-            raise Conflict(f"{partner.name} is disabled already.")
+            raise Conflict(_("%(name)s is disabled already.") % {"name": partner.name})
         result = _partner_disable(partner=partner, reason=reason)
     elif state == PartnerState.ACTIVE:
         if partner.state == PartnerState.ACTIVE:
-            raise Conflict(f"{partner.name} is active already.")
+            raise Conflict(_("%(name)s is active already.") % {"name": partner.name})
         try:
             _check_endpoint(partner.endpoint_url)
         except ValidationError as error:
@@ -399,7 +402,7 @@ def partner_secret_rotate(*, actor: Actor, partner: PartnerSystem, overlap: dt.t
     """A new signing secret for a partner of the actor's RILO, shown once; the old one signs too during ``overlap``."""
     partner_require_manager(actor=actor, partner=partner)
     if partner.adapter != AdapterKind.WEBHOOK:
-        raise Conflict("Only JSON webhook partners have a signing secret.")
+        raise Conflict(_("Only JSON webhook partners have a signing secret."))
     if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
         raise ValidationError({"overlap_hours": ["Choose an overlap between 0 and 168 hours."]})
     secret = _signing_secret_rotate(partner, overlap)

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -32,7 +33,7 @@ def partner_policy_create(
     """
     partner_require_manager(actor=actor, partner=partner)
     if not actor.has_perm("exchange.add_sharingpolicy"):
-        raise PermissionDenied("Only RILO administrators change sharing policies.")
+        raise PermissionDenied(_("Only RILO administrators change sharing policies."))
     PartnerSystem.objects.select_for_update(no_key=True).filter(pk=partner.pk).first()
     current = partner_current_policy(partner=partner)
     if bool(spec.get("personal_data")) != (current.personal_data if current else False):

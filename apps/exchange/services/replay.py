@@ -168,9 +168,9 @@ def _latest_per_report(*, partner_id: int, report_uuids: set[uuid.UUID]) -> list
 
 def _require_operator(actor: Actor, partner: PartnerSystem) -> None:
     if not PartnerSystem.objects.restrict(actor, "view").filter(pk=partner.pk).exists():
-        raise NotFound("No such partner system.")
+        raise NotFound(_("No such partner system."))
     if not actor.has_perm("exchange.change_delivery"):
-        raise PermissionDenied("Only RILO administrators send messages again.")
+        raise PermissionDenied(_("Only RILO administrators send messages again."))
 
 
 @transaction.atomic
@@ -190,11 +190,14 @@ def delivery_replay(*, actor: Actor, delivery: Delivery) -> Delivery:
         .get(pk=delivery.pk)
     )
     if current.state == DeliveryState.PENDING:
-        raise Conflict("This message has not been sent yet; it goes out when it is due.")
+        raise Conflict(_("This message has not been sent yet; it goes out when it is due."))
     if current.state not in REPLAYABLE_STATES:
-        raise Conflict(f"A delivery that is {current.get_state_display().lower()} cannot be replayed.")
+        raise Conflict(
+            _("A delivery that is %(get_state_display)s cannot be replayed.")
+            % {"get_state_display": current.get_state_display().lower()}
+        )
     if current.partner.state == PartnerState.DISABLED:
-        raise Conflict(f"{current.partner.name} is disabled; resume it first.")
+        raise Conflict(_("%(name)s is disabled; resume it first.") % {"name": current.partner.name})
     fresh = _current_message(current)
     if isinstance(fresh, str):
         raise Conflict(capfirst(fresh) + ".")
@@ -232,7 +235,7 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
         raise ValidationError({"since": ["Choose a time in the past."]})
     _check_window(since=since, now=now)
     if partner.state == PartnerState.DISABLED:
-        raise Conflict(f"{partner.name} is disabled; resume it first.")
+        raise Conflict(_("%(name)s is disabled; resume it first.") % {"name": partner.name})
     in_window = set(
         Delivery.objects.filter(partner=partner, created_at__gte=since).values_list("report_uuid", flat=True)
     )

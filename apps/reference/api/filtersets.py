@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.caches import process_cache_register
 
@@ -20,10 +21,10 @@ class VocabularyFilterSet(django_filters.FilterSet):
     active = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
         method="filter_active",
-        help_text="Only active (true) or retired (false) terms.",
+        help_text=_("Only active (true) or retired (false) terms."),
     )
-    parent = django_filters.CharFilter(field_name="parent__code", help_text="Only the children of this code.")
-    search = django_filters.CharFilter(method="filter_search", help_text="Code or English label contains this.")
+    parent = django_filters.CharFilter(field_name="parent__code", help_text=_("Only the children of this code."))
+    search = django_filters.CharFilter(method="filter_search", help_text=_("Code or English label contains this."))
 
     def filter_active(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.filter(active=value == "true")

@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -51,7 +52,10 @@ class VocabularyViewSet(RequiredScopeMixin, ETagRetrieveMixin, mixins.ListModelM
         terms = self.get_queryset()
         term = terms.filter(code=code).first() or terms.filter(code__iexact=code).first()
         if term is None:
-            raise NotFound(f"No {self.model._meta.verbose_name} has the code '{code}'.")
+            raise NotFound(
+                _("No %(verbose_name)s has the code '%(code)s'.")
+                % {"verbose_name": self.model._meta.verbose_name, "code": code}
+            )
         return term
 
 
@@ -111,12 +115,12 @@ _ACTIVE = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     enum=["true", "false"],
-    description="Only active (true) or retired (false) terms.",
+    description=_("Only active (true) or retired (false) terms."),
 )
 _SEARCH = OpenApiParameter(
-    "search", OpenApiTypes.STR, OpenApiParameter.QUERY, description="Code or English name contains this."
+    "search", OpenApiTypes.STR, OpenApiParameter.QUERY, description=_("Code or English name contains this.")
 )
-_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="ISO 3166-1 alpha-2 code.")
+_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("ISO 3166-1 alpha-2 code."))
 
 
 def _boolean_param(request: Request, name: str) -> bool | None:
@@ -154,7 +158,7 @@ class CountryViewSet(RequiredScopeMixin, viewsets.ViewSet):
     def retrieve(self, request: Request, code: str) -> Response:
         alpha2 = countries.alpha2(code)
         if not alpha2:
-            raise NotFound(f"No country has the code '{code}'.")
+            raise NotFound(_("No country has the code '%(code)s'.") % {"code": code})
         position = next(i for i, (known, _) in enumerate(countries) if known == alpha2)
         data = CountrySerializer(_country(alpha2, countries.name(alpha2), position)).data
         return conditional_response(request, data)

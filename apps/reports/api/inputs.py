@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .. import catalogue
@@ -33,7 +34,7 @@ def _code(**kwargs: Any) -> serializers.CharField:
 
 def _country(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(
-        max_length=100, help_text="ISO 3166-1 alpha-2 code, or the English name (any case).", **kwargs
+        max_length=100, help_text=_("ISO 3166-1 alpha-2 code, or the English name (any case)."), **kwargs
     )
 
 
@@ -69,7 +70,7 @@ def _input_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[ty
         )
     if kind == "operation":
         return serializers.CharField(
-            max_length=40, allow_null=True, allow_blank=True, help_text="Joint operation code.", **options
+            max_length=40, allow_null=True, allow_blank=True, help_text=_("Joint operation code."), **options
         )
     if kind == "country":
         return _country(allow_blank=not spec.required, **options)
@@ -100,16 +101,16 @@ class ItemInputSerializer(serializers.Serializer[Any]):
     type's."""
 
     commodity_category = _code(required=False)
-    unit = _code(required=False, help_text="UN/ECE Rec 20 code (KGM, LTR, H87, STK ...) or its English label.")
+    unit = _code(required=False, help_text=_("UN/ECE Rec 20 code (KGM, LTR, H87, STK ...) or its English label."))
     estimated_value = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
     )
-    currency = _code(required=False, help_text="ISO 4217 code.")
-    attributes = serializers.DictField(required=False, help_text="Attributes the commodity type defines.")
+    currency = _code(required=False, help_text=_("ISO 4217 code."))
+    attributes = serializers.DictField(required=False, help_text=_("Attributes the commodity type defines."))
 
     def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
         if _has_nul(value):
-            raise serializers.ValidationError("Text may not contain NUL characters.")
+            raise serializers.ValidationError(_("Text may not contain NUL characters."))
         return value
 
 
@@ -117,7 +118,7 @@ class ItemInputSerializer(serializers.Serializer[Any]):
 class RouteStepInputSerializer(serializers.Serializer[Any]):
     """One country of the route; the order of the list is the order of the route."""
 
-    unlocode = serializers.CharField(max_length=6, allow_blank=True, required=False, help_text="e.g. FRLEH.")
+    unlocode = serializers.CharField(max_length=6, allow_blank=True, required=False, help_text=_("e.g. FRLEH."))
 
 
 @_inputs("conveyance")
@@ -137,31 +138,34 @@ class ReportChangesSerializer(serializers.Serializer[Any]):
     """Changes to a report: only the fields given are changed. Each part given (items, route, conveyances,
     parties) replaces the stored one as a whole; a part left out stays as it is."""
 
-    national_reference = serializers.CharField(max_length=64, required=False, help_text="Your own case number.")
+    national_reference = serializers.CharField(max_length=64, required=False, help_text=_("Your own case number."))
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
     )
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
     )
-    transport_mode = _code(required=False, help_text="UN/ECE Rec 19 code (0-9) or its English label.")
+    transport_mode = _code(required=False, help_text=_("UN/ECE Rec 19 code (0-9) or its English label."))
     modus_operandi = serializers.CharField(
-        max_length=10000, allow_blank=True, required=False, help_text="Free text; treated as personal data."
+        max_length=10000, allow_blank=True, required=False, help_text=_("Free text; treated as personal data.")
     )
     items: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=ItemInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces every item."
+        child=ItemInputSerializer(), required=False, max_length=MAX_ROWS, help_text=_("Replaces every item.")
     )
     route: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=RouteStepInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces the route."
+        child=RouteStepInputSerializer(), required=False, max_length=MAX_ROWS, help_text=_("Replaces the route.")
     )
     conveyances: serializers.ListSerializer[Any] = serializers.ListSerializer(
-        child=ConveyanceInputSerializer(), required=False, max_length=MAX_ROWS, help_text="Replaces every conveyance."
+        child=ConveyanceInputSerializer(),
+        required=False,
+        max_length=MAX_ROWS,
+        help_text=_("Replaces every conveyance."),
     )
     parties: serializers.ListSerializer[Any] = serializers.ListSerializer(
         child=PartyInputSerializer(),
         required=False,
         max_length=MAX_ROWS,
-        help_text="Replaces every party (personal data).",
+        help_text=_("Replaces every party (personal data)."),
     )
 
     def service_input(self) -> dict[str, Any]:
@@ -206,7 +210,7 @@ class ReportCreateSerializer(ReportWriteSerializer):
     same national reference), that report is updated."""
 
     uuid = serializers.UUIDField(
-        required=False, help_text="The report's global identity, if your system already gave it one."
+        required=False, help_text=_("The report's global identity, if your system already gave it one.")
     )
 
 
@@ -219,7 +223,7 @@ FREE_TEXT_CHECKED_HELP = (
 class ReportCorrectionSerializer(ReportChangesSerializer):
     """A correction of an approved report: the changes and why (a new approved version)."""
 
-    reason = serializers.CharField(max_length=4000, help_text="Why the report is corrected.")
+    reason = serializers.CharField(max_length=4000, help_text=_("Why the report is corrected."))
     free_text_checked = serializers.BooleanField(required=False, default=False, help_text=FREE_TEXT_CHECKED_HELP)
 
 
@@ -232,13 +236,13 @@ class ApproveSerializer(CommentSerializer):
 
 
 class ReturnSerializer(serializers.Serializer[Any]):
-    comment = serializers.CharField(max_length=4000, help_text="What needs correcting.")
+    comment = serializers.CharField(max_length=4000, help_text=_("What needs correcting."))
 
 
 class WithdrawSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=4000, help_text="Why the report is withdrawn.")
+    reason = serializers.CharField(max_length=4000, help_text=_("Why the report is withdrawn."))
 
 
 class MarkDuplicateSerializer(serializers.Serializer[Any]):
-    of = serializers.UUIDField(help_text="The uuid of the report this one duplicates.")
+    of = serializers.UUIDField(help_text=_("The uuid of the report this one duplicates."))
     comment = serializers.CharField(max_length=4000, allow_blank=True, required=False)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -132,13 +133,13 @@ class ReportCapabilityPermission(BasePermission):
 
 # --- the viewset -------------------------------------------------------------------------------------
 
-_UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The report's uuid.")
+_UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description=_("The report's uuid."))
 _ORDERING_HELP = f"Order of the list (default {DEFAULT_ORDERING}): " + ", ".join(value for value, _ in ORDERING_CHOICES)
-_REPORT = OpenApiResponse(ReportSerializer, description="The report as it now is.")
+_REPORT = OpenApiResponse(ReportSerializer, description=_("The report as it now is."))
 _CONFLICT = error_response("409", "The report's state forbids this (e.g. it is no longer a draft).")
 _TRANSITION_CONFLICT = error_response("409", "The transition is not possible from the report's current state.")
 _REVIEW_ENDED = OpenApiResponse(
-    description="Done; you were assigned to review this report only, and your rights on it ended with the review."
+    description=_("Done; you were assigned to review this report only, and your rights on it ended with the review.")
 )
 _INCOMPLETE = error_response("400", "The report lacks fields its form variant requires: `details` names them.")
 
@@ -188,17 +189,20 @@ _TYPED = ("date_from", "date_to", "administration", "country_of_seizure", "statu
         parameters=[
             # The FilterSet's own fields, typed for the schema (its method filters carry no type).
             OpenApiParameter("q", OpenApiTypes.STR, description=ReportFilterSet.base_filters["q"].extra["help_text"]),
-            OpenApiParameter("date_from", OpenApiTypes.DATE, description="Seized on or after this day."),
-            OpenApiParameter("date_to", OpenApiTypes.DATE, description="Seized on or before this day."),
-            OpenApiParameter("commodity_category", OpenApiTypes.STR, description="Code of a commodity category."),
-            OpenApiParameter("transport_mode", OpenApiTypes.STR, description="Code of a mode of transport."),
+            OpenApiParameter("date_from", OpenApiTypes.DATE, description=_("Seized on or after this day.")),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, description=_("Seized on or before this day.")),
+            OpenApiParameter("commodity_category", OpenApiTypes.STR, description=_("Code of a commodity category.")),
+            OpenApiParameter("transport_mode", OpenApiTypes.STR, description=_("Code of a mode of transport.")),
             OpenApiParameter(
-                "country_of_seizure", OpenApiTypes.STR, enum=[code for code, _ in countries], description="ISO 3166-1."
+                "country_of_seizure",
+                OpenApiTypes.STR,
+                enum=[code for code, _ in countries],
+                description=_("ISO 3166-1."),
             ),
             OpenApiParameter(
                 "administration",
                 OpenApiTypes.INT,
-                description="Id of one of the region's administrations (RILO staff).",
+                description=_("Id of one of the region's administrations (RILO staff)."),
             ),
             OpenApiParameter("ordering", OpenApiTypes.STR, enum=sorted(ORDERINGS), description=_ORDERING_HELP),
         ],
@@ -286,7 +290,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     @extend_schema(
         summary="One report",
-        description="With its personal data if you may see it (the read is recorded in the audit log).",
+        description=_("With its personal data if you may see it (the read is recorded in the audit log)."),
         parameters=[_UUID],
         responses={200: ReportSerializer},
     )
@@ -306,8 +310,8 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         ),
         request=ReportCreateSerializer,
         responses={
-            201: OpenApiResponse(ReportSerializer, description="Created."),
-            200: OpenApiResponse(ReportSerializer, description="The existing report, updated."),
+            201: OpenApiResponse(ReportSerializer, description=_("Created.")),
+            200: OpenApiResponse(ReportSerializer, description=_("The existing report, updated.")),
             404: error_response("404", "The `uuid` is held by a report you may not see."),
             409: error_response("409", "The report exists and is no longer a draft."),
         },
@@ -328,7 +332,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
 
     @extend_schema(
         summary="Replace a draft or returned report",
-        description="Fields left out are emptied; parts and the modus operandi left out stay as they are.",
+        description=_("Fields left out are emptied; parts and the modus operandi left out stay as they are."),
         request=ReportWriteSerializer,
         parameters=[_UUID],
         responses={200: _REPORT, 409: _CONFLICT},

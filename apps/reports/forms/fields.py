@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import catalogue
 from ..models import Operation
+from ..validation import decimal_text
 
 BLANK = ("", "\N{EM DASH}")
 
@@ -57,6 +58,14 @@ def _term(declared: catalogue.Field, common: dict[str, Any]) -> forms.Field:
     return forms.ModelChoiceField(queryset=queryset, to_field_name="code", **common)
 
 
+class AnyLanguageDecimalField(forms.DecimalField):
+    """A decimal typed as in any of the site's languages (``12,5``, ``1 234,5``), read as the validator reads
+    uploads and the API: one rule for the three ways in."""
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(decimal_text(value) if isinstance(value, str) and value.strip() else value)
+
+
 def form_field(declared: catalogue.Field) -> forms.Field:
     """The form field of one catalogue field (never required: the domain decides)."""
     common: dict[str, Any] = {"required": False, "label": declared.label}
@@ -72,7 +81,7 @@ def form_field(declared: catalogue.Field) -> forms.Field:
     if kind == "time":
         return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **common)
     if kind == "decimal":
-        return forms.DecimalField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+        return AnyLanguageDecimalField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     if kind == "integer":
         return forms.IntegerField(**common)
     if kind == "boolean":
@@ -82,7 +91,7 @@ def form_field(declared: catalogue.Field) -> forms.Field:
     if kind in ("term", "terms"):
         return _term(declared, common)
     if kind == "country":
-        common.setdefault("help_text", _("ISO code or English name, e.g. FR or France."))
+        common.setdefault("help_text", _("ISO code or name in any of the four languages, e.g. FR or France."))
         return forms.CharField(
             max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input--short"}), **common
         )

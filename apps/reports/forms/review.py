@@ -24,48 +24,48 @@ class CorrectionForm(forms.Form):
     """Why an approved report is corrected (recorded with the new version), and whether its free text was checked."""
 
     reason = forms.CharField(
-        label="Reason for the correction",
+        label=_("Reason for the correction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Recorded with the new version and shown to reviewers.",
+        help_text=_("Recorded with the new version and shown to reviewers."),
     )
     free_text_checked = free_text_checked_field()
 
 
 class ReturnForm(forms.Form):
     comment = forms.CharField(
-        label="What needs correcting",
+        label=_("What needs correcting"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. The authors see this comment.",
+        help_text=_("Required. The authors see this comment."),
     )
 
 
 class ApproveForm(forms.Form):
-    comment = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     free_text_checked = free_text_checked_field()
 
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for withdrawal",
+        label=_("Reason for withdrawal"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required. Partners that received the report are told it was withdrawn.",
+        help_text=_("Required. Partners that received the report are told it was withdrawn."),
     )
 
 
 class DuplicateForm(forms.Form):
     of = forms.CharField(
-        label="Duplicate of (report UUID)",
+        label=_("Duplicate of (report UUID)"),
         max_length=64,
         required=False,
-        help_text="The UUID of the report describing the same seizure, e.g. from the candidates listed.",
+        help_text=_("The UUID of the report describing the same seizure, e.g. from the candidates listed."),
     )
-    comment = forms.CharField(label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean_of(self) -> str:
         value = (self.cleaned_data.get("of") or "").strip()
         if not value:
-            raise ValidationError("Give the UUID of the original report.")
+            raise ValidationError(_("Give the UUID of the original report."))
         return value

@@ -50,26 +50,26 @@ class ShareForm(forms.Form):
     prefix = "share"
 
     administration = AdministrationChoiceField(
-        label="Administration",
+        label=_("Administration"),
         queryset=Administration.objects.none(),
-        empty_label="Choose an administration…",
+        empty_label=_("Choose an administration…"),
         error_messages={
-            "required": "Choose the administration to share the report with.",
-            "invalid_choice": "Choose one of the administrations listed.",
+            "required": _("Choose the administration to share the report with."),
+            "invalid_choice": _("Choose one of the administrations listed."),
         },
-        help_text="Its users will be able to read this report, not change it.",
+        help_text=_("Its users will be able to read this report, not change it."),
     )
     include_personal_data = forms.BooleanField(
-        label="Include personal data",
+        label=_("Include personal data"),
         required=False,
-        help_text="Persons, companies, personal attachments and free text. Every reading is recorded.",
+        help_text=_("Persons, companies, personal attachments and free text. Every reading is recorded."),
     )
     comment = forms.CharField(
-        label="Comment (optional)",
+        label=_("Comment (optional)"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="For example the joint operation's name.",
+        help_text=_("For example the joint operation's name."),
     )
     expires_at = forms.DateTimeField(
         label=_("Ends on (optional)"),
@@ -90,14 +90,14 @@ class AssignReviewerForm(forms.Form):
     prefix = "reviewer"
 
     reviewer = ReviewerChoiceField(
-        label="Reviewer",
+        label=_("Reviewer"),
         queryset=User.objects.none(),
-        empty_label="Choose an analyst…",
+        empty_label=_("Choose an analyst…"),
         error_messages={
-            "required": "Choose the analyst who will review this report.",
-            "invalid_choice": "Choose one of the analysts listed.",
+            "required": _("Choose the analyst who will review this report."),
+            "invalid_choice": _("Choose one of the analysts listed."),
         },
-        help_text="They may read, return and approve this report only.",
+        help_text=_("They may read, return and approve this report only."),
     )
 
     def __init__(self, *args: Any, reviewers: QuerySet[User], **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .report import Report
 
@@ -21,15 +22,15 @@ class Attachment(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=255, help_text="As uploaded; may be personal.")
+    original_name = models.CharField(max_length=255, help_text=_("As uploaded; may be personal."))
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     description = models.CharField(max_length=255, blank=True)
     contains_personal_data = models.BooleanField(
-        default=True, help_text="Shown only to users entitled to personal data."
+        default=True, help_text=_("Shown only to users entitled to personal data.")
     )
-    shareable = models.BooleanField(default=False, help_text="May be forwarded to partners.")
+    shareable = models.BooleanField(default=False, help_text=_("May be forwarded to partners."))
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from apps.core.history import History
@@ -39,7 +40,7 @@ class ReportItem(models.Model):
     hs_code = models.ForeignKey(
         HSCode, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    description = models.TextField(blank=True, help_text="Describe the goods; no names of persons.")
+    description = models.TextField(blank=True, help_text=_("Describe the goods; no names of persons."))
     quantity = models.DecimalField(max_digits=18, decimal_places=3)
     unit = models.ForeignKey(Unit, db_index=False, on_delete=models.PROTECT, related_name="+")
     normalised_quantity = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True, editable=False)
@@ -55,7 +56,7 @@ class ReportItem(models.Model):
     concealment_method = models.ForeignKey(
         ConcealmentMethod, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    concealment_detail = models.TextField(blank=True, help_text="Free text; treated as personal data.")
+    concealment_detail = models.TextField(blank=True, help_text=_("Free text; treated as personal data."))
     attributes = models.JSONField(default=dict, blank=True)
 
     history = History()
@@ -76,13 +77,13 @@ class RouteCountry(models.Model):
     role = models.CharField(max_length=24, choices=RouteRole.choices)
     country = CountryField()
     place = models.CharField(max_length=120, blank=True)
-    unlocode = models.CharField("UN/LOCODE", max_length=5, blank=True)
+    unlocode = models.CharField(_("UN/LOCODE"), max_length=5, blank=True)
 
     history = History()
 
     class Meta:
         ordering = ["report", "sequence"]
-        verbose_name_plural = "route countries"
+        verbose_name_plural = _("route countries")
         constraints = [models.UniqueConstraint(fields=["report", "sequence"], name="routecountry_sequence_unique")]
 
     def __str__(self) -> str:

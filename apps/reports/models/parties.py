@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from apps.core.history import History
@@ -33,7 +34,7 @@ class Party(models.Model):
     # company
     company_name = models.CharField(max_length=200, blank=True)
     registration_number = models.CharField(max_length=64, blank=True)
-    eori = models.CharField("EORI", max_length=17, blank=True)
+    eori = models.CharField(_("EORI"), max_length=17, blank=True)
     company_country = CountryField(blank=True)
 
     history = History()

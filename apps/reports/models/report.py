@@ -7,6 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -52,7 +53,7 @@ class Report(UUIDModel, TimeStampedModel):
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(max_length=16, choices=ReportKind.choices, default=ReportKind.SEIZURE)
     form_variant = models.CharField(max_length=16, choices=FormVariant.choices, default=FormVariant.FULL)
-    national_reference = models.CharField(max_length=64, help_text="The administration's own case number.")
+    national_reference = models.CharField(max_length=64, help_text=_("The administration's own case number."))
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     version = models.PositiveIntegerField(default=1)
 
@@ -81,7 +82,7 @@ class Report(UUIDModel, TimeStampedModel):
     selection_basis = models.ForeignKey(
         SelectionBasis, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    modus_operandi = models.TextField(blank=True, help_text="Free text; treated as personal data.")
+    modus_operandi = models.TextField(blank=True, help_text=_("Free text; treated as personal data."))
     number_of_offenders = models.PositiveIntegerField(null=True, blank=True)
     legal_follow_up = models.CharField(
         max_length=16, choices=LegalFollowUp.choices, default=LegalFollowUp.UNKNOWN, blank=True
@@ -178,5 +179,5 @@ class ReportGroupObjectPermission(GroupObjectPermissionBase):
 
     content_object = models.ForeignKey(Report, on_delete=models.CASCADE)
     expires_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="When the grant ends; never when empty."
+        null=True, blank=True, db_index=True, help_text=_("When the grant ends; never when empty.")
     )

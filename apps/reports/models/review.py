@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 
@@ -21,7 +22,7 @@ class ReviewEvent(models.Model):
     to_status = models.CharField(max_length=16, choices=ReportStatus.choices)
     version = models.PositiveIntegerField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    comment = models.TextField(blank=True, help_text="Free text; treated as personal data.")
+    comment = models.TextField(blank=True, help_text=_("Free text; treated as personal data."))
     # On an approval or a correction: the analyst ticked "Free text checked: no personal data" for
     # this version, so partners without personal data may receive its reviewable free text.
     free_text_checked = models.BooleanField(default=False, db_default=False)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -49,7 +50,7 @@ def report_create_draft(
     ``uuid`` is the identity a pushing system gave the report (a new one when absent).
     """
     if not actor.has_perm("reports.add_report") or not actor.administration_id:
-        raise PermissionDenied("You may not create reports.")
+        raise PermissionDenied(_("You may not create reports."))
     fields = dict(fields)
     for name in ("national_reference", "seizure_date", "country_of_seizure"):
         fields.setdefault(name, None)
@@ -59,7 +60,7 @@ def report_create_draft(
         report.uuid = uuid
     # The report is not saved yet, so its administration's rule stands in for restrict().
     if parties and not actor.has_perm("reports.view_personal_data_report"):
-        raise PermissionDenied("You may not record persons and companies.")
+        raise PermissionDenied(_("You may not record persons and companies."))
     require_attachable_operation(report, actor, report_values)
     apply(report=report, actor=actor, report_values=report_values, parts=parts)
     record(report=report, actor=actor, transition=Transition.CREATE, from_status="")
@@ -149,7 +150,7 @@ def report_upsert_from_api(
     report that does not exist: whether another tenant holds that uuid is not the actor's to learn.
     """
     if not actor.has_perm("reports.add_report") or not actor.administration_id:
-        raise PermissionDenied("You may not create reports.")
+        raise PermissionDenied(_("You may not create reports."))
     parts = {"items": items, "route": route, "conveyances": conveyances, "parties": parties}
     for attempt in (1, 2):
         existing = _upsert_target(actor=actor, uuid=uuid, national_reference=fields.get("national_reference"))
@@ -169,4 +170,4 @@ def report_upsert_from_api(
                 raise
         # Another push took the uuid or the reference first: look again, and update that report.
     # Still out of reach after the second look: another administration's report has this uuid.
-    raise NotFound("Report not found.")
+    raise NotFound(_("Report not found."))

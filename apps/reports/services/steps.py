@@ -16,6 +16,7 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
 from apps.audit.services import audit_record
@@ -55,10 +56,10 @@ _LOCKED = Reader(Report, "WHERE reports_report.id = %s FOR UPDATE OF reports_rep
 def lock(*, report: Report, actor: Actor) -> Report:
     """The report's row, locked for this transaction, if the actor may see it."""
     if not can(actor, "view", report):
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     rows = _LOCKED.all([report.pk])
     if not rows:
-        raise NotFound("Report not found.")
+        raise NotFound(_("Report not found."))
     return cast(Report, rows[0])
 
 
@@ -75,7 +76,10 @@ def require_state(report: Report, allowed: Iterable[str], doing: str) -> None:
 
 def require_right(report: Report, actor: Actor, action: str, doing: str) -> None:
     if not can(actor, action, report):
-        raise PermissionDenied(f"You may not {doing} report {report.national_reference}.")
+        raise PermissionDenied(
+            _("You may not %(doing)s report %(national_reference)s.")
+            % {"doing": doing, "national_reference": report.national_reference}
+        )
 
 
 # The transitions that change what the statistics count (a report's state, values or duplicate mark).
@@ -210,7 +214,7 @@ PART_MODELS: dict[str, type[models.Model]] = {
 
 def require_personal_right(report: Report, actor: Actor, parts: Mapping[str, Rows | None]) -> None:
     if parts.get("parties") is not None and not can(actor, "view_personal_data", report):
-        raise PermissionDenied("You may not change the persons and companies of this report.")
+        raise PermissionDenied(_("You may not change the persons and companies of this report."))
 
 
 def require_attachable_operation(report: Report, actor: Actor, report_values: Mapping[str, Any]) -> None:

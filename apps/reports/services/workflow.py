@@ -23,6 +23,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound
@@ -229,16 +230,19 @@ def report_mark_duplicate(*, report: Report, of: Report, actor: Actor, comment: 
     """
     locked = lock(report=report, actor=actor)
     if not can(actor, "view", of):
-        raise NotFound("The original report was not found.")
+        raise NotFound(_("The original report was not found."))
     require_state(locked, [ReportStatus.SUBMITTED, ReportStatus.APPROVED], "marked as duplicate")
     require_right(locked, actor, "mark_duplicate", "mark as duplicate")
     original = Report.objects.get(pk=of.pk)  # fresh: the caller's copy may be stale
     if original.duplicate_of_id is not None:
         original = Report.objects.get(pk=original.duplicate_of_id)
     if original.pk == locked.pk:
-        raise Conflict("A report cannot be a duplicate of itself.")
+        raise Conflict(_("A report cannot be a duplicate of itself."))
     if locked.duplicate_of_id is not None:
-        raise Conflict(f"Report {locked.national_reference} is already marked as a duplicate.")
+        raise Conflict(
+            _("Report %(national_reference)s is already marked as a duplicate.")
+            % {"national_reference": locked.national_reference}
+        )
     locked.duplicate_of = original
     save(locked, actor, update_fields=["duplicate_of"])
     # Reports that were marked duplicates of this one now point at the original.

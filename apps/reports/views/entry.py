@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
@@ -196,7 +197,7 @@ def _entry_page(request: HttpRequest, *, report: Report | None, mode: str) -> Ht
             user=user, key=ticket.key, form=FORM_NAME, report_id=ticket.report_id, payload=clean_payload(data)
         )
     except ApplicationError as error:
-        messages.warning(request, f"{error.message} It is not kept on the server.")
+        messages.warning(request, _("%(message)s It is not kept on the server.") % {"message": error.message})
     entry = ReportEntry(data=data, initial=initial, personal=personal, mode=mode, user=user)
     if action.startswith(("switch:", "add:", "remove:", "undo:")):
         return render_entry(request, entry, report=report, ticket=ticket, show_errors=False)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError, NotFound
@@ -94,7 +95,7 @@ def report_unshare_view(request: HttpRequest, uuid: uuid_module.UUID, administra
         shares = report_shares(user=request_actor(request), report=report)
         share = next((s for s in shares if s.administration.pk == administration_id), None)
         if share is None:
-            raise NotFound("This report is not shared with that administration.")
+            raise NotFound(_("This report is not shared with that administration."))
         services.report_unshare_with_administration(
             report=report, administration=share.administration, actor=request_actor(request)
         )
@@ -104,7 +105,9 @@ def report_unshare_view(request: HttpRequest, uuid: uuid_module.UUID, administra
         messages.error(request, error.message)
         return _back(report, "sharing")
     messages.success(
-        request, f"Report {report.national_reference} is no longer shared with {share.administration.name}."
+        request,
+        _("Report %(national_reference)s is no longer shared with %(name)s.")
+        % {"national_reference": report.national_reference, "name": share.administration.name},
     )
     return _back(report, "sharing")
 
@@ -131,5 +134,9 @@ def report_assign_reviewer_view(request: HttpRequest, uuid: uuid_module.UUID) ->
         messages.error(request, error.message)
         return _back(report, "reviewer")
     name = reviewer.get_full_name() or reviewer.username
-    messages.success(request, f"{name} may now review report {report.national_reference}.")
+    messages.success(
+        request,
+        _("%(name)s may now review report %(national_reference)s.")
+        % {"name": name, "national_reference": report.national_reference},
+    )
     return _back(report, "reviewer")

@@ -64,7 +64,7 @@ def test_the_page_shows_every_section_to_the_author(client, alice, draft):
         assert f">{heading}</h2>" in page
     assert "Dupont, Jean" in page
     assert "Hidden behind furniture" in page and "MSCU1234565" in page and "Inside the sofa" in page
-    assert "200000 STK" in page
+    assert "200,000 STK" in page  # grouped in the reader's locale
 
 
 def test_reading_the_parties_is_recorded_in_the_audit_log(client, alice, draft):
@@ -102,7 +102,7 @@ def test_the_change_history_is_a_readable_difference(client, alice, draft):
     sign_in(client, alice)
     page = client.get(url(draft, "history/"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in page  # a fragment for htmx
-    assert re.search(r"Kind: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
+    assert re.search(r"Kind of case: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
     # Free text such as the place is personal in the catalogue: like the modus operandi, not shown.
     assert "Place: <ins>changed (personal data not shown)</ins>" in page and "Rouen" not in page
     assert re.search(r"Item 1 \N{EN DASH} Quantity: <del>200000</del> → <ins>250000</ins>", page)

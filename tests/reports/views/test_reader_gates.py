@@ -60,7 +60,7 @@ def test_the_history_hides_correction_and_withdrawal_reasons_from_readers_withou
     assert "Jean Dupont" not in page and CORRECTION not in page and WITHDRAWAL not in page
     assert page.count("a reason was given (not shown: it may hold personal data)") == 2
     # The rest of the history stays.
-    assert re.search(r"Kind: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
+    assert re.search(r"Kind of case: <del>Seizure</del> → <ins>Offence without seizure</ins>", page)
 
 
 def test_the_history_shows_the_reasons_to_readers_with_personal_data_rights(client: Client, alice, erin, withdrawn):

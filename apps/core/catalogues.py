@@ -1,0 +1,70 @@
+"""The translation catalogues under ``locale/``: how they are extracted and compiled.
+
+Extraction is Django's ``makemessages`` (it needs GNU gettext's xgettext and msgmerge: a translator's or a
+developer's machine, never a server). Compiling uses Babel, pure Python, so ``make install`` builds the
+``.mo`` files on a fresh machine that has no gettext. One set of options for both, used by the
+``catalogues_update`` and ``catalogues_compile`` commands and by the test that checks the committed
+catalogues are complete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.commands.makemessages import Command as MakeMessagesCommand
+
+# Every language but English, the language of the source strings.
+TRANSLATED_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES if code != "en")
+DOMAINS = ("django", "djangojs")
+
+# makemessages' options. Locations name the file, not the line: a translator sees where a string is used,
+# and moving code does not rewrite every catalogue (merges of parallel branches stay clean).
+MAKEMESSAGES_OPTIONS: dict[str, object] = {
+    "add_location": "file",
+    "no_obsolete": True,
+    "ignore_patterns": ["tests/*", "bench/*", "docker/*", "staticfiles/*", "node_modules/*", "static/vendor/*"],
+}
+
+
+def catalogues_extract(*, verbosity: int = 1, symlinks: bool = False) -> None:
+    """Add every marked string of the tree under the current directory to the catalogues (makemessages, both
+    domains, every translated language). ``symlinks`` follows linked directories (the test's copy of the tree)."""
+    for domain in DOMAINS:
+        command = MakeMessagesCommand()
+        # No fuzzy matching: msgmerge's guess from a similar string is usually wrong for customs terms, and a
+        # fuzzy entry is ignored at run time anyway; a new string arrives empty, for a translator to write.
+        command.msgmerge_options = ["-q", "--backup=none", "--update", "--no-fuzzy-matching"]
+        call_command(
+            command,
+            locale=list(TRANSLATED_LANGUAGES),
+            domain=domain,
+            verbosity=verbosity,
+            symlinks=symlinks,
+            **MAKEMESSAGES_OPTIONS,
+        )
+
+
+def locale_dir() -> Path:
+    return Path(settings.LOCALE_PATHS[0])
+
+
+def catalogue_path(language: str, domain: str, root: Path | None = None) -> Path:
+    return (root or locale_dir()) / language / "LC_MESSAGES" / f"{domain}.po"
+
+
+def catalogues_compile(*, root: Path | None = None) -> list[Path]:
+    """Write the ``.mo`` beside every ``.po`` under ``root`` (``locale/``); fuzzy entries are left out, as
+    msgfmt does. Returns the files written."""
+    written = []
+    for po_path in sorted((root or locale_dir()).glob("*/LC_MESSAGES/*.po")):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        mo_path = po_path.with_suffix(".mo")
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog, use_fuzzy=False)
+        written.append(mo_path)
+    return written

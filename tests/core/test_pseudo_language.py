@@ -1,0 +1,168 @@
+"""Every page of the isolation walk, rendered in a pseudo language in which every marked string comes out
+wrapped as ``⟦…⟧``, shows no text that is neither wrapped nor data: nothing a person reads was left unmarked.
+
+The walk is the query-count walk (tests/core/test_query_counts.py): every page without arguments, a report's
+pages, a partner's pages and a job's, as one persona of each role, and the pages without arguments signed out.
+Vocabulary terms get a wrapped pseudo label too, so a page that shows a term's English ``label`` instead of its
+``localized_label`` fails as well. Data is what the database holds outside the vocabularies (names, references,
+places), numbers, dates, codes and the languages' own names in the switcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.test import Client
+from django.urls import resolve
+from django.utils import translation
+
+from apps.reference.models import VOCABULARY_MODELS, HSCode
+from apps.reports.models import Report
+from tests.core.pseudo_language import OPEN, PSEUDO, build_pseudo_catalogue, unwrapped_text
+from tests.core.test_query_counts import _walk, job_uuid, partner_pk  # noqa: F401  (fixtures)
+from tests.reports.views.test_csp_headers import ONE_PER_ROLE, paths_without_arguments
+
+# Views whose pages still show unmarked text, by URL name: to be emptied. The test fails on any other view, and
+# on a listed view that became clean, so the list only shrinks. What is left on them: model field names shown
+# as form labels (exchange, tenancy, tokens), the exchange's durations and policy field names, commodity
+# attribute titles (in the types' JSON schemas), the audit log's raw event details, two admin change lists.
+NOT_YET_CLEAN: frozenset[str] = frozenset(
+    {
+        "accounts:token_create",
+        "accounts:token_list",
+        "accounts:user_create",
+        "admin:reference_concealmentmethod_changelist",
+        "admin:reference_unit_changelist",
+        "audit:event_list",
+        "exchange:delivery_list",
+        "exchange:partner_create",
+        "exchange:partner_detail",
+        "exchange:partner_edit",
+        "exchange:partner_list",
+        "exchange:policy_edit",
+        "exchange:policy_list",
+        "reports:correct",
+        "reports:edit",
+        "tenancy:administration_create",
+    }
+)
+
+
+@pytest.fixture
+def pseudo_language(settings: Any, tmp_path: Path) -> Iterator[str]:
+    settings.LOCALE_PATHS = [build_pseudo_catalogue(tmp_path), *settings.LOCALE_PATHS]
+    settings.LANGUAGES = [*settings.LANGUAGES, (PSEUDO, "Pseudo")]
+    yield PSEUDO
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def _wrap_vocabulary_labels() -> None:
+    for model in VOCABULARY_MODELS:
+        manager: Any = model.objects
+        terms = list(manager.all())
+        for term in terms:
+            term.translations = {**term.translations, PSEUDO: f"{OPEN}{term.label}⟧"}
+        manager.bulk_update(terms, ["translations"], batch_size=500)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """The strings of a stored value, JSON documents (audit details, snapshots) walked through."""
+    if isinstance(value, str):
+        yield value.strip()
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _strings(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _strings(inner)
+
+
+def _stored_data(*, vocabularies: bool) -> set[str]:
+    """Every text value the database holds (what users and fixtures typed, what the system recorded); the
+    vocabularies' own labels only with ``vocabularies`` (the admin edits them as they are stored)."""
+    values: set[str] = set()
+    for model in apps.get_models():
+        # HS descriptions are shown in English on purpose (the pages say so): data.
+        if issubclass(model, tuple(VOCABULARY_MODELS)) and not vocabularies and model is not HSCode:
+            continue
+        text_fields = [
+            field.attname
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField | models.JSONField)
+        ]
+        if not text_fields:
+            continue
+        for row in model._default_manager.values_list(*text_fields):
+            values.update(text for text in _strings(list(row)) if len(text) > 1)
+    values.update(name for _code, name in settings.LANGUAGES)
+    return values
+
+
+def _html(response: Any) -> str | None:
+    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+        return None
+    return response.content.decode()
+
+
+def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(pseudo_language: str, db: None) -> None:
+    data = {"alice"}
+    page = "<title>⟦Sign in⟧ · RILO</title><h1>⟦Report ⟦FR-1⟧ saved⟧</h1><p>Forgotten</p><td>alice</td><td>12,5</td>"
+    assert unwrapped_text(page, data) == ["Forgotten"]
+    with translation.override(pseudo_language):
+        assert translation.gettext("Sign in") == "⟦Sign in⟧"
+        assert translation.gettext("This field is required.") == "⟦This field is required.⟧"  # Django's own
+
+
+def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
+    request: pytest.FixtureRequest,
+    pseudo_language: str,
+    world: dict[str, Report],
+    partner_pk: int,  # noqa: F811
+    issue_token: Callable[..., str],
+    job_uuid: Any,  # noqa: F811
+) -> None:
+    _wrap_vocabulary_labels()
+    personas = {name: request.getfixturevalue(name) for name in ONE_PER_ROLE}
+    tokens = {name: issue_token(persona, "read") for name, persona in personas.items()}
+    data = _stored_data(vocabularies=False)
+    admin_data = _stored_data(vocabularies=True)
+    found: dict[str, list[str]] = {}
+    walked: set[str] = set()
+    unclean: set[str] = set()
+    pages = 0
+
+    def check(client: Client, who: str, path: str) -> None:
+        nonlocal pages
+        html = _html(client.get(path))
+        if html is None:
+            return
+        pages += 1
+        view = resolve(path).view_name
+        leftovers = unwrapped_text(html, admin_data if path.startswith("/admin/") else data)
+        walked.add(view)
+        if leftovers:
+            unclean.add(view)
+            if view not in NOT_YET_CLEAN:
+                found[f"{who} {path}"] = leftovers
+
+    anonymous = Client()
+    anonymous.cookies[settings.LANGUAGE_COOKIE_NAME] = pseudo_language
+    for path in paths_without_arguments():
+        if not path.startswith("/api/"):
+            check(anonymous, "anonymous", path)
+    for name, persona in personas.items():
+        for client, path in _walk(persona, world, partner_pk, tokens[name], job_uuid):
+            if not path.startswith("/api/"):
+                client.cookies[settings.LANGUAGE_COOKIE_NAME] = pseudo_language
+                check(client, name, path)
+    assert pages > 50, pages  # the walk reached real pages
+    assert not found, "\n".join(f"{where}: {leftovers}" for where, leftovers in sorted(found.items()))
+    # The list only shrinks: a view that became clean leaves it.
+    assert sorted(NOT_YET_CLEAN & (walked - unclean)) == [], "clean now: remove from NOT_YET_CLEAN"
