@@ -25,7 +25,7 @@ from django.utils import translation
 from apps.reference.models import VOCABULARY_MODELS, HSCode
 from apps.reports.models import Report
 from tests.core.pseudo_language import OPEN, PSEUDO, build_pseudo_catalogue, unwrapped_text
-from tests.core.test_query_counts import _walk, job_uuid, partner_pk  # noqa: F401  (fixtures)
+from tests.core.test_query_counts import _walk, job_uuid, partner_pk, upload_uuid  # noqa: F401  (fixtures)
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, paths_without_arguments
 
 # Views whose pages still show unmarked text, by URL name: to be emptied. The test fails on any other view, and
@@ -127,6 +127,7 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
     partner_pk: int,  # noqa: F811
     issue_token: Callable[..., str],
     job_uuid: Any,  # noqa: F811
+    upload_uuid: Any,  # noqa: F811
 ) -> None:
     _wrap_vocabulary_labels()
     personas = {name: request.getfixturevalue(name) for name in ONE_PER_ROLE}
@@ -158,7 +159,7 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
         if not path.startswith("/api/"):
             check(anonymous, "anonymous", path)
     for name, persona in personas.items():
-        for client, path in _walk(persona, world, partner_pk, tokens[name], job_uuid):
+        for client, path in _walk(persona, world, partner_pk, tokens[name], job_uuid, upload_uuid):
             if not path.startswith("/api/"):
                 client.cookies[settings.LANGUAGE_COOKIE_NAME] = pseudo_language
                 check(client, name, path)
