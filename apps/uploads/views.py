@@ -14,11 +14,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -43,13 +41,12 @@ from .downloads import Download, upload_marked_download, upload_template_file
 from .forms import CommitForm, TemplateForm, UploadForm
 from .models import Upload, UploadProblem
 from .querysets import may_upload
+from .storage import LimitedUploadHandler, declared_too_large, limit_upload, received_discard
 
 PAGE_SIZE = 25
 COUNT_LIMIT = 250
 # An upload's page lists this many errors (and as many possible duplicates); the marked workbook has them all.
 PROBLEMS_SHOWN = 200
-# Room for the form's other fields beside the file in a request's declared length.
-FORM_FIELDS_BYTES = 64 * 1024
 # The separators a CSV file may use, named for the page (the file's own character would be unreadable: a tab).
 SEPARATOR_NAMES = {",": _("commas"), ";": _("semicolons"), "\t": _("tabs")}
 
@@ -192,29 +189,8 @@ def upload_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class SizeLimitedUploadHandler(FileUploadHandler):
-    """Stops reading a file past ``RILO_UPLOAD_MAX_BYTES`` as its bytes arrive: nothing beyond is kept."""
-
-    def __init__(self, request: HttpRequest | None = None) -> None:
-        super().__init__(request)
-        self.limit = int(settings.RILO_UPLOAD_MAX_BYTES)
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received = start + len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 def _too_large_message() -> str:
-    limit_mb = settings.RILO_UPLOAD_MAX_BYTES // (1024 * 1024)
-    return gettext("The file is larger than %(limit)s MB: split it into several files.") % {"limit": limit_mb}
+    return services.upload_too_large_message()
 
 
 def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200, refusal: str = "") -> HttpResponse:
@@ -228,29 +204,32 @@ def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200, refu
 @uploader_required
 @require_http_methods(["GET", "POST"])
 def upload_new(request: HttpRequest) -> HttpResponse:
-    """The upload form; its file is refused as soon as it passes the size limit (before the CSRF check reads the
-    body, so the limit applies while it streams: the check itself runs next)."""
-    limiter = SizeLimitedUploadHandler(request)
-    if request.method == "POST":
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limiter.limit + FORM_FIELDS_BYTES:
-            # Not read at all: the declared length already says it is too large.
-            response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
-            response["Connection"] = "close"
-            return response
-        request.upload_handlers = [limiter, *request.upload_handlers]
-    return _upload_new(request, limiter)
+    """The upload form; its file is refused as soon as it passes the size limit (the handler is installed before
+    the CSRF check reads the body, so the limit applies while it streams: the check itself runs next)."""
+    if request.method != "POST":
+        return _new_page(request, UploadForm())
+    limit = services.upload_max_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared_too_large(declared, limit=limit):
+        # Not read at all: the declared length already says it is too large (nor is the CSRF token read, which
+        # the body holds; nothing is done but saying so).
+        response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
+        response["Connection"] = "close"
+        return response
+    limiter = limit_upload(request, limit=limit)
+    try:
+        return _upload_new(request, limiter)
+    finally:
+        received_discard(request.FILES)  # a file the form refused before the service kept it is not left behind
 
 
 @csrf_protect
-def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> HttpResponse:
-    if request.method != "POST":
-        return _new_page(request, UploadForm())
+def _upload_new(request: HttpRequest, limiter: LimitedUploadHandler) -> HttpResponse:
     files = request.FILES  # the body is read here (unless the CSRF check read it), through the limiter
-    if limiter.exceeded:
+    if limiter.too_large:
         chosen = UploadForm(initial={name: request.POST.get(name) for name in ("encoding", "variant")})
         return _new_page(request, chosen, status=413, refusal=_too_large_message())
     form = UploadForm(request.POST, files)

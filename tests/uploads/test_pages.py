@@ -17,7 +17,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.files.uploadhandler import StopUpload
+from django.core.files.uploadhandler import StopFutureHandlers, StopUpload
 from django.test import Client
 from django.urls import reverse
 
@@ -29,9 +29,11 @@ from apps.uploads.choices import UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
 from apps.uploads.services import upload_check, upload_commit_run
-from apps.uploads.views import PAGE_SIZE, SizeLimitedUploadHandler
+from apps.uploads.services import upload_too_large_message
+from apps.uploads.storage import LimitedUploadHandler
+from apps.uploads.views import PAGE_SIZE
 from tests.builders import make_vocabulary
-from tests.helpers import sign_in
+from tests.helpers import bearer, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -244,13 +246,39 @@ def test_a_file_past_the_size_limit_is_refused_with_the_limit_in_words(officer, 
     assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
 
-def test_the_size_limit_stops_reading_the_file_at_the_chunk_that_passes_it(settings):
-    settings.RILO_UPLOAD_MAX_BYTES = 100
-    handler = SizeLimitedUploadHandler()
-    assert handler.receive_data_chunk(b"x" * 60, 0) == b"x" * 60
+def test_the_size_limit_stops_reading_the_file_at_the_chunk_that_passes_it(uploads_root):
+    handler = LimitedUploadHandler(limit=100)
+    with pytest.raises(StopFutureHandlers):  # the handler keeps the file itself: no other handler gets its bytes
+        handler.new_file("file", "seizures.csv", "text/csv", None)
+    assert handler.receive_data_chunk(b"x" * 60, 0) is None
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x" * 60, 60)
-    assert handler.exceeded
+    assert handler.too_large
+    assert not [path for path in uploads_root.rglob("*") if path.is_file()]  # the 60 bytes kept are deleted
+
+
+def test_the_page_and_the_api_refuse_a_file_past_the_limit_in_the_same_words(
+    officer, settings, api, alice, issue_token
+):
+    settings.RILO_UPLOAD_MAX_BYTES = 1024 * 1024
+    page = post_file(officer, b"x" * (1024 * 1024 + 10_000))
+    answer = api.post(
+        reverse("api:upload-list"),
+        {"file": SimpleUploadedFile("seizures.csv", b"x" * (1024 * 1024 + 10_000)), "variant": "simplified"},
+        format="multipart",
+        **bearer(issue_token(alice, "read", "write")),
+    )
+    assert page.status_code == answer.status_code == 413
+    assert upload_too_large_message() in page.content.decode()
+    assert answer.json()["message"] == upload_too_large_message()
+    assert not Upload.objects.exists()
+
+
+def test_a_file_the_form_refuses_is_not_left_on_disk(officer, uploads_root):
+    response = post_file(officer, simplified_csv(item("FR-UP-1")), variant="neither")
+    assert response.status_code == 400 and "neither" in response.content.decode()
+    assert not Upload.objects.exists()
+    assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
 
 def test_every_form_of_the_upload_pages_needs_its_csrf_token(alice, vocab):

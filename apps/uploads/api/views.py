@@ -32,7 +32,7 @@ from ..downloads import upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
 from ..selectors import upload_get, upload_list, upload_problems
-from ..storage import LimitedUploadHandler
+from ..storage import limit_upload, received_discard
 from .serializers import UploadCommitSerializer, UploadCreateSerializer, UploadDetailSerializer, UploadSerializer
 
 # The capability each operation needs (the first layer; restrict() and the services decide the rest).
@@ -66,7 +66,7 @@ def _with_handler(request: HttpRequest) -> None:
     """Receive a multipart body's file straight to the uploads' directory, refused as soon as it passes the
     size limit (before anything, authentication included, reads the body)."""
     if request.method == "POST" and request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
-        request.upload_handlers = [LimitedUploadHandler(request, limit=services.upload_max_bytes())]
+        limit_upload(request, limit=services.upload_max_bytes())
 
 
 @extend_schema(tags=["uploads"])
@@ -117,6 +117,12 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         },
     )
     def create(self, request: Request) -> Response:
+        try:
+            return self._create(request)
+        finally:
+            received_discard(request.FILES)  # a file refused before the service kept it is not left behind
+
+    def _create(self, request: Request) -> Response:
         data = request.data  # the body is read here, through the handler that stops at the limit
         handlers = getattr(request._request, "upload_handlers", [])
         if any(getattr(handler, "too_large", False) for handler in handlers):
