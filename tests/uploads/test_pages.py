@@ -28,8 +28,7 @@ from apps.reports.models import Report
 from apps.uploads.choices import UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
-from apps.uploads.services import upload_check, upload_commit_run
-from apps.uploads.services import upload_too_large_message
+from apps.uploads.services import upload_check, upload_commit_run, upload_too_large_message
 from apps.uploads.storage import LimitedUploadHandler
 from apps.uploads.views import PAGE_SIZE
 from tests.builders import make_vocabulary
