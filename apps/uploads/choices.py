@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class UploadState(models.TextChoices):
     QUEUED = "queued", _("Waiting to be checked")
     CHECKING = "checking", _("Being checked")
-    CHECKED = "checked", _("Checked: ready to commit")
+    # What a checked upload allows (commit it, or correct the file) is said by Upload.state_label.
+    CHECKED = "checked", _("Checked")
     COMMITTING = "committing", _("Being written")
     COMMITTED = "committed", _("Written")
     FAILED = "failed", _("Failed")

@@ -13,6 +13,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.choices import FormVariant
@@ -143,6 +145,24 @@ class Upload(models.Model):
     def may_commit(self) -> bool:
         """Checked without errors and with something to write."""
         return self.is_checked and self.rows_with_errors == 0 and (self.new_reports + self.drafts_updated) > 0
+
+    @property
+    def state_label(self) -> str:
+        """The state in words for the officer, saying for a checked upload what they can do with it: commit it,
+        or correct the file and upload it again (the state's own label says only "Checked")."""
+        if self.state != UploadState.CHECKED:
+            return str(self.get_state_display())
+        if self.rows_with_errors:
+            return ngettext(
+                "Checked: %(count)s row with errors, correct the file and upload it again",
+                "Checked: %(count)s rows with errors, correct the file and upload it again",
+                self.rows_with_errors,
+            ) % {"count": number_format(self.rows_with_errors, force_grouping=True)}
+        if not (self.new_reports or self.drafts_updated):
+            return gettext("Checked: nothing to write")
+        if not self.file_name:
+            return gettext("Checked: the file is no longer kept, upload it again")
+        return gettext("Checked: ready to commit")
 
     @property
     def may_cancel(self) -> bool:

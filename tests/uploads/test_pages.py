@@ -411,3 +411,28 @@ def test_a_marked_workbook_is_not_offered_once_the_file_is_deleted(officer):
     assert response.status_code == 302
     assert "no longer kept" in officer.get(response["Location"]).content.decode()
     assert not AuditEvent.objects.filter(action="upload.marked_download").exists()
+
+
+def test_a_checked_upload_says_on_the_list_the_page_and_the_api_what_the_officer_can_do(
+    officer, alice, api, issue_token
+):
+    post_file(officer, simplified_csv(item("FR-UP-1"), item("FR-UP-2", unit="kgs"), item("FR-UP-3", quantity="lots")))
+    post_file(officer, simplified_csv(item("FR-UP-4")))
+    with_errors, clean = Upload.objects.order_by("pk")
+    for upload in (with_errors, clean):
+        assert upload_check(upload_id=upload.pk) == "checked"
+    wrong = "Checked: 2 rows with errors, correct the file and upload it again"
+    ready = "Checked: ready to commit"
+
+    listed = officer.get(reverse("uploads:list")).content.decode()
+    assert listed.count(wrong) == 1 and listed.count(ready) == 1
+    assert wrong in page_of(officer, with_errors) and ready not in page_of(officer, with_errors)
+    assert ready in page_of(officer, clean) and "rows with errors, correct" not in page_of(officer, clean)
+    auth = bearer(issue_token(alice, "read"))
+    answers = {row["uuid"]: row for row in api.get(reverse("api:upload-list"), **auth).json()["results"]}
+    assert answers[str(with_errors.uuid)]["state"] == answers[str(clean.uuid)]["state"] == "checked"
+    assert answers[str(with_errors.uuid)]["state_label"] == wrong
+    assert api.get(reverse("api:upload-detail", args=[clean.uuid]), **auth).json()["state_label"] == ready
+
+    Upload.objects.filter(pk=clean.pk).update(file_name="")  # its file deleted after the retention
+    assert "Checked: the file is no longer kept, upload it again" in page_of(officer, clean)

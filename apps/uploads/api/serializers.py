@@ -33,6 +33,9 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
 
     url = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=UploadState.choices)
+    state_label = serializers.CharField(
+        help_text=_("The state in words, saying what may be done next (commit, or correct the file).")
+    )
     format = serializers.ChoiceField(choices=UploadFormat.choices)
     variant = serializers.ChoiceField(choices=FormVariant.choices)
     progress = serializers.SerializerMethodField()
@@ -52,6 +55,7 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
             "separator",
             "variant",
             "state",
+            "state_label",
             "error",
             "progress",
             "counts",
