@@ -15,7 +15,8 @@ from .models import Upload, UploadProblem
 
 
 def upload_list(*, user: Actor) -> QuerySet[Upload]:
-    """The uploads of the user's administration, newest first (pages cut it)."""
+    """The uploads of the user's administration, newest first (``-created_at, -pk``: the order the list page's
+    keyset and the API's pages cut), never sliced here: every upload is reachable a page at a time."""
     return Upload.objects.restrict(user, "view").select_related("uploaded_by").order_by("-created_at", "-pk")
 
 

@@ -171,8 +171,7 @@ def _detail(
 @require_GET
 def upload_list(request: HttpRequest) -> HttpResponse:
     """The administration's uploads, newest first, a page at a time (by keyset, as the report list)."""
-    # The list's rows are the selector's (the administration's uploads), unsliced so that they can be paged.
-    uploads = Upload.objects.restrict(request_actor(request), "view").select_related("uploaded_by")
+    uploads = selectors.upload_list(user=request_actor(request))  # ordered as the keyset pages them
     keyset = Keyset(Upload, ("-created_at", "-pk"))
     try:
         page = keyset_page(uploads, keyset=keyset, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE)

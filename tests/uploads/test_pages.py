@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
+from apps.uploads import selectors
 from apps.uploads.choices import UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
@@ -436,3 +438,36 @@ def test_a_checked_upload_says_on_the_list_the_page_and_the_api_what_the_officer
 
     Upload.objects.filter(pk=clean.pk).update(file_name="")  # its file deleted after the retention
     assert "Checked: the file is no longer kept, upload it again" in page_of(officer, clean)
+
+
+def test_the_list_page_and_the_api_reach_every_upload_past_a_hundred_in_the_selectors_order(
+    officer, alice, cora, bob, api, issue_token
+):
+    made = Upload.objects.bulk_create(
+        Upload(
+            administration=by.administration, uploaded_by=by, original_name=f"file-{number:03}.csv", format="csv",
+            state=UploadState.COMMITTED,
+        )
+        for number, by in enumerate([alice, cora] * 52 + [bob])
+    )  # fmt: skip
+    Upload.objects.update(created_at=Upload.objects.get(pk=made[0].pk).created_at)  # one instant: -pk decides
+    expected = [str(uuid) for uuid in selectors.upload_list(user=alice).values_list("uuid", flat=True)]
+    assert len(expected) == 104 and str(made[-1].uuid) not in expected  # Germany's upload is not France's
+
+    listed: list[str] = []
+    url = reverse("uploads:list")
+    while url:
+        page = officer.get(url).content.decode()
+        listed += re.findall(r'href="/uploads/([0-9a-f-]{36})/"', page)
+        following = re.search(r'href="([^"]+)" rel="next"', page)
+        url = reverse("uploads:list") + following.group(1).replace("&amp;", "&") if following else ""
+    assert listed == expected
+
+    auth = bearer(issue_token(alice, "read"))
+    answered: list[str] = []
+    api_url = reverse("api:upload-list") + "?page_size=30"
+    while api_url:
+        body = api.get(api_url, **auth).json()
+        answered += [row["uuid"] for row in body["results"]]
+        api_url = body["next"]
+    assert answered == expected
