@@ -20,7 +20,15 @@ from django.utils.translation import gettext_lazy as _
 from apps.reports.choices import FormVariant
 from apps.tenancy.models import Administration
 
-from .choices import CANCELLABLE_STATES, FINISHED_STATES, RESTARTABLE_STATES, ProblemKind, UploadFormat, UploadState
+from .choices import (
+    CANCELLABLE_STATES,
+    DEFAULT_VARIANT,
+    FINISHED_STATES,
+    RESTARTABLE_STATES,
+    ProblemKind,
+    UploadFormat,
+    UploadState,
+)
 from .querysets import UploadProblemQuerySet, UploadQuerySet
 
 # The file's name may name a person; the preview and the problems' messages quote cells (parties' names among
@@ -84,7 +92,7 @@ class Upload(models.Model):
     format = models.CharField(max_length=8, choices=UploadFormat.choices)
     encoding = models.CharField(max_length=32, blank=True, help_text="CSV: the encoding chosen or detected.")
     separator = models.CharField(max_length=4, blank=True, help_text="CSV: the separator detected.")
-    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=FormVariant.FULL)
+    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=DEFAULT_VARIANT)
     state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.QUEUED)
 
     rows_read = models.PositiveIntegerField(default=0)

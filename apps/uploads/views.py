@@ -36,7 +36,7 @@ from apps.jobs.polling import page_opened, page_opened_now, still_polling
 from apps.reports import catalogue
 
 from . import selectors, services
-from .choices import WORKING_STATES, UploadState
+from .choices import DEFAULT_VARIANT, WORKING_STATES, UploadState
 from .downloads import Download, upload_marked_download, upload_template_file
 from .forms import CommitForm, TemplateForm, UploadForm
 from .models import Upload, UploadProblem
@@ -267,9 +267,9 @@ def _attachment(download: Download) -> HttpResponse:
 @uploader_required
 @require_GET
 def upload_template(request: HttpRequest) -> HttpResponse:
-    """A template to fill in (``?format=xlsx|csv&variant=simplified|full``; the workbook of the full form by
-    default), made from the field catalogue and today's code lists."""
-    data = {"format": "xlsx", "variant": "full", **request.GET.dict()}
+    """A template to fill in (``?format=xlsx|csv&variant=simplified|full``; the workbook of ``DEFAULT_VARIANT``
+    by default, the variant the upload form starts with), made from the field catalogue and today's code lists."""
+    data = {"format": "xlsx", "variant": DEFAULT_VARIANT, **request.GET.dict()}
     form = TemplateForm(data, auto_id="template-%s")
     if not form.is_valid():
         return render(request, "uploads/new.html", {"form": UploadForm(), "template_form": form}, status=400)

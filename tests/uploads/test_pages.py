@@ -27,7 +27,7 @@ from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads import selectors
-from apps.uploads.choices import UploadState
+from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
 from apps.uploads.services import upload_check, upload_commit_run, upload_too_large_message
@@ -471,3 +471,22 @@ def test_the_list_page_and_the_api_reach_every_upload_past_a_hundred_in_the_sele
         answered += [row["uuid"] for row in body["results"]]
         api_url = body["next"]
     assert answered == expected
+
+
+def test_the_upload_form_the_template_download_and_the_api_start_from_one_variant(officer, alice, api, issue_token):
+    page = officer.get(reverse("uploads:new")).content.decode()
+    checked = set(re.findall(r'<input type="radio" name="variant" value="(\w+)"[^>]*\bchecked\b', page))
+    assert checked == {DEFAULT_VARIANT}  # the upload form and the template form start from it alike
+
+    downloaded = officer.get(reverse("uploads:template"))
+    assert downloaded["Content-Disposition"] == f'attachment; filename="rilo-reports-{DEFAULT_VARIANT}.xlsx"'
+    auth = bearer(issue_token(alice, "read", "write"))
+    answered = api.get(reverse("api:upload-template"), **auth)
+    assert answered.status_code == 200 and answered["Content-Disposition"] == downloaded["Content-Disposition"]
+    sent = api.post(
+        reverse("api:upload-list"),
+        {"file": SimpleUploadedFile("seizures.csv", simplified_csv(item("FR-UP-1")))},
+        format="multipart",
+        **auth,
+    )
+    assert sent.status_code == 202 and sent.json()["variant"] == DEFAULT_VARIANT

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from apps.reports.choices import FormVariant
 
-from ..choices import ProblemKind, UploadFormat, UploadState
+from ..choices import DEFAULT_VARIANT, ProblemKind, UploadFormat, UploadState
 from ..models import Upload, UploadProblem
 
 
@@ -130,7 +130,7 @@ class UploadCreateSerializer(serializers.Serializer[Any]):
     """A spreadsheet to upload (multipart)."""
 
     file = serializers.FileField(help_text=_("An XLSX workbook or a CSV file made from the template."))
-    variant = serializers.ChoiceField(choices=FormVariant.choices, default=FormVariant.FULL)
+    variant = serializers.ChoiceField(choices=FormVariant.choices, default=DEFAULT_VARIANT)
     encoding = serializers.CharField(
         required=False, allow_blank=True, help_text=_("CSV only: the file's encoding; leave out to detect it.")
     )

@@ -28,6 +28,7 @@ from apps.core.request_actor import request_actor
 from apps.reports.choices import FormVariant
 
 from .. import services
+from ..choices import DEFAULT_VARIANT
 from ..downloads import upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
@@ -204,7 +205,7 @@ class UploadTemplateView(APIView):
         summary="Download an upload template",
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(_TEMPLATE_FORMATS), default="xlsx"),
-            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=FormVariant.FULL),
+            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=DEFAULT_VARIANT),
         ],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
@@ -212,7 +213,7 @@ class UploadTemplateView(APIView):
         if not may_upload(request_actor(request)):
             raise exceptions.PermissionDenied(_("You may not upload reports."))
         file_format = request.query_params.get("format") or "xlsx"
-        variant = request.query_params.get("variant") or FormVariant.FULL
+        variant = request.query_params.get("variant") or DEFAULT_VARIANT
         errors = {}
         if file_format not in _TEMPLATE_FORMATS:
             errors["format"] = [_("Give xlsx or csv.")]
