@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .actor import Actor
 
@@ -32,39 +34,44 @@ def _in_an_administration(user: Actor) -> bool:
 
 @dataclass(frozen=True)
 class NavEntry:
-    label: str
+    # Translated when shown (lazy): the menu is built once, read in each request's language.
+    label: str | Promise
     url_name: str
     permission: str | None
-    description: str
+    description: str | Promise
     # Who else the entry is for, when a capability does not say it (None: everyone the permission lets through).
     audience: Callable[[Actor], bool] | None = None
 
 
 ENTRIES: tuple[NavEntry, ...] = (
-    NavEntry("Home", "core:home", None, "What you can do next."),
-    NavEntry("Reports", "reports:list", "reports.view_report", "Enter and follow seizure and offence reports."),
-    NavEntry("Review queue", "reports:review_queue", "reports.review_report", "Review submitted reports."),
+    NavEntry(_("Home"), "core:home", None, _("What you can do next.")),
+    NavEntry(_("Reports"), "reports:list", "reports.view_report", _("Enter and follow seizure and offence reports.")),
+    NavEntry(_("Review queue"), "reports:review_queue", "reports.review_report", _("Review submitted reports.")),
     NavEntry(
-        "Bulk upload",
+        _("Bulk upload"),
         "uploads:list",
         "uploads.add_upload",
-        "Upload many reports from a spreadsheet.",
+        _("Upload many reports from a spreadsheet."),
         audience=_in_an_administration,
     ),
-    NavEntry("My exports", "jobs:list", "jobs.view_job", "Large exports made in the background."),
-    NavEntry("Dashboards", "dashboards:index", None, "What the region's seizures say.", _in_a_region),
-    NavEntry("Partners", "exchange:partner_list", "exchange.view_partnersystem", "Partner systems and deliveries."),
-    NavEntry("Users", "accounts:user_list", "accounts.view_user", "Manage user accounts."),
-    NavEntry("API tokens", "accounts:token_list", "accounts.view_apitoken", "Tokens for partner systems and scripts."),
+    NavEntry(_("My exports"), "jobs:list", "jobs.view_job", _("Large exports made in the background.")),
+    NavEntry(_("Dashboards"), "dashboards:index", None, _("What the region's seizures say."), _in_a_region),
     NavEntry(
-        "Administrations",
+        _("Partners"), "exchange:partner_list", "exchange.view_partnersystem", _("Partner systems and deliveries.")
+    ),
+    NavEntry(_("Users"), "accounts:user_list", "accounts.view_user", _("Manage user accounts.")),
+    NavEntry(
+        _("API tokens"), "accounts:token_list", "accounts.view_apitoken", _("Tokens for partner systems and scripts.")
+    ),
+    NavEntry(
+        _("Administrations"),
         "tenancy:administration_list",
         "tenancy.change_administration",
-        "Manage member administrations.",
+        _("Manage member administrations."),
     ),
-    NavEntry("Audit log", "audit:event_list", "audit.view_auditevent", "Who did what, who read personal data."),
-    NavEntry("Reference data", "admin:index", "reference.change_commoditytype", "Edit controlled vocabularies."),
-    NavEntry("My account", "accounts:profile", None, "Password and two-factor authentication."),
+    NavEntry(_("Audit log"), "audit:event_list", "audit.view_auditevent", _("Who did what, who read personal data.")),
+    NavEntry(_("Reference data"), "admin:index", "reference.change_commoditytype", _("Edit controlled vocabularies.")),
+    NavEntry(_("My account"), "accounts:profile", None, _("Password and two-factor authentication.")),
 )
 
 
