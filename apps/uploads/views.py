@@ -148,9 +148,13 @@ def _detail(
     errors: list[UploadProblem] = []
     duplicates: list[UploadProblem] = []
     errors_total = duplicates_total = 0
+    actor = request_actor(request)
     if show_preview:
         errors, errors_total = _first_problems(selectors.upload_errors(upload=upload))
         duplicates, duplicates_total = _first_problems(selectors.upload_duplicates(upload=upload))
+        # Messages at cells of personal data withheld from a user without the right to see it, audited for others.
+        seen = selectors.upload_problems_seen(user=actor, upload=upload, problems=[*errors, *duplicates])
+        errors, duplicates = seen[: len(errors)], seen[len(errors) :]
     context.update(
         {
             "show_preview": show_preview,
@@ -158,7 +162,8 @@ def _detail(
             "errors_total": errors_total,
             "duplicates": duplicates,
             "duplicates_total": duplicates_total,
-            "marked_available": errors_total > 0 and bool(upload.file_name),
+            # The marked workbook is the sender's whole file: only for a user who may see its personal data.
+            "marked_available": errors_total > 0 and bool(upload.file_name) and selectors.may_see_personal_data(actor),
             "preview": _preview_reports(upload.preview) if show_preview else [],
             "commit_form": commit_form or CommitForm(),
             "separator_name": SEPARATOR_NAMES.get(upload.separator, upload.separator),

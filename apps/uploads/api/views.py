@@ -32,7 +32,7 @@ from ..choices import DEFAULT_VARIANT
 from ..downloads import upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
-from ..selectors import upload_get, upload_list, upload_problems
+from ..selectors import upload_get, upload_list, upload_problems, upload_problems_seen
 from ..storage import limit_upload, received_discard
 from .serializers import UploadCommitSerializer, UploadCreateSerializer, UploadDetailSerializer, UploadSerializer
 
@@ -143,8 +143,10 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
 
     @extend_schema(summary="An upload", parameters=[_UUID], responses={200: _DETAIL})
     def retrieve(self, request: Request, uuid: str) -> Response:
-        upload = upload_get(user=request_actor(request), uuid=uuid)
-        context = {"request": request, "problems": upload_problems(upload=upload)}
+        actor = request_actor(request)
+        upload = upload_get(user=actor, uuid=uuid)
+        problems = upload_problems_seen(user=actor, upload=upload, problems=upload_problems(upload=upload))
+        context = {"request": request, "problems": problems}
         return Response(UploadDetailSerializer(upload, context=context).data)
 
     @extend_schema(
