@@ -25,6 +25,8 @@ PERSONAL_READ_ACTIONS = frozenset(
         "report.export",
         "job.download",
         "party.read",
+        "upload.personal_read",
+        "upload.marked_download",
     }
 )
 

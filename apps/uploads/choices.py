@@ -3,11 +3,18 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.reports.choices import FormVariant
+
+# The form variant of an upload, and of a template, when none is chosen: the pages' forms, the template download
+# and the API alike. The full form, as for a report entered on the web.
+DEFAULT_VARIANT = FormVariant.FULL
+
 
 class UploadState(models.TextChoices):
     QUEUED = "queued", _("Waiting to be checked")
     CHECKING = "checking", _("Being checked")
-    CHECKED = "checked", _("Checked: ready to commit")
+    # What a checked upload allows (commit it, or correct the file) is said by Upload.state_label.
+    CHECKED = "checked", _("Checked")
     COMMITTING = "committing", _("Being written")
     COMMITTED = "committed", _("Written")
     FAILED = "failed", _("Failed")

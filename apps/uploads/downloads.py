@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
-from apps.core.exceptions import Conflict
+from apps.core.exceptions import Conflict, PermissionDenied
 
 from .choices import UploadFormat
 from .models import Upload
 from .reading import CellProblem
-from .selectors import upload_errors
+from .selectors import may_see_personal_data, upload_errors
 from .storage import stored_path
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,9 +53,20 @@ def _marked_name(upload: Upload) -> str:
 
 def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
     """``upload``'s file (read through its selector) as a workbook with each faulty cell coloured and commented,
-    and an "Errors" sheet; :class:`Conflict` once the file is no longer kept or when it has no error. Audited."""
+    and an "Errors" sheet; :class:`Conflict` once the file is no longer kept or when it has no error. Audited.
+
+    The file is the sender's, every cell of it (a party's sheet, the modus operandi, whatever else it holds):
+    :class:`PermissionDenied` for a user who may not see personal data."""
     from .marked import marked_copy
 
+    if not may_see_personal_data(actor):
+        raise PermissionDenied(
+            _(
+                "The file may hold personal data, which you may not see: the errors are listed on this page; ask "
+                "a colleague who may see personal data for the marked file."
+            ),
+            code="personal_data",
+        )
     if not upload.file_name:
         raise Conflict(_("The uploaded file is no longer kept: upload it again."), code="upload_purged")
     errors = [

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.reports.choices import FormVariant
 
+from .choices import DEFAULT_VARIANT
+
 # What the officer may say about a CSV file's characters; "detect" (empty) lets the reader decide from the bytes.
 # The values are Python's names of the codecs, as the reader takes them.
 ENCODING_DETECT = ""
@@ -32,7 +34,7 @@ def _variant_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         label=_("Form"),
         choices=FormVariant.choices,
-        initial=FormVariant.SIMPLIFIED,
+        initial=DEFAULT_VARIANT,
         widget=forms.RadioSelect,
         help_text=_("The same required fields as the web form of that kind."),
     )

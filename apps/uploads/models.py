@@ -13,12 +13,22 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.choices import FormVariant
 from apps.tenancy.models import Administration
 
-from .choices import CANCELLABLE_STATES, FINISHED_STATES, RESTARTABLE_STATES, ProblemKind, UploadFormat, UploadState
+from .choices import (
+    CANCELLABLE_STATES,
+    DEFAULT_VARIANT,
+    FINISHED_STATES,
+    RESTARTABLE_STATES,
+    ProblemKind,
+    UploadFormat,
+    UploadState,
+)
 from .querysets import UploadProblemQuerySet, UploadQuerySet
 
 # The file's name may name a person; the preview and the problems' messages quote cells (parties' names among
@@ -82,7 +92,7 @@ class Upload(models.Model):
     format = models.CharField(max_length=8, choices=UploadFormat.choices)
     encoding = models.CharField(max_length=32, blank=True, help_text="CSV: the encoding chosen or detected.")
     separator = models.CharField(max_length=4, blank=True, help_text="CSV: the separator detected.")
-    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=FormVariant.FULL)
+    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=DEFAULT_VARIANT)
     state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.QUEUED)
 
     rows_read = models.PositiveIntegerField(default=0)
@@ -143,6 +153,24 @@ class Upload(models.Model):
     def may_commit(self) -> bool:
         """Checked without errors and with something to write."""
         return self.is_checked and self.rows_with_errors == 0 and (self.new_reports + self.drafts_updated) > 0
+
+    @property
+    def state_label(self) -> str:
+        """The state in words for the officer, saying for a checked upload what they can do with it: commit it,
+        or correct the file and upload it again (the state's own label says only "Checked")."""
+        if self.state != UploadState.CHECKED:
+            return str(self.get_state_display())
+        if self.rows_with_errors:
+            return ngettext(
+                "Checked: %(count)s row with errors, correct the file and upload it again",
+                "Checked: %(count)s rows with errors, correct the file and upload it again",
+                self.rows_with_errors,
+            ) % {"count": number_format(self.rows_with_errors, force_grouping=True)}
+        if not (self.new_reports or self.drafts_updated):
+            return gettext("Checked: nothing to write")
+        if not self.file_name:
+            return gettext("Checked: the file is no longer kept, upload it again")
+        return gettext("Checked: ready to commit")
 
     @property
     def may_cancel(self) -> bool:

@@ -78,6 +78,30 @@ def keep(received: Path, *, name: str) -> Path:
     return target
 
 
+def declared_too_large(content_length: int | None, *, limit: int) -> bool:
+    """Whether a body declared ``content_length`` bytes long cannot hold a file of at most ``limit`` bytes and
+    the other fields of its form: it is refused without being read."""
+    return bool(content_length) and int(content_length or 0) > limit + FORM_FIELDS_BYTES
+
+
+def limit_upload(request: Any, *, limit: int) -> LimitedUploadHandler:
+    """Make :class:`LimitedUploadHandler` the request's only upload handler (before anything reads the body: the
+    CSRF check, the authentication) and return it, to ask it afterwards whether the file was ``too_large``."""
+    handler = LimitedUploadHandler(request, limit=limit)
+    request.upload_handlers = [handler]
+    return handler
+
+
+def received_discard(files: MultiValueDict[str, Any]) -> None:
+    """Delete the files of a request's ``FILES`` that :class:`LimitedUploadHandler` wrote and no upload took (a
+    form refused before the service ran, a failure); a file an upload keeps was moved already, and stays."""
+    for _name, sent in files.lists():
+        for file in sent:
+            received = getattr(file, "received", None)
+            if isinstance(received, Received):
+                received.path.unlink(missing_ok=True)
+
+
 class LimitedUploadHandler(FileUploadHandler):
     """A multipart upload handler that writes each file straight to ``RILO_UPLOADS_ROOT``, counting and hashing
     as the body streams, and stops reading the body (``too_large``) as soon as a file passes ``limit`` bytes:
@@ -98,7 +122,7 @@ class LimitedUploadHandler(FileUploadHandler):
     ) -> tuple[QueryDict, MultiValueDict[str, Any]] | None:
         # A body declared larger than the limit (and a little room for the other fields) is not read at all: the
         # request has no fields and no file, and says why (too_large).
-        if content_length and content_length > self.limit + FORM_FIELDS_BYTES:
+        if declared_too_large(content_length, limit=self.limit):
             self.too_large = True
             return QueryDict(), MultiValueDict()
         return None

@@ -14,11 +14,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -38,18 +36,17 @@ from apps.jobs.polling import page_opened, page_opened_now, still_polling
 from apps.reports import catalogue
 
 from . import selectors, services
-from .choices import WORKING_STATES, UploadState
+from .choices import DEFAULT_VARIANT, WORKING_STATES, UploadState
 from .downloads import Download, upload_marked_download, upload_template_file
 from .forms import CommitForm, TemplateForm, UploadForm
 from .models import Upload, UploadProblem
 from .querysets import may_upload
+from .storage import LimitedUploadHandler, declared_too_large, limit_upload, received_discard
 
 PAGE_SIZE = 25
 COUNT_LIMIT = 250
 # An upload's page lists this many errors (and as many possible duplicates); the marked workbook has them all.
 PROBLEMS_SHOWN = 200
-# Room for the form's other fields beside the file in a request's declared length.
-FORM_FIELDS_BYTES = 64 * 1024
 # The separators a CSV file may use, named for the page (the file's own character would be unreadable: a tab).
 SEPARATOR_NAMES = {",": _("commas"), ";": _("semicolons"), "\t": _("tabs")}
 
@@ -151,9 +148,13 @@ def _detail(
     errors: list[UploadProblem] = []
     duplicates: list[UploadProblem] = []
     errors_total = duplicates_total = 0
+    actor = request_actor(request)
     if show_preview:
         errors, errors_total = _first_problems(selectors.upload_errors(upload=upload))
         duplicates, duplicates_total = _first_problems(selectors.upload_duplicates(upload=upload))
+        # Messages at cells of personal data withheld from a user without the right to see it, audited for others.
+        seen = selectors.upload_problems_seen(user=actor, upload=upload, problems=[*errors, *duplicates])
+        errors, duplicates = seen[: len(errors)], seen[len(errors) :]
     context.update(
         {
             "show_preview": show_preview,
@@ -161,7 +162,8 @@ def _detail(
             "errors_total": errors_total,
             "duplicates": duplicates,
             "duplicates_total": duplicates_total,
-            "marked_available": errors_total > 0 and bool(upload.file_name),
+            # The marked workbook is the sender's whole file: only for a user who may see its personal data.
+            "marked_available": errors_total > 0 and bool(upload.file_name) and selectors.may_see_personal_data(actor),
             "preview": _preview_reports(upload.preview) if show_preview else [],
             "commit_form": commit_form or CommitForm(),
             "separator_name": SEPARATOR_NAMES.get(upload.separator, upload.separator),
@@ -174,8 +176,7 @@ def _detail(
 @require_GET
 def upload_list(request: HttpRequest) -> HttpResponse:
     """The administration's uploads, newest first, a page at a time (by keyset, as the report list)."""
-    # The list's rows are the selector's (the administration's uploads), unsliced so that they can be paged.
-    uploads = Upload.objects.restrict(request_actor(request), "view").select_related("uploaded_by")
+    uploads = selectors.upload_list(user=request_actor(request))  # ordered as the keyset pages them
     keyset = Keyset(Upload, ("-created_at", "-pk"))
     try:
         page = keyset_page(uploads, keyset=keyset, cursor=request.GET.get("cursor", ""), size=PAGE_SIZE)
@@ -192,29 +193,8 @@ def upload_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-class SizeLimitedUploadHandler(FileUploadHandler):
-    """Stops reading a file past ``RILO_UPLOAD_MAX_BYTES`` as its bytes arrive: nothing beyond is kept."""
-
-    def __init__(self, request: HttpRequest | None = None) -> None:
-        super().__init__(request)
-        self.limit = int(settings.RILO_UPLOAD_MAX_BYTES)
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        self.received = start + len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
 def _too_large_message() -> str:
-    limit_mb = settings.RILO_UPLOAD_MAX_BYTES // (1024 * 1024)
-    return gettext("The file is larger than %(limit)s MB: split it into several files.") % {"limit": limit_mb}
+    return services.upload_too_large_message()
 
 
 def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200, refusal: str = "") -> HttpResponse:
@@ -228,29 +208,32 @@ def _new_page(request: HttpRequest, form: UploadForm, *, status: int = 200, refu
 @uploader_required
 @require_http_methods(["GET", "POST"])
 def upload_new(request: HttpRequest) -> HttpResponse:
-    """The upload form; its file is refused as soon as it passes the size limit (before the CSRF check reads the
-    body, so the limit applies while it streams: the check itself runs next)."""
-    limiter = SizeLimitedUploadHandler(request)
-    if request.method == "POST":
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > limiter.limit + FORM_FIELDS_BYTES:
-            # Not read at all: the declared length already says it is too large.
-            response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
-            response["Connection"] = "close"
-            return response
-        request.upload_handlers = [limiter, *request.upload_handlers]
-    return _upload_new(request, limiter)
+    """The upload form; its file is refused as soon as it passes the size limit (the handler is installed before
+    the CSRF check reads the body, so the limit applies while it streams: the check itself runs next)."""
+    if request.method != "POST":
+        return _new_page(request, UploadForm())
+    limit = services.upload_max_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared_too_large(declared, limit=limit):
+        # Not read at all: the declared length already says it is too large (nor is the CSRF token read, which
+        # the body holds; nothing is done but saying so).
+        response = _new_page(request, UploadForm(), status=413, refusal=_too_large_message())
+        response["Connection"] = "close"
+        return response
+    limiter = limit_upload(request, limit=limit)
+    try:
+        return _upload_new(request, limiter)
+    finally:
+        received_discard(request.FILES)  # a file the form refused before the service kept it is not left behind
 
 
 @csrf_protect
-def _upload_new(request: HttpRequest, limiter: SizeLimitedUploadHandler) -> HttpResponse:
-    if request.method != "POST":
-        return _new_page(request, UploadForm())
+def _upload_new(request: HttpRequest, limiter: LimitedUploadHandler) -> HttpResponse:
     files = request.FILES  # the body is read here (unless the CSRF check read it), through the limiter
-    if limiter.exceeded:
+    if limiter.too_large:
         chosen = UploadForm(initial={name: request.POST.get(name) for name in ("encoding", "variant")})
         return _new_page(request, chosen, status=413, refusal=_too_large_message())
     form = UploadForm(request.POST, files)
@@ -289,9 +272,9 @@ def _attachment(download: Download) -> HttpResponse:
 @uploader_required
 @require_GET
 def upload_template(request: HttpRequest) -> HttpResponse:
-    """A template to fill in (``?format=xlsx|csv&variant=simplified|full``; the workbook of the full form by
-    default), made from the field catalogue and today's code lists."""
-    data = {"format": "xlsx", "variant": "full", **request.GET.dict()}
+    """A template to fill in (``?format=xlsx|csv&variant=simplified|full``; the workbook of ``DEFAULT_VARIANT``
+    by default, the variant the upload form starts with), made from the field catalogue and today's code lists."""
+    data = {"format": "xlsx", "variant": DEFAULT_VARIANT, **request.GET.dict()}
     form = TemplateForm(data, auto_id="template-%s")
     if not form.is_valid():
         return render(request, "uploads/new.html", {"form": UploadForm(), "template_form": form}, status=400)

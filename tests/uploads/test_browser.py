@@ -21,9 +21,9 @@ from django.urls import reverse
 from openpyxl.utils import get_column_letter
 
 from apps.accounts.models import User
-from apps.reports.choices import ReportStatus
+from apps.reports.choices import FormVariant, ReportStatus
 from apps.reports.models import Report
-from apps.uploads.choices import UploadState
+from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import sheet_columns, sheet_title
 from apps.uploads.models import Upload
 from tests.builders import make_vocabulary
@@ -204,8 +204,9 @@ def test_the_upload_form_is_reached_in_order_with_the_keyboard(browser):
     for _ in range(3):
         page.keyboard.press("Tab")
         order.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
-    # A group of radio buttons is one stop (the chosen one), then the form's button.
-    assert order == ["id_encoding", "id_variant_0", "Upload and check"]
+    # A group of radio buttons is one stop (the chosen one: the default variant), then the form's button.
+    chosen = f"id_variant_{list(FormVariant.values).index(DEFAULT_VARIANT)}"
+    assert order == ["id_encoding", chosen, "Upload and check"]
     assert fits_the_screen(page)
     browser.settle("keyboard")
     assert browser.violations == []

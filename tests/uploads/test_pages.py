@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.files.uploadhandler import StopUpload
+from django.core.files.uploadhandler import StopFutureHandlers, StopUpload
 from django.test import Client
 from django.urls import reverse
 
@@ -25,13 +26,15 @@ from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
-from apps.uploads.choices import UploadState
+from apps.uploads import selectors
+from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
-from apps.uploads.services import upload_check, upload_commit_run
-from apps.uploads.views import PAGE_SIZE, SizeLimitedUploadHandler
+from apps.uploads.services import upload_check, upload_commit_run, upload_too_large_message
+from apps.uploads.storage import LimitedUploadHandler
+from apps.uploads.views import PAGE_SIZE
 from tests.builders import make_vocabulary
-from tests.helpers import sign_in
+from tests.helpers import bearer, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -244,13 +247,39 @@ def test_a_file_past_the_size_limit_is_refused_with_the_limit_in_words(officer, 
     assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
 
-def test_the_size_limit_stops_reading_the_file_at_the_chunk_that_passes_it(settings):
-    settings.RILO_UPLOAD_MAX_BYTES = 100
-    handler = SizeLimitedUploadHandler()
-    assert handler.receive_data_chunk(b"x" * 60, 0) == b"x" * 60
+def test_the_size_limit_stops_reading_the_file_at_the_chunk_that_passes_it(uploads_root):
+    handler = LimitedUploadHandler(limit=100)
+    with pytest.raises(StopFutureHandlers):  # the handler keeps the file itself: no other handler gets its bytes
+        handler.new_file("file", "seizures.csv", "text/csv", None)
+    assert handler.receive_data_chunk(b"x" * 60, 0) is None
     with pytest.raises(StopUpload):
         handler.receive_data_chunk(b"x" * 60, 60)
-    assert handler.exceeded
+    assert handler.too_large
+    assert not [path for path in uploads_root.rglob("*") if path.is_file()]  # the 60 bytes kept are deleted
+
+
+def test_the_page_and_the_api_refuse_a_file_past_the_limit_in_the_same_words(
+    officer, settings, api, alice, issue_token
+):
+    settings.RILO_UPLOAD_MAX_BYTES = 1024 * 1024
+    page = post_file(officer, b"x" * (1024 * 1024 + 10_000))
+    answer = api.post(
+        reverse("api:upload-list"),
+        {"file": SimpleUploadedFile("seizures.csv", b"x" * (1024 * 1024 + 10_000)), "variant": "simplified"},
+        format="multipart",
+        **bearer(issue_token(alice, "read", "write")),
+    )
+    assert page.status_code == answer.status_code == 413
+    assert upload_too_large_message() in page.content.decode()
+    assert answer.json()["message"] == upload_too_large_message()
+    assert not Upload.objects.exists()
+
+
+def test_a_file_the_form_refuses_is_not_left_on_disk(officer, uploads_root):
+    response = post_file(officer, simplified_csv(item("FR-UP-1")), variant="neither")
+    assert response.status_code == 400 and "neither" in response.content.decode()
+    assert not Upload.objects.exists()
+    assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
 
 def test_every_form_of_the_upload_pages_needs_its_csrf_token(alice, vocab):
@@ -384,3 +413,80 @@ def test_a_marked_workbook_is_not_offered_once_the_file_is_deleted(officer):
     assert response.status_code == 302
     assert "no longer kept" in officer.get(response["Location"]).content.decode()
     assert not AuditEvent.objects.filter(action="upload.marked_download").exists()
+
+
+def test_a_checked_upload_says_on_the_list_the_page_and_the_api_what_the_officer_can_do(
+    officer, alice, api, issue_token
+):
+    post_file(officer, simplified_csv(item("FR-UP-1"), item("FR-UP-2", unit="kgs"), item("FR-UP-3", quantity="lots")))
+    post_file(officer, simplified_csv(item("FR-UP-4")))
+    with_errors, clean = Upload.objects.order_by("pk")
+    for upload in (with_errors, clean):
+        assert upload_check(upload_id=upload.pk) == "checked"
+    wrong = "Checked: 2 rows with errors, correct the file and upload it again"
+    ready = "Checked: ready to commit"
+
+    listed = officer.get(reverse("uploads:list")).content.decode()
+    assert listed.count(wrong) == 1 and listed.count(ready) == 1
+    assert wrong in page_of(officer, with_errors) and ready not in page_of(officer, with_errors)
+    assert ready in page_of(officer, clean) and "rows with errors, correct" not in page_of(officer, clean)
+    auth = bearer(issue_token(alice, "read"))
+    answers = {row["uuid"]: row for row in api.get(reverse("api:upload-list"), **auth).json()["results"]}
+    assert answers[str(with_errors.uuid)]["state"] == answers[str(clean.uuid)]["state"] == "checked"
+    assert answers[str(with_errors.uuid)]["state_label"] == wrong
+    assert api.get(reverse("api:upload-detail", args=[clean.uuid]), **auth).json()["state_label"] == ready
+
+    Upload.objects.filter(pk=clean.pk).update(file_name="")  # its file deleted after the retention
+    assert "Checked: the file is no longer kept, upload it again" in page_of(officer, clean)
+
+
+def test_the_list_page_and_the_api_reach_every_upload_past_a_hundred_in_the_selectors_order(
+    officer, alice, cora, bob, api, issue_token
+):
+    made = Upload.objects.bulk_create(
+        Upload(
+            administration=by.administration, uploaded_by=by, original_name=f"file-{number:03}.csv", format="csv",
+            state=UploadState.COMMITTED,
+        )
+        for number, by in enumerate([alice, cora] * 52 + [bob])
+    )  # fmt: skip
+    Upload.objects.update(created_at=Upload.objects.get(pk=made[0].pk).created_at)  # one instant: -pk decides
+    expected = [str(uuid) for uuid in selectors.upload_list(user=alice).values_list("uuid", flat=True)]
+    assert len(expected) == 104 and str(made[-1].uuid) not in expected  # Germany's upload is not France's
+
+    listed: list[str] = []
+    url = reverse("uploads:list")
+    while url:
+        page = officer.get(url).content.decode()
+        listed += re.findall(r'href="/uploads/([0-9a-f-]{36})/"', page)
+        following = re.search(r'href="([^"]+)" rel="next"', page)
+        url = reverse("uploads:list") + following.group(1).replace("&amp;", "&") if following else ""
+    assert listed == expected
+
+    auth = bearer(issue_token(alice, "read"))
+    answered: list[str] = []
+    api_url = reverse("api:upload-list") + "?page_size=30"
+    while api_url:
+        body = api.get(api_url, **auth).json()
+        answered += [row["uuid"] for row in body["results"]]
+        api_url = body["next"]
+    assert answered == expected
+
+
+def test_the_upload_form_the_template_download_and_the_api_start_from_one_variant(officer, alice, api, issue_token):
+    page = officer.get(reverse("uploads:new")).content.decode()
+    checked = set(re.findall(r'<input type="radio" name="variant" value="(\w+)"[^>]*\bchecked\b', page))
+    assert checked == {DEFAULT_VARIANT}  # the upload form and the template form start from it alike
+
+    downloaded = officer.get(reverse("uploads:template"))
+    assert downloaded["Content-Disposition"] == f'attachment; filename="rilo-reports-{DEFAULT_VARIANT}.xlsx"'
+    auth = bearer(issue_token(alice, "read", "write"))
+    answered = api.get(reverse("api:upload-template"), **auth)
+    assert answered.status_code == 200 and answered["Content-Disposition"] == downloaded["Content-Disposition"]
+    sent = api.post(
+        reverse("api:upload-list"),
+        {"file": SimpleUploadedFile("seizures.csv", simplified_csv(item("FR-UP-1")))},
+        format="multipart",
+        **auth,
+    )
+    assert sent.status_code == 202 and sent.json()["variant"] == DEFAULT_VARIANT

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from apps.reports.choices import FormVariant
 
-from ..choices import ProblemKind, UploadFormat, UploadState
+from ..choices import DEFAULT_VARIANT, ProblemKind, UploadFormat, UploadState
 from ..models import Upload, UploadProblem
 
 
@@ -33,6 +33,9 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
 
     url = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=UploadState.choices)
+    state_label = serializers.CharField(
+        help_text=_("The state in words, saying what may be done next (commit, or correct the file).")
+    )
     format = serializers.ChoiceField(choices=UploadFormat.choices)
     variant = serializers.ChoiceField(choices=FormVariant.choices)
     progress = serializers.SerializerMethodField()
@@ -52,6 +55,7 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
             "separator",
             "variant",
             "state",
+            "state_label",
             "error",
             "progress",
             "counts",
@@ -126,7 +130,7 @@ class UploadCreateSerializer(serializers.Serializer[Any]):
     """A spreadsheet to upload (multipart)."""
 
     file = serializers.FileField(help_text=_("An XLSX workbook or a CSV file made from the template."))
-    variant = serializers.ChoiceField(choices=FormVariant.choices, default=FormVariant.FULL)
+    variant = serializers.ChoiceField(choices=FormVariant.choices, default=DEFAULT_VARIANT)
     encoding = serializers.CharField(
         required=False, allow_blank=True, help_text=_("CSV only: the file's encoding; leave out to detect it.")
     )

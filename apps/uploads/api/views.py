@@ -28,11 +28,12 @@ from apps.core.request_actor import request_actor
 from apps.reports.choices import FormVariant
 
 from .. import services
+from ..choices import DEFAULT_VARIANT
 from ..downloads import upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
-from ..selectors import upload_get, upload_list, upload_problems
-from ..storage import LimitedUploadHandler
+from ..selectors import upload_get, upload_list, upload_problems, upload_problems_seen
+from ..storage import limit_upload, received_discard
 from .serializers import UploadCommitSerializer, UploadCreateSerializer, UploadDetailSerializer, UploadSerializer
 
 # The capability each operation needs (the first layer; restrict() and the services decide the rest).
@@ -66,7 +67,7 @@ def _with_handler(request: HttpRequest) -> None:
     """Receive a multipart body's file straight to the uploads' directory, refused as soon as it passes the
     size limit (before anything, authentication included, reads the body)."""
     if request.method == "POST" and request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
-        request.upload_handlers = [LimitedUploadHandler(request, limit=services.upload_max_bytes())]
+        limit_upload(request, limit=services.upload_max_bytes())
 
 
 @extend_schema(tags=["uploads"])
@@ -117,6 +118,12 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         },
     )
     def create(self, request: Request) -> Response:
+        try:
+            return self._create(request)
+        finally:
+            received_discard(request.FILES)  # a file refused before the service kept it is not left behind
+
+    def _create(self, request: Request) -> Response:
         data = request.data  # the body is read here, through the handler that stops at the limit
         handlers = getattr(request._request, "upload_handlers", [])
         if any(getattr(handler, "too_large", False) for handler in handlers):
@@ -136,8 +143,10 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
 
     @extend_schema(summary="An upload", parameters=[_UUID], responses={200: _DETAIL})
     def retrieve(self, request: Request, uuid: str) -> Response:
-        upload = upload_get(user=request_actor(request), uuid=uuid)
-        context = {"request": request, "problems": upload_problems(upload=upload)}
+        actor = request_actor(request)
+        upload = upload_get(user=actor, uuid=uuid)
+        problems = upload_problems_seen(user=actor, upload=upload, problems=upload_problems(upload=upload))
+        context = {"request": request, "problems": problems}
         return Response(UploadDetailSerializer(upload, context=context).data)
 
     @extend_schema(
@@ -198,7 +207,7 @@ class UploadTemplateView(APIView):
         summary="Download an upload template",
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(_TEMPLATE_FORMATS), default="xlsx"),
-            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=FormVariant.FULL),
+            OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=DEFAULT_VARIANT),
         ],
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
     )
@@ -206,7 +215,7 @@ class UploadTemplateView(APIView):
         if not may_upload(request_actor(request)):
             raise exceptions.PermissionDenied(_("You may not upload reports."))
         file_format = request.query_params.get("format") or "xlsx"
-        variant = request.query_params.get("variant") or FormVariant.FULL
+        variant = request.query_params.get("variant") or DEFAULT_VARIANT
         errors = {}
         if file_format not in _TEMPLATE_FORMATS:
             errors["format"] = [_("Give xlsx or csv.")]
