@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -184,7 +184,13 @@ class _DoctypeGuard:
             self.done = True  # malformed: the tree parser says so on the same bytes
 
 
-def xml_events(stream: IO[bytes], *, chunk: int = 1024 * 1024) -> Iterator[tuple[str, ElementTree.Element]]:
+class Readable(Protocol):
+    """A binary stream read in chunks (a zip entry)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def xml_events(stream: Readable, *, chunk: int = 1024 * 1024) -> Iterator[tuple[str, ElementTree.Element]]:
     """``iterparse`` of an XML part of an upload (``end`` events) that refuses document type declarations, so no
     entity of any kind is ever expanded: every part read from an upload goes through it."""
     guard = _DoctypeGuard()
@@ -216,7 +222,7 @@ def _content_types(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> str:
 class _Bounded:
     """A stream that refuses to give more than ``limit`` bytes (a part whose directory entry lies)."""
 
-    def __init__(self, stream: IO[bytes], limit: int) -> None:
+    def __init__(self, stream: Readable, limit: int) -> None:
         self.stream, self.left = stream, limit
 
     def read(self, size: int = -1) -> bytes:

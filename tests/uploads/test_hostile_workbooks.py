@@ -3,6 +3,7 @@ itself, before they cost anything. Memory is measured (the peak of Python's allo
 
 from __future__ import annotations
 
+import io
 import os
 import tracemalloc
 import zipfile
@@ -12,10 +13,13 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from openpyxl import load_workbook
 
-from apps.uploads import sheets
+from apps.uploads import marked, sheets
+from apps.uploads.marked import marked_copy, marked_copy_file
+from apps.uploads.reading import CellProblem
 from apps.uploads.sniffing import MAX_CONTENT_TYPES_BYTES, UploadRefused, inspect_upload, max_sheet_bytes
-from tests.uploads.files import REPORT_HEADERS, write_xlsx
+from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
 
 _TYPES = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
 _WORKBOOK_TYPE = (
@@ -162,3 +166,82 @@ def test_too_much_shared_text_is_refused_before_it_is_all_held(tmp_path, monkeyp
 
     assert isinstance(refusal, UploadRefused) and "split it" in refusal.message
     assert peak < 8 * 1024 * 1024, f"{peak / 1e6:.1f} MB allocated"  # of 40 MB of text
+
+
+# --- the marked copy -------------------------------------------------------------------------------------------
+
+
+def _far_cell(path: Path, member: str) -> None:
+    """Put a cell at XFD1048576 in ``member``: the sheet is then parsed row by row (too sparse for calamine)."""
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>far</t></is></c></row></sheetData>'
+    entries[member] = entries[member].replace(b"</sheetData>", far)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+
+
+def test_the_marked_copy_holds_only_the_sheets_the_check_reads(tmp_path):
+    path = write_xlsx(
+        tmp_path / "upload.xlsx",
+        {
+            "Read me": [["Explanations"]],
+            "Notes": [["anything"]] * 50,
+            "Reports": [REPORT_HEADERS, ["FR-1", "seizure", "FR"]],
+            "Items": [ITEM_HEADERS, ["FR-1", "DRUGS", 3, "KGM"]],
+            "Items (old)": [ITEM_HEADERS, ["FR-1", "DRUGS", 9, "KGM"]],
+        },
+    )
+    problems = [CellProblem("Notes", 1, "", "", "The sheet Notes is not read.")]
+
+    copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=problems, variant="full")))
+
+    assert copy.sheetnames == ["Errors", "Reports", "Items"]
+    assert [cell.value for cell in copy["Items"][2]] == ["FR-1", "DRUGS", 3, "KGM"]
+    assert copy["Errors"]["A2"].value == "Notes"  # its problem is still listed
+
+
+def test_the_marked_copy_stops_at_the_row_limit(tmp_path):
+    rows = [[f"FR-{number}", "seizure", "FR"] for number in range(5)]
+    path = write_xlsx(tmp_path / "upload.xlsx", {"Reports": [REPORT_HEADERS, *rows]})
+    assert marked_copy(path, format="xlsx", problems=[], variant="full")
+
+    with override_settings(RILO_UPLOAD_MAX_ROWS=4), pytest.raises(UploadRefused, match="more than 4 rows"):
+        marked_copy(path, format="xlsx", problems=[], variant="full")
+
+
+def test_the_marked_copy_parses_the_shared_strings_once_for_every_sheet(tmp_path, monkeypatch):
+    path = write_xlsx(
+        tmp_path / "upload.xlsx",
+        {"Reports": [REPORT_HEADERS, ["FR-1", "seizure", "FR"]], "Items": [ITEM_HEADERS, ["FR-1", "DRUGS", 3, "KGM"]]},
+    )
+    _far_cell(path, "xl/worksheets/sheet1.xml")
+    _far_cell(path, "xl/worksheets/sheet2.xml")
+    parsed: list[int] = []
+    parse = marked.shared_strings
+
+    def counted(archive: zipfile.ZipFile) -> list[str]:
+        parsed.append(1)
+        return parse(archive)
+
+    monkeypatch.setattr(marked, "shared_strings", counted)
+
+    copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=[], variant="full")), read_only=True)
+
+    assert copy["Items"]["A2"].value == "FR-1" and copy["Reports"]["A2"].value == "FR-1"
+    assert len(parsed) == 1
+
+
+def test_the_marked_copy_is_written_to_a_temporary_file_not_to_memory(tmp_path):
+    rows = [[os.urandom(12).hex(), "seizure", os.urandom(100).hex(), os.urandom(100).hex()] for _row in range(20_000)]
+    path = write_csv(tmp_path / "upload.csv", [REPORT_HEADERS, *rows])
+
+    copy, peak = _peak_bytes(lambda: marked_copy_file(path, format="csv", problems=[]))
+
+    with copy:
+        size = len(copy.read())
+    assert size > 3_000_000
+    # Rows are written a few hundred at a time (the encoding is detected from a sample of the file, the larger part
+    # of this); held in memory, the copy would cost more than its whole size.
+    assert peak < size / 2, f"{peak / 1e6:.1f} MB allocated for a copy of {size / 1e6:.1f} MB"
