@@ -39,7 +39,7 @@ def test_a_workbooks_copy_marks_the_formula_and_the_validators_problem(tmp_path)
     problems.append(CellProblem("Items", unit.row, unit.cells["unit"], "unit", UNIT_MESSAGE))
 
     copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=problems)))
-    assert copy.sheetnames == ["Errors", "Read me", "Reports", "Items"]
+    assert copy.sheetnames == ["Errors", "Reports", "Items"]  # the read-me is not read, so not copied
     items = copy["Items"]
     formula, bad_unit = items["C2"], items["D3"]
     assert (formula.value, formula.data_type) == ("=2*6", "s")  # shown as text, never a formula again
