@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from django.utils.translation import gettext as _
 
@@ -28,9 +29,10 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 @dataclass(frozen=True)
 class Download:
-    """A file to send: its bytes, its content type and the name the browser saves it under."""
+    """A file to send: its bytes (or an open file, streamed then closed), its content type and the name the
+    browser saves it under."""
 
-    content: bytes
+    content: bytes | IO[bytes]
     content_type: str
     name: str
 
@@ -57,7 +59,7 @@ def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
 
     The file is the sender's, every cell of it (a party's sheet, the modus operandi, whatever else it holds):
     :class:`PermissionDenied` for a user who may not see personal data."""
-    from .marked import marked_copy
+    from .marked import marked_copy_file
 
     if not may_see_personal_data(actor):
         raise PermissionDenied(
@@ -77,8 +79,12 @@ def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
     ]
     if not errors:
         raise Conflict(_("This upload has no error to mark."), code="upload_without_errors")
-    content = marked_copy(
-        stored_path(upload.file_name), format=upload.format, problems=errors, encoding=upload.encoding or None
+    content = marked_copy_file(
+        stored_path(upload.file_name),
+        format=upload.format,
+        problems=errors,
+        encoding=upload.encoding or None,
+        variant=upload.variant,
     )
     audit_record(actor=actor, action="upload.marked_download", obj=upload, detail={"errors": len(errors)})
     return Download(content, XLSX_TYPE, _marked_name(upload))

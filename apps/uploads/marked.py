@@ -6,31 +6,38 @@ reader reads that sheet back as the CSV form, so the corrected copy can be uploa
 a problem gets a red ground and a comment with its messages; a problem of a whole row marks its first cell. A
 first sheet, "Errors", lists every problem: sheet, row, column and message, in the order given.
 
+Only the sheets the check reads are copied (the template's read-me and lists, and any sheet the check leaves
+aside, are not: the errors sheet says they are not read), no more rows than the row limit allows.
+
 The copy is written as it is read, a row at a time, by a small writer of its own (several times faster than
-openpyxl's write-only mode, which costs a Python object per cell): memory holds the comments, not the rows.
+openpyxl's write-only mode, which costs a Python object per cell), into a temporary file that the response
+streams: memory holds the comments, not the rows nor the file.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import itertools
 import math
 import re
+import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
+
+from apps.reports.choices import FormVariant
 
 from . import columns as upload_columns
 from .reading import CSV_SHEET, SEPARATORS, CellProblem, detect_encoding
 from .sheets import column_index, column_letters, parsed_sheet_rows, scan_sheet, shared_strings, workbook_sheets
-from .sniffing import CSV, XLSX
+from .sniffing import CSV, XLSX, UploadRefused
 from .values import ExcelNumber
 
 FAULT_FILL = "FFC7CE"
@@ -126,9 +133,8 @@ def _cell_xml(reference: str, value: Any, style: str | None) -> str:
 class _Writer:
     """A workbook written sheet by sheet, a row at a time, with comments on marked cells."""
 
-    def __init__(self) -> None:
-        self.buffer = io.BytesIO()
-        self.archive = zipfile.ZipFile(self.buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+    def __init__(self, target: IO[bytes]) -> None:
+        self.archive = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.sheets: list[tuple[str, bool, bool]] = []  # (title, hidden, has comments)
 
     def sheet(self, title: str, rows: Iterable[_MarkedRow], *, hidden: bool = False) -> None:
@@ -203,8 +209,8 @@ class _Writer:
             f'Target="../drawings/vmlDrawing{number}.vml"/></Relationships>',
         )
 
-    def close(self) -> bytes:
-        """Write the workbook's own parts and give the file's bytes."""
+    def close(self) -> None:
+        """Write the workbook's own parts."""
         hidden_state = ' state="hidden"'
         sheets = "".join(
             f'<sheet name="{_escaped(title[:31])}" sheetId="{number}"{hidden_state if hidden else ""} '
@@ -248,14 +254,21 @@ class _Writer:
             f'<Default Extension="vml" ContentType="{_TYPES}.vmlDrawing"/>{"".join(overrides)}</Types>',
         )
         self.archive.close()
-        return self.buffer.getvalue()
 
 
 def _marked_rows(title: str, rows: Iterator[list[Any]], by_cell: _Index, *, headers_name: bool) -> Iterator[_MarkedRow]:
     """``rows`` (row 1 first) with the messages ``by_cell`` gives by column index (a whole row's at its first
     cell). ``headers_name``: the problems name columns by their header (a CSV form), else by their letters."""
     positions: dict[str, int] = {}
+    limit, filled = settings.RILO_UPLOAD_MAX_ROWS + 1, 0  # the headers' row, then as many as the check reads
     for number, values in enumerate(rows, start=1):
+        if values and any(value is not None and value != "" for value in values):
+            filled += 1
+            if filled > limit:
+                raise UploadRefused(
+                    _("The sheet %(sheet)s has more than %(limit)s rows: split it into several uploads.")
+                    % {"sheet": title, "limit": f"{settings.RILO_UPLOAD_MAX_ROWS:,}"}
+                )
         if number == 1 and headers_name:
             positions = {str(value): index for index, value in enumerate(values) if value not in (None, "")}
         marks = by_cell.get((title, number))
@@ -283,29 +296,49 @@ def _csv_rows(path: Path, encoding: str | None, separator: str | None) -> Iterat
         yield from csv.reader(itertools.chain([first], stream), delimiter=separator)
 
 
-def _xlsx_sheets(path: Path) -> Iterator[tuple[str, bool, Iterator[list[Any]]]]:
-    """Each sheet of a workbook as (title, hidden, rows from row 1), formula and error cells as their text."""
+def read_sheets(sheets: Iterable[tuple[str, str]], *, variant: str) -> list[tuple[str, str]]:
+    """The sheets of ``sheets`` (title, member) the check reads, as :func:`apps.uploads.reading.read_upload`
+    chooses them: a CSV form's sheet coming first, else the first sheet of each part of ``variant``."""
+    wanted = upload_columns.sheet_parts(variant=variant)
+    found: set[str] = set()
+    chosen = []
+    for title, member in sheets:
+        if upload_columns.normalised_header(title) == CSV_SHEET.casefold() and not found:
+            found.add("report")
+            chosen.append((title, member))
+            continue
+        part = upload_columns.part_for_sheet(title)
+        if part is None or part not in wanted or part in found:
+            continue
+        found.add(part)
+        chosen.append((title, member))
+    return chosen
+
+
+def _xlsx_sheets(path: Path, *, variant: str) -> Iterator[tuple[str, bool, Iterator[list[Any]]]]:
+    """Each sheet of a workbook the check reads as (title, hidden, rows from row 1), formula and error cells as
+    their text (the shared strings are parsed once, for the sheets calamine does not read)."""
     workbook = CalamineWorkbook.from_path(str(path))
     hidden = {
         metadata.name for metadata in workbook.sheets_metadata if str(metadata.visible).rsplit(".", 1)[-1] != "Visible"
     }
+    strings: list[str] | None = None
     with zipfile.ZipFile(path) as archive:
-        members = dict(workbook_sheets(archive)[0])
-        for title in workbook.sheet_names:
-            member = members.get(title)
-            scan = scan_sheet(archive, member) if member else None
-            if scan is None or scan.marked is None or not scan.fits_calamine:
-                # No sheet XML of its own, a formula without a cell reference, or a sheet too sparse for calamine.
-                rows = _parsed_values(archive, member) if member else _calamine_values(workbook, title, {})
+        for title, member in read_sheets(workbook_sheets(archive)[0], variant=variant):
+            scan = scan_sheet(archive, member)
+            if scan.marked is None or not scan.fits_calamine:
+                # A formula without a cell reference, or a sheet too sparse for calamine: parsed row by row.
+                strings = shared_strings(archive) if strings is None else strings
+                rows = _parsed_values(archive, member, strings)
             else:
                 rows = _calamine_values(workbook, title, scan.marked)
             yield title, title in hidden, rows
 
 
-def _parsed_values(archive: zipfile.ZipFile, member: str) -> Iterator[list[Any]]:
+def _parsed_values(archive: zipfile.ZipFile, member: str, strings: list[str]) -> Iterator[list[Any]]:
     """The rows of a sheet parsed with ``iterparse``, from row 1 (numbers as numbers, formulas as their text)."""
     expected = 1
-    for number, cells, marked in parsed_sheet_rows(archive, member, shared_strings(archive)):
+    for number, cells, marked in parsed_sheet_rows(archive, member, strings):
         while expected < number:
             expected += 1
             yield []
@@ -339,12 +372,68 @@ def marked_copy(
     problems: Iterable[CellProblem],
     encoding: str | None = None,
     separator: str | None = None,
+    variant: str = FormVariant.FULL,
 ) -> bytes:
-    """The XLSX bytes of the marked copy of the upload at ``path`` (``format`` "xlsx" or "csv"; a CSV's codec and
-    separator as reading found them in :class:`~apps.uploads.reading.ReadSummary`, else found again), with every
-    problem of ``problems`` at its cell and on the Errors sheet."""
+    """The XLSX bytes of :func:`marked_copy_file` (for a copy known to be small)."""
+    with marked_copy_file(
+        path, format=format, problems=problems, encoding=encoding, separator=separator, variant=variant
+    ) as copy:
+        return copy.read()
+
+
+def marked_copy_file(
+    path: Path,
+    *,
+    format: str,
+    problems: Iterable[CellProblem],
+    encoding: str | None = None,
+    separator: str | None = None,
+    variant: str = FormVariant.FULL,
+) -> IO[bytes]:
+    """The marked copy of the upload at ``path`` (``format`` "xlsx" or "csv"; a CSV's codec and separator as
+    reading found them in :class:`~apps.uploads.reading.ReadSummary`, else found again; a workbook's sheets
+    those the check of ``variant`` reads), with every problem of ``problems`` at its cell and on the Errors
+    sheet: an anonymous temporary file, at its start, deleted once closed (:class:`UploadRefused` past the row
+    limit)."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+    try:
+        _write_copy(target, path, format, problems, encoding=encoding, separator=separator, variant=variant)
+    except BaseException:
+        target.close()
+        raise
+    target.seek(0)
+    return target
+
+
+def _write_copy(
+    target: IO[bytes],
+    path: Path,
+    format: str,
+    problems: Iterable[CellProblem],
+    *,
+    encoding: str | None,
+    separator: str | None,
+    variant: str,
+) -> None:
     by_cell, listed = _index(problems)
-    writer = _Writer()
+    writer = _Writer(target)
+    try:
+        _write_sheets(writer, path, format, by_cell, listed, encoding=encoding, separator=separator, variant=variant)
+    finally:
+        writer.close()
+
+
+def _write_sheets(
+    writer: _Writer,
+    path: Path,
+    format: str,
+    by_cell: _Index,
+    listed: list[CellProblem],
+    *,
+    encoding: str | None,
+    separator: str | None,
+    variant: str,
+) -> None:
     header = [_("Sheet"), _("Row"), _("Column"), _("Field"), _("What to do")]
     errors: list[_MarkedRow] = [(header, None)]
     errors.extend(
@@ -355,9 +444,8 @@ def marked_copy(
         rows = _csv_rows(path, encoding, separator)
         writer.sheet(CSV_SHEET, _marked_rows(CSV_SHEET, rows, by_cell, headers_name=True))
     elif format == XLSX:
-        for title, hidden, rows in _xlsx_sheets(path):
+        for title, hidden, rows in _xlsx_sheets(path, variant=variant):
             marked_rows = _marked_rows(title, rows, by_cell, headers_name=title == CSV_SHEET)
             writer.sheet(title, marked_rows, hidden=hidden)
     else:
         raise ValueError(f"Unknown upload format {format!r}.")
-    return writer.close()

@@ -21,7 +21,8 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -256,6 +257,9 @@ def upload_check(*, upload_id: int) -> str:
     if not claimed:
         return "not queued"
     upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
+    if not _may_still_upload(upload.uploaded_by, upload):
+        _fail(upload, _("The person who sent this upload may no longer add reports."), from_state=UploadState.CHECKING)
+        return "refused"
     progress = CheckProgress(upload)
     try:
         outcome = check_file(
@@ -279,6 +283,11 @@ def upload_check(*, upload_id: int) -> str:
         logger.exception("Upload %s could not be checked", upload.uuid)
         _fail(upload, _error_message(), from_state=UploadState.CHECKING)
         return "failed"
+
+
+def _may_still_upload(actor: Actor | None, upload: Upload) -> bool:
+    """Whether ``actor`` may still add reports for ``upload``'s administration (active, allowed, not moved)."""
+    return bool(actor and actor.is_active and may_upload(actor) and actor.administration_id == upload.administration_id)
 
 
 def _fail(upload: Upload, message: str, *, from_state: str) -> None:
@@ -448,7 +457,9 @@ def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
     now = timezone.now()
     name = locked.file_name
     locked.state, locked.finished_at, locked.file_name, locked.file_purged_at = UploadState.CANCELLED, now, "", now
-    locked.save(update_fields=["state", "finished_at", "file_name", "file_purged_at"])
+    locked.preview = []  # the preview and the problems quote the file's cells: they go with it
+    locked.save(update_fields=["state", "finished_at", "file_name", "file_purged_at", "preview"])
+    UploadProblem.objects.filter(upload=locked).delete()
     audit_record(actor=actor, action="upload.cancel", obj=locked, detail={})
     if name:
         transaction.on_commit(lambda: stored_path(name).unlink(missing_ok=True))
@@ -552,7 +563,12 @@ def upload_purge_expired() -> dict[str, int]:
     upload names (a transaction that failed after the file was moved into place), once an hour old."""
     now = timezone.now()
     files = 0
-    expired = Upload.objects.filter(expires_at__lt=now, file_purged_at__isnull=True).exclude(
+    # Whatever still quotes the file: the file itself, a preview or problem rows (kept by a purge or a cancel
+    # of an older version).
+    remains = (
+        Q(file_purged_at__isnull=True) | ~Q(preview=[]) | Q(Exists(UploadProblem.objects.filter(upload=OuterRef("pk"))))
+    )
+    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(
         state__in=[UploadState.COMMITTING, UploadState.CHECKING]
     )
     for upload in expired.only("pk", "file_name"):
@@ -560,7 +576,10 @@ def upload_purge_expired() -> dict[str, int]:
             if upload.file_name:
                 stored_path(upload.file_name).unlink(missing_ok=True)
             UploadProblem.objects.filter(upload_id=upload.pk).delete()
-            files += Upload.objects.filter(pk=upload.pk).update(file_name="", preview=[], file_purged_at=now)
+            cleared = Upload.objects.filter(pk=upload.pk).update(
+                file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now))
+            )
+            files += cleared if upload.file_name else 0
     return {"files": files, "orphans": _orphans_delete(now)}
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from . import values as upload_values
-from .sniffing import UploadRefused
+from .sniffing import UploadRefused, xml_events
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -52,17 +52,7 @@ def _member(base: str, target: str) -> str:
 
 def _parse(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
     """``iterparse`` of a part that refuses document type declarations (no entity of any kind is expanded)."""
-    parser = ElementTree.XMLPullParser(events=("end",))
-    checked = False
-    while chunk := stream.read(_CHUNK):
-        if not checked:
-            if b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]:
-                raise UploadRefused(_("This workbook holds XML that is never read here: save it again in Excel."))
-            checked = True
-        parser.feed(chunk)
-        yield from parser.read_events()  # type: ignore[misc]
-    parser.close()
-    yield from parser.read_events()  # type: ignore[misc]
+    return xml_events(stream, chunk=_CHUNK)
 
 
 def workbook_sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bool]:
@@ -85,16 +75,35 @@ def workbook_sheets(archive: zipfile.ZipFile) -> tuple[list[tuple[str, str]], bo
     return sheets, date1904
 
 
+# The shared strings a workbook may hold: every cell of a full sheet of distinct text would be far more than a
+# spreadsheet of seizures holds (their text repeats: units, countries, commodities); the text is bounded too.
+MAX_SHARED_STRINGS = 2_000_000
+MAX_SHARED_TEXT = 64 * 1024 * 1024
+
+
 def shared_strings(archive: zipfile.ZipFile) -> list[str]:
+    """The workbook's shared strings in order; :class:`UploadRefused` past :data:`MAX_SHARED_STRINGS` strings or
+    :data:`MAX_SHARED_TEXT` characters in all (refused as they are read, before they are all in memory)."""
     names = set(archive.namelist())
     strings: list[str] = []
     if "xl/sharedStrings.xml" not in names:
         return strings
+    text = 0
     with archive.open("xl/sharedStrings.xml") as stream:
         for _event, element in _parse(stream):
             if element.tag == f"{_MAIN}si":
-                strings.append(_inline_text(element))
+                string = _inline_text(element)
+                text += len(string)
+                strings.append(string)
                 element.clear()
+                if len(strings) > MAX_SHARED_STRINGS or text > MAX_SHARED_TEXT:
+                    raise UploadRefused(
+                        _(
+                            "This workbook holds more text than %(count)s distinct cells or %(size)s characters: "
+                            "split it into several uploads."
+                        )
+                        % {"count": f"{MAX_SHARED_STRINGS:,}", "size": f"{MAX_SHARED_TEXT:,}"}
+                    )
     return strings
 
 

@@ -12,7 +12,12 @@ concern, :mod:`apps.uploads.reading`).
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any, Protocol
+from xml.etree import ElementTree
+from xml.parsers import expat
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -24,10 +29,16 @@ XLSX, CSV = "xlsx", "csv"
 FORMATS = (XLSX, CSV)
 
 # Zip directory limits of a workbook: a template-shaped workbook has a dozen entries; sheet XML compresses
-# about 10 to 30 times, a very repetitive one up to a few hundred times.
+# about 10 to 30 times, a very repetitive one up to a few hundred times (every entry is held to the ratio).
 MAX_ZIP_ENTRIES = 500
 MAX_ZIP_RATIO = 500
-MAX_ZIP_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
+# A sheet's XML per cell: ``<c r="CF200000" s="1" t="s"><v>1234</v></c>`` is about 40 bytes; blank cells are not
+# written, so a template row averages well under this per column (text lives in the shared strings, capped apart).
+SHEET_BYTES_PER_CELL = 32
+# The part listing the workbook's content types: a few kilobytes in any workbook.
+MAX_CONTENT_TYPES_BYTES = 1024 * 1024
+_CONTENT_TYPES = "[content_types].xml"
+_SHEETS = "xl/worksheets/"
 _WORKBOOK_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _MACRO_TYPES = ("macroenabled", "vbaproject", "vnd.ms-office.activex", "vnd.ms-excel.binindex")
 
@@ -90,22 +101,136 @@ def _inspect_text(head: bytes) -> str:
     return CSV
 
 
+@cache
+def _widest_row() -> int:
+    """The most columns a sheet of the templates has (the CSV form's, every part's columns on one row)."""
+    from .columns import csv_columns, sheet_columns, sheet_parts
+
+    widths = [len(sheet_columns(part, variant="full")) for part in sheet_parts(variant="full")]
+    return max([len(csv_columns(variant="full")), *widths])
+
+
+def max_sheet_bytes() -> int:
+    """The most a sheet's XML may take unpacked: ``RILO_UPLOAD_MAX_ROWS`` rows (the limit is per sheet) of the
+    widest template layout at :data:`SHEET_BYTES_PER_CELL` bytes a cell — about 540 MB at the 200,000 rows and
+    84 columns of the full CSV form. A larger sheet is refused before a byte of it is decompressed."""
+    return settings.RILO_UPLOAD_MAX_ROWS * _widest_row() * SHEET_BYTES_PER_CELL
+
+
+def max_part_bytes() -> int:
+    """The most any other part (styles, drawings, images, the shared strings) may take unpacked: the upload size
+    limit (an image is stored as it is; no other XML part of a spreadsheet comes near it)."""
+    return int(settings.RILO_UPLOAD_MAX_BYTES)
+
+
+def _too_big() -> UploadRefused:
+    return UploadRefused(
+        _("This workbook would be far larger once opened than any spreadsheet (a zip bomb?); it is not read.")
+    )
+
+
 def check_zip(archive: zipfile.ZipFile) -> None:
-    """Refuse a zip whose directory says it would be too big to open: too many entries, an entry or a total
-    uncompressed size over the limits, or an entry compressed more than a spreadsheet ever is."""
+    """Refuse a zip whose directory says it would be too big to open: too many entries, an entry over its
+    limit (a sheet: :func:`max_sheet_bytes`; the content types: :data:`MAX_CONTENT_TYPES_BYTES`; any other:
+    :func:`max_part_bytes`), a total over what the sheets and parts together may take, or any entry compressed
+    more than a spreadsheet ever is."""
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
         raise UploadRefused(_("This workbook has too many parts to be a spreadsheet; it is not read."))
-    total = 0
+    sheet_limit, part_limit = max_sheet_bytes(), max_part_bytes()
+    total, total_limit = 0, sheet_limit + part_limit
     for entry in entries:
+        name = entry.filename.lower()
+        if name == _CONTENT_TYPES:
+            limit = MAX_CONTENT_TYPES_BYTES
+        elif name.startswith(_SHEETS):
+            limit = sheet_limit
+        else:
+            limit = part_limit
         total += entry.file_size
         ratio = entry.file_size / max(entry.compress_size, 1)
-        if total > MAX_ZIP_UNCOMPRESSED or (entry.file_size > 1024 * 1024 and ratio > MAX_ZIP_RATIO):
-            raise UploadRefused(
-                _("This workbook would be far larger once opened than any spreadsheet (a zip bomb?); it is not read.")
-            )
+        if entry.file_size > limit or total > total_limit or ratio > MAX_ZIP_RATIO:
+            raise _too_big()
         if entry.flag_bits & 0x1:
             raise UploadRefused(_("This workbook is encrypted: remove its password in Excel and upload it again."))
+
+
+class _DoctypeGuard:
+    """Expat fed a part's bytes until its root element starts, refusing a document type declaration (where
+    entities, internal or external, are declared: none is ever read). Past the root's start no declaration can
+    come, so a long sheet costs it nothing; a comment before the declaration or a UTF-16 part hides nothing from
+    it, it parses what the tree parser parses."""
+
+    def __init__(self) -> None:
+        self.parser = expat.ParserCreate()
+        self.parser.StartDoctypeDeclHandler = self._refuse
+        self.parser.EntityDeclHandler = self._refuse
+        self.parser.StartElementHandler = self._rooted
+        self.done = False
+
+    @staticmethod
+    def _refuse(*_args: Any) -> None:
+        raise UploadRefused(_("This workbook holds XML that is never read here: save it again in Excel."))
+
+    def _rooted(self, *_args: Any) -> None:
+        self.done = True
+
+    def feed(self, chunk: bytes) -> None:
+        if self.done:
+            return
+        try:
+            self.parser.Parse(chunk, False)
+        except expat.ExpatError:
+            self.done = True  # malformed: the tree parser says so on the same bytes
+
+
+class Readable(Protocol):
+    """A binary stream read in chunks (a zip entry)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def xml_events(stream: Readable, *, chunk: int = 1024 * 1024) -> Iterator[tuple[str, ElementTree.Element]]:
+    """``iterparse`` of an XML part of an upload (``end`` events) that refuses document type declarations, so no
+    entity of any kind is ever expanded: every part read from an upload goes through it."""
+    guard = _DoctypeGuard()
+    parser = ElementTree.XMLPullParser(events=("end",))
+    while data := stream.read(chunk):
+        guard.feed(data)
+        parser.feed(data)
+        yield from parser.read_events()  # type: ignore[misc]
+    parser.close()
+    yield from parser.read_events()  # type: ignore[misc]
+
+
+def _content_types(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> str:
+    """The content types the workbook declares, lower case, one a line (the part is parsed, never read whole
+    past :data:`MAX_CONTENT_TYPES_BYTES`, whatever its directory says)."""
+    found: list[str] = []
+    try:
+        with archive.open(entry) as stream:
+            bounded = _Bounded(stream, MAX_CONTENT_TYPES_BYTES)
+            for _event, element in xml_events(bounded, chunk=64 * 1024):
+                if content_type := element.get("ContentType"):
+                    found.append(content_type.lower())
+                element.clear()
+    except ElementTree.ParseError as error:
+        raise UploadRefused(_("This workbook is damaged and cannot be opened: save it again in Excel.")) from error
+    return "\n".join(found)
+
+
+class _Bounded:
+    """A stream that refuses to give more than ``limit`` bytes (a part whose directory entry lies)."""
+
+    def __init__(self, stream: Readable, limit: int) -> None:
+        self.stream, self.left = stream, limit
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(min(size, self.left + 1) if size >= 0 else self.left + 1)
+        self.left -= len(data)
+        if self.left < 0:
+            raise _too_big()
+        return data
 
 
 def _inspect_zip(path: Path) -> str:
@@ -115,7 +240,9 @@ def _inspect_zip(path: Path) -> str:
             names = {name.lower() for name in archive.namelist()}
             if "[content_types].xml" not in names:
                 raise UploadRefused(_("This file is a zip archive, not a spreadsheet: upload the XLSX or CSV file."))
-            types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
+            types = _content_types(
+                archive, next(info for info in archive.infolist() if info.filename.lower() == _CONTENT_TYPES)
+            )
     except zipfile.BadZipFile as error:
         raise UploadRefused(_("This workbook is damaged and cannot be opened: save it again in Excel.")) from error
     if any(name.endswith("vbaproject.bin") for name in names) or any(marker in types for marker in _MACRO_TYPES):

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -260,9 +260,12 @@ def _upload_new(request: HttpRequest, limiter: LimitedUploadHandler) -> HttpResp
     return redirect("uploads:detail", uuid=upload.uuid)
 
 
-def _attachment(download: Download) -> HttpResponse:
+def _attachment(download: Download) -> HttpResponseBase:
     """A file the browser saves (never shows), kept in no cache."""
-    response = HttpResponse(download.content, content_type=download.content_type)
+    if isinstance(download.content, bytes):
+        response: HttpResponseBase = HttpResponse(download.content, content_type=download.content_type)
+    else:  # a temporary file, streamed and closed with the response
+        response = FileResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=download.name) or ""
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -271,7 +274,7 @@ def _attachment(download: Download) -> HttpResponse:
 
 @uploader_required
 @require_GET
-def upload_template(request: HttpRequest) -> HttpResponse:
+def upload_template(request: HttpRequest) -> HttpResponseBase:
     """A template to fill in (``?format=xlsx|csv&variant=simplified|full``; the workbook of ``DEFAULT_VARIANT``
     by default, the variant the upload form starts with), made from the field catalogue and today's code lists."""
     data = {"format": "xlsx", "variant": DEFAULT_VARIANT, **request.GET.dict()}

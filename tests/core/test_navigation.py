@@ -28,7 +28,7 @@ def test_the_menu_and_the_home_page_speak_the_requests_language(client: Client, 
 
     french = client.get("/", headers={"Accept-Language": "fr"}).content.decode()
     english = client.get("/", headers={"Accept-Language": "en"}).content.decode()
-    menus = [re.search(r'<nav[^>]*aria-label="Main".*?</nav>', page, re.S) for page in (french, english)]
+    menus = [re.search(r'<nav[^>]*class="main-nav".*?</nav>', page, re.S) for page in (french, english)]
     assert menus[0] is not None and menus[1] is not None
     assert ">Accueil<" in menus[0].group(0) and ">Utilisateurs<" in menus[0].group(0)
     assert ">Home<" in menus[1].group(0) and ">Accueil<" not in english

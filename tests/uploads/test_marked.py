@@ -39,7 +39,7 @@ def test_a_workbooks_copy_marks_the_formula_and_the_validators_problem(tmp_path)
     problems.append(CellProblem("Items", unit.row, unit.cells["unit"], "unit", UNIT_MESSAGE))
 
     copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=problems)))
-    assert copy.sheetnames == ["Errors", "Read me", "Reports", "Items"]
+    assert copy.sheetnames == ["Errors", "Reports", "Items"]  # the read-me is not read, so not copied
     items = copy["Items"]
     formula, bad_unit = items["C2"], items["D3"]
     assert (formula.value, formula.data_type) == ("=2*6", "s")  # shown as text, never a formula again
@@ -116,14 +116,13 @@ def test_the_copy_holds_no_formula_whatever_the_upload_held(tmp_path):
         assert not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name) for name in sheets)
 
 
-def test_a_filled_templates_copy_keeps_its_lists_hidden(tmp_path, db):
+def test_a_filled_templates_copy_holds_the_sheets_the_check_reads(tmp_path, db):
     from apps.uploads.templates import template_xlsx
 
     path = tmp_path / "template.xlsx"
     path.write_bytes(template_xlsx(variant="simplified"))
     copy = load_workbook(io.BytesIO(marked_copy(path, format="xlsx", problems=[])))
-    assert copy.sheetnames == ["Errors", "Read me", "Reports", "Items", "Lists"]
-    assert copy["Lists"].sheet_state == "hidden"
+    assert copy.sheetnames == ["Errors", "Reports", "Items"]  # the read-me and the lists are not read
     assert copy["Reports"].sheet_state == "visible"
 
 

@@ -391,7 +391,8 @@ def test_the_marked_workbook_comments_each_faulty_cell_lists_the_errors_and_is_a
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="seizures-errors.xlsx"'
     assert response["Cache-Control"] == "private, no-store"
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert response.streaming  # from a temporary file, never held whole
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     problem = upload.problems.get(kind="error")
     assert problem.row is not None
     errors = [row for row in workbook["Errors"].iter_rows(values_only=True) if any(row)]
