@@ -240,7 +240,71 @@ def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
         cursor.execute(f"INSERT INTO {quote(grain.model._meta.db_table)} ({names}) {sql}", params)
 
 
+# Report-level dimensions that can give a report more than one value (a row per detection method, per transit step):
+# counted with a join of their own; every other report-level dimension has one value per report.
+MULTI_VALUED_REPORT_DIMENSIONS = frozenset({"detection_method", "transit"})
+
+
+@transaction.atomic  # the staging tables live until the transaction's end
+def _fill_reports(rows: QuerySet[Report]) -> None:
+    """The report summary of ``rows`` in one pass over the reports instead of one per dimension and category.
+
+    Each counted report's keys and single-valued dimensions are computed once into a temporary table (the costly
+    part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table unpivoted
+    by dimension (a ``LATERAL VALUES`` row per dimension), once under '*' and once joined to the report's distinct
+    item categories. The ORM can say neither the temporary table nor the unpivot (figures in the commit)."""
+    keys = REPORTS.keys(category=False)
+    single = {name: d for name, d in REPORT_DIMENSIONS.items() if name not in MULTI_VALUED_REPORT_DIMENSIONS}
+    key_names = ["month", "administration_id", "state", "operation_key"]
+    staged = rows.values(
+        report_id=F("pk"),
+        **{f"k_{name}": keys[name] for name in key_names},
+        **{f"v_{name}": dimension.value() for name, dimension in single.items()},
+    ).order_by()
+    categories = (
+        ReportItem.objects.filter(report_id__in=rows.values("pk"), commodity_category__isnull=False)
+        .values("report_id", k_category=F("commodity_category__code"))
+        .distinct()
+        .order_by()
+    )
+    quote = connection.ops.quote_name
+    stage, stage_categories = quote("dashboards_stage_reports"), quote("dashboards_stage_categories")
+    columns = ", ".join(quote(c) for c in [*key_names, "category", "dimension", "value", "reports"])
+    unpivot = ", ".join(f"(%s, s.{quote('v_' + name)})" for name in single)
+    selected_keys = ", ".join(f"s.{quote('k_' + name)}" for name in key_names)
+    with connection.cursor() as cursor:
+        for name, queryset in ((stage, staged), (stage_categories, categories)):
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {sql}", params)
+        cursor.execute(f"ANALYZE {stage}")
+        cursor.execute(f"ANALYZE {stage_categories}")
+        report_id = quote("report_id")
+        grouped_by = ", ".join(str(position) for position in range(1, len(key_names) + 4))
+        for category_sql, join in (
+            ("%s", ""),
+            (f"c.{quote('k_category')}", f"JOIN {stage_categories} c ON c.{report_id} = s.{report_id}"),
+        ):
+            # Names from the models and this module's constants; the values are parameters.
+            insert = (
+                f"INSERT INTO {quote(ReportSummary._meta.db_table)} ({columns}) "  # noqa: S608
+                f"SELECT {selected_keys}, {category_sql}, d.dimension, d.value, COUNT(*) "
+                f"FROM {stage} s {join} CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value) "
+                f"GROUP BY {grouped_by}"
+            )
+            cursor.execute(insert, ([ALL_CATEGORIES] if not join else []) + list(single))
+        cursor.execute(f"DROP TABLE {stage}, {stage_categories}")
+    for category in (False, True):
+        keys = REPORTS.keys(category=category)
+        for name in MULTI_VALUED_REPORT_DIMENSIONS:
+            grouped = grouped_rows(rows, REPORTS, REPORT_DIMENSIONS[name], keys=keys)
+            _insert(REPORTS, grouped, [*keys, "dimension", "value", *REPORTS.measures()])
+
+
 def _fill(grain: Grain, rows: QuerySet[Any]) -> None:
+    if grain is REPORTS:
+        _fill_reports(rows)
+        return
     for category in (False, True) if grain.by_report_category else (False,):
         keys = grain.keys(category=category)
         for dimension in grain.dimensions.values():
