@@ -1156,9 +1156,17 @@ class _Generator:
         route = out["route"]
         route_row = parts["route"].row
         route.append(route_row({"report": report_id, "sequence": 1, "role": "origin", "country": origin}))
-        sequence = 1
+        sequence, departure = 1, ""
+        # Most reports also say where the goods left from: the origin itself or a hub on the way.
+        if rng.random() < 0.7:
+            departure = origin if rng.random() < 0.5 else rng.choice(TRANSIT)
+            if departure != country:
+                sequence += 1
+                route.append(
+                    route_row({"report": report_id, "sequence": sequence, "role": "departure", "country": departure})
+                )
         for transit in rng.sample(TRANSIT, k=rng.choice((0, 1, 1, 2))):
-            if transit not in (origin, country):
+            if transit not in (origin, departure, country):
                 sequence += 1
                 route.append(
                     route_row({"report": report_id, "sequence": sequence, "role": "transit", "country": transit})

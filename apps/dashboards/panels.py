@@ -130,8 +130,13 @@ def panels_for(*, scope: StatisticsScope) -> list[Panel]:
     return [p for p in PANELS.values() if scope.personal or not p.personal]
 
 
-def panel_data(*, user: Actor, scope: StatisticsScope, key: str, filters: StatisticsFilters) -> PanelData:
+def panel_data(
+    *, user: Actor, scope: StatisticsScope, key: str, filters: StatisticsFilters, as_of: dt.datetime | None = None
+) -> PanelData:
     """The figures of panel ``key`` for ``filters`` as ``user`` sees them (cached per user, panel and filters).
+
+    ``as_of``: the summaries' stamp (:func:`data_as_of`) when the caller has read it already (a page of every
+    panel reads it once).
 
     Raises NotFound for an unknown panel, and for a person-derived one the user may not see (as if it did not
     exist)."""
@@ -153,7 +158,10 @@ def panel_data(*, user: Actor, scope: StatisticsScope, key: str, filters: Statis
             _("Counted from the reports themselves (the summaries do not cover: %(filters)s).")
             % {"filters": ", ".join(filters.base_only()) or _("this panel")},
         )
-    as_of = timezone.now() if context.sources == {BASE} else data_as_of()
+    if context.sources == {BASE}:
+        as_of = timezone.now()
+    elif as_of is None:
+        as_of = data_as_of()
     data: PanelData = {
         "key": found.key,
         "title": str(found.title),

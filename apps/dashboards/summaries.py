@@ -1,9 +1,11 @@
 """What the summary tables hold and how they are (re)computed from the reports, items and parties.
 
 Each *dimension* is one axis a panel counts along, defined once here as a database expression over the base
-tables. The same definitions fill the summary tables (grouped by the summary keys and inserted with one
-``INSERT ... SELECT`` per dimension) and answer, over the base tables, the filters the summaries cannot
-(:mod:`apps.dashboards.selectors`): both paths count alike because they are the same query.
+tables. The same definitions fill the summary tables and answer, over the base tables, the filters the summaries
+cannot (:mod:`apps.dashboards.selectors`): both paths count alike because they are the same expressions. A fill
+stages each grain's base rows once (keys, measures and every single-valued dimension) and inserts one
+``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); only the dimensions that give a
+report several values (detection methods, transit steps) are counted with a join of their own.
 
 Counted reports are submitted or approved and not duplicates; the state is a summary key, so the figures of
 approved reports and those with submitted ones added come from the same rows.
@@ -240,12 +242,111 @@ def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
         cursor.execute(f"INSERT INTO {quote(grain.model._meta.db_table)} ({names}) {sql}", params)
 
 
+# Report-level dimensions that can give a report more than one value (a row per detection method, per transit step):
+# counted with a join of their own; every other report-level dimension has one value per report.
+MULTI_VALUED_REPORT_DIMENSIONS = frozenset({"detection_method", "transit"})
+
+
+# How each grain's measures are summed over its staged rows (one row per report, item or person): the staged
+# measure columns are ``m_<name>``.
+STAGED_MEASURES: dict[str, dict[str, str]] = {
+    "reports": {"reports": "COUNT(*)"},
+    "items": {
+        "items": "COUNT(*)",
+        "quantity": 'COALESCE(SUM(s."m_quantity"), 0)',
+        "amount": 'COALESCE(SUM(s."m_amount"), 0)',
+    },
+    "persons": {"persons": "COUNT(*)"},
+}
+
+
+def _staged_measures(grain: Grain) -> tuple[dict[str, str], dict[str, Any]]:
+    """The measures' SQL over the staged rows, and the staged measure columns (name: expression)."""
+    if grain is ITEMS:
+        return STAGED_MEASURES["items"], {"m_quantity": F("normalised_quantity"), "m_amount": F("estimated_value")}
+    return STAGED_MEASURES["reports" if grain is REPORTS else "persons"], {}
+
+
+def _staged_value(dimension: Dimension) -> Any:
+    """The dimension's value of a staged row; NULL where the row has none (the dimension's ``where``)."""
+    if dimension.where is None:
+        return dimension.value()
+    return models.Case(models.When(dimension.where(), then=dimension.value()), default=None, output_field=TEXT)
+
+
+@transaction.atomic  # the staging tables live until the transaction's end
+def _fill_staged(grain: Grain, rows: QuerySet[Any]) -> None:
+    """A grain's summary of ``rows`` in one pass over its base rows instead of one per dimension and category.
+
+    Each counted row's keys, measures and single-valued dimensions are computed once into a temporary table (the
+    costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table
+    unpivoted by dimension (a ``LATERAL VALUES`` row per dimension; a NULL value is no row), under '*' and, for
+    the grains keyed by the report's categories, once more joined to the report's distinct item categories. The
+    ORM can say neither the temporary table nor the unpivot (figures in the commit messages)."""
+    multi = MULTI_VALUED_REPORT_DIMENSIONS if grain is REPORTS else frozenset()
+    single = {name: d for name, d in grain.dimensions.items() if name not in multi}
+    keys = grain.keys(category=False)
+    key_names = [name for name in keys if not (grain.by_report_category and name == "category")]
+    measures_sql, measure_columns = _staged_measures(grain)
+    report_path = f"{grain.prefix}pk" if grain.prefix else "pk"
+    staged = rows.annotate(
+        **{f"k_{name}": keys[name] for name in key_names},
+        **{f"v_{name}": _staged_value(dimension) for name, dimension in single.items()},
+        **measure_columns,
+    )
+    if "category" in key_names:
+        staged = staged.filter(k_category__isnull=False)  # an item without a category is counted nowhere
+    staged = staged.values(
+        *(f"k_{name}" for name in key_names),
+        *(f"v_{name}" for name in single),
+        *measure_columns,
+        s_report=F(report_path),
+    ).order_by()
+    quote = connection.ops.quote_name
+    stage, stage_categories = quote("dashboards_stage_rows"), quote("dashboards_stage_categories")
+    staging = [(stage, staged)]
+    if grain.by_report_category:
+        categories = (
+            ReportItem.objects.filter(report_id__in=rows.values(report_path), commodity_category__isnull=False)
+            .values("report_id", k_category=F("commodity_category__code"))
+            .distinct()
+            .order_by()
+        )
+        staging.append((stage_categories, categories))
+    insert_columns = [*key_names, *(["category"] if grain.by_report_category else []), "dimension", "value"]
+    columns = ", ".join(quote(c) for c in [*insert_columns, *measures_sql])
+    unpivot = ", ".join(f"(%s, s.{quote('v_' + name)})" for name in single)
+    selected_keys = ", ".join(f"s.{quote('k_' + name)}" for name in key_names)
+    grouped_by = ", ".join(str(position) for position in range(1, len(insert_columns) + 1))
+    with connection.cursor() as cursor:
+        for name, queryset in staging:
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {sql}", params)
+            cursor.execute(f"ANALYZE {name}")
+        passes: list[tuple[str, str, list[str]]] = [("", "", [])]
+        if grain.by_report_category:
+            per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
+            passes = [("%s, ", "", [ALL_CATEGORIES]), (f"c.{quote('k_category')}, ", per_category, [])]
+        for category_sql, join, category_params in passes:
+            # Names from the models and this module's constants; the values are parameters.
+            insert = (
+                f"INSERT INTO {quote(grain.model._meta.db_table)} ({columns}) "  # noqa: S608
+                f"SELECT {selected_keys}, {category_sql}d.dimension, d.value, {', '.join(measures_sql.values())} "
+                f"FROM {stage} s {join} CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value) "
+                f"WHERE d.value IS NOT NULL GROUP BY {grouped_by}"
+            )
+            cursor.execute(insert, [*category_params, *single])
+        cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging)}")
+    for category in (False, True):
+        category_keys = grain.keys(category=category)
+        for name in multi:
+            grouped = grouped_rows(rows, grain, grain.dimensions[name], keys=category_keys)
+            _insert(grain, grouped, [*category_keys, "dimension", "value", *grain.measures()])
+
+
 def _fill(grain: Grain, rows: QuerySet[Any]) -> None:
-    for category in (False, True) if grain.by_report_category else (False,):
-        keys = grain.keys(category=category)
-        for dimension in grain.dimensions.values():
-            grouped = grouped_rows(rows, grain, dimension, keys=keys)
-            _insert(grain, grouped, [*keys, "dimension", "value", *grain.measures()])
+    _fill_staged(grain, rows)
 
 
 # How many of a bucket's largest items are kept per state, operation, category and unit family.

@@ -41,6 +41,7 @@ from .panels import PANELS, Panel, PanelData, panel_data, panels_for
 from .selectors import (
     StatisticsScope,
     StatisticsTimeout,
+    data_as_of,
     drill_counts,
     statistics_administrations,
     statistics_scope,
@@ -205,12 +206,12 @@ def _oldest(stamps: list[str]) -> dt.datetime | None:
 
 
 def _panel_or_refusal(
-    actor: Actor, scope: StatisticsScope, panel: Panel, filters: StatisticsFilters, query: str
+    actor: Actor, scope: StatisticsScope, panel: Panel, filters: StatisticsFilters, query: str, as_of: dt.datetime
 ) -> PanelView:
     """A panel's card; when its figures took too long to count from the reports (filters the summaries cannot
     answer), the card says so and the other panels are still shown."""
     try:
-        return _panel_view(panel_data(user=actor, scope=scope, key=panel.key, filters=filters), query)
+        return _panel_view(panel_data(user=actor, scope=scope, key=panel.key, filters=filters, as_of=as_of), query)
     except StatisticsTimeout as refusal:
         data: PanelData = {
             "key": panel.key,
@@ -238,7 +239,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     views: list[PanelView] = []
     if filters is not None:
         query = filters.to_query().urlencode()
-        views = [_panel_or_refusal(actor, scope, panel, filters, query) for panel in panels_for(scope=scope)]
+        # The summaries' stamp is read once for the whole page, not once per panel.
+        as_of = data_as_of()
+        views = [_panel_or_refusal(actor, scope, panel, filters, query, as_of) for panel in panels_for(scope=scope)]
     maps = any(view.data["chart"] in MAP_CHARTS for view in views)
     context = {
         "form": form,

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
 from apps.reference.models import CommodityCategory
 from apps.reports import catalogue
@@ -43,6 +44,15 @@ def test_every_report_has_items_and_a_route_from_an_origin(seeded):
     assert RouteCountry.objects.count() >= 2 * 600
     assert not ReportItem.objects.filter(quantity__lte=0).exists()
     assert not ReportItem.objects.filter(normalised_quantity__isnull=True).exists()
+
+
+def test_most_routes_say_where_the_goods_left_from_right_after_the_origin(seeded):
+    departures = RouteCountry.objects.filter(role="departure")
+    # Seven reports in ten get a departure step, unless it would be the country of seizure itself.
+    assert 0.4 * 600 < departures.count() < 0.8 * 600
+    assert not departures.exclude(sequence=2).exists()
+    assert not departures.filter(country=F("report__country_of_seizure")).exists()
+    assert departures.values("report").distinct().count() == departures.count()
 
 
 def test_the_workflow_fields_match_each_state(seeded, erin, farid):
