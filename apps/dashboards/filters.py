@@ -34,6 +34,16 @@ COUNTRY_OF_SEIZURE = "seizure"
 COUNTRY_ROLES = ((COUNTRY_OF_SEIZURE, _("Seizure")), *((role.value, role.label) for role in RouteRole))
 STATES = ((ReportStatus.APPROVED.value, _("Approved")), (ReportStatus.SUBMITTED.value, _("Submitted")))
 DEFAULT_CURRENCY = "EUR"
+# Filters on a report's or an item's attributes, which only the base tables answer (with their names in notes).
+ATTRIBUTE_FILTERS = (
+    ("commodity_type", _("commodity type")),
+    ("hs_chapter", _("HS chapter")),
+    ("country", _("country")),
+    ("transport_mode", _("mode of transport")),
+    ("detection_method", _("detection method")),
+    ("concealment", _("concealment method")),
+    ("direction", _("direction")),
+)
 
 
 def _countries() -> list[tuple[str, str]]:
@@ -61,10 +71,26 @@ class StatisticsFilterForm(forms.Form):
     state = forms.MultipleChoiceField(label=_("State"), choices=STATES, required=False)
     currency = forms.RegexField(label=_("Currency of values"), regex=r"^[A-Z]{3}$", required=False)
 
-    def __init__(self, *args: Any, administrations: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        administrations: list[tuple[int, str]] | None = None,
+        submitted: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        """``administrations``: the choices (the reader's region's); ``submitted``: whether the reader may add
+        submitted reports (the region's RILO staff); for the others the state is offered as approved only and a
+        request for submitted reports is refused with a message."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any")), *_countries()]
         cast(forms.ChoiceField, self.fields["administration"]).choices = administrations or []
+        self.submitted_allowed = submitted
+        if not submitted:
+            cast(forms.ChoiceField, self.fields["state"]).choices = [STATES[0]]
+            self.fields["state"].error_messages["invalid_choice"] = _(
+                "Only the region's RILO staff may count submitted reports: an administration's unreviewed reports "
+                "are its own until approved. Leave the state at approved."
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -100,11 +126,11 @@ class StatisticsFilters:
 
     @classmethod
     def from_query(
-        cls, query: QueryDict | dict[str, Any], *, administrations: list[tuple[int, str]]
+        cls, query: QueryDict | dict[str, Any], *, administrations: list[tuple[int, str]], submitted: bool = False
     ) -> StatisticsFilters:
-        """Parse query parameters; ``administrations`` are the choices (the user's region's). Raises
-        ``ValidationError`` keyed by parameter for bad input."""
-        form = StatisticsFilterForm(query, administrations=administrations)
+        """Parse query parameters; ``administrations`` are the choices (the user's region's); ``submitted``: whether
+        the user may add submitted reports. Raises ``ValidationError`` keyed by parameter for bad input."""
+        form = StatisticsFilterForm(query, administrations=administrations, submitted=submitted)
         if not form.is_valid():
             raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
         return cls.from_cleaned(form.cleaned_data)
@@ -144,20 +170,32 @@ class StatisticsFilters:
         """The filters set that the summary tables cannot answer (empty: the summaries answer)."""
         reasons = []
         if self.period != SEIZURE and (self.date_from or self.date_to):
-            reasons.append("approval dates")
+            reasons.append(str(_("approval dates")))
         if not self.whole_months():
-            reasons.append("days within a month")
-        for name in (
-            "commodity_type",
-            "hs_chapter",
-            "country",
-            "transport_mode",
-            "detection_method",
-            "concealment",
-            "direction",
-        ):
+            reasons.append(str(_("days within a month")))
+        for name, label in ATTRIBUTE_FILTERS:
             if getattr(self, name):
-                reasons.append(name.replace("_", " "))
+                reasons.append(str(label))
+        return reasons
+
+    def person_refusals(self) -> list[str]:
+        """Why person-derived panels are not answered for these filters (empty: they are).
+
+        Their small cells are suppressed; filters that cut the persons finer than a whole month of seizures of the
+        region or of one administration would let the difference of two answers reveal a suppressed cell (a
+        single day against its month, the region against all administrations but one, a transport mode against
+        all of them), so only those coarse cuts are answered."""
+        reasons = []
+        if self.period != SEIZURE and (self.date_from or self.date_to):
+            reasons.append(str(_("approval dates")))
+        if not self.whole_months():
+            reasons.append(str(_("days within a month")))
+        if len(self.administrations) > 1:
+            reasons.append(str(_("several administrations")))
+        coarse = (("category", _("commodity category")), ("operation", _("joint operation")))
+        for name, label in (*ATTRIBUTE_FILTERS, *coarse):
+            if getattr(self, name):
+                reasons.append(str(label))
         return reasons
 
     def summarisable(self) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.reference.models import CommodityCategory, CommodityType
 from apps.reports.models import Operation, Report, ReportItem
@@ -163,14 +163,16 @@ def _largest_ids(ctx: PanelContext, family: str) -> list[int]:
 )
 def largest_seizures(ctx: PanelContext) -> PanelResult:
     wanted = {family: _largest_ids(ctx, family) for family, _unit in UNIT_FAMILIES}
+    ids = [pk for ids in wanted.values() for pk in ids]
+    # A row names one report (its quantity, day, country and administration): only reports the reader may open are
+    # listed; the others (another administration's) are only counted, in a note.
     found = {
         item.pk: item
-        for item in ReportItem.objects.filter(pk__in=[pk for ids in wanted.values() for pk in ids]).select_related(
-            "report", "report__administration"
-        )
+        for item in ReportItem.objects.filter(
+            pk__in=ids, report__in=Report.objects.restrict(ctx.user, "view").values("pk")
+        ).select_related("report", "report__administration")
     }
-    reports = {item.report_id for item in found.values()}
-    openable = Report.objects.allowed_among(ctx.user, "view", reports)
+    existing = set(ReportItem.objects.filter(pk__in=ids).values_list("pk", flat=True))
     categories, types = labels(CommodityCategory), labels(CommodityType)
     category_codes = dict(CommodityCategory.objects.values_list("pk", "code"))
     type_codes = dict(CommodityType.objects.values_list("pk", "code"))
@@ -180,7 +182,9 @@ def largest_seizures(ctx: PanelContext) -> PanelResult:
         for pk in wanted[family]:
             item = found.get(pk)
             if item is None:
-                continue  # deleted since the summaries were computed; the next recompute drops it
+                if pk in existing:  # (not one deleted since the summaries were computed)
+                    hidden += 1
+                continue
             report = item.report
             row = {
                 "unit_family": family,
@@ -191,14 +195,18 @@ def largest_seizures(ctx: PanelContext) -> PanelResult:
                 "seizure_date": report.seizure_date.isoformat(),
                 "country": report.country_of_seizure.code,
                 "administration": str(report.administration),
+                "drill": reverse("reports:detail", kwargs={"uuid": report.uuid}),
             }
-            if report.pk in openable:
-                row["drill"] = reverse("reports:detail", kwargs={"uuid": report.uuid})
-            else:
-                hidden += 1
             out.append(row)
     if hidden:
-        ctx.notes.append(_("%(count)d of these reports are not yours to open.") % {"count": hidden})
+        ctx.notes.append(
+            ngettext(
+                "%(count)d of the largest seizures is in a report you cannot open; it is left out.",
+                "%(count)d of the largest seizures are in reports you cannot open; they are left out.",
+                hidden,
+            )
+            % {"count": hidden}
+        )
     columns = [
         col("quantity", _("Quantity")),
         col("unit", _("Unit")),

@@ -21,7 +21,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
-from apps.core.exceptions import NotFound
+from apps.core.exceptions import NotFound, PermissionDenied
+from apps.reports.choices import ReportStatus
 
 from .filters import StatisticsFilters
 from .selectors import (
@@ -143,6 +144,9 @@ def panel_data(
     found = PANELS.get(key)
     if found is None or (found.personal and not scope.personal):
         raise NotFound(_("No such panel."))
+    if ReportStatus.SUBMITTED in filters.states and not scope.submitted:
+        # The filters' form refuses it already; this keeps every other caller to the same rule.
+        raise PermissionDenied(_("Only the region's RILO staff may count submitted reports."))
     generation = cache.get(GENERATION_KEY, 0)
     cache_key = f"dashboards:panel:{generation}:{key}:{scope.cache_part()}:{filters.cache_key()}"
     cached = cache.get(cache_key)
@@ -152,6 +156,16 @@ def panel_data(
     context = PanelContext(user=user, filters=filters, scope=scope, source=source, sources={source.kind})
     result = found.compute(context)
     notes = list(context.notes)
+    if found.personal and (refusals := filters.person_refusals()):
+        # Two answers to finer cuts would differ by a suppressed cell: the figures are withheld, the columns kept.
+        result = PanelResult(result.columns, [])
+        notes = [
+            _(
+                "Figures about persons are shown for whole months of seizures, of the region or of one "
+                "administration, without other filters (not for: %(filters)s)."
+            )
+            % {"filters": ", ".join(refusals)}
+        ]
     if BASE in context.sources:
         notes.insert(
             0,

@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.roles import RILO_ROLES
 from apps.core.actor import Actor, signed_in
 from apps.core.exceptions import ApplicationError
 from apps.reports.models import Operation, Report, ReportItem, RouteCountry
@@ -44,12 +45,15 @@ class StatisticsTimeout(ApplicationError):
 
 @dataclass(frozen=True)
 class StatisticsScope:
-    """Whose figures a user sees: their region's administrations; ``personal``: may see person-derived panels."""
+    """Whose figures a user sees: their region's administrations; ``personal``: may see person-derived panels;
+    ``submitted``: may add submitted reports to the figures (RILO staff of the region only: an administration's
+    submitted reports are seen by that administration and the region's RILO staff, never by the others)."""
 
     region_id: int
     administration_ids: tuple[int, ...]
     personal: bool
     position: tuple[Any, ...]
+    submitted: bool = False
 
     def cache_part(self) -> str:
         return ":".join(str(part) for part in (self.region_id, int(self.personal), *self.position))
@@ -71,7 +75,9 @@ def statistics_scope(*, user: Actor | Any) -> StatisticsScope | None:
     # Person-derived figures of the whole region: only region staff holding the personal-data capability (an
     # officer's capability covers their own administration's reports, not the region's).
     personal = bool(user.region_id) and user.has_perm(PERSONAL_CAPABILITY)
-    return StatisticsScope(region_id, administrations, personal, (user.pk, user.role, user.administration_id))
+    submitted = user.role in RILO_ROLES and bool(user.region_id)
+    position = (user.pk, user.role, user.administration_id)
+    return StatisticsScope(region_id, administrations, personal, position, submitted=submitted)
 
 
 def statistics_administrations(*, scope: StatisticsScope) -> list[tuple[int, str]]:

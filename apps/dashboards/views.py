@@ -73,7 +73,10 @@ def _filters(
 ) -> tuple[DashboardFilterForm, StatisticsFilters | None]:
     """The page's filter form and, when its values are valid, the filters they say (None otherwise)."""
     form = DashboardFilterForm(
-        request.GET or None, administrations=statistics_administrations(scope=scope), actor=actor
+        request.GET or None,
+        administrations=statistics_administrations(scope=scope),
+        actor=actor,
+        submitted=scope.submitted,
     )
     if not form.is_bound:
         return form, StatisticsFilters()
@@ -280,7 +283,9 @@ def panel_export(request: HttpRequest, key: str, file_format: str) -> HttpRespon
     if _cross_site(request):
         return render(request, "dashboards/export_cross_site.html", status=403)
     # The filters' own form (the page's lists of terms are not needed to read them).
-    form = StatisticsFilterForm(request.GET, administrations=statistics_administrations(scope=scope))
+    form = StatisticsFilterForm(
+        request.GET, administrations=statistics_administrations(scope=scope), submitted=scope.submitted
+    )
     if not form.is_valid():
         return render(request, "dashboards/export_refused.html", {"form": form}, status=400)
     filters = StatisticsFilters.from_cleaned(form.cleaned_data)
@@ -334,7 +339,9 @@ def drill(request: HttpRequest) -> HttpResponse:
     if statistics_query is not None:
         try:
             filters = StatisticsFilters.from_query(
-                statistics_query, administrations=statistics_administrations(scope=scope)
+                statistics_query,
+                administrations=statistics_administrations(scope=scope),
+                submitted=scope.submitted,
             )
         except ValidationError:
             filters = None

@@ -51,8 +51,8 @@ def test_an_analyst_sees_the_key_figures_of_their_region_only(api, issue_token, 
     assert figure(farid_view, "reports") == 1
 
 
-def test_submitted_reports_are_added_on_request(api, issue_token, seizures, alice):
-    auth = bearer(issue_token(alice))
+def test_submitted_reports_are_added_on_request_of_the_regions_rilo_staff(api, issue_token, seizures, erin):
+    auth = bearer(issue_token(erin))
     approved = api.get(f"{URL}key_figures/", **auth).json()
     both = api.get(f"{URL}key_figures/", {"state": ["approved", "submitted"]}, **auth).json()
     assert (figure(approved, "reports"), figure(both, "reports")) == (3, 4)

@@ -59,7 +59,7 @@ def test_the_largest_seizures_link_only_to_reports_the_user_may_open(region_repo
         return [(row["quantity"], "drill" in row) for row in data["rows"]], data["notes"]
 
     rows, notes = largest(alice)
-    assert rows == [(500.0, False), (100.0, True), (7.0, True), (6.0, True), (5.0, True)]
+    assert rows == [(100.0, True), (7.0, True), (6.0, True), (5.0, True)]  # not Germany's 500 kg
     assert notes
     rows, notes = largest(erin)
     assert all(link for _q, link in rows) and not notes
@@ -97,3 +97,37 @@ def test_who_belongs_to_no_region_gets_no_statistics(api, issue_token, region_re
     assert api.get(URL, **bearer(issue_token(ivan))).status_code == 403
     assert api.get(f"{URL}map/", **bearer(issue_token(ivan))).status_code == 403
     assert api.get(URL).status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        StatisticsFilters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 1)),
+        StatisticsFilters(transport_mode="3"),
+        StatisticsFilters(category="drugs"),
+    ],
+    ids=["one day", "transport mode", "category"],
+)
+def test_person_counts_are_not_answered_for_cuts_whose_difference_would_reveal_a_small_cell(
+    region_reports, erin, filters
+):
+    # One German offender on 2 March: the whole region's March shows DE as "< 3"; were 1-2 March or "all but one
+    # administration" answered, region minus that would give the German count.
+    data = panel_data(user=erin, scope=scope_of(erin), key="offender_nationality", filters=filters)
+    assert data["rows"] == []
+    assert data["columns"] and data["notes"]
+
+
+def test_person_counts_are_not_answered_for_a_subset_of_administrations(region_reports, erin, france, germany):
+    scope = scope_of(erin)
+    several = StatisticsFilters(administrations=(france.pk, germany.pk))
+    assert panel_data(user=erin, scope=scope, key="offender_nationality", filters=several)["rows"] == []
+    for one in (france, germany):
+        alone = StatisticsFilters(administrations=(one.pk,))
+        assert panel_data(user=erin, scope=scope, key="offender_nationality", filters=alone)["rows"]
+
+
+def test_person_counts_are_answered_for_whole_months_of_the_region(region_reports, erin):
+    march = StatisticsFilters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 31))
+    data = panel_data(user=erin, scope=scope_of(erin), key="offender_nationality", filters=march)
+    assert {row["value"]: row["persons"] for row in data["rows"]} == {"FR": 4, "DE": SMALL_CELL_LABEL}

@@ -1,12 +1,16 @@
 """The statistics API: the dashboard's panels and each panel's figures, under /api/v1/statistics/.
 
-The same selectors as the dashboard page, with the same filters and scope: a user sees the figures of their
-region (RILO staff of theirs, administration staff of their administration's); person-derived panels only with
-the personal-data capability for the region (otherwise they do not exist: 404).
+The same selectors as the dashboard page, with the same filters and scope: every user of a region (RILO staff,
+and the officers and coordinators of its administrations) sees the figures of the whole region, counted from its
+approved reports that are not duplicates; only the region's RILO staff may add submitted reports (anyone else
+asking for them gets a 400). Rows naming one report (the largest seizures) are listed only for reports the user
+may open. Person-derived panels exist only for the region's staff holding the personal-data capability (otherwise
+404), and are answered only for coarse filters (whole months, the region or one administration).
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, viewsets
@@ -25,7 +29,7 @@ from .serializers import PanelDataSerializer, PanelListSerializer
 
 def _parameters() -> list[OpenApiParameter]:
     """One query parameter per filter, from the filters' form (the page's filters, the same names)."""
-    form = StatisticsFilterForm()
+    form = StatisticsFilterForm(submitted=True)  # every value some reader may send (the region's RILO staff)
     many = {"administration", "state"}
     return [
         OpenApiParameter(
@@ -54,7 +58,7 @@ class StatisticsViewSet(RequiredScopeMixin, viewsets.ViewSet):
     def _scope(self, request: Request) -> StatisticsScope:
         scope = statistics_scope(user=request_actor(request))
         if scope is None:
-            raise exceptions.PermissionDenied("Statistics are for the staff of a region or of its administrations.")
+            raise exceptions.PermissionDenied(_("Statistics are for the staff of a region or of its administrations."))
         return scope
 
     @extend_schema(
@@ -89,6 +93,8 @@ class StatisticsViewSet(RequiredScopeMixin, viewsets.ViewSet):
     def retrieve(self, request: Request, key: str) -> Response:
         scope = self._scope(request)
         filters = StatisticsFilters.from_query(
-            request.query_params, administrations=statistics_administrations(scope=scope)
+            request.query_params,
+            administrations=statistics_administrations(scope=scope),
+            submitted=scope.submitted,
         )
         return Response(panel_data(user=request_actor(request), scope=scope, key=key, filters=filters))
