@@ -208,11 +208,10 @@ def _write_csv(reports: list[_Report], path: Path) -> None:
 
 
 def _cell(value: Any) -> Any:
-    """Dates as dates, the rest as text. Decimals stay text: a number cell holding 79.243 is written as Excel (and
-    openpyxl) write doubles, 79.24299999999999, which the reader takes at its word and the validator then refuses
-    (more than 3 decimal places)."""
+    """Dates as dates, decimals as number cells (doubles, as Excel stores them: the reader takes them with the
+    15 significant digits Excel shows), the rest as text."""
     if isinstance(value, Decimal):
-        return str(value)
+        return float(value)
     return value
 
 
