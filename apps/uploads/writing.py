@@ -34,6 +34,7 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_request_id
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
+from apps.dashboards.services import statistics_mark_dirty_many
 from apps.reports import notifications
 from apps.reports.choices import EDITABLE_STATES, ReportStatus, Transition
 from apps.reports.duplicates import store_duplicate_candidates
@@ -711,7 +712,11 @@ class _Writer:
                     ),
                 )
             )
-            notifications.notify_submitted(report)
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             self.events.copy(wrapper.cursor, events)
             self.audit.copy(wrapper.cursor, audit)
+        # What the statistics count changed as it does when one report is sent for review (steps.record marks
+        # its bucket), marked for all of them at once in this transaction.
+        statistics_mark_dirty_many(reports=Report.objects.filter(pk__in=list(from_status)))
+        # One e-mail for the upload, not one per report: the analysts find the reports in their review queue.
+        notifications.notify_submitted_in_bulk(administration=self.administration, count=len(from_status))
