@@ -16,6 +16,7 @@ import codecs
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -462,8 +463,13 @@ def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
     locked.save(update_fields=["state", "finished_at", "file_name", "file_purged_at"])
     audit_record(actor=actor, action="upload.cancel", obj=locked, detail={})
     if name:
-        transaction.on_commit(lambda: (stored_path(name).unlink(missing_ok=True), checked_delete(name)))
+        transaction.on_commit(partial(_files_delete, name))
     return locked
+
+
+def _files_delete(name: str) -> None:
+    stored_path(name).unlink(missing_ok=True)
+    checked_delete(name)
 
 
 @transaction.atomic
