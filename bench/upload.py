@@ -6,8 +6,8 @@ and as an XLSX workbook in the upload's own layouts (:mod:`apps.uploads.columns`
 
 - ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, as the worker runs it — the file kept
   (``upload_create``), read and checked (``upload_check``), then committed as the commit task does it (the
-  stored file read and checked again, then written by ``reports_write`` in one transaction; ``write_s`` is the
-  writing alone), in a child process whose peak resident memory is ``peak_rss_mb``;
+  reports the check kept loaded and verified, then written by ``reports_write`` in one transaction; ``write_s``
+  is the writing alone), in a child process whose peak resident memory is ``peak_rss_mb``;
 - ``peer_s``: django-import-export, the library a Django team would reach for, importing the reports of the first
   ``PEER_ROWS`` item rows with its documented default ``ModelResource`` for the report model, a dry run then the
   import, as its admin does (it writes the report rows only: its default resource knows nothing of a report's
@@ -208,11 +208,10 @@ def _write_csv(reports: list[_Report], path: Path) -> None:
 
 
 def _cell(value: Any) -> Any:
-    """Dates as dates, the rest as text. Decimals stay text: a number cell holding 79.243 is written as Excel (and
-    openpyxl) write doubles, 79.24299999999999, which the reader takes at its word and the validator then refuses
-    (more than 3 decimal places)."""
+    """Dates as dates, decimals as number cells (doubles, as Excel stores them: the reader takes them with the
+    15 significant digits Excel shows), the rest as text."""
     if isinstance(value, Decimal):
-        return str(value)
+        return float(value)
     return value
 
 
@@ -255,17 +254,16 @@ def _ours(path: Path, file_format: str) -> Figures:
 
 def _upload_here(path: Path, file_format: str) -> Figures:
     """The child's work: the upload kept and checked through the services, then committed as the commit task
-    does it: the stored file read and checked again and the checked reports written, in one transaction.
+    does it: the checked reports kept by the check loaded and verified, and written, in one transaction.
 
     (The commit runs the commit task's steps itself rather than ``upload_commit_run``, whose progress, written
     on a connection of its own, waits for the upload row its own transaction has locked.)"""
     from django.db import transaction
 
     from apps.accounts.models import User
-    from apps.uploads.checking import check_file
+    from apps.uploads.checked import checked_load
     from apps.uploads.models import Upload
     from apps.uploads.services import upload_check, upload_create
-    from apps.uploads.storage import stored_path
     from apps.uploads.writing import reports_write
 
     user = User.objects.get(username=BENCH_USERNAME)
@@ -279,16 +277,13 @@ def _upload_here(path: Path, file_format: str) -> Figures:
         problems = list(upload.problems.values_list("sheet", "row", "column", "message")[:10])
         raise RuntimeError(f"The bench upload did not check clean ({upload.state}, {upload.error}): {problems}")
     with transaction.atomic():
-        outcome = check_file(
-            path=stored_path(upload.file_name),
-            file_format=upload.format,
-            encoding=upload.encoding or None,
-            variant=upload.variant,
-            actor=user,
-            progress=lambda read, checked: None,
-        )
+        # As the commit task: the reports kept by the check, verified against the database as it is now (the
+        # file checked again only if something changed).
+        reports = checked_load(file_name=upload.file_name, actor=user, submit=False)
+        if reports is None:
+            raise RuntimeError("The checked reports were not kept, or something changed since the check.")
         rechecked = time.perf_counter()
-        result = reports_write(actor=user, reports=outcome.reports, submit=False, progress=lambda written: None)  # type: ignore[arg-type]
+        result = reports_write(actor=user, reports=reports, submit=False, progress=lambda written: None)
     committed = time.perf_counter()
     return {
         "check_s": round(checked - started, 2),

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from apps.core.kicks import task_kick
@@ -41,9 +43,29 @@ def statistics_mark_dirty(*, report: Report, seizure_dates: Iterable[dt.date] = 
     a recompute that is running meanwhile skips it (``SKIP LOCKED``) rather than delete it unseen.
     """
     months = {_month(report.seizure_date), *(_month(day) for day in seizure_dates)}
+    _mark(buckets={(month, report.administration_id) for month in months})
+
+
+def statistics_mark_dirty_many(*, reports: QuerySet[Report]) -> None:
+    """Mark the summary buckets of every report of ``reports`` (their seizure months) as
+    :func:`statistics_mark_dirty` marks one report's: one query for the distinct buckets, one to mark them."""
+    buckets = set(
+        reports.annotate(bucket_month=TruncMonth("seizure_date"))
+        .values_list("bucket_month", "administration_id")
+        .distinct()
+    )
+    _mark(buckets={(_month(month), administration_id) for month, administration_id in buckets})
+
+
+def _mark(*, buckets: set[tuple[dt.date, int]]) -> None:
+    if not buckets:
+        return
     now = timezone.now()
     DirtyBucket.objects.bulk_create(
-        [DirtyBucket(month=month, administration_id=report.administration_id, marked_at=now) for month in months],
+        [
+            DirtyBucket(month=month, administration_id=administration_id, marked_at=now)
+            for month, administration_id in sorted(buckets)
+        ],
         update_conflicts=True,
         unique_fields=["month", "administration"],
         update_fields=["marked_at"],

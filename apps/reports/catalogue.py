@@ -437,6 +437,19 @@ def fields(
 
     ``editable=None`` gives every declared field (the services' own included).
     """
+    # Cached: the validator asks for them for every row it cleans.
+    return _fields(part, simplified, personal, editable, shared, restricted)
+
+
+@cache
+def _fields(
+    part: str,
+    simplified: bool | None,
+    personal: bool | None,
+    editable: bool | None,
+    shared: bool | None,
+    restricted: bool | None,
+) -> tuple[Field, ...]:
     return tuple(
         item
         for item in PARTS[part].fields
@@ -446,6 +459,9 @@ def fields(
         and (shared is None or item.shared == shared)
         and (restricted is None or item.restricted == restricted)
     )
+
+
+process_cache_register("reports.catalogue.fields", _fields.cache_clear)
 
 
 def names(part: str, **flags: bool | None) -> tuple[str, ...]:

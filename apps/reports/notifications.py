@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.mail.services import mail_enqueue
+from apps.tenancy.models import Administration
 
 from .models import Report
 
@@ -37,6 +38,23 @@ def notify_submitted(report: Report) -> None:
         role=Role.RILO_ANALYST, region_id=report.administration.region_id, is_active=True
     ).values_list("email", flat=True)
     mail_enqueue(to=analysts, template="reports/email/submitted", context=_context(report))
+
+
+def notify_submitted_in_bulk(*, administration: Administration, count: int) -> None:
+    """Tell the analysts of the administration's region that ``count`` reports of one upload wait for review:
+    one message for the upload, with a link to the review queue, not one per report."""
+    analysts = User.objects.filter(
+        role=Role.RILO_ANALYST, region_id=administration.region_id, is_active=True
+    ).values_list("email", flat=True)
+    try:
+        link = reverse("reports:review_queue")
+    except NoReverseMatch:
+        link = ""
+    mail_enqueue(
+        to=analysts,
+        template="reports/email/submitted_in_bulk",
+        context={"administration": administration, "count": count, "link": link},
+    )
 
 
 def notify_returned(report: Report, comment: str) -> None:

@@ -16,14 +16,16 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from django.db import models
 from django.db.models.fields import NOT_PROVIDED
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from apps.core.caches import process_cache_register
 from apps.reference.models import CommodityType, HSCode, Unit
 
 from . import catalogue
@@ -133,11 +135,20 @@ def _hs_code(errors: Errors, key: Path, value: Any) -> HSCode | None:
     return term
 
 
+@cache
+def _country_codes() -> frozenset[str]:
+    """The country codes (the same in every language; the names are looked up only for what is no code)."""
+    return frozenset(code for code, _name in countries)
+
+
+process_cache_register("reports.validation.country_codes", _country_codes.cache_clear)
+
+
 def _country(errors: Errors, key: Path, value: Any) -> str:
     if _blank(value):
         return ""
     code = str(getattr(value, "code", value)).strip().upper()
-    if code not in dict(countries):
+    if code not in _country_codes():
         by_name = countries.by_name(str(value))
         if by_name:
             return by_name
@@ -149,12 +160,25 @@ def _country(errors: Errors, key: Path, value: Any) -> str:
 def _choice(errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str = "") -> str:
     if _blank(value):
         return default
-    text = str(value).strip()
-    for choice_value, label in choices.choices:
-        if text.lower() in (str(choice_value).lower(), str(label).lower()):
-            return str(choice_value)
-    errors.add(key, _("Not a valid choice: %(value)s.") % {"value": repr(value)})
-    return default
+    found = _choice_values(choices, translation.get_language() or "").get(str(value).strip().lower())
+    if found is None:
+        errors.add(key, _("Not a valid choice: %(value)s.") % {"value": repr(value)})
+        return default
+    return found
+
+
+@cache
+def _choice_values(choices: type[models.TextChoices], language: str) -> dict[str, str]:
+    """Each choice by its value and by its label in ``language``, lowercase (the first choice that has it)."""
+    with translation.override(language or None):
+        found: dict[str, str] = {}
+        for choice_value, label in choices.choices:
+            found.setdefault(str(choice_value).lower(), str(choice_value))
+            found.setdefault(str(label).lower(), str(choice_value))
+    return found
+
+
+process_cache_register("reports.validation.choice_values", _choice_values.cache_clear)
 
 
 # Spaces grouping thousands as French and Russian write them: ordinary, no-break and narrow no-break.
@@ -257,8 +281,16 @@ _NORMALISED_TEXT: dict[tuple[str, str], Callable[[str], str]] = {
 
 def _default(spec: Field) -> Any:
     """What a blank choice becomes: the model field's default, else empty."""
-    default = getattr(catalogue.part(spec.part).model._meta.get_field(spec.name), "default", NOT_PROVIDED)
+    return _model_default(spec.part, spec.name)
+
+
+@cache
+def _model_default(part: str, name: str) -> Any:
+    default = getattr(catalogue.part(part).model._meta.get_field(name), "default", NOT_PROVIDED)
     return "" if default is NOT_PROVIDED else default
+
+
+process_cache_register("reports.validation.defaults", _model_default.cache_clear)
 
 
 def _clean(errors: Errors, key: Path, spec: Field, value: Any) -> Any:

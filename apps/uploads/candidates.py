@@ -82,14 +82,21 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
     if not checked:
         return found
     items = [seized for reference, report in checked for seized in _seized(reference, report)]
-    by_key: dict[tuple[str, tuple[str, int | None]], list[_Seized]] = defaultdict(list)
+    # Bucketed by country, commodity and day: an item is compared only with the items of its own day and the
+    # days within the rule's window, so the comparisons grow with the file, not with its square.
+    by_day: dict[tuple[str, tuple[str, int | None], dt.date], list[_Seized]] = defaultdict(list)
     for seized in items:
-        by_key[seized.country, seized.commodity].append(seized)
+        by_day[seized.country, seized.commodity, seized.date].append(seized)
     recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
     for seized in recorded:
-        by_key[seized.country, seized.commodity].append(seized)
+        by_day[seized.country, seized.commodity, seized.date].append(seized)
+    window = [dt.timedelta(days=offset) for offset in range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)]
     for seized in items:
-        for other in by_key[seized.country, seized.commodity]:
+        for other in (
+            other
+            for offset in window
+            for other in by_day.get((seized.country, seized.commodity, seized.date + offset), ())
+        ):
             if _matches(seized, other):
                 found[seized.reference].add(
                     _("report %(reference)s of this file") % {"reference": other.reference}

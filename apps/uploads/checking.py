@@ -16,9 +16,9 @@ put back at the cell it came from (sheet, row, column). Then:
   file's reports and against the reports the uploader may see;
 - vocabulary terms are looked up once per distinct value per upload, not once per cell.
 
-The checked reports are kept in memory for the commit, which reads and checks the file again rather than
-storing them: reading is fast, and what the commit writes must be checked against the database as it is then
-(a draft submitted meanwhile, a code withdrawn).
+The checked reports are kept beside the stored file (:mod:`apps.uploads.checked`): the commit writes them
+after verifying only what can change between the check and the commit (a draft submitted meanwhile, a code
+withdrawn), and checks the file again only when something did.
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ def _report_values(record: Record) -> dict[str, str]:
     return {name: _text(value) for name, value in record.values.items()}
 
 
-def _existing(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]:
+def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]:
     """The actor's administration's reports with these references: id and status, by reference."""
     found: dict[str, tuple[int, str]] = {}
     reports = Report.objects.restrict(actor, "view").filter(administration_id=actor.administration_id)
@@ -337,7 +337,7 @@ def check_records(
         problems.cell(problem, "")
     if not read and not whole_file:
         problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
-    existing = _existing(actor, list(reports))
+    existing = existing_reports(actor, list(reports))
     given_parts = {part for group in reports.values() for part in group.parts}
     terms = _Terms()
     may_record_parties = actor.has_perm("reports.view_personal_data_report")

@@ -16,6 +16,7 @@ import codecs
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
@@ -34,6 +35,8 @@ from apps.reports.choices import FormVariant
 from apps.reports.errors import paths_of
 
 from . import task_names
+from .checked import SUFFIX as CHECKED_SUFFIX
+from .checked import checked_delete, checked_load, checked_store
 from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .models import Upload, UploadProblem
@@ -270,6 +273,8 @@ def upload_check(*, upload_id: int) -> str:
             actor=upload.uploaded_by,
             progress=progress,
         )
+        if not outcome.has_errors:
+            checked_store(file_name=upload.file_name, reports=outcome.reports)  # for the commit
         with transaction.atomic():
             if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, attempts=upload.attempts):
                 raise UploadAbandoned(str(upload.uuid))
@@ -379,36 +384,43 @@ def upload_commit_run(*, upload_id: int) -> str:
             # Never an UPDATE of the upload's row in this transaction before the reports are written: the
             # progress is written to that row on another connection, which would wait for this one.
             progress.started()
-            outcome = check_file(
-                path=stored_path(upload.file_name),
-                file_format=upload.format,
-                encoding=upload.encoding or None,
-                variant=upload.variant,
-                actor=actor,
-                progress=progress.checking,
-                submit=upload.submit_for_review,
-            )
-            if outcome.has_errors:
-                _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
-                Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
-                return "changed"
-            total, rows = len(outcome.reports), outcome.rows_read
+            reports = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)
+            rows = upload.rows_read
+            if reports is None:  # something changed since the check (or it was not kept): check the file again
+                outcome = check_file(
+                    path=stored_path(upload.file_name),
+                    file_format=upload.format,
+                    encoding=upload.encoding or None,
+                    variant=upload.variant,
+                    actor=actor,
+                    progress=progress.checking,
+                    submit=upload.submit_for_review,
+                )
+                if outcome.has_errors:
+                    checked_delete(upload.file_name)
+                    _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
+                    Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
+                    return "changed"
+                reports, rows = outcome.reports, outcome.rows_read
+            total = len(reports)
             result = reports_write(
                 actor=actor,
-                reports=outcome.reports,
+                reports=reports,
                 submit=upload.submit_for_review,
                 progress=lambda written: progress.writing(written, total, rows),
             )
             now = timezone.now()
             Upload.objects.filter(pk=upload.pk).update(
                 state=UploadState.COMMITTED,
-                rows_written=outcome.rows_read,
+                rows_written=rows,
                 new_reports=result.created,
                 drafts_updated=result.updated,
                 committed_at=now,
                 finished_at=now,
                 heartbeat_at=now,
             )
+            name = upload.file_name
+            transaction.on_commit(lambda: checked_delete(name))  # written: the kept reports are spent
             audit_record(
                 actor=actor,
                 action="upload.commit",
@@ -417,7 +429,7 @@ def upload_commit_run(*, upload_id: int) -> str:
                     "created": result.created,
                     "updated": result.updated,
                     "submitted": upload.submit_for_review,
-                    "rows": outcome.rows_read,
+                    "rows": rows,
                 },
             )
         return "committed"
@@ -462,8 +474,13 @@ def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
     UploadProblem.objects.filter(upload=locked).delete()
     audit_record(actor=actor, action="upload.cancel", obj=locked, detail={})
     if name:
-        transaction.on_commit(lambda: stored_path(name).unlink(missing_ok=True))
+        transaction.on_commit(partial(_files_delete, name))
     return locked
+
+
+def _files_delete(name: str) -> None:
+    stored_path(name).unlink(missing_ok=True)
+    checked_delete(name)
 
 
 @transaction.atomic
@@ -575,6 +592,7 @@ def upload_purge_expired() -> dict[str, int]:
         with transaction.atomic():
             if upload.file_name:
                 stored_path(upload.file_name).unlink(missing_ok=True)
+                checked_delete(upload.file_name)
             UploadProblem.objects.filter(upload_id=upload.pk).delete()
             cleared = Upload.objects.filter(pk=upload.pk).update(
                 file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now))
@@ -591,7 +609,8 @@ def _orphans_delete(now: dt.datetime) -> int:
         if not directory.is_dir():
             continue
         for path in directory.iterdir():
-            if path.is_file() and path.name not in named and path.stat().st_mtime < settled:
+            owner = path.name.removesuffix(CHECKED_SUFFIX)  # a file's checked reports go with it
+            if path.is_file() and owner not in named and path.stat().st_mtime < settled:
                 path.unlink(missing_ok=True)
                 deleted += 1
     return deleted

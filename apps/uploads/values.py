@@ -49,6 +49,29 @@ class ExcelNumber(str):
     __slots__ = ()
 
 
+# Excel stores numbers as doubles and shows at most 15 significant digits: a cell typed 79.243 is stored as
+# 79.24299999999999, which the validator would refuse (more than 3 decimal places). A cell's number is taken as
+# Excel shows it.
+_EXCEL_DIGITS = 15
+
+
+def _as_shown(number: str) -> str:
+    """A number of a cell's XML or a float's repr rounded to the digits Excel shows; whole numbers as written
+    (they are exact up to 2**53, and identifiers typed as numbers must not change)."""
+    if "." not in number and "e" not in number and "E" not in number:
+        return number
+    try:
+        value = float(number)
+    except ValueError:
+        return number
+    if not math.isfinite(value):
+        return number
+    shown = format(value, f".{_EXCEL_DIGITS}g")
+    if "e" in shown:
+        shown = format(Decimal(shown), "f")  # 1e-05 as 0.00001: text, as the cell shows it
+    return shown
+
+
 def _as_text(raw: Any) -> str:
     """A cell as text: a number as typed (a whole one without a fraction), a date as ``YYYY-MM-DD``."""
     kind = type(raw)
@@ -56,9 +79,9 @@ def _as_text(raw: Any) -> str:
         return raw  # type: ignore[no-any-return]
     if kind is ExcelNumber:
         # Excel writes whole numbers without a fraction; other writers may add ".0".
-        return str.__str__(raw[:-2] if raw.endswith(".0") else raw)
+        return _as_shown(str.__str__(raw[:-2] if raw.endswith(".0") else raw))
     if kind is float:
-        return str(int(raw)) if raw.is_integer() else repr(raw)
+        return str(int(raw)) if raw.is_integer() else _as_shown(repr(raw))
     if kind is dt.datetime:
         return raw.date().isoformat() if raw.time() == dt.time() else raw.isoformat(sep=" ")
     if kind in (dt.date, dt.time):
@@ -96,12 +119,12 @@ def decimal(raw: Any) -> Decimal | str:
     """A number with a decimal point or comma; as typed when it is none."""
     kind = type(raw)
     if kind is float:
-        return Decimal(repr(raw)) if math.isfinite(raw) else repr(raw)
+        return Decimal(_as_shown(repr(raw))) if math.isfinite(raw) else repr(raw)
     if kind is int:
         return Decimal(raw)
     if kind is ExcelNumber:
         try:
-            return Decimal(str.__str__(raw))
+            return Decimal(_as_shown(str.__str__(raw)))
         except InvalidOperation:
             return str.__str__(raw)
     typed = _as_text(raw)

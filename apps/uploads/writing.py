@@ -21,21 +21,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_countries.fields import Country
 
 from apps.audit.models import AuditEvent
 from apps.audit.services import audit_request_id
 from apps.core.actor import Actor
-from apps.core.exceptions import Conflict, NotFound, PermissionDenied
+from apps.core.exceptions import PermissionDenied
+from apps.dashboards.services import statistics_mark_dirty_many
 from apps.reports import notifications
-from apps.reports.choices import EDITABLE_STATES, ReportStatus, Transition
+from apps.reports.choices import ReportStatus, Transition
 from apps.reports.duplicates import store_duplicate_candidates
 from apps.reports.models import Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.search import SEARCH_VECTOR_SQL, refresh_search_vectors
@@ -52,7 +52,8 @@ from apps.reports.services.steps import (
 from apps.reports.services.workflow import SENT_FOR_REVIEW_FROM
 from apps.tenancy.models import Administration
 
-_NOTHING: Mapping[str, Any] = {}
+from .copying import Table, history_copy, quote, reserve_ids
+from .replacing import reports_to_replace
 
 # Reports written per round of statements: bounds the memory of the rows built in Python, and paces progress.
 CHUNK = 5000
@@ -81,154 +82,9 @@ class WriteResult:
     report_ids: list[int]
 
 
-class _Table:
-    """One model's table as COPY fills it: its columns, and a row's values (by attribute name) in their order.
-
-    Fields left out of a row's values take the model's defaults, as ``Model(...)`` would give them.
-    """
-
-    def __init__(self, model: type[models.Model], *, with_pk: bool, without: Iterable[str] = ()) -> None:
-        meta = model._meta
-        skipped = set(without) if with_pk else {*without, meta.pk.attname}  # type: ignore[union-attr]
-        self.model = model
-        self.fields = [field for field in meta.concrete_fields if field.attname not in skipped]
-        self.by_name = {field.name: field for field in meta.concrete_fields}
-        quote = connection.ops.quote_name
-        self.name = quote(meta.db_table)
-        self.columns = ", ".join(quote(field.column) for field in self.fields)
-        # Per column: its field's name and attribute name, whether it holds a term (an instance: its id is
-        # written), its JSON field (values adapted by the field) or None, and its default: a callable called per
-        # row (a new uuid, an empty dict), else the constant itself.
-        self._columns = [
-            (
-                field.name,
-                field.attname,
-                field.is_relation,
-                field if isinstance(field, models.JSONField) else None,
-                field.get_default if callable(field.default) else None,
-                None if callable(field.default) else field.get_default(),
-            )
-            for field in self.fields
-        ]
-
-    def attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Cleaned values by field name (terms as instances) as column values by attribute name (terms as ids)."""
-        out = {}
-        for name, value in values.items():
-            field = self.by_name[name]
-            out[field.attname] = value.pk if field.is_relation and isinstance(value, models.Model) else value
-        return out
-
-    def row(self, fixed: Mapping[str, Any], cleaned: Mapping[str, Any] = _NOTHING) -> tuple[Any, ...]:
-        """A row: the values ``fixed`` gives by attribute name, else those ``cleaned`` gives by field name (terms as
-        instances), else the field's default."""
-        row = []
-        for name, attname, relation, json_field, make_default, default in self._columns:
-            if attname in fixed:
-                value = fixed[attname]
-            elif name in cleaned:
-                value = cleaned[name]
-                if relation and value is not None:
-                    value = value.pk
-            else:
-                value = make_default() if make_default is not None else default
-            if json_field is not None:
-                value = json_field.get_db_prep_save(value, connection)
-            row.append(value)
-        return tuple(row)
-
-    def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]], *, into: str = "") -> None:
-        """COPY ``rows`` into the table (or into the temporary table ``into``, shaped as it)."""
-        with cursor.copy(f"COPY {into or self.name} ({self.columns}) FROM STDIN") as copy:  # names from the model
-            for row in rows:
-                copy.write_row(row)
-
-
-def _quote(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _reserve_ids(cursor: Any, model: type[models.Model], count: int) -> list[int]:
-    """``count`` new primary keys of ``model``, taken from its table's sequence as INSERT would take them."""
-    if not count:
-        return []
-    cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [model._meta.db_table, model._meta.pk.column, count],  # type: ignore[union-attr]
-    )
-    return [row[0] for row in cursor.fetchall()]
-
-
-def _history_copy(
-    cursor: Any,
-    model: type[models.Model],
-    *,
-    source: str,
-    ids: Sequence[int],
-    history_type: str,
-    actor: Actor,
-    at: Any,
-    reason: str | None,
-) -> None:
-    """The history rows (django-simple-history's) of the rows of ``model`` that ``source`` gives, made by the
-    server. ``source`` is the statement with ``{insert}`` where the INSERT … SELECT … FROM goes (followed by a
-    table and a WHERE clause on ``%(ids)s``, or a CTE's name after its WITH) and ``{order}`` for the ORDER BY."""
-    history = model.history.model  # type: ignore[attr-defined]
-    columns = ", ".join(_quote(field.column) for field in history.tracked_fields)
-    extra = ", ".join(
-        _quote(history._meta.get_field(name).column)
-        for name in ("history_date", "history_type", "history_user", "history_change_reason")
-    )
-    pk = _quote(model._meta.pk.column)  # type: ignore[union-attr]
-    sql = source.format(
-        insert=(
-            f"INSERT INTO {_quote(history._meta.db_table)} ({columns}, {extra}) "
-            f"SELECT {columns}, %(at)s, %(type)s, %(user)s, %(reason)s FROM"
-        ),
-        order=f"ORDER BY {pk}",
-    )
-    cursor.execute(sql, {"ids": ids, "at": at, "type": history_type, "user": actor.pk, "reason": reason})
-
-
 def _chunks(reports: Sequence[CheckedReport]) -> Iterator[Sequence[CheckedReport]]:
     for start in range(0, len(reports), CHUNK):
         yield reports[start : start + CHUNK]
-
-
-def _existing(*, actor: Actor, ids: list[int], parts_given: set[int]) -> dict[int, dict[str, Any]]:
-    """The reports to update, locked, as column values: the actor's drafts or returned reports, which the actor
-    may change (and whose parties they may change when parties are given). The services' order of answers:
-    not found, then conflict, then forbidden."""
-    if not ids:
-        return {}
-    fields = [field for field in Report._meta.concrete_fields if field.attname != "search_vector"]
-    visible = Report.objects.restrict(actor, "view").filter(pk__in=ids)
-    locked = {
-        row["id"]: {name: value.code if isinstance(value, Country) else value for name, value in row.items()}
-        for row in Report.objects.filter(pk__in=visible.values("pk"), administration_id=actor.administration_id)
-        .select_for_update(of=("self",))
-        .values(*(field.attname for field in fields))
-    }
-    missing = [pk for pk in ids if pk not in locked]
-    if missing:
-        raise NotFound("Report not found.")
-    for row in locked.values():
-        if row["status"] not in EDITABLE_STATES:
-            raise Conflict(
-                f"Report {row['national_reference']} is {ReportStatus(row['status']).label.lower()}; "
-                "only a draft or returned report can be replaced by an upload.",
-                extra={"status": row["status"]},
-            )
-    changeable = set(Report.objects.restrict(actor, "change").filter(pk__in=ids).values_list("pk", flat=True))
-    personal = set(
-        Report.objects.restrict(actor, "view_personal_data").filter(pk__in=parts_given).values_list("pk", flat=True)
-    )
-    for pk, row in locked.items():
-        if pk not in changeable:
-            raise PermissionDenied(f"You may not edit report {row['national_reference']}.")
-        if pk in parts_given and pk not in personal:
-            raise PermissionDenied("You may not change the persons and companies of this report.")
-    return locked
 
 
 def reports_write(
@@ -250,7 +106,7 @@ def reports_write(
     if submit and not actor.has_perm("reports.submit_report"):  # type: ignore[attr-defined]
         raise PermissionDenied("You may not submit reports.")
     administration = Administration.objects.select_related("region").get(pk=actor.administration_id)
-    existing = _existing(
+    existing = reports_to_replace(
         actor=actor,
         ids=[report.existing_id for report in reports if report.existing_id is not None],
         parts_given={
@@ -294,11 +150,11 @@ class _Writer:
         self.existing = existing
         self.submit = submit
         self.now = timezone.now()
-        self.reports = _Table(Report, with_pk=True, without=["search_vector"])
-        self.events = _Table(ReviewEvent, with_pk=False)
-        self.audit = _Table(AuditEvent, with_pk=False)
-        self.detection_methods = _Table(Report.detection_methods.through, with_pk=False)
-        self.parts = {part: _Table(model, with_pk=True) for part, model in PART_MODELS.items()}
+        self.reports = Table(Report, with_pk=True, without=["search_vector"])
+        self.events = Table(ReviewEvent, with_pk=False)
+        self.audit = Table(AuditEvent, with_pk=False)
+        self.detection_methods = Table(Report.detection_methods.through, with_pk=False)
+        self.parts = {part: Table(model, with_pk=True) for part, model in PART_MODELS.items()}
         self.request_id = audit_request_id()
         self.staged: list[str] = []  # the temporary tables made
         self.new_staging = ""
@@ -334,7 +190,7 @@ class _Writer:
         staging = self._staging(cursor, "upload_report_rows")
         self.reports.copy(cursor, (self.reports.row(row) for row in rows), into=staging)
         assignments = ", ".join(
-            f"{_quote(field.column)} = staged.{_quote(field.column)}"
+            f"{quote(field.column)} = staged.{quote(field.column)}"
             for field in self.reports.fields
             if not field.primary_key
         )
@@ -386,7 +242,7 @@ class _Writer:
 
     def _staging(self, cursor: Any, name: str) -> str:
         """A temporary table shaped as the reports' (no index, no constraint), emptied: dropped at the end."""
-        table = _quote(name)
+        table = quote(name)
         if table not in self.staged:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {table} (LIKE {self.reports.name} INCLUDING DEFAULTS) ON COMMIT DROP"
@@ -399,7 +255,7 @@ class _Writer:
         """The new reports' rows, with their search vectors: staged by COPY while their parts are written (the
         parts' foreign keys are checked at commit), then inserted with the vector computed from the parts."""
         columns = self.reports.columns
-        search_vector = _quote(Report._meta.get_field("search_vector").column)
+        search_vector = quote(Report._meta.get_field("search_vector").column)
         cursor.execute(
             f"INSERT INTO {self.reports.name} ({columns}, {search_vector}) "  # noqa: S608 - names from the models
             f"SELECT {columns}, {SEARCH_VECTOR_SQL} FROM {self.new_staging} AS r"
@@ -410,7 +266,7 @@ class _Writer:
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             cursor = wrapper.cursor
             new_count = sum(1 for report in chunk if report.existing_id is None)
-            rows = self._report_rows(chunk, iter(_reserve_ids(cursor, Report, new_count)))
+            rows = self._report_rows(chunk, iter(reserve_ids(cursor, Report, new_count)))
             if self.submit:
                 self._check_complete(chunk, rows)
             ids = [row["id"] for row in rows]
@@ -435,7 +291,7 @@ class _Writer:
             where = f"{self.reports.name} WHERE id = ANY(%(ids)s) {{order}}"
             for history_type, chosen in (("+", new_rows), ("~", old_rows)):
                 if chosen:
-                    _history_copy(
+                    history_copy(
                         cursor,
                         Report,
                         source="{insert} " + where,
@@ -488,8 +344,8 @@ class _Writer:
                 if report.existing_id is not None and report.parts.get(part) is not None
             ]
             if replaced:
-                columns = ", ".join(_quote(field.column) for field in model.history.model.tracked_fields)  # type: ignore[attr-defined]
-                _history_copy(
+                columns = ", ".join(quote(field.column) for field in model.history.model.tracked_fields)  # type: ignore[attr-defined]
+                history_copy(
                     cursor,
                     model,
                     source=(
@@ -505,7 +361,7 @@ class _Writer:
             count = sum(len(rows or ()) for _, rows in given)
             if not count:
                 continue
-            part_ids = iter(_reserve_ids(cursor, model, count))
+            part_ids = iter(reserve_ids(cursor, model, count))
             table.copy(
                 cursor,
                 (
@@ -514,7 +370,7 @@ class _Writer:
                     for values in rows or ()
                 ),
             )
-            _history_copy(
+            history_copy(
                 cursor,
                 model,
                 source=f"{{insert}} {table.name} WHERE report_id = ANY(%(ids)s) {{order}}",
@@ -563,9 +419,9 @@ class _Writer:
     ) -> None:
         """``INSERT INTO <model's table> SELECT`` one row per report of ``ids``: ``values`` gives each column's
         expression by field name, over the report's row (``report.<column>``) or ``params`` (``%(name)s``)."""
-        columns = ", ".join(_quote(model._meta.get_field(name).column) for name in values)  # type: ignore[union-attr, arg-type]
+        columns = ", ".join(quote(model._meta.get_field(name).column) for name in values)  # type: ignore[union-attr, arg-type]
         cursor.execute(
-            f"INSERT INTO {_quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
             f"SELECT {', '.join(values.values())} FROM {self.reports.name} AS report "
             f"WHERE report.id = ANY(%(ids)s) ORDER BY report.id",
             {"ids": ids, **params},
@@ -575,7 +431,7 @@ class _Writer:
         """``create`` in the trail and the audit log of a new report; ``update`` in the audit log of another.
 
         Made by the server from the rows just written (one statement for a chunk's events, one per audit detail)."""
-        column = {field.name: f"report.{_quote(field.column)}" for field in Report._meta.concrete_fields}
+        column = {field.name: f"report.{quote(field.column)}" for field in Report._meta.concrete_fields}
         new_ids = [row["id"] for report, row in zip(chunk, rows, strict=True) if report.existing_id is None]
         audit_field = AuditEvent._meta.get_field("detail")
         audit = {
@@ -660,7 +516,7 @@ class _Writer:
         Report.objects.filter(pk__in=ids).update(
             status=ReportStatus.SUBMITTED, submitted_by_id=self.actor.pk, submitted_at=self.now, updated_at=self.now
         )
-        _history_copy(
+        history_copy(
             cursor,
             Report,
             source=f"{{insert}} {self.reports.name} WHERE id = ANY(%(ids)s) {{order}}",
@@ -711,7 +567,11 @@ class _Writer:
                     ),
                 )
             )
-            notifications.notify_submitted(report)
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             self.events.copy(wrapper.cursor, events)
             self.audit.copy(wrapper.cursor, audit)
+        # What the statistics count changed as it does when one report is sent for review (steps.record marks
+        # its bucket), marked for all of them at once in this transaction.
+        statistics_mark_dirty_many(reports=Report.objects.filter(pk__in=list(from_status)))
+        # One e-mail for the upload, not one per report: the analysts find the reports in their review queue.
+        notifications.notify_submitted_in_bulk(administration=self.administration, count=len(from_status))

@@ -404,7 +404,8 @@ def test_the_purge_deletes_files_past_their_retention_and_what_quotes_them(alice
     old.refresh_from_db()
     assert old.file_name == "" and old.file_purged_at is not None and old.preview == []
     assert not old.problems.exists() and old.rows_with_errors == 1  # the counts stay
-    assert stored_files(uploads_root) == [f"files/{kept.uuid}.csv"]
+    # The kept upload's file stays, with the reports its check kept for the commit.
+    assert stored_files(uploads_root) == [f"files/{kept.uuid}.csv", f"files/{kept.uuid}.csv.checked"]
 
 
 def test_every_field_of_the_uploads_models_is_tagged_personal_or_not():

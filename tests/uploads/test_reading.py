@@ -269,6 +269,22 @@ def test_a_formulas_cached_result_is_not_taken(tmp_path):
     assert item.problems
 
 
+def test_a_number_cell_is_read_as_excel_shows_it(tmp_path):
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", 79.243, "KGM"]])
+    # Excel writes the double of 79.243 with 17 significant digits.
+    with zipfile.ZipFile(path) as original:
+        entries = {info.filename: original.read(info.filename) for info in original.infolist()}
+    sheet = next(name for name, data in entries.items() if b"<v>79.243</v>" in data)
+    entries[sheet] = entries[sheet].replace(b"<v>79.243</v>", b"<v>79.242999999999995</v>")
+    with zipfile.ZipFile(path, "w") as rewritten:
+        for name, data in entries.items():
+            rewritten.writestr(name, data)
+    item = by_part(read_all(path, format="xlsx")[0], "item")[0]
+    assert item.values["quantity"] == Decimal("79.243")
+    assert str(item.values["quantity"]) == "79.243"
+    assert item.problems == []
+
+
 def test_an_error_value_is_a_problem(tmp_path):
     path = workbook(tmp_path, items=[["FR-1", "DRUGS", "#N/A", "KGM"]])
     item = by_part(read_all(path, format="xlsx")[0], "item")[0]

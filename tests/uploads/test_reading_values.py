@@ -25,11 +25,27 @@ from apps.uploads.values import ExcelNumber
         (12.5, Decimal("12.5")),
         (0.1, Decimal("0.1")),
         (7, Decimal("7")),
-        (ExcelNumber("0.30000000000000004"), Decimal("0.30000000000000004")),
+        (ExcelNumber("0.30000000000000004"), Decimal("0.3")),
     ],
 )
 def test_numbers_with_a_decimal_point_or_comma(typed, number):
     assert values.decimal(typed) == number
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (ExcelNumber("79.242999999999995"), "79.243"),
+        (ExcelNumber("1.0000000000000001E-3"), "0.001"),
+        (0.1 + 0.2, "0.3"),
+        (ExcelNumber("12345678901234567"), "12345678901234567"),  # whole: as written, no digit lost
+    ],
+)
+def test_a_number_cell_is_read_with_the_digits_excel_shows(stored, shown):
+    # Excel stores doubles and shows 15 significant digits: 79.243 typed is stored as 79.242999999999995.
+    assert values.decimal(stored) == Decimal(shown)
+    assert str(values.decimal(stored)) == shown
+    assert values.text(stored) == shown
 
 
 def test_what_is_no_number_is_handed_over_as_typed():

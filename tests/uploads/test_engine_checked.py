@@ -1,0 +1,126 @@
+"""The commit writes the reports the check kept, verifying only what may have changed since; anything changed,
+missing or altered makes it check the file again (nothing is ever run from the kept file)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from apps.reference.models import Unit
+from apps.reports.choices import ReportStatus
+from apps.reports.models import Report
+from apps.uploads.checked import checked_path
+from apps.uploads.choices import ProblemKind, UploadState
+from apps.uploads.models import Upload, UploadProblem
+from apps.uploads.services import upload_cancel, upload_check, upload_commit, upload_commit_run, upload_purge_expired
+from apps.uploads.storage import stored_path
+from tests.builders import build_report, vocabulary
+
+from .engine import csv_bytes, csv_row, send
+
+pytestmark = pytest.mark.django_db
+
+GOOD = csv_bytes(
+    csv_row("UP-1"),
+    csv_row("UP-2", seizure_date="2025-03-20", commodity_type="cocaine", quantity="2,5", unit="KGM"),
+)
+
+
+@pytest.fixture(autouse=True)
+def uploads_root(settings, tmp_path: Path) -> Path:
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    vocabulary()
+    return Path(settings.RILO_UPLOADS_ROOT)
+
+
+def checked(upload: Upload) -> Upload:
+    assert upload_check(upload_id=upload.pk) == "checked"
+    return Upload.objects.get(pk=upload.pk)
+
+
+def commit(upload: Upload, actor, *, submit: bool = False) -> str:
+    upload_commit(upload=upload, actor=actor, submit=submit)
+    return upload_commit_run(upload_id=upload.pk)
+
+
+def test_the_check_keeps_its_reports_and_the_commit_writes_them_without_reading_the_file(alice):
+    upload = checked(send(alice, GOOD))
+    assert checked_path(upload.file_name).is_file()
+    # The file is not read again: what it now holds is never looked at.
+    stored_path(upload.file_name).write_bytes(b"not a CSV any more\x00\x01")
+
+    assert commit(upload, alice) == "committed"
+
+    upload.refresh_from_db()
+    assert (upload.new_reports, upload.rows_written) == (2, upload.rows_read)
+    assert sorted(Report.objects.values_list("national_reference", "status")) == [
+        ("UP-1", ReportStatus.DRAFT),
+        ("UP-2", ReportStatus.DRAFT),
+    ]
+    assert Report.objects.get(national_reference="UP-2").items.get().quantity == 2.5
+
+
+def test_a_unit_withdrawn_since_the_check_is_found_at_its_cell_and_nothing_is_written(alice):
+    upload = checked(send(alice, GOOD))
+    Unit.objects.filter(code="KGM").update(active=False)
+
+    assert commit(upload, alice) == "changed"
+
+    assert not Report.objects.exists()
+    problem = UploadProblem.objects.get(upload=upload, kind=ProblemKind.ERROR)
+    assert (problem.national_reference, problem.field) == ("UP-2", "unit")
+    assert not checked_path(upload.file_name).exists()
+
+
+def test_a_report_made_with_the_same_reference_since_the_check_is_found_and_nothing_else_is_written(alice):
+    upload = checked(send(alice, GOOD))
+    assert upload.new_reports == 2
+    build_report(by=alice, reference="UP-1", status=ReportStatus.SUBMITTED)
+
+    assert commit(upload, alice) == "changed"
+
+    assert list(Report.objects.values_list("national_reference", flat=True)) == ["UP-1"]
+    assert UploadProblem.objects.get(upload=upload, kind=ProblemKind.ERROR).national_reference == "UP-1"
+
+
+class _Runs:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_an_altered_kept_file_runs_nothing_and_the_file_is_checked_again(alice, tmp_path):
+    upload = checked(send(alice, GOOD))
+    marker = tmp_path / "ran"
+    checked_path(upload.file_name).write_bytes(pickle.dumps([_Runs(marker)]))
+
+    assert commit(upload, alice) == "committed"
+
+    assert not marker.exists()
+    assert Report.objects.count() == 2
+
+
+def test_the_kept_reports_go_with_a_cancelled_upload(alice, django_capture_on_commit_callbacks):
+    upload = checked(send(alice, GOOD))
+    kept = checked_path(upload.file_name)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_cancel(upload=upload, actor=alice)
+
+    assert Upload.objects.get(pk=upload.pk).state == UploadState.CANCELLED
+    assert not kept.exists()
+
+
+def test_the_kept_reports_go_with_an_expired_upload(alice):
+    upload = checked(send(alice, GOOD))
+    kept = checked_path(upload.file_name)
+    Upload.objects.filter(pk=upload.pk).update(expires_at="2000-01-01T00:00:00Z")
+
+    upload_purge_expired()
+
+    assert not kept.exists() and not stored_path(upload.file_name).exists()
