@@ -50,14 +50,14 @@ def reports_counted(api: Any, token: str) -> int:
 
 
 def test_a_report_submitted_in_bulk_is_counted_once_its_bucket_is_recomputed(
-    api: Any, issue_token: Any, alice: User
+    api: Any, issue_token: Any, alice: User, erin: User
 ) -> None:
     statistics_rebuild()
     with connection.cursor() as cursor:
         # The rebuild checks the foreign keys at once in its transaction, here the test's; a commit's
         # transaction starts with them deferred, as Django declares them, which the bulk writer relies on.
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    token = issue_token(alice)
+    token = issue_token(erin)  # the region's analyst: only RILO staff count submitted reports
     before = reports_counted(api, token)
 
     [report_id] = submit(alice, ["FR-BULK-COUNTED"])
