@@ -205,7 +205,7 @@ class IsGroupFilter(admin.SimpleListFilter):
     parameter_name = "level"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("group", "Groups"), ("method", "Methods")]
+        return [("group", _("Groups")), ("method", _("Methods"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "group":

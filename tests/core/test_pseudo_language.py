@@ -21,7 +21,8 @@ from django.db import models
 from django.test import Client
 from django.utils import translation
 
-from apps.reference.models import VOCABULARY_MODELS, HSCode
+from apps.reference import attribute_texts
+from apps.reference.models import VOCABULARY_MODELS, CommodityType, HSCode, Unit
 from apps.reports.models import Report
 from tests.core.pseudo_language import OPEN, PSEUDO, build_pseudo_catalogue, unwrapped_text
 from tests.core.test_query_counts import _walk, job_uuid, partner_pk, upload_uuid  # noqa: F401  (fixtures)
@@ -75,8 +76,28 @@ def _stored_data(*, vocabularies: bool) -> set[str]:
             continue
         for row in model._default_manager.values_list(*text_fields):
             values.update(text for text in _strings(list(row)) if len(text) > 1)
+    values.update(_unshipped_attribute_texts())
+    if vocabularies:
+        # Unit symbols ("g", "t", "l") are data however short: the admin's unit list shows them as stored.
+        values.update(symbol for symbol in Unit.objects.values_list("symbol", flat=True) if symbol)
     values.update(name for _code, name in settings.LANGUAGES)
     return values
+
+
+def _unshipped_attribute_texts() -> set[str]:
+    """The attribute titles and enum values of commodity types' schemas that no shipped schema has: typed by an
+    administrator (here: the test's own type), shown as stored like a term without a translation."""
+    texts = set()
+    for schema in CommodityType.objects.values_list("attributes_schema", flat=True):
+        for name, rule in (schema or {}).get("properties", {}).items():
+            if rule.get("title") not in attribute_texts.TITLES and name not in attribute_texts.PROPERTY_NAMES:
+                texts.add(attribute_texts.attribute_title(name, rule))
+            texts.update(
+                attribute_texts.enum_value_label(str(value))
+                for value in rule.get("enum", [])
+                if str(value) not in attribute_texts.ENUM_VALUES
+            )
+    return texts
 
 
 def _html(response: Any) -> str | None:
