@@ -154,3 +154,8 @@ class ApiToken(models.Model):
         if self.is_revoked:
             return "revoked"
         return "expired" if self.is_expired() else "active"
+
+    @property
+    def status_label(self) -> str:
+        """The status as the token list shows it, in the user's language."""
+        return str({"revoked": _("Revoked"), "expired": _("Expired"), "active": _("Active")}[self.status])

@@ -13,7 +13,7 @@ class AuditFilterForm(forms.Form):
         required=False,
         max_length=64,
         label=_("Action"),
-        help_text='e.g. "party.read" or "report." for all report actions.',
+        help_text=_('e.g. "party.read" or "report." for all report actions.'),
     )
     object_uuid = forms.UUIDField(required=False, label=_("Report or object identifier (UUID)"))
     since = forms.DateField(required=False, label=_("From (date)"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -14,7 +14,7 @@ from apps.reference.models import CommodityCategory, CommodityType
 from apps.reports.models import Operation, Report, ReportItem
 
 from .models import LargestItem
-from .panel_defs import UNIT_FAMILIES, _clean, country_name, labels, quantities_by, quantity_columns
+from .panel_defs import UNIT_FAMILIES, _clean, country_name, labels, quantities_by, quantity_columns, unit_label
 from .panels import PanelContext, PanelResult, col, panel
 from .selectors import BaseSource, SummarySource
 from .summaries import ITEMS, REPORTS
@@ -189,7 +189,7 @@ def largest_seizures(ctx: PanelContext) -> PanelResult:
             row = {
                 "unit_family": family,
                 "quantity": item.normalised_quantity,
-                "unit": unit,
+                "unit": unit_label(unit),
                 "category_label": categories.get(category_codes.get(item.commodity_category_id, ""), ""),
                 "type_label": types.get(type_codes.get(item.commodity_type_id or 0, ""), ""),
                 "seizure_date": report.seizure_date.isoformat(),

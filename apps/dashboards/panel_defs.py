@@ -41,6 +41,18 @@ UNIT_FAMILIES: tuple[tuple[str, str], ...] = (
     (Unit.Dimension.STICKS.value, "sticks"),
     (Unit.Dimension.COUNT.value, "pieces"),
 )
+# The units of those columns as the page shows them, in the user's language.
+UNIT_LABELS = {
+    "kg": gettext_lazy("kg"),
+    "l": gettext_lazy("l"),
+    "sticks": gettext_lazy("sticks"),
+    "pieces": gettext_lazy("pieces"),
+}
+
+
+def unit_label(unit: str) -> str:
+    """The unit of a quantity column (``"kg"``, ``"sticks"``…) in the active language."""
+    return str(UNIT_LABELS[unit])
 
 
 def labels(model: type[Model]) -> dict[str, str]:
@@ -54,7 +66,8 @@ def country_name(code: str) -> str:
 
 def quantity_columns() -> list[Column]:
     return [
-        col(f"quantity_{family}", _("Quantity (%(unit)s)") % {"unit": unit}, unit) for family, unit in UNIT_FAMILIES
+        col(f"quantity_{family}", _("Quantity (%(unit)s)") % {"unit": unit_label(unit)}, unit_label(unit))
+        for family, unit in UNIT_FAMILIES
     ]
 
 
@@ -116,7 +129,7 @@ def key_figures(ctx: PanelContext) -> PanelResult:
         ("reports", _("Reports"), _("reports")),
         ("administrations", _("Reporting administrations"), _("administrations")),
         ("items", _("Items seized"), _("items")),
-        *((f"quantity_{family}", _("Quantity"), unit) for family, unit in UNIT_FAMILIES),
+        *((f"quantity_{family}", _("Quantity"), unit_label(unit)) for family, unit in UNIT_FAMILIES),
         ("value", _("Estimated value"), ctx.filters.currency),
     ]
     rows = [

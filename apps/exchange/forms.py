@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import ApiToken
 from apps.core.actor import Actor
 from apps.reference.models import CommodityCategory
+from apps.reports import catalogue as report_catalogue
 from apps.reports.choices import ReportKind
 from apps.tenancy.models import Administration, Region
 
@@ -35,18 +36,24 @@ from .snapshot import SECTION_FIELDS, FieldInfo, field_catalogue
 
 AUTH_NONE, AUTH_TOKEN, AUTH_BASIC, AUTH_KEEP = "none", "token", "basic", "keep"
 AUTH_CHOICES = [
-    (AUTH_NONE, "None"),
-    (AUTH_TOKEN, "Bearer token (sent as Authorization: Bearer …)"),
-    (AUTH_BASIC, "User name and password (HTTP Basic)"),
+    (AUTH_NONE, _("None")),
+    (AUTH_TOKEN, _("Bearer token (sent as Authorization: Bearer …)")),
+    (AUTH_BASIC, _("User name and password (HTTP Basic)")),
 ]
 SECTION_LABELS = {
-    "report": "Report",
-    "items": "Items (goods seized)",
-    "route": "Route",
-    "conveyances": "Conveyances",
-    "parties": "Persons and companies",
+    "report": _("Report"),
+    "items": _("Items (goods seized)"),
+    "route": _("Route"),
+    "conveyances": _("Conveyances"),
+    "parties": _("Persons and companies"),
 }
-GENERALISATION_LABELS = {"month": "Date to month", "country": "Place to country", "bucket": "Quantity to range"}
+GENERALISATION_LABELS = {
+    "month": _("Date to month"),
+    "country": _("Place to country"),
+    "bucket": _("Quantity to range"),
+}
+# The snapshot's derived keys (not fields of the report catalogue), as the policy form names them.
+DERIVED_KEY_LABELS = {"region": _("Region"), "age_band": _("Age band")}
 _THRESHOLD = re.compile(
     r"^\s*(?P<commodity>[\w.-]+)\s*(?:>=|≥|at least)?\s*(?P<min>[0-9][0-9 _.,]*)\s*(?P<dim>\w+)\s*$"
 )
@@ -60,7 +67,9 @@ def _secret_input() -> forms.PasswordInput:
 class PartnerForm(forms.Form):
     """Create or edit a partner system. Secrets are write-only: blank on edit keeps the stored one."""
 
-    name = forms.CharField(max_length=120, help_text=_("How the partner is known, e.g. “WCO CEN” or “RILO CIS”."))
+    name = forms.CharField(
+        label=_("Name"), max_length=120, help_text=_("How the partner is known, e.g. “WCO CEN” or “RILO CIS”.")
+    )
     adapter = forms.ChoiceField(
         label=_("How messages are sent"),
         choices=AdapterKind.choices,
@@ -79,7 +88,7 @@ class PartnerForm(forms.Form):
         choices=AUTH_CHOICES,
         initial=AUTH_NONE,
         widget=forms.RadioSelect,
-        help_text=(
+        help_text=_(
             "For another instance of this system: a bearer token with the write scope, issued by its "
             "administrators for the account they gave you there."
         ),
@@ -93,7 +102,11 @@ class PartnerForm(forms.Form):
     )
     username = forms.CharField(label=_("User name"), required=False, max_length=200)
     password = forms.CharField(
-        required=False, max_length=500, widget=_secret_input(), help_text=_("Stored encrypted, never shown again.")
+        label=_("Password"),
+        required=False,
+        max_length=500,
+        widget=_secret_input(),
+        help_text=_("Stored encrypted, never shown again."),
     )
     max_in_flight = forms.IntegerField(
         label=_("Deliveries in flight at once"),
@@ -147,15 +160,18 @@ class PartnerForm(forms.Form):
             # Allowing personal data is a capability of its own: without it the toggle is not offered.
             del self.fields["personal_data_allowed"]
         if partner is not None:
-            self.fields["auth"].choices = [(AUTH_KEEP, "Keep as it is"), *AUTH_CHOICES]  # type: ignore[attr-defined]
+            self.fields["auth"].choices = [(AUTH_KEEP, _("Keep as it is")), *AUTH_CHOICES]  # type: ignore[attr-defined]
             self.fields["auth"].initial = AUTH_KEEP
             self.fields["inbound_secret"].help_text = (
-                "Stored: " + ("yes" if partner.inbound_secret_encrypted else "none") + ". Leave empty to keep it; "
-                "paste a new whsec_… secret to replace it."
+                _("Stored: yes. Leave empty to keep it; paste a new whsec_… secret to replace it.")
+                if partner.inbound_secret_encrypted
+                else _("Stored: none. Leave empty to keep it; paste a new whsec_… secret to replace it.")
             )
             if partner.account_id:
                 del self.fields["account_username"]
-            self.fields["state"] = forms.ChoiceField(choices=PartnerState.choices, initial=partner.state)
+            self.fields["state"] = forms.ChoiceField(
+                label=_("State"), choices=PartnerState.choices, initial=partner.state
+            )
             self.fields["state_reason"] = forms.CharField(
                 label=_("Reason for the state"),
                 required=False,
@@ -298,6 +314,16 @@ def _field_note(info: FieldInfo) -> str:
     return str(_(" — personal data")) if info.personal else ""
 
 
+def _field_label(path: str, *, with_section: bool = False) -> str:
+    """A snapshot field path (``"items.quantity"``) as a person reads it: the catalogue's label of the field."""
+    section, key = path.split(".", 1)
+    try:
+        label = report_catalogue.field(report_catalogue.part_by_wire_key(section).name, key).label
+    except KeyError:
+        label = DERIVED_KEY_LABELS[key]
+    return f"{SECTION_LABELS[section]}: {label}" if with_section else str(label)
+
+
 def _generalise_field(path: str) -> str:
     return "generalise__" + path.replace(".", "__")
 
@@ -314,7 +340,7 @@ class PolicyForm(forms.Form):
     personal_data = forms.BooleanField(
         label=_("This version may carry personal data"),
         required=False,
-        help_text=(
+        help_text=_(
             "Only for a partner allowed personal data (a national system). Without it, personal fields are refused."
         ),
     )
@@ -332,9 +358,9 @@ class PolicyForm(forms.Form):
         label=_("Thresholds"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        help_text=(
-            "One per line: commodity (category or type code) &gt;= minimum and dimension, e.g. "
-            "<code>cigarettes &gt;= 100000 sticks</code>. Items below it are left out. "
+        help_text=_(
+            "One per line: commodity (category or type code) >= minimum and dimension, e.g. "
+            "cigarettes >= 100000 sticks. Items below it are left out. "
             "Dimensions: mass (kg), volume (litres), count, sticks."
         ),
     )
@@ -373,7 +399,10 @@ class PolicyForm(forms.Form):
             del self.fields["personal_data"]
         self.fields["commodity_categories"].choices = _codes_with_any(  # type: ignore[attr-defined]
             _("All commodity categories, including ones added later"),
-            [(c.code, f"{c.label} ({c.code})") for c in CommodityCategory.objects.order_by("sort_order", "code")],
+            [
+                (c.code, f"{c.localized_label} ({c.code})")
+                for c in CommodityCategory.objects.order_by("sort_order", "code")
+            ],
         )
         self.fields["report_kinds"].choices = _codes_with_any(  # type: ignore[attr-defined]
             _("All report kinds, including ones added later"), [(str(k.value), str(k.label)) for k in ReportKind]
@@ -384,7 +413,7 @@ class PolicyForm(forms.Form):
             choices = []
             for key in keys:
                 info = catalogue[f"{section}.{key}"]
-                label = key.replace("_", " ") + _field_note(info)
+                label = f"{_field_label(info.path)}{_field_note(info)}"
                 choices.append((info.path, label))
             name = _section_field(section)
             self.fields[name] = forms.MultipleChoiceField(
@@ -399,8 +428,10 @@ class PolicyForm(forms.Form):
             if not info.generalisations:
                 continue
             name = _generalise_field(path)
-            options = [("", "Exact value")] + [(m, GENERALISATION_LABELS[m]) for m in sorted(info.generalisations)]
-            self.fields[name] = forms.ChoiceField(label=path, choices=options, required=False)
+            options = [("", _("Exact value"))] + [(m, GENERALISATION_LABELS[m]) for m in sorted(info.generalisations)]
+            self.fields[name] = forms.ChoiceField(
+                label=_field_label(path, with_section=True), choices=options, required=False
+            )
             self.generalisation_fields.append((path, name))
 
     @classmethod

@@ -314,7 +314,7 @@ def delivery_list(request: HttpRequest, pk: int) -> HttpResponse:
         "page_obj": page,
         "deliveries": page.object_list,
         "state": state,
-        "state_choices": [("problems", "Needing attention (dead, refused, partner disabled)"), ("all", "All")]
+        "state_choices": [("problems", _("Needing attention (dead, refused, partner disabled)")), ("all", _("All"))]
         + [(str(s.value), str(s.label)) for s in DeliveryState],
         "query": f"state={state}",
         "can_replay": actor.has_perm("exchange.change_delivery"),

@@ -201,11 +201,11 @@ class SelectionBasisAdmin(VocabularyAdmin):
 
 
 class IsGroupFilter(admin.SimpleListFilter):
-    title = "level"
+    title = _("level")
     parameter_name = "level"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("group", "Groups"), ("method", "Methods")]
+        return [("group", str(_("Groups"))), ("method", str(_("Methods")))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "group":

@@ -12,11 +12,11 @@ class AdministrationForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Administration
         fields = ["name", "country", "code", "active"]
-        labels = {"name": "Name", "country": "Country", "code": "Code", "active": "Active"}
+        labels = {"name": _("Name"), "country": _("Country"), "code": _("Code"), "active": _("Active")}
         help_texts = {
-            "name": "The customs administration's usual name, e.g. French Customs (DGDDI).",
-            "code": "Short stable code: lower-case letters, digits and hyphens, e.g. fr-dgddi.",
-            "active": "Inactive administrations keep their users and reports, but get no new accounts.",
+            "name": _("The customs administration's usual name, e.g. French Customs (DGDDI)."),
+            "code": _("Short stable code: lower-case letters, digits and hyphens, e.g. fr-dgddi."),
+            "active": _("Inactive administrations keep their users and reports, but get no new accounts."),
         }
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),

@@ -10,6 +10,7 @@ places), numbers, dates, codes and the languages' own names in the switcher.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,39 +20,15 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.test import Client
-from django.urls import resolve
 from django.utils import translation
 
-from apps.reference.models import VOCABULARY_MODELS, HSCode
+from apps.audit.models import AuditEvent
+from apps.reference import attribute_texts
+from apps.reference.models import VOCABULARY_MODELS, CommodityType, HSCode, Unit
 from apps.reports.models import Report
 from tests.core.pseudo_language import OPEN, PSEUDO, build_pseudo_catalogue, unwrapped_text
 from tests.core.test_query_counts import _walk, job_uuid, partner_pk, upload_uuid  # noqa: F401  (fixtures)
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, paths_without_arguments
-
-# Views whose pages still show unmarked text, by URL name: to be emptied. The test fails on any other view, and
-# on a listed view that became clean, so the list only shrinks. What is left on them: model field names shown
-# as form labels (exchange, tenancy, tokens), the exchange's durations and policy field names, commodity
-# attribute titles (in the types' JSON schemas), the audit log's raw event details, two admin change lists.
-NOT_YET_CLEAN: frozenset[str] = frozenset(
-    {
-        "accounts:token_create",
-        "accounts:token_list",
-        "accounts:user_create",
-        "admin:reference_concealmentmethod_changelist",
-        "admin:reference_unit_changelist",
-        "audit:event_list",
-        "exchange:delivery_list",
-        "exchange:partner_create",
-        "exchange:partner_detail",
-        "exchange:partner_edit",
-        "exchange:partner_list",
-        "exchange:policy_edit",
-        "exchange:policy_list",
-        "reports:correct",
-        "reports:edit",
-        "tenancy:administration_create",
-    }
-)
 
 
 @pytest.fixture
@@ -101,8 +78,38 @@ def _stored_data(*, vocabularies: bool) -> set[str]:
             continue
         for row in model._default_manager.values_list(*text_fields):
             values.update(text for text in _strings(list(row)) if len(text) > 1)
+    values.update(_unshipped_attribute_texts())
+    if vocabularies:
+        # Unit symbols ("g", "t", "l") are data however short: the admin's unit list shows them as stored.
+        values.update(symbol for symbol in Unit.objects.values_list("symbol", flat=True) if symbol)
     values.update(name for _code, name in settings.LANGUAGES)
     return values
+
+
+def _audit_data() -> set[str]:
+    """What the audit log records, as it is now: action codes, object identifiers, detail keys and values."""
+    values: set[str] = set()
+    fields = ("action", "object_type", "object_id", "object_uuid", "detail", "request_id")
+    for row in AuditEvent.objects.values_list(*fields):
+        stored = [str(value) if isinstance(value, uuid.UUID) else value for value in row]
+        values.update(text for text in _strings(stored) if len(text) > 1)
+    return values
+
+
+def _unshipped_attribute_texts() -> set[str]:
+    """The attribute titles and enum values of commodity types' schemas that no shipped schema has: typed by an
+    administrator (here: the test's own type), shown as stored like a term without a translation."""
+    texts = set()
+    for schema in CommodityType.objects.values_list("attributes_schema", flat=True):
+        for name, rule in (schema or {}).get("properties", {}).items():
+            if rule.get("title") not in attribute_texts.TITLES and name not in attribute_texts.PROPERTY_NAMES:
+                texts.add(attribute_texts.attribute_title(name, rule))
+            texts.update(
+                attribute_texts.enum_value_label(str(value))
+                for value in rule.get("enum", [])
+                if str(value) not in attribute_texts.ENUM_VALUES
+            )
+    return texts
 
 
 def _html(response: Any) -> str | None:
@@ -135,8 +142,6 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
     data = _stored_data(vocabularies=False)
     admin_data = _stored_data(vocabularies=True)
     found: dict[str, list[str]] = {}
-    walked: set[str] = set()
-    unclean: set[str] = set()
     pages = 0
 
     def check(client: Client, who: str, path: str) -> None:
@@ -145,13 +150,15 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
         if html is None:
             return
         pages += 1
-        view = resolve(path).view_name
-        leftovers = unwrapped_text(html, admin_data if path.startswith("/admin/") else data)
-        walked.add(view)
+        if path.startswith("/admin/"):
+            shown = admin_data
+        elif path.startswith("/audit/"):
+            shown = data | _audit_data()  # the walk itself records events (reads of personal data, downloads)
+        else:
+            shown = data
+        leftovers = unwrapped_text(html, shown)
         if leftovers:
-            unclean.add(view)
-            if view not in NOT_YET_CLEAN:
-                found[f"{who} {path}"] = leftovers
+            found[f"{who} {path}"] = leftovers
 
     anonymous = Client()
     anonymous.cookies[settings.LANGUAGE_COOKIE_NAME] = pseudo_language
@@ -165,5 +172,3 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
                 check(client, name, path)
     assert pages > 50, pages  # the walk reached real pages
     assert not found, "\n".join(f"{where}: {leftovers}" for where, leftovers in sorted(found.items()))
-    # The list only shrinks: a view that became clean leaves it.
-    assert sorted(NOT_YET_CLEAN & (walked - unclean)) == [], "clean now: remove from NOT_YET_CLEAN"

@@ -30,8 +30,9 @@ class ApiTokenForm(forms.Form):
         ),
         empty_label=_("Choose an account"),
     )
-    name = forms.CharField(max_length=100, help_text=_("What the token is for, e.g. “nCEN import”."))
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. “nCEN import”."))
     scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
         choices=ApiToken.Scope.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[ApiToken.Scope.READ],

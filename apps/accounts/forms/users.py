@@ -53,7 +53,7 @@ class UserCreateForm(_UserDetailsForm):
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         roles = roles_manageable_by(actor)
-        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role"), *role_choices(roles)]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", _("Choose a role")), *role_choices(roles)]
         if not actor.administration_id and roles & RILO_ROLES:
             self.fields["administration"] = forms.ModelChoiceField(
                 label=_("Administration"),

@@ -6,23 +6,32 @@ import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
 
 def _text(seconds: float) -> str:
+    # The short unit symbols are marked: some languages write them differently (Russian among them).
     if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
+        return _("%(value)s ms") % {"value": f"{seconds * 1000:.0f}"}
     if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+        return _("%(value)s s") % {"value": number_format(seconds, 1 if seconds < 10 else 0)}
     minutes, secs = divmod(int(seconds), 60)
     if minutes < 60:
-        return f"{minutes} min {secs} s" if secs and minutes < 10 else f"{minutes} min"
+        if secs and minutes < 10:
+            return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": secs}
+        return _("%(minutes)s min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)s h") % {"hours": hours}
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    return _("%(days)s d") % {"days": days}
 
 
 @register.filter

@@ -24,6 +24,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.reference.attribute_texts import attribute_title, enum_value_label
 from apps.reference.models import CommodityType
 
 from ..attributes import MAX_TEXT_LENGTH, has_schema, validate_attributes
@@ -53,8 +54,7 @@ def is_attribute_field(name: str) -> bool:
 
 
 def _label(name: str, rule: dict[str, Any]) -> str:
-    title = rule.get("title")
-    return title if isinstance(title, str) and title else name.replace("_", " ").capitalize()
+    return attribute_title(name, rule)
 
 
 def _number_attrs(rule: dict[str, Any], step: str) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def _number_attrs(rule: dict[str, Any], step: str) -> dict[str, Any]:
 
 def _enum_field(rule: dict[str, Any], common: dict[str, Any]) -> forms.Field:
     values = {str(value): value for value in rule["enum"]}
-    choices = [BLANK, *((text, text.replace("_", " ").capitalize()) for text in values)]
+    choices = [BLANK, *((text, enum_value_label(text)) for text in values)]
     return forms.TypedChoiceField(
         choices=choices, coerce=lambda text: values.get(text, text), empty_value=None, **common
     )

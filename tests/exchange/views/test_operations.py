@@ -224,4 +224,4 @@ def test_the_partner_list_shows_backlog_and_problems(
     page = signed_in(grace).get(reverse("exchange:partner_list")).content.decode()
     row = page[page.index(">CEN<") :]
     row = row[: row.index("</tr>")]
-    assert "v1" in row and "30 min" in row and "<strong>1</strong>" in row
+    assert "Version 1" in row and "30 min" in row and "<strong>1</strong>" in row
