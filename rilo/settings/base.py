@@ -239,6 +239,10 @@ STATICFILES_FINDERS = [
 RILO_NODE_MODULES_DIR = Path(env("RILO_NODE_MODULES_DIR", default=str(BASE_DIR / "node_modules")))
 RILO_NPM_STATIC_FILES = [
     "echarts/dist/echarts.min.js",
+    # ECharts' own texts in French, Spanish and Russian (English is built in): apps/dashboards/views.py.
+    "echarts/i18n/langES.js",
+    "echarts/i18n/langFR.js",
+    "echarts/i18n/langRU.js",
     "topojson-client/dist/topojson-client.min.js",
     "world-atlas/countries-110m.json",
 ]

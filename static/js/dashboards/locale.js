@@ -1,0 +1,36 @@
+// The reader's language in the charts. Texts go through Django's JavaScript catalogue (/jsi18n/, loaded by
+// base.html with <script src> before any module: window.gettext, window.interpolate); if it could not load, the
+// English text stays. Numbers and weekday names come from Intl in the page's language (<html lang>).
+
+const language = document.documentElement.lang || undefined;
+
+export function gettext(text) {
+  return typeof window.gettext === "function" ? window.gettext(text) : text;
+}
+
+// A translated text with %(name)s placeholders filled from values.
+export function interpolate(text, values) {
+  if (typeof window.interpolate === "function") {
+    return window.interpolate(text, values, true);
+  }
+  return text.replace(/%\((\w+)\)s/g, (_match, name) => String(values[name]));
+}
+
+// Thousands always grouped, as the page's tables group them (Django's number_format with force_grouping):
+// "1 234,5" in French (narrow no-break space), "1 234,5" in Russian (no-break space), "1.234,5" in Spanish.
+const numbers = new Intl.NumberFormat(language, { maximumFractionDigits: 2, useGrouping: "always" });
+
+// A figure as the reader writes it; a dash for none.
+export function formatNumber(value) {
+  return value === null || value === undefined || value === "" ? "\u2013" : numbers.format(value);
+}
+
+// 1 = Monday ... 7 = Sunday (ISO), named in the reader's language (5 January 1970 was a Monday).
+const weekdays = new Intl.DateTimeFormat(language, { weekday: "short", timeZone: "UTC" });
+export function weekdayName(isoWeekday) {
+  const day = Number(isoWeekday);
+  if (!Number.isInteger(day) || day < 1 || day > 7) {
+    return String(isoWeekday);
+  }
+  return weekdays.format(Date.UTC(1970, 0, 4 + day));
+}
