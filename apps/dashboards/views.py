@@ -151,7 +151,12 @@ class PanelView:
 
 def _panel_view(data: PanelData, query: str) -> PanelView:
     headers = [
-        {"label": column["label"], "unit": column["unit_label"], "numeric": bool(column["unit"])}
+        {
+            # "Quantity (kg)" already names its unit.
+            "label": column["label"],
+            "unit": "" if f"({column['unit_label']})" in column["label"] else column["unit_label"],
+            "numeric": bool(column["unit"]),
+        }
         for column in data["columns"]
     ]
     drill_base = reverse("dashboards:drill")
@@ -252,6 +257,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "as_of": _oldest([view.data["as_of"] for view in views]),
         "country_codes": {code: countries.numeric(code, padded=True) for code, _name in countries} if maps else None,
         "echarts_locale": ECHARTS_LOCALES.get(get_language() or ""),
+        # The charts write numbers with the separators the tables use (Intl's may differ: Spanish "." or " ").
+        "thousand_separator": formats.get_format("THOUSAND_SEPARATOR"),
+        "decimal_separator": formats.get_format("DECIMAL_SEPARATOR"),
     }
     return render(request, "dashboards/dashboard.html", context)
 

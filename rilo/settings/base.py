@@ -223,6 +223,8 @@ USE_TZ = True
 # Thousands are grouped only where a quantity is shown (the "grouped" filter, apps/core/templatetags/numbers.py):
 # site-wide grouping would also write "1,234" into ids and timestamps in URLs and form values.
 USE_THOUSAND_SEPARATOR = False
+# French groups thousands with a narrow no-break space (rilo/formats/fr), as the browsers' Intl does.
+FORMAT_MODULE_PATH = ["rilo.formats"]
 
 # Outside production, static files come from the finders; whitenoise need not warn of an empty STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")

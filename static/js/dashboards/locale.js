@@ -16,13 +16,25 @@ export function interpolate(text, values) {
   return text.replace(/%\((\w+)\)s/g, (_match, name) => String(values[name]));
 }
 
-// Thousands always grouped, as the page's tables group them (Django's number_format with force_grouping):
-// "1 234,5" in French (narrow no-break space), "1 234,5" in Russian (no-break space), "1.234,5" in Spanish.
+// Thousands always grouped, with the separators the page's tables use (Django's formats of the language, given
+// by the page: "1 234,5" in French with a narrow no-break space, a no-break space in Russian and Spanish); Intl
+// gives the digits, its own separators are replaced where the page names others.
 const numbers = new Intl.NumberFormat(language, { maximumFractionDigits: 2, useGrouping: "always" });
+const page = document.getElementById("dashboard");
+const separators = {
+  group: page && page.dataset.thousandSeparator,
+  decimal: page && page.dataset.decimalSeparator,
+};
 
 // A figure as the reader writes it; a dash for none.
 export function formatNumber(value) {
-  return value === null || value === undefined || value === "" ? "\u2013" : numbers.format(value);
+  if (value === null || value === undefined || value === "") {
+    return "\u2013";
+  }
+  return numbers
+    .formatToParts(value)
+    .map((part) => (Object.hasOwn(separators, part.type) && separators[part.type] ? separators[part.type] : part.value))
+    .join("");
 }
 
 // 1 = Monday ... 7 = Sunday (ISO), named in the reader's language (5 January 1970 was a Monday).
