@@ -2,16 +2,18 @@
 // base.html with <script src> before any module: window.gettext, window.interpolate); if it could not load, the
 // English text stays. Numbers and weekday names come from Intl in the page's language (<html lang>).
 
-const language = document.documentElement.lang || undefined;
+// (Under Node, where the chart builders are tested, there is no document: the defaults stand.)
+const doc = globalThis.document;
+const language = (doc && doc.documentElement.lang) || undefined;
 
 export function gettext(text) {
-  return typeof window.gettext === "function" ? window.gettext(text) : text;
+  return typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text;
 }
 
 // A translated text with %(name)s placeholders filled from values.
 export function interpolate(text, values) {
-  if (typeof window.interpolate === "function") {
-    return window.interpolate(text, values, true);
+  if (typeof globalThis.interpolate === "function") {
+    return globalThis.interpolate(text, values, true);
   }
   return text.replace(/%\((\w+)\)s/g, (_match, name) => String(values[name]));
 }
@@ -20,7 +22,7 @@ export function interpolate(text, values) {
 // by the page: "1 234,5" in French with a narrow no-break space, a no-break space in Russian and Spanish); Intl
 // gives the digits, its own separators are replaced where the page names others.
 const numbers = new Intl.NumberFormat(language, { maximumFractionDigits: 2, useGrouping: "always" });
-const page = document.getElementById("dashboard");
+const page = doc ? doc.getElementById("dashboard") : null;
 const separators = {
   group: page && page.dataset.thousandSeparator,
   decimal: page && page.dataset.decimalSeparator,
