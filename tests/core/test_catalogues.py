@@ -73,20 +73,9 @@ def test_every_marked_string_is_in_the_committed_catalogues(extracted: Path, lan
     assert sorted(committed - now, key=str) == [], "in the catalogue but no longer marked: run catalogues_update"
 
 
-# The templates' and Python strings of main await the translators (after the merge of uploads and dashboards,
-# every string of the merged tree): this mark goes when they are through, and the test then guards every change.
-AWAITING_TRANSLATORS = pytest.mark.xfail(
-    strict=True,
-    reason="Translators fill the catalogues of the merged tree (README, Languages); remove this mark when done.",
-)
-
-
 @pytest.mark.parametrize(
     ("language", "domain"),
-    [
-        pytest.param(language, domain, marks=[AWAITING_TRANSLATORS] if domain == "django" else [])
-        for language, domain in CATALOGUES
-    ],
+    [pytest.param(language, domain) for language, domain in CATALOGUES],
 )
 def test_no_entry_is_untranslated_or_fuzzy(language: str, domain: str) -> None:
     catalog = _read(catalogue_path(language, domain))
