@@ -120,7 +120,7 @@ def test_a_panels_csv_in_french_has_french_headers_and_country_names(
     client: Client, alice: User, with_cocaine: dict[str, Any]
 ) -> None:
     sign_in(client, alice)
-    response = client.get(reverse("dashboards:panel_export", args=["map"]), HTTP_ACCEPT_LANGUAGE="fr")
+    response: Any = client.get(reverse("dashboards:panel_export", args=["map"]), HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert f"{_french('Reports')} ({_french('reports')})" in rows[0]

@@ -51,7 +51,7 @@ def test_the_french_templates_sheets_and_headers_are_recognised_in_every_languag
             assert part is not None, title
             sheet_headers = [cell.value for cell in book[title][1]]
             assert sheet_headers == list(by_key.values())
-            match = match_headers(part, sheet_headers)
+            match = match_headers(part, [str(header) for header in sheet_headers])
             assert (match.unknown, match.repeated, match.missing) == ((), (), ()), (reader_language, title)
 
 
