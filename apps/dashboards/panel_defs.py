@@ -124,8 +124,9 @@ def key_figures(ctx: PanelContext) -> PanelResult:
         {
             "figure": key,
             "label": label,
-            "unit": unit,
-            "unit_label": str(UNIT_NAMES.get(unit, unit)),
+            # The table's "unit" column shows the unit's name; its stable code is "unit_code".
+            "unit": str(UNIT_NAMES.get(unit, unit)),
+            "unit_code": unit,
             "value": now[key],
             "previous": before[key] if before else None,
             "change_pct": _change(now[key], before[key]) if before else None,

@@ -197,7 +197,7 @@ def _figures(data: PanelData) -> list[dict[str, str]]:
         {
             "label": str(row.get("label", "")),
             "value": _shown(row.get(main["key"])),
-            "unit": str(row.get("unit_label") or row.get("unit") or main["unit_label"] or ""),
+            "unit": str(row.get("unit") or main["unit_label"] or ""),
             "change": _change(row.get("change_pct")),
         }
         for row in data["rows"]
