@@ -47,7 +47,7 @@ def routes(ctx: PanelContext) -> PanelResult:
     if len(rows) > TOP_FLOWS:
         rest = sum(r["reports"] for r in rows[TOP_FLOWS:])
         ctx.notes.append(_("%(count)d more reports on smaller routes.") % {"count": rest})
-    columns = [col("from_label", _("From")), col("to_label", _("To")), col("reports", _("Reports"), _("reports"))]
+    columns = [col("from_label", _("From")), col("to_label", _("To")), col("reports", _("Reports"), "reports")]
     return PanelResult(columns, out)
 
 
@@ -60,7 +60,7 @@ def routes(ctx: PanelContext) -> PanelResult:
 def transit(ctx: PanelContext) -> PanelResult:
     rows = sorted(ctx.source.rows(REPORTS, "transit", ["value"]), key=lambda r: (-r["reports"], r["value"]))
     out = [{"value": r["value"], "label": country_name(r["value"]), "reports": r["reports"]} for r in rows]
-    return PanelResult([col("label", _("Country")), col("reports", _("Reports"), _("reports"))], out)
+    return PanelResult([col("label", _("Country")), col("reports", _("Reports"), "reports")], out)
 
 
 @panel(
@@ -84,7 +84,7 @@ def weekday_hour(ctx: PanelContext) -> PanelResult:
     columns = [
         col("weekday", _("Weekday (1 = Monday)")),
         col("hour", _("Hour")),
-        col("reports", _("Reports"), _("reports")),
+        col("reports", _("Reports"), "reports"),
     ]
     return PanelResult(columns, out)
 
@@ -120,9 +120,9 @@ def joint_operations(ctx: PanelContext) -> PanelResult:
         )
     columns = [
         col("label", _("Joint operation")),
-        col("reports", _("Cases"), _("reports")),
-        col("administrations", _("Participating administrations"), _("administrations")),
-        col("items", _("Items"), _("items")),
+        col("reports", _("Cases"), "reports"),
+        col("administrations", _("Participating administrations"), "administrations"),
+        col("items", _("Items"), "items"),
         *quantity_columns(),
     ]
     return PanelResult(columns, _clean(out))

@@ -58,7 +58,7 @@ def tobacco_brands(ctx: PanelContext) -> PanelResult:
     columns = [
         col("brand", _("Brand")),
         col("genuineness_label", _("Genuineness")),
-        col("items", _("Items"), _("items")),
+        col("items", _("Items"), "items"),
         col("sticks", _("Quantity (sticks)"), "sticks"),
     ]
     return PanelResult(columns, _clean(out))
@@ -110,7 +110,7 @@ def cash_currency(ctx: PanelContext) -> PanelResult:
     ]
     columns = [
         col("currency", _("Currency")),
-        col("items", _("Items"), _("items")),
-        col("amount", _("Amount (in the row's currency)"), _("currency of the row")),
+        col("items", _("Items"), "items"),
+        col("amount", _("Amount (in the row's currency)"), "currency"),
     ]
     return PanelResult(columns, _clean(out))

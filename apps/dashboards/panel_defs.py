@@ -30,7 +30,7 @@ from apps.reference.models import (
 )
 
 from .filters import StatisticsFilters
-from .panels import Column, PanelContext, PanelResult, col, month_label, panel
+from .panels import UNIT_NAMES, Column, PanelContext, PanelResult, col, month_label, panel
 from .selectors import FigureSource
 from .summaries import ITEMS, REPORTS
 
@@ -41,18 +41,11 @@ UNIT_FAMILIES: tuple[tuple[str, str], ...] = (
     (Unit.Dimension.STICKS.value, "sticks"),
     (Unit.Dimension.COUNT.value, "pieces"),
 )
-# The units of those columns as the page shows them, in the user's language.
-UNIT_LABELS = {
-    "kg": gettext_lazy("kg"),
-    "l": gettext_lazy("l"),
-    "sticks": gettext_lazy("sticks"),
-    "pieces": gettext_lazy("pieces"),
-}
 
 
 def unit_label(unit: str) -> str:
-    """The unit of a quantity column (``"kg"``, ``"sticks"``…) in the active language."""
-    return str(UNIT_LABELS[unit])
+    """The unit of a quantity (``"kg"``, ``"sticks"``…) in the active language, as a cell shows it."""
+    return str(UNIT_NAMES.get(unit, unit))
 
 
 def labels(model: type[Model]) -> dict[str, str]:
@@ -66,7 +59,7 @@ def country_name(code: str) -> str:
 
 def quantity_columns() -> list[Column]:
     return [
-        col(f"quantity_{family}", _("Quantity (%(unit)s)") % {"unit": unit_label(unit)}, unit_label(unit))
+        col(f"quantity_{family}", _("Quantity (%(unit)s)") % {"unit": UNIT_NAMES[unit]}, unit)
         for family, unit in UNIT_FAMILIES
     ]
 
@@ -126,17 +119,19 @@ def key_figures(ctx: PanelContext) -> PanelResult:
     comparison = ctx.filters.comparison()
     before = figures(ctx.source_for(comparison)) if comparison else None
     names = [
-        ("reports", _("Reports"), _("reports")),
-        ("administrations", _("Reporting administrations"), _("administrations")),
-        ("items", _("Items seized"), _("items")),
-        *((f"quantity_{family}", _("Quantity"), unit_label(unit)) for family, unit in UNIT_FAMILIES),
+        ("reports", _("Reports"), "reports"),
+        ("administrations", _("Reporting administrations"), "administrations"),
+        ("items", _("Items seized"), "items"),
+        *((f"quantity_{family}", _("Quantity"), unit) for family, unit in UNIT_FAMILIES),
         ("value", _("Estimated value"), ctx.filters.currency),
     ]
     rows = [
         {
             "figure": key,
             "label": label,
-            "unit": unit,
+            # The table's "unit" column shows the unit's name; its stable code is "unit_code".
+            "unit": str(UNIT_NAMES.get(unit, unit)),
+            "unit_code": unit,
             "value": now[key],
             "previous": before[key] if before else None,
             "change_pct": _change(now[key], before[key]) if before else None,
@@ -207,8 +202,8 @@ def trend(ctx: PanelContext) -> PanelResult:
     columns = [
         col("month", _("Month")),
         col("category_label", _("Commodity category")),
-        col("reports", _("Reports"), _("reports")),
-        col("reports_previous_year", _("Same month, previous year"), _("reports")),
+        col("reports", _("Reports"), "reports"),
+        col("reports_previous_year", _("Same month, previous year"), "reports"),
     ]
     return PanelResult(columns, out)
 
@@ -226,7 +221,7 @@ def report_breakdown(ctx: PanelContext, dimension: str, names: dict[str, str], d
         if drill_param and row["value"]:
             item["drill"] = ctx.drill(**{drill_param: row["value"]})
         out.append(item)
-    return PanelResult([col("label", _("Value")), col("reports", _("Reports"), _("reports"))], out)
+    return PanelResult([col("label", _("Value")), col("reports", _("Reports"), "reports")], out)
 
 
 def item_breakdown(
@@ -241,7 +236,7 @@ def item_breakdown(
         {"value": value, "label": names.get(value, value) or _("Unknown"), **figures}
         for value, figures in sorted(grouped.items(), key=lambda kv: (-kv[1]["items"], kv[0]))
     ]
-    columns = [col("label", _("Value")), col("items", _("Items"), _("items")), *quantity_columns()]
+    columns = [col("label", _("Value")), col("items", _("Items"), "items"), *quantity_columns()]
     return PanelResult(columns, _clean(out))
 
 
@@ -343,7 +338,7 @@ def categories(ctx: PanelContext) -> PanelResult:
     columns = [
         col("category_label", _("Commodity category")),
         col("type_label", _("Commodity type")),
-        col("items", _("Items"), _("items")),
+        col("items", _("Items"), "items"),
         *quantity_columns(),
     ]
     return PanelResult(columns, _clean(out))

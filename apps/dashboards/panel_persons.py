@@ -21,7 +21,7 @@ def _persons(ctx: PanelContext, dimension: str, names: dict[str, str]) -> PanelR
     ]
     ctx.notes.append(_("Counts below 3 are shown as “< 3”."))
     return PanelResult(
-        [col("label", _("Value")), col("persons", _("Persons"), _("persons"))], suppress_small(out, "persons")
+        [col("label", _("Value")), col("persons", _("Persons"), "persons")], suppress_small(out, "persons")
     )
 
 

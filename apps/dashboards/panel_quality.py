@@ -52,7 +52,7 @@ def reports_per_administration(ctx: PanelContext) -> PanelResult:
     columns = [
         col("administration", _("Administration")),
         col("month", _("Month")),
-        col("reports", _("Reports"), _("reports")),
+        col("reports", _("Reports"), "reports"),
     ]
     return PanelResult(columns, out)
 
@@ -134,7 +134,7 @@ def submission_delay(ctx: PanelContext) -> PanelResult:
         {"figure": "p90", "label": _("90th percentile"), "days": p90},
         {"figure": "reports", "label": _("Reports"), "days": total},
     ]
-    return PanelResult([col("label", _("Figure")), col("days", _("Days"), _("days"))], out)
+    return PanelResult([col("label", _("Figure")), col("days", _("Days"), "days")], out)
 
 
 @panel(
@@ -197,6 +197,6 @@ def forwarding(ctx: PanelContext) -> PanelResult:
     columns = [
         col("partner", _("Partner")),
         col("state", _("Delivery state")),
-        col("messages", _("Messages"), _("messages")),
+        col("messages", _("Messages"), "messages"),
     ]
     return PanelResult(columns, _clean(out))

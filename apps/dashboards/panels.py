@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
@@ -45,6 +46,24 @@ class Column(TypedDict):
     key: str
     label: str
     unit: str
+    unit_label: str
+
+
+# A figure column's unit is a stable code (the API's readers compare it); its name in the reader's language is
+# the column's unit_label (chart axes, table headers, files). Currency codes and "%" are their own names.
+UNIT_NAMES: dict[str, Promise] = {
+    "reports": gettext_lazy("reports"),
+    "items": gettext_lazy("items"),
+    "administrations": gettext_lazy("administrations"),
+    "persons": gettext_lazy("persons"),
+    "messages": gettext_lazy("messages"),
+    "days": gettext_lazy("days"),
+    "currency": gettext_lazy("currency of the row"),
+    "kg": gettext_lazy("kg"),
+    "l": gettext_lazy("l"),
+    "sticks": gettext_lazy("sticks"),
+    "pieces": gettext_lazy("pieces"),
+}
 
 
 class PanelData(TypedDict):
@@ -123,7 +142,8 @@ def panel(
 
 
 def col(key: str, label: str, unit: str = "") -> Column:
-    return {"key": key, "label": label, "unit": unit}
+    """A column: its key in the rows, its label, its unit's code ("" for a dimension) and the unit's name."""
+    return {"key": key, "label": label, "unit": unit, "unit_label": str(UNIT_NAMES.get(unit, unit))}
 
 
 def panels_for(*, scope: StatisticsScope) -> list[Panel]:
@@ -134,7 +154,8 @@ def panels_for(*, scope: StatisticsScope) -> list[Panel]:
 def panel_data(
     *, user: Actor, scope: StatisticsScope, key: str, filters: StatisticsFilters, as_of: dt.datetime | None = None
 ) -> PanelData:
-    """The figures of panel ``key`` for ``filters`` as ``user`` sees them (cached per user, panel and filters).
+    """The figures of panel ``key`` for ``filters`` as ``user`` sees them (cached per user, panel, filters and
+    language: titles, column labels, vocabulary and country names are in the reader's language).
 
     ``as_of``: the summaries' stamp (:func:`data_as_of`) when the caller has read it already (a page of every
     panel reads it once).
@@ -148,7 +169,8 @@ def panel_data(
         # The filters' form refuses it already; this keeps every other caller to the same rule.
         raise PermissionDenied(_("Only the region's RILO staff may count submitted reports."))
     generation = cache.get(GENERATION_KEY, 0)
-    cache_key = f"dashboards:panel:{generation}:{key}:{scope.cache_part()}:{filters.cache_key()}"
+    language = get_language() or "en"
+    cache_key = f"dashboards:panel:{generation}:{key}:{language}:{scope.cache_part()}:{filters.cache_key()}"
     cached = cache.get(cache_key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]

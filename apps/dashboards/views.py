@@ -22,8 +22,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
@@ -155,7 +155,12 @@ class PanelView:
 
 def _panel_view(data: PanelData, query: str) -> PanelView:
     headers = [
-        {"label": column["label"], "unit": column["unit"], "numeric": bool(column["unit"])}
+        {
+            # "Quantity (kg)" already names its unit.
+            "label": column["label"],
+            "unit": "" if f"({column['unit_label']})" in column["label"] else column["unit_label"],
+            "numeric": bool(column["unit"]),
+        }
         for column in data["columns"]
     ]
     drill_base = reverse("dashboards:drill")
@@ -196,7 +201,7 @@ def _figures(data: PanelData) -> list[dict[str, str]]:
         {
             "label": str(row.get("label", "")),
             "value": _shown(row.get(main["key"])),
-            "unit": str(row.get("unit") or main["unit"] or ""),
+            "unit": str(row.get("unit") or main["unit_label"] or ""),
             "change": _change(row.get("change_pct")),
         }
         for row in data["rows"]
@@ -233,6 +238,11 @@ def _panel_or_refusal(
 # --- the page -------------------------------------------------------------------------------------------------
 
 
+# ECharts' own texts (the description it gives screen readers, its tools) in the reader's language: the locale
+# files echarts ships (echarts/i18n/langXX.js) for each of our languages but English, which it has built in.
+ECHARTS_LOCALES = {"fr": "FR", "es": "ES", "ru": "RU"}
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -252,6 +262,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "panels": views,
         "as_of": _oldest([view.data["as_of"] for view in views]),
         "country_codes": {code: countries.numeric(code, padded=True) for code, _name in countries} if maps else None,
+        "echarts_locale": ECHARTS_LOCALES.get(get_language() or ""),
+        # The charts write numbers with the separators the tables use (Intl's may differ: Spanish "." or " ").
+        "thousand_separator": formats.get_format("THOUSAND_SEPARATOR"),
+        "decimal_separator": formats.get_format("DECIMAL_SEPARATOR"),
     }
     return render(request, "dashboards/dashboard.html", context)
 
@@ -266,7 +280,7 @@ def _cross_site(request: HttpRequest) -> bool:
 
 def _file_rows(data: PanelData) -> Iterator[list[str]]:
     yield [
-        _written(f"{column['label']} ({column['unit']})" if column["unit"] else column["label"])
+        _written(f"{column['label']} ({column['unit_label']})" if column["unit"] else column["label"])
         for column in data["columns"]
     ]
     for row in data["rows"]:

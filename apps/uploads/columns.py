@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -135,11 +136,14 @@ def normalised_header(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-def _names(text: str | Promise) -> set[str]:
-    """A label as the current language and English write it."""
-    with translation.override("en"):
-        english = normalised_header(text)
-    return {normalised_header(text), english}
+def _names(text: str | Promise, *, limit: int | None = None) -> set[str]:
+    """A label as each of the site's languages writes it (cut at ``limit`` characters, as a sheet title is): a
+    template downloaded in one language uploads back whatever language its uploader has chosen since."""
+    names = {normalised_header(str(text)[:limit])}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(normalised_header(str(text)[:limit]))
+    return names
 
 
 @dataclass(frozen=True)
@@ -194,12 +198,12 @@ def sheet_title(part: str) -> str:
 
 
 def part_for_sheet(title: str) -> str | None:
-    """The part a sheet titled ``title`` holds: its name, its key or its title in the current language or in
-    English (case and spacing aside); ``None`` for any other sheet."""
+    """The part a sheet titled ``title`` holds: its name, its key or its title in any of the site's languages
+    (case and spacing aside); ``None`` for any other sheet."""
     name = normalised_header(title)
     for part in ("report", *catalogue.ROW_PARTS):
         declared = catalogue.part(part)
-        if name in {declared.name, declared.wire_key, *_names(declared.plural)}:
+        if name in {declared.name, declared.wire_key, *_names(declared.plural), *_names(declared.plural, limit=31)}:
             return part
     return None
 

@@ -4,7 +4,7 @@ The workbook's first sheet, "Read me", explains every column of every sheet and 
 ones marked). One sheet per part follows (reports, items, …), each starting with the national reference;
 required headers are bold on a coloured ground. Coded columns offer a drop-down of the *active* terms of
 their vocabulary (or of the choices, or of the countries) as ``CODE — label``, listed on a hidden "Lists"
-sheet: the reader keeps the code (:func:`apps.uploads.values.code`). Typing a code or an English label
+sheet: the reader keeps the code (:func:`apps.uploads.values.code`). Typing a code or a label in any language
 instead is allowed (Excel only warns). Text and identifier columns are formatted as text (``@``) so that
 leading zeros and long numbers survive; date columns as dates.
 
@@ -85,9 +85,9 @@ def _what_to_enter(column: Column) -> str:
     elif kind == "integer":
         explanation = _("A whole number.")
     elif kind == "term":
-        explanation = _("Choose from the list, or type the code or the English label.")
+        explanation = _("Choose from the list, or type the code or the label (in English, French, Spanish or Russian).")
     elif kind == "terms":
-        explanation = _("Codes or English labels from the list; separate several with a semicolon (;).")
+        explanation = _("Codes or labels (in any of the four languages); separate several with a semicolon (;).")
     elif kind == "choice":
         explanation = _("Choose from the list, or type the value.")
     elif kind == "country":
@@ -210,12 +210,12 @@ def _part_sheet(sheet: Worksheet, part: str, *, variant: str, lists: _Lists) -> 
                 type="list",
                 formula1=f"={source}",
                 allow_blank=True,
-                # A code or an English label typed by hand is accepted too: Excel warns, never refuses. Several
+                # A code or a label (in any language) typed by hand is accepted too: Excel warns, never refuses. Several
                 # detection methods in one cell are not one entry of the list: no warning there.
                 showErrorMessage=kind != "terms",
                 errorStyle="warning",
                 errorTitle=_("Not in the list"),
-                error=_("Not an entry of the list: the upload accepts it only if it is a code or an English label."),
+                error=_("Not an entry of the list: the upload accepts it only if it is a code or a label."),
             )
             validation.add(f"{letter}2:{letter}{last_row}")
             sheet.add_data_validation(validation)

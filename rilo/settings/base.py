@@ -223,6 +223,8 @@ USE_TZ = True
 # Thousands are grouped only where a quantity is shown (the "grouped" filter, apps/core/templatetags/numbers.py):
 # site-wide grouping would also write "1,234" into ids and timestamps in URLs and form values.
 USE_THOUSAND_SEPARATOR = False
+# French groups thousands with a narrow no-break space (rilo/formats/fr), as the browsers' Intl does.
+FORMAT_MODULE_PATH = ["rilo.formats"]
 
 # Outside production, static files come from the finders; whitenoise need not warn of an empty STATIC_ROOT.
 warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
@@ -239,6 +241,10 @@ STATICFILES_FINDERS = [
 RILO_NODE_MODULES_DIR = Path(env("RILO_NODE_MODULES_DIR", default=str(BASE_DIR / "node_modules")))
 RILO_NPM_STATIC_FILES = [
     "echarts/dist/echarts.min.js",
+    # ECharts' own texts in French, Spanish and Russian (English is built in): apps/dashboards/views.py.
+    "echarts/i18n/langES.js",
+    "echarts/i18n/langFR.js",
+    "echarts/i18n/langRU.js",
     "topojson-client/dist/topojson-client.min.js",
     "world-atlas/countries-110m.json",
 ]

@@ -13,7 +13,7 @@ QUANTITY = Template("{% load numbers %}{{ value|grouped }}")
 
 @pytest.mark.parametrize(
     ("language", "shown"),
-    [("en", "1,234.5"), ("fr", "1\xa0234,5"), ("ru", "1\xa0234,5"), ("es", "1\xa0234,5")],
+    [("en", "1,234.5"), ("fr", "1\u202f234,5"), ("ru", "1\xa0234,5"), ("es", "1\xa0234,5")],
 )
 def test_a_quantity_is_grouped_and_uses_the_decimal_separator_of_the_language(language: str, shown: str) -> None:
     with translation.override(language):

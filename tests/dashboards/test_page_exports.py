@@ -52,7 +52,7 @@ def test_a_panels_csv_holds_its_columns_with_their_units_and_its_rows(
     scope = statistics_scope(user=erin)
     assert scope is not None
     data = panel_data(user=erin, scope=scope, key="transport_mode", filters=StatisticsFilters())
-    assert rows[0] == [f"{c['label']} ({c['unit']})" if c["unit"] else c["label"] for c in data["columns"]]
+    assert rows[0] == [f"{c['label']} ({c['unit_label']})" if c["unit"] else c["label"] for c in data["columns"]]
     assert rows[1:] == [[str(row[c["key"]]) for c in data["columns"]] for row in data["rows"]]
     assert rows[1][:2] == [counted_world["road_label"], "5"]
 

@@ -25,7 +25,11 @@ PanelListSerializer = inline_serializer("StatisticsPanel", PANEL_FIELDS, many=Tr
 COLUMN_FIELDS: dict[str, serializers.Field[Any, Any, Any, Any]] = {
     "key": serializers.CharField(help_text="The key of this column's value in each row."),
     "label": serializers.CharField(),
-    "unit": serializers.CharField(help_text="reports, items, kg, l, sticks, pieces, a currency code, %, days..."),
+    "unit": serializers.CharField(
+        help_text="A stable code: reports, items, administrations, persons, messages, days, currency, kg, l, sticks, "
+        "pieces, a currency code, %; '' for a dimension."
+    ),
+    "unit_label": serializers.CharField(help_text="The unit's name in the language of Accept-Language."),
 }
 
 PanelDataSerializer = inline_serializer(

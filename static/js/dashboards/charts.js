@@ -3,11 +3,17 @@
 // or country stands for (for the drill-down), or null.
 // Under the Content-Security-Policy: tooltips are drawn on the canvas (renderMode "richText"), never as HTML.
 
+import { gettext, interpolate, weekdayName } from "./locale.js";
 import { codeOf, dimensionsOf, labelOf, numberOf } from "./panels.js";
 
 const PALETTE = [
   "#0a5fa3", "#d1495b", "#2e8b57", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#c46210", "#4f6d7a", "#9e2a2b",
 ];
+
+// "France: 1 234" in a tooltip, as the reader's language writes a name and its figure.
+function figureText(name, figure) {
+  return interpolate(gettext("%(name)s: %(figure)s"), { name, figure });
+}
 
 function baseOption(context) {
   return {
@@ -19,13 +25,18 @@ function baseOption(context) {
   };
 }
 
+// What a dimension's value is called on a chart: a weekday (1 = Monday) by its name in the reader's language.
+function categoryLabel(row, column) {
+  return column.key === "weekday" ? weekdayName(row[column.key]) : labelOf(row, column);
+}
+
 // Distinct values of a dimension, in the order the rows give them, with their labels.
 function categories(rows, column) {
   const seen = new Map();
   for (const row of rows) {
     const key = String(row[column.key] ?? "");
     if (!seen.has(key)) {
-      seen.set(key, labelOf(row, column));
+      seen.set(key, categoryLabel(row, column));
     }
   }
   return seen;
@@ -62,7 +73,9 @@ function axisChart(panel, context, { stacked = false, horizontal = false, line =
             behind[at] = row;
           }
         });
-        const name = measureIndex ? `${seriesLabel} (${measure.label})` : seriesLabel;
+        const name = measureIndex
+          ? interpolate(gettext("%(series)s (%(figure)s)"), { series: seriesLabel, figure: measure.label })
+          : seriesLabel;
         series.push({ name, data, lineStyle: measureIndex ? { type: "dashed" } : undefined });
         rowIndex.push(behind);
       }
@@ -188,7 +201,8 @@ function mapChart(panel, context) {
     tooltip: {
       ...baseOption(context).tooltip,
       trigger: "item",
-      formatter: (params) => (params.data ? `${params.data.label}: ${context.format(params.data.value)}` : params.name),
+      formatter: (params) =>
+        params.data ? figureText(params.data.label, context.format(params.data.value)) : params.name,
     },
     visualMap: {
       min: 0,
@@ -234,7 +248,8 @@ function flowsChart(panel, context) {
       continue;
     }
     highest = Math.max(highest, value);
-    lines.push({ coords: [start, end], value, name: `${labelOf(row, from)} → ${labelOf(row, to)}` });
+    const name = interpolate(gettext("%(from)s → %(to)s"), { from: labelOf(row, from), to: labelOf(row, to) });
+    lines.push({ coords: [start, end], value, name });
     behind.push(row);
   }
   const width = (value) => 1 + (5 * value) / Math.max(highest, 1);
@@ -243,7 +258,8 @@ function flowsChart(panel, context) {
     tooltip: {
       ...baseOption(context).tooltip,
       trigger: "item",
-      formatter: (params) => (params.data && params.data.coords ? `${params.data.name}: ${context.format(params.data.value)}` : params.name),
+      formatter: (params) =>
+        params.data && params.data.coords ? figureText(params.data.name, context.format(params.data.value)) : params.name,
     },
     geo: {
       map: context.world.name,

@@ -6,6 +6,7 @@
 
 import { chartOf, isDrawn, needsWorld } from "./charts.js";
 import { drillHref, unitGroups } from "./panels.js";
+import { formatNumber } from "./locale.js";
 import { loadWorld } from "./world.js";
 
 const page = document.getElementById("dashboard");
@@ -15,8 +16,10 @@ function readJson(id) {
   return element ? JSON.parse(element.textContent) : null;
 }
 
-const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
-const format = (value) => (value === null || value === undefined || value === "" ? "–" : numbers.format(value));
+const format = formatNumber;
+// ECharts' own texts (its description for screen readers) in the reader's language: the locale file the page
+// loads registers it; English is built in.
+const echartsLocale = page && page.dataset.echartsLocale ? page.dataset.echartsLocale : "EN";
 
 class PanelView {
   constructor(section) {
@@ -39,7 +42,7 @@ class PanelView {
     }
     this.chartBox.hidden = false;
     this.tableBox.hidden = true;
-    this.chart = window.echarts.init(this.chartBox, null, { renderer: "canvas" });
+    this.chart = window.echarts.init(this.chartBox, null, { renderer: "canvas", locale: echartsLocale });
     this.render(world, 0);
     this.chart.on("click", (params) => this.drill(params));
     new ResizeObserver(() => this.chart.resize()).observe(this.chartBox);
