@@ -593,11 +593,8 @@ def token_record_use(*, token: ApiToken, now: datetime) -> bool:
     """Set ``last_used_at``, at most once a minute per token (a conditional UPDATE, so racing requests write once)."""
     if token.last_used_at is not None and token.last_used_at > now - LAST_USE_RESOLUTION:
         return False
-    updated = (
-        ApiToken.objects.filter(pk=token.pk)
-        .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USE_RESOLUTION))
-        .update(last_used_at=now)
-    )
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USE_RESOLUTION)
+    updated = ApiToken.objects.filter(pk=token.pk).filter(stale).update(last_used_at=now)
     if updated:
         token.last_used_at = now
     return bool(updated)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -29,6 +29,9 @@ from . import summaries
 from .filters import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
 from .models import ALL_CATEGORIES, DirtyBucket
 from .summaries import ITEMS, PERSONS, REPORTS, Grain
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 SUMMARY, BASE = "summary", "base"
 # How long a query over the base tables may run before it is cancelled (milliseconds).
@@ -59,7 +62,7 @@ class StatisticsScope:
         return ":".join(str(part) for part in (self.region_id, int(self.personal), *self.position))
 
 
-def statistics_scope(*, user: Actor | Any) -> StatisticsScope | None:
+def statistics_scope(*, user: Actor | AnonymousUser) -> StatisticsScope | None:
     """The region whose figures ``user`` sees (RILO staff: theirs; administration staff: their administration's),
     or None for who has no region (a partner system of no administration, an anonymous visitor)."""
     if not signed_in(user) or not user.is_active:

@@ -39,6 +39,7 @@ from .checked import SUFFIX as CHECKED_SUFFIX
 from .checked import checked_delete, checked_load, checked_store
 from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
+from .messages import changed_message, error_message, gave_up_message, too_large_message
 from .models import Upload, UploadProblem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
@@ -65,36 +66,9 @@ class UploadTooLarge(UploadRefusedError):
 # --- messages ------------------------------------------------------------------------------------------------
 
 
-def _error_message() -> str:
-    return _(
-        "The upload could not be finished because of an error on our side. Nothing was written: "
-        "start it again, and tell your administrator if it fails again."
-    )
-
-
-def _gave_up_message(attempts: int) -> str:
-    return _(
-        "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
-        "start it again, and tell your administrator if it fails again."
-    ) % {"attempts": attempts}
-
-
 def upload_too_large_message() -> str:
     """What the sender is told of a file past ``RILO_UPLOAD_MAX_BYTES``."""
-    return _too_large_message(upload_max_bytes())
-
-
-def _too_large_message(limit: int) -> str:
-    return _("The file is larger than %(megabytes)d MB: split it into smaller files.") % {
-        "megabytes": limit // (1024 * 1024)
-    }
-
-
-def _changed_message() -> str:
-    return _(
-        "Something changed since the upload was checked (a report was submitted, or a code is no longer in use): "
-        "nothing was written. Look at the problems below, correct the file and upload it again."
-    )
+    return too_large_message(upload_max_bytes())
 
 
 # --- receiving -----------------------------------------------------------------------------------------------
@@ -151,7 +125,7 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
         try:
             received = receive(_chunks(file), limit=limit)
         except TooLarge:
-            raise UploadTooLarge(_too_large_message(limit), extra={"field": "file"}) from None
+            raise UploadTooLarge(too_large_message(limit), extra={"field": "file"}) from None
     try:
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
@@ -286,7 +260,7 @@ def upload_check(*, upload_id: int) -> str:
         return "refused"
     except Exception:
         logger.exception("Upload %s could not be checked", upload.uuid)
-        _fail(upload, _error_message(), from_state=UploadState.CHECKING)
+        _fail(upload, error_message(), from_state=UploadState.CHECKING)
         return "failed"
 
 
@@ -399,7 +373,7 @@ def upload_commit_run(*, upload_id: int) -> str:
                 if outcome.has_errors:
                     checked_delete(upload.file_name)
                     _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
-                    Upload.objects.filter(pk=upload.pk).update(error=_changed_message())
+                    Upload.objects.filter(pk=upload.pk).update(error=changed_message())
                     return "changed"
                 reports, rows = outcome.reports, outcome.rows_read
             total = len(reports)
@@ -443,11 +417,11 @@ def upload_commit_run(*, upload_id: int) -> str:
             if isinstance(error, ValidationError)
             else [error.message]
         )
-        _fail(upload, " ".join(texts) or _error_message(), from_state=UploadState.COMMITTING)
+        _fail(upload, " ".join(texts) or error_message(), from_state=UploadState.COMMITTING)
         return "refused"
     except Exception:
         logger.exception("Upload %s could not be committed", upload.uuid)
-        _fail(upload, _error_message(), from_state=UploadState.COMMITTING)
+        _fail(upload, error_message(), from_state=UploadState.COMMITTING)
         return "failed"
     finally:
         progress.close()
@@ -534,7 +508,7 @@ def upload_sweep() -> dict[str, int]:
     for upload in stalled_checks.only("pk", "attempts"):
         if upload.attempts + 1 >= limit:
             counts["failed"] += stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
-                state=UploadState.FAILED, error=_gave_up_message(upload.attempts + 1), finished_at=now
+                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
             )
             continue
         if stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
@@ -566,7 +540,7 @@ def _sweep_commit(upload_id: int, *, now: dt.datetime, due: Q, limit: int) -> st
         # the request was lost.
         if upload.attempts + 1 >= limit:
             Upload.objects.filter(pk=upload_id).update(
-                state=UploadState.FAILED, error=_gave_up_message(upload.attempts + 1), finished_at=now
+                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
             )
             return "failed"
         Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1, kicked_at=now)

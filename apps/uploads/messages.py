@@ -1,0 +1,36 @@
+"""What an upload's sender is told when it fails: the words of the services' refusals and failures."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def error_message() -> str:
+    """An error on our side: nothing was written."""
+    return _(
+        "The upload could not be finished because of an error on our side. Nothing was written: "
+        "start it again, and tell your administrator if it fails again."
+    )
+
+
+def gave_up_message(attempts: int) -> str:
+    """The workers stopped ``attempts`` times on the upload: nothing was written."""
+    return _(
+        "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
+        "start it again, and tell your administrator if it fails again."
+    ) % {"attempts": attempts}
+
+
+def too_large_message(limit: int) -> str:
+    """A file past ``limit`` bytes."""
+    return _("The file is larger than %(megabytes)d MB: split it into smaller files.") % {
+        "megabytes": limit // (1024 * 1024)
+    }
+
+
+def changed_message() -> str:
+    """Something changed between the check and the commit: nothing was written."""
+    return _(
+        "Something changed since the upload was checked (a report was submitted, or a code is no longer in use): "
+        "nothing was written. Look at the problems below, correct the file and upload it again."
+    )
