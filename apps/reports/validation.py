@@ -182,15 +182,20 @@ process_cache_register("reports.validation.choice_values", _choice_values.cache_
 
 
 # Spaces grouping thousands as French and Russian write them: ordinary, no-break and narrow no-break.
+# Digits grouped by commas in threes and nothing else, as English writes thousands: ambiguous beside a decimal comma.
+_THOUSANDS_COMMAS = re.compile(r"[-+]?\d{1,3}(,\d{3})+")
 _GROUPING_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
 
 def decimal_text(text: str) -> str:
     """A number as typed in any of the site's languages, in Python's notation: ``1 234,5`` and ``1234.5``
-    both give ``1234.5`` (a comma is the decimal separator; a number with both a comma and a point is
-    refused as ambiguous)."""
+    both give ``1234.5`` (a comma is the decimal separator; a number with both a comma and a point, or with
+    commas grouping digits in threes as English writes thousands, ``1,234``, is refused as ambiguous)."""
     text = _GROUPING_SPACES.sub("", text.strip())
     if "," in text and "." in text:
+        return "ambiguous"
+    if _THOUSANDS_COMMAS.fullmatch(text):
+        # "1,234" is 1234 in English and 1.234 in French: refused rather than guessed (a seizure's quantity).
         return "ambiguous"
     return text.replace(",", ".")
 

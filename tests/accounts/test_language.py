@@ -62,6 +62,17 @@ def test_a_signed_in_choice_is_saved_on_the_profile(client: Client, alice: User)
     assert "Se déconnecter" in page(client, HOME)
 
 
+def test_a_password_alone_does_not_choose_the_accounts_language(client: Client, erin: User) -> None:
+    """A session that has not passed its second factor sets the cookie, never the profile (whose language the
+    account's security e-mails use)."""
+    sign_in(client, erin, verified=False)
+    response = client.post(LANGUAGE, {"language": "ru", "next": HOME})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ru"
+    erin.refresh_from_db()
+    assert erin.language != "ru"
+
+
 def test_the_profile_language_is_applied_at_sign_in_over_the_cookie_and_the_browser(
     client: Client, alice: User
 ) -> None:

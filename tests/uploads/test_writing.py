@@ -143,7 +143,7 @@ def counts() -> dict[str, int]:
 BODIES = {
     "cocaine by sea": lambda: report_body("FR-BULK-1"),
     "cigarettes, two items, no parties": lambda: report_body(
-        "FR-BULK-2", items=[cigarettes(brand="Marlboro"), item_row(quantity="3,250")], parties=[]
+        "FR-BULK-2", items=[cigarettes(brand="Marlboro"), item_row(quantity="3,25")], parties=[]
     ),
     "simplified, no route": lambda: report_body("FR-BULK-3", form_variant="simplified", route=[], conveyances=[]),
 }

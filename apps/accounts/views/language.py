@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import LanguageForm
-from ..middleware import set_language_cookie
+from ..middleware import session_two_factor_verified, set_language_cookie, two_factor_step
 from .sign_in import safe_next
 
 
@@ -25,7 +25,11 @@ def language_choose(request: HttpRequest) -> HttpResponse:
         # A tampered or stale form: nothing to save, the page stays in its language.
         return response
     language = form.cleaned_data["language"]
-    if request.user.is_authenticated:
+    # The profile is changed only by a session past its second factor (or an account that has none): a password
+    # alone does not choose the language of the account's security e-mails. The cookie is set in any case.
+    if request.user.is_authenticated and (
+        session_two_factor_verified(request) or two_factor_step(request.user) is None  # type: ignore[arg-type]
+    ):
         services.user_set_language(user=request.user, language=language)  # type: ignore[arg-type]
     translation.activate(language)
     set_language_cookie(response, language)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -54,7 +55,8 @@ def _qr_svg(uri: str) -> SafeString:
     """The provisioning URI as an inline SVG QR code, drawn on the server (no script, no image request)."""
     svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", title=_("QR code"))
     # segno's SVG is generated from the URI's bits only, never from markup.
-    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label=_("QR code to scan") ', 1))  # noqa: S308
+    label = escape(str(_("QR code")))
+    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1))  # noqa: S308
 
 
 @two_factor_exempt
