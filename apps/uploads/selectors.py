@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
+from apps.core.caches import process_cache_register
 from apps.core.exceptions import NotFound
 from apps.reports import catalogue
 
@@ -69,6 +70,9 @@ def may_see_personal_data(user: Actor) -> bool:
 @cache
 def _restricted_names() -> dict[str, frozenset[str]]:
     return {part: frozenset(catalogue.names(part, restricted=True)) for part in ("report", *catalogue.ROW_PARTS)}
+
+
+process_cache_register("uploads.selectors.restricted_names", _restricted_names.cache_clear)
 
 
 def problem_is_personal(problem: UploadProblem) -> bool:

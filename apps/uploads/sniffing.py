@@ -23,6 +23,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from apps.core.caches import process_cache_register
 from apps.core.exceptions import ApplicationError
 
 XLSX, CSV = "xlsx", "csv"
@@ -108,6 +109,9 @@ def _widest_row() -> int:
 
     widths = [len(sheet_columns(part, variant="full")) for part in sheet_parts(variant="full")]
     return max([len(csv_columns(variant="full")), *widths])
+
+
+process_cache_register("uploads.sniffing.widest_row", _widest_row.cache_clear)
 
 
 def max_sheet_bytes() -> int:
