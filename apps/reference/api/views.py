@@ -156,7 +156,10 @@ class CountryViewSet(RequiredScopeMixin, viewsets.ViewSet):
     @extend_schema(parameters=[_CODE], responses=CountrySerializer)
     @with_etag
     def retrieve(self, request: Request, code: str) -> Response:
-        alpha2 = countries.alpha2(code)
+        try:
+            alpha2 = countries.alpha2(code)
+        except ValueError:  # a "digit" int() cannot read, such as "²", taken for a numeric code
+            alpha2 = ""
         if not alpha2:
             raise NotFound(_("No country has the code '%(code)s'.") % {"code": code})
         position = next(i for i, (known, _) in enumerate(countries) if known == alpha2)
