@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import schemathesis
@@ -95,7 +97,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_the_api_conforms_to_its_schema(case, persona_token, report_uuids):
     authorization = bearer(persona_token)["HTTP_AUTHORIZATION"]
-    excluded = []
+    excluded: list[Callable[..., Any]] = []
     if case.path.startswith("/api/v1/reports/"):
         _point_at_a_seeded_report(case, report_uuids)
         # Whether a schema-valid report request is accepted depends on stored data the schema cannot say:
