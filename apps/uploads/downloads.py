@@ -40,7 +40,7 @@ class Download:
 def upload_template_file(*, file_format: str, variant: str) -> Download:
     """The template of ``variant`` (simplified or full) as a workbook or a CSV file, made from the field catalogue
     and today's vocabularies."""
-    from .templates import template_csv, template_xlsx
+    from .blank_files import template_csv, template_xlsx
 
     if file_format == UploadFormat.CSV:
         return Download(template_csv(variant=variant), CSV_TYPE, f"rilo-reports-{variant}.csv")

@@ -235,3 +235,15 @@ def test_no_module_in_apps_is_over_600_lines() -> None:
 def test_the_data_tables_excepted_exist() -> None:
     missing = sorted(path for path in DATA_TABLES if not (APPS.parent / path).is_file())
     assert not missing, f"remove from DATA_TABLES, these modules no longer exist: {missing}"
+
+
+# The folders Django gives a meaning to (templates, static files, translations, fixtures): a module of apps/ named
+# like one reads as that folder (apps/uploads/templates.py beside templates/uploads/, which hold no module).
+DJANGO_FOLDER_NAMES = frozenset({"templates", "static", "locale", "fixtures"})
+
+
+def test_no_module_in_apps_is_named_like_a_django_folder() -> None:
+    named = sorted(
+        str(path.relative_to(APPS.parent)) for path in APPS.rglob("*.py") if path.stem in DJANGO_FOLDER_NAMES
+    )
+    assert not named, f"rename these modules after what they make (e.g. blank_files.py): {named}"

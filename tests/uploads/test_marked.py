@@ -117,7 +117,7 @@ def test_the_copy_holds_no_formula_whatever_the_upload_held(tmp_path):
 
 
 def test_a_filled_templates_copy_holds_the_sheets_the_check_reads(tmp_path, db):
-    from apps.uploads.templates import template_xlsx
+    from apps.uploads.blank_files import template_xlsx
 
     path = tmp_path / "template.xlsx"
     path.write_bytes(template_xlsx(variant="simplified"))

@@ -12,9 +12,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from apps.reference.models import Unit
 from apps.reports import catalogue
+from apps.uploads.blank_files import template_csv, template_xlsx
 from apps.uploads.columns import csv_columns, match_headers, sheet_columns, sheet_parts, sheet_title
 from apps.uploads.reading import read_upload
-from apps.uploads.templates import template_csv, template_xlsx
 
 pytestmark = pytest.mark.django_db
 

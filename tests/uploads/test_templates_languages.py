@@ -12,9 +12,9 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
+from apps.uploads.blank_files import template_xlsx
 from apps.uploads.columns import match_headers, part_for_sheet, sheet_columns, sheet_parts, sheet_title
 from apps.uploads.reading import read_upload
-from apps.uploads.templates import template_xlsx
 from apps.uploads.values import DROPDOWN_SEPARATOR
 
 pytestmark = pytest.mark.django_db
