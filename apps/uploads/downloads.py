@@ -24,7 +24,8 @@ from .selectors import may_see_personal_data, upload_errors
 from .storage import stored_path
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"
+CSV_TYPE = f"{CSV_MEDIA_TYPE}; charset=utf-8"
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,15 @@ def test_page_size_is_capped_and_checked(api, alice_auth, vocabularies):
     assert api.get(f"{REF}/enforcement-areas/?page=9", **alice_auth).status_code == 404
 
 
+@pytest.mark.parametrize("page", ["", "0", "x", "9"])
+@pytest.mark.parametrize("listed", ["enforcement-areas", "countries"])
+def test_a_page_that_is_no_page_of_the_list_is_not_found_an_empty_one_too(api, alice_auth, vocabularies, listed, page):
+    response = api.get(f"{REF}/{listed}/?page={'900' if page == '9' else page}", **alice_auth)
+
+    assert response.status_code == 404 and response.json()["type"] == "not_found"
+    assert api.get(f"{REF}/{listed}/?page=1", **alice_auth).status_code == 200
+
+
 def test_lookup_by_code_falls_back_to_any_case(api, alice_auth, vocabularies):
     assert api.get(f"{REF}/currencies/EUR/", **alice_auth).json()["numeric_code"] == "978"
     assert api.get(f"{REF}/currencies/eur/", **alice_auth).json()["code"] == "EUR"

@@ -219,3 +219,43 @@ def test_the_upload_operations_are_in_the_openapi_schema(api):
     assert "get" in schema["paths"]["/api/v1/uploads/template/"]
     detail = schema["components"]["schemas"]["UploadDetail"]["properties"]
     assert {"state", "progress", "counts", "problems", "preview"} <= set(detail)
+
+
+TEMPLATE_URL = f"{URL}template/"
+
+
+@pytest.mark.parametrize(
+    ("file_format", "content_type"),
+    [("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("csv", "text/csv")],
+)
+def test_the_template_is_downloaded_in_the_format_asked_for(api, alice, issue_token, file_format, content_type):
+    response = api.get(TEMPLATE_URL, {"format": file_format, "variant": "full"}, **bearer(issue_token(alice)))
+
+    assert response.status_code == 200, response.content[:200]
+    assert response["Content-Type"].split(";")[0] == content_type
+    assert response["Content-Disposition"] == f'attachment; filename="rilo-reports-full.{file_format}"'
+
+
+@pytest.mark.parametrize("query", [{"format": "pdf"}, {"format": ""}, {"variant": "short"}, {"variant": ""}])
+def test_a_template_in_a_format_or_variant_that_does_not_exist_is_a_field_error(api, alice, issue_token, query):
+    response = api.get(TEMPLATE_URL, query, **bearer(issue_token(alice)))
+
+    assert response.status_code == 400 and set(response.json()["details"]) == set(query)
+
+
+def test_the_template_is_not_for_an_account_that_may_not_upload(api, erin, issue_token):
+    response = api.get(TEMPLATE_URL, {"format": "csv"}, **bearer(issue_token(erin)))
+
+    assert response.status_code == 403 and response.json()["type"] == "permission_denied"
+
+
+def test_the_templates_media_types_are_in_the_openapi_schema(api):
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    responses = schema["paths"]["/api/v1/uploads/template/"]["get"]["responses"]
+    assert set(responses["200"]["content"]) == {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv",
+    }
+    assert all(body["schema"]["format"] == "binary" for body in responses["200"]["content"].values())
+    assert responses["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")

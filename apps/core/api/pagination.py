@@ -52,6 +52,13 @@ class StandardPageNumberPagination(PageNumberPagination):
     def get_page_size(self, request: Any) -> int:
         return strict_page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
+    def get_page_number(self, request: Any, paginator: Any) -> Any:
+        """The page asked for; an empty ``page=`` is no page number, refused (404) as ``page=x`` is, where DRF
+        would read it as the first page."""
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return _documented(super().get_schema_operation_parameters(view), self.page_size_query_param)
 

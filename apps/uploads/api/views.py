@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -29,7 +30,7 @@ from apps.reports.choices import FormVariant
 
 from .. import services
 from ..choices import DEFAULT_VARIANT
-from ..downloads import upload_template_file
+from ..downloads import CSV_MEDIA_TYPE, XLSX_TYPE, upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
 from ..selectors import upload_get, upload_list, upload_problems, upload_problems_seen
@@ -199,23 +200,48 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
 _TEMPLATE_FORMATS = ("csv", "xlsx")
 
 
+class _WithoutFormatOverride:
+    """The settings DRF's negotiation reads (only this one), without its ``?format=`` override."""
+
+    URL_FORMAT_OVERRIDE = None
+
+
+class TemplateContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation without its ``?format=`` override: here ``format`` names the template's file type (xlsx or
+    csv), which DRF would look for among the renderers (JSON only) and answer 404 for. Errors stay JSON, by Accept."""
+
+    settings = _WithoutFormatOverride()  # type: ignore[assignment]  # the one setting it reads
+
+
 class UploadTemplateView(APIView):
     """The upload templates, made from the field catalogue and the live vocabularies."""
+
+    content_negotiation_class = TemplateContentNegotiation
 
     @extend_schema(
         tags=["uploads"],
         summary="Download an upload template",
+        description=(
+            "The blank template of the simplified or the full form, as an XLSX workbook (a sheet per part, "
+            "drop-down lists of the active terms, a first sheet explaining every column) or as a CSV file (UTF-8 "
+            "with a byte-order mark, one row per item). Only for an account that may upload reports."
+        ),
         parameters=[
             OpenApiParameter("format", OpenApiTypes.STR, enum=list(_TEMPLATE_FORMATS), default="xlsx"),
             OpenApiParameter("variant", OpenApiTypes.STR, enum=list(FormVariant.values), default=DEFAULT_VARIANT),
         ],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook (`format=xlsx`)."),
+            (200, CSV_MEDIA_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV file (`format=csv`)."),
+            400: error_response("400", "`format` or `variant` is not one of those listed."),
+            403: error_response("403", "The account may not upload reports, or the token's scope does not allow it."),
+        },
     )
     def get(self, request: Request) -> HttpResponse:
         if not may_upload(request_actor(request)):
             raise exceptions.PermissionDenied(_("You may not upload reports."))
-        file_format = request.query_params.get("format") or "xlsx"
-        variant = request.query_params.get("variant") or DEFAULT_VARIANT
+        file_format = request.query_params.get("format", "xlsx")
+        variant = request.query_params.get("variant", DEFAULT_VARIANT)
         errors = {}
         if file_format not in _TEMPLATE_FORMATS:
             errors["format"] = [_("Give xlsx or csv.")]

@@ -22,11 +22,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.config import OperationConfig, OperationsConfig
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
     positive_data_acceptance,
-    status_code_conformance,
-    unsupported_method,
 )
 
 from tests.helpers import bearer
@@ -111,14 +107,6 @@ def test_the_api_conforms_to_its_schema(case, persona_token, report_uuids):
         # The statistics filters accept the caller's region's administrations only (stored data) and a period whose
         # end is not before its start, a country for a country's role: relations the schema cannot say (400).
         excluded.append(positive_data_acceptance)
-    elif case.path == "/api/v1/reference/countries/":
-        # An empty `page` is answered as the first page rather than refused (400): a known leniency of the
-        # countries list, left as it is for now.
-        excluded.append(negative_data_rejection)
-    elif case.path == "/api/v1/uploads/template/":
-        # The template is a file whose type follows `format` (XLSX or CSV), documented as a binary download; the
-        # schema does not list each media type, nor the 404 a reader who may not upload can get.
-        excluded.extend([content_type_conformance, status_code_conformance, unsupported_method])
     elif case.path == "/api/v1/uploads/" and case.method == "POST":
         # Whether a file is accepted depends on its content, which the schema cannot say: a binary string the
         # schema allows is refused as not a spreadsheet (400, with the reason).
