@@ -45,11 +45,18 @@ def upload_get(*, user: Actor, uuid: uuid_module.UUID | str, action: str = "view
     return upload
 
 
-def upload_problems(*, upload: Upload, kind: str | None = None) -> QuerySet[UploadProblem]:
-    """The problems of an upload already read through :func:`upload_get`, in file order."""
+def upload_problems(
+    *, upload: Upload, kind: str | None = None, sheet: str | None = None, row: int | None = None
+) -> QuerySet[UploadProblem]:
+    """The problems of an upload already read through :func:`upload_get`, in file order; only those of ``kind``,
+    of ``sheet`` (as the file names it: a workbook's sheet, or "CSV") or of the file's ``row`` when given."""
     problems = UploadProblem.objects.filter(upload=upload)
     if kind is not None:
         problems = problems.filter(kind=kind)
+    if sheet is not None:
+        problems = problems.filter(sheet=sheet)
+    if row is not None:
+        problems = problems.filter(row=row)
     return problems.order_by("pk")
 
 

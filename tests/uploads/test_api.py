@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
+from apps.uploads.api.serializers import PROBLEMS_IN_DETAIL
 from apps.uploads.choices import UploadState
 from apps.uploads.models import Upload
 from apps.uploads.services import upload_check, upload_commit_run
@@ -80,6 +81,59 @@ def test_the_state_progress_counts_and_problems_are_those_of_the_preview(api, al
     assert [entry["national_reference"] for entry in body["preview"]] == ["API-1", "API-2"]
 
 
+@pytest.fixture
+def thirty_errors(alice):
+    """Alice's checked upload of 30 rows, each with a unit that is no unit (rows 2 to 31 of the CSV file)."""
+    upload = send(alice, csv_bytes(*(csv_row(f"API-{n}", unit="kgs") for n in range(30))))
+    upload_check(upload_id=upload.pk)
+    return upload
+
+
+def test_the_detail_quotes_the_first_problems_and_says_how_many_there_are(api, alice_auth, thirty_errors):
+    body = api.get(f"{URL}{thirty_errors.uuid}/", **alice_auth).json()
+
+    assert len(body["problems"]) == PROBLEMS_IN_DETAIL < 30
+    assert [problem["row"] for problem in body["problems"]] == list(range(2, 2 + PROBLEMS_IN_DETAIL))
+    assert body["problems_total"] == 30 and body["counts"]["rows_with_errors"] == 30
+    assert body["problems_url"] == f"http://testserver{URL}{thirty_errors.uuid}/problems/"
+
+
+def test_every_problem_is_read_a_page_at_a_time_in_file_order(api, alice_auth, thirty_errors):
+    rows = []
+    page = api.get(f"{URL}{thirty_errors.uuid}/problems/?page_size=12", **alice_auth).json()
+    assert page["count"] == 30
+    while True:
+        rows += [(problem["row"], problem["column"], problem["kind"]) for problem in page["results"]]
+        if not page["next"]:
+            break
+        page = api.get(page["next"], **alice_auth).json()
+
+    assert rows == [(row, "unit", "error") for row in range(2, 32)]
+
+
+def test_the_problems_are_filtered_by_row_sheet_and_kind(api, alice_auth, thirty_errors):
+    def rows(query: str) -> list[int]:
+        response = api.get(f"{URL}{thirty_errors.uuid}/problems/?{query}", **alice_auth)
+        assert response.status_code == 200, response.json()
+        return [problem["row"] for problem in response.json()["results"]]
+
+    assert rows("row=7") == [7]
+    assert rows("sheet=CSV&row=7&kind=error") == [7]
+    assert rows("sheet=Items") == [] and rows("kind=duplicate") == [] and rows("row=900") == []
+    for query, field in (("kind=warning", "kind"), ("row=0", "row"), ("row=x", "row"), ("row=", "row")):
+        response = api.get(f"{URL}{thirty_errors.uuid}/problems/?{query}", **alice_auth)
+        assert response.status_code == 400 and list(response.json()["details"]) == [field], query
+
+
+def test_the_problems_of_a_clean_upload_are_an_empty_page(api, alice, alice_auth):
+    upload = send(alice, CLEAN)
+    upload_check(upload_id=upload.pk)
+
+    assert api.get(f"{URL}{upload.uuid}/", **alice_auth).json()["problems_total"] == 0
+    body = api.get(f"{URL}{upload.uuid}/problems/", **alice_auth).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
 def test_a_checked_upload_is_committed_by_the_api_as_drafts_or_for_review(api, alice, alice_auth):
     upload = Upload.objects.get(uuid=_post_file(api, alice_auth, CLEAN).json()["uuid"])
     upload_check(upload_id=upload.pk)
@@ -131,7 +185,13 @@ def test_another_administrations_upload_is_not_found_on_every_endpoint(api, alic
     auth = bearer(issue_token(request.getfixturevalue(persona), "read", "write"))
     before = written()
 
-    for method, suffix in (("get", ""), ("post", "commit/"), ("post", "cancel/"), ("post", "restart/")):
+    for method, suffix in (
+        ("get", ""),
+        ("get", "problems/"),
+        ("post", "commit/"),
+        ("post", "cancel/"),
+        ("post", "restart/"),
+    ):
         response = getattr(api, method)(f"{URL}{upload.uuid}/{suffix}", format="json", **auth)
         assert response.status_code in (403, 404), (persona, suffix, response.status_code)
         if response.status_code == 403:  # a role without the capability: the same answer as a made-up uuid
@@ -217,8 +277,14 @@ def test_the_upload_operations_are_in_the_openapi_schema(api):
     assert "get" in schema["paths"]["/api/v1/uploads/{uuid}/"]
     assert "202" in schema["paths"]["/api/v1/uploads/{uuid}/commit/"]["post"]["responses"]
     assert "get" in schema["paths"]["/api/v1/uploads/template/"]
+    problems = schema["paths"]["/api/v1/uploads/{uuid}/problems/"]["get"]
+    assert {"page", "page_size", "kind", "sheet", "row"} <= {parameter["name"] for parameter in problems["parameters"]}
+    assert problems["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/PaginatedUploadProblemList"
+    )
+    assert "404" in problems["responses"]
     detail = schema["components"]["schemas"]["UploadDetail"]["properties"]
-    assert {"state", "progress", "counts", "problems", "preview"} <= set(detail)
+    assert {"state", "progress", "counts", "problems", "problems_total", "problems_url", "preview"} <= set(detail)
 
 
 TEMPLATE_URL = f"{URL}template/"

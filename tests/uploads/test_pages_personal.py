@@ -117,8 +117,10 @@ def test_a_user_without_the_right_sees_where_the_personal_cells_are_wrong_but_no
     body = api.get(reverse("api:upload-detail", args=[checked.uuid]), **auth)
     assert body.status_code == 200
     answered = body.content.decode()
+    listed = api.get(reverse("api:upload-problems", args=[checked.uuid]), **auth)
+    assert listed.status_code == 200
 
-    for shown in (page, answered):
+    for shown in (page, answered, listed.content.decode()):
         assert TYPED_NAME not in shown and TYPED_DOCUMENT not in shown
         assert TYPED_HOW not in shown and TYPED_PLATE not in shown
         assert "kgs" in shown  # a problem of a non-personal cell keeps its message

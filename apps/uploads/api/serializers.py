@@ -110,20 +110,46 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
         }
 
 
-class UploadDetailSerializer(UploadSerializer):
-    """An upload with its problems and the preview of the first reports as they will be stored."""
+# How many problems an upload's detail quotes: the first ones, in file order; the rest are read a page at a time
+# from its problems (``problems_url``).
+PROBLEMS_IN_DETAIL = 20
 
-    problems = serializers.SerializerMethodField()
+
+class UploadDetailSerializer(UploadSerializer):
+    """An upload with its first problems, how many there are, where to read them all, and the preview of the first
+    reports as they will be stored."""
+
+    problems = serializers.SerializerMethodField(
+        help_text=_("The first problems, in file order; read them all, a page at a time, from problems_url.")
+    )
+    problems_total = serializers.SerializerMethodField(help_text=_("How many problems the upload has."))
+    problems_url = serializers.SerializerMethodField()
     preview = serializers.JSONField(read_only=True)
 
     class Meta(UploadSerializer.Meta):
-        fields: tuple[str, ...] = (*UploadSerializer.Meta.fields, "problems", "preview")  # type: ignore[assignment]
+        fields: tuple[str, ...] = (  # type: ignore[assignment]
+            *UploadSerializer.Meta.fields,
+            "problems",
+            "problems_total",
+            "problems_url",
+            "preview",
+        )
         read_only_fields: tuple[str, ...] = fields  # type: ignore[assignment]
 
     @extend_schema_field(UploadProblemSerializer(many=True))
     def get_problems(self, upload: Upload) -> list[dict[str, Any]]:
         problems = self.context.get("problems", [])
         return list(UploadProblemSerializer(problems, many=True).data)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_problems_total(self, upload: Upload) -> int:
+        return int(self.context.get("problems_total", 0))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_problems_url(self, upload: Upload) -> str:
+        path = reverse("api:upload-problems", kwargs={"uuid": upload.uuid})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class UploadCreateSerializer(serializers.Serializer[Any]):

@@ -29,18 +29,26 @@ from apps.core.request_actor import request_actor
 from apps.reports.choices import FormVariant
 
 from .. import services
-from ..choices import DEFAULT_VARIANT
+from ..choices import DEFAULT_VARIANT, ProblemKind
 from ..downloads import CSV_MEDIA_TYPE, XLSX_TYPE, upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
 from ..selectors import upload_get, upload_list, upload_problems, upload_problems_seen
 from ..storage import limit_upload, received_discard
-from .serializers import UploadCommitSerializer, UploadCreateSerializer, UploadDetailSerializer, UploadSerializer
+from .serializers import (
+    PROBLEMS_IN_DETAIL,
+    UploadCommitSerializer,
+    UploadCreateSerializer,
+    UploadDetailSerializer,
+    UploadProblemSerializer,
+    UploadSerializer,
+)
 
 # The capability each operation needs (the first layer; restrict() and the services decide the rest).
 _CAPABILITIES = {
     "list": "uploads.view_upload",
     "retrieve": "uploads.view_upload",
+    "problems": "uploads.view_upload",
     "create": "uploads.add_upload",
     "commit": "uploads.change_upload",
     "cancel": "uploads.change_upload",
@@ -57,11 +65,45 @@ class UploadCapabilityPermission(BasePermission):
 
 
 _UUID = OpenApiParameter("uuid", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The upload's uuid.")
-_DETAIL = OpenApiResponse(UploadDetailSerializer, description="The upload, its problems and its preview.")
+_DETAIL = OpenApiResponse(UploadDetailSerializer, description="The upload, its first problems and its preview.")
 _ACCEPTED = OpenApiResponse(
     UploadSerializer, description="Accepted: a worker does it. Follow `url` (also the Location header)."
 )
 _CONFLICT = error_response("409", "The upload's state forbids this (e.g. it has errors, or is already written).")
+
+
+_KIND = OpenApiParameter(
+    "kind", OpenApiTypes.STR, enum=list(ProblemKind.values), description="Only errors, or only possible duplicates."
+)
+_SHEET = OpenApiParameter(
+    "sheet", OpenApiTypes.STR, description="Only the problems of this sheet (`CSV` in a CSV file)."
+)
+_ROW = OpenApiParameter(
+    "row", {"type": "integer", "minimum": 1}, description="Only the problems of this row, as the file numbers it."
+)
+
+
+def _problem_filters(request: Request) -> dict[str, Any]:
+    """The problems' filters of the query (``kind``, ``sheet``, ``row``); 400 naming each one that is not valid."""
+    filters: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    params = request.query_params
+    if "kind" in params:
+        if params["kind"] in ProblemKind.values:
+            filters["kind"] = params["kind"]
+        else:
+            errors["kind"] = [_("Give error or duplicate.")]
+    if "sheet" in params:
+        filters["sheet"] = params["sheet"]
+    if "row" in params:
+        raw = params["row"].strip()
+        if raw.isascii() and raw.isdigit() and int(raw) >= 1:
+            filters["row"] = int(raw)
+        else:
+            errors["row"] = [_("Enter a whole number of at least 1.")]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return filters
 
 
 def _with_handler(request: HttpRequest) -> None:
@@ -142,13 +184,45 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         data = UploadSerializer(upload, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
-    @extend_schema(summary="An upload", parameters=[_UUID], responses={200: _DETAIL})
+    @extend_schema(
+        summary="An upload",
+        description=(
+            f"Its state, progress and counts, its first {PROBLEMS_IN_DETAIL} problems (in file order) and how many "
+            "there are, and the preview of the first reports as they will be stored. Read every problem from "
+            "`problems_url`, a page at a time."
+        ),
+        parameters=[_UUID],
+        responses={200: _DETAIL},
+    )
     def retrieve(self, request: Request, uuid: str) -> Response:
         actor = request_actor(request)
         upload = upload_get(user=actor, uuid=uuid)
-        problems = upload_problems_seen(user=actor, upload=upload, problems=upload_problems(upload=upload))
-        context = {"request": request, "problems": problems}
+        problems = upload_problems(upload=upload)
+        first = list(problems[: PROBLEMS_IN_DETAIL + 1])
+        total = len(first) if len(first) <= PROBLEMS_IN_DETAIL else problems.count()
+        seen = upload_problems_seen(user=actor, upload=upload, problems=first[:PROBLEMS_IN_DETAIL])
+        context = {"request": request, "problems": seen, "problems_total": total}
         return Response(UploadDetailSerializer(upload, context=context).data)
+
+    @extend_schema(
+        summary="An upload's problems, a page at a time",
+        description=(
+            "Every problem of the upload at its cell, in file order: errors (the upload cannot be committed) and "
+            "possible duplicates (flagged, not refused). Filter by `kind`, `sheet` (as the file names it; `CSV` "
+            "for a CSV file) and `row`. A problem at a cell of personal data has its message withheld from an "
+            "account that may not see personal data."
+        ),
+        parameters=[_UUID, _KIND, _SHEET, _ROW],
+        responses={200: UploadProblemSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def problems(self, request: Request, uuid: str) -> Response:
+        actor = request_actor(request)
+        upload = upload_get(user=actor, uuid=uuid)
+        problems = upload_problems(upload=upload, **_problem_filters(request))
+        page = self.paginate_queryset(problems) or []
+        seen = upload_problems_seen(user=actor, upload=upload, problems=page)
+        return self.get_paginated_response(UploadProblemSerializer(seen, many=True).data)
 
     @extend_schema(
         summary="Commit a checked upload",
