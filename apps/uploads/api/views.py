@@ -7,7 +7,7 @@ and changed only by the services, as the web pages do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -220,7 +220,7 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         actor = request_actor(request)
         upload = upload_get(user=actor, uuid=uuid)
         problems = upload_problems(upload=upload, **_problem_filters(request))
-        page = self.paginate_queryset(problems) or []
+        page = self.paginate_queryset(cast(Any, problems)) or []  # the viewset's pages, of another model's rows
         seen = upload_problems_seen(user=actor, upload=upload, problems=page)
         return self.get_paginated_response(UploadProblemSerializer(seen, many=True).data)
 
