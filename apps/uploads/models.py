@@ -138,7 +138,8 @@ class Upload(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.original_name} {self.uuid} ({self.state})"
+        # Not the file's name: it may name a person, and this is what the admin and its log show of an upload.
+        return f"{self.uuid} ({self.state})"
 
     @property
     def is_finished(self) -> bool:
