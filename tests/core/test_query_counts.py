@@ -106,6 +106,8 @@ def _walk(
         yield client, path
     for path in _upload_pages(upload_uuid):
         yield client, path
+    for name in ("api:upload-detail", "api:upload-problems"):
+        yield api, reverse(name, args=[upload_uuid])
 
 
 def _key(path: str, persona: str, status: int) -> str:
