@@ -2,7 +2,9 @@
 
 Its file and preview hold an administration's reports before any review, drafts included, so RILO staff of
 the region do not see it (as they never see drafts): they see the reports once submitted. Neither does a
-superuser, unless their account belongs to the administration (the file may hold personal data).
+superuser, unless their account belongs to the administration (the file may hold personal data). The admin alone
+lists every upload to a superuser, for support: states, counts and times, never the file's name, its sender or its
+rows (apps/uploads/admin.py).
 """
 
 from __future__ import annotations
