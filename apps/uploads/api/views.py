@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -94,7 +96,11 @@ def _problem_filters(request: Request) -> dict[str, Any]:
         else:
             errors["kind"] = [_("Give error or duplicate.")]
     if "sheet" in params:
-        filters["sheet"] = params["sheet"]
+        try:
+            ProhibitNullCharactersValidator()(params["sheet"])  # as a filter's text field refuses it
+            filters["sheet"] = params["sheet"]
+        except DjangoValidationError as error:
+            errors["sheet"] = list(error.messages)
     if "row" in params:
         raw = params["row"].strip()
         if raw.isascii() and raw.isdigit() and int(raw) >= 1:
