@@ -125,3 +125,17 @@ def test_a_panels_csv_in_french_has_french_headers_and_country_names(
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert f"{_french('Reports')} ({_french('reports')})" in rows[0]
     assert any("Allemagne" in row for row in rows[1:])
+
+
+def test_every_language_of_the_site_has_its_echarts_texts(settings: Any) -> None:
+    from apps.dashboards.views import ECHARTS_LOCALES
+
+    languages = {code for code, _name in settings.LANGUAGES}
+    assert languages <= set(ECHARTS_LOCALES), "a language of the site has no ECharts locale"
+    for language in languages:
+        locale = ECHARTS_LOCALES[language]
+        if language == "en":
+            assert locale == ""  # built into ECharts
+            continue
+        path = f"echarts/i18n/lang{locale}.js"
+        assert path in settings.RILO_NPM_STATIC_FILES and finders.find(path), path
