@@ -139,3 +139,22 @@ def test_every_language_of_the_site_has_its_echarts_texts(settings: Any) -> None
             continue
         path = f"echarts/i18n/lang{locale}.js"
         assert path in settings.RILO_NPM_STATIC_FILES and finders.find(path), path
+
+
+def test_a_short_label_is_translated_for_its_meaning() -> None:
+    from apps.dashboards.filters import COUNTRY_OF_SEIZURE, COUNTRY_ROLES
+    from apps.reports.choices import ReportKind
+
+    with translation.override("fr"):
+        assert str(dict(COUNTRY_ROLES)[COUNTRY_OF_SEIZURE]) == "Lieu de saisie"  # the country's role
+        assert str(ReportKind.SEIZURE.label) == "Saisie"  # the kind of report
+
+
+def test_quantities_are_named_from_the_one_table_of_base_units() -> None:
+    from apps.dashboards.panel_defs import UNIT_FAMILIES, quantity_columns
+    from apps.reference.models import BASE_UNITS
+
+    assert UNIT_FAMILIES == (("mass", "kg"), ("volume", "l"), ("sticks", "sticks"), ("count", "pieces"))
+    with translation.override("ru"):
+        names = [column["unit_label"] for column in quantity_columns()]
+        assert names == [str(unit.name) for unit in BASE_UNITS] == ["кг", "л", "шт. сигарет", "шт."]

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from apps.reference.forms import TermChoiceField
+from apps.reference.forms import TermChoiceField, TermFilterField
 from apps.reference.models import CommodityCategory, Currency, Direction, HSCode
 from apps.reference.selectors import in_reading_order, term_usages, usage_message
 
@@ -77,6 +77,16 @@ def test_terms_are_offered_in_the_order_of_the_readers_labels() -> None:
     field = TermChoiceField(queryset=added, to_field_name="code", empty_label="-")
     with translation.override("ru"):
         assert [str(label) for _value, label in field.widget.choices] == ["-", "адрес", "Граница", "Жилище"]
+
+
+def test_a_filters_terms_are_offered_in_the_order_of_the_readers_labels() -> None:
+    _term("X_A", "Abroad", "Жилище")
+    _term("X_B", "Between", "Граница")
+    field = TermFilterField(queryset=Direction.objects.filter(code__startswith="X_"), empty_label="-")
+    with translation.override("en"):
+        assert [str(label) for _value, label in field.widget.choices] == ["-", "Abroad", "Between"]
+    with translation.override("ru"):
+        assert [str(label) for _value, label in field.widget.choices] == ["-", "Граница", "Жилище"]
 
 
 def test_an_hs_code_is_never_looked_up_in_translations_it_does_not_have() -> None:
