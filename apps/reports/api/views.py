@@ -418,7 +418,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             try:
                 original = report_get(user=request_actor(request), uuid=data["of"])
             except NotFound:
-                raise exceptions.ValidationError({"of": ["No report with this uuid that you can see."]}) from None
+                raise exceptions.ValidationError({"of": [_("No report with this uuid that you can see.")]}) from None
             report = services.report_mark_duplicate(
                 report=report, of=original, actor=request_actor(request), comment=data.get("comment", "")
             )
