@@ -24,26 +24,13 @@ from apps.core.exceptions import ApplicationError, Conflict, NotFound, Permissio
 from apps.tenancy.models import Administration, Region
 
 from . import notifications
-from .delegation import roles_manageable_by, same_scope_roles
+from .delegation import role_scope_check, roles_manageable_by, same_scope_roles
 from .emails import LinkBase, send_password_link
 from .models import ApiToken, User
 from .querysets import system_account_scope
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, SYSTEM_ROLES, Role
 
 OTP_DEVICE_NAME = "Authenticator app"
-
-
-def _check_scope(role: str, administration: Administration | None, region: Region | None) -> None:
-    if role in ADMINISTRATION_ROLES and (administration is None or region is not None):
-        raise ApplicationError(
-            _("An account with the role “%(role)s” belongs to one administration.") % {"role": Role(role).label}
-        )
-    if role in RILO_ROLES and (region is None or administration is not None):
-        raise ApplicationError(
-            _("An account with the role “%(role)s” belongs to one RILO.") % {"role": Role(role).label}
-        )
-    if role == Role.PARTNER_SYSTEM and region is not None:
-        raise ApplicationError(_("A partner system account belongs to no RILO."))
 
 
 def _check_may_grant(actor: Actor, role: str) -> None:
@@ -97,7 +84,7 @@ def user_create(
             raise ValueError("An invited account gets its RILO from the actor and its password from the link.")
         invitation = (actor, link_base)
         administration, region = _invited_placement(actor=actor, role=role, email=email, administration=administration)
-    _check_scope(role, administration, region)
+    role_scope_check(role, administration, region)
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError(_("This username is taken."), extra={"username": [_("This username is taken.")]})
     user = User(
@@ -185,7 +172,7 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
                 )
     old_role, old_email = user.role, user.email
     if role is not None and role != user.role:
-        _check_scope(role, user.administration, user.region)
+        role_scope_check(role, user.administration, user.region)
         user.role = role
     changed = sorted(name for name, value in fields.items() if getattr(user, name) != value)
     for name, value in fields.items():

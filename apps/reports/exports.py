@@ -39,7 +39,6 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -124,9 +123,16 @@ def _distinct_of_rows(model: type[Any], path: str | Coalesce, *, csv: bool) -> S
 
 
 def _term_label(path: str) -> Coalesce:
-    """A vocabulary term's label in the current language (its English label when not translated)."""
+    """A vocabulary term's label in the current language (its English label when not translated).
+
+    Without a query parameter (the language, one of the site's, is written into the SQL): a DISTINCT aggregate
+    of it (:func:`_distinct`) must see its ORDER BY expression as the very argument."""
     language = (get_language() or "en").split("-")[0]
-    translated = NullIf(KeyTextTransform(language, f"{path}__translations"), Value(""), output_field=TextField())
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    translated = Func(
+        F(f"{path}__translations"), template=f"NULLIF(%(expressions)s ->> '{language}', '')", output_field=TextField()
+    )
     return Coalesce(translated, Cast(f"{path}__label", TextField()), output_field=TextField())
 
 
