@@ -1,4 +1,5 @@
-"""Who may give which role: the roles each manager role may create, edit and deactivate.
+"""Who may give which role: the roles each manager role may create, edit and deactivate, and where an
+account of each role belongs (one administration, one RILO, or neither).
 
 Scope (which administration or region) is decided by ``User.objects.restrict``; this module only
 says which roles a manager may hand out, so nobody can grant a role above their own reach.
@@ -6,7 +7,11 @@ says which roles a manager may hand out, so nobody can grant a role above their 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from apps.core.actor import Actor
+from apps.core.exceptions import ApplicationError
+from apps.tenancy.models import Administration, Region
 
 from .roles import ADMINISTRATION_ROLES, RILO_ROLES, Role
 
@@ -37,3 +42,17 @@ def same_scope_roles(role: str) -> frozenset[str]:
     if role in RILO_ROLES:
         return frozenset(RILO_ROLES)
     return frozenset({role})
+
+
+def role_scope_check(role: str, administration: Administration | None, region: Region | None) -> None:
+    """An account with ``role`` is placed where the role belongs: one administration, one RILO, or neither."""
+    if role in ADMINISTRATION_ROLES and (administration is None or region is not None):
+        raise ApplicationError(
+            _("An account with the role “%(role)s” belongs to one administration.") % {"role": Role(role).label}
+        )
+    if role in RILO_ROLES and (region is None or administration is not None):
+        raise ApplicationError(
+            _("An account with the role “%(role)s” belongs to one RILO.") % {"role": Role(role).label}
+        )
+    if role == Role.PARTNER_SYSTEM and region is not None:
+        raise ApplicationError(_("A partner system account belongs to no RILO."))

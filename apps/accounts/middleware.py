@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from apps.core.actor import Actor
 
@@ -74,7 +75,7 @@ class TwoFactorMiddleware:
             return JsonResponse(
                 {
                     "type": "two_factor_required",
-                    "message": "Verify your two-factor code in the web interface first.",
+                    "message": gettext("Verify your two-factor code in the web interface first."),
                     "details": {"url": url},
                 },
                 status=403,

@@ -24,7 +24,7 @@ from apps.core.exceptions import ApplicationError, Conflict, NotFound, Permissio
 from apps.tenancy.models import Administration, Region
 
 from . import notifications
-from .delegation import roles_manageable_by, same_scope_roles
+from .delegation import role_scope_check, roles_manageable_by, same_scope_roles
 from .emails import LinkBase, send_password_link
 from .models import ApiToken, User
 from .querysets import system_account_scope
@@ -33,21 +33,12 @@ from .roles import ADMINISTRATION_ROLES, RILO_ROLES, SYSTEM_ROLES, Role
 OTP_DEVICE_NAME = "Authenticator app"
 
 
-def _check_scope(role: str, administration: Administration | None, region: Region | None) -> None:
-    if role in ADMINISTRATION_ROLES and (administration is None or region is not None):
-        raise ApplicationError(_("A %(Role)s belongs to one administration.") % {"Role": Role(role).label.lower()})
-    if role in RILO_ROLES and (region is None or administration is not None):
-        raise ApplicationError(_("A %(Role)s belongs to one RILO.") % {"Role": Role(role).label.lower()})
-    if role == Role.PARTNER_SYSTEM and region is not None:
-        raise ApplicationError(_("A partner system account belongs to no RILO."))
-
-
 def _check_may_grant(actor: Actor, role: str) -> None:
     if role not in roles_manageable_by(actor):
         label = Role(role).label if role in Role.values else role
         raise PermissionDenied(
             _("You may not give the role “%(label)s”.") % {"label": label},
-            extra={"role": ["You may not give this role."]},
+            extra={"role": [_("You may not give this role.")]},
         )
 
 
@@ -93,9 +84,9 @@ def user_create(
             raise ValueError("An invited account gets its RILO from the actor and its password from the link.")
         invitation = (actor, link_base)
         administration, region = _invited_placement(actor=actor, role=role, email=email, administration=administration)
-    _check_scope(role, administration, region)
+    role_scope_check(role, administration, region)
     if User.objects.filter(username__iexact=username).exists():
-        raise ApplicationError(_("This username is taken."), extra={"username": ["This username is taken."]})
+        raise ApplicationError(_("This username is taken."), extra={"username": [_("This username is taken.")]})
     user = User(
         username=username,
         role=role,
@@ -137,7 +128,7 @@ def _invited_placement(
             administration = Administration.objects.get(pk=actor.administration_id)
         if administration is None:
             raise ApplicationError(
-                _("Choose the administration."), extra={"administration": ["Choose the administration."]}
+                _("Choose the administration."), extra={"administration": [_("Choose the administration.")]}
             )
         reachable = Administration.objects.restrict(actor, "manage_users").filter(pk=administration.pk)
         if not reachable.exists():
@@ -172,16 +163,16 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
         _check_may_manage(actor, user)
         if role is not None and role != user.role:
             if user.pk == actor.pk:
-                raise PermissionDenied(_("You cannot change your own role."), extra={"role": ["Not your own."]})
+                raise PermissionDenied(_("You cannot change your own role."), extra={"role": [_("Not your own.")]})
             _check_may_grant(actor, role)
             if role not in same_scope_roles(user.role):
                 raise ApplicationError(
                     _("This role belongs to another kind of organisation; create a new account instead."),
-                    extra={"role": ["Not possible for this account."]},
+                    extra={"role": [_("Not possible for this account.")]},
                 )
     old_role, old_email = user.role, user.email
     if role is not None and role != user.role:
-        _check_scope(role, user.administration, user.region)
+        role_scope_check(role, user.administration, user.region)
         user.role = role
     changed = sorted(name for name, value in fields.items() if getattr(user, name) != value)
     for name, value in fields.items():
@@ -474,10 +465,10 @@ def _token_create(
     allowed_scopes: Collection[str] | None,
 ) -> tuple[ApiToken, str]:
     if not user.is_active:
-        raise ApplicationError(_("This account is deactivated."), extra={"user": ["This account is deactivated."]})
+        raise ApplicationError(_("This account is deactivated."), extra={"user": [_("This account is deactivated.")]})
     name = (name or "").strip()
     if not name:
-        raise ApplicationError(_("Give the token a name."), extra={"name": ["Give the token a name."]})
+        raise ApplicationError(_("Give the token a name."), extra={"name": [_("Give the token a name.")]})
     clean_scopes = _clean_scopes(scopes, allowed_scopes)
     now = timezone.now()
     longest = now + timedelta(days=settings.RILO_API_TOKEN_MAX_DAYS)

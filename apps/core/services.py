@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .actor import Actor
 from .exceptions import ApplicationError, Conflict
@@ -70,8 +71,8 @@ def idempotency_claim(
 
     if (record.method, record.path, record.request_hash) != (method, path, request_hash):
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
-            extra={"Idempotency-Key": ["Already used with another method, path or body."]},
+            gettext("This Idempotency-Key was already used for a different request. Use a new key for a new request."),
+            extra={"Idempotency-Key": [gettext("Already used with another method, path or body.")]},
         )
     if record.completed:
         return record, False
@@ -84,8 +85,8 @@ def idempotency_claim(
             record.locked_at = now
             return record, True
     raise IdempotencyInProgress(
-        "A request with this Idempotency-Key is still being processed. Retry in a moment.",
-        extra={"Idempotency-Key": ["A request with this key is in progress."]},
+        gettext("A request with this Idempotency-Key is still being processed. Retry in a moment."),
+        extra={"Idempotency-Key": [gettext("A request with this key is in progress.")]},
     )
 
 

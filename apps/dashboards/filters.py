@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from apps.reports.choices import ReportStatus, RouteRole
@@ -31,7 +32,10 @@ COMPARISONS = (
     (NO_COMPARISON, _("No comparison")),
 )
 COUNTRY_OF_SEIZURE = "seizure"
-COUNTRY_ROLES = ((COUNTRY_OF_SEIZURE, _("Seizure")), *((role.value, role.label) for role in RouteRole))
+COUNTRY_ROLES = (
+    (COUNTRY_OF_SEIZURE, pgettext_lazy("country role", "Seizure")),
+    *((role.value, role.label) for role in RouteRole),
+)
 STATES = ((ReportStatus.APPROVED.value, _("Approved")), (ReportStatus.SUBMITTED.value, _("Submitted")))
 DEFAULT_CURRENCY = "EUR"
 # Filters on a report's or an item's attributes, which only the base tables answer (with their names in notes).
@@ -82,7 +86,10 @@ class StatisticsFilterForm(forms.Form):
         submitted reports (the region's RILO staff); for the others the state is offered as approved only and a
         request for submitted reports is refused with a message."""
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["country"]).choices = [("", _("Any")), *_countries()]
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            ("", pgettext_lazy("filter choice", "Any")),
+            *_countries(),
+        ]
         cast(forms.ChoiceField, self.fields["administration"]).choices = administrations or []
         self.submitted_allowed = submitted
         if not submitted:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.actor import Actor
 from apps.core.widgets import QuickSelect
@@ -24,6 +24,7 @@ from apps.reference.models import (
     Direction,
     TransportMode,
 )
+from apps.reference.selectors import in_reading_order
 from apps.reports.models import Operation
 from apps.reports.selectors import joint_operations_attachable
 
@@ -47,19 +48,22 @@ class _DateInput(forms.DateInput):
 
 
 def _any(choices: list[Any]) -> list[Any]:
-    return [("", _("Any")), *choices]
+    return [("", pgettext_lazy("filter choice", "Any")), *choices]
 
 
 def _terms(model: Any) -> list[tuple[str, str]]:
-    return [(term.code, term.localized_label) for term in model.objects.active()]
+    return [(term.code, term.localized_label) for term in in_reading_order(model.objects.active())]
 
 
 def _types_by_category() -> list[Any]:
     """Commodity types grouped under their category (one query)."""
     groups: dict[str, list[tuple[str, str]]] = {}
     types = CommodityType.objects.active().select_related("category")
-    for term in types.order_by("category__sort_order", "category__label", "sort_order", "label"):
-        groups.setdefault(term.category.localized_label, []).append((term.code, term.localized_label))
+    categories = in_reading_order({term.category for term in types})
+    for category in categories:
+        groups[category.localized_label] = []
+    for term in in_reading_order(types):
+        groups[term.category.localized_label].append((term.code, term.localized_label))
     return list(groups.items())
 
 

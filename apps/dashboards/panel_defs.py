@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from apps.reference.models import (
+    BASE_UNITS,
     CommodityCategory,
     CommodityType,
     ConcealmentMethod,
@@ -26,7 +27,6 @@ from apps.reference.models import (
     LocationType,
     SelectionBasis,
     TransportMode,
-    Unit,
 )
 
 from .filters import StatisticsFilters
@@ -35,12 +35,7 @@ from .selectors import FigureSource
 from .summaries import ITEMS, REPORTS
 
 # The unit families quantities are summed in, with the unit their column shows.
-UNIT_FAMILIES: tuple[tuple[str, str], ...] = (
-    (Unit.Dimension.MASS.value, "kg"),
-    (Unit.Dimension.VOLUME.value, "l"),
-    (Unit.Dimension.STICKS.value, "sticks"),
-    (Unit.Dimension.COUNT.value, "pieces"),
-)
+UNIT_FAMILIES: tuple[tuple[str, str], ...] = tuple((unit.family, unit.code) for unit in BASE_UNITS)
 
 
 def unit_label(unit: str) -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound, PermissionDenied
+from apps.reference.models import BASE_UNITS
 from apps.reports.choices import ReportStatus
 
 from .filters import StatisticsFilters
@@ -59,10 +60,8 @@ UNIT_NAMES: dict[str, Promise] = {
     "messages": gettext_lazy("messages"),
     "days": gettext_lazy("days"),
     "currency": gettext_lazy("currency of the row"),
-    "kg": gettext_lazy("kg"),
-    "l": gettext_lazy("l"),
-    "sticks": gettext_lazy("sticks"),
-    "pieces": gettext_lazy("pieces"),
+    # Quantities: the base units' names (apps.reference.models.BASE_UNITS, the one table of them).
+    **{unit.code: unit.name for unit in BASE_UNITS},
 }
 
 

@@ -239,8 +239,10 @@ def _panel_or_refusal(
 
 
 # ECharts' own texts (the description it gives screen readers, its tools) in the reader's language: the locale
-# files echarts ships (echarts/i18n/langXX.js) for each of our languages but English, which it has built in.
-ECHARTS_LOCALES = {"fr": "FR", "es": "ES", "ru": "RU"}
+# file echarts ships (echarts/i18n/langXX.js, one of settings.RILO_NPM_STATIC_FILES) for each language of
+# settings.LANGUAGES, "" for English, which it has built in. A language added to the site needs its entry here
+# (tests/dashboards/test_page_languages.py fails until it has one).
+ECHARTS_LOCALES = {"en": "", "fr": "FR", "es": "ES", "ru": "RU"}
 
 
 @login_required
@@ -262,7 +264,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "panels": views,
         "as_of": _oldest([view.data["as_of"] for view in views]),
         "country_codes": {code: countries.numeric(code, padded=True) for code, _name in countries} if maps else None,
-        "echarts_locale": ECHARTS_LOCALES.get(get_language() or ""),
+        "echarts_locale": ECHARTS_LOCALES.get((get_language() or "").split("-")[0], ""),
         # The charts write numbers with the separators the tables use (Intl's may differ: Spanish "." or " ").
         "thousand_separator": formats.get_format("THOUSAND_SEPARATOR"),
         "decimal_separator": formats.get_format("DECIMAL_SEPARATOR"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import ApiToken
 from apps.core.actor import Actor
 from apps.reference.models import CommodityCategory
+from apps.reference.selectors import in_reading_order
 from apps.reports import catalogue as report_catalogue
 from apps.reports.choices import ReportKind
 from apps.tenancy.models import Administration, Region
@@ -399,10 +400,7 @@ class PolicyForm(forms.Form):
             del self.fields["personal_data"]
         self.fields["commodity_categories"].choices = _codes_with_any(  # type: ignore[attr-defined]
             _("All commodity categories, including ones added later"),
-            [
-                (c.code, f"{c.localized_label} ({c.code})")
-                for c in CommodityCategory.objects.order_by("sort_order", "code")
-            ],
+            [(c.code, f"{c.localized_label} ({c.code})") for c in in_reading_order(CommodityCategory.objects.all())],
         )
         self.fields["report_kinds"].choices = _codes_with_any(  # type: ignore[attr-defined]
             _("All report kinds, including ones added later"), [(str(k.value), str(k.label)) for k in ReportKind]

@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -131,7 +132,8 @@ def inbound_verify(*, partner: PartnerSystem, body: bytes, headers: Mapping[str,
     except (WebhookVerificationError, ValueError, UnicodeDecodeError) as error:
         reason = str(error) or error.__class__.__name__
         raise SignatureRejected(
-            f"The webhook signature is missing, invalid or stale ({reason}); nothing was stored."
+            gettext("The webhook signature is missing, invalid or stale (%(reason)s); nothing was stored.")
+            % {"reason": reason}
         ) from error
 
 
@@ -148,21 +150,21 @@ def inbound_parse(message: Any) -> InboundMessage:
     """Check and clean a message; ``ValidationError`` keyed by the wire path of each bad field."""
     problems: dict[str, list[str]] = {}
     if not isinstance(message, dict):
-        raise ValidationError({"non_field_errors": ["The body is a JSON object: {type, timestamp, data}."]})
+        raise ValidationError({"non_field_errors": [gettext("The body is a JSON object: {type, timestamp, data}.")]})
     event = EVENT_TYPES.get(message.get("type"))  # type: ignore[arg-type]
     if event is None:
-        problems["type"] = [f"One of {', '.join(sorted(EVENT_TYPES))}."]
+        problems["type"] = [gettext("One of %(types)s.") % {"types": ", ".join(sorted(EVENT_TYPES))}]
     data = message.get("data")
     if not isinstance(data, dict):
-        problems["data"] = ["The rendered report: an object."]
+        problems["data"] = [gettext("The rendered report: an object.")]
         raise ValidationError(problems)
     try:
         report_uuid = uuid.UUID(str(data.get("report_uuid")))
     except ValueError:
-        problems["data.report_uuid"] = ["The report's UUID."]
+        problems["data.report_uuid"] = [gettext("The report's UUID.")]
     version = _positive_int(data.get("version"))
     if version is None:
-        problems["data.version"] = ["The report's version: a whole number of at least 1."]
+        problems["data.version"] = [gettext("The report's version: a whole number of at least 1.")]
     tombstone = bool(data.get("withdrawn")) or event == EventType.WITHDRAWN
     if problems:
         raise ValidationError(problems)
@@ -173,7 +175,9 @@ def inbound_parse(message: Any) -> InboundMessage:
 
     report = data.get("report")
     if not isinstance(report, dict):
-        raise ValidationError({"data.report": ["The report's fields: an object (at least seizure_date, country)."]})
+        raise ValidationError(
+            {"data.report": [gettext("The report's fields: an object (at least seizure_date, country).")]}
+        )
     errors = Errors()
     fields = {k: v for k, v in report.items() if k not in DERIVED_KEYS["report"]}
     parsed.remote_reference = str(fields.get("national_reference") or "")[:200]
@@ -189,7 +193,9 @@ def inbound_parse(message: Any) -> InboundMessage:
             problems[f"data.{section}"] = ["A list of objects."]
             continue
         if len(rows) > MAX_ROWS:
-            problems[f"data.{section}"] = [f"At most {MAX_ROWS} rows."]
+            problems[f"data.{section}"] = [
+                ngettext("At most %(count)d row.", "At most %(count)d rows.", MAX_ROWS) % {"count": MAX_ROWS}
+            ]
             continue
         cleaned: list[dict[str, Any]] = []
         for index, row in enumerate(rows):

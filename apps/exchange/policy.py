@@ -32,17 +32,18 @@ THRESHOLD_DIMENSIONS = frozenset(d.value for d in Unit.Dimension if d != Unit.Di
 # --- validation of a new version -------------------------------------------------------------
 
 
-def _codes(errors: dict[str, list[str]], name: str, values: Any, known: Iterable[str] | None, label: str) -> list[str]:
+def _codes(errors: dict[str, list[str]], name: str, values: Any, known: Iterable[str] | None) -> list[str]:
+    """The codes listed for the policy field ``name`` (its messages are shown beside it: they need not name it)."""
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        errors.setdefault(name, []).append(f'List the {label} codes (or "*" for all).')
+        errors.setdefault(name, []).append(_('List the codes (or "*" for all).'))
         return []
     if ANY in values and len(values) > 1:
-        errors.setdefault(name, []).append(f'"*" already means every {label}; list nothing beside it.')
+        errors.setdefault(name, []).append(_('"*" already means all of them; list nothing beside it.'))
     if known is not None:
         known_set = set(known)
         for value in values:
             if value != ANY and value not in known_set:
-                errors.setdefault(name, []).append(f"Unknown {label} {value!r}.")
+                errors.setdefault(name, []).append(_("Unknown code %(code)s.") % {"code": repr(value)})
     return values
 
 
@@ -67,9 +68,11 @@ def validate_policy(
     """
     errors: dict[str, list[str]] = {}
     if personal_data and not partner.personal_data_allowed:
-        errors["personal_data"] = [f"{partner.name} may not receive personal data; this policy cannot include it."]
+        errors["personal_data"] = [
+            _("%(partner)s may not receive personal data; this policy cannot include it.") % {"partner": partner.name}
+        ]
     known_regions = set(Region.objects.values_list("code", flat=True))
-    for code in _codes(errors, "regions", regions, known_regions, "region"):
+    for code in _codes(errors, "regions", regions, known_regions):
         if code != ANY and code in known_regions and code not in receivable:
             errors.setdefault("regions", []).append(
                 _(
@@ -79,7 +82,7 @@ def validate_policy(
                 % {"partner": partner.name, "region": code}
             )
     known_administrations = dict(Administration.objects.values_list("code", "region__code"))
-    for code in _codes(errors, "administrations", administrations, known_administrations, "administration"):
+    for code in _codes(errors, "administrations", administrations, known_administrations):
         if code != ANY and code in known_administrations and known_administrations[code] not in receivable:
             errors.setdefault("administrations", []).append(
                 _(
@@ -93,62 +96,70 @@ def validate_policy(
         "commodity_categories",
         commodity_categories,
         CommodityCategory.objects.values_list("code", flat=True),
-        "commodity category",
     )
-    _codes(errors, "report_kinds", report_kinds, [k.value for k in ReportKind], "report kind")
+    _codes(errors, "report_kinds", report_kinds, [k.value for k in ReportKind])
 
     if not isinstance(thresholds, list):
-        errors["thresholds"] = ["Thresholds are a list."]
+        errors["thresholds"] = [_("Thresholds are a list.")]
     else:
         commodities = set(CommodityCategory.objects.values_list("code", flat=True)) | set(
             CommodityType.objects.values_list("code", flat=True)
         )
         for number, threshold in enumerate(thresholds, start=1):
             if not isinstance(threshold, dict):
-                errors.setdefault("thresholds", []).append(f"Threshold {number} is not an object.")
+                errors.setdefault("thresholds", []).append(
+                    _("Threshold %(number)d is not an object.") % {"number": number}
+                )
                 continue
             if threshold.get("commodity") not in commodities:
                 errors.setdefault("thresholds", []).append(
-                    f"Threshold {number}: unknown commodity category or type {threshold.get('commodity')!r}."
+                    _("Threshold %(number)d: unknown commodity category or type %(commodity)s.")
+                    % {"number": number, "commodity": repr(threshold.get("commodity"))}
                 )
             if threshold.get("dimension") not in THRESHOLD_DIMENSIONS:
                 errors.setdefault("thresholds", []).append(
-                    f"Threshold {number}: dimension must be one of {', '.join(sorted(THRESHOLD_DIMENSIONS))}."
+                    _("Threshold %(number)d: the dimension must be one of %(dimensions)s.")
+                    % {"number": number, "dimensions": ", ".join(sorted(THRESHOLD_DIMENSIONS))}
                 )
             try:
                 minimum = Decimal(str(threshold.get("min")))
                 if minimum <= 0:
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                errors.setdefault("thresholds", []).append(f"Threshold {number}: min must be a positive number.")
+                errors.setdefault("thresholds", []).append(
+                    _("Threshold %(number)d: min must be a positive number.") % {"number": number}
+                )
 
     if not isinstance(embargo, dt.timedelta) or embargo < dt.timedelta(0) or embargo > MAX_EMBARGO:
-        errors["embargo"] = ["The embargo is a duration between 0 and 365 days."]
+        errors["embargo"] = [_("The embargo is a duration between 0 and 365 days.")]
 
     catalogue = field_catalogue()
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        errors["fields"] = ['List the field paths to share, e.g. "report.seizure_date".']
+        errors["fields"] = [_('List the field paths to share, e.g. "report.seizure_date".')]
         fields = []
     for path in fields:
         info = catalogue.get(path)
         if info is None:
-            errors.setdefault("fields", []).append(f"Unknown field {path!r}.")
+            errors.setdefault("fields", []).append(_("Unknown field %(path)s.") % {"path": repr(path)})
         elif not personal_data and not info.shareable_without_personal_data:
             errors.setdefault("fields", []).append(
-                f"{path} is personal data; a policy without personal data cannot keep it."
+                _("%(path)s is personal data; a policy without personal data cannot keep it.") % {"path": path}
             )
 
     if not isinstance(generalisations, dict):
-        errors["generalisations"] = ["Generalisations map a field path to month, country or bucket."]
+        errors["generalisations"] = [_("Generalisations map a field path to month, country or bucket.")]
     else:
         for path, method in generalisations.items():
             info = catalogue.get(path)
             if path not in fields:
-                errors.setdefault("generalisations", []).append(f"{path} is generalised but not in the shared fields.")
-            elif info is not None and method not in info.generalisations:
-                possible = ", ".join(sorted(info.generalisations)) or "none"
                 errors.setdefault("generalisations", []).append(
-                    f"{path} cannot be generalised to {method!r} (possible: {possible})."
+                    _("%(path)s is generalised but not in the shared fields.") % {"path": path}
+                )
+            elif info is not None and method not in info.generalisations:
+                possible = ", ".join(sorted(info.generalisations)) or _("none")
+                errors.setdefault("generalisations", []).append(
+                    _("%(path)s cannot be generalised to %(method)s (possible: %(possible)s).")
+                    % {"path": path, "method": repr(method), "possible": possible}
                 )
     if errors:
         raise ValidationError(errors)

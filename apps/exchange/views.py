@@ -194,12 +194,16 @@ def partner_state(request: HttpRequest, pk: int) -> HttpResponse:
             raise
         _refused(request, error)
     else:
-        messages.success(
-            request,
-            _("%(name)s is now %(PartnerState)s.")
-            % {"name": partner.name, "PartnerState": PartnerState(state).label.lower()},
-        )
+        messages.success(request, str(_STATE_SET[state]) % {"name": partner.name})
     return redirect("exchange:partner_detail", pk=partner.pk)
+
+
+# What the page says once a partner's state is set: a whole sentence per state.
+_STATE_SET = {
+    PartnerState.ACTIVE: gettext_lazy("%(name)s is now active."),
+    PartnerState.PAUSED: gettext_lazy("%(name)s is now paused: its deliveries are held."),
+    PartnerState.DISABLED: gettext_lazy("%(name)s is now disabled."),
+}
 
 
 @login_required

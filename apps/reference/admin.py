@@ -94,12 +94,14 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """Django's delete action, refused up front when any selected term is in use."""
         usages = term_usages(terms=queryset)
         if usages:
-            self.message_user(request, f"Nothing was deleted. {usage_message(usages)}", messages.ERROR)
+            self.message_user(
+                request, _("Nothing was deleted. %(why)s") % {"why": usage_message(usages)}, messages.ERROR
+            )
             return None
         try:
             return django_delete_selected(self, request, queryset)
         except TermInUse as exc:
-            self.message_user(request, f"Nothing was deleted. {exc.message}", messages.ERROR)
+            self.message_user(request, _("Nothing was deleted. %(why)s") % {"why": exc.message}, messages.ERROR)
             return None
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None) -> Any:

@@ -8,12 +8,14 @@ to fill when the partners' code lists are known. None of this is personal data.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils.translation import get_language
+from django.utils.functional import Promise
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .querysets import HSCodeQuerySet, VocabularyQuerySet
@@ -54,7 +56,7 @@ class Vocabulary(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.pk is not None and self.parent is not None and self.parent.pk == self.pk:
-            raise ValidationError({"parent": "A term cannot be its own parent."})
+            raise ValidationError({"parent": _("A term cannot be its own parent.")})
 
     @property
     def localized_label(self) -> str:
@@ -126,7 +128,7 @@ class ConcealmentMethod(Vocabulary):
     def clean(self) -> None:
         super().clean()
         if self.parent is not None and self.parent.parent is not None:
-            raise ValidationError({"parent": "Concealment methods have two levels: choose a group as the parent."})
+            raise ValidationError({"parent": _("Concealment methods have two levels: choose a group as the parent.")})
 
 
 class TransportMode(Vocabulary):
@@ -200,6 +202,25 @@ class Unit(Vocabulary):
         if self.factor is None or self.dimension == self.Dimension.OTHER:
             return None
         return quantity * self.factor
+
+
+@dataclass(frozen=True)
+class BaseUnit:
+    """The unit a family of units (a ``Unit.Dimension``) is normalised to."""
+
+    code: str  # stable: the statistics' column unit, which the API's readers compare
+    family: str  # the ``Unit.Dimension`` value
+    name: Promise  # as a quantity shows it, in the reader's language
+
+
+# The one table of base units: the report form's normalised quantity and the dashboards' columns read it.
+BASE_UNITS: tuple[BaseUnit, ...] = (
+    BaseUnit("kg", Unit.Dimension.MASS.value, pgettext_lazy("unit symbol", "kg")),
+    BaseUnit("l", Unit.Dimension.VOLUME.value, pgettext_lazy("unit symbol", "l")),
+    BaseUnit("sticks", Unit.Dimension.STICKS.value, pgettext_lazy("unit", "sticks")),
+    BaseUnit("pieces", Unit.Dimension.COUNT.value, pgettext_lazy("unit", "pieces")),
+)
+BASE_UNIT_OF_FAMILY: dict[str, BaseUnit] = {unit.family: unit for unit in BASE_UNITS}
 
 
 class Currency(Vocabulary):

@@ -16,6 +16,9 @@ def translated_languages() -> list[str]:
 
 
 class VocabularyQuerySet(models.QuerySet[Any]):
+    # Whether the vocabulary's terms have labels in other languages to look a value up in.
+    translated_labels = True
+
     def active(self) -> VocabularyQuerySet:
         return self.filter(active=True)
 
@@ -37,7 +40,7 @@ class VocabularyQuerySet(models.QuerySet[Any]):
         if exact or len(by_code) == 1:
             return (exact or by_code)[0]
         by_label = list(self.filter(label__iexact=value).order_by("-active", "pk")[:3])
-        if not by_label:
+        if not by_label and self.translated_labels:
             translated = Q()
             for language in translated_languages():
                 translated |= Q(**{f"translations__{language}__iexact": value})
@@ -49,6 +52,7 @@ class VocabularyQuerySet(models.QuerySet[Any]):
 
 
 class HSCodeQuerySet(VocabularyQuerySet):
+    translated_labels = False  # HS descriptions are English only: no licensed translation ships
     _PUNCTUATION = re.compile(r"[\s.]")
 
     def resolve(self, value: str | None) -> Any:

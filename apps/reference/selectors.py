@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Model
+from django.utils.translation import gettext, ngettext
 from django_countries import countries
 
 from apps.core.caches import process_cache_register
@@ -16,6 +17,7 @@ from apps.core.caches import process_cache_register
 from .models import Vocabulary
 
 _EXAMPLES = 3
+TermT = TypeVar("TermT", bound=Vocabulary)
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,12 @@ class TermUsage:
     examples: tuple[str, ...] = ()  # only for reference data: other tables may hold tenant data
 
     def __str__(self) -> str:
-        text = f"{self.count} {self.model_name} ({self.field_name})"
+        text = ngettext(
+            "%(count)d record of %(models)s (%(field)s)", "%(count)d records of %(models)s (%(field)s)", self.count
+        ) % {"count": self.count, "models": self.model_name, "field": self.field_name}
         if self.examples:
             more = ", …" if self.count > len(self.examples) else ""
-            text += f": {', '.join(self.examples)}{more}"
+            text = gettext("%(usage)s: %(examples)s") % {"usage": text, "examples": ", ".join(self.examples) + more}
         return text
 
 
@@ -87,13 +91,22 @@ def term_usages(*, terms: Iterable[Vocabulary]) -> dict[Vocabulary, list[TermUsa
 def usage_message(usages: dict[Vocabulary, list[TermUsage]]) -> str:
     """One sentence per term in use, saying where it is used, and what to do instead."""
     sentences = [
-        f"“{term.label}” ({term.code}) is used by {'; '.join(str(usage) for usage in term_usages_)}."
-        for term, term_usages_ in usages.items()
+        gettext("“%(label)s” (%(code)s) is used by %(usages)s.")
+        % {"label": term.localized_label, "code": term.code, "usages": "; ".join(str(usage) for usage in used)}
+        for term, used in usages.items()
     ]
-    return (
-        " ".join(sentences) + " A term in use cannot be deleted: deactivate it instead (it stays on existing records"
-        " but can no longer be chosen)."
-    )
+    # One term or several, never a count: two sentences, not a plural form (a form is chosen by a number).
+    if len(usages) == 1:
+        advice = gettext(
+            "A term in use cannot be deleted: deactivate it instead (it stays on existing records but can no longer "
+            "be chosen)."
+        )
+    else:
+        advice = gettext(
+            "Terms in use cannot be deleted: deactivate them instead (they stay on existing records but can no "
+            "longer be chosen)."
+        )
+    return " ".join([*sentences, advice])
 
 
 def country_list() -> list[tuple[str, str]]:
@@ -144,3 +157,9 @@ def term_codes(ids: Mapping[type[Model], Iterable[int | None]]) -> dict[type[Mod
             for index, pk, code in cursor.fetchall():
                 codes[models[index]][pk] = code
     return codes
+
+
+def in_reading_order(terms: Iterable[TermT]) -> list[TermT]:
+    """Terms as a list offers them to its reader: in the vocabulary's order, then alphabetically by the label in the
+    active language, whatever case it is written in (not by the English label the database sorts by)."""
+    return sorted(terms, key=lambda term: (term.sort_order, term.localized_label.casefold(), term.code))

@@ -25,15 +25,20 @@ from .selectors import term_usages, usage_message
 # --- terms -------------------------------------------------------------------------------------
 
 
+# The refusal of each verb, a whole sentence (%(terms)s: the vocabulary's plural name).
+_NOT_ALLOWED = {
+    "add": _("You may not add %(terms)s."),
+    "change": _("You may not change %(terms)s."),
+    "delete": _("You may not delete %(terms)s."),
+}
+
+
 def _require(actor: Actor, verb: str, model: type[Vocabulary]) -> None:
     """The actor's permission to ``verb`` terms of ``model``; commodity types, whose attribute schemas every
     region's reports are checked against, are for platform administrators only (as in their admin)."""
     permission = f"{model._meta.app_label}.{verb}_{model._meta.model_name}"
     if not actor.has_perm(permission) or (issubclass(model, CommodityType) and not is_platform_administrator(actor)):
-        raise PermissionDenied(
-            _("You may not %(verb)s %(verbose_name_plural)s.")
-            % {"verb": verb, "verbose_name_plural": model._meta.verbose_name_plural}
-        )
+        raise PermissionDenied(_NOT_ALLOWED[verb] % {"terms": model._meta.verbose_name_plural})
 
 
 def term_set_active(*, terms: Iterable[Vocabulary], active: bool, actor: Actor) -> list[Vocabulary]:
@@ -74,7 +79,9 @@ def term_delete(*, terms: Iterable[Vocabulary], actor: Actor) -> int:
     try:
         deleted, _ = model.objects.filter(pk__in=[term.pk for term in terms]).delete()
     except (ProtectedError, RestrictedError) as exc:  # a reference added since term_usages() looked
-        raise TermInUse(f"These terms are in use and cannot be deleted: {exc.args[0]}") from exc
+        raise TermInUse(
+            _("These terms have just been put to use and cannot be deleted: deactivate them instead.")
+        ) from exc
     return deleted
 
 

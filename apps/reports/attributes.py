@@ -91,7 +91,7 @@ def validate_attributes(
         if type_label is None:
             message = _("Choose the commodity type: attributes are recorded only for a type that defines them.")
         else:
-            message = _("%(type)s defines no attributes: leave them empty.") % {"type": type_label}
+            message = _("The commodity type “%(type)s” defines no attributes: leave them empty.") % {"type": type_label}
         return {"__all__": [message]}
     assert schema is not None  # noqa: S101 (narrowing: has_schema)
     if len(data) > MAX_ATTRIBUTES:

@@ -135,6 +135,11 @@ class Part:
     label: str | Promise  # one row, e.g. "Item"
     plural: str | Promise  # the section's title, e.g. "Items"
     wire_key: str  # the key of the part in forms (formset prefix), the API and the snapshot
+    numbered: str | Promise = ""  # one row with its number, a whole phrase: "Item %(number)s"
+
+    def row_label(self, number: int) -> str:
+        """One row of the part as pages name it, with its number (``"Item 2"``), in the active language."""
+        return str(self.numbered) % {"number": number}
 
     @property
     def model(self) -> type[Model]:
@@ -395,10 +400,28 @@ PARTY_FIELDS = (
 
 PARTS: dict[str, Part] = {
     "report": Part("report", "Report", REPORT_FIELDS, _("Report"), _("Reports"), "report"),
-    "item": Part("item", "ReportItem", ITEM_FIELDS, _("Item"), _("Items"), "items"),
-    "route": Part("route", "RouteCountry", ROUTE_FIELDS, _("Route step"), _("Route"), "route"),
-    "conveyance": Part("conveyance", "Conveyance", CONVEYANCE_FIELDS, _("Conveyance"), _("Conveyances"), "conveyances"),
-    "party": Part("party", "Party", PARTY_FIELDS, _("Person or company"), _("Persons and companies"), "parties"),
+    "item": Part("item", "ReportItem", ITEM_FIELDS, _("Item"), _("Items"), "items", _("Item %(number)s")),
+    "route": Part(
+        "route", "RouteCountry", ROUTE_FIELDS, _("Route step"), _("Route"), "route", _("Route step %(number)s")
+    ),
+    "conveyance": Part(
+        "conveyance",
+        "Conveyance",
+        CONVEYANCE_FIELDS,
+        _("Conveyance"),
+        _("Conveyances"),
+        "conveyances",
+        _("Conveyance %(number)s"),
+    ),
+    "party": Part(
+        "party",
+        "Party",
+        PARTY_FIELDS,
+        _("Person or company"),
+        _("Persons and companies"),
+        "parties",
+        _("Person or company %(number)s"),
+    ),
 }
 # The parts a report has lists of, in the order of the forms, the API and the snapshot.
 ROW_PARTS: tuple[str, ...] = ("item", "route", "conveyance", "party")

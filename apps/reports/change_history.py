@@ -35,10 +35,10 @@ _IGNORED = frozenset(
     | {"created_by", "submitted_by", "approved_by", "submitted_at", "approved_at"}
 )
 _PARTS: tuple[tuple[str, type[models.Model], str], ...] = (
-    ("Item", ReportItem, "position"),
-    ("Route step", RouteCountry, "sequence"),
-    ("Conveyance", Conveyance, "id"),
-    ("Person or company", Party, "position"),
+    ("item", ReportItem, "position"),
+    ("route", RouteCountry, "sequence"),
+    ("conveyance", Conveyance, "id"),
+    ("party", Party, "position"),
 )
 _COUNTRY_NAMES = dict(countries)
 
@@ -162,14 +162,14 @@ def _report_changes(old: Any, new: Any, labels: _Labels) -> list[FieldChange]:
 
 
 def _part_changes(
-    label: str, model: type[models.Model], before: list[Any], after: list[Any], labels: _Labels
+    part: str, model: type[models.Model], before: list[Any], after: list[Any], labels: _Labels
 ) -> list[FieldChange]:
     changes: list[FieldChange] = []
     personal = PERSONAL_FIELDS[model.__name__]
     for number in range(1, max(len(before), len(after)) + 1):
         old = before[number - 1] if number <= len(before) else None
         new = after[number - 1] if number <= len(after) else None
-        row = f"{label} {number}"
+        row = catalogue.part(part).row_label(number)
         if old is None:
             added = _("added") if model is Party else _("added: %(summary)s") % {"summary": _row_summary(new, labels)}
             changes.append(FieldChange(row, "", str(added)))
@@ -194,7 +194,7 @@ def _part_changes(
                 )
             )
         if changed_personal:
-            changes.append(FieldChange(row, "", "personal data changed (not shown)"))
+            changes.append(FieldChange(row, "", str(_("personal data changed (not shown)"))))
     return changes
 
 

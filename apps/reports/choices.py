@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportKind(models.TextChoices):
-    SEIZURE = "seizure", _("Seizure")
+    SEIZURE = "seizure", pgettext_lazy("report kind", "Seizure")
     OFFENCE = "offence", _("Offence without seizure")
 
 

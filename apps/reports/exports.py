@@ -39,12 +39,11 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -106,15 +105,16 @@ def _iso(name: str) -> Func:
     return Func(F(name), template=template, output_field=TextField())
 
 
-def _distinct(path: str) -> StringAgg:
-    """The distinct non-empty values of ``path``, sorted by code point (as Python sorts text), joined with "; "."""
+def _distinct(path: str | Coalesce) -> StringAgg:
+    """The distinct non-empty values of ``path`` (or of an expression), sorted by code point (as Python sorts
+    text), joined with "; "."""
     # The empty string is written into the SQL, not passed as a parameter: PostgreSQL must see the ORDER BY
     # expression as the very argument of the DISTINCT aggregate.
     value = Collate(Func(Cast(path, TextField()), template="NULLIF(%(expressions)s, '')"), "C")
     return StringAgg(value, "; ", distinct=True, order_by=value)
 
 
-def _distinct_of_rows(model: type[Any], path: str, *, csv: bool) -> Subquery:
+def _distinct_of_rows(model: type[Any], path: str | Coalesce, *, csv: bool) -> Subquery:
     """:func:`_distinct` over the report's rows of ``model`` (a correlated subquery: a second list of rows joined
     beside the items would repeat each item once per row of it); for the CSV, neutralised in the subquery."""
     joined = model.objects.filter(report_id=OuterRef("pk")).order_by().values("report_id")
@@ -123,9 +123,16 @@ def _distinct_of_rows(model: type[Any], path: str, *, csv: bool) -> Subquery:
 
 
 def _term_label(path: str) -> Coalesce:
-    """A vocabulary term's label in the current language (its English label when not translated)."""
+    """A vocabulary term's label in the current language (its English label when not translated).
+
+    Without a query parameter (the language, one of the site's, is written into the SQL): a DISTINCT aggregate
+    of it (:func:`_distinct`) must see its ORDER BY expression as the very argument."""
     language = (get_language() or "en").split("-")[0]
-    translated = NullIf(KeyTextTransform(language, f"{path}__translations"), Value(""), output_field=TextField())
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    translated = Func(
+        F(f"{path}__translations"), template=f"NULLIF(%(expressions)s ->> '{language}', '')", output_field=TextField()
+    )
     return Coalesce(translated, Cast(f"{path}__label", TextField()), output_field=TextField())
 
 
@@ -148,7 +155,7 @@ def _field_column(name: str) -> Column:
     if spec.kind == "terms":
         through = getattr(Report, name).through
         target = getattr(Report, name).field.related_model._meta.model_name
-        return Column(spec.label, lambda csv: _distinct_of_rows(through, f"{target}__label", csv=csv))
+        return Column(spec.label, lambda csv: _distinct_of_rows(through, _term_label(target), csv=csv))
     if spec.kind == "term":
         return _column(spec.label, lambda: _term_label(name))
     if spec.kind in ("operation", "administration"):
@@ -167,14 +174,17 @@ _ITEM_ORDER = ("items__position", "items__pk")
 
 def _items() -> StringAgg:
     """Each item as "<commodity type or category>: <quantity> <unit>", in the items' order."""
-    what = Coalesce("items__commodity_type__label", "items__commodity_category__label", output_field=TextField())
+    what = Coalesce(
+        _term_label("items__commodity_type"), _term_label("items__commodity_category"), output_field=TextField()
+    )
     quantity = Cast(Func(F("items__quantity"), function="trim_scale"), TextField())
     item = Concat(what, Value(": "), quantity, Value(" "), "items__unit__code", output_field=TextField())
     return StringAgg(item, "; ", order_by=_ITEM_ORDER)
 
 
 def _duplicate() -> Case:
-    return Case(When(duplicate_of__isnull=False, then=Value("yes")), default=Value(""), output_field=TextField())
+    marked = pgettext("a report marked as a duplicate", "yes")
+    return Case(When(duplicate_of__isnull=False, then=Value(marked)), default=Value(""), output_field=TextField())
 
 
 def _concealment() -> StringAgg:

@@ -14,10 +14,12 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from apps.core.actor import Actor
 from apps.core.widgets import QuickSelect
+from apps.reference.forms import TermFilter
 from apps.reference.models import CommodityCategory, TransportMode
 from apps.tenancy.models import Administration
 
@@ -53,33 +55,33 @@ class ReportFilterSet(django_filters.FilterSet):
     )
     date_from = django_filters.DateFilter(label=_("Seizure date from"), method="_parsed_only", widget=_DateInput())
     date_to = django_filters.DateFilter(label=_("Seizure date to"), method="_parsed_only", widget=_DateInput())
-    commodity_category = django_filters.ModelChoiceFilter(
+    commodity_category = TermFilter(
         label=_("Commodity category"),
         queryset=CommodityCategory.objects.active(),
         to_field_name="code",
         method="_parsed_only",
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
     country_of_seizure = django_filters.ChoiceFilter(
         label=_("Country of seizure"),
         choices=_country_choices,
         method="_parsed_only",
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
-    transport_mode = django_filters.ModelChoiceFilter(
+    transport_mode = TermFilter(
         label=_("Mode of transport"),
         queryset=TransportMode.objects.active(),
         to_field_name="code",
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
     administration = django_filters.ModelChoiceFilter(
         label=_("Administration"),
         queryset=Administration.objects.none(),
         method="_parsed_only",
-        empty_label=_("Any"),
+        empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
     ordering = django_filters.ChoiceFilter(

@@ -103,6 +103,19 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# A code the vocabulary does not know, or no longer uses (the uploads' checker recognises these two messages).
+UNKNOWN_CODE = _("Unknown code: %(value)s.")
+RETIRED_CODE = _("The code %(value)s is no longer in use.")
+
+
+def says_unknown_code(message: str) -> bool:
+    """Whether ``message`` is :data:`UNKNOWN_CODE` or :data:`RETIRED_CODE` in the active language."""
+    return any(
+        re.fullmatch(re.escape(str(template)).replace(re.escape("%(value)s"), ".*"), message, re.DOTALL)
+        for template in (UNKNOWN_CODE, RETIRED_CODE)
+    )
+
+
 def _vocabulary(errors: Errors, key: Path, model: type[models.Model], value: Any) -> Any:
     if _blank(value):
         return None
@@ -111,12 +124,12 @@ def _vocabulary(errors: Errors, key: Path, model: type[models.Model], value: Any
     if isinstance(value, str):
         term = model.objects.resolve(value)  # type: ignore[attr-defined]
         if term is None:
-            errors.add(key, _("Unknown code: %(value)s.") % {"value": repr(value)})
+            errors.add(key, UNKNOWN_CODE % {"value": repr(value)})
         elif not term.active:
-            errors.add(key, _("The code %(value)s is no longer in use.") % {"value": repr(value)})
+            errors.add(key, RETIRED_CODE % {"value": repr(value)})
             return None
         return term
-    errors.add(key, _("Unknown code: %(value)s.") % {"value": repr(value)})
+    errors.add(key, UNKNOWN_CODE % {"value": repr(value)})
     return None
 
 
@@ -429,7 +442,7 @@ def _attributes(errors: Errors, key: Path, attributes: Any, commodity_type: Comm
     attributes = attributes or {}
     schema = commodity_type.attributes_schema if commodity_type is not None else None
     problems = validate_attributes(
-        schema, attributes, type_label=commodity_type.label if commodity_type is not None else None
+        schema, attributes, type_label=commodity_type.localized_label if commodity_type is not None else None
     )
     for name, messages in problems.items():
         for message in messages:

@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from apps.reference.selectors import in_reading_order
 from apps.reports.catalogue import Field
 from apps.reports.choices import FormVariant
 
@@ -60,7 +61,7 @@ def _entries(spec: Field) -> list[str]:
     """The drop-down entries of a field: ``CODE — label``, active terms only, in the vocabulary's order."""
     if spec.kind in ("term", "terms") and spec.vocabulary is not None:
         model: type[Model] = spec.vocabulary
-        terms = model.objects.active().order_by("sort_order", "label")  # type: ignore[attr-defined]
+        terms = in_reading_order(model.objects.active())  # type: ignore[attr-defined]
         return [f"{term.code}{DROPDOWN_SEPARATOR}{term.localized_label}" for term in terms]
     if spec.kind == "choice" and spec.choices is not None:
         choices: type[TextChoices] = spec.choices

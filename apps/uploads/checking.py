@@ -44,7 +44,7 @@ from apps.reports.errors import Path as ErrorPath
 from apps.reports.models import Operation, Report
 from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services.steps import clean_all
-from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code
+from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, says_unknown_code
 
 from .candidates import duplicate_candidates
 from .choices import ProblemKind
@@ -186,7 +186,8 @@ class _Terms:
             return ""
         if model not in self._active_terms:
             terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
-            self._active_terms[model] = [(str(term.code), str(term.label)) for term in terms]
+            # In the reader's language: the label they would recognise, and what they most likely typed.
+            self._active_terms[model] = [(str(term.code), term.localized_label) for term in terms]
         active = self._active_terms[model]
         wanted = typed.strip().lower()
 
@@ -414,10 +415,10 @@ def _check_report(
             record,
             REFERENCE,
             _(
-                "National reference: your administration's report %(reference)s is %(status)s, so an upload cannot "
+                "National reference: your administration's report %(reference)s is “%(status)s”, so an upload cannot "
                 "change it: open the report and ask for a correction, or give this report another reference."
             )
-            % {"reference": reference, "status": ReportStatus(existing[1]).label.lower()},
+            % {"reference": reference, "status": ReportStatus(existing[1]).label},
             reference=reference,
         )
     fields = terms.resolve("report", record.values)
@@ -509,7 +510,7 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
         return message
     label = _label(part, name)
     spec = _spec(part, name)
-    if spec is not None and spec.kind in ("term", "terms") and message.startswith(("Unknown code", "The code")):
+    if spec is not None and spec.kind in ("term", "terms") and says_unknown_code(message):
         typed = record.values.get(name) if record is not None else ""
         return _(
             "%(label)s: %(value)s is not a code in use; use %(choices)s or another code of the template's list."

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
@@ -234,6 +234,12 @@ def upload_check(*, upload_id: int) -> str:
     if not claimed:
         return "not queued"
     upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
+    # The problems are stored as sentences: written in the language of the person who reads them.
+    with translation.override(getattr(upload.uploaded_by, "language", "") or settings.LANGUAGE_CODE):
+        return _check(upload)
+
+
+def _check(upload: Upload) -> str:
     if not _may_still_upload(upload.uploaded_by, upload):
         _fail(upload, _("The person who sent this upload may no longer add reports."), from_state=UploadState.CHECKING)
         return "refused"
@@ -296,8 +302,8 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
         raise PermissionDenied(_("You may not submit reports for review: commit them as drafts."))
     if locked.state != UploadState.CHECKED:
         raise Conflict(
-            _("This upload is %(state)s: only a checked upload can be committed.")
-            % {"state": locked.get_state_display().lower()},
+            _("This upload is “%(state)s”: only a checked upload can be committed.")
+            % {"state": locked.get_state_display()},
             extra={"state": locked.state},
         )
     if locked.rows_with_errors:
@@ -436,8 +442,7 @@ def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
     locked = _locked(upload=upload, actor=actor, action="change")
     if locked.state not in CANCELLABLE_STATES:
         raise Conflict(
-            _("This upload is %(state)s: it can no longer be cancelled.")
-            % {"state": locked.get_state_display().lower()},
+            _("This upload is “%(state)s”: it can no longer be cancelled.") % {"state": locked.get_state_display()},
             extra={"state": locked.state},
         )
     now = timezone.now()
@@ -463,8 +468,8 @@ def upload_restart(*, upload: Upload, actor: Actor) -> Upload:
     locked = _locked(upload=upload, actor=actor, action="change")
     if locked.state not in RESTARTABLE_STATES:
         raise Conflict(
-            _("This upload is %(state)s: only a failed upload can be started again.")
-            % {"state": locked.get_state_display().lower()},
+            _("This upload is “%(state)s”: only a failed upload can be started again.")
+            % {"state": locked.get_state_display()},
             extra={"state": locked.state},
         )
     if not locked.file_name:

@@ -170,3 +170,22 @@ def test_the_scripts_catalogue_is_served_locally_in_the_page_language(client: Cl
     assert "n%10==1&&n%100!=11" in body.replace(" ", "")
     login = page(client, LOGIN)
     assert f'<script src="{reverse("javascript_catalog")}"></script>' in login
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("fr", "Vérifiez d'abord votre code d'authentification à deux facteurs dans l'interface web."),
+        ("ru", "Сначала подтвердите код двухфакторной аутентификации в веб-интерфейсе."),
+    ],
+)
+def test_the_apis_second_factor_refusal_follows_accept_language(
+    client: Client, erin: User, language: str, message: str
+) -> None:
+    erin.language = "es"  # the profile's choice is for pages
+    erin.save()
+    sign_in(client, erin, verified=False)
+    response = client.get("/api/v1/reports/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    assert response.json()["type"] == "two_factor_required"
+    assert response.json()["message"] == message

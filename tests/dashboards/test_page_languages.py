@@ -125,3 +125,36 @@ def test_a_panels_csv_in_french_has_french_headers_and_country_names(
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert f"{_french('Reports')} ({_french('reports')})" in rows[0]
     assert any("Allemagne" in row for row in rows[1:])
+
+
+def test_every_language_of_the_site_has_its_echarts_texts(settings: Any) -> None:
+    from apps.dashboards.views import ECHARTS_LOCALES
+
+    languages = {code for code, _name in settings.LANGUAGES}
+    assert languages <= set(ECHARTS_LOCALES), "a language of the site has no ECharts locale"
+    for language in languages:
+        locale = ECHARTS_LOCALES[language]
+        if language == "en":
+            assert locale == ""  # built into ECharts
+            continue
+        path = f"echarts/i18n/lang{locale}.js"
+        assert path in settings.RILO_NPM_STATIC_FILES and finders.find(path), path
+
+
+def test_a_short_label_is_translated_for_its_meaning() -> None:
+    from apps.dashboards.filters import COUNTRY_OF_SEIZURE, COUNTRY_ROLES
+    from apps.reports.choices import ReportKind
+
+    with translation.override("fr"):
+        assert str(dict(COUNTRY_ROLES)[COUNTRY_OF_SEIZURE]) == "Lieu de saisie"  # the country's role
+        assert str(ReportKind.SEIZURE.label) == "Saisie"  # the kind of report
+
+
+def test_quantities_are_named_from_the_one_table_of_base_units() -> None:
+    from apps.dashboards.panel_defs import UNIT_FAMILIES, quantity_columns
+    from apps.reference.models import BASE_UNITS
+
+    assert UNIT_FAMILIES == (("mass", "kg"), ("volume", "l"), ("sticks", "sticks"), ("count", "pieces"))
+    with translation.override("ru"):
+        names = [column["unit_label"] for column in quantity_columns()]
+        assert names == [str(unit.name) for unit in BASE_UNITS] == ["кг", "л", "шт. сигарет", "шт."]

@@ -127,8 +127,8 @@ def test_a_policy_names_unknown_codes_fields_and_wrong_generalisations(france: A
             thresholds=[{"commodity": "cigarettes", "min": -1, "dimension": "sticks"}],
         )
     errors = error.value.message_dict
-    assert errors["regions"] == ["Unknown region 'rilo-nowhere'."]
-    assert errors["commodity_categories"] == ["Unknown commodity category 'tobaco'."]
+    assert errors["regions"] == ["Unknown code 'rilo-nowhere'."]
+    assert errors["commodity_categories"] == ["Unknown code 'tobaco'."]
     assert errors["fields"] == ["Unknown field 'report.colour'."]
     assert errors["generalisations"] == ["report.seizure_date cannot be generalised to 'bucket' (possible: month)."]
     assert errors["thresholds"] == ["Threshold 1: min must be a positive number."]

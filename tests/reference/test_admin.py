@@ -65,7 +65,7 @@ def test_a_term_in_use_cannot_be_deleted_from_its_delete_page(grace_client):
     response = grace_client.get(delete_url)
     assert (response.status_code, response.url) == (302, change_url)
     [message] = texts(response)
-    assert message.startswith("“Drugs” (DRUGS) is used by 22 commodity types (category): Cocaine, ")
+    assert message.startswith("“Drugs” (DRUGS) is used by 22 records of commodity types (category): Cocaine, ")
     assert "deactivate it instead" in message
 
     response = grace_client.post(delete_url, {"post": "yes"})
@@ -83,8 +83,8 @@ def test_the_delete_action_refuses_terms_in_use_and_names_where_each_is_used(gra
     assert response.status_code == 200
     [message] = texts(response)
     assert message.startswith("Nothing was deleted. ")
-    assert "“Drugs” (DRUGS) is used by 22 commodity types (category)" in message
-    assert "“Tobacco” (TOBACCO) is used by 9 commodity types (category)" in message
+    assert "“Drugs” (DRUGS) is used by 22 records of commodity types (category)" in message
+    assert "“Tobacco” (TOBACCO) is used by 9 records of commodity types (category)" in message
     assert CommodityCategory.objects.filter(pk__in=selected).count() == 2
 
 
@@ -120,7 +120,7 @@ def test_a_unit_used_only_as_a_default_unit_is_in_use():
 
 def test_the_services_refuse_to_delete_a_term_in_use_and_check_the_actors_permission(grace, alice):
     drugs = CommodityCategory.objects.get(code="DRUGS")
-    with pytest.raises(TermInUse, match="is used by 22 commodity types"):
+    with pytest.raises(TermInUse, match="is used by 22 records of commodity types"):
         term_delete(terms=[drugs], actor=grace)
     with pytest.raises(PermissionDenied):
         term_set_active(terms=[drugs], active=False, actor=alice)

@@ -63,7 +63,7 @@ def test_an_attribute_the_commodity_type_does_not_define_is_refused():
 def test_a_commodity_type_without_attributes_refuses_every_attribute_with_one_message():
     assert check("RAW_TOBACCO", {}) == {}
     assert check("RAW_TOBACCO", {"sticks_count": 1}) == {
-        "__all__": ["Raw tobacco defines no attributes: leave them empty."]
+        "__all__": ["The commodity type “Raw tobacco” defines no attributes: leave them empty."]
     }
     assert validate_attributes(None, {"sticks_count": 1}) == {
         "__all__": ["Choose the commodity type: attributes are recorded only for a type that defines them."]

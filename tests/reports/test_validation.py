@@ -179,7 +179,9 @@ def test_attributes_are_refused_for_a_commodity_type_without_a_schema(alice):
     CommodityType.objects.filter(code="cocaine").update(attributes_schema={})
     with pytest.raises(ValidationError) as excinfo:
         report_create_draft(actor=alice, fields=complete_fields(), items=[item])
-    assert errors_of(excinfo)["items-0-attributes"] == ["Cocaine defines no attributes: leave them empty."]
+    assert errors_of(excinfo)["items-0-attributes"] == [
+        "The commodity type “Cocaine” defines no attributes: leave them empty."
+    ]
     with pytest.raises(ValidationError) as excinfo:
         report_create_draft(
             actor=alice, fields=complete_fields(), items=[item_row(commodity_type=None, attributes={"colour": "red"})]

@@ -8,6 +8,7 @@ import socket
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.mail.choices import MailState
@@ -173,12 +174,51 @@ def test_illegal_transitions_are_conflicts_with_a_clear_message(draft, alice, er
         report_return(report=draft, actor=alice, comment="x")
     report_send_for_review(report=draft, actor=alice)
     report_approve(report=draft, actor=erin)
-    with pytest.raises(Conflict, match="is approved; only a submitted report can be approved"):
+    with pytest.raises(Conflict, match="is “Approved”: only a submitted report can be approved"):
         report_approve(report=draft, actor=erin)
     with pytest.raises(Conflict):
         report_update_draft(report=draft, actor=alice, fields={"place": "x"})
-    with pytest.raises(Conflict, match="is approved; only a draft or returned for correction report can be submitted"):
+    with pytest.raises(
+        Conflict, match="is “Approved”: only a draft or a report returned for correction can be submitted"
+    ):
         report_send_for_review(report=draft, actor=alice)
+
+
+@pytest.mark.parametrize(
+    ("language", "approved_twice", "submitted_again"),
+    [
+        (
+            "fr",
+            "Le rapport {ref} est dans l'état « Approuvé » : seul un rapport soumis peut être approuvé.",
+            "Le rapport {ref} est dans l'état « Approuvé » : seul un brouillon ou un rapport renvoyé pour correction "
+            "peut être soumis.",
+        ),
+        (
+            "ru",
+            "Сообщение {ref} в статусе «Утверждено»: утвердить можно только отправленное сообщение.",
+            "Сообщение {ref} в статусе «Утверждено»: отправить можно только черновик или сообщение, возвращённое на "
+            "доработку.",
+        ),
+    ],
+)
+def test_a_refused_transition_is_one_whole_sentence_in_the_readers_language(
+    draft, alice, erin, language, approved_twice, submitted_again
+):
+    report_send_for_review(report=draft, actor=alice)
+    report_approve(report=draft, actor=erin)
+    with translation.override(language):
+        with pytest.raises(Conflict) as twice:
+            report_approve(report=draft, actor=erin)
+        with pytest.raises(Conflict) as again:
+            report_send_for_review(report=draft, actor=alice)
+    assert twice.value.message == approved_twice.format(ref=draft.national_reference)
+    assert again.value.message == submitted_again.format(ref=draft.national_reference)
+
+
+def test_a_refused_right_names_the_action_in_a_whole_sentence(submitted, alice):
+    with translation.override("fr"), pytest.raises(PermissionDenied) as refused:
+        report_approve(report=submitted, actor=alice)
+    assert refused.value.message == f"Vous ne pouvez pas approuver le rapport {submitted.national_reference}."
 
 
 def test_an_officer_cannot_approve_his_own_report_and_another_regions_analyst_cannot_find_it(submitted, alice, farid):

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
@@ -75,6 +76,14 @@ def test_a_cell_error_is_reported_at_its_sheet_row_and_column_in_the_users_words
     assert outcome.reports == [] and outcome.new_reports == 0
 
 
+def test_a_code_not_in_use_is_told_with_suggestions_in_the_readers_language(alice):
+    with translation.override("fr"):
+        outcome = _check(alice, *sheet("report", report("UP-1")), *sheet("item", item("UP-1", unit="kilogramm")))
+    [unit] = [p.message for p in outcome.problems if p.field == "unit"]
+    assert unit.startswith("Unité : 'kilogramm' n'est pas un code en usage ; utilisez ")
+    assert "KGM (kilogramme)" in unit  # the French label, and the closest to what was typed in French
+
+
 def test_the_readers_cell_problems_are_kept_at_their_cells(alice):
     records = sheet("report", report("UP-1"))
     items = sheet("item", item("UP-1"))
@@ -136,7 +145,7 @@ def test_a_draft_of_the_administration_is_updated_and_a_submitted_report_is_an_e
 
     [error] = [problem for problem in outcome.problems if problem.kind == ProblemKind.ERROR]
     assert (error.sheet, error.row, error.column) == ("Reports", 4, "A")
-    assert "UP-SUBMITTED is submitted" in error.message and "correction" in error.message
+    assert "UP-SUBMITTED is “Submitted”" in error.message and "correction" in error.message
     by_reference = {r.report_values["national_reference"]: r.existing_id for r in outcome.reports}
     assert by_reference == {"UP-DRAFT": draft.pk, "UP-RETURNED": returned.pk, "UP-GERMAN": None}
     # Germany's draft of the same reference is another administration's report: France gets a new one.

@@ -293,6 +293,16 @@ def test_reports_to_submit_that_are_incomplete_stop_the_commit_before_anything_i
     assert UploadProblem.objects.get(upload=upload, kind=ProblemKind.ERROR).field == "transport_mode"
 
 
+def test_the_problems_are_written_in_the_uploaders_language(alice):
+    alice.language = "ru"
+    alice.save()
+    upload = send(alice, csv_bytes(csv_row("UP-1", unit="kgs")))
+    assert upload_check(upload_id=upload.pk) == "checked"  # in a worker, where no request says the language
+    [problem] = UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR)
+    assert "'kgs' не является действующим кодом; используйте " in problem.message
+    assert "KGM (килограмм)" in problem.message
+
+
 def test_only_a_checked_upload_is_committed_and_only_once(alice):
     upload = send(alice, GOOD)
     with pytest.raises(Conflict):

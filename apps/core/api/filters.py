@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -34,7 +35,7 @@ def parse_updated_since(request: Any, param: str = UPDATED_SINCE) -> datetime | 
         except ValueError:
             value = None
     if value is None:
-        raise ValidationError({param: ["Enter a date and time in ISO 8601 form, e.g. 2025-01-31T12:00:00Z."]})
+        raise ValidationError({param: [gettext("Enter a date and time in ISO 8601 form, e.g. 2025-01-31T12:00:00Z.")]})
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

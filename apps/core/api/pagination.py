@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 
@@ -30,7 +31,7 @@ def strict_page_size(request: Any, param: str, default: int, maximum: int) -> in
     except ValueError:
         size = 0
     if size < 1 or str(size) != raw.strip():
-        raise ValidationError({param: ["Enter a whole number of at least 1."]})
+        raise ValidationError({param: [gettext("Enter a whole number of at least 1.")]})
     return min(size, maximum)
 
 

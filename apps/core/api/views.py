@@ -59,7 +59,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return json_error(
             500,
             "server_error",
-            "The server failed to handle the request. Quote the request id when reporting it.",
+            str(_("The server failed to handle the request. Quote the request id when reporting it.")),
             {"request_id": request_id} if request_id else None,
         )
     return defaults.server_error(request)

@@ -295,7 +295,7 @@ def partner_update(
         changed.append("name")
     if adapter is not None and adapter != locked.adapter:
         if adapter not in AdapterKind.values:
-            raise ValidationError({"adapter": ["Choose a JSON webhook or TAXII 2.1."]})
+            raise ValidationError({"adapter": [_("Choose a JSON webhook or TAXII 2.1.")]})
         locked.adapter = adapter
         changed.append("adapter")
     if peer_identity is not None and peer_identity.strip() != locked.peer_identity:
@@ -362,17 +362,16 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
     reason = (reason or "").strip()
     if state == PartnerState.PAUSED:
         if not reason:
-            raise ValidationError({"state_reason": ["Say why the partner is paused."]})
+            raise ValidationError({"state_reason": [_("Say why the partner is paused.")]})
         if partner.state != PartnerState.ACTIVE:
             raise Conflict(
-                _("%(name)s is %(get_state_display)s, not active.")
-                % {"name": partner.name, "get_state_display": partner.get_state_display().lower()}
+                _("%(name)s is “%(state)s”, not active.") % {"name": partner.name, "state": partner.get_state_display()}
             )
         _set_state(partner, PartnerState.PAUSED, reason)
         result = partner
     elif state == PartnerState.DISABLED:
         if not reason:
-            raise ValidationError({"state_reason": ["Say why the partner is disabled."]})
+            raise ValidationError({"state_reason": [_("Say why the partner is disabled.")]})
         if partner.state == PartnerState.DISABLED:
             raise Conflict(_("%(name)s is disabled already.") % {"name": partner.name})
         result = _partner_disable(partner=partner, reason=reason)
@@ -386,7 +385,7 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
         _set_state(partner, PartnerState.ACTIVE, "")
         result = partner
     else:
-        raise ValidationError({"state": ["Choose active, paused or disabled."]})
+        raise ValidationError({"state": [_("Choose active, paused or disabled.")]})
     audit_record(
         actor=actor,
         action=f"exchange.partner_{state}",
@@ -404,7 +403,7 @@ def partner_secret_rotate(*, actor: Actor, partner: PartnerSystem, overlap: dt.t
     if partner.adapter != AdapterKind.WEBHOOK:
         raise Conflict(_("Only JSON webhook partners have a signing secret."))
     if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
-        raise ValidationError({"overlap_hours": ["Choose an overlap between 0 and 168 hours."]})
+        raise ValidationError({"overlap_hours": [_("Choose an overlap between 0 and 168 hours.")]})
     secret = _signing_secret_rotate(partner, overlap)
     audit_record(
         actor=actor,

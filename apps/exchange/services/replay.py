@@ -101,17 +101,15 @@ def _current_message(delivery: Delivery) -> _Fresh | str:
             return _("not sent again: the report is marked as a duplicate")
     later = _later_event(delivery)
     if later is not None:
-        return _("not sent again: superseded by a later message about the report (version %(version)d, %(type)s)") % {
+        return _("not sent again: superseded by a later message about the report (version %(version)d, “%(type)s”)") % {
             "version": later.report_version,
-            "type": later.get_type_display().lower(),
+            "type": later.get_type_display(),
         }
     if delivery.mode == DeliveryMode.TOMBSTONE or report is None:
         # Identifiers only: the withdrawal (or "no longer shared") may go out again as it was.
         return _Fresh(snapshot=event.snapshot, policy=delivery.policy, mode=DeliveryMode.TOMBSTONE)
     if report.status != ReportStatus.APPROVED:
-        return _("not sent again: the report is %(status)s, not approved") % {
-            "status": report.get_status_display().lower()
-        }
+        return _("not sent again: the report is “%(status)s”, not approved") % {"status": report.get_status_display()}
     snapshot = build_snapshot(report, event_type=event.type, event_uuid=str(event.uuid), at=event.created_at)
     if snapshot["version"] != event.report_version:
         return _("not sent again: superseded by version %(version)d of the report") % {"version": snapshot["version"]}
@@ -193,8 +191,7 @@ def delivery_replay(*, actor: Actor, delivery: Delivery) -> Delivery:
         raise Conflict(_("This message has not been sent yet; it goes out when it is due."))
     if current.state not in REPLAYABLE_STATES:
         raise Conflict(
-            _("A delivery that is %(get_state_display)s cannot be replayed.")
-            % {"get_state_display": current.get_state_display().lower()}
+            _("A delivery in the state “%(state)s” cannot be replayed.") % {"state": current.get_state_display()}
         )
     if current.partner.state == PartnerState.DISABLED:
         raise Conflict(_("%(name)s is disabled; resume it first.") % {"name": current.partner.name})
@@ -232,7 +229,7 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
     _require_operator(actor, partner)
     now = timezone.now()
     if since > now:
-        raise ValidationError({"since": ["Choose a time in the past."]})
+        raise ValidationError({"since": [_("Choose a time in the past.")]})
     _check_window(since=since, now=now)
     if partner.state == PartnerState.DISABLED:
         raise Conflict(_("%(name)s is disabled; resume it first.") % {"name": partner.name})

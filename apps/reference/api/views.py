@@ -129,7 +129,7 @@ def _boolean_param(request: Request, name: str) -> bool | None:
         return None
     if raw in ("true", "false"):
         return raw == "true"
-    raise ValidationError({name: ["Enter true or false."]})
+    raise ValidationError({name: [_("Enter true or false.")]})
 
 
 @extend_schema(tags=["reference"])

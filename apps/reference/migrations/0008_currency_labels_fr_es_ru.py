@@ -1,43 +1,26 @@
-"""French, Spanish and Russian names of the built-in currencies, from the Unicode CLDR names Babel ships.
+"""French, Spanish and Russian names of the built-in currencies.
 
-CLDR has no name in some languages for a few funds and units of account; those are written here. As in
-0007, only languages a currency has no label in yet are filled.
+The names are committed data (``currency_labels_fr_es_ru.json`` beside this file): the Unicode CLDR names,
+capitalised as every term label is, with the few CLDR lacks or gets wrong written by hand. The migration
+reads the file, never a library, so it gives the same labels on every machine. As in 0007, only languages
+a currency has no label in yet are filled.
 """
 
-from babel.numbers import get_currency_name
+import json
+from pathlib import Path
+
 from django.db import migrations
 
-LANGUAGES = ("fr", "es", "ru")
-
-# Where CLDR gives no name (it answers with the code itself).
-MISSING_IN_CLDR = {
-    "UYW": {"ru": "Номинальная единица заработной платы Уругвая"},
-    "VED": {
-        "fr": "bolivar souverain (numérique)",
-        "es": "bolívar soberano (digital)",
-        "ru": "Суверенный боливар (цифровой)",
-    },
-    "XSU": {"es": "sucre", "ru": "Сукре"},
-    "XUA": {"es": "unidad de cuenta del BAfD", "ru": "Расчётная единица АфБР"},
-}
-
-
-def currency_name(code, language):
-    written = MISSING_IN_CLDR.get(code, {}).get(language)
-    if written:
-        return written
-    name = get_currency_name(code, locale=language)
-    return name if name != code else ""
+NAMES_FILE = Path(__file__).with_name("currency_labels_fr_es_ru.json")
 
 
 def load(apps, schema_editor):
+    names = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
     currency_model = apps.get_model("reference", "Currency")
     for currency in currency_model._default_manager.all():
         translations = dict(currency.translations or {})
-        for language in LANGUAGES:
-            name = currency_name(currency.code, language)
-            if name:
-                translations.setdefault(language, name[:1].upper() + name[1:])
+        for language, name in names.get(currency.code, {}).items():
+            translations.setdefault(language, name)
         if translations != currency.translations:
             currency.translations = translations
             currency.save(update_fields=["translations"])

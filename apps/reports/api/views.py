@@ -240,10 +240,12 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
         # The web list's form treats an empty field as no filter; in the API a date, number or code given
         # empty is malformed, as the schema says.
         params = self.request.query_params
-        errors = {name: ["Give a value, or leave the parameter out."] for name in _TYPED if "" in params.getlist(name)}
+        errors = {
+            name: [_("Give a value, or leave the parameter out.")] for name in _TYPED if "" in params.getlist(name)
+        }
         # The FilterSet drops this filter for an administration's staff (they have one); it is still a number.
         if not all(value.isdigit() for value in params.getlist("administration")):
-            errors.setdefault("administration", ["Give the id of an administration."])
+            errors.setdefault("administration", [_("Give the id of an administration.")])
         if errors:
             raise exceptions.ValidationError(errors)
         return super().filter_queryset(queryset)
@@ -416,7 +418,7 @@ class ReportViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Report]):
             try:
                 original = report_get(user=request_actor(request), uuid=data["of"])
             except NotFound:
-                raise exceptions.ValidationError({"of": ["No report with this uuid that you can see."]}) from None
+                raise exceptions.ValidationError({"of": [_("No report with this uuid that you can see.")]}) from None
             report = services.report_mark_duplicate(
                 report=report, of=original, actor=request_actor(request), comment=data.get("comment", "")
             )

@@ -134,5 +134,5 @@ def stored_value(value: Any) -> Any:
 def attribute_errors(commodity_type: CommodityType | None, values: dict[str, Any]) -> dict[str, list[str]]:
     """The attribute validator's errors for ``values`` (keyed by attribute name, ``"__all__"`` for the whole)."""
     schema = commodity_type.attributes_schema if commodity_type is not None else None
-    type_label = commodity_type.label if commodity_type is not None else None
+    type_label = commodity_type.localized_label if commodity_type is not None else None
     return validate_attributes(schema, values, type_label=type_label)

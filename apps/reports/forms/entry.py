@@ -45,8 +45,13 @@ from .fields import autocomplete, form_fields, hidden_without_personal_rights
 CASE = "case"
 PARTS: tuple[str, ...] = tuple(catalogue.part(name).wire_key for name in catalogue.ROW_PARTS)
 _CATALOGUE_PART = {CASE: "report"} | {catalogue.part(name).wire_key: name for name in catalogue.ROW_PARTS}
-PART_LABELS = {key: catalogue.part(_CATALOGUE_PART[key]).label for key in PARTS}
 PART_TITLES = {key: catalogue.part(_CATALOGUE_PART[key]).plural for key in PARTS}
+
+
+def row_label(part: str, number: int) -> str:
+    """One row of a part (by its form key) named with its number, e.g. "Item 2", in the active language."""
+    return catalogue.part(_CATALOGUE_PART[part]).row_label(number)
+
 
 # The WCO minimal data set: what the simplified variant shows. Other fields of the full form are kept
 # in hidden inputs, so switching variant or editing in the simplified variant loses nothing.
@@ -220,4 +225,4 @@ def commodity_types_of(category_code: Any) -> Any:
     """Active commodity types of one category (by code), for the type select."""
     if not category_code:
         return CommodityType.objects.none()
-    return CommodityType.objects.active().filter(category__code=str(category_code)).order_by("sort_order", "label")
+    return CommodityType.objects.active().filter(category__code=str(category_code))

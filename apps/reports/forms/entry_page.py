@@ -27,7 +27,7 @@ from ..errors import paths_of
 from ..models import Party, Report
 from ..validation import REQUIRED_FOR_SUBMISSION
 from .attributes import field_name
-from .entry import FORMSETS, PART_LABELS, PART_TITLES, PARTS, ROW_REQUIRED, SIMPLIFIED_FIELDS, CaseForm
+from .entry import FORMSETS, PART_TITLES, PARTS, ROW_REQUIRED, SIMPLIFIED_FIELDS, CaseForm, row_label
 from .review import CorrectionForm
 
 # --- the whole entry page ------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ class ReportEntry:
                 shown += 1
                 entries += _form_summary(
                     form,
-                    f"{PART_LABELS[part]} {shown} \N{EN DASH} ",
+                    f"{row_label(part, shown)} \N{EN DASH} ",
                     section=f"section-{part}",
                     visible=self.visible(part),
                 )
@@ -309,6 +309,28 @@ class FieldView:
     unit: str = ""  # shown beside the input (a commodity attribute's unit)
 
 
+# What a row's notice and buttons say, a whole sentence for each part (%(number)s: the row's number on the page),
+# so each language writes its own noun, case and agreement.
+_ROW_REMOVED: dict[str, Promise] = {
+    "items": _("Item %(number)s will be removed when you save."),
+    "route": _("Route step %(number)s will be removed when you save."),
+    "conveyances": _("Conveyance %(number)s will be removed when you save."),
+    "parties": _("Person or company %(number)s will be removed when you save."),
+}
+_ROW_KEEP: dict[str, Promise] = {
+    "items": _("Keep item %(number)s"),
+    "route": _("Keep route step %(number)s"),
+    "conveyances": _("Keep conveyance %(number)s"),
+    "parties": _("Keep person or company %(number)s"),
+}
+_ROW_REMOVE: dict[str, Promise] = {
+    "items": _("Remove item %(number)s"),
+    "route": _("Remove route step %(number)s"),
+    "conveyances": _("Remove conveyance %(number)s"),
+    "parties": _("Remove person or company %(number)s"),
+}
+
+
 @dataclass
 class RowView:
     part: str
@@ -328,7 +350,19 @@ class RowView:
 
     @property
     def label(self) -> str:
-        return f"{PART_LABELS[self.part]} {self.number}"
+        return row_label(self.part, self.number)
+
+    @property
+    def removal_notice(self) -> str:
+        return str(_ROW_REMOVED[self.part]) % {"number": self.number}
+
+    @property
+    def keep_text(self) -> str:
+        return str(_ROW_KEEP[self.part]) % {"number": self.number}
+
+    @property
+    def remove_text(self) -> str:
+        return str(_ROW_REMOVE[self.part]) % {"number": self.number}
 
     @property
     def prefix(self) -> str:

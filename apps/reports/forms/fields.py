@@ -13,6 +13,8 @@ from django import forms
 from django.db.models import NOT_PROVIDED
 from django.utils.translation import gettext_lazy as _
 
+from apps.reference.forms import TermChoiceField, TermMultipleChoiceField
+
 from .. import catalogue
 from ..models import Operation
 from ..validation import decimal_text
@@ -52,10 +54,10 @@ def _term(declared: catalogue.Field, common: dict[str, Any]) -> forms.Field:
     assert declared.vocabulary is not None  # noqa: S101 (a "term" field names its vocabulary)
     queryset = declared.vocabulary.objects.active()  # type: ignore[attr-defined]
     if declared.kind == "terms":
-        return forms.ModelMultipleChoiceField(
+        return TermMultipleChoiceField(
             queryset=queryset, to_field_name="code", widget=forms.CheckboxSelectMultiple, **common
         )
-    return forms.ModelChoiceField(queryset=queryset, to_field_name="code", **common)
+    return TermChoiceField(queryset=queryset, to_field_name="code", **common)
 
 
 class AnyLanguageDecimalField(forms.DecimalField):

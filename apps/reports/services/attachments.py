@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -32,19 +33,21 @@ def report_attachment_add(
 ) -> Attachment:
     """Attach a file to a draft or returned report. Its type is sniffed from its bytes; its size is limited."""
     locked = lock(report=report, actor=actor)
-    require_state(locked, EDITABLE_STATES, "given attachments")
-    require_right(locked, actor, "change", "add attachments to")
+    require_state(locked, EDITABLE_STATES, "attach")
+    require_right(locked, actor, "change", "attach")
     limit = settings.RILO_ATTACHMENT_MAX_BYTES
     content.seek(0, 2)
     size = content.tell()
     content.seek(0)
     if size == 0:
-        raise ValidationError({"file": ["The file is empty."]})
+        raise ValidationError({"file": [gettext("The file is empty.")]})
     if size > limit:
-        raise ValidationError({"file": [f"The file is larger than {limit // (1024 * 1024)} MB."]})
+        raise ValidationError(
+            {"file": [gettext("The file is larger than %(megabytes)d MB.") % {"megabytes": limit // (1024 * 1024)}]}
+        )
     content_type = sniff_content_type(content)
     if content_type not in ALLOWED_TYPES:
-        raise ValidationError({"file": ["Only JPEG, PNG, TIFF, PDF, XLSX and DOCX files can be attached."]})
+        raise ValidationError({"file": [gettext("Only JPEG, PNG, TIFF, PDF, XLSX and DOCX files can be attached.")]})
     digest = hashlib.sha256()
     for chunk in iter(lambda: content.read(1024 * 1024), b""):
         digest.update(chunk)

@@ -81,7 +81,7 @@ def report_update_draft(
     """Change a draft or returned report. Each part given (items, route, ...) replaces the old one as a whole;
     a part left ``None`` stays as it is."""
     locked = lock(report=report, actor=actor)
-    require_state(locked, EDITABLE_STATES, "edited")
+    require_state(locked, EDITABLE_STATES, "edit")
     require_right(locked, actor, "change", "edit")
     report_values, parts = clean_all(
         fields=fields or {}, items=items, route=route, conveyances=conveyances, parties=parties

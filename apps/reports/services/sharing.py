@@ -39,10 +39,10 @@ def report_share_with_administration(
     purge task removes it). Sharing again replaces both. Stored as guardian rows on the administration's group.
     """
     locked = lock(report=report, actor=actor)
-    require_state(locked, REVIEWABLE_STATES, "shared")
+    require_state(locked, REVIEWABLE_STATES, "share")
     require_right(locked, actor, "share", "share")
     if administration.pk == locked.administration_id:
-        raise ValidationError({"administration": ["The report already belongs to this administration."]})
+        raise ValidationError({"administration": [gettext("The report already belongs to this administration.")]})
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": [gettext("Choose a moment in the future, or leave it empty.")]})
     group, _ = Group.objects.get_or_create(name=administration_group_name(administration.pk))
@@ -85,10 +85,10 @@ def report_unshare_with_administration(*, report: Report, administration: Admini
 def report_assign_reviewer(*, report: Report, reviewer: Actor, actor: Actor) -> Report:
     """Assign a reviewer (possibly of another region) to one submitted report: they may view, return and approve it."""
     locked = lock(report=report, actor=actor)
-    require_state(locked, [ReportStatus.SUBMITTED], "assigned")
-    require_right(locked, actor, "assign", "assign a reviewer to")
+    require_state(locked, [ReportStatus.SUBMITTED], "assign")
+    require_right(locked, actor, "assign", "assign")
     if not (reviewer.is_active and reviewer.has_perm("reports.review_report")):
-        raise ValidationError({"reviewer": ["This user cannot review reports."]})
+        raise ValidationError({"reviewer": [gettext("This user cannot review reports.")]})
     for permission in REVIEWER_PERMISSIONS:
         assign_perm(permission, reviewer, locked)
     record(

@@ -11,10 +11,11 @@ this module, not to the rest of the project, which calls the services.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
@@ -27,7 +28,7 @@ from apps.dashboards.services import statistics_mark_dirty
 from apps.dashboards.summaries import COUNTED_STATES
 from apps.tenancy.models import Administration
 
-from ..choices import ReportStatus, Transition
+from ..choices import Transition
 from ..models import Conveyance, Operation, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from ..search import refresh_search_vectors
 from ..selectors import joint_operations_attachable
@@ -63,23 +64,60 @@ def lock(*, report: Report, actor: Actor) -> Report:
     return cast(Report, rows[0])
 
 
-def require_state(report: Report, allowed: Iterable[str], doing: str) -> None:
-    allowed = list(allowed)
-    if report.status not in allowed:
-        names = " or ".join(ReportStatus(state).label.lower() for state in allowed)
+# What a service does to a report, each with the two whole sentences that refuse it: the report is in a state
+# that does not allow it (%(state)s: the state's label), or the actor may not do it. Whole sentences, never a verb
+# glued into one, so that each language writes its own.
+Action = Literal[
+    "edit", "submit", "return", "approve", "correct", "withdraw", "mark_duplicate", "share", "assign", "attach"
+]
+
+_WRONG_STATE: dict[str, Promise] = {
+    "edit": _("Report %(reference)s is “%(state)s”: only a draft or a report returned for correction can be edited."),
+    "submit": _(
+        "Report %(reference)s is “%(state)s”: only a draft or a report returned for correction can be submitted."
+    ),
+    "return": _("Report %(reference)s is “%(state)s”: only a submitted report can be returned for correction."),
+    "approve": _("Report %(reference)s is “%(state)s”: only a submitted report can be approved."),
+    "correct": _("Report %(reference)s is “%(state)s”: only an approved report can be corrected."),
+    "withdraw": _("Report %(reference)s is “%(state)s”: only an approved report can be withdrawn."),
+    "mark_duplicate": _(
+        "Report %(reference)s is “%(state)s”: only a submitted or approved report can be marked as a duplicate."
+    ),
+    "share": _("Report %(reference)s is “%(state)s”: only a report sent for review can be shared."),
+    "assign": _("Report %(reference)s is “%(state)s”: only a submitted report can be given a reviewer."),
+    "attach": _(
+        "Report %(reference)s is “%(state)s”: attachments can be added only to a draft or a report returned for "
+        "correction."
+    ),
+}
+
+_NOT_ALLOWED: dict[str, Promise] = {
+    "edit": _("You may not edit report %(reference)s."),
+    "submit": _("You may not submit report %(reference)s."),
+    "return": _("You may not return report %(reference)s for correction."),
+    "approve": _("You may not approve report %(reference)s."),
+    "correct": _("You may not correct report %(reference)s."),
+    "withdraw": _("You may not withdraw report %(reference)s."),
+    "mark_duplicate": _("You may not mark report %(reference)s as a duplicate."),
+    "share": _("You may not share report %(reference)s."),
+    "assign": _("You may not assign a reviewer to report %(reference)s."),
+    "attach": _("You may not add attachments to report %(reference)s."),
+}
+
+
+def require_state(report: Report, allowed: Iterable[str], action: Action) -> None:
+    """``Conflict`` unless the report is in one of the ``allowed`` states for ``action``."""
+    if report.status not in set(allowed):
         raise Conflict(
-            f"Report {report.national_reference} is {report.get_status_display().lower()}; "
-            f"only a {names} report can be {doing}.",
+            _WRONG_STATE[action] % {"reference": report.national_reference, "state": report.get_status_display()},
             extra={"status": report.status},
         )
 
 
-def require_right(report: Report, actor: Actor, action: str, doing: str) -> None:
-    if not can(actor, action, report):
-        raise PermissionDenied(
-            _("You may not %(doing)s report %(national_reference)s.")
-            % {"doing": doing, "national_reference": report.national_reference}
-        )
+def require_right(report: Report, actor: Actor, right: str, action: Action) -> None:
+    """``PermissionDenied`` unless the actor has ``right`` (a report action of the rules) on the report."""
+    if not can(actor, right, report):
+        raise PermissionDenied(_NOT_ALLOWED[action] % {"reference": report.national_reference})
 
 
 # The transitions that change what the statistics count (a report's state, values or duplicate mark).
@@ -187,7 +225,7 @@ def require_complete(
 
 
 # The one answer to a national reference the administration already has (checked first, and by the constraint).
-REFERENCE_TAKEN = "Your administration already has a report with this reference."
+REFERENCE_TAKEN = _("Your administration already has a report with this reference.")
 REFERENCE_CONSTRAINT = "report_national_reference_unique"
 
 

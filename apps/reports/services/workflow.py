@@ -89,7 +89,7 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
     must meet its form variant's required fields, and duplicate candidates are looked for.
     """
     locked = lock(report=report, actor=actor)
-    require_state(locked, SENT_FOR_REVIEW_FROM, "submitted")
+    require_state(locked, SENT_FOR_REVIEW_FROM, "submit")
     require_right(locked, actor, "submit", "submit")
     _check_complete(locked)
     from_status = locked.status
@@ -116,7 +116,7 @@ def report_return(*, report: Report, actor: Actor, comment: str) -> Report:
     """Return a submitted report to its administration for correction; the comment says what to fix."""
     comment = _require_text(comment, "comment", "Say what needs correcting.")
     locked = lock(report=report, actor=actor)
-    require_state(locked, [ReportStatus.SUBMITTED], "returned")
+    require_state(locked, [ReportStatus.SUBMITTED], "return")
     require_right(locked, actor, "review", "return")
     locked.status = ReportStatus.RETURNED
     save(locked, actor, update_fields=["status"])
@@ -137,7 +137,7 @@ def report_approve(*, report: Report, actor: Actor, comment: str = "", free_text
     data may receive it (recorded on the approval's review event; the snapshot reads it from there).
     """
     locked = lock(report=report, actor=actor)
-    require_state(locked, [ReportStatus.SUBMITTED], "approved")
+    require_state(locked, [ReportStatus.SUBMITTED], "approve")
     require_right(locked, actor, "approve", "approve")
     locked.status = ReportStatus.APPROVED
     locked.approved_by_id = actor.pk
@@ -177,7 +177,7 @@ def report_correct(
     """
     reason = _require_text(reason, "reason", "Say why the report is corrected.")
     locked = lock(report=report, actor=actor)
-    require_state(locked, [ReportStatus.APPROVED], "corrected")
+    require_state(locked, [ReportStatus.APPROVED], "correct")
     require_right(locked, actor, "correct", "correct")
     report_values, parts = clean_all(
         fields=fields or {}, items=items, route=route, conveyances=conveyances, parties=parties
@@ -210,7 +210,7 @@ def report_withdraw(*, report: Report, actor: Actor, reason: str) -> Report:
     """Withdraw an approved report: a tombstone forwarded to every partner that received it."""
     reason = _require_text(reason, "reason", "Say why the report is withdrawn.")
     locked = lock(report=report, actor=actor)
-    require_state(locked, [ReportStatus.APPROVED], "withdrawn")
+    require_state(locked, [ReportStatus.APPROVED], "withdraw")
     require_right(locked, actor, "withdraw", "withdraw")
     locked.status = ReportStatus.WITHDRAWN
     save(locked, actor, reason=reason, update_fields=["status"])
@@ -231,8 +231,8 @@ def report_mark_duplicate(*, report: Report, of: Report, actor: Actor, comment: 
     locked = lock(report=report, actor=actor)
     if not can(actor, "view", of):
         raise NotFound(_("The original report was not found."))
-    require_state(locked, [ReportStatus.SUBMITTED, ReportStatus.APPROVED], "marked as duplicate")
-    require_right(locked, actor, "mark_duplicate", "mark as duplicate")
+    require_state(locked, [ReportStatus.SUBMITTED, ReportStatus.APPROVED], "mark_duplicate")
+    require_right(locked, actor, "mark_duplicate", "mark_duplicate")
     original = Report.objects.get(pk=of.pk)  # fresh: the caller's copy may be stale
     if original.duplicate_of_id is not None:
         original = Report.objects.get(pk=original.duplicate_of_id)

@@ -28,7 +28,8 @@ from apps.autosave.tokens import Ticket, ticket_read, ticket_sign
 from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, NotFound
 from apps.core.request_actor import request_actor
-from apps.reference.models import HSCode, Unit
+from apps.reference.models import BASE_UNIT_OF_FAMILY, HSCode
+from apps.reference.selectors import in_reading_order
 
 from .. import services
 from ..choices import FormVariant
@@ -293,8 +294,10 @@ def report_edit(request: HttpRequest, uuid: uuid_module.UUID) -> HttpResponse:
         visible = report_or_404(request, uuid)  # 404 unless the user may see it at all
         messages.info(
             request,
-            gettext("Report %(reference)s is %(status)s: only drafts and returned reports can be edited.")
-            % {"reference": visible.national_reference, "status": visible.get_status_display().lower()},
+            gettext(
+                "Report %(reference)s is “%(state)s”: only a draft or a report returned for correction can be edited."
+            )
+            % {"reference": visible.national_reference, "state": visible.get_status_display()},
         )
         return redirect("reports:detail", uuid=uuid)
     return _entry_page(request, report=report, mode="edit")
@@ -376,7 +379,7 @@ def form_row(request: HttpRequest, part: str) -> HttpResponse:
 def commodity_type_options(request: HttpRequest) -> HttpResponse:
     """The <option>s of the commodity types of the chosen category."""
     category = last_value(request, key="category", suffixes=("commodity_category",))
-    return render(request, "reports/_type_options.html", {"types": commodity_types_of(category)})
+    return render(request, "reports/_type_options.html", {"types": in_reading_order(commodity_types_of(category))})
 
 
 @login_required
@@ -430,20 +433,14 @@ def normalised_quantity(request: HttpRequest) -> HttpResponse:
         problems = []
     unit = cleaned.get("unit")
     dimension = cleaned.get("normalised_dimension")
-    bases: dict[str, str] = {
-        Unit.Dimension.MASS: "kg",
-        Unit.Dimension.VOLUME: "litres",
-        Unit.Dimension.COUNT: "pieces",
-        Unit.Dimension.STICKS: "sticks",
-    }
-    base = bases.get(str(dimension or ""), "")
+    base = BASE_UNIT_OF_FAMILY.get(str(dimension or ""))
     return render(
         request,
         "reports/_normalised.html",
         {
             "prefix": prefix,
             "value": cleaned.get("normalised_quantity"),
-            "base": base,
+            "base": base.name if base is not None else "",
             "unit": unit,
             "problems": [p for p in problems if "required" not in p],
             "asked": bool(quantity.strip() and unit_code),

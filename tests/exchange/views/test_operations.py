@@ -225,3 +225,16 @@ def test_the_partner_list_shows_backlog_and_problems(
     row = page[page.index(">CEN<") :]
     row = row[: row.index("</tr>")]
     assert "Version 1" in row and "30 min" in row and "<strong>1</strong>" in row
+
+
+def test_setting_a_partners_state_is_said_in_a_whole_sentence_of_the_readers_language(
+    signed_in: SignedIn, grace: User, cen: PartnerSystem
+) -> None:
+    grace.language = "fr"
+    grace.save()
+    client = signed_in(grace)
+    url = reverse("exchange:partner_state", args=[cen.pk])
+    paused = client.post(url, {"state": "paused", "reason": "Their upgrade"}, follow=True).content.decode()
+    assert "CEN est désormais en pause : ses envois sont retenus." in paused
+    active = client.post(url, {"state": "active"}, follow=True).content.decode()
+    assert "CEN est désormais actif." in active

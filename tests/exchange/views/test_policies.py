@@ -183,7 +183,7 @@ def test_bad_thresholds_and_unknown_codes_are_reported_line_by_line(
     response = signed_in(grace).post(url, {**post_data(None), "thresholds": "whisky >= 10 litres", "action": "preview"})
     errors = response.context["form"].errors["thresholds"]
     assert "Threshold 1: unknown commodity category or type 'whisky'." in errors
-    assert any(error.startswith("Threshold 1: dimension must be one of") for error in errors)
+    assert any(error.startswith("Threshold 1: the dimension must be one of") for error in errors)
 
 
 def test_saving_over_a_version_saved_meanwhile_is_refused(

@@ -148,7 +148,7 @@ def test_a_replay_never_sends_a_superseded_version(
     assert before == 3
 
     superseded = Delivery.objects.get(event=first, partner=cen)
-    with pytest.raises(Conflict, match=r"superseded by a later message about the report \(version 3, corrected\)"):
+    with pytest.raises(Conflict, match=r"superseded by a later message about the report \(version 3, “Corrected”\)"):
         delivery_replay(actor=grace, delivery=superseded)
     superseded.refresh_from_db()
     assert superseded.state == DeliveryState.SUCCEEDED

@@ -44,7 +44,7 @@ def test_an_analyst_approves_a_submitted_report_once(review, world, erin, grace)
     assert again.status_code == 409
     assert again.json() == {
         "type": "conflict",
-        "message": "Report ISO-FR-SUBMITTED is approved; only a submitted report can be approved.",
+        "message": "Report ISO-FR-SUBMITTED is “Approved”: only a submitted report can be approved.",
         "details": {"status": "approved"},
     }
     report.refresh_from_db()

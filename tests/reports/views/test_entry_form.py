@@ -227,7 +227,7 @@ def test_a_submitted_report_is_not_edited_but_the_officer_is_told_why(officer):
     report = Report.objects.get()
     response = officer.get(f"/reports/{report.uuid}/edit/", follow=True)
     assert response.redirect_chain[-1][0] == f"/reports/{report.uuid}/"
-    assert "only drafts and returned reports can be edited" in response.content.decode()
+    assert "only a draft or a report returned for correction can be edited" in response.content.decode()
 
 
 def test_correcting_an_approved_report_requires_a_reason_and_makes_a_new_version(client, alice, cora, erin, vocab):

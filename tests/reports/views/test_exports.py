@@ -14,6 +14,7 @@ from django.db import connection
 
 from apps.audit.models import AuditEvent
 from apps.jobs.models import Job
+from apps.reference.models import CommodityType
 from apps.reports import sql
 from apps.reports.exports import export_chunks
 from apps.reports.models import Report
@@ -216,3 +217,14 @@ def test_the_file_lists_the_reports_in_the_pages_order_ties_broken_alike(client,
     in_file = [row["National reference"] for row in export_rows(client, f"/reports/{path}export.csv")]
     assert in_file == on_page
     assert [row[1] for row in xlsx_rows(client, f"/reports/{path}export.xlsx")[1:]] == on_page
+
+
+def test_the_export_writes_vocabulary_terms_in_the_readers_language(client, alice, france):
+    alice.language = "fr"
+    alice.save()
+    build_report(by=france, reference="FR-LANG", items=[cigarettes()])
+    CommodityType.objects.filter(code="cigarettes").update(translations={"fr": "Cigarettes manufacturées"})
+    sign_in(client, alice)
+    (row,) = export_rows(client)
+    assert row["Méthodes de détection"] == "Rayons X / scanner"  # not "X-ray / scanner"
+    assert row["Articles"] == "Cigarettes manufacturées: 200000 STK"

@@ -47,6 +47,18 @@ def test_removing_a_row_marks_it_deleted_and_keeps_its_values_for_undo(officer):
     assert re.search(r'name="items-1-quantity" value="42"', undone)
 
 
+def test_a_removed_row_is_named_in_whole_sentences_of_the_readers_language(officer, alice):
+    alice.language = "ru"
+    alice.save()
+    data = {"index": "1", "remove": "1", "number": "2", "route-1-country": "FR"}
+    page = officer.post("/reports/form-row/route/", data).content.decode()
+    assert "<legend>Пункт маршрута 2 " in page
+    assert "<p>Пункт маршрута 2 будет удалён при сохранении.</p>" in page
+    assert ">Оставить пункт маршрута 2</button>" in page
+    kept = officer.post("/reports/form-row/route/", {**data, "remove": "0"}).content.decode()
+    assert ">Удалить пункт маршрута 2</button>" in kept
+
+
 def test_an_unknown_part_is_not_found(officer):
     assert officer.get("/reports/form-row/secrets/").status_code == 404
 
@@ -100,7 +112,7 @@ def test_country_and_hs_code_inputs_are_wired_to_their_datalists(officer):
     [
         ("500", "GRM", "0.5 kg"),
         ("200", "STK", "200 sticks"),
-        ("2.5", "LTR", "2.5 litres"),
+        ("2.5", "LTR", "2.5 l"),
     ],
 )
 def test_the_normalised_quantity_is_derived_from_quantity_and_unit(officer, quantity, unit, shown):
@@ -109,6 +121,15 @@ def test_the_normalised_quantity_is_derived_from_quantity_and_unit(officer, quan
         {"prefix": "items-0", "items-0-quantity": quantity, "items-0-unit": unit},
     ).content.decode()
     assert f"<strong>{shown}</strong>" in page
+
+
+def test_the_normalised_quantity_names_its_base_unit_in_the_readers_language(officer, alice):
+    alice.language = "ru"
+    alice.save()
+    page = officer.get(
+        "/reports/normalised-quantity/", {"prefix": "items-0", "items-0-quantity": "2.5", "items-0-unit": "LTR"}
+    ).content.decode()
+    assert "<strong>2,5 л</strong>" in page
 
 
 @pytest.mark.parametrize(("quantity", "message"), [("-3", "greater than zero"), ("999999999999", "not believable")])
