@@ -136,7 +136,7 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
     reports = (
         _recorded(actor)
         .filter(country_of_seizure__in=countries, seizure_date__gte=earliest, seizure_date__lte=latest)
-        .exclude(pk__in=updated)
+        .exclude(pk__any=list(updated))
     )
     rows = ReportItem.objects.filter(report__in=reports.values("pk")).values_list(
         "report__national_reference",
@@ -172,7 +172,7 @@ def _recorded_conveyances(actor: Actor, identifiers: list[str]) -> list[tuple[st
     if not identifiers:
         return []
     return list(
-        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__in=identifiers).values_list(
+        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__any=identifiers).values_list(
             "report__national_reference", "report__administration__name", "identifier"
         )
     )
