@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
@@ -123,6 +124,9 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
     return found
 
 
+_OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
+
+
 def _recorded(actor: Actor) -> Any:
     return Report.objects.restrict(actor, "view").exclude(status__in=[ReportStatus.DRAFT, ReportStatus.WITHDRAWN])
 
@@ -131,14 +135,18 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
     if not items:
         return []
     countries = sorted({item.country for item in items})
-    earliest = min(item.date for item in items) - DATE_WINDOW
-    latest = max(item.date for item in items) + DATE_WINDOW
+    # Only the days the rule can reach from the file's items (and their commodities): a small file compares with
+    # a few days of records, not with every record between its earliest and latest seizure.
+    days = sorted({item.date + dt.timedelta(days=offset) for item in items for offset in _OFFSETS})
+    types = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "type" and pk is not None})
+    categories = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "category" and pk})
     reports = (
-        _recorded(actor)
-        .filter(country_of_seizure__in=countries, seizure_date__gte=earliest, seizure_date__lte=latest)
-        .exclude(pk__any=list(updated))
+        _recorded(actor).filter(country_of_seizure__in=countries, seizure_date__any=days).exclude(pk__any=list(updated))
     )
-    rows = ReportItem.objects.filter(report__in=reports.values("pk")).values_list(
+    rows = ReportItem.objects.filter(
+        Q(commodity_type_id__any=types) | Q(commodity_type__isnull=True, commodity_category_id__any=categories),
+        report__in=reports.values("pk"),
+    ).values_list(
         "report__national_reference",
         "report__administration__name",
         "report__country_of_seizure",
