@@ -91,7 +91,10 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
     recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
     for seized in recorded:
         by_day[seized.country, seized.commodity, seized.date].append(seized)
-    window = [dt.timedelta(days=offset) for offset in range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)]
+    window = [dt.timedelta(days=offset) for offset in _OFFSETS]
+    # The sentences translated once, not once per pair found.
+    in_file = _("report %(reference)s of this file")
+    recorded_by = _("report %(reference)s already recorded by %(administration)s")
     for seized in items:
         for other in (
             other
@@ -100,10 +103,9 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
         ):
             if _matches(seized, other):
                 found[seized.reference].add(
-                    _("report %(reference)s of this file") % {"reference": other.reference}
+                    in_file % {"reference": other.reference}
                     if not other.administration
-                    else _("report %(reference)s already recorded by %(administration)s")
-                    % {"reference": other.reference, "administration": other.administration}
+                    else recorded_by % {"reference": other.reference, "administration": other.administration}
                 )
     identifiers: dict[str, set[str]] = defaultdict(set)
     for reference, report in checked:
@@ -111,10 +113,11 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
             identifier = normalise_identifier(conveyance.get("identifier") or "")
             if identifier:
                 identifiers[identifier].add(reference)
+    same_conveyance = _("report %(reference)s of this file (same conveyance)")
     for references in identifiers.values():
         for reference in references:
             for twin in references - {reference}:
-                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": twin})
+                found[reference].add(same_conveyance % {"reference": twin})
     for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
         for own in identifiers.get(identifier, ()):
             found[own].add(
