@@ -4,18 +4,19 @@ Generates ``ITEM_ROWS`` item rows (about 65,000 seizure reports of the bench adm
 commodities, settings, routes, conveyances and persons of the demo's generators: :mod:`demo.reports`) as a CSV
 and as an XLSX workbook in the upload's own layouts (:mod:`apps.uploads.columns`), then for each format:
 
-- ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, as the worker runs it — the file kept
-  (``upload_create``), read and checked (``upload_check``), then committed as the commit task does it (the
-  reports the check kept loaded and verified, then written by ``reports_write`` in one transaction; ``write_s``
-  is the writing alone), in a child process whose peak resident memory is ``peak_rss_mb``;
+- ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, through the services the views and the worker's
+  tasks call — the file kept (``upload_create``), read and checked (``upload_check``), confirmed
+  (``upload_commit``) and written in one transaction (``upload_commit_run``) — in a child process whose peak
+  resident memory is ``peak_rss_mb``;
 - ``peer_s``: django-import-export, the library a Django team would reach for, importing the reports of the first
   ``PEER_ROWS`` item rows with its documented default ``ModelResource`` for the report model, a dry run then the
   import, as its admin does (it writes the report rows only: its default resource knows nothing of a report's
   items, route, conveyances and parties); ``ours_on_peer_rows_s`` our whole upload of the same rows (a CSV or
   XLSX of the first ``PEER_ROWS`` item rows), and ``x_faster_than_peer``;
 - ``copy_s``: PostgreSQL's ``COPY`` of the data of the rows our upload wrote (the reports, their detection
-  methods, items, route, conveyances and parties) into the same tables, in a transaction rolled back: the
-  physical limit, nothing checked; ``x_of_copy`` is ``total_s`` over it.
+  methods, items, route, conveyances and parties) into the same tables, with their indexes and foreign keys
+  checked as any write into them is, in a transaction rolled back: the physical limit, no rule of ours checked;
+  ``x_of_copy`` is ``total_s`` over it.
 
 Every run uses new national references (a prefix of its own), so each upload creates its reports.
 """
@@ -253,18 +254,12 @@ def _ours(path: Path, file_format: str) -> Figures:
 
 
 def _upload_here(path: Path, file_format: str) -> Figures:
-    """The child's work: the upload kept and checked through the services, then committed as the commit task
-    does it: the checked reports kept by the check loaded and verified, and written, in one transaction.
-
-    (The commit runs the commit task's steps itself rather than ``upload_commit_run``, whose progress, written
-    on a connection of its own, waits for the upload row its own transaction has locked.)"""
-    from django.db import transaction
-
+    """The child's work: the upload as the officer and the worker make it, through the services the views and
+    the tasks call — kept (``upload_create``), read and checked (``upload_check``, the check task's work),
+    confirmed (``upload_commit``) and written (``upload_commit_run``, the commit task's work)."""
     from apps.accounts.models import User
-    from apps.uploads.checked import checked_load
     from apps.uploads.models import Upload
-    from apps.uploads.services import upload_check, upload_create
-    from apps.uploads.writing import reports_write
+    from apps.uploads.services import upload_check, upload_commit, upload_commit_run, upload_create
 
     user = User.objects.get(username=BENCH_USERNAME)
     started = time.perf_counter()
@@ -276,22 +271,20 @@ def _upload_here(path: Path, file_format: str) -> Figures:
     if upload.rows_with_errors or upload.state != "checked":
         problems = list(upload.problems.values_list("sheet", "row", "column", "message")[:10])
         raise RuntimeError(f"The bench upload did not check clean ({upload.state}, {upload.error}): {problems}")
-    with transaction.atomic():
-        # As the commit task: the reports kept by the check, verified against the database as it is now (the
-        # file checked again only if something changed).
-        reports = checked_load(file_name=upload.file_name, actor=user, submit=False)
-        if reports is None:
-            raise RuntimeError("The checked reports were not kept, or something changed since the check.")
-        rechecked = time.perf_counter()
-        result = reports_write(actor=user, reports=reports, submit=False, progress=lambda written: None)
+    # The officer's confirmation asks a worker for the commit (no worker listens here: the message waits in the
+    # broker, and the commit task finds the upload committed when one takes it); this process does its work.
+    upload_commit(upload=upload, actor=user, submit=False)
+    outcome = upload_commit_run(upload_id=upload.pk)
     committed = time.perf_counter()
+    upload = Upload.objects.get(pk=upload.pk)
+    if outcome != "committed":
+        raise RuntimeError(f"The bench upload was not committed ({outcome}): {upload.error}")
     return {
         "check_s": round(checked - started, 2),
         "commit_s": round(committed - checked, 2),
-        "write_s": round(committed - rechecked, 2),
         "total_s": round(committed - started, 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "reports": result.created,
+        "reports": upload.new_reports,
     }
 
 
@@ -353,7 +346,8 @@ def _peer(reports: list[_Report], administration_id: int) -> float:
 
 def _copy_seconds(prefix: str) -> float:
     """COPY of the data our upload wrote (its reports under ``prefix`` and their parts) back into the same
-    tables, in a transaction rolled back: seconds for the COPY FROM statements alone."""
+    tables, in a transaction rolled back: seconds for the COPY FROM statements alone, their foreign keys checked
+    by each statement (as they are for any write: at the latest when it commits)."""
     from django.db import connection, transaction
     from django.db.models import Model
 
@@ -364,6 +358,14 @@ def _copy_seconds(prefix: str) -> float:
     quote = connection.ops.quote_name
     through = Report.detection_methods.through
     children: list[type[Model]] = [through, *PART_MODELS.values()]
+    # Every other row naming these reports (their trail, their permissions): removed with them, not copied back.
+    referring: list[tuple[type[Model], str]] = [
+        (relation.related_model, relation.field.column)
+        for relation in Report._meta.related_objects
+        if relation.one_to_many
+        and isinstance(relation.related_model, type)
+        and relation.related_model not in (Report, *children)
+    ]
     saved: list[tuple[str, bytes]] = []
     seconds = 0.0
     with transaction.atomic(), connection.cursor() as wrapper:
@@ -376,10 +378,11 @@ def _copy_seconds(prefix: str) -> float:
                 for piece in copy:
                     taken += piece
             saved.append((table, bytes(taken)))
-        for model in children:
-            cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE report_id = ANY(%s)", [report_ids])  # noqa: S608
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table_model, column in [*((child, "report_id") for child in children), *referring]:
+            delete = f"DELETE FROM {quote(table_model._meta.db_table)} WHERE {quote(column)} = ANY(%s)"  # noqa: S608
+            cursor.execute(delete, [report_ids])
         cursor.execute(f"DELETE FROM {quote(Report._meta.db_table)} WHERE id = ANY(%s)", [report_ids])  # noqa: S608
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deletes' checks now; each COPY's at its end
         started = time.perf_counter()
         for table, data in saved:
             with cursor.copy(f"COPY {table} FROM STDIN") as copy:
@@ -425,7 +428,6 @@ def upload() -> list[Figures]:
                     "reports": ours["reports"],
                     "check_s": ours["check_s"],
                     "commit_s": ours["commit_s"],
-                    "write_s": ours["write_s"],
                     "total_s": ours["total_s"],
                     "peak_rss_mb": ours["peak_rss_mb"],
                     "peer_rows": PEER_ROWS,

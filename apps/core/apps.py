@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from . import lookups  # noqa: F401 (registers ``__any``)
         from .security import checked_policy
 
         # A policy that would let inline or evaluated script run stops every process at start-up.

@@ -311,6 +311,25 @@ def _model_default(part: str, name: str) -> Any:
 process_cache_register("reports.validation.defaults", _model_default.cache_clear)
 
 
+_CLEANERS: dict[str, Callable[[Errors, Path, Any], Any]] = {
+    "date": _date,
+    "time": _time,
+    "decimal": _decimal,
+    "integer": _integer,
+    "country": _country,
+    "hs_code": _hs_code,
+    "operation": _operation,
+}
+
+
+@cache
+def _allowed(part: str) -> frozenset[str]:
+    return frozenset(catalogue.names(part))
+
+
+process_cache_register("reports.validation.allowed", _allowed.cache_clear)
+
+
 def _clean(errors: Errors, key: Path, spec: Field, value: Any) -> Any:
     """One value cleaned as its input kind says (the catalogue's ``kind``); ``None`` or "" when blank."""
     kind = spec.kind
@@ -325,17 +344,9 @@ def _clean(errors: Errors, key: Path, spec: Field, value: Any) -> Any:
         if kind == "terms":
             return _terms(errors, key, spec.vocabulary, value)
         return _vocabulary(errors, key, spec.vocabulary, value)
-    cleaners: dict[str, Callable[[Errors, Path, Any], Any]] = {
-        "date": _date,
-        "time": _time,
-        "decimal": _decimal,
-        "integer": _integer,
-        "country": _country,
-        "hs_code": _hs_code,
-        "operation": _operation,
-    }
-    if kind in cleaners:
-        return cleaners[kind](errors, key, value)
+    cleaner = _CLEANERS.get(kind)
+    if cleaner is not None:
+        return cleaner(errors, key, value)
     return value  # "attributes": checked against the commodity type's schema by the item's rules
 
 
@@ -344,8 +355,7 @@ def _clean_given(
 ) -> dict[str, Any]:
     """The part's input fields cleaned by kind: every field of a ``whole`` row (absent ones as blank), else only
     those given; unknown keys refused; a required field given blank (and not already wrong) reported."""
-    allowed = frozenset(catalogue.names(part))
-    for name in sorted(set(data) - allowed):
+    for name in sorted(set(data) - _allowed(part)):
         errors.add(at(name), _("This field cannot be set."))
     cleaned: dict[str, Any] = {}
     for spec in catalogue.fields(part):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
@@ -90,7 +91,10 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
     recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
     for seized in recorded:
         by_day[seized.country, seized.commodity, seized.date].append(seized)
-    window = [dt.timedelta(days=offset) for offset in range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)]
+    window = [dt.timedelta(days=offset) for offset in _OFFSETS]
+    # The sentences translated once, not once per pair found.
+    in_file = _("report %(reference)s of this file")
+    recorded_by = _("report %(reference)s already recorded by %(administration)s")
     for seized in items:
         for other in (
             other
@@ -99,10 +103,9 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
         ):
             if _matches(seized, other):
                 found[seized.reference].add(
-                    _("report %(reference)s of this file") % {"reference": other.reference}
+                    in_file % {"reference": other.reference}
                     if not other.administration
-                    else _("report %(reference)s already recorded by %(administration)s")
-                    % {"reference": other.reference, "administration": other.administration}
+                    else recorded_by % {"reference": other.reference, "administration": other.administration}
                 )
     identifiers: dict[str, set[str]] = defaultdict(set)
     for reference, report in checked:
@@ -110,10 +113,11 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
             identifier = normalise_identifier(conveyance.get("identifier") or "")
             if identifier:
                 identifiers[identifier].add(reference)
+    same_conveyance = _("report %(reference)s of this file (same conveyance)")
     for references in identifiers.values():
         for reference in references:
             for twin in references - {reference}:
-                found[reference].add(_("report %(reference)s of this file (same conveyance)") % {"reference": twin})
+                found[reference].add(same_conveyance % {"reference": twin})
     for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
         for own in identifiers.get(identifier, ()):
             found[own].add(
@@ -121,6 +125,9 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
                 % {"reference": reference, "administration": administration}
             )
     return found
+
+
+_OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
 
 
 def _recorded(actor: Actor) -> Any:
@@ -131,14 +138,18 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
     if not items:
         return []
     countries = sorted({item.country for item in items})
-    earliest = min(item.date for item in items) - DATE_WINDOW
-    latest = max(item.date for item in items) + DATE_WINDOW
+    # Only the days the rule can reach from the file's items (and their commodities): a small file compares with
+    # a few days of records, not with every record between its earliest and latest seizure.
+    days = sorted({item.date + dt.timedelta(days=offset) for item in items for offset in _OFFSETS})
+    types = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "type" and pk is not None})
+    categories = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "category" and pk})
     reports = (
-        _recorded(actor)
-        .filter(country_of_seizure__in=countries, seizure_date__gte=earliest, seizure_date__lte=latest)
-        .exclude(pk__in=updated)
+        _recorded(actor).filter(country_of_seizure__in=countries, seizure_date__any=days).exclude(pk__any=list(updated))
     )
-    rows = ReportItem.objects.filter(report__in=reports.values("pk")).values_list(
+    rows = ReportItem.objects.filter(
+        Q(commodity_type_id__any=types) | Q(commodity_type__isnull=True, commodity_category_id__any=categories),
+        report__in=reports.values("pk"),
+    ).values_list(
         "report__national_reference",
         "report__administration__name",
         "report__country_of_seizure",
@@ -172,7 +183,7 @@ def _recorded_conveyances(actor: Actor, identifiers: list[str]) -> list[tuple[st
     if not identifiers:
         return []
     return list(
-        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__in=identifiers).values_list(
+        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__any=identifiers).values_list(
             "report__national_reference", "report__administration__name", "identifier"
         )
     )

@@ -22,6 +22,7 @@ class but the few plain value types and our own choices the reports hold, so eve
 
 from __future__ import annotations
 
+import copyreg
 import datetime as dt
 import io
 import logging
@@ -73,11 +74,24 @@ def checked_delete(file_name: str) -> None:
         checked_path(file_name).unlink(missing_ok=True)
 
 
+def _term(label: str, pk: Any) -> Model:
+    """A model instance kept by label and primary key (what the pickler writes in place of the instance; the
+    unpickler answers it from the database, see ``_Unpickler.find_class``)."""
+    raise pickle.UnpicklingError("a kept instance is loaded by the unpickler only")
+
+
+def _by_label(instance: Model) -> tuple[Any, tuple[str, Any]]:
+    return _term, (instance._meta.label, instance.pk)
+
+
 class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, Model):
-            return (obj._meta.label, obj.pk)
-        return None
+    """Model instances written by label and primary key, through the dispatch table: looked up by the pickler's
+    C code for the few types it does not write itself, so the values of the reports (strings, numbers, dicts)
+    cost no Python call each, as a ``persistent_id`` hook would."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), _by_label)}
 
 
 class _Unpickler(pickle.Unpickler):
@@ -86,6 +100,8 @@ class _Unpickler(pickle.Unpickler):
         self.instances: dict[str, dict[Any, Model]] = {}
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, "_term"):
+            return self.instance
         if (module, name) in _ALLOWED:
             return _ALLOWED[module, name]
         if module.startswith("apps.") and module.endswith(".choices"):
@@ -95,8 +111,9 @@ class _Unpickler(pickle.Unpickler):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
 
-    def persistent_load(self, pid: Any) -> Any:
-        label, pk = pid
+    def instance(self, label: Any, pk: Any) -> Model:
+        if not isinstance(label, str):
+            raise pickle.UnpicklingError("not a model's label")
         if label not in self.instances:
             # Vocabularies, HS codes and operations: small tables, each read once.
             self.instances[label] = django_apps.get_model(label).objects.in_bulk()
@@ -111,7 +128,7 @@ def checked_store(*, file_name: str, reports: Sequence[CheckedReport]) -> None:
     path = checked_path(file_name)
     partial = path.with_name(path.name + ".part")
     with partial.open("wb") as file:
-        _Pickler(file, protocol=pickle.HIGHEST_PROTOCOL).dump(list(reports))
+        _Pickler(file).dump(list(reports))
     partial.replace(path)
 
 

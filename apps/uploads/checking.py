@@ -309,12 +309,10 @@ def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int
     """The actor's administration's reports with these references: id and status, by reference."""
     found: dict[str, tuple[int, str]] = {}
     reports = Report.objects.restrict(actor, "view").filter(administration_id=actor.administration_id)
-    for start in range(0, len(references), 5000):
-        chunk = references[start : start + 5000]
-        for pk, reference, status in reports.filter(national_reference__in=chunk).values_list(
-            "pk", REFERENCE, "status"
-        ):
-            found[reference] = (pk, status)
+    for pk, reference, status in reports.filter(national_reference__any=references).values_list(
+        "pk", REFERENCE, "status"
+    ):
+        found[reference] = (pk, status)
     return found
 
 

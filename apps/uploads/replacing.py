@@ -21,7 +21,7 @@ def reports_to_replace(*, actor: Actor, ids: list[int], parts_given: set[int]) -
     if not ids:
         return {}
     fields = [field for field in Report._meta.concrete_fields if field.attname != "search_vector"]
-    visible = Report.objects.restrict(actor, "view").filter(pk__in=ids)
+    visible = Report.objects.restrict(actor, "view").filter(pk__any=ids)
     locked = {
         row["id"]: {name: value.code if isinstance(value, Country) else value for name, value in row.items()}
         for row in Report.objects.filter(pk__in=visible.values("pk"), administration_id=actor.administration_id)
@@ -41,9 +41,11 @@ def reports_to_replace(*, actor: Actor, ids: list[int], parts_given: set[int]) -
                 % {"reference": row["national_reference"], "state": ReportStatus(row["status"]).label},
                 extra={"status": row["status"]},
             )
-    changeable = set(Report.objects.restrict(actor, "change").filter(pk__in=ids).values_list("pk", flat=True))
+    changeable = set(Report.objects.restrict(actor, "change").filter(pk__any=ids).values_list("pk", flat=True))
     personal = set(
-        Report.objects.restrict(actor, "view_personal_data").filter(pk__in=parts_given).values_list("pk", flat=True)
+        Report.objects.restrict(actor, "view_personal_data")
+        .filter(pk__any=list(parts_given))
+        .values_list("pk", flat=True)
     )
     for pk, row in locked.items():
         if pk not in changeable:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
+from apps.core.collector import collector_paused
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.core.kicks import task_kick
 from apps.reports.choices import FormVariant
@@ -245,16 +246,17 @@ def _check(upload: Upload) -> str:
         return "refused"
     progress = CheckProgress(upload)
     try:
-        outcome = check_file(
-            path=stored_path(upload.file_name),
-            file_format=upload.format,
-            encoding=upload.encoding or None,
-            variant=upload.variant,
-            actor=upload.uploaded_by,
-            progress=progress,
-        )
-        if not outcome.has_errors:
-            checked_store(file_name=upload.file_name, reports=outcome.reports)  # for the commit
+        with collector_paused():
+            outcome = check_file(
+                path=stored_path(upload.file_name),
+                file_format=upload.format,
+                encoding=upload.encoding or None,
+                variant=upload.variant,
+                actor=upload.uploaded_by,
+                progress=progress,
+            )
+            if not outcome.has_errors:
+                checked_store(file_name=upload.file_name, reports=outcome.reports)  # for the commit
         with transaction.atomic():
             if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, attempts=upload.attempts):
                 raise UploadAbandoned(str(upload.uuid))
@@ -342,7 +344,7 @@ def upload_commit_run(*, upload_id: int) -> str:
         return "not committing"
     progress = CommitProgress(upload)
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             if not _hold(upload_id):
                 return "busy"
             upload = Upload.objects.select_related("committed_by").get(pk=upload_id)

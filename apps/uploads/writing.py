@@ -213,13 +213,13 @@ class _Writer:
         ]
         stored: dict[str, dict[int, list[Any]]] = {"items": {}, "route": {}, "detection_methods": {}}
         if stored_ids:
-            for report_id, commodity_type_id in ReportItem.objects.filter(report_id__in=stored_ids).values_list(
+            for report_id, commodity_type_id in ReportItem.objects.filter(report_id__any=stored_ids).values_list(
                 "report_id", "commodity_type_id"
             ):
                 stored["items"].setdefault(report_id, []).append({"commodity_type": commodity_type_id})
-            for report_id in RouteCountry.objects.filter(report_id__in=stored_ids).values_list("report_id", flat=True):
+            for report_id in RouteCountry.objects.filter(report_id__any=stored_ids).values_list("report_id", flat=True):
                 stored["route"].setdefault(report_id, []).append(report_id)
-            through = Report.detection_methods.through.objects.filter(report_id__in=stored_ids)
+            through = Report.detection_methods.through.objects.filter(report_id__any=stored_ids)
             for report_id, method_id in through.values_list("report_id", "detectionmethod_id"):
                 stored["detection_methods"].setdefault(report_id, []).append(method_id)
         for report, row in zip(chunk, rows, strict=True):
@@ -319,7 +319,7 @@ class _Writer:
         ]
         through = Report.detection_methods.through
         if replaced:
-            through.objects.filter(report_id__in=replaced).delete()
+            through.objects.filter(report_id__any=replaced).delete()
         self.detection_methods.copy(
             cursor,
             (
@@ -507,13 +507,13 @@ class _Writer:
         """The rows just written, sent for review: as ``report_send_for_review`` changes a report (the trail,
         the duplicate candidates and the e-mail follow in :meth:`finish`, once every report is written)."""
         ids = [row["id"] for row in rows]
-        allowed = set(Report.objects.restrict(self.actor, "submit").filter(pk__in=ids).values_list("pk", flat=True))
+        allowed = set(Report.objects.restrict(self.actor, "submit").filter(pk__any=ids).values_list("pk", flat=True))
         for row in rows:
             if row["id"] not in allowed:
                 raise PermissionDenied(
                     gettext("You may not submit report %(reference)s.") % {"reference": row["national_reference"]}
                 )
-        Report.objects.filter(pk__in=ids).update(
+        Report.objects.filter(pk__any=ids).update(
             status=ReportStatus.SUBMITTED, submitted_by_id=self.actor.pk, submitted_at=self.now, updated_at=self.now
         )
         history_copy(
@@ -538,10 +538,10 @@ class _Writer:
             return
         from_status = dict(self.submitted)
         events, audit = [], []
-        for report in Report.objects.filter(pk__in=list(from_status)).select_related("administration"):
+        for report in Report.objects.filter(pk__any=list(from_status)).select_related("administration"):
             candidates = store_duplicate_candidates(report)
             visible = (
-                Report.objects.restrict(self.actor, "view").filter(pk__in=[c.candidate_id for c in candidates]).count()
+                Report.objects.restrict(self.actor, "view").filter(pk__any=[c.candidate_id for c in candidates]).count()
             )
             before = from_status[report.pk]
             transition = SENT_FOR_REVIEW_FROM[ReportStatus(before)]
@@ -572,6 +572,6 @@ class _Writer:
             self.audit.copy(wrapper.cursor, audit)
         # What the statistics count changed as it does when one report is sent for review (steps.record marks
         # its bucket), marked for all of them at once in this transaction.
-        statistics_mark_dirty_many(reports=Report.objects.filter(pk__in=list(from_status)))
+        statistics_mark_dirty_many(reports=Report.objects.filter(pk__any=list(from_status)))
         # One e-mail for the upload, not one per report: the analysts find the reports in their review queue.
         notifications.notify_submitted_in_bulk(administration=self.administration, count=len(from_status))

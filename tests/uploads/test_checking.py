@@ -168,6 +168,13 @@ def test_possible_duplicates_are_flagged_not_refused(alice, bob):
         country_of_seizure="FR",
         items=[cigarettes(200_000)],
     )
+    build_report(  # two days after UP-2, three after UP-1: beyond the rule's window
+        by=alice,
+        reference="FR-FAR",
+        status=ReportStatus.SUBMITTED,
+        seizure_date=dt.date(2025, 3, 17),
+        items=[cigarettes(200_000)],
+    )
 
     outcome = _check(
         alice,
@@ -184,6 +191,8 @@ def test_possible_duplicates_are_flagged_not_refused(alice, bob):
     assert set(duplicates) == {"UP-1", "UP-2"}
     assert "report UP-2 of this file" in duplicates["UP-1"].message
     assert "report FR-KNOWN already recorded" in duplicates["UP-1"].message
+    assert "report FR-KNOWN already recorded" in duplicates["UP-2"].message  # a day apart
+    assert "FR-FAR" not in " ".join(p.message for p in outcome.problems)
     # A report the uploader may not see is never named to them.
     assert "DE-HIDDEN" not in " ".join(p.message for p in outcome.problems)
     assert (duplicates["UP-1"].sheet, duplicates["UP-1"].row, duplicates["UP-1"].column) == ("Reports", 2, "A")
