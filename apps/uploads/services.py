@@ -22,8 +22,6 @@ from typing import Any, cast
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,16 +34,15 @@ from apps.reports.choices import FormVariant
 from apps.reports.errors import paths_of
 
 from . import task_names
-from .checked import SUFFIX as CHECKED_SUFFIX
 from .checked import checked_delete, checked_load, checked_store
 from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
-from .messages import changed_message, error_message, gave_up_message, too_large_message
+from .messages import changed_message, error_message, too_large_message
 from .models import Upload, UploadProblem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
-from .storage import Received, TooLarge, keep, receive, stored_path, uploads_root
+from .storage import Received, TooLarge, keep, receive, stored_path
 from .writing import reports_write
 
 logger = logging.getLogger(__name__)
@@ -325,7 +322,7 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
     return locked
 
 
-def _hold(upload_id: int) -> bool:
+def commit_hold(upload_id: int) -> bool:
     """Take the commit's advisory lock on the upload for this transaction (False if another holds it).
 
     PostgreSQL's advisory locks have no ORM form; the key is the upload table's name and the upload's id."""
@@ -342,10 +339,16 @@ def upload_commit_run(*, upload_id: int) -> str:
     upload = Upload.objects.select_related("committed_by").filter(pk=upload_id).first()
     if upload is None or upload.state != UploadState.COMMITTING:
         return "not committing"
+    # What the commit writes in words (its error, problems found again) in the language of the one who asked.
+    with translation.override(getattr(upload.committed_by, "language", "") or settings.LANGUAGE_CODE):
+        return _commit_run(upload, upload_id)
+
+
+def _commit_run(upload: Upload, upload_id: int) -> str:
     progress = CommitProgress(upload)
     try:
         with collector_paused(), transaction.atomic():
-            if not _hold(upload_id):
+            if not commit_hold(upload_id):
                 return "busy"
             upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
             if upload.state != UploadState.COMMITTING:
@@ -497,101 +500,3 @@ def upload_restart(*, upload: Upload, actor: Actor) -> Upload:
     audit_record(actor=actor, action="upload.restart", obj=locked, detail={})
     transaction.on_commit(lambda: upload_kick(upload=locked))
     return locked
-
-
-# --- sweep and purge -----------------------------------------------------------------------------------------
-
-
-def upload_sweep() -> dict[str, int]:
-    """Start again the checks whose worker stopped beating and the commits no worker holds (their transaction
-    died with their worker: nothing of them was written), up to ``RILO_UPLOADS_MAX_ATTEMPTS`` times, then fail
-    them saying so; ask a worker again for uploads waiting longer than ``RILO_UPLOADS_KICK_GRACE_SECONDS``."""
-    now = timezone.now()
-    limit = settings.RILO_UPLOADS_MAX_ATTEMPTS
-    silent_since = now - dt.timedelta(seconds=settings.RILO_UPLOADS_HEARTBEAT_TIMEOUT)
-    waiting_since = now - dt.timedelta(seconds=settings.RILO_UPLOADS_KICK_GRACE_SECONDS)
-    counts = {"restarted": 0, "failed": 0, "kicked": 0, "busy": 0}
-    stalled_checks = Upload.objects.filter(state=UploadState.CHECKING, heartbeat_at__lt=silent_since)
-    for upload in stalled_checks.only("pk", "attempts"):
-        if upload.attempts + 1 >= limit:
-            counts["failed"] += stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
-                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
-            )
-            continue
-        if stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
-            state=UploadState.QUEUED, attempts=F("attempts") + 1, kicked_at=now
-        ):
-            task_kick(task_names.CHECK, upload.pk, fallback="the next sweep will ask again")
-            counts["restarted"] += 1
-    due = Q(kicked_at__isnull=True) | Q(kicked_at__lt=waiting_since)
-    for upload_id in Upload.objects.filter(due, state=UploadState.COMMITTING).values_list("pk", flat=True):
-        counts[_sweep_commit(upload_id, now=now, due=due, limit=limit)] += 1
-    for upload_id in Upload.objects.filter(due, state=UploadState.QUEUED, created_at__lt=waiting_since).values_list(
-        "pk", flat=True
-    ):
-        if Upload.objects.filter(due, pk=upload_id, state=UploadState.QUEUED).update(kicked_at=now):
-            task_kick(task_names.CHECK, upload_id, fallback="the next sweep will ask again")
-            counts["kicked"] += 1
-    return counts
-
-
-def _sweep_commit(upload_id: int, *, now: dt.datetime, due: Q, limit: int) -> str:
-    """Ask a worker again for a commit no worker holds; one asked for ``limit`` times already fails."""
-    with transaction.atomic():
-        if not _hold(upload_id):
-            return "busy"  # a worker is writing it
-        upload = Upload.objects.filter(due, pk=upload_id, state=UploadState.COMMITTING).first()
-        if upload is None:
-            return "busy"
-        # Asked for at least once already (the commit itself asks) and still not written: its worker died, or
-        # the request was lost.
-        if upload.attempts + 1 >= limit:
-            Upload.objects.filter(pk=upload_id).update(
-                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
-            )
-            return "failed"
-        Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1, kicked_at=now)
-    task_kick(task_names.COMMIT, upload_id, fallback="the next sweep will ask again")
-    return "restarted"
-
-
-def upload_purge_expired() -> dict[str, int]:
-    """Delete the stored files of uploads past their retention (``expires_at``), with their preview and
-    problems (they quote the file's cells); the uploads stay listed with their counts. Also deletes files no
-    upload names (a transaction that failed after the file was moved into place), once an hour old."""
-    now = timezone.now()
-    files = 0
-    # Whatever still quotes the file: the file itself, a preview or problem rows (kept by a purge or a cancel
-    # of an older version).
-    remains = (
-        Q(file_purged_at__isnull=True) | ~Q(preview=[]) | Q(Exists(UploadProblem.objects.filter(upload=OuterRef("pk"))))
-    )
-    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(
-        state__in=[UploadState.COMMITTING, UploadState.CHECKING]
-    )
-    for upload in expired.only("pk", "file_name"):
-        with transaction.atomic():
-            if upload.file_name:
-                stored_path(upload.file_name).unlink(missing_ok=True)
-                checked_delete(upload.file_name)
-            UploadProblem.objects.filter(upload_id=upload.pk).delete()
-            cleared = Upload.objects.filter(pk=upload.pk).update(
-                file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now))
-            )
-            files += cleared if upload.file_name else 0
-    return {"files": files, "orphans": _orphans_delete(now)}
-
-
-def _orphans_delete(now: dt.datetime) -> int:
-    settled = (now - dt.timedelta(hours=1)).timestamp()
-    named = set(Upload.objects.exclude(file_name="").values_list("file_name", flat=True))
-    deleted = 0
-    for directory in (uploads_root() / "files", uploads_root() / "incoming"):
-        if not directory.is_dir():
-            continue
-        for path in directory.iterdir():
-            owner = path.name.removesuffix(CHECKED_SUFFIX)  # a file's checked reports go with it
-            if path.is_file() and owner not in named and path.stat().st_mtime < settled:
-                path.unlink(missing_ok=True)
-                deleted += 1
-    return deleted

@@ -7,7 +7,8 @@ from celery import shared_task
 from django.conf import settings
 
 from . import task_names
-from .services import upload_check, upload_commit_run, upload_purge_expired, upload_sweep
+from .housekeeping import upload_purge_expired, upload_sweep
+from .services import upload_check, upload_commit_run
 
 
 @shared_task(

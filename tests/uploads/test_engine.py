@@ -18,6 +18,7 @@ from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.choices import ProblemKind, UploadState
+from apps.uploads.housekeeping import upload_purge_expired, upload_sweep
 from apps.uploads.models import Upload, UploadProblem
 from apps.uploads.selectors import upload_get, upload_list
 from apps.uploads.services import (
@@ -27,9 +28,7 @@ from apps.uploads.services import (
     upload_check,
     upload_commit,
     upload_commit_run,
-    upload_purge_expired,
     upload_restart,
-    upload_sweep,
 )
 from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
@@ -301,6 +300,24 @@ def test_the_problems_are_written_in_the_uploaders_language(alice):
     [problem] = UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR)
     assert "'kgs' не является действующим кодом; используйте " in problem.message
     assert "KGM (килограмм)" in problem.message
+
+
+def test_what_the_commit_says_is_in_the_committers_language(alice):
+    upload = checked(send(alice, GOOD))
+    upload_commit(upload=upload, actor=alice, submit=False)
+    alice.language = "fr"
+    alice.is_active = False  # left between the confirmation and the worker's commit
+    alice.save()
+    before = written()
+
+    assert upload_commit_run(upload_id=upload.pk) == "refused"  # in a worker, where no request says the language
+    assert (
+        Upload.objects.get(pk=upload.pk).error
+        == "La personne qui a validé cet import ne peut plus ajouter de rapports."
+    )
+    assert {key: value for key, value in written().items() if key != "uploads"} == {
+        key: value for key, value in before.items() if key != "uploads"
+    }  # nothing written but the upload's failure
 
 
 def test_only_a_checked_upload_is_committed_and_only_once(alice):

@@ -14,8 +14,9 @@ from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.checked import checked_path
 from apps.uploads.choices import ProblemKind, UploadState
+from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
-from apps.uploads.services import upload_cancel, upload_check, upload_commit, upload_commit_run, upload_purge_expired
+from apps.uploads.services import upload_cancel, upload_check, upload_commit, upload_commit_run
 from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from apps.reports.models import Report
 from apps.uploads.choices import UploadState
+from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
-from apps.uploads.services import upload_cancel, upload_check, upload_purge_expired
+from apps.uploads.services import upload_cancel, upload_check
 from tests.builders import vocabulary
 
 from .engine import csv_bytes, csv_row, send
