@@ -148,7 +148,7 @@ def inbound_parse(message: Any) -> InboundMessage:
     """Check and clean a message; ``ValidationError`` keyed by the wire path of each bad field."""
     problems: dict[str, list[str]] = {}
     if not isinstance(message, dict):
-        raise ValidationError({"non_field_errors": ["The body is a JSON object: {type, timestamp, data}."]})
+        raise ValidationError({"non_field_errors": [_("The body is a JSON object: {type, timestamp, data}.")]})
     event = EVENT_TYPES.get(message.get("type"))  # type: ignore[arg-type]
     if event is None:
         problems["type"] = [f"One of {', '.join(sorted(EVENT_TYPES))}."]

@@ -509,7 +509,7 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
         return message
     label = _label(part, name)
     spec = _spec(part, name)
-    if spec is not None and spec.kind in ("term", "terms") and message.startswith(("Unknown code", "The code")):
+    if spec is not None and spec.kind in ("term", "terms") and message.startswith(_unknown_code_openings()):
         typed = record.values.get(name) if record is not None else ""
         return _(
             "%(label)s: %(value)s is not a code in use; use %(choices)s or another code of the template's list."
@@ -518,7 +518,15 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
             "value": repr(_text(typed)),
             "choices": terms.choices(spec, _text(typed)),
         }
-    return f"{label}: {message}"
+    return _("%(label)s: %(message)s") % {"label": label, "message": message}
+
+
+def _unknown_code_openings() -> tuple[str, str]:
+    """How the validator's messages about an unknown or retired code begin, in the current language."""
+    return (
+        _("Unknown code: %(value)s.").partition("%(value)s")[0],
+        _("The code %(value)s is no longer in use.").partition("%(value)s")[0],
+    )
 
 
 def _flag_duplicates(checked: list[tuple[_Report, CheckedReport]], *, actor: Actor, problems: _Problems) -> None:

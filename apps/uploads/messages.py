@@ -1,8 +1,19 @@
-"""What an upload's sender is told when it fails: the words of the services' refusals and failures."""
+"""What an upload's sender is told when it fails: the words of the services' refusals and failures, and the
+language a worker writes them in."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from .models import Upload
+
+
+def sender_language(*, upload_id: int, by: str = "uploaded_by") -> str:
+    """The language chosen by the person who sent the upload (``by="committed_by"``: who asked for its commit),
+    else the site's: a worker writes the problems and failures it stores for them in it, as a page would."""
+    language = Upload.objects.filter(pk=upload_id).values_list(f"{by}__language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
 
 
 def error_message() -> str:

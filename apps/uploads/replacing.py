@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from django_countries.fields import Country
 
 from apps.core.actor import Actor
@@ -29,7 +30,7 @@ def reports_to_replace(*, actor: Actor, ids: list[int], parts_given: set[int]) -
     }
     missing = [pk for pk in ids if pk not in locked]
     if missing:
-        raise NotFound("Report not found.")
+        raise NotFound(gettext("Report not found."))
     for row in locked.values():
         if row["status"] not in EDITABLE_STATES:
             raise Conflict(
@@ -43,7 +44,9 @@ def reports_to_replace(*, actor: Actor, ids: list[int], parts_given: set[int]) -
     )
     for pk, row in locked.items():
         if pk not in changeable:
-            raise PermissionDenied(f"You may not edit report {row['national_reference']}.")
+            raise PermissionDenied(
+                gettext("You may not edit report %(reference)s.") % {"reference": row["national_reference"]}
+            )
         if pk in parts_given and pk not in personal:
-            raise PermissionDenied("You may not change the persons and companies of this report.")
+            raise PermissionDenied(gettext("You may not change the persons and companies of this report."))
     return locked

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import translation
 
 from . import task_names
+from .messages import sender_language
 from .services import upload_check, upload_commit_run, upload_purge_expired, upload_sweep
 
 
@@ -18,8 +20,10 @@ from .services import upload_check, upload_commit_run, upload_purge_expired, upl
     soft_time_limit=settings.RILO_UPLOADS_TIME_LIMIT - 30,
 )
 def check(upload_id: int) -> str:
-    """Read and check the upload if it is still waiting (a second delivery finds it claimed)."""
-    return upload_check(upload_id=upload_id)
+    """Read and check the upload if it is still waiting (a second delivery finds it claimed); its problems are
+    written in its sender's language."""
+    with translation.override(sender_language(upload_id=upload_id)):
+        return upload_check(upload_id=upload_id)
 
 
 @shared_task(
@@ -30,8 +34,10 @@ def check(upload_id: int) -> str:
     soft_time_limit=settings.RILO_UPLOADS_TIME_LIMIT - 30,
 )
 def commit(upload_id: int) -> str:
-    """Write the upload's reports if its commit was asked for and no other worker is writing them."""
-    return upload_commit_run(upload_id=upload_id)
+    """Write the upload's reports if its commit was asked for and no other worker is writing them; problems
+    found again are written in the language of who asked for the commit."""
+    with translation.override(sender_language(upload_id=upload_id, by="committed_by")):
+        return upload_commit_run(upload_id=upload_id)
 
 
 @shared_task(name=task_names.SWEEP, acks_late=True, ignore_result=True, time_limit=120, soft_time_limit=100)

@@ -98,13 +98,13 @@ def reports_write(
     ``ValidationError``); the caller's transaction then writes nothing.
     """
     if not actor.has_perm("reports.add_report") or not actor.administration_id:  # type: ignore[attr-defined]
-        raise PermissionDenied("You may not create reports.")
+        raise PermissionDenied(gettext("You may not create reports."))
     if any(report.parts.get("parties") for report in reports if report.existing_id is None) and not actor.has_perm(  # type: ignore[attr-defined]
         "reports.view_personal_data_report"
     ):
-        raise PermissionDenied("You may not record persons and companies.")
+        raise PermissionDenied(gettext("You may not record persons and companies."))
     if submit and not actor.has_perm("reports.submit_report"):  # type: ignore[attr-defined]
-        raise PermissionDenied("You may not submit reports.")
+        raise PermissionDenied(gettext("You may not submit reports."))
     administration = Administration.objects.select_related("region").get(pk=actor.administration_id)
     existing = reports_to_replace(
         actor=actor,

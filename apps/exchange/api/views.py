@@ -117,7 +117,7 @@ def _after(request: Request) -> int | None:
     if raw is None or raw == "":
         return None
     if not raw.isdigit():
-        raise exceptions.ValidationError({"after": ["Enter the feed_seq of the last message you processed."]})
+        raise exceptions.ValidationError({"after": [_("Enter the feed_seq of the last message you processed.")]})
     return int(raw)
 
 

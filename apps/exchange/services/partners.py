@@ -78,15 +78,25 @@ def _require_personal_data_capability(actor: Actor, field: str) -> None:
 def _personal_data_changed(*, actor: Actor, partner: PartnerSystem, what: dict[str, Any]) -> None:
     """Audit a change of what personal data a partner may receive, and tell its region's auditors after commit."""
     audit_record(actor=actor, action="exchange.partner_personal_data", obj=partner, detail=what, region=partner.region)
-    text = ", ".join(f"{key} {value}" for key, value in what.items())
     notify_personal_data_change(
-        region_id=partner.region_id, partner_name=partner.name, actor_name=getattr(actor, "username", ""), what=text
+        region_id=partner.region_id,
+        partner_name=partner.name,
+        actor_name=getattr(actor, "username", ""),
+        allowed=bool(what.get("personal_data_allowed", what.get("personal_data"))),
+        policy_version=what.get("policy_version"),
     )
 
 
 def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
     if partner.account_id:
-        raise ValidationError({"account_username": [f"{partner.name} already has the account {partner.account}."]})
+        raise ValidationError(
+            {
+                "account_username": [
+                    _("%(partner)s already has the account %(account)s.")
+                    % {"partner": partner.name, "account": partner.account}
+                ]
+            }
+        )
     try:
         account = user_create(actor=None, username=username, role=Role.PARTNER_SYSTEM, first_name=partner.name[:150])
     except ApplicationError as error:
@@ -214,7 +224,7 @@ def partner_create(
     if inbound_secret:
         _check_inbound_secret(inbound_secret)
     if PartnerSystem.objects.filter(name__iexact=name.strip()).exists():
-        raise ValidationError({"name": ["A partner system with this name exists already."]})
+        raise ValidationError({"name": [_("A partner system with this name exists already.")]})
     secret = _new_signing_secret() if adapter == AdapterKind.WEBHOOK else ""
     partner = PartnerSystem(
         name=name.strip(),
@@ -290,12 +300,12 @@ def partner_update(
             changed.append("source_administration")
     if name is not None and name.strip() != locked.name:
         if PartnerSystem.objects.filter(name__iexact=name.strip()).exclude(pk=locked.pk).exists():
-            raise ValidationError({"name": ["A partner system with this name exists already."]})
+            raise ValidationError({"name": [_("A partner system with this name exists already.")]})
         locked.name = name.strip()
         changed.append("name")
     if adapter is not None and adapter != locked.adapter:
         if adapter not in AdapterKind.values:
-            raise ValidationError({"adapter": ["Choose a JSON webhook or TAXII 2.1."]})
+            raise ValidationError({"adapter": [_("Choose a JSON webhook or TAXII 2.1.")]})
         locked.adapter = adapter
         changed.append("adapter")
     if peer_identity is not None and peer_identity.strip() != locked.peer_identity:
@@ -362,7 +372,7 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
     reason = (reason or "").strip()
     if state == PartnerState.PAUSED:
         if not reason:
-            raise ValidationError({"state_reason": ["Say why the partner is paused."]})
+            raise ValidationError({"state_reason": [_("Say why the partner is paused.")]})
         if partner.state != PartnerState.ACTIVE:
             raise Conflict(
                 _("%(name)s is %(get_state_display)s, not active.")
@@ -372,7 +382,7 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
         result = partner
     elif state == PartnerState.DISABLED:
         if not reason:
-            raise ValidationError({"state_reason": ["Say why the partner is disabled."]})
+            raise ValidationError({"state_reason": [_("Say why the partner is disabled.")]})
         if partner.state == PartnerState.DISABLED:
             raise Conflict(_("%(name)s is disabled already.") % {"name": partner.name})
         result = _partner_disable(partner=partner, reason=reason)
@@ -386,7 +396,7 @@ def partner_state_set(*, actor: Actor, partner: PartnerSystem, state: str, reaso
         _set_state(partner, PartnerState.ACTIVE, "")
         result = partner
     else:
-        raise ValidationError({"state": ["Choose active, paused or disabled."]})
+        raise ValidationError({"state": [_("Choose active, paused or disabled.")]})
     audit_record(
         actor=actor,
         action=f"exchange.partner_{state}",
@@ -404,7 +414,7 @@ def partner_secret_rotate(*, actor: Actor, partner: PartnerSystem, overlap: dt.t
     if partner.adapter != AdapterKind.WEBHOOK:
         raise Conflict(_("Only JSON webhook partners have a signing secret."))
     if not dt.timedelta(0) <= overlap <= MAX_OVERLAP:
-        raise ValidationError({"overlap_hours": ["Choose an overlap between 0 and 168 hours."]})
+        raise ValidationError({"overlap_hours": [_("Choose an overlap between 0 and 168 hours.")]})
     secret = _signing_secret_rotate(partner, overlap)
     audit_record(
         actor=actor,
@@ -427,7 +437,9 @@ def partner_account_token_issue(
     """
     partner_require_manager(actor=actor, partner=partner)
     if partner.account is None:
-        raise ValidationError({"name": [f"{partner.name} has no account yet; give it one on the edit page."]})
+        raise ValidationError(
+            {"name": [_("%(partner)s has no account yet; give it one on the edit page.") % {"partner": partner.name}]}
+        )
     return token_issue(
         user=partner.account,
         name=name,

@@ -232,7 +232,7 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
     _require_operator(actor, partner)
     now = timezone.now()
     if since > now:
-        raise ValidationError({"since": ["Choose a time in the past."]})
+        raise ValidationError({"since": [_("Choose a time in the past.")]})
     _check_window(since=since, now=now)
     if partner.state == PartnerState.DISABLED:
         raise Conflict(_("%(name)s is disabled; resume it first.") % {"name": partner.name})
