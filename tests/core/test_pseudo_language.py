@@ -23,7 +23,9 @@ from django.test import Client
 from django.utils import translation
 
 from apps.accounts.models import User
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
+from apps.uploads.models import UploadProblem
 from tests.core.pseudo_data import (
     audit_data,
     html_of,
@@ -80,6 +82,16 @@ def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(
     with translation.override(pseudo_language):
         assert translation.gettext("Sign in") == "⟦Sign in⟧"
         assert translation.gettext("This field is required.") == "⟦This field is required.⟧"  # Django's own
+
+
+def test_data_is_what_people_typed_never_a_choice_code_or_a_stored_message(
+    world: dict[str, Report], upload_uuid: Any
+) -> None:
+    data = stored_data()
+    assert {world["fr_draft"].national_reference, "alice", "Le Havre port"} <= data
+    assert ReportStatus.DRAFT.value not in data  # a choice's code: a page shows its label
+    messages = set(UploadProblem.objects.values_list("message", flat=True))  # written by the checker
+    assert messages and not messages & data
 
 
 def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
