@@ -7,7 +7,7 @@ user name only; a worker sends them after commit, retrying while the mail server
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role

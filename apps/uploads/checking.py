@@ -186,7 +186,7 @@ class _Terms:
             return ""
         if model not in self._active_terms:
             terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
-            self._active_terms[model] = [(str(term.code), str(term.label)) for term in terms]
+            self._active_terms[model] = [(str(term.code), term.localized_label) for term in terms]
         active = self._active_terms[model]
         wanted = typed.strip().lower()
 

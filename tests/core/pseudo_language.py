@@ -38,8 +38,19 @@ def _source_catalogues() -> Iterable[Catalog]:
             yield read_po(po_file)
 
 
+# A placeholder of a message: what is put in it is checked on its own (wrapped itself, or data), so an English
+# word passed into a translated sentence ("by the command line") is found too.
+_PLACEHOLDER = re.compile(r"%\([^)]*\)[#0\- +]*\d*(?:\.\d+)?[a-zA-Z]|%[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
+
+
 def _wrap(text: str) -> str:
-    return f"{OPEN}{text}{CLOSE}"
+    """``text`` with each stretch between its placeholders wrapped: "⟦Report ⟧%(reference)s⟦ saved.⟧"."""
+    pieces = _PLACEHOLDER.split(text)
+    placeholders = _PLACEHOLDER.findall(text)
+    wrapped = [f"{OPEN}{piece}{CLOSE}" if piece.strip() else piece for piece in pieces]
+    return "".join(
+        piece + (placeholders[index] if index < len(placeholders) else "") for index, piece in enumerate(wrapped)
+    )
 
 
 def build_pseudo_catalogue(root: Path) -> Path:

@@ -26,6 +26,7 @@ from apps.accounts.models import User
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.models import UploadProblem
+from tests.builders import vocabulary
 from tests.core.pseudo_data import (
     audit_data,
     html_of,
@@ -36,6 +37,10 @@ from tests.core.pseudo_data import (
 from tests.core.pseudo_language import unwrapped_lines, unwrapped_text
 from tests.core.test_query_counts import _walk, checked_upload, job_uuid, partner_pk  # noqa: F401  (fixtures)
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, paths_without_arguments
+
+# What the walk's upload has in its cells (tests/core/test_query_counts.py) and its problems quote ("Unit: 'kgs' is
+# not a code in use"): typed, so data.
+UPLOADED_CELLS = {"kgs"}
 
 # Unmarked strings of modules being changed elsewhere at the moment; emptied once those changes are merged.
 KNOWN_ELSEWHERE: set[str] = set()
@@ -48,6 +53,8 @@ def upload_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: 
     settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
     alice.language = pseudo_language
     alice.save(update_fields=["language"])
+    vocabulary()
+    wrap_vocabulary_labels()  # before the check: its problems name the units to use by their labels
     return checked_upload(alice)
 
 
@@ -82,6 +89,8 @@ def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(
     with translation.override(pseudo_language):
         assert translation.gettext("Sign in") == "⟦Sign in⟧"
         assert translation.gettext("This field is required.") == "⟦This field is required.⟧"  # Django's own
+        # What fills a placeholder stands outside the wrapping: it must be wrapped itself, or data.
+        assert translation.gettext("Report %(reference)s approved.") == "⟦Report ⟧%(reference)s⟦ approved.⟧"
 
 
 def test_data_is_what_people_typed_never_a_choice_code_or_a_stored_message(
@@ -106,7 +115,7 @@ def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
     wrap_vocabulary_labels()
     personas = {name: request.getfixturevalue(name) for name in ONE_PER_ROLE}
     tokens = {name: issue_token(persona, "read") for name, persona in personas.items()}
-    data = stored_data()
+    data = stored_data() | UPLOADED_CELLS
     admin_data = stored_data(admin=True)
     found: dict[str, list[str]] = {}
     pages = 0
