@@ -4,6 +4,7 @@ language a worker writes them in."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Upload
@@ -24,12 +25,14 @@ def error_message() -> str:
     )
 
 
-def gave_up_message(attempts: int) -> str:
-    """The workers stopped ``attempts`` times on the upload: nothing was written."""
-    return _(
-        "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
-        "start it again, and tell your administrator if it fails again."
-    ) % {"attempts": attempts}
+def gave_up_message(attempts: int, *, upload_id: int) -> str:
+    """The workers stopped ``attempts`` times on the upload: nothing was written (written by the sweep, in the
+    sender's language)."""
+    with translation.override(sender_language(upload_id=upload_id)):
+        return _(
+            "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
+            "start it again, and tell your administrator if it fails again."
+        ) % {"attempts": attempts}
 
 
 def too_large_message(limit: int) -> str:

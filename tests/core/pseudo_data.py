@@ -52,7 +52,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     ),
     "reports.Attachment": ("original_name", "description"),
     "reports.ReviewEvent": ("comment",),
-    "exchange.PartnerSystem": ("name", "endpoint_url", "contact_email", "peer_identity"),
+    "exchange.PartnerSystem": ("name", "endpoint_url", "contact_email", "peer_identity", "state_reason"),
     "exchange.SharingPolicy": ("note",),
     "exchange.ReportProvenance": ("source_reference",),
     # A file's name, and its sheets', columns' and cells' as the file has them.
