@@ -58,7 +58,7 @@ browser:
 	    echo "Installing Debian's chromium for the browser tests ..."; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
-	    echo "Chromium is not installed and cannot be installed here: the browser tests will be skipped."; \
+	    echo "Chromium is not installed and cannot be installed here: the browser tests will fail."; \
 	  fi; \
 	fi
 

@@ -2,6 +2,9 @@
 
 Servers: those at DATABASE_URL/REDIS_URL, else the local ones on 127.0.0.1 when they answer,
 else embedded ones (see apps.core.runtime). Extra arguments are passed to pytest.
+
+``make test`` installs Chromium before it runs this, so here the browser tests must run: a missing browser fails
+them (``RILO_REQUIRE_BROWSER``, tests/browser.py) instead of skipping them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import subprocess
 import sys
 
 from apps.core.runtime import BASE_DIR, resolve_services
+from tests.browser import REQUIRE_BROWSER
 
 
 def run(step: str, argv: list[str], env: dict[str, str]) -> int:
@@ -21,7 +25,12 @@ def run(step: str, argv: list[str], env: dict[str, str]) -> int:
 def main(pytest_args: list[str]) -> int:
     services = resolve_services(purpose="test", prefer_local=True)
     print(f"Using {services.describe()}", flush=True)
-    env = {**os.environ, **services.environ(), "DJANGO_SETTINGS_MODULE": "rilo.settings.test"}
+    env = {
+        **os.environ,
+        **services.environ(),
+        "DJANGO_SETTINGS_MODULE": "rilo.settings.test",
+        REQUIRE_BROWSER: "1",
+    }
     bin_dir = os.path.dirname(sys.executable)
     steps = [
         ("ruff check", [f"{bin_dir}/ruff", "check", "."]),

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
 from apps.mail.services import mail_enqueue
@@ -38,10 +39,11 @@ def token_recipients(holder: User) -> list[str]:
 
 
 def _token_context(token: ApiToken, actor: Actor | None) -> dict[str, Any]:
+    # Lazy texts (the scopes' names, "the command line"): each recipient's message is rendered in their language.
     return {
         "holder": token.user.username,
         "prefix": token.display_prefix,
-        "scopes": ", ".join(token.scopes),
+        "scopes": lazy(lambda: token.scope_labels, str)(),
         "expires": f"{token.expires_at:%Y-%m-%d %H:%M} UTC",
         "by": actor.username if actor is not None else _("the command line"),
     }

@@ -15,6 +15,7 @@ from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from apps.exchange.choices import DeliveryState
 from apps.exchange.models import Delivery, PartnerSystem
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
@@ -190,13 +191,20 @@ def forwarding(ctx: PanelContext) -> PanelResult:
         .annotate(messages=Count("pk"))
         .order_by("partner__name", "state")
     )
+    # The state's code for exports and the API, its label in the reader's language for the table and the chart.
     out: list[dict[str, Any]] = [
-        {"partner": row["partner__name"], "state": row["state"], "messages": row["messages"]} for row in counts
+        {
+            "partner": row["partner__name"],
+            "state": row["state"],
+            "state_label": str(DeliveryState(row["state"]).label),
+            "messages": row["messages"],
+        }
+        for row in counts
     ]
     ctx.notes.append(_("Live figures of the exchange with partners: the filters do not apply."))
     columns = [
         col("partner", _("Partner")),
-        col("state", _("Delivery state")),
+        col("state_label", _("Delivery state")),
         col("messages", _("Messages"), "messages"),
     ]
     return PanelResult(columns, _clean(out))

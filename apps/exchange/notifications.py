@@ -7,19 +7,27 @@ user name only; a worker sends them after commit, retrying while the mail server
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.mail.services import mail_enqueue
 
 
-def notify_personal_data_change(*, region_id: int, partner_name: str, actor_name: str, what: str) -> None:
-    """Tell the auditors of ``region_id`` that ``actor_name`` changed what personal data ``partner_name``
-    receives (sent after commit)."""
+def notify_personal_data_change(
+    *, region_id: int, partner_name: str, actor_name: str, allowed: bool, policy_version: int | None = None
+) -> None:
+    """Tell the auditors of ``region_id`` that ``actor_name`` changed whether ``partner_name`` may receive personal
+    data (``allowed``: now it may), on the partner or by its policy's version ``policy_version`` (sent after
+    commit). The message says so in each auditor's language."""
     auditors = User.objects.filter(role=Role.AUDITOR, region_id=region_id, is_active=True)
     mail_enqueue(
         to=auditors.values_list("email", flat=True),
         template="exchange/email/personal_data_changed",
-        context={"actor": actor_name or _("the system"), "partner": partner_name, "what": what},
+        context={
+            "actor": actor_name or _("the system"),
+            "partner": partner_name,
+            "allowed": allowed,
+            "policy_version": policy_version,
+        },
     )

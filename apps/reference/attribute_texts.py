@@ -92,3 +92,15 @@ def attribute_title(name: str, rule: dict[str, Any]) -> str:
 def enum_value_label(value: str) -> str:
     """The label of an enum code of an attribute in the active language."""
     return str(ENUM_VALUES[value]) if value in ENUM_VALUES else value.replace("_", " ").capitalize()
+
+
+def attributes_shown(schema: dict[str, Any] | None, attributes: dict[str, Any]) -> list[tuple[str, str]]:
+    """An item's attributes as a reader sees them: each property's title and its value (an enum's value by its
+    label), in the user's language; numbers and typed text as they are stored."""
+    properties = (schema or {}).get("properties", {})
+    shown = []
+    for name, value in attributes.items():
+        rule = properties.get(name, {})
+        text = enum_value_label(str(value)) if "enum" in rule else str(value)
+        shown.append((attribute_title(name, rule), text))
+    return shown

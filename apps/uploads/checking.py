@@ -517,7 +517,7 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
             "value": repr(_text(typed)),
             "choices": terms.choices(spec, _text(typed)),
         }
-    return f"{label}: {message}"
+    return _("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
 def _flag_duplicates(checked: list[tuple[_Report, CheckedReport]], *, actor: Actor, problems: _Problems) -> None:

@@ -36,7 +36,9 @@ def upload_sweep() -> dict[str, int]:
     for upload in stalled_checks.only("pk", "attempts"):
         if upload.attempts + 1 >= limit:
             counts["failed"] += stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
-                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
+                state=UploadState.FAILED,
+                error=gave_up_message(upload.attempts + 1, upload_id=upload.pk),
+                finished_at=now,
             )
             continue
         if stalled_checks.filter(pk=upload.pk, attempts=upload.attempts).update(
@@ -68,7 +70,9 @@ def _sweep_commit(upload_id: int, *, now: dt.datetime, due: Q, limit: int) -> st
         # the request was lost.
         if upload.attempts + 1 >= limit:
             Upload.objects.filter(pk=upload_id).update(
-                state=UploadState.FAILED, error=gave_up_message(upload.attempts + 1), finished_at=now
+                state=UploadState.FAILED,
+                error=gave_up_message(upload.attempts + 1, upload_id=upload_id),
+                finished_at=now,
             )
             return "failed"
         Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1, kicked_at=now)

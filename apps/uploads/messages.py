@@ -1,8 +1,20 @@
-"""What an upload's sender is told when it fails: the words of the services' refusals and failures."""
+"""What an upload's sender is told when it fails: the words of the services' refusals and failures, and the
+language a worker writes them in."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .models import Upload
+
+
+def sender_language(*, upload_id: int, by: str = "uploaded_by") -> str:
+    """The language chosen by the person who sent the upload (``by="committed_by"``: who asked for its commit),
+    else the site's: a worker writes the problems and failures it stores for them in it, as a page would."""
+    language = Upload.objects.filter(pk=upload_id).values_list(f"{by}__language", flat=True).first()
+    return language or settings.LANGUAGE_CODE
 
 
 def error_message() -> str:
@@ -13,12 +25,14 @@ def error_message() -> str:
     )
 
 
-def gave_up_message(attempts: int) -> str:
-    """The workers stopped ``attempts`` times on the upload: nothing was written."""
-    return _(
-        "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
-        "start it again, and tell your administrator if it fails again."
-    ) % {"attempts": attempts}
+def gave_up_message(attempts: int, *, upload_id: int) -> str:
+    """The workers stopped ``attempts`` times on the upload: nothing was written (written by the sweep, in the
+    sender's language)."""
+    with translation.override(sender_language(upload_id=upload_id)):
+        return _(
+            "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
+            "start it again, and tell your administrator if it fails again."
+        ) % {"attempts": attempts}
 
 
 def too_large_message(limit: int) -> str:

@@ -38,8 +38,19 @@ def _source_catalogues() -> Iterable[Catalog]:
             yield read_po(po_file)
 
 
+# A placeholder of a message: what is put in it is checked on its own (wrapped itself, or data), so an English
+# word passed into a translated sentence ("by the command line") is found too.
+_PLACEHOLDER = re.compile(r"%\([^)]*\)[#0\- +]*\d*(?:\.\d+)?[a-zA-Z]|%[#0\- +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
+
+
 def _wrap(text: str) -> str:
-    return f"{OPEN}{text}{CLOSE}"
+    """``text`` with each stretch between its placeholders wrapped: "⟦Report ⟧%(reference)s⟦ saved.⟧"."""
+    pieces = _PLACEHOLDER.split(text)
+    placeholders = _PLACEHOLDER.findall(text)
+    wrapped = [f"{OPEN}{piece}{CLOSE}" if piece.strip() else piece for piece in pieces]
+    return "".join(
+        piece + (placeholders[index] if index < len(placeholders) else "") for index, piece in enumerate(wrapped)
+    )
 
 
 def build_pseudo_catalogue(root: Path) -> Path:
@@ -61,10 +72,19 @@ def build_pseudo_catalogue(root: Path) -> Path:
     return root
 
 
-class _VisibleText(HTMLParser):
-    """The text a reader sees (the title included; scripts, styles and typed-in values left out)."""
+# Attributes a person reads (a tooltip, a screen reader, an empty field's hint, an image's stand-in).
+READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "aria-description", "alt"}
+# Inputs whose value is their caption, not something typed.
+CAPTIONED_INPUTS = {"submit", "button", "reset"}
 
-    HIDDEN = {"script", "style", "textarea", "template"}
+
+class _VisibleText(HTMLParser):
+    """What a reader sees or hears: text nodes (the title and options included; scripts, styles, typed-in
+    values and what the markup says is code — ``<code>``, ``<kbd>``, ``<samp>``: a key, a field's path — left
+    out) and the attributes read out or shown (``READ_ATTRIBUTES``, buttons' captions, options' labels), each
+    attribute as a piece of its own."""
+
+    HIDDEN = {"script", "style", "textarea", "template", "code", "kbd", "samp"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -74,6 +94,21 @@ class _VisibleText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.HIDDEN:
             self._hidden_depth += 1
+        if self._hidden_depth:
+            return
+        attributes = dict(attrs)
+        read = [value for name, value in attrs if name in READ_ATTRIBUTES]
+        if tag == "input" and (attributes.get("type") or "").lower() in CAPTIONED_INPUTS:
+            read.append(attributes.get("value"))
+        if tag == "option":
+            read.append(attributes.get("label"))
+        # Each on its own line (unwrapped_text works line by line), apart from the surrounding text.
+        self.chunks.extend(f"\n{value}\n" for value in read if value and value.strip())
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in self.HIDDEN and self._hidden_depth:
+            self._hidden_depth -= 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN and self._hidden_depth:
@@ -84,36 +119,63 @@ class _VisibleText(HTMLParser):
             self.chunks.append(data)
 
 
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    # Joined, so a translated string whose markup splits it into several text nodes is seen whole.
+    return "\n".join(parser.chunks)
+
+
 _INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
-# What may stand unwrapped: numbers, dates and times, codes (upper case, digits, separators), e-mail
-# addresses, UUIDs, punctuation and symbols.
-_DATA = re.compile(
-    r"[\w.+-]+@[\w.-]+"  # e-mail addresses
-    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # UUIDs
-    r"|\b[A-Z0-9][A-Z0-9_./:-]*\b"  # codes and numbers
-    r"|[^\w]"  # punctuation, symbols, spaces
-    r"|\d"
+# A word that may stand unwrapped: a code (upper case, digits, a few separators, at most 16 characters: "FR-1",
+# "HS", "RILO", "ISO-8601"), an e-mail address, a UUID, a link or a path. Words without a letter (numbers,
+# dates, punctuation, symbols) may always stand. Lower-case or longer upper-case words are text.
+_DATA_WORD = re.compile(
+    r"[A-Z0-9][A-Z0-9_./:-]{0,15}"
+    r"|[\w.+-]+@[\w.-]+"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|https?://\S+|/\S*"
 )
+_LETTER = re.compile(r"[^\W\d_]")
+# Punctuation around a word ("(FR-1)", "alice,"): not part of it.
+_EDGES = re.compile(r"^[^\w/]+|[^\w/]+$")
+
+
+# Words in capitals one after the other are a sentence in capitals, not codes ("SEIZURE REPORT").
+_CAPITALS = re.compile(r"(?<![\w-])[A-Z]{2,}\s+[A-Z]{2,}(?![\w-])")
+
+
+def _is_text(word: str) -> bool:
+    word = _EDGES.sub("", word)
+    return bool(_LETTER.search(word)) and not _DATA_WORD.fullmatch(word)
+
+
+def _holds_text(line: str) -> bool:
+    return bool(_CAPITALS.search(line)) or any(_is_text(word) for word in line.split())
 
 
 def unwrapped_text(html: str, data: Iterable[str]) -> list[str]:
-    """The pieces of visible text of ``html`` that are neither inside a wrapped (translated) string nor data:
-    the strings someone forgot to mark. ``data`` are the values the page may show as they are stored."""
-    parser = _VisibleText()
-    parser.feed(html)
-    # Joined, so a translated string whose markup splits it into several text nodes is seen whole.
-    text = "\n".join(parser.chunks)
+    """The lines of visible text of ``html`` (``READ_ATTRIBUTES`` included) that hold a word neither inside a
+    wrapped (translated) string nor data: the strings someone forgot to mark. ``data`` are the values the page
+    may show as they are stored."""
+    return unwrapped_lines(visible_text(html), data)
+
+
+def unwrapped_lines(text: str, data: Iterable[str]) -> list[str]:
+    """The lines of plain ``text`` (an e-mail, the visible text of a page) holding a word that is neither wrapped
+    nor data."""
     while True:
         stripped = _INNERMOST.sub(" ", text)
         if stripped == text:
             break
         text = stripped
-    values = sorted(data, key=len, reverse=True)
+    values = sorted((value for value in data if value), key=len, reverse=True)
     if values:
         # Whole words only: a stored "en" must not hide the middle of "tokens".
         text = re.sub(r"(?<!\w)(?:" + "|".join(map(re.escape, values)) + r")(?!\w)", " ", text)
     leftovers = []
     for line in text.split("\n"):
-        if _DATA.sub("", line).strip():
+        if _holds_text(line):
             leftovers.append(" ".join(line.split()))
     return leftovers

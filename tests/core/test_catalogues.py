@@ -4,11 +4,19 @@ through) every entry is translated and none is fuzzy; Russian plural forms are r
 The extraction is the one translators run (``manage.py catalogues_update``), into a copy of the committed
 catalogues: a string marked in the code but missing from them fails, and so does an entry no code uses any
 more. It needs GNU gettext (xgettext, msgmerge), as that command does.
+
+Every translation keeps its msgid's placeholders (``%(name)s``, ``{name}``, ``%s``): ``msgfmt --check-format``
+says so for the entries flagged as formats, and a check of our own for every entry, flagged or not.
 """
 
 from __future__ import annotations
 
+import gettext
+import re
 import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +137,108 @@ def test_every_counted_message_has_every_plural_form_of_the_language_where_trans
         for message in catalog:
             if message.pluralizable and any(message.string):
                 assert len(message.string) == expected and all(message.string), (language, message.id)
+
+
+@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
+def test_gettext_finds_no_format_or_header_problem(language: str, domain: str) -> None:
+    """GNU gettext's own checks: every ``python-format`` translation keeps its msgid's placeholders, every
+    header field (plural forms included) is right."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.fail("GNU gettext is needed to check the catalogues: apt-get install gettext")
+    path = catalogue_path(language, domain)
+    checked = subprocess.run(
+        [msgfmt, "--check-format", "--check-header", "--output-file=/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stderr == "", checked.stderr
+
+
+# A printf placeholder, named or not (``%%`` is a percent sign), or a brace placeholder.
+PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<conversion>[diouxXeEfFgGcrsa%])"
+    r"|\{(?P<brace>\w*)\}"
+)
+
+
+def placeholders(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The named placeholders of ``text`` (``%(name)`` and ``{name}``) and its positional ones, in order."""
+    named: set[str] = set()
+    positional: list[str] = []
+    for match in PLACEHOLDER.finditer(text):
+        if match["brace"] is not None:
+            named.add(f"{{{match['brace']}}}")
+        elif match["name"] is not None:
+            named.add(f"%({match['name']})")
+        elif match["conversion"] != "%":
+            positional.append(f"%{match['conversion']}")
+    return frozenset(named), tuple(positional)
+
+
+def rare_forms(catalog: Catalog) -> set[int]:
+    """The plural forms the catalogue's formula gives to fewer than five counts of 0…1000 (the French singular:
+    0 and 1; the Spanish one: 1): there gettext lets a translation leave the count out ("one report")."""
+    form_of = gettext.c2py(catalog.plural_expr)  # the C formula of the header, evaluated as gettext does
+    uses = Counter(form_of(n) for n in range(1001))
+    return {form for form in range(catalog.num_plurals) if uses[form] < 5}
+
+
+def _placeholder_problems(catalog: Catalog) -> Iterator[str]:
+    rare = rare_forms(catalog)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            string = message.string if isinstance(message.string, str) else ""
+            if string and placeholders(string) != placeholders(message.id):
+                yield f"{message.id!r}: {message.string!r}"
+            continue
+        named, positional = placeholders(message.id[1])
+        for form, string in enumerate(message.string or ()):
+            if not string:
+                continue
+            form_named, form_positional = placeholders(string)
+            fits = form_named <= named if form in rare else form_named == named
+            if not fits or form_positional != positional:
+                yield f"{message.id[1]!r} [{form}]: {string!r}"
+
+
+@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
+def test_every_translation_keeps_the_placeholders_of_its_message(language: str, domain: str) -> None:
+    """Every msgstr has its msgid's placeholders, flagged as a format or not (a placeholder lost shows the
+    reader nothing where the value belongs; one added or misspelt breaks the page). Each plural form is held
+    to the plural msgid; only a form used for fewer than five counts may leave a placeholder out, as gettext
+    allows ("le premier rapport" for one report)."""
+    problems = list(_placeholder_problems(_read(catalogue_path(language, domain))))
+    assert problems == []
+
+
+def _empty_like(language: str) -> Catalog:
+    """An empty catalogue with the committed one's headers (its plural forms)."""
+    catalog = Catalog(locale=language)
+    catalog.mime_headers = _read(catalogue_path(language, "django")).mime_headers
+    return catalog
+
+
+def test_the_placeholder_check_finds_a_placeholder_lost_added_or_left_out_of_a_frequent_plural_form() -> None:
+    catalog = _empty_like("ru")
+    catalog.add("Report %(reference)s saved.", "Отчёт сохранён.")
+    catalog.add("Hello {name}", "Привет {nom}")
+    catalog.add("%s of %s", "%s из %s")
+    catalog.add(
+        ("%(counter)s report", "%(counter)s reports"), ("отчёт", "%(counter)s отчёта", "%(counter)s отчётов", "x")
+    )
+    assert rare_forms(catalog) == {3}  # Russian: the fractional form
+    assert list(_placeholder_problems(catalog)) == [
+        "'Report %(reference)s saved.': 'Отчёт сохранён.'",
+        "'Hello {name}': 'Привет {nom}'",
+        "'%(counter)s reports' [0]: 'отчёт'",  # 1, 21, 31…: the count must be shown
+    ]
+    french = _empty_like("fr")
+    french.add(("one report", "%(counter)s reports"), ("un rapport", "%(counter)s rapports"))
+    french.add(("%(counter)s report", "%(counter)s reports"), ("%(counter)s rapport", "%(other)s rapports"))
+    assert rare_forms(french) == {0}
+    assert list(_placeholder_problems(french)) == ["'%(counter)s reports' [1]: '%(other)s rapports'"]

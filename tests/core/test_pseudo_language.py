@@ -3,160 +3,136 @@ wrapped as ``⟦…⟧``, shows no text that is neither wrapped nor data: nothin
 
 The walk is the query-count walk (tests/core/test_query_counts.py): every page without arguments, a report's
 pages, a partner's pages and a job's, as one persona of each role, and the pages without arguments signed out.
-Vocabulary terms get a wrapped pseudo label too, so a page that shows a term's English ``label`` instead of its
-``localized_label`` fails as well. Data is what the database holds outside the vocabularies (names, references,
-places), numbers, dates, codes and the languages' own names in the switcher.
+What is read is the text and the attributes a person reads (titles, placeholders, labels for screen readers,
+buttons' captions; tests/core/pseudo_language.py). Vocabulary terms get a wrapped pseudo label too, so a page
+that shows a term's English ``label`` instead of its ``localized_label`` fails as well. Data is what people
+typed (tests/core/pseudo_data.py), numbers, dates and code-shaped words ("FR-1", "RILO"); a choice's code or a
+stored English message is not data. The forms re-rendered with their errors are in
+test_pseudo_language_forms.py, the e-mails in test_pseudo_language_mail.py.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.db import models
 from django.test import Client
 from django.utils import translation
 
-from apps.audit.models import AuditEvent
-from apps.reference import attribute_texts
-from apps.reference.models import VOCABULARY_MODELS, CommodityType, HSCode, Unit
+from apps.accounts.models import User
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
-from tests.core.pseudo_language import OPEN, PSEUDO, build_pseudo_catalogue, unwrapped_text
-from tests.core.test_query_counts import _walk, job_uuid, partner_pk, upload_uuid  # noqa: F401  (fixtures)
+from apps.uploads.models import UploadProblem
+from tests.builders import vocabulary
+from tests.core.pseudo_data import (
+    audit_data,
+    html_of,
+    pseudo_language,  # noqa: F401  (fixture)
+    stored_data,
+    wrap_vocabulary_labels,
+)
+from tests.core.pseudo_language import unwrapped_lines, unwrapped_text
+from tests.core.test_query_counts import _walk, checked_upload, job_uuid, partner_pk  # noqa: F401  (fixtures)
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, paths_without_arguments
+
+# What the walk's upload has in its cells (tests/core/test_query_counts.py) and its problems quote ("Unit: 'kgs' is
+# not a code in use"): typed, so data.
+UPLOADED_CELLS = {"kgs"}
+
+# Unmarked strings of modules being changed elsewhere at the moment; emptied once those changes are merged.
+KNOWN_ELSEWHERE: set[str] = set()
 
 
 @pytest.fixture
-def pseudo_language(settings: Any, tmp_path: Path) -> Iterator[str]:
-    settings.LOCALE_PATHS = [build_pseudo_catalogue(tmp_path), *settings.LOCALE_PATHS]
-    settings.LANGUAGES = [*settings.LANGUAGES, (PSEUDO, "Pseudo")]
-    yield PSEUDO
-    translation.activate(settings.LANGUAGE_CODE)
+def upload_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Path, pseudo_language: str) -> Any:  # noqa: F811
+    """The walk's upload, sent by alice once she chose the pseudo language: its problems, written by the worker in
+    the sender's language, must come out wrapped too."""
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    alice.language = pseudo_language
+    alice.save(update_fields=["language"])
+    vocabulary()
+    wrap_vocabulary_labels()  # before the check: its problems name the units to use by their labels
+    return checked_upload(alice)
 
 
-def _wrap_vocabulary_labels() -> None:
-    for model in VOCABULARY_MODELS:
-        manager: Any = model.objects
-        terms = list(manager.all())
-        for term in terms:
-            term.translations = {**term.translations, PSEUDO: f"{OPEN}{term.label}⟧"}
-        manager.bulk_update(terms, ["translations"], batch_size=500)
-
-
-def _strings(value: Any) -> Iterator[str]:
-    """The strings of a stored value, JSON documents (audit details, snapshots) walked through."""
-    if isinstance(value, str):
-        yield value.strip()
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            yield str(key)
-            yield from _strings(inner)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _strings(inner)
-
-
-def _stored_data(*, vocabularies: bool) -> set[str]:
-    """Every text value the database holds (what users and fixtures typed, what the system recorded); the
-    vocabularies' own labels only with ``vocabularies`` (the admin edits them as they are stored)."""
-    values: set[str] = set()
-    for model in apps.get_models():
-        # HS descriptions are shown in English on purpose (the pages say so): data.
-        if issubclass(model, tuple(VOCABULARY_MODELS)) and not vocabularies and model is not HSCode:
-            continue
-        text_fields = [
-            field.attname
-            for field in model._meta.concrete_fields
-            if isinstance(field, models.CharField | models.TextField | models.JSONField)
-        ]
-        if not text_fields:
-            continue
-        for row in model._default_manager.values_list(*text_fields):
-            values.update(text for text in _strings(list(row)) if len(text) > 1)
-    values.update(_unshipped_attribute_texts())
-    if vocabularies:
-        # Unit symbols ("g", "t", "l") are data however short: the admin's unit list shows them as stored.
-        values.update(symbol for symbol in Unit.objects.values_list("symbol", flat=True) if symbol)
-    values.update(name for _code, name in settings.LANGUAGES)
-    return values
-
-
-def _audit_data() -> set[str]:
-    """What the audit log records, as it is now: action codes, object identifiers, detail keys and values."""
-    values: set[str] = set()
-    fields = ("action", "object_type", "object_id", "object_uuid", "detail", "request_id")
-    for row in AuditEvent.objects.values_list(*fields):
-        stored = [str(value) if isinstance(value, uuid.UUID) else value for value in row]
-        values.update(text for text in _strings(stored) if len(text) > 1)
-    return values
-
-
-def _unshipped_attribute_texts() -> set[str]:
-    """The attribute titles and enum values of commodity types' schemas that no shipped schema has: typed by an
-    administrator (here: the test's own type), shown as stored like a term without a translation."""
-    texts = set()
-    for schema in CommodityType.objects.values_list("attributes_schema", flat=True):
-        for name, rule in (schema or {}).get("properties", {}).items():
-            if rule.get("title") not in attribute_texts.TITLES and name not in attribute_texts.PROPERTY_NAMES:
-                texts.add(attribute_texts.attribute_title(name, rule))
-            texts.update(
-                attribute_texts.enum_value_label(str(value))
-                for value in rule.get("enum", [])
-                if str(value) not in attribute_texts.ENUM_VALUES
-            )
-    return texts
-
-
-def _html(response: Any) -> str | None:
-    if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
-        return None
-    return response.content.decode()
-
-
-def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(pseudo_language: str, db: None) -> None:
+def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(
+    pseudo_language: str,  # noqa: F811
+    db: None,
+) -> None:
     data = {"alice"}
     page = "<title>⟦Sign in⟧ · RILO</title><h1>⟦Report ⟦FR-1⟧ saved⟧</h1><p>Forgotten</p><td>alice</td><td>12,5</td>"
     assert unwrapped_text(page, data) == ["Forgotten"]
+    assert unwrapped_text("<p>SEIZED</p><p>A SEIZURE REPORT IN CAPITALS</p><p>CONCEALMENT_METHOD_X</p>", data) == [
+        "A SEIZURE REPORT IN CAPITALS",  # code-shaped words only: one short upper-case token
+        "CONCEALMENT_METHOD_X",  # longer than a code
+    ]
+    attributes = (
+        '<a href="/x" title="Open">⟦Go⟧</a><input placeholder="⟦Search⟧" aria-label="Search reports">'
+        '<img alt="Logo"><input type="submit" value="Save"><input type="text" value="typed by alice">'
+        '<button aria-description="Sends it">⟦Send⟧</button><select><option>Pending</option>'
+        '<option label="Other" value="o"></option></select>'
+    )
+    assert unwrapped_text(attributes, data) == [
+        "Open",
+        "Search reports",
+        "Logo",
+        "Save",
+        "Sends it",
+        "Pending",
+        "Other",
+    ]
+    mail = "⟦Report ⟦FR-1⟧ approved.⟧\nhttp://testserver/reports/9b2f/\n\nRILO\nThanks,"
+    assert unwrapped_lines(mail, data) == ["Thanks,"]
     with translation.override(pseudo_language):
         assert translation.gettext("Sign in") == "⟦Sign in⟧"
         assert translation.gettext("This field is required.") == "⟦This field is required.⟧"  # Django's own
+        # What fills a placeholder stands outside the wrapping: it must be wrapped itself, or data.
+        assert translation.gettext("Report %(reference)s approved.") == "⟦Report ⟧%(reference)s⟦ approved.⟧"
+
+
+def test_data_is_what_people_typed_never_a_choice_code_or_a_stored_message(
+    world: dict[str, Report], upload_uuid: Any
+) -> None:
+    data = stored_data()
+    assert {world["fr_draft"].national_reference, "alice", "Le Havre port"} <= data
+    assert ReportStatus.DRAFT.value not in data  # a choice's code: a page shows its label
+    messages = set(UploadProblem.objects.values_list("message", flat=True))  # written by the checker
+    assert messages and not messages & data
 
 
 def test_every_page_of_the_walk_shows_only_marked_strings_and_data(
     request: pytest.FixtureRequest,
-    pseudo_language: str,
+    pseudo_language: str,  # noqa: F811
     world: dict[str, Report],
     partner_pk: int,  # noqa: F811
     issue_token: Callable[..., str],
     job_uuid: Any,  # noqa: F811
-    upload_uuid: Any,  # noqa: F811
+    upload_uuid: Any,
 ) -> None:
-    _wrap_vocabulary_labels()
+    wrap_vocabulary_labels()
     personas = {name: request.getfixturevalue(name) for name in ONE_PER_ROLE}
     tokens = {name: issue_token(persona, "read") for name, persona in personas.items()}
-    data = _stored_data(vocabularies=False)
-    admin_data = _stored_data(vocabularies=True)
+    data = stored_data() | UPLOADED_CELLS
+    admin_data = stored_data(admin=True)
     found: dict[str, list[str]] = {}
     pages = 0
 
     def check(client: Client, who: str, path: str) -> None:
         nonlocal pages
-        html = _html(client.get(path))
+        html = html_of(client.get(path))
         if html is None:
             return
         pages += 1
         if path.startswith("/admin/"):
             shown = admin_data
         elif path.startswith("/audit/"):
-            shown = data | _audit_data()  # the walk itself records events (reads of personal data, downloads)
+            shown = data | audit_data()
         else:
             shown = data
-        leftovers = unwrapped_text(html, shown)
+        leftovers = [line for line in unwrapped_text(html, shown) if line not in KNOWN_ELSEWHERE]
         if leftovers:
             found[f"{who} {path}"] = leftovers
 

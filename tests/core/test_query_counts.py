@@ -34,7 +34,7 @@ from apps.exchange.services import event_fan_out
 from apps.jobs.choices import JobKind
 from apps.jobs.services import job_create, job_run
 from apps.reports.models import Report
-from apps.uploads.services import upload_check
+from apps.uploads.tasks import check as check_task
 from tests.builders import vocabulary, webhook_partner
 from tests.helpers import bearer, sign_in
 from tests.reports.views.test_csp_headers import ONE_PER_ROLE, assert_strict_policy, paths_without_arguments
@@ -134,15 +134,21 @@ def job_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Pat
     return job.uuid
 
 
-@pytest.fixture
-def upload_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Path) -> Any:
-    """A checked upload of alice's, with errors at their cells and a preview (the others' walk finds it absent)."""
-    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+def checked_upload(alice: User) -> Any:
+    """A checked upload of alice's, with errors at their cells and a preview, checked by the worker's task (here,
+    in this process): its problems are written in alice's language."""
     vocabulary()
     rows = [uploads.csv_row(f"FR-QC-{n}", unit="kgs" if n % 2 else "STK") for n in range(6)]
     upload = uploads.send(alice, uploads.csv_bytes(*rows))
-    upload_check(upload_id=upload.pk)
+    check_task(upload.pk)
     return upload.uuid
+
+
+@pytest.fixture
+def upload_uuid(world: dict[str, Report], alice: User, settings: Any, tmp_path: Path) -> Any:
+    """A checked upload of alice's (the others' walk finds it absent)."""
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    return checked_upload(alice)
 
 
 def test_no_view_makes_more_queries_than_its_baseline(

@@ -6,7 +6,6 @@ Content-Security-Policy."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,16 +18,15 @@ from django.utils import translation
 from apps.accounts.models import User
 from apps.dashboards.services import statistics_rebuild
 from apps.reports.choices import ReportStatus
+from tests.browser import launch, sync_playwright
 from tests.builders import build_report, cocaine, vocabulary
 from tests.dashboards import page_fixtures
 from tests.helpers import sign_in
 from tests.reports.views.test_browser_csp import COLLECT_VIOLATIONS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
 ]
 counted_world = page_fixtures.counted_world
 NARROW_NBSP = "\N{NARROW NO-BREAK SPACE}"
@@ -54,13 +52,12 @@ CHART = """(key) => {
 @pytest.fixture
 def page(live_server: Any, alice: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A Chromium page of a browser asking for English, signed in as alice (an officer of France)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
     client = Client()
     sign_in(client, alice)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
         context = browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 900})
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -5,7 +5,6 @@ fits the screen, and the browser reports no policy violation."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,15 +15,14 @@ from django.db import connections
 from django.test import Client
 
 from apps.accounts.models import User
+from tests.browser import launch, sync_playwright
 from tests.dashboards import page_fixtures
 from tests.helpers import sign_in
 from tests.reports.views.test_browser_csp import COLLECT_VIOLATIONS
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it where it may)"),
 ]
 counted_world = page_fixtures.counted_world
 
@@ -65,13 +63,12 @@ FIRST_BAR = """(section) => {
 @pytest.fixture
 def page(live_server: Any, alice: User, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A 360 px wide Chromium page signed in as alice (an officer: the region's figures, her own reports)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
     client = Client()
     sign_in(client, alice)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -7,7 +7,6 @@ Content-Security-Policy without a single violation, every page fitting the scree
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from apps.reports.models import Report
 from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import sheet_columns, sheet_title
 from apps.uploads.models import Upload
+from tests.browser import launch, sync_playwright
 from tests.builders import make_vocabulary
 from tests.exchange.processes import CeleryWorker
 from tests.exchange.test_faults import broker, start_worker
@@ -34,10 +34,8 @@ from tests.reports.views.test_browser_csp import Browser
 
 __all__ = ["broker", "start_worker"]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
 ]
 WAIT_MS = 60_000  # a worker's check or commit, seen through the page refreshing itself
 SEIZED = dt.date.today() - dt.timedelta(days=4)
@@ -61,13 +59,11 @@ def browser(
 ) -> Iterator[Browser]:
     """Alice's 360 px wide browser, every CSP violation of its pages collected."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
     make_vocabulary()
     client = Client()
     sign_in(client, alice)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        chromium = launch(playwright)
         context = chromium.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])

@@ -78,15 +78,25 @@ def _require_personal_data_capability(actor: Actor, field: str) -> None:
 def _personal_data_changed(*, actor: Actor, partner: PartnerSystem, what: dict[str, Any]) -> None:
     """Audit a change of what personal data a partner may receive, and tell its region's auditors after commit."""
     audit_record(actor=actor, action="exchange.partner_personal_data", obj=partner, detail=what, region=partner.region)
-    text = ", ".join(f"{key} {value}" for key, value in what.items())
     notify_personal_data_change(
-        region_id=partner.region_id, partner_name=partner.name, actor_name=getattr(actor, "username", ""), what=text
+        region_id=partner.region_id,
+        partner_name=partner.name,
+        actor_name=getattr(actor, "username", ""),
+        allowed=bool(what.get("personal_data_allowed", what.get("personal_data"))),
+        policy_version=what.get("policy_version"),
     )
 
 
 def _link_new_account(*, partner: PartnerSystem, username: str) -> User:
     if partner.account_id:
-        raise ValidationError({"account_username": [f"{partner.name} already has the account {partner.account}."]})
+        raise ValidationError(
+            {
+                "account_username": [
+                    _("%(partner)s already has the account %(account)s.")
+                    % {"partner": partner.name, "account": partner.account}
+                ]
+            }
+        )
     try:
         account = user_create(actor=None, username=username, role=Role.PARTNER_SYSTEM, first_name=partner.name[:150])
     except ApplicationError as error:
@@ -214,7 +224,7 @@ def partner_create(
     if inbound_secret:
         _check_inbound_secret(inbound_secret)
     if PartnerSystem.objects.filter(name__iexact=name.strip()).exists():
-        raise ValidationError({"name": ["A partner system with this name exists already."]})
+        raise ValidationError({"name": [_("A partner system with this name exists already.")]})
     secret = _new_signing_secret() if adapter == AdapterKind.WEBHOOK else ""
     partner = PartnerSystem(
         name=name.strip(),
@@ -290,7 +300,7 @@ def partner_update(
             changed.append("source_administration")
     if name is not None and name.strip() != locked.name:
         if PartnerSystem.objects.filter(name__iexact=name.strip()).exclude(pk=locked.pk).exists():
-            raise ValidationError({"name": ["A partner system with this name exists already."]})
+            raise ValidationError({"name": [_("A partner system with this name exists already.")]})
         locked.name = name.strip()
         changed.append("name")
     if adapter is not None and adapter != locked.adapter:
@@ -426,7 +436,9 @@ def partner_account_token_issue(
     """
     partner_require_manager(actor=actor, partner=partner)
     if partner.account is None:
-        raise ValidationError({"name": [f"{partner.name} has no account yet; give it one on the edit page."]})
+        raise ValidationError(
+            {"name": [_("%(partner)s has no account yet; give it one on the edit page.") % {"partner": partner.name}]}
+        )
     return token_issue(
         user=partner.account,
         name=name,

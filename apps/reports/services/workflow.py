@@ -50,7 +50,7 @@ from .steps import (
 )
 
 
-def _require_text(value: str, field: str, message: str) -> str:
+def _require_text(value: str, field: str, message: Any) -> str:
     text = (value or "").strip()
     if not text:
         raise ValidationError({field: [message]})
@@ -114,7 +114,7 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
 @transaction.atomic
 def report_return(*, report: Report, actor: Actor, comment: str) -> Report:
     """Return a submitted report to its administration for correction; the comment says what to fix."""
-    comment = _require_text(comment, "comment", "Say what needs correcting.")
+    comment = _require_text(comment, "comment", _("Say what needs correcting."))
     locked = lock(report=report, actor=actor)
     require_state(locked, [ReportStatus.SUBMITTED], "return")
     require_right(locked, actor, "review", "return")
@@ -175,7 +175,7 @@ def report_correct(
 
     The new version's free text is checked anew: ``free_text_checked`` says so for this version only.
     """
-    reason = _require_text(reason, "reason", "Say why the report is corrected.")
+    reason = _require_text(reason, "reason", _("Say why the report is corrected."))
     locked = lock(report=report, actor=actor)
     require_state(locked, [ReportStatus.APPROVED], "correct")
     require_right(locked, actor, "correct", "correct")
@@ -208,7 +208,7 @@ def report_correct(
 @transaction.atomic
 def report_withdraw(*, report: Report, actor: Actor, reason: str) -> Report:
     """Withdraw an approved report: a tombstone forwarded to every partner that received it."""
-    reason = _require_text(reason, "reason", "Say why the report is withdrawn.")
+    reason = _require_text(reason, "reason", _("Say why the report is withdrawn."))
     locked = lock(report=report, actor=actor)
     require_state(locked, [ReportStatus.APPROVED], "withdraw")
     require_right(locked, actor, "withdraw", "withdraw")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,15 +15,14 @@ from apps.accounts.models import User
 from apps.exchange.models import PartnerSystem
 from apps.exchange.services import event_fan_out
 from apps.tenancy.models import Administration, Region
+from tests.browser import launch, sync_playwright
 from tests.builders import approve, build_report, vocabulary, webhook_partner
 from tests.exchange.conftest import URL
 from tests.helpers import sign_in
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (make test installs it where it may)"),
 ]
 
 # Every visible form control must have a name a screen reader can announce.
@@ -45,14 +43,13 @@ def browser_page(
     live_server: Any, grace: User, partner: PartnerSystem, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
     """A 360 px wide Chromium page signed in as grace (a verified second factor, as after the code)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     client = Client()
     sign_in(client, grace)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 360, "height": 740})
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

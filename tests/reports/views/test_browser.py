@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,12 +12,11 @@ from django.test import Client
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
+from tests.browser import launch, sync_playwright
 from tests.builders import build_report, entry_form_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
 ]
 
 
@@ -26,13 +24,11 @@ pytestmark = [
 def browser_page(transactional_db: None, live_server: Any, alice: Any, vocab: Any, monkeypatch) -> Iterator[Any]:
     """A 360 px wide page signed in as alice."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
     client = Client()
     client.force_login(alice)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 360, "height": 740})
         context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
         page = context.new_page()

@@ -3,7 +3,6 @@ Content-Security-Policy without a single violation, and htmx still works."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,15 +14,14 @@ from django.urls import reverse
 
 from apps.accounts.models import User
 from apps.reports.choices import ReportStatus
+from tests.browser import launch, sync_playwright
 from tests.builders import build_report, entry_form_report, webhook_partner
 from tests.exchange.conftest import URL
 from tests.factories import PASSWORD
 from tests.helpers import sign_in
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
 ]
 
 # Runs before any script of each page (Playwright injects it outside the page's policy): every violation
@@ -68,10 +66,8 @@ class Browser:
 @pytest.fixture
 def chromium(transactional_db: None, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         yield browser
         browser.close()
     # The ORM used by the test body inside Playwright's event loop has its own connection: close it.

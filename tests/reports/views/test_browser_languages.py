@@ -4,7 +4,6 @@ on her profile."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,12 +12,11 @@ from django.db import connections
 
 from apps.accounts.models import User
 from apps.reports.models import Report
+from tests.browser import launch, sync_playwright
 from tests.factories import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
 ]
 
 
@@ -26,10 +24,8 @@ pytestmark = [
 def english_page(transactional_db: None, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A signed-out page of a browser that asks for English."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(playwright)
         context = browser.new_context(locale="en-GB", viewport={"width": 1024, "height": 900})
         page = context.new_page()
         page.base_url = live_server.url  # type: ignore[attr-defined]
