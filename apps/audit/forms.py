@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import IsoDateField
+
 
 class AuditFilterForm(forms.Form):
     """What an auditor may narrow the log by; every field is optional."""
@@ -16,8 +18,8 @@ class AuditFilterForm(forms.Form):
         help_text=_('e.g. "party.read" or "report." for all report actions.'),
     )
     object_uuid = forms.UUIDField(required=False, label=_("Report or object identifier (UUID)"))
-    since = forms.DateField(required=False, label=_("From (date)"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label=_("Before (date)"), widget=forms.DateInput(attrs={"type": "date"}))
+    since = IsoDateField(required=False, label=_("From (date)"))
+    until = IsoDateField(required=False, label=_("Before (date)"))
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

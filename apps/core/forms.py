@@ -8,13 +8,17 @@ each linking to its field) and ``pagination.html``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
+from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import ApplicationError
+from .numbers import NumberError, parse_decimal, parse_integer
+from .widgets import ISO_DATE_FORMAT, IsoDateInput
 
 
 def show_errors(
@@ -47,3 +51,53 @@ def show_errors(
             placed = True
     if not placed:
         form.add_error(None, error.message or _("The change was refused."))
+
+
+class IsoDateField(forms.DateField):
+    """A date typed or sent as ``YYYY-MM-DD`` only: a query string means the same period in every language
+    (``03/04/2024`` would be March in English and April in French)."""
+
+    widget = IsoDateInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", [ISO_DATE_FORMAT])
+        super().__init__(**kwargs)
+
+
+class AnyLanguageDecimalField(forms.DecimalField):
+    """A decimal read by the one rule of :mod:`apps.core.numbers` (``12,5``, ``1 234,5``; ``1,234`` refused as
+    ambiguous), shown in the page's language (``12,5`` in French)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # (DecimalField is an IntegerField)
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return parse_decimal(str(value))
+        except NumberError as error:
+            raise ValidationError(error.message, code="invalid") from None
+
+
+class AnyLanguageIntegerField(forms.IntegerField):
+    """A whole number read by the one rule of :mod:`apps.core.numbers` (``1 234``; ``1,234`` refused)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        try:
+            return parse_integer(str(value))
+        except NumberError as error:
+            raise ValidationError(error.message, code="invalid") from None

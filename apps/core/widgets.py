@@ -38,3 +38,16 @@ class QuickSelect(forms.Select):
             selected = " selected" if text in chosen else ""
             html += format_html('<option value="{}"{}>{}</option>', text, selected, option_label)
         return html
+
+
+ISO_DATE_FORMAT = "%Y-%m-%d"
+
+
+class IsoDateInput(forms.DateInput):
+    """A date picker (``type=date``) whose value is always ``YYYY-MM-DD``, whatever the page's language: the
+    browser shows the date as its user reads them and sends it back in ISO."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATE_FORMAT)

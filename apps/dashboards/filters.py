@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
+from apps.core.forms import IsoDateField
 from apps.reports.choices import ReportStatus, RouteRole
 
 SEIZURE, APPROVAL = "seizure", "approval"
@@ -58,8 +59,8 @@ class StatisticsFilterForm(forms.Form):
     """Parses and checks the filters' query parameters (the page renders it; the API reads its errors)."""
 
     period = forms.ChoiceField(label=_("Period on"), choices=PERIOD_BASES, required=False)
-    date_from = forms.DateField(label=_("From"), required=False)
-    date_to = forms.DateField(label=_("To"), required=False)
+    date_from = IsoDateField(label=_("From"), required=False)
+    date_to = IsoDateField(label=_("To"), required=False)
     compare = forms.ChoiceField(label=_("Compare with"), choices=COMPARISONS, required=False)
     category = forms.CharField(label=_("Commodity category"), max_length=32, required=False)
     commodity_type = forms.CharField(label=_("Commodity type"), max_length=32, required=False)

@@ -40,13 +40,6 @@ VOCABULARIES: dict[str, Any] = {
 }
 
 
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
-
-
 def _any(choices: list[Any]) -> list[Any]:
     return [("", pgettext_lazy("filter choice", "Any")), *choices]
 
@@ -78,8 +71,6 @@ class DashboardFilterForm(StatisticsFilterForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, administrations=administrations, **kwargs)
-        for name in ("date_from", "date_to"):
-            self.fields[name].widget = _DateInput()
         for name in ("period", "compare", "country", "country_role"):
             self.fields[name].widget = QuickSelect(choices=self.fields[name].choices)  # type: ignore[attr-defined]
         for name, model in VOCABULARIES.items():

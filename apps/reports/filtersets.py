@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from apps.core.actor import Actor
+from apps.core.forms import IsoDateField
 from apps.core.widgets import QuickSelect
 from apps.reference.forms import TermFilter
 from apps.reference.models import CommodityCategory, TransportMode
@@ -34,11 +35,10 @@ def _country_choices() -> list[tuple[str, str]]:
     return list(countries)
 
 
-class _DateInput(forms.DateInput):
-    input_type = "date"
+class _IsoDateFilter(django_filters.DateFilter):
+    """A date as ``YYYY-MM-DD`` only: a shared link filters the same reports in every language."""
 
-    def __init__(self) -> None:
-        super().__init__(format="%Y-%m-%d")
+    field_class = IsoDateField
 
 
 class ReportFilterSet(django_filters.FilterSet):
@@ -53,8 +53,8 @@ class ReportFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("State"), choices=ReportStatus.choices, method="_parsed_only", widget=forms.CheckboxSelectMultiple
     )
-    date_from = django_filters.DateFilter(label=_("Seizure date from"), method="_parsed_only", widget=_DateInput())
-    date_to = django_filters.DateFilter(label=_("Seizure date to"), method="_parsed_only", widget=_DateInput())
+    date_from = _IsoDateFilter(label=_("Seizure date from"), method="_parsed_only")
+    date_to = _IsoDateFilter(label=_("Seizure date to"), method="_parsed_only")
     commodity_category = TermFilter(
         label=_("Commodity category"),
         queryset=CommodityCategory.objects.active(),

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.core.caches import process_cache_register
+from apps.core.numbers import NumberError, parse_decimal, parse_integer
 from apps.reference.models import CommodityType, HSCode, Unit
 
 from . import catalogue
@@ -46,7 +47,6 @@ __all__ = [
     "clean_party",
     "clean_report_fields",
     "clean_route_step",
-    "decimal_text",
     "normalise_hs_code",
     "normalise_identifier",
 ]
@@ -194,31 +194,20 @@ def _choice_values(choices: type[models.TextChoices], language: str) -> dict[str
 process_cache_register("reports.validation.choice_values", _choice_values.cache_clear)
 
 
-# Spaces grouping thousands as French and Russian write them: ordinary, no-break and narrow no-break.
-# Digits grouped by commas in threes and nothing else, as English writes thousands: ambiguous beside a decimal comma.
-_THOUSANDS_COMMAS = re.compile(r"[-+]?\d{1,3}(,\d{3})+")
-_GROUPING_SPACES = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
-
-
-def decimal_text(text: str) -> str:
-    """A number as typed in any of the site's languages, in Python's notation: ``1 234,5`` and ``1234.5``
-    both give ``1234.5`` (a comma is the decimal separator; a number with both a comma and a point, or with
-    commas grouping digits in threes as English writes thousands, ``1,234``, is refused as ambiguous)."""
-    text = _GROUPING_SPACES.sub("", text.strip())
-    if "," in text and "." in text:
-        return "ambiguous"
-    if _THOUSANDS_COMMAS.fullmatch(text):
-        # "1,234" is 1234 in English and 1.234 in French: refused rather than guessed (a seizure's quantity).
-        return "ambiguous"
-    return text.replace(",", ".")
-
-
 def _decimal(errors: Errors, key: Path, value: Any) -> Decimal | None:
     if _blank(value):
         return None
     try:
-        number = value if isinstance(value, Decimal) else Decimal(decimal_text(str(value)))
-    except (InvalidOperation, ValueError):
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            number = Decimal(str(value))  # a JSON number: no separators to read
+        else:
+            number = parse_decimal(str(value))
+    except NumberError as error:
+        errors.add(key, error.message)
+        return None
+    except InvalidOperation:
         errors.add(key, _("Enter a number."))
         return None
     if not number.is_finite():
@@ -231,9 +220,9 @@ def _integer(errors: Errors, key: Path, value: Any) -> int | None:
     if _blank(value):
         return None
     try:
-        number = int(str(value).strip())
-    except ValueError:
-        errors.add(key, _("Enter a whole number."))
+        number = value if isinstance(value, int) and not isinstance(value, bool) else parse_integer(str(value))
+    except NumberError as error:
+        errors.add(key, error.message)
         return None
     if number < 0:
         errors.add(key, _("Must not be negative."))

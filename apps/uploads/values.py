@@ -5,8 +5,9 @@ Per catalogue input kind:
 - dates: a date cell (an Excel serial number, 1900 or 1904 system), ``YYYY-MM-DD`` (a time after it is
   dropped), ``DD/MM/YYYY``, ``DD.MM.YYYY`` or ``DD-MM-YYYY`` become a :class:`datetime.date`; times: an Excel
   fraction of a day becomes a :class:`datetime.time`;
-- numbers: a decimal point or a decimal comma, spaces and thousands separators allowed
-  (``1 234,5``, ``1.234,5``, ``1,234.5``) become a :class:`~decimal.Decimal`; whole numbers an ``int``;
+- numbers: a numeric cell is the number it holds; a text cell is read by the one rule of forms and the API
+  (:mod:`apps.core.numbers`: ``1234,5``, ``1 234,5`` and ``1,234.5`` are read, ``1,234`` is refused as
+  ambiguous) into a :class:`~decimal.Decimal`; whole numbers an ``int``;
 - vocabulary terms, choices and countries stay the text typed (the validator resolves a code or an
   English label, case aside); a template's drop-down value ``CODE — label`` gives its code; several
   detection methods are separated by ``;`` or new lines;
@@ -24,10 +25,18 @@ import datetime as dt
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext, pgettext
+
+from apps.core.caches import process_cache_register
+from apps.core.numbers import NumberError, parse_decimal, parse_integer
 from apps.reports.catalogue import Field
 
 Converter = Callable[[Any], Any]
@@ -36,7 +45,6 @@ Converter = Callable[[Any], Any]
 DROPDOWN_SEPARATOR = " — "
 EXCEL_EPOCH_1900 = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01, counting Excel's 1900-02-29
 EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
 _DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _TERM_SEPARATORS = re.compile(r"[;\n\r]+")
@@ -129,35 +137,26 @@ def decimal(raw: Any) -> Decimal | str:
             return str.__str__(raw)
     typed = _as_text(raw)
     try:
-        number = Decimal(typed)  # the common case: digits and a decimal point
-    except InvalidOperation:
-        pass
-    else:
-        return number if number.is_finite() else typed
-    value = _SPACES.sub("", typed)
-    comma, point = value.rfind(","), value.rfind(".")
-    if comma >= 0 and point >= 0:
-        # Both: the last one is the decimal separator, the other groups thousands.
-        value = value.replace(".", "").replace(",", ".") if comma > point else value.replace(",", "")
-    elif comma >= 0:
-        value = value.replace(",", "") if value.count(",") > 1 else value.replace(",", ".")
-    elif value.count(".") > 1:
-        value = value.replace(".", "")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return typed
-    return number if number.is_finite() else typed
+        return parse_decimal(typed)
+    except NumberError:
+        return typed  # the validator reads it again and says how to write it
 
 
 def integer(raw: Any) -> int | str:
     """A whole number (``12``, ``12.0``, ``1 200``); as typed when it is none."""
-    if type(raw) is int:
+    kind = type(raw)
+    if kind is int:
         return raw  # type: ignore[no-any-return]
-    number = decimal(raw)
-    if isinstance(number, Decimal) and number == number.to_integral_value():
-        return int(number)
-    return _as_text(raw)
+    if kind in (ExcelNumber, float):
+        number = decimal(raw)
+        if isinstance(number, Decimal) and number == number.to_integral_value():
+            return int(number)
+        return _as_text(raw)
+    typed = _as_text(raw)
+    try:
+        return parse_integer(typed)
+    except NumberError:
+        return typed
 
 
 def _serial_date(serial: Decimal, *, date1904: bool) -> dt.date | None:
@@ -234,13 +233,35 @@ def attributes(raw: Any) -> Any:
     return pairs
 
 
+@cache
+def _boolean_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words a yes/no cell may hold in any of the site's languages (``oui``, ``sí``, ``нет``, ``false``),
+    casefolded, accents also dropped (``si``)."""
+    yes, no = {"1", "y", "true", "yes"}, {"0", "n", "false", "no"}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            yes.update(_both(gettext("Yes")), _both(pgettext("yes/no value", "true")))
+            no.update(_both(gettext("No")), _both(pgettext("yes/no value", "false")))
+    return frozenset(yes), frozenset(no)
+
+
+def _both(word: str) -> tuple[str, str]:
+    folded = word.strip().casefold()
+    plain = "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    return folded, plain
+
+
+process_cache_register("uploads.values.boolean_words", _boolean_words.cache_clear)
+
+
 def boolean(raw: Any) -> bool | str:
     value = _as_text(raw).strip().casefold()
     if raw is True or raw is False:
         return raw  # type: ignore[no-any-return]
-    if value in {"1", "true", "yes", "y"}:
+    yes, no = _boolean_words()
+    if value in yes:
         return True
-    if value in {"0", "false", "no", "n"}:
+    if value in no:
         return False
     return _as_text(raw)
 

@@ -24,6 +24,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import AnyLanguageDecimalField, AnyLanguageIntegerField
 from apps.reference.attribute_texts import attribute_title, enum_value_label
 from apps.reference.models import CommodityType
 
@@ -90,9 +91,15 @@ def _field(name: str, rule: dict[str, Any], required: bool) -> AttributeField:
             **common,
         )
     elif kind == "integer":
-        field = forms.IntegerField(widget=forms.NumberInput(attrs=_number_attrs(rule, "1")), **common)
+        field = AnyLanguageIntegerField(
+            widget=forms.NumberInput(attrs=_number_attrs(rule, "1")), localize=False, **common
+        )
     elif kind == "number":
-        field = forms.DecimalField(widget=forms.NumberInput(attrs=_number_attrs(rule, "any")), **common)
+        # A number input keeps the browser's bounds and shows the number as its reader writes them (it holds
+        # "12.5"); what else sends "12,5" or "1 234,5" is read by the one parser.
+        field = AnyLanguageDecimalField(
+            widget=forms.NumberInput(attrs=_number_attrs(rule, "any")), localize=False, **common
+        )
         found = _UNIT.search(label)
         unit = found.group(1).strip() if found else ""
     else:

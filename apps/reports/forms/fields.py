@@ -13,11 +13,11 @@ from django import forms
 from django.db.models import NOT_PROVIDED
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import AnyLanguageDecimalField, AnyLanguageIntegerField, IsoDateField
 from apps.reference.forms import TermChoiceField, TermMultipleChoiceField
 
 from .. import catalogue
 from ..models import Operation
-from ..validation import decimal_text
 
 BLANK = ("", "\N{EM DASH}")
 
@@ -60,14 +60,6 @@ def _term(declared: catalogue.Field, common: dict[str, Any]) -> forms.Field:
     return TermChoiceField(queryset=queryset, to_field_name="code", **common)
 
 
-class AnyLanguageDecimalField(forms.DecimalField):
-    """A decimal typed as in any of the site's languages (``12,5``, ``1 234,5``), read as the validator reads
-    uploads and the API: one rule for the three ways in."""
-
-    def to_python(self, value: Any) -> Any:
-        return super().to_python(decimal_text(value) if isinstance(value, str) and value.strip() else value)
-
-
 def form_field(declared: catalogue.Field) -> forms.Field:
     """The form field of one catalogue field (never required: the domain decides)."""
     common: dict[str, Any] = {"required": False, "label": declared.label}
@@ -79,13 +71,13 @@ def form_field(declared: catalogue.Field) -> forms.Field:
     if kind == "longtext":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
     if kind == "date":
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
+        return IsoDateField(**common)
     if kind == "time":
         return forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), **common)
     if kind == "decimal":
-        return AnyLanguageDecimalField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+        return AnyLanguageDecimalField(**common)
     if kind == "integer":
-        return forms.IntegerField(**common)
+        return AnyLanguageIntegerField(**common)
     if kind == "boolean":
         return forms.BooleanField(**common)
     if kind == "choice":
