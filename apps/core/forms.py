@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from .exceptions import ApplicationError
@@ -72,6 +73,25 @@ class AnyLanguageDecimalField(forms.DecimalField):
         kwargs.setdefault("localize", True)
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        """A stored number as the reader writes it, without the zeros its column adds (``12.500`` as ``12,5``),
+        and never in a form the rule refuses: ``1.234`` is shown ``1,2340`` in French, not the ambiguous
+        ``1,234``, so that the form sent back unchanged is read as it was."""
+        if not isinstance(value, Decimal) or not value.is_finite():
+            return value
+        value = value.normalize()
+        if value.as_tuple().exponent > 0:  # type: ignore[operator]
+            value = value.quantize(Decimal(1))
+        if not self.localize:
+            return value
+        shown = formats.localize_input(value)
+        try:
+            if parse_decimal(shown) == value:
+                return shown
+        except NumberError:
+            pass
+        return formats.localize_input(value.quantize(Decimal(10) ** (value.as_tuple().exponent - 1)))  # type: ignore[operator]
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # (DecimalField is an IntegerField)
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):

@@ -120,3 +120,33 @@ def test_every_input_kind_of_the_catalogue_has_its_own_conversion():
                 assert values.converter(spec) is values.text, spec
             else:
                 assert values.converter(spec) is not values.text, spec
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Oui", True),
+        ("NON", False),
+        ("vrai", True),
+        ("Faux", False),
+        ("Sí", True),
+        ("si", True),
+        ("no", False),
+        ("Verdadero", True),
+        ("falso", False),
+        ("да", True),
+        ("нет".upper(), False),
+        ("Истина", True),
+        ("ложь", False),
+        ("Yes", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+    ],
+)
+def test_a_yes_no_cell_is_read_in_any_of_the_four_languages(typed, read):
+    assert values.boolean(typed) is read
+
+
+def test_a_yes_no_cell_in_no_language_is_handed_over_as_typed():
+    assert values.boolean("peut-être") == "peut-être"
