@@ -25,7 +25,7 @@ from apps.core.actor import Actor
 from apps.core.exceptions import NotFound, PermissionDenied
 from apps.reports.choices import ReportStatus
 
-from .filters import StatisticsFilters
+from .filtersets import StatisticsFilters
 from .selectors import (
     BASE,
     FigureSource,

@@ -26,7 +26,7 @@ from apps.reports.querysets import ReportQuerySet
 from apps.tenancy.models import Administration
 
 from . import summaries
-from .filters import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
+from .filtersets import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
 from .models import ALL_CATEGORIES, DirtyBucket
 from .summaries import ITEMS, PERSONS, REPORTS, Grain
 
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 SUMMARY, BASE = "summary", "base"
-# How long a query over the base tables may run before it is cancelled (milliseconds).
-BASE_STATEMENT_TIMEOUT_MS = int(getattr(settings, "RILO_STATISTICS_BASE_TIMEOUT_MS", 10_000))
 PERSONAL_CAPABILITY = "reports.view_personal_data_report"
 
 
@@ -150,7 +148,11 @@ class BaseSource(FigureSource):
     """The reports, items and parties themselves, each query cancelled past the statement time limit."""
 
     kind = BASE
-    timeout_ms = BASE_STATEMENT_TIMEOUT_MS
+    # How long a query may run before it is cancelled (ms); None: settings.RILO_STATISTICS_BASE_TIMEOUT_MS.
+    timeout_ms: int | None = None
+
+    def statement_timeout_ms(self) -> int:
+        return self.timeout_ms if self.timeout_ms is not None else int(settings.RILO_STATISTICS_BASE_TIMEOUT_MS)
 
     def reports(self) -> QuerySet[Report]:
         """The counted reports these filters select (a report filter by items: one item matching them all)."""
@@ -212,7 +214,9 @@ class BaseSource(FigureSource):
         grouped = summaries.grouped_rows(base, grain, grain.dimensions[dimension], keys=wanted)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.timeout_ms)])
+                cursor.execute(
+                    "SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.statement_timeout_ms())]
+                )
                 found = list(grouped)
         except OperationalError as error:
             if "statement timeout" not in str(error):

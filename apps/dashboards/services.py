@@ -1,7 +1,9 @@
 """Writes of the dashboards: marking summary buckets dirty, recomputing them, rebuilding and reconciling.
 
-The workflow services (``apps.reports.services``) call :func:`statistics_mark_dirty` in the transaction that
-changes a counted report; the mark is a row, so a recompute that is never kicked still happens at the next sweep.
+The workflow services (``apps.reports.services``) and the uploads' writer tell the reports' hook point
+(:mod:`apps.reports.counting`) in the transaction that changes a counted report; :data:`STATISTICS_MARKER`,
+registered there by this app's ``ready()``, calls :func:`statistics_mark_dirty`. The mark is a row, so a recompute
+that is never kicked still happens at the next sweep.
 """
 
 from __future__ import annotations
@@ -55,6 +57,19 @@ def statistics_mark_dirty_many(*, reports: QuerySet[Report]) -> None:
         .distinct()
     )
     _mark(buckets={(_month(month), administration_id) for month, administration_id in buckets})
+
+
+class _StatisticsMarker:
+    """The dashboards' :class:`apps.reports.counting.CountedChangeMarker`: marks the buckets of changed reports."""
+
+    def report_changed(self, *, report: Report, seizure_dates: Iterable[dt.date] = ()) -> None:
+        statistics_mark_dirty(report=report, seizure_dates=seizure_dates)
+
+    def reports_changed(self, *, reports: QuerySet[Report]) -> None:
+        statistics_mark_dirty_many(reports=reports)
+
+
+STATISTICS_MARKER = _StatisticsMarker()
 
 
 def _mark(*, buckets: set[tuple[dt.date, int]]) -> None:

@@ -33,14 +33,12 @@ from django.db.models.functions import (
     Upper,
 )
 
-from apps.reports.choices import PartyKind, ReportStatus, RouteRole
+from apps.reports.choices import COUNTED_STATES, PartyKind, RouteRole
 from apps.reports.models import Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band_sql
 
 from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, LargestItem, PersonSummary, ReportSummary
 
-# The states counted in statistics: approved (the default figures) and submitted (added on request).
-COUNTED_STATES = (ReportStatus.APPROVED.value, ReportStatus.SUBMITTED.value)
 # The route roles a flow starts from and ends at, in order of preference.
 FLOW_START_ROLES = (RouteRole.DEPARTURE.value, RouteRole.ORIGIN.value)
 FLOW_END_ROLES = (RouteRole.DESTINATION.value, RouteRole.INTENDED_DESTINATION.value)

@@ -35,7 +35,7 @@ from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 from apps.reports.exports import csv_line, neutralise
 
-from .filters import StatisticsFilterForm, StatisticsFilters
+from .filtersets import StatisticsFilterForm, StatisticsFilters
 from .forms import DashboardFilterForm
 from .panels import PANELS, Panel, PanelData, panel_data, panels_for
 from .selectors import (
