@@ -188,7 +188,7 @@ def baseline(
     """Every panel under every filter set from the base tables, in this process, one at a time."""
     from django.http import QueryDict
 
-    from apps.dashboards.filters import StatisticsFilters
+    from apps.dashboards.filtersets import StatisticsFilters
     from apps.dashboards.panels import PANELS, PanelContext
     from apps.dashboards.selectors import BaseSource, statistics_administrations, statistics_scope
 

@@ -115,6 +115,10 @@ _REPORT_PUSH = (
     "reports.view_personal_data_report",
 )
 
+# The regional dashboards' figures (apps.dashboards): everyone of a region reads them; SummaryQuerySet.scope says
+# which region's, PersonSummaryQuerySet.scope who of them the person-derived ones.
+_STATISTICS = tuple(f"dashboards.view_{m}" for m in ("reportsummary", "itemsummary", "personsummary", "largestitem"))
+
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (
         *_OWN_JOBS,
@@ -122,6 +126,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_administration",
         *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         *_REPORT_AUTHOR,
         *_UPLOADS,
     ),
@@ -135,6 +140,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_user",
         *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         *_REPORT_AUTHOR,
         "reports.correct_report",
         "reports.share_report",
@@ -146,6 +152,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "tenancy.view_administration",
         *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         *_REPORT_REVIEWER,
         *_EXCHANGE_VIEW,
     ),
@@ -161,6 +168,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_user",
         *_MANAGE_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         *_EDIT_VOCABULARIES,
         "reports.view_report",
         "reports.view_all_report",
@@ -171,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # (attached to an administration) also push and submit their administration's reports (reports API).
     Role.PARTNER_SYSTEM: (
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         "exchange.view_delivery",
         "exchange.add_reportprovenance",
         *_REPORT_PUSH,
@@ -183,6 +192,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_user",
         *_OWN_API_TOKENS,
         *_VIEW_VOCABULARIES,
+        *_STATISTICS,
         "audit.view_auditevent",
     ),
 }

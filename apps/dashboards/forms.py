@@ -1,7 +1,7 @@
-"""The dashboard page's filter form: the statistics filters (:mod:`apps.dashboards.filters`), with the region's
+"""The dashboard page's filter form: the statistics filters (:mod:`apps.dashboards.filtersets`), with the region's
 vocabularies offered as choices.
 
-The fields, their parsing and their checks are :class:`~apps.dashboards.filters.StatisticsFilterForm`'s (the
+The fields, their parsing and their checks are :class:`~apps.dashboards.filtersets.StatisticsFilterForm`'s (the
 API reads the same): this form only chooses the widgets a person needs (lists of the vocabularies' terms, date
 pickers, check boxes). A code that is no longer offered (a term retired since the link was made) is still
 accepted and filters as it did.
@@ -28,7 +28,7 @@ from apps.reference.selectors import in_reading_order
 from apps.reports.models import Operation
 from apps.reports.selectors import joint_operations_attachable
 
-from .filters import StatisticsFilterForm
+from .filtersets import StatisticsFilterForm
 
 # The filters whose values are a vocabulary's codes, and the vocabulary.
 VOCABULARIES: dict[str, Any] = {

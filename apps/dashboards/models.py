@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from apps.tenancy.models import Administration
 
+from .querysets import PersonSummaryQuerySet, SummaryQuerySet
+
 # The category key of report-level rows that count each report once, whatever its items' categories.
 ALL_CATEGORIES = "*"
 # The operation key of reports that belong to no joint operation.
@@ -50,6 +52,8 @@ class ReportSummary(SummaryKey):
 
     reports = models.PositiveIntegerField()
 
+    objects = SummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
+
     class Meta:
         indexes = [
             models.Index(fields=["dimension", "category", "state", "month"], name="dash_report_dim"),
@@ -69,6 +73,8 @@ class ItemSummary(SummaryKey):
     quantity = models.DecimalField(max_digits=30, decimal_places=6, help_text="Sum of normalised quantities.")
     amount = models.DecimalField(max_digits=22, decimal_places=2, help_text="Sum of estimated values.")
 
+    objects = SummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
+
     class Meta:
         indexes = [
             models.Index(fields=["dimension", "category", "state", "month"], name="dash_item_dim"),
@@ -81,6 +87,8 @@ class PersonSummary(SummaryKey):
     only to holders of the personal-data capability for the region, small cells suppressed."""
 
     persons = models.PositiveIntegerField()
+
+    objects = PersonSummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
 
     class Meta:
         indexes = [
@@ -103,6 +111,8 @@ class LargestItem(models.Model):
     item_id = models.BigIntegerField(help_text="The ReportItem (recomputed with its bucket, never dangling long).")
     report_id = models.BigIntegerField()
     quantity = models.DecimalField(max_digits=24, decimal_places=6)
+
+    objects = SummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
 
     class Meta:
         indexes = [

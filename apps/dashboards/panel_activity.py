@@ -16,7 +16,7 @@ from apps.reports.models import Operation, Report, ReportItem
 from .models import LargestItem
 from .panel_defs import UNIT_FAMILIES, _clean, country_name, labels, quantities_by, quantity_columns, unit_label
 from .panels import PanelContext, PanelResult, col, panel
-from .selectors import BaseSource, SummarySource
+from .selectors import BaseSource, SummarySource, summary_rows
 from .summaries import ITEMS, REPORTS
 
 # Route pairs shown (the largest flows); the rest are summed in a note.
@@ -133,7 +133,7 @@ def _largest_ids(ctx: PanelContext, family: str) -> list[int]:
     source = ctx.source
     if isinstance(source, SummarySource):
         f = ctx.filters
-        rows = LargestItem.objects.filter(
+        rows = summary_rows(LargestItem, scope=ctx.scope).filter(
             unit_family=family, administration_id__in=source.administrations, state__in=f.states
         )
         if f.date_from:

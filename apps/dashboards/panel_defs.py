@@ -29,7 +29,7 @@ from apps.reference.models import (
     TransportMode,
 )
 
-from .filters import StatisticsFilters
+from .filtersets import StatisticsFilters
 from .panels import UNIT_NAMES, Column, PanelContext, PanelResult, col, month_label, panel
 from .selectors import FigureSource
 from .summaries import ITEMS, REPORTS

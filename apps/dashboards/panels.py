@@ -26,7 +26,7 @@ from apps.core.exceptions import NotFound, PermissionDenied
 from apps.reference.models import BASE_UNITS
 from apps.reports.choices import ReportStatus
 
-from .filters import StatisticsFilters
+from .filtersets import StatisticsFilters
 from .selectors import (
     BASE,
     FigureSource,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection, models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,17 +26,15 @@ from apps.reports.querysets import ReportQuerySet
 from apps.tenancy.models import Administration
 
 from . import summaries
-from .filters import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
+from .filtersets import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
 from .models import ALL_CATEGORIES, DirtyBucket
+from .querysets import PERSONAL_CAPABILITY, SummaryQuerySet
 from .summaries import ITEMS, PERSONS, REPORTS, Grain
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 SUMMARY, BASE = "summary", "base"
-# How long a query over the base tables may run before it is cancelled (milliseconds).
-BASE_STATEMENT_TIMEOUT_MS = int(getattr(settings, "RILO_STATISTICS_BASE_TIMEOUT_MS", 10_000))
-PERSONAL_CAPABILITY = "reports.view_personal_data_report"
 
 
 class StatisticsTimeout(ApplicationError):
@@ -57,6 +55,8 @@ class StatisticsScope:
     personal: bool
     position: tuple[Any, ...]
     submitted: bool = False
+    # Whose scope it is: every read of the summaries goes through restrict(actor) (None: no one's, reads nothing).
+    actor: Actor | None = field(default=None, compare=False, repr=False)
 
     def cache_part(self) -> str:
         return ":".join(str(part) for part in (self.region_id, int(self.personal), *self.position))
@@ -80,7 +80,7 @@ def statistics_scope(*, user: Actor | AnonymousUser) -> StatisticsScope | None:
     personal = bool(user.region_id) and user.has_perm(PERSONAL_CAPABILITY)
     submitted = user.role in RILO_ROLES and bool(user.region_id)
     position = (user.pk, user.role, user.administration_id)
-    return StatisticsScope(region_id, administrations, personal, position, submitted=submitted)
+    return StatisticsScope(region_id, administrations, personal, position, submitted=submitted, actor=user)
 
 
 def statistics_administrations(*, scope: StatisticsScope) -> list[tuple[int, str]]:
@@ -92,6 +92,12 @@ def data_as_of() -> dt.datetime:
     """The summaries are complete up to the oldest pending recompute (now when none is pending)."""
     oldest = DirtyBucket.objects.order_by("marked_at").values_list("marked_at", flat=True).first()
     return oldest or timezone.now()
+
+
+def summary_rows(model: type[models.Model], *, scope: StatisticsScope) -> QuerySet[Any]:
+    """The rows of a summary table (or of the largest items) the scope's reader may see (``restrict()``): every
+    read of them on someone's behalf starts here."""
+    return cast(SummaryQuerySet, model._default_manager.all()).restrict(scope.actor, "view")
 
 
 class FigureSource:
@@ -124,7 +130,7 @@ class SummarySource(FigureSource):
 
     def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
         f = self.filters
-        rows = grain.model._default_manager.filter(
+        rows = summary_rows(grain.model, scope=self.scope).filter(
             dimension=dimension, administration_id__in=self.administrations, state__in=f.states
         )
         if f.date_from:
@@ -150,7 +156,11 @@ class BaseSource(FigureSource):
     """The reports, items and parties themselves, each query cancelled past the statement time limit."""
 
     kind = BASE
-    timeout_ms = BASE_STATEMENT_TIMEOUT_MS
+    # How long a query may run before it is cancelled (ms); None: settings.RILO_STATISTICS_BASE_TIMEOUT_MS.
+    timeout_ms: int | None = None
+
+    def statement_timeout_ms(self) -> int:
+        return self.timeout_ms if self.timeout_ms is not None else int(settings.RILO_STATISTICS_BASE_TIMEOUT_MS)
 
     def reports(self) -> QuerySet[Report]:
         """The counted reports these filters select (a report filter by items: one item matching them all)."""
@@ -212,7 +222,9 @@ class BaseSource(FigureSource):
         grouped = summaries.grouped_rows(base, grain, grain.dimensions[dimension], keys=wanted)
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.timeout_ms)])
+                cursor.execute(
+                    "SELECT set_config(%s, %s, true)", ["statement_timeout", str(self.statement_timeout_ms())]
+                )
                 found = list(grouped)
         except OperationalError as error:
             if "statement timeout" not in str(error):

@@ -1,7 +1,9 @@
 """Writes of the dashboards: marking summary buckets dirty, recomputing them, rebuilding and reconciling.
 
-The workflow services (``apps.reports.services``) call :func:`statistics_mark_dirty` in the transaction that
-changes a counted report; the mark is a row, so a recompute that is never kicked still happens at the next sweep.
+The workflow services (``apps.reports.services``) and the uploads' writer tell the reports' hook point
+(:mod:`apps.reports.counting`) in the transaction that changes a counted report; :data:`STATISTICS_MARKER`,
+registered there by this app's ``ready()``, calls :func:`statistics_mark_dirty`. The mark is a row, so a recompute
+that is never kicked still happens at the next sweep.
 """
 
 from __future__ import annotations
@@ -57,6 +59,19 @@ def statistics_mark_dirty_many(*, reports: QuerySet[Report]) -> None:
     _mark(buckets={(_month(month), administration_id) for month, administration_id in buckets})
 
 
+class _StatisticsMarker:
+    """The dashboards' :class:`apps.reports.counting.CountedChangeMarker`: marks the buckets of changed reports."""
+
+    def report_changed(self, *, report: Report, seizure_dates: Iterable[dt.date] = ()) -> None:
+        statistics_mark_dirty(report=report, seizure_dates=seizure_dates)
+
+    def reports_changed(self, *, reports: QuerySet[Report]) -> None:
+        statistics_mark_dirty_many(reports=reports)
+
+
+STATISTICS_MARKER = _StatisticsMarker()
+
+
 def _mark(*, buckets: set[tuple[dt.date, int]]) -> None:
     if not buckets:
         return
@@ -96,14 +111,25 @@ def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None
     return done
 
 
-def statistics_rebuild() -> None:
-    """Rebuild every summary table from the reports (``manage.py rebuild_statistics``); marks made before it
-    are covered by it and removed."""
-    with transaction.atomic():
-        started = timezone.now()
-        summaries.summaries_rebuild()
-        DirtyBucket.objects.filter(marked_at__lt=started).delete()
+def statistics_rebuild() -> int:
+    """Rebuild every summary table from the reports (``manage.py rebuild_statistics``), one seizure month per short
+    transaction so that dashboard reads are never held up (they see each month's previous figures until its new
+    ones are committed); returns how many months.
+
+    Each month's transaction first takes the month's lock (a bucket's recompute waits for it), then deletes the
+    month's marks of buckets to recompute that are committed and not being recomputed (``SKIP LOCKED``: a worker
+    holding one waits for the month, then recomputes its bucket again, harmlessly), then replaces the month's rows:
+    every change its marks stood for is committed before the rows are read, so none is lost; a mark committed
+    later stays, and its bucket is recomputed after."""
+    months = summaries.summary_months()
+    for month in months:
+        with transaction.atomic():
+            summaries.month_lock(month, shared=False)
+            marks = DirtyBucket.objects.filter(month=month).select_for_update(skip_locked=True)
+            DirtyBucket.objects.filter(pk__in=list(marks.values_list("pk", flat=True))).delete()
+            summaries.month_replace(month)
     statistics_cache_invalidate()
+    return len(months)
 
 
 def statistics_reconcile() -> Reconciliation:

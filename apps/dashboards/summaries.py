@@ -33,14 +33,12 @@ from django.db.models.functions import (
     Upper,
 )
 
-from apps.reports.choices import PartyKind, ReportStatus, RouteRole
+from apps.reports.choices import COUNTED_STATES, PartyKind, RouteRole
 from apps.reports.models import Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band_sql
 
 from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, LargestItem, PersonSummary, ReportSummary
 
-# The states counted in statistics: approved (the default figures) and submitted (added on request).
-COUNTED_STATES = (ReportStatus.APPROVED.value, ReportStatus.SUBMITTED.value)
 # The route roles a flow starts from and ends at, in order of preference.
 FLOW_START_ROLES = (RouteRole.DEPARTURE.value, RouteRole.ORIGIN.value)
 FLOW_END_ROLES = (RouteRole.DESTINATION.value, RouteRole.INTENDED_DESTINATION.value)
@@ -389,37 +387,63 @@ def month_after(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+# The advisory lock class of a seizure month's summary rows (its key: the month's index): a full rebuild replaces a
+# month holding it exclusively; a bucket's recompute holds it shared (buckets of one month are recomputed at once).
+_MONTH_LOCK = "dashboards_month"
+
+
+def _month_index(month: dt.date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def month_lock(month: dt.date, *, shared: bool) -> None:
+    """Wait for the month's lock until this transaction ends: a bucket's recompute and a month's rebuild never run
+    at once (each deletes rows the other inserts; neither would see the other's, and they would be counted twice).
+    Readers take no lock at all. PostgreSQL's advisory locks have no ORM form."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s), %s)", [_MONTH_LOCK, _month_index(month)])
+
+
 @transaction.atomic
 def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
     """Replace the summary rows of one bucket (a seizure month of an administration) with those its reports give
     now. Idempotent: the same reports give the same rows, however often it runs."""
+    month_lock(month, shared=True)
+    _replace(month=month, administration_id=administration_id)
+
+
+def _replace(*, month: dt.date, administration_id: int | None) -> None:
+    """Delete the summary rows of a month (of one administration, or of all) and insert what the reports give now."""
     for grain in GRAINS:
-        grain.model._default_manager.filter(month=month, administration_id=administration_id).delete()
         p = grain.prefix
-        bucket = {
-            f"{p}administration_id": administration_id,
-            f"{p}seizure_date__gte": month,
-            f"{p}seizure_date__lt": month_after(month),
-        }
+        bucket: dict[str, Any] = {f"{p}seizure_date__gte": month, f"{p}seizure_date__lt": month_after(month)}
+        stored: dict[str, Any] = {"month": month}
+        if administration_id is not None:
+            bucket[f"{p}administration_id"] = administration_id
+            stored["administration_id"] = administration_id
+        grain.model._default_manager.filter(**stored).delete()
         _fill(grain, grain.counted().filter(**bucket))
         if grain is ITEMS:
-            LargestItem.objects.filter(month=month, administration_id=administration_id).delete()
+            LargestItem.objects.filter(**stored).delete()
             _fill_largest(grain.counted().filter(**bucket))
 
 
-@transaction.atomic
-def summaries_rebuild() -> None:
-    """Empty every summary table and fill it again from all counted reports."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        models_: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
-        tables = ", ".join(quote(model._meta.db_table) for model in models_)
-        # TRUNCATE refuses tables with foreign-key checks still pending in this transaction: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"TRUNCATE {tables}")
+def summary_months() -> list[dt.date]:
+    """Every seizure month that has counted reports or summary rows (what a full rebuild goes through)."""
+    counted = REPORTS.counted().annotate(m=TruncMonth("seizure_date", output_field=models.DateField()))
+    months = set(counted.values_list("m", flat=True).distinct().order_by())
+    # A largest item's month has the item's summary rows too: LargestItem need not be read.
     for grain in GRAINS:
-        _fill(grain, grain.counted())
-    _fill_largest(ITEMS.counted())
+        months |= set(grain.model._default_manager.values_list("month", flat=True).distinct().order_by())
+    return sorted(months)
+
+
+def month_replace(month: dt.date) -> None:
+    """Replace every summary row of one seizure month (all administrations) with what its reports give now; in the
+    caller's transaction, which holds the month's lock (:func:`month_lock`). Readers meanwhile see the month's
+    previous rows (deleted rows stay readable until the commit; no table lock is taken), then its new ones."""
+    _replace(month=month, administration_id=None)
 
 
 def bucket_totals_from_reports() -> dict[tuple[dt.date, int, str], tuple[int, int]]:

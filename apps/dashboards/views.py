@@ -35,7 +35,7 @@ from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 from apps.reports.exports import csv_line, neutralise
 
-from .filters import StatisticsFilterForm, StatisticsFilters
+from .filtersets import APPROVAL, StatisticsFilterForm, StatisticsFilters
 from .forms import DashboardFilterForm
 from .panels import PANELS, Panel, PanelData, panel_data, panels_for
 from .selectors import (
@@ -53,7 +53,17 @@ MAP_CHARTS = frozenset({"map", "flows"})
 # Charts the page's script draws; the other kinds (key figures, tables) are shown as they are.
 DRAWN_CHARTS = frozenset({"line", "bar", "stacked", "pie", "map", "flows", "heatmap"})
 # The report list's filter parameters and the statistics filter each stands for (the others have the same name).
-LIST_TO_STATISTICS = {"commodity_category": "category", "country_of_seizure": "country", "status": "state"}
+LIST_TO_STATISTICS = {
+    "commodity_category": "category",
+    "country_of_seizure": "country",
+    "route_country": "country",
+    "route_role": "country_role",
+    "approved_from": "date_from",
+    "approved_to": "date_to",
+    "status": "state",
+}
+# The report list's approval dates: the statistics' period on approval dates.
+LIST_APPROVAL_DATES = frozenset({"approved_from", "approved_to"})
 # Report list parameters that narrow nothing the figures count (how the list is shown).
 LIST_PRESENTATION = frozenset({"ordering", "cursor"})
 
@@ -331,16 +341,25 @@ def panel_export(request: HttpRequest, key: str, file_format: str) -> HttpRespon
 
 def _statistics_query(report_query: QueryDict) -> QueryDict | None:
     """The statistics filters that select the same reports as a report list query (a drill-down link's), or None
-    when the query names a list filter the figures do not have."""
+    when the query names a list filter the figures do not have (a text search, seizure and approval dates at once,
+    duplicates listed)."""
     fields = StatisticsFilterForm.base_fields
     query = QueryDict(mutable=True)
     for name, values in report_query.lists():
         if name in LIST_PRESENTATION:
             continue
+        if name == "duplicates":
+            if values != ["exclude"]:
+                return None
+            continue
+        if name in LIST_APPROVAL_DATES:
+            query["period"] = APPROVAL
         target = LIST_TO_STATISTICS.get(name, name)
-        if target not in fields:
+        if target not in fields or target in query:
             return None
         query.setlist(target, values)
+    if "route_role" in report_query and "route_country" not in report_query:
+        return None
     return query
 
 

@@ -29,6 +29,9 @@ class ReportStatus(models.TextChoices):
 REVIEWABLE_STATES = frozenset(
     {ReportStatus.SUBMITTED, ReportStatus.RETURNED, ReportStatus.APPROVED, ReportStatus.WITHDRAWN}
 )
+# States whose reports the statistics count (approved: the default figures; submitted: added on request). A change
+# of a report in or out of these states moves the figures (apps.reports.counting).
+COUNTED_STATES = (ReportStatus.APPROVED.value, ReportStatus.SUBMITTED.value)
 # States in which the author's administration may still edit the report.
 EDITABLE_STATES = frozenset({ReportStatus.DRAFT, ReportStatus.RETURNED})
 

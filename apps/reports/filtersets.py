@@ -12,6 +12,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -21,10 +22,17 @@ from apps.core.actor import Actor
 from apps.core.forms import IsoDateField
 from apps.core.widgets import QuickSelect
 from apps.reference.forms import TermFilter
-from apps.reference.models import CommodityCategory, TransportMode
+from apps.reference.models import (
+    CommodityCategory,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    Direction,
+    TransportMode,
+)
 from apps.tenancy.models import Administration
 
-from .choices import ORDERING_CHOICES, ReportStatus
+from .choices import ORDERING_CHOICES, ReportStatus, RouteRole
 from .models import Report
 from .selectors import report_filter
 
@@ -41,8 +49,27 @@ class _IsoDateFilter(django_filters.DateFilter):
     field_class = IsoDateField
 
 
+# Whether duplicates are listed (by default they are, marked): what the statistics count leaves them out.
+DUPLICATES_CHOICES = (("exclude", _("Without duplicates")), ("only", _("Duplicates only")))
+
+
+def _vocabulary_filter(model: Any, label: Any) -> django_filters.ModelChoiceFilter:
+    """A filter on a term of a vocabulary, by its code (a drill-down from the dashboards names the code)."""
+    return TermFilter(
+        label=label,
+        queryset=model.objects.active(),
+        to_field_name="code",
+        method="_parsed_only",
+        empty_label=pgettext_lazy("filter choice", "Any"),
+        widget=QuickSelect,
+    )
+
+
 class ReportFilterSet(django_filters.FilterSet):
-    """Filters of report lists: text search, state, dates, commodity, country, transport, administration."""
+    """Filters of report lists: text search, state, dates (of seizure, of approval), commodity (category, type, HS
+    chapter, concealment), country (of seizure, on the route), transport, detection, direction, joint operation,
+    administrations, duplicates. Every filter of the dashboards (apps.dashboards.filtersets) has its equivalent
+    here, so that a drill-down lists exactly the reports a figure counted."""
 
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -55,6 +82,8 @@ class ReportFilterSet(django_filters.FilterSet):
     )
     date_from = _IsoDateFilter(label=_("Seizure date from"), method="_parsed_only")
     date_to = _IsoDateFilter(label=_("Seizure date to"), method="_parsed_only")
+    approved_from = _IsoDateFilter(label=_("Approved from"), method="_parsed_only")
+    approved_to = _IsoDateFilter(label=_("Approved to"), method="_parsed_only")
     commodity_category = TermFilter(
         label=_("Commodity category"),
         queryset=CommodityCategory.objects.active(),
@@ -63,6 +92,14 @@ class ReportFilterSet(django_filters.FilterSet):
         empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
+    commodity_type = _vocabulary_filter(CommodityType, _("Commodity type"))
+    hs_chapter = django_filters.CharFilter(
+        label=_("HS chapter"),
+        method="_parsed_only",
+        validators=[RegexValidator(r"^\d{2}$", _("Two digits: the chapter of the Harmonized System."))],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 2, "maxlength": 2}),
+    )
+    concealment = _vocabulary_filter(ConcealmentMethod, _("Concealment method"))
     country_of_seizure = django_filters.ChoiceFilter(
         label=_("Country of seizure"),
         choices=_country_choices,
@@ -70,18 +107,37 @@ class ReportFilterSet(django_filters.FilterSet):
         empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
-    transport_mode = TermFilter(
-        label=_("Mode of transport"),
-        queryset=TransportMode.objects.active(),
-        to_field_name="code",
+    route_country = django_filters.ChoiceFilter(
+        label=_("Country on the route"),
+        choices=_country_choices,
+        method="_parsed_only",
         empty_label=pgettext_lazy("filter choice", "Any"),
         widget=QuickSelect,
     )
-    administration = django_filters.ModelChoiceFilter(
+    route_role = django_filters.ChoiceFilter(
+        label=_("Country's role"),
+        choices=RouteRole.choices,
+        method="_parsed_only",
+        empty_label=pgettext_lazy("filter choice", "Any"),
+        widget=QuickSelect,
+    )
+    transport_mode = _vocabulary_filter(TransportMode, _("Mode of transport"))
+    detection_method = _vocabulary_filter(DetectionMethod, _("Detection method"))
+    direction = _vocabulary_filter(Direction, _("Direction"))
+    operation = django_filters.CharFilter(
+        label=_("Joint operation"), method="_parsed_only", widget=forms.TextInput(attrs={"size": 12})
+    )
+    administration = django_filters.ModelMultipleChoiceFilter(
         label=_("Administration"),
         queryset=Administration.objects.none(),
         method="_parsed_only",
-        empty_label=pgettext_lazy("filter choice", "Any"),
+        widget=forms.SelectMultiple,
+    )
+    duplicates = django_filters.ChoiceFilter(
+        label=_("Duplicates"),
+        choices=DUPLICATES_CHOICES,
+        method="_parsed_only",
+        empty_label=_("Listed, marked"),
         widget=QuickSelect,
     )
     ordering = django_filters.ChoiceFilter(
@@ -119,20 +175,20 @@ class ReportFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Report]) -> QuerySet[Report]:
         data = self.form.cleaned_data
         domain_filters: dict[str, Any] = {
-            "q": data.get("q") or "",
-            "status": list(data.get("status") or []),
-            "date_from": data.get("date_from"),
-            "date_to": data.get("date_to"),
-            "country_of_seizure": data.get("country_of_seizure") or "",
-            "ordering": data.get("ordering") or "",
-        }
-        if data.get("commodity_category") is not None:
-            domain_filters["commodity_category"] = [data["commodity_category"].code]
-        if data.get("administration") is not None:
-            domain_filters["administration"] = [data["administration"].pk]
-        queryset = report_filter(queryset, domain_filters)
-        # transport_mode is a plain field filter (report_filter has no such key): django-filter applies it.
-        return super().filter_queryset(queryset)
+            name: data.get(name) or ""
+            for name in ("q", "country_of_seizure", "route_country", "route_role", "hs_chapter", "operation",
+                         "duplicates", "ordering")
+        }  # fmt: skip
+        domain_filters["status"] = list(data.get("status") or [])
+        for name in ("date_from", "date_to", "approved_from", "approved_to"):
+            domain_filters[name] = data.get(name)
+        for name in ("commodity_category", "commodity_type", "concealment", "transport_mode", "detection_method",
+                     "direction"):  # fmt: skip
+            if data.get(name) is not None:
+                domain_filters[name] = [data[name].code]
+        if administrations := data.get("administration"):
+            domain_filters["administration"] = [administration.pk for administration in administrations]
+        return super().filter_queryset(report_filter(queryset, domain_filters))
 
 
 def list_filterset(data: Any, reports: QuerySet[Report], *, user: Actor, queue: bool) -> ReportFilterSet:

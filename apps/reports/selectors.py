@@ -40,6 +40,7 @@ from .models import (
     ReportItem,
     ReportUserObjectPermission,
     ReviewEvent,
+    RouteCountry,
 )
 from .profiles import PROFILE_COLUMNS, PartyProfile, party_profile, without_person_attributes
 from .querysets import administration_group_name
@@ -105,9 +106,12 @@ def _date(value: Any) -> dt.date | None:
 
 def report_filter(reports: QuerySet[Report], filters: Mapping[str, Any]) -> QuerySet[Report]:
     """Apply list filters (all optional): ``q`` (full text: reference, place, office, items' descriptions
-    and brands), ``status``, ``kind``, ``administration`` (id), ``country_of_seizure``,
-    ``commodity_category`` and ``commodity_type`` (codes), ``operation`` (code), ``date_from``/``date_to``,
-    ``duplicates`` ("exclude" | "only"), ``ordering``."""
+    and brands), ``status``, ``kind``, ``administration`` (ids), ``country_of_seizure``, ``route_country`` (with
+    ``route_role``: a step of the route in that role, else in any), ``transport_mode``, ``direction`` and
+    ``detection_method`` (codes), ``operation`` (code), ``date_from``/``date_to`` (seizure date),
+    ``approved_from``/``approved_to`` (approval date), ``duplicates`` ("exclude" | "only"), ``ordering``; and the
+    items' ``commodity_category``, ``commodity_type``, ``concealment`` (codes) and ``hs_chapter`` (two digits),
+    which one item must match together (the statistics count a report by its items so)."""
     if filters.get("q"):
         reports = reports.filter(search_vector=search_query(str(filters["q"])))
     if statuses := _as_list(filters.get("status")):
@@ -118,20 +122,41 @@ def report_filter(reports: QuerySet[Report], filters: Mapping[str, Any]) -> Quer
         reports = reports.filter(administration_id__in=administrations)
     if countries := _as_list(filters.get("country_of_seizure")):
         reports = reports.filter(country_of_seizure__in=[str(c).upper() for c in countries])
-    if categories := _as_list(filters.get("commodity_category")):
-        reports = reports.filter(
-            Exists(ReportItem.objects.filter(report=OuterRef("pk"), commodity_category__code__in=categories))
+    if route_country := filters.get("route_country"):
+        steps = RouteCountry.objects.filter(report=OuterRef("pk"), country=str(route_country).upper())
+        if route_role := filters.get("route_role"):
+            steps = steps.filter(role=route_role)
+        reports = reports.filter(Exists(steps))
+    for name, path in (("transport_mode", "transport_mode__code"), ("direction", "direction__code")):
+        if codes := _as_list(filters.get(name)):
+            reports = reports.filter(**{f"{path}__in": codes})
+    if methods := _as_list(filters.get("detection_method")):
+        through = Report.detection_methods.through.objects.filter(
+            report=OuterRef("pk"), detectionmethod__code__in=methods
         )
-    if types := _as_list(filters.get("commodity_type")):
-        reports = reports.filter(
-            Exists(ReportItem.objects.filter(report=OuterRef("pk"), commodity_type__code__in=types))
-        )
+        reports = reports.filter(Exists(through))
+    item = Q()
+    for name, path in (
+        ("commodity_category", "commodity_category__code__in"),
+        ("commodity_type", "commodity_type__code__in"),
+        ("concealment", "concealment_method__code__in"),
+    ):
+        if codes := _as_list(filters.get(name)):
+            item &= Q(**{path: codes})
+    if filters.get("hs_chapter"):
+        item &= Q(hs_code__code__startswith=str(filters["hs_chapter"]))
+    if item:
+        reports = reports.filter(Exists(ReportItem.objects.filter(item, report=OuterRef("pk"))))
     if filters.get("operation"):
         reports = reports.filter(operation__code=filters["operation"])
     if date_from := _date(filters.get("date_from")):
         reports = reports.filter(seizure_date__gte=date_from)
     if date_to := _date(filters.get("date_to")):
         reports = reports.filter(seizure_date__lte=date_to)
+    if approved_from := _date(filters.get("approved_from")):
+        reports = reports.filter(approved_at__date__gte=approved_from)
+    if approved_to := _date(filters.get("approved_to")):
+        reports = reports.filter(approved_at__date__lte=approved_to)
     if filters.get("duplicates") == "exclude":
         reports = reports.filter(duplicate_of__isnull=True)
     elif filters.get("duplicates") == "only":

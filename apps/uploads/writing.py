@@ -33,9 +33,9 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_request_id
 from apps.core.actor import Actor
 from apps.core.exceptions import PermissionDenied
-from apps.dashboards.services import statistics_mark_dirty_many
 from apps.reports import notifications
 from apps.reports.choices import ReportStatus, Transition
+from apps.reports.counting import counted_reports_changed
 from apps.reports.duplicates import store_duplicate_candidates
 from apps.reports.models import Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.search import SEARCH_VECTOR_SQL, refresh_search_vectors
@@ -572,6 +572,6 @@ class _Writer:
             self.audit.copy(wrapper.cursor, audit)
         # What the statistics count changed as it does when one report is sent for review (steps.record marks
         # its bucket), marked for all of them at once in this transaction.
-        statistics_mark_dirty_many(reports=Report.objects.filter(pk__any=list(from_status)))
+        counted_reports_changed(reports=Report.objects.filter(pk__any=list(from_status)))
         # One e-mail for the upload, not one per report: the analysts find the reports in their review queue.
         notifications.notify_submitted_in_bulk(administration=self.administration, count=len(from_status))

@@ -474,6 +474,12 @@ RILO_UPLOADS_TIME_LIMIT = env.int("RILO_UPLOADS_TIME_LIMIT", default=30 * 60)
 # How many reports the preview shows as they will be stored, and how many problems are kept at most.
 RILO_UPLOADS_PREVIEW_REPORTS = env.int("RILO_UPLOADS_PREVIEW_REPORTS", default=20)
 RILO_UPLOADS_MAX_PROBLEMS = env.int("RILO_UPLOADS_MAX_PROBLEMS", default=10_000)
+# The dashboards (apps.dashboards): a panel counted from the reports themselves (filters the summary tables cannot
+# answer) is cancelled after this many milliseconds; beat recomputes the summary buckets whose recompute was never
+# kicked this often, and compares the summaries with the reports (the reconciliation) this often (seconds).
+RILO_STATISTICS_BASE_TIMEOUT_MS = env.int("RILO_STATISTICS_BASE_TIMEOUT_MS", default=10_000)
+RILO_STATISTICS_SWEEP_SECONDS = env.float("RILO_STATISTICS_SWEEP_SECONDS", default=30.0)
+RILO_STATISTICS_RECONCILE_SECONDS = env.float("RILO_STATISTICS_RECONCILE_SECONDS", default=24 * 60 * 60.0)
 # Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
 # deliveries the mail (and each can be given its own workers).
 # Background jobs (large exports) have their own queue too: an hour-long export never holds up mail or deliveries.
@@ -490,13 +496,13 @@ CELERY_BEAT_SCHEDULE = {
     # Buckets whose recompute was never kicked (a broker hiccup, a worker lost): the sweep does them.
     "dashboards-recompute-dirty": {
         "task": "dashboards.recompute_dirty",
-        "schedule": 30.0,
-        "options": {"expires": 60.0},
+        "schedule": RILO_STATISTICS_SWEEP_SECONDS,
+        "options": {"expires": 2 * RILO_STATISTICS_SWEEP_SECONDS},
     },
     "dashboards-reconcile": {
         "task": "dashboards.reconcile",
-        "schedule": 24 * 60 * 60.0,
-        "options": {"expires": 60 * 60.0},
+        "schedule": RILO_STATISTICS_RECONCILE_SECONDS,
+        "options": {"expires": min(60 * 60.0, RILO_STATISTICS_RECONCILE_SECONDS)},
     },
     "exchange-sweep": {
         "task": "apps.exchange.tasks.sweep",

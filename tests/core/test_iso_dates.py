@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from apps.audit.forms import AuditFilterForm
-from apps.dashboards.filters import StatisticsFilterForm
+from apps.dashboards.filtersets import StatisticsFilterForm
 from apps.dashboards.services import statistics_rebuild
 from apps.reports.choices import ReportStatus
 from apps.reports.filtersets import ReportFilterSet

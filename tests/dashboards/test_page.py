@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import PANELS, panel_data, panels_for
 from apps.dashboards.selectors import StatisticsTimeout, statistics_scope
 from apps.reports.models import Operation

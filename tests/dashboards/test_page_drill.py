@@ -9,7 +9,7 @@ from typing import Any
 from django.test import Client
 
 from apps.accounts.models import User
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import statistics_scope
 from tests.dashboards import page_fixtures

@@ -14,7 +14,7 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import PANELS, panel_data
 from apps.dashboards.selectors import statistics_scope
 from apps.dashboards.services import statistics_mark_dirty, statistics_recompute_dirty

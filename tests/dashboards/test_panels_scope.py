@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import SMALL_CELL_LABEL, panel_data, panels_for
 from apps.dashboards.selectors import StatisticsScope, drill_counts, statistics_scope
 from apps.dashboards.services import statistics_rebuild

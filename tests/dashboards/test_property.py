@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import PANELS, SMALL_CELL, PanelContext
 from apps.dashboards.selectors import BaseSource, FigureSource, SummarySource, statistics_scope
 from apps.dashboards.services import statistics_mark_dirty, statistics_recompute_dirty

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from apps.core.exceptions import PermissionDenied
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import statistics_scope
 from apps.dashboards.services import statistics_rebuild

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from apps.core.personal import field_names, non_personal_fields, personal_fields
-from apps.dashboards.filters import StatisticsFilters
+from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.models import DirtyBucket, ItemSummary, ReportSummary
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import StatisticsScope, statistics_scope

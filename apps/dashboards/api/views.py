@@ -21,7 +21,7 @@ from apps.core.api.permissions import RequiredScopeMixin
 from apps.core.api.schema import error_response
 from apps.core.request_actor import request_actor
 
-from ..filters import StatisticsFilterForm, StatisticsFilters
+from ..filtersets import StatisticsFilterForm, StatisticsFilters
 from ..panels import panel_data, panels_for
 from ..selectors import StatisticsScope, statistics_administrations, statistics_scope
 from .serializers import PanelDataSerializer, PanelListSerializer

@@ -24,11 +24,10 @@ from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.core.rows import Reader, insert
-from apps.dashboards.services import statistics_mark_dirty
-from apps.dashboards.summaries import COUNTED_STATES
 from apps.tenancy.models import Administration
 
-from ..choices import Transition
+from ..choices import COUNTED_STATES, Transition
+from ..counting import counted_report_changed
 from ..models import Conveyance, Operation, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from ..search import refresh_search_vectors
 from ..selectors import joint_operations_attachable
@@ -151,7 +150,7 @@ def record(
     The audit action is ``report.<transition>`` unless ``audit_action`` names another (a report received).
     """
     if transition in _COUNTED_CHANGES and (from_status in COUNTED_STATES or report.status in COUNTED_STATES):
-        statistics_mark_dirty(report=report)
+        counted_report_changed(report=report)
     [event] = insert(
         [
             ReviewEvent.of(
@@ -302,7 +301,7 @@ def apply(
     for name, value in values.items():
         setattr(report, name, value)
     if counted_on is not None and report.seizure_date != counted_on:
-        statistics_mark_dirty(report=report, seizure_dates=[counted_on])  # the month it leaves
+        counted_report_changed(report=report, seizure_dates=[counted_on])  # the month it leaves
     _check_reference_unique(report)
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin reference must not poison the transaction

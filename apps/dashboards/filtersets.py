@@ -51,6 +51,20 @@ ATTRIBUTE_FILTERS = (
 )
 
 
+# The report list's parameter (apps.reports.filtersets) of each filter that is one value there under another name
+# or the same (dates, country, administrations and states are said otherwise: StatisticsFilters.report_list_query).
+REPORT_LIST_PARAMETERS = {
+    "category": "commodity_category",
+    "commodity_type": "commodity_type",
+    "hs_chapter": "hs_chapter",
+    "transport_mode": "transport_mode",
+    "detection_method": "detection_method",
+    "concealment": "concealment",
+    "direction": "direction",
+    "operation": "operation",
+}
+
+
 def _countries() -> list[tuple[str, str]]:
     return list(countries)
 
@@ -250,23 +264,26 @@ class StatisticsFilters:
         return query
 
     def report_list_query(self, **row: str) -> QueryDict:
-        """The report list's filter parameters (apps.reports.filtersets) for these filters narrowed to one row
-        of a panel (``row``: the list's parameter names and values, e.g. ``transport_mode="3"``)."""
+        """The report list's filter parameters (apps.reports.filtersets) that select exactly the reports these
+        filters count (every filter has its equivalent there; counted reports are never duplicates), narrowed to
+        one row of a panel (``row``: the list's parameter names and values, e.g. ``transport_mode="3"``)."""
         query = QueryDict(mutable=True)
-        if self.period == SEIZURE:
-            if self.date_from:
-                query["date_from"] = self.date_from.isoformat()
-            if self.date_to:
-                query["date_to"] = self.date_to.isoformat()
-        if self.category:
-            query["commodity_category"] = self.category
+        start, end = ("date_from", "date_to") if self.period == SEIZURE else ("approved_from", "approved_to")
+        if self.date_from:
+            query[start] = self.date_from.isoformat()
+        if self.date_to:
+            query[end] = self.date_to.isoformat()
+        for name, parameter in REPORT_LIST_PARAMETERS.items():
+            if value := getattr(self, name):
+                query[parameter] = value
         if self.country and self.country_role == COUNTRY_OF_SEIZURE:
             query["country_of_seizure"] = self.country
-        if self.transport_mode:
-            query["transport_mode"] = self.transport_mode
-        if len(self.administrations) == 1:
-            query["administration"] = str(self.administrations[0])
+        elif self.country:
+            query["route_country"] = self.country
+            query["route_role"] = self.country_role
+        query.setlist("administration", [str(pk) for pk in self.administrations])
         query.setlist("status", list(self.states))
+        query["duplicates"] = "exclude"
         for name, value in row.items():
             query[name] = value
         return query
