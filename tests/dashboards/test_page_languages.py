@@ -142,7 +142,7 @@ def test_every_language_of_the_site_has_its_echarts_texts(settings: Any) -> None
 
 
 def test_a_short_label_is_translated_for_its_meaning() -> None:
-    from apps.dashboards.filters import COUNTRY_OF_SEIZURE, COUNTRY_ROLES
+    from apps.dashboards.filtersets import COUNTRY_OF_SEIZURE, COUNTRY_ROLES
     from apps.reports.choices import ReportKind
 
     with translation.override("fr"):
