@@ -42,7 +42,7 @@ def test_invalid_fields_are_named_in_details(api, nsys, cora_token):
 def test_malformed_json_is_a_400_with_a_clear_message(api, cora_token):
     response = api.post(TOKENS, '{"name": ', content_type="application/json", **cora_token)
     body = assert_error_shape(response, 400, "parse_error")
-    assert "malformed JSON" in body["message"]
+    assert "malformed JSON (line 1, column 10)" in body["message"]
 
 
 def test_a_body_over_one_megabyte_is_a_413_in_json(api, cora_token, settings):
