@@ -60,10 +60,11 @@ class LoginView(auth_views.LoginView):
 
 
 def _keep_language(request: HttpRequest, user: Any) -> None:
-    """An account with no language chosen yet takes the one its sign-in page was in, when the person chose it
-    (the language cookie) or their browser asked for it (``Accept-Language``): their e-mails follow it from
-    now on, not the site's default. A page in the default language for want of any wish saves nothing."""
-    if user.language:
+    """An account with no language chosen yet (or one no longer offered) takes the one its sign-in page was
+    in, when the person chose it (the language cookie) or their browser asked for it (``Accept-Language``):
+    their e-mails follow it from now on, not the site's default. A page in the default language for want of
+    any wish saves nothing."""
+    if is_offered(user.language):
         return
     asked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.headers.get("Accept-Language")
     language = getattr(request, "LANGUAGE_CODE", "")

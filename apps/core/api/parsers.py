@@ -33,24 +33,24 @@ class LimitedJSONParser(JSONParser):
         try:
             text = codecs.decode(raw, encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise ParseError(gettext("The body is not text in %(encoding)s.") % {"encoding": encoding}) from exc
+            raise ParseError(gettext("not text in %(encoding)s") % {"encoding": encoding}) from exc
         try:
             return json.loads(text, parse_constant=_reject_constant)
         except _Constant as exc:
-            message = gettext("The body is malformed JSON (%(name)s is not a JSON value).") % {"name": exc.name}
+            message = gettext("malformed JSON (%(name)s is not a JSON value)") % {"name": exc.name}
             raise ParseError(message) from exc
         except json.JSONDecodeError as exc:
             # Where the parser stopped, in the reader's language (Python's own message is English only).
-            message = gettext("The body is malformed JSON (line %(line)d, column %(column)d).") % {
+            message = gettext("malformed JSON (line %(line)d, column %(column)d)") % {
                 "line": exc.lineno,
                 "column": exc.colno,
             }
             raise ParseError(message) from exc
         except ValueError as exc:  # such as an integer of more digits than Python converts
-            raise ParseError(gettext("The body is malformed JSON.")) from exc
+            raise ParseError(gettext("malformed JSON")) from exc
         except RecursionError as exc:
             # Python's json recurses once per nested array or object: a deep body must not be a 500.
-            raise ParseError(gettext("The body is malformed JSON (nested too deeply).")) from exc
+            raise ParseError(gettext("malformed JSON (nested too deeply)")) from exc
 
 
 class _Constant(ValueError):
