@@ -4,6 +4,8 @@ the language of the account it is about rather than the sender's or another acco
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -22,7 +24,7 @@ LOGIN = reverse("accounts:login")
 HOME = reverse("core:home")
 
 
-def sign_in_with_password(client: Client, user: User, **headers: str) -> None:
+def sign_in_with_password(client: Client, user: User, **headers: Any) -> None:
     response = client.post(LOGIN, {"username": user.username, "password": PASSWORD}, **headers)
     assert response.status_code == 302
 
