@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -19,6 +20,7 @@ from apps.core.exceptions import ApplicationError
 from apps.core.languages import is_offered, translated_languages
 from apps.mail.models import MailMessage
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import sign_in
 
 LOGIN = reverse("accounts:login")
 HOME = reverse("core:home")
@@ -138,3 +140,27 @@ def test_the_scripts_catalogue_is_cached_per_language(client: Client, db: None) 
     # Another language never gets the copy of the first.
     french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr", HTTP_IF_NONE_MATCH=etag)
     assert french.status_code == 200 and french["ETag"] != etag
+
+
+def test_the_account_created_notice_is_in_the_creators_language(client: Client, cora: User) -> None:
+    cora.language = "es"
+    cora.save()
+    sign_in(client, cora)
+    response = client.post(
+        reverse("accounts:user_create"),
+        {"username": "zoe", "first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org", "role": "officer"},
+    )
+    assert response.status_code == 302
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Cuenta Zoé Martin (zoe) creada. Se envió un enlace para elegir una contraseña a zoe@example.org."
+    ]
+
+
+def test_the_uploads_fields_are_named_in_the_readers_language() -> None:
+    from apps.uploads.models import Upload, UploadProblem
+
+    with translation.override("fr"):
+        assert str(Upload._meta.verbose_name_plural) == "imports"
+        assert str(Upload._meta.get_field("rows_with_errors").verbose_name) == "lignes en erreur"
+        assert str(Upload._meta.get_field("encoding").help_text) == "CSV : l’encodage choisi ou détecté."  # noqa: RUF001
+        assert str(UploadProblem._meta.get_field("national_reference").verbose_name) == "référence nationale"
