@@ -2,11 +2,22 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import etag
 from django.views.i18n import JavaScriptCatalog
 
 from apps.accounts.admin_site import rilo_admin_site
 from apps.accounts.middleware import two_factor_exempt
 from rilo.api_urls import fallback_urlpatterns as api_fallback_urlpatterns
+
+# The scripts' catalogue changes only with a deployment (a new process), and differs by language: a browser
+# keeps one copy per language and asks again each time (no-cache), answered 304 while it holds the page's language.
+_CATALOGUE_VERSION = timezone.now().strftime("%Y%m%d%H%M%S%f")
+javascript_catalog = cache_control(no_cache=True)(
+    etag(lambda request, **kwargs: f"{get_language()}-{_CATALOGUE_VERSION}")(JavaScriptCatalog.as_view())
+)
 
 # Models that apps register on Django's default admin site are adopted (and stay staff-only).
 rilo_admin_site.adopt(admin.site)
@@ -14,7 +25,7 @@ rilo_admin_site.adopt(admin.site)
 urlpatterns = [
     path("", include("apps.core.urls")),
     # Scripts' strings (static/js/**, domain "djangojs"), loaded with <script src>: no inline script.
-    path("jsi18n/", two_factor_exempt(JavaScriptCatalog.as_view()), name="javascript_catalog"),
+    path("jsi18n/", two_factor_exempt(javascript_catalog), name="javascript_catalog"),
     path("accounts/", include("apps.accounts.urls")),
     path("tenancy/", include("apps.tenancy.urls")),
     path("reports/", include("apps.reports.urls")),

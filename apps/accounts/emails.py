@@ -48,4 +48,4 @@ def send_password_link(*, user: User, link_base: LinkBase, purpose: str, actor: 
         "token": default_token_generator.make_token(user),
         "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
     }
-    mail_enqueue(to=[user.email], template=TEMPLATES[purpose], context=context)
+    mail_enqueue(to=[user], template=TEMPLATES[purpose], context=context)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -12,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.languages import LANGUAGE_CODE_MAX_LENGTH
 from apps.tenancy.models import Administration, Region
 
 from .querysets import ApiTokenQuerySet, UserManager
@@ -39,8 +39,10 @@ class User(AbstractUser):
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
     phone = models.CharField(max_length=40, blank=True)
     # The language the user chose (not personal data): pages and e-mails use it; blank until a choice is
-    # made, when pages follow the browser and e-mails the site's default.
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    # made, when pages follow the browser and e-mails the site's default. No choices on the column: the offered
+    # languages are settings.LANGUAGES, checked where a choice is saved (user_set_language), and a stored code
+    # no longer offered is ignored where it is read, so adding or removing a language needs no migration.
+    language = models.CharField(_("language"), max_length=LANGUAGE_CODE_MAX_LENGTH, blank=True)
 
     objects = UserManager()  # type: ignore[misc]
 

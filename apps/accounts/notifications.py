@@ -15,27 +15,27 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.actor import Actor
-from apps.mail.services import mail_enqueue
+from apps.mail.services import Address, mail_enqueue
 
 from .models import ApiToken, User
 from .roles import Role
 
 
-def token_recipients(holder: User) -> list[str]:
+def token_recipients(holder: User) -> list[Address]:
     """Whom to tell about a token: its holder; for a system account without an address, the people who
     manage it (the coordinators of a national system's administration, or the RILO administrators of the
     region that manages its partner), as :func:`~apps.accounts.querysets.system_account_scope` says from
     their side; nobody if there are none. One query."""
     if holder.email:
-        return [holder.email]
+        return [Address(holder.email, holder.language)]
     if holder.role != Role.PARTNER_SYSTEM:
         return []
     if holder.administration_id:
         managers = Q(role=Role.NATIONAL_COORDINATOR, administration_id=holder.administration_id)
     else:
         managers = Q(role=Role.RILO_ADMINISTRATOR, region__partner_systems__account_id=holder.pk)
-    addresses = User.objects.filter(managers, is_active=True).exclude(email="").values_list("email", flat=True)
-    return sorted(set(addresses))
+    managing = User.objects.filter(managers, is_active=True).exclude(email="").values_list("email", "language")
+    return sorted({Address(email, language) for email, language in managing}, key=lambda address: address.email)
 
 
 def _token_context(token: ApiToken, actor: Actor | None) -> dict[str, Any]:
@@ -67,14 +67,16 @@ def notify_email_changed(*, user: User, old_address: str, actor: Actor | None) -
     so the owner knows to raise the alarm with someone other than the one who changed it (sent after commit)."""
     by = actor.username if actor is not None else _("an administrator")
     mail_enqueue(
-        to=[old_address], template="accounts/email/email_changed", context={"username": user.username, "by": by}
+        to=[Address(old_address, user.language)],
+        template="accounts/email/email_changed",
+        context={"username": user.username, "by": by},
     )
 
 
 def notify_two_factor_reset(*, user: User, actor: Actor) -> None:
     """Tell the account's owner that their two-factor authentication was reset (sent after commit)."""
     mail_enqueue(
-        to=[user.email],
+        to=[user],
         template="accounts/email/two_factor_reset",
         context={"username": user.username, "by": actor.username},
     )

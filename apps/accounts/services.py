@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
+from apps.core.languages import is_offered
 from apps.tenancy.models import Administration, Region
 
 from . import notifications
@@ -197,7 +198,7 @@ def user_update(*, user: User, role: str | None = None, actor: Actor | None = No
 @transaction.atomic
 def user_set_language(*, user: User, language: str) -> User:
     """Save the language the user chose for pages and e-mails; an unknown code is refused."""
-    if language not in dict(settings.LANGUAGES):
+    if not is_offered(language):
         raise ApplicationError(_("This language is not offered."))
     if user.language != language:
         user.language = language

@@ -17,8 +17,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.commands.makemessages import Command as MakeMessagesCommand
 
+from apps.core.languages import translated_languages
+
 # Every language but English, the language of the source strings.
-TRANSLATED_LANGUAGES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES if code != "en")
+TRANSLATED_LANGUAGES: tuple[str, ...] = tuple(translated_languages())
 DOMAINS = ("django", "djangojs")
 
 # makemessages' options. Locations name the file, not the line: a translator sees where a string is used,

@@ -18,11 +18,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound, PermissionDenied
+from apps.core.languages import current_language
 from apps.reference.models import BASE_UNITS
 from apps.reports.choices import ReportStatus
 
@@ -168,7 +169,7 @@ def panel_data(
         # The filters' form refuses it already; this keeps every other caller to the same rule.
         raise PermissionDenied(_("Only the region's RILO staff may count submitted reports."))
     generation = cache.get(GENERATION_KEY, 0)
-    language = get_language() or "en"
+    language = current_language()
     cache_key = f"dashboards:panel:{generation}:{key}:{language}:{scope.cache_part()}:{filters.cache_key()}"
     cached = cache.get(cache_key)
     if cached is not None:

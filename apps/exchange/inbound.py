@@ -249,11 +249,13 @@ def _store(
 
 
 def _nothing_to_withdraw(parsed: InboundMessage) -> InboundResult:
-    return InboundResult("ignored", f"No report {parsed.report_uuid} here: nothing to withdraw.", None, None)
+    message = gettext("No report %(uuid)s here: nothing to withdraw.") % {"uuid": parsed.report_uuid}
+    return InboundResult("ignored", message, None, None)
 
 
-def _summary(report: Report) -> str:
-    return f"report {report.uuid} version {report.version}"
+def _ids(report: Report) -> dict[str, object]:
+    """What the answers' sentences name a report by (its UUID and version: codes, never its content)."""
+    return {"uuid": report.uuid, "version": report.version}
 
 
 @transaction.atomic
@@ -285,7 +287,8 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
             received_at=now,
         )
         outbox_record(report=report, event_type=EventType.APPROVED)
-        return InboundResult("created", f"Stored {_summary(report)}.", report, provenance, skipped=parsed.skipped)
+        stored = gettext("Stored report %(uuid)s version %(version)s.") % _ids(report)
+        return InboundResult("created", stored, report, provenance, skipped=parsed.skipped)
 
     held_from = ReportProvenance.objects.filter(report=report).first()
     if (held_from is None or held_from.source_partner_id != partner.pk) and not Report.objects.allows(
@@ -304,23 +307,26 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
         )
     if parsed.version < report.version:
         raise Conflict(
-            f"Version {parsed.version} of report {report.uuid} is older than version {report.version} held here; "
-            "ignored.",
+            gettext("Version %(version)s of report %(uuid)s is older than version %(held)s held here; ignored.")
+            % {"version": parsed.version, "uuid": report.uuid, "held": report.version},
             extra={"held_version": report.version},
             code="stale_version",
         )
 
     if parsed.tombstone:
         if report.status == ReportStatus.WITHDRAWN:
-            return InboundResult("unchanged", f"{_summary(report)} is withdrawn already.", report, held_from)
+            already = gettext("Report %(uuid)s version %(version)s is withdrawn already.")
+            return InboundResult("unchanged", already % _ids(report), report, held_from)
         report = _store(partner=partner, report=report, parsed=parsed, actor=actor, withdrawn=True)
         held_from.source_version, held_from.received_at = parsed.version, now
         held_from.save(update_fields=["source_version", "received_at"])
         outbox_record(report=report, event_type=EventType.WITHDRAWN)
-        return InboundResult("withdrawn", f"Withdrew {_summary(report)}.", report, held_from)
+        withdrew = gettext("Withdrew report %(uuid)s version %(version)s.")
+        return InboundResult("withdrawn", withdrew % _ids(report), report, held_from)
 
     if parsed.version == report.version and report.status == ReportStatus.APPROVED:
-        return InboundResult("unchanged", f"{_summary(report)} is held already; nothing changed.", report, held_from)
+        held = gettext("Report %(uuid)s version %(version)s is held already; nothing changed.")
+        return InboundResult("unchanged", held % _ids(report), report, held_from)
     if parsed.version == report.version:
         raise Conflict(
             _("Report %(uuid)s version %(version)s was withdrawn here; send a newer version to restore it.")
@@ -334,4 +340,5 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
     held_from.source_reference = parsed.remote_reference or held_from.source_reference
     held_from.save(update_fields=["source_version", "received_at", "source_reference"])
     outbox_record(report=report, event_type=EventType.CORRECTED)
-    return InboundResult("updated", f"Updated to {_summary(report)}.", report, held_from, skipped=parsed.skipped)
+    updated = gettext("Updated report %(uuid)s to version %(version)s.") % _ids(report)
+    return InboundResult("updated", updated, report, held_from, skipped=parsed.skipped)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.mail.services import mail_enqueue
+from apps.mail.services import Address, mail_enqueue
 
 
 def notify_personal_data_change(
@@ -22,7 +22,7 @@ def notify_personal_data_change(
     commit). The message says so in each auditor's language."""
     auditors = User.objects.filter(role=Role.AUDITOR, region_id=region_id, is_active=True)
     mail_enqueue(
-        to=auditors.values_list("email", flat=True),
+        to=[Address(email, language) for email, language in auditors.values_list("email", "language")],
         template="exchange/email/personal_data_changed",
         context={
             "actor": actor_name or _("the system"),

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.languages import LANGUAGE_CODE_MAX_LENGTH
+
 from .choices import MailState
 
 # Which fields hold personal data (apps.core.personal). Mail is never exchanged; the address
@@ -27,7 +29,9 @@ class MailMessage(models.Model):
     recipient = models.EmailField(max_length=254)
     subject = models.CharField(max_length=998)
     body = models.TextField(blank=True)
-    language = models.CharField(max_length=16, blank=True, help_text=_("The language the message was rendered in."))
+    language = models.CharField(
+        max_length=LANGUAGE_CODE_MAX_LENGTH, blank=True, help_text=_("The language the message was rendered in.")
+    )
     state = models.CharField(max_length=16, choices=MailState.choices, default=MailState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

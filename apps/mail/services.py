@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -32,6 +33,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from apps.core.kicks import task_kick
+from apps.core.languages import is_offered, offered_languages
 
 from . import task_names
 from .choices import MailState
@@ -40,23 +42,52 @@ from .models import MailMessage
 logger = logging.getLogger(__name__)
 
 
-def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]) -> list[int]:
+class Recipient(Protocol):
+    """Whom to write to and in which language: an account (``User``) or an :class:`Address`."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def language(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Address:
+    """An address to write to in a given language (blank: the site's default), such as an account's previous
+    address, or a manager's address read with the manager's language in one query."""
+
+    email: str
+    language: str = ""
+
+
+def mail_enqueue(*, to: Iterable[str | Recipient], template: str, context: Mapping[str, Any]) -> list[int]:
     """Render ``<template>_subject.txt`` and ``<template>_body.txt`` with ``context`` in each recipient's
     language and write one message per distinct, non-blank address (recipients never see each other); after
     the current transaction commits, ask a worker to send them. Returns the new rows' ids.
 
-    A recipient's language is the one chosen on the account with that address; an address of no account
-    (or of one with no choice yet) gets the site's default language, never the sender's: the reader of an
-    e-mail is not the person whose click sent it.
+    A recipient given as an account (or an :class:`Address`) is written to in its language: the account the
+    message is about decides, even when another account shares its address. A bare address is written to in
+    the language chosen on the account with that address. No choice (or a language no longer offered) means
+    the site's default language, never the sender's: the reader of an e-mail is not the person whose click
+    sent it. Lazy texts in ``context`` are rendered in each recipient's language too.
     """
-    addresses = sorted({address for address in to if address})
+    chosen: dict[str, str] = {}
+    bare: set[str] = set()
+    for item in to:
+        if isinstance(item, str):
+            if item:
+                bare.add(item)
+        elif item.email:
+            chosen.setdefault(item.email, item.language if is_offered(item.language) else "")
+    addresses = sorted(bare | set(chosen))
     if not addresses:
         return []
-    languages = recipient_languages(addresses)
+    looked_up = recipient_languages([address for address in addresses if address not in chosen])
     rendered: dict[str, tuple[str, str]] = {}
     rows: list[MailMessage] = []
     for address in addresses:
-        language = languages.get(address.lower()) or settings.LANGUAGE_CODE
+        language = (chosen[address] if address in chosen else looked_up.get(address.lower())) or settings.LANGUAGE_CODE
         if language not in rendered:
             with translation.override(language):
                 rendered[language] = (
@@ -71,15 +102,17 @@ def mail_enqueue(*, to: Iterable[str], template: str, context: Mapping[str, Any]
 
 
 def recipient_languages(addresses: Sequence[str]) -> dict[str, str]:
-    """The language chosen on the accounts with these addresses, by lower-cased address (one query).
+    """The language chosen on the accounts with these addresses, by lower-cased address (one query; none for
+    no address). A language no longer offered counts as no choice.
 
     Two accounts may share an address; the active one, then the most recent, decides.
     """
+    if not addresses:
+        return {}
     accounts = (
         get_user_model()
         .objects.annotate(address=Lower("email"))
-        .filter(address__in=[address.lower() for address in addresses])
-        .exclude(language="")
+        .filter(address__in=[address.lower() for address in addresses], language__in=offered_languages())
         .order_by("is_active", "pk")
         .values_list("address", "language")
     )

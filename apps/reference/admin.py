@@ -13,7 +13,7 @@ saying where the term is used, and the "Deactivate selected" action retires it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -22,7 +22,9 @@ from django.contrib.admin.utils import model_ngettext, unquote
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.accounts.admin_site import rilo_admin_site
 from apps.core.request_actor import request_actor
@@ -45,7 +47,7 @@ from .models import (
 )
 from .schemas import schema_problems
 from .selectors import term_usages, usage_message
-from .services import TermInUse, commodity_type_save, is_platform_administrator, term_delete, term_set_active
+from .services import TermInUse, commodity_type_save, is_platform_administrator, term_delete, term_save, term_set_active
 
 
 class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -79,15 +81,26 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _set_active(self, request: HttpRequest, queryset: QuerySet[Any], *, active: bool) -> None:
         changed = term_set_active(terms=queryset, active=active, actor=request_actor(request))
+        # As Django's own change messages: stored untranslated, shown in the reader's language by the history page.
+        with translation.override(None):
+            field = str(cast(Any, self.opts.get_field("active")).verbose_name)
         for term in changed:
-            self.log_change(request, term, "Activated." if active else "Deactivated.")
+            self.log_change(request, term, [{"changed": {"fields": [field]}}])
+        count = len(changed)
+        values = {"count": count, "terms": model_ngettext(self.opts, count)}
         if active:
-            outcome = "activated (offered again for new records)"
+            outcome = ngettext(
+                "%(count)d %(terms)s activated (offered again for new records).",
+                "%(count)d %(terms)s activated (offered again for new records).",
+                count,
+            )
         else:
-            outcome = "deactivated (kept on existing records, no longer offered for new ones)"
-        self.message_user(
-            request, f"{len(changed)} {model_ngettext(self.opts, len(changed))} {outcome}.", messages.SUCCESS
-        )
+            outcome = ngettext(
+                "%(count)d %(terms)s deactivated (kept on existing records, no longer offered for new ones).",
+                "%(count)d %(terms)s deactivated (kept on existing records, no longer offered for new ones).",
+                count,
+            )
+        self.message_user(request, outcome % values, messages.SUCCESS)
 
     @admin.action(permissions=["delete"], description=_("Delete selected %(verbose_name_plural)s"))
     def delete_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
@@ -116,6 +129,9 @@ class VocabularyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         except TermInUse as exc:  # became used between the check above and the deletion
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        term_save(term=obj, actor=request_actor(request))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         term_delete(terms=[obj], actor=request_actor(request))

@@ -8,19 +8,56 @@ to fill when the partners' code lists are known. None of this is personal data.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.functional import Promise
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from apps.core.languages import current_language, translated_languages
 
 from .querysets import HSCodeQuerySet, VocabularyQuerySet
 
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {}  # reference data holds no personal data
+
+
+def clean_translations(value: Any) -> dict[str, str]:
+    """A term's ``translations`` checked: an object of non-empty labels by translated language (blank: none).
+
+    Anything else (a list, a text, a label that is not a text) is refused with a ValidationError on the
+    field: every page showing the term reads it as such an object."""
+    if value in (None, "", {}, []):
+        return {}
+    example = {"fr": "…", "es": "…"}
+    if not isinstance(value, dict):
+        raise ValidationError(
+            {
+                "translations": _("Write the translations as labels by language, such as %(example)s.")
+                % {"example": json.dumps(example, ensure_ascii=False)}
+            }
+        )
+    languages = translated_languages()
+    problems: list[str] = []
+    cleaned: dict[str, str] = {}
+    for language, text in value.items():
+        if language not in languages:
+            problems.append(
+                _("“%(language)s” is not a language to translate into; use %(languages)s.")
+                % {"language": language, "languages": ", ".join(languages)}
+            )
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(_("The label in “%(language)s” must be a text, not empty.") % {"language": language})
+        else:
+            cleaned[language] = " ".join(text.split())
+    if problems:
+        raise ValidationError({"translations": problems})
+    return cleaned
 
 
 class Vocabulary(models.Model):
@@ -57,11 +94,40 @@ class Vocabulary(models.Model):
         super().clean()
         if self.pk is not None and self.parent is not None and self.parent.pk == self.pk:
             raise ValidationError({"parent": _("A term cannot be its own parent.")})
+        self.translations = clean_translations(self.translations)
+        if type(self).objects.all().translated_labels:
+            self._check_names_are_its_own()
+
+    def _check_names_are_its_own(self) -> None:
+        """Uploads and the API accept a term's code or its label in any language (``resolve``): a label or a
+        translation that is another term's code or label, in any language, would make that value ambiguous."""
+        names = {" ".join(str(name).split()).casefold(): name for name in (self.label, *self.translations.values())}
+        names.pop("", None)
+        if not names:
+            return
+        others = type(self).objects.exclude(pk=self.pk) if self.pk is not None else type(self).objects.all()
+        clashes: dict[str, str] = {}
+        for code, label, translations in others.values_list("code", "label", "translations").iterator():
+            theirs = [code, label, *(translations.values() if isinstance(translations, dict) else [])]
+            for their_name in theirs:
+                name = names.get(" ".join(str(their_name).split()).casefold())
+                if name is not None:
+                    clashes.setdefault(name, code)
+        if clashes:
+            raise ValidationError(
+                [
+                    ValidationError(
+                        _("“%(name)s” already names the term %(code)s: give this term a name of its own."),
+                        params={"name": name, "code": code},
+                    )
+                    for name, code in sorted(clashes.items())
+                ]
+            )
 
     @property
     def localized_label(self) -> str:
-        language = (get_language() or "en").split("-")[0]
-        return str(self.translations.get(language) or self.label)
+        translations = self.translations if isinstance(self.translations, dict) else {}
+        return str(translations.get(current_language()) or self.label)
 
 
 class EnforcementArea(Vocabulary):

@@ -5,14 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-def translated_languages() -> list[str]:
-    """The site's languages other than English, the language of ``label``: the keys of ``translations``."""
-    return [code for code, _name in settings.LANGUAGES if code != "en"]
+from apps.core.languages import translated_languages
 
 
 class VocabularyQuerySet(models.QuerySet[Any]):

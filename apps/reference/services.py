@@ -85,6 +85,36 @@ def term_delete(*, terms: Iterable[Vocabulary], actor: Actor) -> int:
     return deleted
 
 
+@transaction.atomic
+def term_save(*, term: Vocabulary, actor: Actor) -> Vocabulary:
+    """Save a term (new or changed) checked by its form; a change of its label or translations is audited."""
+    _require(actor, "add" if term._state.adding else "change", type(term))
+    before = _names(term)
+    term.save()
+    _audit_names(term, actor, before)
+    return term
+
+
+def _names(term: Vocabulary) -> dict[str, object] | None:
+    """The term's stored label and translations (None for a new term): what the audit compares."""
+    if term._state.adding or term.pk is None:
+        return None
+    return type(term).objects.filter(pk=term.pk).values("label", "translations").first()
+
+
+def _audit_names(term: Vocabulary, actor: Actor, before: dict[str, object] | None) -> None:
+    """Record a change of the term's names, before and after (names of reference terms, not personal data)."""
+    after = {"label": term.label, "translations": term.translations}
+    if before == after:
+        return
+    audit_record(
+        actor=actor,
+        action="reference.term_names_change",
+        obj=term,
+        detail={"model": term._meta.model_name, "code": term.code, "before": before, "after": after},
+    )
+
+
 def is_platform_administrator(actor: Actor) -> bool:
     """Django staff or a superuser: who administers what every region shares (not a region's RILO administrator)."""
     return bool(actor.is_active and (actor.is_superuser or getattr(actor, "is_staff", False)))
@@ -105,7 +135,9 @@ def commodity_type_save(*, commodity_type: CommodityType, actor: Actor) -> Commo
     _require(actor, "add" if commodity_type._state.adding else "change", CommodityType)
     stored = CommodityType.objects.filter(pk=commodity_type.pk).values_list("attributes_schema", flat=True).first()
     schema_changed = commodity_type.attributes_schema != stored
+    names_before = _names(commodity_type)
     commodity_type.save()
+    _audit_names(commodity_type, actor, names_before)
     if schema_changed:
         schema = commodity_type.attributes_schema or {}
         audit_record(

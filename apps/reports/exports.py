@@ -43,11 +43,12 @@ from django.db.models.functions import Cast, Coalesce, Collate, Concat, Left, Nu
 from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.keyset import Keyset
+from apps.core.languages import current_language
 from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
 
@@ -127,9 +128,7 @@ def _term_label(path: str) -> Coalesce:
 
     Without a query parameter (the language, one of the site's, is written into the SQL): a DISTINCT aggregate
     of it (:func:`_distinct`) must see its ORDER BY expression as the very argument."""
-    language = (get_language() or "en").split("-")[0]
-    if language not in dict(settings.LANGUAGES):
-        language = settings.LANGUAGE_CODE
+    language = current_language()
     translated = Func(
         F(f"{path}__translations"), template=f"NULLIF(%(expressions)s ->> '{language}', '')", output_field=TextField()
     )

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.mail.services import mail_enqueue
+from apps.mail.services import Address, mail_enqueue
 from apps.tenancy.models import Administration
 
 from .models import Report
@@ -27,25 +27,30 @@ def _context(report: Report, **extra: Any) -> dict[str, Any]:
     return {"report": report, "link": link, **extra}
 
 
-def _authors(report: Report) -> list[str]:
+def _addresses(users: Any) -> list[Address]:
+    """The users' addresses, each with its owner's language (one query)."""
+    return [Address(email, language) for email, language in users.values_list("email", "language")]
+
+
+def _authors(report: Report) -> list[Address]:
     author_ids = [pk for pk in (report.created_by_id, report.submitted_by_id) if pk is not None]
-    return list(User.objects.filter(pk__in=author_ids, is_active=True).values_list("email", flat=True))
+    return _addresses(User.objects.filter(pk__in=author_ids, is_active=True))
 
 
 def notify_submitted(report: Report) -> None:
     """Tell the analysts of the report's region that a report waits for review."""
-    analysts = User.objects.filter(
-        role=Role.RILO_ANALYST, region_id=report.administration.region_id, is_active=True
-    ).values_list("email", flat=True)
+    analysts = _addresses(
+        User.objects.filter(role=Role.RILO_ANALYST, region_id=report.administration.region_id, is_active=True)
+    )
     mail_enqueue(to=analysts, template="reports/email/submitted", context=_context(report))
 
 
 def notify_submitted_in_bulk(*, administration: Administration, count: int) -> None:
     """Tell the analysts of the administration's region that ``count`` reports of one upload wait for review:
     one message for the upload, with a link to the review queue, not one per report."""
-    analysts = User.objects.filter(
-        role=Role.RILO_ANALYST, region_id=administration.region_id, is_active=True
-    ).values_list("email", flat=True)
+    analysts = _addresses(
+        User.objects.filter(role=Role.RILO_ANALYST, region_id=administration.region_id, is_active=True)
+    )
     try:
         link = reverse("reports:review_queue")
     except NoReverseMatch:

@@ -80,57 +80,90 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
 class Upload(models.Model):
     """One spreadsheet of reports sent by a user of an administration, its checking, and its commit."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="uploads")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
-    file_name = models.CharField(
-        max_length=200, blank=True, help_text="The stored file, relative to RILO_UPLOADS_ROOT; empty once purged."
+    uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
+    administration = models.ForeignKey(
+        Administration, verbose_name=_("administration"), on_delete=models.PROTECT, related_name="uploads"
     )
-    original_name = models.CharField(max_length=255, help_text="The file's name as sent.")
-    size = models.PositiveBigIntegerField(default=0, help_text="Bytes.")
-    sha256 = models.CharField(max_length=64, blank=True)
-    format = models.CharField(max_length=8, choices=UploadFormat.choices)
-    encoding = models.CharField(max_length=32, blank=True, help_text="CSV: the encoding chosen or detected.")
-    separator = models.CharField(max_length=4, blank=True, help_text="CSV: the separator detected.")
-    variant = models.CharField(max_length=16, choices=FormVariant.choices, default=DEFAULT_VARIANT)
-    state = models.CharField(max_length=16, choices=UploadState.choices, default=UploadState.QUEUED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="uploads"
+    )
+    file_name = models.CharField(
+        _("stored file"),
+        max_length=200,
+        blank=True,
+        help_text=_("The stored file, relative to RILO_UPLOADS_ROOT; empty once purged."),
+    )
+    original_name = models.CharField(_("file name"), max_length=255, help_text=_("The file's name as sent."))
+    size = models.PositiveBigIntegerField(_("size"), default=0, help_text=_("Bytes."))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    format = models.CharField(_("format"), max_length=8, choices=UploadFormat.choices)
+    encoding = models.CharField(
+        _("encoding"), max_length=32, blank=True, help_text=_("CSV: the encoding chosen or detected.")
+    )
+    separator = models.CharField(_("separator"), max_length=4, blank=True, help_text=_("CSV: the separator detected."))
+    variant = models.CharField(_("form"), max_length=16, choices=FormVariant.choices, default=DEFAULT_VARIANT)
+    state = models.CharField(_("state"), max_length=16, choices=UploadState.choices, default=UploadState.QUEUED)
 
-    rows_read = models.PositiveIntegerField(default=0)
-    rows_checked = models.PositiveIntegerField(default=0)
-    rows_written = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_checked = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
 
-    new_reports = models.PositiveIntegerField(default=0)
-    drafts_updated = models.PositiveIntegerField(default=0)
-    rows_with_errors = models.PositiveIntegerField(default=0)
-    duplicate_candidates = models.PositiveIntegerField(default=0)
+    new_reports = models.PositiveIntegerField(_("new reports"), default=0)
+    drafts_updated = models.PositiveIntegerField(_("drafts updated"), default=0)
+    rows_with_errors = models.PositiveIntegerField(_("rows with errors"), default=0)
+    duplicate_candidates = models.PositiveIntegerField(_("possible duplicates"), default=0)
     preview = models.JSONField(
-        default=list, blank=True, help_text="The first reports as they will be stored (their values as text)."
+        _("preview"),
+        default=list,
+        blank=True,
+        help_text=_("The first reports as they will be stored (their values as text)."),
     )
     submit_for_review = models.BooleanField(
-        default=False, help_text="Chosen at commit: the reports are submitted for review, not left as drafts."
+        _("submit for review"),
+        default=False,
+        help_text=_("Chosen at commit: the reports are submitted for review, not left as drafts."),
     )
     committed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("committed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    error = models.TextField(blank=True, help_text="Why the upload failed, in words for its sender.")
+    error = models.TextField(_("error"), blank=True, help_text=_("Why the upload failed, in words for its sender."))
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="How many times the sweep started the check or the commit again after its worker died."
+        _("restarts"),
+        default=0,
+        help_text=_("How many times the sweep started the check or the commit again after its worker died."),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started on it.")
-    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker on it.")
-    kicked_at = models.DateTimeField(null=True, blank=True, help_text="When the sweep last asked a worker again.")
-    checked_at = models.DateTimeField(null=True, blank=True)
-    committed_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True, help_text="Committed, failed or cancelled.")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="The stored file is deleted after this.")
-    file_purged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(
+        _("started"), null=True, blank=True, help_text=_("When a worker last started on it.")
+    )
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"), null=True, blank=True, help_text=_("Last sign of life of the worker on it.")
+    )
+    kicked_at = models.DateTimeField(
+        _("last asked again"), null=True, blank=True, help_text=_("When the sweep last asked a worker again.")
+    )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("committed"), null=True, blank=True)
+    finished_at = models.DateTimeField(
+        _("finished"), null=True, blank=True, help_text=_("Committed, failed or cancelled.")
+    )
+    expires_at = models.DateTimeField(
+        _("file kept until"), null=True, blank=True, help_text=_("The stored file is deleted after this.")
+    )
+    file_purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
 
     objects = UploadQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["administration", "-created_at"], name="upload_admin_created"),
@@ -186,18 +219,24 @@ class UploadProblem(models.Model):
     """One problem of an upload, at its cell: an error (the upload cannot be committed) or a possible duplicate
     (flagged, not refused). ``sheet``/``row``/``column`` name the cell as the file shows it."""
 
-    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="problems")
-    kind = models.CharField(max_length=16, choices=ProblemKind.choices, default=ProblemKind.ERROR)
-    sheet = models.CharField(max_length=64, blank=True)
-    row = models.PositiveIntegerField(null=True, blank=True, help_text="1-based, as the file shows it.")
-    column = models.CharField(max_length=128, blank=True, help_text="A column letter, or a CSV column's header.")
-    field = models.CharField(max_length=64, blank=True, help_text="The report field, when the problem has one.")
-    national_reference = models.CharField(max_length=64, blank=True)
-    message = models.TextField(help_text=_("What is wrong and what to do, in the sender's words."))
+    upload = models.ForeignKey(Upload, verbose_name=_("upload"), on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(_("kind"), max_length=16, choices=ProblemKind.choices, default=ProblemKind.ERROR)
+    sheet = models.CharField(_("sheet"), max_length=64, blank=True)
+    row = models.PositiveIntegerField(_("row"), null=True, blank=True, help_text=_("1-based, as the file shows it."))
+    column = models.CharField(
+        _("column"), max_length=128, blank=True, help_text=_("A column letter, or a CSV column's header.")
+    )
+    field = models.CharField(
+        _("field"), max_length=64, blank=True, help_text=_("The report field, when the problem has one.")
+    )
+    national_reference = models.CharField(_("national reference"), max_length=64, blank=True)
+    message = models.TextField(_("message"), help_text=_("What is wrong and what to do, in the sender's words."))
 
     objects = UploadProblemQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("upload problem")
+        verbose_name_plural = _("upload problems")
         ordering = ["upload", "pk"]
         indexes = [models.Index(fields=["upload", "kind"], name="uploadproblem_upload_kind")]
 

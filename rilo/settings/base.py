@@ -59,9 +59,10 @@ MIDDLEWARE = [
     "apps.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "apps.core.middleware.RequestIdMiddleware",
-    "apps.core.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After LocaleMiddleware, so its 413 is in the client's Accept-Language; neither middleware above reads the body.
+    "apps.core.middleware.ApiBodySizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -215,7 +216,9 @@ LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ru", 
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "rilo_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+# As the session cookie: no script reads it, it is sent on top-level navigation only.
+LANGUAGE_COOKIE_SAMESITE = SESSION_COOKIE_SAMESITE
+LANGUAGE_COOKIE_HTTPONLY = SESSION_COOKIE_HTTPONLY
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

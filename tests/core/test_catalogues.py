@@ -93,13 +93,6 @@ def test_no_entry_is_untranslated_or_fuzzy(language: str, domain: str) -> None:
     assert untranslated == []
 
 
-@pytest.mark.parametrize(("language", "domain"), CATALOGUES)
-def test_the_first_pass_of_translations_is_never_fuzzy(language: str, domain: str) -> None:
-    """What is translated is final: msgmerge's guesses (fuzzy) are never committed, since Django ignores them."""
-    catalog = _read(catalogue_path(language, domain))
-    assert [message.id for message in catalog if message.id and message.fuzzy] == []
-
-
 def test_the_committed_catalogues_compile_without_gettext(tmp_path: Path) -> None:
     copy = tmp_path / "locale"
     shutil.copytree(COMMITTED, copy, ignore=shutil.ignore_patterns("*.mo"))

@@ -126,3 +126,17 @@ def test_production_refuses_a_content_security_policy_that_allows_inline_script(
     assert result.returncode != 0
     assert "script-src must not allow 'unsafe-inline'" in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.slow
+def test_production_sends_the_language_cookie_as_the_session_cookie() -> None:
+    """Over HTTPS only, out of scripts' reach, on top-level navigation only: as the session cookie."""
+    code = (
+        "from django.conf import settings as s\n"
+        "for n in ('SECURE', 'HTTPONLY', 'SAMESITE'):\n"
+        "    print('cookie', n, getattr(s, 'LANGUAGE_COOKIE_' + n), getattr(s, 'SESSION_COOKIE_' + n))"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("cookie ")]
+    assert lines == ["cookie SECURE True True", "cookie HTTPONLY True True", "cookie SAMESITE Lax Lax"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -14,6 +15,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.languages import is_offered
+
+from .. import services
 from ..forms import LoginForm
 from ..middleware import SESSION_EXPIRED_KEY, two_factor_step
 
@@ -47,11 +51,25 @@ class LoginView(auth_views.LoginView):
         user = form.get_user()
         self.request.session.pop(SESSION_EXPIRED_KEY, None)
         auth_login(self.request, user)
+        _keep_language(self.request, user)
         next_url = self.get_success_url()
         step = two_factor_step(user)
         if step:
             return redirect(with_next(step, next_url))
         return HttpResponseRedirect(next_url)
+
+
+def _keep_language(request: HttpRequest, user: Any) -> None:
+    """An account with no language chosen yet (or one no longer offered) takes the one its sign-in page was
+    in, when the person chose it (the language cookie) or their browser asked for it (``Accept-Language``):
+    their e-mails follow it from now on, not the site's default. A page in the default language for want of
+    any wish saves nothing."""
+    if is_offered(user.language):
+        return
+    asked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.headers.get("Accept-Language")
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if asked and is_offered(language):
+        services.user_set_language(user=user, language=language)
 
 
 class LogoutView(auth_views.LogoutView):

@@ -72,7 +72,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
             show_errors(form, exc)
         else:
             messages.success(
-                request, format_html("Account {} created. A link to set a password was sent to {}.", user, user.email)
+                request,
+                format_html(
+                    _("Account {account} created. A link to set a password was sent to {address}."),
+                    account=user,
+                    address=user.email,
+                ),
             )
             return redirect("accounts:user_edit", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase
 from django.http.request import RawPostDataException
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -79,7 +80,7 @@ def _raw_key(request: Any) -> str | None:
     if raw is None:
         return None
     if not 1 <= len(raw) <= MAX_KEY_LENGTH:
-        raise ValidationError({HEADER: [f"Send between 1 and {MAX_KEY_LENGTH} characters."]})
+        raise ValidationError({HEADER: [gettext("Send between 1 and %(max)d characters.") % {"max": MAX_KEY_LENGTH}]})
     return str(raw)
 
 

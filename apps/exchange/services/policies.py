@@ -40,11 +40,14 @@ def partner_policy_create(
         # Turning it off is a change of what the partner receives as much as turning it on.
         _require_personal_data_capability(actor, "personal_data")
     if (current.version if current else None) != base_version:
-        shown = f"version {base_version}" if base_version else "no policy"
-        now = f"version {current.version}" if current else "no policy"
+        shown = _("version %(number)s") % {"number": base_version} if base_version else _("no policy")
+        now = _("version %(number)s") % {"number": current.version} if current else _("no policy")
         raise Conflict(
-            f"The policy of {partner.name} changed while you were reviewing it ({shown} then, {now} now). "
-            "Run the dry run again."
+            _(
+                "The policy of %(partner)s changed while you were reviewing it (%(shown)s then, %(now)s now). "
+                "Run the dry run again."
+            )
+            % {"partner": partner.name, "shown": shown, "now": now}
         )
     policy = _policy_version_insert(partner=partner, actor=actor, **spec)
     audit_record(

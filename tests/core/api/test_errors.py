@@ -42,7 +42,7 @@ def test_invalid_fields_are_named_in_details(api, nsys, cora_token):
 def test_malformed_json_is_a_400_with_a_clear_message(api, cora_token):
     response = api.post(TOKENS, '{"name": ', content_type="application/json", **cora_token)
     body = assert_error_shape(response, 400, "parse_error")
-    assert "malformed JSON" in body["message"]
+    assert "malformed JSON (line 1, column 10)" in body["message"]
 
 
 def test_a_body_over_one_megabyte_is_a_413_in_json(api, cora_token, settings):
@@ -167,3 +167,42 @@ def test_a_null_character_in_a_filter_is_a_clear_400_naming_the_parameter(api, e
     )
     assert response.status_code == 400
     assert response.json()["details"] == {"parent": ["Null characters are not allowed."]}
+
+
+def test_a_413_follows_accept_language(api, cora_token):
+    """The size check runs after LocaleMiddleware: its refusal is in the client's language, as every API error."""
+    big = json.dumps({"name": "x" * (1024 * 1024)})
+    response = api.post(TOKENS, big, content_type="application/json", HTTP_ACCEPT_LANGUAGE="fr", **cora_token)
+    body = assert_error_shape(response, 413, "request_too_large")
+    assert body["message"] == "Le corps de la requête dépasse la limite de 1048576 octets."
+
+
+def test_the_size_check_comes_after_the_locale_middleware(settings):
+    order = settings.MIDDLEWARE
+    assert order.index("django.middleware.locale.LocaleMiddleware") < order.index(
+        "apps.core.middleware.ApiBodySizeLimitMiddleware"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "language", "expected"),
+    [
+        ('{"name": ', "fr", "Le corps de la requête n'a pas pu être analysé : JSON mal formé (ligne 1, colonne 10)"),
+        (
+            '{"name": NaN}',
+            "es",
+            "No se pudo analizar el cuerpo de la solicitud: JSON mal formado (NaN no es un valor JSON)",
+        ),
+        ("[" * 100_000, "ru", "Не удалось разобрать тело запроса: неверный JSON (слишком глубокая вложенность)"),  # noqa: RUF001
+    ],
+    ids=["position-fr", "constant-es", "depth-ru"],
+)
+def test_a_malformed_body_is_told_in_the_clients_language(api, cora_token, body, language, expected):
+    response = api.post(TOKENS, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language, **cora_token)
+    assert assert_error_shape(response, 400, "parse_error")["message"] == expected
+
+
+def test_a_body_that_is_not_text_in_its_encoding_is_a_400(api, cora_token):
+    response = api.post(TOKENS, b'{"name": "\xff"}', content_type="application/json", **cora_token)
+    body = assert_error_shape(response, 400, "parse_error")
+    assert body["message"] == "The request body could not be parsed: not text in utf-8"

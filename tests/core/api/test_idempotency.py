@@ -120,6 +120,11 @@ def test_a_key_longer_than_255_characters_is_a_400(api, nsys, cora_auth):
     assert post(api, cora_auth, key="k" * 255).status_code == 201
 
 
+def test_a_refused_key_is_told_in_the_clients_language(api, nsys, cora_auth):
+    response = post(api, {**cora_auth, "HTTP_ACCEPT_LANGUAGE": "ru"}, key="k" * 256)
+    assert response.json()["details"] == {"Idempotency-Key": ["Отправьте от 1 до 255 символов."]}
+
+
 def test_the_stored_response_does_not_reveal_the_token(api, nsys, cora_auth):
     response = post(api, cora_auth)
     plaintext = response.json()["token"]

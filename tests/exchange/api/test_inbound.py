@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -124,6 +125,28 @@ def test_a_tombstone_withdraws_the_report_once(client: Client, peer: Peer) -> No
     unknown = push(client, tombstone(uuid.uuid4()), secret=peer.secret, token=peer.token)
     assert unknown.status_code == 200 and unknown.json()["outcome"] == "ignored"
     assert OutboxEvent.objects.filter(type="withdrawn").count() == 1
+
+
+def test_the_answers_follow_the_partners_accept_language(client: Client, peer: Peer) -> None:
+    def in_russian(body: dict[str, Any]) -> Any:
+        raw = json.dumps(body).encode()
+        return push(
+            client,
+            raw,
+            secret=peer.secret,
+            token=peer.token,
+            headers={**signed_headers(peer.secret, raw), "Accept-Language": "ru"},
+        )
+
+    report_uuid = uuid.uuid4()
+    assert in_russian(message(report_uuid, version=2)).json()["message"] == (
+        f"Сообщение {report_uuid} версии 2 сохранено."
+    )
+    older = in_russian(message(report_uuid, version=1))
+    assert older.status_code == 409
+    assert older.json()["message"] == (f"Версия 1 сообщения {report_uuid} старее хранящейся здесь версии 2; пропущено.")
+    missing = uuid.uuid4()
+    assert in_russian(tombstone(missing)).json()["message"] == f"Сообщения {missing} здесь нет: отзывать нечего."
 
 
 @pytest.mark.parametrize("problem", ["wrong secret", "stale", "from the future", "tampered body", "no headers"])

@@ -1,0 +1,42 @@
+"""The site's languages, from ``settings.LANGUAGES`` alone: adding a language is a settings change (and its
+catalogues), never a migration.
+
+English is the language of the source strings and of a vocabulary term's ``label``; every other offered
+language is a *translated* one (a catalogue under ``locale/``, a key of a term's ``translations``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import get_language
+
+# The language the code's strings and the vocabularies' ``label`` are written in.
+SOURCE_LANGUAGE = "en"
+
+# Room for any language code Django knows ("zh-hans", "sr-latn", ...): the profile's choice and the language
+# an e-mail was rendered in have the same length.
+LANGUAGE_CODE_MAX_LENGTH = 16
+
+
+def offered_languages() -> list[str]:
+    """The codes of the languages a person may choose, in the settings' order."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def is_offered(code: str | None) -> bool:
+    """Whether ``code`` is one of the languages offered now (a stored choice may name one since removed)."""
+    return bool(code) and code in offered_languages()
+
+
+def translated_languages() -> list[str]:
+    """The offered languages other than the source language: the catalogues, and a term's translations' keys."""
+    return [code for code in offered_languages() if code != SOURCE_LANGUAGE]
+
+
+def current_language() -> str:
+    """The active language reduced to an offered one ("fr-ca" is "fr"); the site's default otherwise."""
+    active = get_language() or settings.LANGUAGE_CODE
+    for candidate in (active, active.split("-")[0]):
+        if is_offered(candidate):
+            return candidate
+    return str(settings.LANGUAGE_CODE)
