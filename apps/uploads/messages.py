@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Upload
 
@@ -29,9 +30,12 @@ def gave_up_message(attempts: int, *, upload_id: int) -> str:
     """The workers stopped ``attempts`` times on the upload: nothing was written (written by the sweep, in the
     sender's language)."""
     with translation.override(sender_language(upload_id=upload_id)):
-        return _(
+        return ngettext(
+            "The server working on this upload stopped %(attempts)d time before finishing it. Nothing was written: "
+            "start it again, and tell your administrator if it fails again.",
             "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
-            "start it again, and tell your administrator if it fails again."
+            "start it again, and tell your administrator if it fails again.",
+            attempts,
         ) % {"attempts": attempts}
 
 

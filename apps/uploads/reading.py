@@ -41,7 +41,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from python_calamine import CalamineError, CalamineWorkbook
 
 from . import columns as upload_columns
@@ -134,8 +136,12 @@ def read_upload(path: Path, *, format: str, encoding: str | None = None, variant
 
 def _too_many_rows(sheet: str) -> UploadRefused:
     return UploadRefused(
-        _("The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.")
-        % {"sheet": sheet, "limit": f"{settings.RILO_UPLOAD_MAX_ROWS:,}"}
+        ngettext(
+            "The sheet %(sheet)s has more than %(limit)s row: split the file into several uploads.",
+            "The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.",
+            settings.RILO_UPLOAD_MAX_ROWS,
+        )
+        % {"sheet": sheet, "limit": number_format(settings.RILO_UPLOAD_MAX_ROWS, force_grouping=True)}
     )
 
 
