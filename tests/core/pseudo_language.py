@@ -83,12 +83,13 @@ JSON_DATA_KEYS = {"key", "chart", "source", "as_of", "unit", "drill", "value", "
 
 
 def json_strings(value: object) -> Iterable[str]:
-    """The strings of embedded JSON data a script may show, leaving out the values of ``JSON_DATA_KEYS``."""
+    """The strings of embedded JSON data a script may show, leaving out the values of ``JSON_DATA_KEYS`` and the
+    codes a row gives a label for (the charts show ``state_label``, never ``state``)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for name, item in value.items():
-            if name not in JSON_DATA_KEYS:
+            if name not in JSON_DATA_KEYS and f"{name}_label" not in value:
                 yield from json_strings(item)
     elif isinstance(value, list):
         for item in value:

@@ -88,7 +88,8 @@ def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(
     embedded = (
         '<script type="application/json" id="panel-x-data">{"key": "by_month", "title": "⟦Seizures⟧", '
         '"chart": "bar", "columns": [{"key": "reports", "label": "Reports", "unit": "reports"}], '
-        '"rows": [{"value": "2026-01", "label": "January", "reports": 3}], "notes": []}</script>'
+        '"rows": [{"value": "2026-01", "label": "January", "state": "pending", "state_label": "⟦Pending⟧"}], '
+        '"notes": []}</script>'
         '<script>const ignored = "code, not data";</script>'
     )
     assert unwrapped_text(embedded, data) == ["Reports", "January"]
