@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -72,7 +71,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
             show_errors(form, exc)
         else:
             messages.success(
-                request, format_html("Account {} created. A link to set a password was sent to {}.", user, user.email)
+                request,
+                _("Account %(username)s created. A link to set a password was sent to %(email)s.")
+                % {"username": user.username, "email": user.email},
             )
             return redirect("accounts:user_edit", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
