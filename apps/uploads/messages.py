@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -52,3 +53,13 @@ def changed_message() -> str:
         "Something changed since the upload was checked (a report was submitted, or a code is no longer in use): "
         "nothing was written. Look at the problems below, correct the file and upload it again."
     )
+
+
+def too_many_rows_message(sheet: str) -> str:
+    """A sheet (or the CSV file) holds more rows than an upload may."""
+    limit = settings.RILO_UPLOAD_MAX_ROWS
+    return ngettext(
+        "The sheet %(sheet)s has more than %(limit)s row: split the file into several uploads.",
+        "The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.",
+        limit,
+    ) % {"sheet": sheet, "limit": number_format(limit, force_grouping=True)}
