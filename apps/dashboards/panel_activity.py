@@ -46,7 +46,10 @@ def routes(ctx: PanelContext) -> PanelResult:
         )
     if len(rows) > TOP_FLOWS:
         rest = sum(r["reports"] for r in rows[TOP_FLOWS:])
-        ctx.notes.append(_("%(count)d more reports on smaller routes.") % {"count": rest})
+        ctx.notes.append(
+            ngettext("%(count)d more report on smaller routes.", "%(count)d more reports on smaller routes.", rest)
+            % {"count": rest}
+        )
     columns = [col("from_label", _("From")), col("to_label", _("To")), col("reports", _("Reports"), "reports")]
     return PanelResult(columns, out)
 
@@ -80,7 +83,12 @@ def weekday_hour(ctx: PanelContext) -> PanelResult:
         out.append({"weekday": int(weekday), "hour": int(hour), "reports": row["reports"]})
     out.sort(key=lambda r: (r["weekday"], r["hour"]))
     if untimed:
-        ctx.notes.append(_("%(count)d reports give no time of seizure.") % {"count": untimed})
+        ctx.notes.append(
+            ngettext(
+                "%(count)d report gives no time of seizure.", "%(count)d reports give no time of seizure.", untimed
+            )
+            % {"count": untimed}
+        )
     columns = [
         col("weekday", _("Weekday (1 = Monday)")),
         col("hour", _("Hour")),

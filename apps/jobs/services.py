@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -56,16 +57,22 @@ def _error_message() -> str:
 
 
 def _waited_message(hours: int) -> str:
-    return _(
+    return ngettext(
+        "The job waited more than %(hours)d hour for a worker to start it, so it was cancelled. "
+        "Please start it again, and tell your administrator if it happens again.",
         "The job waited more than %(hours)d hours for a worker to start it, so it was cancelled. "
-        "Please start it again, and tell your administrator if it happens again."
+        "Please start it again, and tell your administrator if it happens again.",
+        hours,
     ) % {"hours": hours}
 
 
 def _too_many_message(limit: int) -> str:
-    return _(
+    return ngettext(
+        "You already have %(limit)d export waiting or running. "
+        "Wait until it is finished (“My exports” lists it), then try again.",
         "You already have %(limit)d exports waiting or running. "
-        "Wait until one of them is finished (“My exports” lists them), then try again."
+        "Wait until one of them is finished (“My exports” lists them), then try again.",
+        limit,
     ) % {"limit": limit}
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 _TYPE_CHECKS: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -95,7 +96,12 @@ def validate_attributes(
         return {"__all__": [message]}
     assert schema is not None  # noqa: S101 (narrowing: has_schema)
     if len(data) > MAX_ATTRIBUTES:
-        return {"__all__": [_("At most %(count)d attributes.") % {"count": MAX_ATTRIBUTES}]}
+        return {
+            "__all__": [
+                ngettext("At most %(count)d attribute.", "At most %(count)d attributes.", MAX_ATTRIBUTES)
+                % {"count": MAX_ATTRIBUTES}
+            ]
+        }
     properties: dict[str, Any] = schema["properties"]
     for name in schema.get("required") or []:
         if data.get(name) in (None, ""):
@@ -122,5 +128,8 @@ def validate_attributes(
         declared = rule.get("maxLength")
         limit = declared if isinstance(declared, int) and 0 <= declared < MAX_TEXT_LENGTH else MAX_TEXT_LENGTH
         if any(len(text) > limit for text in _texts(value)):
-            errors.setdefault(name, []).append(_("Must be at most %(count)d characters.") % {"count": limit})
+            errors.setdefault(name, []).append(
+                ngettext("Must be at most %(count)d character.", "Must be at most %(count)d characters.", limit)
+                % {"count": limit}
+            )
     return errors

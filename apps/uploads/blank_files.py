@@ -20,7 +20,9 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Model, TextChoices
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -28,6 +30,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from apps.core.languages import language_names
 from apps.reference.selectors import in_reading_order
 from apps.reports.catalogue import Field
 from apps.reports.choices import FormVariant
@@ -86,13 +89,20 @@ def _what_to_enter(column: Column) -> str:
     elif kind == "integer":
         explanation = _("A whole number.")
     elif kind == "term":
-        explanation = _("Choose from the list, or type the code or the label (in English, French, Spanish or Russian).")
+        explanation = _(
+            "Choose from the list, or type the code or the label (in one of these languages: %(languages)s)."
+        ) % {"languages": language_names()}
     elif kind == "terms":
-        explanation = _("Codes or labels (in any of the four languages); separate several with a semicolon (;).")
+        explanation = _(
+            "Codes or labels (in one of these languages: %(languages)s); separate several with a semicolon (;)."
+        ) % {"languages": language_names()}
     elif kind == "choice":
         explanation = _("Choose from the list, or type the value.")
     elif kind == "country":
-        explanation = _("Choose from the list, or type the two-letter country code (e.g. FR) or the English name.")
+        explanation = _(
+            "Choose from the list, or type the two-letter country code (e.g. FR) or the country's name "
+            "(in one of these languages: %(languages)s)."
+        ) % {"languages": language_names()}
     elif kind == "hs_code":
         explanation = _("An HS code of 2, 4 or 6 digits, kept as text.")
     elif kind == "attributes":
@@ -101,7 +111,9 @@ def _what_to_enter(column: Column) -> str:
             'or a JSON object ({"purity": 80}).'
         )
     elif spec.max_length:
-        explanation = _("Text, at most %(count)s characters.") % {"count": spec.max_length}
+        explanation = ngettext(
+            "Text, at most %(count)s character.", "Text, at most %(count)s characters.", spec.max_length
+        ) % {"count": spec.max_length}
     else:
         explanation = _("Text.")
     help_text = str(spec.help_text or "")
@@ -117,7 +129,7 @@ def _read_me(sheet: Worksheet, *, variant: str) -> None:
     label = dict(FormVariant.choices).get(variant, variant)
     sheet.append([_("Bulk upload of seizures and offences: %(variant)s form") % {"variant": label}])
     sheet["A1"].font = Font(bold=True, size=14)
-    limit = f"{settings.RILO_UPLOAD_MAX_ROWS:,}"
+    rows = settings.RILO_UPLOAD_MAX_ROWS
     for line in (
         _("One sheet per part of a report. Each row of a sheet after the first holds one report, item, route step, …"),
         _(
@@ -127,7 +139,8 @@ def _read_me(sheet: Worksheet, *, variant: str) -> None:
         ),
         _("Required columns are marked Yes below, and their headers are bold on a yellow ground."),
         _("Formulas are never read: a cell holding one is reported as an error. Paste values instead."),
-        _("At most %(limit)s rows per sheet.") % {"limit": limit},
+        ngettext("At most %(limit)s row per sheet.", "At most %(limit)s rows per sheet.", rows)
+        % {"limit": number_format(rows, force_grouping=True)},
         _(
             "The CSV form has one row per item; the report's columns are repeated on each of its item rows. Its "
             "route steps, conveyances and persons or companies go in numbered columns (Route step 1: Country, …), "

@@ -11,7 +11,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.reports.choices import FormVariant
 
@@ -57,10 +59,13 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit_mb = settings.RILO_UPLOAD_MAX_BYTES // (1024 * 1024)
         rows = settings.RILO_UPLOAD_MAX_ROWS
-        self.fields["file"].help_text = _(
+        self.fields["file"].help_text = ngettext(
+            "An XLSX workbook or a CSV file made from the template, at most %(limit)s MB and %(rows)s row. "
+            "Workbooks with macros (XLSM) are refused.",
             "An XLSX workbook or a CSV file made from the template, at most %(limit)s MB and %(rows)s rows. "
-            "Workbooks with macros (XLSM) are refused."
-        ) % {"limit": limit_mb, "rows": f"{rows:,}"}
+            "Workbooks with macros (XLSM) are refused.",
+            rows,
+        ) % {"limit": limit_mb, "rows": number_format(rows, force_grouping=True)}
         self.fields["file"].widget.attrs["accept"] = (
             ".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
 from apps.reports.choices import FormVariant
@@ -266,8 +268,12 @@ def _marked_rows(title: str, rows: Iterator[list[Any]], by_cell: _Index, *, head
             filled += 1
             if filled > limit:
                 raise UploadRefused(
-                    _("The sheet %(sheet)s has more than %(limit)s rows: split it into several uploads.")
-                    % {"sheet": title, "limit": f"{settings.RILO_UPLOAD_MAX_ROWS:,}"}
+                    ngettext(
+                        "The sheet %(sheet)s has more than %(limit)s row: split it into several uploads.",
+                        "The sheet %(sheet)s has more than %(limit)s rows: split it into several uploads.",
+                        settings.RILO_UPLOAD_MAX_ROWS,
+                    )
+                    % {"sheet": title, "limit": number_format(settings.RILO_UPLOAD_MAX_ROWS, force_grouping=True)}
                 )
         if number == 1 and headers_name:
             positions = {str(value): index for index, value in enumerate(values) if value not in (None, "")}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Upload
 
@@ -29,9 +31,12 @@ def gave_up_message(attempts: int, *, upload_id: int) -> str:
     """The workers stopped ``attempts`` times on the upload: nothing was written (written by the sweep, in the
     sender's language)."""
     with translation.override(sender_language(upload_id=upload_id)):
-        return _(
+        return ngettext(
+            "The server working on this upload stopped %(attempts)d time before finishing it. Nothing was written: "
+            "start it again, and tell your administrator if it fails again.",
             "The server working on this upload stopped %(attempts)d times before finishing it. Nothing was written: "
-            "start it again, and tell your administrator if it fails again."
+            "start it again, and tell your administrator if it fails again.",
+            attempts,
         ) % {"attempts": attempts}
 
 
@@ -48,3 +53,13 @@ def changed_message() -> str:
         "Something changed since the upload was checked (a report was submitted, or a code is no longer in use): "
         "nothing was written. Look at the problems below, correct the file and upload it again."
     )
+
+
+def too_many_rows_message(sheet: str) -> str:
+    """A sheet (or the CSV file) holds more rows than an upload may."""
+    limit = settings.RILO_UPLOAD_MAX_ROWS
+    return ngettext(
+        "The sheet %(sheet)s has more than %(limit)s row: split the file into several uploads.",
+        "The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.",
+        limit,
+    ) % {"sheet": sheet, "limit": number_format(limit, force_grouping=True)}

@@ -47,6 +47,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from . import columns as upload_columns
 from . import values as upload_values
 from .columns import REFERENCE
+from .messages import too_many_rows_message
 from .sheets import (
     calamine_rows,
     column_letters,
@@ -130,13 +131,6 @@ def read_upload(path: Path, *, format: str, encoding: str | None = None, variant
     if format == CSV:
         return UploadReading(_read_csv(path, encoding=encoding, variant=variant, summary=summary), summary)
     raise ValueError(f"Unknown upload format {format!r}.")
-
-
-def _too_many_rows(sheet: str) -> UploadRefused:
-    return UploadRefused(
-        _("The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.")
-        % {"sheet": sheet, "limit": f"{settings.RILO_UPLOAD_MAX_ROWS:,}"}
-    )
 
 
 def _header_problems(sheet: str, match: upload_columns.HeaderMatch) -> list[CellProblem]:
@@ -360,7 +354,7 @@ def _csv_records(
             continue
         data_rows += 1
         if data_rows > limit:
-            raise _too_many_rows(CSV_SHEET)
+            raise UploadRefused(too_many_rows_message(CSV_SHEET))
         problems: list[CellProblem] = []
         if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
             for (row, position), text in formulas.items():
@@ -554,7 +548,7 @@ def _sheet_records(
             continue
         count += 1
         if count > limit:
-            raise _too_many_rows(title)
+            raise UploadRefused(too_many_rows_message(title))
         values: dict[str, Any] = dict.fromkeys(names)
         present = False
         for index, raw in cells.items():

@@ -22,7 +22,8 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 from xml.etree import ElementTree
 
-from django.utils.translation import gettext as _
+from django.utils.formats import number_format
+from django.utils.translation import ngettext
 from python_calamine import CalamineWorkbook
 
 from . import values as upload_values
@@ -98,11 +99,17 @@ def shared_strings(archive: zipfile.ZipFile) -> list[str]:
                 element.clear()
                 if len(strings) > MAX_SHARED_STRINGS or text > MAX_SHARED_TEXT:
                     raise UploadRefused(
-                        _(
+                        ngettext(
+                            "This workbook holds more text than %(count)s distinct cell or %(size)s characters: "
+                            "split it into several uploads.",
                             "This workbook holds more text than %(count)s distinct cells or %(size)s characters: "
-                            "split it into several uploads."
+                            "split it into several uploads.",
+                            MAX_SHARED_STRINGS,
                         )
-                        % {"count": f"{MAX_SHARED_STRINGS:,}", "size": f"{MAX_SHARED_TEXT:,}"}
+                        % {
+                            "count": number_format(MAX_SHARED_STRINGS, force_grouping=True),
+                            "size": number_format(MAX_SHARED_TEXT, force_grouping=True),
+                        }
                     )
     return strings
 

@@ -9,6 +9,7 @@ language cookie.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -76,13 +77,31 @@ def build_pseudo_catalogue(root: Path) -> Path:
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "aria-description", "alt"}
 # Inputs whose value is their caption, not something typed.
 CAPTIONED_INPUTS = {"submit", "button", "reset"}
+# In the data a page embeds for its scripts (``json_script``: a dashboard's axis names, legends, series names and
+# descriptions), the keys whose values are codes, identifiers or links, never shown as they are.
+JSON_DATA_KEYS = {"key", "chart", "source", "as_of", "unit", "drill", "value", "from", "to", "code", "id", "href"}
+
+
+def json_strings(value: object) -> Iterable[str]:
+    """The strings of embedded JSON data a script may show, leaving out the values of ``JSON_DATA_KEYS`` and the
+    codes a row gives a label for (the charts show ``state_label``, never ``state``)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            if name not in JSON_DATA_KEYS and f"{name}_label" not in value:
+                yield from json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_strings(item)
 
 
 class _VisibleText(HTMLParser):
     """What a reader sees or hears: text nodes (the title and options included; scripts, styles, typed-in
     values and what the markup says is code — ``<code>``, ``<kbd>``, ``<samp>``: a key, a field's path — left
     out) and the attributes read out or shown (``READ_ATTRIBUTES``, buttons' captions, options' labels), each
-    attribute as a piece of its own."""
+    attribute as a piece of its own. The JSON a page embeds for its scripts (``<script type="application/json">``)
+    is read too: its strings (``json_strings``) end up in charts' axes, legends and tooltips."""
 
     HIDDEN = {"script", "style", "textarea", "template", "code", "kbd", "samp"}
 
@@ -90,8 +109,11 @@ class _VisibleText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self._hidden_depth = 0
+        self._json: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and dict(attrs).get("type") == "application/json" and not self._hidden_depth:
+            self._json = []
         if tag in self.HIDDEN:
             self._hidden_depth += 1
         if self._hidden_depth:
@@ -111,10 +133,16 @@ class _VisibleText(HTMLParser):
             self._hidden_depth -= 1
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._json is not None:
+            embedded = json.loads("".join(self._json))
+            self.chunks.extend(f"\n{value}\n" for value in json_strings(embedded) if value.strip())
+            self._json = None
         if tag in self.HIDDEN and self._hidden_depth:
             self._hidden_depth -= 1
 
     def handle_data(self, data: str) -> None:
+        if self._json is not None:
+            self._json.append(data)
         if not self._hidden_depth and data.strip():
             self.chunks.append(data)
 

@@ -84,6 +84,15 @@ def test_the_pseudo_language_wraps_what_is_marked_and_finds_what_is_not(
         "Pending",
         "Other",
     ]
+    # The data embedded for a chart: its strings are read (axis names, legends), its codes and links are not.
+    embedded = (
+        '<script type="application/json" id="panel-x-data">{"key": "by_month", "title": "⟦Seizures⟧", '
+        '"chart": "bar", "columns": [{"key": "reports", "label": "Reports", "unit": "reports"}], '
+        '"rows": [{"value": "2026-01", "label": "January", "state": "pending", "state_label": "⟦Pending⟧"}], '
+        '"notes": []}</script>'
+        '<script>const ignored = "code, not data";</script>'
+    )
+    assert unwrapped_text(embedded, data) == ["Reports", "January"]
     mail = "⟦Report ⟦FR-1⟧ approved.⟧\nhttp://testserver/reports/9b2f/\n\nRILO\nThanks,"
     assert unwrapped_lines(mail, data) == ["Thanks,"]
     with translation.override(pseudo_language):

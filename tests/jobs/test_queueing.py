@@ -101,7 +101,7 @@ def test_an_export_refused_for_too_many_jobs_is_a_page_saying_why(alice, setting
     response = client.post("/reports/export.xlsx")
     assert response.status_code == 409
     page = response.content.decode()
-    assert "already have 1 exports waiting or running" in page and "made in the background" in page
+    assert "already have 1 export waiting or running" in page and "made in the background" in page
     assert 'role="alert"' in page and 'href="/jobs/"' in page and "My exports" in page
     assert "Someone else may have changed it" not in page
     assert Job.objects.filter(owner=alice).count() == 1

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -63,7 +64,11 @@ def json_error(status_code: int, type_: str, message: str, details: dict[str, An
 
 
 def request_too_large_message(limit: int) -> str:
-    return _("The request body is larger than the limit of %(limit)d bytes.") % {"limit": limit}
+    return ngettext(
+        "The request body is larger than the limit of %(limit)d byte.",
+        "The request body is larger than the limit of %(limit)d bytes.",
+        limit,
+    ) % {"limit": limit}
 
 
 def _validation_details(detail: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
@@ -73,9 +74,12 @@ def _check_window(*, since: dt.datetime, now: dt.datetime) -> None:
     if now - since > _max_window():
         days = int(settings.RILO_REPLAY_MAX_DAYS)
         earliest = (now - _max_window()).strftime("%Y-%m-%d %H:%M")
-        message = _(
+        message = ngettext(
+            "A replay reaches back at most %(days)d day: choose a time after %(earliest)s UTC. Older messages "
+            "are not sent again.",
             "A replay reaches back at most %(days)d days: choose a time after %(earliest)s UTC. Older messages "
-            "are not sent again."
+            "are not sent again.",
+            days,
         ) % {"days": days, "earliest": earliest}
         raise ValidationError({"since": [message]})
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from django import forms
 from django.db.models import NOT_PROVIDED
-from django.utils.translation import gettext_lazy as _
 
 from apps.core.forms import AnyLanguageDecimalField, AnyLanguageIntegerField, IsoDateField
+from apps.core.languages import country_hint_lazy
 from apps.reference.forms import TermChoiceField, TermMultipleChoiceField
 
 from .. import catalogue
@@ -85,7 +85,7 @@ def form_field(declared: catalogue.Field) -> forms.Field:
     if kind in ("term", "terms"):
         return _term(declared, common)
     if kind == "country":
-        common.setdefault("help_text", _("ISO code or name in any of the four languages, e.g. FR or France."))
+        common.setdefault("help_text", country_hint_lazy())
         return forms.CharField(
             max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off", "class": "input--short"}), **common
         )

@@ -45,6 +45,8 @@ def detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[s
         "submit_errors": forms.get("submit_errors") or [],
         "can_edit": "change" in allowed,
         "can_submit": "submit" in allowed,
+        # The note that HS descriptions stay English is shown once, above the items, when one has a code.
+        "hs_codes_shown": any(item.hs_code_id for item in report.items.all()),
         **sharing_sections(user=user, report=report, allowed=allowed, forms=forms),
     }
 

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 from django.test import override_settings
 
 from apps.audit.models import AuditEvent
+from apps.reference.models import HSCode
 from apps.reports.choices import ReportStatus
-from apps.reports.models import Attachment, Report
+from apps.reports.models import Attachment, Report, ReportItem
 from apps.reports.services import (
     report_approve,
     report_return,
     report_send_for_review,
     report_update_draft,
 )
-from tests.builders import build_report, entry_form_report
+from tests.builders import HSCodeFactory, build_report, entry_form_report
 
 from .conftest import sign_in
 
@@ -293,3 +295,22 @@ def test_a_file_over_the_limit_is_refused(client, alice, draft, media):
     assert response.status_code == 400
     assert "The file is larger than 1 MB." in response.content.decode()
     assert not Attachment.objects.exists()
+
+
+def test_the_note_that_hs_descriptions_stay_english_is_shown_once_above_the_items(client, alice, draft):
+    hs = cast(HSCode, HSCodeFactory())
+    first = ReportItem.objects.filter(report=draft).first()
+    assert first is not None
+    first.pk = None
+    first.position = (ReportItem.objects.filter(report=draft).count() or 0) + 1
+    first.save()
+    ReportItem.objects.filter(report=draft).update(hs_code=hs)
+    assert ReportItem.objects.filter(report=draft, hs_code=hs).count() >= 2
+    sign_in(client, alice)
+    assert "HS descriptions are in English" not in client.get(url(draft)).content.decode()  # English: no note
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    sign_in(client, alice)
+    page = client.get(url(draft)).content.decode()
+    assert page.count("Les désignations du SH sont en anglais") == 1
+    assert page.count(hs.label) >= 2
