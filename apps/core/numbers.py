@@ -14,8 +14,13 @@ The rule, the same in the four languages:
   - a single comma followed by exactly three digits after one to three digits, ``1,234`` or ``12,500``: a
     thousand and more in English, a decimal in French, Spanish and Russian;
   - the same with a single point, ``1.234``, unless the active language is English: French, Spanish and Russian
-    writers usually mean 1234;
+    writers usually mean 1234 (an upload refuses it in every language: a file is not written in its sender's
+    language; its check reads numbers inside :func:`read_strictly`);
   - any other mixture of commas and points (``1,23.4``).
+
+Digits are ASCII digits only (full-width or Arabic-Indic digits would slip past the grouping rules), and a
+number is at most ``MAX_LENGTH`` characters and below 10^18: reading longer ones costs time out of proportion
+(Python's big-integer conversion), and no quantity, value or count of a seizure comes near.
 
 A quantity of a seizure is not guessed: the person types it again.
 """
@@ -23,18 +28,26 @@ A quantity of a seizure is not guessed: the person types it again.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # Spaces grouping digits in threes, as French and Russian write thousands: ordinary, no-break, narrow no-break.
-_GROUPING_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
+_GROUPING_SPACE = re.compile(r"(?<=[0-9])[ \u00a0\u202f](?=[0-9]{3}(?![0-9]))")
 _SIGNED = r"[-+]?"
-_PLAIN = re.compile(_SIGNED + r"(\d+([.,]\d*)?|[.,]\d+)")
-_GROUPED = re.compile(_SIGNED + r"[1-9]\d{0,2}(?P<sep>[.,])\d{3}((?P=sep)\d{3})*")
-_GROUPED_WITH_DECIMALS = re.compile(_SIGNED + r"[1-9]\d{0,2}(?P<sep>[.,])\d{3}((?P=sep)\d{3})*(?P<dec>[.,])\d+")
-_ONE_GROUP = re.compile(_SIGNED + r"[1-9]\d{0,2}[.,]\d{3}")
+_PLAIN = re.compile(_SIGNED + r"([0-9]+([.,][0-9]*)?|[.,][0-9]+)")
+_GROUPED = re.compile(_SIGNED + r"[1-9][0-9]{0,2}(?P<sep>[.,])[0-9]{3}((?P=sep)[0-9]{3})*")
+_GROUPED_WITH_DECIMALS = re.compile(
+    _SIGNED + r"[1-9][0-9]{0,2}(?P<sep>[.,])[0-9]{3}((?P=sep)[0-9]{3})*(?P<dec>[.,])[0-9]+"
+)
+# One group of three after one to three digits (a leading zero too: "01,234"), but not "0,125" or "0.125".
+_ONE_GROUP = re.compile(_SIGNED + r"([1-9][0-9]{0,2}|0[0-9]{1,2})[.,][0-9]{3}")
+MAX_LENGTH = 40
+_LARGEST_EXPONENT = 17  # below 10^18
 
 AMBIGUOUS = _(
     "“%(value)s” is ambiguous: it may be a thousand and more or a decimal. Write it without a thousands "
@@ -52,16 +65,32 @@ class NumberError(ValueError):
         self.message = message
 
 
+# Inside read_strictly(): "1.234" is ambiguous in every language (a file's cells, not a person's typing).
+_STRICT: ContextVar[bool] = ContextVar("rilo_numbers_strict", default=False)
+
+
+@contextmanager
+def read_strictly() -> Iterator[None]:
+    """Numbers read in the ``with`` block refuse "1.234" whatever the active language (an upload's check)."""
+    token = _STRICT.set(True)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
 def _english() -> bool:
     return (translation.get_language() or "en").split("-")[0] == "en"
 
 
 def _digits(text: str) -> str:
     """``text`` in Python's notation, or :class:`NumberError`."""
+    if len(text) > MAX_LENGTH * 2 or len(text.strip()) > MAX_LENGTH:
+        raise NumberError(str(NOT_A_NUMBER))
     value = _GROUPING_SPACE.sub("", text.strip())
     if _ONE_GROUP.fullmatch(value):
         # "1,234" (and "1.234" outside English) is refused rather than guessed: see the module's rule.
-        if value.lstrip("+-")[-4] == "." and _english():
+        if value.lstrip("+-")[-4] == "." and _english() and not _STRICT.get():
             return value
         raise NumberError(str(AMBIGUOUS % {"value": text.strip()}))
     if _PLAIN.fullmatch(value):
@@ -84,9 +113,14 @@ def parse_decimal(text: str) -> Decimal:
         number = Decimal(_digits(text))
     except InvalidOperation:
         raise NumberError(str(NOT_A_NUMBER)) from None
-    if not number.is_finite():
+    if not within_bounds(number):
         raise NumberError(str(NOT_A_NUMBER))
     return number
+
+
+def within_bounds(number: Decimal) -> bool:
+    """Whether ``number`` is finite and below 10^18 (see the module's rule): safe to turn into an int."""
+    return number.is_finite() and (not number or number.adjusted() <= _LARGEST_EXPONENT)
 
 
 def parse_integer(text: str) -> int:

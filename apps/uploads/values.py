@@ -36,7 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from apps.core.caches import process_cache_register
-from apps.core.numbers import NumberError, parse_decimal, parse_integer
+from apps.core.numbers import NumberError, parse_decimal, parse_integer, within_bounds
 from apps.reports.catalogue import Field
 
 Converter = Callable[[Any], Any]
@@ -127,14 +127,17 @@ def decimal(raw: Any) -> Decimal | str:
     """A number with a decimal point or comma; as typed when it is none."""
     kind = type(raw)
     if kind is float:
-        return Decimal(_as_shown(repr(raw))) if math.isfinite(raw) else repr(raw)
+        number = Decimal(_as_shown(repr(raw))) if math.isfinite(raw) else None
+        return number if number is not None and within_bounds(number) else repr(raw)
     if kind is int:
         return Decimal(raw)
     if kind is ExcelNumber:
         try:
-            return Decimal(_as_shown(str.__str__(raw)))
+            number = Decimal(_as_shown(str.__str__(raw)))
         except InvalidOperation:
             return str.__str__(raw)
+        # "NaN", "Infinity" or 1E999999999 written in a workbook's XML: no number (and no int() of it).
+        return number if within_bounds(number) else str.__str__(raw)
     typed = _as_text(raw)
     try:
         return parse_decimal(typed)
