@@ -7,6 +7,7 @@ each linking to its field) and ``pagination.html``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -59,10 +60,22 @@ class IsoDateField(forms.DateField):
     (``03/04/2024`` would be March in English and April in French)."""
 
     widget = IsoDateInput
+    # Before it nothing is recorded, and periods counted back from it (a year earlier) stay valid dates.
+    earliest = dt.date(1900, 1, 1)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", [ISO_DATE_FORMAT])
         super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> dt.date | None:
+        day = super().to_python(value)
+        if day is not None and day < self.earliest:
+            raise ValidationError(
+                _("Enter a date from %(earliest)s on."),
+                code="too_early",
+                params={"earliest": self.earliest.isoformat()},
+            )
+        return day
 
 
 class AnyLanguageDecimalField(forms.DecimalField):

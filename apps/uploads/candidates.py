@@ -130,8 +130,8 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
 _OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
 
 
-def _recorded(actor: Actor) -> Any:
-    return Report.objects.restrict(actor, "view").exclude(status__in=[ReportStatus.DRAFT, ReportStatus.WITHDRAWN])
+def _recorded(actor: Actor, action: str = "view") -> Any:
+    return Report.objects.restrict(actor, action).exclude(status__in=[ReportStatus.DRAFT, ReportStatus.WITHDRAWN])
 
 
 def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) -> list[_Seized]:
@@ -183,7 +183,8 @@ def _recorded_conveyances(actor: Actor, identifiers: list[str]) -> list[tuple[st
     if not identifiers:
         return []
     return list(
-        Conveyance.objects.filter(report__in=_recorded(actor).values("pk"), identifier__any=identifiers).values_list(
-            "report__national_reference", "report__administration__name", "identifier"
-        )
+        # A conveyance's identifier is shown only with the right to see personal data: a match would confirm it.
+        Conveyance.objects.filter(
+            report__in=_recorded(actor, "view_personal_data").values("pk"), identifier__any=identifiers
+        ).values_list("report__national_reference", "report__administration__name", "identifier")
     )

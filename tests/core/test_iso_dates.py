@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from apps.audit.forms import AuditFilterForm
-from apps.dashboards.filtersets import StatisticsFilterForm
+from apps.dashboards.filtersets import PREVIOUS_PERIOD, PREVIOUS_YEAR, StatisticsFilterForm
 from apps.dashboards.services import statistics_rebuild
 from apps.reports.choices import ReportStatus
 from apps.reports.filtersets import ReportFilterSet
@@ -92,3 +92,31 @@ def test_the_api_reads_a_period_the_same_in_every_language(api, issue_token, sei
         **bearer(issue_token(erin)),
     )
     assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_period_before_1900_is_refused_not_a_server_error(api, issue_token, seizures, erin, language):
+    for compare in (PREVIOUS_PERIOD, PREVIOUS_YEAR):
+        answer = api.get(
+            "/api/v1/statistics/key_figures/",
+            {"date_from": "0001-01-01", "date_to": "0001-12-31", "compare": compare},
+            HTTP_ACCEPT_LANGUAGE=language,
+            **bearer(issue_token(erin)),
+        )
+        assert answer.status_code == 400, (compare, answer.content[:300])
+    with translation.override(language):
+        form = StatisticsFilterForm(data={"date_from": "1899-12-31", "date_to": "1900-01-31"})
+        assert not form.is_valid() and "date_from" in form.errors
+
+
+def test_a_shares_end_is_read_year_first_only():
+    from django.core.exceptions import ValidationError
+
+    from apps.reports.forms.share import ShareForm
+
+    field = ShareForm.base_fields["expires_at"]
+    for language in LANGUAGES:
+        with translation.override(language):
+            with pytest.raises(ValidationError):
+                field.clean("03/04/2026 10:00")
+            assert field.clean("2026-04-03T10:00").date() == dt.date(2026, 4, 3)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -72,8 +73,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Account %(username)s created. A link to set a password was sent to %(email)s.")
-                % {"username": user.username, "email": user.email},
+                format_html(
+                    _("Account {account} created. A link to set a password was sent to {address}."),
+                    account=user,
+                    address=user.email,
+                ),
             )
             return redirect("accounts:user_edit", pk=user.pk)
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})

@@ -75,6 +75,8 @@ class ShareForm(forms.Form):
         label=_("Ends on (optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # Year first only: "03/04/2026 10:00" would end the share in March or in April by the reader's language.
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         error_messages={"invalid": _("Enter a date and time, e.g. 2026-12-31 18:00.")},
         help_text=_("From then on the administration no longer sees the report. Leave empty for no end."),
     )
