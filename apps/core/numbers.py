@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.languages import current_language
 
 # Spaces grouping digits in threes, as French and Russian write thousands: ordinary, no-break, narrow no-break.
 _GROUPING_SPACE = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
@@ -53,7 +54,7 @@ class NumberError(ValueError):
 
 
 def _english() -> bool:
-    return (translation.get_language() or "en").split("-")[0] == "en"
+    return current_language() == "en"
 
 
 def _digits(text: str) -> str:
