@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag
@@ -10,11 +9,13 @@ from django.views.i18n import JavaScriptCatalog
 
 from apps.accounts.admin_site import rilo_admin_site
 from apps.accounts.middleware import two_factor_exempt
+from apps.core.catalogues import compiled_catalogues_version
 from rilo.api_urls import fallback_urlpatterns as api_fallback_urlpatterns
 
-# The scripts' catalogue changes only with a deployment (a new process), and differs by language: a browser
-# keeps one copy per language and asks again each time (no-cache), answered 304 while it holds the page's language.
-_CATALOGUE_VERSION = timezone.now().strftime("%Y%m%d%H%M%S%f")
+# The scripts' catalogue changes only with the compiled catalogues, and differs by language: a browser keeps one
+# copy per language and asks again each time (no-cache), answered 304 while it holds the page's language. The
+# stamp is read from the catalogues' contents once, so every worker process of a deployment gives the same ETag.
+_CATALOGUE_VERSION = compiled_catalogues_version()
 javascript_catalog = cache_control(no_cache=True)(
     etag(lambda request, **kwargs: f"{get_language()}-{_CATALOGUE_VERSION}")(JavaScriptCatalog.as_view())
 )

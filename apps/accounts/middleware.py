@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from apps.core.actor import Actor
-from apps.core.languages import is_offered
+from apps.core.languages import chosen_language
 
 # Set in the session of a visitor whose session ran out; the login page shows the notice once.
 SESSION_EXPIRED_KEY = "rilo_session_expired"
@@ -126,10 +126,8 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         language = ""
         if not request.path.startswith("/api/") and request.user.is_authenticated:
-            language = getattr(request.user, "language", "")
-            if not is_offered(language):
-                # Blank, or a language since removed from LANGUAGES: the cookie's or the browser's stays.
-                language = ""
+            # Blank, or a language since removed from LANGUAGES: the cookie's or the browser's stays.
+            language = chosen_language(request.user)
         if language and language != request.LANGUAGE_CODE:
             translation.activate(language)
             request.LANGUAGE_CODE = language

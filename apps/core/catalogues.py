@@ -70,3 +70,19 @@ def catalogues_compile(*, root: Path | None = None) -> list[Path]:
             write_mo(mo_file, catalog, use_fuzzy=False)
         written.append(mo_path)
     return written
+
+
+def compiled_catalogues_version(locale_paths: list[Path] | None = None) -> str:
+    """A digest of the compiled catalogues (every ``.mo`` under ``LOCALE_PATHS``: names and contents) and of
+    Django's version (its own catalogues): the same in every process of one deployment, different as soon as a
+    translation changes. The scripts' catalogue is stamped with it (its ETag)."""
+    import hashlib
+
+    import django
+
+    digest = hashlib.sha256(django.get_version().encode())
+    for root in [Path(path) for path in (settings.LOCALE_PATHS if locale_paths is None else locale_paths)]:
+        for mo in sorted(root.rglob("*.mo")):
+            digest.update(str(mo.relative_to(root)).encode() + b"\0")
+            digest.update(mo.read_bytes())
+    return digest.hexdigest()[:20]

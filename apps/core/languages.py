@@ -7,6 +7,8 @@ language is a *translated* one (a catalogue under ``locale/``, a key of a term's
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.utils.functional import lazy
@@ -31,6 +33,19 @@ def is_offered(code: str | None) -> bool:
     return bool(code) and code in offered_languages()
 
 
+def chosen_language(user: Any) -> str:
+    """The language ``user`` chose if it is still offered; "" for no choice, a code since removed from
+    ``settings.LANGUAGES``, or no user (an anonymous one, a deleted account)."""
+    language = getattr(user, "language", "") or ""
+    return language if is_offered(language) else ""
+
+
+def language_of(user: Any) -> str:
+    """The language to write to ``user`` in when no request says otherwise (a worker, an e-mail): their chosen
+    language while it is offered, else the site's."""
+    return chosen_language(user) or str(settings.LANGUAGE_CODE)
+
+
 def translated_languages() -> list[str]:
     """The offered languages other than the source language: the catalogues, and a term's translations' keys."""
     return [code for code in offered_languages() if code != SOURCE_LANGUAGE]
@@ -45,10 +60,19 @@ def current_language() -> str:
     return str(settings.LANGUAGE_CODE)
 
 
+# The languages that write a language's name in lower case within a sentence ("anglais, français", "inglés",
+# "английский"); English (and the others) keep the capital Django's names have.
+LOWER_CASE_LANGUAGE_NAMES = frozenset({"fr", "es", "ru"})
+
+
 def language_names() -> str:
     """The site's languages, each named in the active language, separated by commas ("English, French, …"):
-    Django's English names, through its catalogues (a language Django does not know keeps its own name)."""
-    return ", ".join(_(LANG_INFO[code]["name"]) if code in LANG_INFO else name for code, name in settings.LANGUAGES)
+    Django's English names, through its catalogues (a language Django does not know keeps its own name), in
+    lower case where the active language writes them so ("anglais, français, …")."""
+    names = [_(LANG_INFO[code]["name"]) if code in LANG_INFO else name for code, name in settings.LANGUAGES]
+    if current_language() in LOWER_CASE_LANGUAGE_NAMES:
+        names = [name[:1].lower() + name[1:] for name in names]
+    return ", ".join(names)
 
 
 def _country_hint() -> str:

@@ -33,8 +33,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.languages import current_language
 
 # Spaces grouping digits in threes, as French and Russian write thousands: ordinary, no-break, narrow no-break.
 _GROUPING_SPACE = re.compile(r"(?<=[0-9])[ \u00a0\u202f](?=[0-9]{3}(?![0-9]))")
@@ -80,7 +81,7 @@ def read_strictly() -> Iterator[None]:
 
 
 def _english() -> bool:
-    return (translation.get_language() or "en").split("-")[0] == "en"
+    return current_language() == "en"
 
 
 def _digits(text: str) -> str:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DashboardsConfig(AppConfig):
     name = "apps.dashboards"
     label = "dashboards"
-    verbose_name = "Dashboards"
+    verbose_name = _("Dashboards")
 
     def ready(self) -> None:
         # The panels register themselves in the registry (apps.dashboards.panels) when their module loads.

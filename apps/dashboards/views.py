@@ -22,14 +22,15 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict, Streaming
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 from django_countries import countries
 
 from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
+from apps.core.languages import current_language
 from apps.core.request_actor import request_actor
 from apps.core.xlsx import CONTENT_TYPE as XLSX_CONTENT_TYPE
 from apps.core.xlsx import xlsx_chunks
@@ -274,7 +275,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "panels": views,
         "as_of": _oldest([view.data["as_of"] for view in views]),
         "country_codes": {code: countries.numeric(code, padded=True) for code, _name in countries} if maps else None,
-        "echarts_locale": ECHARTS_LOCALES.get((get_language() or "").split("-")[0], ""),
+        "echarts_locale": ECHARTS_LOCALES.get(current_language(), ""),
         # The charts write numbers with the separators the tables use (Intl's may differ: Spanish "." or " ").
         "thousand_separator": formats.get_format("THOUSAND_SEPARATOR"),
         "decimal_separator": formats.get_format("DECIMAL_SEPARATOR"),

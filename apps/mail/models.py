@@ -25,22 +25,31 @@ class MailMessage(models.Model):
     (it may hold a one-time password link); sent rows are deleted after ``RILO_MAIL_RETENTION_DAYS``.
     """
 
-    kind = models.CharField(max_length=64, help_text=_("The template the message was rendered from."))
-    recipient = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=998)
-    body = models.TextField(blank=True)
-    language = models.CharField(
-        max_length=LANGUAGE_CODE_MAX_LENGTH, blank=True, help_text=_("The language the message was rendered in.")
+    kind = models.CharField(
+        max_length=64, help_text=_("The template the message was rendered from."), verbose_name=_("kind")
     )
-    state = models.CharField(max_length=16, choices=MailState.choices, default=MailState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.EmailField(max_length=254, verbose_name=_("recipient"))
+    subject = models.CharField(max_length=998, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    language = models.CharField(
+        max_length=LANGUAGE_CODE_MAX_LENGTH,
+        blank=True,
+        help_text=_("The language the message was rendered in."),
+        verbose_name=_("language"),
+    )
+    state = models.CharField(
+        max_length=16, choices=MailState.choices, default=MailState.PENDING, verbose_name=_("state")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(default=timezone.now, verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("mail message")
+        verbose_name_plural = _("mail messages")
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(

@@ -33,7 +33,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from apps.core.kicks import task_kick
-from apps.core.languages import is_offered, offered_languages
+from apps.core.languages import chosen_language, offered_languages
 
 from . import task_names
 from .choices import MailState
@@ -79,7 +79,7 @@ def mail_enqueue(*, to: Iterable[str | Recipient], template: str, context: Mappi
             if item:
                 bare.add(item)
         elif item.email:
-            chosen.setdefault(item.email, item.language if is_offered(item.language) else "")
+            chosen.setdefault(item.email, chosen_language(item))
     addresses = sorted(bare | set(chosen))
     if not addresses:
         return []

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Model
 from django.utils.translation import gettext, ngettext
 from django_countries import countries
 
 from apps.core.caches import process_cache_register
+from apps.core.languages import offered_languages
 
 from .models import Vocabulary
 
@@ -123,7 +123,7 @@ def country_resolve(value: str | None) -> str | None:
     code = countries.alpha2(value)
     if code:
         return str(code)
-    for language, _name in settings.LANGUAGES:
+    for language in offered_languages():
         code = countries.by_name(value, language=language)
         if code:
             return str(code)

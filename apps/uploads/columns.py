@@ -26,13 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.caches import process_cache_register
+from apps.core.languages import offered_languages
 from apps.reports import catalogue
 from apps.reports.choices import FormVariant
 
@@ -140,7 +140,7 @@ def _names(text: str | Promise, *, limit: int | None = None) -> set[str]:
     """A label as each of the site's languages writes it (cut at ``limit`` characters, as a sheet title is): a
     template downloaded in one language uploads back whatever language its uploader has chosen since."""
     names = {normalised_header(str(text)[:limit])}
-    for language, _name in settings.LANGUAGES:
+    for language in offered_languages():
         with translation.override(language):
             names.add(normalised_header(str(text)[:limit]))
     return names

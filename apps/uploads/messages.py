@@ -9,14 +9,16 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.core.languages import language_of
+
 from .models import Upload
 
 
 def sender_language(*, upload_id: int, by: str = "uploaded_by") -> str:
     """The language chosen by the person who sent the upload (``by="committed_by"``: who asked for its commit),
     else the site's: a worker writes the problems and failures it stores for them in it, as a page would."""
-    language = Upload.objects.filter(pk=upload_id).values_list(f"{by}__language", flat=True).first()
-    return language or settings.LANGUAGE_CODE
+    upload = Upload.objects.select_related(by).filter(pk=upload_id).first()
+    return language_of(getattr(upload, by, None))
 
 
 def error_message() -> str:

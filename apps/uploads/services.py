@@ -30,6 +30,7 @@ from apps.core.actor import Actor
 from apps.core.collector import collector_paused
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.core.kicks import task_kick
+from apps.core.languages import language_of
 from apps.reports.choices import FormVariant
 from apps.reports.errors import paths_of
 
@@ -233,7 +234,7 @@ def upload_check(*, upload_id: int) -> str:
         return "not queued"
     upload = Upload.objects.select_related("uploaded_by").get(pk=upload_id)
     # The problems are stored as sentences: written in the language of the person who reads them.
-    with translation.override(getattr(upload.uploaded_by, "language", "") or settings.LANGUAGE_CODE):
+    with translation.override(language_of(upload.uploaded_by)):
         return _check(upload)
 
 
@@ -340,7 +341,7 @@ def upload_commit_run(*, upload_id: int) -> str:
     if upload is None or upload.state != UploadState.COMMITTING:
         return "not committing"
     # What the commit writes in words (its error, problems found again) in the language of the one who asked.
-    with translation.override(getattr(upload.committed_by, "language", "") or settings.LANGUAGE_CODE):
+    with translation.override(language_of(upload.committed_by)):
         return _commit_run(upload, upload_id)
 
 

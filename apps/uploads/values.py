@@ -31,11 +31,11 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
 from apps.core.caches import process_cache_register
+from apps.core.languages import offered_languages
 from apps.core.numbers import NumberError, parse_decimal, parse_integer, within_bounds
 from apps.reports.catalogue import Field
 
@@ -241,7 +241,7 @@ def _boolean_words() -> tuple[frozenset[str], frozenset[str]]:
     """The words a yes/no cell may hold in any of the site's languages (``oui``, ``sí``, ``нет``, ``false``),
     casefolded, accents also dropped (``si``)."""
     yes, no = {"1", "y", "true", "yes"}, {"0", "n", "false", "no"}
-    for language, _name in settings.LANGUAGES:
+    for language in offered_languages():
         with translation.override(language):
             yes.update(_both(gettext("Yes")), _both(pgettext("yes/no value", "true")))
             no.update(_both(gettext("No")), _both(pgettext("yes/no value", "false")))

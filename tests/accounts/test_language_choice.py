@@ -15,12 +15,12 @@ from django.utils import translation
 
 from apps.accounts.emails import LinkBase
 from apps.accounts.models import User
-from apps.accounts.services import user_password_reset_send, user_set_language, user_update
+from apps.accounts.services import otp_device_ensure, user_password_reset_send, user_set_language, user_update
 from apps.core.exceptions import ApplicationError
 from apps.core.languages import is_offered, translated_languages
 from apps.mail.models import MailMessage
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import sign_in
+from tests.helpers import current_code, sign_in
 
 LOGIN = reverse("accounts:login")
 HOME = reverse("core:home")
@@ -42,6 +42,30 @@ def test_signing_in_keeps_the_language_chosen_on_the_sign_in_page(client: Client
     sign_in_with_password(client, alice, HTTP_ACCEPT_LANGUAGE="fr")
     alice.refresh_from_db()
     assert alice.language == "es"
+
+
+def test_the_sign_in_language_is_kept_only_past_the_second_factor(client: Client, erin: User) -> None:
+    """A password alone does not choose the language of the account's security e-mails: the code does."""
+    device = otp_device_ensure(user=erin)
+    response = client.post(LOGIN, {"username": erin.username, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 302 and reverse("accounts:otp_verify") in response["Location"]
+    erin.refresh_from_db()
+    assert erin.language == ""
+
+    response = client.post(reverse("accounts:otp_verify"), {"token": current_code(device)}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 302
+    erin.refresh_from_db()
+    assert erin.language == "ru"
+
+
+def test_a_wrong_second_factor_code_keeps_no_language(client: Client, erin: User) -> None:
+    device = otp_device_ensure(user=erin)
+    client.post(LOGIN, {"username": erin.username, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="ru")
+    wrong = f"{(int(current_code(device)) + 1) % 10**device.digits:0{device.digits}d}"
+    response = client.post(reverse("accounts:otp_verify"), {"token": wrong}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 200
+    erin.refresh_from_db()
+    assert erin.language == ""
 
 
 def test_signing_in_without_any_wish_saves_no_language(client: Client, alice: User) -> None:
@@ -102,6 +126,24 @@ def test_a_password_link_is_in_the_target_accounts_language_not_the_senders(cora
     assert (message.recipient, message.language) == (alice.email, "ru")
     assert message.subject == "RILO: выберите новый пароль"
     assert "choisissez" not in message.body and "choose" not in message.body
+
+
+def test_the_password_reset_page_writes_to_each_account_in_its_own_language(client: Client, alice: User) -> None:
+    """Two active accounts share the address (the newer chose Spanish, which a bare address would take): the
+    form writes one link per account, each in the language of the account it is for."""
+    alice.language = "ru"
+    alice.save()
+    UserFactory.create(
+        username="alice-new", email=alice.email, language="es", role=alice.role, administration=alice.administration
+    )
+    response = client.post(reverse("accounts:password_reset"), {"email": alice.email}, HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 302
+    messages = MailMessage.objects.filter(kind="accounts/email/password_reset")
+    assert sorted((message.recipient, message.language) for message in messages) == [
+        (alice.email, "es"),
+        (alice.email, "ru"),
+    ]
+    assert {message.subject for message in messages} >= {"RILO: выберите новый пароль"}
 
 
 def test_an_e_mail_triggered_in_french_reaches_a_russian_reader_in_russian(alice: User) -> None:

@@ -57,3 +57,27 @@ def test_the_sweep_gives_up_on_an_upload_in_its_senders_language(alice: User, se
     assert upload_sweep()["failed"] == 1  # the sweep runs in the site's language (English)
     upload.refresh_from_db()
     assert upload.error.startswith("El servidor"), upload.error
+
+
+def test_a_sender_whose_language_was_removed_from_the_site_gets_the_sites_language(alice: User, settings: Any) -> None:
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    settings.LANGUAGES = [code_name for code_name in settings.LANGUAGES if code_name[0] != "fr"]
+
+    assert _unit_problem(alice).startswith("Unit: 'kgs' is not a code in use; use KGM (")
+
+
+def test_the_sweep_writes_in_the_sites_language_for_a_sender_whose_language_was_removed(
+    alice: User, settings: Any
+) -> None:
+    settings.RILO_UPLOADS_MAX_ATTEMPTS = 1
+    alice.language = "es"
+    alice.save(update_fields=["language"])
+    settings.LANGUAGES = [code_name for code_name in settings.LANGUAGES if code_name[0] != "es"]
+    upload = send(alice, csv_bytes(csv_row("FR-LANG-3")))
+    silent = timezone.now() - dt.timedelta(seconds=settings.RILO_UPLOADS_HEARTBEAT_TIMEOUT + 1)
+    Upload.objects.filter(pk=upload.pk).update(state=UploadState.CHECKING, heartbeat_at=silent)
+
+    assert upload_sweep()["failed"] == 1
+    upload.refresh_from_db()
+    assert upload.error.startswith("The server"), upload.error

@@ -61,5 +61,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        """Through the mail outbox, like every other e-mail: a slow mail server never holds the page."""
-        mail_enqueue(to=[to_email], template="accounts/email/password_reset", context=context)
+        """Through the mail outbox, like every other e-mail: a slow mail server never holds the page. Written to
+        the account the link is for (``context["user"]``), in its language, even when another account shares its
+        address."""
+        mail_enqueue(to=[context.get("user") or to_email], template="accounts/email/password_reset", context=context)

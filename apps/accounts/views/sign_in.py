@@ -51,19 +51,22 @@ class LoginView(auth_views.LoginView):
         user = form.get_user()
         self.request.session.pop(SESSION_EXPIRED_KEY, None)
         auth_login(self.request, user)
-        _keep_language(self.request, user)
         next_url = self.get_success_url()
         step = two_factor_step(user)
         if step:
+            # The password alone chooses nothing on the profile: the language is kept past the second factor.
             return redirect(with_next(step, next_url))
+        keep_sign_in_language(self.request, user)
         return HttpResponseRedirect(next_url)
 
 
-def _keep_language(request: HttpRequest, user: Any) -> None:
-    """An account with no language chosen yet (or one no longer offered) takes the one its sign-in page was
+def keep_sign_in_language(request: HttpRequest, user: Any) -> None:
+    """An account with no language chosen yet (or one no longer offered) takes the one its sign-in pages were
     in, when the person chose it (the language cookie) or their browser asked for it (``Accept-Language``):
     their e-mails follow it from now on, not the site's default. A page in the default language for want of
-    any wish saves nothing."""
+    any wish saves nothing. Called once the sign-in is complete: past the second factor if the account has one,
+    as the language page saves a choice only then (a password alone does not choose the language of the
+    account's security e-mails)."""
     if is_offered(user.language):
         return
     asked = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.headers.get("Accept-Language")

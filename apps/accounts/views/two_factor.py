@@ -24,7 +24,7 @@ from .. import selectors, services
 from ..forms import TokenForm
 from ..middleware import two_factor_exempt, two_factor_step
 from .profile import render_profile
-from .sign_in import safe_next, with_next
+from .sign_in import keep_sign_in_language, safe_next, with_next
 
 
 @two_factor_exempt
@@ -47,6 +47,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             django_otp.login(request, device)
+            keep_sign_in_language(request, user)
             return redirect(next_url)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
 
@@ -78,6 +79,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         else:
             request.session.cycle_key()
             django_otp.login(request, device)
+            keep_sign_in_language(request, user)
             messages.success(
                 request, _("Two-factor authentication is on. You will be asked for a code at each sign-in.")
             )

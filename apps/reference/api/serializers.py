@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.core.caches import process_cache_register
@@ -53,13 +54,13 @@ process_cache_register("reference.api.serializers.vocabulary_serializer", vocabu
 class CountrySerializer(serializers.Serializer[Any]):
     """An ISO 3166-1 country, in the same shape as the vocabularies."""
 
-    code = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
-    label = serializers.CharField(help_text="English name.")  # type: ignore[assignment]
+    code = serializers.CharField(help_text=_("ISO 3166-1 alpha-2 code."))
+    label = serializers.CharField(help_text=_("English name."))  # type: ignore[assignment]
     translations = serializers.DictField(child=serializers.CharField())
     parent = serializers.CharField(allow_null=True)  # type: ignore[assignment]
     active = serializers.BooleanField()
     sort_order = serializers.IntegerField()
     cen_code = serializers.CharField(allow_blank=True)
     cis_code = serializers.CharField(allow_blank=True)
-    alpha3 = serializers.CharField(help_text="ISO 3166-1 alpha-3 code.")
-    numeric = serializers.CharField(help_text="ISO 3166-1 numeric code, three digits.")
+    alpha3 = serializers.CharField(help_text=_("ISO 3166-1 alpha-3 code."))
+    numeric = serializers.CharField(help_text=_("ISO 3166-1 numeric code, three digits."))

@@ -27,7 +27,7 @@ def _code(**kwargs: Any) -> serializers.CharField:
         max_length=200,
         allow_null=True,
         allow_blank=True,
-        help_text=kwargs.pop("help_text", "A code, or the English label (any case)."),
+        help_text=kwargs.pop("help_text", _("A code, or the English label (any case).")),
         **kwargs,
     )
 

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any, ClassVar, TypeVar
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.accounts.api.serializers import AdministrationRefSerializer
@@ -78,7 +79,7 @@ def _output_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[t
     if kind == "country":
         return serializers.CharField(**_COUNTRY)
     if kind == "terms":
-        return serializers.ListField(child=serializers.CharField(), help_text="Codes.")
+        return serializers.ListField(child=serializers.CharField(), help_text=_("Codes."))
     if kind == "choice" and spec.choices is not None:
         return serializers.ChoiceField(choices=spec.choices.choices, allow_blank=True, allow_null=nullable, **options)
     if kind == "decimal":
@@ -198,10 +199,10 @@ class ItemSerializer(PartRowSerializer):
         max_digits=24,
         decimal_places=6,
         allow_null=True,
-        help_text="The quantity in kg, litres, sticks or pieces (see normalised_dimension), for totals.",
+        help_text=_("The quantity in kg, litres, sticks or pieces (see normalised_dimension), for totals."),
     )
-    normalised_dimension = serializers.CharField(help_text="mass, volume, count, sticks, or empty.")
-    attributes = serializers.DictField(help_text="Commodity-specific attributes (purity, sticks, species, ...).")
+    normalised_dimension = serializers.CharField(help_text=_("mass, volume, count, sticks, or empty."))
+    attributes = serializers.DictField(help_text=_("Commodity-specific attributes (purity, sticks, species, ...)."))
 
 
 @from_catalogue("route")
@@ -216,7 +217,7 @@ class ConveyanceSerializer(PartRowSerializer):
     """A means of transport involved."""
 
     part = "conveyance"
-    identifier_type = serializers.CharField(help_text="imo, flight, plate, container, awb, postal, other, or empty.")
+    identifier_type = serializers.CharField(help_text=_("imo, flight, plate, container, awb, postal, other, or empty."))
 
 
 # A party's profile (what anyone who sees the report may know of it) shows its nationality and sex; its other
@@ -234,7 +235,7 @@ class PartySerializer(serializers.Serializer[Any]):
     nationality = serializers.CharField(**_COUNTRY)
     sex = serializers.ChoiceField(choices=Sex.choices, allow_null=True)
     age_band = serializers.ChoiceField(
-        choices=AgeBand.choices, allow_null=True, help_text="Age at the seizure (persons with a known birth date)."
+        choices=AgeBand.choices, allow_null=True, help_text=_("Age at the seizure (persons with a known birth date).")
     )
 
     @staticmethod
@@ -287,10 +288,10 @@ class ReportSerializer(serializers.Serializer[Any]):
 
     uuid = serializers.UUIDField(read_only=True)
     administration = AdministrationRefSerializer()
-    version = serializers.IntegerField(help_text="Increments with every approved change.")
-    operation = serializers.CharField(allow_null=True, help_text="Code of the joint operation, if any.")
-    duplicate_of = serializers.UUIDField(allow_null=True, help_text="The report this one duplicates.")
-    personal_data = serializers.BooleanField(help_text="Whether personal values are included.")
+    version = serializers.IntegerField(help_text=_("Increments with every approved change."))
+    operation = serializers.CharField(allow_null=True, help_text=_("Code of the joint operation, if any."))
+    duplicate_of = serializers.UUIDField(allow_null=True, help_text=_("The report this one duplicates."))
+    personal_data = serializers.BooleanField(help_text=_("Whether personal values are included."))
     items = ItemSerializer(many=True)
     route = RouteStepSerializer(many=True)
     conveyances = ConveyanceSerializer(many=True)

@@ -30,13 +30,17 @@ from ..querysets import ReportManager
 class Operation(TimeStampedModel):
     """A joint customs operation several reports may belong to (e.g. a regional action week)."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=160)
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
+    code = models.SlugField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=160, verbose_name=_("name"))
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="operations", verbose_name=_("region")
+    )
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("starts on"))
+    ends_on = models.DateField(null=True, blank=True, verbose_name=_("ends on"))
 
     class Meta:
+        verbose_name = _("operation")
+        verbose_name_plural = _("operations")
         ordering = ["-starts_on", "code"]
 
     def __str__(self) -> str:
