@@ -29,6 +29,7 @@ from apps.core.actor import Actor
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
+from . import reasons
 from .choices import DeliveryMode, DeliveryState, EventType, PartnerState
 from .models import OutboxEvent, PartnerSystem, SharingPolicy
 from .policy import decide, render_document, validate_policy, withheld_free_text
@@ -264,9 +265,9 @@ def policy_dry_run(
                 _change(event, reason=_("free text not checked by the approving analyst"), changes=withheld)
             )
         if shared_after and not shared_before:
-            result.newly_shared.append(_change(event, reason=before.reason))
+            result.newly_shared.append(_change(event, reason=reasons.shown(before.parts)))
         elif shared_before and not shared_after:
-            result.no_longer_shared.append(_change(event, reason=after.reason))
+            result.no_longer_shared.append(_change(event, reason=reasons.shown(after.parts)))
         elif shared_before and shared_after:
             old = render_document(event.snapshot, current, mode=DeliveryMode.REPORT, personal_allowed=personal)
             new = render_document(event.snapshot, proposed, mode=DeliveryMode.REPORT, personal_allowed=personal)

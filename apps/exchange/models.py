@@ -24,7 +24,7 @@ from apps.core.models import TimeStampedModel
 from apps.reports.models import Report
 from apps.tenancy.models import Administration, Region
 
-from . import crypto
+from . import crypto, reasons
 from .choices import (
     AdapterKind,
     AgreementStatus,
@@ -105,6 +105,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "mode",
             "state",
             "reason",
+            "reason_parts",
             "attempts",
             "next_attempt_at",
             "lease_until",
@@ -318,6 +319,8 @@ class Delivery(models.Model):
     mode = models.CharField(max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.REPORT)
     state = models.CharField(max_length=20, choices=DeliveryState.choices, default=DeliveryState.PENDING)
     reason = models.CharField(max_length=500, blank=True, help_text=_("Why it was skipped, held, or needs attention."))
+    # The same reason as [key, {params}] parts (apps.exchange.reasons), said again in a reader's language.
+    reason_parts = models.JSONField(default=list, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -363,6 +366,11 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.partner}: {self.state}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the reader's language (the stored English text for a delivery without parts)."""
+        return reasons.shown(self.reason_parts) if self.reason_parts else self.reason
 
 
 class DeliveryAttempt(models.Model):

@@ -22,6 +22,7 @@ from apps.tenancy.models import Administration, Region
 
 from .choices import DeliveryMode, DeliveryState, EventType, Generalisation, PartnerState
 from .models import PartnerSystem, SharingPolicy
+from .reasons import Part, english, part
 from .snapshot import SECTION_FIELDS, field_catalogue
 
 ANY = "*"
@@ -177,6 +178,11 @@ class Decision:
     reason: str = ""
     not_before: dt.datetime | None = None
     kept_items: list[int] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)  # the reason, to say again in a reader's language
+
+
+def _decision(state: str, *parts: Part, mode: str = DeliveryMode.REPORT) -> Decision:
+    return Decision(state, mode=mode, reason=english(parts), parts=list(parts))
 
 
 def _listed(values: list[str], value: str | None) -> bool:
@@ -189,16 +195,16 @@ def _number(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def select_items(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[str]]:
+def select_items(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[Part]]:
     """Indexes of the items the policy lets through, and why the others were left out."""
     categories = list(policy.commodity_categories)
     items = list(snapshot.get("items") or [])
     kept = [i for i, item in enumerate(items) if _listed(categories, item.get("commodity_category"))]
-    reasons: list[str] = []
+    reasons: list[Part] = []
     refused = sorted({str(items[i].get("commodity_category")) for i in range(len(items)) if i not in kept})
     if refused:
-        label = _("commodity categories") if len(refused) > 1 else "commodity category"
-        reasons.append(f"{label} {', '.join(refused)} not in policy v{policy.version}")
+        key = "categories_not_in_policy" if len(refused) > 1 else "category_not_in_policy"
+        reasons.append(part(key, categories=", ".join(refused), version=policy.version))
     for threshold in policy.thresholds:
         commodity = threshold["commodity"]
         dimension = threshold["dimension"]
@@ -216,34 +222,50 @@ def select_items(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[li
         if total < minimum:
             kept = [i for i in kept if i not in matching]
             reasons.append(
-                f"below threshold {_number(minimum)} {dimension} for {commodity} ({_number(total)} {dimension})"
+                part(
+                    "below_threshold",
+                    minimum=_number(minimum),
+                    dimension=dimension,
+                    commodity=commodity,
+                    total=_number(total),
+                )
             )
     return kept, reasons
 
 
-def report_filter_reasons(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[str]]:
+def report_filter_reasons(snapshot: Mapping[str, Any], policy: SharingPolicy) -> tuple[list[int], list[Part]]:
     """The kept items and every reason the policy refuses the report (none: it passes)."""
     report = snapshot["report"]
     version = policy.version
     reasons = []
     if not _listed(list(policy.regions), report.get("region")):
-        reasons.append(f"region {report.get('region')} not in policy v{version}")
+        reasons.append(part("region_not_in_policy", region=str(report.get("region")), version=version))
     if not _listed(list(policy.administrations), report.get("administration")):
-        reasons.append(f"administration {report.get('administration')} not in policy v{version}")
+        reasons.append(
+            part("administration_not_in_policy", administration=str(report.get("administration")), version=version)
+        )
     if not _listed(list(policy.report_kinds), report.get("kind")):
-        reasons.append(f"report kind {report.get('kind')} not in policy v{version}")
+        reasons.append(part("kind_not_in_policy", kind=str(report.get("kind")), version=version))
     kept, item_reasons = select_items(snapshot, policy)
     if not kept and snapshot.get("items"):
         reasons.extend(item_reasons)
     elif not snapshot.get("items") and ANY not in policy.commodity_categories:
-        reasons.append(f"report has no items and policy v{version} shares only some commodity categories")
+        reasons.append(part("no_items", version=version))
     return kept, reasons
 
 
 def region_reason(
     snapshot: Mapping[str, Any], partner: PartnerSystem, policy: SharingPolicy | None, receivable: Mapping[str, bool]
 ) -> str:
-    """Why the partner may not receive a report of the snapshot's region at all ("" if it may).
+    """Why the partner may not receive a report of the snapshot's region at all ("" if it may), in English."""
+    refusal = region_refusal(snapshot, partner, policy, receivable)
+    return english([refusal]) if refusal else ""
+
+
+def region_refusal(
+    snapshot: Mapping[str, Any], partner: PartnerSystem, policy: SharingPolicy | None, receivable: Mapping[str, bool]
+) -> Part | None:
+    """Why the partner may not receive a report of the snapshot's region at all (None if it may).
 
     ``receivable`` maps the region codes the partner may receive (its own RILO's, and those of
     agreements in force) to whether personal data may come too. Whatever the policy lists, a report
@@ -251,13 +273,10 @@ def region_reason(
     """
     region = snapshot["report"].get("region")
     if region not in receivable:
-        return f"region {region} is not {partner.name}'s and no agreement with it is in force"
-    personal = partner.personal_data_allowed and policy is not None and policy.personal_data
-    if personal and not receivable[region]:
-        return (
-            f"the agreement with region {region} does not cover personal data, and policy v{policy.version} carries it"  # type: ignore[union-attr]
-        )
-    return ""
+        return part("region_not_partners", region=str(region), partner=partner.name)
+    if partner.personal_data_allowed and policy is not None and policy.personal_data and not receivable[region]:
+        return part("region_no_personal", region=str(region), version=policy.version)
+    return None
 
 
 def decide(
@@ -274,41 +293,44 @@ def decide(
     ``receivable``: the regions the partner may receive (see :func:`region_reason`).
     """
     if partner.state == PartnerState.DISABLED:
-        return Decision(DeliveryState.PARTNER_DISABLED, reason=f"partner disabled: {partner.state_reason}".rstrip(": "))
+        if said := partner.state_reason.rstrip(": "):
+            return _decision(DeliveryState.PARTNER_DISABLED, part("partner_disabled", reason=said))
+        return _decision(DeliveryState.PARTNER_DISABLED, part("partner_disabled_plain"))
     if snapshot.get("source_partner_id") == partner.pk:
         # Nothing about a report ever goes back to the partner it came from, not even a tombstone.
-        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="report was received from this partner")
+        return _decision(DeliveryState.SKIPPED_BY_POLICY, part("received_from_partner"))
     event_type = snapshot["event"]["type"]
     if event_type == EventType.WITHDRAWN:
         if previously_reached:
-            return Decision(DeliveryState.PENDING, mode=DeliveryMode.TOMBSTONE, reason="withdrawal of a sent report")
-        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="withdrawn report was never sent to this partner")
+            return _decision(DeliveryState.PENDING, part("withdrawal_sent"), mode=DeliveryMode.TOMBSTONE)
+        return _decision(DeliveryState.SKIPPED_BY_POLICY, part("withdrawn_never_sent"))
 
-    reasons: list[str] = []
+    reasons: list[Part] = []
     kept: list[int] = []
     if snapshot.get("duplicate_of") or currently_duplicate:
-        reasons.append("report is marked as a duplicate and is never forwarded")
-    elif region_refusal := region_reason(snapshot, partner, policy, receivable):
-        reasons.append(region_refusal)
+        reasons.append(part("duplicate"))
+    elif refusal := region_refusal(snapshot, partner, policy, receivable):
+        reasons.append(refusal)
     elif policy is None:
-        reasons.append("no sharing policy (default deny)")
+        reasons.append(part("no_policy"))
     else:
         kept, reasons = report_filter_reasons(snapshot, policy)
 
     if reasons:
         if previously_reached:
             # The partner holds an earlier version that may no longer be shared: retract it.
-            return Decision(
-                DeliveryState.PENDING, mode=DeliveryMode.TOMBSTONE, reason="no longer shared: " + "; ".join(reasons)
+            return _decision(
+                DeliveryState.PENDING, part("no_longer_shared", reasons=reasons), mode=DeliveryMode.TOMBSTONE
             )
-        return Decision(DeliveryState.SKIPPED_BY_POLICY, reason="; ".join(reasons))
+        return _decision(DeliveryState.SKIPPED_BY_POLICY, *reasons)
 
     assert policy is not None  # noqa: S101 (narrowing: no reasons means a policy decided)
     decision = Decision(DeliveryState.PENDING, kept_items=kept)
     if policy.embargo:
         approved_at = snapshot["report"].get("approved_at") or snapshot["event"]["at"]
         decision.not_before = dt.datetime.fromisoformat(approved_at) + policy.embargo
-        decision.reason = f"embargo until {decision.not_before.isoformat(timespec='seconds')}"
+        decision.parts = [part("embargo", until=decision.not_before.isoformat(timespec="seconds"))]
+        decision.reason = english(decision.parts)
     return decision
 
 

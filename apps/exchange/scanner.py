@@ -25,6 +25,7 @@ from django.conf import settings
 
 from apps.core.caches import process_cache_register
 
+from .reasons import Part, english, part
 from .snapshot import SECTION_FIELDS, is_never_shared_without_personal_data
 
 # Every pattern below runs in linear time: each starts only where its first characters and its
@@ -190,13 +191,18 @@ def scan_keys(document: Any) -> list[Finding]:
     return sorted(findings, key=lambda finding: (finding.where, finding.kind))
 
 
-def refusal_reason(payload: bytes) -> str:
-    """A human reason to refuse sending ``payload`` to a non-personal partner, or "" if it is clean."""
+def refusal_part(payload: bytes) -> Part | None:
+    """Why ``payload`` may not go to a non-personal partner (as a reason part), or None if it is clean."""
     findings = scan(payload)
     if not findings:
-        return ""
+        return None
     shown = "; ".join(str(f) for f in findings[:5])
     more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
-    if any(f.kind.startswith(TOO_LONG) for f in findings):
-        return f"not sent: the rendered message could not be checked for personal data: {shown}{more}"
-    return f"personal data found in the rendered message, not sent: {shown}{more}"
+    key = "unchecked" if any(f.kind.startswith(TOO_LONG) for f in findings) else "personal_data"
+    return part(key, findings=shown + more)
+
+
+def refusal_reason(payload: bytes) -> str:
+    """A human reason (English) to refuse sending ``payload`` to a non-personal partner, or "" if it is clean."""
+    refusal = refusal_part(payload)
+    return english([refusal]) if refusal else ""

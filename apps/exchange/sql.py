@@ -318,8 +318,9 @@ def deliveries_release(ids: Sequence[int], tokens: Sequence[str], now: dt.dateti
 _RECORD = f"""
     WITH updated AS (
         UPDATE {DELIVERY}
-        SET state = %(state)s, reason = %(reason)s, next_attempt_at = %(next_attempt_at)s,
-            completed_at = %(completed_at)s, payload_hash = COALESCE(NULLIF(%(payload_hash)s, ''), payload_hash),
+        SET state = %(state)s, reason = %(reason)s, reason_parts = %(reason_parts)s::jsonb,
+            next_attempt_at = %(next_attempt_at)s, completed_at = %(completed_at)s,
+            payload_hash = COALESCE(NULLIF(%(payload_hash)s, ''), payload_hash),
             lease_until = NULL, updated_at = %(now)s
         WHERE id = %(delivery)s AND leased_by = %(token)s AND state IN {IN_FLIGHT}
         RETURNING id

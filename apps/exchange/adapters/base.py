@@ -35,6 +35,8 @@ class Outcome:
     status_code: int | None = None
     error: str = ""
     retry_after: float | None = None
+    # ``error`` as [key, {params}] parts (apps.exchange.reasons) when it is our own sentence, not the partner's.
+    parts: tuple[Any, ...] = ()
 
 
 class Adapter(Protocol):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .. import sql
+from .. import reasons, sql
 from ..choices import AttemptOutcome, DeliveryState
 from ..models import Delivery, DeliveryAttempt
 
@@ -82,7 +82,7 @@ def _claim_for_partner(
         if exhausted:
             Delivery.objects.filter(pk__in=exhausted).update(
                 state=DeliveryState.DEAD,
-                reason="retry schedule exhausted; last attempt: worker lost",
+                **reasons.both(reasons.part("worker_lost")),
                 lease_until=None,
                 next_attempt_at=None,
                 completed_at=now,

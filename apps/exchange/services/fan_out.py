@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from apps.core.rows import Reader, insert
 
-from .. import kicks, sql
+from .. import kicks, reasons, sql
 from ..adapters import adapter_for
 from ..choices import OPEN_STATES, REACHED_STATES, DeliveryState, EventType, PartnerState
 from ..models import Delivery, PartnerSystem
 from ..policy import decide
-from ..scanner import refusal_reason
+from ..scanner import refusal_part
 from ..selectors import current_policies, receivable_regions
 from .claims import Claim, _lease, _worker_token
 from .sending import _attempt, _payload_hash
@@ -129,7 +129,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                 report_uuid=event.report_uuid, state=DeliveryState.PENDING, attempts=0, event_id__lt=event.pk
             ).update(
                 state=DeliveryState.SKIPPED_BY_POLICY,
-                reason="withdrawn before it was sent",
+                **reasons.both(reasons.part("withdrawn_before_sent")),
                 next_attempt_at=None,
                 feed_from=Case(When(feed_seq__isnull=True, then=None), default=F("feed_from")),
             )
@@ -159,6 +159,7 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                 mode=decision.mode,
                 state=decision.state,
                 reason=decision.reason[:500],
+                reason_parts=decision.parts,
                 created_at=now,
             )
             if decision.state == DeliveryState.PENDING:
@@ -166,10 +167,10 @@ def _fan_out(event_id: int, *, lease: bool) -> tuple[list[int], list[Leased]]:
                     event.snapshot, policy, mode=decision.mode, personal_allowed=partner.personal_data_allowed
                 )
                 delivery.payload_hash = _payload_hash(payload)
-                refusal = "" if partner.personal_data_allowed else refusal_reason(payload)
+                refusal = None if partner.personal_data_allowed else refusal_part(payload)
                 if refusal:
                     delivery.state = DeliveryState.NEEDS_ATTENTION
-                    delivery.reason = refusal[:500]
+                    delivery.reason, delivery.reason_parts = reasons.english([refusal])[:500], [refusal]
                 else:
                     delivery.next_attempt_at = max(now, decision.not_before or now)
                     payloads[id(delivery)] = payload

@@ -28,7 +28,7 @@ from apps.core.actor import Actor
 from apps.core.exceptions import ApplicationError, Conflict, PermissionDenied
 from apps.tenancy.models import Administration
 
-from .. import crypto
+from .. import crypto, reasons
 from ..choices import OPEN_STATES, PERSONAL_DATA_CAPABILITY, AdapterKind, DeliveryState, PartnerState
 from ..endpoints import validate_endpoint
 from ..models import Delivery, PartnerSystem
@@ -183,7 +183,7 @@ def _partner_disable(*, partner: PartnerSystem, reason: str) -> PartnerSystem:
         )
         Delivery.objects.filter(partner_id=partner.pk, state__in=sorted(OPEN_STATES)).update(
             state=DeliveryState.PARTNER_DISABLED,
-            reason=f"partner disabled: {reason}"[:500],
+            **reasons.both(reasons.part("partner_disabled", reason=reason)),
             lease_until=None,
             next_attempt_at=None,
         )

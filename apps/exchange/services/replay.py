@@ -39,7 +39,7 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 
-from .. import kicks
+from .. import kicks, reasons
 from ..choices import REPLAYABLE_STATES, AttemptOutcome, DeliveryMode, DeliveryState, PartnerState
 from ..models import Delivery, DeliveryAttempt, OutboxEvent, PartnerSystem, SharingPolicy
 from ..policy import decide
@@ -205,7 +205,7 @@ def delivery_replay(*, actor: Actor, delivery: Delivery) -> Delivery:
     now = timezone.now()
     Delivery.objects.filter(pk=delivery.pk).update(
         state=DeliveryState.PENDING,
-        reason=f"replayed at {now.isoformat(timespec='seconds')}",
+        **reasons.both(reasons.part("replayed", at=now.isoformat(timespec="seconds"))),
         next_attempt_at=now,
         completed_at=None,
         lease_until=None,
@@ -252,7 +252,9 @@ def partner_deliveries_replay_since(*, actor: Actor, partner: PartnerSystem, sin
         queued.append(delivery.pk)
         Delivery.objects.filter(pk=delivery.pk, state=delivery.state).update(
             state=DeliveryState.PENDING,
-            reason=f"replayed at {now.isoformat(timespec='seconds')} (everything since {since.isoformat()})"[:500],
+            **reasons.both(
+                reasons.part("replayed_since", at=now.isoformat(timespec="seconds"), since=since.isoformat())
+            ),
             next_attempt_at=now,
             completed_at=None,
             lease_until=None,

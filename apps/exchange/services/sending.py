@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import time
 from contextlib import nullcontext
@@ -18,13 +19,13 @@ from django.utils import timezone
 
 from apps.audit.services import audit_record
 
-from .. import kicks, sql
+from .. import kicks, reasons, sql
 from ..adapters import Outcome, adapter_for
 from ..choices import AttemptOutcome, DeliveryMode, DeliveryState, PartnerState
 from ..endpoints import validate_endpoint
 from ..models import Delivery, SharingPolicy
 from ..policy import region_reason
-from ..scanner import refusal_reason
+from ..scanner import refusal_part
 from ..selectors import current_policies, partner_receivable_regions
 from .claims import Claim, _lease, _random, deliveries_claim
 from .partners import _partner_disable
@@ -105,35 +106,39 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
             snapshot, policy, mode = fresh.snapshot, fresh.policy, fresh.mode
         payload = adapter.render(snapshot, policy, mode=mode, personal_allowed=partner.personal_data_allowed)
         if not partner.personal_data_allowed:
-            refusal = refusal_reason(payload)
-            if refusal:
-                return Outcome(AttemptOutcome.REFUSED, error=refusal), _payload_hash(payload)
+            found = refusal_part(payload)
+            if found:
+                refused = Outcome(AttemptOutcome.REFUSED, error=reasons.english([found]), parts=(found,))
+                return refused, _payload_hash(payload)
     return adapter.send(payload, delivery), _payload_hash(payload)
 
 
 def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[str, Any]:
     kind = outcome.kind
+    # The partner's own words (an error answer) stay as they are: no parts, the page shows the text.
+    said = {"reason": outcome.error[:500], "reason_parts": list(outcome.parts)}
     if kind == AttemptOutcome.SUCCEEDED:
-        return {"state": DeliveryState.SUCCEEDED, "reason": "", "completed_at": now, "next_attempt_at": None}
+        return {"state": DeliveryState.SUCCEEDED, **reasons.both(), "completed_at": now, "next_attempt_at": None}
     if kind == AttemptOutcome.DUPLICATE:
-        reason = "partner already had it" + (f": {outcome.error}" if outcome.error else "")
-        return {"state": DeliveryState.DUPLICATE, "reason": reason[:500], "completed_at": now, "next_attempt_at": None}
+        had = reasons.part("already_had_error", error=outcome.error) if outcome.error else reasons.part("already_had")
+        return {"state": DeliveryState.DUPLICATE, **reasons.both(had), "completed_at": now, "next_attempt_at": None}
     if kind == AttemptOutcome.GONE:
-        return {"state": DeliveryState.PARTNER_DISABLED, "reason": outcome.error[:500], "next_attempt_at": None}
+        return {"state": DeliveryState.PARTNER_DISABLED, **said, "next_attempt_at": None}
     if kind == AttemptOutcome.RETRY:
         if delivery.attempts >= int(settings.RILO_EXCHANGE_MAX_ATTEMPTS):
-            reason = f"retry schedule exhausted after {delivery.attempts} attempts; last: {outcome.error}"
-            return {"state": DeliveryState.DEAD, "reason": reason[:500], "completed_at": now, "next_attempt_at": None}
+            exhausted = reasons.part("exhausted", attempts=delivery.attempts, error=outcome.error)
+            return {
+                "state": DeliveryState.DEAD,
+                **reasons.both(exhausted),
+                "completed_at": now,
+                "next_attempt_at": None,
+            }
         if outcome.retry_after is not None:
             delay = min(outcome.retry_after, MAX_RETRY_AFTER)  # the partner's wish wins over the schedule
         else:
             delay = retry_delay(delivery.attempts)
-        return {
-            "state": DeliveryState.RETRY,
-            "reason": outcome.error[:500],
-            "next_attempt_at": now + dt.timedelta(seconds=delay),
-        }
-    return {"state": DeliveryState.NEEDS_ATTENTION, "reason": outcome.error[:500], "next_attempt_at": None}
+        return {"state": DeliveryState.RETRY, **said, "next_attempt_at": now + dt.timedelta(seconds=delay)}
+    return {"state": DeliveryState.NEEDS_ATTENTION, **said, "next_attempt_at": None}
 
 
 # The partner's current policy version, read with the delivery (no query of its own per send).
@@ -176,6 +181,7 @@ def _attempt(delivery: Delivery, claim: Claim, payload: bytes | None = None) -> 
         updated, waiting = sql.attempt_record(
             state=changes["state"],
             reason=changes["reason"],
+            reason_parts=json.dumps(changes["reason_parts"]),
             next_attempt_at=changes.get("next_attempt_at"),
             completed_at=changes.get("completed_at"),
             payload_hash=payload_hash,
