@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import ApiToken
 from apps.core.actor import Actor
+from apps.core.forms import AnyLanguageIntegerField
 from apps.reference.models import CommodityCategory
 from apps.reference.selectors import in_reading_order
 from apps.reports import catalogue as report_catalogue
@@ -109,7 +110,7 @@ class PartnerForm(forms.Form):
         widget=_secret_input(),
         help_text=_("Stored encrypted, never shown again."),
     )
-    max_in_flight = forms.IntegerField(
+    max_in_flight = AnyLanguageIntegerField(
         label=_("Deliveries in flight at once"),
         min_value=1,
         max_value=64,
@@ -241,7 +242,7 @@ class PartnerForm(forms.Form):
 
 
 class RotateSecretForm(forms.Form):
-    overlap_hours = forms.IntegerField(
+    overlap_hours = AnyLanguageIntegerField(
         label=_("Overlap (hours)"),
         min_value=0,
         max_value=168,
@@ -365,7 +366,7 @@ class PolicyForm(forms.Form):
             "Dimensions: mass (kg), volume (litres), count, sticks."
         ),
     )
-    embargo_hours = forms.IntegerField(
+    embargo_hours = AnyLanguageIntegerField(
         label=_("Embargo (hours)"),
         min_value=0,
         max_value=24 * 365,

@@ -1,5 +1,5 @@
-"""One rule for a number typed as text, read the same by the web form, the API's validator and an upload's text
-cell, in each of the four languages (apps.core.numbers)."""
+"""One rule for a number typed as text, read the same by the web form, the API and an upload's text cell, in
+each of the four languages (apps.core.numbers)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from django.utils.translation import gettext
 
 from apps.core import numbers
 from apps.core.forms import AnyLanguageDecimalField, AnyLanguageIntegerField
+from apps.reports.choices import ReportStatus
 from apps.reports.validation import Errors, clean_item
 from apps.uploads import values
+from tests.builders import build_report, complete_report, item_row
+from tests.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +87,8 @@ def _form(field: Callable[..., Any]) -> Callable[[str], Any]:
     return read
 
 
-def _validator(name: str, convert: Callable[[Any], Any] = lambda typed: typed) -> Callable[[str], Any]:
-    """The shared validator as the API (the text as sent) or an upload (the cell converted first) reaches it."""
+def _upload(name: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The shared validator as an upload's text cell reaches it: the cell converted first."""
 
     def read(typed: str) -> Any:
         errors = Errors()
@@ -96,16 +99,47 @@ def _validator(name: str, convert: Callable[[Any], Any] = lambda typed: typed) -
     return read
 
 
-DECIMAL_READERS = {
+@pytest.fixture
+def api_item(alice, issue_token, api) -> Callable[[str], Callable[[str], Any]]:
+    """A reader sending the text as an item's field of a draft in a real API request (PATCH), in the language
+    the test sets (Accept-Language); the number the report then holds, or the field's first error."""
+    report = build_report(by=alice, status=ReportStatus.DRAFT, through_services=True, **complete_report())
+    auth = bearer(issue_token(alice, "read", "write"))
+    path = f"/api/v1/reports/{report.uuid}/"
+
+    def reader(name: str) -> Callable[[str], Any]:
+        def read(typed: str) -> Any:
+            language = translation.get_language()
+            body = {"items": [item_row(**{name: typed})]}
+            response = api.patch(path, body, format="json", HTTP_ACCEPT_LANGUAGE=language, **auth)
+            if response.status_code == 400:
+                return response.json()["details"][f"items[0].{name}"][0]
+            assert response.status_code == 200, response.json()
+            found = response.json()["items"][0][name]
+            return Decimal(found) if name == "quantity" else found
+
+        return read
+
+    return reader
+
+
+API = object()  # the reader is the api_item fixture's, for the field
+DECIMAL_READERS: dict[str, Any] = {
     "form": _form(AnyLanguageDecimalField),
-    "api": _validator("quantity"),
-    "upload": _validator("quantity", values.decimal),
+    "api": API,
+    "upload": _upload("quantity", values.decimal),
 }
-INTEGER_READERS = {
+INTEGER_READERS: dict[str, Any] = {
     "form": _form(AnyLanguageIntegerField),
-    "api": _validator("packages_count"),
-    "upload": _validator("packages_count", values.integer),
+    "api": API,
+    "upload": _upload("packages_count", values.integer),
 }
+
+
+def _reader(readers: dict[str, Any], way: str, name: str, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    if readers[way] is API:
+        return request.getfixturevalue("api_item")(name)
+    return readers[way]
 
 
 def _check(read: Callable[[str], Any], typed: str, language: str, expected: Any) -> None:
@@ -120,14 +154,14 @@ def _check(read: Callable[[str], Any], typed: str, language: str, expected: Any)
 
 @pytest.mark.parametrize("way", DECIMAL_READERS)
 @pytest.mark.parametrize(("typed", "language", "expected"), _cases(DECIMALS))
-def test_a_decimal_is_read_the_same_by_the_form_the_api_and_an_upload(way, typed, language, expected):
-    _check(DECIMAL_READERS[way], typed, language, expected)
+def test_a_decimal_is_read_the_same_by_the_form_the_api_and_an_upload(way, typed, language, expected, request):
+    _check(_reader(DECIMAL_READERS, way, "quantity", request), typed, language, expected)
 
 
 @pytest.mark.parametrize("way", INTEGER_READERS)
 @pytest.mark.parametrize(("typed", "language", "expected"), _cases(INTEGERS))
-def test_a_whole_number_is_read_the_same_by_the_form_the_api_and_an_upload(way, typed, language, expected):
-    _check(INTEGER_READERS[way], typed, language, expected)
+def test_a_whole_number_is_read_the_same_by_the_form_the_api_and_an_upload(way, typed, language, expected, request):
+    _check(_reader(INTEGER_READERS, way, "packages_count", request), typed, language, expected)
 
 
 @pytest.mark.parametrize(

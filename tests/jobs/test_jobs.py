@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 
 from apps.audit.models import AuditEvent
 from apps.jobs.choices import JobState
@@ -102,8 +102,8 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(finished):
 
 
 def _shown(moment: dt.datetime) -> str:
-    """``moment`` as the jobs' pages show it (local time, ``j M Y H:i``)."""
-    return dateformat.format(timezone.localtime(moment), "j M Y H:i")
+    """``moment`` as the jobs' pages show it (local time, the language's short date and time)."""
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
 def test_an_expired_file_is_gone_with_a_page_saying_so_and_the_purge_deletes_it(alice, finished):

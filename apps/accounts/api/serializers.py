@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.fields import AnyLanguageIntegerField
+
 from ..models import ApiToken, User
 from ..roles import Role
 
@@ -111,7 +113,7 @@ class ApiTokenCreateSerializer(serializers.Serializer[Any]):
     scopes = serializers.ListField(
         child=serializers.ChoiceField(choices=ApiToken.Scope.choices), min_length=1, max_length=3
     )
-    expires_in_days = serializers.IntegerField(
+    expires_in_days = AnyLanguageIntegerField(
         min_value=1,
         max_value=settings.RILO_API_TOKEN_MAX_DAYS,
         default=settings.RILO_API_TOKEN_DEFAULT_DAYS,

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -87,8 +88,12 @@ def vocabulary_models() -> list[type[Vocabulary]]:
 
 
 def vocabulary_endpoints() -> list[tuple[str, type[VocabularyViewSet]]]:
-    """(URL segment, viewset) per vocabulary, e.g. ``("commodity-types", CommodityTypeViewSet)``."""
-    return [(slugify(str(model._meta.verbose_name_plural)), vocabulary_viewset(model)) for model in vocabulary_models()]
+    """(URL segment, viewset) per vocabulary, e.g. ``("commodity-types", CommodityTypeViewSet)``: the English
+    name whatever language is active when the URLs are first read (a Russian name would slug to nothing)."""
+    with translation.override("en"):
+        return [
+            (slugify(str(model._meta.verbose_name_plural)), vocabulary_viewset(model)) for model in vocabulary_models()
+        ]
 
 
 def _country(code: str, name: str, position: int) -> dict[str, Any]:

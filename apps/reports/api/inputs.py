@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from apps.core.api.fields import AnyLanguageDecimalField, AnyLanguageIntegerField
+
 from .. import catalogue
 from .serializers import from_catalogue
 
@@ -82,9 +84,9 @@ def _input_field(spec: catalogue.Field) -> serializers.Field:  # type: ignore[ty
         return serializers.CharField(max_length=max_length, allow_blank=True, **options)
     if kind == "decimal":
         digits = {"max_digits": model_field.max_digits, "decimal_places": model_field.decimal_places}
-        return serializers.DecimalField(**digits, allow_null=nullable, **options)
+        return AnyLanguageDecimalField(**digits, allow_null=nullable, **options)
     if kind == "integer":
-        return serializers.IntegerField(min_value=0, max_value=INT_MAX, allow_null=nullable, **options)
+        return AnyLanguageIntegerField(min_value=0, max_value=INT_MAX, allow_null=nullable, **options)
     if kind == "attributes":
         return serializers.DictField(**options)
     fields: dict[str, type[serializers.Field]] = {"date": serializers.DateField, "time": serializers.TimeField}  # type: ignore[type-arg]
@@ -102,7 +104,7 @@ class ItemInputSerializer(serializers.Serializer[Any]):
 
     commodity_category = _code(required=False)
     unit = _code(required=False, help_text=_("UN/ECE Rec 20 code (KGM, LTR, H87, STK ...) or its English label."))
-    estimated_value = serializers.DecimalField(
+    estimated_value = AnyLanguageDecimalField(
         max_digits=16, decimal_places=2, min_value=0, allow_null=True, required=False
     )
     currency = _code(required=False, help_text=_("ISO 4217 code."))
@@ -139,10 +141,10 @@ class ReportChangesSerializer(serializers.Serializer[Any]):
     parties) replaces the stored one as a whole; a part left out stays as it is."""
 
     national_reference = serializers.CharField(max_length=64, required=False, help_text=_("Your own case number."))
-    latitude = serializers.DecimalField(
+    latitude = AnyLanguageDecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, allow_null=True, required=False
     )
-    longitude = serializers.DecimalField(
+    longitude = AnyLanguageDecimalField(
         max_digits=9, decimal_places=6, min_value=-180, max_value=180, allow_null=True, required=False
     )
     transport_mode = _code(required=False, help_text=_("UN/ECE Rec 19 code (0-9) or its English label."))
