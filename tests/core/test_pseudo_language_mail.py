@@ -71,6 +71,8 @@ def test_every_email_in_the_recipients_language_holds_only_marked_strings_and_da
     django_capture_on_commit_callbacks: object,
 ) -> None:
     User.objects.filter(pk__in=[alice.pk, erin.pk, grace.pk, hugo.pk]).update(language=pseudo_language)
+    for person in (alice, erin, grace, hugo):
+        person.refresh_from_db()  # the e-mails take the language of the account they are given
     MailMessage.objects.all().delete()
     _send_every_email(world, alice, erin, grace, hugo)
 
