@@ -14,8 +14,8 @@ The rule, the same in the four languages:
   - a single comma followed by exactly three digits after one to three digits, ``1,234`` or ``12,500``: a
     thousand and more in English, a decimal in French, Spanish and Russian;
   - the same with a single point, ``1.234``, unless the active language is English: French, Spanish and Russian
-    writers usually mean 1234 (an upload refuses it in every language: a file is not written in its sender's
-    language; its check reads numbers inside :func:`read_strictly`);
+    writers usually mean 1234 (an upload's text cells are read in its sender's language, as the sender would
+    type them: "885.840" kg from an English sender's system is the decimal it looks like);
   - any other mixture of commas and points (``1,23.4``).
 
 Digits are ASCII digits only (full-width or Arabic-Indic digits would slip past the grouping rules), and a
@@ -28,9 +28,6 @@ A quantity of a seizure is not guessed: the person types it again.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
@@ -66,20 +63,6 @@ class NumberError(ValueError):
         self.message = message
 
 
-# Inside read_strictly(): "1.234" is ambiguous in every language (a file's cells, not a person's typing).
-_STRICT: ContextVar[bool] = ContextVar("rilo_numbers_strict", default=False)
-
-
-@contextmanager
-def read_strictly() -> Iterator[None]:
-    """Numbers read in the ``with`` block refuse "1.234" whatever the active language (an upload's check)."""
-    token = _STRICT.set(True)
-    try:
-        yield
-    finally:
-        _STRICT.reset(token)
-
-
 def _english() -> bool:
     return current_language() == "en"
 
@@ -91,7 +74,7 @@ def _digits(text: str) -> str:
     value = _GROUPING_SPACE.sub("", text.strip())
     if _ONE_GROUP.fullmatch(value):
         # "1,234" (and "1.234" outside English) is refused rather than guessed: see the module's rule.
-        if value.lstrip("+-")[-4] == "." and _english() and not _STRICT.get():
+        if value.lstrip("+-")[-4] == "." and _english():
             return value
         raise NumberError(str(AMBIGUOUS % {"value": text.strip()}))
     if _PLAIN.fullmatch(value):

@@ -120,7 +120,19 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "DeliveryAttempt": frozenset(
-        {"id", "delivery", "number", "at", "status_code", "outcome", "latency_ms", "error", "payload_hash", "worker"}
+        {
+            "id",
+            "delivery",
+            "number",
+            "at",
+            "status_code",
+            "outcome",
+            "latency_ms",
+            "error",
+            "error_parts",
+            "payload_hash",
+            "worker",
+        }
     ),
     "ReportProvenance": frozenset(
         {"id", "report", "source_partner", "source_reference", "source_version", "received_at"}
@@ -383,6 +395,8 @@ class DeliveryAttempt(models.Model):
     outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
     latency_ms = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # ``error`` as [key, {params}] parts (apps.exchange.reasons) when it is our own sentence.
+    error_parts = models.JSONField(default=list, blank=True)
     payload_hash = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True)
 
@@ -391,6 +405,11 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number} of delivery {self.delivery_id}: {self.outcome}"
+
+    @property
+    def error_shown(self) -> str:
+        """The error in the reader's language (the stored text when it is the partner's own words)."""
+        return reasons.said(self.error_parts, self.error)
 
 
 class ReportProvenance(models.Model):

@@ -46,6 +46,26 @@ SENTENCES: Mapping[str, str] = {
     "already_had_error": gettext_noop("partner already had it: %(error)s"),
     "exhausted": gettext_noop("retry schedule exhausted after %(attempts)s attempts; last: %(error)s"),
     "worker_lost": gettext_noop("retry schedule exhausted; last attempt: worker lost"),
+    # Why one attempt failed (DeliveryAttempt.error); what came from outside stays in a placeholder.
+    "lease_expired": gettext_noop("worker %(worker)s did not finish within its lease"),
+    "endpoint_refused": gettext_noop("endpoint refused at send time: %(detail)s"),
+    "no_longer_allowed": gettext_noop("no longer allowed: %(reason)s"),
+    "timed_out": gettext_noop("timed out: %(kind)s: %(detail)s"),
+    "connection_failed": gettext_noop("connection failed: %(detail)s"),
+    "gone": gettext_noop("partner answered 410 Gone: %(detail)s"),
+    "http_status": gettext_noop("HTTP %(status)s"),
+    "http_status_said": gettext_noop("HTTP %(status)s: %(detail)s"),
+    "redirect": gettext_noop("HTTP %(status)s redirect to %(location)s not followed; update the endpoint"),
+    "partner_refused": gettext_noop("partner refused the message: HTTP %(status)s: %(detail)s"),
+    "no_signing_secret": gettext_noop("the partner has no signing secret; rotate one"),
+    "proxy_not_allowed": gettext_noop(
+        "a proxy (%(proxy)s) is set in the environment for partner traffic and RILO_PARTNER_PROXY_ALLOWED is off; "
+        "nothing was sent"
+    ),
+    "taxii_unusable": gettext_noop("TAXII collection unusable: %(detail)s"),
+    "taxii_processing": gettext_noop("TAXII server still processing the objects; pushing again"),
+    "taxii_refused": gettext_noop("TAXII server refused %(count)s objects: %(failures)s"),
+    "taxii_held": gettext_noop("TAXII server already holds these objects"),
 }
 
 
@@ -76,6 +96,12 @@ def english(parts: Iterable[Part]) -> str:
 def shown(parts: Iterable[Part]) -> str:
     """The reason in the active language (for pages)."""
     return _say(parts, translate=True)
+
+
+def said(parts: Iterable[Part], text: str) -> str:
+    """``parts`` in the active language, or ``text`` (what was stored) when there are none."""
+    parts = list(parts)
+    return shown(parts) if parts else text
 
 
 def both(*parts: Part) -> dict[str, Any]:

@@ -326,9 +326,9 @@ _RECORD = f"""
         RETURNING id
     ), attempt AS (
         INSERT INTO {ATTEMPT}
-            (delivery_id, number, at, status_code, outcome, latency_ms, error, payload_hash, worker)
+            (delivery_id, number, at, status_code, outcome, latency_ms, error, error_parts, payload_hash, worker)
         VALUES (%(delivery)s, %(number)s, %(now)s, %(status_code)s, %(outcome)s, %(latency_ms)s, %(error)s,
-                %(payload_hash)s, %(token)s)
+                %(error_parts)s::jsonb, %(payload_hash)s, %(token)s)
         RETURNING id
     )
     SELECT

@@ -36,7 +36,6 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
-from apps.core.numbers import read_strictly
 from apps.reference.models import HSCode
 from apps.reports import catalogue
 from apps.reports.choices import EDITABLE_STATES, ReportKind, ReportStatus
@@ -106,15 +105,14 @@ def check_file(
     """Read the stored file and check it (see :func:`check_records`); a file the reader refuses (too many rows)
     raises its :class:`~apps.uploads.sniffing.UploadRefused`, in the reader's words."""
     reading = read_upload(path, format=file_format, encoding=encoding, variant=variant)
-    with read_strictly():  # a file is written in no one's language: "1.234" is as ambiguous as "1,234"
-        outcome = check_records(
-            reading,
-            actor=actor,
-            variant=variant,
-            progress=progress,
-            submit=submit,
-            file_problems=lambda: reading.summary.problems,
-        )
+    outcome = check_records(
+        reading,
+        actor=actor,
+        variant=variant,
+        progress=progress,
+        submit=submit,
+        file_problems=lambda: reading.summary.problems,
+    )
     outcome.encoding = reading.summary.encoding or encoding or ""
     outcome.separator = reading.summary.separator
     return outcome

@@ -17,6 +17,7 @@ import requests
 import urllib3
 from django.conf import settings
 
+from .. import reasons
 from ..choices import AttemptOutcome
 from ..endpoints import address_of, non_public
 
@@ -37,6 +38,12 @@ class Outcome:
     retry_after: float | None = None
     # ``error`` as [key, {params}] parts (apps.exchange.reasons) when it is our own sentence, not the partner's.
     parts: tuple[Any, ...] = ()
+
+
+def said(kind: str, status_code: int | None, key: str, retry_after: float | None = None, /, **params: Any) -> Outcome:
+    """An outcome whose error is our own sentence ``key``: its English text and its parts, from the same part."""
+    said = reasons.part(key, **params)
+    return Outcome(kind, status_code, reasons.english([said]), retry_after=retry_after, parts=(said,))
 
 
 class Adapter(Protocol):
@@ -68,7 +75,7 @@ class TimeoutSession(requests.Session):
         kwargs.setdefault("timeout", timeouts())
         kwargs["allow_redirects"] = False
         kwargs["stream"] = True  # the body is read below, at most RILO_PARTNER_RESPONSE_MAX_BYTES of it
-        refusal = proxy_refusal(url.decode() if isinstance(url, bytes) else url)
+        refusal = proxy_refusal_part(url.decode() if isinstance(url, bytes) else url)
         if refusal:
             raise ProxyRefused(refusal)
         response = super().request(method, url, *args, **kwargs)
@@ -87,6 +94,10 @@ class TimeoutSession(requests.Session):
 
 class ProxyRefused(requests.RequestException):
     """A proxy from the environment would carry partner traffic, and ``RILO_PARTNER_PROXY_ALLOWED`` is off."""
+
+    def __init__(self, refusal: reasons.Part) -> None:
+        super().__init__(reasons.english([refusal]))
+        self.part = refusal
 
 
 class PrivateAddressRefused(urllib3.exceptions.HTTPError):
@@ -181,16 +192,19 @@ def environment_proxy(url: str) -> str | None:
     return proxies.get(urlsplit(url).scheme) or proxies.get("all") or None
 
 
-def proxy_refusal(url: str) -> str:
-    """Why partner traffic to ``url`` may not go out (a proxy nobody allowed), or ""."""
+def proxy_refusal_part(url: str) -> reasons.Part | None:
+    """Why partner traffic to ``url`` may not go out (a proxy nobody allowed), as a reason part, or None."""
     proxy = environment_proxy(url)
     if proxy and not settings.RILO_PARTNER_PROXY_ALLOWED:
         shown = urlsplit(proxy)
-        return (
-            f"a proxy ({shown.hostname}:{shown.port or '-'}) is set in the environment for partner traffic and "
-            "RILO_PARTNER_PROXY_ALLOWED is off; nothing was sent"
-        )
-    return ""
+        return reasons.part("proxy_not_allowed", proxy=f"{shown.hostname}:{shown.port or '-'}")
+    return None
+
+
+def proxy_refusal(url: str) -> str:
+    """Why partner traffic to ``url`` may not go out (a proxy nobody allowed), or ""."""
+    refusal = proxy_refusal_part(url)
+    return reasons.english([refusal]) if refusal else ""
 
 
 class ResponseTooLarge(requests.RequestException):
@@ -228,10 +242,10 @@ def classify_transport_error(error: urllib3.exceptions.HTTPError) -> Outcome:
     """Outcome of a urllib3 request that got no answer: timeouts and connection errors are retried;
     a connection that led to a non-public address needs attention."""
     if isinstance(error, PrivateAddressRefused):
-        return Outcome(AttemptOutcome.REFUSED, None, f"endpoint refused at send time: {error}")
+        return said(AttemptOutcome.REFUSED, None, "endpoint_refused", detail=str(error))
     if isinstance(error, urllib3.exceptions.TimeoutError):
-        return Outcome(AttemptOutcome.RETRY, None, f"timed out: {error.__class__.__name__}: {excerpt(str(error))}")
-    return Outcome(AttemptOutcome.RETRY, None, f"connection failed: {excerpt(str(error))}")
+        return said(AttemptOutcome.RETRY, None, "timed_out", kind=error.__class__.__name__, detail=excerpt(str(error)))
+    return said(AttemptOutcome.RETRY, None, "connection_failed", detail=excerpt(str(error)))
 
 
 def configure_from_environment(session: requests.Session, url: str) -> None:
@@ -271,31 +285,26 @@ def classify(status: int, headers: Mapping[str, str], body: str) -> Outcome:
     if status == 409:
         return Outcome(AttemptOutcome.DUPLICATE, status, excerpt(body))
     if status == 410:
-        return Outcome(AttemptOutcome.GONE, status, "partner answered 410 Gone: " + excerpt(body))
+        return said(AttemptOutcome.GONE, status, "gone", detail=excerpt(body))
     if status in (408, 425, 429) or status >= 500:
-        return Outcome(
-            AttemptOutcome.RETRY,
-            status,
-            f"HTTP {status}: {excerpt(body)}".rstrip(": "),
-            retry_after=retry_after_seconds(headers.get("Retry-After")),
-        )
+        retry_after = retry_after_seconds(headers.get("Retry-After"))
+        # "HTTP 503: <answer>", or "HTTP 503" alone (any ": " at the answer's end is dropped too)
+        detail = f"HTTP {status}: {excerpt(body)}".rstrip(": ")[len(f"HTTP {status}: ") :]
+        if detail:
+            return said(AttemptOutcome.RETRY, status, "http_status_said", retry_after, status=status, detail=detail)
+        return said(AttemptOutcome.RETRY, status, "http_status", retry_after, status=status)
     if 300 <= status < 400:
-        return Outcome(
-            AttemptOutcome.NEEDS_ATTENTION,
-            status,
-            f"HTTP {status} redirect to {headers.get('Location', '?')} not followed; update the endpoint",
-        )
-    return Outcome(
-        AttemptOutcome.NEEDS_ATTENTION, status, f"partner refused the message: HTTP {status}: {excerpt(body)}"
-    )
+        location = headers.get("Location", "?")
+        return said(AttemptOutcome.NEEDS_ATTENTION, status, "redirect", status=status, location=location)
+    return said(AttemptOutcome.NEEDS_ATTENTION, status, "partner_refused", status=status, detail=excerpt(body))
 
 
 def classify_exception(error: Exception) -> Outcome:
     """Outcome of a request that got no answer: timeouts and connection errors are retried."""
     if isinstance(error, requests.Timeout):
-        return Outcome(AttemptOutcome.RETRY, None, f"timed out: {error.__class__.__name__}: {excerpt(str(error))}")
+        return said(AttemptOutcome.RETRY, None, "timed_out", kind=error.__class__.__name__, detail=excerpt(str(error)))
     if isinstance(error, requests.ConnectionError):
-        return Outcome(AttemptOutcome.RETRY, None, f"connection failed: {excerpt(str(error))}")
+        return said(AttemptOutcome.RETRY, None, "connection_failed", detail=excerpt(str(error)))
     return Outcome(AttemptOutcome.RETRY, None, f"{error.__class__.__name__}: {excerpt(str(error))}")
 
 

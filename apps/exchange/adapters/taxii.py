@@ -39,6 +39,7 @@ from .base import (
     configure_from_environment,
     encode,
     excerpt,
+    said,
     timeouts,
 )
 
@@ -243,7 +244,7 @@ class TaxiiAdapter:
             return classify_transport_error(error)
         except ProxyRefused as error:
             _forget(partner)
-            return Outcome(AttemptOutcome.REFUSED, None, str(error))
+            return Outcome(AttemptOutcome.REFUSED, None, str(error), parts=(error.part,))
         except ResponseTooLarge as error:
             _forget(partner)
             return Outcome(AttemptOutcome.NEEDS_ATTENTION, None, str(error))
@@ -258,18 +259,16 @@ class TaxiiAdapter:
             return classify_exception(error)
         except (TAXIIServiceException, ValueError) as error:
             _forget(partner)
-            return Outcome(AttemptOutcome.NEEDS_ATTENTION, None, f"TAXII collection unusable: {excerpt(str(error))}")
+            return said(AttemptOutcome.NEEDS_ATTENTION, None, "taxii_unusable", detail=excerpt(str(error)))
         if status.status != "complete":
-            return Outcome(AttemptOutcome.RETRY, 202, "TAXII server still processing the objects; pushing again")
+            return said(AttemptOutcome.RETRY, 202, "taxii_processing")
         if not status.failure_count:
             return Outcome(AttemptOutcome.SUCCEEDED, 202)
         failures = list(status.failures or [])
         missing = [f for f in failures if not _already_present(collection, f)]
         if missing:
             messages = "; ".join(f"{f.get('id')}: {f.get('message', 'refused')}" for f in missing[:3])
-            return Outcome(
-                AttemptOutcome.NEEDS_ATTENTION, 202, f"TAXII server refused {len(missing)} objects: {messages}"
-            )
+            return said(AttemptOutcome.NEEDS_ATTENTION, 202, "taxii_refused", count=len(missing), failures=messages)
         if status.success_count:
             return Outcome(AttemptOutcome.SUCCEEDED, 202)
-        return Outcome(AttemptOutcome.DUPLICATE, 202, "TAXII server already holds these objects")
+        return said(AttemptOutcome.DUPLICATE, 202, "taxii_held")

@@ -16,6 +16,7 @@ import urllib3
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from .. import reasons
 from ..choices import AttemptOutcome, DeliveryMode, EventType
 from ..policy import render_document
 from .base import (
@@ -24,8 +25,9 @@ from .base import (
     classify_transport_error,
     encode,
     pool_for,
-    proxy_refusal,
+    proxy_refusal_part,
     read_capped,
+    said,
     timeouts,
 )
 
@@ -53,12 +55,12 @@ class WebhookAdapter:
 
     def send(self, payload: bytes, delivery: Delivery) -> Outcome:
         partner = delivery.partner
-        refusal = proxy_refusal(partner.endpoint_url)
+        refusal = proxy_refusal_part(partner.endpoint_url)
         if refusal:
-            return Outcome(AttemptOutcome.REFUSED, error=refusal)
+            return Outcome(AttemptOutcome.REFUSED, error=reasons.english([refusal]), parts=(refusal,))
         secrets = partner.signing_secrets()
         if not secrets:
-            return Outcome(AttemptOutcome.NEEDS_ATTENTION, error="the partner has no signing secret; rotate one")
+            return said(AttemptOutcome.NEEDS_ATTENTION, None, "no_signing_secret")
         now = timezone.now()
         message_id = str(delivery.event.uuid)
         headers = {

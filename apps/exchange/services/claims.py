@@ -74,7 +74,8 @@ def _claim_for_partner(
                     number=attempts,
                     at=now,
                     outcome=AttemptOutcome.LEASE_EXPIRED,
-                    error=f"worker {leased_by} did not finish within its lease",
+                    error=reasons.english([reasons.part("lease_expired", worker=leased_by)]),
+                    error_parts=[reasons.part("lease_expired", worker=leased_by)],
                     worker=leased_by,
                 )
                 for delivery_id, _, attempts, leased_by, _ in lost

@@ -24,7 +24,7 @@ from ..adapters import Outcome, adapter_for
 from ..choices import AttemptOutcome, DeliveryMode, DeliveryState, PartnerState
 from ..endpoints import validate_endpoint
 from ..models import Delivery, SharingPolicy
-from ..policy import region_reason
+from ..policy import region_refusal
 from ..scanner import refusal_part
 from ..selectors import current_policies, partner_receivable_regions
 from .claims import Claim, _lease, _random, deliveries_claim
@@ -59,7 +59,7 @@ def _current_policy(delivery: Delivery) -> SharingPolicy | None:
     return current_policies(partner_ids=[delivery.partner_id]).get(delivery.partner_id)
 
 
-def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
+def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str | reasons.Part]:
     """The policy a message not decided a moment ago (a retry, a sweep) is rendered under now, or why it is refused.
 
     An agreement revoked since the decision stops it; one decided under an older policy version is
@@ -70,9 +70,9 @@ def _refusal_now(delivery: Delivery) -> tuple[SharingPolicy | None, str]:
         return delivery.policy, ""
     partner = delivery.partner
     receivable = partner_receivable_regions(partner=partner)
-    refusal = region_reason(delivery.event.snapshot, partner, delivery.policy, receivable)
+    refusal = region_refusal(delivery.event.snapshot, partner, delivery.policy, receivable)
     if refusal:
-        return None, f"no longer allowed: {refusal}"
+        return None, reasons.part("no_longer_allowed", reason=[refusal])
     current = _current_policy(delivery)
     if current is not None and current.pk == delivery.policy_id:
         return delivery.policy, ""
@@ -89,12 +89,15 @@ def _send(delivery: Delivery, payload: bytes | None = None) -> tuple[Outcome, st
     try:
         validate_endpoint(partner.endpoint_url)
     except ValidationError as error:
-        return Outcome(AttemptOutcome.REFUSED, error="endpoint refused at send time: " + " ".join(error.messages)), ""
+        bad = reasons.part("endpoint_refused", detail=" ".join(error.messages))
+        return Outcome(AttemptOutcome.REFUSED, error=reasons.english([bad]), parts=(bad,)), ""
     adapter = adapter_for(partner)
     if payload is None:
         # Not decided a moment ago by this fan-out (a retry, a replay, a sweep): what goes out is what
         # the agreements and the partner's policy allow now.
         policy, refusal = _refusal_now(delivery)
+        if isinstance(refusal, list):
+            return Outcome(AttemptOutcome.REFUSED, error=reasons.english([refusal]), parts=(refusal,)), ""
         if refusal:
             return Outcome(AttemptOutcome.REFUSED, error=refusal), ""
         snapshot, mode = delivery.event.snapshot, delivery.mode
@@ -120,13 +123,15 @@ def _new_state(delivery: Delivery, outcome: Outcome, now: dt.datetime) -> dict[s
     if kind == AttemptOutcome.SUCCEEDED:
         return {"state": DeliveryState.SUCCEEDED, **reasons.both(), "completed_at": now, "next_attempt_at": None}
     if kind == AttemptOutcome.DUPLICATE:
-        had = reasons.part("already_had_error", error=outcome.error) if outcome.error else reasons.part("already_had")
+        error = list(outcome.parts) or outcome.error  # our own sentence is said again in the reader's language
+        had = reasons.part("already_had_error", error=error) if outcome.error else reasons.part("already_had")
         return {"state": DeliveryState.DUPLICATE, **reasons.both(had), "completed_at": now, "next_attempt_at": None}
     if kind == AttemptOutcome.GONE:
         return {"state": DeliveryState.PARTNER_DISABLED, **said, "next_attempt_at": None}
     if kind == AttemptOutcome.RETRY:
         if delivery.attempts >= int(settings.RILO_EXCHANGE_MAX_ATTEMPTS):
-            exhausted = reasons.part("exhausted", attempts=delivery.attempts, error=outcome.error)
+            last = list(outcome.parts) or outcome.error
+            exhausted = reasons.part("exhausted", attempts=delivery.attempts, error=last)
             return {
                 "state": DeliveryState.DEAD,
                 **reasons.both(exhausted),
@@ -193,6 +198,7 @@ def _attempt(delivery: Delivery, claim: Claim, payload: bytes | None = None) -> 
             outcome=outcome.kind,
             latency_ms=latency_ms,
             error=outcome.error,
+            error_parts=json.dumps(list(outcome.parts)),
             partner=delivery.partner_id,
             report_uuid=delivery.report_uuid,
             event=delivery.event_id,
