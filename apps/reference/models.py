@@ -160,7 +160,10 @@ class CommodityType(Vocabulary):
         "Unit", verbose_name=_("default unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     attributes_schema = models.JSONField(
-        default=dict, blank=True, help_text=_("JSON Schema of the commodity-specific attributes of an item.")
+        _("attributes schema"),
+        default=dict,
+        blank=True,
+        help_text=_("JSON Schema of the commodity-specific attributes of an item."),
     )
 
     class Meta(Vocabulary.Meta):
