@@ -74,13 +74,14 @@ def report_share_view(request: HttpRequest, uuid: uuid_module.UUID) -> HttpRespo
     except ApplicationError as error:
         messages.error(request, error.message)
         return _back(report, "sharing")
-    with_or_without = "with" if personal else "without"
-    text = (
-        f"Report {report.national_reference} shared read-only with {administration.name}, "
-        f"{with_or_without} personal data."
+    sentence = (
+        gettext("Report %(reference)s shared read-only with %(administration)s, with personal data.")
+        if personal
+        else gettext("Report %(reference)s shared read-only with %(administration)s, without personal data.")
     )
+    text = sentence % {"reference": report.national_reference, "administration": administration.name}
     if expires_at := form.cleaned_data["expires_at"]:
-        ends = date_format(timezone.localtime(expires_at), "j M Y H:i")
+        ends = date_format(timezone.localtime(expires_at), "SHORT_DATETIME_FORMAT")
         text += " " + gettext("The share ends on %(ends)s.") % {"ends": ends}
     messages.success(request, text)
     return _back(report, "sharing")

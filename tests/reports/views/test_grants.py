@@ -47,7 +47,7 @@ def test_a_shares_expiry_is_shown_on_the_report_page(client: Client, cora, submi
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    shown = ends.strftime("%-d %b %Y %H:%M")
+    shown = ends.strftime("%Y-%m-%d %H:%M")  # the short date and time of English (year first)
     assert f"The share ends on {shown}." in page
     section = _sharing_section(page)
     assert re.search(
