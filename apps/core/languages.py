@@ -7,8 +7,6 @@ language is a *translated* one (a catalogue under ``locale/``, a key of a term's
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.utils.functional import lazy
@@ -33,14 +31,14 @@ def is_offered(code: str | None) -> bool:
     return bool(code) and code in offered_languages()
 
 
-def chosen_language(user: Any) -> str:
+def chosen_language(user: object | None) -> str:
     """The language ``user`` chose if it is still offered; "" for no choice, a code since removed from
     ``settings.LANGUAGES``, or no user (an anonymous one, a deleted account)."""
     language = getattr(user, "language", "") or ""
     return language if is_offered(language) else ""
 
 
-def language_of(user: Any) -> str:
+def language_of(user: object | None) -> str:
     """The language to write to ``user`` in when no request says otherwise (a worker, an e-mail): their chosen
     language while it is offered, else the site's."""
     return chosen_language(user) or str(settings.LANGUAGE_CODE)

@@ -20,6 +20,7 @@ from apps.core.languages import is_offered
 from .. import services
 from ..forms import LoginForm
 from ..middleware import SESSION_EXPIRED_KEY, two_factor_step
+from ..models import User
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -60,7 +61,7 @@ class LoginView(auth_views.LoginView):
         return HttpResponseRedirect(next_url)
 
 
-def keep_sign_in_language(request: HttpRequest, user: Any) -> None:
+def keep_sign_in_language(request: HttpRequest, user: User) -> None:
     """An account with no language chosen yet (or one no longer offered) takes the one its sign-in pages were
     in, when the person chose it (the language cookie) or their browser asked for it (``Accept-Language``):
     their e-mails follow it from now on, not the site's default. A page in the default language for want of
