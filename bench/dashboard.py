@@ -205,7 +205,8 @@ def baseline(
             began = time.perf_counter()
             result = PANELS[key].compute(PanelContext(user=analyst, filters=filters, scope=scope, source=source))
             latencies.append((time.perf_counter() - began) * 1000)
-            rows[(name, key)] = result.rows
+            # Person-derived figures under finer cuts are withheld by panel_data; the baseline withholds them alike.
+            rows[(name, key)] = [] if PANELS[key].personal and filters.person_refusals() else result.rows
         log(f"baseline: {name} done")
     return latencies, rows
 

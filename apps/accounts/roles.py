@@ -117,7 +117,17 @@ _REPORT_PUSH = (
 
 # The regional dashboards' figures (apps.dashboards): everyone of a region reads them; SummaryQuerySet.scope says
 # which region's, PersonSummaryQuerySet.scope who of them the person-derived ones.
-_STATISTICS = tuple(f"dashboards.view_{m}" for m in ("reportsummary", "itemsummary", "personsummary", "largestitem"))
+_STATISTICS = tuple(
+    f"dashboards.view_{m}"
+    for m in (
+        "reportsummary",
+        "itemsummary",
+        "regionreportsummary",
+        "regionitemsummary",
+        "personsummary",
+        "largestitem",
+    )
+)
 
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICER: (

@@ -16,9 +16,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from apps.tenancy.models import Administration
+from apps.tenancy.models import Administration, Region
 
-from .querysets import PersonSummaryQuerySet, SummaryQuerySet
+from .querysets import PersonSummaryQuerySet, RegionSummaryQuerySet, SummaryQuerySet
 
 # The category key of report-level rows that count each report once, whatever its items' categories.
 ALL_CATEGORIES = "*"
@@ -97,6 +97,57 @@ class PersonSummary(SummaryKey):
         ]
 
 
+class RegionKey(models.Model):
+    """The keys of the region-wide summaries: the administrations of a region together (the sums of their rows),
+    what a dashboard without an administration filter reads: a tenth of the rows of a ten-administration region."""
+
+    month = models.DateField(help_text="First day of the seizure month.")
+    region = models.ForeignKey(Region, db_index=False, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, help_text="The reports' state: approved or submitted.")
+    operation_key = models.PositiveIntegerField(help_text="The joint operation's id; 0 for none.")
+    category = models.CharField(max_length=32, help_text="A commodity category code; '*' for every category.")
+    dimension = models.CharField(max_length=32)
+    value = models.CharField(max_length=200, help_text="The dimension's value; '' for unknown.")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id} {self.state} {self.dimension}={self.value}"
+
+
+class RegionReportSummary(RegionKey):
+    """:class:`ReportSummary` of a region's administrations together."""
+
+    reports = models.PositiveIntegerField()
+
+    objects = RegionSummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["region", "dimension", "category", "state", "month"], name="dash_rreport_dim"),
+            models.Index(fields=["month", "region"], name="dash_rreport_bucket"),
+        ]
+
+
+class RegionItemSummary(RegionKey):
+    """:class:`ItemSummary` of a region's administrations together."""
+
+    unit_family = models.CharField(max_length=8)
+    currency = models.CharField(max_length=3)
+    items = models.PositiveIntegerField()
+    quantity = models.DecimalField(max_digits=30, decimal_places=6, help_text="Sum of normalised quantities.")
+    amount = models.DecimalField(max_digits=22, decimal_places=2, help_text="Sum of estimated values.")
+
+    objects = RegionSummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["region", "dimension", "category", "state", "month"], name="dash_ritem_dim"),
+            models.Index(fields=["month", "region"], name="dash_ritem_bucket"),
+        ]
+
+
 class LargestItem(models.Model):
     """The largest items (by normalised quantity) of a bucket, per state, operation, category and unit family:
     the region's largest seizures are the largest of these (a top ten of a union is within the union of the top
@@ -155,9 +206,12 @@ class Reconciliation(models.Model):
 
 
 _KEY_FIELDS = frozenset({"id", "month", "administration", "state", "operation_key", "category", "dimension", "value"})
+_REGION_KEY_FIELDS = (_KEY_FIELDS - {"administration"}) | {"region"}
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReportSummary": frozenset(),
     "ItemSummary": frozenset(),
+    "RegionReportSummary": frozenset(),
+    "RegionItemSummary": frozenset(),
     # Counts of persons per nationality, sex or age band: derived from personal data, hence gated and suppressed.
     "PersonSummary": frozenset({"value", "persons"}),
     "LargestItem": frozenset(),
@@ -167,6 +221,8 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
 NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReportSummary": _KEY_FIELDS | {"reports"},
     "ItemSummary": _KEY_FIELDS | {"unit_family", "currency", "items", "quantity", "amount"},
+    "RegionReportSummary": _REGION_KEY_FIELDS | {"reports"},
+    "RegionItemSummary": _REGION_KEY_FIELDS | {"unit_family", "currency", "items", "quantity", "amount"},
     "PersonSummary": _KEY_FIELDS - {"value"},
     "LargestItem": frozenset(
         {

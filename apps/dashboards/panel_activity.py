@@ -104,14 +104,14 @@ def weekday_hour(ctx: PanelContext) -> PanelResult:
     "table",
 )
 def joint_operations(ctx: PanelContext) -> PanelResult:
-    reports = ctx.source.rows(REPORTS, "total", ["operation_key", "administration_id"])
+    reports = ctx.source.rows(REPORTS, "administration", ["operation_key", "value"])
     items = quantities_by(ctx.source.rows(ITEMS, "total", ["operation_key", "unit_family"]), "operation_key")
     cases: dict[int, int] = defaultdict(int)
     administrations: dict[int, set[int]] = defaultdict(set)
     for row in reports:
         if row["operation_key"] and row["reports"]:
             cases[row["operation_key"]] += row["reports"]
-            administrations[row["operation_key"]].add(row["administration_id"])
+            administrations[row["operation_key"]].add(int(row["value"]))
     operations = {op.pk: op for op in Operation.objects.filter(pk__in=list(cases))}
     out = []
     for key in sorted(cases, key=lambda k: -cases[k]):

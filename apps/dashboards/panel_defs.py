@@ -98,7 +98,7 @@ def _change(now: int | float, before: int | float | None) -> float | None:
 )
 def key_figures(ctx: PanelContext) -> PanelResult:
     def figures(source: Any) -> dict[str, Any]:
-        by_admin = source.rows(REPORTS, "total", ["administration_id"])
+        by_admin = source.rows(REPORTS, "administration", ["value"])
         items = source.rows(ITEMS, "total", ["unit_family", "currency"])
         values: dict[str, Any] = {
             "reports": sum(r["reports"] for r in by_admin),

@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Aggregate, Count, DurationField, F, Min
-from django.db.models.functions import Now
+from django.db.models import Count, Min
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,12 +25,6 @@ from .panels import PanelContext, PanelResult, col, month_label, panel
 from .summaries import ITEMS, REPORTS
 
 
-class _Median(Aggregate):
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
 @panel(
     "reports_per_administration",
     gettext_lazy("Reports per administration and month"),
@@ -39,7 +32,10 @@ class _Median(Aggregate):
     "heatmap",
 )
 def reports_per_administration(ctx: PanelContext) -> PanelResult:
-    rows = ctx.source.rows(REPORTS, "total", ["administration_id", "month"])
+    rows = [
+        {**row, "administration_id": int(row["value"])}
+        for row in ctx.source.rows(REPORTS, "administration", ["value", "month"])
+    ]
     names = {a.pk: str(a) for a in Administration.objects.filter(pk__in={r["administration_id"] for r in rows})}
     out = [
         {
@@ -150,13 +146,19 @@ def review_queue(ctx: PanelContext) -> PanelResult:
         administration_id__in=[pk for pk in administrations if pk in ctx.scope.administration_ids],
         status=ReportStatus.SUBMITTED,
         duplicate_of__isnull=True,
+        submitted_at__isnull=False,
     )
-    figures = waiting.aggregate(
-        count=Count("pk"), oldest=Min("submitted_at"), median=_Median(Now() - F("submitted_at"))
+    figures = waiting.aggregate(count=Count("pk"), oldest=Min("submitted_at"))
+    count, oldest = figures["count"], figures["oldest"]
+    # The median wait is the wait of the median submission: the middle one (or two) in the queue's own index order
+    # (report_review_queue), read without sorting every waiting report.
+    middle = (
+        list(waiting.order_by("submitted_at").values_list("submitted_at", flat=True)[(count - 1) // 2 : count // 2 + 1])
+        if count
+        else []
     )
-    oldest = figures["oldest"]
-    median: dt.timedelta | None = figures["median"]
     now = dt.datetime.now(tz=dt.UTC)
+    median = now - (middle[0] + (middle[-1] - middle[0]) / 2) if middle else None
     out = [
         {"figure": "waiting", "label": _("Reports waiting"), "value": figures["count"], "unit": _("reports")},
         {

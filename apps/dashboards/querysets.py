@@ -44,6 +44,19 @@ class SummaryQuerySet(RestrictedQuerySet):
         return (user.region_id, user.administration_id)
 
 
+class RegionSummaryQuerySet(SummaryQuerySet):
+    """The region-wide summaries: keyed by the region itself."""
+
+    def scope(self, user: Actor, action: str) -> Q:
+        if action != "view":
+            return NOTHING
+        if user.region_id:
+            return Q(region_id=user.region_id)
+        if user.administration_id:
+            return Q(region_id__in=Administration.objects.filter(pk=user.administration_id).values("region_id"))
+        return NOTHING
+
+
 class PersonSummaryQuerySet(SummaryQuerySet):
     """Counts of persons per nationality, sex or age band: only the region's own staff holding the personal-data
     capability (an officer's capability covers their administration's reports, not the region's figures)."""

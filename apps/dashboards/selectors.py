@@ -124,15 +124,22 @@ class FigureSource:
 
 
 class SummarySource(FigureSource):
-    """The summary tables (only for filters they can answer: :meth:`StatisticsFilters.summarisable`)."""
+    """The summary tables (only for filters they can answer: :meth:`StatisticsFilters.summarisable`): the
+    region-wide ones when the filters keep every administration of the region."""
 
     kind = SUMMARY
 
     def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
         f = self.filters
-        rows = summary_rows(grain.model, scope=self.scope).filter(
-            dimension=dimension, administration_id__in=self.administrations, state__in=f.states
-        )
+        if grain.region_model is not None and set(self.administrations) == set(self.scope.administration_ids):
+            # Every administration of the region: their rows summed already, a tenth as many to read.
+            rows = summary_rows(grain.region_model, scope=self.scope).filter(
+                region_id=self.scope.region_id, dimension=dimension, state__in=f.states
+            )
+        else:
+            rows = summary_rows(grain.model, scope=self.scope).filter(
+                dimension=dimension, administration_id__in=self.administrations, state__in=f.states
+            )
         if f.date_from:
             rows = rows.filter(month__gte=f.date_from.replace(day=1))
         if f.date_to:

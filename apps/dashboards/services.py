@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -111,10 +114,14 @@ def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None
     return done
 
 
-def statistics_rebuild() -> int:
+def statistics_rebuild(*, workers: int | None = None) -> int:
     """Rebuild every summary table from the reports (``manage.py rebuild_statistics``), one seizure month per short
     transaction so that dashboard reads are never held up (they see each month's previous figures until its new
     ones are committed); returns how many months.
+
+    ``workers`` months are rebuilt at once, each on a connection of its own (default:
+    ``settings.RILO_STATISTICS_REBUILD_WORKERS``; one when called inside a transaction, whose uncommitted rows other
+    connections could not read).
 
     Each month's transaction first takes the month's lock (a bucket's recompute waits for it), then deletes the
     month's marks of buckets to recompute that are committed and not being recomputed (``SKIP LOCKED``: a worker
@@ -122,14 +129,38 @@ def statistics_rebuild() -> int:
     every change its marks stood for is committed before the rows are read, so none is lost; a mark committed
     later stays, and its bucket is recomputed after."""
     months = summaries.summary_months()
-    for month in months:
-        with transaction.atomic():
-            summaries.month_lock(month, shared=False)
-            marks = DirtyBucket.objects.filter(month=month).select_for_update(skip_locked=True)
-            DirtyBucket.objects.filter(pk__in=list(marks.values_list("pk", flat=True))).delete()
-            summaries.month_replace(month)
+    count = workers if workers is not None else int(settings.RILO_STATISTICS_REBUILD_WORKERS)
+    if count <= 1 or connection.in_atomic_block or len(months) <= 1:
+        for month in months:
+            _rebuild_month(month)
+    else:
+        pending = list(reversed(months))
+        lock = threading.Lock()
+
+        def rebuild_some() -> None:
+            try:
+                while True:
+                    with lock:
+                        if not pending:
+                            return
+                        month = pending.pop()
+                    _rebuild_month(month)
+            finally:
+                connection.close()  # this thread's own connection
+
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            for future in [pool.submit(rebuild_some) for _ in range(count)]:
+                future.result()  # a month that failed fails the rebuild (its transaction rolled back)
     statistics_cache_invalidate()
     return len(months)
+
+
+def _rebuild_month(month: dt.date) -> None:
+    with transaction.atomic():
+        summaries.month_lock(month, shared=False)
+        marks = DirtyBucket.objects.filter(month=month).select_for_update(skip_locked=True)
+        DirtyBucket.objects.filter(pk__in=list(marks.values_list("pk", flat=True))).delete()
+        summaries.month_replace(month)
 
 
 def statistics_reconcile() -> Reconciliation:

@@ -4,8 +4,8 @@ Each *dimension* is one axis a panel counts along, defined once here as a databa
 tables. The same definitions fill the summary tables and answer, over the base tables, the filters the summaries
 cannot (:mod:`apps.dashboards.selectors`): both paths count alike because they are the same expressions. A fill
 stages each grain's base rows once (keys, measures and every single-valued dimension) and inserts one
-``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); only the dimensions that give a
-report several values (detection methods, transit steps) are counted with a join of their own.
+``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); the dimensions that give a report
+several values (detection methods, transit steps) are staged as rows of their own, one per report and value.
 
 Counted reports are submitted or approved and not duplicates; the state is a summary key, so the figures of
 approved reports and those with submitted ones added come from the same rows.
@@ -36,8 +36,18 @@ from django.db.models.functions import (
 from apps.reports.choices import COUNTED_STATES, PartyKind, RouteRole
 from apps.reports.models import Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band_sql
+from apps.tenancy.models import Administration
 
-from .models import ALL_CATEGORIES, NO_OPERATION, ItemSummary, LargestItem, PersonSummary, ReportSummary
+from .models import (
+    ALL_CATEGORIES,
+    NO_OPERATION,
+    ItemSummary,
+    LargestItem,
+    PersonSummary,
+    RegionItemSummary,
+    RegionReportSummary,
+    ReportSummary,
+)
 
 # The route roles a flow starts from and ends at, in order of preference.
 FLOW_START_ROLES = (RouteRole.DEPARTURE.value, RouteRole.ORIGIN.value)
@@ -91,6 +101,8 @@ REPORT_DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
         Dimension("total", lambda: Value("", output_field=TEXT)),
+        # The reporting administration (its id): the region-wide rows count per administration with it.
+        Dimension("administration", lambda: Cast("administration_id", TEXT)),
         Dimension("country_of_seizure", _code("country_of_seizure")),
         Dimension("transport_mode", _code("transport_mode__code")),
         Dimension("detection_method", _code("detection_methods__code")),
@@ -154,6 +166,7 @@ class Grain:
     measures: Callable[[], dict[str, Any]]
     extra_keys: Callable[[], dict[str, Any]] = field(default=dict)
     by_report_category: bool = True  # a category key per category of the report's items (else the item's own)
+    region_model: type[models.Model] | None = None  # its region-wide summary (RegionKey), if it has one
 
     def keys(self, *, category: bool) -> dict[str, Any]:
         """The summary keys as expressions over this grain's base rows (``category``: per category, else '*')."""
@@ -193,7 +206,14 @@ def _person_measures() -> dict[str, Any]:
     return {"persons": Count("pk", distinct=True)}
 
 
-REPORTS = Grain(ReportSummary, REPORT_DIMENSIONS, lambda: Report.objects.all(), "", _report_measures)
+REPORTS = Grain(
+    ReportSummary,
+    REPORT_DIMENSIONS,
+    lambda: Report.objects.all(),
+    "",
+    _report_measures,
+    region_model=RegionReportSummary,
+)
 ITEMS = Grain(
     ItemSummary,
     ITEM_DIMENSIONS,
@@ -205,6 +225,7 @@ ITEMS = Grain(
         "currency": Coalesce(F("currency__code"), Value(""), output_field=TEXT),
     },
     by_report_category=False,
+    region_model=RegionItemSummary,
 )
 PERSONS = Grain(
     PersonSummary,
@@ -231,17 +252,21 @@ def grouped_rows(rows: QuerySet[Any], grain: Grain, dimension: Dimension, *, key
 
 
 def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
-    """``INSERT INTO <summary> (columns) SELECT ...`` of a grouped queryset: the ORM builds the SELECT and has no
-    way to say the INSERT around it."""
+    _insert_into(grain.model, rows, columns)
+
+
+def _insert_into(model: type[models.Model], rows: QuerySet[Any], columns: Sequence[str]) -> None:
+    """``INSERT INTO <table> (columns) SELECT ...`` of a grouped queryset: the ORM builds the SELECT and has no way
+    to say the INSERT around it."""
     sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(grain.model._meta.db_table)} ({names}) {sql}", params)
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
 
 
 # Report-level dimensions that can give a report more than one value (a row per detection method, per transit step):
-# counted with a join of their own; every other report-level dimension has one value per report.
+# staged as rows of their own; every other report-level dimension has one value per report.
 MULTI_VALUED_REPORT_DIMENSIONS = frozenset({"detection_method", "transit"})
 
 
@@ -311,11 +336,18 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any]) -> None:
             .order_by()
         )
         staging.append((stage_categories, categories))
+    stage_multi = quote("dashboards_stage_multi")
+    if multi:
+        staging.append((stage_multi, _multi_values(rows, [grain.dimensions[name] for name in sorted(multi)])))
     insert_columns = [*key_names, *(["category"] if grain.by_report_category else []), "dimension", "value"]
     columns = ", ".join(quote(c) for c in [*insert_columns, *measures_sql])
     unpivot = ", ".join(f"(%s, s.{quote('v_' + name)})" for name in single)
     selected_keys = ", ".join(f"s.{quote('k_' + name)}" for name in key_names)
     grouped_by = ", ".join(str(position) for position in range(1, len(insert_columns) + 1))
+    # The dimensions' values of a staged row: its single-valued ones unpivoted, then the multi-valued ones' rows.
+    values = [(f"CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value) WHERE d.value IS NOT NULL", [*single])]
+    if multi:
+        values.append((f"JOIN {stage_multi} d ON d.{quote('s_report')} = s.{quote('s_report')}", []))
     with connection.cursor() as cursor:
         for name, queryset in staging:
             sql, params = queryset.query.sql_with_params()
@@ -327,20 +359,30 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any]) -> None:
             per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
             passes = [("%s, ", "", [ALL_CATEGORIES]), (f"c.{quote('k_category')}, ", per_category, [])]
         for category_sql, join, category_params in passes:
-            # Names from the models and this module's constants; the values are parameters.
-            insert = (
-                f"INSERT INTO {quote(grain.model._meta.db_table)} ({columns}) "  # noqa: S608
-                f"SELECT {selected_keys}, {category_sql}d.dimension, d.value, {', '.join(measures_sql.values())} "
-                f"FROM {stage} s {join} CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value) "
-                f"WHERE d.value IS NOT NULL GROUP BY {grouped_by}"
-            )
-            cursor.execute(insert, [*category_params, *single])
+            for dimensions, dimension_params in values:
+                # Names from the models and this module's constants; the values are parameters.
+                insert = (
+                    f"INSERT INTO {quote(grain.model._meta.db_table)} ({columns}) "  # noqa: S608
+                    f"SELECT {selected_keys}, {category_sql}d.dimension, d.value, {', '.join(measures_sql.values())} "
+                    f"FROM {stage} s {join} {dimensions} GROUP BY {grouped_by}"
+                )
+                cursor.execute(insert, [*category_params, *dimension_params])
         cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging)}")
-    for category in (False, True):
-        category_keys = grain.keys(category=category)
-        for name in multi:
-            grouped = grouped_rows(rows, grain, grain.dimensions[name], keys=category_keys)
-            _insert(grain, grouped, [*category_keys, "dimension", "value", *grain.measures()])
+
+
+def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> QuerySet[Any]:
+    """The distinct (report, dimension, value) rows of report-level dimensions with several values per report (a row
+    per detection method, per transit step), one query for them all."""
+    parts = []
+    for dimension in dimensions:
+        chosen = rows.filter(dimension.where()) if dimension.where is not None else rows
+        parts.append(
+            chosen.annotate(m_value=dimension.value())
+            .values(s_report=F("pk"), dimension=Value(dimension.name, output_field=TEXT), value=F("m_value"))
+            .distinct()
+            .order_by()
+        )
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def _fill(grain: Grain, rows: QuerySet[Any]) -> None:
@@ -405,16 +447,29 @@ def month_lock(month: dt.date, *, shared: bool) -> None:
         cursor.execute(f"SELECT {function}(hashtext(%s), %s)", [_MONTH_LOCK, _month_index(month)])
 
 
+# The advisory lock class of a region's month of region-wide rows (keys: the region's and the month's): two buckets
+# of one region and month recomputed at once would each delete, then insert, the same region-wide rows.
+_REGION_MONTH_LOCK = "dashboards_region_month"
+
+
 @transaction.atomic
 def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
-    """Replace the summary rows of one bucket (a seizure month of an administration) with those its reports give
-    now. Idempotent: the same reports give the same rows, however often it runs."""
+    """Replace the summary rows of one bucket (a seizure month of an administration), and the region-wide rows of
+    its region's month, with those the reports give now. Idempotent: the same reports give the same rows, however
+    often it runs."""
     month_lock(month, shared=True)
     _replace(month=month, administration_id=administration_id)
+    region_id = Administration.objects.filter(pk=administration_id).values_list("region_id", flat=True).first()
+    if region_id is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [f"{_REGION_MONTH_LOCK}:{region_id}",
+                                                                             _month_index(month)])  # fmt: skip
+        _roll_up(month=month, region_id=region_id)
 
 
 def _replace(*, month: dt.date, administration_id: int | None) -> None:
-    """Delete the summary rows of a month (of one administration, or of all) and insert what the reports give now."""
+    """Delete the summary rows of a month (of one administration, or of all: then its region-wide rows are rolled
+    up again too) and insert what the reports give now."""
     for grain in GRAINS:
         p = grain.prefix
         bucket: dict[str, Any] = {f"{p}seizure_date__gte": month, f"{p}seizure_date__lt": month_after(month)}
@@ -427,6 +482,33 @@ def _replace(*, month: dt.date, administration_id: int | None) -> None:
         if grain is ITEMS:
             LargestItem.objects.filter(**stored).delete()
             _fill_largest(grain.counted().filter(**bucket))
+    if administration_id is None:
+        _roll_up(month=month, region_id=None)
+
+
+def _roll_up(*, month: dt.date, region_id: int | None) -> None:
+    """Replace the region-wide rows of a month (of one region, or of all) with the sums of its administrations'
+    rows: every measure is a sum over reports, items or persons, each of one administration, so the sums are what
+    a count over the region's reports gives."""
+    for grain in GRAINS:
+        if grain.region_model is None:
+            continue
+        stored = grain.region_model._default_manager.filter(month=month)
+        rows = grain.model._default_manager.filter(month=month)
+        if region_id is not None:
+            stored = stored.filter(region_id=region_id)
+            rows = rows.filter(administration__region_id=region_id)
+        stored.delete()
+        keys = [*REGION_COLUMNS, *grain.extra_keys()]
+        summed = rows.values(*keys, k_region=F("administration__region_id")).annotate(
+            **{f"m_{name}": Sum(name) for name in grain.measures()}
+        )
+        _insert_into(grain.region_model, summed.order_by(), [*keys, "region_id", *grain.measures()])
+
+
+# The key columns of a region-wide row, in the order its roll-up selects them (then the grain's own keys, the region
+# and the measures).
+REGION_COLUMNS = ("month", "state", "operation_key", "category", "dimension", "value")
 
 
 def summary_months() -> list[dt.date]:
@@ -434,8 +516,8 @@ def summary_months() -> list[dt.date]:
     counted = REPORTS.counted().annotate(m=TruncMonth("seizure_date", output_field=models.DateField()))
     months = set(counted.values_list("m", flat=True).distinct().order_by())
     # A largest item's month has the item's summary rows too: LargestItem need not be read.
-    for grain in GRAINS:
-        months |= set(grain.model._default_manager.values_list("month", flat=True).distinct().order_by())
+    for model in (*(grain.model for grain in GRAINS), *(g.region_model for g in GRAINS if g.region_model)):
+        months |= set(model._default_manager.values_list("month", flat=True).distinct().order_by())
     return sorted(months)
 
 

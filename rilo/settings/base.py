@@ -483,6 +483,9 @@ RILO_UPLOADS_MAX_PROBLEMS = env.int("RILO_UPLOADS_MAX_PROBLEMS", default=10_000)
 RILO_STATISTICS_BASE_TIMEOUT_MS = env.int("RILO_STATISTICS_BASE_TIMEOUT_MS", default=10_000)
 RILO_STATISTICS_SWEEP_SECONDS = env.float("RILO_STATISTICS_SWEEP_SECONDS", default=30.0)
 RILO_STATISTICS_RECONCILE_SECONDS = env.float("RILO_STATISTICS_RECONCILE_SECONDS", default=24 * 60 * 60.0)
+# How many seizure months a full rebuild of the summaries (rebuild_statistics) recomputes at once, each on a
+# database connection of its own.
+RILO_STATISTICS_REBUILD_WORKERS = env.int("RILO_STATISTICS_REBUILD_WORKERS", default=2)
 # Mail has its own queue: a slow or dead mail server never delays partner deliveries, nor a backlog of
 # deliveries the mail (and each can be given its own workers).
 # Background jobs (large exports) have their own queue too: an hour-long export never holds up mail or deliveries.

@@ -14,7 +14,14 @@ from django.test import Client
 
 from apps.accounts.roles import Role
 from apps.dashboards.filtersets import StatisticsFilters
-from apps.dashboards.models import ItemSummary, LargestItem, PersonSummary, ReportSummary
+from apps.dashboards.models import (
+    ItemSummary,
+    LargestItem,
+    PersonSummary,
+    RegionItemSummary,
+    RegionReportSummary,
+    ReportSummary,
+)
 from apps.dashboards.panels import PANELS, panel_data
 from apps.dashboards.selectors import StatisticsScope, SummarySource, statistics_scope
 from apps.dashboards.services import statistics_rebuild
@@ -88,6 +95,21 @@ def test_each_summary_table_offers_restrict_to_the_readers_region(
     for model in SUMMARIES:
         assert not model.objects.restrict(None, "view").exists()
         assert not model.objects.restrict(erin, "change").exists()  # read only
+
+
+def test_the_region_wide_tables_offer_restrict_to_the_readers_region(
+    two_regions, region_we, region_cis, erin, alice, farid, kz_coordinator, cis_administrator
+):
+    """The sums of a region's administrations: its own people (staff and officers) read them, no one else."""
+    for model in (RegionReportSummary, RegionItemSummary):
+        assert set(model.objects.values_list("region_id", flat=True)) == {region_we.pk, region_cis.pk}, model
+        for insider in (erin, alice):
+            assert set(model.objects.restrict(insider, "view").values_list("region_id", flat=True)) == {region_we.pk}
+        for outsider in (farid, kz_coordinator, cis_administrator):
+            seen = set(model.objects.restrict(outsider, "view").values_list("region_id", flat=True))
+            assert seen == {region_cis.pk}, (model, outsider)
+        assert not model.objects.restrict(None, "view").exists()
+        assert not model.objects.restrict(erin, "change").exists()
 
 
 def test_a_scope_naming_another_regions_administrations_reads_nothing_of_them(

@@ -128,6 +128,13 @@ class Report(UUIDModel, TimeStampedModel):
             GinIndex(fields=["search_vector"], name="report_search_gin"),
             models.Index(fields=["administration", "status"], name="report_admin_status"),
             models.Index(fields=["status", "submitted_at"], name="report_status_submitted"),
+            # The review queue's figures (apps.dashboards): its size, oldest and median submission, index-only.
+            models.Index(
+                fields=["submitted_at"],
+                include=["administration"],
+                condition=models.Q(status="submitted", duplicate_of__isnull=True),
+                name="report_review_queue",
+            ),
             models.Index(fields=["country_of_seizure", "seizure_date"], name="report_country_date"),
             # The default order of lists (newest seizure first, then newest row), walked by cursor pages.
             models.Index(fields=["seizure_date", "id"], name="report_seizure_date_id"),

@@ -1,0 +1,42 @@
+"""The review queue's live figures: how many submitted reports wait, the median and the longest wait, per the
+administrations the reader may count (duplicates and other states are not waiting)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from apps.reports.choices import ReportStatus
+from apps.reports.models import Report
+from tests.builders import build_report
+from tests.helpers import bearer
+
+
+def _waiting(by: Any, days_ago: float) -> Report:
+    report = build_report(by=by, status=ReportStatus.SUBMITTED, seizure_date=dt.date(2025, 5, 1))
+    Report.objects.filter(pk=report.pk).update(submitted_at=timezone.now() - dt.timedelta(days=days_ago))
+    return report
+
+
+def _figures(api: Any, token: str, **params: Any) -> dict[str, Any]:
+    answer = api.get("/api/v1/statistics/review_queue/", params, **bearer(token)).json()
+    return {row["figure"]: row["value"] for row in answer["rows"]}
+
+
+def test_the_queue_counts_its_waiting_reports_with_their_median_and_longest_wait(
+    api, issue_token, france, germany, kazakhstan, erin
+):
+    token = issue_token(erin)
+    assert _figures(api, token) == {"waiting": 0, "median_age": None, "oldest_age": None}
+    for days in (1, 3, 10):
+        _waiting(france, days)
+    _waiting(kazakhstan, 100)  # another region's
+    build_report(by=france, status=ReportStatus.APPROVED, seizure_date=dt.date(2025, 5, 1))
+    original = build_report(by=germany, status=ReportStatus.APPROVED, seizure_date=dt.date(2025, 5, 1))
+    Report.objects.filter(pk=_waiting(germany, 50).pk).update(duplicate_of=original)  # a duplicate waits for no one
+    assert _figures(api, token) == {"waiting": 3, "median_age": 3.0, "oldest_age": 10.0}
+    _waiting(germany, 5)  # an even count: the median is halfway between the middle two (3 and 5 days)
+    assert _figures(api, token) == {"waiting": 4, "median_age": 4.0, "oldest_age": 10.0}
+    assert _figures(api, token, administration=germany.pk) == {"waiting": 1, "median_age": 5.0, "oldest_age": 5.0}
