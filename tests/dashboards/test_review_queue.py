@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.dashboards.services import statistics_cache_invalidate
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from tests.builders import build_report
@@ -21,6 +22,7 @@ def _waiting(by: Any, days_ago: float) -> Report:
 
 
 def _figures(api: Any, token: str, **params: Any) -> dict[str, Any]:
+    statistics_cache_invalidate()  # panels are cached for a minute; each read here is after a change
     answer = api.get("/api/v1/statistics/review_queue/", params, **bearer(token)).json()
     return {row["figure"]: row["value"] for row in answer["rows"]}
 
