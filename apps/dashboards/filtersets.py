@@ -39,7 +39,8 @@ COUNTRY_ROLES = (
 )
 STATES = ((ReportStatus.APPROVED.value, _("Approved")), (ReportStatus.SUBMITTED.value, _("Submitted")))
 DEFAULT_CURRENCY = "EUR"
-# Filters on a report's or an item's attributes, which only the base tables answer (with their names in notes).
+# Filters on a report's or an item's attributes, which only the base tables answer (with their names in notes), but
+# for the country with its role, which the region-wide summaries answer.
 ATTRIBUTE_FILTERS = (
     ("commodity_type", _("commodity type")),
     ("hs_chapter", _("HS chapter")),
@@ -196,9 +197,16 @@ class StatisticsFilters:
         if not self.whole_months():
             reasons.append(str(_("days within a month")))
         for name, label in ATTRIBUTE_FILTERS:
-            if getattr(self, name):
+            if getattr(self, name) and name != "country":
                 reasons.append(str(label))
+        if self.country and self.administrations:
+            # The rows per place are of the region's administrations together (apps.dashboards.models.RegionKey).
+            reasons.append(str(_("a country with chosen administrations")))
         return reasons
+
+    def place(self) -> str:
+        """The country filter as the summaries' place key ('departure:TR'); '' without one."""
+        return f"{self.country_role}:{self.country}" if self.country else ""
 
     def person_refusals(self) -> list[str]:
         """Why person-derived panels are not answered for these filters (empty: they are).

@@ -98,14 +98,17 @@ class PersonSummary(SummaryKey):
 
 
 class RegionKey(models.Model):
-    """The keys of the region-wide summaries: the administrations of a region together (the sums of their rows),
-    what a dashboard without an administration filter reads: a tenth of the rows of a ten-administration region."""
+    """The keys of the region-wide summaries: the administrations of a region together, what a dashboard without an
+    administration filter reads (a tenth of the rows of a ten-administration region), and the only summaries that
+    answer a country filter: ``place`` is a country with its role ('departure:TR', 'seizure:FR'), or '' for any
+    (those rows are the sums of the administrations' rows)."""
 
     month = models.DateField(help_text="First day of the seizure month.")
     region = models.ForeignKey(Region, db_index=False, on_delete=models.CASCADE, related_name="+")
     state = models.CharField(max_length=16, help_text="The reports' state: approved or submitted.")
     operation_key = models.PositiveIntegerField(help_text="The joint operation's id; 0 for none.")
     category = models.CharField(max_length=32, help_text="A commodity category code; '*' for every category.")
+    place = models.CharField(max_length=32, help_text="A country with its role ('departure:TR'); '' for any.")
     dimension = models.CharField(max_length=32)
     value = models.CharField(max_length=200, help_text="The dimension's value; '' for unknown.")
 
@@ -113,7 +116,7 @@ class RegionKey(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} {self.region_id} {self.state} {self.dimension}={self.value}"
+        return f"{self.month:%Y-%m} {self.region_id} {self.place} {self.state} {self.dimension}={self.value}"
 
 
 class RegionReportSummary(RegionKey):
@@ -125,7 +128,9 @@ class RegionReportSummary(RegionKey):
 
     class Meta:
         indexes = [
-            models.Index(fields=["region", "dimension", "category", "state", "month"], name="dash_rreport_dim"),
+            models.Index(
+                fields=["region", "dimension", "place", "category", "state", "month"], name="dash_rreport_dim"
+            ),
             models.Index(fields=["month", "region"], name="dash_rreport_bucket"),
         ]
 
@@ -143,7 +148,7 @@ class RegionItemSummary(RegionKey):
 
     class Meta:
         indexes = [
-            models.Index(fields=["region", "dimension", "category", "state", "month"], name="dash_ritem_dim"),
+            models.Index(fields=["region", "dimension", "place", "category", "state", "month"], name="dash_ritem_dim"),
             models.Index(fields=["month", "region"], name="dash_ritem_bucket"),
         ]
 
@@ -190,6 +195,28 @@ class DirtyBucket(models.Model):
         return f"{self.month:%Y-%m} {self.administration_id}"
 
 
+class DirtyPlaces(models.Model):
+    """A month of a region whose rows per place (:class:`RegionKey`) must be recomputed: marked by the recompute of
+    one of its buckets, recomputed after it in a transaction of its own (a region's month of reports, per place,
+    takes seconds: the bucket's own figures are not held up by it).
+
+    A worker claims the mark (``claimed_at``) in a short transaction, recomputes, then deletes the mark only if
+    it was not marked again meanwhile (``marked_at`` unchanged): a bucket's recompute never waits for the seconds a
+    recompute per place takes, and a change committed during one is recomputed after it."""
+
+    month = models.DateField()
+    region = models.ForeignKey(Region, db_index=False, on_delete=models.CASCADE, related_name="+")
+    marked_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker began recomputing it.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "region"], name="dash_dirty_places_unique")]
+        indexes = [models.Index(fields=["marked_at"], name="dash_dirty_places_marked")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id}"
+
+
 class Reconciliation(models.Model):
     """One comparison of the summaries with the reports: when, how many buckets differed, which (the first few)."""
 
@@ -206,7 +233,7 @@ class Reconciliation(models.Model):
 
 
 _KEY_FIELDS = frozenset({"id", "month", "administration", "state", "operation_key", "category", "dimension", "value"})
-_REGION_KEY_FIELDS = (_KEY_FIELDS - {"administration"}) | {"region"}
+_REGION_KEY_FIELDS = (_KEY_FIELDS - {"administration"}) | {"region", "place"}
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "ReportSummary": frozenset(),
     "ItemSummary": frozenset(),
@@ -216,6 +243,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     "PersonSummary": frozenset({"value", "persons"}),
     "LargestItem": frozenset(),
     "DirtyBucket": frozenset(),
+    "DirtyPlaces": frozenset(),
     "Reconciliation": frozenset(),
 }
 NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
@@ -239,5 +267,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "DirtyBucket": frozenset({"id", "month", "administration", "marked_at"}),
+    "DirtyPlaces": frozenset({"id", "month", "region", "marked_at", "claimed_at"}),
     "Reconciliation": frozenset({"id", "checked_at", "buckets_checked", "buckets_differing", "differences"}),
 }

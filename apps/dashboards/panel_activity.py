@@ -139,7 +139,7 @@ def joint_operations(ctx: PanelContext) -> PanelResult:
 def _largest_ids(ctx: PanelContext, family: str) -> list[int]:
     """The ids of the largest counted items of one unit family under the filters."""
     source = ctx.source
-    if isinstance(source, SummarySource):
+    if isinstance(source, SummarySource) and not ctx.filters.place():  # (no largest items are kept per place)
         f = ctx.filters
         rows = summary_rows(LargestItem, scope=ctx.scope).filter(
             unit_family=family, administration_id__in=source.administrations, state__in=f.states

@@ -31,6 +31,7 @@ from .filtersets import StatisticsFilters
 from .selectors import (
     BASE,
     FigureSource,
+    NoFigures,
     StatisticsScope,
     data_as_of,
     figure_source,
@@ -87,13 +88,17 @@ class PanelContext:
     scope: StatisticsScope
     source: FigureSource
     notes: list[str] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
+    others: list[FigureSource] = field(default_factory=list)
 
     def source_for(self, filters: StatisticsFilters) -> FigureSource:
-        """A source for other filters (a comparison period); its kind is recorded for the panel's ``source``."""
+        """A source for other filters (a comparison period); where it counted is part of the panel's ``source``."""
         source = figure_source(filters=filters, scope=self.scope)
-        self.sources.add(source.kind)
+        self.others.append(source)
         return source
+
+    def sources(self) -> set[str]:
+        """Where the panel's figures came from: the summaries, the base tables, or both."""
+        return set().union(*(source.kinds for source in (self.source, *self.others)))
 
     def drill(self, **row: str) -> str:
         """The report list's URL for the filters narrowed to one row (see StatisticsFilters.report_list_query)."""
@@ -174,12 +179,17 @@ def panel_data(
     cached = cache.get(cache_key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    refusals = filters.person_refusals() if found.personal else []
+    # Two answers to finer cuts would differ by a suppressed cell: the figures are withheld (not even counted), the
+    # columns kept.
     source = figure_source(filters=filters, scope=scope)
-    context = PanelContext(user=user, filters=filters, scope=scope, source=source, sources={source.kind})
+    if refusals:
+        source = NoFigures(filters, scope, kind=source.kind)
+    context = PanelContext(user=user, filters=filters, scope=scope, source=source)
     result = found.compute(context)
     notes = list(context.notes)
-    if found.personal and (refusals := filters.person_refusals()):
-        # Two answers to finer cuts would differ by a suppressed cell: the figures are withheld, the columns kept.
+    sources = context.sources()
+    if refusals:
         result = PanelResult(result.columns, [])
         notes = [
             _(
@@ -188,13 +198,13 @@ def panel_data(
             )
             % {"filters": ", ".join(refusals)}
         ]
-    if BASE in context.sources:
+    if BASE in sources:
         notes.insert(
             0,
             _("Counted from the reports themselves (the summaries do not cover: %(filters)s).")
             % {"filters": ", ".join(filters.base_only()) or _("this panel")},
         )
-    if context.sources == {BASE}:
+    if sources == {BASE}:
         as_of = timezone.now()
     elif as_of is None:
         as_of = data_as_of()
@@ -205,7 +215,7 @@ def panel_data(
         "chart": found.chart,
         "columns": result.columns,
         "rows": result.rows,
-        "source": BASE if BASE in context.sources else "summary",
+        "source": BASE if BASE in sources else "summary",
         "as_of": as_of.isoformat(),
         "notes": notes,
     }

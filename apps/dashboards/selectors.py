@@ -27,7 +27,7 @@ from apps.tenancy.models import Administration
 
 from . import summaries
 from .filtersets import APPROVAL, COUNTRY_OF_SEIZURE, StatisticsFilters
-from .models import ALL_CATEGORIES, DirtyBucket
+from .models import ALL_CATEGORIES, DirtyBucket, DirtyPlaces
 from .querysets import PERSONAL_CAPABILITY, SummaryQuerySet
 from .summaries import ITEMS, PERSONS, REPORTS, Grain
 
@@ -90,8 +90,11 @@ def statistics_administrations(*, scope: StatisticsScope) -> list[tuple[int, str
 
 def data_as_of() -> dt.datetime:
     """The summaries are complete up to the oldest pending recompute (now when none is pending)."""
-    oldest = DirtyBucket.objects.order_by("marked_at").values_list("marked_at", flat=True).first()
-    return oldest or timezone.now()
+    marks = [
+        model.objects.order_by("marked_at").values_list("marked_at", flat=True).first()
+        for model in (DirtyBucket, DirtyPlaces)
+    ]
+    return min((mark for mark in marks if mark is not None), default=timezone.now())
 
 
 def summary_rows(model: type[models.Model], *, scope: StatisticsScope) -> QuerySet[Any]:
@@ -115,12 +118,25 @@ class FigureSource:
             sorted(allowed & set(filters.administrations)) if filters.administrations else sorted(allowed)
         )
         self.operation_id: int | None = None
+        self.kinds = {self.kind}  # where its figures came from (a summary source may count some from the reports)
         if filters.operation:
             found = Operation.objects.filter(code=filters.operation).values_list("pk", flat=True).first()
             self.operation_id = found if found is not None else -1  # an unknown code matches nothing
 
     def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
         raise NotImplementedError
+
+
+class NoFigures(FigureSource):
+    """No rows at all: the source of a panel whose figures are withheld (person-derived ones under finer cuts),
+    of the kind the figures would have come from."""
+
+    def __init__(self, filters: StatisticsFilters, scope: StatisticsScope, *, kind: str) -> None:
+        self.kind = kind
+        super().__init__(filters, scope)
+
+    def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
+        return []
 
 
 class SummarySource(FigureSource):
@@ -131,10 +147,18 @@ class SummarySource(FigureSource):
 
     def rows(self, grain: Grain, dimension: str, group: Sequence[str]) -> list[dict[str, Any]]:
         f = self.filters
+        place = f.place()
+        per_category = grain.by_report_category and (bool(f.category) or "category" in group)
+        if place and (grain.region_model is None or (per_category and dimension != "total")):
+            # Per place, the summaries hold the reports' figures under every category and their totals per
+            # category, the items' per their own category; nothing of persons. The rest is counted from the reports.
+            self.kinds.add(BASE)
+            return BaseSource(f, self.scope).rows(grain, dimension, group)
         if grain.region_model is not None and set(self.administrations) == set(self.scope.administration_ids):
-            # Every administration of the region: their rows summed already, a tenth as many to read.
+            # Every administration of the region: their rows summed already, a tenth as many to read; the only rows
+            # per place (a country filter needs every administration: StatisticsFilters.base_only).
             rows = summary_rows(grain.region_model, scope=self.scope).filter(
-                region_id=self.scope.region_id, dimension=dimension, state__in=f.states
+                region_id=self.scope.region_id, place=place, dimension=dimension, state__in=f.states
             )
         else:
             rows = summary_rows(grain.model, scope=self.scope).filter(

@@ -18,15 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from apps.core.kicks import task_kick
 from apps.reports.models import Report
 
-from . import summaries, task_names
-from .models import DirtyBucket, Reconciliation
+from . import fills, task_names
+from .models import DirtyBucket, DirtyPlaces, Reconciliation
 
 logger = logging.getLogger(__name__)
 
@@ -95,23 +95,54 @@ def _mark(*, buckets: set[tuple[dt.date, int]]) -> None:
 
 def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None) -> int:
     """Recompute up to ``limit`` dirty buckets (and, with ``seconds``, none started after that long), oldest mark
-    first, each in its own transaction; returns how many.
+    first, each in its own transaction, then the rows per place of the regions' months they marked; returns how
+    many buckets and months.
 
-    A bucket is claimed with ``FOR UPDATE SKIP LOCKED`` (two workers never recompute the same one at once), then
-    recomputed from the base tables and its mark deleted in the same transaction. Idempotent."""
+    A bucket's mark is claimed with ``FOR UPDATE SKIP LOCKED`` (two workers never recompute the same one at once),
+    then recomputed from the base tables and deleted in the same transaction. Idempotent. The buckets come first:
+    a bucket's own figures (and the region's at any place) are counted within a second of the change; the rows per
+    place of its region's month, which take seconds, after (:class:`DirtyPlaces` says how they are claimed)."""
     done = 0
     stop = time.monotonic() + seconds if seconds is not None else None
-    while done < limit and (stop is None or time.monotonic() < stop):
+
+    def more() -> bool:
+        return done < limit and (stop is None or time.monotonic() < stop)
+
+    while more():
         with transaction.atomic():
             bucket = DirtyBucket.objects.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
             if bucket is None:
                 break
-            summaries.bucket_recompute(month=bucket.month, administration_id=bucket.administration_id)
+            fills.bucket_recompute(month=bucket.month, administration_id=bucket.administration_id)
             bucket.delete()
         done += 1
-    if done:
+        statistics_cache_invalidate()
+    while more() and _recompute_places():
+        done += 1
         statistics_cache_invalidate()
     return done
+
+
+# A claim of a month's rows per place older than this is a dead worker's: another worker takes the mark over.
+PLACES_CLAIM_SECONDS = 600
+
+
+def _recompute_places() -> bool:
+    """Claim the oldest unclaimed mark of a region's month, recompute its rows per place, and delete the mark if it
+    was not marked again meanwhile (else it is left for another recompute); False when there is none."""
+    now = timezone.now()
+    with transaction.atomic():
+        stale = now - dt.timedelta(seconds=PLACES_CLAIM_SECONDS)
+        unclaimed = DirtyPlaces.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        mark = unclaimed.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
+        if mark is None:
+            return False
+        DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=now)
+    with transaction.atomic():
+        fills.places_recompute(month=mark.month, region_id=mark.region_id)
+        if not DirtyPlaces.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()[0]:
+            DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)  # marked again: recomputed again
+    return True
 
 
 def statistics_rebuild(*, workers: int | None = None) -> int:
@@ -128,7 +159,7 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
     holding one waits for the month, then recomputes its bucket again, harmlessly), then replaces the month's rows:
     every change its marks stood for is committed before the rows are read, so none is lost; a mark committed
     later stays, and its bucket is recomputed after."""
-    months = summaries.summary_months()
+    months = fills.summary_months()
     count = workers if workers is not None else int(settings.RILO_STATISTICS_REBUILD_WORKERS)
     if count <= 1 or connection.in_atomic_block or len(months) <= 1:
         for month in months:
@@ -157,17 +188,18 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
 
 def _rebuild_month(month: dt.date) -> None:
     with transaction.atomic():
-        summaries.month_lock(month, shared=False)
-        marks = DirtyBucket.objects.filter(month=month).select_for_update(skip_locked=True)
-        DirtyBucket.objects.filter(pk__in=list(marks.values_list("pk", flat=True))).delete()
-        summaries.month_replace(month)
+        fills.month_lock(month, shared=False)
+        for model in (DirtyBucket, DirtyPlaces):
+            marks = model.objects.filter(month=month).select_for_update(skip_locked=True)
+            model.objects.filter(pk__in=list(marks.values_list("pk", flat=True))).delete()
+        fills.month_replace(month)
 
 
 def statistics_reconcile() -> Reconciliation:
     """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
     state); record the outcome, log any difference and mark the differing buckets for recompute."""
-    expected = summaries.bucket_totals_from_reports()
-    stored = summaries.bucket_totals_from_summaries()
+    expected = fills.bucket_totals_from_reports()
+    stored = fills.bucket_totals_from_summaries()
     pending = set(DirtyBucket.objects.values_list("month", "administration_id"))
     differing = sorted(
         key

@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.dashboards.filtersets import StatisticsFilters
-from apps.dashboards.models import DirtyBucket, ItemSummary, ReportSummary
+from apps.dashboards.models import DirtyBucket, DirtyPlaces, ItemSummary, ReportSummary
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import StatisticsScope, statistics_scope
 from apps.dashboards.services import statistics_recompute_dirty, statistics_reconcile
@@ -74,9 +74,10 @@ def test_submitting_and_approving_mark_the_bucket_and_the_recompute_counts_the_r
     report_approve(report=report, actor=erin)
     cache.clear()  # the summaries must answer, not the figures cached a moment ago
     assert figures(erin)["reports"] == 0  # not yet recomputed: the summaries say what they said
-    assert statistics_recompute_dirty() == 1
+    assert statistics_recompute_dirty() == 2  # the bucket, then its region's month per place
     assert figures(erin)["reports"] == 1
     assert not DirtyBucket.objects.exists()
+    assert not DirtyPlaces.objects.exists()
 
 
 def test_a_correction_moves_the_quantity_and_the_month(approved, erin):
@@ -146,6 +147,6 @@ def test_the_worker_task_recomputes_the_marked_buckets(alice, erin):
 
     build_report(by=alice, status=ReportStatus.APPROVED, through_services=True, reviewer=erin, seizure_date=MARCH)
     assert DirtyBucket.objects.exists()
-    assert recompute_dirty() == 1
+    assert recompute_dirty() == 2  # the bucket, then its region's month per place
     assert recompute_dirty() == 0
     assert figures(erin)["reports"] == 1

@@ -1,0 +1,439 @@
+"""How the summary tables are (re)computed from the reports, items and parties (what they hold:
+:mod:`apps.dashboards.summaries`).
+
+A fill stages each grain's base rows once (keys, measures and every single-valued dimension) in a temporary table
+and inserts one ``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); the dimensions that
+give a report several values (detection methods, transit steps) are staged as rows of their own, one per report
+and value. The region-wide rows at any place ('') are the sums of the administrations' rows (:func:`_roll_up`);
+those per place join the staged rows to their reports' places (:func:`_stage_places`), for a whole month at once
+in a rebuild, and per region and month after a bucket's recompute (:func:`places_recompute`).
+
+Every fill of a month holds the month's lock (:func:`month_lock`); the ORM can say neither the temporary tables,
+the unpivot, the ``INSERT ... SELECT`` nor the advisory locks (figures in the commit messages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import F, QuerySet, Sum, Value
+from django.db.models.functions import Concat, TruncMonth
+from django.utils import timezone
+
+from apps.reports.models import ReportItem, RouteCountry
+from apps.tenancy.models import Administration
+
+from .models import ALL_CATEGORIES, DirtyPlaces, ItemSummary, LargestItem, ReportSummary
+from .summaries import GRAINS, ITEMS, REPORTS, TEXT, Dimension, Grain
+
+
+def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
+    _insert_into(grain.model, rows, columns)
+
+
+def _insert_into(model: type[models.Model], rows: QuerySet[Any], columns: Sequence[str]) -> None:
+    """``INSERT INTO <table> (columns) SELECT ...`` of a grouped queryset: the ORM builds the SELECT and has no way
+    to say the INSERT around it."""
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
+
+
+# Report-level dimensions that can give a report more than one value (a row per detection method, per transit step):
+# staged as rows of their own; every other report-level dimension has one value per report.
+MULTI_VALUED_REPORT_DIMENSIONS = frozenset({"detection_method", "transit"})
+
+
+# How each grain's measures are summed over its staged rows (one row per report, item or person): the staged
+# measure columns are ``m_<name>``.
+STAGED_MEASURES: dict[str, dict[str, str]] = {
+    "reports": {"reports": "COUNT(*)"},
+    "items": {
+        "items": "COUNT(*)",
+        "quantity": 'COALESCE(SUM(s."m_quantity"), 0)',
+        "amount": 'COALESCE(SUM(s."m_amount"), 0)',
+    },
+    "persons": {"persons": "COUNT(*)"},
+}
+
+
+def _staged_measures(grain: Grain) -> tuple[dict[str, str], dict[str, Any]]:
+    """The measures' SQL over the staged rows, and the staged measure columns (name: expression)."""
+    if grain is ITEMS:
+        return STAGED_MEASURES["items"], {"m_quantity": F("normalised_quantity"), "m_amount": F("estimated_value")}
+    return STAGED_MEASURES["reports" if grain is REPORTS else "persons"], {}
+
+
+def _staged_value(dimension: Dimension) -> Any:
+    """The dimension's value of a staged row; NULL where the row has none (the dimension's ``where``)."""
+    if dimension.where is None:
+        return dimension.value()
+    return models.Case(models.When(dimension.where(), then=dimension.value()), default=None, output_field=TEXT)
+
+
+@transaction.atomic  # the staging tables live until the transaction's end
+def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool = True, places: str = "") -> None:
+    """A grain's summary of ``rows`` in one pass over its base rows instead of one per dimension and category: the
+    rows per administration (``by_administration``) and, given the staged ``places`` of these rows' reports
+    (:func:`_stage_places`) and a grain with a region-wide summary, the region-wide rows per place.
+
+    Each counted row's keys, measures and single-valued dimensions are computed once into a temporary table (the
+    costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table
+    unpivoted by dimension (a ``LATERAL VALUES`` row per dimension; a NULL value is no row), under '*' and, for
+    the grains keyed by the report's categories, once more joined to the report's distinct item categories. Per
+    place, the grains keyed by the report's categories have every dimension under '*' and the totals per category
+    (the trend's months per category, for a country); the items, every dimension under their own category."""
+    multi = MULTI_VALUED_REPORT_DIMENSIONS if grain is REPORTS else frozenset()
+    single = {name: d for name, d in grain.dimensions.items() if name not in multi}
+    keys = grain.keys(category=False)
+    key_names = [name for name in keys if not (grain.by_report_category and name == "category")]
+    measures_sql, measure_columns = _staged_measures(grain)
+    report_path = f"{grain.prefix}pk" if grain.prefix else "pk"
+    by_place = bool(places) and grain.region_model is not None
+    region_key = {"k_region_id": F(f"{grain.prefix}administration__region_id")} if by_place else {}
+    staged = rows.annotate(
+        **{f"k_{name}": keys[name] for name in key_names},
+        **region_key,
+        **{f"v_{name}": _staged_value(dimension) for name, dimension in single.items()},
+        **measure_columns,
+    )
+    if "category" in key_names:
+        staged = staged.filter(k_category__isnull=False)  # an item without a category is counted nowhere
+    staged = staged.values(
+        *(f"k_{name}" for name in key_names),
+        *region_key,
+        *(f"v_{name}" for name in single),
+        *measure_columns,
+        s_report=F(report_path),
+    ).order_by()
+    quote = connection.ops.quote_name
+    stage, stage_categories = quote("dashboards_stage_rows"), quote("dashboards_stage_categories")
+    staging = [(stage, staged)]
+    if grain.by_report_category:
+        categories = (
+            ReportItem.objects.filter(report_id__in=rows.values(report_path), commodity_category__isnull=False)
+            .values("report_id", k_category=F("commodity_category__code"))
+            .distinct()
+            .order_by()
+        )
+        staging.append((stage_categories, categories))
+    stage_multi = quote("dashboards_stage_multi")
+    if multi:
+        staging.append((stage_multi, _multi_values(rows, [grain.dimensions[name] for name in sorted(multi)])))
+    measures = ", ".join(measures_sql.values())
+    # The dimensions' values of a staged row (``d``): its single-valued ones unpivoted, the multi-valued ones' rows.
+    unpivot = ", ".join(f"(%s, s.{quote('v_' + name)})" for name in single)
+    values: list[tuple[str, list[str], list[str]]] = [
+        (f"CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value)", ["d.value IS NOT NULL"], [*single])
+    ]
+    if multi:
+        values.append((f"JOIN {stage_multi} d ON d.{quote('s_report')} = s.{quote('s_report')}", [], []))
+    totals = (f"CROSS JOIN LATERAL (VALUES (%s, s.{quote('v_total')})) AS d (dimension, value)", [], ["total"])
+    per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
+    at_place = f"JOIN {places} p ON p.{quote('s_report')} = s.{quote('s_report')}"
+
+    def insert(
+        model: type[models.Model], dimensions: tuple[str, list[str], list[str]], *, category: str, place: bool
+    ) -> None:
+        """One ``INSERT ... SELECT ... GROUP BY``: the keys, the category (the grain's own among the keys: ''; '*';
+        'c': per category of the report's items), the place if ``place``, then dimension, value and measures."""
+        names = [("region_id" if name == "administration_id" else name) for name in key_names] if place else key_names
+        selected = [f"s.{quote('k_' + name)}" for name in names]
+        params: list[Any] = []
+        joins = []
+        if category == "*":
+            selected.append("%s")
+            params.append(ALL_CATEGORIES)
+        elif category == "c":
+            selected.append(f"c.{quote('k_category')}")
+            joins.append(per_category)
+        if place:
+            selected.append(f"p.{quote('s_place')}")
+            joins.append(at_place)
+        source, conditions, dimension_params = dimensions
+        columns = [*names, *(["category"] if category else []), *(["place"] if place else []), "dimension", "value"]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        grouped = ", ".join(str(position) for position in range(1, len(columns) + 1))
+        # Names from the models and this module's constants; the values are parameters.
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(c) for c in [*columns, *measures_sql])}) "
+            f"SELECT {', '.join(selected)}, d.dimension, d.value, {measures} "
+            f"FROM {stage} s {' '.join(joins)} {source} {where} GROUP BY {grouped}",
+            [*params, *dimension_params],
+        )
+
+    with connection.cursor() as cursor:
+        for name, queryset in staging:
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {sql}", params)
+            cursor.execute(f"ANALYZE {name}")
+        own = ["*", "c"] if grain.by_report_category else [""]
+        if by_administration:
+            for category in own:
+                for dimensions in values:
+                    insert(grain.model, dimensions, category=category, place=False)
+        if by_place:
+            assert grain.region_model is not None  # noqa: S101 - by_place says it has one
+            for dimensions in values:
+                insert(grain.region_model, dimensions, category=own[0], place=True)
+            if grain.by_report_category:
+                insert(grain.region_model, totals, category="c", place=True)
+        cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging)}")
+
+
+PLACES = "dashboards_stage_places"
+
+
+def _stage_places(reports: QuerySet[Any]) -> str:
+    """A temporary table of the places of ``reports`` (rows s_report, s_place): each route country with its role
+    ('departure:TR') and the country of seizure ('seizure:FR'); its quoted name."""
+    route = (
+        RouteCountry.objects.filter(report__in=reports.values("pk"))
+        .values(s_report=F("report_id"), s_place=Concat(F("role"), Value(":"), F("country"), output_field=TEXT))
+        .distinct()
+        .order_by()
+    )
+    seizure = reports.values(
+        s_report=F("pk"), s_place=Concat(Value("seizure:"), F("country_of_seizure"), output_field=TEXT)
+    ).order_by()
+    table = connection.ops.quote_name(PLACES)
+    route_sql, route_params = route.query.sql_with_params()
+    seizure_sql, seizure_params = seizure.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {route_sql}", route_params)
+        cursor.execute(f"INSERT INTO {table} {seizure_sql}", seizure_params)
+        cursor.execute(f"ANALYZE {table}")
+    return table
+
+
+def _drop_places(table: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+
+
+def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> QuerySet[Any]:
+    """The distinct (report, dimension, value) rows of report-level dimensions with several values per report (a row
+    per detection method, per transit step), one query for them all."""
+    parts = []
+    for dimension in dimensions:
+        chosen = rows.filter(dimension.where()) if dimension.where is not None else rows
+        parts.append(
+            chosen.annotate(m_value=dimension.value())
+            .values(s_report=F("pk"), dimension=Value(dimension.name, output_field=TEXT), value=F("m_value"))
+            .distinct()
+            .order_by()
+        )
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+# How many of a bucket's largest items are kept per state, operation, category and unit family.
+LARGEST_KEPT = 10
+
+
+def largest_items(items: QuerySet[Any]) -> QuerySet[Any]:
+    """The largest ``LARGEST_KEPT`` of ``items`` (counted, with a normalised quantity) per bucket, state, operation,
+    category and unit family, as rows of :class:`LargestItem`'s columns (in its ``INSERT``'s order)."""
+    keys = ITEMS.keys(category=False)
+    partition = [keys["month"], F("report__administration_id"), F("report__status"), keys["operation_key"],
+                 F("commodity_category__code"), F("normalised_dimension")]  # fmt: skip
+    ranked = items.exclude(normalised_quantity__isnull=True).annotate(
+        rank=models.Window(
+            models.functions.RowNumber(), partition_by=partition, order_by=[F("normalised_quantity").desc(), F("pk")]
+        ),
+        **{f"k_{name}": keys[name] for name in ("month", "administration_id", "state", "operation_key", "category")},
+        k_unit_family=F("normalised_dimension"),
+        k_report=F("report_id"),
+    )
+    return ranked.filter(rank__lte=LARGEST_KEPT).values(
+        "k_month", "k_administration_id", "k_state", "k_operation_key", "k_category", "k_unit_family", "pk",
+        "k_report", "normalised_quantity",
+    ).order_by()  # fmt: skip
+
+
+LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "category", "unit_family", "item_id",
+                   "report_id", "quantity")  # fmt: skip
+
+
+def _fill_largest(items: QuerySet[Any]) -> None:
+    sql, params = largest_items(items).query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in LARGEST_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(LargestItem._meta.db_table)} ({names}) {sql}", params)
+
+
+def month_after(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+# The advisory lock class of a seizure month's summary rows (its key: the month's index): a full rebuild replaces a
+# month holding it exclusively; a bucket's recompute holds it shared (buckets of one month are recomputed at once).
+_MONTH_LOCK = "dashboards_month"
+
+
+def _month_index(month: dt.date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def month_lock(month: dt.date, *, shared: bool) -> None:
+    """Wait for the month's lock until this transaction ends: a bucket's recompute and a month's rebuild never run
+    at once (each deletes rows the other inserts; neither would see the other's, and they would be counted twice).
+    Readers take no lock at all. PostgreSQL's advisory locks have no ORM form."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(hashtext(%s), %s)", [_MONTH_LOCK, _month_index(month)])
+
+
+# The advisory lock classes of a region's month of region-wide rows (keys: the region's and the month's): at any
+# place (the roll-up of a bucket's recompute) and per place (:func:`places_recompute`). Two recomputes of one region
+# and month at once would each delete, then insert, the same rows; the two kinds touch different rows.
+_ROLL_UP_LOCK, _PLACES_LOCK = "dashboards_region_month", "dashboards_region_places"
+
+
+def _region_month_lock(kind: str, *, month: dt.date, region_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [f"{kind}:{region_id}", _month_index(month)])
+
+
+def _month_rows(grain: Grain, month: dt.date) -> dict[str, Any]:
+    p = grain.prefix
+    return {f"{p}seizure_date__gte": month, f"{p}seizure_date__lt": month_after(month)}
+
+
+@transaction.atomic
+def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
+    """Replace the summary rows of one bucket (a seizure month of an administration), and the region-wide rows of
+    its region's month at any place, with those the reports give now; mark the region's month for its rows per
+    place (:func:`places_recompute`, in a transaction of its own). Idempotent: the same reports give the same
+    rows, however often it runs."""
+    month_lock(month, shared=True)
+    _replace(month=month, administration_id=administration_id)
+    region_id = Administration.objects.filter(pk=administration_id).values_list("region_id", flat=True).first()
+    if region_id is not None:
+        _region_month_lock(_ROLL_UP_LOCK, month=month, region_id=region_id)
+        _roll_up(month=month, region_id=region_id)
+        DirtyPlaces.objects.bulk_create(
+            [DirtyPlaces(month=month, region_id=region_id, marked_at=timezone.now())],
+            update_conflicts=True,
+            unique_fields=["month", "region"],
+            update_fields=["marked_at"],
+        )
+
+
+@transaction.atomic
+def places_recompute(*, month: dt.date, region_id: int) -> None:
+    """Replace the region-wide rows per place of a region's month with those its reports give now. Idempotent."""
+    month_lock(month, shared=True)
+    _region_month_lock(_PLACES_LOCK, month=month, region_id=region_id)
+    places = _stage_places(REPORTS.counted().filter(**_month_rows(REPORTS, month), administration__region_id=region_id))
+    for grain in GRAINS:
+        if grain.region_model is None:
+            continue
+        grain.region_model._default_manager.filter(month=month, region_id=region_id).exclude(place="").delete()
+        region = {f"{grain.prefix}administration__region_id": region_id}
+        rows = grain.counted().filter(**_month_rows(grain, month), **region)
+        _fill_staged(grain, rows, by_administration=False, places=places)
+    _drop_places(places)
+
+
+def _replace(*, month: dt.date, administration_id: int | None) -> None:
+    """Delete the summary rows of a month (of one administration, or of all: then the region-wide rows too) and
+    insert what the reports give now."""
+    places = ""
+    if administration_id is None:
+        for grain in GRAINS:
+            if grain.region_model is not None:
+                grain.region_model._default_manager.filter(month=month).delete()
+        places = _stage_places(REPORTS.counted().filter(**_month_rows(REPORTS, month)))
+    for grain in GRAINS:
+        bucket = _month_rows(grain, month)
+        stored: dict[str, Any] = {"month": month}
+        if administration_id is not None:
+            bucket[f"{grain.prefix}administration_id"] = administration_id
+            stored["administration_id"] = administration_id
+        grain.model._default_manager.filter(**stored).delete()
+        _fill_staged(grain, grain.counted().filter(**bucket), places=places)
+        if grain is ITEMS:
+            LargestItem.objects.filter(**stored).delete()
+            _fill_largest(grain.counted().filter(**bucket))
+    if places:
+        _drop_places(places)
+        _roll_up(month=month, region_id=None)
+
+
+def _roll_up(*, month: dt.date, region_id: int | None) -> None:
+    """Replace the region-wide rows at any place ('') of a month (of one region, or of all) with the sums of its
+    administrations' rows: every measure is a sum over reports, items or persons, each of one administration, so
+    the sums are what a count over the region's reports gives."""
+    for grain in GRAINS:
+        if grain.region_model is None:
+            continue
+        stored = grain.region_model._default_manager.filter(month=month, place="")
+        rows = grain.model._default_manager.filter(month=month)
+        if region_id is not None:
+            stored = stored.filter(region_id=region_id)
+            rows = rows.filter(administration__region_id=region_id)
+        stored.delete()
+        keys = [*REGION_COLUMNS, *grain.extra_keys()]
+        summed = rows.values(*keys, k_region=F("administration__region_id"), k_place=Value("", output_field=TEXT))
+        summed = summed.annotate(**{f"m_{name}": Sum(name) for name in grain.measures()})
+        _insert_into(grain.region_model, summed.order_by(), [*keys, "region_id", "place", *grain.measures()])
+
+
+# The key columns of a region-wide row, in the order its roll-up selects them (then the grain's own keys, the region,
+# the place and the measures).
+REGION_COLUMNS = ("month", "state", "operation_key", "category", "dimension", "value")
+
+
+def summary_months() -> list[dt.date]:
+    """Every seizure month that has counted reports or summary rows (what a full rebuild goes through)."""
+    counted = REPORTS.counted().annotate(m=TruncMonth("seizure_date", output_field=models.DateField()))
+    months = set(counted.values_list("m", flat=True).distinct().order_by())
+    # A largest item's month has the item's summary rows too: LargestItem need not be read.
+    for model in (*(grain.model for grain in GRAINS), *(g.region_model for g in GRAINS if g.region_model)):
+        months |= set(model._default_manager.values_list("month", flat=True).distinct().order_by())
+    return sorted(months)
+
+
+def month_replace(month: dt.date) -> None:
+    """Replace every summary row of one seizure month (all administrations) with what its reports give now; in the
+    caller's transaction, which holds the month's lock (:func:`month_lock`). Readers meanwhile see the month's
+    previous rows (deleted rows stay readable until the commit; no table lock is taken), then its new ones."""
+    _replace(month=month, administration_id=None)
+
+
+def bucket_totals_from_reports() -> dict[tuple[dt.date, int, str], tuple[int, int]]:
+    """Per bucket and state: the counted reports and their items, from the base tables."""
+    totals: dict[tuple[dt.date, int, str], list[int]] = {}
+    for grain, measure in ((REPORTS, "reports"), (ITEMS, "items")):
+        keys = grain.keys(category=False)
+        rows = grain.counted().annotate(
+            k_month=keys["month"], k_administration=keys["administration_id"], k_state=keys["state"]
+        )
+        counted = rows.values("k_month", "k_administration", "k_state").annotate(n=grain.measures()[measure])
+        for row in counted.order_by():
+            key = (row["k_month"], row["k_administration"], row["k_state"])
+            totals.setdefault(key, [0, 0])[0 if measure == "reports" else 1] = row["n"]
+    return {key: (reports, items) for key, (reports, items) in totals.items()}
+
+
+def bucket_totals_from_summaries() -> dict[tuple[dt.date, int, str], tuple[int, int]]:
+    """Per bucket and state: the reports and items the summaries count."""
+    totals: dict[tuple[dt.date, int, str], list[int]] = {}
+    for model, measure in ((ReportSummary, "reports"), (ItemSummary, "items")):
+        rows = model._default_manager.filter(dimension="total", category=ALL_CATEGORIES)
+        if model is ItemSummary:
+            rows = model._default_manager.filter(dimension="total")
+        summed = rows.values("month", "administration_id", "state").annotate(n=Sum(measure)).order_by()
+        for row in summed:
+            key = (row["month"], row["administration_id"], row["state"])
+            totals.setdefault(key, [0, 0])[0 if measure == "reports" else 1] = row["n"]
+    return {key: (reports, items) for key, (reports, items) in totals.items()}
