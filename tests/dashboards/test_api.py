@@ -109,3 +109,18 @@ def test_every_panel_answers_with_its_columns_for_an_analyst(api, issue_token, s
         assert data["source"] == ("base" if "transport_mode" in filters else "summary"), key
         for row in data["rows"]:
             assert {c["key"] for c in data["columns"]} <= set(row), key
+
+
+def test_a_country_with_its_role_is_counted_from_the_summaries_and_with_administrations_from_the_reports(
+    api, issue_token, seizures, erin, france
+):
+    auth = bearer(issue_token(erin))
+    seized_in_france = api.get(f"{URL}key_figures/", {"country": "FR"}, **auth).json()
+    assert seized_in_france["source"] == "summary"
+    assert figure(seized_in_france, "reports") == 2  # fr1 and fr2: approved, seized in France
+    assert figure(api.get(f"{URL}key_figures/", {"country": "DE"}, **auth).json(), "reports") == 1
+    assert figure(api.get(f"{URL}key_figures/", {"country": "KZ"}, **auth).json(), "reports") == 0  # another region
+    # The rows per place are of the region's administrations together: naming some is counted from the reports.
+    named = api.get(f"{URL}key_figures/", {"country": "FR", "administration": france.pk}, **auth).json()
+    assert named["source"] == "base"
+    assert figure(named, "reports") == 2

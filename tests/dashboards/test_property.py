@@ -402,9 +402,7 @@ def test_every_panel_equals_a_plain_count_of_the_reports(france, germany, erin, 
             for key in CHECKED:
                 want = expected(key, wanted, filters)
                 for source in sources:
-                    context = PanelContext(
-                        user=erin, filters=filters, scope=scope, source=source
-                    )
+                    context = PanelContext(user=erin, filters=filters, scope=scope, source=source)
                     got = shown(key, PANELS[key].compute(context).rows)
                     assert got == want, (key, source.kind, filters)
         transaction.set_rollback(True)

@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connections
 
 from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.dashboards.filtersets import StatisticsFilters
@@ -150,3 +151,29 @@ def test_the_worker_task_recomputes_the_marked_buckets(alice, erin):
     assert recompute_dirty() == 2  # the bucket, then its region's month per place
     assert recompute_dirty() == 0
     assert figures(erin)["reports"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_region_marked_again_while_its_places_are_recomputed_is_recomputed_again(alice, erin, monkeypatch):
+    """A bucket's recompute that marks the region's month while its rows per place are being recomputed (after
+    that recompute read the reports) leaves the mark: the change is counted per place by the next recompute."""
+    from apps.dashboards import fills, services
+
+    build_report(by=alice, status=ReportStatus.APPROVED, through_services=True, reviewer=erin, seizure_date=MARCH)
+    assert DirtyBucket.objects.exists()
+    real = fills.places_recompute
+
+    def marked_meanwhile(**kwargs):
+        real(**kwargs)
+        other = connections.create_connection("default")  # another session: a bucket's recompute committing
+        with other.cursor() as cursor:
+            cursor.execute("UPDATE dashboards_dirtyplaces SET marked_at = now() + interval '1 second'")
+        other.close()
+
+    monkeypatch.setattr(fills, "places_recompute", marked_meanwhile)
+    assert services.statistics_recompute_dirty(limit=2) == 2
+    mark = DirtyPlaces.objects.get()
+    assert mark.claimed_at is None  # left for the next recompute, unclaimed
+    monkeypatch.setattr(fills, "places_recompute", real)
+    assert services.statistics_recompute_dirty() == 1
+    assert not DirtyPlaces.objects.exists()
