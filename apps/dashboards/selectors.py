@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db import OperationalError, connection, models, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,11 +91,11 @@ def statistics_administrations(*, scope: StatisticsScope) -> list[tuple[int, str
 
 def data_as_of() -> dt.datetime:
     """The summaries are complete up to the oldest pending recompute (now when none is pending)."""
-    marks = [
-        model.objects.order_by("marked_at").values_list("marked_at", flat=True).first()
-        for model in (DirtyBucket, DirtyPlaces)
-    ]
-    return min((mark for mark in marks if mark is not None), default=timezone.now())
+    buckets = DirtyBucket.objects.order_by("marked_at").values("marked_at")[:1]
+    oldest = DirtyPlaces.objects.aggregate(
+        oldest=Least(Min("marked_at"), Subquery(buckets), output_field=models.DateTimeField())
+    )["oldest"]
+    return oldest or timezone.now()
 
 
 def summary_rows(model: type[models.Model], *, scope: StatisticsScope) -> QuerySet[Any]:

@@ -26,7 +26,6 @@ from django.db.models.functions import (
     Concat,
     ExtractHour,
     ExtractIsoWeekDay,
-    Substr,
     TruncDate,
     TruncMonth,
     Upper,
@@ -122,7 +121,6 @@ ITEM_DIMENSIONS: dict[str, Dimension] = {
     for d in (
         Dimension("total", lambda: Value("", output_field=TEXT)),
         Dimension("commodity_type", _code("commodity_type__code")),
-        Dimension("hs_chapter", lambda: Coalesce(Substr("hs_code__code", 1, 2), Value(""), output_field=TEXT)),
         Dimension("concealment", _code("concealment_method__code")),
         Dimension(
             "brand_genuineness",
