@@ -26,12 +26,8 @@ from django.utils import timezone
 from apps.reports.models import ReportItem, RouteCountry
 from apps.tenancy.models import Administration
 
-from .models import ALL_CATEGORIES, DirtyPlaces, ItemSummary, LargestItem, ReportSummary
+from .models import ALL_CATEGORIES, DirtyPlaces, ItemSummary, LargestItem, RegionReportSummary, ReportSummary
 from .summaries import GRAINS, ITEMS, REPORTS, TEXT, Dimension, Grain
-
-
-def _insert(grain: Grain, rows: QuerySet[Any], columns: Sequence[str]) -> None:
-    _insert_into(grain.model, rows, columns)
 
 
 def _insert_into(model: type[models.Model], rows: QuerySet[Any], columns: Sequence[str]) -> None:
@@ -308,8 +304,12 @@ _ROLL_UP_LOCK, _PLACES_LOCK = "dashboards_region_month", "dashboards_region_plac
 
 
 def _region_month_lock(kind: str, *, month: dt.date, region_id: int) -> None:
+    """The lock of ``kind`` on a region's month until this transaction ends (keys: the kind's class, and the region
+    and month together, which no two regions' months share)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [f"{kind}:{region_id}", _month_index(month)])
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [kind, region_id * 100_000 + _month_index(month)]
+        )
 
 
 def _month_rows(grain: Grain, month: dt.date) -> dict[str, Any]:
@@ -329,8 +329,9 @@ def bucket_recompute(*, month: dt.date, administration_id: int) -> None:
     if region_id is not None:
         _region_month_lock(_ROLL_UP_LOCK, month=month, region_id=region_id)
         _roll_up(month=month, region_id=region_id)
+        now = timezone.now()
         DirtyPlaces.objects.bulk_create(
-            [DirtyPlaces(month=month, region_id=region_id, marked_at=timezone.now())],
+            [DirtyPlaces(month=month, region_id=region_id, first_marked_at=now, marked_at=now)],
             update_conflicts=True,
             unique_fields=["month", "region"],
             update_fields=["marked_at"],
@@ -444,3 +445,23 @@ def bucket_totals_from_summaries() -> dict[tuple[dt.date, int, str], tuple[int, 
             key = (row["month"], row["administration_id"], row["state"])
             totals.setdefault(key, [0, 0])[0 if measure == "reports" else 1] = row["n"]
     return {key: (reports, items) for key, (reports, items) in totals.items()}
+
+
+def region_totals_differing() -> set[tuple[dt.date, int]]:
+    """The regions' months whose region-wide reports at any place differ from the sums of their administrations'
+    (per state): rows a lost roll-up left behind."""
+    stored = {
+        (row["month"], row["region_id"], row["state"]): row["n"]
+        for row in RegionReportSummary.objects.filter(place="", dimension="total", category=ALL_CATEGORIES)
+        .values("month", "region_id", "state")
+        .annotate(n=Sum("reports"))
+        .order_by()
+    }
+    summed = {
+        (row["month"], row["region"], row["state"]): row["n"]
+        for row in ReportSummary.objects.filter(dimension="total", category=ALL_CATEGORIES)
+        .values("month", "state", region=F("administration__region_id"))
+        .annotate(n=Sum("reports"))
+        .order_by()
+    }
+    return {key[:2] for key in stored.keys() | summed.keys() if stored.get(key, 0) != summed.get(key, 0)}

@@ -2,9 +2,9 @@
 
 :class:`StatisticsFilters` is what the selectors read. :meth:`StatisticsFilters.summarisable` says whether the
 summary tables can answer it (whole months of seizure dates, at most one commodity category, administrations,
-joint operation, state); any other filter (approval dates, days within a month, commodity type, HS chapter, a
-country with its role, transport mode, detection method, concealment, direction) is answered from the base
-tables, within a statement time limit, and the panel says so.
+joint operation, state, a country with its role when no administration is named); any other filter (approval
+dates, days within a month, commodity type, HS chapter, transport mode, detection method, concealment,
+direction) is answered from the base tables, within a statement time limit, and the panel says so.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """Summary tables of the regional dashboards (DESIGN.md section 9) and the buckets waiting to be recomputed.
 
-Every summary row belongs to one bucket: a seizure month of one administration. The workflow services mark a
-bucket dirty (:class:`DirtyBucket`) in the transaction that changes a counted report; a worker recomputes the
-whole bucket from the reports and items (delete, then insert what a ``GROUP BY`` of the bucket gives), so the
-figures never drift as ``+= 1`` counters would, and recomputing twice gives the same rows.
+Every per-administration summary row belongs to one bucket: a seizure month of one administration. The workflow
+services mark a bucket dirty (:class:`DirtyBucket`) in the transaction that changes a counted report; a worker
+recomputes the whole bucket from the reports and items (delete, then insert what a ``GROUP BY`` of the bucket
+gives), so the figures never drift as ``+= 1`` counters would, and recomputing twice gives the same rows. The
+region-wide rows (:class:`RegionKey`) of the bucket's region and month follow: at any place with the bucket, per
+place in a recompute of their own (:class:`DirtyPlaces`).
 
 The summaries are long tables: each row is one value of one *dimension* (a panel's axis: transport mode, country
 of seizure, commodity type, ...) under the keys every summary shares (month, administration, state, joint
@@ -206,12 +208,14 @@ class DirtyPlaces(models.Model):
 
     month = models.DateField()
     region = models.ForeignKey(Region, db_index=False, on_delete=models.CASCADE, related_name="+")
-    marked_at = models.DateTimeField(default=timezone.now)
+    first_marked_at = models.DateTimeField(default=timezone.now, help_text="The oldest change it stands for.")
+    marked_at = models.DateTimeField(default=timezone.now, help_text="The newest: a change during a recompute.")
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker began recomputing it.")
 
     class Meta:
+        verbose_name_plural = "dirty places"  # (not shown: the dashboards' models have no admin)
         constraints = [models.UniqueConstraint(fields=["month", "region"], name="dash_dirty_places_unique")]
-        indexes = [models.Index(fields=["marked_at"], name="dash_dirty_places_marked")]
+        indexes = [models.Index(fields=["first_marked_at"], name="dash_dirty_places_marked")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.region_id}"
@@ -267,6 +271,6 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
         }
     ),
     "DirtyBucket": frozenset({"id", "month", "administration", "marked_at"}),
-    "DirtyPlaces": frozenset({"id", "month", "region", "marked_at", "claimed_at"}),
+    "DirtyPlaces": frozenset({"id", "month", "region", "first_marked_at", "marked_at", "claimed_at"}),
     "Reconciliation": frozenset({"id", "checked_at", "buckets_checked", "buckets_differing", "differences"}),
 }

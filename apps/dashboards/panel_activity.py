@@ -16,7 +16,7 @@ from apps.reports.models import Operation, Report, ReportItem
 from .models import LargestItem
 from .panel_defs import UNIT_FAMILIES, _clean, country_name, labels, quantities_by, quantity_columns, unit_label
 from .panels import PanelContext, PanelResult, col, panel
-from .selectors import BaseSource, SummarySource, summary_rows
+from .selectors import BASE, BaseSource, SummarySource, summary_rows
 from .summaries import ITEMS, REPORTS
 
 # Route pairs shown (the largest flows); the rest are summed in a note.
@@ -153,6 +153,7 @@ def _largest_ids(ctx: PanelContext, family: str) -> list[int]:
         if f.category:
             rows = rows.filter(category=f.category)
         return list(rows.order_by("-quantity", "item_id").values_list("item_id", flat=True)[:LARGEST_SHOWN])
+    source.kinds.add(BASE)  # counted from the items themselves (also under a country: no largest kept per place)
     base = source if isinstance(source, BaseSource) else BaseSource(source.filters, source.scope)
     items = ReportItem.objects.filter(
         base.item_filter(),

@@ -142,8 +142,13 @@ def submission_delay(ctx: PanelContext) -> PanelResult:
 )
 def review_queue(ctx: PanelContext) -> PanelResult:
     administrations = ctx.filters.administrations or ctx.scope.administration_ids
+    allowed = set(ctx.scope.administration_ids)
+    if not ctx.scope.submitted:
+        # An administration's submitted reports are seen by it and the region's RILO staff only: anyone else (an
+        # officer, a national coordinator) sees the queue of their own administration, not the others'.
+        allowed &= {ctx.user.administration_id}
     waiting = Report.objects.filter(
-        administration_id__in=[pk for pk in administrations if pk in ctx.scope.administration_ids],
+        administration_id__in=[pk for pk in administrations if pk in allowed],
         status=ReportStatus.SUBMITTED,
         duplicate_of__isnull=True,
         submitted_at__isnull=False,
@@ -175,6 +180,8 @@ def review_queue(ctx: PanelContext) -> PanelResult:
         },
     ]
     ctx.notes.append(_("Live figures of the review queue: only the administration filter applies."))
+    if not ctx.scope.submitted:
+        ctx.notes.append(_("The review queue of your own administration."))
     columns = [col("label", _("Figure")), col("value", _("Value")), col("unit", _("Unit"))]
     return PanelResult(columns, out)
 

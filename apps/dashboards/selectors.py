@@ -93,7 +93,7 @@ def data_as_of() -> dt.datetime:
     """The summaries are complete up to the oldest pending recompute (now when none is pending)."""
     buckets = DirtyBucket.objects.order_by("marked_at").values("marked_at")[:1]
     oldest = DirtyPlaces.objects.aggregate(
-        oldest=Least(Min("marked_at"), Subquery(buckets), output_field=models.DateTimeField())
+        oldest=Least(Min("first_marked_at"), Subquery(buckets), output_field=models.DateTimeField())
     )["oldest"]
     return oldest or timezone.now()
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.core.kicks import task_kick
 from apps.reports.models import Report
+from apps.tenancy.models import Administration
 
 from . import fills, task_names
 from .models import DirtyBucket, DirtyPlaces, Reconciliation
@@ -94,33 +95,38 @@ def _mark(*, buckets: set[tuple[dt.date, int]]) -> None:
 
 
 def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None) -> int:
-    """Recompute up to ``limit`` dirty buckets (and, with ``seconds``, none started after that long), oldest mark
-    first, each in its own transaction, then the rows per place of the regions' months they marked; returns how
-    many buckets and months.
+    """Recompute up to ``limit`` marks (and, with ``seconds``, none started after that long), oldest first, each in
+    its own transaction: dirty buckets and, between them, the rows per place of the regions' months they marked;
+    returns how many.
 
     A bucket's mark is claimed with ``FOR UPDATE SKIP LOCKED`` (two workers never recompute the same one at once),
-    then recomputed from the base tables and deleted in the same transaction. Idempotent. The buckets come first:
-    a bucket's own figures (and the region's at any place) are counted within a second of the change; the rows per
-    place of its region's month, which take seconds, after (:class:`DirtyPlaces` says how they are claimed)."""
+    then recomputed from the base tables and deleted in the same transaction. Idempotent. A bucket's own figures
+    (and the region's at any place) are counted within a second of the change; the rows per place of its region's
+    month, which take seconds, next (:class:`DirtyPlaces` says how they are claimed). Buckets and months take
+    turns, so a steady flow of changes never leaves the rows per place behind for good."""
     done = 0
     stop = time.monotonic() + seconds if seconds is not None else None
-
-    def more() -> bool:
-        return done < limit and (stop is None or time.monotonic() < stop)
-
-    while more():
-        with transaction.atomic():
-            bucket = DirtyBucket.objects.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
-            if bucket is None:
-                break
-            fills.bucket_recompute(month=bucket.month, administration_id=bucket.administration_id)
-            bucket.delete()
-        done += 1
-        statistics_cache_invalidate()
-    while more() and _recompute_places():
-        done += 1
-        statistics_cache_invalidate()
+    while done < limit and (stop is None or time.monotonic() < stop):
+        progressed = False
+        for recompute in (_recompute_bucket, _recompute_places):
+            if done < limit and recompute():
+                done += 1
+                progressed = True
+                statistics_cache_invalidate()
+        if not progressed:
+            break
     return done
+
+
+def _recompute_bucket() -> bool:
+    """Recompute the oldest dirty bucket nobody is recomputing and delete its mark; False when there is none."""
+    with transaction.atomic():
+        bucket = DirtyBucket.objects.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
+        if bucket is None:
+            return False
+        fills.bucket_recompute(month=bucket.month, administration_id=bucket.administration_id)
+        bucket.delete()
+    return True
 
 
 # A claim of a month's rows per place older than this is a dead worker's: another worker takes the mark over.
@@ -129,19 +135,26 @@ PLACES_CLAIM_SECONDS = 600
 
 def _recompute_places() -> bool:
     """Claim the oldest unclaimed mark of a region's month, recompute its rows per place, and delete the mark if it
-    was not marked again meanwhile (else it is left for another recompute); False when there is none."""
+    was not marked again meanwhile (else it is left for another recompute); False when there is none. A recompute
+    that fails gives its claim back (another worker retries it) and raises."""
     now = timezone.now()
     with transaction.atomic():
         stale = now - dt.timedelta(seconds=PLACES_CLAIM_SECONDS)
         unclaimed = DirtyPlaces.objects.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        mark = unclaimed.select_for_update(skip_locked=True).order_by("marked_at", "pk").first()
+        mark = unclaimed.select_for_update(skip_locked=True).order_by("first_marked_at", "pk").first()
         if mark is None:
             return False
         DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=now)
-    with transaction.atomic():
-        fills.places_recompute(month=mark.month, region_id=mark.region_id)
-        if not DirtyPlaces.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()[0]:
-            DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)  # marked again: recomputed again
+    try:
+        with transaction.atomic():
+            fills.places_recompute(month=mark.month, region_id=mark.region_id)
+            if not DirtyPlaces.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()[0]:
+                DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)  # marked again: recomputed again
+    except Exception:
+        DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)
+        logger.exception("Statistics: the rows per place of %s, region %s, could not be recomputed.",
+                         f"{mark.month:%Y-%m}", mark.region_id)  # fmt: skip
+        raise
     return True
 
 
@@ -158,7 +171,7 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
     month's marks of buckets to recompute that are committed and not being recomputed (``SKIP LOCKED``: a worker
     holding one waits for the month, then recomputes its bucket again, harmlessly), then replaces the month's rows:
     every change its marks stood for is committed before the rows are read, so none is lost; a mark committed
-    later stays, and its bucket is recomputed after."""
+    later stays, and its bucket is recomputed after. The same holds of the marks of regions' months per place."""
     months = fills.summary_months()
     count = workers if workers is not None else int(settings.RILO_STATISTICS_REBUILD_WORKERS)
     if count <= 1 or connection.in_atomic_block or len(months) <= 1:
@@ -167,21 +180,28 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
     else:
         pending = list(reversed(months))
         lock = threading.Lock()
+        failed = threading.Event()
 
         def rebuild_some() -> None:
             try:
-                while True:
+                while not failed.is_set():
                     with lock:
                         if not pending:
                             return
                         month = pending.pop()
                     _rebuild_month(month)
+            except BaseException:
+                failed.set()  # the other connections start no further month
+                raise
             finally:
                 connection.close()  # this thread's own connection
 
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            for future in [pool.submit(rebuild_some) for _ in range(count)]:
-                future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+        try:
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                for future in [pool.submit(rebuild_some) for _ in range(count)]:
+                    future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+        finally:
+            statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
     statistics_cache_invalidate()
     return len(months)
 
@@ -197,10 +217,12 @@ def _rebuild_month(month: dt.date) -> None:
 
 def statistics_reconcile() -> Reconciliation:
     """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
-    state); record the outcome, log any difference and mark the differing buckets for recompute."""
+    state), and the region-wide rows with the sums of their administrations'; record the outcome, log any
+    difference and mark the differing buckets for recompute."""
     expected = fills.bucket_totals_from_reports()
     stored = fills.bucket_totals_from_summaries()
     pending = set(DirtyBucket.objects.values_list("month", "administration_id"))
+    pending_months = {month for month, _ in pending}
     differing = sorted(
         key
         for key in expected.keys() | stored.keys()
@@ -222,12 +244,23 @@ def statistics_reconcile() -> Reconciliation:
             for month, administration, state in differing[:_DIFFERENCES_KEPT]
         ],
     )  # fmt: skip
+    # A region's month whose rows at any place are not the sums of its administrations' (a lost roll-up): its
+    # buckets are recomputed, each rolling the region's month up again.
+    regions = {(month, region) for month, region in fills.region_totals_differing() if month not in pending_months}
+    for month, region in sorted(regions):
+        differing += [(month, admin, "") for admin in Administration.objects.filter(region_id=region).values_list(
+            "pk", flat=True)]  # fmt: skip
+    if regions:
+        record.buckets_differing += len(regions)
+        record.differences += [{"month": month.isoformat(), "region": region} for month, region in sorted(regions)]
+        record.save(update_fields=["buckets_differing", "differences"])
     if differing:
         logger.warning("Statistics reconciliation: %d bucket(s) differ from the reports; marked for recompute.",
                        len(differing))  # fmt: skip
         now = timezone.now()
+        buckets = sorted({(month, admin) for month, admin, _ in differing})
         DirtyBucket.objects.bulk_create(
-            [DirtyBucket(month=month, administration_id=admin, marked_at=now) for month, admin, _ in differing],
+            [DirtyBucket(month=month, administration_id=admin, marked_at=now) for month, admin in buckets],
             update_conflicts=True,
             unique_fields=["month", "administration"],
             update_fields=["marked_at"],

@@ -19,7 +19,7 @@ def recompute_dirty() -> int:
     """Recompute the summary buckets marked dirty (kicked after each commit that marks one, and swept by beat)."""
     # Buckets left when the time is up wait for the next kick or sweep (well inside the task's time limit).
     done = services.statistics_recompute_dirty(seconds=RECOMPUTE_SECONDS)
-    log.log(logging.INFO if done else logging.DEBUG, "Statistics: %d bucket(s) recomputed.", done)
+    log.log(logging.INFO if done else logging.DEBUG, "Statistics: %d bucket(s) and region month(s) recomputed.", done)
     return done
 
 

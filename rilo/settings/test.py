@@ -1,5 +1,7 @@
 """Test settings: real PostgreSQL and Redis, fast password hashing, e-mail kept in memory."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -16,7 +18,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,  # noqa: F405
-        "KEY_PREFIX": "rilo-test",
+        # One prefix per pytest-xdist worker: the workers share the Redis database, never each other's entries.
+        "KEY_PREFIX": f"rilo-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
     }
 }
 CONN_MAX_AGE = 0

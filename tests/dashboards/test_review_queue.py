@@ -42,3 +42,14 @@ def test_the_queue_counts_its_waiting_reports_with_their_median_and_longest_wait
     _waiting(germany, 5)  # an even count: the median is halfway between the middle two (3 and 5 days)
     assert _figures(api, token) == {"waiting": 4, "median_age": 4.0, "oldest_age": 10.0}
     assert _figures(api, token, administration=germany.pk) == {"waiting": 1, "median_age": 5.0, "oldest_age": 5.0}
+
+
+def test_an_officer_sees_the_queue_of_their_own_administration_only(api, issue_token, france, germany, alice):
+    """Another administration's submitted reports are its own and the region's RILO staff's: an officer of France
+    learns nothing of Germany's queue (not even by naming Germany)."""
+    token = issue_token(alice)
+    _waiting(france, 2)
+    for days in (7, 9):
+        _waiting(germany, days)
+    assert _figures(api, token) == {"waiting": 1, "median_age": 2.0, "oldest_age": 2.0}
+    assert _figures(api, token, administration=germany.pk) == {"waiting": 0, "median_age": None, "oldest_age": None}

@@ -14,7 +14,7 @@ from django.db import connections
 
 from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.dashboards.filtersets import StatisticsFilters
-from apps.dashboards.models import DirtyBucket, DirtyPlaces, ItemSummary, ReportSummary
+from apps.dashboards.models import DirtyBucket, DirtyPlaces, ItemSummary, RegionReportSummary, ReportSummary
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import StatisticsScope, statistics_scope
 from apps.dashboards.services import statistics_recompute_dirty, statistics_reconcile
@@ -177,3 +177,15 @@ def test_a_region_marked_again_while_its_places_are_recomputed_is_recomputed_aga
     monkeypatch.setattr(fills, "places_recompute", real)
     assert services.statistics_recompute_dirty() == 1
     assert not DirtyPlaces.objects.exists()
+
+
+def test_the_reconciliation_finds_a_region_wide_row_that_is_not_the_sum_of_its_administrations(approved, erin):
+    assert statistics_reconcile().buckets_differing == 0
+    RegionReportSummary.objects.filter(place="", dimension="total").update(reports=5)
+    outcome = statistics_reconcile()
+    assert outcome.buckets_differing == 1
+    assert outcome.differences[-1] == {"month": "2025-03-01", "region": approved.administration.region_id}
+    assert DirtyBucket.objects.filter(administration=approved.administration).exists()
+    statistics_recompute_dirty()
+    assert statistics_reconcile().buckets_differing == 0
+    assert figures(erin)["reports"] == 1
