@@ -26,7 +26,15 @@ from django.utils import timezone
 from apps.reports.models import ReportItem, RouteCountry
 from apps.tenancy.models import Administration
 
-from .models import ALL_CATEGORIES, DirtyPlaces, ItemSummary, LargestItem, RegionReportSummary, ReportSummary
+from .models import (
+    ALL_CATEGORIES,
+    DirtyPlaces,
+    ItemSummary,
+    LargestItem,
+    RegionItemSummary,
+    RegionReportSummary,
+    ReportSummary,
+)
 from .summaries import GRAINS, ITEMS, REPORTS, TEXT, Dimension, Grain
 
 
@@ -465,3 +473,16 @@ def region_totals_differing() -> set[tuple[dt.date, int]]:
         .order_by()
     }
     return {key[:2] for key in stored.keys() | summed.keys() if stored.get(key, 0) != summed.get(key, 0)}
+
+
+def summaries_vacuum() -> None:
+    """``VACUUM (ANALYZE)`` every summary table, outside any transaction: after a full rebuild has replaced each row,
+    so that reads walk no replaced row versions and are planned for the new figures (what autovacuum would do in
+    its own time, done at once; the ORM has no way to say it)."""
+    quote = connection.ops.quote_name
+    tables = [grain.model._meta.db_table for grain in GRAINS] + [
+        model._meta.db_table for model in (RegionReportSummary, RegionItemSummary, LargestItem)
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {quote(table)}")

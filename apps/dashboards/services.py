@@ -202,6 +202,8 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
                     future.result()  # a month that failed fails the rebuild (its transaction rolled back)
         finally:
             statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
+    if not connection.in_atomic_block:
+        fills.summaries_vacuum()
     statistics_cache_invalidate()
     return len(months)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.dashboards.filtersets import StatisticsFilters
 from apps.dashboards.panels import SMALL_CELL_LABEL, panel_data, panels_for
@@ -105,17 +107,23 @@ def test_who_belongs_to_no_region_gets_no_statistics(api, issue_token, region_re
         StatisticsFilters(date_from=dt.date(2025, 3, 1), date_to=dt.date(2025, 3, 1)),
         StatisticsFilters(transport_mode="3"),
         StatisticsFilters(category="drugs"),
+        StatisticsFilters(country="FR", country_role="departure"),
     ],
-    ids=["one day", "transport mode", "category"],
+    ids=["one day", "transport mode", "category", "country"],
 )
 def test_person_counts_are_not_answered_for_cuts_whose_difference_would_reveal_a_small_cell(
     region_reports, erin, filters
 ):
     # One German offender on 2 March: the whole region's March shows DE as "< 3"; were 1-2 March or "all but one
     # administration" answered, region minus that would give the German count.
-    data = panel_data(user=erin, scope=scope_of(erin), key="offender_nationality", filters=filters)
+    with CaptureQueriesContext(connection) as queries:
+        data = panel_data(user=erin, scope=scope_of(erin), key="offender_nationality", filters=filters)
     assert data["rows"] == []
     assert data["columns"] and data["notes"]
+    # Withheld, not even counted: no read of the persons or of their summaries.
+    read = [q["sql"] for q in queries.captured_queries]
+    assert not [sql for sql in read if "reports_party" in sql or "personsummary" in sql]
+    assert read  # (the panel's queries were captured: its scope and its stamp)
 
 
 def test_person_counts_are_not_answered_for_a_subset_of_administrations(region_reports, erin, france, germany):
