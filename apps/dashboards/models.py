@@ -28,11 +28,11 @@ ALL_CATEGORIES = "*"
 NO_OPERATION = 0
 
 
-class SummaryKey(models.Model):
-    """The keys every summary row has: its bucket (month, administration) and the filters it answers."""
+class CountedKey(models.Model):
+    """The keys of every summary row but where it counts (an administration, a region): the month, the state, the
+    joint operation and the commodity category it answers for, and the dimension's value it counts."""
 
     month = models.DateField(help_text="First day of the seizure month.")
-    administration = models.ForeignKey(Administration, db_index=False, on_delete=models.CASCADE, related_name="+")
     state = models.CharField(max_length=16, help_text="The reports' state: approved or submitted.")
     operation_key = models.PositiveIntegerField(help_text="The joint operation's id; 0 for none.")
     category = models.CharField(max_length=32, help_text="A commodity category code; '*' for every category.")
@@ -42,8 +42,32 @@ class SummaryKey(models.Model):
     class Meta:
         abstract = True
 
+
+class SummaryKey(CountedKey):
+    """The keys every per-administration summary row has: its bucket (month, administration) and the filters it
+    answers."""
+
+    administration = models.ForeignKey(Administration, db_index=False, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.administration_id} {self.state} {self.dimension}={self.value}"
+
+
+class ItemFigures(models.Model):
+    """What an item summary row sums: items, their normalised quantities (per unit family) and estimated values
+    (per currency)."""
+
+    unit_family = models.CharField(max_length=8)
+    currency = models.CharField(max_length=3)
+    items = models.PositiveIntegerField()
+    quantity = models.DecimalField(max_digits=30, decimal_places=6, help_text="Sum of normalised quantities.")
+    amount = models.DecimalField(max_digits=22, decimal_places=2, help_text="Sum of estimated values.")
+
+    class Meta:
+        abstract = True
 
 
 class ReportSummary(SummaryKey):
@@ -63,17 +87,11 @@ class ReportSummary(SummaryKey):
         ]
 
 
-class ItemSummary(SummaryKey):
+class ItemSummary(SummaryKey, ItemFigures):
     """Items per value of an item-level dimension, with their quantities per unit family and values per currency.
 
     ``category`` is the item's own category; ``unit_family`` the dimension of its normalised quantity ('' when the
     quantity could not be normalised); ``currency`` the currency of its estimated value ('' when none)."""
-
-    unit_family = models.CharField(max_length=8)
-    currency = models.CharField(max_length=3)
-    items = models.PositiveIntegerField()
-    quantity = models.DecimalField(max_digits=30, decimal_places=6, help_text="Sum of normalised quantities.")
-    amount = models.DecimalField(max_digits=22, decimal_places=2, help_text="Sum of estimated values.")
 
     objects = SummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
 
@@ -99,20 +117,14 @@ class PersonSummary(SummaryKey):
         ]
 
 
-class RegionKey(models.Model):
+class RegionKey(CountedKey):
     """The keys of the region-wide summaries: the administrations of a region together, what a dashboard without an
     administration filter reads (a tenth of the rows of a ten-administration region), and the only summaries that
     answer a country filter: ``place`` is a country with its role ('departure:TR', 'seizure:FR'), or '' for any
     (those rows are the sums of the administrations' rows)."""
 
-    month = models.DateField(help_text="First day of the seizure month.")
     region = models.ForeignKey(Region, db_index=False, on_delete=models.CASCADE, related_name="+")
-    state = models.CharField(max_length=16, help_text="The reports' state: approved or submitted.")
-    operation_key = models.PositiveIntegerField(help_text="The joint operation's id; 0 for none.")
-    category = models.CharField(max_length=32, help_text="A commodity category code; '*' for every category.")
     place = models.CharField(max_length=32, help_text="A country with its role ('departure:TR'); '' for any.")
-    dimension = models.CharField(max_length=32)
-    value = models.CharField(max_length=200, help_text="The dimension's value; '' for unknown.")
 
     class Meta:
         abstract = True
@@ -137,14 +149,8 @@ class RegionReportSummary(RegionKey):
         ]
 
 
-class RegionItemSummary(RegionKey):
+class RegionItemSummary(RegionKey, ItemFigures):
     """:class:`ItemSummary` of a region's administrations together."""
-
-    unit_family = models.CharField(max_length=8)
-    currency = models.CharField(max_length=3)
-    items = models.PositiveIntegerField()
-    quantity = models.DecimalField(max_digits=30, decimal_places=6, help_text="Sum of normalised quantities.")
-    amount = models.DecimalField(max_digits=22, decimal_places=2, help_text="Sum of estimated values.")
 
     objects = RegionSummaryQuerySet.as_manager()  # read through restrict(actor, "view"): apps.dashboards.querysets
 
