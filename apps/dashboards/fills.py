@@ -305,19 +305,20 @@ def month_lock(month: dt.date, *, shared: bool) -> None:
         cursor.execute(f"SELECT {function}(hashtext(%s), %s)", [_MONTH_LOCK, _month_index(month)])
 
 
-# The advisory lock classes of a region's month of region-wide rows (keys: the region's and the month's): at any
-# place (the roll-up of a bucket's recompute) and per place (:func:`places_recompute`). Two recomputes of one region
-# and month at once would each delete, then insert, the same rows; the two kinds touch different rows.
-_ROLL_UP_LOCK, _PLACES_LOCK = "dashboards_region_month", "dashboards_region_places"
+# The advisory lock classes of a region's month of region-wide rows: at any place (the roll-up of a bucket's
+# recompute) and per place (:func:`places_recompute`). Two recomputes of one region and month at once would each
+# delete, then insert, the same rows; the two kinds touch different rows.
+_ROLL_UP_LOCK, _PLACES_LOCK = 1, 2
 
 
-def _region_month_lock(kind: str, *, month: dt.date, region_id: int) -> None:
-    """The lock of ``kind`` on a region's month until this transaction ends (keys: the kind's class, and the region
-    and month together, which no two regions' months share)."""
+def _region_month_lock(kind: int, *, month: dt.date, region_id: int) -> None:
+    """The lock of ``kind`` on a region's month until this transaction ends: one 64-bit key (kind, region, month
+    packed without overlap), a key space apart from the months' two 32-bit keys."""
+    if not (0 < region_id < 1 << 30 and 0 <= _month_index(month) < 1 << 20):
+        raise ValueError(f"No lock key for region {region_id}, month {month}.")
+    key = (kind << 50) | (region_id << 20) | _month_index(month)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s), %s)", [kind, region_id * 100_000 + _month_index(month)]
-        )
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::bigint)", [key])
 
 
 def _month_rows(grain: Grain, month: dt.date) -> dict[str, Any]:

@@ -106,16 +106,30 @@ def statistics_recompute_dirty(*, limit: int = 200, seconds: float | None = None
     turns, so a steady flow of changes never leaves the rows per place behind for good."""
     done = 0
     stop = time.monotonic() + seconds if seconds is not None else None
-    while done < limit and (stop is None or time.monotonic() < stop):
+
+    def more() -> bool:
+        return done < limit and (stop is None or time.monotonic() < stop)
+
+    while more():
         progressed = False
-        for recompute in (_recompute_bucket, _recompute_places):
-            if done < limit and recompute():
-                done += 1
-                progressed = True
-                statistics_cache_invalidate()
+        # The buckets waiting (a burst of changes: up to BUCKETS_PER_TURN), then one region's month per place.
+        for _ in range(BUCKETS_PER_TURN):
+            if not (more() and _recompute_bucket()):
+                break
+            done += 1
+            progressed = True
+            statistics_cache_invalidate()
+        if more() and _recompute_places():
+            done += 1
+            progressed = True
+            statistics_cache_invalidate()
         if not progressed:
             break
     return done
+
+
+# How many buckets a recompute takes in turn before a region's month per place (which takes seconds).
+BUCKETS_PER_TURN = 20
 
 
 def _recompute_bucket() -> bool:
@@ -136,7 +150,7 @@ PLACES_CLAIM_SECONDS = 600
 def _recompute_places() -> bool:
     """Claim the oldest unclaimed mark of a region's month, recompute its rows per place, and delete the mark if it
     was not marked again meanwhile (else it is left for another recompute); False when there is none. A recompute
-    that fails gives its claim back (another worker retries it) and raises."""
+    that fails is logged and raises; its claim stays, so that it is retried later, not at once."""
     now = timezone.now()
     with transaction.atomic():
         stale = now - dt.timedelta(seconds=PLACES_CLAIM_SECONDS)
@@ -149,9 +163,10 @@ def _recompute_places() -> bool:
         with transaction.atomic():
             fills.places_recompute(month=mark.month, region_id=mark.region_id)
             if not DirtyPlaces.objects.filter(pk=mark.pk, marked_at=mark.marked_at).delete()[0]:
-                DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)  # marked again: recomputed again
+                # Marked again meanwhile: recomputed again (unless another worker has taken it over since).
+                DirtyPlaces.objects.filter(pk=mark.pk, claimed_at=now).update(claimed_at=None)
     except Exception:
-        DirtyPlaces.objects.filter(pk=mark.pk).update(claimed_at=None)
+        # The claim is kept: retried once it is PLACES_CLAIM_SECONDS old, not at once and over again.
         logger.exception("Statistics: the rows per place of %s, region %s, could not be recomputed.",
                          f"{mark.month:%Y-%m}", mark.region_id)  # fmt: skip
         raise
@@ -198,8 +213,13 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
 
         try:
             with ThreadPoolExecutor(max_workers=count) as pool:
-                for future in [pool.submit(rebuild_some) for _ in range(count)]:
-                    future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+                futures = [pool.submit(rebuild_some) for _ in range(count)]
+                try:
+                    for future in futures:
+                        future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+                except BaseException:
+                    failed.set()  # (an interrupt too: no further month is started)
+                    raise
         finally:
             statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
     if not connection.in_atomic_block:
@@ -220,47 +240,45 @@ def _rebuild_month(month: dt.date) -> None:
 def statistics_reconcile() -> Reconciliation:
     """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
     state), and the region-wide rows with the sums of their administrations'; record the outcome, log any
-    difference and mark the differing buckets for recompute."""
+    difference and mark the differing buckets for recompute (for a region's month, one of its buckets: its
+    recompute rolls the region's month up again)."""
     expected = fills.bucket_totals_from_reports()
     stored = fills.bucket_totals_from_summaries()
     pending = set(DirtyBucket.objects.values_list("month", "administration_id"))
-    pending_months = {month for month, _ in pending}
     differing = sorted(
         key
         for key in expected.keys() | stored.keys()
         if expected.get(key, (0, 0)) != stored.get(key, (0, 0)) and key[:2] not in pending
     )
+    regions = dict(Administration.objects.values_list("pk", "region_id"))
+    pending_regions = {(month, regions.get(administration)) for month, administration in pending}
+    rolled = sorted(key for key in fills.region_totals_differing() if key not in pending_regions)
+    first: dict[int | None, int] = {}  # each region's first administration (by id)
+    for administration, region in sorted(regions.items()):
+        first.setdefault(region, administration)
+    buckets = sorted({(month, admin) for month, admin, _ in differing} | {(m, first[r]) for m, r in rolled})
+    bucket_rows = [
+        {
+            "month": month.isoformat(),
+            "administration": administration,
+            "state": state,
+            "reports": [expected.get((month, administration, state), (0, 0))[0],
+                        stored.get((month, administration, state), (0, 0))[0]],
+            "items": [expected.get((month, administration, state), (0, 0))[1],
+                      stored.get((month, administration, state), (0, 0))[1]],
+        }
+        for month, administration, state in differing
+    ]  # fmt: skip
+    region_rows = [{"month": month.isoformat(), "region": region} for month, region in rolled]
     record = Reconciliation.objects.create(
         buckets_checked=len(expected.keys() | stored.keys()),
-        buckets_differing=len(differing),
-        differences=[
-            {
-                "month": month.isoformat(),
-                "administration": administration,
-                "state": state,
-                "reports": [expected.get((month, administration, state), (0, 0))[0],
-                            stored.get((month, administration, state), (0, 0))[0]],
-                "items": [expected.get((month, administration, state), (0, 0))[1],
-                          stored.get((month, administration, state), (0, 0))[1]],
-            }
-            for month, administration, state in differing[:_DIFFERENCES_KEPT]
-        ],
-    )  # fmt: skip
-    # A region's month whose rows at any place are not the sums of its administrations' (a lost roll-up): its
-    # buckets are recomputed, each rolling the region's month up again.
-    regions = {(month, region) for month, region in fills.region_totals_differing() if month not in pending_months}
-    for month, region in sorted(regions):
-        differing += [(month, admin, "") for admin in Administration.objects.filter(region_id=region).values_list(
-            "pk", flat=True)]  # fmt: skip
-    if regions:
-        record.buckets_differing += len(regions)
-        record.differences += [{"month": month.isoformat(), "region": region} for month, region in sorted(regions)]
-        record.save(update_fields=["buckets_differing", "differences"])
-    if differing:
+        buckets_differing=len(buckets),
+        differences=[*bucket_rows, *region_rows][:_DIFFERENCES_KEPT],
+    )
+    if buckets:
         logger.warning("Statistics reconciliation: %d bucket(s) differ from the reports; marked for recompute.",
-                       len(differing))  # fmt: skip
+                       len(buckets))  # fmt: skip
         now = timezone.now()
-        buckets = sorted({(month, admin) for month, admin, _ in differing})
         DirtyBucket.objects.bulk_create(
             [DirtyBucket(month=month, administration_id=admin, marked_at=now) for month, admin in buckets],
             update_conflicts=True,
