@@ -79,12 +79,7 @@ def statistics_scope(*, user: Actor | AnonymousUser) -> StatisticsScope | None:
     # Person-derived figures of the whole region: only region staff holding the personal-data capability (an
     # officer's capability covers their own administration's reports, not the region's).
     personal = bool(user.region_id) and user.has_perm(PERSONAL_CAPABILITY)
-    # (the region's submitted reports are theirs to see only with the right restrict() asks: apps.reports.querysets)
-    submitted = (
-        user.role in RILO_ROLES
-        and bool(user.region_id)
-        and (user.has_perm("reports.view_all_report") or user.has_perm("reports.review_report"))
-    )
+    submitted = user.role in RILO_ROLES and bool(user.region_id)
     position = (user.pk, user.role, user.administration_id)
     return StatisticsScope(region_id, administrations, personal, position, submitted=submitted, actor=user)
 
