@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -189,43 +189,48 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
     later stays, and its bucket is recomputed after. The same holds of the marks of regions' months per place."""
     months = fills.summary_months()
     count = workers if workers is not None else int(settings.RILO_STATISTICS_REBUILD_WORKERS)
-    if count <= 1 or connection.in_atomic_block or len(months) <= 1:
-        for month in months:
-            _rebuild_month(month)
-    else:
-        pending = list(reversed(months))
-        lock = threading.Lock()
-        failed = threading.Event()
-
-        def rebuild_some() -> None:
-            try:
-                while not failed.is_set():
-                    with lock:
-                        if not pending:
-                            return
-                        month = pending.pop()
-                    _rebuild_month(month)
-            except BaseException:
-                failed.set()  # the other connections start no further month
-                raise
-            finally:
-                connection.close()  # this thread's own connection
-
-        try:
-            with ThreadPoolExecutor(max_workers=count) as pool:
-                futures = [pool.submit(rebuild_some) for _ in range(count)]
-                try:
-                    for future in futures:
-                        future.result()  # a month that failed fails the rebuild (its transaction rolled back)
-                except BaseException:
-                    failed.set()  # (an interrupt too: no further month is started)
-                    raise
-        finally:
-            statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
-    if not connection.in_atomic_block:
-        fills.summaries_vacuum()
-    statistics_cache_invalidate()
+    try:
+        if count <= 1 or connection.in_atomic_block or len(months) <= 1:
+            for month in months:
+                _rebuild_month(month)
+        else:
+            _rebuild_in_parallel(months, count)
+        if not connection.in_atomic_block:
+            fills.summaries_vacuum()
+    finally:
+        statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
     return len(months)
+
+
+def _rebuild_in_parallel(months: list[dt.date], count: int) -> None:
+    """:func:`_rebuild_month` of every month, ``count`` at once, each thread on a connection of its own; a month
+    that fails (or an interrupt) starts no further month, and fails the rebuild."""
+    pending = list(reversed(months))
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def rebuild_some() -> None:
+        try:
+            while not failed.is_set():
+                with lock:
+                    if not pending:
+                        return
+                    month = pending.pop()
+                _rebuild_month(month)
+        except BaseException:
+            failed.set()  # the other connections start no further month
+            raise
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        futures = [pool.submit(rebuild_some) for _ in range(count)]
+        try:
+            for future in futures:
+                future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+        except BaseException:
+            failed.set()  # (an interrupt too)
+            raise
 
 
 def _rebuild_month(month: dt.date) -> None:
@@ -253,9 +258,9 @@ def statistics_reconcile() -> Reconciliation:
     regions = dict(Administration.objects.values_list("pk", "region_id"))
     pending_regions = {(month, regions.get(administration)) for month, administration in pending}
     rolled = sorted(key for key in fills.region_totals_differing() if key not in pending_regions)
-    first: dict[int | None, int] = {}  # each region's first administration (by id)
-    for administration, region in sorted(regions.items()):
-        first.setdefault(region, administration)
+    # Each region's first administration (by id): its bucket's recompute rolls the region's month up again.
+    firsts = Administration.objects.values("region_id").annotate(first=Min("pk")).order_by()
+    first = dict(firsts.values_list("region_id", "first"))
     buckets = sorted({(month, admin) for month, admin, _ in differing} | {(m, first[r]) for m, r in rolled})
     bucket_rows = [
         {

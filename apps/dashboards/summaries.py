@@ -1,11 +1,9 @@
-"""What the summary tables hold and how they are (re)computed from the reports, items and parties.
+"""What the summary tables hold: the dimensions and grains they count, from the reports, items and parties (how
+they are recomputed: :mod:`apps.dashboards.fills`).
 
 Each *dimension* is one axis a panel counts along, defined once here as a database expression over the base
 tables. The same definitions fill the summary tables and answer, over the base tables, the filters the summaries
-cannot (:mod:`apps.dashboards.selectors`): both paths count alike because they are the same expressions. A fill
-stages each grain's base rows once (keys, measures and every single-valued dimension) and inserts one
-``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); the dimensions that give a report
-several values (detection methods, transit steps) are staged as rows of their own, one per report and value.
+cannot (:mod:`apps.dashboards.selectors`): both paths count alike because they are the same expressions.
 
 Counted reports are submitted or approved and not duplicates; the state is a summary key, so the figures of
 approved reports and those with submitted ones added come from the same rows.
