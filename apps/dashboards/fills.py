@@ -66,6 +66,15 @@ STAGED_MEASURES: dict[str, dict[str, str]] = {
 }
 
 
+# The single-valued dimensions of a staged row, grouped by one grouping set each (:func:`_fill_staged`).
+SINGLE: tuple[str, list[str], list[str]] = ("", [], [])
+# A fill's memory for its sorts and hash tables (PostgreSQL's defaults: 4 MB, hash tables twice that): the grouping
+# sets' hash tables of a month's places need more, else the rows are sorted, two to three times slower (1.57 s
+# against 0.6 s for the items of a month's places). The planner estimates groups at several times their number
+# (583,479 for 73,874), so hash tables are allowed eight times work_mem: 512 MB, of which a month takes about 30.
+FILL_SETTINGS = (("work_mem", "64MB"), ("hash_mem_multiplier", "8"))
+
+
 def _staged_measures(grain: Grain) -> tuple[dict[str, str], dict[str, Any]]:
     """The measures' SQL over the staged rows, and the staged measure columns (name: expression)."""
     if grain is ITEMS:
@@ -131,11 +140,9 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool =
     if multi:
         staging.append((stage_multi, _multi_values(rows, [grain.dimensions[name] for name in sorted(multi)])))
     measures = ", ".join(measures_sql.values())
-    # The dimensions' values of a staged row (``d``): its single-valued ones unpivoted, the multi-valued ones' rows.
-    unpivot = ", ".join(f"(%s, s.{quote('v_' + name)})" for name in single)
-    values: list[tuple[str, list[str], list[str]]] = [
-        (f"CROSS JOIN LATERAL (VALUES {unpivot}) AS d (dimension, value)", ["d.value IS NOT NULL"], [*single])
-    ]
+    # The dimensions' values of a staged row: the multi-valued ones' rows (``d``); the single-valued ones are grouped
+    # by one grouping set each (SINGLE).
+    values: list[tuple[str, list[str], list[str]]] = [SINGLE]
     if multi:
         values.append((f"JOIN {stage_multi} d ON d.{quote('s_report')} = s.{quote('s_report')}", [], []))
     totals: tuple[str, list[str], list[str]] = (
@@ -143,6 +150,14 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool =
         [],
         ["total"],
     )
+    # The single-valued dimensions in one pass over the staged rows: a grouping set per dimension (PostgreSQL keeps a
+    # hash table per set), the row's dimension the one its set groups by, its value that dimension's (the others
+    # are NULL); a NULL value is no row. Twice as fast as unpivoting each row into one per dimension and grouping
+    # those (0.40 s against 0.80 s for the 105,871 places of a month's 23,021 reports in the benchmark).
+    set_columns = [f"s.{quote('v_' + name)}" for name in single]
+    set_dimension = "CASE " + " ".join(f"WHEN GROUPING({column}) = 0 THEN %s" for column in set_columns) + " END"
+    set_value = f"COALESCE({', '.join(set_columns)})"
+    grouping_sets = ", ".join(f"({column})" for column in set_columns)
     per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
     at_place = f"JOIN {quote(PLACES)} p ON p.{quote('s_report')} = s.{quote('s_report')}"
 
@@ -164,20 +179,32 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool =
         if place:
             selected.append(f"p.{quote('s_place')}")
             joins.append(at_place)
-        source, conditions, dimension_params = dimensions
         columns = [*names, *(["category"] if category else []), *(["place"] if place else []), "dimension", "value"]
+        table = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in [*columns, *measures_sql])}) "
+        keyed = len(columns) - 2
+        # Names from the models and this module's constants; the values are parameters.
+        if dimensions is SINGLE:
+            grouped = ", ".join(str(position) for position in range(1, keyed + 1))
+            cursor.execute(
+                f"{table} SELECT * FROM ("  # noqa: S608
+                f"SELECT {', '.join(selected)}, {set_dimension} AS dimension, {set_value} AS value, {measures} "
+                f"FROM {stage} s {' '.join(joins)} GROUP BY {grouped}, GROUPING SETS ({grouping_sets})"
+                ") AS g WHERE g.value IS NOT NULL",
+                [*params, *single],
+            )
+            return
+        source, conditions, dimension_params = dimensions
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         grouped = ", ".join(str(position) for position in range(1, len(columns) + 1))
-        # Names from the models and this module's constants; the values are parameters.
         cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(c) for c in [*columns, *measures_sql])}) "
-            f"SELECT {', '.join(selected)}, d.dimension, d.value, {measures} "
+            f"{table} SELECT {', '.join(selected)}, d.dimension, d.value, {measures} "  # noqa: S608
             f"FROM {stage} s {' '.join(joins)} {source} {where} GROUP BY {grouped}",
             [*params, *dimension_params],
         )
 
     with connection.cursor() as cursor:
+        for setting, value in FILL_SETTINGS:  # until the transaction's end
+            cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
         for name, queryset in staging:
             sql, params = queryset.query.sql_with_params()
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
