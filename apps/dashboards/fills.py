@@ -2,14 +2,14 @@
 :mod:`apps.dashboards.summaries`).
 
 A fill stages each grain's base rows once (keys, measures and every single-valued dimension) in a temporary table
-and inserts one ``GROUP BY`` of the staged rows unpivoted by dimension (:func:`_fill_staged`); the dimensions that
-give a report several values (detection methods, transit steps) are staged as rows of their own, one per report
-and value. The region-wide rows at any place ('') are the sums of the administrations' rows (:func:`_roll_up`);
-those per place join the staged rows to their reports' places (:func:`_stage_places`), for a whole month at once
-in a rebuild, and per region and month after a bucket's recompute (:func:`places_recompute`).
+and inserts one ``GROUP BY`` of the staged rows with a grouping set per dimension (:func:`_fill_staged`); the
+dimensions that give a report several values (detection methods, transit steps) are staged as rows of their own,
+one per report and value. The region-wide rows at any place ('') are the sums of the administrations' rows
+(:func:`_roll_up`); those per place join the staged rows to their reports' places (:func:`_stage_places`), for a
+whole month at once in a rebuild, and per region and month after a bucket's recompute (:func:`places_recompute`).
 
 Every fill of a month holds the month's lock (:func:`month_lock`); the ORM can say neither the temporary tables,
-the unpivot, the ``INSERT ... SELECT`` nor the advisory locks (figures in the commit messages).
+the grouping sets, the ``INSERT ... SELECT`` nor the advisory locks (figures in the commit messages).
 """
 
 from __future__ import annotations
@@ -90,18 +90,22 @@ def _staged_value(dimension: Dimension) -> Any:
 
 
 @transaction.atomic  # the staging tables live until the transaction's end
-def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool = True, places: bool = False) -> None:
+def _fill_staged(
+    grain: Grain, rows: QuerySet[Any], *, by_administration: bool = True, places: bool = False, largest: bool = False
+) -> None:
     """A grain's summary of ``rows`` in one pass over its base rows instead of one per dimension and category: the
     rows per administration (``by_administration``) and, with ``places`` and a grain with a region-wide summary,
     the region-wide rows per place. The reports' fill stages their places (:func:`_stage_places`); the items' fill
     after it, in the same transaction, reads them (the caller drops them: :func:`_drop_places`).
 
     Each counted row's keys, measures and single-valued dimensions are computed once into a temporary table (the
-    costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table
-    unpivoted by dimension (a ``LATERAL VALUES`` row per dimension; a NULL value is no row), under '*' and, for
-    the grains keyed by the report's categories, once more joined to the report's distinct item categories. Per
+    costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table with a
+    grouping set per single-valued dimension (a NULL value is no row) and one per multi-valued dimensions' rows,
+    under '*' and, for the grains keyed by the report's categories, once more joined to the report's distinct item
+    categories. Per
     place, the grains keyed by the report's categories have every dimension under '*' and the totals per category
-    (the trend's months per category, for a country); the items, every dimension under their own category."""
+    (the trend's months per category, for a country); the items, every dimension under their own category.
+    With ``largest`` (the items), the largest items too (:func:`_fill_largest`)."""
     multi = MULTI_VALUED_REPORT_DIMENSIONS if grain is REPORTS else frozenset()
     single = {name: d for name, d in grain.dimensions.items() if name not in multi}
     keys = grain.keys(category=False)
@@ -124,6 +128,7 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool =
         *(f"v_{name}" for name in single),
         *measure_columns,
         s_report=F(report_path),
+        **({"s_item": F("pk")} if largest else {}),
     ).order_by()
     quote = connection.ops.quote_name
     stage, stage_categories = quote("dashboards_stage_rows"), quote("dashboards_stage_categories")
@@ -223,6 +228,8 @@ def _fill_staged(grain: Grain, rows: QuerySet[Any], *, by_administration: bool =
                 insert(grain.region_model, dimensions, category=own[0], place=True)
             if grain.by_report_category:
                 insert(grain.region_model, totals, category="c", place=True)
+        if largest:
+            _fill_largest(cursor, stage)
         cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging)}")
 
 
@@ -276,38 +283,25 @@ def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> Query
 
 # How many of a bucket's largest items are kept per state, operation, category and unit family.
 LARGEST_KEPT = 10
-
-
-def largest_items(items: QuerySet[Any]) -> QuerySet[Any]:
-    """The largest ``LARGEST_KEPT`` of ``items`` (counted, with a normalised quantity) per bucket, state, operation,
-    category and unit family, as rows of :class:`LargestItem`'s columns (in its ``INSERT``'s order)."""
-    keys = ITEMS.keys(category=False)
-    partition = [keys["month"], F("report__administration_id"), F("report__status"), keys["operation_key"],
-                 F("commodity_category__code"), F("normalised_dimension")]  # fmt: skip
-    ranked = items.exclude(normalised_quantity__isnull=True).annotate(
-        rank=models.Window(
-            models.functions.RowNumber(), partition_by=partition, order_by=[F("normalised_quantity").desc(), F("pk")]
-        ),
-        **{f"k_{name}": keys[name] for name in ("month", "administration_id", "state", "operation_key", "category")},
-        k_unit_family=F("normalised_dimension"),
-        k_report=F("report_id"),
-    )
-    return ranked.filter(rank__lte=LARGEST_KEPT).values(
-        "k_month", "k_administration_id", "k_state", "k_operation_key", "k_category", "k_unit_family", "pk",
-        "k_report", "normalised_quantity",
-    ).order_by()  # fmt: skip
-
-
 LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "category", "unit_family", "item_id",
                    "report_id", "quantity")  # fmt: skip
 
 
-def _fill_largest(items: QuerySet[Any]) -> None:
-    sql, params = largest_items(items).query.sql_with_params()
+def _fill_largest(cursor: Any, stage: str) -> None:
+    """The largest ``LARGEST_KEPT`` of the staged items (with a normalised quantity) per bucket, state, operation,
+    category and unit family, into :class:`LargestItem`: ranked over the items' staged rows, which have every key
+    (0.05 s against 0.6 s for a month's items ranked over the items, reports and categories again)."""
     quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in LARGEST_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(LargestItem._meta.db_table)} ({names}) {sql}", params)
+    keys = ", ".join(f"s.{quote('k_' + name)}" for name in LARGEST_COLUMNS[:6])
+    item, report, quantity = (f"s.{quote(name)}" for name in ("s_item", "s_report", "m_quantity"))
+    # Names from the models and this module's constants; the value is a parameter.
+    cursor.execute(
+        f"INSERT INTO {quote(LargestItem._meta.db_table)} ({', '.join(quote(c) for c in LARGEST_COLUMNS)}) "  # noqa: S608
+        f"SELECT * FROM (SELECT {keys}, {item}, {report}, {quantity} FROM ("
+        f"SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {quantity} DESC, {item}) AS {quote('rank')} "
+        f"FROM {stage} s WHERE {quantity} IS NOT NULL) AS s WHERE s.{quote('rank')} <= %s) AS ranked",
+        [LARGEST_KEPT],
+    )
 
 
 def month_after(month: dt.date) -> dt.date:
@@ -404,10 +398,9 @@ def _replace(*, month: dt.date, administration_id: int | None) -> None:
             bucket[f"{grain.prefix}administration_id"] = administration_id
             stored["administration_id"] = administration_id
         grain.model._default_manager.filter(**stored).delete()
-        _fill_staged(grain, grain.counted().filter(**bucket), places=places)
         if grain is ITEMS:
             LargestItem.objects.filter(**stored).delete()
-            _fill_largest(grain.counted().filter(**bucket))
+        _fill_staged(grain, grain.counted().filter(**bucket), places=places, largest=grain is ITEMS)
     if places:
         _drop_places()
         _roll_up(month=month, region_id=None)
@@ -503,14 +496,17 @@ def region_totals_differing() -> set[tuple[dt.date, int]]:
     return {key[:2] for key in stored.keys() | summed.keys() if stored.get(key, 0) != summed.get(key, 0)}
 
 
-def summaries_vacuum() -> None:
-    """``VACUUM (ANALYZE)`` every summary table, outside any transaction: after a full rebuild has replaced each row,
-    so that reads walk no replaced row versions and are planned for the new figures (what autovacuum would do in
-    its own time, done at once; the ORM has no way to say it)."""
-    quote = connection.ops.quote_name
-    tables = [grain.model._meta.db_table for grain in GRAINS] + [
-        model._meta.db_table for model in (RegionReportSummary, RegionItemSummary, LargestItem)
-    ]
+def summary_tables() -> list[str]:
+    """The summary tables, largest first (the region-wide ones, then those per administration)."""
+    tables: list[type[models.Model]] = [RegionReportSummary, RegionItemSummary, *(g.model for g in GRAINS), LargestItem]
+    return [model._meta.db_table for model in tables]
+
+
+def summary_vacuum(table: str) -> None:
+    """``VACUUM (ANALYZE)`` a summary table (of :func:`summary_tables`), outside any transaction: after a full rebuild
+    has replaced each row, so that reads walk no replaced row versions and are planned for the new figures (what
+    autovacuum would do in its own time, done at once; the ORM has no way to say it)."""
+    if table not in summary_tables():
+        raise ValueError(f"Not a summary table: {table}")
     with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"VACUUM (ANALYZE) {quote(table)}")
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")

@@ -12,8 +12,9 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -28,6 +29,8 @@ from apps.tenancy.models import Administration
 
 from . import fills, task_names
 from .models import DirtyBucket, DirtyPlaces, Reconciliation
+
+_Item = TypeVar("_Item")
 
 logger = logging.getLogger(__name__)
 
@@ -194,40 +197,41 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
             for month in months:
                 _rebuild_month(month)
         else:
-            _rebuild_in_parallel(months, count)
+            _each_in_parallel(_rebuild_month, months, count)
         if not connection.in_atomic_block:
-            fills.summaries_vacuum()
+            # Largest first: the tables' VACUUMs share the connections as the months did.
+            _each_in_parallel(fills.summary_vacuum, fills.summary_tables(), max(count, 1))
     finally:
         statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
     return len(months)
 
 
-def _rebuild_in_parallel(months: list[dt.date], count: int) -> None:
-    """:func:`_rebuild_month` of every month, ``count`` at once, each thread on a connection of its own; a month
-    that fails (or an interrupt) starts no further month, and fails the rebuild."""
-    pending = list(reversed(months))
+def _each_in_parallel(work: Callable[[_Item], None], items: Sequence[_Item], count: int) -> None:
+    """``work`` on every item, in their order, ``count`` at once, each thread on a connection of its own; an item
+    that fails (or an interrupt) starts no further one, and fails the whole."""
+    pending = list(reversed(items))
     lock = threading.Lock()
     failed = threading.Event()
 
-    def rebuild_some() -> None:
+    def work_some() -> None:
         try:
             while not failed.is_set():
                 with lock:
                     if not pending:
                         return
-                    month = pending.pop()
-                _rebuild_month(month)
+                    item = pending.pop()
+                work(item)
         except BaseException:
-            failed.set()  # the other connections start no further month
+            failed.set()  # the other connections start no further item
             raise
         finally:
             connection.close()  # this thread's own connection
 
     with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [pool.submit(rebuild_some) for _ in range(count)]
+        futures = [pool.submit(work_some) for _ in range(count)]
         try:
             for future in futures:
-                future.result()  # a month that failed fails the rebuild (its transaction rolled back)
+                future.result()  # an item that failed fails the whole (a month: its transaction rolled back)
         except BaseException:
             failed.set()  # (an interrupt too)
             raise
