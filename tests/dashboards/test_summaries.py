@@ -13,13 +13,23 @@ from django.db import connections
 
 from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.dashboards.filtersets import StatisticsFilters
-from apps.dashboards.models import DirtyBucket, DirtyPlaces, ItemSummary, RegionReportSummary, ReportSummary
+from apps.dashboards.models import (
+    DirtyBucket,
+    DirtyPlaces,
+    ItemSummary,
+    LargestItem,
+    PersonSummary,
+    RegionItemSummary,
+    RegionReportSummary,
+    ReportSummary,
+)
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import StatisticsScope, statistics_scope
 from apps.dashboards.services import statistics_cache_invalidate, statistics_recompute_dirty, statistics_reconcile
 from apps.reports.choices import ReportStatus
 from apps.reports.services import report_approve, report_correct, report_mark_duplicate, report_withdraw
 from tests.builders import build_report, cocaine
+from tests.factories import AdministrationFactory
 
 
 def scope_of(user) -> StatisticsScope:
@@ -188,3 +198,31 @@ def test_the_reconciliation_finds_a_region_wide_row_that_is_not_the_sum_of_its_a
     statistics_recompute_dirty()
     assert statistics_reconcile().buckets_differing == 0
     assert figures(erin)["reports"] == 1
+
+
+def test_deleting_an_administration_or_a_region_deletes_its_summary_rows(approved, germany, region_cis):
+    """The summary rows' administration and region have no constraint in the database: Django's on_delete deletes
+    them with their administration and region, and no one else's."""
+    newcomer = AdministrationFactory.create(region=region_cis, country="UZ", name="Uzbek Customs", code="uz")
+    month, keys = dt.date(2025, 3, 1), {"state": "approved", "operation_key": 0, "category": "*"}
+    ReportSummary.objects.create(month=month, administration=newcomer, dimension="total", value="", reports=2, **keys)
+    PersonSummary.objects.create(month=month, administration=newcomer, dimension="sex", value="F", persons=1, **keys)
+    ItemSummary.objects.create(month=month, administration=newcomer, dimension="total", value="", unit_family="kg",
+                               currency="", items=1, quantity=Decimal(1), amount=Decimal(0), **keys)  # fmt: skip
+    LargestItem.objects.create(month=month, administration=newcomer, unit_family="kg", item_id=1, report_id=1,
+                               quantity=Decimal(1), **keys)  # fmt: skip
+    for model in (RegionReportSummary, RegionItemSummary):
+        extra: dict[str, object] = {"reports": 2} if model is RegionReportSummary else {
+            "unit_family": "kg", "currency": "", "items": 1, "quantity": Decimal(1), "amount": Decimal(0)}  # fmt: skip
+        model.objects.create(month=month, region=region_cis, place="", dimension="total", value="", **keys, **extra)
+    theirs = ReportSummary.objects.exclude(administration=newcomer).count()
+    assert theirs > 0
+
+    newcomer.delete()
+    assert not any(m.objects.filter(administration_id=newcomer.pk).exists()
+                   for m in (ReportSummary, PersonSummary, ItemSummary, LargestItem))  # fmt: skip
+    region_cis.delete()
+    assert not RegionReportSummary.objects.filter(region_id=region_cis.pk).exists()
+    assert not RegionItemSummary.objects.filter(region_id=region_cis.pk).exists()
+    assert ReportSummary.objects.count() == theirs  # the other administrations' rows stay
+    assert RegionReportSummary.objects.filter(region=approved.administration.region).exists()
