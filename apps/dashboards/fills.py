@@ -66,13 +66,22 @@ STAGED_MEASURES: dict[str, dict[str, str]] = {
 }
 
 
-# The single-valued dimensions of a staged row, grouped by one grouping set each (:func:`_fill_staged`).
-SINGLE: tuple[str, list[str], list[str]] = ("", [], [])
-# A fill's memory for its sorts and hash tables (PostgreSQL's defaults: 4 MB, hash tables twice that): the grouping
-# sets' hash tables of a month's places need more, else the rows are sorted, two to three times slower (1.57 s
-# against 0.6 s for the items of a month's places). The planner estimates groups at several times their number
-# (583,479 for 73,874), so hash tables are allowed eight times work_mem: 512 MB, of which a month takes about 30.
-FILL_SETTINGS = (("work_mem", "64MB"), ("hash_mem_multiplier", "8"))
+# A fill's settings, until the end of its transaction (a month's or a bucket's):
+# - memory for its sorts and hash tables (PostgreSQL's defaults: 4 MB, hash tables twice that): the grouping sets'
+#   hash tables of a month's places need more, else the rows are sorted, two to three times slower (1.57 s against
+#   0.6 s for the items of a month's places). The planner estimates groups at several times their number (583,479
+#   for 73,874), so hash tables may take eight times work_mem, 512 MB (four times still sorts); a month's items per
+#   place take 80 MB in the benchmark.
+# - no JIT compilation: those estimates make every fill's statements costly enough to be compiled, and compiling
+#   them costs more than it saves (a month's fill 7.2 s without, 7.7 s with).
+FILL_SETTINGS = (("work_mem", "64MB"), ("hash_mem_multiplier", "8"), ("jit", "off"))
+
+
+def _fill_settings() -> None:
+    """:data:`FILL_SETTINGS` until the end of the transaction (of a month's or a bucket's fill)."""
+    with connection.cursor() as cursor:
+        for setting, value in FILL_SETTINGS:
+            cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
 
 
 def _staged_measures(grain: Grain) -> tuple[dict[str, str], dict[str, Any]]:
@@ -95,8 +104,9 @@ def _fill_staged(
 ) -> None:
     """A grain's summary of ``rows`` in one pass over its base rows instead of one per dimension and category: the
     rows per administration (``by_administration``) and, with ``places`` and a grain with a region-wide summary,
-    the region-wide rows per place. The reports' fill stages their places (:func:`_stage_places`); the items' fill
-    after it, in the same transaction, reads them (the caller drops them: :func:`_drop_places`).
+    the region-wide rows per place. The reports' fill stages their places (:func:`_stage_places`) and their items'
+    categories; the items' and persons' fills after it, in the same transaction, read them (the caller drops them:
+    :func:`_drop_kept`).
 
     Each counted row's keys, measures and single-valued dimensions are computed once into a temporary table (the
     costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table with a
@@ -131,9 +141,9 @@ def _fill_staged(
         **({"s_item": F("pk")} if largest else {}),
     ).order_by()
     quote = connection.ops.quote_name
-    stage, stage_categories = quote("dashboards_stage_rows"), quote("dashboards_stage_categories")
+    stage, stage_categories = quote("dashboards_stage_rows"), quote(CATEGORIES)
     staging = [(stage, staged)]
-    if grain.by_report_category:
+    if grain is REPORTS:  # (the persons', of the same reports, read them)
         categories = (
             ReportItem.objects.filter(report_id__in=rows.values(report_path), commodity_category__isnull=False)
             .values("report_id", k_category=F("commodity_category__code"))
@@ -145,32 +155,13 @@ def _fill_staged(
     if multi:
         staging.append((stage_multi, _multi_values(rows, [grain.dimensions[name] for name in sorted(multi)])))
     measures = ", ".join(measures_sql.values())
-    # The dimensions' values of a staged row: the multi-valued ones' rows (``d``); the single-valued ones are grouped
-    # by one grouping set each (SINGLE).
-    values: list[tuple[str, list[str], list[str]]] = [SINGLE]
-    if multi:
-        values.append((f"JOIN {stage_multi} d ON d.{quote('s_report')} = s.{quote('s_report')}", [], []))
-    totals: tuple[str, list[str], list[str]] = (
-        f"CROSS JOIN LATERAL (VALUES (%s, s.{quote('v_total')})) AS d (dimension, value)",
-        [],
-        ["total"],
-    )
-    # The single-valued dimensions in one pass over the staged rows: a grouping set per dimension (PostgreSQL keeps a
-    # hash table per set), the row's dimension the one its set groups by, its value that dimension's (the others
-    # are NULL); a NULL value is no row. Twice as fast as unpivoting each row into one per dimension and grouping
-    # those (0.40 s against 0.80 s for the 105,871 places of a month's 23,021 reports in the benchmark).
-    set_columns = [f"s.{quote('v_' + name)}" for name in single]
-    set_dimension = "CASE " + " ".join(f"WHEN GROUPING({column}) = 0 THEN %s" for column in set_columns) + " END"
-    set_value = f"COALESCE({', '.join(set_columns)})"
-    grouping_sets = ", ".join(f"({column})" for column in set_columns)
     per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
     at_place = f"JOIN {quote(PLACES)} p ON p.{quote('s_report')} = s.{quote('s_report')}"
 
-    def insert(
-        model: type[models.Model], dimensions: tuple[str, list[str], list[str]], *, category: str, place: bool
-    ) -> None:
+    def insert(model: type[models.Model], dimensions: Sequence[str] | None, *, category: str, place: bool) -> None:
         """One ``INSERT ... SELECT ... GROUP BY``: the keys, the category (the grain's own among the keys: ''; '*';
-        'c': per category of the report's items), the place if ``place``, then dimension, value and measures."""
+        'c': per category of the report's items), the place if ``place``, then dimension, value and measures: of
+        the single-valued ``dimensions``, or (None) of the multi-valued dimensions' staged rows."""
         names = [("region_id" if name == "administration_id" else name) for name in key_names] if place else key_names
         selected = [f"s.{quote('k_' + name)}" for name in names]
         params: list[Any] = []
@@ -185,31 +176,34 @@ def _fill_staged(
             selected.append(f"p.{quote('s_place')}")
             joins.append(at_place)
         columns = [*names, *(["category"] if category else []), *(["place"] if place else []), "dimension", "value"]
-        table = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in [*columns, *measures_sql])}) "
-        keyed = len(columns) - 2
+        table = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in [*columns, *measures_sql])})"
+        keys = ", ".join(str(position) for position in range(1, len(columns) - 1))
         # Names from the models and this module's constants; the values are parameters.
-        if dimensions is SINGLE:
-            grouped = ", ".join(str(position) for position in range(1, keyed + 1))
+        if dimensions is None:
             cursor.execute(
-                f"{table} SELECT * FROM ("  # noqa: S608
-                f"SELECT {', '.join(selected)}, {set_dimension} AS dimension, {set_value} AS value, {measures} "
-                f"FROM {stage} s {' '.join(joins)} GROUP BY {grouped}, GROUPING SETS ({grouping_sets})"
-                ") AS g WHERE g.value IS NOT NULL",
-                [*params, *single],
+                f"{table} SELECT {', '.join(selected)}, d.dimension, d.value, {measures} "  # noqa: S608
+                f"FROM {stage} s {' '.join(joins)} "
+                f"JOIN {stage_multi} d ON d.{quote('s_report')} = s.{quote('s_report')} "
+                f"GROUP BY {keys}, d.dimension, d.value",
+                params,
             )
             return
-        source, conditions, dimension_params = dimensions
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-        grouped = ", ".join(str(position) for position in range(1, len(columns) + 1))
+        # The single-valued dimensions in one pass over the staged rows: a grouping set per dimension (PostgreSQL
+        # keeps a hash table per set), a row's dimension the one its set groups by, its value that dimension's (the
+        # others' are NULL in it); a NULL value is no row. Twice as fast as unpivoting each staged row into one per
+        # dimension and grouping those (0.40 s against 0.80 s for the 105,871 places of a month's 23,021 reports).
+        columns_of_sets = [f"s.{quote('v_' + name)}" for name in dimensions]
+        dimension = "CASE " + " ".join(f"WHEN GROUPING({column}) = 0 THEN %s" for column in columns_of_sets) + " END"
         cursor.execute(
-            f"{table} SELECT {', '.join(selected)}, d.dimension, d.value, {measures} "  # noqa: S608
-            f"FROM {stage} s {' '.join(joins)} {source} {where} GROUP BY {grouped}",
-            [*params, *dimension_params],
+            f"{table} SELECT * FROM ("  # noqa: S608
+            f"SELECT {', '.join(selected)}, {dimension} AS dimension, COALESCE({', '.join(columns_of_sets)}) AS value, "
+            f"{measures} FROM {stage} s {' '.join(joins)} "
+            f"GROUP BY {keys}, GROUPING SETS ({', '.join(f'({column})' for column in columns_of_sets)})"
+            ") AS g WHERE g.value IS NOT NULL",
+            [*params, *dimensions],
         )
 
     with connection.cursor() as cursor:
-        for setting, value in FILL_SETTINGS:  # until the transaction's end
-            cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
         for name, queryset in staging:
             sql, params = queryset.query.sql_with_params()
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
@@ -218,22 +212,24 @@ def _fill_staged(
         if by_place and grain is REPORTS:
             _stage_places(cursor, stage)
         own = ["*", "c"] if grain.by_report_category else [""]
+        kinds: list[Sequence[str] | None] = [*([list(single)] if single else []), *([None] if multi else [])]
         if by_administration:
             for category in own:
-                for dimensions in values:
+                for dimensions in kinds:
                     insert(grain.model, dimensions, category=category, place=False)
         if by_place:
             assert grain.region_model is not None  # noqa: S101 - by_place says it has one
-            for dimensions in values:
+            for dimensions in kinds:
                 insert(grain.region_model, dimensions, category=own[0], place=True)
             if grain.by_report_category:
-                insert(grain.region_model, totals, category="c", place=True)
+                insert(grain.region_model, ["total"], category="c", place=True)
         if largest:
             _fill_largest(cursor, stage)
-        cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging)}")
+        cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging if name != stage_categories)}")
 
 
 PLACES = "dashboards_stage_places"
+CATEGORIES = "dashboards_stage_categories"
 
 
 def _stage_places(cursor: Any, stage: str) -> None:
@@ -261,9 +257,11 @@ def _stage_places(cursor: Any, stage: str) -> None:
     cursor.execute(f"ANALYZE {table}")
 
 
-def _drop_places() -> None:
+def _drop_kept() -> None:
+    """Drop the tables the reports' fill staged for the grains after it (:func:`_fill_staged`)."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(PLACES)}")
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(PLACES)}, {quote(CATEGORIES)}")
 
 
 def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> QuerySet[Any]:
@@ -285,21 +283,23 @@ def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> Query
 LARGEST_KEPT = 10
 LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "category", "unit_family", "item_id",
                    "report_id", "quantity")  # fmt: skip
+# The keys its ranks are counted within (the first of its columns).
+LARGEST_PARTITION = LARGEST_COLUMNS[:6]
 
 
 def _fill_largest(cursor: Any, stage: str) -> None:
     """The largest ``LARGEST_KEPT`` of the staged items (with a normalised quantity) per bucket, state, operation,
     category and unit family, into :class:`LargestItem`: ranked over the items' staged rows, which have every key
-    (0.05 s against 0.6 s for a month's items ranked over the items, reports and categories again)."""
+    (0.13 s against 0.68 s for a month's items ranked over the items, reports and categories again)."""
     quote = connection.ops.quote_name
-    keys = ", ".join(f"s.{quote('k_' + name)}" for name in LARGEST_COLUMNS[:6])
-    item, report, quantity = (f"s.{quote(name)}" for name in ("s_item", "s_report", "m_quantity"))
+    partition = ", ".join(quote("k_" + name) for name in LARGEST_PARTITION)
+    item, report, quantity, rank = (quote(name) for name in ("s_item", "s_report", "m_quantity", "rank"))
     # Names from the models and this module's constants; the value is a parameter.
     cursor.execute(
         f"INSERT INTO {quote(LargestItem._meta.db_table)} ({', '.join(quote(c) for c in LARGEST_COLUMNS)}) "  # noqa: S608
-        f"SELECT * FROM (SELECT {keys}, {item}, {report}, {quantity} FROM ("
-        f"SELECT s.*, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {quantity} DESC, {item}) AS {quote('rank')} "
-        f"FROM {stage} s WHERE {quantity} IS NOT NULL) AS s WHERE s.{quote('rank')} <= %s) AS ranked",
+        f"SELECT {partition}, {item}, {report}, {quantity} FROM ("
+        f"SELECT *, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {quantity} DESC, {item}) AS {rank} "
+        f"FROM {stage} WHERE {quantity} IS NOT NULL) AS ranked WHERE {rank} <= %s",
         [LARGEST_KEPT],
     )
 
@@ -373,6 +373,7 @@ def places_recompute(*, month: dt.date, region_id: int) -> None:
     """Replace the region-wide rows per place of a region's month with those its reports give now. Idempotent."""
     month_lock(month, shared=True)
     _region_month_lock(_PLACES_LOCK, month=month, region_id=region_id)
+    _fill_settings()
     for grain in GRAINS:
         if grain.region_model is None:
             continue
@@ -380,12 +381,13 @@ def places_recompute(*, month: dt.date, region_id: int) -> None:
         region = {f"{grain.prefix}administration__region_id": region_id}
         rows = grain.counted().filter(**_month_rows(grain, month), **region)
         _fill_staged(grain, rows, by_administration=False, places=True)
-    _drop_places()
+    _drop_kept()
 
 
 def _replace(*, month: dt.date, administration_id: int | None) -> None:
     """Delete the summary rows of a month (of one administration, or of all: then the region-wide rows too) and
     insert what the reports give now."""
+    _fill_settings()
     places = administration_id is None
     if places:
         for grain in GRAINS:
@@ -401,8 +403,8 @@ def _replace(*, month: dt.date, administration_id: int | None) -> None:
         if grain is ITEMS:
             LargestItem.objects.filter(**stored).delete()
         _fill_staged(grain, grain.counted().filter(**bucket), places=places, largest=grain is ITEMS)
+    _drop_kept()
     if places:
-        _drop_places()
         _roll_up(month=month, region_id=None)
 
 
@@ -496,17 +498,30 @@ def region_totals_differing() -> set[tuple[dt.date, int]]:
     return {key[:2] for key in stored.keys() | summed.keys() if stored.get(key, 0) != summed.get(key, 0)}
 
 
-def summary_tables() -> list[str]:
-    """The summary tables, largest first (the region-wide ones, then those per administration)."""
-    tables: list[type[models.Model]] = [RegionReportSummary, RegionItemSummary, *(g.model for g in GRAINS), LargestItem]
-    return [model._meta.db_table for model in tables]
+# The summary tables, largest first (the region-wide ones, then those per administration).
+SUMMARY_MODELS: tuple[type[models.Model], ...] = (
+    RegionReportSummary, RegionItemSummary, *(grain.model for grain in GRAINS), LargestItem
+)  # fmt: skip
 
 
-def summary_vacuum(table: str) -> None:
-    """``VACUUM (ANALYZE)`` a summary table (of :func:`summary_tables`), outside any transaction: after a full rebuild
-    has replaced each row, so that reads walk no replaced row versions and are planned for the new figures (what
-    autovacuum would do in its own time, done at once; the ORM has no way to say it)."""
-    if table not in summary_tables():
-        raise ValueError(f"Not a summary table: {table}")
+def orphans_delete() -> int:
+    """Delete the summary rows of administrations that no longer exist, and the region-wide rows of regions with no
+    administration (left by a delete that was not the ORM's: the tables have no constraint, DERIVED_ROWS in
+    models.py); how many."""
+    deleted = 0
+    for model in SUMMARY_MODELS:
+        manager = model._default_manager
+        if model in (RegionReportSummary, RegionItemSummary):
+            orphans = manager.exclude(region_id__in=Administration.objects.values("region_id"))
+        else:
+            orphans = manager.exclude(administration_id__in=Administration.objects.values("pk"))
+        deleted += orphans.delete()[0]
+    return deleted
+
+
+def summary_vacuum(model: type[models.Model]) -> None:
+    """``VACUUM (ANALYZE)`` a summary table, outside any transaction: after a full rebuild has replaced each row, so
+    that reads walk no replaced row versions and are planned for the new figures (what autovacuum would do in its
+    own time, done at once; the ORM has no way to say it)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")

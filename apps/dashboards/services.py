@@ -192,15 +192,19 @@ def statistics_rebuild(*, workers: int | None = None) -> int:
     later stays, and its bucket is recomputed after. The same holds of the marks of regions' months per place."""
     months = fills.summary_months()
     count = workers if workers is not None else int(settings.RILO_STATISTICS_REBUILD_WORKERS)
+    parallel = count > 1 and not connection.in_atomic_block and len(months) > 1
     try:
-        if count <= 1 or connection.in_atomic_block or len(months) <= 1:
+        if parallel:
+            _each_in_parallel(_rebuild_month, months, count)
+        else:
             for month in months:
                 _rebuild_month(month)
-        else:
-            _each_in_parallel(_rebuild_month, months, count)
-        if not connection.in_atomic_block:
-            # Largest first: the tables' VACUUMs share the connections as the months did.
-            _each_in_parallel(fills.summary_vacuum, fills.summary_tables(), max(count, 1))
+        if not connection.in_atomic_block:  # VACUUM, largest table first, on as many connections as the months
+            if parallel:
+                _each_in_parallel(fills.summary_vacuum, fills.SUMMARY_MODELS, count)
+            else:
+                for model in fills.SUMMARY_MODELS:
+                    fills.summary_vacuum(model)
     finally:
         statistics_cache_invalidate()  # the months rebuilt before a failure are new figures too
     return len(months)
@@ -250,7 +254,11 @@ def statistics_reconcile() -> Reconciliation:
     """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
     state), and the region-wide rows with the sums of their administrations'; record the outcome, log any
     difference and mark the differing buckets for recompute (for a region's month, one of its buckets: its
-    recompute rolls the region's month up again)."""
+    recompute rolls the region's month up again). Rows of an administration or region no longer there are deleted
+    first (and logged)."""
+    orphans = fills.orphans_delete()
+    if orphans:
+        logger.warning("Statistics reconciliation: deleted %d summary row(s) of administrations gone.", orphans)
     expected = fills.bucket_totals_from_reports()
     stored = fills.bucket_totals_from_summaries()
     pending = set(DirtyBucket.objects.values_list("month", "administration_id"))

@@ -19,10 +19,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from apps.dashboards import fills
 from apps.dashboards.filtersets import StatisticsFilters
+from apps.dashboards.models import LargestItem
 from apps.dashboards.panels import PANELS, SMALL_CELL, PanelContext
 from apps.dashboards.selectors import BaseSource, FigureSource, SummarySource, statistics_scope
-from apps.dashboards.services import statistics_mark_dirty, statistics_recompute_dirty
+from apps.dashboards.services import statistics_mark_dirty, statistics_rebuild, statistics_recompute_dirty
 from apps.reference.models import ConcealmentMethod, Currency, DetectionMethod, TransportMode, Unit
 from apps.reports.models import Operation, Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band
@@ -405,4 +407,54 @@ def test_every_panel_equals_a_plain_count_of_the_reports(france, germany, erin, 
                     context = PanelContext(user=erin, filters=filters, scope=scope, source=source)
                     got = shown(key, PANELS[key].compute(context).rows)
                     assert got == want, (key, source.kind, filters)
+        transaction.set_rollback(True)
+
+
+def _summary_rows() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every summary table, without ids, in a stable order."""
+    tables = {}
+    for model in fills.SUMMARY_MODELS:
+        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        tables[model.__name__] = sorted(model._default_manager.values_list(*names), key=repr)
+    return tables
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(reports=st.lists(report_st, min_size=1, max_size=7))
+def test_a_rebuild_gives_the_rows_of_the_bucket_recomputes(france, germany, kazakhstan, terms, reports):
+    """A month's rebuild (every administration and place at once) and the recomputes of its buckets and regions'
+    months (each on its own) write the same rows, in every summary table."""
+    with transaction.atomic():
+        admins = [france, germany, kazakhstan]
+        previous = None
+        for n, spec in enumerate(reports):
+            spec = {**spec, "admin": n % 3}
+            previous = _write(spec, terms=terms, admins=admins, operation=terms["operation"], original=previous)
+            statistics_mark_dirty(report=previous)
+        statistics_recompute_dirty()
+        recomputed = _summary_rows()
+        statistics_rebuild()  # in this transaction: month by month on this connection
+        assert _summary_rows() == recomputed
+        transaction.set_rollback(True)
+
+
+def test_the_largest_items_are_ten_per_partition_equal_quantities_by_item(france, terms):
+    """Twelve items of one bucket, category and unit family with the same quantity: the ten first kept."""
+    with transaction.atomic():
+        item = {"category": "drugs", "unit": "KGM", "quantity": 5, "value": None, "currency": "EUR",
+                "concealed": False, "brand": ""}  # fmt: skip
+        spec = {"admin": 0, "state": "approved", "duplicate": False, "day": 10, "hour": None, "mode": None,
+                "detection": set(), "operation": False, "origin": None, "transit": [], "destination": None,
+                "persons": [], "submitted_after": 1, "items": [item] * 12}  # fmt: skip
+        report = _write(spec, terms=terms, admins=[france], operation=terms["operation"], original=None)
+        statistics_mark_dirty(report=report)
+        statistics_recompute_dirty()
+        kept = list(LargestItem.objects.order_by("item_id").values_list("item_id", flat=True))
+        items = list(report.items.order_by("pk").values_list("pk", flat=True))
+        assert kept == items[: fills.LARGEST_KEPT] and len(items) == 12
         transaction.set_rollback(True)
