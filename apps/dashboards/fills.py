@@ -23,6 +23,7 @@ from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from apps.reports.choices import RouteRole
 from apps.reports.models import ReportItem, RouteCountry
 from apps.tenancy.models import Administration
 
@@ -152,8 +153,11 @@ def _fill_staged(
         )
         staging.append((stage_categories, categories))
     stage_multi = quote("dashboards_stage_multi")
+    # With the places staged, the route's multi-valued dimensions are read from them, not from the route again.
+    from_places = {name: role for name, role in ROUTE_DIMENSIONS.items() if name in multi and by_place}
     if multi:
-        staging.append((stage_multi, _multi_values(rows, [grain.dimensions[name] for name in sorted(multi)])))
+        queried = [grain.dimensions[name] for name in sorted(multi) if name not in from_places]
+        staging.append((stage_multi, _multi_values(rows, queried)))
     measures = ", ".join(measures_sql.values())
     per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
     at_place = f"JOIN {quote(PLACES)} p ON p.{quote('s_report')} = s.{quote('s_report')}"
@@ -208,9 +212,12 @@ def _fill_staged(
             sql, params = queryset.query.sql_with_params()
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {sql}", params)
+            if name == stage_multi:
+                for dimension, role in from_places.items():
+                    _multi_from_places(cursor, stage_multi, dimension=dimension, role=role)
             cursor.execute(f"ANALYZE {name}")
-        if by_place and grain is REPORTS:
-            _stage_places(cursor, stage)
+            if name == stage and by_place and grain is REPORTS:
+                _stage_places(cursor, stage)  # (the multi-valued dimensions' rows may read them)
         own = ["*", "c"] if grain.by_report_category else [""]
         kinds: list[Sequence[str] | None] = [*([list(single)] if single else []), *([None] if multi else [])]
         if by_administration:
@@ -255,6 +262,25 @@ def _stage_places(cursor: Any, stage: str) -> None:
         ["seizure:"],
     )
     cursor.execute(f"ANALYZE {table}")
+
+
+# The multi-valued report dimensions that are a route role's countries (what the places hold as 'role:country').
+ROUTE_DIMENSIONS = {"transit": RouteRole.TRANSIT.value}
+
+
+def _multi_from_places(cursor: Any, stage_multi: str, *, dimension: str, role: str) -> None:
+    """The rows of a route role's dimension (``ROUTE_DIMENSIONS``) into the multi-valued dimensions' staged rows,
+    read from the staged places: their distinct countries in that role, per report (0.2 s a month less than
+    reading the route again)."""
+    quote = connection.ops.quote_name
+    prefix = f"{role}:"
+    # Names from this module's constants; the values are parameters.
+    cursor.execute(
+        f"INSERT INTO {stage_multi} ({quote('s_report')}, {quote('dimension')}, {quote('value')}) "  # noqa: S608
+        f"SELECT {quote('s_report')}, %s, substr({quote('s_place')}, %s) FROM {quote(PLACES)} "
+        f"WHERE left({quote('s_place')}, %s) = %s",
+        [dimension, len(prefix) + 1, len(prefix), prefix],
+    )
 
 
 def _drop_kept() -> None:
@@ -433,13 +459,15 @@ REGION_COLUMNS = ("month", "state", "operation_key", "category", "dimension", "v
 
 
 def summary_months() -> list[dt.date]:
-    """Every seizure month that has counted reports or summary rows (what a full rebuild goes through)."""
+    """Every seizure month that has counted reports or summary rows (what a full rebuild goes through), those with
+    the most reports first: the months rebuilt at once end together, rather than one large month alone."""
     counted = REPORTS.counted().annotate(m=TruncMonth("seizure_date", output_field=models.DateField()))
-    months = set(counted.values_list("m", flat=True).distinct().order_by())
+    sizes = dict(counted.values_list("m").annotate(n=models.Count("pk")).order_by())
+    months = set(sizes)
     # A largest item's month has the item's summary rows too: LargestItem need not be read.
     for model in (*(grain.model for grain in GRAINS), *(g.region_model for g in GRAINS if g.region_model)):
         months |= set(model._default_manager.values_list("month", flat=True).distinct().order_by())
-    return sorted(months)
+    return sorted(months, key=lambda month: (-sizes.get(month, 0), month))
 
 
 def month_replace(month: dt.date) -> None:
