@@ -2,11 +2,12 @@
 :mod:`apps.dashboards.summaries`).
 
 A fill stages each grain's base rows once (keys, measures and every single-valued dimension) in a temporary table
-and inserts one ``GROUP BY`` of the staged rows with a grouping set per dimension (:func:`_fill_staged`); the
-dimensions that give a report several values (detection methods, transit steps) are staged as rows of their own,
-one per report and value. The region-wide rows at any place ('') are the sums of the administrations' rows
-(:func:`_roll_up`); those per place join the staged rows to their reports' places (:func:`_stage_places`), for a
-whole month at once in a rebuild, and per region and month after a bucket's recompute (:func:`places_recompute`).
+and inserts one ``GROUP BY`` of the staged rows with a grouping set per single-valued dimension
+(:func:`_fill_staged`); the dimensions that give a report several values (detection methods, transit steps) are
+staged as rows of their own, one per report and value, and inserted by a ``GROUP BY`` of their own. The
+region-wide rows at any place ('') are the sums of the administrations' rows (:func:`_roll_up`); those per place
+join the staged rows to their reports' places (:func:`_stage_places`), for a whole month at once in a rebuild,
+and per region and month after a bucket's recompute (:func:`places_recompute`).
 
 Every fill of a month holds the month's lock (:func:`month_lock`); the ORM can say neither the temporary tables,
 the grouping sets, the ``INSERT ... SELECT`` nor the advisory locks (figures in the commit messages).
@@ -23,7 +24,6 @@ from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from apps.reports.choices import RouteRole
 from apps.reports.models import ReportItem, RouteCountry
 from apps.tenancy.models import Administration
 
@@ -67,7 +67,7 @@ STAGED_MEASURES: dict[str, dict[str, str]] = {
 }
 
 
-# A fill's settings, until the end of its transaction (a month's or a bucket's):
+# A fill's settings, until the end of its transaction (a month's, a bucket's or a region's month's):
 # - memory for its sorts and hash tables (PostgreSQL's defaults: 4 MB, hash tables twice that): the grouping sets'
 #   hash tables of a month's places need more, else the rows are sorted, two to three times slower (1.57 s against
 #   0.6 s for the items of a month's places). The planner estimates groups at several times their number (583,479
@@ -110,13 +110,13 @@ def _fill_staged(
     :func:`_drop_kept`).
 
     Each counted row's keys, measures and single-valued dimensions are computed once into a temporary table (the
-    costly part: the joins and the route subqueries); the summary rows are then one ``GROUP BY`` of that table with a
-    grouping set per single-valued dimension (a NULL value is no row) and one per multi-valued dimensions' rows,
-    under '*' and, for the grains keyed by the report's categories, once more joined to the report's distinct item
-    categories. Per
-    place, the grains keyed by the report's categories have every dimension under '*' and the totals per category
-    (the trend's months per category, for a country); the items, every dimension under their own category.
-    With ``largest`` (the items), the largest items too (:func:`_fill_largest`)."""
+    costly part: the joins and the route subqueries); the summary rows are then a ``GROUP BY`` of that table with a
+    grouping set per single-valued dimension (a NULL value is no row) and another of it joined to the multi-valued
+    dimensions' staged rows, under '*' and, for the grains keyed by the report's categories, once more joined to
+    the report's distinct item categories. Per place, the grains keyed by the report's categories have every
+    dimension under '*' and the totals per category (the trend's months per category, for a country); the items,
+    every dimension under their own category. With ``largest`` (the items), the largest items too
+    (:func:`_fill_largest`)."""
     multi = MULTI_VALUED_REPORT_DIMENSIONS if grain is REPORTS else frozenset()
     single = {name: d for name, d in grain.dimensions.items() if name not in multi}
     keys = grain.keys(category=False)
@@ -153,10 +153,13 @@ def _fill_staged(
         )
         staging.append((stage_categories, categories))
     stage_multi = quote("dashboards_stage_multi")
-    # With the places staged, the route's multi-valued dimensions are read from them, not from the route again.
-    from_places = {name: role for name, role in ROUTE_DIMENSIONS.items() if name in multi and by_place}
+    # With the places staged, the route roles' countries are read from them, not from the route again.
+    route_roles = {name: grain.dimensions[name].route_role for name in multi}
+    from_places = {name: role for name, role in route_roles.items() if role is not None and by_place}
     if multi:
         queried = [grain.dimensions[name] for name in sorted(multi) if name not in from_places]
+        if not queried:  # (every multi-valued dimension a route role's: no query to stage them with)
+            raise NotImplementedError("A fill needs a multi-valued dimension that is not a route role's.")
         staging.append((stage_multi, _multi_values(rows, queried)))
     measures = ", ".join(measures_sql.values())
     per_category = f"JOIN {stage_categories} c ON c.{quote('report_id')} = s.{quote('s_report')}"
@@ -210,7 +213,7 @@ def _fill_staged(
     with connection.cursor() as cursor:
         for name, queryset in staging:
             sql, params = queryset.query.sql_with_params()
-            cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {name} ON COMMIT DROP AS {sql}", params)
             if name == stage_multi:
                 for dimension, role in from_places.items():
@@ -232,7 +235,8 @@ def _fill_staged(
                 insert(grain.region_model, ["total"], category="c", place=True)
         if largest:
             _fill_largest(cursor, stage)
-        cursor.execute(f"DROP TABLE {', '.join(name for name, _ in staging if name != stage_categories)}")
+        dropped = [f"pg_temp.{name}" for name, _ in staging if name != stage_categories]  # (the categories are kept)
+        cursor.execute(f"DROP TABLE {', '.join(dropped)}")
 
 
 PLACES = "dashboards_stage_places"
@@ -248,7 +252,7 @@ def _stage_places(cursor: Any, stage: str) -> None:
     columns = {field.name: quote(field.column) for field in route.concrete_fields}
     role, country, report = columns["role"], columns["country"], columns["report"]
     table = quote(PLACES)
-    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
     # Names from the models and this module's constants; the values are parameters.
     cursor.execute(
         f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS "  # noqa: S608
@@ -264,12 +268,8 @@ def _stage_places(cursor: Any, stage: str) -> None:
     cursor.execute(f"ANALYZE {table}")
 
 
-# The multi-valued report dimensions that are a route role's countries (what the places hold as 'role:country').
-ROUTE_DIMENSIONS = {"transit": RouteRole.TRANSIT.value}
-
-
 def _multi_from_places(cursor: Any, stage_multi: str, *, dimension: str, role: str) -> None:
-    """The rows of a route role's dimension (``ROUTE_DIMENSIONS``) into the multi-valued dimensions' staged rows,
+    """The rows of a route role's dimension (``Dimension.route_role``) into the multi-valued dimensions' staged rows,
     read from the staged places: their distinct countries in that role, per report (0.2 s a month less than
     reading the route again)."""
     quote = connection.ops.quote_name
@@ -287,7 +287,7 @@ def _drop_kept() -> None:
     """Drop the tables the reports' fill staged for the grains after it (:func:`_fill_staged`)."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {quote(PLACES)}, {quote(CATEGORIES)}")
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{quote(PLACES)}, pg_temp.{quote(CATEGORIES)}")
 
 
 def _multi_values(rows: QuerySet[Any], dimensions: Sequence[Dimension]) -> QuerySet[Any]:
@@ -410,6 +410,7 @@ def places_recompute(*, month: dt.date, region_id: int) -> None:
     _drop_kept()
 
 
+@transaction.atomic  # the fill's settings and the tables the reports' fill stages for the others live until its end
 def _replace(*, month: dt.date, administration_id: int | None) -> None:
     """Delete the summary rows of a month (of one administration, or of all: then the region-wide rows too) and
     insert what the reports give now."""
@@ -532,18 +533,24 @@ SUMMARY_MODELS: tuple[type[models.Model], ...] = (
 )  # fmt: skip
 
 
-def orphans_delete() -> int:
-    """Delete the summary rows of administrations that no longer exist, and the region-wide rows of regions with no
-    administration (left by a delete that was not the ORM's: the tables have no constraint, DERIVED_ROWS in
-    models.py); how many."""
+def orphans_delete(*, administration_ids: set[int], region_ids: set[int]) -> int:
+    """Delete the summary rows of those of ``administration_ids`` that no longer exist, and the region-wide rows of
+    those of ``region_ids`` that have no administration (rows left by a deletion that was not the ORM's: the tables
+    have no constraint, DERIVED_ROWS in models.py); how many. The ids are those the reconciliation read: nothing is
+    scanned when none is gone."""
+    gone = administration_ids - set(
+        Administration.objects.filter(pk__in=administration_ids).values_list("pk", flat=True)
+    )
+    empty = region_ids - set(
+        Administration.objects.filter(region_id__in=region_ids).values_list("region_id", flat=True)
+    )
     deleted = 0
-    for model in SUMMARY_MODELS:
+    for model in SUMMARY_MODELS if gone or empty else ():
         manager = model._default_manager
         if model in (RegionReportSummary, RegionItemSummary):
-            orphans = manager.exclude(region_id__in=Administration.objects.values("region_id"))
-        else:
-            orphans = manager.exclude(administration_id__in=Administration.objects.values("pk"))
-        deleted += orphans.delete()[0]
+            deleted += manager.filter(region_id__in=empty).delete()[0] if empty else 0
+        elif gone:
+            deleted += manager.filter(administration_id__in=gone).delete()[0]
     return deleted
 
 

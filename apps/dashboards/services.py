@@ -254,13 +254,20 @@ def statistics_reconcile() -> Reconciliation:
     """Compare the summaries with the reports bucket by bucket (reports and items per month, administration and
     state), and the region-wide rows with the sums of their administrations'; record the outcome, log any
     difference and mark the differing buckets for recompute (for a region's month, one of its buckets: its
-    recompute rolls the region's month up again). Rows of an administration or region no longer there are deleted
-    first (and logged)."""
-    orphans = fills.orphans_delete()
-    if orphans:
-        logger.warning("Statistics reconciliation: deleted %d summary row(s) of administrations gone.", orphans)
+    recompute rolls the region's month up again). Rows of administrations no longer there, and region-wide rows of
+    regions with no administration, are deleted (and logged) before the differences are counted."""
     expected = fills.bucket_totals_from_reports()
     stored = fills.bucket_totals_from_summaries()
+    region_differing = fills.region_totals_differing()
+    orphans = fills.orphans_delete(
+        administration_ids={administration for _, administration, _ in stored},
+        region_ids={region for _, region in region_differing},
+    )
+    if orphans:
+        logger.warning("Statistics reconciliation: deleted %d summary row(s) of administrations or regions gone.",
+                       orphans)  # fmt: skip
+        stored = fills.bucket_totals_from_summaries()
+        region_differing = fills.region_totals_differing()
     pending = set(DirtyBucket.objects.values_list("month", "administration_id"))
     differing = sorted(
         key
@@ -269,7 +276,7 @@ def statistics_reconcile() -> Reconciliation:
     )
     regions = dict(Administration.objects.values_list("pk", "region_id"))
     pending_regions = {(month, regions.get(administration)) for month, administration in pending}
-    rolled = sorted(key for key in fills.region_totals_differing() if key not in pending_regions)
+    rolled = sorted(key for key in region_differing if key not in pending_regions)
     # Each region's first administration (by id): its bucket's recompute rolls the region's month up again.
     firsts = Administration.objects.values("region_id").annotate(first=Min("pk")).order_by()
     first = dict(firsts.values_list("region_id", "first"))

@@ -57,10 +57,18 @@ class Dimension:
     name: str
     value: Callable[[], Any]
     where: Callable[[], Q] | None = None
+    # A route role whose countries are the values (:func:`_route_countries`): a rebuild reads them from the places
+    # it stages ('role:country'), not from the route again.
+    route_role: str | None = None
 
 
 def _code(path: str) -> Callable[[], Any]:
     return lambda: Coalesce(F(path), Value(""), output_field=TEXT)
+
+
+def _route_countries(name: str, role: str) -> Dimension:
+    """The countries of a route role, a row per report and country."""
+    return Dimension(name, _code("route__country"), lambda: Q(route__role=role), route_role=role)
 
 
 def _route_end(roles: Sequence[str]) -> Any:
@@ -107,7 +115,7 @@ REPORT_DIMENSIONS: dict[str, Dimension] = {
             "route",
             lambda: Concat(_route_end(FLOW_START_ROLES), Value(">"), _route_end(FLOW_END_ROLES), output_field=TEXT),
         ),
-        Dimension("transit", _code("route__country"), lambda: Q(route__role=RouteRole.TRANSIT)),
+        _route_countries("transit", RouteRole.TRANSIT),
         Dimension("weekday_hour", _weekday_hour),
         Dimension("submission_days", _submission_days),
     )
@@ -227,6 +235,8 @@ PERSONS = Grain(
     "report__",
     _person_measures,
 )
+# In the order they are filled: the items' and persons' fills read what the reports' fill stages (its places, its
+# items' categories: apps.dashboards.fills).
 GRAINS = (REPORTS, ITEMS, PERSONS)
 
 

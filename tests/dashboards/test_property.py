@@ -444,17 +444,19 @@ def test_a_rebuild_gives_the_rows_of_the_bucket_recomputes(france, germany, kaza
 
 
 def test_the_largest_items_are_ten_per_partition_equal_quantities_by_item(france, terms):
-    """Twelve items of one bucket, category and unit family with the same quantity: the ten first kept."""
+    """Twelve items of one bucket and category in kilograms, twelve in litres, each with the same quantity: the ten
+    first of each unit family kept (ranked within it, equal quantities by item)."""
     with transaction.atomic():
-        item = {"category": "drugs", "unit": "KGM", "quantity": 5, "value": None, "currency": "EUR",
-                "concealed": False, "brand": ""}  # fmt: skip
+        items = [{"category": "drugs", "unit": unit, "quantity": 5, "value": None, "currency": "EUR",
+                  "concealed": False, "brand": ""} for unit in ["KGM", "LTR"] * 12]  # fmt: skip
         spec = {"admin": 0, "state": "approved", "duplicate": False, "day": 10, "hour": None, "mode": None,
                 "detection": set(), "operation": False, "origin": None, "transit": [], "destination": None,
-                "persons": [], "submitted_after": 1, "items": [item] * 12}  # fmt: skip
+                "persons": [], "submitted_after": 1, "items": items}  # fmt: skip
         report = _write(spec, terms=terms, admins=[france], operation=terms["operation"], original=None)
         statistics_mark_dirty(report=report)
         statistics_recompute_dirty()
-        kept = list(LargestItem.objects.order_by("item_id").values_list("item_id", flat=True))
-        items = list(report.items.order_by("pk").values_list("pk", flat=True))
-        assert kept == items[: fills.LARGEST_KEPT] and len(items) == 12
+        for family in ("mass", "volume"):
+            kept = list(LargestItem.objects.filter(unit_family=family).order_by("item_id").values_list("item_id"))
+            of_family = report.items.filter(normalised_dimension=family).order_by("pk").values_list("pk")
+            assert len(of_family) == 12 and kept == list(of_family)[: fills.LARGEST_KEPT], family
         transaction.set_rollback(True)

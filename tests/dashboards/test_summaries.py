@@ -28,6 +28,7 @@ from apps.dashboards.selectors import StatisticsScope, statistics_scope
 from apps.dashboards.services import statistics_cache_invalidate, statistics_recompute_dirty, statistics_reconcile
 from apps.reports.choices import ReportStatus
 from apps.reports.services import report_approve, report_correct, report_mark_duplicate, report_withdraw
+from apps.tenancy.models import Administration
 from tests.builders import build_report, cocaine
 from tests.factories import AdministrationFactory
 
@@ -226,3 +227,20 @@ def test_deleting_an_administration_or_a_region_deletes_its_summary_rows(approve
     assert not RegionItemSummary.objects.filter(region_id=region_cis.pk).exists()
     assert ReportSummary.objects.count() == theirs  # the other administrations' rows stay
     assert RegionReportSummary.objects.filter(region=approved.administration.region).exists()
+
+
+def test_the_reconciliation_deletes_the_rows_of_administrations_and_regions_gone(approved, region_cis):
+    """Rows a deletion in SQL left (the tables have no constraint): deleted by the reconciliation, no one else's."""
+    keys = {"month": dt.date(2025, 3, 1), "state": "approved", "operation_key": 0, "category": "*",
+            "dimension": "total", "value": ""}  # fmt: skip
+    ours = sorted(ReportSummary.objects.values_list("administration_id", "dimension", "value", "reports"))
+    assert ours
+    gone = max(Administration.objects.values_list("pk", flat=True)) + 1000
+    ReportSummary.objects.create(administration_id=gone, reports=4, **keys)
+    RegionReportSummary.objects.create(region=region_cis, place="", reports=4, **keys)  # no administration in it
+
+    outcome = statistics_reconcile()
+    assert not ReportSummary.objects.filter(administration_id=gone).exists()
+    assert not RegionReportSummary.objects.filter(region=region_cis).exists()
+    assert outcome.buckets_differing == 0  # nothing else differed, and nothing is marked for the rows gone
+    assert sorted(ReportSummary.objects.values_list("administration_id", "dimension", "value", "reports")) == ours
