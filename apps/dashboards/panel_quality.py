@@ -139,6 +139,7 @@ def submission_delay(ctx: PanelContext) -> PanelResult:
     gettext_lazy("Review queue"),
     gettext_lazy("Submitted reports waiting for review now: how many, and how long they have waited."),
     "figures",
+    applies=frozenset({"administrations"}),
 )
 def review_queue(ctx: PanelContext) -> PanelResult:
     administrations = ctx.filters.administrations or ctx.scope.administration_ids
@@ -191,6 +192,7 @@ def review_queue(ctx: PanelContext) -> PanelResult:
     gettext_lazy("Forwarding to partners"),
     gettext_lazy("Messages to each partner of the region by delivery state (for who may watch partners)."),
     "stacked",
+    applies=frozenset(),
 )
 def forwarding(ctx: PanelContext) -> PanelResult:
     partners = PartnerSystem.objects.restrict(ctx.user, "view").filter(region_id=ctx.scope.region_id)

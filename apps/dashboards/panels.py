@@ -4,14 +4,15 @@ A panel's figures are a JSON-able :class:`PanelData`: columns (each with its uni
 quantities, quantities are per unit family, values per currency), rows, where they came from (the summaries or
 the base tables), as of when, notes, and per row a ``drill`` link to the report list filtered the same way.
 Figures are cached per panel, filters and user (the user's scope is part of every key) for a short while; a
-recompute of the summaries makes every cached panel stale.
+recompute of the summaries makes every cached panel stale. A live panel that applies only some filters (the review
+queue, the forwarding) is computed and cached with the others unset: one answer for every view.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypedDict
 
 from django.core.cache import cache
@@ -122,6 +123,9 @@ class Panel:
     chart: str
     personal: bool = False
     compute: Callable[[PanelContext], PanelResult] = field(default=lambda ctx: PanelResult([], []), compare=False)
+    # A live panel's filters (StatisticsFilters' fields) when it applies only those: it is computed, and cached, with
+    # the others left unset (one answer for every view of the same administrations).
+    applies: frozenset[str] | None = None
 
 
 PANELS: dict[str, Panel] = {}
@@ -130,17 +134,25 @@ PANELS: dict[str, Panel] = {}
 def register(panel: Panel) -> Panel:
     if panel.chart not in CHARTS or panel.key in PANELS:
         raise ValueError(f"Bad or repeated panel: {panel.key} ({panel.chart})")
+    if panel.applies and not panel.applies <= {f.name for f in fields(StatisticsFilters)}:
+        raise ValueError(f"Panel {panel.key} applies filters that do not exist: {sorted(panel.applies)}")
     PANELS[panel.key] = panel
     return panel
 
 
 def panel(
-    key: str, title: Promise, description: Promise, chart: str, *, personal: bool = False
+    key: str,
+    title: Promise,
+    description: Promise,
+    chart: str,
+    *,
+    personal: bool = False,
+    applies: frozenset[str] | None = None,
 ) -> Callable[[Callable[[PanelContext], PanelResult]], Callable[[PanelContext], PanelResult]]:
     """Register the decorated function as the computation of a panel."""
 
     def decorate(compute: Callable[[PanelContext], PanelResult]) -> Callable[[PanelContext], PanelResult]:
-        register(Panel(key, title, description, chart, personal, compute))
+        register(Panel(key, title, description, chart, personal, compute, applies))
         return compute
 
     return decorate
@@ -175,6 +187,8 @@ def panel_data(
         raise PermissionDenied(_("Only the region's RILO staff may count submitted reports."))
     generation = cache.get(GENERATION_KEY, 0)
     language = current_language()
+    if found.applies is not None:
+        filters = replace(StatisticsFilters(), **{name: getattr(filters, name) for name in found.applies})
     cache_key = f"dashboards:panel:{generation}:{key}:{language}:{scope.cache_part()}:{filters.cache_key()}"
     cached = cache.get(cache_key)
     if cached is not None:

@@ -53,3 +53,23 @@ def test_an_officer_sees_the_queue_of_their_own_administration_only(api, issue_t
         _waiting(germany, days)
     assert _figures(api, token) == {"waiting": 1, "median_age": 2.0, "oldest_age": 2.0}
     assert _figures(api, token, administration=germany.pk) == {"waiting": 0, "median_age": None, "oldest_age": None}
+
+
+def test_the_filters_the_queue_does_not_apply_share_one_answer_the_administration_still_applies(
+    api, issue_token, france, germany, erin
+):
+    """The queue applies the administration filter only: any other filter gives the same answer, computed once and
+    cached for every view (a report submitted since is not counted until the cache is stale), with no note of the
+    filters it ignores; naming an administration is another answer."""
+    token = issue_token(erin)
+    _waiting(france, 2)
+    url = "/api/v1/statistics/review_queue/"
+    statistics_cache_invalidate()
+    first = api.get(url, {"country": "CO", "country_role": "departure", "date_from": "2025-01-01"}, **bearer(token))
+    for days in (4, 6):
+        _waiting(germany, days)  # after the first answer was cached
+    second = api.get(url, {"category": "drugs"}, **bearer(token)).json()
+    assert second == first.json() and {row["figure"]: row["value"] for row in second["rows"]}["waiting"] == 1
+    assert second["source"] == "summary" and not any("reports themselves" in note for note in second["notes"])
+    named = api.get(url, {"administration": germany.pk}, **bearer(token)).json()
+    assert {row["figure"]: row["value"] for row in named["rows"]}["waiting"] == 2  # Germany's own, computed anew
