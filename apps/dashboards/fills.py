@@ -37,16 +37,22 @@ from .models import (
     ReportSummary,
 )
 from .summaries import GRAINS, ITEMS, REPORTS, TEXT, Dimension, Grain
+from .writes import Targets, changed_only
 
 
-def _insert_into(model: type[models.Model], rows: QuerySet[Any], columns: Sequence[str]) -> None:
+def _insert_into(model: type[models.Model], rows: QuerySet[Any], columns: Sequence[str], targets: Targets) -> None:
     """``INSERT INTO <table> (columns) SELECT ...`` of a grouped queryset: the ORM builds the SELECT and has no way
     to say the INSERT around it."""
     sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql}", params)
+        cursor.execute(f"INSERT INTO {_target(model, targets)} ({names}) {sql}", params)
+
+
+def _target(model: type[models.Model], targets: Targets) -> str:
+    """The table a fill writes the model's rows to (:mod:`apps.dashboards.writes`)."""
+    return targets.get(model) or connection.ops.quote_name(model._meta.db_table)
 
 
 # Report-level dimensions that can give a report more than one value (a row per detection method, per transit step):
@@ -101,7 +107,13 @@ def _staged_value(dimension: Dimension) -> Any:
 
 @transaction.atomic  # the staging tables live until the transaction's end
 def _fill_staged(
-    grain: Grain, rows: QuerySet[Any], *, by_administration: bool = True, places: bool = False, largest: bool = False
+    grain: Grain,
+    rows: QuerySet[Any],
+    targets: Targets,
+    *,
+    by_administration: bool = True,
+    places: bool = False,
+    largest: bool = False,
 ) -> None:
     """A grain's summary of ``rows`` in one pass over its base rows instead of one per dimension and category: the
     rows per administration (``by_administration``) and, with ``places`` and a grain with a region-wide summary,
@@ -183,7 +195,7 @@ def _fill_staged(
             selected.append(f"p.{quote('s_place')}")
             joins.append(at_place)
         columns = [*names, *(["category"] if category else []), *(["place"] if place else []), "dimension", "value"]
-        table = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in [*columns, *measures_sql])})"
+        table = f"INSERT INTO {_target(model, targets)} ({', '.join(quote(c) for c in [*columns, *measures_sql])})"
         keys = ", ".join(str(position) for position in range(1, len(columns) - 1))
         # Names from the models and this module's constants; the values are parameters.
         if dimensions is None:
@@ -234,7 +246,7 @@ def _fill_staged(
             if grain.by_report_category:
                 insert(grain.region_model, ["total"], category="c", place=True)
         if largest:
-            _fill_largest(cursor, stage)
+            _fill_largest(cursor, stage, _target(LargestItem, targets))
         dropped = [f"pg_temp.{name}" for name, _ in staging if name != stage_categories]  # (the categories are kept)
         cursor.execute(f"DROP TABLE {', '.join(dropped)}")
 
@@ -313,7 +325,7 @@ LARGEST_COLUMNS = ("month", "administration_id", "state", "operation_key", "cate
 LARGEST_PARTITION = LARGEST_COLUMNS[:6]
 
 
-def _fill_largest(cursor: Any, stage: str) -> None:
+def _fill_largest(cursor: Any, stage: str, table: str) -> None:
     """The largest ``LARGEST_KEPT`` of the staged items (with a normalised quantity) per bucket, state, operation,
     category and unit family, into :class:`LargestItem`: ranked over the items' staged rows, which have every key
     (0.13 s against 0.68 s for a month's items ranked over the items, reports and categories again)."""
@@ -322,7 +334,7 @@ def _fill_largest(cursor: Any, stage: str) -> None:
     item, report, quantity, rank = (quote(name) for name in ("s_item", "s_report", "m_quantity", "rank"))
     # Names from the models and this module's constants; the value is a parameter.
     cursor.execute(
-        f"INSERT INTO {quote(LargestItem._meta.db_table)} ({', '.join(quote(c) for c in LARGEST_COLUMNS)}) "  # noqa: S608
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in LARGEST_COLUMNS)}) "  # noqa: S608
         f"SELECT {partition}, {item}, {report}, {quantity} FROM ("
         f"SELECT *, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY {quantity} DESC, {item}) AS {rank} "
         f"FROM {stage} WHERE {quantity} IS NOT NULL) AS ranked WHERE {rank} <= %s",
@@ -400,36 +412,37 @@ def places_recompute(*, month: dt.date, region_id: int) -> None:
     month_lock(month, shared=True)
     _region_month_lock(_PLACES_LOCK, month=month, region_id=region_id)
     _fill_settings()
-    for grain in GRAINS:
-        if grain.region_model is None:
-            continue
-        grain.region_model._default_manager.filter(month=month, region_id=region_id).exclude(place="").delete()
-        region = {f"{grain.prefix}administration__region_id": region_id}
-        rows = grain.counted().filter(**_month_rows(grain, month), **region)
-        _fill_staged(grain, rows, by_administration=False, places=True)
+    regional = [grain for grain in GRAINS if grain.region_model is not None]
+    scopes = [g.region_model._default_manager.filter(month=month, region_id=region_id).exclude(place="")
+              for g in regional if g.region_model is not None]  # fmt: skip
+    with changed_only(scopes) as targets:
+        for grain in regional:
+            region = {f"{grain.prefix}administration__region_id": region_id}
+            rows = grain.counted().filter(**_month_rows(grain, month), **region)
+            _fill_staged(grain, rows, targets, by_administration=False, places=True)
     _drop_kept()
 
 
 @transaction.atomic  # the fill's settings and the tables the reports' fill stages for the others live until its end
 def _replace(*, month: dt.date, administration_id: int | None) -> None:
-    """Delete the summary rows of a month (of one administration, or of all: then the region-wide rows too) and
-    insert what the reports give now."""
+    """Bring the summary rows of a month (of one administration, or of all: then the region-wide rows too) to what
+    the reports give now (by what changed: :mod:`apps.dashboards.writes`)."""
     _fill_settings()
     places = administration_id is None
-    if places:
+    stored: dict[str, Any] = {"month": month}
+    if administration_id is not None:
+        stored["administration_id"] = administration_id
+    per_administration: list[type[models.Model]] = [*(grain.model for grain in GRAINS), LargestItem]
+    scopes = [model._default_manager.filter(**stored) for model in per_administration]
+    if places:  # (the rows at any place are the roll-up's)
+        scopes += [g.region_model._default_manager.filter(month=month).exclude(place="")
+                   for g in GRAINS if g.region_model is not None]  # fmt: skip
+    with changed_only(scopes) as targets:
         for grain in GRAINS:
-            if grain.region_model is not None:
-                grain.region_model._default_manager.filter(month=month).delete()
-    for grain in GRAINS:
-        bucket = _month_rows(grain, month)
-        stored: dict[str, Any] = {"month": month}
-        if administration_id is not None:
-            bucket[f"{grain.prefix}administration_id"] = administration_id
-            stored["administration_id"] = administration_id
-        grain.model._default_manager.filter(**stored).delete()
-        if grain is ITEMS:
-            LargestItem.objects.filter(**stored).delete()
-        _fill_staged(grain, grain.counted().filter(**bucket), places=places, largest=grain is ITEMS)
+            bucket = _month_rows(grain, month)
+            if administration_id is not None:
+                bucket[f"{grain.prefix}administration_id"] = administration_id
+            _fill_staged(grain, grain.counted().filter(**bucket), targets, places=places, largest=grain is ITEMS)
     _drop_kept()
     if places:
         _roll_up(month=month, region_id=None)
@@ -439,19 +452,21 @@ def _roll_up(*, month: dt.date, region_id: int | None) -> None:
     """Replace the region-wide rows at any place ('') of a month (of one region, or of all) with the sums of its
     administrations' rows: every measure is a sum over reports, items or persons, each of one administration, so
     the sums are what a count over the region's reports gives."""
-    for grain in GRAINS:
-        if grain.region_model is None:
-            continue
-        stored = grain.region_model._default_manager.filter(month=month, place="")
-        rows = grain.model._default_manager.filter(month=month)
-        if region_id is not None:
-            stored = stored.filter(region_id=region_id)
-            rows = rows.filter(administration__region_id=region_id)
-        stored.delete()
-        keys = [*REGION_COLUMNS, *grain.extra_keys()]
-        summed = rows.values(*keys, k_region=F("administration__region_id"), k_place=Value("", output_field=TEXT))
-        summed = summed.annotate(**{f"m_{name}": Sum(name) for name in grain.measures()})
-        _insert_into(grain.region_model, summed.order_by(), [*keys, "region_id", "place", *grain.measures()])
+    regional = [grain for grain in GRAINS if grain.region_model is not None]
+    region = {} if region_id is None else {"region_id": region_id}
+    scopes = [g.region_model._default_manager.filter(month=month, place="", **region)
+              for g in regional if g.region_model is not None]  # fmt: skip
+    with changed_only(scopes) as targets:
+        for grain in regional:
+            assert grain.region_model is not None  # noqa: S101 - regional
+            rows = grain.model._default_manager.filter(month=month)
+            if region_id is not None:
+                rows = rows.filter(administration__region_id=region_id)
+            keys = [*REGION_COLUMNS, *grain.extra_keys()]
+            summed = rows.values(*keys, k_region=F("administration__region_id"), k_place=Value("", output_field=TEXT))
+            summed = summed.annotate(**{f"m_{name}": Sum(name) for name in grain.measures()})
+            columns = [*keys, "region_id", "place", *grain.measures()]
+            _insert_into(grain.region_model, summed.order_by(), columns, targets)
 
 
 # The key columns of a region-wide row, in the order its roll-up selects them (then the grain's own keys, the region,
