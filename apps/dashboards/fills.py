@@ -570,8 +570,8 @@ def orphans_delete(*, administration_ids: set[int], region_ids: set[int]) -> int
 
 
 def summary_vacuum(model: type[models.Model]) -> None:
-    """``VACUUM (ANALYZE)`` a summary table, outside any transaction: after a full rebuild has replaced each row, so
-    that reads walk no replaced row versions and are planned for the new figures (what autovacuum would do in its
-    own time, done at once; the ORM has no way to say it)."""
+    """``VACUUM (ANALYZE)`` a summary table, outside any transaction: after a full rebuild, so that reads walk no
+    replaced row versions (of the rows that changed) and are planned for the new figures (what autovacuum would do
+    in its own time, done at once; the ORM has no way to say it)."""
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")

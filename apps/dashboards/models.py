@@ -2,10 +2,10 @@
 
 Every per-administration summary row belongs to one bucket: a seizure month of one administration. The workflow
 services mark a bucket dirty (:class:`DirtyBucket`) in the transaction that changes a counted report; a worker
-recomputes the whole bucket from the reports and items (delete, then insert what a ``GROUP BY`` of the bucket
-gives), so the figures never drift as ``+= 1`` counters would, and recomputing twice gives the same rows. The
-region-wide rows (:class:`RegionKey`) of the bucket's region and month follow: at any place with the bucket, per
-place in a recompute of their own (:class:`DirtyPlaces`).
+recomputes the whole bucket from the reports and items (its rows brought to what a ``GROUP BY`` of the bucket
+gives: apps.dashboards.writes), so the figures never drift as ``+= 1`` counters would, and recomputing twice gives
+the same rows. The region-wide rows (:class:`RegionKey`) of the bucket's region and month follow: at any place
+with the bucket, per place in a recompute of their own (:class:`DirtyPlaces`).
 
 The summaries are long tables: each row is one value of one *dimension* (a panel's axis: transport mode, country
 of seizure, commodity type, ...) under the keys every summary shares (month, administration, state, joint

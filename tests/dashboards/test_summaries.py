@@ -25,7 +25,12 @@ from apps.dashboards.models import (
 )
 from apps.dashboards.panels import panel_data
 from apps.dashboards.selectors import StatisticsScope, statistics_scope
-from apps.dashboards.services import statistics_cache_invalidate, statistics_recompute_dirty, statistics_reconcile
+from apps.dashboards.services import (
+    statistics_cache_invalidate,
+    statistics_mark_dirty,
+    statistics_recompute_dirty,
+    statistics_reconcile,
+)
 from apps.reports.choices import ReportStatus
 from apps.reports.services import report_approve, report_correct, report_mark_duplicate, report_withdraw
 from apps.tenancy.models import Administration
@@ -244,3 +249,28 @@ def test_the_reconciliation_deletes_the_rows_of_administrations_and_regions_gone
     assert not RegionReportSummary.objects.filter(region=region_cis).exists()
     assert outcome.buckets_differing == 0  # nothing else differed, and nothing is marked for the rows gone
     assert sorted(ReportSummary.objects.values_list("administration_id", "dimension", "value", "reports")) == ours
+
+
+def test_a_recompute_writes_only_the_rows_that_changed(approved, alice, erin):
+    """A recompute keeps the stored rows the reports still give (the same row, not a copy), replaces those whose
+    figures moved, and deletes those no report gives any more: a second report of the month with another
+    transport mode moves the totals and adds its mode's rows; the first report's mode keeps its row."""
+
+    def rows() -> dict[tuple[str, str, str], tuple[int, int]]:
+        stored = ReportSummary.objects.filter(category="*", state="approved")
+        return {(m.month.isoformat(), m.dimension, m.value): (m.pk, m.reports) for m in stored}
+
+    before = rows()
+    second = build_report(by=alice, status=ReportStatus.APPROVED, seizure_date=MARCH, transport_mode=None,
+                          items=[cocaine(5)])  # fmt: skip
+    statistics_mark_dirty(report=second)
+    statistics_recompute_dirty()
+    after = rows()
+    first_mode = next(key for key in before if key[1] == "transport_mode")
+    assert after[first_mode] == before[first_mode]  # untouched: same id, same count
+    total = next(key for key in before if key[1] == "total")
+    assert after[total][1] == 2 and after[total][0] != before[total][0]  # moved: a new row
+    assert ("2025-03-01", "transport_mode", "") in after and len(after) > len(before)
+    report_withdraw(report=approved, actor=erin, reason="Entered in error")
+    statistics_recompute_dirty()
+    assert first_mode not in rows()  # no report gives it any more
