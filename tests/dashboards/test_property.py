@@ -29,6 +29,7 @@ from apps.reference.models import ConcealmentMethod, Currency, DetectionMethod, 
 from apps.reports.models import Operation, Party, Report, ReportItem, RouteCountry
 from apps.reports.profiles import age_band
 from tests.builders import vocabulary
+from tests.dashboards.summary_rows import summary_rows
 
 DAY0 = dt.date(2024, 11, 1)
 STATES = ["draft", "submitted", "approved", "withdrawn", "returned"]
@@ -410,15 +411,6 @@ def test_every_panel_equals_a_plain_count_of_the_reports(france, germany, erin, 
         transaction.set_rollback(True)
 
 
-def _summary_rows() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every summary table, without ids, in a stable order."""
-    tables = {}
-    for model in fills.SUMMARY_MODELS:
-        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
-        tables[model.__name__] = sorted(model._default_manager.values_list(*names), key=repr)
-    return tables
-
-
 @settings(
     max_examples=10,
     deadline=None,
@@ -437,9 +429,9 @@ def test_a_rebuild_gives_the_rows_of_the_bucket_recomputes(france, germany, kaza
             previous = _write(spec, terms=terms, admins=admins, operation=terms["operation"], original=previous)
             statistics_mark_dirty(report=previous)
         statistics_recompute_dirty()
-        recomputed = _summary_rows()
+        recomputed = summary_rows()
         statistics_rebuild()  # in this transaction: month by month on this connection
-        assert _summary_rows() == recomputed
+        assert summary_rows() == recomputed
         transaction.set_rollback(True)
 
 

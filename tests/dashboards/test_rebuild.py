@@ -13,16 +13,14 @@ from django.db import connection, connections
 
 from apps.dashboards.models import (
     DirtyBucket,
-    ItemSummary,
     LargestItem,
-    PersonSummary,
-    RegionItemSummary,
     RegionReportSummary,
     ReportSummary,
 )
 from apps.dashboards.services import statistics_cache_invalidate, statistics_rebuild
 from apps.reports.choices import ReportStatus
 from tests.builders import build_report, cocaine
+from tests.dashboards.summary_rows import summary_rows
 from tests.helpers import bearer
 
 URL = "/api/v1/statistics/transport_mode/"
@@ -98,15 +96,6 @@ def test_a_read_of_the_statistics_answers_while_a_rebuild_runs(api: Any, issue_t
     assert not DirtyBucket.objects.exists()  # the marks the rebuild covered are gone
 
 
-def _summary_rows() -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every summary table, without ids, in a stable order."""
-    tables = {}
-    for model in (ReportSummary, ItemSummary, PersonSummary, LargestItem, RegionReportSummary, RegionItemSummary):
-        names = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
-        tables[model.__name__] = sorted(model.objects.values_list(*names), key=repr)
-    return tables
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_rebuild_on_two_connections_gives_the_rows_of_one(france: Any, germany: Any, kazakhstan: Any):
     for n in range(8):
@@ -114,12 +103,12 @@ def test_a_rebuild_on_two_connections_gives_the_rows_of_one(france: Any, germany
             build_report(by=administration, status=ReportStatus.APPROVED if n % 3 else ReportStatus.SUBMITTED,
                          seizure_date=dt.date(2025, 1 + n % 4, 3 + n), items=[cocaine(n + 1)])  # fmt: skip
     assert statistics_rebuild(workers=1) == 4
-    one = _summary_rows()
+    one = summary_rows()
     assert all(one.values()), {name: len(rows) for name, rows in one.items()}
     ReportSummary.objects.all().delete()
     RegionReportSummary.objects.all().delete()
     assert statistics_rebuild(workers=2) == 4
-    assert _summary_rows() == one
+    assert summary_rows() == one
     # The region-wide rows are the sums of their administrations' rows.
     totals = RegionReportSummary.objects.filter(place="", dimension="total", category="*")
     per_region = {(m, r, s): n for m, r, s, n in totals.values_list("month", "region_id", "state", "reports")}
