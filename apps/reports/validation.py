@@ -170,10 +170,13 @@ def _country(errors: Errors, key: Path, value: Any) -> str:
     return code
 
 
-def _choice(errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str = "") -> str:
+def _choice(
+    errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str = "", language: str = ""
+) -> str:
+    """A choice by its value or its label in ``language`` (the active one, read once per row by the caller)."""
     if _blank(value):
         return default
-    found = _choice_values(choices, translation.get_language() or "").get(str(value).strip().lower())
+    found = _choice_values(choices, language).get(str(value).strip().lower())
     if found is None:
         errors.add(key, _("Not a valid choice: %(value)s.") % {"value": repr(value)})
         return default
@@ -319,15 +322,16 @@ def _allowed(part: str) -> frozenset[str]:
 process_cache_register("reports.validation.allowed", _allowed.cache_clear)
 
 
-def _clean(errors: Errors, key: Path, spec: Field, value: Any) -> Any:
-    """One value cleaned as its input kind says (the catalogue's ``kind``); ``None`` or "" when blank."""
+def _clean(errors: Errors, key: Path, spec: Field, value: Any, language: str) -> Any:
+    """One value cleaned as its input kind says (the catalogue's ``kind``); ``None`` or "" when blank; a choice's
+    label read in ``language``."""
     kind = spec.kind
     if kind in ("text", "longtext"):
         normalise = _NORMALISED_TEXT.get((spec.part, spec.name))
         return normalise(_text(value)) if normalise else _text(value, spec.max_length)
     if kind == "choice":
         assert spec.choices is not None  # noqa: S101 (the catalogue declares them; tested)
-        return _choice(errors, key, value, spec.choices, _default(spec))
+        return _choice(errors, key, value, spec.choices, _default(spec), language)
     if kind in ("term", "terms"):
         assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it; tested)
         if kind == "terms":
@@ -347,9 +351,10 @@ def _clean_given(
     for name in sorted(set(data) - _allowed(part)):
         errors.add(at(name), _("This field cannot be set."))
     cleaned: dict[str, Any] = {}
+    language = translation.get_language() or ""  # once per row, not per field (an upload cleans millions)
     for spec in catalogue.fields(part):
         if whole or spec.name in data:
-            cleaned[spec.name] = _clean(errors, at(spec.name), spec, data.get(spec.name))
+            cleaned[spec.name] = _clean(errors, at(spec.name), spec, data.get(spec.name), language)
     return cleaned
 
 

@@ -7,10 +7,13 @@ of the file's countries and dates, not one per report. Only reports the uploader
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Q
@@ -43,16 +46,44 @@ def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int |
     return ("type", type_id) if type_id else ("category", category_id)
 
 
-def _matches(item: _Seized, other: _Seized) -> bool:
-    """The rule of :mod:`apps.reports.duplicates`: same country and commodity, dates a day apart at most,
-    quantities within the tolerance."""
-    if item.reference == other.reference and item.administration == other.administration:
-        return False
-    if abs((item.date - other.date).days) > DATE_WINDOW.days or item.quantity is None or other.quantity is None:
-        return False
-    if item.dimension != other.dimension or (not item.dimension and item.unit_id != other.unit_id):
-        return False
-    return item.quantity * (1 - TOLERANCE) <= other.quantity <= item.quantity * (1 + TOLERANCE)
+def _measure(item: _Seized) -> str:
+    """What a quantity is compared in: its normalised dimension, else its unit (the rule compares no other)."""
+    return item.dimension or f"unit:{item.unit_id}"
+
+
+# Items of one country, commodity, day and measure, sorted by quantity: (their quantities, the items).
+_Key = tuple[str, tuple[str, int | None], dt.date, str]
+_Bucket = tuple[list[Decimal], list[_Seized]]
+
+
+def _buckets(items: Iterable[_Seized]) -> dict[_Key, _Bucket]:
+    grouped: dict[_Key, list[tuple[Decimal, _Seized]]] = defaultdict(list)
+    for item in items:
+        if item.quantity is not None:  # the rule compares quantities: an item without one matches nothing
+            grouped[item.country, item.commodity, item.date, _measure(item)].append((item.quantity, item))
+    buckets = {}
+    for key, members in grouped.items():
+        members.sort(key=itemgetter(0))
+        buckets[key] = ([quantity for quantity, _item in members], [item for _quantity, item in members])
+    return buckets
+
+
+def _matching(item: _Seized, buckets: dict[_Key, _Bucket]) -> Iterator[_Seized]:
+    """The items the rule of :mod:`apps.reports.duplicates` matches with ``item``: same country, commodity and
+    measure, dates a day apart at most, quantities within the tolerance (found by bisection in each day's sorted
+    bucket: the comparisons grow with the matches, not with the items of a busy day), not its own report."""
+    if item.quantity is None:
+        return
+    low, high = item.quantity * (1 - TOLERANCE), item.quantity * (1 + TOLERANCE)
+    measure = _measure(item)
+    for offset in _OFFSETS:
+        bucket = buckets.get((item.country, item.commodity, item.date + dt.timedelta(days=offset), measure))
+        if bucket is None:
+            continue
+        quantities, members = bucket
+        for other in members[bisect_left(quantities, low) : bisect_right(quantities, high)]:
+            if other.reference != item.reference or other.administration != item.administration:
+                yield other
 
 
 def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
@@ -83,30 +114,18 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
     if not checked:
         return found
     items = [seized for reference, report in checked for seized in _seized(reference, report)]
-    # Bucketed by country, commodity and day: an item is compared only with the items of its own day and the
-    # days within the rule's window, so the comparisons grow with the file, not with its square.
-    by_day: dict[tuple[str, tuple[str, int | None], dt.date], list[_Seized]] = defaultdict(list)
-    for seized in items:
-        by_day[seized.country, seized.commodity, seized.date].append(seized)
     recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
-    for seized in recorded:
-        by_day[seized.country, seized.commodity, seized.date].append(seized)
-    window = [dt.timedelta(days=offset) for offset in _OFFSETS]
+    buckets = _buckets(itertools.chain(items, recorded))
     # The sentences translated once, not once per pair found.
     in_file = _("report %(reference)s of this file")
     recorded_by = _("report %(reference)s already recorded by %(administration)s")
     for seized in items:
-        for other in (
-            other
-            for offset in window
-            for other in by_day.get((seized.country, seized.commodity, seized.date + offset), ())
-        ):
-            if _matches(seized, other):
-                found[seized.reference].add(
-                    in_file % {"reference": other.reference}
-                    if not other.administration
-                    else recorded_by % {"reference": other.reference, "administration": other.administration}
-                )
+        for other in _matching(seized, buckets):
+            found[seized.reference].add(
+                in_file % {"reference": other.reference}
+                if not other.administration
+                else recorded_by % {"reference": other.reference, "administration": other.administration}
+            )
     identifiers: dict[str, set[str]] = defaultdict(set)
     for reference, report in checked:
         for conveyance in report.parts.get("conveyances") or []:

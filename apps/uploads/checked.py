@@ -48,6 +48,8 @@ from .writing import CheckedReport
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".checked"
+# Reports per pickle of the kept file (the file is a run of pickles, each a list of reports).
+_PIECE = 2000
 # The only classes the kept file may name (plain values of the cleaned reports, and the report itself).
 _ALLOWED = {
     ("decimal", "Decimal"): Decimal,
@@ -95,9 +97,9 @@ class _Pickler(pickle.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: Any) -> None:
+    def __init__(self, file: Any, instances: dict[str, dict[Any, Model]]) -> None:
         super().__init__(file)
-        self.instances: dict[str, dict[Any, Model]] = {}
+        self.instances = instances  # by label, read once for the whole file
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == (__name__, "_term"):
@@ -128,7 +130,12 @@ def checked_store(*, file_name: str, reports: Sequence[CheckedReport]) -> None:
     path = checked_path(file_name)
     partial = path.with_name(path.name + ".part")
     with partial.open("wb") as file:
-        _Pickler(file).dump(list(reports))
+        pickler = _Pickler(file)
+        # In pieces, the pickler's memo emptied after each: it holds every object written until then, as much
+        # memory again as the reports themselves on a large upload.
+        for start in range(0, len(reports), _PIECE):
+            pickler.dump(list(reports[start : start + _PIECE]))
+            pickler.clear_memo()
     partial.replace(path)
 
 
@@ -137,8 +144,15 @@ def checked_load(*, file_name: str, actor: Actor, submit: bool) -> list[CheckedR
     ``None`` when the file must be checked again."""
     path = checked_path(file_name)
     try:
+        reports: list[Any] = []
+        instances: dict[str, dict[Any, Model]] = {}
         with path.open("rb") as file:
-            reports = _Unpickler(io.BufferedReader(file, buffer_size=1 << 20)).load()
+            stream = io.BufferedReader(file, buffer_size=1 << 20)
+            while stream.peek(1):  # one unpickler per piece: each was written with an empty memo
+                piece = _Unpickler(stream, instances).load()
+                if not isinstance(piece, list):
+                    raise pickle.UnpicklingError("not a list of checked reports")
+                reports.extend(piece)
         _verify(reports, actor=actor, submit=submit)
     except FileNotFoundError:
         return None

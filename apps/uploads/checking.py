@@ -23,6 +23,7 @@ withdrawn), and checks the file again only when something did.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
@@ -296,6 +298,9 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
                         reference=reference,
                     )
             else:
+                # A part's row is checked whole (a field absent is blank): its blank cells need not be held
+                # until its report is checked (a large file's rows are all held until then).
+                record.values = {name: value for name, value in record.values.items() if value is not None}
                 group.parts[record.part].append(record)
         progress(read, 0)
     return reports, read
@@ -342,6 +347,7 @@ def check_records(
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
     checked: list[tuple[_Report, CheckedReport]] = []
+    today = timezone.localdate()
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
     done = 0
@@ -356,11 +362,16 @@ def check_records(
             may_record_parties=may_record_parties,
             attachable=attachable,
             submit=submit,
+            today=today,
         )
         if result is not None:
             checked.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
-        group.parts = {}  # its rows' cells are no longer needed: a large file is not held twice
+        # Its rows' values are no longer needed (a large file is not held twice): the report's row keeps where
+        # it is, for the problems and the preview that name it.
+        group.parts = {}
+        if group.record is not None:
+            group.record = dataclasses.replace(group.record, values={}, problems=[])
         progress(read, read * done // records_total)
     outcome.reports = [report for _group_, report in checked]
     outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
@@ -390,6 +401,7 @@ def _check_report(
     may_record_parties: bool,
     attachable: set[int],
     submit: bool,
+    today: dt.date,
 ) -> CheckedReport | None:
     """One report cleaned by the one validator, its errors put at their cells; None if it has errors."""
     record, reference = group.record, group.reference
@@ -438,6 +450,7 @@ def _check_report(
             route=parts["route"],
             conveyances=parts["conveyances"],
             parties=parts["parties"],
+            today=today,
         )
     except ReportValidationError as error:
         _put_at_cells(group, paths_of(error), problems, terms)

@@ -12,6 +12,7 @@ import pytest
 from apps.reference.models import Unit
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
+from apps.uploads import checked as checked_module
 from apps.uploads.checked import checked_path
 from apps.uploads.choices import ProblemKind, UploadState
 from apps.uploads.housekeeping import upload_purge_expired
@@ -47,7 +48,9 @@ def commit(upload: Upload, actor, *, submit: bool = False) -> str:
     return upload_commit_run(upload_id=upload.pk)
 
 
-def test_the_check_keeps_its_reports_and_the_commit_writes_them_without_reading_the_file(alice):
+@pytest.mark.parametrize("piece", [1, 2000], ids=["a pickle per report", "one pickle"])
+def test_the_check_keeps_its_reports_and_the_commit_writes_them_without_reading_the_file(alice, monkeypatch, piece):
+    monkeypatch.setattr(checked_module, "_PIECE", piece)  # a large upload's kept file is a run of pickles
     upload = checked(send(alice, GOOD))
     assert checked_path(upload.file_name).is_file()
     # The file is not read again: what it now holds is never looked at.

@@ -10,11 +10,14 @@ this module, not to the rest of the project, which calls the services.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, Literal, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -196,14 +199,18 @@ def clean_all(
     route: Rows | None,
     conveyances: Rows | None,
     parties: Rows | None,
+    today: dt.date | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]] | None]]:
+    """A report's fields and parts cleaned by the one validator (``ReportValidationError`` with every error);
+    ``today`` bounds the seizure and birth dates (by default the local date: an upload reads it once)."""
     errors = Errors()
-    report_values = clean_report_fields(fields, errors=errors)
+    today = today or timezone.localdate()
+    report_values = clean_report_fields(fields, errors=errors, today=today)
     parts = {
         "items": clean_parts(items, clean_item, errors=errors),
         "route": clean_parts(route, clean_route_step, errors=errors),
         "conveyances": clean_parts(conveyances, clean_conveyance, errors=errors),
-        "parties": clean_parts(parties, clean_party, errors=errors),
+        "parties": clean_parts(parties, partial(clean_party, today=today), errors=errors),
     }
     errors.raise_if_any()
     return report_values, parts

@@ -1,0 +1,89 @@
+"""The possible duplicates an upload flags are those the rule of :mod:`apps.reports.duplicates` finds when a report
+is submitted: the upload compares in memory (items bucketed by country, commodity, day and measure, bisected by
+quantity), the submission in SQL; both are run on the same recorded reports and their answers compared, at the
+edges of the rule's window and tolerance."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from apps.reference.models import Unit
+from apps.reports.duplicates import find_duplicate_candidates
+from apps.reports.models import Report
+from apps.uploads.candidates import duplicate_candidates
+from apps.uploads.checking import check_records
+from apps.uploads.choices import ProblemKind
+from tests.builders import build_report, cigarettes, cocaine, vocabulary
+
+from .records import NoProgress, item, report, sheet
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2025, 3, 14)
+# Around 200,000 sticks: the tolerance's edges (10 %: 180,000 and 220,000 match) and just beyond them.
+STICKS = (179_999, 180_000, 200_000, 220_000, 220_001)
+# Around 3 kg: in kilograms and in grams (the same mass), and just beyond the tolerance.
+COCAINE = (("KGM", "2.7"), ("KGM", "3.31"), ("GRM", "3000"), ("GRM", "3301"))
+
+
+def _recorded(alice) -> None:
+    gram, _ = Unit.objects.get_or_create(
+        code="GRM", defaults={"label": "Gram", "dimension": Unit.Dimension.MASS, "factor": Decimal("0.001")}
+    )
+    units = {"KGM": vocabulary()["KGM"], "GRM": gram}
+    for sticks in STICKS:
+        for offset in (-2, -1, 0, 1, 2):
+            build_report(
+                by=alice,
+                reference=f"R-{sticks}-{offset:+d}",
+                seizure_date=DAY + dt.timedelta(days=offset),
+                items=[cigarettes(sticks)],
+                conveyances=[],
+            )
+    for unit, quantity in COCAINE:
+        build_report(
+            by=alice,
+            reference=f"R-COCAINE-{quantity}{unit}",
+            items=[{**cocaine(quantity), "unit": units[unit]}],
+            conveyances=[],
+        )
+
+
+def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
+    _recorded(alice)
+    outcome = check_records(
+        [
+            *sheet("report", report("UP-STICKS"), report("UP-COCAINE")),
+            *sheet("item", item("UP-STICKS"), item("UP-COCAINE", commodity_type="cocaine", unit="KGM", quantity="3")),
+        ],
+        actor=alice,
+        variant="simplified",
+        progress=NoProgress(),
+    )
+    assert {p.national_reference for p in outcome.problems if p.kind == ProblemKind.DUPLICATE} == {
+        "UP-STICKS",
+        "UP-COCAINE",
+    }
+    # Every match, in words (a problem's message names the first five).
+    found_by_upload = duplicate_candidates(
+        [(str(checked.report_values["national_reference"]), checked) for checked in outcome.reports], actor=alice
+    )
+    flagged = {reference: " ".join(sorted(words)) for reference, words in found_by_upload.items()}
+
+    for reference, uploaded in (("UP-STICKS", [cigarettes(200_000)]), ("UP-COCAINE", [cocaine("3")])):
+        submitted = build_report(by=alice, reference=reference, items=uploaded, conveyances=[])
+        found = find_duplicate_candidates(submitted)
+        expected = set(Report.objects.filter(pk__in=found).values_list("national_reference", flat=True))
+        named = {word for word in flagged.get(reference, "").split() if word.startswith("R-")}
+        assert expected, "the recorded reports hold matches of each uploaded report"
+        assert named == expected
+        submitted.delete()
+
+    # The edges, in words: 10 % either way and a day either way match, anything beyond does not.
+    sticks = {word for word in flagged["UP-STICKS"].split() if word.startswith("R-")}
+    assert sticks == {f"R-{n}-{offset:+d}" for n in (180_000, 200_000, 220_000) for offset in (-1, 0, 1)}
+    cocaine_found = {word for word in flagged["UP-COCAINE"].split() if word.startswith("R-")}
+    assert cocaine_found == {"R-COCAINE-2.7KGM", "R-COCAINE-3000GRM"}
