@@ -171,7 +171,7 @@ def _country(errors: Errors, key: Path, value: Any) -> str:
 
 
 def _choice(
-    errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str = "", language: str = ""
+    errors: Errors, key: Path, value: Any, choices: type[models.TextChoices], default: str, *, language: str
 ) -> str:
     """A choice by its value or its label in ``language`` (the active one, read once per row by the caller)."""
     if _blank(value):
@@ -331,7 +331,7 @@ def _clean(errors: Errors, key: Path, spec: Field, value: Any, language: str) ->
         return normalise(_text(value)) if normalise else _text(value, spec.max_length)
     if kind == "choice":
         assert spec.choices is not None  # noqa: S101 (the catalogue declares them; tested)
-        return _choice(errors, key, value, spec.choices, _default(spec), language)
+        return _choice(errors, key, value, spec.choices, _default(spec), language=language)
     if kind in ("term", "terms"):
         assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it; tested)
         if kind == "terms":

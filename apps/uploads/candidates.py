@@ -27,6 +27,9 @@ from apps.reports.validation import normalise_identifier
 
 from .writing import CheckedReport
 
+# The days the rule compares an item with: its own and those within the window either side.
+_OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
+
 
 @dataclass(frozen=True)
 class _Seized:
@@ -144,9 +147,6 @@ def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor:
                 % {"reference": reference, "administration": administration}
             )
     return found
-
-
-_OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
 
 
 def _recorded(actor: Actor, action: str = "view") -> Any:

@@ -2,31 +2,39 @@
 
 PostgreSQL checks a foreign key with a trigger per row written and key (Django declares the constraints
 deferred: all of them at commit). A 100,000-row upload writes some 600,000 rows (reports, their parts and
-detection methods, the history rows), about 2.3 million such checks: 13 s of its commit, more than any
-statement of it. :class:`KeysCheckedOnce` writes those rows with the session's replication role ``replica``,
-under which the constraint triggers do not fire (as ``pg_restore --disable-triggers`` loads rows), then checks
-the same rule set-based, once per key: the distinct values the written rows hold are looked up in the table the
-key references, and the rows found are locked ``FOR KEY SHARE``, the lock each trigger would have taken (no one
-may delete them before this transaction ends). A value found nowhere raises ``IntegrityError``, and the
-caller's transaction writes nothing. A unique constraint is an index, not a trigger: it is enforced as always.
+detection methods, the history rows), about 2.3 million such checks: 10 to 11 s of its commit's COMMIT, more
+than any statement of it. When ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on, :class:`KeysCheckedOnce` writes those
+rows with the session's replication role ``replica``, under which the tables' triggers do not fire (as
+``pg_restore --disable-triggers`` loads rows), then checks the same rule set-based, once per key: the distinct
+values the rows hold are looked up in the table the key references, and the rows found are locked
+``FOR KEY SHARE``, the lock the triggers take. It is taken earlier than theirs (at the end of the writes, not at
+COMMIT) and over more rows (every row of the reports written: their earlier history rows, an updated draft's
+parts left as they were), so no one may delete a row referenced before this transaction ends. A value found
+nowhere raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as
+``MATCH SIMPLE`` says.
+
+What else the role silences is kept out of these tables, and tested (``tests/uploads/test_foreign_keys.py``):
+no trigger of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no
+foreign key of another table referencing the rows they delete. The triggers of other tables that must always
+fire are ``ENABLE ALWAYS`` (the exchange's immutability triggers).
 
 Setting the role needs a superuser or, from PostgreSQL 15, a role granted it (``GRANT SET ON PARAMETER
-session_replication_role TO <the application's role>``; see the README). Without it the rows are written with
-their triggers, as any write is, and nothing else changes. The role silences every trigger of the tables
-written: they have none of their own (``tests/uploads/test_foreign_keys.py`` keeps it so).
+session_replication_role TO <the application's role>``), and ``FOR KEY SHARE`` needs the ``UPDATE`` privilege
+on the tables referenced (their owner has it). With the setting off, or a role that may not, the rows are
+written with their triggers, as any write is.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, connection, models
-
-from apps.reports.models import Report
-from apps.reports.services.steps import PART_MODELS
+from django.conf import settings
+from django.db import IntegrityError, connection, models, transaction
+from django.db.transaction import TransactionManagementError
 
 from .copying import quote
 
@@ -55,52 +63,58 @@ def constrained_keys(model: type[models.Model]) -> list[models.ForeignKey[Any, A
     ]
 
 
-def report_tables() -> list[tuple[type[models.Model], str]]:
-    """The tables a commit writes a report's rows to without their triggers, each with the column that names
-    the report of a row: the report, its detection methods and parts, and their history rows."""
-    through = Report.detection_methods.through
-    return [
-        (Report, "id"),
-        (Report.history.model, "id"),  # type: ignore[attr-defined]
-        (through, through._meta.get_field("report").column),
-        *((model, "report_id") for model in PART_MODELS.values()),
-        *((model.history.model, "report_id") for model in PART_MODELS.values()),  # type: ignore[attr-defined]
-    ]
+class Written(NamedTuple):
+    """A table a commit writes without its triggers: its model, the column naming the report of a row, and
+    whether it is a history table (its rows of this commit are those of the commit's time)."""
+
+    model: type[models.Model]
+    report_column: str
+    history: bool = False
 
 
 class KeysCheckedOnce:
     """Rows written inside :meth:`unchecked` for the reports of the ids given to :meth:`check`, whose foreign
-    keys :meth:`check` verifies. ``tables`` are the models written, each with the column that names the report
-    of a row (``id`` for the report itself)."""
+    keys :meth:`check` verifies. ``report`` is the model whose ids those are; ``tables`` the tables written
+    (``report`` among them); ``at`` the time of the commit's history rows."""
 
-    def __init__(self, cursor: Any, tables: Sequence[tuple[type[models.Model], str]]) -> None:
-        self.enabled = may_write_unchecked(cursor)
-        if not self.enabled:
-            logger.info("Upload commits check foreign keys row by row: this role may not set its replication role.")
+    def __init__(self, cursor: Any, *, report: type[models.Model], tables: Sequence[Written], at: dt.datetime) -> None:
+        self.enabled = bool(settings.RILO_UPLOADS_KEYS_CHECKED_ONCE) and may_write_unchecked(cursor)
+        if settings.RILO_UPLOADS_KEYS_CHECKED_ONCE and not self.enabled:
+            logger.debug("RILO_UPLOADS_KEYS_CHECKED_ONCE is on, but this role may not set its replication role.")
+        self.report = report
         self.tables = tables
-        self.written = {model for model, _column in tables}
+        self.at = at
 
     @contextmanager
     def unchecked(self, cursor: Any) -> Iterator[None]:
-        """Rows written inside fire no constraint trigger: :meth:`check` must follow, in the same transaction."""
+        """Rows written inside fire no trigger: :meth:`check` must follow, in the same transaction."""
         if not self.enabled:
             yield
             return
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        yield  # on an error, the transaction (or savepoint) rolled back restores the role
-        cursor.execute("SET LOCAL session_replication_role = origin")
+        if not connection.in_atomic_block:
+            raise TransactionManagementError("Rows are written without their triggers only inside a transaction.")
+        # A savepoint taken before the role is set: an error inside rolls it back and the role with it, whatever
+        # the caller does next.
+        with transaction.atomic():
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            yield
+            cursor.execute("SET LOCAL session_replication_role = origin")
 
     def check(self, cursor: Any, report_ids: Sequence[int]) -> None:
         """Every foreign key of the rows of ``report_ids`` in the tables written references a row, now locked
-        against deletion as the triggers would lock it; else ``IntegrityError`` naming the first missing value."""
+        against deletion; else ``IntegrityError`` naming the key and a missing value."""
         if not self.enabled or not report_ids:
             return
+        id_type = self.report._meta.pk.db_type(connection)  # type: ignore[union-attr]
         # The ids as one array literal, made once (an upload's tens of thousands of ids, bound to each query).
         ids = "{" + ",".join(str(int(pk)) for pk in report_ids) + "}"
-        for model, column in self.tables:
+        for model, column, history in self.tables:
             keys = constrained_keys(model)
             if not keys:
                 continue
+            dated = ""
+            if history:
+                dated = f" AND {quote(str(model._meta.get_field('history_date').column))} = %s"  # type: ignore[union-attr]
             # One pass over the rows written: each key's distinct values.
             cursor.execute(
                 "SELECT "  # noqa: S608 - names from the models
@@ -108,25 +122,31 @@ class KeysCheckedOnce:
                     f"array_agg(DISTINCT {quote(key.column)}) FILTER (WHERE {quote(key.column)} IS NOT NULL)"
                     for key in keys
                 )
-                + f" FROM {quote(model._meta.db_table)} WHERE {quote(column)} = ANY(%s::bigint[])",
-                [ids],
+                + f" FROM {quote(model._meta.db_table)} WHERE {quote(column)} = ANY(%s::{id_type}[]){dated}",
+                [ids, self.at] if history else [ids],
             )
             for key, values in zip(keys, cursor.fetchone(), strict=True):
                 if values:
-                    self._referenced(cursor, model, key, values)
+                    self._referenced(cursor, model, key, values, own=set(report_ids))
 
     def _referenced(
-        self, cursor: Any, model: type[models.Model], key: models.ForeignKey[Any, Any], values: list[Any]
+        self, cursor: Any, model: type[models.Model], key: models.ForeignKey[Any, Any], values: list[Any], own: set[int]
     ) -> None:
         target = key.target_field
-        referenced = target.model
-        table, column = quote(referenced._meta.db_table), quote(target.column)
-        # Rows this transaction wrote are seen by no one else until it ends: no lock needed.
-        lock = "" if referenced in self.written else " FOR KEY SHARE"
-        cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s){lock}", [values])  # noqa: S608
-        missing = set(values) - {row[0] for row in cursor.fetchall()}
+        table, column = quote(target.model._meta.db_table), quote(target.column)
+        # The reports this commit writes are seen by no one else until it ends; any other row is locked.
+        others = [value for value in values if value not in own] if target.model is self.report else values
+        found: set[Any] = set()
+        if others:
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE", [others])  # noqa: S608
+            found.update(row[0] for row in cursor.fetchall())
+        if len(others) < len(values):
+            mine = [value for value in values if value in own]
+            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [mine])  # noqa: S608
+            found.update(row[0] for row in cursor.fetchall())
+        missing = set(values) - found
         if missing:
             raise IntegrityError(
-                f'insert or update on table "{model._meta.db_table}" violates foreign key constraint: '
-                f'{key.column}={sorted(missing, key=str)[0]!r} is not present in table "{referenced._meta.db_table}"'
+                f'insert or update on table "{model._meta.db_table}" violates its foreign key {key.column}: '
+                f'{sorted(missing, key=str)[0]!r} is not present in table "{target.model._meta.db_table}"'
             )

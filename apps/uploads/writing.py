@@ -9,12 +9,14 @@ region's analysts — but set-based: a few statements per thousands of reports i
 The rules are the services' own (:mod:`apps.reports.services.steps`): the same rights, states, reference
 and operation checks, the same completeness rule, the same trail and audit details.
 
-Parts go to their tables by ``COPY`` (new primary keys reserved first from the table's sequence, so the
-parts and history rows can name them); new reports are staged by ``COPY`` in a temporary table and inserted
-with their search vectors once their items are written; an update of drafts goes through a temporary table
-and one ``UPDATE``. The history rows, the trail and the audit rows are made by the server from the rows just
-written (``INSERT … SELECT``). The commits that introduced each give the figures with and without (the ORM's
-``bulk_create`` and simple-history's bulk helpers on the same rows were about 6 times slower).
+Parts go to their tables by ``COPY`` (their ids from the table's sequence as the server copies; a new report's
+id reserved first from its sequence, so the parts can name it); new reports are staged by ``COPY`` in a
+temporary table and inserted with their search vectors once their items are written; an update of drafts goes
+through a temporary table and one ``UPDATE``; their keys are checked once per value when
+``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on (:mod:`apps.uploads.foreign_keys`). The history rows, the trail and
+the audit rows are made by the server from the rows just written (``INSERT … SELECT``). The commits that
+introduced each give the figures with and without (the ORM's ``bulk_create`` and simple-history's bulk helpers
+on the same rows were about 6 times slower).
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from apps.reports.services.workflow import SENT_FOR_REVIEW_FROM
 from apps.tenancy.models import Administration
 
 from .copying import Table, history_copy, quote, reserve_ids
-from .foreign_keys import KeysCheckedOnce, report_tables
+from .foreign_keys import KeysCheckedOnce, Written
 from .replacing import reports_to_replace
 
 # Reports written per round of statements: bounds the memory of the rows built in Python, and paces progress.
@@ -127,6 +129,9 @@ def reports_write(
             and report.report_values["operation"].pk != current_operations.get(report.existing_id or 0)
         ],
     )
+    # No JIT for the rest of the transaction: statements over staged rows were compiled, 0.25 s a chunk's INSERT.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
     writer = _Writer(actor=actor, administration=administration, existing=existing, submit=submit)
     ids: list[int] = []
     created = updated = 0
@@ -139,6 +144,18 @@ def reports_write(
     writer.check_keys(ids)
     writer.finish()
     return WriteResult(created=created, updated=updated, report_ids=ids)
+
+
+def _report_tables() -> list[Written]:
+    """The tables whose rows :meth:`_Writer.write` writes without their triggers (their keys checked once)."""
+    through = Report.detection_methods.through
+    return [
+        Written(Report, "id"),
+        Written(Report.history.model, "id", history=True),  # type: ignore[attr-defined]
+        Written(through, through._meta.get_field("report").column),
+        *(Written(model, "report_id") for model in PART_MODELS.values()),
+        *(Written(model.history.model, "report_id", history=True) for model in PART_MODELS.values()),  # type: ignore[attr-defined]
+    ]
 
 
 class _Writer:
@@ -163,10 +180,7 @@ class _Writer:
         self.new_staging = ""
         self.submitted: list[tuple[int, str]] = []  # (report id, the state it was sent for review from)
         with connection.cursor() as cursor:
-            # Statements over temporary tables without statistics look costly to the planner: JIT compiled each
-            # (about 0.25 s a chunk's INSERT of reports) and saved nothing.
-            cursor.execute("SET LOCAL jit = off")
-            self.keys = KeysCheckedOnce(cursor.cursor, report_tables())
+            self.keys = KeysCheckedOnce(cursor.cursor, report=Report, tables=_report_tables(), at=self.now)
 
     # --- the report rows ---------------------------------------------------------------------------
 
@@ -261,7 +275,7 @@ class _Writer:
 
     def _insert_reports(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
         """The new reports' rows, with their search vectors: staged by COPY while their parts are written (the
-        parts' foreign keys are checked at commit), then inserted with the vector computed from the parts."""
+        parts' keys to them checked later), then inserted with the vector computed from the parts."""
         columns = self.reports.columns
         search_vector = quote(Report._meta.get_field("search_vector").column)
         cursor.execute(
@@ -533,8 +547,7 @@ class _Writer:
         )
         self.submitted += [(row["id"], row["status"]) for row in rows]
 
-    def check_keys(self, ids: list[int]) -> None:
-        """The foreign keys of the rows written for the reports of ``ids``, once per distinct value."""
+    def check_keys(self, ids: list[int]) -> None:  # the keys of the rows written for the reports of ``ids``
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             self.keys.check(wrapper.cursor, ids)
 

@@ -462,6 +462,11 @@ RILO_UPLOADS_ROOT = Path(env("RILO_UPLOADS_ROOT", default=str(BASE_DIR / ".var" 
 # An upload's stored file is kept this many days after it was sent, then deleted (beat task uploads.purge_expired);
 # the upload's row, counts and problems stay listed.
 RILO_UPLOADS_KEEP_DAYS = env.int("RILO_UPLOADS_KEEP_DAYS", default=30)
+# An upload's commit writes its reports' rows without PostgreSQL's trigger per row and foreign key, then checks
+# each key once per distinct value (apps/uploads/foreign_keys.py): needs a role that may set
+# session_replication_role (a superuser, or GRANT SET ON PARAMETER session_replication_role); off, or without it,
+# the triggers check the rows as any write.
+RILO_UPLOADS_KEYS_CHECKED_ONCE = env.bool("RILO_UPLOADS_KEYS_CHECKED_ONCE", default=False)
 # A worker on an upload records its progress (its heartbeat) every so many rows or seconds; one silent for longer
 # than the timeout is taken over by the sweep: the check or the commit starts again from the stored file.
 RILO_UPLOADS_PROGRESS_ROWS = env.int("RILO_UPLOADS_PROGRESS_ROWS", default=2000)

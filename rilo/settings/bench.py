@@ -20,3 +20,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+# The uploads' commits check their keys once per value (README, "Bulk upload"): `make bench BENCH=upload` measures it.
+RILO_UPLOADS_KEYS_CHECKED_ONCE = env.bool("RILO_UPLOADS_KEYS_CHECKED_ONCE", default=True)

@@ -30,3 +30,7 @@ RILO_SECRETS_KEY = env("RILO_SECRETS_KEY", default="OnQtxRGk1Wf8WrrpKMDnZrxY-qvs
 
 # seed_demo / seed_reports may run here (never in production, where base.py's False stays).
 RILO_ALLOW_DEMO_SEED = env.bool("RILO_ALLOW_DEMO_SEED", default=True)
+
+# The uploads' commits check their keys once per value (the tests' role is a superuser); tests/uploads/
+# test_foreign_keys.py writes with the triggers too.
+RILO_UPLOADS_KEYS_CHECKED_ONCE = env.bool("RILO_UPLOADS_KEYS_CHECKED_ONCE", default=True)

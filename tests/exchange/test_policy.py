@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import Conflict
@@ -91,9 +91,12 @@ def test_a_snapshot_holds_what_the_report_holds_with_terms_by_code(france: Admin
     assert snapshot["duplicate_of"] is None and snapshot["source_partner_id"] is None
 
 
-def test_outbox_snapshots_are_immutable(france: Administration) -> None:
+@pytest.mark.parametrize("role", ["origin", "replica"])
+def test_outbox_snapshots_are_immutable(france: Administration, role: str) -> None:
     event = approve(build_report(by=france, reference="FR-1"))
-    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        # Even for a session whose replication role silences the triggers of the tables it writes.
+        cursor.execute(f"SET LOCAL session_replication_role = {role}")
         OutboxEvent.objects.filter(pk=event.pk).update(snapshot={"tampered": True})
 
 
@@ -139,6 +142,9 @@ def test_policy_versions_are_immutable_and_each_change_is_a_new_version(france: 
     second = policy_version(partner=partner, regions=["rilo-we"], fields=["report.kind"])
     assert (first.version, second.version) == (1, 2)
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        SharingPolicy.objects.filter(pk=first.pk).update(fields=["parties.family_name"])
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # fires always, whatever the role
         SharingPolicy.objects.filter(pk=first.pk).update(fields=["parties.family_name"])
 
 

@@ -1,10 +1,12 @@
 """A commit writes its reports' rows without a trigger per foreign key and checks each key once per distinct
-value (apps/uploads/foreign_keys.py): a value that references nothing refuses the commit and nothing is written,
-the rows referenced are locked until the transaction ends as the triggers would lock them, every constraint of
-the tables is checked, no trigger of their own is silenced, and a role that may not skip triggers keeps them."""
+value (apps/uploads/foreign_keys.py, ``RILO_UPLOADS_KEYS_CHECKED_ONCE``): a value that references nothing refuses
+the commit, with the setting on as with the triggers; the rows referenced are locked until the transaction ends;
+every constraint of the tables is checked; nothing else the replication role silences is in them; and a role
+that may not set it keeps the triggers."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -13,14 +15,18 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from apps.reference.models import Unit
-from apps.reports.models import ReportItem
-from apps.uploads.foreign_keys import constrained_keys, may_write_unchecked, report_tables
+from apps.reports.models import Report
+from apps.uploads import writing
+from apps.uploads.foreign_keys import constrained_keys, may_write_unchecked
 from apps.uploads.writing import reports_write
 from tests.builders import report_body
 
-from .test_writing import checked, counts
+from .test_writing import checked
 
 pytestmark = pytest.mark.django_db
+
+UNITS = Unit._meta.db_table
+TABLES = [table.model._meta.db_table for table in writing._report_tables()]
 
 
 def _unit(code: str) -> Unit:
@@ -31,6 +37,10 @@ def _with_unit(unit: Unit, reference: str) -> Any:
     body = report_body(reference)
     body["items"] = [{**row, "unit": unit} for row in body["items"]]
     return checked(body)
+
+
+def _write(actor, reports) -> None:
+    reports_write(actor=actor, reports=reports, submit=False, progress=lambda done: None)
 
 
 def _other_connection() -> psycopg.Connection[Any]:
@@ -45,68 +55,86 @@ def _other_connection() -> psycopg.Connection[Any]:
     )
 
 
-def test_a_term_deleted_before_the_write_refuses_the_commit_and_nothing_is_written(alice) -> None:
+@pytest.mark.django_db(transaction=True)  # the triggers check at COMMIT: the test's transaction commits
+@pytest.mark.parametrize("once", [True, False], ids=["keys checked once", "a trigger per row"])
+def test_a_term_deleted_before_the_write_refuses_the_commit(alice, settings, once: bool) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = once
     unit = _unit("ZZK")
     report = _with_unit(unit, "FR-GONE-UNIT")
     Unit.objects.filter(pk=unit.pk).delete()  # gone between the check and the commit
-    before = counts()
 
-    with pytest.raises(IntegrityError, match="reference_unit"), transaction.atomic():
-        reports_write(actor=alice, reports=[report], submit=False, progress=lambda done: None)
+    with pytest.raises(IntegrityError, match=UNITS), transaction.atomic():
+        _write(alice, [report])
 
-    assert counts() == before
-    assert not ReportItem.objects.filter(report__national_reference="FR-GONE-UNIT").exists()
+    assert not Report.objects.filter(national_reference="FR-GONE-UNIT").exists()
 
 
 @pytest.mark.django_db(transaction=True)  # the terms committed: another connection sees them
 def test_the_terms_referenced_are_locked_against_deletion_until_the_commit_ends(alice) -> None:
     unit, spare = _unit("ZZL"), _unit("ZZM")
+    lock = f"SELECT 1 FROM {UNITS} WHERE id = %s FOR UPDATE NOWAIT"  # noqa: S608 - the model's table
 
     with transaction.atomic():
-        reports_write(actor=alice, reports=[_with_unit(unit, "FR-LOCKED")], submit=False, progress=lambda done: None)
+        _write(alice, [_with_unit(unit, "FR-LOCKED")])
         with _other_connection() as other:
             # A term no row references may be locked by anyone; the one the upload's rows reference is held.
-            other.execute("SELECT 1 FROM reference_unit WHERE id = %s FOR UPDATE NOWAIT", [spare.pk])
+            other.execute(lock, [spare.pk])
             with pytest.raises(psycopg.errors.LockNotAvailable):
-                other.execute("SELECT 1 FROM reference_unit WHERE id = %s FOR UPDATE NOWAIT", [unit.pk])
+                other.execute(lock, [unit.pk])
         transaction.set_rollback(True)
 
     with _other_connection() as other:  # the transaction over, the term is free again
-        other.execute("SELECT 1 FROM reference_unit WHERE id = %s FOR UPDATE NOWAIT", [unit.pk])
+        other.execute(lock, [unit.pk])
 
 
 def test_every_foreign_key_constraint_of_the_tables_written_is_checked() -> None:
     with connection.cursor() as cursor:
-        for model, _column in report_tables():
+        for table in writing._report_tables():
             cursor.execute(
                 "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a "
                 "ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) "
                 "WHERE c.contype = 'f' AND c.conrelid = %s::regclass",
-                [model._meta.db_table],
+                [table.model._meta.db_table],
             )
             declared = {row[0] for row in cursor.fetchall()}
-            assert declared == {key.column for key in constrained_keys(model)}, model._meta.db_table
+            assert declared == {key.column for key in constrained_keys(table.model)}, table.model._meta.db_table
 
 
-def test_the_tables_written_have_no_trigger_the_replication_role_would_silence() -> None:
-    tables = [model._meta.db_table for model, _column in report_tables()]
+def test_nothing_else_the_replication_role_silences_is_in_the_tables_written() -> None:
     with connection.cursor() as cursor:
+        # No trigger of their own.
         cursor.execute(
             "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
             "WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])",
-            [tables],
+            [TABLES],
+        )
+        assert cursor.fetchall() == []
+        # No deferrable unique, primary or exclusion constraint (checked by a trigger when deferred).
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) "
+            "AND contype IN ('u', 'p', 'x') AND condeferrable",
+            [TABLES],
+        )
+        assert cursor.fetchall() == []
+        # No foreign key of another table references the rows a commit deletes (an updated draft's parts and
+        # detection methods): their deletion is checked by nothing else.
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' "
+            "AND confrelid = ANY(%s::regclass[]) AND confrelid <> %s::regclass",
+            [TABLES, Report._meta.db_table],
         )
         assert cursor.fetchall() == []
 
 
 def test_a_role_may_skip_the_triggers_only_when_granted_the_replication_role() -> None:
+    role = f"rilo_test_{uuid.uuid4().hex[:12]}"  # roles are the cluster's: one name per run
     with transaction.atomic(), connection.cursor() as cursor:
         assert may_write_unchecked(cursor.cursor)  # the tests' role is a superuser
-        cursor.execute("CREATE ROLE rilo_test_plain NOLOGIN")  # rolled back with the test
-        cursor.execute("SET LOCAL ROLE rilo_test_plain")
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")  # rolled back with the test
+        cursor.execute(f"SET LOCAL ROLE {role}")
         assert not may_write_unchecked(cursor.cursor)
         cursor.execute("RESET ROLE")
-        cursor.execute("GRANT SET ON PARAMETER session_replication_role TO rilo_test_plain")
-        cursor.execute("SET LOCAL ROLE rilo_test_plain")
+        cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
         assert may_write_unchecked(cursor.cursor)
         cursor.execute("RESET ROLE")
