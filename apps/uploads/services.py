@@ -38,6 +38,7 @@ from . import task_names
 from .checked import checked_delete, checked_load, checked_store
 from .checking import CheckOutcome, Problem, check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
+from .copying import Table
 from .messages import changed_message, error_message, too_large_message
 from .models import Upload, UploadProblem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
@@ -174,20 +175,27 @@ def upload_kick(*, upload: Upload) -> None:
 # --- checking ------------------------------------------------------------------------------------------------
 
 
-def _problem_rows(upload: Upload, problems: Iterable[Problem]) -> list[UploadProblem]:
-    return [
-        UploadProblem(
-            upload=upload,
-            kind=problem.kind,
-            sheet=problem.sheet[:64],
-            row=problem.row,
-            column=problem.column[:128],
-            field=problem.field[:64],
-            national_reference=problem.national_reference[:64],
-            message=problem.message,
+def _store_problems(upload: Upload, problems: Iterable[Problem]) -> None:
+    """The problems as rows of the upload, by COPY (a file wrong on many rows, or with many possible duplicates,
+    gives tens of thousands: about 1.5 s through the ORM's bulk_create for 10,000, 0.2 s so)."""
+    table = Table(UploadProblem, with_pk=False)
+    rows = (
+        table.row(
+            {
+                "upload_id": upload.pk,
+                "kind": problem.kind,
+                "sheet": problem.sheet[:64],
+                "row": problem.row,
+                "column": problem.column[:128],
+                "field": problem.field[:64],
+                "national_reference": problem.national_reference[:64],
+                "message": problem.message,
+            }
         )
         for problem in problems
-    ]
+    )
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        table.copy(cursor.cursor, rows)
 
 
 def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
@@ -217,9 +225,7 @@ def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, at
         # Errors first, then possible duplicates, up to RILO_UPLOADS_MAX_PROBLEMS: a file wrong on every row is
         # corrected from the first ones (the counts stay whole).
         kept = sorted(outcome.problems, key=lambda problem: problem.kind != ProblemKind.ERROR)
-        UploadProblem.objects.bulk_create(
-            _problem_rows(upload, kept[: settings.RILO_UPLOADS_MAX_PROBLEMS]), batch_size=2000
-        )
+        _store_problems(upload, kept[: settings.RILO_UPLOADS_MAX_PROBLEMS])
     return bool(stored)
 
 
