@@ -31,7 +31,7 @@ from .writing import CheckedReport
 _OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Seized:
     """One item of one report, as the duplicate rule compares it."""
 
@@ -47,6 +47,12 @@ class _Seized:
 
 def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
     return ("type", type_id) if type_id else ("category", category_id)
+
+
+def _dimension(dimension: str | None, normalised: Decimal | None) -> str:
+    """The dimension an item's quantity is compared in: its normalised one when it has a normalised quantity,
+    else none (compared in its unit), as :mod:`apps.reports.duplicates` decides."""
+    return (dimension or "") if normalised is not None else ""
 
 
 def _measure(item: _Seized) -> str:
@@ -96,7 +102,7 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
         return
     for item in report.parts.get("items") or []:
         commodity_type, category, unit = item.get("commodity_type"), item.get("commodity_category"), item.get("unit")
-        dimension = item.get("normalised_dimension") or ""
+        dimension = _dimension(item.get("normalised_dimension"), item.get("normalised_quantity"))
         yield _Seized(
             reference=reference,
             administration="",
@@ -190,9 +196,9 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
                 country=str(country),
                 date=date,
                 commodity=_commodity(type_id, category_id),
-                dimension=dimension or "",
+                dimension=_dimension(dimension, normalised),
                 unit_id=unit_id,
-                quantity=normalised if dimension else quantity,
+                quantity=normalised if _dimension(dimension, normalised) else quantity,
             )
         )
     return found

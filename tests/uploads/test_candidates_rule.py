@@ -27,13 +27,16 @@ DAY = dt.date(2025, 3, 14)
 STICKS = (179_999, 180_000, 200_000, 220_000, 220_001)
 # Around 3 kg: in kilograms and in grams (the same mass), and just beyond the tolerance.
 COCAINE = (("KGM", "2.7"), ("KGM", "3.31"), ("GRM", "3000"), ("GRM", "3301"))
+# In a unit that is not normalised: compared with the same unit only.
+BALES = (("ZZO", "3"), ("ZZO", "3.5"), ("KGM", "3.05"))
 
 
 def _recorded(alice) -> None:
     gram, _ = Unit.objects.get_or_create(
         code="GRM", defaults={"label": "Gram", "dimension": Unit.Dimension.MASS, "factor": Decimal("0.001")}
     )
-    units = {"KGM": vocabulary()["KGM"], "GRM": gram}
+    other, _ = Unit.objects.get_or_create(code="ZZO", defaults={"label": "Bale", "dimension": Unit.Dimension.OTHER})
+    units = {"KGM": vocabulary()["KGM"], "GRM": gram, "ZZO": other}
     for sticks in STICKS:
         for offset in (-2, -1, 0, 1, 2):
             build_report(
@@ -43,10 +46,10 @@ def _recorded(alice) -> None:
                 items=[cigarettes(sticks)],
                 conveyances=[],
             )
-    for unit, quantity in COCAINE:
+    for name, unit, quantity in [*(("COCAINE", *entry) for entry in COCAINE), *(("BALES", *entry) for entry in BALES)]:
         build_report(
             by=alice,
-            reference=f"R-COCAINE-{quantity}{unit}",
+            reference=f"R-{name}-{quantity}{unit}",
             items=[{**cocaine(quantity), "unit": units[unit]}],
             conveyances=[],
         )
@@ -56,8 +59,13 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     _recorded(alice)
     outcome = check_records(
         [
-            *sheet("report", report("UP-STICKS"), report("UP-COCAINE")),
-            *sheet("item", item("UP-STICKS"), item("UP-COCAINE", commodity_type="cocaine", unit="KGM", quantity="3")),
+            *sheet("report", report("UP-STICKS"), report("UP-COCAINE"), report("UP-BALES")),
+            *sheet(
+                "item",
+                item("UP-STICKS"),
+                item("UP-COCAINE", commodity_type="cocaine", unit="KGM", quantity="3"),
+                item("UP-BALES", commodity_type="cocaine", unit="ZZO", quantity="3"),
+            ),
         ],
         actor=alice,
         variant="simplified",
@@ -66,6 +74,7 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     assert {p.national_reference for p in outcome.problems if p.kind == ProblemKind.DUPLICATE} == {
         "UP-STICKS",
         "UP-COCAINE",
+        "UP-BALES",
     }
     # Every match, in words (a problem's message names the first five).
     found_by_upload = duplicate_candidates(
@@ -73,7 +82,12 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     )
     flagged = {reference: " ".join(sorted(words)) for reference, words in found_by_upload.items()}
 
-    for reference, uploaded in (("UP-STICKS", [cigarettes(200_000)]), ("UP-COCAINE", [cocaine("3")])):
+    bales = {**cocaine("3"), "unit": Unit.objects.get(code="ZZO")}
+    for reference, uploaded in (
+        ("UP-STICKS", [cigarettes(200_000)]),
+        ("UP-COCAINE", [cocaine("3")]),
+        ("UP-BALES", [bales]),
+    ):
         submitted = build_report(by=alice, reference=reference, items=uploaded, conveyances=[])
         found = find_duplicate_candidates(submitted)
         expected = set(Report.objects.filter(pk__in=found).values_list("national_reference", flat=True))
@@ -86,4 +100,5 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     sticks = {word for word in flagged["UP-STICKS"].split() if word.startswith("R-")}
     assert sticks == {f"R-{n}-{offset:+d}" for n in (180_000, 200_000, 220_000) for offset in (-1, 0, 1)}
     cocaine_found = {word for word in flagged["UP-COCAINE"].split() if word.startswith("R-")}
-    assert cocaine_found == {"R-COCAINE-2.7KGM", "R-COCAINE-3000GRM"}
+    assert cocaine_found == {"R-COCAINE-2.7KGM", "R-COCAINE-3000GRM", "R-BALES-3.05KGM"}
+    assert {word for word in flagged["UP-BALES"].split() if word.startswith("R-")} == {"R-BALES-3ZZO"}

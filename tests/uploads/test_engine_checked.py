@@ -109,6 +109,17 @@ def test_an_altered_kept_file_runs_nothing_and_the_file_is_checked_again(alice, 
     assert Report.objects.count() == 2
 
 
+def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, monkeypatch):
+    monkeypatch.setattr(checked_module, "_PIECE", 1)
+    upload = checked(send(alice, GOOD))
+    kept = checked_path(upload.file_name)
+    kept.write_bytes(kept.read_bytes()[:-5])  # the last piece cut short (a disk full, a copy interrupted)
+
+    assert commit(upload, alice) == "committed"
+
+    assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
+
+
 def test_the_kept_reports_go_with_a_cancelled_upload(alice, django_capture_on_commit_callbacks):
     upload = checked(send(alice, GOOD))
     kept = checked_path(upload.file_name)
