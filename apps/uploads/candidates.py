@@ -115,44 +115,61 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
         )
 
 
-def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor: Actor) -> dict[str, set[str]]:
-    """The reports of ``checked`` (by national reference) that may be the same seizure as another report of the
-    file, or as a report already recorded that ``actor`` may see (submitted or further, as
-    :mod:`apps.reports.duplicates` compares): what each may duplicate, in words."""
-    found: dict[str, set[str]] = defaultdict(set)
-    if not checked:
-        return found
-    items = [seized for reference, report in checked for seized in _seized(reference, report)]
-    recorded = _recorded_items(actor, items, updated={r.existing_id for _ref, r in checked if r.existing_id})
-    buckets = _buckets(itertools.chain(items, recorded))
-    # The sentences translated once, not once per pair found.
-    in_file = _("report %(reference)s of this file")
-    recorded_by = _("report %(reference)s already recorded by %(administration)s")
-    for seized in items:
-        for other in _matching(seized, buckets):
-            found[seized.reference].add(
-                in_file % {"reference": other.reference}
-                if not other.administration
-                else recorded_by % {"reference": other.reference, "administration": other.administration}
-            )
-    identifiers: dict[str, set[str]] = defaultdict(set)
-    for reference, report in checked:
+class Compared:
+    """What the rule compares of each checked report (its items, its conveyances' identifiers), kept as the
+    check goes rather than the reports themselves; :meth:`found` compares them once every report is checked."""
+
+    def __init__(self) -> None:
+        self.items: list[_Seized] = []
+        self.identifiers: dict[str, set[str]] = defaultdict(set)
+        self.updated: set[int] = set()
+
+    def add(self, reference: str, report: CheckedReport) -> None:
+        self.items.extend(_seized(reference, report))
         for conveyance in report.parts.get("conveyances") or []:
             identifier = normalise_identifier(conveyance.get("identifier") or "")
             if identifier:
-                identifiers[identifier].add(reference)
-    same_conveyance = _("report %(reference)s of this file (same conveyance)")
-    for references in identifiers.values():
-        for reference in references:
-            for twin in references - {reference}:
-                found[reference].add(same_conveyance % {"reference": twin})
-    for reference, administration, identifier in _recorded_conveyances(actor, list(identifiers)):
-        for own in identifiers.get(identifier, ()):
-            found[own].add(
-                _("report %(reference)s already recorded by %(administration)s (same conveyance)")
-                % {"reference": reference, "administration": administration}
-            )
-    return found
+                self.identifiers[identifier].add(reference)
+        if report.existing_id:
+            self.updated.add(report.existing_id)
+
+    def found(self, actor: Actor) -> dict[str, set[str]]:
+        """The reports (by national reference) that may be the same seizure as another report of the file, or
+        as a report already recorded that ``actor`` may see (submitted or further, as
+        :mod:`apps.reports.duplicates` compares): what each may duplicate, in words."""
+        found: dict[str, set[str]] = defaultdict(set)
+        recorded = _recorded_items(actor, self.items, updated=self.updated)
+        buckets = _buckets(itertools.chain(self.items, recorded))
+        # The sentences translated once, not once per pair found.
+        in_file = _("report %(reference)s of this file")
+        recorded_by = _("report %(reference)s already recorded by %(administration)s")
+        for seized in self.items:
+            for other in _matching(seized, buckets):
+                found[seized.reference].add(
+                    in_file % {"reference": other.reference}
+                    if not other.administration
+                    else recorded_by % {"reference": other.reference, "administration": other.administration}
+                )
+        same_conveyance = _("report %(reference)s of this file (same conveyance)")
+        for references in self.identifiers.values():
+            for reference in references:
+                for twin in references - {reference}:
+                    found[reference].add(same_conveyance % {"reference": twin})
+        for reference, administration, identifier in _recorded_conveyances(actor, list(self.identifiers)):
+            for own in self.identifiers.get(identifier, ()):
+                found[own].add(
+                    _("report %(reference)s already recorded by %(administration)s (same conveyance)")
+                    % {"reference": reference, "administration": administration}
+                )
+        return found
+
+
+def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor: Actor) -> dict[str, set[str]]:
+    """:meth:`Compared.found` for these reports (by national reference)."""
+    compared = Compared()
+    for reference, report in checked:
+        compared.add(reference, report)
+    return compared.found(actor)
 
 
 def _recorded(actor: Actor, action: str = "view") -> Any:

@@ -15,26 +15,22 @@ joint operations, a reference taken). When anything changed, or the kept result 
 :func:`checked_load` answers ``None`` and the commit checks the file again, which puts every problem at its
 cell.
 
-The file is a pickle written by the worker only, under the private uploads root; model instances are kept by
-label and primary key (never pickled whole) and loaded again from the database, and reading it accepts no
-class but the few plain value types and our own choices the reports hold, so even an altered file cannot run code.
+The file is the check's pickled pieces (:mod:`apps.uploads.spool`), written by the worker only, under the private
+uploads root; model instances are kept by label and primary key (never pickled whole) and loaded again from the
+database, and reading it accepts no class but the few plain value types and our own choices the reports hold, so
+even an altered file cannot run code.
 """
 
 from __future__ import annotations
 
-import copyreg
-import datetime as dt
 import io
 import logging
 import pickle
-import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps as django_apps
-from django.db.models import Choices, Model
+from django.db.models import Model
 
 from apps.core.actor import Actor
 from apps.reports.choices import EDITABLE_STATES
@@ -42,28 +38,13 @@ from apps.reports.errors import Errors
 from apps.reports.validation import check_complete
 
 from .checking import existing_reports
+from .spool import Changed, ReportSpool, Unpickler
 from .storage import stored_path
 from .writing import CheckedReport
 
 logger = logging.getLogger(__name__)
 
 SUFFIX = ".checked"
-# Reports per pickle of the kept file (the file is a run of pickles, each a list of reports).
-_PIECE = 2000
-# The only classes the kept file may name (plain values of the cleaned reports, and the report itself).
-_ALLOWED = {
-    ("decimal", "Decimal"): Decimal,
-    ("datetime", "date"): dt.date,
-    ("datetime", "time"): dt.time,
-    ("datetime", "datetime"): dt.datetime,
-    ("datetime", "timezone"): dt.timezone,
-    ("datetime", "timedelta"): dt.timedelta,
-    ("apps.uploads.writing", "CheckedReport"): CheckedReport,
-}
-
-
-class _Changed(Exception):
-    """Something the checked reports rely on changed since the check."""
 
 
 def checked_path(file_name: str) -> Path:
@@ -76,66 +57,14 @@ def checked_delete(file_name: str) -> None:
         checked_path(file_name).unlink(missing_ok=True)
 
 
-def _term(label: str, pk: Any) -> Model:
-    """A model instance kept by label and primary key (what the pickler writes in place of the instance; the
-    unpickler answers it from the database, see ``_Unpickler.find_class``)."""
-    raise pickle.UnpicklingError("a kept instance is loaded by the unpickler only")
-
-
-def _by_label(instance: Model) -> tuple[Any, tuple[str, Any]]:
-    return _term, (instance._meta.label, instance.pk)
-
-
-class _Pickler(pickle.Pickler):
-    """Model instances written by label and primary key, through the dispatch table: looked up by the pickler's
-    C code for the few types it does not write itself, so the values of the reports (strings, numbers, dicts)
-    cost no Python call each, as a ``persistent_id`` hook would."""
-
-    def __init__(self, file: Any) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), _by_label)}
-
-
-class _Unpickler(pickle.Unpickler):
-    def __init__(self, file: Any, instances: dict[str, dict[Any, Model]]) -> None:
-        super().__init__(file)
-        self.instances = instances  # by label, read once for the whole file
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == (__name__, "_term"):
-            return self.instance
-        if (module, name) in _ALLOWED:
-            return _ALLOWED[module, name]
-        if module.startswith("apps.") and module.endswith(".choices"):
-            # A choice of our own (an enum, made from its value): found in our modules, never imported anew.
-            found = getattr(sys.modules.get(module), name, None)
-            if isinstance(found, type) and issubclass(found, Choices):
-                return found
-        raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
-
-    def instance(self, label: Any, pk: Any) -> Model:
-        if not isinstance(label, str):
-            raise pickle.UnpicklingError("not a model's label")
-        if label not in self.instances:
-            # Vocabularies, HS codes and operations: small tables, each read once.
-            self.instances[label] = django_apps.get_model(label).objects.in_bulk()
-        instance = self.instances[label].get(pk)
-        if instance is None or getattr(instance, "active", True) is False:
-            raise _Changed(f"{label} {pk} is gone or no longer in use")
-        return instance
-
-
 def checked_store(*, file_name: str, reports: Sequence[CheckedReport]) -> None:
     """Keep the checked ``reports`` of the upload whose stored file is ``file_name`` (replacing any kept)."""
     path = checked_path(file_name)
     partial = path.with_name(path.name + ".part")
+    spool = reports if isinstance(reports, ReportSpool) else ReportSpool(reports)
     with partial.open("wb") as file:
-        pickler = _Pickler(file)
-        # In pieces, the pickler's memo emptied after each: it holds every object written until then, as much
-        # memory again as the reports themselves on a large upload.
-        for start in range(0, len(reports), _PIECE):
-            pickler.dump(list(reports[start : start + _PIECE]))
-            pickler.clear_memo()
+        for piece in spool.pieces():
+            file.write(piece)
     partial.replace(path)
 
 
@@ -149,14 +78,14 @@ def checked_load(*, file_name: str, actor: Actor, submit: bool) -> list[CheckedR
         with path.open("rb") as file:
             stream = io.BufferedReader(file, buffer_size=1 << 20)
             while stream.peek(1):  # one unpickler per piece: each was written with an empty memo
-                piece = _Unpickler(stream, instances).load()
+                piece = Unpickler(stream, instances).load()
                 if not isinstance(piece, list):
                     raise pickle.UnpicklingError("not a list of checked reports")
                 reports.extend(piece)
         _verify(reports, actor=actor, submit=submit)
     except FileNotFoundError:
         return None
-    except _Changed as change:
+    except Changed as change:
         logger.info("Upload %s checked again at commit: %s", file_name, change)
         return None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, LookupError, AttributeError):
@@ -173,10 +102,10 @@ def _verify(reports: Any, *, actor: Actor, submit: bool) -> None:
     for reference, report in zip(references, reports, strict=True):
         now = existing.get(reference)
         if report.existing_id is None and now is not None:
-            raise _Changed(f"report {reference} was created meanwhile")
+            raise Changed(f"report {reference} was created meanwhile")
         still_editable = now is not None and now[0] == report.existing_id and now[1] in EDITABLE_STATES
         if report.existing_id is not None and not still_editable:
-            raise _Changed(f"report {reference} changed state")
+            raise Changed(f"report {reference} changed state")
         if submit:
             errors = Errors()
             check_complete(
@@ -187,4 +116,4 @@ def _verify(reports: Any, *, actor: Actor, submit: bool) -> None:
                 errors=errors,
             )
             if errors.paths:
-                raise _Changed(f"report {reference} is not complete for review")
+                raise Changed(f"report {reference} is not complete for review")

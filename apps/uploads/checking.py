@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from difflib import SequenceMatcher
@@ -48,9 +48,10 @@ from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services.steps import clean_all
 from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, says_unknown_code
 
-from .candidates import duplicate_candidates
+from .candidates import Compared
 from .choices import ProblemKind
 from .reading import CellProblem, Record, read_upload
+from .spool import ReportSpool
 from .writing import CheckedReport
 
 REFERENCE = "national_reference"
@@ -77,7 +78,7 @@ class Problem:
 class CheckOutcome:
     """What a check found: the reports ready to write, the problems, the counts and the preview."""
 
-    reports: list[CheckedReport] = field(default_factory=list)
+    reports: Sequence[CheckedReport] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
     new_reports: int = 0
@@ -348,7 +349,8 @@ def check_records(
     terms = _Terms()
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
-    checked: list[tuple[_Report, CheckedReport]] = []
+    # The checked reports held pickled, what the duplicate rule compares of them, and the first few as shown.
+    spool, compared, previewed = ReportSpool(), Compared(), list[tuple[_Report, CheckedReport]]()
     today = timezone.localdate()
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
@@ -367,7 +369,11 @@ def check_records(
             today=today,
         )
         if result is not None:
-            checked.append((group, result))
+            spool.append(result)
+            compared.add(group.reference, result)
+            outcome.new_reports += result.existing_id is None
+            if len(previewed) < _preview_size():
+                previewed.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
         # Its rows' values are no longer needed (a large file is not held twice): the report's row keeps where
         # it is, for the problems and the preview that name it.
@@ -375,14 +381,13 @@ def check_records(
         if group.record is not None:
             group.record = dataclasses.replace(group.record, values=_CHECKED, problems=[])
         progress(read, read * done // records_total)
-    outcome.reports = [report for _group_, report in checked]
-    outcome.new_reports = sum(1 for report in outcome.reports if report.existing_id is None)
-    outcome.drafts_updated = len(outcome.reports) - outcome.new_reports
-    _flag_duplicates(checked, actor=actor, problems=problems)
+    outcome.reports = spool
+    outcome.drafts_updated = len(spool) - outcome.new_reports
+    _flag_duplicates(compared, reports, actor=actor, problems=problems)
     outcome.problems = problems.items
     outcome.rows_with_errors = len(problems.error_rows)
     outcome.duplicate_candidates = len(problems.duplicate_reports)
-    outcome.preview = [_preview(group, report) for group, report in checked[: _preview_size()]]
+    outcome.preview = [_preview(group, report) for group, report in previewed]
     return outcome
 
 
@@ -535,13 +540,11 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
     return _("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
-def _flag_duplicates(checked: list[tuple[_Report, CheckedReport]], *, actor: Actor, problems: _Problems) -> None:
+def _flag_duplicates(compared: Compared, groups: dict[str, _Report], *, actor: Actor, problems: _Problems) -> None:
     """Each possible duplicate flagged at its report's row (flagged, never refused)."""
-    records = {group.reference: group.record for group, _report in checked}
-    found = duplicate_candidates([(group.reference, report) for group, report in checked], actor=actor)
-    for reference, others in found.items():
+    for reference, others in compared.found(actor).items():
         problems.duplicate(
-            records.get(reference),
+            groups[reference].record,
             reference,
             _(
                 "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the "

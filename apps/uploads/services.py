@@ -393,7 +393,7 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                     _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
                     Upload.objects.filter(pk=upload.pk).update(error=changed_message())
                     return "changed"
-                reports, rows = outcome.reports, outcome.rows_read
+                reports, rows = list(outcome.reports), outcome.rows_read  # written at once (read several times)
             total = len(reports)
             result = reports_write(
                 actor=actor,

@@ -12,7 +12,7 @@ import pytest
 from apps.reference.models import Unit
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
-from apps.uploads import checked as checked_module
+from apps.uploads import spool
 from apps.uploads.checked import checked_path
 from apps.uploads.choices import ProblemKind, UploadState
 from apps.uploads.housekeeping import upload_purge_expired
@@ -50,7 +50,7 @@ def commit(upload: Upload, actor, *, submit: bool = False) -> str:
 
 @pytest.mark.parametrize("piece", [1, 2000], ids=["a pickle per report", "one pickle"])
 def test_the_check_keeps_its_reports_and_the_commit_writes_them_without_reading_the_file(alice, monkeypatch, piece):
-    monkeypatch.setattr(checked_module, "_PIECE", piece)  # a large upload's kept file is a run of pickles
+    monkeypatch.setattr(spool, "PIECE", piece)  # a large upload's kept file is a run of pickles
     upload = checked(send(alice, GOOD))
     assert checked_path(upload.file_name).is_file()
     # The file is not read again: what it now holds is never looked at.
@@ -110,7 +110,7 @@ def test_an_altered_kept_file_runs_nothing_and_the_file_is_checked_again(alice, 
 
 
 def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, monkeypatch):
-    monkeypatch.setattr(checked_module, "_PIECE", 1)
+    monkeypatch.setattr(spool, "PIECE", 1)
     upload = checked(send(alice, GOOD))
     kept = checked_path(upload.file_name)
     kept.write_bytes(kept.read_bytes()[:-5])  # the last piece cut short (a disk full, a copy interrupted)

@@ -1,0 +1,139 @@
+"""Checked reports held pickled, a piece of reports at a time: what a check hands to its commit.
+
+A cleaned report is a few dictionaries of values and terms: on 100,000 rows some 64,000 of them held until the
+check ends took about 300 MB as objects, and a tenth of that pickled. :class:`ReportSpool` pickles them in pieces
+of :data:`PIECE` as the check goes; the pieces are what the upload's kept file holds (``apps.uploads.checked``),
+one after the other, each with a memo of its own.
+
+Model instances are written by label and primary key (never pickled whole) and read again from the database;
+:class:`Unpickler` accepts no class but the few plain value types and our own choices the reports hold, so even
+an altered file cannot run code.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import datetime as dt
+import io
+import pickle
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any, overload
+
+from django.apps import apps as django_apps
+from django.db.models import Choices, Model
+
+from .writing import CheckedReport
+
+# Reports per piece.
+PIECE = 2000
+# The only classes a piece may name (plain values of the cleaned reports, and the report itself).
+_ALLOWED = {
+    ("decimal", "Decimal"): Decimal,
+    ("datetime", "date"): dt.date,
+    ("datetime", "time"): dt.time,
+    ("datetime", "datetime"): dt.datetime,
+    ("datetime", "timezone"): dt.timezone,
+    ("datetime", "timedelta"): dt.timedelta,
+    ("apps.uploads.writing", "CheckedReport"): CheckedReport,
+}
+
+
+class Changed(Exception):
+    """Something the checked reports rely on changed since the check (a term gone or no longer in use)."""
+
+
+def _term(label: str, pk: Any) -> Model:
+    """A model instance kept by label and primary key (what the pickler writes in place of the instance; the
+    unpickler answers it from the database, see ``Unpickler.find_class``)."""
+    raise pickle.UnpicklingError("a kept instance is loaded by the unpickler only")
+
+
+def _by_label(instance: Model) -> tuple[Any, tuple[str, Any]]:
+    return _term, (instance._meta.label, instance.pk)
+
+
+class _Pickler(pickle.Pickler):
+    """Model instances written by label and primary key, through the dispatch table: looked up by the pickler's
+    C code for the few types it does not write itself, so the values of the reports (strings, numbers, dicts)
+    cost no Python call each, as a ``persistent_id`` hook would."""
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), _by_label)}
+
+
+class Unpickler(pickle.Unpickler):
+    """One piece read back; ``instances`` (by label, each read once) shared by the pieces of one file."""
+
+    def __init__(self, file: Any, instances: dict[str, dict[Any, Model]]) -> None:
+        super().__init__(file)
+        self.instances = instances
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, "_term"):
+            return self.instance
+        if (module, name) in _ALLOWED:
+            return _ALLOWED[module, name]
+        if module.startswith("apps.") and module.endswith(".choices"):
+            # A choice of our own (an enum, made from its value): found in our modules, never imported anew.
+            found = getattr(sys.modules.get(module), name, None)
+            if isinstance(found, type) and issubclass(found, Choices):
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
+
+    def instance(self, label: Any, pk: Any) -> Model:
+        if not isinstance(label, str):
+            raise pickle.UnpicklingError("not a model's label")
+        if label not in self.instances:
+            # Vocabularies, HS codes and operations: small tables, each read once.
+            self.instances[label] = django_apps.get_model(label).objects.in_bulk()
+        instance = self.instances[label].get(pk)
+        if instance is None or getattr(instance, "active", True) is False:
+            raise Changed(f"{label} {pk} is gone or no longer in use")
+        return instance
+
+
+class ReportSpool(Sequence[CheckedReport]):
+    """Checked reports, appended one at a time and held pickled in pieces; read back as a sequence."""
+
+    def __init__(self, reports: Iterable[CheckedReport] = ()) -> None:
+        self._pieces: list[bytes] = []
+        self._open: list[CheckedReport] = []
+        self._count = 0
+        for report in reports:
+            self.append(report)
+
+    def append(self, report: CheckedReport) -> None:
+        self._open.append(report)
+        self._count += 1
+        if len(self._open) >= PIECE:
+            self._seal()
+
+    def _seal(self) -> None:
+        if self._open:
+            buffer = io.BytesIO()
+            _Pickler(buffer).dump(self._open)
+            self._pieces.append(buffer.getvalue())
+            self._open = []
+
+    def pieces(self) -> list[bytes]:
+        """The pickled pieces, each a list of reports (the kept file is these, one after the other)."""
+        self._seal()
+        return self._pieces
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[CheckedReport]:
+        instances: dict[str, dict[Any, Model]] = {}
+        for piece in self.pieces():
+            yield from Unpickler(io.BytesIO(piece), instances).load()
+
+    @overload
+    def __getitem__(self, index: int) -> CheckedReport: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[CheckedReport]: ...
+    def __getitem__(self, index: int | slice) -> CheckedReport | Sequence[CheckedReport]:
+        return list(self)[index]
