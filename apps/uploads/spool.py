@@ -59,20 +59,32 @@ class _Pickler(pickle.Pickler):
     C code for the few types it does not write itself, so the values of the reports (strings, numbers, dicts)
     cost no Python call each, as a ``persistent_id`` hook would."""
 
-    def __init__(self, file: Any) -> None:
+    def __init__(self, file: Any, known: dict[tuple[str, Any], Model]) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), _by_label)}
+
+        def by_label(instance: Model) -> tuple[Any, tuple[str, Any]]:
+            reduced = _by_label(instance)
+            known[reduced[1]] = instance  # read back in this process: the very instance the check cleaned
+            return reduced
+
+        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), by_label)}
 
 
 class Unpickler(pickle.Unpickler):
-    """One piece read back; ``instances`` (by label, each read once) shared by the pieces of one file."""
+    """One piece read back; ``instances`` (by label, each read once) shared by the pieces of one file. ``known``:
+    the instances the pieces were written from, when read back in the process that wrote them (no query, and
+    no second look at a term: the check took it as it was)."""
 
-    def __init__(self, file: Any, instances: dict[str, dict[Any, Model]]) -> None:
+    def __init__(
+        self, file: Any, instances: dict[str, dict[Any, Model]], known: dict[tuple[str, Any], Model] | None = None
+    ) -> None:
         super().__init__(file)
         self.instances = instances
+        self.known = known
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == (__name__, "_term"):
+        # A kept file written before this module held the pickler named the function by its former module.
+        if name == "_term" and module in (__name__, "apps.uploads.checked"):
             return self.instance
         if (module, name) in _ALLOWED:
             return _ALLOWED[module, name]
@@ -86,6 +98,8 @@ class Unpickler(pickle.Unpickler):
     def instance(self, label: Any, pk: Any) -> Model:
         if not isinstance(label, str):
             raise pickle.UnpicklingError("not a model's label")
+        if self.known is not None:
+            return self.known[label, pk]
         if label not in self.instances:
             # Vocabularies, HS codes and operations: small tables, each read once.
             self.instances[label] = django_apps.get_model(label).objects.in_bulk()
@@ -100,6 +114,7 @@ class ReportSpool(Sequence[CheckedReport]):
 
     def __init__(self, reports: Iterable[CheckedReport] = ()) -> None:
         self._pieces: list[bytes] = []
+        self._known: dict[tuple[str, Any], Model] = {}  # the instances written, by label and primary key
         self._open: list[CheckedReport] = []
         self._count = 0
         for report in reports:
@@ -114,7 +129,7 @@ class ReportSpool(Sequence[CheckedReport]):
     def _seal(self) -> None:
         if self._open:
             buffer = io.BytesIO()
-            _Pickler(buffer).dump(self._open)
+            _Pickler(buffer, self._known).dump(self._open)
             self._pieces.append(buffer.getvalue())
             self._open = []
 
@@ -127,13 +142,13 @@ class ReportSpool(Sequence[CheckedReport]):
         return self._count
 
     def __iter__(self) -> Iterator[CheckedReport]:
-        instances: dict[str, dict[Any, Model]] = {}
+        """Every report, unpickled (each time: read once, as the commit does)."""
         for piece in self.pieces():
-            yield from Unpickler(io.BytesIO(piece), instances).load()
+            yield from Unpickler(io.BytesIO(piece), {}, self._known).load()
 
     @overload
     def __getitem__(self, index: int) -> CheckedReport: ...
     @overload
     def __getitem__(self, index: slice) -> Sequence[CheckedReport]: ...
     def __getitem__(self, index: int | slice) -> CheckedReport | Sequence[CheckedReport]:
-        return list(self)[index]
+        return list(self)[index]  # unpickles every piece: for a few reads, not a loop

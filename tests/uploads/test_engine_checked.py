@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.reference.models import Unit
+from apps.reference.models import CommodityType, Unit
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads import spool
@@ -118,6 +118,18 @@ def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, 
     assert commit(upload, alice) == "committed"
 
     assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
+
+
+def test_a_term_the_check_takes_though_retired_is_written_when_the_commit_checks_again(alice):
+    # A commodity type's default unit is taken as it is, retired or not: the kept file is refused for it (a term
+    # no longer in use), and the commit checks the file again and writes what that check kept in memory.
+    retired = Unit.objects.create(code="ZZR", label="Retired unit", dimension=Unit.Dimension.OTHER, active=False)
+    CommodityType.objects.create(code="snus", label="Snus", category=vocabulary()["tobacco"], default_unit=retired)
+    upload = checked(send(alice, csv_bytes(csv_row("UP-SNUS", commodity_type="snus", unit=""))))
+
+    assert commit(upload, alice) == "committed"
+
+    assert Report.objects.get(national_reference="UP-SNUS").items.get().unit == retired
 
 
 def test_the_kept_reports_go_with_a_cancelled_upload(alice, django_capture_on_commit_callbacks):
