@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -162,14 +162,6 @@ class Compared:
                     % {"reference": reference, "administration": administration}
                 )
         return found
-
-
-def duplicate_candidates(checked: Sequence[tuple[str, CheckedReport]], *, actor: Actor) -> dict[str, set[str]]:
-    """:meth:`Compared.found` for these reports (by national reference)."""
-    compared = Compared()
-    for reference, report in checked:
-        compared.add(reference, report)
-    return compared.found(actor)
 
 
 def _recorded(actor: Actor, action: str = "view") -> Any:

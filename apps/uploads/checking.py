@@ -33,6 +33,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,6 +352,7 @@ def check_records(
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
     # The checked reports held pickled, what the duplicate rule compares of them, and the first few as shown.
     spool, compared, previewed = ReportSpool(), Compared(), list[tuple[_Report, CheckedReport]]()
+    shown = int(settings.RILO_UPLOADS_PREVIEW_REPORTS)  # reports in the preview
     today = timezone.localdate()
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
@@ -372,7 +374,7 @@ def check_records(
             spool.append(result)
             compared.add(group.reference, result)
             outcome.new_reports += result.existing_id is None
-            if len(previewed) < _preview_size():
+            if len(previewed) < shown:
                 previewed.append((group, result))
         done += 1 + sum(len(rows) for rows in group.parts.values())
         # Its rows' values are no longer needed (a large file is not held twice): the report's row keeps where
@@ -389,12 +391,6 @@ def check_records(
     outcome.duplicate_candidates = len(problems.duplicate_reports)
     outcome.preview = [_preview(group, report) for group, report in previewed]
     return outcome
-
-
-def _preview_size() -> int:
-    from django.conf import settings
-
-    return int(settings.RILO_UPLOADS_PREVIEW_REPORTS)
 
 
 def _check_report(

@@ -13,7 +13,7 @@ import pytest
 from apps.reference.models import Unit
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import Report
-from apps.uploads.candidates import duplicate_candidates
+from apps.uploads.candidates import Compared
 from apps.uploads.checking import check_records
 from apps.uploads.choices import ProblemKind
 from tests.builders import build_report, cigarettes, cocaine, vocabulary
@@ -77,9 +77,10 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
         "UP-BALES",
     }
     # Every match, in words (a problem's message names the first five).
-    found_by_upload = duplicate_candidates(
-        [(str(checked.report_values["national_reference"]), checked) for checked in outcome.reports], actor=alice
-    )
+    compared = Compared()
+    for checked in outcome.reports:
+        compared.add(str(checked.report_values["national_reference"]), checked)
+    found_by_upload = compared.found(alice)
     flagged = {reference: " ".join(sorted(words)) for reference, words in found_by_upload.items()}
 
     bales = {**cocaine("3"), "unit": Unit.objects.get(code="ZZO")}
