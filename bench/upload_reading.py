@@ -192,8 +192,9 @@ def _read(path: str, format: str, connection: Any) -> None:
     import django
 
     django.setup()
+    from apps.uploads.cells import CellProblem
     from apps.uploads.marked import marked_copy
-    from apps.uploads.reading import CellProblem, read_upload
+    from apps.uploads.reading import read_upload
 
     started, cpu = time.perf_counter(), time.process_time()
     reading = read_upload(Path(path), format=format, variant="full")

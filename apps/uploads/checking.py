@@ -50,8 +50,9 @@ from apps.reports.services.steps import clean_all
 from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, says_unknown_code
 
 from .candidates import Compared
+from .cells import CellProblem, Record
 from .choices import ProblemKind
-from .reading import CellProblem, Record, read_upload
+from .reading import read_upload
 from .spool import ReportSpool
 from .writing import CheckedReport
 

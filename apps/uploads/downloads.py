@@ -17,9 +17,9 @@ from apps.audit.services import audit_record
 from apps.core.actor import Actor
 from apps.core.exceptions import Conflict, PermissionDenied
 
+from .cells import CellProblem
 from .choices import UploadFormat
 from .models import Upload
-from .reading import CellProblem
 from .selectors import may_see_personal_data, upload_errors
 from .storage import stored_path
 

@@ -37,7 +37,8 @@ from python_calamine import CalamineWorkbook
 from apps.reports.choices import FormVariant
 
 from . import columns as upload_columns
-from .reading import CSV_SHEET, SEPARATORS, CellProblem, detect_encoding
+from .cells import CSV_SHEET, CellProblem
+from .reading_csv import SEPARATORS, detect_encoding
 from .sheets import column_index, column_letters, parsed_sheet_rows, scan_sheet, shared_strings, workbook_sheets
 from .sniffing import CSV, XLSX, UploadRefused
 from .values import ExcelNumber

@@ -12,7 +12,7 @@ missing required column, a sheet that holds no part, too many rows.
   cell and its value is blank; a sheet calamine must not hold is parsed row by row instead. A sheet named
   ``CSV`` (a CSV's marked copy, corrected in Excel) is read as the CSV form. The template's own sheets and a
   marked copy's Errors sheet are skipped; any other unknown sheet is a problem of the file.
-- **CSV**: UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
+- **CSV** (:mod:`apps.uploads.reading_csv`): UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
   Windows-1252, detected unless the user chose; the separator (``,`` ``;`` or tab) is the one that makes
   the most headers known. A cell starting with ``= + - @`` is text like any other (the exports neutralise
   such cells). The columns are those of :func:`apps.uploads.columns.csv_columns`: each row gives a report
@@ -22,20 +22,17 @@ missing required column, a sheet that holds no part, too many rows.
 
 A row limit (``RILO_UPLOAD_MAX_ROWS`` per sheet) refuses the upload as soon as it is passed
 (:class:`~apps.uploads.sniffing.UploadRefused` raised while iterating; so is a damaged workbook or a CSV
-that is not in its encoding). A cell with a problem has the value ``None``: its problem says what to do, and
-the validator's own message for that cell adds nothing. Problems of the file as a whole (headers, sheets,
-no rows) are in the :class:`ReadSummary`, complete once the records are consumed.
+that is not in its encoding). A cell holding a NUL character (no text stored may hold one: a CSV's byte zero,
+a workbook's ``_x0000_``) is a problem of that cell. A cell with a problem has the value ``None``: its problem
+says what to do, and the validator's own message for that cell adds nothing. Problems of the file as a whole
+(headers, sheets, no rows) are in the :class:`ReadSummary` (:mod:`apps.uploads.cells`), complete once the records
+are consumed.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import itertools
-import operator
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -46,8 +43,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .columns import REFERENCE
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, formula_message, header_problems, nul_message
 from .messages import too_many_rows_message
+from .reading_csv import csv_records, read_csv
 from .sheets import (
     calamine_rows,
     column_letters,
@@ -57,57 +55,6 @@ from .sheets import (
     workbook_sheets,
 )
 from .sniffing import CSV, XLSX, UploadRefused
-
-# The sheet name of a CSV in problems and in its marked copy.
-CSV_SHEET = "CSV"
-# Encodings a user may choose (anything else is detected): (codec, label).
-ENCODINGS: tuple[tuple[str, str], ...] = (
-    ("utf-8", "UTF-8"),
-    ("utf-16", "UTF-16"),
-    ("windows-1252", "Windows-1252 (Western European)"),
-)
-SEPARATORS = (",", ";", "\t")
-
-_CHUNK = 1024 * 1024
-
-
-@dataclass
-class CellProblem:
-    """What is wrong at one cell (or, with ``row`` 1 and a header, one column), and what to do about it."""
-
-    sheet: str
-    row: int
-    column: str
-    field: str
-    message: str
-
-
-@dataclass(slots=True)
-class Record:
-    """One row of one part as read: ``values`` by field name (blank cells ``None``; vocabulary terms as typed),
-    ``cells`` the column letter or CSV header of each field, ``row`` as the spreadsheet numbers it (1-based).
-
-    ``cells`` is the layout's own mapping, shared by every record of the sheet (or CSV part): read it, never
-    change it. A 100,000-row file holds some 400,000 records until they are checked."""
-
-    part: str
-    sheet: str
-    row: int
-    values: dict[str, Any]
-    cells: dict[str, str]
-    problems: list[CellProblem] = field(default_factory=list)
-
-
-@dataclass
-class ReadSummary:
-    """What reading found out: the format, the CSV's encoding and separator, the rows per part, and the
-    problems of the file as a whole (complete once every record has been consumed)."""
-
-    format: str
-    encoding: str = ""
-    separator: str = ""
-    rows: dict[str, int] = field(default_factory=dict)
-    problems: list[CellProblem] = field(default_factory=list)
 
 
 class UploadReading(Iterator[Record]):
@@ -132,293 +79,8 @@ def read_upload(path: Path, *, format: str, encoding: str | None = None, variant
     if format == XLSX:
         return UploadReading(_read_xlsx(path, variant=variant, summary=summary), summary)
     if format == CSV:
-        return UploadReading(_read_csv(path, encoding=encoding, variant=variant, summary=summary), summary)
+        return UploadReading(read_csv(path, encoding=encoding, variant=variant, summary=summary), summary)
     raise ValueError(f"Unknown upload format {format!r}.")
-
-
-def _header_problems(sheet: str, match: upload_columns.HeaderMatch) -> list[CellProblem]:
-    """The problems of a header row: unknown, repeated and missing columns (row 1, at the header)."""
-    problems = [
-        CellProblem(
-            sheet,
-            1,
-            header,
-            "",
-            _("Unknown column %(header)r: its cells are not read. Use the template's headers (see its Read me).")
-            % {"header": header},
-        )
-        for header in match.unknown
-    ]
-    problems.extend(
-        CellProblem(sheet, 1, header, "", _("The column %(header)r appears twice: keep one.") % {"header": header})
-        for header in match.repeated
-    )
-    problems.extend(
-        CellProblem(
-            sheet,
-            1,
-            "",
-            column.field.name,
-            _("The required column %(header)r is missing: add it (see the template).") % {"header": str(column.header)},
-        )
-        for column in match.missing
-    )
-    return problems
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# CSV
-
-
-def _bom_encoding(head: bytes) -> str | None:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    return None
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with path.open("rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def detect_encoding(path: Path) -> str:
-    """The codec of a CSV: from its byte-order mark; else UTF-16 when every other byte is zero; else UTF-8
-    when the whole file decodes as UTF-8; else Windows-1252 when it decodes as that."""
-    with path.open("rb") as stream:
-        head = stream.read(4096)
-    if found := _bom_encoding(head):
-        return found
-    even, odd = head[0::2], head[1::2]
-    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd):
-        return "utf-16-le"
-    if len(head) >= 4 and even.count(0) > 0.4 * len(even):
-        return "utf-16-be"
-    for encoding in ("utf-8", "windows-1252"):
-        if _decodes(path, encoding):
-            return encoding
-    raise UploadRefused(
-        _("The file's text is in none of the encodings read here (UTF-8, UTF-16, Windows-1252): save it as UTF-8.")
-    )
-
-
-def _chosen_codec(path: Path, encoding: str) -> str:
-    with path.open("rb") as stream:
-        head = stream.read(4)
-    bom = _bom_encoding(head)
-    if encoding == "utf-8":
-        return "utf-8-sig"  # a byte-order mark is not part of the first header
-    if encoding == "utf-16":
-        return bom if bom == "utf-16" else "utf-16-le"
-    return encoding
-
-
-def _separator(header_line: str, variant: str) -> str:
-    """The separator that makes the most headers known (ties: the one that splits the line most)."""
-
-    def score(separator: str) -> tuple[int, int]:
-        cells = next(csv.reader([header_line], delimiter=separator), [])
-        match = upload_columns.match_headers("csv", cells, variant=variant)
-        return sum(column is not None for column in match.columns), len(cells)
-
-    return max(SEPARATORS, key=score)
-
-
-def _read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSummary) -> Iterator[Record]:
-    if encoding:
-        names = {name for name, _label in ENCODINGS}
-        if encoding not in names:
-            raise ValueError(f"Unknown encoding {encoding!r}.")
-        codec = _chosen_codec(path, encoding)
-    else:
-        codec = detect_encoding(path)
-    summary.encoding = codecs.lookup(codec).name
-    line = 1
-    try:
-        with path.open(encoding=codec, newline="", errors="strict") as stream:
-            first = stream.readline()
-            summary.separator = _separator(first.rstrip("\r\n"), variant)
-            reader = csv.reader(itertools.chain([first], stream), delimiter=summary.separator)
-            for line, record in _csv_records(reader, variant=variant, summary=summary):  # noqa: B007
-                yield record
-    except UnicodeDecodeError as error:
-        raise UploadRefused(
-            _("The file is not valid %(encoding)s text (after row %(row)s): choose its encoding, or 'detect'.")
-            % {"encoding": summary.encoding, "row": line}
-        ) from error
-    except csv.Error as error:
-        message = _("The CSV cannot be read after row %(row)s: %(error)s") % {"row": line, "error": error}
-        raise UploadRefused(message) from error
-
-
-def _no_cells(cells: list[str]) -> tuple[str, ...]:
-    return ()
-
-
-def _cells_at(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
-    """The cells at ``positions`` of a row, as a tuple (``itemgetter``: no Python loop per cell)."""
-    if not positions:
-        return _no_cells
-    getter = operator.itemgetter(*positions)
-    if len(positions) == 1:
-        return lambda cells: (getter(cells),)
-    return getter  # type: ignore[return-value]
-
-
-@dataclass
-class _CsvLayout:
-    """The CSV columns that fill one part's record: (position, field name, conversion), and each field's header."""
-
-    part: str
-    positions: list[tuple[int, str, upload_values.Converter]]
-    where: dict[str, str]
-    own_cells: Callable[[list[str]], tuple[str, ...]] = _no_cells
-
-    def seal(self) -> None:
-        """Done adding columns: ``own_cells`` gives the cells of the part's fields but the reference."""
-        own = [position for position, name, _convert in self.positions if name != REFERENCE]
-        self.own_cells = _cells_at(own)
-
-    def record(self, cells: list[str], row: int) -> Record | None:
-        """The record of ``cells`` (``None`` when they leave every field of the part but the reference blank)."""
-        if not any(self.own_cells(cells)):
-            return None
-        values = {
-            name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
-            for position, name, converter in self.positions
-        }
-        return Record(part=self.part, sheet=CSV_SHEET, row=row, values=values, cells=self.where)
-
-
-def _csv_layouts(
-    headers: list[str], match: upload_columns.HeaderMatch
-) -> tuple[_CsvLayout, _CsvLayout, list[_CsvLayout]]:
-    """The layouts of a CSV's report, item and numbered groups (each holding the national reference)."""
-    report = _CsvLayout("report", [], {})
-    item = _CsvLayout("item", [], {})
-    groups: dict[tuple[str, int], _CsvLayout] = {}
-    for position, column in enumerate(match.columns):
-        if column is None:
-            continue
-        if column.group:
-            layout = groups.setdefault((column.part, column.group), _CsvLayout(column.part, [], {}))
-        else:
-            layout = report if column.part == "report" else item
-        layout.positions.append((position, column.field.name, upload_values.converter(column.field)))
-        layout.where[column.field.name] = headers[position]
-    reference = [entry for entry in report.positions if entry[1] == REFERENCE]
-    for layout in (item, *groups.values()):
-        layout.positions[:0] = reference
-        if reference:
-            layout.where[REFERENCE] = headers[reference[0][0]]
-    for layout in (report, item, *groups.values()):
-        layout.seal()
-    return report, item, list(groups.values())
-
-
-def _csv_records(
-    reader: Iterator[list[str]],
-    *,
-    variant: str,
-    summary: ReadSummary,
-    formulas: dict[tuple[int, int], str] | None = None,
-) -> Iterator[tuple[int, Record]]:
-    """A report record per row (but a row repeating the report cells of the row above), an item record per row
-    with item cells, and each report's numbered groups from the first of its rows that has them."""
-    headers = next(reader, None)
-    if headers is None:
-        summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no header row.")))
-        return
-    match = upload_columns.match_headers("csv", headers, variant=variant)
-    summary.problems.extend(_header_problems(CSV_SHEET, match))
-    report_layout, item_layout, group_layouts = _csv_layouts(headers, match)
-    report_cells_of = _cells_at([position for position, _name, _convert in report_layout.positions])
-    group_cells_of = _cells_at(
-        [position for layout in group_layouts for position, name, _convert in layout.positions if name != REFERENCE]
-    )
-    reference_at = next((position for position, name, _c in report_layout.positions if name == REFERENCE), None)
-    width = len(headers)
-    limit = settings.RILO_UPLOAD_MAX_ROWS
-    # The first row that gave each report's groups, and what they were: later rows repeat them or leave them blank.
-    first_groups: dict[str, tuple[int, tuple[str, ...]]] = {}
-    rows = {"report": 0, "item": 0, **dict.fromkeys(upload_columns.CSV_GROUPS, 0)}
-    data_rows = 0
-    previous_report: tuple[str, ...] | None = None
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(cells):
-            continue
-        data_rows += 1
-        if data_rows > limit:
-            raise UploadRefused(too_many_rows_message(CSV_SHEET))
-        problems: list[CellProblem] = []
-        if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
-            for (row, position), text in formulas.items():
-                if row == row_number and position < len(cells):
-                    cells[position] = ""
-                    header = headers[position] if position < width else column_letters(position)
-                    problems.append(CellProblem(CSV_SHEET, row_number, header, "", _formula_message(text)))
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        elif len(cells) > width and any(cell.strip() for cell in cells[width:]):
-            problems.append(
-                CellProblem(CSV_SHEET, row_number, "", "", _("This row has more cells than the file has headers."))
-            )
-        records: list[Record | None] = []
-        if group_layouts:
-            given = group_cells_of(cells)
-            if any(given):
-                reference = cells[reference_at].strip() if reference_at is not None else ""
-                first = first_groups.get(reference)
-                if first is None:
-                    first_groups[reference] = (row_number, given)
-                    records.extend(layout.record(cells, row_number) for layout in group_layouts)
-                elif given != first[1]:
-                    problems.append(
-                        CellProblem(
-                            CSV_SHEET,
-                            row_number,
-                            "",
-                            "",
-                            _(
-                                "The route, conveyances or persons differ from row %(row)s of the same national "
-                                "reference: give them once per report (repeat them alike or leave them blank)."
-                            )
-                            % {"row": first[0]},
-                        )
-                    )
-        # Report cells repeated from the row above (the same report's next item) make no second report record.
-        report_cells = report_cells_of(cells)
-        if report_cells != previous_report or problems:
-            report = Record(
-                part="report",
-                sheet=CSV_SHEET,
-                row=row_number,
-                values={
-                    name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
-                    for position, name, converter in report_layout.positions
-                },
-                cells=report_layout.where,
-                problems=problems,
-            )
-            rows["report"] += 1
-            yield row_number, report
-        previous_report = report_cells
-        item = item_layout.record(cells, row_number)
-        for record in (item, *records):
-            if record is not None:
-                rows[record.part] += 1
-                yield row_number, record
-    summary.rows = {part: count for part, count in rows.items() if count or part in ("report", "item")}
-    if data_rows == 0:
-        summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no rows below its headers.")))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -461,7 +123,7 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                         rows = parsed_sheet_rows(archive, member, strings)
                     formulas = dict(scan.marked or {})
                     texts = _csv_form_rows(rows, formulas)
-                    for _line, record in _csv_records(texts, variant=variant, summary=summary, formulas=formulas):
+                    for _line, record in csv_records(texts, variant=variant, summary=summary, formulas=formulas):
                         yield record
                     continue
                 part = upload_columns.part_for_sheet(title)
@@ -515,15 +177,6 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
         raise UploadRefused(_("This workbook is damaged and cannot be read: save it again in Excel.")) from error
 
 
-def _formula_message(text: str) -> str:
-    if text.startswith("="):
-        return _(
-            "This cell holds a formula (%(formula)s), which is never run: type the value itself "
-            "(in Excel: copy, then paste as values)."
-        ) % {"formula": text[:60]}
-    return _("This cell holds the error %(error)s: type the value itself.") % {"error": text}
-
-
 def _sheet_records(
     rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]],
     title: str,
@@ -554,16 +207,23 @@ def _sheet_records(
             raise UploadRefused(too_many_rows_message(title))
         values: dict[str, Any] = dict.fromkeys(names)
         present = False
+        problems = []
         for index, raw in cells.items():
             column = layout.get(index)
-            if column is not None and (type(raw) is not str or not raw.isspace()):
-                values[column[0]] = column[2](raw)
-                present = True
-        problems = []
+            if column is None:
+                continue
+            if type(raw) is str:
+                if raw.isspace():
+                    continue
+                if "\x00" in raw:  # Excel's escape _x0000_: no text stored may hold it
+                    problems.append(CellProblem(title, row, column[1], column[0], nul_message()))
+                    continue
+            values[column[0]] = column[2](raw)
+            present = True
         for index, text in marked.items():
             if index in layout:
                 name, letters, _convert = layout[index]
-                problems.append(CellProblem(title, row, letters, name, _formula_message(text)))
+                problems.append(CellProblem(title, row, letters, name, formula_message(text)))
         if not present and not problems:
             continue  # a row with cells only in unknown columns: reported with the headers
         summary.rows[part] += 1
@@ -584,7 +244,7 @@ def _sheet_layout(
     width = max([*cells, *marked]) + 1
     headers = [upload_values.text(cells[index]) if index in cells else "" for index in range(width)]
     match = upload_columns.match_headers(part, headers, variant=variant)
-    problems = _header_problems(title, match)
+    problems = header_problems(title, match)
     for problem in problems:
         if problem.column in headers:
             problem.column = column_letters(headers.index(problem.column))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from string import ascii_uppercase
 from typing import Any
 
-from apps.uploads.reading import CellProblem, Record
+from apps.uploads.cells import CellProblem, Record
 
 __all__ = ["CellProblem", "NoProgress", "Record", "item", "report", "sheet"]
 

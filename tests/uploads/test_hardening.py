@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from apps.reports.models import Report
-from apps.uploads.choices import UploadState
+from apps.uploads.choices import ProblemKind, UploadState
 from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
 from apps.uploads.services import upload_cancel, upload_check
@@ -79,3 +79,22 @@ def test_a_check_fails_when_its_sender_may_no_longer_add_reports_for_the_adminis
     assert upload.state == UploadState.FAILED and "may no longer add reports" in upload.error
     assert upload.preview == [] and not UploadProblem.objects.filter(upload=upload).exists()
     assert not Report.objects.filter(national_reference__startswith="UP-").exists()
+
+
+@pytest.mark.parametrize("field", ["description", "unit"])
+def test_a_nul_character_in_a_csv_cell_is_an_error_at_that_cell_and_nothing_is_written(alice, field):
+    # A NUL cannot be stored as text (PostgreSQL refuses it): it is an error of its cell, like any other value.
+    # Deep in the file: the format is told by the file's head, which has none.
+    rows = [csv_row(f"NUL-{number}") for number in range(2, 1000)]
+    body = csv_bytes(*rows, csv_row("NUL-1", **{field: "Hidden\x00in a bag"}))
+    assert body.index(b"\x00") > 64 * 1024
+    upload = send(alice, body)
+
+    assert upload_check(upload_id=upload.pk) == "checked"
+
+    upload.refresh_from_db()
+    errors = list(UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR))
+    assert [(error.national_reference, error.field, error.column) for error in errors] == [("NUL-1", field, field)]
+    assert "NUL character" in errors[0].message
+    assert upload.rows_with_errors == 1 and upload.new_reports == len(rows)
+    assert not Report.objects.filter(national_reference__startswith="NUL-").exists()

@@ -16,8 +16,8 @@ from django.test import override_settings
 from openpyxl import load_workbook
 
 from apps.uploads import marked, sheets
+from apps.uploads.cells import CellProblem
 from apps.uploads.marked import marked_copy, marked_copy_file
-from apps.uploads.reading import CellProblem
 from apps.uploads.sniffing import MAX_CONTENT_TYPES_BYTES, UploadRefused, inspect_upload, max_sheet_bytes
 from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
 

@@ -7,8 +7,9 @@ import zipfile
 
 from openpyxl import load_workbook
 
+from apps.uploads.cells import CSV_SHEET, CellProblem
 from apps.uploads.marked import FAULT_FILL, marked_copy
-from apps.uploads.reading import CSV_SHEET, CellProblem, read_upload
+from apps.uploads.reading import read_upload
 from apps.uploads.sniffing import inspect_upload
 from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
 

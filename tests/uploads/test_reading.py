@@ -13,8 +13,9 @@ from django.test import override_settings
 from openpyxl import load_workbook
 
 from apps.core.xlsx import xlsx_chunks
+from apps.uploads.cells import CSV_SHEET
 from apps.uploads.marked import marked_copy
-from apps.uploads.reading import CSV_SHEET, read_upload
+from apps.uploads.reading import read_upload
 from apps.uploads.sheets import scan_sheet
 from apps.uploads.sniffing import UploadRefused
 from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
@@ -456,3 +457,24 @@ def test_the_scan_of_a_truncated_or_empty_sheet_ends(tmp_path, xml):
     with zipfile.ZipFile(path) as archive:
         scan = scan_sheet(archive, "xl/worksheets/sheet1.xml")
     assert scan.marked == ({(1, 0): "=1"} if b"<f>" in xml else {})
+
+
+def test_a_nul_character_escaped_in_a_workbook_is_a_problem_of_its_cell(tmp_path):
+    # Excel writes a control character as _x0000_; read as the character, which no text stored may hold.
+    path = workbook(tmp_path, items=[["FR-1", "DRUGS", 12, "KG_x0000_M"]])
+    records, _summary = read_all(path, format="xlsx")
+    item = by_part(records, "item")[0]
+    assert item.values["unit"] is None and item.values["quantity"] == 12
+    [problem] = item.problems
+    assert (problem.sheet, problem.row, problem.column, problem.field) == ("Items", 2, "D", "unit")
+    assert "NUL character" in problem.message
+
+
+def test_a_nul_character_in_a_csv_is_a_problem_of_its_cell(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [CSV_HEADERS, csv_row(unit="KGM"), csv_row("FR-2", unit="KG\x00M")])
+    records, _summary = read_all(path)
+    first, second = by_part(records, "item")
+    assert first.values["unit"] == "KGM" and second.values["unit"] is None
+    [problem] = [problem for record in records for problem in record.problems]
+    assert (problem.sheet, problem.row, problem.column, problem.field) == ("CSV", 3, "Unit", "unit")
+    assert "NUL character" in problem.message

@@ -1,0 +1,98 @@
+"""What reading an upload gives (:mod:`apps.uploads.reading`): one :class:`Record` per row of each part, the
+problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`), and the readers' messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from . import columns as upload_columns
+
+# The sheet name of a CSV in problems and in its marked copy.
+CSV_SHEET = "CSV"
+
+
+@dataclass
+class CellProblem:
+    """What is wrong at one cell (or, with ``row`` 1 and a header, one column), and what to do about it."""
+
+    sheet: str
+    row: int
+    column: str
+    field: str
+    message: str
+
+
+@dataclass(slots=True)
+class Record:
+    """One row of one part as read: ``values`` by field name (blank cells ``None``; vocabulary terms as typed),
+    ``cells`` the column letter or CSV header of each field, ``row`` as the spreadsheet numbers it (1-based).
+
+    ``cells`` is the layout's own mapping, shared by every record of the sheet (or CSV part): read it, never
+    change it. A 100,000-row file holds some 400,000 records until they are checked."""
+
+    part: str
+    sheet: str
+    row: int
+    values: dict[str, Any]
+    cells: dict[str, str]
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+@dataclass
+class ReadSummary:
+    """What reading found out: the format, the CSV's encoding and separator, the rows per part, and the
+    problems of the file as a whole (complete once every record has been consumed)."""
+
+    format: str
+    encoding: str = ""
+    separator: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+    problems: list[CellProblem] = field(default_factory=list)
+
+
+def header_problems(sheet: str, match: upload_columns.HeaderMatch) -> list[CellProblem]:
+    """The problems of a header row: unknown, repeated and missing columns (row 1, at the header)."""
+    problems = [
+        CellProblem(
+            sheet,
+            1,
+            header,
+            "",
+            _("Unknown column %(header)r: its cells are not read. Use the template's headers (see its Read me).")
+            % {"header": header},
+        )
+        for header in match.unknown
+    ]
+    problems.extend(
+        CellProblem(sheet, 1, header, "", _("The column %(header)r appears twice: keep one.") % {"header": header})
+        for header in match.repeated
+    )
+    problems.extend(
+        CellProblem(
+            sheet,
+            1,
+            "",
+            column.field.name,
+            _("The required column %(header)r is missing: add it (see the template).") % {"header": str(column.header)},
+        )
+        for column in match.missing
+    )
+    return problems
+
+
+def formula_message(text: str) -> str:
+    if text.startswith("="):
+        return _(
+            "This cell holds a formula (%(formula)s), which is never run: type the value itself "
+            "(in Excel: copy, then paste as values)."
+        ) % {"formula": text[:60]}
+    return _("This cell holds the error %(error)s: type the value itself.") % {"error": text}
+
+
+def nul_message() -> str:
+    return _(
+        "This cell holds a NUL character, an invisible character that cannot be stored: type the cell's text again."
+    )
