@@ -59,7 +59,7 @@ class ReportItem(models.Model):
     concealment_detail = models.TextField(blank=True, help_text=_("Free text; treated as personal data."))
     attributes = models.JSONField(default=dict, blank=True)
 
-    history = History()
+    history = History(indexed=("report",))
 
     class Meta:
         ordering = ["report", "position", "pk"]
@@ -89,7 +89,7 @@ class RouteCountry(models.Model):
     place = models.CharField(max_length=120, blank=True)
     unlocode = models.CharField(_("UN/LOCODE"), max_length=5, blank=True)
 
-    history = History()
+    history = History(indexed=("report",))
 
     class Meta:
         ordering = ["report", "sequence"]
@@ -114,7 +114,7 @@ class Conveyance(models.Model):
     identifier = models.CharField(max_length=64, blank=True)
     flag_country = CountryField(blank=True)
 
-    history = History()
+    history = History(indexed=("report",))
 
     class Meta:
         ordering = ["report", "pk"]

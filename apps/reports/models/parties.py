@@ -37,7 +37,7 @@ class Party(models.Model):
     eori = models.CharField(_("EORI"), max_length=17, blank=True)
     company_country = CountryField(blank=True)
 
-    history = History()
+    history = History(indexed=("report",))
 
     class Meta:
         ordering = ["report", "position", "pk"]

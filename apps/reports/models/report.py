@@ -54,7 +54,8 @@ class Report(UUIDModel, TimeStampedModel):
     Workflow transitions are made only by the services in ``apps.reports.services``.
     """
 
-    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="reports")
+    # Not indexed alone: report_admin_status and the reference's unique constraint lead with it.
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="reports", db_index=False)
     kind = models.CharField(max_length=16, choices=ReportKind.choices, default=ReportKind.SEIZURE)
     form_variant = models.CharField(max_length=16, choices=FormVariant.choices, default=FormVariant.FULL)
     national_reference = models.CharField(max_length=64, help_text=_("The administration's own case number."))
