@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.functional import Promise
 
 from . import catalogue
@@ -77,9 +78,12 @@ def paths_of(error: ValidationError) -> dict[Path, list[str]]:
 
 @dataclass
 class Errors:
-    """Collects messages per path and raises them all at once (a :class:`ReportValidationError`)."""
+    """Collects messages per path and raises them all at once (a :class:`ReportValidationError`). ``language``:
+    the language active when it was made, which its messages are in and choices' labels are read in (read once:
+    the validator cleans every field of a row in it, and an upload millions of fields)."""
 
     paths: dict[Path, list[str]] = field(default_factory=dict)
+    language: str = field(default_factory=lambda: translation.get_language() or "")
 
     def add(self, path: Path | str, message: str | Promise) -> None:
         """Add ``message`` at ``path`` (a plain string names a report field); a lazily translated message is

@@ -351,7 +351,7 @@ def _clean_given(
     for name in sorted(set(data) - _allowed(part)):
         errors.add(at(name), _("This field cannot be set."))
     cleaned: dict[str, Any] = {}
-    language = translation.get_language() or ""  # once per row, not per field (an upload cleans millions)
+    language = errors.language
     for spec in catalogue.fields(part):
         if whole or spec.name in data:
             cleaned[spec.name] = _clean(errors, at(spec.name), spec, data.get(spec.name), language)
@@ -445,9 +445,9 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
 def _attributes(errors: Errors, key: Path, attributes: Any, commodity_type: CommodityType | None) -> dict[str, Any]:
     attributes = attributes or {}
     schema = commodity_type.attributes_schema if commodity_type is not None else None
-    problems = validate_attributes(
-        schema, attributes, type_label=commodity_type.localized_label if commodity_type is not None else None
-    )
+    # The type's label only for a message that names it (it is read in the active language).
+    label = (lambda: commodity_type.localized_label) if commodity_type is not None else None
+    problems = validate_attributes(schema, attributes, type_label=label)
     for name, messages in problems.items():
         for message in messages:
             errors.add(key, message if name == "__all__" else f"{name}: {message}")

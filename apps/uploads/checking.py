@@ -59,6 +59,7 @@ from .writing import CheckedReport
 REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
+_PROGRESS_EVERY = 64  # rows read, reports checked: progress is told that often (and written seldom)
 # The values of a report's row once checked: none kept (one empty mapping for them all, never written to).
 _CHECKED: dict[str, Any] = {}
 
@@ -261,10 +262,8 @@ def _spec(part: str, name: str) -> catalogue.Field | None:
 
 
 def _label(part: str, name: str) -> str:
-    try:
-        return str(catalogue.field(part, name).label)
-    except KeyError:
-        return name
+    spec = _spec(part, name)
+    return str(spec.label) if spec is not None else name
 
 
 def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
@@ -307,7 +306,9 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
                 # until its report is checked (a large file's rows are all held until then).
                 record.values = {name: value for name, value in record.values.items() if value is not None}
                 group.parts[record.part].append(record)
-        progress(read, 0)
+        if not read % _PROGRESS_EVERY:
+            progress(read, 0)
+    progress(read, 0)
     return reports, read
 
 
@@ -358,7 +359,7 @@ def check_records(
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
     done = 0
-    for group in reports.values():
+    for index, group in enumerate(reports.values(), start=1):
         result = _check_report(
             group,
             problems=problems,
@@ -383,7 +384,9 @@ def check_records(
         group.parts = {}
         if group.record is not None:
             group.record = dataclasses.replace(group.record, values=_CHECKED, problems=[])
-        progress(read, read * done // records_total)
+        if not index % _PROGRESS_EVERY:
+            progress(read, read * done // records_total)
+    progress(read, read)
     outcome.reports = spool
     outcome.drafts_updated = len(spool) - outcome.new_reports
     _flag_duplicates(compared, reports, actor=actor, problems=problems)
@@ -539,15 +542,15 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
 
 def _flag_duplicates(compared: Compared, groups: dict[str, _Report], *, actor: Actor, problems: _Problems) -> None:
     """Each possible duplicate flagged at its report's row (flagged, never refused)."""
+    message = _(
+        "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the reviewer "
+        "decides."
+    )
     for reference, others in compared.found(actor).items():
         problems.duplicate(
             groups[reference].record,
             reference,
-            _(
-                "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the "
-                "reviewer decides."
-            )
-            % {"reference": reference, "others": "; ".join(sorted(others)[:5])},
+            message % {"reference": reference, "others": "; ".join(sorted(others)[:5])},
         )
 
 

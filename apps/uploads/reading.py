@@ -12,13 +12,13 @@ missing required column, a sheet that holds no part, too many rows.
   cell and its value is blank; a sheet calamine must not hold is parsed row by row instead. A sheet named
   ``CSV`` (a CSV's marked copy, corrected in Excel) is read as the CSV form. The template's own sheets and a
   marked copy's Errors sheet are skipped; any other unknown sheet is a problem of the file.
-- **CSV** (:mod:`apps.uploads.reading_csv`): UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order mark, or detected) or
-  Windows-1252, detected unless the user chose; the separator (``,`` ``;`` or tab) is the one that makes
-  the most headers known. A cell starting with ``= + - @`` is text like any other (the exports neutralise
-  such cells). The columns are those of :func:`apps.uploads.columns.csv_columns`: each row gives a report
-  record (but a row repeating the report cells of the row above: the same report's next item), an item
-  record, and on the first row of a report that has them its route steps, conveyances and persons or
-  companies (other rows of the report repeat those alike or leave them blank, else a problem).
+- **CSV** (:mod:`apps.uploads.reading_csv`): UTF-8 with or without a byte-order mark, UTF-16 (with a byte-order
+  mark, or detected) or Windows-1252, detected unless the user chose; the separator (``,`` ``;`` or tab) is the one
+  that makes the most headers known. A cell starting with ``= + - @`` is text like any other (the exports neutralise
+  such cells). The columns are those of :func:`apps.uploads.columns.csv_columns`: each row gives a report record
+  (but a row repeating the report cells of the row above: the same report's next item), an item record, and on the
+  first row of a report that has them its route steps, conveyances and persons or companies (other rows of the
+  report repeat those alike or leave them blank, else a problem).
 
 A row limit (``RILO_UPLOAD_MAX_ROWS`` per sheet) refuses the upload as soon as it is passed
 (:class:`~apps.uploads.sniffing.UploadRefused` raised while iterating; so is a damaged workbook or a CSV
