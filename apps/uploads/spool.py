@@ -5,7 +5,8 @@ check ends took about 300 MB as objects, and a tenth of that pickled. :class:`Re
 of :data:`PIECE` as the check goes; the pieces are what the upload's kept file holds (``apps.uploads.checked``),
 one after the other, each with a memo of its own.
 
-Model instances are written by label and primary key (never pickled whole) and read again from the database;
+Model instances are written by label and primary key (never pickled whole) and read again from the database
+(only the models a cleaned report holds: vocabularies, HS codes, joint operations);
 :class:`Unpickler` accepts no class but the few plain value types and our own choices the reports hold, so even
 an altered file cannot run code.
 """
@@ -19,10 +20,16 @@ import pickle
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any, overload
 
 from django.apps import apps as django_apps
 from django.db.models import Choices, Model
+
+from apps.core.caches import process_cache_register
+from apps.reference.models import HSCode
+from apps.reports import catalogue
+from apps.reports.models import Operation
 
 from .writing import CheckedReport
 
@@ -38,6 +45,19 @@ _ALLOWED = {
     ("datetime", "timedelta"): dt.timedelta,
     ("apps.uploads.writing", "CheckedReport"): CheckedReport,
 }
+
+
+@cache
+def _held_models() -> dict[str, type[Model]]:
+    """The models whose instances a cleaned report holds, by label: the catalogue's vocabularies, HS codes and
+    joint operations (a kept file naming any other is refused, never looked up)."""
+    held: list[type[Model]] = [HSCode, Operation]
+    for part in ("report", *catalogue.ROW_PARTS):
+        held += [spec.vocabulary for spec in catalogue.fields(part) if spec.vocabulary is not None]
+    return {model._meta.label: model for model in held}
+
+
+process_cache_register("uploads.spool.held_models", _held_models.cache_clear)
 
 
 class Changed(Exception):
@@ -96,13 +116,14 @@ class Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
 
     def instance(self, label: Any, pk: Any) -> Model:
-        if not isinstance(label, str):
-            raise pickle.UnpicklingError("not a model's label")
+        model = _held_models().get(label) if isinstance(label, str) else None
+        if model is None:
+            raise pickle.UnpicklingError(f"{label!r} is not a model whose instances a checked report holds")
         if self.known is not None:
             return self.known[label, pk]
         if label not in self.instances:
             # Vocabularies, HS codes and operations: small tables, each read once.
-            self.instances[label] = django_apps.get_model(label).objects.in_bulk()
+            self.instances[label] = model._default_manager.in_bulk()
         instance = self.instances[label].get(pk)
         if instance is None or getattr(instance, "active", True) is False:
             raise Changed(f"{label} {pk} is gone or no longer in use")

@@ -3,6 +3,7 @@ missing or altered makes it check the file again (nothing is ever run from the k
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 from pathlib import Path
@@ -19,6 +20,7 @@ from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
 from apps.uploads.services import upload_cancel, upload_check, upload_commit, upload_commit_run
 from apps.uploads.storage import stored_path
+from apps.uploads.writing import CheckedReport
 from tests.builders import build_report, vocabulary
 
 from .engine import csv_bytes, csv_row, send
@@ -107,6 +109,34 @@ def test_an_altered_kept_file_runs_nothing_and_the_file_is_checked_again(alice, 
 
     assert not marker.exists()
     assert Report.objects.count() == 2
+
+
+class _Instance:
+    """Pickled as the spool writes a model instance: by label and primary key."""
+
+    def __init__(self, label: str, pk: object) -> None:
+        self.label, self.pk = label, pk
+
+    def __reduce__(self):
+        return spool._term, (self.label, self.pk)
+
+
+@pytest.mark.parametrize("label", ["accounts.User", "reports.Report", "no.Model", 7])
+def test_a_kept_file_naming_a_model_no_report_holds_is_refused_and_the_file_checked_again(alice, label):
+    upload = checked(send(alice, GOOD))
+    forged = CheckedReport(
+        existing_id=None,
+        report_values={"national_reference": "FORGED", "created_by": _Instance(label, alice.pk)},
+        parts={},
+    )
+    piece = pickle.dumps([forged])
+    with pytest.raises(pickle.UnpicklingError, match="not a model whose instances a checked report holds"):
+        spool.Unpickler(io.BytesIO(piece), {}).load()
+    checked_path(upload.file_name).write_bytes(piece)
+
+    assert commit(upload, alice) == "committed"
+
+    assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
 
 
 def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, monkeypatch):
