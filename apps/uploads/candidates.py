@@ -39,14 +39,22 @@ class _Seized:
     administration: str
     country: str
     date: dt.date
-    commodity: tuple[str, int | None]
+    commodity: tuple[str, int | None]  # what it is compared with: its type, else its category (any type)
+    category: int | None
     dimension: str
     unit_id: int | None
     quantity: Decimal | None  # normalised when it has a dimension, else as given
 
 
 def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
+    """What an item is compared with, as :mod:`apps.reports.duplicates` decides: the items of its type, else
+    (its type not given) every item of its category, whatever their type."""
     return ("type", type_id) if type_id else ("category", category_id)
+
+
+def _filed_under(item: _Seized) -> set[tuple[str, int | None]]:
+    """The commodities an item is found under: its type's items, and its category's (any type)."""
+    return {item.commodity, ("category", item.category)} if item.category else {item.commodity}
 
 
 def _dimension(dimension: str | None, normalised: Decimal | None) -> str:
@@ -60,7 +68,8 @@ def _measure(item: _Seized) -> str:
     return item.dimension or f"unit:{item.unit_id}"
 
 
-# Items of one country, commodity, day and measure, sorted by quantity: (their quantities, the items).
+# Items of one country, commodity (a type, or a category), day and measure, sorted by quantity: (their
+# quantities, the items).
 _Key = tuple[str, tuple[str, int | None], dt.date, str]
 _Bucket = tuple[list[Decimal], list[_Seized]]
 
@@ -69,7 +78,8 @@ def _buckets(items: Iterable[_Seized]) -> dict[_Key, _Bucket]:
     grouped: dict[_Key, list[tuple[Decimal, _Seized]]] = defaultdict(list)
     for item in items:
         if item.quantity is not None:  # the rule compares quantities: an item without one matches nothing
-            grouped[item.country, item.commodity, item.date, _measure(item)].append((item.quantity, item))
+            for commodity in _filed_under(item):
+                grouped[item.country, commodity, item.date, _measure(item)].append((item.quantity, item))
     buckets = {}
     for key, members in grouped.items():
         members.sort(key=itemgetter(0))
@@ -81,7 +91,7 @@ def _matching(item: _Seized, buckets: dict[_Key, _Bucket]) -> Iterator[_Seized]:
     """The items the rule of :mod:`apps.reports.duplicates` matches with ``item``: same country, commodity and
     measure, dates a day apart at most, quantities within the tolerance (found by bisection in each day's sorted
     bucket: the comparisons grow with the matches, not with the items of a busy day), not its own report."""
-    if item.quantity is None:
+    if item.quantity is None or item.commodity[1] is None:  # no commodity: the rule's SQL matches nothing
         return
     low, high = item.quantity * (1 - TOLERANCE), item.quantity * (1 + TOLERANCE)
     measure = _measure(item)
@@ -109,6 +119,7 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
             country=str(country),
             date=date,
             commodity=_commodity(getattr(commodity_type, "pk", None), getattr(category, "pk", None)),
+            category=getattr(category, "pk", None),
             dimension=dimension,
             unit_id=getattr(unit, "pk", None),
             quantity=item.get("normalised_quantity") if dimension else item.get("quantity"),
@@ -181,7 +192,7 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
         _recorded(actor).filter(country_of_seizure__in=countries, seizure_date__any=days).exclude(pk__any=list(updated))
     )
     rows = ReportItem.objects.filter(
-        Q(commodity_type_id__any=types) | Q(commodity_type__isnull=True, commodity_category_id__any=categories),
+        Q(commodity_type_id__any=types) | Q(commodity_category_id__any=categories),
         report__in=reports.values("pk"),
     ).values_list(
         "report__national_reference",
@@ -205,6 +216,7 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
                 country=str(country),
                 date=date,
                 commodity=_commodity(type_id, category_id),
+                category=category_id,
                 dimension=_dimension(dimension, normalised),
                 unit_id=unit_id,
                 quantity=normalised if _dimension(dimension, normalised) else quantity,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.reference.models import Unit
+from apps.reference.models import CommodityType, Unit
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import Report
 from apps.uploads.candidates import Compared
@@ -103,3 +103,45 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     cocaine_found = {word for word in flagged["UP-COCAINE"].split() if word.startswith("R-")}
     assert cocaine_found == {"R-COCAINE-2.7KGM", "R-COCAINE-3000GRM", "R-BALES-3.05KGM"}
     assert {word for word in flagged["UP-BALES"].split() if word.startswith("R-")} == {"R-BALES-3ZZO"}
+
+
+def test_an_item_given_by_its_category_only_is_compared_as_the_submission_rule_compares_it(alice):
+    # The rule compares an item of a type with items of that type, and an item of a category only with every item
+    # of that category, whatever their type.
+    build_report(by=alice, reference="R-TYPED", items=[cocaine("3")], conveyances=[])
+    build_report(by=alice, reference="R-CATEGORY", items=[{**cocaine("3"), "commodity_type": None}], conveyances=[])
+    drugs = vocabulary()["cocaine"].category
+    heroin, _ = CommodityType.objects.get_or_create(code="heroin", defaults={"label": "Heroin", "category": drugs})
+    build_report(by=alice, reference="R-OTHER-TYPE", items=[{**cocaine("3"), "commodity_type": heroin}], conveyances=[])
+    outcome = check_records(
+        [
+            *sheet("report", report("UP-CATEGORY"), report("UP-TYPED")),
+            *sheet(
+                "item",
+                item("UP-CATEGORY", commodity_type="", commodity_category="drugs", unit="KGM", quantity="3"),
+                item("UP-TYPED", commodity_type="cocaine", unit="KGM", quantity="3"),
+            ),
+        ],
+        actor=alice,
+        variant="simplified",
+        progress=NoProgress(),
+    )
+    compared = Compared()
+    for checked in outcome.reports:
+        compared.add(str(checked.report_values["national_reference"]), checked)
+    flagged = {
+        reference: {word for words in found for word in words.split() if word.startswith(("R-", "UP-"))}
+        for reference, found in compared.found(alice).items()
+    }
+
+    for reference, uploaded in (
+        ("UP-CATEGORY", [{**cocaine("3"), "commodity_type": None}]),
+        ("UP-TYPED", [cocaine("3")]),
+    ):
+        submitted = build_report(by=alice, reference=reference, items=uploaded, conveyances=[])
+        found = find_duplicate_candidates(submitted)
+        expected = set(Report.objects.filter(pk__in=found).values_list("national_reference", flat=True))
+        assert {word for word in flagged.get(reference, ()) if word.startswith("R-")} == expected
+        submitted.delete()
+    assert flagged["UP-CATEGORY"] == {"R-TYPED", "R-CATEGORY", "R-OTHER-TYPE", "UP-TYPED"}
+    assert flagged["UP-TYPED"] == {"R-TYPED"}
