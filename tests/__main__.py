@@ -26,7 +26,8 @@ def run(step: str, argv: list[str], env: dict[str, str]) -> int:
 def workers() -> int:
     """pytest-xdist workers: one per core, at most two (the suite is run so on the two cores CI has; tests that
     start servers take free ports). ``-n N`` among the extra arguments overrides it (the last one counts)."""
-    return max(1, min(2, len(os.sched_getaffinity(0))))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(2, cores)
 
 
 def main(pytest_args: list[str]) -> int:

@@ -8,12 +8,16 @@ simple-history also indexes every column it copies that is indexed on the model,
 vocabulary term, a user) and every unique field. A history is read by its object (``id``), a part's by its
 report (``indexed=("report",)``), by date, and cascaded by its ``history_user``: only those are indexed. The
 other indexes made every history row cost as much again to write (an upload writes some 400,000 at once).
+simple-history's own ``no_db_index`` names the fields left out; the fields kept are named here instead, so that a
+field added to a model is not indexed in its history unless asked. (This overrides ``copy_fields``, which
+simple-history documents only as the history model's maker.)
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
@@ -45,6 +49,8 @@ class History(HistoricalRecords):
 
     def copy_fields(self, model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
         fields: dict[str, models.Field[Any, Any]] = super().copy_fields(model)
+        if unknown := self.indexed - fields.keys():
+            raise ImproperlyConfigured(f"{model.__name__}'s history copies no field {', '.join(sorted(unknown))}.")
         kept = {model._meta.pk.name, *self.indexed}  # type: ignore[union-attr]
         for name, field in fields.items():
             if name not in kept:

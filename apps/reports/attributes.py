@@ -14,7 +14,6 @@ from partners all come through here (``apps.reports.validation.clean_item``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -75,12 +74,12 @@ def has_schema(schema: Any) -> bool:
 
 
 def validate_attributes(
-    schema: dict[str, Any] | None, data: Any, *, type_label: str | Callable[[], str] | None = None
+    schema: dict[str, Any] | None, data: Any, *, type_label: str | None = None
 ) -> dict[str, list[str]]:
     """Errors per attribute name (``"__all__"`` for the object itself); empty when ``data`` is valid.
 
-    ``type_label`` (or what gives it, called only for that message) names the commodity type in the message
-    refusing attributes of a type that defines none; without it (no type chosen) the message asks for the type.
+    ``type_label`` names the commodity type in the message refusing attributes of a type that defines
+    none; without it (no type chosen) the message asks for the type.
     """
     errors: dict[str, list[str]] = {}
     if data in (None, ""):
@@ -93,8 +92,7 @@ def validate_attributes(
         if type_label is None:
             message = _("Choose the commodity type: attributes are recorded only for a type that defines them.")
         else:
-            label = type_label() if callable(type_label) else type_label
-            message = _("The commodity type “%(type)s” defines no attributes: leave them empty.") % {"type": label}
+            message = _("The commodity type “%(type)s” defines no attributes: leave them empty.") % {"type": type_label}
         return {"__all__": [message]}
     assert schema is not None  # noqa: S101 (narrowing: has_schema)
     if len(data) > MAX_ATTRIBUTES:

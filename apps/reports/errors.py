@@ -78,12 +78,14 @@ def paths_of(error: ValidationError) -> dict[Path, list[str]]:
 
 @dataclass
 class Errors:
-    """Collects messages per path and raises them all at once (a :class:`ReportValidationError`). ``language``:
-    the language active when it was made, which its messages are in and choices' labels are read in (read once:
-    the validator cleans every field of a row in it, and an upload millions of fields)."""
+    """Collects messages per path and raises them all at once (a :class:`ReportValidationError`).
+
+    ``language`` is the language active when it was made: the validator reads choices' labels in it, once per
+    report rather than once per field (an upload cleans millions of fields). An ``Errors`` is made where the
+    values are cleaned, in the language of the messages it collects."""
 
     paths: dict[Path, list[str]] = field(default_factory=dict)
-    language: str = field(default_factory=lambda: translation.get_language() or "")
+    language: str = field(default_factory=lambda: translation.get_language() or "", compare=False)
 
     def add(self, path: Path | str, message: str | Promise) -> None:
         """Add ``message`` at ``path`` (a plain string names a report field); a lazily translated message is

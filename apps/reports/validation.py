@@ -30,7 +30,7 @@ from apps.core.numbers import NumberError, parse_decimal, parse_integer
 from apps.reference.models import CommodityType, HSCode, Unit
 
 from . import catalogue
-from .attributes import validate_attributes
+from .attributes import has_schema, validate_attributes
 from .catalogue import Field
 from .choices import FormVariant, PartyKind, ReportKind
 from .errors import Errors, Path, ReportValidationError
@@ -445,8 +445,11 @@ def clean_item(data: Mapping[str, Any], *, index: int, errors: Errors) -> dict[s
 def _attributes(errors: Errors, key: Path, attributes: Any, commodity_type: CommodityType | None) -> dict[str, Any]:
     attributes = attributes or {}
     schema = commodity_type.attributes_schema if commodity_type is not None else None
-    # The type's label only for a message that names it (it is read in the active language).
-    label = (lambda: commodity_type.localized_label) if commodity_type is not None else None
+    # The type's label (read in the active language) only for the message that names it: attributes given for a
+    # type that defines none.
+    label = None
+    if commodity_type is not None and attributes and not has_schema(schema):
+        label = commodity_type.localized_label
     problems = validate_attributes(schema, attributes, type_label=label)
     for name, messages in problems.items():
         for message in messages:

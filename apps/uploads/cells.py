@@ -1,5 +1,5 @@
 """What reading an upload gives (:mod:`apps.uploads.reading`): one :class:`Record` per row of each part, the
-problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`), and the readers' messages."""
+problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`), and those of a header row."""
 
 from __future__ import annotations
 
@@ -81,18 +81,3 @@ def header_problems(sheet: str, match: upload_columns.HeaderMatch) -> list[CellP
         for column in match.missing
     )
     return problems
-
-
-def formula_message(text: str) -> str:
-    if text.startswith("="):
-        return _(
-            "This cell holds a formula (%(formula)s), which is never run: type the value itself "
-            "(in Excel: copy, then paste as values)."
-        ) % {"formula": text[:60]}
-    return _("This cell holds the error %(error)s: type the value itself.") % {"error": text}
-
-
-def nul_message() -> str:
-    return _(
-        "This cell holds a NUL character, an invisible character that cannot be stored: type the cell's text again."
-    )

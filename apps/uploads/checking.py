@@ -59,7 +59,7 @@ from .writing import CheckedReport
 REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
-_PROGRESS_EVERY = 64  # rows read, reports checked: progress is told that often (and written seldom)
+_PROGRESS_EVERY = 64  # rows read, records checked: progress is told that often (and written seldom)
 # The values of a report's row once checked: none kept (one empty mapping for them all, never written to).
 _CHECKED: dict[str, Any] = {}
 
@@ -276,6 +276,8 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
         if (record.sheet, record.row) != last:  # a CSV row gives several records (its report, its item…)
             read += 1
             last = (record.sheet, record.row)
+            if not read % _PROGRESS_EVERY:
+                progress(read, 0)
         reference = _text(record.values.get(REFERENCE))
         for cell_problem in record.problems:
             problems.cell(cell_problem, reference)
@@ -306,8 +308,6 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
                 # until its report is checked (a large file's rows are all held until then).
                 record.values = {name: value for name, value in record.values.items() if value is not None}
                 group.parts[record.part].append(record)
-        if not read % _PROGRESS_EVERY:
-            progress(read, 0)
     progress(read, 0)
     return reports, read
 
@@ -318,13 +318,9 @@ def _report_values(record: Record) -> dict[str, str]:
 
 def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]:
     """The actor's administration's reports with these references: id and status, by reference."""
-    found: dict[str, tuple[int, str]] = {}
     reports = Report.objects.restrict(actor, "view").filter(administration_id=actor.administration_id)
-    for pk, reference, status in reports.filter(national_reference__any=references).values_list(
-        "pk", REFERENCE, "status"
-    ):
-        found[reference] = (pk, status)
-    return found
+    rows = reports.filter(national_reference__any=references).values_list("pk", REFERENCE, "status")
+    return {reference: (pk, status) for pk, reference, status in rows}
 
 
 def check_records(
@@ -359,7 +355,8 @@ def check_records(
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
     done = 0
-    for index, group in enumerate(reports.values(), start=1):
+    told = 0
+    for group in reports.values():
         result = _check_report(
             group,
             problems=problems,
@@ -384,7 +381,8 @@ def check_records(
         group.parts = {}
         if group.record is not None:
             group.record = dataclasses.replace(group.record, values=_CHECKED, problems=[])
-        if not index % _PROGRESS_EVERY:
+        if done >= told + _PROGRESS_EVERY:
+            told = done
             progress(read, read * done // records_total)
     progress(read, read)
     outcome.reports = spool

@@ -398,7 +398,7 @@ def marked_copy_file(
     variant: str = FormVariant.FULL,
 ) -> IO[bytes]:
     """The marked copy of the upload at ``path`` (``format`` "xlsx" or "csv"; a CSV's codec and separator as
-    reading found them in :class:`~apps.uploads.reading.ReadSummary`, else found again; a workbook's sheets
+    reading found them in :class:`~apps.uploads.cells.ReadSummary`, else found again; a workbook's sheets
     those the check of ``variant`` reads), with every problem of ``problems`` at its cell and on the Errors
     sheet: an anonymous temporary file, at its start, deleted once closed (:class:`UploadRefused` past the row
     limit)."""

@@ -65,3 +65,21 @@ def too_many_rows_message(sheet: str) -> str:
         "The sheet %(sheet)s has more than %(limit)s rows: split the file into several uploads.",
         limit,
     ) % {"sheet": sheet, "limit": number_format(limit, force_grouping=True)}
+
+
+def formula_message(text: str) -> str:
+    """What a cell holding a formula (``text`` starts with ``=``) or an error value is: neither is ever read."""
+    shown = text.replace("\x00", "\ufffd")  # quoted as typed, but for a NUL, which no text stored may hold
+    if shown.startswith("="):
+        return _(
+            "This cell holds a formula (%(formula)s), which is never run: type the value itself "
+            "(in Excel: copy, then paste as values)."
+        ) % {"formula": shown[:60]}
+    return _("This cell holds the error %(error)s: type the value itself.") % {"error": shown[:60]}
+
+
+def nul_message() -> str:
+    """What a cell holding a NUL character is (no text stored may hold one)."""
+    return _(
+        "This cell holds a NUL character, an invisible character that cannot be stored: type the cell's text again."
+    )

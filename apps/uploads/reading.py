@@ -43,8 +43,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, formula_message, header_problems, nul_message
-from .messages import too_many_rows_message
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems
+from .messages import formula_message, nul_message, too_many_rows_message
 from .reading_csv import csv_records, read_csv
 from .sheets import (
     calamine_rows,

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, formula_message, header_problems, nul_message
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems
 from .columns import REFERENCE
-from .messages import too_many_rows_message
+from .messages import formula_message, nul_message, too_many_rows_message
 from .sheets import column_letters
 from .sniffing import UploadRefused
 
@@ -96,6 +96,8 @@ def _separator(header_line: str, variant: str) -> str:
 
 
 def read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSummary) -> Iterator[Record]:
+    """The records of the CSV at ``path`` in ``encoding`` (one of :data:`ENCODINGS`, else detected), laid out as
+    ``variant`` lays the CSV form; ``summary`` gets the encoding, the separator and the file's problems."""
     if encoding:
         names = {name for name, _label in ENCODINGS}
         if encoding not in names:
@@ -111,7 +113,7 @@ def read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSum
             summary.separator = _separator(first.rstrip("\r\n"), variant)
             lines = _NulWatch(itertools.chain([first], stream))
             reader = csv.reader(lines, delimiter=summary.separator)
-            records = csv_records(reader, variant=variant, summary=summary, nul_seen=lines.seen)
+            records = csv_records(reader, variant=variant, summary=summary, nul_watch=lines)
             for line, record in records:  # noqa: B007
                 yield record
     except UnicodeDecodeError as error:
@@ -137,13 +139,6 @@ class _NulWatch(Iterator[str]):
         if "\x00" in line:
             self.found = True
         return line
-
-    def seen(self) -> bool:
-        return self.found
-
-
-def _always() -> bool:
-    return True
 
 
 def _no_cells(cells: list[str]) -> tuple[str, ...]:
@@ -217,15 +212,18 @@ def csv_records(
     variant: str,
     summary: ReadSummary,
     formulas: dict[tuple[int, int], str] | None = None,
-    nul_seen: Callable[[], bool] = _always,
+    nul_watch: _NulWatch | None = None,
 ) -> Iterator[tuple[int, Record]]:
     """A report record per row (but a row repeating the report cells of the row above), an item record per row
     with item cells, and each report's numbered groups from the first of its rows that has them. A cell holding
-    a NUL character is a problem and blank (its rows searched once ``nul_seen`` says a line had one)."""
+    a NUL character is a problem and blank (every row is searched for one, or those read once ``nul_watch``
+    found one)."""
     headers = next(reader, None)
     if headers is None:
         summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no header row.")))
         return
+    # A header holding a NUL is no known header, and is named with the character shown (no text stored holds it).
+    headers = [header.replace("\x00", "\ufffd") for header in headers]
     match = upload_columns.match_headers("csv", headers, variant=variant)
     summary.problems.extend(header_problems(CSV_SHEET, match))
     report_layout, item_layout, group_layouts = _csv_layouts(headers, match)
@@ -254,7 +252,7 @@ def csv_records(
                     cells[position] = ""
                     header = headers[position] if position < width else column_letters(position)
                     problems.append(CellProblem(CSV_SHEET, row_number, header, "", formula_message(text)))
-        if nul_seen() and any("\x00" in cell for cell in cells):
+        if (nul_watch is None or nul_watch.found) and any("\x00" in cell for cell in cells):
             for position, cell in enumerate(cells):
                 if "\x00" in cell:
                     cells[position] = ""

@@ -245,3 +245,21 @@ def test_persons_and_companies_need_the_right_to_record_them(alice):
     alice = type(alice).objects.get(pk=alice.pk)  # permissions are cached per user object
 
     assert _errors(_check(alice, *records)) == [("Parties", 2, "A", "national_reference")]
+
+
+def test_progress_is_told_every_64_rows_read_and_records_checked_and_ends_at_every_row(alice):
+    references = [f"UP-{number}" for number in range(150)]
+    progress = NoProgress()
+    check_records(
+        [*sheet("report", *map(report, references)), *sheet("item", *map(item, references))],
+        actor=alice,
+        variant="simplified",
+        progress=progress,
+    )
+
+    reading = [read for read, checked in progress.calls if checked == 0]
+    checking = [checked for _read, checked in progress.calls if checked]
+    assert reading == [64, 128, 192, 256, 300]  # every 64 rows read, then all of them
+    assert progress.calls[-1] == (300, 300)
+    assert checking == sorted(checking) and len(checking) >= 300 // 64
+    assert max(later - earlier for earlier, later in zip([0, *checking], checking, strict=False)) <= 64

@@ -98,3 +98,15 @@ def test_a_nul_character_in_a_csv_cell_is_an_error_at_that_cell_and_nothing_is_w
     assert "NUL character" in errors[0].message
     assert upload.rows_with_errors == 1 and upload.new_reports == len(rows)
     assert not Report.objects.filter(national_reference__startswith="NUL-").exists()
+
+
+def test_a_nul_character_in_a_csv_header_is_a_problem_of_the_file_not_a_failed_check(alice):
+    # A byte-order mark first: the file's head is not searched for NUL bytes (UTF-8 with a mark is text).
+    header, row = csv_bytes(csv_row("NUL-H1")).decode().split("\r\n", 1)
+    body = ("\ufeff" + header + ";Note\x00s\r\n" + row.rstrip("\r\n") + ";x\r\n").encode()
+    upload = send(alice, body)
+
+    assert upload_check(upload_id=upload.pk) == "checked"
+
+    [problem] = UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR)
+    assert problem.column == "Note\ufffds" and "Unknown column" in problem.message

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from apps.core.xlsx import xlsx_chunks
 from apps.uploads.cells import CSV_SHEET
 from apps.uploads.marked import marked_copy
+from apps.uploads.messages import formula_message
 from apps.uploads.reading import read_upload
 from apps.uploads.sheets import scan_sheet
 from apps.uploads.sniffing import UploadRefused
@@ -478,3 +479,27 @@ def test_a_nul_character_in_a_csv_is_a_problem_of_its_cell(tmp_path):
     [problem] = [problem for record in records for problem in record.problems]
     assert (problem.sheet, problem.row, problem.column, problem.field) == ("CSV", 3, "Unit", "unit")
     assert "NUL character" in problem.message
+
+
+def test_a_nul_character_in_the_csv_form_sheet_of_a_workbook_is_a_problem_of_its_cell(tmp_path):
+    # A CSV's marked copy corrected in Excel: its sheet "CSV" is read as the CSV form.
+    path = write_xlsx(tmp_path / "marked.xlsx", {"CSV": [CSV_HEADERS, csv_row(unit="KG_x0000_M")]})
+    records, _summary = read_all(path, format="xlsx")
+    [item] = by_part(records, "item")
+    assert item.values["unit"] is None
+    [problem] = [problem for record in records for problem in record.problems]
+    assert (problem.sheet, problem.row, problem.column, problem.field) == ("CSV", 2, "Unit", "unit")
+    assert "NUL character" in problem.message
+
+
+def test_a_nul_character_in_a_csv_header_names_an_unknown_column_without_it(tmp_path):
+    path = write_csv(tmp_path / "s.csv", [[*CSV_HEADERS, "Note\x00s"], [*csv_row(), "x"]], encoding="utf-8-sig")
+    records, summary = read_all(path)
+    assert by_part(records, "report")[0].values["national_reference"] == "FR-1"
+    [problem] = summary.problems
+    assert problem.column == "Note\ufffds" and "Unknown column" in problem.message
+
+
+def test_a_formula_or_error_quoted_in_a_message_holds_no_nul():
+    assert "\x00" not in formula_message("=A\x00B") and "=A\ufffdB" in formula_message("=A\x00B")
+    assert "\x00" not in formula_message("#N/A\x00")
