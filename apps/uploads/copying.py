@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, models
+from psycopg.copy import QueuedLibpqWriter
 
 from apps.core.actor import Actor
 
@@ -72,7 +73,10 @@ class Table:
 
     def copy(self, cursor: Any, rows: Iterable[tuple[Any, ...]], *, into: str = "") -> None:
         """COPY ``rows`` into the table (or into the temporary table ``into``, shaped as it)."""
-        with cursor.copy(f"COPY {into or self.name} ({self.columns}) FROM STDIN") as copy:  # names from the model
+        # The rows sent by psycopg's writer thread as they are formatted: the server stores one block while
+        # this thread makes the next.
+        statement = f"COPY {into or self.name} ({self.columns}) FROM STDIN"  # names from the model
+        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
             for row in rows:
                 copy.write_row(row)
 
