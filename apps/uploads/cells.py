@@ -3,6 +3,7 @@ problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`),
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,14 +32,16 @@ class Record:
     ``cells`` the column letter or CSV header of each field, ``row`` as the spreadsheet numbers it (1-based).
 
     ``cells`` is the layout's own mapping, shared by every record of the sheet (or CSV part): read it, never
-    change it. A 100,000-row file holds some 400,000 records until they are checked."""
+    change it; its keys are the fields of the layout, given blank when ``values`` leaves them out. ``problems``
+    is a tuple when there are none (one for every record). A 100,000-row file holds some 400,000 records until
+    they are checked."""
 
     part: str
     sheet: str
     row: int
     values: dict[str, Any]
     cells: dict[str, str]
-    problems: list[CellProblem] = field(default_factory=list)
+    problems: Sequence[CellProblem] = ()
 
 
 @dataclass

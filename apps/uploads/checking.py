@@ -240,17 +240,8 @@ class _Problems:
         self.read_cells.add((problem.sheet, problem.row, problem.field))
 
     def duplicate(self, record: Record | None, reference: str, message: str) -> None:
-        self.items.append(
-            Problem(
-                ProblemKind.DUPLICATE,
-                record.sheet if record is not None else "",
-                record.row if record is not None else None,
-                record.cells.get(REFERENCE, "") if record is not None else "",
-                REFERENCE,
-                reference,
-                message,
-            )
-        )
+        sheet, row, column = (record.sheet, record.row, record.cells.get(REFERENCE, "")) if record else ("", None, "")
+        self.items.append(Problem(ProblemKind.DUPLICATE, sheet, row, column, REFERENCE, reference, message))
         self.duplicate_reports.add(reference)
 
 
@@ -281,6 +272,9 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
         reference = _text(record.values.get(REFERENCE))
         for cell_problem in record.problems:
             problems.cell(cell_problem, reference)
+        # Its blank cells are not held until its report is checked (every row is held until then): a part's row
+        # is cleaned whole (a field absent is blank), a report's row gets them back from its layout (_given).
+        record.values = {name: value for name, value in record.values.items() if value is not None}
         if not reference:
             problems.error(
                 record,
@@ -304,12 +298,16 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
                         reference=reference,
                     )
             else:
-                # A part's row is checked whole (a field absent is blank): its blank cells need not be held
-                # until its report is checked (a large file's rows are all held until then).
-                record.values = {name: value for name, value in record.values.items() if value is not None}
+                record.values[REFERENCE] = group.reference  # one string for the rows of a report, not one each
                 group.parts[record.part].append(record)
     progress(read, 0)
     return reports, read
+
+
+def _given(record: Record) -> dict[str, Any]:
+    """A report's row as the file gives it: each field of its layout, blank ones ``None`` (an update clears
+    them, where a field the file has no column for is kept)."""
+    return {**dict.fromkeys(record.cells), **record.values}
 
 
 def _report_values(record: Record) -> dict[str, str]:
@@ -380,7 +378,7 @@ def check_records(
         # it is, for the problems and the preview that name it.
         group.parts = {}
         if group.record is not None:
-            group.record = dataclasses.replace(group.record, values=_CHECKED, problems=[])
+            group.record = dataclasses.replace(group.record, values=_CHECKED, problems=())
         if done >= told + _PROGRESS_EVERY:
             told = done
             progress(read, read * done // records_total)
@@ -436,7 +434,7 @@ def _check_report(
             % {"reference": reference, "status": ReportStatus(existing[1]).label},
             reference=reference,
         )
-    fields = terms.resolve("report", record.values)
+    fields = terms.resolve("report", _given(record))
     fields.setdefault("form_variant", variant)
     parts: dict[str, list[dict[str, Any]] | None] = {}
     for part, wire_key in ROW_PARTS.items():

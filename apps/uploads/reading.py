@@ -227,7 +227,7 @@ def _sheet_records(
         if not present and not problems:
             continue  # a row with cells only in unknown columns: reported with the headers
         summary.rows[part] += 1
-        yield Record(part=part, sheet=title, row=row, values=values, cells=where, problems=problems)
+        yield Record(part=part, sheet=title, row=row, values=values, cells=where, problems=problems or ())
 
 
 def _sheet_layout(

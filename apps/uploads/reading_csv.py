@@ -301,7 +301,7 @@ def csv_records(
                     for position, name, converter in report_layout.positions
                 },
                 cells=report_layout.where,
-                problems=problems,
+                problems=problems or (),
             )
             rows["report"] += 1
             yield row_number, report

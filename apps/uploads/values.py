@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -111,11 +112,14 @@ def hs_code(raw: Any) -> str:
 
 
 def code(raw: Any) -> str:
-    """A term, choice or country: the text typed, or the code of a template drop-down's ``CODE — label``."""
+    """A term, choice or country: the text typed, or the code of a template drop-down's ``CODE — label``.
+
+    Interned: a file repeats a few codes in every row, and its rows are all held until checked (one string per
+    code, not one per cell)."""
     value = _as_text(raw).strip()
     if DROPDOWN_SEPARATOR in value:
-        return value.partition(DROPDOWN_SEPARATOR)[0].strip()
-    return value
+        value = value.partition(DROPDOWN_SEPARATOR)[0].strip()
+    return sys.intern(value)
 
 
 def codes(raw: Any) -> list[str]:

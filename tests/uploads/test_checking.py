@@ -87,7 +87,7 @@ def test_a_code_not_in_use_is_told_with_suggestions_in_the_readers_language(alic
 def test_the_readers_cell_problems_are_kept_at_their_cells(alice):
     records = sheet("report", report("UP-1"))
     items = sheet("item", item("UP-1"))
-    items[0].problems.append(CellProblem("Items", 2, "C", "quantity", "Quantity: a formula is never evaluated."))
+    items[0].problems = [CellProblem("Items", 2, "C", "quantity", "Quantity: a formula is never evaluated.")]
 
     outcome = _check(alice, *records, *items)
 

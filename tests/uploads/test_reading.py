@@ -286,7 +286,7 @@ def test_a_number_cell_is_read_as_excel_shows_it(tmp_path):
     item = by_part(read_all(path, format="xlsx")[0], "item")[0]
     assert item.values["quantity"] == Decimal("79.243")
     assert str(item.values["quantity"]) == "79.243"
-    assert item.problems == []
+    assert not item.problems
 
 
 def test_an_error_value_is_a_problem(tmp_path):
@@ -404,7 +404,7 @@ def test_a_formula_in_a_cell_without_reference_is_still_placed_at_its_cell(tmp_p
         for name, data in entries.items():
             rewritten.writestr(name, data)
     first, second = read_all(path, format="xlsx")[0]
-    assert first.values["quantity"] == Decimal("12") and first.problems == []
+    assert first.values["quantity"] == Decimal("12") and not first.problems
     assert second.values["quantity"] is None
     assert [(problem.row, problem.column) for problem in second.problems] == [(3, "C")]
 
