@@ -91,7 +91,7 @@ def _matching(item: _Seized, buckets: dict[_Key, _Bucket]) -> Iterator[_Seized]:
     """The items the rule of :mod:`apps.reports.duplicates` matches with ``item``: same country, commodity and
     measure, dates a day apart at most, quantities within the tolerance (found by bisection in each day's sorted
     bucket: the comparisons grow with the matches, not with the items of a busy day), not its own report."""
-    if item.quantity is None or item.commodity[1] is None:  # no commodity: the rule's SQL matches nothing
+    if item.quantity is None or item.commodity[1] is None:  # no commodity (an item always has a category)
         return
     low, high = item.quantity * (1 - TOLERANCE), item.quantity * (1 + TOLERANCE)
     measure = _measure(item)

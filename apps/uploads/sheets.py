@@ -180,6 +180,8 @@ def parsed_sheet_rows(
                     continue
                 if kind == "s":
                     value = strings[int(value)]
+                    if value == "":
+                        continue  # an empty shared string: a blank cell, as calamine reads it
                 elif kind == "e":
                     marked[position] = value
                     continue

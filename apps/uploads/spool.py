@@ -70,6 +70,12 @@ def _term(label: str, pk: Any) -> Model:
     raise pickle.UnpicklingError("a kept instance is loaded by the unpickler only")
 
 
+def _refused(instance: Model) -> Any:
+    """A model instance no cleaned report should hold: an error where the check keeps its reports, not a kept
+    file the commit must throw away."""
+    raise pickle.PicklingError(f"{instance._meta.label} is not a model whose instances a checked report holds")
+
+
 def _by_label(instance: Model) -> tuple[Any, tuple[str, Any]]:
     return _term, (instance._meta.label, instance.pk)
 
@@ -87,7 +93,11 @@ class _Pickler(pickle.Pickler):
             known[reduced[1]] = instance  # read back in this process: the very instance the check cleaned
             return reduced
 
-        self.dispatch_table = {**copyreg.dispatch_table, **dict.fromkeys(django_apps.get_models(), by_label)}
+        self.dispatch_table = {
+            **copyreg.dispatch_table,
+            **dict.fromkeys(django_apps.get_models(), _refused),
+            **dict.fromkeys(_held_models().values(), by_label),
+        }
 
 
 class Unpickler(pickle.Unpickler):

@@ -181,3 +181,10 @@ def test_the_kept_reports_go_with_an_expired_upload(alice):
     upload_purge_expired()
 
     assert not kept.exists() and not stored_path(upload.file_name).exists()
+
+
+def test_a_checked_report_holding_a_model_no_report_holds_is_refused_when_kept(alice):
+    # Found where the check keeps its reports, not by a commit that throws the kept file away.
+    kept = spool.ReportSpool([CheckedReport(existing_id=None, report_values={"created_by": alice}, parts={})])
+    with pytest.raises(pickle.PicklingError, match=r"accounts\.User is not a model whose instances"):
+        kept.pieces()
