@@ -59,6 +59,23 @@ _services: Services | None = None  # keeps embedded servers alive while benchmar
 Measure = Callable[[], Figures | list[Figures]]
 
 
+def own_peak_rss_mb() -> float:
+    """This process's peak resident memory in MB, its own: ``VmHWM`` of /proc/self/status where there is one.
+
+    ``ru_maxrss`` is no measure for a child: Linux keeps it across ``exec``, so a process spawned by a larger one
+    (this harness, once it has generated a 100,000-row workbook) reports its parent's peak if that was higher."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def benchmark(name: str) -> Callable[[Measure], Measure]:
     """Register a benchmark function returning its figures, or a list of them (``bench`` is added to each)."""
 

@@ -6,8 +6,8 @@ and as an XLSX workbook in the upload's own layouts (:mod:`apps.uploads.columns`
 
 - ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, through the services the views and the worker's
   tasks call — the file kept (``upload_create``), read and checked (``upload_check``), confirmed
-  (``upload_commit``) and written in one transaction (``upload_commit_run``) — in a child process whose peak
-  resident memory is ``peak_rss_mb``;
+  (``upload_commit``) and written in one transaction (``upload_commit_run``) — in a child process whose own peak
+  resident memory is ``peak_rss_mb`` (its ``VmHWM``: see :func:`bench.harness.own_peak_rss_mb`);
 - ``peer_s``: django-import-export, the library a Django team would reach for, importing the reports of the first
   ``PEER_ROWS`` item rows with its documented default ``ModelResource`` for the report model, a dry run then the
   import, as its admin does (it writes the report rows only: its default resource knows nothing of a report's
@@ -29,7 +29,6 @@ import json
 import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.harness import BENCH_USERNAME, Figures, bench_account, benchmark, revoke_bench_tokens
+from bench.harness import BENCH_USERNAME, Figures, bench_account, benchmark, own_peak_rss_mb, revoke_bench_tokens
 
 ITEM_ROWS = int(os.environ.get("RILO_BENCH_UPLOAD_ROWS", "100000"))
 PEER_ROWS = min(20_000, ITEM_ROWS)
@@ -283,7 +282,7 @@ def _upload_here(path: Path, file_format: str) -> Figures:
         "check_s": round(checked - started, 2),
         "commit_s": round(committed - checked, 2),
         "total_s": round(committed - started, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": round(own_peak_rss_mb()),
         "reports": upload.new_reports,
     }
 

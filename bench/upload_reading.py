@@ -14,14 +14,13 @@ import csv
 import datetime as dt
 import multiprocessing
 import random
-import resource
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Figures, benchmark
+from bench.harness import Figures, benchmark, own_peak_rss_mb
 
 ITEM_ROWS = 100_000
 
@@ -207,7 +206,7 @@ def _read(path: str, format: str, connection: Any) -> None:
                 CellProblem(record.sheet, record.row, record.cells["quantity"], "quantity", "Enter a number.")
             )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = own_peak_rss_mb()
     started, marked_cpu = time.perf_counter(), time.process_time()
     copy = marked_copy(
         Path(path),
@@ -217,7 +216,7 @@ def _read(path: str, format: str, connection: Any) -> None:
         separator=reading.summary.separator or None,
     )
     marked, marked_cpu = time.perf_counter() - started, time.process_time() - marked_cpu
-    marked_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    marked_peak = own_peak_rss_mb()
     connection.send(
         {
             "read_s": round(seconds, 2),
