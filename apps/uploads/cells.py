@@ -11,6 +11,13 @@ from django.utils.translation import gettext as _
 
 from . import columns as upload_columns
 
+
+def storable(text: str) -> str:
+    """Text a problem quotes as PostgreSQL can store it: a NUL character (which no text stored may hold, and
+    which the readers keep out of values) shown as U+FFFD, so that quoting one never fails a check."""
+    return text.replace("\x00", "\ufffd")
+
+
 # The sheet name of a CSV in problems and in its marked copy.
 CSV_SHEET = "CSV"
 

@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from apps.core.languages import language_of
 
+from .cells import storable
 from .models import Upload
 
 
@@ -69,7 +70,7 @@ def too_many_rows_message(sheet: str) -> str:
 
 def formula_message(text: str) -> str:
     """What a cell holding a formula (``text`` starts with ``=``) or an error value is: neither is ever read."""
-    shown = text.replace("\x00", "\ufffd")  # quoted as typed, but for a NUL, which no text stored may hold
+    shown = storable(text)  # quoted as typed, but for a NUL
     if shown.startswith("="):
         return _(
             "This cell holds a formula (%(formula)s), which is never run: type the value itself "

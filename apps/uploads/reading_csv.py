@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems, storable
 from .columns import REFERENCE
 from .messages import formula_message, nul_message, too_many_rows_message
 from .sheets import column_letters
@@ -223,7 +223,7 @@ def csv_records(
         summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no header row.")))
         return
     # A header holding a NUL is no known header, and is named with the character shown (no text stored holds it).
-    headers = [header.replace("\x00", "\ufffd") for header in headers]
+    headers = [storable(header) for header in headers]
     match = upload_columns.match_headers("csv", headers, variant=variant)
     summary.problems.extend(header_problems(CSV_SHEET, match))
     report_layout, item_layout, group_layouts = _csv_layouts(headers, match)
