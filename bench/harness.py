@@ -76,6 +76,27 @@ def own_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def tree_pss_mb(pid: int) -> float:
+    """The proportional set size of process ``pid`` and its children together, in MB (0 where /proc cannot
+    tell): their resident memory with each page they share counted once, divided among them — what a process
+    and the helpers it forks hold of the machine's memory at this moment."""
+    pids = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                pids += [int(child) for child in children.read().split()]
+    except OSError:
+        return 0.0
+    total = 0
+    for each in pids:
+        try:
+            with open(f"/proc/{each}/smaps_rollup", encoding="ascii") as rollup:
+                total += next((int(line.split()[1]) for line in rollup if line.startswith("Pss:")), 0)
+        except OSError:
+            continue  # ended meanwhile
+    return total / 1024
+
+
 def benchmark(name: str) -> Callable[[Measure], Measure]:
     """Register a benchmark function returning its figures, or a list of them (``bench`` is added to each)."""
 

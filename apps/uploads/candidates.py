@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -44,6 +44,7 @@ class _Seized:
     dimension: str
     unit_id: int | None
     quantity: Decimal | None  # normalised when it has a dimension, else as given
+    measure: str  # what its quantity is compared in (_measure)
 
 
 def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
@@ -63,40 +64,54 @@ def _dimension(dimension: str | None, normalised: Decimal | None) -> str:
     return (dimension or "") if normalised is not None else ""
 
 
-def _measure(item: _Seized) -> str:
+def _measure(dimension: str, unit_id: int | None) -> str:
     """What a quantity is compared in: its normalised dimension, else its unit (the rule compares no other)."""
-    return item.dimension or f"unit:{item.unit_id}"
+    return dimension or f"unit:{unit_id}"
 
 
-# Items of one country, commodity (a type, or a category), day and measure, sorted by quantity: (their
-# quantities, the items).
-_Key = tuple[str, tuple[str, int | None], dt.date, str]
+# Items of one country, commodity (a type, or a category) and measure, by day, each day's sorted by quantity:
+# (their quantities, the items).
+_Key = tuple[str, tuple[str, int | None], str]
 _Bucket = tuple[list[Decimal], list[_Seized]]
 
 
-def _buckets(items: Iterable[_Seized]) -> dict[_Key, _Bucket]:
-    grouped: dict[_Key, list[tuple[Decimal, _Seized]]] = defaultdict(list)
+def _buckets(items: Iterable[_Seized]) -> dict[_Key, dict[dt.date, _Bucket]]:
+    grouped: dict[tuple[str, tuple[str, int | None], str, dt.date], list[tuple[Decimal, _Seized]]] = defaultdict(list)
     for item in items:
         if item.quantity is not None:  # the rule compares quantities: an item without one matches nothing
             for commodity in _filed_under(item):
-                grouped[item.country, commodity, item.date, _measure(item)].append((item.quantity, item))
-    buckets = {}
-    for key, members in grouped.items():
+                grouped[item.country, commodity, item.measure, item.date].append((item.quantity, item))
+    buckets: dict[_Key, dict[dt.date, _Bucket]] = defaultdict(dict)
+    for (country, commodity, measure, date), members in grouped.items():
         members.sort(key=itemgetter(0))
-        buckets[key] = ([quantity for quantity, _item in members], [item for _quantity, item in members])
+        buckets[country, commodity, measure][date] = (
+            [quantity for quantity, _item in members],
+            [item for _quantity, item in members],
+        )
     return buckets
 
 
-def _matching(item: _Seized, buckets: dict[_Key, _Bucket]) -> Iterator[_Seized]:
+class _Window(dict[dt.date, tuple[dt.date, ...]]):
+    """The days the rule compares a day with (its own and those within the window either side), each day's
+    computed once."""
+
+    def __missing__(self, day: dt.date) -> tuple[dt.date, ...]:
+        days = self[day] = tuple(day + dt.timedelta(days=offset) for offset in _OFFSETS)
+        return days
+
+
+def _matching(item: _Seized, buckets: dict[_Key, dict[dt.date, _Bucket]], window: _Window) -> Iterator[_Seized]:
     """The items the rule of :mod:`apps.reports.duplicates` matches with ``item``: same country, commodity and
     measure, dates a day apart at most, quantities within the tolerance (found by bisection in each day's sorted
     bucket: the comparisons grow with the matches, not with the items of a busy day), not its own report."""
     if item.quantity is None or item.commodity[1] is None:  # no commodity (an item always has a category)
         return
+    days = buckets.get((item.country, item.commodity, item.measure))
+    if days is None:
+        return
     low, high = item.quantity * (1 - TOLERANCE), item.quantity * (1 + TOLERANCE)
-    measure = _measure(item)
-    for offset in _OFFSETS:
-        bucket = buckets.get((item.country, item.commodity, item.date + dt.timedelta(days=offset), measure))
+    for day in window[item.date]:
+        bucket = days.get(day)
         if bucket is None:
             continue
         quantities, members = bucket
@@ -123,6 +138,7 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
             dimension=dimension,
             unit_id=getattr(unit, "pk", None),
             quantity=item.get("normalised_quantity") if dimension else item.get("quantity"),
+            measure=_measure(dimension, getattr(unit, "pk", None)),
         )
 
 
@@ -144,6 +160,22 @@ class Compared:
         if report.existing_id:
             self.updated.add(report.existing_id)
 
+    @classmethod
+    def joined(cls, shares: Sequence[Compared], order: Mapping[str, int]) -> Compared:
+        """What several shares of one check compare, their items in the order of their reports (``order``: each
+        reference's number), as one pass over the file would have added them."""
+        if len(shares) == 1:
+            return shares[0]
+        joined = cls()
+        joined.items = sorted(
+            itertools.chain.from_iterable(share.items for share in shares), key=lambda item: order[item.reference]
+        )
+        for share in shares:
+            for identifier, references in share.identifiers.items():
+                joined.identifiers[identifier] |= references
+            joined.updated |= share.updated
+        return joined
+
     def found(self, actor: Actor) -> dict[str, set[str]]:
         """The reports (by national reference) that may be the same seizure as another report of the file, or
         as a report already recorded that ``actor`` may see (submitted or further, as
@@ -154,8 +186,9 @@ class Compared:
         # The sentences translated once, not once per pair found.
         in_file = _("report %(reference)s of this file")
         recorded_by = _("report %(reference)s already recorded by %(administration)s")
+        window = _Window()
         for seized in self.items:
-            for other in _matching(seized, buckets):
+            for other in _matching(seized, buckets, window):
                 found[seized.reference].add(
                     in_file % {"reference": other.reference}
                     if not other.administration
@@ -185,7 +218,8 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
     countries = sorted({item.country for item in items})
     # Only the days the rule can reach from the file's items (and their commodities): a small file compares with
     # a few days of records, not with every record between its earliest and latest seizure.
-    days = sorted({item.date + dt.timedelta(days=offset) for item in items for offset in _OFFSETS})
+    window = _Window()
+    days = sorted({day for date in {item.date for item in items} for day in window[date]})
     types = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "type" and pk is not None})
     categories = sorted({pk for kind, pk in {item.commodity for item in items} if kind == "category" and pk})
     reports = (
@@ -220,6 +254,7 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
                 dimension=_dimension(dimension, normalised),
                 unit_id=unit_id,
                 quantity=normalised if _dimension(dimension, normalised) else quantity,
+                measure=_measure(_dimension(dimension, normalised), unit_id),
             )
         )
     return found

@@ -3,7 +3,7 @@ problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`),
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,9 @@ def storable(text: str) -> str:
     which the readers keep out of values) shown as U+FFFD, so that quoting one never fails a check."""
     return text.replace("\x00", "\ufffd")
 
+
+# Whether a reading converts the cells of a row, asked of its national reference (as converted; None if blank).
+Wanted = Callable[[Any], bool]
 
 # The sheet name of a CSV in problems and in its marked copy.
 CSV_SHEET = "CSV"
@@ -49,6 +52,13 @@ class Record:
     values: dict[str, Any]
     cells: dict[str, str]
     problems: Sequence[CellProblem] = ()
+    # The values as the check holds them until its report is checked (``values`` then empty): the field names (one
+    # tuple shared by the rows of a layout) and the values, in order — a third of a dictionary's memory.
+    held: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The values, however held."""
+        return dict(zip(*self.held, strict=True)) if self.held is not None else self.values
 
 
 @dataclass

@@ -28,8 +28,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +37,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
-from apps.reference.models import HSCode
 from apps.reports import catalogue
 from apps.reports.choices import EDITABLE_STATES, ReportKind, ReportStatus
 from apps.reports.errors import Errors, paths_of
@@ -47,34 +44,25 @@ from apps.reports.errors import Path as ErrorPath
 from apps.reports.models import Operation, Report
 from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services.steps import clean_all
-from apps.reports.validation import ReportValidationError, check_complete, normalise_hs_code, says_unknown_code
+from apps.reports.validation import ReportValidationError, check_complete, says_unknown_code
 
 from .candidates import Compared
 from .cells import CellProblem, Record
 from .choices import ProblemKind
+from .preview import preview
+from .problems import CHECKING, DUPLICATES, FILE, READING, REFERENCE, Problem, Problems
 from .reading import read_upload
+from .sharing import WHOLE, Share, check_helper
 from .spool import ReportSpool
+from .terms import Terms
 from .writing import CheckedReport
 
-REFERENCE = "national_reference"
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
 _PROGRESS_EVERY = 64  # rows read, records checked: progress is told that often (and written seldom)
-# The values of a report's row once checked: none kept (one empty mapping for them all, never written to).
+# The values of a row held compactly, or of a report's row once checked: none (one empty mapping for them all,
+# never written to).
 _CHECKED: dict[str, Any] = {}
-
-
-@dataclass(slots=True)
-class Problem:
-    """One problem at one cell (an error, or a possible duplicate)."""
-
-    kind: str
-    sheet: str
-    row: int | None
-    column: str
-    field: str
-    national_reference: str
-    message: str
 
 
 @dataclass
@@ -97,7 +85,12 @@ class CheckOutcome:
         return any(problem.kind == ProblemKind.ERROR for problem in self.problems)
 
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # rows read, rows checked
+Checked = Callable[[int, int, int], None]  # rows read; records checked, of how many (this share's)
+
+
+def _silent(*counts: int) -> None:
+    """The progress of a helper's reading: the worker's process tells its own."""
 
 
 def check_file(
@@ -110,20 +103,58 @@ def check_file(
     progress: Progress,
     submit: bool = False,
 ) -> CheckOutcome:
-    """Read the stored file and check it (see :func:`check_records`); a file the reader refuses (too many rows)
-    raises its :class:`~apps.uploads.sniffing.UploadRefused`, in the reader's words."""
-    reading = read_upload(path, format=file_format, encoding=encoding, variant=variant)
-    outcome = check_records(
-        reading,
-        actor=actor,
-        variant=variant,
-        progress=progress,
-        submit=submit,
-        file_problems=lambda: reading.summary.problems,
-    )
-    outcome.encoding = reading.summary.encoding or encoding or ""
-    outcome.separator = reading.summary.separator
-    return outcome
+    """Read the stored file and check it (see :func:`check_records`), a large one by two processes
+    (:mod:`apps.uploads.sharing`); a file the reader refuses (too many rows) raises its
+    :class:`~apps.uploads.sniffing.UploadRefused`, in the reader's words."""
+
+    def check_share(share: Share, progress: Progress, checked: Checked) -> _Findings:
+        numbers = _Numbers(share)
+        wanted = None if share.whole else numbers.wanted
+        reading = read_upload(path, format=file_format, encoding=encoding, variant=variant, wanted=wanted)
+        findings = _check_share(
+            reading,
+            actor=actor,
+            variant=variant,
+            progress=progress,
+            checked=checked,
+            submit=submit,
+            file_problems=lambda: reading.summary.problems,
+            share=share,
+            numbers=numbers,
+        )
+        findings.encoding = reading.summary.encoding or encoding or ""
+        findings.separator = reading.summary.separator
+        return findings
+
+    helper = check_helper(path)
+    if helper is None:
+        return _outcome([check_share(WHOLE, progress, _told(progress))], actor=actor, progress=progress)
+    if helper.is_helper:
+        helper.serve(lambda: check_share(helper.share, _silent, lambda read, done, total: helper.checked(done, total)))
+    try:
+        own: list[int] = [0, 0, 0]  # rows read; records checked, of how many
+        told = [0]  # the rows told checked: never fewer than before
+
+        def checked(read: int, done: int, total: int) -> None:
+            own[:] = read, done, total
+            helper_done, helper_total = helper.progress()
+            # Until the helper has read the file, its records are about as many as this process's.
+            total += helper_total or total
+            told[0] = max(told[0], min(read * (done + helper_done) // (total or 1), read))
+            progress(read, told[0])
+
+        findings = check_share(helper.share, progress, checked)
+        theirs = helper.handed(lambda: checked(*own), every=float(settings.RILO_UPLOADS_PROGRESS_SECONDS))
+    finally:
+        helper.stop()
+    return _outcome([findings, theirs], actor=actor, progress=progress)
+
+
+def _told(progress: Progress) -> Checked:
+    def checked(read: int, done: int, total: int) -> None:
+        progress(read, read * done // (total or 1))
+
+    return checked
 
 
 def _text(value: Any) -> str:
@@ -139,142 +170,60 @@ class _Report:
     parts: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
 
 
-class _Terms:
-    """Vocabulary terms, HS codes and joint operations looked up once per distinct value for the whole upload.
+class _Numbers(dict[str, int]):
+    """Every national reference's number, in the order they first appear in the file: which share checks it."""
 
-    An active term found is handed to the validator as the term itself; anything else (unknown, no longer in
-    use, ambiguous) as typed, so the validator says what is wrong in its own words."""
+    def __init__(self, share: Share) -> None:
+        super().__init__()
+        self.share = share
 
-    def __init__(self) -> None:
-        self._found: dict[tuple[str, str], Any] = {}
-        self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
-        # Per part: the fields whose values are looked up, by kind.
-        self._fields = {
-            part: {spec.name: spec for spec in catalogue.fields(part) if spec.kind in _LOOKED_UP}
-            for part in ("report", *catalogue.ROW_PARTS)
-        }
-
-    def resolve(self, part: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        resolved = dict(values)
-        for name, spec in self._fields[part].items():
-            value = resolved.get(name)
-            if value is None or value == "":
-                continue
-            if spec.kind == "terms":
-                typed = value if isinstance(value, list | tuple) else [v for v in str(value).split(";") if v.strip()]
-                resolved[name] = [self._one(spec, item) for item in typed]
-            else:
-                resolved[name] = self._one(spec, value)
-        return resolved
-
-    def _one(self, spec: catalogue.Field, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        key = (f"{spec.kind}:{getattr(spec.vocabulary, '__name__', '')}", " ".join(value.split()).lower())
-        if key not in self._found:
-            self._found[key] = self._lookup(spec, value)
-        found = self._found[key]
-        return value if found is None else found
-
-    @staticmethod
-    def _lookup(spec: catalogue.Field, value: str) -> Any:
-        if spec.kind == "hs_code":
-            return HSCode.objects.filter(code=normalise_hs_code(value)).first()
-        if spec.kind == "operation":
-            return Operation.objects.filter(code__iexact=value.strip()).first()
-        assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it for terms)
-        term = spec.vocabulary.objects.resolve(value)  # type: ignore[attr-defined]
-        return term if term is not None and term.active else None
-
-    def choices(self, spec: catalogue.Field, typed: str) -> str:
-        """The active codes of the field's vocabulary closest to what was typed (else its first few), for a
-        message that says what to use instead."""
-        model = spec.vocabulary
-        if model is None:
-            return ""
-        if model not in self._active_terms:
-            terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
-            # In the reader's language: the label they would recognise, and what they most likely typed.
-            self._active_terms[model] = [(str(term.code), term.localized_label) for term in terms]
-        active = self._active_terms[model]
-        wanted = typed.strip().lower()
-
-        def closeness(term: tuple[str, str]) -> float:
-            code, label = term[0].lower(), term[1].lower()
-            return max(SequenceMatcher(None, wanted, code).ratio(), SequenceMatcher(None, wanted, label).ratio())
-
-        close = [term for term in sorted(active, key=closeness, reverse=True)[:3] if closeness(term) >= 0.5]
-        shown = close or active[:5]
-        return ", ".join(f"{code} ({label})" for code, label in shown) + (", …" if len(active) > len(shown) else "")
+    def wanted(self, value: Any) -> bool:
+        """Whether this share checks the rows of the reference ``value`` (as read): numbered as it is met."""
+        reference = _text(value)
+        return self.share.owns(self.setdefault(reference, len(self))) if reference else self.share.first
 
 
-_LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
+@dataclass
+class _Grouped:
+    """A share's rows by national reference (in file order), and what reading every row told."""
+
+    numbers: dict[str, int]  # every reference's number, in the order they first appear
+    reports: dict[str, _Report] = field(default_factory=dict)
+    located: dict[str, Record] = field(default_factory=dict)  # the first share's: each report's row (no values)
+    given_parts: set[str] = field(default_factory=set)  # the parts the file has rows of
+    names: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)  # each layout's, held once
+    read: int = 0
 
 
-class _Problems:
-    """The problems found so far, and which rows have errors."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-        self.error_rows: set[tuple[str, int | None]] = set()
-        self.error_references: set[str] = set()
-        self.duplicate_reports: set[str] = set()
-        self.read_cells: set[tuple[str, int | None, str]] = set()  # (sheet, row, field) the reader found wrong
-
-    def error(self, record: Record | None, name: str, message: str, *, reference: str = "") -> None:
-        sheet = record.sheet if record is not None else ""
-        row = record.row if record is not None else None
-        column = record.cells.get(name, "") if record is not None else ""
-        self.items.append(Problem(ProblemKind.ERROR, sheet, row, column, name, reference, message))
-        self.error_rows.add((sheet, row))
-        self.error_references.add(reference)
-
-    def cell(self, problem: CellProblem, reference: str) -> None:
-        self.items.append(
-            Problem(
-                ProblemKind.ERROR, problem.sheet, problem.row, problem.column, problem.field, reference, problem.message
-            )
-        )
-        self.error_rows.add((problem.sheet, problem.row))
-        self.error_references.add(reference)
-        self.read_cells.add((problem.sheet, problem.row, problem.field))
-
-    def duplicate(self, record: Record | None, reference: str, message: str) -> None:
-        sheet, row, column = (record.sheet, record.row, record.cells.get(REFERENCE, "")) if record else ("", None, "")
-        self.items.append(Problem(ProblemKind.DUPLICATE, sheet, row, column, REFERENCE, reference, message))
-        self.duplicate_reports.add(reference)
-
-
-def _spec(part: str, name: str) -> catalogue.Field | None:
-    try:
-        return catalogue.field(part, name)
-    except KeyError:
-        return None
-
-
-def _label(part: str, name: str) -> str:
-    spec = _spec(part, name)
-    return str(spec.label) if spec is not None else name
-
-
-def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -> tuple[dict[str, _Report], int]:
-    """The rows by national reference (in file order), the reader's cell problems recorded; the rows of the file
-    read (a row counts once, whatever records it gives)."""
-    reports: dict[str, _Report] = {}
-    read = 0
+def _group(
+    records: Iterable[Record], problems: Problems, progress: Progress, share: Share, numbers: dict[str, int]
+) -> _Grouped:
+    """The share's rows by national reference, the reader's cell problems recorded; the rows of the file read
+    (a row counts once, whatever records it gives)."""
+    grouped = _Grouped(numbers)
+    reports, numbers = grouped.reports, grouped.numbers
     last: tuple[str, int] | None = None
-    for record in records:
+    for ordinal, record in enumerate(records):
         if (record.sheet, record.row) != last:  # a CSV row gives several records (its report, its item…)
-            read += 1
+            grouped.read += 1
             last = (record.sheet, record.row)
-            if not read % _PROGRESS_EVERY:
-                progress(read, 0)
-        reference = _text(record.values.get(REFERENCE))
+            if not grouped.read % _PROGRESS_EVERY:
+                progress(grouped.read, 0)
+        values = record.given()  # (a record checked before is held already)
+        reference = _text(values.get(REFERENCE))
+        if reference:
+            number = numbers.setdefault(reference, len(numbers))
+            if record.part != "report":
+                grouped.given_parts.add(record.part)
+            if not share.owns(number):
+                if share.first and record.part == "report" and reference not in grouped.located:
+                    grouped.located[reference] = dataclasses.replace(record, values=_CHECKED, problems=())
+                continue
+        elif not share.first:
+            continue
+        problems.at = (READING, ordinal)
         for cell_problem in record.problems:
             problems.cell(cell_problem, reference)
-        # Its blank cells are not held until its report is checked (every row is held until then): a part's row
-        # is cleaned whole (a field absent is blank), a report's row gets them back from its layout (_given).
-        record.values = {name: value for name, value in record.values.items() if value is not None}
         if not reference:
             problems.error(
                 record,
@@ -283,6 +232,11 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
             )
         else:
             group = reports.setdefault(reference, _Report(reference))
+            values[REFERENCE] = group.reference  # one string for the rows of a report, not one each
+            # Held compactly until its report is checked (every row is held until then).
+            names = tuple(values)
+            record.held = (grouped.names.setdefault(names, names), tuple(values.values()))
+            record.values = _CHECKED
             if record.part == "report":
                 if group.record is None:
                     group.record = record
@@ -298,20 +252,26 @@ def _group(records: Iterable[Record], problems: _Problems, progress: Progress) -
                         reference=reference,
                     )
             else:
-                record.values[REFERENCE] = group.reference  # one string for the rows of a report, not one each
                 group.parts[record.part].append(record)
-    progress(read, 0)
-    return reports, read
+    progress(grouped.read, 0)
+    return grouped
 
 
 def _given(record: Record) -> dict[str, Any]:
     """A report's row as the file gives it: each field of its layout, blank ones ``None`` (an update clears
     them, where a field the file has no column for is kept)."""
-    return {**dict.fromkeys(record.cells), **record.values}
+    return {**dict.fromkeys(record.cells), **record.given()}
+
+
+def _row_values(record: Record) -> dict[str, Any]:
+    """A part's row as the validator cleans it (without its reference)."""
+    if record.held is None:
+        return {name: value for name, value in record.values.items() if name != REFERENCE}
+    return {name: value for name, value in zip(*record.held, strict=True) if name != REFERENCE}
 
 
 def _report_values(record: Record) -> dict[str, str]:
-    return {name: _text(value) for name, value in record.values.items()}
+    return {name: _text(value) for name, value in record.given().items() if value is not None}
 
 
 def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int, str]]:
@@ -319,6 +279,27 @@ def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int
     reports = Report.objects.restrict(actor, "view").filter(administration_id=actor.administration_id)
     rows = reports.filter(national_reference__any=references).values_list("pk", REFERENCE, "status")
     return {reference: (pk, status) for pk, reference, status in rows}
+
+
+@dataclass
+class _Findings:
+    """What one share of a check found (a helper's is handed to the worker's process, which joins them)."""
+
+    problems: Problems
+    compared: Compared
+    rows_read: int
+    numbers: dict[str, int]  # the first share's (the helper's are the same)
+    located: dict[str, Record]  # the first share's: the row of every report of the file
+    pieces: list[tuple[int, list[bytes], int]] = field(default_factory=list)  # per block: its reports pickled
+    known: dict[tuple[str, Any], Model] = field(default_factory=dict)  # the instances they were pickled from
+    previews: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # the first few, by number
+    new_reports: int = 0
+    encoding: str = ""
+    separator: str = ""
+
+    def handed(self) -> _Findings:
+        """What a helper hands over: what the first share lacks (no instance: they are read back by key)."""
+        return dataclasses.replace(self, numbers={}, located={}, known={})
 
 
 def check_records(
@@ -333,71 +314,127 @@ def check_records(
     """Check the rows of an upload for ``actor`` (see the module's docstring). ``submit``: the reports are to be
     sent for review, so each must also be complete for its form variant. ``file_problems`` gives, once every
     row is read, the reader's problems of the file as a whole (headers, sheets), errors too."""
-    problems = _Problems()
-    reports, read = _group(records, problems, progress)
-    outcome = CheckOutcome(rows_read=read)
-    whole_file = list(file_problems())
+    findings = _check_share(
+        records,
+        actor=actor,
+        variant=variant,
+        progress=progress,
+        checked=_told(progress),
+        submit=submit,
+        file_problems=file_problems,
+        share=WHOLE,
+    )
+    return _outcome([findings], actor=actor, progress=progress)
+
+
+def _check_share(
+    records: Iterable[Record],
+    *,
+    actor: Actor,
+    variant: str,
+    progress: Progress,
+    checked: Checked,
+    submit: bool,
+    file_problems: Callable[[], Iterable[CellProblem]],
+    share: Share,
+    numbers: dict[str, int] | None = None,
+) -> _Findings:
+    """Check the reports of ``share`` (the first share also the file as a whole); ``numbers``: the references'
+    as the reading numbered them (else numbered here)."""
+    problems = Problems()
+    grouped = _group(records, problems, progress, share, {} if numbers is None else numbers)
+    reports, read = grouped.reports, grouped.read
+    findings = _Findings(problems, Compared(), read, grouped.numbers, grouped.located)
+    problems.at = (FILE, 0)
+    whole_file = list(file_problems()) if share.first else []
     for problem in whole_file:
         problems.cell(problem, "")
-    if not read and not whole_file:
+    if share.first and not read and not whole_file:
         problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
     existing = existing_reports(actor, list(reports))
-    given_parts = {part for group in reports.values() for part in group.parts}
-    terms = _Terms()
+    terms = Terms()
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
-    # The checked reports held pickled, what the duplicate rule compares of them, and the first few as shown.
-    spool, compared, previewed = ReportSpool(), Compared(), list[tuple[_Report, CheckedReport]]()
+    # The checked reports held pickled, a spool per block; what the duplicate rule compares of them.
+    spools: list[tuple[int, ReportSpool]] = []
     shown = int(settings.RILO_UPLOADS_PREVIEW_REPORTS)  # reports in the preview
     today = timezone.localdate()
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
-    records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values()) or 1
-    done = 0
-    told = 0
+    records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values())
+    done = told = 0
     for group in reports.values():
+        number = grouped.numbers[group.reference]
+        problems.at = (CHECKING, number)
+        if not spools or spools[-1][0] != share.block(number):
+            spools.append((share.block(number), ReportSpool(known=findings.known)))
         result = _check_report(
             group,
             problems=problems,
             terms=terms,
             variant=variant,
             existing=existing.get(group.reference),
-            given_parts=given_parts,
+            given_parts=grouped.given_parts,
             may_record_parties=may_record_parties,
             attachable=attachable,
             submit=submit,
             today=today,
         )
         if result is not None:
-            spool.append(result)
-            compared.add(group.reference, result)
-            outcome.new_reports += result.existing_id is None
-            if len(previewed) < shown:
-                previewed.append((group, result))
+            spools[-1][1].append(result)
+            findings.compared.add(group.reference, result)
+            findings.new_reports += result.existing_id is None
+            if len(findings.previews) < shown:
+                findings.previews.append((number, preview(group.reference, group.record, result)))
         done += 1 + sum(len(rows) for rows in group.parts.values())
         # Its rows' values are no longer needed (a large file is not held twice): the report's row keeps where
-        # it is, for the problems and the preview that name it.
+        # it is, for the problems that name it.
         group.parts = {}
         if group.record is not None:
-            group.record = dataclasses.replace(group.record, values=_CHECKED, problems=())
+            group.record = dataclasses.replace(group.record, values=_CHECKED, problems=(), held=None)
+            if share.first:
+                grouped.located[group.reference] = group.record
         if done >= told + _PROGRESS_EVERY:
             told = done
-            progress(read, read * done // records_total)
-    progress(read, read)
-    outcome.reports = spool
+            checked(read, done, records_total)
+    checked(read, done, records_total)
+    findings.pieces = [(block, spool.pieces(), len(spool)) for block, spool in spools]
+    return findings
+
+
+def _outcome(shares: list[_Findings], *, actor: Actor, progress: Progress) -> CheckOutcome:
+    """The outcome of a check: its shares' findings joined in the file's order, possible duplicates flagged."""
+    first = shares[0]
+    pieces = sorted((piece for share in shares for piece in share.pieces), key=lambda piece: piece[0])
+    spool = ReportSpool.of_pieces(
+        (piece for _, block, _ in pieces for piece in block),
+        count=sum(count for *_, count in pieces),
+        known=first.known,
+    )
+    problems = Problems.joined([share.problems for share in shares])
+    outcome = CheckOutcome(
+        reports=spool,
+        rows_read=first.rows_read,
+        new_reports=sum(share.new_reports for share in shares),
+        encoding=first.encoding,
+        separator=first.separator,
+    )
     outcome.drafts_updated = len(spool) - outcome.new_reports
-    _flag_duplicates(compared, reports, actor=actor, problems=problems)
+    compared = Compared.joined([share.compared for share in shares], first.numbers)
+    _flag_duplicates(compared, first.located, first.numbers, actor=actor, problems=problems)
     outcome.problems = problems.items
     outcome.rows_with_errors = len(problems.error_rows)
     outcome.duplicate_candidates = len(problems.duplicate_reports)
-    outcome.preview = [_preview(group, report) for group, report in previewed]
+    previews = sorted((preview for share in shares for preview in share.previews), key=lambda preview: preview[0])
+    outcome.preview = [preview for _, preview in previews[: int(settings.RILO_UPLOADS_PREVIEW_REPORTS)]]
+    progress(outcome.rows_read, outcome.rows_read)
     return outcome
 
 
 def _check_report(
     group: _Report,
     *,
-    problems: _Problems,
-    terms: _Terms,
+    problems: Problems,
+    terms: Terms,
     variant: str,
     existing: tuple[int, str] | None,
     given_parts: set[str],
@@ -442,7 +479,7 @@ def _check_report(
         if part not in given_parts:
             parts[wire_key] = None  # the file has no such rows at all: an updated draft keeps its own
             continue
-        parts[wire_key] = [terms.resolve(part, {k: v for k, v in row.values.items() if k != REFERENCE}) for row in rows]
+        parts[wire_key] = [terms.resolve(part, _row_values(row)) for row in rows]
     if parts.get("parties") and not may_record_parties:
         for row in group.parts.get("party", []):
             problems.error(row, REFERENCE, _("Persons and companies: you may not record persons and companies."))
@@ -497,7 +534,7 @@ def _check_report(
 _WIRE_TO_PART = {wire_key: part for part, wire_key in ROW_PARTS.items()}
 
 
-def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems: _Problems, terms: _Terms) -> None:
+def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems: Problems, terms: Terms) -> None:
     """The validator's errors, each at the cell its path names (a row's field, a report field, or the report's
     row for a whole part or the report as a whole)."""
     for path, messages in paths.items():
@@ -518,14 +555,26 @@ def _put_at_cells(group: _Report, paths: Mapping[ErrorPath, list[str]], problems
             problems.error(record, name, _words(part, name, message, record, terms), reference=group.reference)
 
 
-def _words(part: str, name: str, message: str, record: Record | None, terms: _Terms) -> str:
+def _spec(part: str, name: str) -> catalogue.Field | None:
+    try:
+        return catalogue.field(part, name)
+    except KeyError:
+        return None
+
+
+def _label(part: str, name: str) -> str:
+    spec = _spec(part, name)
+    return str(spec.label) if spec is not None else name
+
+
+def _words(part: str, name: str, message: str, record: Record | None, terms: Terms) -> str:
     """The validator's message, prefixed by the column's label; for a code it does not know, what to use."""
     if not name:
         return message
     label = _label(part, name)
     spec = _spec(part, name)
     if spec is not None and spec.kind in ("term", "terms") and says_unknown_code(message):
-        typed = record.values.get(name) if record is not None else ""
+        typed = record.given().get(name) if record is not None else ""
         return _(
             "%(label)s: %(value)s is not a code in use; use %(choices)s or another code of the template's list."
         ) % {
@@ -536,61 +585,24 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: _Te
     return _("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
-def _flag_duplicates(compared: Compared, groups: dict[str, _Report], *, actor: Actor, problems: _Problems) -> None:
-    """Each possible duplicate flagged at its report's row (flagged, never refused)."""
+def _flag_duplicates(
+    compared: Compared,
+    located: Mapping[str, Record],
+    numbers: Mapping[str, int],
+    *,
+    actor: Actor,
+    problems: Problems,
+) -> None:
+    """Each possible duplicate flagged at its report's row (flagged, never refused), in the file's order."""
     message = _(
         "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the reviewer "
         "decides."
     )
-    for reference, others in compared.found(actor).items():
+    found = compared.found(actor)
+    for reference in sorted(found, key=numbers.__getitem__):
+        problems.at = (DUPLICATES, numbers[reference])
         problems.duplicate(
-            groups[reference].record,
+            located.get(reference),
             reference,
-            message % {"reference": reference, "others": "; ".join(sorted(others)[:5])},
+            message % {"reference": reference, "others": "; ".join(sorted(found[reference])[:5])},
         )
-
-
-# --- preview -------------------------------------------------------------------------------------------------
-
-
-def _shown(value: Any) -> Any:
-    """A cleaned value as the preview shows it: a term by its code, a list joined, a date as ISO text."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list | tuple):
-        return "; ".join(str(_shown(item)) for item in value)
-    if isinstance(value, Model):
-        return str(getattr(value, "code", None) or value)
-    if isinstance(value, dt.date | dt.time | Decimal):
-        return value.isoformat() if not isinstance(value, Decimal) else str(value)
-    if isinstance(value, dict):
-        return {str(key): _shown(item) for key, item in value.items()}
-    return value if isinstance(value, int | float | bool) else str(value)
-
-
-# What the preview shows: the fields entered, but those shown only with the right to see personal data.
-_PREVIEWED = {part: frozenset(catalogue.names(part, restricted=False)) for part in ("report", "item")}
-
-
-def _preview(group: _Report, report: CheckedReport) -> dict[str, Any]:
-    """One report as it will be stored: its fields and its items (persons and companies are not shown, nor any
-    field shown only with the right to see personal data)."""
-    return {
-        "national_reference": group.reference,
-        "sheet": group.record.sheet if group.record is not None else "",
-        "row": group.record.row if group.record is not None else None,
-        "action": "update" if report.existing_id is not None else "create",
-        "fields": {
-            name: _shown(value)
-            for name, value in report.report_values.items()
-            if name in _PREVIEWED["report"] and _shown(value) != ""
-        },
-        "items": [
-            {
-                name: _shown(value)
-                for name, value in item.items()
-                if name in _PREVIEWED["item"] and _shown(value) not in ("", {})
-            }
-            for item in report.parts.get("items") or []
-        ],
-    }

@@ -43,7 +43,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, Wanted, header_problems
+from .columns import REFERENCE
 from .messages import formula_message, nul_message, too_many_rows_message
 from .reading_csv import csv_records, read_csv
 from .sheets import (
@@ -71,15 +72,21 @@ class UploadReading(Iterator[Record]):
         return next(self._records)
 
 
-def read_upload(path: Path, *, format: str, encoding: str | None = None, variant: str) -> UploadReading:
+def read_upload(
+    path: Path, *, format: str, encoding: str | None = None, variant: str, wanted: Wanted | None = None
+) -> UploadReading:
     """The records of the upload at ``path`` (``format`` as :func:`~apps.uploads.sniffing.inspect_upload` said;
-    ``encoding`` of a CSV as the user chose it, or ``None`` to detect), read as the ``variant`` lays them out."""
+    ``encoding`` of a CSV as the user chose it, or ``None`` to detect), read as the ``variant`` lays them out.
+    ``wanted`` is asked of each row's national reference: a row it does not want gives the same records, holding
+    the reference alone (its other cells are not converted: another process checks them)."""
     upload_columns.part_fields("report", variant=variant)  # an unknown variant fails here, not mid-file
     summary = ReadSummary(format=format)
     if format == XLSX:
-        return UploadReading(_read_xlsx(path, variant=variant, summary=summary), summary)
+        return UploadReading(_read_xlsx(path, variant=variant, summary=summary, wanted=wanted), summary)
     if format == CSV:
-        return UploadReading(read_csv(path, encoding=encoding, variant=variant, summary=summary), summary)
+        return UploadReading(
+            read_csv(path, encoding=encoding, variant=variant, summary=summary, wanted=wanted), summary
+        )
     raise ValueError(f"Unknown upload format {format!r}.")
 
 
@@ -103,13 +110,13 @@ def _csv_form_rows(
         yield [upload_values.text(cells.get(index, "")) for index in range(max([*cells, *marked], default=-1) + 1)]
 
 
-def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Record]:
+def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary, wanted: Wanted | None) -> Iterator[Record]:
     try:
         with zipfile.ZipFile(path) as archive:
             sheets, date1904 = workbook_sheets(archive)
             workbook = CalamineWorkbook.from_path(str(path))
             strings: list[str] | None = None
-            wanted = upload_columns.sheet_parts(variant=variant)
+            parts = upload_columns.sheet_parts(variant=variant)
             found: set[str] = set()
             for title, member in sheets:
                 if upload_columns.normalised_header(title) == CSV_SHEET.casefold() and not found:
@@ -123,11 +130,12 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                         rows = parsed_sheet_rows(archive, member, strings)
                     formulas = dict(scan.marked or {})
                     texts = _csv_form_rows(rows, formulas)
-                    for _line, record in csv_records(texts, variant=variant, summary=summary, formulas=formulas):
+                    csv_form = csv_records(texts, variant=variant, summary=summary, formulas=formulas, wanted=wanted)
+                    for _line, record in csv_form:
                         yield record
                     continue
                 part = upload_columns.part_for_sheet(title)
-                if part is None or part not in wanted:
+                if part is None or part not in parts:
                     if not upload_columns.is_template_sheet(title):
                         summary.problems.append(
                             CellProblem(
@@ -141,7 +149,7 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                                 )
                                 % {
                                     "sheet": title,
-                                    "sheets": ", ".join(upload_columns.sheet_title(name) for name in wanted),
+                                    "sheets": ", ".join(upload_columns.sheet_title(name) for name in parts),
                                     "variant": variant,
                                 },
                             )
@@ -159,7 +167,9 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary) -> Iterator[Re
                 else:  # a formula without a cell reference, or a sheet too sparse for calamine: parsed row by row
                     strings = shared_strings(archive) if strings is None else strings
                     rows = parsed_sheet_rows(archive, member, strings)
-                yield from _sheet_records(rows, title, part, variant=variant, date1904=date1904, summary=summary)
+                yield from _sheet_records(
+                    rows, title, part, variant=variant, date1904=date1904, summary=summary, wanted=wanted
+                )
             if "report" not in found:
                 summary.problems.append(
                     CellProblem(
@@ -185,12 +195,14 @@ def _sheet_records(
     variant: str,
     date1904: bool,
     summary: ReadSummary,
+    wanted: Wanted | None = None,
 ) -> Iterator[Record]:
     limit = settings.RILO_UPLOAD_MAX_ROWS
     count = 0
     layout: dict[int, tuple[str, str, upload_values.Converter]] | None = None
     names: tuple[str, ...] = ()
     where: dict[str, str] = {}
+    reference_at: int | None = None  # the national reference's column
     summary.rows.setdefault(part, 0)
     for row, cells, marked in rows:
         if layout is None:
@@ -199,6 +211,7 @@ def _sheet_records(
             layout = _sheet_layout(title, part, cells, marked, variant=variant, date1904=date1904, summary=summary)
             names = tuple(name for name, _letters, _convert in layout.values())
             where = {name: letters for name, letters, _convert in layout.values()}
+            reference_at = next((index for index, column in layout.items() if column[0] == REFERENCE), None)
             continue
         if not cells and not marked:
             continue
@@ -208,6 +221,17 @@ def _sheet_records(
         values: dict[str, Any] = dict.fromkeys(names)
         present = False
         problems = []
+        if wanted is not None:
+            reference = None  # as the record below would hold it
+            if reference_at is not None and (raw := cells.get(reference_at)) is not None and not _blank(raw):
+                reference = None if type(raw) is str and "\x00" in raw else layout[reference_at][2](raw)
+            if not wanted(reference):  # the reference alone, if the row gives a record (as below)
+                if any(index in layout and not _blank(raw) for index, raw in cells.items()) or any(
+                    index in layout for index in marked
+                ):
+                    summary.rows[part] += 1
+                    yield Record(part=part, sheet=title, row=row, values={REFERENCE: reference}, cells=where)
+                continue
         for index, raw in cells.items():
             column = layout.get(index)
             if column is None:
@@ -228,6 +252,11 @@ def _sheet_records(
             continue  # a row with cells only in unknown columns: reported with the headers
         summary.rows[part] += 1
         yield Record(part=part, sheet=title, row=row, values=values, cells=where, problems=problems or ())
+
+
+def _blank(raw: Any) -> bool:
+    """A cell read as blank: spaces (one holding a NUL is a problem, so not blank)."""
+    return type(raw) is str and raw.isspace()
 
 
 def _sheet_layout(

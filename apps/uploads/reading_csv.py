@@ -10,13 +10,14 @@ import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from . import columns as upload_columns
 from . import values as upload_values
-from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, header_problems, storable
+from .cells import CSV_SHEET, CellProblem, ReadSummary, Record, Wanted, header_problems, storable
 from .columns import REFERENCE
 from .messages import formula_message, nul_message, too_many_rows_message
 from .sheets import column_letters
@@ -31,6 +32,7 @@ ENCODINGS: tuple[tuple[str, str], ...] = (
 SEPARATORS = (",", ";", "\t")
 
 _CHUNK = 1024 * 1024
+_CONVERTED = object()  # a row's cells converted (not a reference given for a row not wanted)
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -95,9 +97,12 @@ def _separator(header_line: str, variant: str) -> str:
     return max(SEPARATORS, key=score)
 
 
-def read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSummary) -> Iterator[Record]:
+def read_csv(
+    path: Path, *, encoding: str | None, variant: str, summary: ReadSummary, wanted: Wanted | None = None
+) -> Iterator[Record]:
     """The records of the CSV at ``path`` in ``encoding`` (one of :data:`ENCODINGS`, else detected), laid out as
-    ``variant`` lays the CSV form; ``summary`` gets the encoding, the separator and the file's problems."""
+    ``variant`` lays the CSV form; ``summary`` gets the encoding, the separator and the file's problems; for
+    ``wanted``, see :func:`csv_records`."""
     if encoding:
         names = {name for name, _label in ENCODINGS}
         if encoding not in names:
@@ -113,7 +118,7 @@ def read_csv(path: Path, *, encoding: str | None, variant: str, summary: ReadSum
             summary.separator = _separator(first.rstrip("\r\n"), variant)
             lines = _NulWatch(itertools.chain([first], stream))
             reader = csv.reader(lines, delimiter=summary.separator)
-            records = csv_records(reader, variant=variant, summary=summary, nul_watch=lines)
+            records = csv_records(reader, variant=variant, summary=summary, nul_watch=lines, wanted=wanted)
             for line, record in records:  # noqa: B007
                 yield record
     except UnicodeDecodeError as error:
@@ -169,10 +174,13 @@ class _CsvLayout:
         own = [position for position, name, _convert in self.positions if name != REFERENCE]
         self.own_cells = _cells_at(own)
 
-    def record(self, cells: list[str], row: int) -> Record | None:
-        """The record of ``cells`` (``None`` when they leave every field of the part but the reference blank)."""
+    def record(self, cells: list[str], row: int, *, reference: Any = _CONVERTED) -> Record | None:
+        """The record of ``cells`` (``None`` when they leave every field of the part but the reference blank);
+        given the ``reference``, its values are that alone (a row not wanted)."""
         if not any(self.own_cells(cells)):
             return None
+        if reference is not _CONVERTED:
+            return Record(part=self.part, sheet=CSV_SHEET, row=row, values={REFERENCE: reference}, cells=self.where)
         values = {
             name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
             for position, name, converter in self.positions
@@ -213,11 +221,15 @@ def csv_records(
     summary: ReadSummary,
     formulas: dict[tuple[int, int], str] | None = None,
     nul_watch: _NulWatch | None = None,
+    wanted: Wanted | None = None,
 ) -> Iterator[tuple[int, Record]]:
     """A report record per row (but a row repeating the report cells of the row above), an item record per row
     with item cells, and each report's numbered groups from the first of its rows that has them. A cell holding
     a NUL character is a problem and blank (every row is searched for one, or those read once ``nul_watch``
-    found one)."""
+    found one).
+
+    ``wanted`` is asked of each row's national reference (as converted): a row it does not want gives the same
+    records, holding the reference alone (its other cells are not converted: another process checks them)."""
     headers = next(reader, None)
     if headers is None:
         summary.problems.append(CellProblem(CSV_SHEET, 1, "", "", _("The file has no header row.")))
@@ -231,7 +243,9 @@ def csv_records(
     group_cells_of = _cells_at(
         [position for layout in group_layouts for position, name, _convert in layout.positions if name != REFERENCE]
     )
-    reference_at = next((position for position, name, _c in report_layout.positions if name == REFERENCE), None)
+    reference_at, reference_of = next(
+        ((position, convert) for position, name, convert in report_layout.positions if name == REFERENCE), (None, None)
+    )
     width = len(headers)
     limit = settings.RILO_UPLOAD_MAX_ROWS
     # The first row that gave each report's groups, and what they were: later rows repeat them or leave them blank.
@@ -266,6 +280,12 @@ def csv_records(
             problems.append(
                 CellProblem(CSV_SHEET, row_number, "", "", _("This row has more cells than the file has headers."))
             )
+        reference_value: Any = _CONVERTED  # a row wanted: its cells converted
+        if wanted is not None:
+            cell = cells[reference_at] if reference_at is not None and reference_of is not None else ""
+            reference_value = reference_of(cell) if reference_of is not None and cell and not cell.isspace() else None
+            if wanted(reference_value):
+                reference_value = _CONVERTED
         records: list[Record | None] = []
         if group_layouts:
             given = group_cells_of(cells)
@@ -274,7 +294,9 @@ def csv_records(
                 first = first_groups.get(reference)
                 if first is None:
                     first_groups[reference] = (row_number, given)
-                    records.extend(layout.record(cells, row_number) for layout in group_layouts)
+                    records.extend(
+                        layout.record(cells, row_number, reference=reference_value) for layout in group_layouts
+                    )
                 elif given != first[1]:
                     problems.append(
                         CellProblem(
@@ -299,14 +321,16 @@ def csv_records(
                 values={
                     name: converter(cell) if (cell := cells[position]) and not cell.isspace() else None
                     for position, name, converter in report_layout.positions
-                },
+                }
+                if reference_value is _CONVERTED
+                else {REFERENCE: reference_value},
                 cells=report_layout.where,
                 problems=problems or (),
             )
             rows["report"] += 1
             yield row_number, report
         previous_report = report_cells
-        item = item_layout.record(cells, row_number)
+        item = item_layout.record(cells, row_number, reference=reference_value)
         for record in (item, *records):
             if record is not None:
                 rows[record.part] += 1

@@ -129,8 +129,9 @@ class Unpickler(pickle.Unpickler):
         model = _held_models().get(label) if isinstance(label, str) else None
         if model is None:
             raise pickle.UnpicklingError(f"{label!r} is not a model whose instances a checked report holds")
-        if self.known is not None:
-            return self.known[label, pk]
+        known = self.known.get((label, pk)) if self.known is not None else None
+        if known is not None:
+            return known
         if label not in self.instances:
             # Vocabularies, HS codes and operations: small tables, each read once.
             self.instances[label] = model._default_manager.in_bulk()
@@ -143,13 +144,27 @@ class Unpickler(pickle.Unpickler):
 class ReportSpool(Sequence[CheckedReport]):
     """Checked reports, appended one at a time and held pickled in pieces; read back as a sequence."""
 
-    def __init__(self, reports: Iterable[CheckedReport] = ()) -> None:
+    def __init__(
+        self, reports: Iterable[CheckedReport] = (), *, known: dict[tuple[str, Any], Model] | None = None
+    ) -> None:
         self._pieces: list[bytes] = []
-        self._known: dict[tuple[str, Any], Model] = {}  # the instances written, by label and primary key
+        # The instances written, by label and primary key (``known``: shared by the spools of one check).
+        self._known: dict[tuple[str, Any], Model] = {} if known is None else known
         self._open: list[CheckedReport] = []
         self._count = 0
         for report in reports:
             self.append(report)
+
+    @classmethod
+    def of_pieces(
+        cls, pieces: Iterable[bytes], *, count: int, known: dict[tuple[str, Any], Model] | None = None
+    ) -> ReportSpool:
+        """A spool of pieces already pickled (``count`` reports in all): those of the shares of a check, in the
+        file's order. ``known``: the instances some of them were written from in this process."""
+        spool = cls(known=known)
+        spool._pieces = list(pieces)
+        spool._count = count
+        return spool
 
     def append(self, report: CheckedReport) -> None:
         self._open.append(report)
