@@ -86,7 +86,7 @@ def tree_pss_mb(pid: int) -> float:
             with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
                 pids += [int(child) for child in children.read().split()]
     except OSError:
-        return 0.0
+        pass  # ended, or a kernel that does not list children: the process alone
     total = 0
     for each in pids:
         try:

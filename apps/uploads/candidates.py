@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -161,16 +161,14 @@ class Compared:
             self.updated.add(report.existing_id)
 
     @classmethod
-    def joined(cls, shares: Sequence[Compared], order: Mapping[str, int]) -> Compared:
-        """What several shares of one check compare, their items in the order of their reports (``order``: each
-        reference's number), as one pass over the file would have added them."""
+    def joined(cls, shares: Sequence[Compared]) -> Compared:
+        """What several shares of one check compare (the order of the items matters not: what each report may
+        duplicate is a set)."""
         if len(shares) == 1:
             return shares[0]
         joined = cls()
-        joined.items = sorted(
-            itertools.chain.from_iterable(share.items for share in shares), key=lambda item: order[item.reference]
-        )
         for share in shares:
+            joined.items += share.items
             for identifier, references in share.identifiers.items():
                 joined.identifiers[identifier] |= references
             joined.updated |= share.updated

@@ -14,7 +14,10 @@ put back at the cell it came from (sheet, row, column). Then:
   administration, so theirs are simply other reports);
 - possible duplicates (flagged, never refused), by the rule of :mod:`apps.reports.duplicates`, among the
   file's reports and against the reports the uploader may see;
-- vocabulary terms are looked up once per distinct value per upload, not once per cell.
+- vocabulary terms are looked up once per distinct value per upload (per process), not once per cell.
+
+A large file is checked by two processes, each reading it and checking its share of the reports
+(:mod:`apps.uploads.helper`); their findings are joined in the file's order (:mod:`apps.uploads.outcome`).
 
 The checked reports are kept beside the stored file (:mod:`apps.uploads.checked`): the commit writes them
 after verifying only what can change between the check and the commit (a draft submitted meanwhile, a code
@@ -25,14 +28,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,14 +51,16 @@ from apps.reports.validation import ReportValidationError, check_complete, says_
 
 from .candidates import Compared
 from .cells import CellProblem, Record
-from .choices import ProblemKind
+from .helper import WHOLE, WORKERS_SHARE, CheckHelper, HelperFailed, Share, start_helper
+from .outcome import CheckOutcome, Findings, joined
 from .preview import preview
-from .problems import CHECKING, DUPLICATES, FILE, READING, REFERENCE, Problem, Problems
+from .problems import CHECKING, FILE, READING, REFERENCE, Problems
 from .reading import read_upload
-from .sharing import WHOLE, Share, check_helper
 from .spool import ReportSpool
 from .terms import Terms
 from .writing import CheckedReport
+
+logger = logging.getLogger(__name__)
 
 # The parts a report has rows of, with the keyword clean_all takes each by (its wire key).
 ROW_PARTS = {name: catalogue.part(name).wire_key for name in catalogue.ROW_PARTS}
@@ -65,32 +70,8 @@ _PROGRESS_EVERY = 64  # rows read, records checked: progress is told that often 
 _CHECKED: dict[str, Any] = {}
 
 
-@dataclass
-class CheckOutcome:
-    """What a check found: the reports ready to write, the problems, the counts and the preview."""
-
-    reports: Sequence[CheckedReport] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    rows_read: int = 0
-    new_reports: int = 0
-    drafts_updated: int = 0
-    rows_with_errors: int = 0
-    duplicate_candidates: int = 0
-    preview: list[dict[str, Any]] = field(default_factory=list)
-    encoding: str = ""
-    separator: str = ""
-
-    @property
-    def has_errors(self) -> bool:
-        return any(problem.kind == ProblemKind.ERROR for problem in self.problems)
-
-
 Progress = Callable[[int, int], None]  # rows read, rows checked
 Checked = Callable[[int, int, int], None]  # rows read; records checked, of how many (this share's)
-
-
-def _silent(*counts: int) -> None:
-    """The progress of a helper's reading: the worker's process tells its own."""
 
 
 def check_file(
@@ -103,13 +84,14 @@ def check_file(
     progress: Progress,
     submit: bool = False,
 ) -> CheckOutcome:
-    """Read the stored file and check it (see :func:`check_records`), a large one by two processes
-    (:mod:`apps.uploads.sharing`); a file the reader refuses (too many rows) raises its
+    """Read the stored file and check it (see :func:`check_records`), a large one with a helper process
+    (:mod:`apps.uploads.helper`); a file the reader refuses (too many rows) raises its
     :class:`~apps.uploads.sniffing.UploadRefused`, in the reader's words."""
+    today = timezone.localdate()  # one day for both processes
 
-    def check_share(share: Share, progress: Progress, checked: Checked) -> _Findings:
+    def check_share(share: Share, progress: Progress, checked: Checked) -> Findings:
         numbers = _Numbers(share)
-        wanted = None if share.whole else numbers.wanted
+        wanted = None if share.whole else numbers.owns
         reading = read_upload(path, format=file_format, encoding=encoding, variant=variant, wanted=wanted)
         findings = _check_share(
             reading,
@@ -121,33 +103,34 @@ def check_file(
             file_problems=lambda: reading.summary.problems,
             share=share,
             numbers=numbers,
+            today=today,
         )
         findings.encoding = reading.summary.encoding or encoding or ""
         findings.separator = reading.summary.separator
         return findings
 
-    helper = check_helper(path)
-    if helper is None:
-        return _outcome([check_share(WHOLE, progress, _told(progress))], actor=actor, progress=progress)
-    if helper.is_helper:
-        helper.serve(lambda: check_share(helper.share, _silent, lambda read, done, total: helper.checked(done, total)))
-    try:
-        own: list[int] = [0, 0, 0]  # rows read; records checked, of how many
-        told = [0]  # the rows told checked: never fewer than before
+    def helpers_work(share: Share, checked: Callable[[int, int], None]) -> Findings:
+        return check_share(share, _silent, lambda _read, done, total: checked(done, total)).handed()
 
-        def checked(read: int, done: int, total: int) -> None:
-            own[:] = read, done, total
-            helper_done, helper_total = helper.progress()
-            # Until the helper has read the file, its records are about as many as this process's.
-            total += helper_total or total
-            told[0] = max(told[0], min(read * (done + helper_done) // (total or 1), read))
-            progress(read, told[0])
+    helper = start_helper(path, helpers_work)
+    if helper is not None:
+        try:
+            tally = _Tally(progress, helper)
+            try:
+                own = check_share(WORKERS_SHARE, progress, tally)
+                theirs = helper.result(tally.again, every=float(settings.RILO_UPLOADS_PROGRESS_SECONDS))
+            finally:
+                helper.stop()
+            return joined([own, theirs], actor=actor, progress=progress)
+        except HelperFailed:
+            logger.warning(
+                "An upload's check helper failed: the worker's process checks the whole file.", exc_info=True
+            )
+    return joined([check_share(WHOLE, progress, _told(progress))], actor=actor, progress=progress)
 
-        findings = check_share(helper.share, progress, checked)
-        theirs = helper.handed(lambda: checked(*own), every=float(settings.RILO_UPLOADS_PROGRESS_SECONDS))
-    finally:
-        helper.stop()
-    return _outcome([findings, theirs], actor=actor, progress=progress)
+
+def _silent(*counts: int) -> None:
+    """The progress of a helper's reading: the worker's process tells its own."""
 
 
 def _told(progress: Progress) -> Checked:
@@ -155,6 +138,25 @@ def _told(progress: Progress) -> Checked:
         progress(read, read * done // (total or 1))
 
     return checked
+
+
+class _Tally:
+    """The progress of a check with a helper, told by the worker's process: its records checked and the
+    helper's, of both's (the helper's about as many as its own until it has read the file); never backwards."""
+
+    def __init__(self, progress: Progress, helper: CheckHelper) -> None:
+        self.progress, self.helper = progress, helper
+        self.read = self.done = self.total = self.told = 0
+
+    def __call__(self, read: int, done: int, total: int) -> None:
+        self.read, self.done, self.total = read, done, total
+        self.again()
+
+    def again(self) -> None:
+        helper_done, helper_total = self.helper.progress()
+        total = self.total + (helper_total or self.total)
+        self.told = max(self.told, min(self.read * (self.done + helper_done) // (total or 1), self.read))
+        self.progress(self.read, self.told)
 
 
 def _text(value: Any) -> str:
@@ -177,8 +179,9 @@ class _Numbers(dict[str, int]):
         super().__init__()
         self.share = share
 
-    def wanted(self, value: Any) -> bool:
-        """Whether this share checks the rows of the reference ``value`` (as read): numbered as it is met."""
+    def owns(self, value: Any) -> bool:
+        """Whether this share checks the rows of the reference ``value`` (as read), numbering it if it is new
+        (the reader asks of each row, in the file's order)."""
         reference = _text(value)
         return self.share.owns(self.setdefault(reference, len(self))) if reference else self.share.first
 
@@ -281,27 +284,6 @@ def existing_reports(actor: Actor, references: list[str]) -> dict[str, tuple[int
     return {reference: (pk, status) for pk, reference, status in rows}
 
 
-@dataclass
-class _Findings:
-    """What one share of a check found (a helper's is handed to the worker's process, which joins them)."""
-
-    problems: Problems
-    compared: Compared
-    rows_read: int
-    numbers: dict[str, int]  # the first share's (the helper's are the same)
-    located: dict[str, Record]  # the first share's: the row of every report of the file
-    pieces: list[tuple[int, list[bytes], int]] = field(default_factory=list)  # per block: its reports pickled
-    known: dict[tuple[str, Any], Model] = field(default_factory=dict)  # the instances they were pickled from
-    previews: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # the first few, by number
-    new_reports: int = 0
-    encoding: str = ""
-    separator: str = ""
-
-    def handed(self) -> _Findings:
-        """What a helper hands over: what the first share lacks (no instance: they are read back by key)."""
-        return dataclasses.replace(self, numbers={}, located={}, known={})
-
-
 def check_records(
     records: Iterable[Record],
     *,
@@ -324,7 +306,7 @@ def check_records(
         file_problems=file_problems,
         share=WHOLE,
     )
-    return _outcome([findings], actor=actor, progress=progress)
+    return joined([findings], actor=actor, progress=progress)
 
 
 def _check_share(
@@ -338,13 +320,14 @@ def _check_share(
     file_problems: Callable[[], Iterable[CellProblem]],
     share: Share,
     numbers: dict[str, int] | None = None,
-) -> _Findings:
+    today: dt.date | None = None,
+) -> Findings:
     """Check the reports of ``share`` (the first share also the file as a whole); ``numbers``: the references'
-    as the reading numbered them (else numbered here)."""
+    as the reading numbered them (else numbered here); ``today``: the check's day (else today)."""
     problems = Problems()
     grouped = _group(records, problems, progress, share, {} if numbers is None else numbers)
     reports, read = grouped.reports, grouped.read
-    findings = _Findings(problems, Compared(), read, grouped.numbers, grouped.located)
+    findings = Findings(problems, Compared(), read, grouped.numbers, grouped.located)
     problems.at = (FILE, 0)
     whole_file = list(file_problems()) if share.first else []
     for problem in whole_file:
@@ -358,7 +341,7 @@ def _check_share(
     # The checked reports held pickled, a spool per block; what the duplicate rule compares of them.
     spools: list[tuple[int, ReportSpool]] = []
     shown = int(settings.RILO_UPLOADS_PREVIEW_REPORTS)  # reports in the preview
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     # Progress in the file's rows: the share of the records checked (a CSV row gives several records).
     records_total = sum(1 + sum(len(rows) for rows in group.parts.values()) for group in reports.values())
     done = told = 0
@@ -366,6 +349,8 @@ def _check_share(
         number = grouped.numbers[group.reference]
         problems.at = (CHECKING, number)
         if not spools or spools[-1][0] != share.block(number):
+            if spools:
+                spools[-1][1].seal()  # the block's reports pickled now, not held until the end
             spools.append((share.block(number), ReportSpool(known=findings.known)))
         result = _check_report(
             group,
@@ -399,35 +384,6 @@ def _check_share(
     checked(read, done, records_total)
     findings.pieces = [(block, spool.pieces(), len(spool)) for block, spool in spools]
     return findings
-
-
-def _outcome(shares: list[_Findings], *, actor: Actor, progress: Progress) -> CheckOutcome:
-    """The outcome of a check: its shares' findings joined in the file's order, possible duplicates flagged."""
-    first = shares[0]
-    pieces = sorted((piece for share in shares for piece in share.pieces), key=lambda piece: piece[0])
-    spool = ReportSpool.of_pieces(
-        (piece for _, block, _ in pieces for piece in block),
-        count=sum(count for *_, count in pieces),
-        known=first.known,
-    )
-    problems = Problems.joined([share.problems for share in shares])
-    outcome = CheckOutcome(
-        reports=spool,
-        rows_read=first.rows_read,
-        new_reports=sum(share.new_reports for share in shares),
-        encoding=first.encoding,
-        separator=first.separator,
-    )
-    outcome.drafts_updated = len(spool) - outcome.new_reports
-    compared = Compared.joined([share.compared for share in shares], first.numbers)
-    _flag_duplicates(compared, first.located, first.numbers, actor=actor, problems=problems)
-    outcome.problems = problems.items
-    outcome.rows_with_errors = len(problems.error_rows)
-    outcome.duplicate_candidates = len(problems.duplicate_reports)
-    previews = sorted((preview for share in shares for preview in share.previews), key=lambda preview: preview[0])
-    outcome.preview = [preview for _, preview in previews[: int(settings.RILO_UPLOADS_PREVIEW_REPORTS)]]
-    progress(outcome.rows_read, outcome.rows_read)
-    return outcome
 
 
 def _check_report(
@@ -583,26 +539,3 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: Ter
             "choices": terms.choices(spec, _text(typed)),
         }
     return _("%(label)s: %(message)s") % {"label": label, "message": message}
-
-
-def _flag_duplicates(
-    compared: Compared,
-    located: Mapping[str, Record],
-    numbers: Mapping[str, int],
-    *,
-    actor: Actor,
-    problems: Problems,
-) -> None:
-    """Each possible duplicate flagged at its report's row (flagged, never refused), in the file's order."""
-    message = _(
-        "National reference: %(reference)s may be the same seizure as %(others)s. It will be written; the reviewer "
-        "decides."
-    )
-    found = compared.found(actor)
-    for reference in sorted(found, key=numbers.__getitem__):
-        problems.at = (DUPLICATES, numbers[reference])
-        problems.duplicate(
-            located.get(reference),
-            reference,
-            message % {"reference": reference, "others": "; ".join(sorted(found[reference])[:5])},
-        )

@@ -4,7 +4,9 @@ A record is one row of one part (a report, an item, a route step, a conveyance, 
 its values converted for the one validator (:mod:`apps.uploads.values`) and, per field, the cell it came
 from (a column letter, or a CSV header) so that every error is shown at its cell. Nothing is checked here
 but what only the file can tell: a formula or an error value in a cell, an unknown or repeated column, a
-missing required column, a sheet that holds no part, too many rows.
+missing required column, a sheet that holds no part, too many rows. A reading for a process that checks only
+some reports (:mod:`apps.uploads.helper`) converts the cells of their rows alone: another's rows give the same
+records, holding their national reference only.
 
 - **XLSX** sheets are read by calamine, far faster than openpyxl (``python -m bench upload_reading``), after a
   scan of each sheet's XML (:mod:`apps.uploads.sheets`) for what calamine does not tell: formulas are never
@@ -95,7 +97,7 @@ def read_upload(
 
 
 def _csv_form_rows(
-    rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]], formulas: dict[tuple[int, int], str]
+    rows: Iterator[tuple[int, dict[int, Any], dict[int, str]]], formulas: dict[int, dict[int, str]]
 ) -> Iterator[list[str]]:
     """A sheet holding the CSV form, as the CSV reader takes rows: every row from row 1 (blank ones too), cells as
     text; the formula and error cells met are added to ``formulas`` before their row is handed over."""
@@ -105,7 +107,7 @@ def _csv_form_rows(
             expected += 1
             yield []
         for index, text in marked.items():
-            formulas[number, index] = text
+            formulas.setdefault(number, {})[index] = text
         expected = number + 1
         yield [upload_values.text(cells.get(index, "")) for index in range(max([*cells, *marked], default=-1) + 1)]
 
@@ -128,7 +130,9 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary, wanted: Wanted
                     else:
                         strings = shared_strings(archive) if strings is None else strings
                         rows = parsed_sheet_rows(archive, member, strings)
-                    formulas = dict(scan.marked or {})
+                    formulas: dict[int, dict[int, str]] = {}  # by row, then column
+                    for (marked_row, marked_column), text in (scan.marked or {}).items():
+                        formulas.setdefault(marked_row, {})[marked_column] = text
                     texts = _csv_form_rows(rows, formulas)
                     csv_form = csv_records(texts, variant=variant, summary=summary, formulas=formulas, wanted=wanted)
                     for _line, record in csv_form:

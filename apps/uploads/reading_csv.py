@@ -219,7 +219,7 @@ def csv_records(
     *,
     variant: str,
     summary: ReadSummary,
-    formulas: dict[tuple[int, int], str] | None = None,
+    formulas: dict[int, dict[int, str]] | None = None,
     nul_watch: _NulWatch | None = None,
     wanted: Wanted | None = None,
 ) -> Iterator[tuple[int, Record]]:
@@ -261,8 +261,8 @@ def csv_records(
             raise UploadRefused(too_many_rows_message(CSV_SHEET))
         problems: list[CellProblem] = []
         if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
-            for (row, position), text in formulas.items():
-                if row == row_number and position < len(cells):
+            for position, text in formulas.pop(row_number, {}).items():  # (each row's alone: no scan of all)
+                if position < len(cells):
                     cells[position] = ""
                     header = headers[position] if position < width else column_letters(position)
                     problems.append(CellProblem(CSV_SHEET, row_number, header, "", formula_message(text)))

@@ -37,11 +37,13 @@ from apps.reports.errors import paths_of
 from . import task_names
 from .cells import storable
 from .checked import checked_delete, checked_load, checked_store
-from .checking import CheckOutcome, Problem, check_file
+from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
 from .messages import changed_message, error_message, too_large_message
 from .models import Upload, UploadProblem
+from .outcome import CheckOutcome
+from .problems import Problem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload

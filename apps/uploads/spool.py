@@ -170,9 +170,10 @@ class ReportSpool(Sequence[CheckedReport]):
         self._open.append(report)
         self._count += 1
         if len(self._open) >= PIECE:
-            self._seal()
+            self.seal()
 
-    def _seal(self) -> None:
+    def seal(self) -> None:
+        """Pickle the reports appended since the last piece (a piece of its own, however few)."""
         if self._open:
             buffer = io.BytesIO()
             _Pickler(buffer, self._known).dump(self._open)
@@ -181,7 +182,7 @@ class ReportSpool(Sequence[CheckedReport]):
 
     def pieces(self) -> list[bytes]:
         """The pickled pieces, each a list of reports (the kept file is these, one after the other)."""
-        self._seal()
+        self.seal()
         return self._pieces
 
     def __len__(self) -> int:

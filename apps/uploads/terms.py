@@ -1,5 +1,5 @@
 """Vocabulary terms, HS codes and joint operations as an upload's check looks them up: once per distinct value
-for the whole upload, not once per cell."""
+for the whole upload (in each process that checks it), not once per cell."""
 
 from __future__ import annotations
 

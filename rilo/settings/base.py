@@ -479,11 +479,10 @@ RILO_UPLOADS_KICK_GRACE_SECONDS = env.float("RILO_UPLOADS_KICK_GRACE_SECONDS", d
 RILO_UPLOADS_MAX_ATTEMPTS = env.int("RILO_UPLOADS_MAX_ATTEMPTS", default=3)
 # The longest a check or a commit may run (a Celery hard time limit on the task).
 RILO_UPLOADS_TIME_LIMIT = env.int("RILO_UPLOADS_TIME_LIMIT", default=30 * 60)
-# A check of a stored file this large or larger is shared with a helper process forked by the worker (a core
-# each: apps/uploads/sharing.py), when this many processes may check one upload (0: as many as the cores, at most 2;
-# 1: no helper).
-RILO_UPLOADS_CHECK_PROCESSES = env.int("RILO_UPLOADS_CHECK_PROCESSES", default=0)
-RILO_UPLOADS_CHECK_SHARED_FROM = env.int("RILO_UPLOADS_CHECK_SHARED_FROM", default=2 * 1024 * 1024)
+# A check of a stored file this large or larger (bytes) is shared with a helper process the worker forks, a core
+# each (apps/uploads/helper.py), unless RILO_UPLOADS_CHECK_HELPER is off or the machine has one core.
+RILO_UPLOADS_CHECK_HELPER = env.bool("RILO_UPLOADS_CHECK_HELPER", default=True)
+RILO_UPLOADS_CHECK_HELPER_FROM = env.int("RILO_UPLOADS_CHECK_HELPER_FROM", default=2 * 1024 * 1024)
 # How many reports the preview shows as they will be stored, and how many problems are kept at most.
 RILO_UPLOADS_PREVIEW_REPORTS = env.int("RILO_UPLOADS_PREVIEW_REPORTS", default=20)
 RILO_UPLOADS_MAX_PROBLEMS = env.int("RILO_UPLOADS_MAX_PROBLEMS", default=10_000)

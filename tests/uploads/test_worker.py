@@ -65,12 +65,10 @@ def _file(count: int) -> bytes:
 def test_a_whole_upload_is_checked_and_committed_by_workers(
     alice, uploads_root, start_worker: Callable[..., CeleryWorker]
 ):
-    # The check is shared with a helper process the worker's process forks (apps/uploads/sharing.py).
+    # Checked with a helper process the worker's process forks (apps/uploads/helper.py): the helper checks the
+    # first block of reports, here all of them, and hands them over.
     worker = start_worker(
-        RILO_UPLOADS_ROOT=str(uploads_root),
-        RILO_UPLOADS_PROGRESS_ROWS="10",
-        RILO_UPLOADS_CHECK_PROCESSES="2",
-        RILO_UPLOADS_CHECK_SHARED_FROM="0",
+        RILO_UPLOADS_ROOT=str(uploads_root), RILO_UPLOADS_PROGRESS_ROWS="10", RILO_UPLOADS_CHECK_HELPER_FROM="0"
     )
     with transaction.atomic():
         upload = send(alice, _file(60))  # the check is asked for once this commits
