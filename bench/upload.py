@@ -6,7 +6,7 @@ and as an XLSX workbook in the upload's own layouts (:mod:`apps.uploads.columns`
 
 - ``check_s``, ``commit_s``, ``total_s``: OUR whole upload, through the services the views and the worker's
   tasks call — the file kept (``upload_create``), read and checked (``upload_check``, by the child and the helper
-  process it forks: :mod:`apps.uploads.sharing`), confirmed (``upload_commit``) and written in one transaction
+  process it forks: :mod:`apps.uploads.helper`), confirmed (``upload_commit``) and written in one transaction
   (``upload_commit_run``) — in a child process; ``peak_rss_mb`` is the larger of its own peak resident memory (its
   ``VmHWM``: see :func:`bench.harness.own_peak_rss_mb`) and the peak of its and its helper's memory together
   (their proportional set sizes summed, sampled every 50 ms: :func:`bench.harness.tree_pss_mb`);
@@ -256,7 +256,7 @@ def _write_xlsx(reports: list[_Report], path: Path) -> None:
 def _ours(path: Path, file_format: str) -> Figures:
     """Our whole upload of ``path`` as the bench officer, timed in a child process. Its peak memory is the
     larger of its own peak resident set and the peak, sampled here every 50 ms, of its proportional set size
-    with the check's helper process (:mod:`apps.uploads.sharing`) while that runs: their pages counted once."""
+    with the check's helper process (:mod:`apps.uploads.helper`) while that runs: their pages counted once."""
     argv = [sys.executable, "-m", "bench.upload", str(path), file_format]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ})
     together = 0.0

@@ -51,7 +51,7 @@ from apps.reports.validation import ReportValidationError, check_complete, says_
 
 from .candidates import Compared
 from .cells import CellProblem, Record
-from .helper import WHOLE, WORKERS_SHARE, CheckHelper, HelperFailed, Share, start_helper
+from .helper import HELPERS_SHARE, WHOLE, WORKERS_SHARE, CheckHelper, HelperFailed, Share, start_helper
 from .outcome import CheckOutcome, Findings, joined
 from .preview import preview
 from .problems import CHECKING, FILE, READING, REFERENCE, Problems
@@ -113,20 +113,19 @@ def check_file(
         return check_share(share, _silent, lambda _read, done, total: checked(done, total)).handed()
 
     helper = start_helper(path, helpers_work)
-    if helper is not None:
+    if helper is None:
+        return joined([check_share(WHOLE, progress, _told(progress))], actor=actor, progress=progress)
+    tally = _Tally(progress, helper)
+    try:
+        own = check_share(WORKERS_SHARE, progress, tally)
         try:
-            tally = _Tally(progress, helper)
-            try:
-                own = check_share(WORKERS_SHARE, progress, tally)
-                theirs = helper.result(tally.again, every=float(settings.RILO_UPLOADS_PROGRESS_SECONDS))
-            finally:
-                helper.stop()
-            return joined([own, theirs], actor=actor, progress=progress)
+            theirs = helper.result(tally.again, every=max(float(settings.RILO_UPLOADS_PROGRESS_SECONDS), 0.05))
         except HelperFailed:
-            logger.warning(
-                "An upload's check helper failed: the worker's process checks the whole file.", exc_info=True
-            )
-    return joined([check_share(WHOLE, progress, _told(progress))], actor=actor, progress=progress)
+            logger.warning("An upload's check helper failed: the worker's process checks its share.", exc_info=True)
+            theirs = check_share(HELPERS_SHARE, _silent, tally.instead)
+    finally:
+        helper.stop()
+    return joined([own, theirs], actor=actor, progress=progress)
 
 
 def _silent(*counts: int) -> None:
@@ -142,18 +141,24 @@ def _told(progress: Progress) -> Checked:
 
 class _Tally:
     """The progress of a check with a helper, told by the worker's process: its records checked and the
-    helper's, of both's (the helper's about as many as its own until it has read the file); never backwards."""
+    helper's, of both's (the helper's about as many as its own until it has read the file); never backwards.
+    The helper's share checked here instead (its helper failed) is told :meth:`instead`."""
 
     def __init__(self, progress: Progress, helper: CheckHelper) -> None:
         self.progress, self.helper = progress, helper
         self.read = self.done = self.total = self.told = 0
+        self.here: tuple[int, int] | None = None  # the helper's share checked here: done, of how many
 
     def __call__(self, read: int, done: int, total: int) -> None:
         self.read, self.done, self.total = read, done, total
         self.again()
 
+    def instead(self, read: int, done: int, total: int) -> None:
+        self.here = (done, total)
+        self.again()
+
     def again(self) -> None:
-        helper_done, helper_total = self.helper.progress()
+        helper_done, helper_total = self.here if self.here is not None else self.helper.progress()
         total = self.total + (helper_total or self.total)
         self.told = max(self.told, min(self.read * (self.done + helper_done) // (total or 1), self.read))
         self.progress(self.read, self.told)

@@ -42,12 +42,11 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import connections
 
-from .spool import PIECE
-
 logger = logging.getLogger(__name__)
 
-# References per block: a block's checked reports are one piece of the kept file.
-BLOCK = PIECE
+# References per block (a block's checked reports are one piece of the kept file, or several): small enough that
+# a file of a few thousand reports is shared about evenly.
+BLOCK = 500
 # The process checking each block, in turn: the helper (1) the first, the worker's process (0) the next, and so on.
 HELPED = (1, 0)
 _COUNTERS = struct.Struct("qq")  # the helper's records checked, and its records in all
@@ -99,6 +98,9 @@ def _wanted(path: Path) -> bool:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if not settings.RILO_UPLOADS_CHECK_HELPER or cores < 2 or not hasattr(os, "fork"):
         return False
+    databases: dict[str, dict[str, Any]] = settings.DATABASES
+    if any(database.get("OPTIONS", {}).get("pool") for database in databases.values()):
+        return False  # a pool's connections and threads would be shared with the helper
     if any(connection.in_atomic_block for connection in connections.all(initialized_only=True)):
         return False
     return path.stat().st_size >= int(settings.RILO_UPLOADS_CHECK_HELPER_FROM)
@@ -109,10 +111,19 @@ def start_helper(path: Path, work: Work) -> CheckHelper | None:
     caller checks the file alone. (In the helper this never returns: the process ends when ``work`` does.)"""
     if not _wanted(path):
         return None
-    connections.close_all()  # nothing open is inherited: the helper opens its own, this process reopens as needed
-    counters = mmap.mmap(-1, _COUNTERS.size)
-    read_end, write_end = os.pipe()
     parent = os.getpid()
+    try:
+        connections.close_all()  # nothing open is inherited: the helper opens its own, this process reopens them
+        counters = mmap.mmap(-1, _COUNTERS.size)
+    except Exception:
+        logger.warning("No helper process for an upload's check.", exc_info=True)
+        return None
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        counters.close()
+        logger.warning("No helper process for an upload's check.", exc_info=True)
+        return None
     try:
         pid = os.fork()
     except OSError:
@@ -134,6 +145,7 @@ def _serve(work: Work, *, parent: int, counters: mmap.mmap, read_end: int, write
     try:
         os.close(read_end)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # the pool's soft time limit is its own process's
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
         signal.alarm(int(settings.RILO_UPLOADS_TIME_LIMIT))  # never longer than the check it helps may run
@@ -153,9 +165,10 @@ def _serve(work: Work, *, parent: int, counters: mmap.mmap, read_end: int, write
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(handed)
     finally:
-        with contextlib.suppress(Exception):
+        try:
             connections.close_all()
-        os._exit(code)  # no cleanup of the worker's objects (its files, its broker connection) from here
+        finally:
+            os._exit(code)  # no cleanup of the worker's objects (its files, its broker connection) from here
 
 
 class CheckHelper:
@@ -185,8 +198,12 @@ class CheckHelper:
             if not piece:
                 break
             received += piece
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = 0
+        try:
+            _, status = os.waitpid(self.pid, 0)
+        except ChildProcessError as error:
+            raise HelperFailed("The check's helper process was waited for elsewhere.") from error
+        finally:
+            self.pid = 0
         if not received or os.WIFSIGNALED(status):  # killed, perhaps halfway through writing
             raise HelperFailed(f"The check's helper process ended without a whole result (status {status}).")
         try:
@@ -202,7 +219,8 @@ class CheckHelper:
         if self.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
             self.pid = 0
         if self._read_end >= 0:
             os.close(self._read_end)

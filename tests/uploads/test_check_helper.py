@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -39,10 +40,12 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the helper reads the dat
 
 
 class Helpers:
-    """The helpers started (their process ids) and what each handed over."""
+    """The helpers started (their process ids), whether the worker's process waits for one, and what each handed
+    over."""
 
     def __init__(self) -> None:
         self.started: list[int] = []
+        self.waiting = False
         self.handed: list[Findings] = []
 
 
@@ -51,6 +54,7 @@ def helpers(settings, monkeypatch) -> Helpers:
     """Blocks of two references, a helper for any file; the helpers started and their findings are listed."""
     vocabulary()
     monkeypatch.setattr(helper, "BLOCK", 2)
+    monkeypatch.setattr(helper.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # two cores
     settings.RILO_UPLOADS_CHECK_HELPER_FROM = 0
     listed = Helpers()
     start, result = checking.start_helper, helper.CheckHelper.result
@@ -62,6 +66,7 @@ def helpers(settings, monkeypatch) -> Helpers:
         return found
 
     def handed(self: helper.CheckHelper, *args: object, **kwargs: object) -> Findings:
+        listed.waiting = True
         findings = result(self, *args, **kwargs)  # type: ignore[arg-type]
         listed.handed.append(findings)
         return findings
@@ -118,9 +123,9 @@ def _csv(tmp_path: Path) -> Path:
         reference = f"SH-{number:02d}"
         values: dict[str, str] = {"seizure_date": f"{1 + number % 3:02d}/03/2025"}
         if number == 3:
-            values["unit"] = "kgs"  # block 1: the helper's
+            values["unit"] = "kgs"  # block 1: the worker's
         if number == 4:
-            values["quantity"] = "-5"  # block 2: the worker's
+            values["quantity"] = "-5"  # block 2: the helper's
         if number == 9:
             values["country_of_seizure"] = "Atlantis"
         rows.append(csv_row(reference, **values))
@@ -199,10 +204,46 @@ def test_a_helper_that_fails_leaves_the_check_to_the_workers_process(settings, t
     path = _csv(tmp_path)
     alone = _check(settings, path, "csv", alice, helped=False)
     monkeypatch.setattr(checking, "existing_reports", failing_in_the_helper)
+    progress = NoProgress()
+
+    together = _check(settings, path, "csv", alice, helped=True, progress=progress)
+
+    assert len(helpers.started) == 1 and helpers.handed == [] and _reaped(helpers.started[0])
+    assert _seen(together) == _seen(alone)
+    checked = [done for _read, done in progress.calls]
+    assert checked == sorted(checked)  # the helper's share checked again here: the progress never goes back
+
+
+def test_a_helper_killed_leaves_its_share_to_the_workers_process(settings, tmp_path, alice, helpers, monkeypatch):
+    worker = os.getpid()
+    real = checking.existing_reports
+
+    def killed_in_the_helper(actor, references):
+        if os.getpid() != worker:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(actor, references)
+
+    path = _csv(tmp_path)
+    alone = _check(settings, path, "csv", alice, helped=False)
+    monkeypatch.setattr(checking, "existing_reports", killed_in_the_helper)
 
     together = _check(settings, path, "csv", alice, helped=True)
 
     assert len(helpers.started) == 1 and helpers.handed == [] and _reaped(helpers.started[0])
+    assert _seen(together) == _seen(alone)
+
+
+def test_a_fork_that_fails_leaves_the_check_to_the_workers_process(settings, tmp_path, alice, helpers, monkeypatch):
+    path = _csv(tmp_path)
+    alone = _check(settings, path, "csv", alice, helped=False)
+
+    def no_fork() -> int:
+        raise BlockingIOError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(helper.os, "fork", no_fork)
+    together = _check(settings, path, "csv", alice, helped=True)
+
+    assert helpers.started == []
     assert _seen(together) == _seen(alone)
 
 
@@ -219,7 +260,7 @@ def test_a_check_stopped_while_its_helper_works_kills_the_helper(settings, tmp_p
     settings.RILO_UPLOADS_PROGRESS_SECONDS = 0.05
 
     def cancelled(read: int, checked: int) -> None:
-        if checked:  # the upload is cancelled once the worker's process has checked its share
+        if helpers.waiting:  # the upload is cancelled while the worker's process waits for its helper
             raise UploadAbandoned("cancelled")
 
     started = time.monotonic()

@@ -90,6 +90,7 @@ def test_a_whole_upload_is_checked_and_committed_by_workers(
     }
     assert ReportItem.objects.filter(report__in=reports).count() == 80
     assert AuditEvent.objects.filter(action="upload.commit", object_uuid=upload.uuid).count() == 1
+    assert "check helper failed" not in worker.log()  # checked with the helper, not by the worker after it
 
 
 def test_a_worker_killed_during_a_commit_leaves_nothing_and_the_sweep_has_it_written_once(
