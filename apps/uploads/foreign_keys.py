@@ -1,27 +1,27 @@
 """The foreign keys of a commit's rows checked once per distinct value, not by a trigger per row and key.
 
-PostgreSQL checks a foreign key with a trigger per row written and key (Django declares the constraints
-deferred: all of them at commit). A 100,000-row upload writes some 600,000 rows (reports, their parts and
-detection methods, the history rows), about 2.3 million such checks: 10 to 11 s of its commit's COMMIT, more
-than any statement of it. When ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on, :class:`KeysCheckedOnce` writes those
-rows with the session's replication role ``replica``, under which the tables' triggers do not fire (as
-``pg_restore --disable-triggers`` loads rows), then checks the same rule set-based, once per key: the distinct
-values the rows hold are looked up in the table the key references, and the rows found are locked
-``FOR KEY SHARE``, the lock the triggers take. It is taken earlier than theirs (at the end of the writes, not at
-COMMIT) and over more rows (every row of the reports written: their earlier history rows, an updated draft's
-parts left as they were), so no one may delete a row referenced before this transaction ends. A value found
-nowhere raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as
-``MATCH SIMPLE`` says.
+PostgreSQL checks a foreign key with a trigger per row written and key (Django declares the constraints deferred:
+all of them at commit). A 100,000-row upload writes some 600,000 rows (reports, their parts and detection methods,
+the history rows), about 2.3 million such checks: 10 to 11 s of its commit's COMMIT, more than any statement of it;
+and some 130,000 rows of trail and audit (two or three keys each). When ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on,
+:class:`KeysCheckedOnce` writes those rows with the session's replication role ``replica``, under which the tables'
+triggers do not fire (as ``pg_restore --disable-triggers`` loads rows), then checks the same rule set-based, once
+per key: the distinct values the rows hold are looked up in the table the key references, and the rows found are
+locked ``FOR KEY SHARE``, the lock the triggers take. It is taken earlier than theirs (at the end of the writes, not
+at COMMIT) and over more rows (every row of the reports written: their earlier history rows, an updated draft's
+parts left as they were), so no one may delete a row referenced before this transaction ends. A value found nowhere
+raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as ``MATCH SIMPLE``
+says.
 
-What else the role silences is kept out of these tables, and tested (``tests/uploads/test_foreign_keys.py``):
-no trigger of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no
-foreign key of another table referencing the rows they delete. The triggers of other tables that must always
-fire are ``ENABLE ALWAYS`` (the exchange's immutability triggers).
+What else the role silences is kept out of these tables, and tested (``tests/uploads/test_foreign_keys.py``): no
+trigger of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no foreign key
+of another table referencing the rows they delete. The triggers of other tables that must always fire are ``ENABLE
+ALWAYS`` (the exchange's immutability triggers).
 
 Setting the role needs a superuser or, from PostgreSQL 15, a role granted it (``GRANT SET ON PARAMETER
-session_replication_role TO <the application's role>``), and ``FOR KEY SHARE`` needs the ``UPDATE`` privilege
-on the tables referenced (their owner has it). With the setting off, or a role that may not, the rows are
-written with their triggers, as any write is.
+session_replication_role TO <the application's role>``), and ``FOR KEY SHARE`` needs the ``UPDATE`` privilege on the
+tables referenced (their owner has it). With the setting off, or a role that may not, the rows are written with
+their triggers, as any write is.
 """
 
 from __future__ import annotations
@@ -64,12 +64,15 @@ def constrained_keys(model: type[models.Model]) -> list[models.ForeignKey[Any, A
 
 
 class Written(NamedTuple):
-    """A table a commit writes without its triggers: its model, the column naming the report of a row, and
-    whether it is a history table (its rows of this commit are those of the commit's time)."""
+    """A table a commit writes without its triggers: its model; the column naming the report of a row (for a
+    generic reference, ``of_type`` the report's type as ``object_type`` holds it, its ``object_id`` the report's
+    id as text); ``dated``, for a table that keeps the rows of earlier writes (a history, a trail), the field of
+    the rows' time (its rows of this commit are those of the commit's time)."""
 
     model: type[models.Model]
     report_column: str
-    history: bool = False
+    dated: str = ""
+    of_type: str = ""
 
 
 class KeysCheckedOnce:
@@ -108,13 +111,17 @@ class KeysCheckedOnce:
         id_type = self.report._meta.pk.db_type(connection)  # type: ignore[union-attr]
         # The ids as one array literal, made once (an upload's tens of thousands of ids, bound to each query).
         ids = "{" + ",".join(str(int(pk)) for pk in report_ids) + "}"
-        for model, column, history in self.tables:
+        for model, column, dated, of_type in self.tables:
             keys = constrained_keys(model)
             if not keys:
                 continue
-            dated = ""
-            if history:
-                dated = f" AND {quote(str(model._meta.get_field('history_date').column))} = %s"  # type: ignore[union-attr]
+            where, params = f"{quote(column)} = ANY(%s::{id_type}[])", list[Any]([ids])
+            if of_type:
+                type_column = quote(str(model._meta.get_field("object_type").column))  # type: ignore[union-attr]
+                where, params = f"{type_column} = %s AND {quote(column)} = ANY(%s::text[])", [of_type, ids]
+            if dated:
+                where += f" AND {quote(str(model._meta.get_field(dated).column))} = %s"  # type: ignore[union-attr]
+                params.append(self.at)
             # One pass over the rows written: each key's distinct values.
             cursor.execute(
                 "SELECT "  # noqa: S608 - names from the models
@@ -122,8 +129,8 @@ class KeysCheckedOnce:
                     f"array_agg(DISTINCT {quote(key.column)}) FILTER (WHERE {quote(key.column)} IS NOT NULL)"
                     for key in keys
                 )
-                + f" FROM {quote(model._meta.db_table)} WHERE {quote(column)} = ANY(%s::{id_type}[]){dated}",
-                [ids, self.at] if history else [ids],
+                + f" FROM {quote(model._meta.db_table)} WHERE {where}",
+                params,
             )
             for key, values in zip(keys, cursor.fetchone(), strict=True):
                 if values:

@@ -1,22 +1,21 @@
 """The commit of an upload: its checked reports written in bulk, as the one writer of a report writes each.
 
 :func:`reports_write` writes, inside the caller's transaction, what ``report_create_draft`` /
-``report_update_draft`` (and ``report_send_for_review`` when the officer submits) write for one report —
-the report row with its history row, its detection methods, each part replaced as a whole with the
-parts' history rows (``-`` for the rows it replaces, ``+`` for the new), the search vector, the
-workflow trail and the audit events, and on submission the duplicate candidates and the e-mail to the
-region's analysts — but set-based: a few statements per thousands of reports instead of a few per report.
-The rules are the services' own (:mod:`apps.reports.services.steps`): the same rights, states, reference
-and operation checks, the same completeness rule, the same trail and audit details.
+``report_update_draft`` (and ``report_send_for_review`` when the officer submits) write for one report — the report
+row with its history row, its detection methods, each part replaced as a whole with the parts' history rows (``-``
+for the rows it replaces, ``+`` for the new), the search vector, the workflow trail and the audit events, and on
+submission the duplicate candidates and the e-mail to the region's analysts — but set-based: a few statements per
+thousands of reports instead of a few per report. The rules are the services' own
+(:mod:`apps.reports.services.steps`): the same rights, states, reference and operation checks, the same completeness
+rule, the same trail and audit details.
 
-Parts go to their tables by ``COPY`` (their ids from the table's sequence as the server copies; a new report's
-id reserved first from its sequence, so the parts can name it); new reports are staged by ``COPY`` in a
-temporary table and inserted with their search vectors once their items are written; an update of drafts goes
-through a temporary table and one ``UPDATE``; their keys are checked once per value when
-``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on (:mod:`apps.uploads.foreign_keys`). The history rows, the trail and
-the audit rows are made by the server from the rows just written (``INSERT … SELECT``). The commits that
-introduced each give the figures with and without (the ORM's ``bulk_create`` and simple-history's bulk helpers
-on the same rows were about 6 times slower).
+Parts go to their tables by ``COPY`` (their ids from the table's sequence as the server copies; a new report's id
+reserved first from its sequence, so the parts can name it); new reports are staged by ``COPY`` in a temporary table
+and inserted with their search vectors once their items are written; an update of drafts goes through a temporary
+table and one ``UPDATE``; their keys are checked once per value when ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on
+(:mod:`apps.uploads.foreign_keys`). The history rows, the trail and the audit rows are made by the server from the
+rows just written (``INSERT … SELECT``). The commits that introduced each give the figures with and without (the
+ORM's ``bulk_create`` and simple-history's bulk helpers on the same rows were about 6 times slower).
 """
 
 from __future__ import annotations
@@ -148,13 +147,14 @@ def reports_write(
 
 def _report_tables() -> list[Written]:
     """The tables whose rows :meth:`_Writer.write` writes without their triggers (their keys checked once)."""
-    through = Report.detection_methods.through
     return [
         Written(Report, "id"),
-        Written(Report.history.model, "id", history=True),  # type: ignore[attr-defined]
-        Written(through, through._meta.get_field("report").column),
+        Written(Report.history.model, "id", dated="history_date"),  # type: ignore[attr-defined]
+        Written(Report.detection_methods.through, Report.detection_methods.field.m2m_column_name()),
         *(Written(model, "report_id") for model in PART_MODELS.values()),
-        *(Written(model.history.model, "report_id", history=True) for model in PART_MODELS.values()),  # type: ignore[attr-defined]
+        *(Written(model.history.model, "report_id", dated="history_date") for model in PART_MODELS.values()),  # type: ignore[attr-defined]
+        Written(ReviewEvent, "report_id", dated="at"),
+        Written(AuditEvent, "object_id", dated="at", of_type=Report._meta.label_lower),
     ]
 
 
@@ -325,7 +325,7 @@ class _Writer:
                             at=now,
                             reason=None,
                         )
-            self._write_trail(cursor, chunk, rows)
+                self._write_trail(cursor, chunk, rows)
             if self.submit:
                 self._send_for_review(cursor, rows)
         return ids

@@ -1,8 +1,8 @@
 """A commit writes its reports' rows without a trigger per foreign key and checks each key once per distinct
 value (apps/uploads/foreign_keys.py, ``RILO_UPLOADS_KEYS_CHECKED_ONCE``): a value that references nothing refuses
 the commit, with the setting on as with the triggers; the rows referenced are locked until the transaction ends;
-every constraint of the tables is checked; nothing else the replication role silences is in them; and a role
-that may not set it keeps the triggers."""
+every constraint of the tables is checked, the trail's and audit rows' too; nothing else the replication role
+silences is in them; and a role that may not set it keeps the triggers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from apps.reference.models import Unit
 from apps.reports.models import Report
 from apps.uploads import writing
-from apps.uploads.foreign_keys import constrained_keys, may_write_unchecked
+from apps.uploads.foreign_keys import KeysCheckedOnce, constrained_keys, may_write_unchecked
 from apps.uploads.writing import reports_write
 from tests.builders import report_body
 
@@ -85,6 +85,30 @@ def test_the_terms_referenced_are_locked_against_deletion_until_the_commit_ends(
 
     with _other_connection() as other:  # the transaction over, the term is free again
         other.execute(lock, [unit.pk])
+
+
+def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, settings, monkeypatch) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    looked_up: dict[tuple[str, str], list[Any]] = {}
+    real = KeysCheckedOnce._referenced
+
+    def referenced(self, cursor, model, key, values, own):  # type: ignore[no-untyped-def]
+        looked_up[model._meta.label, key.column] = sorted(values)
+        return real(self, cursor, model, key, values, own)
+
+    monkeypatch.setattr(KeysCheckedOnce, "_referenced", referenced)
+
+    with transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZT"), "FR-TRAIL")])
+        report = Report.objects.get(national_reference="FR-TRAIL")
+        transaction.set_rollback(True)
+
+    administration = alice.administration
+    assert looked_up["reports.ReviewEvent", "report_id"] == [report.pk]
+    assert looked_up["reports.ReviewEvent", "actor_id"] == [alice.pk]
+    assert looked_up["audit.AuditEvent", "actor_id"] == [alice.pk]
+    assert looked_up["audit.AuditEvent", "administration_id"] == [administration.pk]
+    assert looked_up["audit.AuditEvent", "region_id"] == [administration.region_id]
 
 
 def test_every_foreign_key_constraint_of_the_tables_written_is_checked() -> None:
