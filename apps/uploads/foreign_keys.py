@@ -8,15 +8,15 @@ and some 130,000 rows of trail and audit (two or three keys each). When ``RILO_U
 triggers do not fire (as ``pg_restore --disable-triggers`` loads rows), then checks the same rule set-based, once
 per key: the distinct values the rows hold are looked up in the table the key references, and the rows found are
 locked ``FOR KEY SHARE``, the lock the triggers take. It is taken earlier than theirs (at the end of the writes, not
-at COMMIT) and over more rows (every row of the reports written: their earlier history rows, an updated draft's
-parts left as they were), so no one may delete a row referenced before this transaction ends. A value found nowhere
-raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as ``MATCH SIMPLE``
-says.
+at COMMIT) and over more rows (an updated draft's parts left as they were; of the history, trail and audit tables,
+the rows of this commit's time), so no one may delete a row referenced before this transaction ends. A value found
+nowhere raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as ``MATCH
+SIMPLE`` says.
 
 What else the role silences is kept out of these tables, and tested (``tests/uploads/test_foreign_keys.py``): no
-trigger of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no foreign key
-of another table referencing the rows they delete. The triggers of other tables that must always fire are ``ENABLE
-ALWAYS`` (the exchange's immutability triggers).
+trigger or rule of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no
+foreign key of another table referencing the rows they delete. The triggers of other tables that must always fire
+are ``ENABLE ALWAYS`` (the exchange's immutability triggers).
 
 Setting the role needs a superuser or, from PostgreSQL 15, a role granted it (``GRANT SET ON PARAMETER
 session_replication_role TO <the application's role>``), and ``FOR KEY SHARE`` needs the ``UPDATE`` privilege on the
@@ -78,7 +78,7 @@ class Written(NamedTuple):
 class KeysCheckedOnce:
     """Rows written inside :meth:`unchecked` for the reports of the ids given to :meth:`check`, whose foreign
     keys :meth:`check` verifies. ``report`` is the model whose ids those are; ``tables`` the tables written
-    (``report`` among them); ``at`` the time of the commit's history rows."""
+    (``report`` among them); ``at`` the time of the commit's history, trail and audit rows."""
 
     def __init__(self, cursor: Any, *, report: type[models.Model], tables: Sequence[Written], at: dt.datetime) -> None:
         self.enabled = bool(settings.RILO_UPLOADS_KEYS_CHECKED_ONCE) and may_write_unchecked(cursor)

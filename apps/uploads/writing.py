@@ -14,8 +14,8 @@ reserved first from its sequence, so the parts can name it); new reports are sta
 and inserted with their search vectors once their items are written; an update of drafts goes through a temporary
 table and one ``UPDATE``; their keys are checked once per value when ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on
 (:mod:`apps.uploads.foreign_keys`). The history rows, the trail and the audit rows are made by the server from the
-rows just written (``INSERT … SELECT``). The commits that introduced each give the figures with and without (the
-ORM's ``bulk_create`` and simple-history's bulk helpers on the same rows were about 6 times slower).
+rows just written (``INSERT … SELECT``; a submission's are copied, their keys checked by triggers). Their commits
+give the figures with and without (``bulk_create`` and simple-history's bulk helpers were about 6 times slower).
 """
 
 from __future__ import annotations
@@ -296,7 +296,7 @@ class _Writer:
             new_rows = [row for report, row in pairs if report.existing_id is None]
             old_rows = [row for report, row in pairs if report.existing_id is not None]
 
-            # The rows of the reports and their parts: their foreign keys checked by check_keys, once per value.
+            # The rows of the reports, their parts, history and trail: their keys checked by check_keys, once per value.
             with self.keys.unchecked(cursor):
                 self.new_staging = self._staging(cursor, "upload_new_reports")
                 self.reports.copy(cursor, (self.reports.row(row) for row in new_rows), into=self.new_staging)

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from apps.audit.models import AuditEvent
 from apps.reference.models import Unit
 from apps.reports.models import Report
 from apps.uploads import writing
@@ -111,6 +112,24 @@ def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, set
     assert looked_up["audit.AuditEvent", "region_id"] == [administration.region_id]
 
 
+def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, settings, monkeypatch) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    real = writing._Writer._write_trail
+
+    def broken(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
+        real(self, cursor, chunk, rows)
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "replica"  # written without their triggers: only the check can tell
+        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET region_id = %s WHERE at = %s", [-1, self.now])  # noqa: S608
+
+    monkeypatch.setattr(writing._Writer, "_write_trail", broken)
+
+    with pytest.raises(IntegrityError, match=AuditEvent._meta.db_table), transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZU"), "FR-BAD-TRAIL")])
+
+    assert not Report.objects.filter(national_reference="FR-BAD-TRAIL").exists()
+
+
 def test_every_foreign_key_constraint_of_the_tables_written_is_checked() -> None:
     with connection.cursor() as cursor:
         for table in writing._report_tables():
@@ -130,6 +149,13 @@ def test_nothing_else_the_replication_role_silences_is_in_the_tables_written() -
         cursor.execute(
             "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
             "WHERE NOT tgisinternal AND tgrelid = ANY(%s::regclass[])",
+            [TABLES],
+        )
+        assert cursor.fetchall() == []
+        # No rule of their own (a rule does not fire under the replication role either).
+        cursor.execute(
+            "SELECT ev_class::regclass::text, rulename FROM pg_rewrite "
+            "WHERE ev_class = ANY(%s::regclass[]) AND rulename <> '_RETURN'",
             [TABLES],
         )
         assert cursor.fetchall() == []
