@@ -3,7 +3,7 @@ problems of cells (:class:`CellProblem`) and of the file (:class:`ReadSummary`),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,9 +56,13 @@ class Record:
     # tuple shared by the rows of a layout) and the values, in order — a third of a dictionary's memory.
     held: tuple[tuple[str, ...], tuple[Any, ...]] | None = None
 
+    def pairs(self) -> Iterable[tuple[str, Any]]:
+        """The values by field name, however held."""
+        return zip(*self.held, strict=True) if self.held is not None else self.values.items()
+
     def given(self) -> dict[str, Any]:
         """The values, however held."""
-        return dict(zip(*self.held, strict=True)) if self.held is not None else self.values
+        return dict(self.pairs()) if self.held is not None else self.values
 
 
 @dataclass

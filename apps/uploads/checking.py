@@ -184,18 +184,21 @@ class _Numbers(dict[str, int]):
         super().__init__()
         self.share = share
 
+    def number(self, reference: str) -> int:
+        """The reference's number, given it if it is new (asked of each row, in the file's order)."""
+        return self.setdefault(reference, len(self))
+
     def owns(self, value: Any) -> bool:
-        """Whether this share checks the rows of the reference ``value`` (as read), numbering it if it is new
-        (the reader asks of each row, in the file's order)."""
+        """Whether this share checks the rows of the reference ``value`` (as read): what the reader asks."""
         reference = _text(value)
-        return self.share.owns(self.setdefault(reference, len(self))) if reference else self.share.first
+        return self.share.owns(self.number(reference)) if reference else self.share.first
 
 
 @dataclass
 class _Grouped:
     """A share's rows by national reference (in file order), and what reading every row told."""
 
-    numbers: dict[str, int]  # every reference's number, in the order they first appear
+    numbers: _Numbers  # every reference's number, in the order they first appear
     reports: dict[str, _Report] = field(default_factory=dict)
     located: dict[str, Record] = field(default_factory=dict)  # the first share's: each report's row (no values)
     given_parts: set[str] = field(default_factory=set)  # the parts the file has rows of
@@ -204,7 +207,7 @@ class _Grouped:
 
 
 def _group(
-    records: Iterable[Record], problems: Problems, progress: Progress, share: Share, numbers: dict[str, int]
+    records: Iterable[Record], problems: Problems, progress: Progress, share: Share, numbers: _Numbers
 ) -> _Grouped:
     """The share's rows by national reference, the reader's cell problems recorded; the rows of the file read
     (a row counts once, whatever records it gives)."""
@@ -220,7 +223,7 @@ def _group(
         values = record.given()  # (a record checked before is held already)
         reference = _text(values.get(REFERENCE))
         if reference:
-            number = numbers.setdefault(reference, len(numbers))
+            number = numbers.number(reference)
             if record.part != "report":
                 grouped.given_parts.add(record.part)
             if not share.owns(number):
@@ -273,9 +276,7 @@ def _given(record: Record) -> dict[str, Any]:
 
 def _row_values(record: Record) -> dict[str, Any]:
     """A part's row as the validator cleans it (without its reference)."""
-    if record.held is None:
-        return {name: value for name, value in record.values.items() if name != REFERENCE}
-    return {name: value for name, value in zip(*record.held, strict=True) if name != REFERENCE}
+    return {name: value for name, value in record.pairs() if name != REFERENCE}
 
 
 def _report_values(record: Record) -> dict[str, str]:
@@ -324,13 +325,13 @@ def _check_share(
     submit: bool,
     file_problems: Callable[[], Iterable[CellProblem]],
     share: Share,
-    numbers: dict[str, int] | None = None,
+    numbers: _Numbers | None = None,
     today: dt.date | None = None,
 ) -> Findings:
     """Check the reports of ``share`` (the first share also the file as a whole); ``numbers``: the references'
     as the reading numbered them (else numbered here); ``today``: the check's day (else today)."""
     problems = Problems()
-    grouped = _group(records, problems, progress, share, {} if numbers is None else numbers)
+    grouped = _group(records, problems, progress, share, _Numbers(share) if numbers is None else numbers)
     reports, read = grouped.reports, grouped.read
     findings = Findings(problems, Compared(), read, grouped.numbers, grouped.located)
     problems.at = (FILE, 0)

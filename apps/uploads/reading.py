@@ -222,9 +222,6 @@ def _sheet_records(
         count += 1
         if count > limit:
             raise UploadRefused(too_many_rows_message(title))
-        values: dict[str, Any] = dict.fromkeys(names)
-        present = False
-        problems = []
         if wanted is not None:
             reference = None  # as the record below would hold it
             if reference_at is not None and (raw := cells.get(reference_at)) is not None and not _blank(raw):
@@ -236,6 +233,9 @@ def _sheet_records(
                     summary.rows[part] += 1
                     yield Record(part=part, sheet=title, row=row, values={REFERENCE: reference}, cells=where)
                 continue
+        values: dict[str, Any] = dict.fromkeys(names)
+        present = False
+        problems = []
         for index, raw in cells.items():
             column = layout.get(index)
             if column is None:
