@@ -111,6 +111,7 @@ class KeysCheckedOnce:
         id_type = self.report._meta.pk.db_type(connection)  # type: ignore[union-attr]
         # The ids as one array literal, made once (an upload's tens of thousands of ids, bound to each query).
         ids = "{" + ",".join(str(int(pk)) for pk in report_ids) + "}"
+        own, present = set(report_ids), set[Any]()
         for model, column, dated, of_type in self.tables:
             keys = constrained_keys(model)
             if not keys:
@@ -134,11 +135,21 @@ class KeysCheckedOnce:
             )
             for key, values in zip(keys, cursor.fetchone(), strict=True):
                 if values:
-                    self._referenced(cursor, model, key, values, own=set(report_ids))
+                    self._referenced(cursor, model, key, values, own=own, present=present)
 
     def _referenced(
-        self, cursor: Any, model: type[models.Model], key: models.ForeignKey[Any, Any], values: list[Any], own: set[int]
+        self,
+        cursor: Any,
+        model: type[models.Model],
+        key: models.ForeignKey[Any, Any],
+        values: list[Any],
+        *,
+        own: set[int],
+        present: set[Any],
     ) -> None:
+        """Raise ``IntegrityError`` unless every one of ``values`` of ``key`` is found. The reports of ``own`` (this
+        commit's) found are added to ``present``, and later calls do not look them up again: this transaction
+        wrote them, and no one can delete them before it ends."""
         target = key.target_field
         table, column = quote(target.model._meta.db_table), quote(target.column)
         # The reports this commit writes are seen by no one else until it ends; any other row is locked.
@@ -148,9 +159,11 @@ class KeysCheckedOnce:
             cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE", [others])  # noqa: S608
             found.update(row[0] for row in cursor.fetchall())
         if len(others) < len(values):
-            mine = [value for value in values if value in own]
-            cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [mine])  # noqa: S608
-            found.update(row[0] for row in cursor.fetchall())
+            mine = [value for value in values if value in own and value not in present]
+            if mine:
+                cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [mine])  # noqa: S608
+                present.update(row[0] for row in cursor.fetchall())
+            found.update(value for value in values if value in present)
         missing = set(values) - found
         if missing:
             raise IntegrityError(

@@ -13,10 +13,11 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.reference.models import Unit
-from apps.reports.models import Report
+from apps.reports.models import Report, ReportItem
 from apps.uploads import writing
 from apps.uploads.foreign_keys import KeysCheckedOnce, constrained_keys, may_write_unchecked
 from apps.uploads.writing import reports_write
@@ -93,9 +94,9 @@ def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, set
     looked_up: dict[tuple[str, str], list[Any]] = {}
     real = KeysCheckedOnce._referenced
 
-    def referenced(self, cursor, model, key, values, own):  # type: ignore[no-untyped-def]
+    def referenced(self, cursor, model, key, values, **known):  # type: ignore[no-untyped-def]
         looked_up[model._meta.label, key.column] = sorted(values)
-        return real(self, cursor, model, key, values, own)
+        return real(self, cursor, model, key, values, **known)
 
     monkeypatch.setattr(KeysCheckedOnce, "_referenced", referenced)
 
@@ -128,6 +129,58 @@ def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, set
         _write(alice, [_with_unit(_unit("ZZU"), "FR-BAD-TRAIL")])
 
     assert not Report.objects.filter(national_reference="FR-BAD-TRAIL").exists()
+
+
+def test_a_row_naming_a_report_of_the_commit_that_is_not_there_refuses_the_commit(alice, settings, monkeypatch) -> None:
+    # The commit's own reports are looked up once for all the tables naming them: one found is not taken for all.
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    real = writing._Writer._write_trail
+
+    def one_report_gone(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
+        real(self, cursor, chunk, rows)
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "replica"  # written without their triggers: only the check can tell
+        cursor.execute(f"DELETE FROM {Report._meta.db_table} WHERE id = %s", [rows[-1]["id"]])  # noqa: S608
+
+    monkeypatch.setattr(writing._Writer, "_write_trail", one_report_gone)
+
+    with pytest.raises(IntegrityError, match="violates its foreign key report_id"), transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZV"), "FR-KEPT"), _with_unit(_unit("ZZW"), "FR-GONE")])
+
+    assert not Report.objects.filter(national_reference__in=["FR-KEPT", "FR-GONE"]).exists()
+
+
+class _Counted:
+    """A cursor that counts the statements it runs."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor, self.statements = cursor, 0
+
+    def execute(self, *args: Any) -> None:
+        self.statements += 1
+        self.cursor.execute(*args)
+
+    def fetchall(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+
+def test_a_report_of_the_commit_is_looked_up_once_and_one_found_is_not_taken_for_another(alice, settings) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    key = ReportItem._meta.get_field("report")
+    with transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZX"), "FR-FOUND")])
+        found = Report.objects.get(national_reference="FR-FOUND").pk
+        missing = 0  # an id of the commit's that no report holds
+        own, present = {found, missing}, set[Any]()
+        with connection.cursor() as wrapper:
+            keys = KeysCheckedOnce(wrapper.cursor, report=Report, tables=[], at=timezone.now())
+            cursor = _Counted(wrapper.cursor)
+            keys._referenced(cursor, ReportItem, key, [found], own=own, present=present)
+            keys._referenced(cursor, ReportItem, key, [found], own=own, present=present)
+            assert cursor.statements == 1 and present == {found}
+            with pytest.raises(IntegrityError, match=f"{missing!r} is not present in table"):
+                keys._referenced(cursor, ReportItem, key, [found, missing], own=own, present=present)
+        transaction.set_rollback(True)
 
 
 def test_every_foreign_key_constraint_of_the_tables_written_is_checked() -> None:
