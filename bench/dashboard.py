@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from apps.core.runtime import BASE_DIR
-from bench.harness import Figures, bearer, benchmark, gunicorn, load, percentile_ms
+from bench.harness import Figures, bearer, benchmark, gunicorn, load, percentile_ms, settle_database
 
 REPORTS = int(os.environ.get("RILO_BENCH_DASHBOARD_REPORTS", "1000000"))
 WORKERS, CONCURRENCY = 2, 8
@@ -78,7 +78,6 @@ def own_database() -> Iterator[None]:
 
 def prepare_data() -> tuple[Any, Any, int]:
     """The region, its analyst, the joint operation and the reports (seeded once, reused by later runs)."""
-    from django.db import connection
     from django.db.models import F
 
     from apps.accounts.models import User
@@ -107,10 +106,8 @@ def prepare_data() -> tuple[Any, Any, int]:
     )
     if not Report.objects.filter(operation=operation).exists():
         Report.objects.annotate(slot=F("id") % OPERATION_SHARE).filter(slot=0).update(operation=operation)
-    # A settled database: what autovacuum does after a bulk load (the visibility map that index-only scans read, no
-    # dead rows left by the operation's update, planner statistics), done at once; quick when nothing changed.
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
+    # A settled database after the seeding and the operation's update; quick when nothing changed.
+    settle_database()
     return analyst, operation, Report.objects.count()
 
 
