@@ -435,6 +435,15 @@ def _check_report(
         )
     fields = terms.resolve("report", _given(record))
     fields.setdefault("form_variant", variant)
+    operation = fields.get("operation")
+    if (isinstance(operation, str) and operation.strip()) or (
+        isinstance(operation, Operation) and operation.pk not in attachable
+    ):
+        # Unknown, or another region's: one answer, the validator's to a code that does not exist (with the code as
+        # typed), and the rest checked without it, so that nothing else tells the two apart.
+        del fields["operation"]
+        unknown = _("Unknown operation: %(value)s.") % {"value": repr(_given(record).get("operation"))}
+        _put_at_cells(group, {("operation",): [unknown]}, problems, terms)
     parts: dict[str, list[dict[str, Any]] | None] = {}
     for part, wire_key in ROW_PARTS.items():
         rows = group.parts.get(part, [])
@@ -457,11 +466,6 @@ def _check_report(
     except ReportValidationError as error:
         _put_at_cells(group, paths_of(error), problems, terms)
         return None
-    operation = report_values.get("operation")
-    if isinstance(operation, Operation) and operation.pk not in attachable:
-        problems.error(
-            record, "operation", _("Joint operation: unknown operation %(code)r.") % {"code": operation.code}
-        )
     items = cleaned.get("items") or []
     if report_values.get("kind") != ReportKind.OFFENCE and not items:
         problems.error(

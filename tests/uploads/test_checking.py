@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from apps.reports.choices import ReportStatus
-from apps.reports.models import Report
+from apps.reports.models import Operation, Report
 from apps.uploads.checking import check_records
 from apps.uploads.choices import ProblemKind
 from tests.builders import build_report, cigarettes, vocabulary
@@ -213,6 +213,34 @@ def test_terms_are_looked_up_once_per_distinct_value_not_once_per_cell(alice):
 
     queries(1)  # the user's permissions are read once and kept
     assert queries(60) == queries(6)
+
+
+def test_another_regions_operation_is_answered_as_a_code_that_does_not_exist(alice, region_cis):
+    Operation.objects.create(code="Steppe-2026", name="Operation Steppe", region=region_cis)
+    outcome = _check(
+        alice,
+        *sheet(
+            "report",
+            report("UP-1", operation="steppe-2026", seizure_date="2999-01-01"),
+            report("UP-2", operation="tundra-2026", seizure_date="2999-01-01"),
+            report("UP-3", operation="steppe-2026"),
+            report("UP-4", operation="tundra-2026"),
+        ),
+        *sheet("item", item("UP-1"), item("UP-2")),  # UP-3 and UP-4 have none
+        variant="full",
+    )
+
+    problems: dict[int, list[str]] = {}
+    for problem in outcome.problems:
+        message = problem.message.replace("steppe-2026", "tundra-2026")
+        problems.setdefault(problem.row or 0, []).append(message.replace(problem.national_reference, "UP-N"))
+    # Another region's code (rows 2 and 4) is answered as one that does not exist (rows 3 and 5), with the code as
+    # typed, and whatever else is wrong with the report is told alike: nothing tells the two apart.
+    assert problems[2] == problems[3] and problems[4] == problems[5]
+    assert "Joint operation: Unknown operation: 'tundra-2026'." in problems[2]
+    assert any("seizure date" in message for message in problems[2])
+    assert any("has no item" in message for message in problems[4])
+    assert list(outcome.reports) == []
 
 
 def test_a_file_without_rows_is_an_error(alice):
