@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -142,6 +142,14 @@ def _seized(reference: str, report: CheckedReport) -> Iterator[_Seized]:
         )
 
 
+class Found(NamedTuple):
+    """What reports of the file (by national reference) may duplicate, in words: by the rule on their items, and
+    by a conveyance's identifier (personal data: who may not see it may not read those)."""
+
+    by_items: dict[str, set[str]]
+    by_conveyance: dict[str, set[str]]
+
+
 class Compared:
     """What the rule compares of each checked report (its items, its conveyances' identifiers), kept as the
     check goes rather than the reports themselves; :meth:`found` compares them once every report is checked."""
@@ -174,11 +182,12 @@ class Compared:
             joined.updated |= share.updated
         return joined
 
-    def found(self, actor: Actor) -> dict[str, set[str]]:
+    def found(self, actor: Actor) -> Found:
         """The reports (by national reference) that may be the same seizure as another report of the file, or
         as a report already recorded that ``actor`` may see (submitted or further, as
         :mod:`apps.reports.duplicates` compares): what each may duplicate, in words."""
-        found: dict[str, set[str]] = defaultdict(set)
+        by_items: dict[str, set[str]] = defaultdict(set)
+        by_conveyance: dict[str, set[str]] = defaultdict(set)
         recorded = _recorded_items(actor, self.items, updated=self.updated)
         buckets = _buckets(itertools.chain(self.items, recorded))
         # The sentences translated once, not once per pair found.
@@ -187,7 +196,7 @@ class Compared:
         window = _Window()
         for seized in self.items:
             for other in _matching(seized, buckets, window):
-                found[seized.reference].add(
+                by_items[seized.reference].add(
                     in_file % {"reference": other.reference}
                     if not other.administration
                     else recorded_by % {"reference": other.reference, "administration": other.administration}
@@ -196,14 +205,14 @@ class Compared:
         for references in self.identifiers.values():
             for reference in references:
                 for twin in references - {reference}:
-                    found[reference].add(same_conveyance % {"reference": twin})
+                    by_conveyance[reference].add(same_conveyance % {"reference": twin})
         for reference, administration, identifier in _recorded_conveyances(actor, list(self.identifiers)):
             for own in self.identifiers.get(identifier, ()):
-                found[own].add(
+                by_conveyance[own].add(
                     _("report %(reference)s already recorded by %(administration)s (same conveyance)")
                     % {"reference": reference, "administration": administration}
                 )
-        return found
+        return Found(by_items=by_items, by_conveyance=by_conveyance)
 
 
 def _recorded(actor: Actor, action: str = "view") -> Any:

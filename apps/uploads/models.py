@@ -73,7 +73,9 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "file_purged_at",
         }
     ),
-    "UploadProblem": frozenset({"id", "upload", "kind", "sheet", "row", "column", "field", "national_reference"}),
+    "UploadProblem": frozenset(
+        {"id", "upload", "kind", "sheet", "row", "column", "field", "national_reference", "personal"}
+    ),
 }
 
 
@@ -231,6 +233,11 @@ class UploadProblem(models.Model):
     )
     national_reference = models.CharField(_("national reference"), max_length=64, blank=True)
     message = models.TextField(_("message"), help_text=_("What is wrong and what to do, in the sender's words."))
+    personal = models.BooleanField(
+        _("personal"),
+        default=False,
+        help_text=_("Found by personal data, which its message names: shown only to a user who may see it."),
+    )
 
     objects = UploadProblemQuerySet.as_manager()
 

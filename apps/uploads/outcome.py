@@ -108,10 +108,13 @@ def _flag_duplicates(
         "decides."
     )
     found = compared.found(actor)
-    for reference in sorted(found, key=numbers.__getitem__):
+    for reference in sorted({*found.by_items, *found.by_conveyance}, key=numbers.__getitem__):
         problems.at = (DUPLICATES, numbers[reference])
-        problems.duplicate(
-            located[reference],
-            reference,
-            message % {"reference": reference, "others": "; ".join(sorted(found[reference])[:5])},
-        )
+        if reference in found.by_items:
+            others = "; ".join(sorted(found.by_items[reference])[:5])
+            problems.duplicate(located[reference], reference, message % {"reference": reference, "others": others})
+        if reference in found.by_conveyance:  # a match by personal data: named only to whom may see it
+            others = "; ".join(sorted(found.by_conveyance[reference])[:5])
+            problems.duplicate(
+                located[reference], reference, message % {"reference": reference, "others": others}, personal=True
+            )

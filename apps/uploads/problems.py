@@ -26,6 +26,7 @@ class Problem:
     field: str
     national_reference: str
     message: str
+    personal: bool = False  # its message names what only a user who may see personal data may read
 
 
 class Problems:
@@ -61,9 +62,11 @@ class Problems:
         self.error_references.add(reference)
         self.read_cells.add((problem.sheet, problem.row, problem.field))
 
-    def duplicate(self, record: Record | None, reference: str, message: str) -> None:
+    def duplicate(self, record: Record | None, reference: str, message: str, *, personal: bool = False) -> None:
+        """A possible duplicate, at the national reference's cell of the report's row; ``personal``: found by
+        personal data (a conveyance's identifier), which its message confirms."""
         sheet, row, column = (record.sheet, record.row, record.cells.get(REFERENCE, "")) if record else ("", None, "")
-        self._add(Problem(ProblemKind.DUPLICATE, sheet, row, column, REFERENCE, reference, message))
+        self._add(Problem(ProblemKind.DUPLICATE, sheet, row, column, REFERENCE, reference, message, personal))
         self.duplicate_reports.add(reference)
 
     def _add(self, problem: Problem) -> None:

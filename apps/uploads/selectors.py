@@ -83,9 +83,12 @@ process_cache_register("uploads.selectors.restricted_names", _restricted_names.c
 
 
 def problem_is_personal(problem: UploadProblem) -> bool:
-    """Whether ``problem`` is at a cell of a restricted field: its message may quote what was typed there (a
-    name, a document number). The sheet says the part (XLSX); a CSV row mixes parts, so there a field name
+    """Whether ``problem`` names personal data: a possible duplicate found by it (see ``UploadProblem.personal``),
+    or a problem at a cell of a restricted field, whose message may quote what was typed there (a name, a document
+    number). The sheet says the part (XLSX); a CSV row mixes parts, so there a field name
     restricted in any part counts."""
+    if problem.personal:  # a possible duplicate found by a conveyance's identifier
+        return True
     if not problem.field:
         return False
     restricted = _restricted_names()
@@ -95,7 +98,12 @@ def problem_is_personal(problem: UploadProblem) -> bool:
     return any(problem.field in names for names in restricted.values())
 
 
-def _withheld_message() -> str:
+def _withheld_message(problem: UploadProblem) -> str:
+    if problem.kind == ProblemKind.DUPLICATE:
+        return _(
+            "A possible duplicate found by personal data, which you may not see: it is named only to a user who may "
+            "see personal data."
+        )
     return _(
         "This cell holds personal data, which you may not see: what is wrong with it is shown only to a user who "
         "may see personal data."
@@ -124,6 +132,6 @@ def upload_problems_seen(*, user: Actor, upload: Upload, problems: Iterable[Uplo
         return shown
     for index in personal:
         withheld = copy.copy(shown[index])
-        withheld.message = _withheld_message()
+        withheld.message = _withheld_message(withheld)
         shown[index] = withheld
     return shown

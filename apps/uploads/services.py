@@ -193,6 +193,7 @@ def _store_problems(upload: Upload, problems: Iterable[Problem]) -> None:
                 "field": storable(problem.field)[:64],
                 "national_reference": storable(problem.national_reference)[:64],
                 "message": storable(problem.message),
+                "personal": problem.personal,
             }
         )
         for problem in problems

@@ -8,8 +8,10 @@ import io
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.accounts.models import User
 from apps.audit.models import AuditEvent
 from apps.reports.models import Conveyance, Party, Report, ReportItem, ReviewEvent, RouteCountry
 from apps.uploads.columns import csv_columns
@@ -74,3 +76,8 @@ def written() -> dict[str, Any]:
 def stored_files(root: Path) -> list[str]:
     """The files under the uploads' directory (incoming and kept)."""
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def without_personal_data(user: User) -> User:
+    user.groups.get().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
+    return type(user).objects.get(pk=user.pk)  # permissions are cached per user object

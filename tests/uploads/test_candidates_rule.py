@@ -80,7 +80,7 @@ def test_an_upload_flags_the_recorded_reports_the_submission_rule_finds(alice):
     compared = Compared()
     for checked in outcome.reports:
         compared.add(str(checked.report_values["national_reference"]), checked)
-    found_by_upload = compared.found(alice)
+    found_by_upload = compared.found(alice).by_items
     flagged = {reference: " ".join(sorted(words)) for reference, words in found_by_upload.items()}
 
     bales = {**cocaine("3"), "unit": Unit.objects.get(code="ZZO")}
@@ -131,7 +131,7 @@ def test_an_item_given_by_its_category_only_is_compared_as_the_submission_rule_c
         compared.add(str(checked.report_values["national_reference"]), checked)
     flagged = {
         reference: {word for words in found for word in words.split() if word.startswith(("R-", "UP-"))}
-        for reference, found in compared.found(alice).items()
+        for reference, found in compared.found(alice).by_items.items()
     }
 
     for reference, uploaded in (

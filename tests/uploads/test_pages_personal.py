@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -25,6 +24,8 @@ from apps.uploads.models import Upload
 from apps.uploads.services import upload_check
 from tests.builders import make_vocabulary
 from tests.helpers import bearer, sign_in
+
+from .engine import without_personal_data
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +96,6 @@ def checked(client: Client, alice: User) -> Upload:
     messages = " ".join(upload.problems.values_list("message", flat=True))
     assert TYPED_NAME in messages and TYPED_DOCUMENT in messages  # what the check found quotes them
     return upload
-
-
-def without_personal_data(user: User) -> User:
-    user.groups.get().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
-    return type(user).objects.get(pk=user.pk)  # permissions are cached per user object
 
 
 def personal_reads(upload: Upload) -> int:
