@@ -7,6 +7,7 @@ silences is in them; and a role that may not set it keeps the triggers."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -113,17 +114,28 @@ def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, set
     assert looked_up["audit.AuditEvent", "region_id"] == [administration.region_id]
 
 
-def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, settings, monkeypatch) -> None:
-    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+def _after_the_trail(monkeypatch: Any, statement: Callable[[Any, Any, list[dict[str, Any]]], None]) -> None:
+    """``statement(writer, cursor, rows)`` run after each chunk's trail is written, still without triggers."""
     real = writing._Writer._write_trail
 
-    def broken(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
+    def then(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
         real(self, cursor, chunk, rows)
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "replica"  # written without their triggers: only the check can tell
-        cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET region_id = %s WHERE at = %s", [-1, self.now])  # noqa: S608
+        statement(self, cursor, rows)
 
-    monkeypatch.setattr(writing._Writer, "_write_trail", broken)
+    monkeypatch.setattr(writing._Writer, "_write_trail", then)
+
+
+def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, settings, monkeypatch) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    _after_the_trail(
+        monkeypatch,
+        lambda writer, cursor, rows: cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET region_id = %s WHERE at = %s",  # noqa: S608
+            [-1, writer.now],
+        ),
+    )
 
     with pytest.raises(IntegrityError, match=AuditEvent._meta.db_table), transaction.atomic():
         _write(alice, [_with_unit(_unit("ZZU"), "FR-BAD-TRAIL")])
@@ -134,15 +146,13 @@ def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, set
 def test_a_row_naming_a_report_of_the_commit_that_is_not_there_refuses_the_commit(alice, settings, monkeypatch) -> None:
     # The commit's own reports are looked up once for all the tables naming them: one found is not taken for all.
     settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
-    real = writing._Writer._write_trail
-
-    def one_report_gone(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
-        real(self, cursor, chunk, rows)
-        cursor.execute("SHOW session_replication_role")
-        assert cursor.fetchone()[0] == "replica"  # written without their triggers: only the check can tell
-        cursor.execute(f"DELETE FROM {Report._meta.db_table} WHERE id = %s", [rows[-1]["id"]])  # noqa: S608
-
-    monkeypatch.setattr(writing._Writer, "_write_trail", one_report_gone)
+    _after_the_trail(
+        monkeypatch,
+        lambda writer, cursor, rows: cursor.execute(
+            f"DELETE FROM {Report._meta.db_table} WHERE id = %s",  # noqa: S608
+            [rows[-1]["id"]],
+        ),
+    )
 
     with pytest.raises(IntegrityError, match="violates its foreign key report_id"), transaction.atomic():
         _write(alice, [_with_unit(_unit("ZZV"), "FR-KEPT"), _with_unit(_unit("ZZW"), "FR-GONE")])
