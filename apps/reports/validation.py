@@ -264,6 +264,11 @@ def _text(value: Any, limit: int | None = None) -> str:
     return text[:limit] if limit else text
 
 
+def unknown_operation(value: Any) -> str:
+    """What a joint operation's code that names none (or none the report may be attached to) is told."""
+    return str(_("Unknown operation: %(value)s.") % {"value": repr(value)})
+
+
 def _operation(errors: Errors, key: Path, value: Any) -> Operation | None:
     if _blank(value):
         return None
@@ -271,7 +276,7 @@ def _operation(errors: Errors, key: Path, value: Any) -> Operation | None:
         return value
     operation = Operation.objects.filter(code__iexact=str(value).strip()).first()
     if operation is None:
-        errors.add(key, _("Unknown operation: %(value)s.") % {"value": repr(value)})
+        errors.add(key, unknown_operation(value))
     return operation
 
 

@@ -47,7 +47,7 @@ from apps.reports.errors import Path as ErrorPath
 from apps.reports.models import Operation, Report
 from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services.steps import clean_all
-from apps.reports.validation import ReportValidationError, check_complete, says_unknown_code
+from apps.reports.validation import ReportValidationError, check_complete, says_unknown_code, unknown_operation
 
 from .candidates import Compared
 from .cells import CellProblem, Record
@@ -442,7 +442,7 @@ def _check_report(
         # Unknown, or another region's: one answer, the validator's to a code that does not exist (with the code as
         # typed), and the rest checked without it, so that nothing else tells the two apart.
         del fields["operation"]
-        unknown = _("Unknown operation: %(value)s.") % {"value": repr(_given(record).get("operation"))}
+        unknown = unknown_operation(_given(record).get("operation"))
         _put_at_cells(group, {("operation",): [unknown]}, problems, terms)
     parts: dict[str, list[dict[str, Any]] | None] = {}
     for part, wire_key in ROW_PARTS.items():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -49,6 +52,32 @@ def test_a_draft_cannot_be_attached_to_another_regions_operation(alice, operatio
     assert list(excinfo.value.message_dict) == ["operation"]
     report.refresh_from_db()
     assert report.operation == operations["we"]
+
+
+def _refusal(call: Any) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as excinfo:
+        call()
+    return excinfo.value.message_dict
+
+
+@pytest.mark.parametrize("other_fault", [{}, {"seizure_date": dt.date(2999, 1, 1)}], ids=["alone", "with a bad date"])
+def test_another_regions_operation_is_answered_as_a_code_that_names_none(alice, operations, other_fault):
+    def create(code: str) -> dict[str, list[str]]:
+        return _refusal(lambda: report_create_draft(actor=alice, fields=complete_fields(operation=code, **other_fault)))
+
+    existing, made_up = create("Steppe"), create("tundra")
+    assert existing == {**made_up, "operation": ["Unknown operation: 'Steppe'."]}  # the code as typed
+    assert made_up["operation"] == ["Unknown operation: 'tundra'."]
+    assert ("seizure_date" in existing) is bool(other_fault)  # the other fields checked alike
+
+    report = report_create_draft(actor=alice, fields=complete_fields())
+    refusals = [
+        _refusal(
+            lambda code=code: report_update_draft(report=report, actor=alice, fields={"operation": code, **other_fault})
+        )
+        for code in ("steppe", "tundra")
+    ]
+    assert refusals[0] == {**refusals[1], "operation": ["Unknown operation: 'steppe'."]}
 
 
 def test_a_correction_follows_the_rule_of_the_reports_administration(submitted, erin, operations):

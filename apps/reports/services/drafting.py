@@ -21,6 +21,7 @@ from .steps import (
     apply,
     clean_all,
     lock,
+    operations_attachable,
     record,
     require_attachable_operation,
     require_personal_right,
@@ -54,7 +55,14 @@ def report_create_draft(
     fields = dict(fields)
     for name in ("national_reference", "seizure_date", "country_of_seizure"):
         fields.setdefault(name, None)
-    report_values, parts = clean_all(fields=fields, items=items, route=route, conveyances=conveyances, parties=parties)
+    report_values, parts = clean_all(
+        fields=fields,
+        items=items,
+        route=route,
+        conveyances=conveyances,
+        parties=parties,
+        operations=operations_attachable(actor=actor),
+    )
     report = Report(administration_id=actor.administration_id, created_by_id=actor.pk, status=ReportStatus.DRAFT)
     if uuid is not None:
         report.uuid = uuid
@@ -84,7 +92,12 @@ def report_update_draft(
     require_state(locked, EDITABLE_STATES, "edit")
     require_right(locked, actor, "change", "edit")
     report_values, parts = clean_all(
-        fields=fields or {}, items=items, route=route, conveyances=conveyances, parties=parties
+        fields=fields or {},
+        items=items,
+        route=route,
+        conveyances=conveyances,
+        parties=parties,
+        operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
     )
     require_personal_right(locked, actor, parts)
     require_attachable_operation(locked, actor, report_values)

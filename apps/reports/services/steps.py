@@ -43,6 +43,7 @@ from ..validation import (
     clean_party,
     clean_report_fields,
     clean_route_step,
+    unknown_operation,
 )
 
 Rows = Sequence[Mapping[str, Any]]
@@ -200,12 +201,20 @@ def clean_all(
     conveyances: Rows | None,
     parties: Rows | None,
     today: dt.date | None = None,
+    operations: models.QuerySet[Operation] | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]] | None]]:
     """A report's fields and parts cleaned by the one validator (``ReportValidationError`` with every error);
-    ``today`` bounds the seizure and birth dates (by default the local date: an upload reads it once)."""
+    ``today`` bounds the seizure and birth dates (by default the local date: an upload reads it once).
+
+    ``operations``: the joint operations the report may be attached to (:func:`operations_attachable`). A code
+    given that names none of them is told as a code that names no operation at all, and the other fields are
+    cleaned without it: nothing tells another region's operations from made-up codes."""
     errors = Errors()
     today = today or timezone.localdate()
+    fields, operation = _among(operations, fields, errors)
     report_values = clean_report_fields(fields, errors=errors, today=today)
+    if operation is not None:
+        report_values["operation"] = operation
     parts = {
         "items": clean_parts(items, clean_item, errors=errors),
         "route": clean_parts(route, clean_route_step, errors=errors),
@@ -214,6 +223,32 @@ def clean_all(
     }
     errors.raise_if_any()
     return report_values, parts
+
+
+def _among(
+    operations: models.QuerySet[Operation] | None, fields: Mapping[str, Any], errors: Errors
+) -> tuple[Mapping[str, Any], Operation | None]:
+    """The fields without the joint operation given, and that operation if it is one of ``operations`` (else
+    the error of an unknown code); the fields as they are when ``operations`` is None or none is given."""
+    given = fields.get("operation")
+    if operations is None or given is None or (isinstance(given, str) and not given.strip()):
+        return fields, None
+    typed = given.code if isinstance(given, Operation) else str(given).strip()
+    operation = operations.filter(code__iexact=typed).first()
+    if operation is None:
+        errors.add("operation", unknown_operation(typed if isinstance(given, Operation) else given))
+    return {name: value for name, value in fields.items() if name != "operation"}, operation
+
+
+def operations_attachable(
+    *, actor: Actor, administration: Administration | None = None, report: Report | None = None
+) -> models.QuerySet[Operation]:
+    """The joint operations a report of ``administration`` (the actor's when not given) written by ``actor`` may
+    be given: those it may be attached to, and the one ``report`` has already (kept, whatever its region)."""
+    attachable = models.Q(pk__in=joint_operations_attachable(actor=actor, administration=administration).values("pk"))
+    if report is not None and report.operation_id is not None:
+        attachable |= models.Q(pk=report.operation_id)
+    return Operation.objects.filter(attachable)
 
 
 def require_complete(

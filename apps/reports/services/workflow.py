@@ -40,6 +40,7 @@ from .steps import (
     can,
     clean_all,
     lock,
+    operations_attachable,
     record,
     require_attachable_operation,
     require_complete,
@@ -180,7 +181,12 @@ def report_correct(
     require_state(locked, [ReportStatus.APPROVED], "correct")
     require_right(locked, actor, "correct", "correct")
     report_values, parts = clean_all(
-        fields=fields or {}, items=items, route=route, conveyances=conveyances, parties=parties
+        fields=fields or {},
+        items=items,
+        route=route,
+        conveyances=conveyances,
+        parties=parties,
+        operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
     )
     require_personal_right(locked, actor, parts)
     require_attachable_operation(locked, actor, report_values)
