@@ -87,3 +87,12 @@ def test_a_correction_follows_the_rule_of_the_reports_administration(submitted, 
     assert list(excinfo.value.message_dict) == ["operation"]
     corrected = report_correct(report=approved, actor=erin, reason="Part of Ocean", fields={"operation": "ocean"})
     assert corrected.operation == operations["we"]
+
+
+def test_an_operation_chosen_from_the_forms_list_is_the_one_attached_not_another_spelt_alike(alice, operations):
+    shouting = Operation.objects.create(code="OCEAN", name="Operation OCEAN")  # open to every region, as "ocean"
+    for chosen in (operations["we"], shouting):
+        report = report_create_draft(
+            actor=alice, fields=complete_fields(operation=chosen, national_reference=f"FR-{chosen.pk}")
+        )
+        assert report.operation == chosen

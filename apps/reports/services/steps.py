@@ -233,10 +233,12 @@ def _among(
     given = fields.get("operation")
     if operations is None or given is None or (isinstance(given, str) and not given.strip()):
         return fields, None
-    typed = given.code if isinstance(given, Operation) else str(given).strip()
-    operation = operations.filter(code__iexact=typed).first()
+    if isinstance(given, Operation):  # chosen from a form's list: that one, not another spelt alike
+        operation = operations.filter(pk=given.pk).first()
+    else:
+        operation = operations.filter(code__iexact=str(given).strip()).first()
     if operation is None:
-        errors.add("operation", unknown_operation(typed if isinstance(given, Operation) else given))
+        errors.add("operation", unknown_operation(given.code if isinstance(given, Operation) else given))
     return {name: value for name, value in fields.items() if name != "operation"}, operation
 
 
