@@ -23,7 +23,6 @@ from .steps import (
     lock,
     operations_attachable,
     record,
-    require_attachable_operation,
     require_personal_right,
     require_right,
     require_state,
@@ -69,7 +68,6 @@ def report_create_draft(
     # The report is not saved yet, so its administration's rule stands in for restrict().
     if parties and not actor.has_perm("reports.view_personal_data_report"):
         raise PermissionDenied(_("You may not record persons and companies."))
-    require_attachable_operation(report, actor, report_values)
     apply(report=report, actor=actor, report_values=report_values, parts=parts)
     record(report=report, actor=actor, transition=Transition.CREATE, from_status="")
     return report
@@ -100,7 +98,6 @@ def report_update_draft(
         operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
     )
     require_personal_right(locked, actor, parts)
-    require_attachable_operation(locked, actor, report_values)
     apply(report=locked, actor=actor, report_values=report_values, parts=parts)
     audit_record(
         actor=actor,

@@ -42,7 +42,6 @@ from .steps import (
     lock,
     operations_attachable,
     record,
-    require_attachable_operation,
     require_complete,
     require_personal_right,
     require_right,
@@ -189,7 +188,6 @@ def report_correct(
         operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
     )
     require_personal_right(locked, actor, parts)
-    require_attachable_operation(locked, actor, report_values)
     locked.version += 1
     locked._change_reason = reason  # type: ignore[attr-defined]
     apply(report=locked, actor=actor, report_values=report_values, parts=parts)
