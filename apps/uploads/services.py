@@ -36,7 +36,7 @@ from apps.reports.errors import paths_of
 
 from . import task_names
 from .cells import storable
-from .checked import checked_delete, checked_load, checked_store
+from .checked import Kept, checked_delete, checked_load, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
@@ -48,7 +48,7 @@ from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path
-from .writing import reports_write
+from .writing import Outline, reports_write
 
 logger = logging.getLogger(__name__)
 
@@ -380,9 +380,9 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
             # Never an UPDATE of the upload's row in this transaction before the reports are written: the
             # progress is written to that row on another connection, which would wait for this one.
             progress.started()
-            reports = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)
+            kept = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)
             rows = upload.rows_read
-            if reports is None:  # something changed since the check (or it was not kept): check the file again
+            if kept is None:  # something changed since the check (or it was not kept): check the file again
                 outcome = check_file(
                     path=stored_path(upload.file_name),
                     file_format=upload.format,
@@ -397,13 +397,15 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                     _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
                     Upload.objects.filter(pk=upload.pk).update(error=changed_message())
                     return "changed"
-                reports, rows = list(outcome.reports), outcome.rows_read  # written at once (read several times)
-            total = len(reports)
+                kept = Kept(outcome.reports, Outline.of(outcome.reports))
+                rows = outcome.rows_read
+            total = kept.outline.count
             result = reports_write(
                 actor=actor,
-                reports=reports,
+                reports=kept.reports,
                 submit=upload.submit_for_review,
                 progress=lambda written: progress.writing(written, total, rows),
+                outline=kept.outline,
             )
             now = timezone.now()
             Upload.objects.filter(pk=upload.pk).update(

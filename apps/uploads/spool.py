@@ -109,8 +109,9 @@ class Unpickler(pickle.Unpickler):
         self, file: Any, instances: dict[str, dict[Any, Model]], known: dict[tuple[str, Any], Model] | None = None
     ) -> None:
         super().__init__(file)
-        self.instances = instances
-        self.known = known
+        # Not a method of the unpickler: its memo keeps what find_class answers, and a cycle through the memo
+        # would keep every value of the piece until the garbage collector runs (it is paused while checking).
+        self.instance = _Instances(instances, known)
 
     def find_class(self, module: str, name: str) -> Any:
         # A kept file written before this module held the pickler named the function by its former module.
@@ -125,7 +126,15 @@ class Unpickler(pickle.Unpickler):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
 
-    def instance(self, label: Any, pk: Any) -> Model:
+
+class _Instances:
+    """The model instance a piece names by label and primary key (see :class:`Unpickler`)."""
+
+    def __init__(self, instances: dict[str, dict[Any, Model]], known: dict[tuple[str, Any], Model] | None) -> None:
+        self.instances = instances
+        self.known = known
+
+    def __call__(self, label: Any, pk: Any) -> Model:
         model = _held_models().get(label) if isinstance(label, str) else None
         if model is None:
             raise pickle.UnpicklingError(f"{label!r} is not a model whose instances a checked report holds")
@@ -147,9 +156,11 @@ class ReportSpool(Sequence[CheckedReport]):
     def __init__(
         self, reports: Iterable[CheckedReport] = (), *, known: dict[tuple[str, Any], Model] | None = None
     ) -> None:
-        self._pieces: list[bytes] = []
+        self._pieces: list[bytes | memoryview] = []
         # The instances written, by label and primary key (``known``: shared by the spools of one check).
         self._known: dict[tuple[str, Any], Model] = {} if known is None else known
+        # The instances read back from the database, by label (for every piece: each table read once).
+        self._instances: dict[str, dict[Any, Model]] = {}
         self._open: list[CheckedReport] = []
         self._count = 0
         for report in reports:
@@ -157,13 +168,20 @@ class ReportSpool(Sequence[CheckedReport]):
 
     @classmethod
     def of_pieces(
-        cls, pieces: Iterable[bytes], *, count: int, known: dict[tuple[str, Any], Model] | None = None
+        cls,
+        pieces: Iterable[bytes | memoryview],
+        *,
+        count: int,
+        known: dict[tuple[str, Any], Model] | None = None,
+        instances: dict[str, dict[Any, Model]] | None = None,
     ) -> ReportSpool:
         """A spool of pieces already pickled (``count`` reports in all): those of the shares of a check, in the
-        file's order. ``known``: the instances some of them were written from in this process."""
+        file's order, or of a kept file. ``known``: the instances some of them were written from in this process;
+        ``instances``: those already read back (by label, as :class:`Unpickler` keeps them)."""
         spool = cls(known=known)
         spool._pieces = list(pieces)
         spool._count = count
+        spool._instances = {} if instances is None else instances
         return spool
 
     def append(self, report: CheckedReport) -> None:
@@ -180,7 +198,7 @@ class ReportSpool(Sequence[CheckedReport]):
             self._pieces.append(buffer.getvalue())
             self._open = []
 
-    def pieces(self) -> list[bytes]:
+    def pieces(self) -> list[bytes | memoryview]:
         """The pickled pieces, each a list of reports (the kept file is these, one after the other)."""
         self.seal()
         return self._pieces
@@ -191,7 +209,7 @@ class ReportSpool(Sequence[CheckedReport]):
     def __iter__(self) -> Iterator[CheckedReport]:
         """Every report, unpickled (each time: read once, as the commit does)."""
         for piece in self.pieces():
-            yield from Unpickler(io.BytesIO(piece), {}, self._known).load()
+            yield from Unpickler(io.BytesIO(piece), self._instances, self._known).load()
 
     @overload
     def __getitem__(self, index: int) -> CheckedReport: ...

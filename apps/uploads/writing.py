@@ -14,30 +14,35 @@ reserved first from its sequence, so the parts can name it); new reports are sta
 and inserted with their search vectors once their items are written; an update of drafts goes through a temporary
 table and one ``UPDATE``; their keys are checked once per value when ``RILO_UPLOADS_KEYS_CHECKED_ONCE`` is on
 (:mod:`apps.uploads.foreign_keys`). The history rows, the trail and the audit rows are made by the server from the
-rows just written (``INSERT … SELECT``; a submission's are copied, their keys checked by triggers). Their commits
-give the figures with and without (``bulk_create`` and simple-history's bulk helpers were about 6 times slower).
+rows just written (``INSERT … SELECT``; a submission's are copied, their keys checked by triggers:
+:mod:`apps.uploads.trail`). Their commits give the figures with and without (``bulk_create`` and simple-history's
+bulk helpers were about 6 times slower).
+
+The reports are read a chunk at a time (from the kept pickled pieces, :mod:`apps.uploads.checked`), never all
+held as objects. Each chunk's statements whose answers nothing waits for (the history, trail and audit rows) are
+sent in the connection's pipeline mode, and the server runs them while this process reads the next chunk and makes
+its rows: the server's work and ours overlap instead of taking turns.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_request_id
 from apps.core.actor import Actor
 from apps.core.exceptions import PermissionDenied
 from apps.reports import notifications
-from apps.reports.choices import ReportStatus, Transition
+from apps.reports.choices import ReportStatus
 from apps.reports.counting import counted_reports_changed
-from apps.reports.duplicates import store_duplicate_candidates
 from apps.reports.models import Report, ReportItem, ReviewEvent, RouteCountry
 from apps.reports.search import SEARCH_VECTOR_SQL, refresh_search_vectors
 from apps.reports.services.steps import (
@@ -47,15 +52,13 @@ from apps.reports.services.steps import (
     require_attachable_operations,
     require_complete,
     split_detection_methods,
-    trail_detail,
-    update_detail,
 )
-from apps.reports.services.workflow import SENT_FOR_REVIEW_FROM
 from apps.tenancy.models import Administration
 
 from .copying import Table, history_copy, quote, reserve_ids
 from .foreign_keys import KeysCheckedOnce, Written
 from .replacing import reports_to_replace
+from .trail import Trail
 
 # Reports written per round of statements: bounds the memory of the rows built in Python, and paces progress.
 CHUNK = 5000
@@ -84,69 +87,118 @@ class WriteResult:
     report_ids: list[int]
 
 
-def _chunks(reports: Sequence[CheckedReport]) -> Iterator[Sequence[CheckedReport]]:
-    for start in range(0, len(reports), CHUNK):
-        yield reports[start : start + CHUNK]
+@dataclass(frozen=True)
+class _Batch:
+    """A chunk of reports with the rows written for them, made ahead of its statements (:meth:`_Writer.batch`):
+    the reports' rows by attribute name, and the COPY rows of the new reports, the replaced reports' staging,
+    their detection methods and each part."""
+
+    chunk: Sequence[CheckedReport]
+    rows: list[dict[str, Any]]
+    new: list[tuple[Any, ...]]
+    old: list[tuple[Any, ...]]
+    detection_methods: list[tuple[Any, ...]]
+    parts: dict[str, list[tuple[Any, ...]]]
+
+
+@dataclass
+class Outline:
+    """What the writer checks of all the reports before it writes any, taken in one pass over them (``add``
+    each): how many, how many new, the replaced ones, and the joint operations named."""
+
+    count: int = 0
+    new: int = 0
+    new_with_parties: bool = False
+    existing_ids: list[int] = field(default_factory=list)
+    parties_given: set[int] = field(default_factory=set)  # replaced reports whose parties are given
+    operations: list[tuple[int | None, Any]] = field(default_factory=list)  # (existing id, operation)
+
+    @classmethod
+    def of(cls, reports: Iterable[CheckedReport]) -> Outline:
+        outline = cls()
+        for report in reports:
+            outline.add(report)
+        return outline
+
+    def add(self, report: CheckedReport) -> None:
+        self.count += 1
+        if report.existing_id is None:
+            self.new += 1
+            self.new_with_parties = self.new_with_parties or bool(report.parts.get("parties"))
+        else:
+            self.existing_ids.append(report.existing_id)
+            if report.parts.get("parties") is not None:
+                self.parties_given.add(report.existing_id)
+        if report.report_values.get("operation") is not None:
+            self.operations.append((report.existing_id, report.report_values["operation"]))
+
+
+def _chunks(reports: Iterable[CheckedReport]) -> Iterator[list[CheckedReport]]:
+    reports = iter(reports)
+    while chunk := list(islice(reports, CHUNK)):
+        yield chunk
 
 
 def reports_write(
-    *, actor: Actor, reports: Sequence[CheckedReport], submit: bool, progress: Callable[[int], None]
+    *,
+    actor: Actor,
+    reports: Iterable[CheckedReport],
+    submit: bool,
+    progress: Callable[[int], None],
+    outline: Outline | None = None,
 ) -> WriteResult:
     """Write an upload's checked reports in the caller's transaction: new ones as reports of the actor's
     administration, the others over the draft or returned reports they name; all as drafts, or all sent for
     review when ``submit``. ``progress`` is called with the number of reports written so far.
 
+    ``reports`` are read once, a chunk at a time, when ``outline`` is given (theirs: see :class:`Outline`);
+    twice without it.
+
     Raises what the services raise for one report (``PermissionDenied``, ``NotFound``, ``Conflict``,
     ``ValidationError``); the caller's transaction then writes nothing.
     """
+    outline = outline or Outline.of(reports)
     if not actor.has_perm("reports.add_report") or not actor.administration_id:  # type: ignore[attr-defined]
         raise PermissionDenied(gettext("You may not create reports."))
-    if any(report.parts.get("parties") for report in reports if report.existing_id is None) and not actor.has_perm(  # type: ignore[attr-defined]
-        "reports.view_personal_data_report"
-    ):
+    if outline.new_with_parties and not actor.has_perm("reports.view_personal_data_report"):  # type: ignore[attr-defined]
         raise PermissionDenied(gettext("You may not record persons and companies."))
     if submit and not actor.has_perm("reports.submit_report"):  # type: ignore[attr-defined]
         raise PermissionDenied(gettext("You may not submit reports."))
     administration = Administration.objects.select_related("region").get(pk=actor.administration_id)
-    existing = reports_to_replace(
-        actor=actor,
-        ids=[report.existing_id for report in reports if report.existing_id is not None],
-        parts_given={
-            report.existing_id
-            for report in reports
-            if report.existing_id is not None and report.parts.get("parties") is not None
-        },
-    )
-    current_operations = {pk: row["operation_id"] for pk, row in existing.items()}
+    existing = reports_to_replace(actor=actor, ids=outline.existing_ids, parts_given=outline.parties_given)
+    current = {pk: row["operation_id"] for pk, row in existing.items()}
     require_attachable_operations(
         actor=actor,
         administration=administration,
-        operations=[
-            report.report_values["operation"]
-            for report in reports
-            if report.report_values.get("operation") is not None
-            and report.report_values["operation"].pk != current_operations.get(report.existing_id or 0)
-        ],
+        operations=[operation for pk, operation in outline.operations if operation.pk != current.get(pk or 0)],
     )
-    # No JIT for the rest of the transaction: statements over staged rows were compiled, 0.25 s a chunk's INSERT.
     with connection.cursor() as cursor:
+        # No JIT for the rest of the transaction: statements over staged rows were compiled, 0.25 s a chunk's INSERT.
         cursor.execute("SET LOCAL jit = off")
+        new_ids = iter(reserve_ids(cursor.cursor, Report, outline.new))
     writer = _Writer(actor=actor, administration=administration, existing=existing, submit=submit)
     ids: list[int] = []
-    created = updated = 0
-    for chunk in _chunks(reports):
-        chunk_ids = writer.write(chunk)
-        ids += chunk_ids
-        created += sum(1 for report in chunk if report.existing_id is None)
-        updated += sum(1 for report in chunk if report.existing_id is not None)
+    chunks = _chunks(reports)
+
+    def next_batch() -> _Batch | None:
+        chunk = next(chunks, None)
+        return None if chunk is None else writer.batch(chunk, new_ids)
+
+    batch = next_batch()
+    while batch is not None:
+        with writer.writing(batch):
+            # The next chunk read and its rows made here while the server writes this one's history and trail.
+            coming = next_batch()
+        ids += [row["id"] for row in batch.rows]
         progress(len(ids))
+        batch = coming
     writer.check_keys(ids)
     writer.finish()
-    return WriteResult(created=created, updated=updated, report_ids=ids)
+    return WriteResult(created=outline.new, updated=outline.count - outline.new, report_ids=ids)
 
 
 def _report_tables() -> list[Written]:
-    """The tables whose rows :meth:`_Writer.write` writes without their triggers (their keys checked once)."""
+    """The tables whose rows :meth:`_Writer.writing` writes without their triggers (their keys checked once)."""
     return [
         Written(Report, "id"),
         Written(Report.history.model, "id", dated="history_date"),  # type: ignore[attr-defined]
@@ -170,12 +222,10 @@ class _Writer:
         self.submit = submit
         self.now = timezone.now()
         self.reports = Table(Report, with_pk=True, without=["search_vector"])
-        self.events = Table(ReviewEvent, with_pk=False)
-        self.audit = Table(AuditEvent, with_pk=False)
         self.detection_methods = Table(Report.detection_methods.through, with_pk=False)
         # Parts' ids are the sequence's, taken by the server as it copies (the history rows copy them from there).
         self.parts = {part: Table(model, with_pk=False) for part, model in PART_MODELS.items()}
-        self.request_id = audit_request_id()
+        self.trail = Trail(actor=actor, administration=administration, at=self.now, reports=self.reports.name)
         self.staged: list[str] = []  # the temporary tables made
         self.new_staging = ""
         self.submitted: list[tuple[int, str]] = []  # (report id, the state it was sent for review from)
@@ -205,12 +255,12 @@ class _Writer:
             rows.append(row)
         return rows
 
-    def _update_reports(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
+    def _update_reports(self, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
         """Replace the rows of reports that exist, through a temporary table (one UPDATE for them all)."""
         if not rows:
             return
         staging = self._staging(cursor, "upload_report_rows")
-        self.reports.copy(cursor, (self.reports.row(row) for row in rows), into=staging)
+        self.reports.copy(cursor, rows, into=staging)
         assignments = ", ".join(
             f"{quote(field.column)} = staged.{quote(field.column)}"
             for field in self.reports.fields
@@ -273,7 +323,7 @@ class _Writer:
         cursor.execute(f"TRUNCATE {table}")
         return table
 
-    def _insert_reports(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
+    def _insert_reports(self, cursor: Any) -> None:
         """The new reports' rows, with their search vectors: staged by COPY while their parts are written (the
         parts' keys to them checked later), then inserted with the vector computed from the parts."""
         columns = self.reports.columns
@@ -283,12 +333,42 @@ class _Writer:
             f"SELECT {columns}, {SEARCH_VECTOR_SQL} FROM {self.new_staging} AS r"
         )
 
-    def write(self, chunk: Sequence[CheckedReport]) -> list[int]:
+    def batch(self, chunk: Sequence[CheckedReport], new_ids: Iterator[int]) -> _Batch:
+        """The rows written for ``chunk``, its new reports numbered from ``new_ids`` (no database work)."""
+        rows = self._report_rows(chunk, new_ids)
+        pairs = list(zip(chunk, rows, strict=True))
+        methods = self.detection_methods.row
+        return _Batch(
+            chunk=chunk,
+            rows=rows,
+            new=[self.reports.row(row) for report, row in pairs if report.existing_id is None],
+            old=[self.reports.row(row) for report, row in pairs if report.existing_id is not None],
+            detection_methods=[
+                methods({"report_id": row["id"], "detectionmethod_id": method.pk})
+                for report, row in pairs
+                if report.report_values.get("detection_methods") is not None
+                # a set, as .set() keeps it
+                for method in {method.pk: method for method in report.report_values["detection_methods"]}.values()
+            ],
+            parts={
+                part: [
+                    table.row({"report_id": row["id"]}, values)
+                    for report, row in pairs
+                    for values in report.parts.get(part) or ()
+                ]
+                for part, table in self.parts.items()
+            },
+        )
+
+    @contextmanager
+    def writing(self, batch: _Batch) -> Iterator[None]:
+        """Write ``batch``: its reports' rows, parts, history and trail. The statements last, whose answers
+        nothing waits for (the history and the trail, made by the server), are sent in the connection's pipeline
+        mode and run while the body of the ``with`` runs; they are waited for when it ends."""
         actor, now = self.actor, self.now
+        chunk, rows = batch.chunk, batch.rows
         with connection.cursor() as wrapper, connection.wrap_database_errors:
             cursor = wrapper.cursor
-            new_count = sum(1 for report in chunk if report.existing_id is None)
-            rows = self._report_rows(chunk, iter(reserve_ids(cursor, Report, new_count)))
             if self.submit:
                 self._check_complete(chunk, rows)
             ids = [row["id"] for row in rows]
@@ -299,69 +379,57 @@ class _Writer:
             # The rows of the reports, their parts, history and trail: their keys checked by check_keys, once per value.
             with self.keys.unchecked(cursor):
                 self.new_staging = self._staging(cursor, "upload_new_reports")
-                self.reports.copy(cursor, (self.reports.row(row) for row in new_rows), into=self.new_staging)
-                self._update_reports(cursor, old_rows)
-                self._write_detection_methods(cursor, chunk, ids)
-                self._write_parts(cursor, chunk, ids)
+                self.reports.copy(cursor, batch.new, into=self.new_staging)
+                self._update_reports(cursor, batch.old)
+                self._write_detection_methods(cursor, chunk, ids, batch.detection_methods)
+                self._write_parts(cursor, chunk, ids, batch.parts)
                 try:
                     # A savepoint: the constraint's name tells a reference already taken (or twice in the upload).
                     with transaction.atomic(), connection.wrap_database_errors:
-                        self._insert_reports(cursor, new_rows)
+                        self._insert_reports(cursor)
                 except IntegrityError as error:
                     if REFERENCE_CONSTRAINT not in str(error):
                         raise
                     raise reference_taken() from error
                 refresh_search_vectors([row["id"] for row in old_rows])
-                where = f"{self.reports.name} WHERE id = ANY(%(ids)s) {{order}}"
-                for history_type, chosen in (("+", new_rows), ("~", old_rows)):
-                    if chosen:
-                        history_copy(
-                            cursor,
-                            Report,
-                            source="{insert} " + where,
-                            ids=[row["id"] for row in chosen],
-                            history_type=history_type,
-                            actor=actor,
-                            at=now,
-                            reason=None,
-                        )
-                self._write_trail(cursor, chunk, rows)
+                with connection.connection.pipeline():
+                    self._write_parts_history(cursor, chunk, ids)
+                    where = f"{self.reports.name} WHERE id = ANY(%(ids)s) {{order}}"
+                    for history_type, chosen in (("+", new_rows), ("~", old_rows)):
+                        if chosen:
+                            history_copy(
+                                cursor,
+                                Report,
+                                source="{insert} " + where,
+                                ids=[row["id"] for row in chosen],
+                                history_type=history_type,
+                                actor=actor,
+                                at=now,
+                                reason=None,
+                            )
+                    self.trail.write(cursor, chunk, rows)
+                    yield
             if self.submit:
                 self._send_for_review(cursor, rows)
-        return ids
 
-    def _write_detection_methods(self, cursor: Any, chunk: Sequence[CheckedReport], ids: list[int]) -> None:
-        given = [
-            (report_id, report.report_values["detection_methods"])
-            for report, report_id in zip(chunk, ids, strict=True)
-            if report.report_values.get("detection_methods") is not None
-        ]
+    def _write_detection_methods(
+        self, cursor: Any, chunk: Sequence[CheckedReport], ids: list[int], rows: list[tuple[Any, ...]]
+    ) -> None:
         replaced = [
             report_id
             for report, report_id in zip(chunk, ids, strict=True)
             if report.existing_id is not None and report.report_values.get("detection_methods") is not None
         ]
-        through = Report.detection_methods.through
         if replaced:
-            through.objects.filter(report_id__any=replaced).delete()
-        self.detection_methods.copy(
-            cursor,
-            (
-                self.detection_methods.row({"report_id": report_id, "detectionmethod_id": method.pk})
-                for report_id, methods in given
-                for method in {method.pk: method for method in methods}.values()  # a set, as .set() keeps it
-            ),
-        )
+            Report.detection_methods.through.objects.filter(report_id__any=replaced).delete()
+        self.detection_methods.copy(cursor, rows)
 
-    def _write_parts(self, cursor: Any, chunk: Sequence[CheckedReport], ids: list[int]) -> None:
+    def _write_parts(
+        self, cursor: Any, chunk: Sequence[CheckedReport], ids: list[int], rows: dict[str, list[tuple[Any, ...]]]
+    ) -> None:
         actor, now = self.actor, self.now
         for part, model in PART_MODELS.items():
             table = self.parts[part]
-            given = [
-                (report_id, report.parts[part])
-                for report, report_id in zip(chunk, ids, strict=True)
-                if report.parts.get(part) is not None
-            ]
             replaced = [
                 report_id
                 for report, report_id in zip(chunk, ids, strict=True)
@@ -382,145 +450,28 @@ class _Writer:
                     at=now,
                     reason=None,
                 )
-            count = sum(len(rows or ()) for _, rows in given)
-            if not count:
-                continue
-            table.copy(
-                cursor,
-                (table.row({"report_id": report_id}, values) for report_id, rows in given for values in rows or ()),
-            )
-            history_copy(
-                cursor,
-                model,
-                source=f"{{insert}} {table.name} WHERE report_id = ANY(%(ids)s) {{order}}",
-                ids=[report_id for report_id, _ in given],
-                history_type="+",
-                actor=actor,
-                at=now,
-                reason=None,
-            )
+            if rows[part]:
+                table.copy(cursor, rows[part])
 
-    # --- trail, audit and submission -----------------------------------------------------------------
+    def _write_parts_history(self, cursor: Any, chunk: Sequence[CheckedReport], ids: list[int]) -> None:
+        """The ``+`` history rows of the parts just written."""
+        for part, model in PART_MODELS.items():
+            given = [
+                report_id for report, report_id in zip(chunk, ids, strict=True) if report.parts.get(part) is not None
+            ]
+            if given:
+                history_copy(
+                    cursor,
+                    model,
+                    source=f"{{insert}} {self.parts[part].name} WHERE report_id = ANY(%(ids)s) {{order}}",
+                    ids=given,
+                    history_type="+",
+                    actor=self.actor,
+                    at=self.now,
+                    reason=None,
+                )
 
-    def _audit_row(self, *, action: str, report_id: int, report_uuid: Any, detail: dict[str, Any]) -> tuple[Any, ...]:
-        return self.audit.row(
-            {
-                "at": self.now,
-                "actor_id": self.actor.pk,
-                "action": action,
-                "object_type": Report._meta.label_lower,
-                "object_id": str(report_id),
-                "object_uuid": report_uuid,
-                "administration_id": self.administration.pk,
-                "region_id": self.administration.region_id,
-                "detail": detail,
-                "request_id": self.request_id,
-            }
-        )
-
-    def _event_row(self, *, report_id: int, transition: str, from_status: str, to_status: str, version: int) -> Any:
-        return self.events.row(
-            {
-                "report_id": report_id,
-                "transition": transition,
-                "from_status": from_status,
-                "to_status": to_status,
-                "version": version,
-                "actor_id": self.actor.pk,
-                "comment": "",
-                "free_text_checked": False,
-                "at": self.now,
-            }
-        )
-
-    def _insert_from_reports(
-        self, cursor: Any, model: type[models.Model], values: Mapping[str, str], ids: list[int], **params: Any
-    ) -> None:
-        """``INSERT INTO <model's table> SELECT`` one row per report of ``ids``: ``values`` gives each column's
-        expression by field name, over the report's row (``report.<column>``) or ``params`` (``%(name)s``)."""
-        columns = ", ".join(quote(model._meta.get_field(name).column) for name in values)  # type: ignore[union-attr, arg-type]
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608 - names from the models
-            f"SELECT {', '.join(values.values())} FROM {self.reports.name} AS report "
-            f"WHERE report.id = ANY(%(ids)s) ORDER BY report.id",
-            {"ids": ids, **params},
-        )
-
-    def _write_trail(self, cursor: Any, chunk: Sequence[CheckedReport], rows: list[dict[str, Any]]) -> None:
-        """``create`` in the trail and the audit log of a new report; ``update`` in the audit log of another.
-
-        Made by the server from the rows just written (one statement for a chunk's events, one per audit detail)."""
-        column = {field.name: f"report.{quote(field.column)}" for field in Report._meta.concrete_fields}
-        new_ids = [row["id"] for report, row in zip(chunk, rows, strict=True) if report.existing_id is None]
-        audit_field = AuditEvent._meta.get_field("detail")
-        audit = {
-            "at": "%(at)s",
-            "actor": "%(actor)s",
-            "action": "%(action)s",
-            "object_type": "%(object_type)s",
-            "object_id": f"{column['id']}::text",
-            "object_uuid": column["uuid"],
-            "administration": column["administration"],
-            "region": "%(region)s",
-            "detail": "%(detail)s",
-            "request_id": "%(request_id)s",
-        }
-        common = {
-            "at": self.now,
-            "actor": self.actor.pk,
-            "object_type": Report._meta.label_lower,
-            "region": self.administration.region_id,
-            "request_id": self.request_id,
-        }
-        if new_ids:
-            self._insert_from_reports(
-                cursor,
-                ReviewEvent,
-                {
-                    "report": column["id"],
-                    "transition": "%(transition)s",
-                    "from_status": "%(from_status)s",
-                    "to_status": column["status"],
-                    "version": column["version"],
-                    "actor": "%(actor)s",
-                    "comment": "%(comment)s",
-                    "free_text_checked": "%(free_text_checked)s",
-                    "at": "%(at)s",
-                },
-                new_ids,
-                transition=Transition.CREATE,
-                from_status="",
-                comment="",
-                free_text_checked=False,
-                actor=self.actor.pk,
-                at=self.now,
-            )
-            # Every new report is a draft of version 1: one detail for them all.
-            detail = trail_detail(from_status="", to_status=ReportStatus.DRAFT, version=1)
-            self._insert_from_reports(
-                cursor,
-                AuditEvent,
-                audit,
-                new_ids,
-                **common,
-                action="report.create",
-                detail=audit_field.get_db_prep_save(detail, connection),
-            )
-        by_detail: dict[str, tuple[dict[str, Any], list[int]]] = {}
-        for report, row in zip(chunk, rows, strict=True):
-            if report.existing_id is not None:
-                detail = update_detail(report.report_values, report.parts)
-                by_detail.setdefault(json.dumps(detail, sort_keys=True), (detail, []))[1].append(row["id"])
-        for detail, ids in by_detail.values():
-            self._insert_from_reports(
-                cursor,
-                AuditEvent,
-                audit,
-                ids,
-                **common,
-                action="report.update",
-                detail=audit_field.get_db_prep_save(detail, connection),
-            )
+    # --- submission ---------------------------------------------------------------------------------
 
     def _send_for_review(self, cursor: Any, rows: list[dict[str, Any]]) -> None:
         """The rows just written, sent for review: as ``report_send_for_review`` changes a report (the trail,
@@ -560,39 +511,7 @@ class _Writer:
         if not self.submitted:
             return
         from_status = dict(self.submitted)
-        events, audit = [], []
-        for report in Report.objects.filter(pk__any=list(from_status)).select_related("administration"):
-            candidates = store_duplicate_candidates(report)
-            visible = (
-                Report.objects.restrict(self.actor, "view").filter(pk__any=[c.candidate_id for c in candidates]).count()
-            )
-            before = from_status[report.pk]
-            transition = SENT_FOR_REVIEW_FROM[ReportStatus(before)]
-            events.append(
-                self._event_row(
-                    report_id=report.pk,
-                    transition=transition,
-                    from_status=before,
-                    to_status=report.status,
-                    version=report.version,
-                )
-            )
-            audit.append(
-                self._audit_row(
-                    action=f"report.{transition}",
-                    report_id=report.pk,
-                    report_uuid=report.uuid,
-                    detail=trail_detail(
-                        from_status=before,
-                        to_status=report.status,
-                        version=report.version,
-                        detail={"duplicate_candidates": visible},
-                    ),
-                )
-            )
-        with connection.cursor() as wrapper, connection.wrap_database_errors:
-            self.events.copy(wrapper.cursor, events)
-            self.audit.copy(wrapper.cursor, audit)
+        self.trail.write_sent_for_review(from_status)
         # What the statistics count changed as it does when one report is sent for review (steps.record marks
         # its bucket), marked for all of them at once in this transaction.
         counted_reports_changed(reports=Report.objects.filter(pk__any=list(from_status)))

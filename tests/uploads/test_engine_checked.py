@@ -3,6 +3,7 @@ missing or altered makes it check the file again (nothing is ever run from the k
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import pickle
@@ -188,3 +189,21 @@ def test_a_checked_report_holding_a_model_no_report_holds_is_refused_when_kept(a
     kept = spool.ReportSpool([CheckedReport(existing_id=None, report_values={"created_by": alice}, parts={})])
     with pytest.raises(pickle.PicklingError, match=r"accounts\.User is not a model whose instances"):
         kept.pieces()
+
+
+def test_a_kept_piece_read_back_leaves_nothing_for_the_garbage_collector(alice, monkeypatch):
+    # The commit runs with the collector paused and reads the kept reports a piece at a time: a piece no longer
+    # used must be freed at once, not held by a cycle (through the unpickler's memo) until a collection.
+    upload = checked(send(alice, GOOD))
+    data = checked_path(upload.file_name).read_bytes()
+    gc.collect()
+    gc.disable()
+    try:
+        reports = spool.Unpickler(io.BytesIO(data), {}).load()
+        assert [report.report_values["national_reference"] for report in reports] == ["UP-1", "UP-2"]
+        del reports
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+
+    assert unreachable == 0

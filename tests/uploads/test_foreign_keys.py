@@ -21,6 +21,7 @@ from apps.reference.models import Unit
 from apps.reports.models import Report, ReportItem
 from apps.uploads import writing
 from apps.uploads.foreign_keys import KeysCheckedOnce, constrained_keys, may_write_unchecked
+from apps.uploads.trail import Trail
 from apps.uploads.writing import reports_write
 from tests.builders import report_body
 
@@ -115,8 +116,8 @@ def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, set
 
 
 def _after_the_trail(monkeypatch: Any, statement: Callable[[Any, Any, list[dict[str, Any]]], None]) -> None:
-    """``statement(writer, cursor, rows)`` run after each chunk's trail is written, still without triggers."""
-    real = writing._Writer._write_trail
+    """``statement(trail, cursor, rows)`` run after each chunk's trail is written, still without triggers."""
+    real = Trail.write
 
     def then(self, cursor, chunk, rows):  # type: ignore[no-untyped-def]
         real(self, cursor, chunk, rows)
@@ -124,16 +125,16 @@ def _after_the_trail(monkeypatch: Any, statement: Callable[[Any, Any, list[dict[
         assert cursor.fetchone()[0] == "replica"  # written without their triggers: only the check can tell
         statement(self, cursor, rows)
 
-    monkeypatch.setattr(writing._Writer, "_write_trail", then)
+    monkeypatch.setattr(Trail, "write", then)
 
 
 def test_an_audit_row_whose_key_references_nothing_refuses_the_commit(alice, settings, monkeypatch) -> None:
     settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
     _after_the_trail(
         monkeypatch,
-        lambda writer, cursor, rows: cursor.execute(
+        lambda trail, cursor, rows: cursor.execute(
             f"UPDATE {AuditEvent._meta.db_table} SET region_id = %s WHERE at = %s",  # noqa: S608
-            [-1, writer.now],
+            [-1, trail.now],
         ),
     )
 
@@ -148,7 +149,7 @@ def test_a_row_naming_a_report_of_the_commit_that_is_not_there_refuses_the_commi
     settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
     _after_the_trail(
         monkeypatch,
-        lambda writer, cursor, rows: cursor.execute(
+        lambda trail, cursor, rows: cursor.execute(
             f"DELETE FROM {Report._meta.db_table} WHERE id = %s",  # noqa: S608
             [rows[-1]["id"]],
         ),
