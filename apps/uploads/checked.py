@@ -18,16 +18,20 @@ cell.
 The file is the check's pickled pieces (:mod:`apps.uploads.spool`), written by the worker only, under the private
 uploads root; model instances are kept by label and primary key (never pickled whole) and loaded again from the
 database, and reading it accepts no class but the few plain value types and our own choices the reports hold, so
-even an altered file cannot run code. The commit reads it twice, a piece at a time: once here to verify it, once
-as the reports are written (:class:`Kept`); the reports are never all held as objects.
+even an altered file cannot run code. A header comes first: the reports' :class:`~apps.uploads.writing.Outline`
+(what the verification and the writer need of all of them), the instances they name, the pieces' sizes and
+their digest (a file cut short or altered is checked again). The commit verifies from the header (and, when the
+reports are sent for review, their completeness from the pieces) and reads the pieces as it writes them
+(:class:`Kept`): the reports are never all held as objects.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import pickle
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +44,7 @@ from apps.reports.errors import Errors
 from apps.reports.validation import check_complete
 
 from .checking import existing_reports
-from .spool import Changed, ReportSpool, Unpickler
+from .spool import Changed, ReportSpool, Unpickler, pickled, require_instances
 from .storage import stored_path
 from .writing import CheckedReport, Outline
 
@@ -59,21 +63,39 @@ def checked_delete(file_name: str) -> None:
         checked_path(file_name).unlink(missing_ok=True)
 
 
-def checked_store(*, file_name: str, reports: Sequence[CheckedReport]) -> None:
-    """Keep the checked ``reports`` of the upload whose stored file is ``file_name`` (replacing any kept)."""
+def checked_store(
+    *,
+    file_name: str,
+    reports: Sequence[CheckedReport],
+    outline: Outline,
+    terms: Iterable[tuple[str, Any]],
+) -> None:
+    """Keep the checked ``reports`` of the upload whose stored file is ``file_name`` (replacing any kept), with
+    their ``outline`` and the model instances they name (``terms``, by label and key) in a header."""
     path = checked_path(file_name)
     partial = path.with_name(path.name + ".part")
     spool = reports if isinstance(reports, ReportSpool) else ReportSpool(reports)
+    pieces = spool.pieces()
+    digest = hashlib.blake2b()
+    for piece in pieces:
+        digest.update(piece)
+    header = {
+        "outline": outline,
+        "terms": sorted(set(terms), key=repr),
+        "sizes": [len(piece) for piece in pieces],
+        "digest": digest.hexdigest(),
+    }
     with partial.open("wb") as file:
-        for piece in spool.pieces():
+        file.write(pickled(header, {}))
+        for piece in pieces:
             file.write(piece)
     partial.replace(path)
 
 
 @dataclass(frozen=True)
 class Kept:
-    """The kept checked reports, verified: held pickled and read again a piece at a time as they are written
-    (some 64,000 reports took about 400 MB as objects, a tenth of it pickled), with their :class:`Outline`."""
+    """The kept checked reports, verified: held pickled and read a piece at a time as they are written (some
+    64,000 reports took about 400 MB as objects, a tenth of it pickled), with their :class:`Outline`."""
 
     reports: Sequence[CheckedReport]
     outline: Outline
@@ -81,26 +103,30 @@ class Kept:
 
 def checked_load(*, file_name: str, actor: Actor, submit: bool) -> Kept | None:
     """The kept checked reports, if nothing they rely on changed since the check (see the module's docstring);
-    ``None`` when the file must be checked again."""
+    ``None`` when the file must be checked again. Verified from the file's header alone: the pieces are read
+    when the reports are written."""
     path = checked_path(file_name)
     try:
         data = memoryview(path.read_bytes())
         stream = io.BytesIO(data)
-        instances: dict[str, dict[Any, Model]] = {}  # read once for every piece, now and when written
-        pieces, outline, given = [], Outline(), []
-        while stream.tell() < len(data):  # one unpickler per piece: each was written with an empty memo
-            start = stream.tell()
-            piece = Unpickler(stream, instances).load()
-            if not isinstance(piece, list) or not all(isinstance(report, CheckedReport) for report in piece):
-                raise pickle.UnpicklingError("not a list of checked reports")
-            pieces.append(data[start : stream.tell()])
-            for report in piece:
-                outline.add(report)
-                given.append((str(report.report_values.get("national_reference") or ""), report.existing_id))
-                if submit:
-                    _require_complete(report, given[-1][0])
-            del piece  # its reports are read again as they are written
-        _require_unchanged(actor, given)
+        instances: dict[str, dict[Any, Model]] = {}  # each model read once, now and as the pieces are read
+        header = Unpickler(stream, instances).load()
+        if not isinstance(header, dict) or not isinstance(header.get("outline"), Outline):
+            raise pickle.UnpicklingError("not the header of kept checked reports")
+        start = stream.tell()
+        if sum(header["sizes"]) != len(data) - start or hashlib.blake2b(data[start:]).hexdigest() != header["digest"]:
+            raise pickle.UnpicklingError("the kept pieces are cut short or altered")
+        outline: Outline = header["outline"]
+        require_instances(header["terms"], instances)
+        _require_unchanged(actor, outline.references)
+        pieces = []
+        for size in header["sizes"]:
+            pieces.append(data[start : start + size])
+            start += size
+        reports = ReportSpool.of_pieces(pieces, count=outline.count, instances=instances)
+        if submit:  # every report complete for review (read once more, a piece at a time)
+            for report in reports:
+                _require_complete(report)
     except FileNotFoundError:
         return None
     except Changed as change:
@@ -109,10 +135,10 @@ def checked_load(*, file_name: str, actor: Actor, submit: bool) -> Kept | None:
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, LookupError, AttributeError):
         logger.warning("The checked reports of upload %s could not be read; checked again", file_name, exc_info=True)
         return None
-    return Kept(ReportSpool.of_pieces(pieces, count=outline.count, instances=instances), outline)
+    return Kept(reports, outline)
 
 
-def _require_complete(report: CheckedReport, reference: str) -> None:
+def _require_complete(report: CheckedReport) -> None:
     """Raise :class:`Changed` when ``report`` is not complete for review (the file is checked again: the
     problems at their cells)."""
     errors = Errors()
@@ -124,7 +150,7 @@ def _require_complete(report: CheckedReport, reference: str) -> None:
         errors=errors,
     )
     if errors.paths:
-        raise Changed(f"report {reference} is not complete for review")
+        raise Changed(f"report {report.report_values.get('national_reference')} is not complete for review")
 
 
 def _require_unchanged(actor: Actor, given: list[tuple[str, int | None]]) -> None:

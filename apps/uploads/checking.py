@@ -372,6 +372,7 @@ def _check_share(
         )
         if result is not None:
             spools[-1][1].append(result)
+            findings.outline.add(result)
             findings.compared.add(group.reference, result)
             findings.new_reports += result.existing_id is None
             if len(findings.previews) < shown:
@@ -389,6 +390,7 @@ def _check_share(
             checked(read, done, records_total)
     checked(read, done, records_total)
     findings.pieces = [(block, spool.pieces(), len(spool)) for block, spool in spools]
+    findings.terms = set(findings.known)  # every instance the pieces name, now that they are pickled
     return findings
 
 

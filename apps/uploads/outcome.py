@@ -20,7 +20,7 @@ from .cells import Record
 from .choices import ProblemKind
 from .problems import DUPLICATES, Problem, Problems
 from .spool import ReportSpool
-from .writing import CheckedReport
+from .writing import CheckedReport, Outline
 
 
 @dataclass
@@ -37,6 +37,9 @@ class CheckOutcome:
     preview: list[dict[str, Any]] = field(default_factory=list)
     encoding: str = ""
     separator: str = ""
+    # Of the reports: what the commit checks before writing any, and the instances they name by label and key.
+    outline: Outline = field(default_factory=Outline)
+    terms: set[tuple[str, Any]] = field(default_factory=set)
 
     @property
     def has_errors(self) -> bool:
@@ -54,6 +57,8 @@ class Findings:
     located: dict[str, Record]  # the first share's: the row of every report of the file
     pieces: list[tuple[int, list[bytes], int]] = field(default_factory=list)  # per block: its reports pickled
     known: dict[tuple[str, Any], Model] = field(default_factory=dict)  # the instances they were pickled from
+    terms: set[tuple[str, Any]] = field(default_factory=set)  # those instances' labels and keys
+    outline: Outline = field(default_factory=Outline)  # of the share's reports
     previews: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # the first few, by number
     new_reports: int = 0
     encoding: str = ""
@@ -83,6 +88,8 @@ def joined(shares: Sequence[Findings], *, actor: Actor, progress: Callable[[int,
         separator=first.separator,
     )
     outcome.drafts_updated = len(spool) - outcome.new_reports
+    outcome.outline = Outline.joined(share.outline for share in shares)
+    outcome.terms = set().union(*(share.terms for share in shares))
     compared = Compared.joined([share.compared for share in shares])
     _flag_duplicates(compared, first.located, first.numbers, actor=actor, problems=problems)
     outcome.problems = problems.items

@@ -48,7 +48,7 @@ from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path
-from .writing import Outline, reports_write
+from .writing import reports_write
 
 logger = logging.getLogger(__name__)
 
@@ -264,7 +264,9 @@ def _check(upload: Upload) -> str:
                 progress=progress,
             )
             if not outcome.has_errors:
-                checked_store(file_name=upload.file_name, reports=outcome.reports)  # for the commit
+                checked_store(  # for the commit
+                    file_name=upload.file_name, reports=outcome.reports, outline=outcome.outline, terms=outcome.terms
+                )
         with transaction.atomic():
             if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, attempts=upload.attempts):
                 raise UploadAbandoned(str(upload.uuid))
@@ -397,7 +399,7 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                     _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
                     Upload.objects.filter(pk=upload.pk).update(error=changed_message())
                     return "changed"
-                kept = Kept(outcome.reports, Outline.of(outcome.reports))
+                kept = Kept(outcome.reports, outcome.outline)
                 rows = outcome.rows_read
             total = kept.outline.count
             result = reports_write(

@@ -31,7 +31,7 @@ from apps.reference.models import HSCode
 from apps.reports import catalogue
 from apps.reports.models import Operation
 
-from .writing import CheckedReport
+from .writing import CheckedReport, Outline
 
 # Reports per piece.
 PIECE = 2000
@@ -44,6 +44,7 @@ _ALLOWED = {
     ("datetime", "timezone"): dt.timezone,
     ("datetime", "timedelta"): dt.timedelta,
     ("apps.uploads.writing", "CheckedReport"): CheckedReport,
+    ("apps.uploads.writing", "Outline"): Outline,
 }
 
 
@@ -127,6 +128,21 @@ class Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not a value of a checked report.")
 
 
+def pickled(value: Any, known: dict[tuple[str, Any], Model]) -> bytes:
+    """``value`` pickled as a piece is (model instances by label and key, noted in ``known``)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, known).dump(value)
+    return buffer.getvalue()
+
+
+def require_instances(keys: Iterable[tuple[str, Any]], instances: dict[str, dict[Any, Model]]) -> None:
+    """Raise :class:`Changed` if an instance named by label and key is gone or no longer in use (each model read
+    once into ``instances``, as :class:`Unpickler` reads them)."""
+    lookup = _Instances(instances, None)
+    for label, pk in keys:
+        lookup(label, pk)
+
+
 class _Instances:
     """The model instance a piece names by label and primary key (see :class:`Unpickler`)."""
 
@@ -193,9 +209,7 @@ class ReportSpool(Sequence[CheckedReport]):
     def seal(self) -> None:
         """Pickle the reports appended since the last piece (a piece of its own, however few)."""
         if self._open:
-            buffer = io.BytesIO()
-            _Pickler(buffer, self._known).dump(self._open)
-            self._pieces.append(buffer.getvalue())
+            self._pieces.append(pickled(self._open, self._known))
             self._open = []
 
     def pieces(self) -> list[bytes | memoryview]:

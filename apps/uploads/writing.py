@@ -103,8 +103,9 @@ class _Batch:
 
 @dataclass
 class Outline:
-    """What the writer checks of all the reports before it writes any, taken in one pass over them (``add``
-    each): how many, how many new, the replaced ones, and the joint operations named."""
+    """What is checked of all the reports before any is written, taken as they are checked (``add`` each): how
+    many, how many new, the replaced ones, the joint operations named, and each report's national reference with
+    the report it replaces."""
 
     count: int = 0
     new: int = 0
@@ -112,6 +113,7 @@ class Outline:
     existing_ids: list[int] = field(default_factory=list)
     parties_given: set[int] = field(default_factory=set)  # replaced reports whose parties are given
     operations: list[tuple[int | None, Any]] = field(default_factory=list)  # (existing id, operation)
+    references: list[tuple[str, int | None]] = field(default_factory=list)  # (national reference, existing id)
 
     @classmethod
     def of(cls, reports: Iterable[CheckedReport]) -> Outline:
@@ -119,6 +121,20 @@ class Outline:
         for report in reports:
             outline.add(report)
         return outline
+
+    @classmethod
+    def joined(cls, outlines: Iterable[Outline]) -> Outline:
+        """The outline of the reports of several (the shares of one check)."""
+        joined = cls()
+        for outline in outlines:
+            joined.count += outline.count
+            joined.new += outline.new
+            joined.new_with_parties = joined.new_with_parties or outline.new_with_parties
+            joined.existing_ids += outline.existing_ids
+            joined.parties_given |= outline.parties_given
+            joined.operations += outline.operations
+            joined.references += outline.references
+        return joined
 
     def add(self, report: CheckedReport) -> None:
         self.count += 1
@@ -131,6 +147,7 @@ class Outline:
                 self.parties_given.add(report.existing_id)
         if report.report_values.get("operation") is not None:
             self.operations.append((report.existing_id, report.report_values["operation"]))
+        self.references.append((str(report.report_values.get("national_reference") or ""), report.existing_id))
 
 
 def _chunks(reports: Iterable[CheckedReport]) -> Iterator[list[CheckedReport]]:

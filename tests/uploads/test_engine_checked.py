@@ -151,6 +151,19 @@ def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, 
     assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
 
 
+def test_a_kept_file_altered_after_its_header_is_checked_again_and_written_as_uploaded(alice):
+    upload = checked(send(alice, GOOD))
+    kept = checked_path(upload.file_name)
+    data = kept.read_bytes()
+    assert data.count(b"UP-2") == 2  # in the header's outline, and in the report's piece
+    at = data.rindex(b"UP-2")
+    kept.write_bytes(data[:at] + b"UP-9" + data[at + 4 :])  # the same length: only the digest tells
+
+    assert commit(upload, alice) == "committed"
+
+    assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
+
+
 def test_a_term_the_check_takes_though_retired_is_written_when_the_commit_checks_again(alice):
     # A commodity type's default unit is taken as it is, retired or not: the kept file is refused for it (a term
     # no longer in use), and the commit checks the file again and writes what that check kept in memory.
@@ -191,16 +204,22 @@ def test_a_checked_report_holding_a_model_no_report_holds_is_refused_when_kept(a
         kept.pieces()
 
 
-def test_a_kept_piece_read_back_leaves_nothing_for_the_garbage_collector(alice, monkeypatch):
+def test_a_kept_piece_read_back_leaves_nothing_for_the_garbage_collector():
     # The commit runs with the collector paused and reads the kept reports a piece at a time: a piece no longer
     # used must be freed at once, not held by a cycle (through the unpickler's memo) until a collection.
-    upload = checked(send(alice, GOOD))
-    data = checked_path(upload.file_name).read_bytes()
+    unit = Unit.objects.get(code="KGM")
+    kept = [
+        CheckedReport(
+            existing_id=None, report_values={"national_reference": f"UP-{n}"}, parts={"items": [{"unit": unit}]}
+        )
+        for n in (1, 2)
+    ]
+    (piece,) = spool.ReportSpool(kept).pieces()
     gc.collect()
     gc.disable()
     try:
-        reports = spool.Unpickler(io.BytesIO(data), {}).load()
-        assert [report.report_values["national_reference"] for report in reports] == ["UP-1", "UP-2"]
+        reports = spool.Unpickler(io.BytesIO(piece), {}).load()
+        assert [report.parts["items"][0]["unit"] for report in reports] == [unit, unit]
         del reports
         unreachable = gc.collect()
     finally:
