@@ -36,6 +36,7 @@ from apps.reports.choices import FormVariant, PartyKind, ReportStatus
 from apps.reports.errors import paths_of, wire_key
 from apps.reports.models import Conveyance, Party, Report, ReportItem, RouteCountry
 from apps.reports.services import report_receive_from_partner
+from apps.reports.services.steps import operation_among, operations_attachable
 from apps.reports.validation import (
     Errors,
     clean_conveyance,
@@ -146,8 +147,11 @@ def _positive_int(value: Any) -> int | None:
     return value
 
 
-def inbound_parse(message: Any) -> InboundMessage:
-    """Check and clean a message; ``ValidationError`` keyed by the wire path of each bad field."""
+def inbound_parse(message: Any, *, partner: PartnerSystem, actor: Actor) -> InboundMessage:
+    """Check and clean a message from ``partner`` (``actor``: its account); ``ValidationError`` keyed by the wire
+    path of each bad field. A joint operation is one a report of the partner's administration may be attached
+    to (or the one its report with this UUID has): any other code is answered as a code that names none, so a
+    peer never tells another region's operations from made-up codes."""
     problems: dict[str, list[str]] = {}
     if not isinstance(message, dict):
         raise ValidationError({"non_field_errors": [gettext("The body is a JSON object: {type, timestamp, data}.")]})
@@ -184,7 +188,12 @@ def inbound_parse(message: Any) -> InboundMessage:
     for required in ("seizure_date", "country_of_seizure"):
         fields.setdefault(required, None)
     fields.pop("national_reference", None)  # ours is chosen when storing (unique per administration)
-    parsed.fields = clean_report_fields(fields, errors=errors)
+    held = Report.objects.filter(uuid=report_uuid, administration_id=partner.source_administration_id).first()
+    operations = operations_attachable(actor=actor, administration=partner.source_administration, report=held)
+    given, operation = operation_among(operations, fields, errors)
+    parsed.fields = clean_report_fields(given, errors=errors)
+    if operation is not None:
+        parsed.fields["operation"] = operation
     for section, (_model, cleaner) in PART_MODELS.items():
         if section not in data:
             continue
@@ -270,7 +279,7 @@ def inbound_report_receive(*, partner: PartnerSystem, message: Any, actor: Actor
     :func:`inbound_verify`; ``actor`` is the peer's account. The report's administration is the
     one the partner record speaks for, never taken from the message.
     """
-    parsed = inbound_parse(message)
+    parsed = inbound_parse(message, partner=partner, actor=actor)
     _lock_report_uuid(parsed.report_uuid)
     now = timezone.now()
     report = Report.objects.select_for_update(of=("self",)).filter(uuid=parsed.report_uuid).first()

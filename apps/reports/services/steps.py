@@ -211,7 +211,7 @@ def clean_all(
     cleaned without it: nothing tells another region's operations from made-up codes."""
     errors = Errors()
     today = today or timezone.localdate()
-    fields, operation = _among(operations, fields, errors)
+    fields, operation = operation_among(operations, fields, errors)
     report_values = clean_report_fields(fields, errors=errors, today=today)
     if operation is not None:
         report_values["operation"] = operation
@@ -225,7 +225,7 @@ def clean_all(
     return report_values, parts
 
 
-def _among(
+def operation_among(
     operations: models.QuerySet[Operation] | None, fields: Mapping[str, Any], errors: Errors
 ) -> tuple[Mapping[str, Any], Operation | None]:
     """The fields without the joint operation given, and that operation if it is one of ``operations`` (else

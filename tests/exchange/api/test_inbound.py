@@ -354,3 +354,27 @@ def test_a_report_attached_to_an_operation_of_another_region_is_a_400_naming_the
     assert response.status_code == 400, response.json()
     assert list(response.json()["details"]) == ["data.report.operation"]
     assert nothing_stored()
+
+
+@pytest.mark.parametrize("also_wrong", [False, True], ids=["alone", "beside another bad field"])
+def test_another_regions_operation_is_answered_as_a_code_that_names_none(
+    client: Client, peer: Peer, region_cis: Region, also_wrong: bool
+) -> None:
+    # Whether another region has an operation of that code is not the peer's to learn, from the words, the
+    # fields named or when in the checking the refusal comes.
+    from apps.reports.models import Operation
+
+    Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis)
+    answers = []
+    for code in ("steppe", "nosuchop"):
+        body = message(uuid.uuid4())
+        body["data"]["report"]["operation"] = code
+        if also_wrong:
+            body["data"]["report"]["seizure_date"] = "not a date"
+        response = push(client, body, secret=peer.secret, token=peer.token)
+        assert response.status_code == 400, response.json()
+        answers.append(json.dumps(response.json()["details"], sort_keys=True).replace(code, "CODE"))
+
+    assert answers[0] == answers[1]
+    assert "data.report.operation" in answers[0]
+    assert nothing_stored()
