@@ -18,16 +18,18 @@ cell.
 The file is the check's pickled pieces (:mod:`apps.uploads.spool`), written by the worker only, under the private
 uploads root; model instances are kept by label and primary key (never pickled whole) and loaded again from the
 database, and reading it accepts no class but the few plain value types and our own choices the reports hold, so
-even an altered file cannot run code. A header comes first: the reports' :class:`~apps.uploads.writing.Outline`
-(what the verification and the writer need of all of them), the instances they name, the pieces' sizes and
-their digest (a file cut short or altered is checked again). The commit verifies from the header (and, when the
-reports are sent for review, their completeness from the pieces) and reads the pieces as it writes them
-(:class:`Kept`): the reports are never all held as objects.
+even an altered file cannot run code. It starts with a digest keyed by the secret key, checked before anything is
+unpickled (a file cut short, altered or not made by this system is checked again), then a header: the reports'
+:class:`~apps.uploads.writing.Outline` (what the verification and the writer need of all of them), the instances
+they name and the pieces' sizes. The commit verifies from the header (and, when the reports are sent for review,
+their completeness from the pieces) and reads the pieces as it writes them (:class:`Kept`): the reports are never
+all held as objects.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import logging
 import pickle
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Model
+from django.utils.crypto import salted_hmac
 
 from apps.core.actor import Actor
 from apps.reports.choices import EDITABLE_STATES
@@ -63,6 +66,18 @@ def checked_delete(file_name: str) -> None:
         checked_path(file_name).unlink(missing_ok=True)
 
 
+# The kept file: a keyed digest of the rest (only this system's workers and web processes, which hold the secret
+# key, write a file the commit will read), the header's length, the header, the pieces.
+_MAC_SIZE = 32
+_LENGTH_SIZE = 8
+_VERSION = 1  # of the header's contents: another is checked again
+
+
+def _mac() -> Any:
+    key = salted_hmac("apps.uploads.checked", "kept checked reports", algorithm="sha256").digest()
+    return hashlib.blake2b(key=key, digest_size=_MAC_SIZE)
+
+
 def checked_store(
     *,
     file_name: str,
@@ -76,19 +91,22 @@ def checked_store(
     partial = path.with_name(path.name + ".part")
     spool = reports if isinstance(reports, ReportSpool) else ReportSpool(reports)
     pieces = spool.pieces()
-    digest = hashlib.blake2b()
-    for piece in pieces:
-        digest.update(piece)
-    header = {
-        "outline": outline,
-        "terms": sorted(set(terms), key=repr),
-        "sizes": [len(piece) for piece in pieces],
-        "digest": digest.hexdigest(),
-    }
+    header = pickled(
+        {
+            "version": _VERSION,
+            "outline": outline,
+            "terms": sorted(set(terms), key=repr),
+            "sizes": [len(piece) for piece in pieces],
+        },
+        {},
+    )
+    length = len(header).to_bytes(_LENGTH_SIZE, "big")
+    mac = _mac()
+    for part in (length, header, *pieces):
+        mac.update(part)
     with partial.open("wb") as file:
-        file.write(pickled(header, {}))
-        for piece in pieces:
-            file.write(piece)
+        for part in (mac.digest(), length, header, *pieces):
+            file.write(part)
     partial.replace(path)
 
 
@@ -103,26 +121,30 @@ class Kept:
 
 def checked_load(*, file_name: str, actor: Actor, submit: bool) -> Kept | None:
     """The kept checked reports, if nothing they rely on changed since the check (see the module's docstring);
-    ``None`` when the file must be checked again. Verified from the file's header alone: the pieces are read
-    when the reports are written."""
+    ``None`` when the file must be checked again. Verified from the file's header (and, for reports sent for
+    review, their completeness from the pieces); the pieces are read again as the reports are written."""
     path = checked_path(file_name)
     try:
         data = memoryview(path.read_bytes())
-        stream = io.BytesIO(data)
+        mac = _mac()
+        mac.update(data[_MAC_SIZE:])
+        if not hmac.compare_digest(mac.digest(), bytes(data[:_MAC_SIZE])):
+            raise pickle.UnpicklingError("not kept by this system, cut short or altered")
+        start = _MAC_SIZE + _LENGTH_SIZE
+        end = start + int.from_bytes(data[_MAC_SIZE:start], "big")
         instances: dict[str, dict[Any, Model]] = {}  # each model read once, now and as the pieces are read
-        header = Unpickler(stream, instances).load()
-        if not isinstance(header, dict) or not isinstance(header.get("outline"), Outline):
-            raise pickle.UnpicklingError("not the header of kept checked reports")
-        start = stream.tell()
-        if sum(header["sizes"]) != len(data) - start or hashlib.blake2b(data[start:]).hexdigest() != header["digest"]:
-            raise pickle.UnpicklingError("the kept pieces are cut short or altered")
+        header = Unpickler(io.BytesIO(data[start:end]), instances).load()
+        if not isinstance(header, dict) or header.get("version") != _VERSION:
+            raise pickle.UnpicklingError("not the header of kept checked reports of this version")
         outline: Outline = header["outline"]
         require_instances(header["terms"], instances)
         _require_unchanged(actor, outline.references)
         pieces = []
         for size in header["sizes"]:
-            pieces.append(data[start : start + size])
-            start += size
+            pieces.append(data[end : end + size])
+            end += size
+        if end != len(data):
+            raise pickle.UnpicklingError("the pieces are not those the header tells")
         reports = ReportSpool.of_pieces(pieces, count=outline.count, instances=instances)
         if submit:  # every report complete for review (read once more, a piece at a time)
             for report in reports:

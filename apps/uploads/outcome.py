@@ -65,7 +65,9 @@ class Findings:
     separator: str = ""
 
     def handed(self) -> Findings:
-        """What a helper hands over: what the first share lacks (no instance: they are read back by key)."""
+        """What a helper hands over: what the first share lacks. Its reports' pieces name instances by key (read
+        back by the worker's process); its outline holds the joint operations named, as instances (pickled whole
+        through the helper's own pipe)."""
         return dataclasses.replace(self, numbers={}, located={}, known={})
 
 

@@ -111,7 +111,8 @@ class Unpickler(pickle.Unpickler):
     ) -> None:
         super().__init__(file)
         # Not a method of the unpickler: its memo keeps what find_class answers, and a cycle through the memo
-        # would keep every value of the piece until the garbage collector runs (it is paused while checking).
+        # would keep every value of the piece until the garbage collector runs (paused while an upload is checked
+        # or committed).
         self.instance = _Instances(instances, known)
 
     def find_class(self, module: str, name: str) -> Any:

@@ -60,7 +60,8 @@ from .foreign_keys import KeysCheckedOnce, Written
 from .replacing import reports_to_replace
 from .trail import Trail
 
-# Reports written per round of statements: bounds the memory of the rows built in Python, and paces progress.
+# Reports written per round of statements: bounds the memory of the rows built in Python (a chunk's and the
+# next's), and paces progress.
 CHUNK = 5000
 
 
@@ -162,19 +163,18 @@ def reports_write(
     reports: Iterable[CheckedReport],
     submit: bool,
     progress: Callable[[int], None],
-    outline: Outline | None = None,
+    outline: Outline,
 ) -> WriteResult:
     """Write an upload's checked reports in the caller's transaction: new ones as reports of the actor's
     administration, the others over the draft or returned reports they name; all as drafts, or all sent for
     review when ``submit``. ``progress`` is called with the number of reports written so far.
 
-    ``reports`` are read once, a chunk at a time, when ``outline`` is given (theirs: see :class:`Outline`);
-    twice without it.
+    ``reports`` are read once, a chunk at a time; ``outline`` is theirs (:class:`Outline`: the check takes it as
+    it keeps them), what is checked of them all before any is written.
 
     Raises what the services raise for one report (``PermissionDenied``, ``NotFound``, ``Conflict``,
     ``ValidationError``); the caller's transaction then writes nothing.
     """
-    outline = outline or Outline.of(reports)
     if not actor.has_perm("reports.add_report") or not actor.administration_id:  # type: ignore[attr-defined]
         raise PermissionDenied(gettext("You may not create reports."))
     if outline.new_with_parties and not actor.has_perm("reports.view_personal_data_report"):  # type: ignore[attr-defined]
@@ -195,23 +195,28 @@ def reports_write(
         new_ids = iter(reserve_ids(cursor.cursor, Report, outline.new))
     writer = _Writer(actor=actor, administration=administration, existing=existing, submit=submit)
     ids: list[int] = []
-    chunks = _chunks(reports)
-
-    def next_batch() -> _Batch | None:
-        chunk = next(chunks, None)
-        return None if chunk is None else writer.batch(chunk, new_ids)
-
-    batch = next_batch()
+    batches = (writer.batch(chunk, new_ids) for chunk in _chunks(reports))
+    batch = next(batches, None)
     while batch is not None:
         with writer.writing(batch):
             # The next chunk read and its rows made here while the server writes this one's history and trail.
-            coming = next_batch()
+            coming = next(batches, None)
         ids += [row["id"] for row in batch.rows]
         progress(len(ids))
         batch = coming
+    if len(ids) != outline.count or next(new_ids, None) is not None:
+        raise ValueError("The reports written are not those their outline counts.")
     writer.check_keys(ids)
     writer.finish()
     return WriteResult(created=outline.new, updated=outline.count - outline.new, report_ids=ids)
+
+
+def _taken(new_ids: Iterator[int]) -> int:
+    """The next of the ids reserved for the new reports."""
+    taken = next(new_ids, None)
+    if taken is None:
+        raise ValueError("More new reports than their outline counts.")
+    return taken
 
 
 def _report_tables() -> list[Written]:
@@ -257,7 +262,7 @@ class _Writer:
             values, _ = split_detection_methods(report.report_values)
             if report.existing_id is None:
                 row = {
-                    "id": next(new_ids),
+                    "id": _taken(new_ids),
                     "uuid": uuid.uuid4(),
                     "administration_id": self.administration.pk,
                     "created_by_id": self.actor.pk,
@@ -381,7 +386,13 @@ class _Writer:
     def writing(self, batch: _Batch) -> Iterator[None]:
         """Write ``batch``: its reports' rows, parts, history and trail. The statements last, whose answers
         nothing waits for (the history and the trail, made by the server), are sent in the connection's pipeline
-        mode and run while the body of the ``with`` runs; they are waited for when it ends."""
+        mode and run while the body of the ``with`` runs; they are waited for when it ends, then the reports are
+        sent for review when they are to be.
+
+        The body runs inside the pipeline and inside the savepoint where triggers are off
+        (:meth:`KeysCheckedOnce.unchecked`): it must not write (it reads the next chunk and makes its rows). An
+        error in the body leaves the pipeline (psycopg then only logs a statement's error) and the savepoint, and
+        the caller's transaction writes nothing."""
         actor, now = self.actor, self.now
         chunk, rows = batch.chunk, batch.rows
         with connection.cursor() as wrapper, connection.wrap_database_errors:

@@ -99,6 +99,7 @@ def _check(settings, path: Path, file_format: str, actor, *, helped: bool, progr
 
 def _seen(outcome: CheckOutcome) -> dict[str, object]:
     """Everything a check's outcome tells, in order."""
+    outline = outcome.outline
     return {
         "problems": [
             (p.kind, p.sheet, p.row, p.column, p.field, p.national_reference, p.message) for p in outcome.problems
@@ -113,6 +114,17 @@ def _seen(outcome: CheckOutcome) -> dict[str, object]:
         ),
         "preview": outcome.preview,
         "file": (outcome.encoding, outcome.separator),
+        # What the commit checks of them all (in whatever order the shares took them) and the instances they name.
+        "outline": (
+            outline.count,
+            outline.new,
+            outline.new_with_parties,
+            sorted(outline.existing_ids),
+            outline.parties_given,
+            sorted((pk or 0, operation.pk) for pk, operation in outline.operations),
+            sorted(outline.references, key=repr),
+        ),
+        "terms": outcome.terms,
     }
 
 

@@ -15,7 +15,7 @@ from apps.reference.models import CommodityType, Unit
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads import spool
-from apps.uploads.checked import checked_path
+from apps.uploads.checked import checked_load, checked_path
 from apps.uploads.choices import ProblemKind, UploadState
 from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
@@ -151,15 +151,26 @@ def test_a_kept_file_cut_short_is_checked_again_and_every_report_written(alice, 
     assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
 
 
-def test_a_kept_file_altered_after_its_header_is_checked_again_and_written_as_uploaded(alice):
+@pytest.mark.parametrize("where", [0, 1], ids=["in its header", "in a piece"])
+def test_a_kept_file_altered_is_checked_again_and_written_as_uploaded(alice, where):
     upload = checked(send(alice, GOOD))
     kept = checked_path(upload.file_name)
     data = kept.read_bytes()
     assert data.count(b"UP-2") == 2  # in the header's outline, and in the report's piece
-    at = data.rindex(b"UP-2")
-    kept.write_bytes(data[:at] + b"UP-9" + data[at + 4 :])  # the same length: only the digest tells
+    at = data.index(b"UP-2") if where == 0 else data.rindex(b"UP-2")
+    kept.write_bytes(data[:at] + b"UP-9" + data[at + 4 :])  # the same length: only the keyed digest tells
 
     assert commit(upload, alice) == "committed"
+
+    assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
+
+
+def test_a_kept_file_is_not_read_with_another_secret_key(alice, settings):
+    upload = checked(send(alice, GOOD))
+    settings.SECRET_KEY = "another-" + settings.SECRET_KEY  # a file made elsewhere: its digest is not ours
+
+    assert checked_load(file_name=upload.file_name, actor=alice, submit=False) is None
+    assert commit(upload, alice) == "committed"  # checked again: nothing lost
 
     assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
 
@@ -215,10 +226,12 @@ def test_a_kept_piece_read_back_leaves_nothing_for_the_garbage_collector():
         for n in (1, 2)
     ]
     (piece,) = spool.ReportSpool(kept).pieces()
+    instances: dict = {}
+    spool.Unpickler(io.BytesIO(piece), instances).load()  # the units read from the database, not while measured
     gc.collect()
     gc.disable()
     try:
-        reports = spool.Unpickler(io.BytesIO(piece), {}).load()
+        reports = spool.Unpickler(io.BytesIO(piece), instances).load()
         assert [report.parts["items"][0]["unit"] for report in reports] == [unit, unit]
         del reports
         unreachable = gc.collect()

@@ -22,7 +22,7 @@ from apps.reports.models import Report, ReportItem
 from apps.uploads import writing
 from apps.uploads.foreign_keys import KeysCheckedOnce, constrained_keys, may_write_unchecked
 from apps.uploads.trail import Trail
-from apps.uploads.writing import reports_write
+from apps.uploads.writing import Outline, reports_write
 from tests.builders import report_body
 
 from .test_writing import checked
@@ -44,7 +44,7 @@ def _with_unit(unit: Unit, reference: str) -> Any:
 
 
 def _write(actor, reports) -> None:
-    reports_write(actor=actor, reports=reports, submit=False, progress=lambda done: None)
+    reports_write(actor=actor, reports=reports, submit=False, progress=lambda done: None, outline=Outline.of(reports))
 
 
 def _other_connection() -> psycopg.Connection[Any]:

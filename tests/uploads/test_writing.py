@@ -27,7 +27,7 @@ from apps.reports.models import DuplicateCandidate, Report, ReviewEvent
 from apps.reports.services import report_create_draft, report_send_for_review, report_update_draft
 from apps.reports.services.steps import PART_MODELS, clean_all
 from apps.uploads import writing
-from apps.uploads.writing import CheckedReport, reports_write
+from apps.uploads.writing import CheckedReport, Outline, reports_write
 from tests.builders import build_report, cigarettes, complete_fields, complete_report, item_row, report_body
 
 # New on every write: compared by the rows they tie together, not by value.
@@ -126,7 +126,9 @@ def checked(body: Mapping[str, Any], *, existing: Report | None = None, whole: b
 
 
 def write(actor: User, reports: list[CheckedReport], *, submit: bool = False) -> writing.WriteResult:
-    return reports_write(actor=actor, reports=reports, submit=submit, progress=lambda done: None)
+    return reports_write(
+        actor=actor, reports=reports, submit=submit, progress=lambda done: None, outline=Outline.of(reports)
+    )
 
 
 def counts() -> dict[str, int]:
@@ -171,7 +173,10 @@ def test_many_reports_in_several_chunks_are_each_the_one_writers(alice: User, mo
         expected.append(by_services(partial(report_create_draft, actor=alice, fields=fields, **parts)))
     seen: list[int] = []
 
-    result = reports_write(actor=alice, reports=[checked(body) for body in bodies], submit=False, progress=seen.append)
+    reports = [checked(body) for body in bodies]
+    result = reports_write(
+        actor=alice, reports=reports, submit=False, progress=seen.append, outline=Outline.of(reports)
+    )
 
     assert seen == [2, 4, 5]
     for pk, wanted in zip(result.report_ids, expected, strict=True):

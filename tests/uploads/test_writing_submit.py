@@ -15,7 +15,7 @@ from apps.mail.models import MailMessage
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.reports.services.steps import clean_all
-from apps.uploads.writing import CheckedReport, reports_write
+from apps.uploads.writing import CheckedReport, Outline, reports_write
 from tests.builders import complete_fields, complete_report, report_body
 from tests.helpers import bearer
 
@@ -39,7 +39,9 @@ def checked(reference: str) -> CheckedReport:
 def submit(actor: User, references: list[str]) -> list[int]:
     with transaction.atomic():
         reports = [checked(reference) for reference in references]
-        result = reports_write(actor=actor, reports=reports, submit=True, progress=lambda written: None)
+        result = reports_write(
+            actor=actor, reports=reports, submit=True, progress=lambda written: None, outline=Outline.of(reports)
+        )
     return result.report_ids
 
 
@@ -72,7 +74,10 @@ def test_a_report_submitted_in_bulk_is_counted_once_its_bucket_is_recomputed(
 
 def test_a_draft_written_in_bulk_marks_no_bucket(alice: User) -> None:
     with transaction.atomic():
-        reports_write(actor=alice, reports=[checked("FR-BULK-DRAFT")], submit=False, progress=lambda written: None)
+        reports = [checked("FR-BULK-DRAFT")]
+        reports_write(
+            actor=alice, reports=reports, submit=False, progress=lambda written: None, outline=Outline.of(reports)
+        )
     assert not DirtyBucket.objects.exists()
 
 
