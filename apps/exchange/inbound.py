@@ -150,8 +150,8 @@ def _positive_int(value: Any) -> int | None:
 def inbound_parse(message: Any, *, partner: PartnerSystem, actor: Actor) -> InboundMessage:
     """Check and clean a message from ``partner`` (``actor``: its account); ``ValidationError`` keyed by the wire
     path of each bad field. A joint operation is one a report of the partner's administration may be attached
-    to (or the one its report with this UUID has): any other code is answered as a code that names none, so a
-    peer never tells another region's operations from made-up codes."""
+    to (or the one the report it sent with this UUID has): any other code is answered as a code that names none,
+    so a peer never tells another region's operations from made-up codes."""
     problems: dict[str, list[str]] = {}
     if not isinstance(message, dict):
         raise ValidationError({"non_field_errors": [gettext("The body is a JSON object: {type, timestamp, data}.")]})
@@ -188,7 +188,12 @@ def inbound_parse(message: Any, *, partner: PartnerSystem, actor: Actor) -> Inbo
     for required in ("seizure_date", "country_of_seizure"):
         fields.setdefault(required, None)
     fields.pop("national_reference", None)  # ours is chosen when storing (unique per administration)
-    held = Report.objects.filter(uuid=report_uuid, administration_id=partner.source_administration_id).first()
+    # The report this partner sent with that UUID, if any: the operation it has already stays attachable.
+    held = (
+        Report.objects.filter(uuid=report_uuid, provenance__source_partner=partner).first()
+        if fields.get("operation") not in (None, "")
+        else None
+    )
     operations = operations_attachable(actor=actor, administration=partner.source_administration, report=held)
     given, operation = operation_among(operations, fields, errors)
     parsed.fields = clean_report_fields(given, errors=errors)

@@ -66,16 +66,21 @@ def checked_delete(file_name: str) -> None:
         checked_path(file_name).unlink(missing_ok=True)
 
 
-# The kept file: a keyed digest of the rest (only this system's workers and web processes, which hold the secret
-# key, write a file the commit will read), the header's length, the header, the pieces.
+# The kept file: a keyed digest of the rest and of the upload's file name (only this system's processes, which
+# hold the secret key, make a file the commit will read; one made before the key was changed is checked again),
+# the header's length, the header, the pieces.
 _MAC_SIZE = 32
 _LENGTH_SIZE = 8
 _VERSION = 1  # of the header's contents: another is checked again
 
 
-def _mac() -> Any:
+def _mac(file_name: str) -> Any:
+    """The keyed digest of the kept file of the upload whose stored file is ``file_name`` (another upload's kept
+    file copied in its place is not taken for its own)."""
     key = salted_hmac("apps.uploads.checked", "kept checked reports", algorithm="sha256").digest()
-    return hashlib.blake2b(key=key, digest_size=_MAC_SIZE)
+    mac = hashlib.blake2b(key=key, digest_size=_MAC_SIZE)
+    mac.update(file_name.encode() + b"\0")
+    return mac
 
 
 def checked_store(
@@ -101,7 +106,7 @@ def checked_store(
         {},
     )
     length = len(header).to_bytes(_LENGTH_SIZE, "big")
-    mac = _mac()
+    mac = _mac(file_name)
     for part in (length, header, *pieces):
         mac.update(part)
     with partial.open("wb") as file:
@@ -126,7 +131,7 @@ def checked_load(*, file_name: str, actor: Actor, submit: bool) -> Kept | None:
     path = checked_path(file_name)
     try:
         data = memoryview(path.read_bytes())
-        mac = _mac()
+        mac = _mac(file_name)
         mac.update(data[_MAC_SIZE:])
         if not hmac.compare_digest(mac.digest(), bytes(data[:_MAC_SIZE])):
             raise pickle.UnpicklingError("not kept by this system, cut short or altered")

@@ -160,9 +160,20 @@ def test_a_kept_file_altered_is_checked_again_and_written_as_uploaded(alice, whe
     at = data.index(b"UP-2") if where == 0 else data.rindex(b"UP-2")
     kept.write_bytes(data[:at] + b"UP-9" + data[at + 4 :])  # the same length: only the keyed digest tells
 
+    assert checked_load(file_name=upload.file_name, actor=alice, submit=False) is None
     assert commit(upload, alice) == "committed"
 
     assert sorted(Report.objects.values_list("national_reference", flat=True)) == ["UP-1", "UP-2"]
+
+
+def test_another_uploads_kept_file_is_not_taken_for_its_own(alice):
+    first, second = checked(send(alice, GOOD)), checked(send(alice, csv_bytes(csv_row("UP-3"))))
+    checked_path(second.file_name).write_bytes(checked_path(first.file_name).read_bytes())
+
+    assert checked_load(file_name=second.file_name, actor=alice, submit=False) is None
+    assert commit(second, alice) == "committed"  # checked again: its own file's report, not the other's
+
+    assert list(Report.objects.values_list("national_reference", flat=True)) == ["UP-3"]
 
 
 def test_a_kept_file_is_not_read_with_another_secret_key(alice, settings):

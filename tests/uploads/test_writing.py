@@ -295,6 +295,23 @@ def test_an_incomplete_report_is_not_submitted_and_nothing_is_written(alice: Use
     refused(alice, [complete, incomplete], ValidationError, submit=True)
 
 
+@pytest.mark.parametrize("more", [1, -1], ids=["more than written", "fewer than written"])
+def test_reports_that_are_not_those_their_outline_counts_are_refused_and_nothing_is_written(
+    alice: User, monkeypatch: Any, more: int
+) -> None:
+    monkeypatch.setattr(writing, "CHUNK", 1)  # the difference found after chunks already written
+    reports = [checked(report_body("FR-COUNTED-1")), checked(report_body("FR-COUNTED-2"))]
+    outline = Outline.of(reports)
+    outline.count += more
+    outline.new += more
+    before = counts()
+
+    with pytest.raises(ValueError, match="outline counts"), transaction.atomic():
+        reports_write(actor=alice, reports=reports, submit=False, progress=lambda done: None, outline=outline)
+
+    assert counts() == before
+
+
 def test_an_analyst_may_not_upload_reports(erin: User, alice: User) -> None:
     refused(erin, [checked(report_body("FR-ANALYST"))], PermissionDenied)
 

@@ -378,3 +378,25 @@ def test_another_regions_operation_is_answered_as_a_code_that_names_none(
     assert answers[0] == answers[1]
     assert "data.report.operation" in answers[0]
     assert nothing_stored()
+
+
+def test_a_peer_attaches_an_operation_of_its_own_region_and_keeps_one_its_report_has(
+    client: Client, peer: Peer, germany: Administration, region_cis: Region
+) -> None:
+    from apps.reports.models import Operation
+
+    own = Operation.objects.create(code="baltic", name="Operation Baltic", region=germany.region)
+    report_uuid = uuid.uuid4()
+    body = message(report_uuid)
+    body["data"]["report"]["operation"] = "baltic"
+    assert push(client, body, secret=peer.secret, token=peer.token).status_code == 201
+    assert Report.objects.get(uuid=report_uuid).operation == own
+
+    # Attached meanwhile to another region's operation (as a RILO user may): a newer version naming it is kept.
+    elsewhere = Operation.objects.create(code="steppe", name="Operation Steppe", region=region_cis)
+    Report.objects.filter(uuid=report_uuid).update(operation=elsewhere)
+    newer = message(report_uuid, version=2)
+    newer["data"]["report"]["operation"] = "steppe"
+    response = push(client, newer, secret=peer.secret, token=peer.token)
+    assert response.status_code == 200, response.json()
+    assert Report.objects.get(uuid=report_uuid).operation == elsewhere
