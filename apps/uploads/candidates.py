@@ -45,6 +45,7 @@ class _Seized:
     unit_id: int | None
     quantity: Decimal | None  # normalised when it has a dimension, else as given
     measure: str  # what its quantity is compared in (_measure)
+    recorded: tuple[int, int] | None = None  # a recorded item's report and item ids (None: the file's)
 
 
 def _commodity(type_id: int | None, category_id: int | None) -> tuple[str, int | None]:
@@ -158,6 +159,9 @@ class Compared:
         self.items: list[_Seized] = []
         self.identifiers: dict[str, set[str]] = defaultdict(set)
         self.updated: set[int] = set()
+        # What is recorded that these items and identifiers may match (see recall): None until looked up.
+        self.recorded: list[_Seized] | None = None
+        self.recorded_conveyances: set[tuple[str, str, str]] | None = None
 
     def add(self, reference: str, report: CheckedReport) -> None:
         self.items.extend(_seized(reference, report))
@@ -180,7 +184,20 @@ class Compared:
             for identifier, references in share.identifiers.items():
                 joined.identifiers[identifier] |= references
             joined.updated |= share.updated
+        if all(share.recorded is not None for share in shares):
+            # Each share's items' records (a recorded item two shares may match, once; a report another share
+            # updates, not at all: it is compared as the file has it).
+            recorded = {item.recorded: item for share in shares for item in share.recorded or ()}
+            joined.recorded = [item for key, item in recorded.items() if key and key[0] not in joined.updated]
+        if all(share.recorded_conveyances is not None for share in shares):
+            joined.recorded_conveyances = set().union(*(share.recorded_conveyances or () for share in shares))
         return joined
+
+    def recall(self, actor: Actor) -> None:
+        """Look up what is recorded that this share's items and identifiers may match, now (each process of a
+        check its own share's, the two at once: :meth:`found` then asks the database nothing)."""
+        self.recorded = _recorded_items(actor, self.items, updated=self.updated)
+        self.recorded_conveyances = set(_recorded_conveyances(actor, list(self.identifiers)))
 
     def found(self, actor: Actor) -> Found:
         """The reports (by national reference) that may be the same seizure as another report of the file, or
@@ -188,7 +205,9 @@ class Compared:
         :mod:`apps.reports.duplicates` compares): what each may duplicate, in words."""
         by_items: dict[str, set[str]] = defaultdict(set)
         by_conveyance: dict[str, set[str]] = defaultdict(set)
-        recorded = _recorded_items(actor, self.items, updated=self.updated)
+        recorded = self.recorded
+        if recorded is None:
+            recorded = _recorded_items(actor, self.items, updated=self.updated)
         buckets = _buckets(itertools.chain(self.items, recorded))
         # The sentences translated once, not once per pair found.
         in_file = _("report %(reference)s of this file")
@@ -206,7 +225,10 @@ class Compared:
             for reference in references:
                 for twin in references - {reference}:
                     by_conveyance[reference].add(same_conveyance % {"reference": twin})
-        for reference, administration, identifier in _recorded_conveyances(actor, list(self.identifiers)):
+        conveyances = self.recorded_conveyances
+        if conveyances is None:
+            conveyances = set(_recorded_conveyances(actor, list(self.identifiers)))
+        for reference, administration, identifier in conveyances:
             for own in self.identifiers.get(identifier, ()):
                 by_conveyance[own].add(
                     _("report %(reference)s already recorded by %(administration)s (same conveyance)")
@@ -236,6 +258,8 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
         Q(commodity_type_id__any=types) | Q(commodity_category_id__any=categories),
         report__in=reports.values("pk"),
     ).values_list(
+        "report_id",
+        "pk",
         "report__national_reference",
         "report__administration__name",
         "report__country_of_seizure",
@@ -249,7 +273,8 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
     )
     found = []
     for row in rows.iterator(chunk_size=5000):
-        reference, administration, country, date, type_id, category_id, dimension, unit_id, normalised, quantity = row
+        report_id, item_id, reference, administration, country, date = row[:6]
+        type_id, category_id, dimension, unit_id, normalised, quantity = row[6:]
         found.append(
             _Seized(
                 reference=reference,
@@ -262,6 +287,7 @@ def _recorded_items(actor: Actor, items: list[_Seized], *, updated: set[Any]) ->
                 unit_id=unit_id,
                 quantity=normalised if _dimension(dimension, normalised) else quantity,
                 measure=_measure(_dimension(dimension, normalised), unit_id),
+                recorded=(report_id, item_id),
             )
         )
     return found

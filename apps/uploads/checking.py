@@ -391,6 +391,7 @@ def _check_share(
     checked(read, done, records_total)
     findings.pieces = [(block, spool.pieces(), len(spool)) for block, spool in spools]
     findings.terms = set(findings.known)  # every instance the pieces name, now that they are pickled
+    findings.compared.recall(actor)  # what is recorded that the share's items may match: both processes at once
     return findings
 
 

@@ -181,6 +181,25 @@ def test_a_csv_checked_by_two_processes_gives_what_one_gives(settings, tmp_path,
     assert Report.objects.filter(national_reference__startswith="SH-").count() == 2  # nothing written
 
 
+def test_what_is_recorded_is_compared_alike_by_two_processes(settings, tmp_path, alice, helpers):
+    # Each process looks up what is recorded that its own items may match: the recorded report both match is
+    # named once per row, and the returned one a row of the file replaces is compared as the file has it, in
+    # whichever process's block it stands.
+    build_report(by=alice, reference="REC-1", status=ReportStatus.SUBMITTED)  # the file's seizure, recorded
+    returned = build_report(by=alice, reference="SH-02", status=ReportStatus.RETURNED)  # block 1: the worker's
+    path = tmp_path / "seizures.csv"
+    path.write_bytes(csv_bytes(*(csv_row(f"SH-{number:02d}") for number in range(6))))
+
+    alone = _check(settings, path, "csv", alice, helped=False)
+    together = _check(settings, path, "csv", alice, helped=True)
+
+    assert _seen(together) == _seen(alone)
+    recorded = {p.national_reference for p in together.problems if "REC-1" in p.message}
+    assert recorded == {f"SH-{number:02d}" for number in range(6)}  # both processes' rows
+    assert not [p for p in together.problems if "SH-02 already recorded" in p.message]
+    assert [report.existing_id for report in together.reports].count(returned.pk) == 1
+
+
 def test_a_workbook_checked_by_two_processes_gives_what_one_gives(settings, tmp_path, alice, helpers):
     reports: list[list[object]] = [
         ["National reference", "Kind of case", "Country of seizure", "Date of seizure", "Mode of transport"]
