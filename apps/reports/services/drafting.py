@@ -20,10 +20,10 @@ from .steps import (
     Rows,
     apply,
     clean_all,
+    clean_change,
     lock,
     operations_attachable,
     record,
-    require_personal_right,
     require_right,
     require_state,
     update_detail,
@@ -89,15 +89,9 @@ def report_update_draft(
     locked = lock(report=report, actor=actor)
     require_state(locked, EDITABLE_STATES, "edit")
     require_right(locked, actor, "change", "edit")
-    report_values, parts = clean_all(
-        fields=fields or {},
-        items=items,
-        route=route,
-        conveyances=conveyances,
-        parties=parties,
-        operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
+    report_values, parts = clean_change(
+        locked, actor, fields=fields, items=items, route=route, conveyances=conveyances, parties=parties
     )
-    require_personal_right(locked, actor, parts)
     apply(report=locked, actor=actor, report_values=report_values, parts=parts)
     audit_record(
         actor=actor,

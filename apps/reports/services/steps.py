@@ -225,6 +225,30 @@ def clean_all(
     return report_values, parts
 
 
+def clean_change(
+    report: Report,
+    actor: Actor,
+    *,
+    fields: Mapping[str, Any] | None,
+    items: Rows | None,
+    route: Rows | None,
+    conveyances: Rows | None,
+    parties: Rows | None,
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]] | None]]:
+    """:func:`clean_all` for a change of the (locked) ``report`` by ``actor``: its joint operation among those it
+    may be given, and its persons and companies changed only by whom may see them."""
+    report_values, parts = clean_all(
+        fields=fields or {},
+        items=items,
+        route=route,
+        conveyances=conveyances,
+        parties=parties,
+        operations=operations_attachable(actor=actor, administration=report.administration, report=report),
+    )
+    require_personal_right(report, actor, parts)
+    return report_values, parts
+
+
 def operation_among(
     operations: models.QuerySet[Operation] | None, fields: Mapping[str, Any], errors: Errors
 ) -> tuple[Mapping[str, Any], Operation | None]:

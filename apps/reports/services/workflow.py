@@ -38,12 +38,10 @@ from .steps import (
     Rows,
     apply,
     can,
-    clean_all,
+    clean_change,
     lock,
-    operations_attachable,
     record,
     require_complete,
-    require_personal_right,
     require_right,
     require_state,
     save,
@@ -179,15 +177,9 @@ def report_correct(
     locked = lock(report=report, actor=actor)
     require_state(locked, [ReportStatus.APPROVED], "correct")
     require_right(locked, actor, "correct", "correct")
-    report_values, parts = clean_all(
-        fields=fields or {},
-        items=items,
-        route=route,
-        conveyances=conveyances,
-        parties=parties,
-        operations=operations_attachable(actor=actor, administration=locked.administration, report=locked),
+    report_values, parts = clean_change(
+        locked, actor, fields=fields, items=items, route=route, conveyances=conveyances, parties=parties
     )
-    require_personal_right(locked, actor, parts)
     locked.version += 1
     locked._change_reason = reason  # type: ignore[attr-defined]
     apply(report=locked, actor=actor, report_values=report_values, parts=parts)
