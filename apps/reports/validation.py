@@ -327,25 +327,44 @@ def _allowed(part: str) -> frozenset[str]:
 process_cache_register("reports.validation.allowed", _allowed.cache_clear)
 
 
-def _clean(errors: Errors, key: Path, spec: Field, value: Any, language: str) -> Any:
-    """One value cleaned as its input kind says (the catalogue's ``kind``); ``None`` or "" when blank; a choice's
-    label read in ``language``."""
+# One field's cleaner: (errors, path, value, language) -> the value cleaned.
+Cleaner = Callable[[Errors, Path, Any, str], Any]
+
+
+def _cleaner(spec: Field) -> Cleaner:
+    """How one field's value is cleaned, as its input kind says (the catalogue's ``kind``): ``None`` or "" when
+    blank; a choice's label read in the language given. Chosen once per field (:func:`_plan`), not per value."""
     kind = spec.kind
     if kind in ("text", "longtext"):
         normalise = _NORMALISED_TEXT.get((spec.part, spec.name))
-        return normalise(_text(value)) if normalise else _text(value, spec.max_length)
+        if normalise is not None:
+            return lambda errors, key, value, language: normalise(_text(value))
+        limit = spec.max_length
+        return lambda errors, key, value, language: _text(value, limit)
     if kind == "choice":
-        assert spec.choices is not None  # noqa: S101 (the catalogue declares them; tested)
-        return _choice(errors, key, value, spec.choices, _default(spec), language=language)
+        choices = spec.choices
+        assert choices is not None  # noqa: S101 (the catalogue declares them; tested)
+        default = _default(spec)
+        return lambda errors, key, value, language: _choice(errors, key, value, choices, default, language=language)
     if kind in ("term", "terms"):
-        assert spec.vocabulary is not None  # noqa: S101 (the catalogue declares it; tested)
+        model = spec.vocabulary
+        assert model is not None  # noqa: S101 (the catalogue declares it; tested)
         if kind == "terms":
-            return _terms(errors, key, spec.vocabulary, value)
-        return _vocabulary(errors, key, spec.vocabulary, value)
-    cleaner = _CLEANERS.get(kind)
-    if cleaner is not None:
-        return cleaner(errors, key, value)
-    return value  # "attributes": checked against the commodity type's schema by the item's rules
+            return lambda errors, key, value, language: _terms(errors, key, model, value)
+        return lambda errors, key, value, language: _vocabulary(errors, key, model, value)
+    clean = _CLEANERS.get(kind)
+    if clean is not None:
+        return lambda errors, key, value, language: clean(errors, key, value)
+    return lambda errors, key, value, language: value  # "attributes": checked by the item's rules
+
+
+@cache
+def _plan(part: str) -> tuple[tuple[str, Cleaner], ...]:
+    """The part's input fields, each with its cleaner, in the catalogue's order."""
+    return tuple((spec.name, _cleaner(spec)) for spec in catalogue.fields(part))
+
+
+process_cache_register("reports.validation.plan", _plan.cache_clear)
 
 
 def _clean_given(
@@ -353,20 +372,28 @@ def _clean_given(
 ) -> dict[str, Any]:
     """The part's input fields cleaned by kind: every field of a ``whole`` row (absent ones as blank), else only
     those given; unknown keys refused; a required field given blank (and not already wrong) reported."""
-    for name in sorted(set(data) - _allowed(part)):
-        errors.add(at(name), _("This field cannot be set."))
-    cleaned: dict[str, Any] = {}
+    if not data.keys() <= _allowed(part):
+        for name in sorted(set(data) - _allowed(part)):
+            errors.add(at(name), _("This field cannot be set."))
     language = errors.language
-    for spec in catalogue.fields(part):
-        if whole or spec.name in data:
-            cleaned[spec.name] = _clean(errors, at(spec.name), spec, data.get(spec.name), language)
-    return cleaned
+    get = data.get
+    if whole:
+        return {name: clean(errors, at(name), get(name), language) for name, clean in _plan(part)}
+    return {name: clean(errors, at(name), get(name), language) for name, clean in _plan(part) if name in data}
+
+
+@cache
+def _required(part: str) -> tuple[str, ...]:
+    return tuple(spec.name for spec in catalogue.fields(part) if spec.required)
+
+
+process_cache_register("reports.validation.required", _required.cache_clear)
 
 
 def _require(errors: Errors, part: str, cleaned: Mapping[str, Any], at: Callable[[str], Path]) -> None:
-    for spec in catalogue.fields(part):
-        if spec.required and spec.name in cleaned and _blank(cleaned[spec.name]) and at(spec.name) not in errors:
-            errors.add(at(spec.name), _("This field is required."))
+    for name in _required(part):
+        if name in cleaned and _blank(cleaned[name]) and at(name) not in errors:
+            errors.add(at(name), _("This field is required."))
 
 
 def _row(part: str, index: int) -> Callable[[str], Path]:

@@ -16,6 +16,7 @@ from apps.reports.validation import normalise_hs_code
 
 # The kinds of fields whose values are looked up.
 LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
+_UNSEEN = object()
 
 
 class Terms:
@@ -25,34 +26,43 @@ class Terms:
     use, ambiguous) as typed, so the validator says what is wrong in its own words."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], Any] = {}
+        self._found: dict[tuple[str, str], Any] = {}  # by kind and value as compared (spaces one, lowercase)
+        self._typed: dict[tuple[str, str], Any] = {}  # the same, by kind and value as typed: most values recur
         self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
-        # Per part: the fields whose values are looked up, by kind.
+        # Per part: the fields whose values are looked up, each with its spec, the key of its kind, and whether
+        # it holds several terms.
         self._fields = {
-            part: {spec.name: spec for spec in catalogue.fields(part) if spec.kind in LOOKED_UP}
+            part: [
+                (spec.name, spec, f"{spec.kind}:{getattr(spec.vocabulary, '__name__', '')}", spec.kind == "terms")
+                for spec in catalogue.fields(part)
+                if spec.kind in LOOKED_UP
+            ]
             for part in ("report", *catalogue.ROW_PARTS)
         }
 
     def resolve(self, part: str, values: Mapping[str, Any]) -> dict[str, Any]:
         resolved = dict(values)
-        for name, spec in self._fields[part].items():
+        for name, spec, kind, several in self._fields[part]:
             value = resolved.get(name)
             if value is None or value == "":
                 continue
-            if spec.kind == "terms":
+            if several:
                 typed = value if isinstance(value, list | tuple) else [v for v in str(value).split(";") if v.strip()]
-                resolved[name] = [self._one(spec, item) for item in typed]
+                resolved[name] = [self._one(spec, kind, item) for item in typed]
             else:
-                resolved[name] = self._one(spec, value)
+                resolved[name] = self._one(spec, kind, value)
         return resolved
 
-    def _one(self, spec: catalogue.Field, value: Any) -> Any:
+    def _one(self, spec: catalogue.Field, kind: str, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        key = (f"{spec.kind}:{getattr(spec.vocabulary, '__name__', '')}", " ".join(value.split()).lower())
-        if key not in self._found:
-            self._found[key] = self._lookup(spec, value)
-        found = self._found[key]
+        typed = (kind, value)
+        found = self._typed.get(typed, _UNSEEN)
+        if found is _UNSEEN:
+            key = (kind, " ".join(value.split()).lower())
+            if key not in self._found:
+                self._found[key] = self._lookup(spec, value)
+            found = self._typed[typed] = self._found[key]
         return value if found is None else found
 
     @staticmethod

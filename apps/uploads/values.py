@@ -111,15 +111,27 @@ def hs_code(raw: Any) -> str:
     return value
 
 
+# The codes of the texts read so far, up to _CODES_HELD of them (a file repeats a few codes in every row).
+_CODES: dict[str, str] = {}
+_CODES_HELD = 4096
+process_cache_register("uploads.values.codes", _CODES.clear)
+
+
 def code(raw: Any) -> str:
     """A term, choice or country: the text typed, or the code of a template drop-down's ``CODE — label``.
 
     Interned: a file repeats a few codes in every row, and its rows are all held until checked (one string per
     code, not one per cell)."""
+    text = type(raw) is str
+    if text and (known := _CODES.get(raw)) is not None:
+        return known
     value = _as_text(raw).strip()
     if DROPDOWN_SEPARATOR in value:
         value = value.partition(DROPDOWN_SEPARATOR)[0].strip()
-    return sys.intern(value)
+    value = sys.intern(value)
+    if text and len(_CODES) < _CODES_HELD:
+        _CODES[raw] = value
+    return value
 
 
 def codes(raw: Any) -> list[str]:
