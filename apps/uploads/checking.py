@@ -183,15 +183,28 @@ class _Numbers(dict[str, int]):
     def __init__(self, share: Share) -> None:
         super().__init__()
         self.share = share
+        # The last reference asked of (the records of a row, and the rows of a report, come one after another):
+        # as read, and what was answered.
+        self._last: tuple[Any, tuple[str, bool]] = (None, ("", share.first))
 
     def number(self, reference: str) -> int:
         """The reference's number, given it if it is new (asked of each row, in the file's order)."""
         return self.setdefault(reference, len(self))
 
+    def of(self, value: Any) -> tuple[str, bool]:
+        """The reference ``value`` (as read) as compared, numbered if it is new, and whether this share checks
+        its rows (asked of each row by the reader, then of each of its records)."""
+        last, known = self._last
+        if value is last or (type(value) is str and value == last):
+            return known
+        reference = _text(value)
+        known = (reference, self.share.owns(self.number(reference))) if reference else ("", self.share.first)
+        self._last = (value, known)
+        return known
+
     def owns(self, value: Any) -> bool:
         """Whether this share checks the rows of the reference ``value`` (as read): what the reader asks."""
-        reference = _text(value)
-        return self.share.owns(self.number(reference)) if reference else self.share.first
+        return self.of(value)[1]
 
 
 @dataclass
@@ -221,16 +234,15 @@ def _group(
             if not grouped.read % _PROGRESS_EVERY:
                 progress(grouped.read, 0)
         values = record.given()  # (a record checked before is held already)
-        reference = _text(values.get(REFERENCE))
+        reference, owned = numbers.of(values.get(REFERENCE))
         if reference:
-            number = numbers.number(reference)
             if record.part != "report":
                 grouped.given_parts.add(record.part)
-            if not share.owns(number):
+            if not owned:
                 if share.first and record.part == "report" and reference not in grouped.located:
                     grouped.located[reference] = dataclasses.replace(record, values=_CHECKED, problems=())
                 continue
-        elif not share.first:
+        elif not owned:
             continue
         problems.at = (READING, ordinal)
         for cell_problem in record.problems:
