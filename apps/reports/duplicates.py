@@ -12,13 +12,19 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+
+from apps.core.actor import Actor
 
 from .choices import ReportStatus
 from .models import Conveyance, DuplicateCandidate, Report, ReportItem
 
 TOLERANCE = Decimal("0.10")
 DATE_WINDOW = dt.timedelta(days=1)
+
+# Why a candidate was found (its ``reasons``): by its items, or by a conveyance's identifier, which is personal data.
+BY_ITEMS = "date_country_commodity_quantity"
+BY_CONVEYANCE = "conveyance_identifier"
 
 
 def _quantity_match(item: ReportItem) -> Q:
@@ -55,14 +61,14 @@ def find_duplicate_candidates(report: Report) -> dict[int, list[str]]:
             seizure_date__lte=report.seizure_date + DATE_WINDOW,
         ).filter(same_case)
         for pk in nearby.values_list("pk", flat=True).distinct():
-            found.setdefault(pk, []).append("date_country_commodity_quantity")
+            found.setdefault(pk, []).append(BY_ITEMS)
     identifiers = [
         value for value in Conveyance.objects.filter(report=report).values_list("identifier", flat=True) if value
     ]
     if identifiers:
         same_conveyance = others.filter(conveyances__identifier__in=identifiers)
         for pk in same_conveyance.values_list("pk", flat=True).distinct():
-            found.setdefault(pk, []).append("conveyance_identifier")
+            found.setdefault(pk, []).append(BY_CONVEYANCE)
     return found
 
 
@@ -74,3 +80,14 @@ def store_duplicate_candidates(report: Report) -> list[DuplicateCandidate]:
         for pk, reasons in sorted(find_duplicate_candidates(report).items())
     ]
     return DuplicateCandidate.objects.bulk_create(rows)
+
+
+def candidates_told(actor: Actor, candidates: QuerySet[DuplicateCandidate]) -> QuerySet[DuplicateCandidate]:
+    """Of ``candidates``, those ``actor`` may be told of: reports they may see, found by their items; one found by
+    a conveyance's identifier alone (personal data) only where they may see the personal data of both reports, since
+    telling it tells that the two identifiers are the same."""
+    visible = Report.objects.restrict(actor, "view").values("pk")
+    personal = Report.objects.restrict(actor, "view_personal_data").values("pk")
+    return candidates.filter(candidate_id__in=visible).filter(
+        Q(reasons__contains=[BY_ITEMS]) | Q(report_id__in=personal, candidate_id__in=personal)
+    )

@@ -29,6 +29,7 @@ from apps.tenancy.models import Administration
 
 from . import catalogue
 from .choices import DEFAULT_ORDERING, ORDERINGS, ReportStatus
+from .duplicates import BY_ITEMS, candidates_told
 from .models import (
     Attachment,
     Conveyance,
@@ -233,11 +234,11 @@ def report_list_ordering(*, ordering: str = "", queue: bool = False) -> tuple[st
 
 
 def duplicate_candidate_counts(*, user: Actor, report_ids: Iterable[int]) -> dict[int, int]:
-    """For a page of reports, how many duplicate candidates each has among the reports the user may see (the
-    count must not tell of reports out of reach); reports without any are left out. One query."""
-    visible = Report.objects.restrict(user, "view").values("pk")
+    """For a page of reports, how many duplicate candidates each has that the user may be told of (the count must
+    not tell of reports out of reach, nor of a conveyance they may not see: :func:`candidates_told`); reports
+    without any are left out. One query."""
     rows = (
-        DuplicateCandidate.objects.filter(report_id__in=list(report_ids), candidate_id__in=visible)
+        candidates_told(user, DuplicateCandidate.objects.filter(report_id__in=list(report_ids)))
         .values("report_id")
         .annotate(candidates=Count("candidate_id", distinct=True))
         .order_by()
@@ -377,14 +378,24 @@ def attachment_get(*, user: Actor, report: Report, pk: int) -> Attachment:
 
 
 def duplicate_candidates_for(*, user: Actor, report: Report) -> list[DuplicateCandidate]:
-    """Possible duplicates found on submission, limited to reports the user may see."""
+    """Possible duplicates found on submission that the user may be told of (:func:`candidates_told`: reports they
+    may see; one found by a conveyance's identifier alone where they may see the personal data of both). Telling
+    of one found so is a read of personal data: audited."""
     _visible(user, report)
-    visible = Report.objects.restrict(user, "view").values("pk")
-    return list(
-        DuplicateCandidate.objects.filter(report_id=report.pk, candidate_id__in=visible)
+    candidates = list(
+        candidates_told(user, DuplicateCandidate.objects.filter(report_id=report.pk))
         .select_related("candidate", "candidate__administration")
         .order_by("candidate__seizure_date", "candidate_id")
     )
+    by_conveyance = [str(c.candidate.uuid) for c in candidates if BY_ITEMS not in c.reasons]
+    if by_conveyance:
+        audit_record(
+            actor=user,
+            action="report.personal_read",
+            obj=report,
+            detail={"fields": ["duplicate_candidates"], "same_conveyance": by_conveyance},
+        )
+    return candidates
 
 
 def review_events_for(*, user: Actor, report: Report) -> list[ReviewEvent]:

@@ -14,8 +14,8 @@ from apps.audit.models import AuditEvent
 from apps.audit.services import audit_request_id
 from apps.core.actor import Actor
 from apps.reports.choices import ReportStatus, Transition
-from apps.reports.duplicates import store_duplicate_candidates
-from apps.reports.models import Report, ReviewEvent
+from apps.reports.duplicates import candidates_told, store_duplicate_candidates
+from apps.reports.models import DuplicateCandidate, Report, ReviewEvent
 from apps.reports.services.steps import trail_detail, update_detail
 from apps.reports.services.workflow import SENT_FOR_REVIEW_FROM
 from apps.tenancy.models import Administration
@@ -163,10 +163,10 @@ class Trail:
         with their duplicate candidates stored, each looked for among every report written before it."""
         events, audit = [], []
         for report in Report.objects.filter(pk__any=list(from_status)).select_related("administration"):
-            candidates = store_duplicate_candidates(report)
-            visible = (
-                Report.objects.restrict(self.actor, "view").filter(pk__any=[c.candidate_id for c in candidates]).count()
-            )
+            # The candidates the uploader may be told of (as report_send_for_review counts them).
+            visible = 0
+            if store_duplicate_candidates(report):
+                visible = candidates_told(self.actor, DuplicateCandidate.objects.filter(report=report)).count()
             before = from_status[report.pk]
             transition = SENT_FOR_REVIEW_FROM[ReportStatus(before)]
             events.append(

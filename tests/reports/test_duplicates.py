@@ -10,9 +10,20 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict, NotFound
 from apps.reports.choices import ReportStatus
+from apps.reports.duplicates import BY_CONVEYANCE, BY_ITEMS
 from apps.reports.models import DuplicateCandidate, Report
-from apps.reports.selectors import duplicate_candidates_for, report_list, report_statistics
-from apps.reports.services import report_approve, report_mark_duplicate, report_send_for_review
+from apps.reports.selectors import (
+    duplicate_candidate_counts,
+    duplicate_candidates_for,
+    report_list,
+    report_statistics,
+)
+from apps.reports.services import (
+    report_approve,
+    report_mark_duplicate,
+    report_send_for_review,
+    report_share_with_administration,
+)
 from tests.builders import ConveyanceFactory, ReportFactory, ReportItemFactory
 
 
@@ -99,6 +110,43 @@ def test_the_submission_audit_counts_only_candidates_the_submitter_may_see(kazak
     assert candidate_ids(draft) == {other.pk, mine.pk}
     submitted = AuditEvent.objects.get(action="report.submit", object_uuid=draft.uuid)
     assert submitted.detail["duplicate_candidates"] == 1
+
+
+@pytest.mark.parametrize("with_personal_data", [False, True])
+def test_a_candidate_found_by_a_conveyance_alone_is_told_only_to_who_may_see_the_personal_data_of_both(
+    germany, france, draft, alice, erin, with_personal_data
+):
+    """A German report shared with France, with or without its personal data, names the container the French
+    officer's draft names: without it she may not learn that the two containers are the same, from the count in
+    her submission's trail, the German report's candidates or their count in a list."""
+    german = ReportFactory.create(
+        administration=germany, status=ReportStatus.APPROVED, seizure_date=dt.date(2020, 1, 1)
+    )
+    ConveyanceFactory.create(report=german, identifier="MSCU1234565")
+    report_share_with_administration(
+        report=german, administration=france, actor=erin, include_personal_data=with_personal_data
+    )
+    report_send_for_review(report=draft, actor=alice)
+    assert DuplicateCandidate.objects.get(report=draft).reasons == [BY_CONVEYANCE]
+    submitted = AuditEvent.objects.get(action="report.submit", object_uuid=draft.uuid)
+    assert submitted.detail["duplicate_candidates"] == (1 if with_personal_data else 0)
+
+    # Her draft as a candidate of the German report (as when the German report is submitted after it).
+    candidate = DuplicateCandidate.objects.create(report=german, candidate=draft, reasons=[BY_CONVEYANCE])
+    told = [c.candidate for c in duplicate_candidates_for(user=alice, report=german)]
+    assert told == ([draft] if with_personal_data else [])
+    assert duplicate_candidate_counts(user=alice, report_ids=[german.pk]) == ({german.pk: 1} if told else {})
+    reads = AuditEvent.objects.filter(actor=alice, action="report.personal_read", object_uuid=german.uuid)
+    assert [event.detail for event in reads] == (
+        [{"fields": ["duplicate_candidates"], "same_conveyance": [str(draft.uuid)]}] if with_personal_data else []
+    )
+
+    # Found by its items as well: told to whoever may see both reports, no personal data read.
+    candidate.reasons = [BY_ITEMS, BY_CONVEYANCE]
+    candidate.save()
+    assert [c.candidate for c in duplicate_candidates_for(user=alice, report=german)] == [draft]
+    assert duplicate_candidate_counts(user=alice, report_ids=[german.pk]) == {german.pk: 1}
+    assert reads.count() == (1 if with_personal_data else 0)
 
 
 def test_a_duplicate_is_never_counted_nor_forwarded(earlier, draft, alice, erin):

@@ -9,6 +9,7 @@ snapshots must be equal but for what is new on every write (ids, uuids, times).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -24,11 +25,26 @@ from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.mail.models import MailMessage
 from apps.reports.choices import ReportStatus
 from apps.reports.models import DuplicateCandidate, Report, ReviewEvent
-from apps.reports.services import report_create_draft, report_send_for_review, report_update_draft
+from apps.reports.services import (
+    report_create_draft,
+    report_send_for_review,
+    report_share_with_administration,
+    report_update_draft,
+)
 from apps.reports.services.steps import PART_MODELS, clean_all
+from apps.tenancy.models import Administration
 from apps.uploads import writing
 from apps.uploads.writing import CheckedReport, Outline, reports_write
-from tests.builders import build_report, cigarettes, complete_fields, complete_report, item_row, report_body
+from tests.builders import (
+    ConveyanceFactory,
+    ReportFactory,
+    build_report,
+    cigarettes,
+    complete_fields,
+    complete_report,
+    item_row,
+    report_body,
+)
 
 # New on every write: compared by the rows they tie together, not by value.
 VOLATILE = frozenset(
@@ -211,6 +227,34 @@ def test_a_new_report_submitted_in_bulk_is_the_one_writers_draft_sent_for_review
         "reports/email/submitted": analysts,
         "reports/email/submitted_in_bulk": analysts,
     }
+
+
+@pytest.mark.parametrize("with_personal_data", [False, True])
+def test_a_candidate_by_a_conveyance_alone_is_counted_in_bulk_as_the_one_writer_counts_it(
+    alice: User, erin: User, france: Administration, germany: Administration, with_personal_data: bool
+) -> None:
+    """A German report shared with France, with or without its personal data, names the container of the report
+    uploaded: the trail's count of candidates tells the officer of it only where she may see that container."""
+    german = ReportFactory.create(
+        administration=germany, status=ReportStatus.APPROVED, seizure_date=dt.date(2020, 1, 1)
+    )
+    ConveyanceFactory.create(report=german, identifier="MSCU1234565")
+    report_share_with_administration(
+        report=german, administration=france, actor=erin, include_personal_data=with_personal_data
+    )
+    body = report_body("FR-BULK-CONTAINER")
+    fields, parts = split(body)
+    expected = by_services(
+        lambda: report_send_for_review(report=report_create_draft(actor=alice, fields=fields, **parts), actor=alice)
+    )
+
+    result = write(alice, [checked(body)], submit=True)
+
+    taken = snapshot(result.report_ids[0])
+    assert_same(but_mail(taken), but_mail(expected))
+    assert [row["reasons"] for row in taken["duplicate_candidates"]] == [["conveyance_identifier"]]
+    submitted = AuditEvent.objects.get(action="report.submit", object_id=str(result.report_ids[0]))
+    assert submitted.detail["duplicate_candidates"] == (1 if with_personal_data else 0)
 
 
 def test_a_draft_updated_in_bulk_is_the_one_writers_update(alice: User) -> None:

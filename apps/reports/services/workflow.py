@@ -31,9 +31,9 @@ from apps.exchange.services import outbox_record
 
 from .. import notifications
 from ..choices import ReportStatus, Transition
-from ..duplicates import store_duplicate_candidates
+from ..duplicates import candidates_told, store_duplicate_candidates
 from ..grants import review_assignments_end
-from ..models import Report
+from ..models import DuplicateCandidate, Report
 from .steps import (
     Rows,
     apply,
@@ -95,9 +95,10 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
     locked.submitted_by_id = actor.pk
     locked.submitted_at = timezone.now()
     save(locked, actor, update_fields=["status", "submitted_by", "submitted_at"])
-    candidates = store_duplicate_candidates(locked)
-    # Count only the candidates the submitter may see: the trail must not tell of reports out of their reach.
-    visible = Report.objects.restrict(actor, "view").filter(pk__in=[c.candidate_id for c in candidates]).count()
+    store_duplicate_candidates(locked)
+    # Count only the candidates the submitter may be told of: the trail must not tell of reports out of their reach,
+    # nor that a conveyance they may not see is the same as theirs.
+    visible = candidates_told(actor, DuplicateCandidate.objects.filter(report=locked)).count()
     record(
         report=locked,
         actor=actor,
