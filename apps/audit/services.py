@@ -67,7 +67,26 @@ def audit_record(
     detail: dict[str, Any] | None = None,
     region: Any = None,
 ) -> AuditEvent:
-    """Record that ``actor`` did ``action`` on ``obj``.
+    """Record that ``actor`` did ``action`` on ``obj`` (see :func:`audit_event`)."""
+    event = audit_event(actor=actor, action=action, obj=obj, detail=detail, region=region)
+    insert([event])  # every transition writes one: no INSERT compiled each time
+    return event
+
+
+def audit_records(events: list[AuditEvent]) -> None:
+    """Record several events made by :func:`audit_event`, in one statement."""
+    insert(events)
+
+
+def audit_event(
+    *,
+    actor: Actor | None,
+    action: str,
+    obj: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+    region: Any = None,
+) -> AuditEvent:
+    """The event (not yet written) that ``actor`` did ``action`` on ``obj``.
 
     ``detail`` must hold identifiers, codes and counts only, never personal values (names,
     document numbers, free text). The event's administration and region come from the object
@@ -95,7 +114,7 @@ def audit_record(
         region_id = administration.region_id
     else:
         region_id = getattr(actor, "region_id", None)
-    event = AuditEvent(
+    return AuditEvent(
         actor_id=getattr(actor, "pk", None) or None,
         action=action,
         object_type=obj._meta.label_lower if obj is not None else "",
@@ -106,5 +125,3 @@ def audit_record(
         detail=detail,
         request_id=audit_request_id(),
     )
-    insert([event])  # every transition writes one: no INSERT compiled each time
-    return event

@@ -83,11 +83,11 @@ def store_duplicate_candidates(report: Report) -> list[DuplicateCandidate]:
 
 
 def candidates_told(actor: Actor, candidates: QuerySet[DuplicateCandidate]) -> QuerySet[DuplicateCandidate]:
-    """Of ``candidates``, those ``actor`` may be told of: reports they may see, found by their items; one found by
-    a conveyance's identifier alone (personal data) only where they may see the personal data of both reports, since
-    telling it tells that the two identifiers are the same."""
+    """Of ``candidates``, those ``actor`` may be told of: the report and its candidate both ones they may see, and
+    the candidate found by its items, or by a conveyance's identifier alone (personal data) where they may see the
+    personal data of both reports, since telling of it tells that the two identifiers are the same."""
     visible = Report.objects.restrict(actor, "view").values("pk")
     personal = Report.objects.restrict(actor, "view_personal_data").values("pk")
-    return candidates.filter(candidate_id__in=visible).filter(
+    return candidates.filter(report_id__in=visible, candidate_id__in=visible).filter(
         Q(reasons__contains=[BY_ITEMS]) | Q(report_id__in=personal, candidate_id__in=personal)
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.audit.models import AuditEvent
-from apps.audit.services import audit_record
+from apps.audit.services import audit_event, audit_record, audit_records
 from apps.core.actor import Actor
 from apps.core.exceptions import NotFound
 from apps.core.keyset import Keyset
@@ -387,13 +387,19 @@ def duplicate_candidates_for(*, user: Actor, report: Report) -> list[DuplicateCa
         .select_related("candidate", "candidate__administration")
         .order_by("candidate__seizure_date", "candidate_id")
     )
-    by_conveyance = [str(c.candidate.uuid) for c in candidates if BY_ITEMS not in c.reasons]
-    if by_conveyance:
-        audit_record(
-            actor=user,
-            action="report.personal_read",
-            obj=report,
-            detail={"fields": ["duplicate_candidates"], "same_conveyance": by_conveyance},
+    by_conveyance = [c.candidate for c in candidates if BY_ITEMS not in c.reasons]
+    if by_conveyance:  # the identifier of each report read, on each report's record
+        candidates_read = [str(other.uuid) for other in by_conveyance]
+        read = {"fields": ["identifier"], "duplicate_candidates": candidates_read}
+        read_as_candidate = {"fields": ["identifier"], "duplicate_candidate_of": str(report.uuid)}
+        audit_records(
+            [
+                audit_event(actor=user, action="report.personal_read", obj=report, detail=read),
+                *(
+                    audit_event(actor=user, action="report.personal_read", obj=other, detail=read_as_candidate)
+                    for other in by_conveyance
+                ),
+            ]
         )
     return candidates
 

@@ -333,7 +333,7 @@ Cleaner = Callable[[Errors, Path, Any, str], Any]
 
 def _cleaner(spec: Field) -> Cleaner:
     """How one field's value is cleaned, as its input kind says (the catalogue's ``kind``): ``None`` or "" when
-    blank; a choice's label read in the language given. Chosen once per field (:func:`_plan`), not per value."""
+    blank; a choice's label read in the language given. Chosen once per field (:func:`_cleaners`), not per value."""
     kind = spec.kind
     if kind in ("text", "longtext"):
         normalise = _NORMALISED_TEXT.get((spec.part, spec.name))
@@ -359,27 +359,27 @@ def _cleaner(spec: Field) -> Cleaner:
 
 
 @cache
-def _plan(part: str) -> tuple[tuple[str, Cleaner], ...]:
+def _cleaners(part: str) -> tuple[tuple[str, Cleaner], ...]:
     """The part's input fields, each with its cleaner, in the catalogue's order."""
     return tuple((spec.name, _cleaner(spec)) for spec in catalogue.fields(part))
 
 
-process_cache_register("reports.validation.plan", _plan.cache_clear)
+process_cache_register("reports.validation.cleaners", _cleaners.cache_clear)
 
 
 def _clean_given(
     errors: Errors, part: str, data: Mapping[str, Any], at: Callable[[str], Path], *, whole: bool
 ) -> dict[str, Any]:
     """The part's input fields cleaned by kind: every field of a ``whole`` row (absent ones as blank), else only
-    those given; unknown keys refused; a required field given blank (and not already wrong) reported."""
+    those given; unknown keys refused (:func:`_require` then reports a required field left blank)."""
     if not data.keys() <= _allowed(part):
         for name in sorted(set(data) - _allowed(part)):
             errors.add(at(name), _("This field cannot be set."))
     language = errors.language
     get = data.get
     if whole:
-        return {name: clean(errors, at(name), get(name), language) for name, clean in _plan(part)}
-    return {name: clean(errors, at(name), get(name), language) for name, clean in _plan(part) if name in data}
+        return {name: clean(errors, at(name), get(name), language) for name, clean in _cleaners(part)}
+    return {name: clean(errors, at(name), get(name), language) for name, clean in _cleaners(part) if name in data}
 
 
 @cache

@@ -26,11 +26,13 @@ class Terms:
     use, ambiguous) as typed, so the validator says what is wrong in its own words."""
 
     def __init__(self) -> None:
-        self._found: dict[tuple[str, str], Any] = {}  # by kind and value as compared (spaces one, lowercase)
-        self._typed: dict[tuple[str, str], Any] = {}  # the same, by kind and value as typed: most values recur
+        # What was found, by the field's key (its kind and vocabulary) and the value as compared (whitespace collapsed,
+        # lowercased); and the same by the value as typed, looked at first (most values recur as typed).
+        self._found: dict[tuple[str, str], Any] = {}
+        self._typed: dict[tuple[str, str], Any] = {}
         self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
-        # Per part: the fields whose values are looked up, each with its spec, the key of its kind, and whether
-        # it holds several terms.
+        # Per part: the fields whose values are looked up, each with its spec, its key, and whether it holds
+        # several terms.
         self._fields = {
             part: [
                 (spec.name, spec, f"{spec.kind}:{getattr(spec.vocabulary, '__name__', '')}", spec.kind == "terms")
@@ -42,27 +44,27 @@ class Terms:
 
     def resolve(self, part: str, values: Mapping[str, Any]) -> dict[str, Any]:
         resolved = dict(values)
-        for name, spec, kind, several in self._fields[part]:
+        for name, spec, key, several in self._fields[part]:
             value = resolved.get(name)
             if value is None or value == "":
                 continue
             if several:
                 typed = value if isinstance(value, list | tuple) else [v for v in str(value).split(";") if v.strip()]
-                resolved[name] = [self._one(spec, kind, item) for item in typed]
+                resolved[name] = [self._one(spec, key, item) for item in typed]
             else:
-                resolved[name] = self._one(spec, kind, value)
+                resolved[name] = self._one(spec, key, value)
         return resolved
 
-    def _one(self, spec: catalogue.Field, kind: str, value: Any) -> Any:
+    def _one(self, spec: catalogue.Field, key: str, value: Any) -> Any:
         if not isinstance(value, str):
             return value
-        typed = (kind, value)
+        typed = (key, value)
         found = self._typed.get(typed, _UNSEEN)
         if found is _UNSEEN:
-            key = (kind, " ".join(value.split()).lower())
-            if key not in self._found:
-                self._found[key] = self._lookup(spec, value)
-            found = self._typed[typed] = self._found[key]
+            compared = (key, " ".join(value.split()).lower())
+            if compared not in self._found:
+                self._found[compared] = self._lookup(spec, value)
+            found = self._typed[typed] = self._found[compared]
         return value if found is None else found
 
     @staticmethod

@@ -163,10 +163,10 @@ class Trail:
         with their duplicate candidates stored, each looked for among every report written before it."""
         events, audit = [], []
         for report in Report.objects.filter(pk__any=list(from_status)).select_related("administration"):
-            # The candidates the uploader may be told of (as report_send_for_review counts them).
-            visible = 0
+            # The candidates the uploader may be told of, as report_send_for_review counts them.
+            told = 0
             if store_duplicate_candidates(report):
-                visible = candidates_told(self.actor, DuplicateCandidate.objects.filter(report=report)).count()
+                told = candidates_told(self.actor, DuplicateCandidate.objects.filter(report=report)).count()
             before = from_status[report.pk]
             transition = SENT_FOR_REVIEW_FROM[ReportStatus(before)]
             events.append(
@@ -187,7 +187,7 @@ class Trail:
                         from_status=before,
                         to_status=report.status,
                         version=report.version,
-                        detail={"duplicate_candidates": visible},
+                        detail={"duplicate_candidates": told},
                     ),
                 )
             )

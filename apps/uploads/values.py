@@ -35,7 +35,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
-from apps.core.caches import process_cache_register
+from apps.core.caches import ProcessCache, process_cache, process_cache_register
 from apps.core.languages import offered_languages
 from apps.core.numbers import NumberError, parse_decimal, parse_integer, within_bounds
 from apps.reports.catalogue import Field
@@ -111,10 +111,9 @@ def hs_code(raw: Any) -> str:
     return value
 
 
-# The codes of the texts read so far, up to _CODES_HELD of them (a file repeats a few codes in every row).
-_CODES: dict[str, str] = {}
-_CODES_HELD = 4096
-process_cache_register("uploads.values.codes", _CODES.clear)
+# The codes of short texts read (a file repeats a few codes in every row): emptied when full.
+_codes: ProcessCache[str, str] = process_cache("uploads.values.codes", limit=4096)
+_CODE_CACHED_LENGTH = 64  # a longer text is no code a file repeats: not kept
 
 
 def code(raw: Any) -> str:
@@ -122,15 +121,15 @@ def code(raw: Any) -> str:
 
     Interned: a file repeats a few codes in every row, and its rows are all held until checked (one string per
     code, not one per cell)."""
-    text = type(raw) is str
-    if text and (known := _CODES.get(raw)) is not None:
+    kept = type(raw) is str and len(raw) <= _CODE_CACHED_LENGTH
+    if kept and (known := _codes.get(raw)) is not None:
         return known
     value = _as_text(raw).strip()
     if DROPDOWN_SEPARATOR in value:
         value = value.partition(DROPDOWN_SEPARATOR)[0].strip()
     value = sys.intern(value)
-    if text and len(_CODES) < _CODES_HELD:
-        _CODES[raw] = value
+    if kept:
+        _codes.put(raw, value)
     return value
 
 

@@ -10,7 +10,7 @@ import pytest
 from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict, NotFound
 from apps.reports.choices import ReportStatus
-from apps.reports.duplicates import BY_CONVEYANCE, BY_ITEMS
+from apps.reports.duplicates import BY_CONVEYANCE, BY_ITEMS, store_duplicate_candidates
 from apps.reports.models import DuplicateCandidate, Report
 from apps.reports.selectors import (
     duplicate_candidate_counts,
@@ -131,14 +131,21 @@ def test_a_candidate_found_by_a_conveyance_alone_is_told_only_to_who_may_see_the
     submitted = AuditEvent.objects.get(action="report.submit", object_uuid=draft.uuid)
     assert submitted.detail["duplicate_candidates"] == (1 if with_personal_data else 0)
 
-    # Her draft as a candidate of the German report (as when the German report is submitted after it).
-    candidate = DuplicateCandidate.objects.create(report=german, candidate=draft, reasons=[BY_CONVEYANCE])
+    # The German report's candidates looked for again, now her report is submitted: hers, by the container.
+    (candidate,) = store_duplicate_candidates(german)
+    assert (candidate.candidate, candidate.reasons) == (draft, [BY_CONVEYANCE])
     told = [c.candidate for c in duplicate_candidates_for(user=alice, report=german)]
     assert told == ([draft] if with_personal_data else [])
-    assert duplicate_candidate_counts(user=alice, report_ids=[german.pk]) == ({german.pk: 1} if told else {})
-    reads = AuditEvent.objects.filter(actor=alice, action="report.personal_read", object_uuid=german.uuid)
-    assert [event.detail for event in reads] == (
-        [{"fields": ["duplicate_candidates"], "same_conveyance": [str(draft.uuid)]}] if with_personal_data else []
+    counts = duplicate_candidate_counts(user=alice, report_ids=[german.pk])
+    assert counts == ({german.pk: 1} if with_personal_data else {})
+    reads = AuditEvent.objects.filter(actor=alice, action="report.personal_read").order_by("pk")
+    assert [(event.object_uuid, event.detail) for event in reads] == (
+        [
+            (german.uuid, {"fields": ["identifier"], "duplicate_candidates": [str(draft.uuid)]}),
+            (draft.uuid, {"fields": ["identifier"], "duplicate_candidate_of": str(german.uuid)}),
+        ]
+        if with_personal_data
+        else []
     )
 
     # Found by its items as well: told to whoever may see both reports, no personal data read.
@@ -146,7 +153,7 @@ def test_a_candidate_found_by_a_conveyance_alone_is_told_only_to_who_may_see_the
     candidate.save()
     assert [c.candidate for c in duplicate_candidates_for(user=alice, report=german)] == [draft]
     assert duplicate_candidate_counts(user=alice, report_ids=[german.pk]) == {german.pk: 1}
-    assert reads.count() == (1 if with_personal_data else 0)
+    assert reads.count() == (2 if with_personal_data else 0)
 
 
 def test_a_duplicate_is_never_counted_nor_forwarded(earlier, draft, alice, erin):

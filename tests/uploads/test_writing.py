@@ -24,6 +24,7 @@ from apps.audit.models import AuditEvent
 from apps.core.exceptions import Conflict, NotFound, PermissionDenied
 from apps.mail.models import MailMessage
 from apps.reports.choices import ReportStatus
+from apps.reports.duplicates import BY_CONVEYANCE
 from apps.reports.models import DuplicateCandidate, Report, ReviewEvent
 from apps.reports.services import (
     report_create_draft,
@@ -252,7 +253,7 @@ def test_a_candidate_by_a_conveyance_alone_is_counted_in_bulk_as_the_one_writer_
 
     taken = snapshot(result.report_ids[0])
     assert_same(but_mail(taken), but_mail(expected))
-    assert [row["reasons"] for row in taken["duplicate_candidates"]] == [["conveyance_identifier"]]
+    assert [row["reasons"] for row in taken["duplicate_candidates"]] == [[BY_CONVEYANCE]]
     submitted = AuditEvent.objects.get(action="report.submit", object_id=str(result.report_ids[0]))
     assert submitted.detail["duplicate_candidates"] == (1 if with_personal_data else 0)
 

@@ -95,16 +95,17 @@ def report_send_for_review(*, report: Report, actor: Actor) -> Report:
     locked.submitted_by_id = actor.pk
     locked.submitted_at = timezone.now()
     save(locked, actor, update_fields=["status", "submitted_by", "submitted_at"])
-    store_duplicate_candidates(locked)
     # Count only the candidates the submitter may be told of: the trail must not tell of reports out of their reach,
     # nor that a conveyance they may not see is the same as theirs.
-    visible = candidates_told(actor, DuplicateCandidate.objects.filter(report=locked)).count()
+    told = 0
+    if store_duplicate_candidates(locked):
+        told = candidates_told(actor, DuplicateCandidate.objects.filter(report=locked)).count()
     record(
         report=locked,
         actor=actor,
         transition=SENT_FOR_REVIEW_FROM[ReportStatus(from_status)],
         from_status=from_status,
-        detail={"duplicate_candidates": visible},
+        detail={"duplicate_candidates": told},
     )
     notifications.notify_submitted(locked)
     return locked

@@ -36,7 +36,12 @@ def detail_context(request: HttpRequest, report: Report, **forms: Any) -> dict[s
         "parties": parties_for(user=user, report=report),
         "attachments": attachments_for(user=user, report=report),
         "events": review_events_for(user=user, report=report),
-        "candidates": duplicate_candidates_for(user=user, report=report) if "mark_duplicate" in allowed else [],
+        # Listed (and a conveyance's read audited) only where the page shows them: the form to mark a duplicate.
+        "candidates": (
+            duplicate_candidates_for(user=user, report=report)
+            if "mark_duplicate" in allowed and not report.is_duplicate
+            else []
+        ),
         "return_form": forms.get("return_form") or ReturnForm(),
         "approve_form": forms.get("approve_form") or ApproveForm(),
         "withdraw_form": forms.get("withdraw_form") or WithdrawForm(),
