@@ -9,9 +9,11 @@ triggers do not fire (as ``pg_restore --disable-triggers`` loads rows), then che
 per key: the distinct values the rows hold are looked up in the table the key references, and the rows found are
 locked ``FOR KEY SHARE``, the lock the triggers take. It is taken earlier than theirs (at the end of the writes, not
 at COMMIT) and over more rows (an updated draft's parts left as they were; of the history, trail and audit tables,
-the rows of this commit's time), so no one may delete a row referenced before this transaction ends. A value found
-nowhere raises ``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as ``MATCH
-SIMPLE`` says.
+the rows of this commit's time), so no one may delete a row referenced before this transaction ends. The commit's
+own reports are looked up once for all the tables (not locked: this transaction inserted or updated them, and holds
+their rows until it ends): a table's rows are those whose report column holds one of their ids, so a key that is
+that column is not gathered, and its rows are searched only for a report not found. A value found nowhere raises
+``IntegrityError`` and the caller's transaction writes nothing; NULL references nothing, as ``MATCH SIMPLE`` says.
 
 What else the role silences is kept out of these tables, and tested (``tests/uploads/test_foreign_keys.py``): no
 trigger or rule of their own, no deferrable unique or exclusion constraint (whose checks are triggers too), no
@@ -111,7 +113,8 @@ class KeysCheckedOnce:
         id_type = self.report._meta.pk.db_type(connection)  # type: ignore[union-attr]
         # The ids as one array literal, made once (an upload's tens of thousands of ids, bound to each query).
         ids = "{" + ",".join(str(int(pk)) for pk in report_ids) + "}"
-        own, present = set(report_ids), set[Any]()
+        own = frozenset(report_ids)
+        found = self._found(cursor, ids)
         for model, column, dated, of_type in self.tables:
             keys = constrained_keys(model)
             if not keys:
@@ -123,7 +126,16 @@ class KeysCheckedOnce:
             if dated:
                 where += f" AND {quote(str(model._meta.get_field(dated).column))} = %s"  # type: ignore[union-attr]
                 params.append(self.at)
-            # One pass over the rows written: each key's distinct values.
+            # Every row's report column holds one of the ids: where it is the key to the reports, and all are
+            # found, it holds.
+            to_report = next((key for key in keys if not of_type and self._is_key_to_report(key, column)), None)
+            if to_report is not None:
+                if absent := own - found:
+                    self._none_naming(cursor, model, to_report, absent, where, params)
+                keys = [key for key in keys if key is not to_report]
+                if not keys:
+                    continue
+            # One pass over the rows written: each other key's distinct values.
             cursor.execute(
                 "SELECT "  # noqa: S608 - names from the models
                 + ", ".join(
@@ -135,7 +147,42 @@ class KeysCheckedOnce:
             )
             for key, values in zip(keys, cursor.fetchone(), strict=True):
                 if values:
-                    self._referenced(cursor, model, key, values, own=own, present=present)
+                    self._referenced(cursor, model, key, values, own=own, found=found)
+
+    def _is_key_to_report(self, key: models.ForeignKey[Any, Any], column: str) -> bool:
+        """Whether ``key`` is the table's report ``column`` itself, referencing the report's primary key."""
+        target = key.target_field
+        return key.column == column and target.model is self.report and target.primary_key
+
+    def _found(self, cursor: Any, ids: str) -> frozenset[Any]:
+        """Which of the commit's reports (``ids``, an array literal) are in their table."""
+        pk = self.report._meta.pk
+        table, column = quote(self.report._meta.db_table), quote(pk.column)  # type: ignore[union-attr]
+        cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::{pk.db_type(connection)}[])", [ids])  # type: ignore[union-attr]  # noqa: S608
+        return frozenset(row[0] for row in cursor.fetchall())
+
+    def _none_naming(
+        self,
+        cursor: Any,
+        model: type[models.Model],
+        key: models.ForeignKey[Any, Any],
+        absent: frozenset[Any],
+        where: str,
+        params: list[Any],
+    ) -> None:
+        """Raise ``IntegrityError`` if a row written (``where``) names by ``key`` one of the commit's reports that
+        is ``absent`` from their table."""
+        column = quote(key.column)
+        cursor.execute(
+            f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {where} AND {column} = ANY(%s) LIMIT 1",  # noqa: S608
+            [*params, sorted(absent)],
+        )
+        row = cursor.fetchone()
+        if row is not None:
+            raise IntegrityError(
+                f'insert or update on table "{model._meta.db_table}" violates its foreign key {key.column}: '
+                f'{row[0]!r} is not present in table "{self.report._meta.db_table}"'
+            )
 
     def _referenced(
         self,
@@ -144,27 +191,20 @@ class KeysCheckedOnce:
         key: models.ForeignKey[Any, Any],
         values: list[Any],
         *,
-        own: set[int],
-        present: set[Any],
+        own: frozenset[Any],
+        found: frozenset[Any],
     ) -> None:
-        """Raise ``IntegrityError`` unless every one of ``values`` of ``key`` is found. The reports of ``own`` (this
-        commit's) found are added to ``present``, and later calls do not look them up again: this transaction
-        wrote them, and no one can delete them before it ends."""
+        """Raise ``IntegrityError`` unless every one of ``values`` of ``key`` is found: one of the commit's own
+        reports (``own``) if it is among those ``found``, any other row looked up and locked."""
         target = key.target_field
         table, column = quote(target.model._meta.db_table), quote(target.column)
-        # The reports this commit writes are seen by no one else until it ends; any other row is locked.
-        others = [value for value in values if value not in own] if target.model is self.report else values
-        found: set[Any] = set()
+        mine = own if target.model is self.report else frozenset()
+        others = [value for value in values if value not in mine]
+        present = {value for value in values if value in mine and value in found}
         if others:
             cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) FOR KEY SHARE", [others])  # noqa: S608
-            found.update(row[0] for row in cursor.fetchall())
-        if len(others) < len(values):
-            mine = [value for value in values if value in own and value not in present]
-            if mine:
-                cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s)", [mine])  # noqa: S608
-                present.update(row[0] for row in cursor.fetchall())
-            found.update(value for value in values if value in present)
-        missing = set(values) - found
+            present.update(row[0] for row in cursor.fetchall())
+        missing = set(values) - present
         if missing:
             raise IntegrityError(
                 f'insert or update on table "{model._meta.db_table}" violates its foreign key {key.column}: '

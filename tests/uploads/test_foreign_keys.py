@@ -6,6 +6,7 @@ silences is in them; and a role that may not set it keeps the triggers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,9 +19,9 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.reference.models import Unit
-from apps.reports.models import Report, ReportItem
+from apps.reports.models import Report, ReportItem, ReviewEvent
 from apps.uploads import writing
-from apps.uploads.foreign_keys import KeysCheckedOnce, constrained_keys, may_write_unchecked
+from apps.uploads.foreign_keys import KeysCheckedOnce, Written, constrained_keys, may_write_unchecked
 from apps.uploads.trail import Trail
 from apps.uploads.writing import Outline, reports_write
 from tests.builders import report_body
@@ -105,10 +106,14 @@ def test_the_keys_of_the_trail_and_audit_rows_written_are_checked_too(alice, set
     with transaction.atomic():
         _write(alice, [_with_unit(_unit("ZZT"), "FR-TRAIL")])
         report = Report.objects.get(national_reference="FR-TRAIL")
+        unit_id = report.items.get().unit_id
         transaction.set_rollback(True)
 
     administration = alice.administration
-    assert looked_up["reports.ReviewEvent", "report_id"] == [report.pk]
+    # A key to the commit's own reports is not gathered table by table: its values are the reports' ids, found once.
+    assert ("reports.ReviewEvent", "report_id") not in looked_up
+    assert ("reports.ReportItem", "report_id") not in looked_up
+    assert looked_up["reports.ReportItem", "unit_id"] == [unit_id]
     assert looked_up["reports.ReviewEvent", "actor_id"] == [alice.pk]
     assert looked_up["audit.AuditEvent", "actor_id"] == [alice.pk]
     assert looked_up["audit.AuditEvent", "administration_id"] == [administration.pk]
@@ -175,22 +180,59 @@ class _Counted:
         return self.cursor.fetchall()
 
 
-def test_a_report_of_the_commit_is_looked_up_once_and_one_found_is_not_taken_for_another(alice, settings) -> None:
+def test_the_commits_reports_are_looked_up_once_and_one_found_is_not_taken_for_another(alice, settings) -> None:
     settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
     key = ReportItem._meta.get_field("report")
     with transaction.atomic():
         _write(alice, [_with_unit(_unit("ZZX"), "FR-FOUND")])
         found = Report.objects.get(national_reference="FR-FOUND").pk
         missing = 0  # an id of the commit's that no report holds
-        own, present = {found, missing}, set[Any]()
+        own = frozenset({found, missing})
         with connection.cursor() as wrapper:
             keys = KeysCheckedOnce(wrapper.cursor, report=Report, tables=[], at=timezone.now())
             cursor = _Counted(wrapper.cursor)
-            keys._referenced(cursor, ReportItem, key, [found], own=own, present=present)
-            keys._referenced(cursor, ReportItem, key, [found], own=own, present=present)
-            assert cursor.statements == 1 and present == {found}
+            present = keys._found(cursor, f"{{{found},{missing}}}")
+            assert present == {found}
+            keys._referenced(cursor, ReportItem, key, [found], own=own, found=present)
+            assert cursor.statements == 1  # the one lookup, none per key
             with pytest.raises(IntegrityError, match=f"{missing!r} is not present in table"):
-                keys._referenced(cursor, ReportItem, key, [found, missing], own=own, present=present)
+                keys._referenced(cursor, ReportItem, key, [found, missing], own=own, found=present)
+        transaction.set_rollback(True)
+
+
+def test_a_report_that_a_written_report_duplicates_is_checked_as_any_other_key(alice, settings, monkeypatch) -> None:
+    # A key to the reports that is not the table's report column is gathered and looked up, as any other.
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    _after_the_trail(
+        monkeypatch,
+        lambda trail, cursor, rows: cursor.execute(
+            f"UPDATE {Report._meta.db_table} SET duplicate_of_id = %s WHERE id = %s",  # noqa: S608
+            [-1, rows[-1]["id"]],
+        ),
+    )
+
+    with pytest.raises(IntegrityError, match="violates its foreign key duplicate_of_id"), transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZD"), "FR-DUPLICATES-NOTHING")])
+
+    assert not Report.objects.filter(national_reference="FR-DUPLICATES-NOTHING").exists()
+
+
+def test_a_missing_report_of_the_commit_is_refused_only_where_a_row_of_its_time_names_it(alice, settings) -> None:
+    settings.RILO_UPLOADS_KEYS_CHECKED_ONCE = True
+    events = [Written(ReviewEvent, "report_id", dated="at")]
+    with transaction.atomic():
+        _write(alice, [_with_unit(_unit("ZZE"), "FR-EVENTS")])
+        report = Report.objects.get(national_reference="FR-EVENTS")
+        at = ReviewEvent.objects.get(report=report).at  # the commit's time
+        missing = 0  # an id of the commit's that no report holds, and no event names
+        with connection.cursor() as wrapper:
+            cursor = wrapper.cursor
+            KeysCheckedOnce(cursor, report=Report, tables=events, at=at).check(cursor, [report.pk, missing])
+            cursor.execute(f"DELETE FROM {Report._meta.db_table} WHERE id = %s", [report.pk])  # noqa: S608
+            later = at + dt.timedelta(seconds=1)  # no event of that time names it
+            KeysCheckedOnce(cursor, report=Report, tables=events, at=later).check(cursor, [report.pk])
+            with pytest.raises(IntegrityError, match='"reports_reviewevent" violates its foreign key report_id'):
+                KeysCheckedOnce(cursor, report=Report, tables=events, at=at).check(cursor, [report.pk])
         transaction.set_rollback(True)
 
 
