@@ -4,7 +4,7 @@ Reading and checking an upload is Python work on one core; a machine has more. W
 (``RILO_UPLOADS_CHECK_HELPER_FROM`` bytes) and ``RILO_UPLOADS_CHECK_HELPER`` is on, :func:`start_helper` forks a
 helper before the file is read. Each process reads the whole file (the rules across rows need every row),
 numbers the national references in the order they first appear — the same numbers in both, from the same file —
-and checks its :class:`Share` of the reports, every other block of :data:`BLOCK` of them (:data:`HELPED`); of the
+and checks its :class:`Share` of the reports, blocks of :data:`BLOCK` of them in turn (:data:`HELPED`); of the
 other's rows the reader gives the reference alone, their cells not converted. The helper hands what it found to
 the worker's process through a pipe (:meth:`CheckHelper.result`), which joins the shares in the file's order
 (:mod:`apps.uploads.outcome`): the outcome is the one a single process gives
@@ -47,8 +47,10 @@ logger = logging.getLogger(__name__)
 # References per block (a block's checked reports are one piece of the kept file, or several): small enough that
 # a file of a few thousand reports is shared about evenly.
 BLOCK = 500
-# The process checking each block, in turn: the helper (1) the first, the worker's process (0) the next, and so on.
-HELPED = (1, 0)
+# The process checking each block, in turn: the helper (1) the first, the worker's process (0) the next, and so on;
+# the helper checks 9 blocks of every 17, the worker's process 8: it also reports the file as a whole and the
+# progress (with halves, it checked its share about 11% longer than the helper).
+HELPED = (1, 0) * 8 + (1,)
 _COUNTERS = struct.Struct("qq")  # the helper's records checked, and its records in all
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 

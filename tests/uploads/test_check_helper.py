@@ -1,5 +1,5 @@
 """A large upload checked by two processes (apps/uploads/helper.py): the worker's and a helper it forks, each
-checking every other block of reports. The outcome is the one a single process gives — the same problems in the
+checking its blocks of reports in turn. The outcome is the one a single process gives — the same problems in the
 same order, the same reports kept in the file's order, counts and preview — for a CSV and for a workbook; the
 readers give both processes the same records; a helper that fails leaves the check to the worker's process; a
 check stopped midway leaves no helper behind.
