@@ -62,8 +62,15 @@ class AuditEvent(models.Model):
         related_name="+",
         verbose_name=_("administration"),
     )
+    # Found by region through the index (region, at): no index of its own.
     region = models.ForeignKey(
-        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("region"),
     )
     detail = models.JSONField(default=dict, blank=True, verbose_name=_("detail"))
     request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request ID"))

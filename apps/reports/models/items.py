@@ -82,7 +82,8 @@ class ReportItem(models.Model):
 class RouteCountry(models.Model):
     """One step of the goods' route, in order: origin, departure, transit(s), destination."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="route")
+    # Found by its report through the unique constraint's index (report, sequence): no index of its own.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="route", db_index=False)
     sequence = models.PositiveSmallIntegerField()
     role = models.CharField(max_length=24, choices=RouteRole.choices)
     country = CountryField()

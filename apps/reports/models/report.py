@@ -92,9 +92,12 @@ class Report(UUIDModel, TimeStampedModel):
     legal_follow_up = models.CharField(
         max_length=16, choices=LegalFollowUp.choices, default=LegalFollowUp.UNKNOWN, blank=True
     )
-    operation = models.ForeignKey(Operation, null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    # Both are empty on most reports: indexed where given only (Meta.indexes).
+    operation = models.ForeignKey(
+        Operation, db_index=False, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self", db_index=False, null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
 
     created_by = models.ForeignKey(
@@ -137,6 +140,9 @@ class Report(UUIDModel, TimeStampedModel):
                 name="report_review_queue",
             ),
             models.Index(fields=["country_of_seizure", "seizure_date"], name="report_country_date"),
+            # An operation's reports, a report's duplicates (and what deleting one changes): the few that name one.
+            models.Index(fields=["operation"], condition=Q(operation__isnull=False), name="report_operation"),
+            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="report_duplicate_of"),
             # The default order of lists (newest seizure first, then newest row), walked by cursor pages.
             models.Index(fields=["seizure_date", "id"], name="report_seizure_date_id"),
             # The other orders a list page offers (apps.reports.choices.ORDERING_CHOICES), each walked by cursor

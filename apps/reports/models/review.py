@@ -16,7 +16,8 @@ from .report import Report
 class ReviewEvent(models.Model):
     """One workflow transition of a report: who, when, from which state to which, and why."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_events")
+    # Found by its report through the index (report, at): no index of its own.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="review_events", db_index=False)
     transition = models.CharField(max_length=16, choices=Transition.choices)
     from_status = models.CharField(max_length=16, choices=ReportStatus.choices, blank=True)
     to_status = models.CharField(max_length=16, choices=ReportStatus.choices)
@@ -62,7 +63,8 @@ class ReviewEvent(models.Model):
 class DuplicateCandidate(models.Model):
     """An earlier report that may describe the same seizure, found when ``report`` was submitted."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    # Found by its report through the unique constraint's index (report, candidate): no index of its own.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="duplicate_candidates", db_index=False)
     candidate = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
     reasons = models.JSONField(default=list, help_text='Why it matched, e.g. ["date_country_commodity"].')
     found_at = models.DateTimeField(default=timezone.now)
