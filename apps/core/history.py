@@ -4,13 +4,16 @@ simple-history's ``instance.history`` descriptor builds a new manager class (``f
 which walks the queryset class with ``inspect``) on every access, and saving a tracked model
 accesses it once. :class:`History` builds that class once per queryset class.
 
-simple-history also indexes every column it copies that is indexed on the model, every foreign key (a
-vocabulary term, a user) and every unique field. A history is read by its object (``id``), a part's by its
-report (``indexed=("report",)``), by date, and cascaded by its ``history_user``: only those are indexed. The
-other indexes made every history row cost as much again to write (an upload writes some 400,000 at once).
-simple-history's own ``no_db_index`` names the fields left out; the fields kept are named here instead, so that a
-field added to a model is not indexed in its history unless asked. (This overrides ``copy_fields``, which
-simple-history documents only as the history model's maker.)
+simple-history also indexes every column it copies that is indexed on the model, every foreign key (a vocabulary
+term, a user), every unique field, the object's id and the history's date. A report's history is read by the report
+(``indexed=("id",)``), a part's by its report (``indexed=("report",)``), never by the part's own id nor by a range
+of dates (each sorted by date by its query, a few rows; the upload's key check finds its rows by ``id`` or
+``report_id``, the date only a filter: ``SIMPLE_HISTORY_DATE_INDEX`` is off), and a history is cascaded by its
+``history_user``: only those are indexed. simple-history's save and delete only insert history rows. The other
+indexes made every history row cost as much again to write (an upload writes some 400,000 at once). simple-history's
+own ``no_db_index`` names the fields left out; the fields kept are named here instead, so that a field added to a
+model is not indexed in its history unless asked. (This overrides ``copy_fields``, which simple-history documents
+only as the history model's maker.)
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class _SharedClassHistoryManager(HistoryManager):
 
 class History(HistoricalRecords):
     """``HistoricalRecords`` whose ``model.history`` manager class is built once, not on each save, and whose
-    copied columns are indexed only for the object's id and the fields named in ``indexed``."""
+    copied columns are indexed only for the fields named in ``indexed``."""
 
     def __init__(self, *args: Any, indexed: tuple[str, ...] = (), **kwargs: Any) -> None:
         kwargs.setdefault("history_manager", _SharedClassHistoryManager)
@@ -51,8 +54,7 @@ class History(HistoricalRecords):
         fields: dict[str, models.Field[Any, Any]] = super().copy_fields(model)
         if unknown := self.indexed - fields.keys():
             raise ImproperlyConfigured(f"{model.__name__}'s history copies no field {', '.join(sorted(unknown))}.")
-        kept = {model._meta.pk.name, *self.indexed}  # type: ignore[union-attr]
         for name, field in fields.items():
-            if name not in kept:
+            if name not in self.indexed:
                 field.db_index = False  # type: ignore[attr-defined]  # (set in __init__; no stub declares it)
         return fields

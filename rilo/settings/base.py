@@ -205,6 +205,9 @@ RILO_CONTENT_SECURITY_POLICY = env(
 # django-otp
 OTP_TOTP_ISSUER = env("RILO_OTP_ISSUER", default="RILO")
 
+# django-simple-history: no index of a history by its date alone (apps/core/history.py says which it has).
+SIMPLE_HISTORY_DATE_INDEX = False
+
 # django-guardian: no anonymous user row; object permissions live in direct-FK tables.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False

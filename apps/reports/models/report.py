@@ -117,7 +117,7 @@ class Report(UUIDModel, TimeStampedModel):
     # modus operandi); kept up to date by the services, not by signals.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = History(excluded_fields=["search_vector"])
+    history = History(excluded_fields=["search_vector"], indexed=("id",))
     objects = ReportManager()
 
     class Meta:
