@@ -114,7 +114,7 @@ class KeysCheckedOnce:
         # The ids as one array literal, made once (an upload's tens of thousands of ids, bound to each query).
         ids = "{" + ",".join(str(int(pk)) for pk in report_ids) + "}"
         own = frozenset(report_ids)
-        found = self._found(cursor, ids)
+        found = self._found(report_ids)
         for model, column, dated, of_type in self.tables:
             keys = constrained_keys(model)
             if not keys:
@@ -131,7 +131,7 @@ class KeysCheckedOnce:
             to_report = next((key for key in keys if not of_type and self._is_key_to_report(key, column)), None)
             if to_report is not None:
                 if absent := own - found:
-                    self._none_naming(cursor, model, to_report, absent, where, params)
+                    self._none_naming(model, to_report, absent, dated)
                 keys = [key for key in keys if key is not to_report]
                 if not keys:
                     continue
@@ -154,34 +154,24 @@ class KeysCheckedOnce:
         target = key.target_field
         return key.column == column and target.model is self.report and target.primary_key
 
-    def _found(self, cursor: Any, ids: str) -> frozenset[Any]:
-        """Which of the commit's reports (``ids``, an array literal) are in their table."""
-        pk = self.report._meta.pk
-        table, column = quote(self.report._meta.db_table), quote(pk.column)  # type: ignore[union-attr]
-        cursor.execute(f"SELECT {column} FROM {table} WHERE {column} = ANY(%s::{pk.db_type(connection)}[])", [ids])  # type: ignore[union-attr]  # noqa: S608
-        return frozenset(row[0] for row in cursor.fetchall())
+    def _found(self, report_ids: Sequence[int]) -> frozenset[Any]:
+        """Which of the commit's reports are in their table."""
+        return frozenset(self.report._base_manager.filter(pk__any=list(report_ids)).values_list("pk", flat=True))
 
     def _none_naming(
-        self,
-        cursor: Any,
-        model: type[models.Model],
-        key: models.ForeignKey[Any, Any],
-        absent: frozenset[Any],
-        where: str,
-        params: list[Any],
+        self, model: type[models.Model], key: models.ForeignKey[Any, Any], absent: frozenset[Any], dated: str
     ) -> None:
-        """Raise ``IntegrityError`` if a row written (``where``) names by ``key`` one of the commit's reports that
-        is ``absent`` from their table."""
-        column = quote(key.column)
-        cursor.execute(
-            f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {where} AND {column} = ANY(%s) LIMIT 1",  # noqa: S608
-            [*params, sorted(absent)],
-        )
-        row = cursor.fetchone()
-        if row is not None:
+        """Raise ``IntegrityError`` if a row written (of the commit's time, for a ``dated`` table) names by ``key``
+        one of the commit's reports that is ``absent`` from their table."""
+        rows = model._base_manager.filter(**{f"{key.attname}__any": sorted(absent)})
+        if dated:
+            rows = rows.filter(**{dated: self.at})
+        # No order: the model's may follow the key to the report, a join that drops the very rows looked for.
+        named = next(iter(rows.order_by().values_list(key.attname, flat=True)[:1]), None)
+        if named is not None:
             raise IntegrityError(
                 f'insert or update on table "{model._meta.db_table}" violates its foreign key {key.column}: '
-                f'{row[0]!r} is not present in table "{self.report._meta.db_table}"'
+                f'{named!r} is not present in table "{self.report._meta.db_table}"'
             )
 
     def _referenced(
