@@ -58,7 +58,7 @@ from .problems import CHECKING, FILE, READING, REFERENCE, Problems
 from .reading import read_upload
 from .spool import ReportSpool
 from .terms import Terms
-from .writing import CheckedReport
+from .writing import CheckedReport, stored_parts
 
 logger = logging.getLogger(__name__)
 
@@ -353,6 +353,12 @@ def _check_share(
     if share.first and not read and not whole_file:
         problems.error(None, "", _("The file holds no report: fill in the template's sheets and upload it again."))
     existing = existing_reports(actor, list(reports))
+    # Updated drafts keep the parts the file has no rows of: what they hold counts for the rules that read them.
+    kept_parts = stored_parts(
+        [existing[reference][0] for reference in reports if reference in existing]
+        if existing and not set(ROW_PARTS) <= grouped.given_parts
+        else []
+    )
     terms = Terms()
     may_record_parties = actor.has_perm("reports.view_personal_data_report")
     attachable = set(joint_operations_attachable(actor=actor).values_list("pk", flat=True))
@@ -377,6 +383,7 @@ def _check_share(
             variant=variant,
             existing=existing.get(group.reference),
             given_parts=grouped.given_parts,
+            kept_parts=kept_parts,
             may_record_parties=may_record_parties,
             attachable=attachable,
             submit=submit,
@@ -415,6 +422,7 @@ def _check_report(
     variant: str,
     existing: tuple[int, str] | None,
     given_parts: set[str],
+    kept_parts: Mapping[str, Mapping[int, list[Any]]],
     may_record_parties: bool,
     attachable: set[int],
     submit: bool,
@@ -481,7 +489,18 @@ def _check_report(
     except ReportValidationError as error:
         _put_at_cells(group, paths_of(error), problems, terms)
         return None
-    items = cleaned.get("items") or []
+    own = existing[0] if existing is not None else 0  # an updated draft's id; no report has id 0
+
+    def given(name: str) -> list[Any]:
+        """The part ``name`` as the file gives it, else (the file has none of it) as the updated draft holds it."""
+        if name == "detection_methods":
+            if name in report_values:
+                return list(report_values[name] or [])
+        elif parts[name] is not None:
+            return list(cleaned.get(name) or [])
+        return list(kept_parts.get(name, {}).get(own, []))
+
+    items = given("items")
     if report_values.get("kind") != ReportKind.OFFENCE and not items:
         problems.error(
             record,
@@ -497,9 +516,9 @@ def _check_report(
         errors = Errors()
         check_complete(
             report_values=report_values,
-            detection_methods=report_values.get("detection_methods") or [],
+            detection_methods=given("detection_methods"),
             items=items,
-            route=cleaned.get("route") or [],
+            route=given("route"),
             errors=errors,
         )
         _put_at_cells(group, errors.paths, problems, terms)

@@ -219,6 +219,24 @@ def _taken(new_ids: Iterator[int]) -> int:
     return taken
 
 
+def stored_parts(report_ids: Sequence[int]) -> dict[str, dict[int, list[Any]]]:
+    """What the stored reports ``report_ids`` hold of the parts their completeness reads — their items (with
+    the commodity type), route countries and detection methods — by part, then report: for updated drafts whose
+    parts the file does not give (they keep their own)."""
+    stored: dict[str, dict[int, list[Any]]] = {"items": {}, "route": {}, "detection_methods": {}}
+    if not report_ids:
+        return stored
+    items = ReportItem.objects.filter(report_id__any=report_ids).values_list("report_id", "commodity_type_id")
+    for report_id, commodity_type_id in items:
+        stored["items"].setdefault(report_id, []).append({"commodity_type": commodity_type_id})
+    for report_id in RouteCountry.objects.filter(report_id__any=report_ids).values_list("report_id", flat=True):
+        stored["route"].setdefault(report_id, []).append(report_id)
+    through = Report.detection_methods.through.objects.filter(report_id__any=report_ids)
+    for report_id, method_id in through.values_list("report_id", "detectionmethod_id"):
+        stored["detection_methods"].setdefault(report_id, []).append(method_id)
+    return stored
+
+
 def _report_tables() -> list[Written]:
     """The tables whose rows :meth:`_Writer.writing` writes without their triggers (their keys checked once)."""
     return [
@@ -305,17 +323,7 @@ class _Writer:
                 or "detection_methods" not in report.report_values
             )
         ]
-        stored: dict[str, dict[int, list[Any]]] = {"items": {}, "route": {}, "detection_methods": {}}
-        if stored_ids:
-            for report_id, commodity_type_id in ReportItem.objects.filter(report_id__any=stored_ids).values_list(
-                "report_id", "commodity_type_id"
-            ):
-                stored["items"].setdefault(report_id, []).append({"commodity_type": commodity_type_id})
-            for report_id in RouteCountry.objects.filter(report_id__any=stored_ids).values_list("report_id", flat=True):
-                stored["route"].setdefault(report_id, []).append(report_id)
-            through = Report.detection_methods.through.objects.filter(report_id__any=stored_ids)
-            for report_id, method_id in through.values_list("report_id", "detectionmethod_id"):
-                stored["detection_methods"].setdefault(report_id, []).append(method_id)
+        stored = stored_parts(stored_ids)
         for report, row in zip(chunk, rows, strict=True):
             values = {field.name: row.get(field.attname) for field in self.reports.fields}
 
