@@ -4,6 +4,7 @@ past the attempts allowed), uploads left waiting asked for again, and stored fil
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -15,12 +16,13 @@ from apps.core.kicks import task_kick
 
 from . import task_names
 from .checked import SUFFIX as CHECKED_SUFFIX
-from .checked import checked_delete
 from .choices import UploadState
 from .messages import gave_up_message
 from .models import Upload, UploadProblem
-from .services import commit_hold
-from .storage import stored_path, uploads_root
+from .services import commit_hold, upload_files_delete
+from .storage import uploads_root
+
+_AT_WORK = (UploadState.QUEUED, UploadState.CHECKING, UploadState.COMMITTING)
 
 
 def upload_sweep() -> dict[str, int]:
@@ -59,25 +61,26 @@ def upload_sweep() -> dict[str, int]:
 
 
 def _sweep_commit(upload_id: int, *, now: dt.datetime, due: Q, limit: int) -> str:
-    """Ask a worker again for a commit no worker holds; one asked for ``limit`` times already fails."""
+    """Ask a worker again for a commit no worker holds. The commit counts its own starts: one still waiting for a
+    worker is only asked for again; one started ``limit`` times whose worker is gone fails."""
     with transaction.atomic():
         if not commit_hold(upload_id):
             return "busy"  # a worker is writing it
         upload = Upload.objects.filter(due, pk=upload_id, state=UploadState.COMMITTING).first()
         if upload is None:
             return "busy"
-        # Asked for at least once already (the commit itself asks) and still not written: its worker died, or
-        # the request was lost.
-        if upload.attempts + 1 >= limit:
-            Upload.objects.filter(pk=upload_id).update(
+        # Started since it was last asked for, and no longer held: its worker died with its transaction.
+        died = upload.started_at is not None and upload.kicked_at is not None and upload.started_at >= upload.kicked_at
+        if died and upload.attempts >= limit:
+            Upload.objects.filter(pk=upload_id, started_at=upload.started_at).update(
                 state=UploadState.FAILED,
-                error=gave_up_message(upload.attempts + 1, upload_id=upload_id),
+                error=gave_up_message(upload.attempts, upload_id=upload_id),
                 finished_at=now,
             )
             return "failed"
-        Upload.objects.filter(pk=upload_id).update(attempts=F("attempts") + 1, kicked_at=now)
+        Upload.objects.filter(pk=upload_id).update(kicked_at=now)
     task_kick(task_names.COMMIT, upload_id, fallback="the next sweep will ask again")
-    return "restarted"
+    return "restarted" if died else "kicked"
 
 
 def upload_purge_expired() -> dict[str, int]:
@@ -91,19 +94,22 @@ def upload_purge_expired() -> dict[str, int]:
     remains = (
         Q(file_purged_at__isnull=True) | ~Q(preview=[]) | Q(Exists(UploadProblem.objects.filter(upload=OuterRef("pk"))))
     )
-    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(
-        state__in=[UploadState.COMMITTING, UploadState.CHECKING]
-    )
+    # Never the file of an upload a worker is about to read or reading: the state is tested again in the
+    # UPDATE that claims the purge, and the file deleted only once that is committed.
+    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(state__in=_AT_WORK)
     for upload in expired.only("pk", "file_name"):
         with transaction.atomic():
-            if upload.file_name:
-                stored_path(upload.file_name).unlink(missing_ok=True)
-                checked_delete(upload.file_name)
-            UploadProblem.objects.filter(upload_id=upload.pk).delete()
-            cleared = Upload.objects.filter(pk=upload.pk).update(
-                file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now))
+            cleared = (
+                Upload.objects.filter(pk=upload.pk, file_name=upload.file_name)
+                .exclude(state__in=_AT_WORK)
+                .update(file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now)))
             )
-            files += cleared if upload.file_name else 0
+            if not cleared:
+                continue  # taken up by a worker (or purged) meanwhile
+            UploadProblem.objects.filter(upload_id=upload.pk).delete()
+            if upload.file_name:
+                transaction.on_commit(partial(upload_files_delete, upload.file_name))
+                files += 1
     return {"files": files, "orphans": _orphans_delete(now)}
 
 

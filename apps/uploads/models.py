@@ -187,8 +187,13 @@ class Upload(models.Model):
 
     @property
     def may_commit(self) -> bool:
-        """Checked without errors and with something to write."""
-        return self.is_checked and self.rows_with_errors == 0 and (self.new_reports + self.drafts_updated) > 0
+        """Checked without errors, with something to write, and its file still kept (the commit reads it)."""
+        return (
+            self.is_checked
+            and self.rows_with_errors == 0
+            and (self.new_reports + self.drafts_updated) > 0
+            and bool(self.file_name)
+        )
 
     @property
     def state_label(self) -> str:

@@ -6,6 +6,7 @@ transaction shows nothing until it ends, writes its progress on a database conne
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any, cast
 
@@ -42,8 +43,9 @@ class CheckProgress:
         if done - self._last_rows < self._every_rows and now - self._last_time < self._every_seconds:
             return
         self._last_rows, self._last_time = done, now
+        # The run is known by when it was claimed: a check the sweep gave to another worker stops here.
         beating = Upload.objects.filter(
-            pk=self.upload.pk, state=UploadState.CHECKING, attempts=self.upload.attempts
+            pk=self.upload.pk, state=UploadState.CHECKING, started_at=self.upload.started_at
         ).update(rows_read=read, rows_checked=checked, heartbeat_at=timezone.now())
         if not beating:
             raise UploadAbandoned(str(self.upload.uuid))
@@ -69,15 +71,20 @@ class CommitProgress:
         self._last_time = 0.0
         self._last_rows = -1
         self._side = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.started_at: dt.datetime | None = None  # this run's, once started: it knows the run
 
     def _write(self, **values: Any) -> None:
         mine = Upload.objects.filter(pk=self.upload.pk, state=UploadState.COMMITTING)
+        if self.started_at is not None:
+            mine = mine.filter(started_at=self.started_at)
         sql, params = _update_sql(mine, heartbeat_at=timezone.now(), **values)
         with self._side.cursor() as cursor:
             cursor.execute(sql, params)
 
-    def started(self) -> None:
-        self._write(started_at=timezone.now(), rows_written=0)
+    def started(self, at: dt.datetime) -> None:
+        """The run started ``at`` (counted among the upload's attempts by the commit): only its progress is
+        written from now on."""
+        self.started_at = at
 
     def checking(self, read: int, checked: int) -> None:
         self._maybe(read + checked, rows_read=read, rows_checked=checked)

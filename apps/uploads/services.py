@@ -1,13 +1,16 @@
 """Writes of uploads: receive one, check it in a worker, commit it in one transaction, cancel, restart, sweep up
 those whose worker died, purge stored files past their retention.
 
-The check is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); it writes
-nothing but the upload's own rows (problems, counts, preview), all at once at its end. The commit re-reads and
-re-checks the stored file (reading is fast, and the vocabularies or the administration's reports may have
-changed since the check) and writes every report in ONE transaction: a worker killed half-way leaves nothing
-written. While it runs, its transaction holds an advisory lock on the upload, and its progress is written on a
-connection of its own (visible at once); the sweep starts again any commit whose lock nobody holds, and any
-check whose worker stopped beating, up to ``RILO_UPLOADS_MAX_ATTEMPTS`` times.
+The check is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); the time
+of that claim (``started_at``) names the run, so a check the sweep gave to another worker can neither beat, nor
+store, nor fail. It writes nothing but the upload's own rows (problems, counts, preview), all at once at its end.
+The commit takes the reports the check kept (:mod:`apps.uploads.checked`), or checks the stored file again where
+they no longer hold (the vocabularies or the administration's reports changed since), and writes every report
+in ONE transaction: a worker killed half-way leaves nothing written. Its transaction holds an advisory lock on
+the upload; its start is counted, and its progress written, on a connection of its own (visible at once). A
+commit started ``RILO_UPLOADS_MAX_ATTEMPTS`` times without finishing fails; the sweep asks a worker again for
+any commit whose lock nobody holds, and starts again any check whose worker stopped beating, up to as many
+times.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,7 +45,7 @@ from .checked import Kept, checked_delete, checked_load, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
-from .messages import changed_message, error_message, too_large_message
+from .messages import changed_message, error_message, gave_up_message, too_large_message
 from .models import Upload, UploadProblem
 from .outcome import CheckOutcome
 from .problems import Problem
@@ -217,11 +222,11 @@ def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
     }
 
 
-def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, attempts: int) -> bool:
+def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, started_at: dt.datetime | None) -> bool:
     """Replace the upload's problems and counts with ``outcome`` and mark it checked, if it is still in
-    ``from_state`` (this worker's); in the caller's transaction."""
+    ``from_state`` for the run started at ``started_at`` (this worker's); in the caller's transaction."""
     now = timezone.now()
-    stored = Upload.objects.filter(pk=upload.pk, state=from_state, attempts=attempts).update(
+    stored = Upload.objects.filter(pk=upload.pk, state=from_state, started_at=started_at).update(
         state=UploadState.CHECKED, checked_at=now, heartbeat_at=now, **_outcome_values(outcome)
     )
     if stored:
@@ -249,8 +254,14 @@ def upload_check(*, upload_id: int) -> str:
 
 
 def _check(upload: Upload) -> str:
+    run = upload.started_at  # this check's
     if not _may_still_upload(upload.uploaded_by, upload):
-        _fail(upload, _("The person who sent this upload may no longer add reports."), from_state=UploadState.CHECKING)
+        _fail(
+            upload,
+            _("The person who sent this upload may no longer add reports."),
+            from_state=UploadState.CHECKING,
+            started_at=run,
+        )
         return "refused"
     progress = CheckProgress(upload)
     try:
@@ -268,17 +279,17 @@ def _check(upload: Upload) -> str:
                     file_name=upload.file_name, reports=outcome.reports, outline=outcome.outline, terms=outcome.terms
                 )
         with transaction.atomic():
-            if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, attempts=upload.attempts):
+            if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, started_at=run):
                 raise UploadAbandoned(str(upload.uuid))
         return "checked"
     except UploadAbandoned:
         return "abandoned"
     except (UploadRefusedError, UploadRefused) as refusal:
-        _fail(upload, refusal.message, from_state=UploadState.CHECKING)
+        _fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
         return "refused"
     except Exception:
         logger.exception("Upload %s could not be checked", upload.uuid)
-        _fail(upload, error_message(), from_state=UploadState.CHECKING)
+        _fail(upload, error_message(), from_state=UploadState.CHECKING, started_at=run)
         return "failed"
 
 
@@ -287,8 +298,10 @@ def _may_still_upload(actor: Actor | None, upload: Upload) -> bool:
     return bool(actor and actor.is_active and may_upload(actor) and actor.administration_id == upload.administration_id)
 
 
-def _fail(upload: Upload, message: str, *, from_state: str) -> None:
-    Upload.objects.filter(pk=upload.pk, state=from_state).update(
+def _fail(upload: Upload, message: str, *, from_state: str, started_at: dt.datetime | None) -> None:
+    """Fail the upload with ``message`` if it is still in ``from_state`` for the run started at ``started_at``:
+    never a run that took its place."""
+    Upload.objects.filter(pk=upload.pk, state=from_state, started_at=started_at).update(
         state=UploadState.FAILED, error=message, finished_at=timezone.now()
     )
 
@@ -328,9 +341,21 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
     locked.submit_for_review = submit
     locked.committed_by_id = actor.pk
     locked.rows_written = 0
+    locked.attempts, locked.started_at = 0, None  # the commit's own starts, counted (and timed) as each starts
     locked.kicked_at = timezone.now()  # the request below is the first ask: the sweep asks again after a grace
     locked.error = ""
-    locked.save(update_fields=["state", "submit_for_review", "committed_by", "rows_written", "kicked_at", "error"])
+    locked.save(
+        update_fields=[
+            "state",
+            "submit_for_review",
+            "committed_by",
+            "rows_written",
+            "attempts",
+            "started_at",
+            "kicked_at",
+            "error",
+        ]
+    )
     transaction.on_commit(lambda: upload_kick(upload=locked))
     return locked
 
@@ -346,9 +371,10 @@ def commit_hold(upload_id: int) -> bool:
 
 
 def upload_commit_run(*, upload_id: int) -> str:
-    """Write the upload's reports if its commit is asked for and no other worker holds it: the file is read and
-    checked again, then every report is written in one transaction with the upload marked committed. Problems
-    found now (something changed since the check) put it back to checked with them, nothing written."""
+    """Write the upload's reports if its commit is asked for and no other worker holds it: the reports the check
+    kept (or the file checked again, where they no longer hold) are written in one transaction with the upload
+    marked committed. Problems found now (something changed since the check) put it back to checked with them,
+    nothing written. Each start is counted: one started ``RILO_UPLOADS_MAX_ATTEMPTS`` times fails instead."""
     upload = Upload.objects.select_related("committed_by").filter(pk=upload_id).first()
     if upload is None or upload.state != UploadState.COMMITTING:
         return "not committing"
@@ -357,31 +383,66 @@ def upload_commit_run(*, upload_id: int) -> str:
         return _commit_run(upload, upload_id)
 
 
+@contextmanager
+def _commit_held(upload_id: int) -> Iterator[bool]:
+    """The commit's advisory lock on the upload, held by this session for the whole run, its start counted and
+    its transaction (False if another holds it). A worker that dies takes the lock with its connection.
+
+    The same key as :func:`commit_hold`'s (the two conflict): PostgreSQL's advisory locks have no ORM form."""
+    key: list[str | int] = [Upload._meta.db_table, upload_id]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", key)
+        row = cursor.fetchone()
+    held = bool(row and row[0])
+    try:
+        yield held
+    finally:
+        if held:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
+            except DatabaseError:
+                logger.warning("The commit's lock on upload %s went with its connection.", upload_id)
+
+
 def _commit_run(upload: Upload, upload_id: int) -> str:
     progress = CommitProgress(upload)
     try:
-        with collector_paused(), transaction.atomic():
-            if not commit_hold(upload_id):
+        with _commit_held(upload_id) as held:
+            if not held:
                 return "busy"
-            upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
-            if upload.state != UploadState.COMMITTING:
-                return "not committing"
-            actor = upload.committed_by
-            if (
-                actor is None
-                or not actor.is_active
-                or not may_upload(actor)
-                or actor.administration_id != (upload.administration_id)
-            ):
-                _fail(
-                    upload,
-                    _("The person who committed this upload may no longer add reports."),
-                    from_state=upload.state,
-                )
-                return "refused"
+            return _commit_held_run(upload_id, progress)
+    finally:
+        progress.close()
+
+
+def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
+    upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
+    if upload.state != UploadState.COMMITTING:
+        return "not committing"
+    actor = upload.committed_by
+    if not _may_still_upload(actor, upload):
+        message = _("The person who committed this upload may no longer add reports.")
+        _fail(upload, message, from_state=upload.state, started_at=upload.started_at)
+        return "refused"
+    if upload.attempts >= settings.RILO_UPLOADS_MAX_ATTEMPTS:  # its workers died as often: no more
+        _fail(
+            upload,
+            gave_up_message(upload.attempts, upload_id=upload.pk),
+            from_state=upload.state,
+            started_at=upload.started_at,
+        )
+        return "failed"
+    # The start counted, and committed, before anything is written: a worker killed from now on has used one.
+    started = timezone.now()
+    Upload.objects.filter(pk=upload.pk, state=UploadState.COMMITTING).update(
+        attempts=F("attempts") + 1, started_at=started, rows_written=0, heartbeat_at=started
+    )
+    progress.started(started)
+    try:
+        with collector_paused(), transaction.atomic():
             # Never an UPDATE of the upload's row in this transaction before the reports are written: the
             # progress is written to that row on another connection, which would wait for this one.
-            progress.started()
             kept = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)
             rows = upload.rows_read
             if kept is None:  # something changed since the check (or it was not kept): check the file again
@@ -396,7 +457,7 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                 )
                 if outcome.has_errors:
                     checked_delete(upload.file_name)
-                    _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, attempts=upload.attempts)
+                    _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, started_at=progress.started_at)
                     Upload.objects.filter(pk=upload.pk).update(error=changed_message())
                     return "changed"
                 kept = Kept(outcome.reports, outcome.outline)
@@ -410,7 +471,9 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                 outline=kept.outline,
             )
             now = timezone.now()
-            Upload.objects.filter(pk=upload.pk).update(
+            finished = Upload.objects.filter(
+                pk=upload.pk, state=UploadState.COMMITTING, started_at=progress.started_at
+            ).update(
                 state=UploadState.COMMITTED,
                 rows_written=rows,
                 new_reports=result.created,
@@ -419,6 +482,8 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                 finished_at=now,
                 heartbeat_at=now,
             )
+            if not finished:
+                raise UploadAbandoned(str(upload.uuid))  # no longer this run's: nothing of it is written
             name = upload.file_name
             transaction.on_commit(lambda: checked_delete(name))  # written: the kept reports are spent
             audit_record(
@@ -433,8 +498,10 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
                 },
             )
         return "committed"
+    except UploadAbandoned:
+        return "abandoned"
     except (UploadRefusedError, UploadRefused) as refusal:
-        _fail(upload, refusal.message, from_state=UploadState.COMMITTING)
+        _fail(upload, refusal.message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
     except (ValidationError, ApplicationError) as error:
         # A rule of the writer (a reference taken meanwhile, a report incomplete for review): nothing written.
@@ -443,14 +510,13 @@ def _commit_run(upload: Upload, upload_id: int) -> str:
             if isinstance(error, ValidationError)
             else [error.message]
         )
-        _fail(upload, " ".join(texts) or error_message(), from_state=UploadState.COMMITTING)
+        message = " ".join(texts) or error_message()
+        _fail(upload, message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
     except Exception:
         logger.exception("Upload %s could not be committed", upload.uuid)
-        _fail(upload, error_message(), from_state=UploadState.COMMITTING)
+        _fail(upload, error_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "failed"
-    finally:
-        progress.close()
 
 
 # --- the sender's other actions ------------------------------------------------------------------------------
@@ -473,11 +539,12 @@ def upload_cancel(*, upload: Upload, actor: Actor) -> Upload:
     UploadProblem.objects.filter(upload=locked).delete()
     audit_record(actor=actor, action="upload.cancel", obj=locked, detail={})
     if name:
-        transaction.on_commit(partial(_files_delete, name))
+        transaction.on_commit(partial(upload_files_delete, name))
     return locked
 
 
-def _files_delete(name: str) -> None:
+def upload_files_delete(name: str) -> None:
+    """Delete an upload's stored file and the reports its check kept."""
     stored_path(name).unlink(missing_ok=True)
     checked_delete(name)
 

@@ -405,17 +405,19 @@ def test_the_sweep_restarts_a_check_whose_worker_stopped_beating_then_gives_up(a
 def test_the_sweep_asks_again_for_a_commit_no_worker_holds(alice, settings):
     upload = checked(send(alice, GOOD))
     upload_commit(upload=upload, actor=alice, submit=False)
-    assert upload_sweep()["restarted"] == 0  # just asked for: a worker has its grace
+    assert upload_sweep()["kicked"] == 0  # just asked for: a worker has its grace
     Upload.objects.filter(pk=upload.pk).update(kicked_at=timezone.now() - dt.timedelta(hours=1))
 
-    assert upload_sweep()["restarted"] == 1
+    assert upload_sweep()["kicked"] == 1
 
     upload.refresh_from_db()
-    assert (upload.state, upload.attempts) == (UploadState.COMMITTING, 1)
+    assert (upload.state, upload.attempts) == (UploadState.COMMITTING, 0)  # asked again: no worker stopped
     assert upload_commit_run(upload_id=upload.pk) == "committed"
 
 
-def test_the_purge_deletes_files_past_their_retention_and_what_quotes_them(alice, uploads_root):
+def test_the_purge_deletes_files_past_their_retention_and_what_quotes_them(
+    alice, uploads_root, django_capture_on_commit_callbacks
+):
     kept = checked(send(alice, GOOD))
     old = checked(send(alice, csv_bytes(csv_row("UP-9", unit="kgs"))))
     Upload.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
@@ -426,7 +428,8 @@ def test_the_purge_deletes_files_past_their_retention_and_what_quotes_them(alice
     an_hour_ago = (timezone.now() - dt.timedelta(hours=2)).timestamp()
     os.utime(orphan, (an_hour_ago, an_hour_ago))
 
-    assert upload_purge_expired() == {"files": 1, "orphans": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert upload_purge_expired() == {"files": 1, "orphans": 1}
 
     old.refresh_from_db()
     assert old.file_name == "" and old.file_purged_at is not None and old.preview == []

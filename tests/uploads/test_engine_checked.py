@@ -209,12 +209,13 @@ def test_the_kept_reports_go_with_a_cancelled_upload(alice, django_capture_on_co
     assert not kept.exists()
 
 
-def test_the_kept_reports_go_with_an_expired_upload(alice):
+def test_the_kept_reports_go_with_an_expired_upload(alice, django_capture_on_commit_callbacks):
     upload = checked(send(alice, GOOD))
     kept = checked_path(upload.file_name)
     Upload.objects.filter(pk=upload.pk).update(expires_at="2000-01-01T00:00:00Z")
 
-    upload_purge_expired()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_purge_expired()
 
     assert not kept.exists() and not stored_path(upload.file_name).exists()
 
