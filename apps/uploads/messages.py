@@ -58,6 +58,14 @@ def changed_message() -> str:
     )
 
 
+def recounted_message() -> str:
+    """What the commit would write changed since the check, without any error: nothing was written yet."""
+    return _(
+        "Something changed since the upload was checked (a report with one of its references was recorded "
+        "meanwhile): nothing was written. Look at the new counts below, then commit again."
+    )
+
+
 def too_many_rows_message(sheet: str) -> str:
     """A sheet (or the CSV file) holds more rows than an upload may."""
     limit = settings.RILO_UPLOAD_MAX_ROWS

@@ -45,7 +45,7 @@ from .checked import Kept, checked_delete, checked_load, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
-from .messages import changed_message, error_message, gave_up_message, too_large_message
+from .messages import changed_message, error_message, gave_up_message, recounted_message, too_large_message
 from .models import Upload, UploadProblem
 from .outcome import CheckOutcome
 from .problems import Problem
@@ -455,10 +455,13 @@ def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
                     progress=progress.checking,
                     submit=upload.submit_for_review,
                 )
-                if outcome.has_errors:
+                # Errors now, or other reports to create and update than the officer confirmed: back to them.
+                confirmed = (upload.new_reports, upload.drafts_updated)
+                if outcome.has_errors or (outcome.new_reports, outcome.drafts_updated) != confirmed:
                     checked_delete(upload.file_name)
                     _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, started_at=progress.started_at)
-                    Upload.objects.filter(pk=upload.pk).update(error=changed_message())
+                    message = changed_message() if outcome.has_errors else recounted_message()
+                    Upload.objects.filter(pk=upload.pk).update(error=message)
                     return "changed"
                 kept = Kept(outcome.reports, outcome.outline)
                 rows = outcome.rows_read

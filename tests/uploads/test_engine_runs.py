@@ -11,6 +11,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads import services
 from apps.uploads.choices import UploadState
@@ -19,7 +20,7 @@ from apps.uploads.models import Upload
 from apps.uploads.progress import CheckProgress, UploadAbandoned
 from apps.uploads.services import upload_check, upload_commit, upload_commit_run
 from apps.uploads.storage import stored_path
-from tests.builders import vocabulary
+from tests.builders import build_report, vocabulary
 
 from .engine import csv_bytes, csv_row, send, written
 
@@ -188,3 +189,29 @@ def test_a_checked_upload_whose_file_is_purged_is_not_offered_for_commit(alice):
     upload.refresh_from_db()
 
     assert not upload.may_commit and "no longer kept" in upload.state_label
+
+
+# --- what the commit writes is what was confirmed --------------------------------------------------------------
+
+
+def test_a_report_recorded_since_the_check_under_a_new_reference_is_not_overwritten_unconfirmed(alice):
+    upload = send(alice, GOOD)
+    assert upload_check(upload_id=upload.pk) == "checked"
+    upload = upload_commit(upload=Upload.objects.get(pk=upload.pk), actor=alice, submit=False)
+    # A colleague records a draft under one of the file's references between the check and the commit.
+    draft = build_report(by=alice, reference="RUN-1", status=ReportStatus.DRAFT, place="Typed by a colleague")
+    before = written()
+
+    assert upload_commit_run(upload_id=upload.pk) == "changed"
+
+    upload.refresh_from_db()
+    assert (upload.state, upload.new_reports, upload.drafts_updated) == (UploadState.CHECKED, 1, 1)
+    assert "Look at the new counts" in upload.error and upload.may_commit
+    assert written()["reports"] == before["reports"]  # the colleague's draft untouched, nothing created
+    draft.refresh_from_db()
+    assert draft.place == "Typed by a colleague"
+
+    # Confirmed again, with the counts in view: written.
+    upload_commit(upload=upload, actor=alice, submit=False)
+    assert upload_commit_run(upload_id=upload.pk) == "committed"
+    assert Report.objects.filter(national_reference__in=["RUN-1", "RUN-2"]).count() == 2
