@@ -104,8 +104,9 @@ def received_discard(files: MultiValueDict[str, Any]) -> None:
 
 class LimitedUploadHandler(FileUploadHandler):
     """A multipart upload handler that writes each file straight to ``RILO_UPLOADS_ROOT``, counting and hashing
-    as the body streams, and stops reading the body (``too_large``) as soon as a file passes ``limit`` bytes:
-    a 2 GB body costs what the limit costs, never more. Install it before anything reads the body:
+    as the body streams, and stops reading the body (``too_large``) as soon as its files together pass ``limit``
+    bytes (a body of several files gets no more room than one): a 2 GB body costs what the limit costs, never
+    more. Install it before anything reads the body:
     ``request.upload_handlers = [LimitedUploadHandler(request, limit=...)]``."""
 
     def __init__(self, request: Any = None, *, limit: int) -> None:
@@ -115,7 +116,8 @@ class LimitedUploadHandler(FileUploadHandler):
         self._path: Path | None = None
         self._file: Any = None
         self._digest: Any = None
-        self._size = 0
+        self._size = 0  # the file's
+        self._received = 0  # the body's files', together
 
     def handle_raw_input(
         self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: str | None = None
@@ -137,7 +139,8 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         self._size += len(raw_data)
-        if self._size > self.limit:
+        self._received += len(raw_data)
+        if self._received > self.limit:
             self.too_large = True
             self.discard()
             raise StopUpload(connection_reset=True)

