@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import psycopg
+from django.db import DatabaseError
 
 ROUTINE_BELOW_SECONDS = 60.0
 # Celery's loggers of one line per task run: the worker's "received" and "succeeded", beat's "sending".
@@ -62,3 +67,19 @@ def quiet_routine_tasks(schedule: Mapping[str, Mapping[str, Any]]) -> RoutineTas
             logger.removeFilter(old)
         logger.addFilter(task_filter)
     return task_filter
+
+
+def failure_logged(logger: logging.Logger, message: str, *args: Any) -> None:
+    """Log the exception being handled, as ``logger.exception`` would, except a database error's own words:
+    PostgreSQL's message, DETAIL and CONTEXT quote the values of the row written (a person's name, a vehicle's
+    plate, from an uploaded file), and logs are no place for personal data. Its frames, class and SQLSTATE say
+    what failed where."""
+    error = sys.exc_info()[1]
+    causes = [error, getattr(error, "__cause__", None)]
+    if not any(isinstance(cause, DatabaseError | psycopg.Error) for cause in causes):
+        logger.exception(message, *args)
+        return
+    sqlstate = next((cause.sqlstate for cause in causes if isinstance(cause, psycopg.Error)), None)
+    frames = "".join(traceback.format_tb(error.__traceback__ if error is not None else None))
+    name = type(error).__qualname__
+    logger.error(f"{message}\n%s%s (SQLSTATE %s; its message is not logged)", *args, frames, name, sqlstate)

@@ -36,6 +36,7 @@ from apps.core.collector import collector_paused
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.core.kicks import task_kick
 from apps.core.languages import language_of
+from apps.core.tasklog import failure_logged
 from apps.reports.choices import FormVariant
 from apps.reports.errors import paths_of
 
@@ -288,7 +289,7 @@ def _check(upload: Upload) -> str:
         _fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
         return "refused"
     except Exception:
-        logger.exception("Upload %s could not be checked", upload.uuid)
+        failure_logged(logger, "Upload %s could not be checked", upload.uuid)
         _fail(upload, error_message(), from_state=UploadState.CHECKING, started_at=run)
         return "failed"
 
@@ -517,7 +518,7 @@ def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
         _fail(upload, message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
     except Exception:
-        logger.exception("Upload %s could not be committed", upload.uuid)
+        failure_logged(logger, "Upload %s could not be committed", upload.uuid)
         _fail(upload, error_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "failed"
 
