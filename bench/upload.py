@@ -287,8 +287,9 @@ def _upload_here(path: Path, file_format: str) -> Figures:
     the tasks call — kept (``upload_create``), read and checked (``upload_check``, the check task's work),
     confirmed (``upload_commit``) and written (``upload_commit_run``, the commit task's work)."""
     from apps.accounts.models import User
+    from apps.uploads.committing import upload_commit_run
     from apps.uploads.models import Upload
-    from apps.uploads.services import upload_check, upload_commit, upload_commit_run, upload_create
+    from apps.uploads.services import upload_check, upload_commit, upload_create
 
     user = User.objects.get(username=BENCH_USERNAME)
     started = time.perf_counter()

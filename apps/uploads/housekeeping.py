@@ -17,9 +17,10 @@ from apps.core.kicks import task_kick
 from . import task_names
 from .checked import SUFFIX as CHECKED_SUFFIX
 from .choices import UploadState
+from .committing import commit_hold
 from .messages import gave_up_message
 from .models import Upload, UploadProblem
-from .services import commit_hold, upload_files_delete
+from .services import upload_files_delete
 from .storage import uploads_root
 
 _AT_WORK = (UploadState.QUEUED, UploadState.CHECKING, UploadState.COMMITTING)

@@ -66,6 +66,18 @@ def recounted_message() -> str:
     )
 
 
+def too_long_message() -> str:
+    """A worker spent the time an upload's check or commit may take (``RILO_UPLOADS_TIME_LIMIT``) on it."""
+    minutes = max(1, round(settings.RILO_UPLOADS_TIME_LIMIT / 60))
+    return ngettext(
+        "This upload took longer than the %(minutes)d minute a worker may spend on it: nothing was saved. Split "
+        "the file into smaller files and upload them one by one.",
+        "This upload took longer than the %(minutes)d minutes a worker may spend on it: nothing was saved. Split "
+        "the file into smaller files and upload them one by one.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def too_many_rows_message(sheet: str) -> str:
     """A sheet (or the CSV file) holds more rows than an upload may."""
     limit = settings.RILO_UPLOAD_MAX_ROWS

@@ -1,32 +1,24 @@
-"""Writes of uploads: receive one, check it in a worker, commit it in one transaction, cancel, restart, sweep up
-those whose worker died, purge stored files past their retention.
+"""Writes of uploads: receive one, check it in a worker, ask for its commit (the worker's side of which is
+:mod:`apps.uploads.committing`), cancel, restart.
 
 The check is claimed with a conditional ``UPDATE … WHERE state = queued`` (once only, without locks); the time
 of that claim (``started_at``) names the run, so a check the sweep gave to another worker can neither beat, nor
 store, nor fail. It writes nothing but the upload's own rows (problems, counts, preview), all at once at its end.
-The commit takes the reports the check kept (:mod:`apps.uploads.checked`), or checks the stored file again where
-they no longer hold (the vocabularies or the administration's reports changed since), and writes every report
-in ONE transaction: a worker killed half-way leaves nothing written. Its transaction holds an advisory lock on
-the upload; its start is counted, and its progress written, on a connection of its own (visible at once). A
-commit started ``RILO_UPLOADS_MAX_ATTEMPTS`` times without finishing fails; the sweep asks a worker again for
-any commit whose lock nobody holds, and starts again any check whose worker stopped beating, up to as many
-times.
+The sweep (:mod:`apps.uploads.housekeeping`) starts again a check whose worker stopped beating, up to
+``RILO_UPLOADS_MAX_ATTEMPTS`` times.
 """
-
 from __future__ import annotations
 
 import codecs
 import datetime as dt
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from functools import partial
 from typing import Any, cast
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,23 +30,25 @@ from apps.core.kicks import task_kick
 from apps.core.languages import language_of
 from apps.core.tasklog import failure_logged
 from apps.reports.choices import FormVariant
-from apps.reports.errors import paths_of
 
 from . import task_names
 from .cells import storable
-from .checked import Kept, checked_delete, checked_load, checked_store
+from .checked import checked_delete, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
-from .messages import changed_message, error_message, gave_up_message, recounted_message, too_large_message
+from .messages import (
+    error_message,
+    too_large_message,
+    too_long_message,
+)
 from .models import Upload, UploadProblem
 from .outcome import CheckOutcome
 from .problems import Problem
-from .progress import CheckProgress, CommitProgress, UploadAbandoned
+from .progress import CheckProgress, UploadAbandoned
 from .querysets import may_upload
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path
-from .writing import reports_write
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +217,7 @@ def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
     }
 
 
-def _store_outcome(upload: Upload, outcome: CheckOutcome, *, from_state: str, started_at: dt.datetime | None) -> bool:
+def outcome_store(upload: Upload, outcome: CheckOutcome, *, from_state: str, started_at: dt.datetime | None) -> bool:
     """Replace the upload's problems and counts with ``outcome`` and mark it checked, if it is still in
     ``from_state`` for the run started at ``started_at`` (this worker's); in the caller's transaction."""
     now = timezone.now()
@@ -256,8 +250,8 @@ def upload_check(*, upload_id: int) -> str:
 
 def _check(upload: Upload) -> str:
     run = upload.started_at  # this check's
-    if not _may_still_upload(upload.uploaded_by, upload):
-        _fail(
+    if not may_still_upload(upload.uploaded_by, upload):
+        upload_fail(
             upload,
             _("The person who sent this upload may no longer add reports."),
             from_state=UploadState.CHECKING,
@@ -280,26 +274,29 @@ def _check(upload: Upload) -> str:
                     file_name=upload.file_name, reports=outcome.reports, outline=outcome.outline, terms=outcome.terms
                 )
         with transaction.atomic():
-            if not _store_outcome(upload, outcome, from_state=UploadState.CHECKING, started_at=run):
+            if not outcome_store(upload, outcome, from_state=UploadState.CHECKING, started_at=run):
                 raise UploadAbandoned(str(upload.uuid))
         return "checked"
     except UploadAbandoned:
         return "abandoned"
     except (UploadRefusedError, UploadRefused) as refusal:
-        _fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
+        upload_fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
         return "refused"
+    except SoftTimeLimitExceeded:
+        upload_fail(upload, too_long_message(), from_state=UploadState.CHECKING, started_at=run)
+        return "failed"
     except Exception:
         failure_logged(logger, "Upload %s could not be checked", upload.uuid)
-        _fail(upload, error_message(), from_state=UploadState.CHECKING, started_at=run)
+        upload_fail(upload, error_message(), from_state=UploadState.CHECKING, started_at=run)
         return "failed"
 
 
-def _may_still_upload(actor: Actor | None, upload: Upload) -> bool:
+def may_still_upload(actor: Actor | None, upload: Upload) -> bool:
     """Whether ``actor`` may still add reports for ``upload``'s administration (active, allowed, not moved)."""
     return bool(actor and actor.is_active and may_upload(actor) and actor.administration_id == upload.administration_id)
 
 
-def _fail(upload: Upload, message: str, *, from_state: str, started_at: dt.datetime | None) -> None:
+def upload_fail(upload: Upload, message: str, *, from_state: str, started_at: dt.datetime | None) -> None:
     """Fail the upload with ``message`` if it is still in ``from_state`` for the run started at ``started_at``:
     never a run that took its place."""
     Upload.objects.filter(pk=upload.pk, state=from_state, started_at=started_at).update(
@@ -359,168 +356,6 @@ def upload_commit(*, upload: Upload, actor: Actor, submit: bool) -> Upload:
     )
     transaction.on_commit(lambda: upload_kick(upload=locked))
     return locked
-
-
-def commit_hold(upload_id: int) -> bool:
-    """Take the commit's advisory lock on the upload for this transaction (False if another holds it).
-
-    PostgreSQL's advisory locks have no ORM form; the key is the upload table's name and the upload's id."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s), %s)", [Upload._meta.db_table, upload_id])
-        row = cursor.fetchone()
-    return bool(row and row[0])
-
-
-def upload_commit_run(*, upload_id: int) -> str:
-    """Write the upload's reports if its commit is asked for and no other worker holds it: the reports the check
-    kept (or the file checked again, where they no longer hold) are written in one transaction with the upload
-    marked committed. Problems found now (something changed since the check) put it back to checked with them,
-    nothing written. Each start is counted: one started ``RILO_UPLOADS_MAX_ATTEMPTS`` times fails instead."""
-    upload = Upload.objects.select_related("committed_by").filter(pk=upload_id).first()
-    if upload is None or upload.state != UploadState.COMMITTING:
-        return "not committing"
-    # What the commit writes in words (its error, problems found again) in the language of the one who asked.
-    with translation.override(language_of(upload.committed_by)):
-        return _commit_run(upload, upload_id)
-
-
-@contextmanager
-def _commit_held(upload_id: int) -> Iterator[bool]:
-    """The commit's advisory lock on the upload, held by this session for the whole run, its start counted and
-    its transaction (False if another holds it). A worker that dies takes the lock with its connection.
-
-    The same key as :func:`commit_hold`'s (the two conflict): PostgreSQL's advisory locks have no ORM form."""
-    key: list[str | int] = [Upload._meta.db_table, upload_id]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", key)
-        row = cursor.fetchone()
-    held = bool(row and row[0])
-    try:
-        yield held
-    finally:
-        if held:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
-            except DatabaseError:
-                logger.warning("The commit's lock on upload %s went with its connection.", upload_id)
-
-
-def _commit_run(upload: Upload, upload_id: int) -> str:
-    progress = CommitProgress(upload)
-    try:
-        with _commit_held(upload_id) as held:
-            if not held:
-                return "busy"
-            return _commit_held_run(upload_id, progress)
-    finally:
-        progress.close()
-
-
-def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
-    upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
-    if upload.state != UploadState.COMMITTING:
-        return "not committing"
-    actor = upload.committed_by
-    if not _may_still_upload(actor, upload):
-        message = _("The person who committed this upload may no longer add reports.")
-        _fail(upload, message, from_state=upload.state, started_at=upload.started_at)
-        return "refused"
-    if upload.attempts >= settings.RILO_UPLOADS_MAX_ATTEMPTS:  # its workers died as often: no more
-        _fail(
-            upload,
-            gave_up_message(upload.attempts, upload_id=upload.pk),
-            from_state=upload.state,
-            started_at=upload.started_at,
-        )
-        return "failed"
-    # The start counted, and committed, before anything is written: a worker killed from now on has used one.
-    started = timezone.now()
-    Upload.objects.filter(pk=upload.pk, state=UploadState.COMMITTING).update(
-        attempts=F("attempts") + 1, started_at=started, rows_written=0, heartbeat_at=started
-    )
-    progress.started(started)
-    try:
-        with collector_paused(), transaction.atomic():
-            # Never an UPDATE of the upload's row in this transaction before the reports are written: the
-            # progress is written to that row on another connection, which would wait for this one.
-            kept = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)
-            rows = upload.rows_read
-            if kept is None:  # something changed since the check (or it was not kept): check the file again
-                outcome = check_file(
-                    path=stored_path(upload.file_name),
-                    file_format=upload.format,
-                    encoding=upload.encoding or None,
-                    variant=upload.variant,
-                    actor=actor,
-                    progress=progress.checking,
-                    submit=upload.submit_for_review,
-                )
-                # Errors now, or other reports to create and update than the officer confirmed: back to them.
-                confirmed = (upload.new_reports, upload.drafts_updated)
-                if outcome.has_errors or (outcome.new_reports, outcome.drafts_updated) != confirmed:
-                    checked_delete(upload.file_name)
-                    _store_outcome(upload, outcome, from_state=UploadState.COMMITTING, started_at=progress.started_at)
-                    message = changed_message() if outcome.has_errors else recounted_message()
-                    Upload.objects.filter(pk=upload.pk).update(error=message)
-                    return "changed"
-                kept = Kept(outcome.reports, outcome.outline)
-                rows = outcome.rows_read
-            total = kept.outline.count
-            result = reports_write(
-                actor=actor,
-                reports=kept.reports,
-                submit=upload.submit_for_review,
-                progress=lambda written: progress.writing(written, total, rows),
-                outline=kept.outline,
-            )
-            now = timezone.now()
-            finished = Upload.objects.filter(
-                pk=upload.pk, state=UploadState.COMMITTING, started_at=progress.started_at
-            ).update(
-                state=UploadState.COMMITTED,
-                rows_written=rows,
-                new_reports=result.created,
-                drafts_updated=result.updated,
-                committed_at=now,
-                finished_at=now,
-                heartbeat_at=now,
-            )
-            if not finished:
-                raise UploadAbandoned(str(upload.uuid))  # no longer this run's: nothing of it is written
-            name = upload.file_name
-            transaction.on_commit(lambda: checked_delete(name))  # written: the kept reports are spent
-            audit_record(
-                actor=actor,
-                action="upload.commit",
-                obj=upload,
-                detail={
-                    "created": result.created,
-                    "updated": result.updated,
-                    "submitted": upload.submit_for_review,
-                    "rows": rows,
-                },
-            )
-        return "committed"
-    except UploadAbandoned:
-        return "abandoned"
-    except (UploadRefusedError, UploadRefused) as refusal:
-        _fail(upload, refusal.message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
-        return "refused"
-    except (ValidationError, ApplicationError) as error:
-        # A rule of the writer (a reference taken meanwhile, a report incomplete for review): nothing written.
-        texts = (
-            [text for messages in paths_of(error).values() for text in messages]
-            if isinstance(error, ValidationError)
-            else [error.message]
-        )
-        message = " ".join(texts) or error_message()
-        _fail(upload, message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
-        return "refused"
-    except Exception:
-        failure_logged(logger, "Upload %s could not be committed", upload.uuid)
-        _fail(upload, error_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
-        return "failed"
 
 
 # --- the sender's other actions ------------------------------------------------------------------------------

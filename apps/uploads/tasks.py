@@ -7,8 +7,9 @@ from celery import shared_task
 from django.conf import settings
 
 from . import task_names
+from .committing import upload_commit_run
 from .housekeeping import upload_purge_expired, upload_sweep
-from .services import upload_check, upload_commit_run
+from .services import upload_check
 
 
 @shared_task(

@@ -13,8 +13,9 @@ from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.api.serializers import PROBLEMS_IN_DETAIL
 from apps.uploads.choices import UploadState
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.models import Upload
-from apps.uploads.services import upload_check, upload_commit_run
+from apps.uploads.services import upload_check
 from tests.builders import vocabulary
 from tests.helpers import bearer
 

@@ -18,6 +18,7 @@ from apps.core.personal import field_names, non_personal_fields, personal_fields
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads.choices import ProblemKind, UploadState
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.housekeeping import upload_purge_expired, upload_sweep
 from apps.uploads.models import Upload, UploadProblem
 from apps.uploads.selectors import upload_get, upload_list
@@ -27,7 +28,6 @@ from apps.uploads.services import (
     upload_cancel,
     upload_check,
     upload_commit,
-    upload_commit_run,
     upload_restart,
 )
 from apps.uploads.storage import stored_path

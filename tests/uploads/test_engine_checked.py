@@ -17,9 +17,10 @@ from apps.reports.models import Report
 from apps.uploads import spool
 from apps.uploads.checked import checked_load, checked_path
 from apps.uploads.choices import ProblemKind, UploadState
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.housekeeping import upload_purge_expired
 from apps.uploads.models import Upload, UploadProblem
-from apps.uploads.services import upload_cancel, upload_check, upload_commit, upload_commit_run
+from apps.uploads.services import upload_cancel, upload_check, upload_commit
 from apps.uploads.storage import stored_path
 from apps.uploads.writing import CheckedReport
 from tests.builders import build_report, vocabulary

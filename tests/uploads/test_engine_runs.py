@@ -15,10 +15,11 @@ from apps.reports.choices import ReportStatus
 from apps.reports.models import Report
 from apps.uploads import services
 from apps.uploads.choices import UploadState
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.housekeeping import upload_purge_expired, upload_sweep
 from apps.uploads.models import Upload
 from apps.uploads.progress import CheckProgress, UploadAbandoned
-from apps.uploads.services import upload_check, upload_commit, upload_commit_run
+from apps.uploads.services import upload_check, upload_commit
 from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
 
@@ -141,7 +142,7 @@ def test_a_check_given_to_another_worker_can_neither_beat_nor_store_nor_fail(ali
     with pytest.raises(UploadAbandoned):
         CheckProgress(stale)(settings.RILO_UPLOADS_PROGRESS_ROWS, 0)
     assert services._check(stale) == "abandoned"  # A's whole check: its outcome is not B's to store
-    services._fail(stale, "A's failure", from_state=UploadState.CHECKING, started_at=stale.started_at)
+    services.upload_fail(stale, "A's failure", from_state=UploadState.CHECKING, started_at=stale.started_at)
 
     upload.refresh_from_db()
     assert (upload.state, upload.error, upload.new_reports, upload.rows_read) == (UploadState.CHECKING, "", 0, 0)

@@ -30,8 +30,9 @@ from apps.reports.models import Report
 from apps.uploads import selectors
 from apps.uploads.choices import DEFAULT_VARIANT, UploadState
 from apps.uploads.columns import csv_columns, sheet_title
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.models import Upload
-from apps.uploads.services import upload_check, upload_commit_run, upload_too_large_message
+from apps.uploads.services import upload_check, upload_too_large_message
 from apps.uploads.storage import LimitedUploadHandler, received_discard
 from apps.uploads.views import PAGE_SIZE
 from tests.builders import make_vocabulary

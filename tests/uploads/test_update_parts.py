@@ -10,8 +10,9 @@ import pytest
 
 from apps.reference.models import Direction, LocationType
 from apps.reports.choices import ReportStatus
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.models import Upload
-from apps.uploads.services import upload_check, upload_commit, upload_commit_run
+from apps.uploads.services import upload_check, upload_commit
 from tests.builders import build_report, vocabulary
 
 from .engine import send
