@@ -12,7 +12,6 @@ check whose worker stopped beating, up to ``RILO_UPLOADS_MAX_ATTEMPTS`` times.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -46,6 +45,7 @@ from .outcome import CheckOutcome
 from .problems import Problem
 from .progress import CheckProgress, CommitProgress, UploadAbandoned
 from .querysets import may_upload
+from .reading_csv import ENCODING_NAMES, encoding_refused_message
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path
 from .writing import reports_write
@@ -99,7 +99,8 @@ def upload_create(
     The file is written to disk as it is read, and refused (:class:`UploadRefusedError`, nothing kept) as soon
     as it passes ``RILO_UPLOAD_MAX_BYTES``, or when its content is not what an upload may be (by content, not
     by name: a workbook with macros, a zip bomb, an image called ``.csv``, an empty file). ``encoding`` is the
-    CSV encoding the sender chose ("" or None: detected); ``variant`` the form variant of the template.
+    CSV encoding the sender chose, one of :data:`~apps.uploads.reading_csv.ENCODINGS` ("" or None: detected);
+    ``variant`` the form variant of the template.
     """
     handed = getattr(file, "received", None)  # already on disk (LimitedUploadHandler): not copied again
     try:
@@ -114,14 +115,12 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
         raise PermissionDenied(_("You may not upload reports."))
     if variant not in FormVariant.values:
         raise UploadRefusedError(_("Choose the simplified or the full form."), extra={"field": "variant"})
+    # Kept as chosen (the codec the check reads with is kept apart, as detected_encoding): the commit's second
+    # check and a restart read the file with the same choice, hence the same codec.
     encoding = (encoding or "").strip() or None
-    if encoding is not None:
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise UploadRefusedError(
-                _("Unknown encoding: %(encoding)s.") % {"encoding": encoding}, extra={"field": "encoding"}
-            ) from None
+    if encoding is not None and encoding not in ENCODING_NAMES:
+        message = encoding_refused_message(encoding)
+        raise UploadRefusedError(message, extra={"field": "encoding"})
     limit = upload_max_bytes()
     received = handed
     if not isinstance(received, Received) or received.size > limit:
@@ -212,7 +211,7 @@ def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
         "rows_with_errors": outcome.rows_with_errors,
         "duplicate_candidates": outcome.duplicate_candidates,
         "preview": outcome.preview,
-        "encoding": outcome.encoding,
+        "detected_encoding": outcome.encoding,
         "separator": outcome.separator,
     }
 

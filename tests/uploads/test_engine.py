@@ -174,7 +174,7 @@ def test_the_check_stores_counts_problems_and_a_preview_and_writes_no_report(ali
     assert upload.state == UploadState.CHECKED and upload.may_commit
     assert (upload.rows_read, upload.rows_checked, upload.rows_total) == (3, 3, 3)
     assert (upload.new_reports, upload.drafts_updated, upload.rows_with_errors) == (2, 0, 0)
-    assert (upload.encoding, upload.separator) == ("utf-8", ";")
+    assert (upload.encoding, upload.detected_encoding, upload.separator) == ("", "utf-8", ";")
     assert [entry["national_reference"] for entry in upload.preview] == ["UP-1", "UP-2"]
     assert upload.preview[1]["items"][0]["quantity"] == "2.5"
     assert not UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR).exists()
