@@ -54,7 +54,8 @@ logger = logging.getLogger(__name__)
 
 
 class UploadRefusedError(ApplicationError):
-    """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept."""
+    """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept. Its
+    ``extra`` names the field at fault as every field error does (``{"file": ["message"]}``)."""
 
     code = "upload_refused"
 
@@ -114,20 +115,22 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
     if not may_upload(actor):
         raise PermissionDenied(_("You may not upload reports."))
     if variant not in FormVariant.values:
-        raise UploadRefusedError(_("Choose the simplified or the full form."), extra={"field": "variant"})
+        message = _("Choose the simplified or the full form.")
+        raise UploadRefusedError(message, extra={"variant": [message]})
     # Kept as chosen (the codec the check reads with is kept apart, as detected_encoding): the commit's second
     # check and a restart read the file with the same choice, hence the same codec.
     encoding = (encoding or "").strip() or None
     if encoding is not None and encoding not in ENCODING_NAMES:
         message = encoding_refused_message(encoding)
-        raise UploadRefusedError(message, extra={"field": "encoding"})
+        raise UploadRefusedError(message, extra={"encoding": [message]})
     limit = upload_max_bytes()
     received = handed
     if not isinstance(received, Received) or received.size > limit:
         try:
             received = receive(_chunks(file), limit=limit)
         except TooLarge:
-            raise UploadTooLarge(too_large_message(limit), extra={"field": "file"}) from None
+            message = too_large_message(limit)
+            raise UploadTooLarge(message, extra={"file": [message]}) from None
     try:
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
@@ -162,7 +165,7 @@ def _inspect(path: Any, *, name: str) -> str:
     try:
         return inspect_upload(path, name=name)
     except UploadRefused as refusal:
-        raise UploadRefusedError(refusal.message, extra={"field": "file"}) from None
+        raise UploadRefusedError(refusal.message, extra={"file": [refusal.message]}) from None
 
 
 def upload_kick(*, upload: Upload) -> None:

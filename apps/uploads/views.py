@@ -249,9 +249,10 @@ def _upload_new(request: HttpRequest, limiter: LimitedUploadHandler) -> HttpResp
             variant=form.cleaned_data["variant"],
         )
     except ApplicationError as error:
-        # The service names the field it refuses (``extra["field"]``: the file, the encoding, the variant).
-        named = str(error.extra.get("field", ""))
-        form.add_error(named if named in form.fields else None, error.message)
+        # The service names the field it refuses as the API's details do (``{"file": ["message"]}``; the encoding,
+        # the variant): the refusal is said at that field of the form.
+        named = next((name for name in error.extra if name in form.fields), None)
+        form.add_error(named, error.message)
         return _new_page(request, form, status=400)
     except ValidationError as error:
         show_errors(form, error)

@@ -261,6 +261,23 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_and_nothing_is_kept(api, al
     assert written() == before and stored_files(uploads_root) == []
 
 
+def test_a_refused_file_is_named_in_the_details_as_any_field_error_is(api, alice_auth):
+    response = _post_file(api, alice_auth, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, name="seizures.csv")
+
+    body = response.json()
+    assert response.status_code == 400 and body["type"] == "upload_refused"
+    assert body["details"] == {"file": [body["message"]]}
+
+
+def test_a_file_past_the_size_limit_is_named_in_the_details(api, alice_auth, settings):
+    settings.RILO_UPLOAD_MAX_BYTES = 1000
+
+    response = _post_file(api, alice_auth, CLEAN + b"x" * 2000)
+
+    body = response.json()
+    assert response.status_code == 413 and body["details"] == {"file": [body["message"]]}
+
+
 @pytest.mark.parametrize("given", ["klingon", "cp1252", "UTF-8"])
 def test_an_encoding_not_offered_is_refused_with_the_ones_that_are(api, alice_auth, uploads_root, given):
     before = written()

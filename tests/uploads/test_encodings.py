@@ -159,6 +159,7 @@ def test_an_encoding_not_offered_is_refused_in_words_and_nothing_is_kept(alice, 
         send(alice, csv_bytes(csv_row("ENC-1")), encoding=given)
 
     assert given in refused.value.message and "windows-1252" in refused.value.message
+    assert refused.value.extra == {"encoding": [refused.value.message]}
     assert written() == before and stored_files(uploads_root) == []
 
 

@@ -153,13 +153,25 @@ def test_who_does_not_add_reports_for_an_administration_cannot_upload(request, p
     assert written() == before and stored_files(uploads_root) == []
 
 
-def test_an_unknown_encoding_or_variant_is_refused(alice, uploads_root):
+def test_an_unknown_encoding_or_variant_is_refused_at_its_field(alice, uploads_root):
     before = written()
-    with pytest.raises(UploadRefusedError):
+    with pytest.raises(UploadRefusedError) as encoding:
         send(alice, GOOD, encoding="klingon")
-    with pytest.raises(UploadRefusedError):
+    with pytest.raises(UploadRefusedError) as variant:
         send(alice, GOOD, variant="longest")
+    assert encoding.value.extra == {"encoding": [encoding.value.message]}
+    assert variant.value.extra == {"variant": [variant.value.message]}
     assert written() == before and stored_files(uploads_root) == []
+
+
+def test_a_file_refused_by_its_content_or_size_is_refused_at_the_file_field(alice, settings):
+    with pytest.raises(UploadRefusedError) as content:
+        send(alice, b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    settings.RILO_UPLOAD_MAX_BYTES = 100
+    with pytest.raises(UploadTooLarge) as size:
+        send(alice, GOOD)
+    for refused in (content, size):
+        assert refused.value.extra == {"file": [refused.value.message]}
 
 
 # --- checking ------------------------------------------------------------------------------------------------

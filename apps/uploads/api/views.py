@@ -178,7 +178,8 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         data = request.data  # the body is read here, through the handler that stops at the limit
         handlers = getattr(request._request, "upload_handlers", [])
         if any(getattr(handler, "too_large", False) for handler in handlers):
-            raise services.UploadTooLarge(services.upload_too_large_message(), extra={"field": "file"})
+            message = services.upload_too_large_message()
+            raise services.UploadTooLarge(message, extra={"file": [message]})
         body = UploadCreateSerializer(data=data)
         body.is_valid(raise_exception=True)
         file = body.validated_data["file"]
