@@ -274,10 +274,14 @@ def csv_records(
         problems: list[CellProblem] = []
         if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
             for position, text in formulas.pop(row_number, {}).items():  # (each row's alone: no scan of all)
-                if position < len(cells):
+                if position < len(cells):  # (a formula past the row's last value is no cell of it, but a problem)
                     cells[position] = ""
-                    header = headers[position] if position < width else column_letters(position)
-                    problems.append(CellProblem(CSV_SHEET, row_number, header, "", formula_message(text)))
+                column = match.columns[position] if position < width else None
+                header = headers[position] if position < width else column_letters(position)
+                # The field named, as for any cell: a problem at a cell of personal data is withheld from whom may
+                # not see it (the message quotes the formula, which may hold a name).
+                field_name = column.field.name if column is not None else ""
+                problems.append(CellProblem(CSV_SHEET, row_number, header, field_name, formula_message(text)))
         if (nul_watch is None or nul_watch.found) and any("\x00" in cell for cell in cells):
             for position, cell in enumerate(cells):
                 if "\x00" in cell:
