@@ -143,7 +143,10 @@ def _preview_reports(preview: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _detail(
     request: HttpRequest, upload: Upload, *, commit_form: CommitForm | None = None, status: int = 200
 ) -> HttpResponse:
-    context = _progress_context(upload, opened=page_opened_now())
+    # Opened now, or reloaded by the page itself without script (``?opened=`` of its first opening: see detail.html).
+    opened = page_opened(request)
+    now = page_opened_now()
+    context = _progress_context(upload, opened=now if opened is None or opened > now else opened)
     show_preview = upload.state in (UploadState.CHECKED, UploadState.COMMITTING, UploadState.COMMITTED)
     errors: list[UploadProblem] = []
     duplicates: list[UploadProblem] = []
