@@ -6,7 +6,8 @@ required headers are bold on a coloured ground. Coded columns offer a drop-down 
 their vocabulary (or of the choices, or of the countries) as ``CODE — label``, listed on a hidden "Lists"
 sheet: the reader keeps the code (:func:`apps.uploads.values.code`). Typing a code or a label in any language
 instead is allowed (Excel only warns). Text and identifier columns are formatted as text (``@``) so that
-leading zeros and long numbers survive; date columns as dates.
+leading zeros and long numbers survive; date columns as dates. Every cell the template writes holds text, never a
+formula, whatever it quotes (a term's code or label starting with "=").
 
 The CSV template is the header row of the CSV form (UTF-8 with a byte-order mark, so that Excel opens it
 in the right encoding; comma-separated).
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Model, TextChoices
@@ -120,6 +122,22 @@ def _what_to_enter(column: Column) -> str:
     return f"{explanation} {help_text}".strip()
 
 
+def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
+    """A row of ``values`` below the sheet's last, its text written as text: openpyxl takes a string starting with
+    "=" for a formula, and the lists' entries quote the vocabularies' codes and labels, which RILO's administrators
+    edit (the other cells are the catalogue's words, written the same way all the same)."""
+    sheet.append(list(values))
+    row = sheet.max_row
+    for column, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            sheet.cell(row=row, column=column).data_type = "s"
+
+
+def _text(sheet: Worksheet, *, row: int, column: int, value: str) -> None:
+    """One cell holding ``value`` as text, never as a formula (see :func:`_append`)."""
+    sheet.cell(row=row, column=column, value=value).data_type = "s"
+
+
 def _autosize(sheet: Worksheet, widths: Iterable[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 10), 60)
@@ -127,7 +145,7 @@ def _autosize(sheet: Worksheet, widths: Iterable[int]) -> None:
 
 def _read_me(sheet: Worksheet, *, variant: str) -> None:
     label = dict(FormVariant.choices).get(variant, variant)
-    sheet.append([_("Bulk upload of seizures and offences: %(variant)s form") % {"variant": label}])
+    _append(sheet, [_("Bulk upload of seizures and offences: %(variant)s form") % {"variant": label}])
     sheet["A1"].font = Font(bold=True, size=14)
     rows = settings.RILO_UPLOAD_MAX_ROWS
     for line in (
@@ -148,27 +166,29 @@ def _read_me(sheet: Worksheet, *, variant: str) -> None:
         ),
         "",
     ):
-        sheet.append([line])
+        _append(sheet, [line])
     header = [_("Sheet"), _("Column"), _("Key"), _("Required"), _("What to enter")]
-    sheet.append(header)
+    _append(sheet, header)
     for cell in sheet[sheet.max_row]:
         cell.font = _BOLD
         cell.fill = _HEADER_FILL
     for part in upload_columns.sheet_parts(variant=variant):
         for column in upload_columns.sheet_columns(part, variant=variant):
-            sheet.append(
+            _append(
+                sheet,
                 [
                     upload_columns.sheet_title(part),
                     str(column.header),
                     column.key,
                     _("Yes") if column.required else "",
                     _what_to_enter(column),
-                ]
+                ],
             )
     sheet.append([])
     for column in upload_columns.csv_columns(variant=variant):
-        sheet.append(
-            [_("CSV"), str(column.header), column.key, _("Yes") if column.required else "", _what_to_enter(column)]
+        _append(
+            sheet,
+            [_("CSV"), str(column.header), column.key, _("Yes") if column.required else "", _what_to_enter(column)],
         )
     for row in sheet.iter_rows(min_row=len(header) + 4):
         row[-1].alignment = Alignment(wrap_text=True, vertical="top")
@@ -193,16 +213,16 @@ class _Lists:
             index = len(self.ranges) + 1
             letter = get_column_letter(index)
             title = spec.vocabulary._meta.verbose_name_plural if spec.vocabulary is not None else spec.label
-            self.sheet.cell(row=1, column=index, value=str(title))
+            _text(self.sheet, row=1, column=index, value=str(title))
             for row, entry in enumerate(entries, start=2):
-                self.sheet.cell(row=row, column=index, value=entry)
+                _text(self.sheet, row=row, column=index, value=entry)
             self.ranges[key] = f"{quote_sheetname(self.sheet.title)}!${letter}$2:${letter}${len(entries) + 1}"
         return self.ranges[key]
 
 
 def _part_sheet(sheet: Worksheet, part: str, *, variant: str, lists: _Lists) -> None:
     layout = upload_columns.sheet_columns(part, variant=variant)
-    sheet.append([str(column.header) for column in layout])
+    _append(sheet, [str(column.header) for column in layout])
     last_row = settings.RILO_UPLOAD_MAX_ROWS + 1
     for index, column in enumerate(layout, start=1):
         letter = get_column_letter(index)

@@ -85,7 +85,10 @@ def header_problems(sheet: str, match: upload_columns.HeaderMatch) -> list[CellP
             1,
             header,
             "",
-            _("Unknown column %(header)r: its cells are not read. Use the template's headers (see its Read me).")
+            _(
+                "Unknown column %(header)r: remove the column, or rename it to a header of the template (see its "
+                "Read me); nothing can be saved while it is there."
+            )
             % {"header": header},
         )
         for header in match.unknown

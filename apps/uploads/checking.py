@@ -105,7 +105,7 @@ def check_file(
             numbers=numbers,
             today=today,
         )
-        findings.encoding = reading.summary.encoding or encoding or ""
+        findings.encoding = reading.summary.encoding  # the codec read with (none for a workbook)
         findings.separator = reading.summary.separator
         return findings
 

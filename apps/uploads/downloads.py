@@ -84,7 +84,7 @@ def upload_marked_download(*, upload: Upload, actor: Actor) -> Download:
         stored_path(upload.file_name),
         format=upload.format,
         problems=errors,
-        encoding=upload.encoding or None,
+        encoding=upload.detected_encoding or None,  # the codec the check read it with
         variant=upload.variant,
     )
     audit_record(actor=actor, action="upload.marked_download", obj=upload, detail={"errors": len(errors)})

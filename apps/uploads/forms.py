@@ -18,16 +18,12 @@ from django.utils.translation import ngettext
 from apps.reports.choices import FormVariant
 
 from .choices import DEFAULT_VARIANT
+from .reading_csv import ENCODINGS
 
-# What the officer may say about a CSV file's characters; "detect" (empty) lets the reader decide from the bytes.
-# The values are Python's names of the codecs, as the reader takes them.
+# What the officer may say about a CSV file's characters: one of the encodings the reader takes, or "detect"
+# (empty), which lets the reader decide from the bytes.
 ENCODING_DETECT = ""
-ENCODING_CHOICES = (
-    (ENCODING_DETECT, _("Detect from the file")),
-    ("utf-8", _("UTF-8 (with or without BOM)")),
-    ("utf-16", _("UTF-16")),
-    ("cp1252", _("Windows-1252 (Western European)")),
-)
+ENCODING_CHOICES = ((ENCODING_DETECT, _("Detect from the file")), *ENCODINGS)
 
 TEMPLATE_FORMATS = (("xlsx", _("Excel workbook (XLSX)")), ("csv", _("CSV file (one row per item)")))
 

@@ -48,6 +48,7 @@ NON_PERSONAL_FIELDS: dict[str, frozenset[str]] = {
             "sha256",
             "format",
             "encoding",
+            "detected_encoding",
             "separator",
             "variant",
             "state",
@@ -100,7 +101,16 @@ class Upload(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     format = models.CharField(_("format"), max_length=8, choices=UploadFormat.choices)
     encoding = models.CharField(
-        _("encoding"), max_length=32, blank=True, help_text=_("CSV: the encoding chosen or detected.")
+        _("encoding chosen"),
+        max_length=32,
+        blank=True,
+        help_text=_("CSV: the encoding the sender chose (empty: detected); every reading of the file uses it."),
+    )
+    detected_encoding = models.CharField(
+        _("encoding read"),
+        max_length=32,
+        blank=True,
+        help_text=_("CSV: the codec the check read the file with (that of the encoding chosen, or detected)."),
     )
     separator = models.CharField(_("separator"), max_length=4, blank=True, help_text=_("CSV: the separator detected."))
     variant = models.CharField(_("form"), max_length=16, choices=FormVariant.choices, default=DEFAULT_VARIANT)

@@ -35,7 +35,7 @@ class CheckOutcome:
     rows_with_errors: int = 0
     duplicate_candidates: int = 0
     preview: list[dict[str, Any]] = field(default_factory=list)
-    encoding: str = ""
+    encoding: str = ""  # a CSV's codec as read (that of the encoding chosen, or detected): Upload.detected_encoding
     separator: str = ""
     # Of the reports: what the commit checks before writing any, and the instances they name by label and key.
     outline: Outline = field(default_factory=Outline)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import columns as upload_columns
 from . import values as upload_values
@@ -23,12 +24,15 @@ from .messages import formula_message, nul_message, too_many_rows_message
 from .sheets import column_letters
 from .sniffing import UploadRefused
 
-# Encodings a user may choose (anything else is detected): (codec, label).
-ENCODINGS: tuple[tuple[str, str], ...] = (
-    ("utf-8", "UTF-8"),
-    ("utf-16", "UTF-16"),
-    ("windows-1252", "Windows-1252 (Western European)"),
+# The encodings an officer may choose for a CSV (none chosen: detected), as the upload form, the API and the
+# service take them: (name, label). The name is what an upload keeps as chosen; the codec read with follows from
+# it and the file's bytes (:func:`csv_codec`: a byte-order mark, UTF-16's byte order).
+ENCODINGS: tuple[tuple[str, Any], ...] = (
+    ("utf-8", gettext_lazy("UTF-8 (with or without BOM)")),
+    ("utf-16", gettext_lazy("UTF-16")),
+    ("windows-1252", gettext_lazy("Windows-1252 (Western European)")),
 )
+ENCODING_NAMES = tuple(name for name, _label in ENCODINGS)
 SEPARATORS = (",", ";", "\t")
 
 _CHUNK = 1024 * 1024
@@ -75,13 +79,27 @@ def detect_encoding(path: Path) -> str:
     )
 
 
-def _chosen_codec(path: Path, encoding: str) -> str:
-    with path.open("rb") as stream:
-        head = stream.read(4)
-    bom = _bom_encoding(head)
+def encoding_refused_message(given: str) -> str:
+    """What the sender of an encoding not among :data:`ENCODINGS` is told."""
+    return _("“%(encoding)s” is not an encoding read here: choose %(choices)s, or none to have it detected.") % {
+        "encoding": given,
+        "choices": ", ".join(ENCODING_NAMES),
+    }
+
+
+def csv_codec(path: Path, encoding: str | None) -> str:
+    """The codec the CSV at ``path`` is read with: that of the ``encoding`` chosen (one of :data:`ENCODINGS`;
+    ``ValueError`` for another), else the one detected. The same file and choice always give the same codec:
+    the commit's second check and a restart read the file as its first check did."""
+    if not encoding:
+        return detect_encoding(path)
+    if encoding not in ENCODING_NAMES:
+        raise ValueError(f"Unknown encoding {encoding!r}.")
     if encoding == "utf-8":
         return "utf-8-sig"  # a byte-order mark is not part of the first header
     if encoding == "utf-16":
+        with path.open("rb") as stream:
+            bom = _bom_encoding(stream.read(4))
         return bom if bom == "utf-16" else "utf-16-le"
     return encoding
 
@@ -100,16 +118,10 @@ def _separator(header_line: str, variant: str) -> str:
 def read_csv(
     path: Path, *, encoding: str | None, variant: str, summary: ReadSummary, wanted: Wanted | None = None
 ) -> Iterator[Record]:
-    """The records of the CSV at ``path`` in ``encoding`` (one of :data:`ENCODINGS`, else detected), laid out as
-    ``variant`` lays the CSV form; ``summary`` gets the encoding, the separator and the file's problems; for
-    ``wanted``, see :func:`csv_records`."""
-    if encoding:
-        names = {name for name, _label in ENCODINGS}
-        if encoding not in names:
-            raise ValueError(f"Unknown encoding {encoding!r}.")
-        codec = _chosen_codec(path, encoding)
-    else:
-        codec = detect_encoding(path)
+    """The records of the CSV at ``path`` in ``encoding`` (one of :data:`ENCODINGS`, else detected: see
+    :func:`csv_codec`), laid out as ``variant`` lays the CSV form; ``summary`` gets the codec read with, the
+    separator and the file's problems; for ``wanted``, see :func:`csv_records`."""
+    codec = csv_codec(path, encoding)
     summary.encoding = codecs.lookup(codec).name
     line = 1
     try:
@@ -262,10 +274,14 @@ def csv_records(
         problems: list[CellProblem] = []
         if formulas:  # the CSV form as a sheet of a workbook (a marked copy corrected in Excel)
             for position, text in formulas.pop(row_number, {}).items():  # (each row's alone: no scan of all)
-                if position < len(cells):
+                if position < len(cells):  # (a formula past the row's last value is no cell of it, but a problem)
                     cells[position] = ""
-                    header = headers[position] if position < width else column_letters(position)
-                    problems.append(CellProblem(CSV_SHEET, row_number, header, "", formula_message(text)))
+                column = match.columns[position] if position < width else None
+                header = headers[position] if position < width else column_letters(position)
+                # The field named, as for any cell: a problem at a cell of personal data is withheld from whom may
+                # not see it (the message quotes the formula, which may hold a name).
+                field_name = column.field.name if column is not None else ""
+                problems.append(CellProblem(CSV_SHEET, row_number, header, field_name, formula_message(text)))
         if (nul_watch is None or nul_watch.found) and any("\x00" in cell for cell in cells):
             for position, cell in enumerate(cells):
                 if "\x00" in cell:

@@ -9,7 +9,6 @@ The sweep (:mod:`apps.uploads.housekeeping`) starts again a check whose worker s
 """
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import logging
 from collections.abc import Iterable
@@ -47,6 +46,7 @@ from .outcome import CheckOutcome
 from .problems import Problem
 from .progress import CheckProgress, UploadAbandoned
 from .querysets import may_upload
+from .reading_csv import ENCODING_NAMES, encoding_refused_message
 from .sniffing import UploadRefused, inspect_upload
 from .storage import Received, TooLarge, keep, receive, stored_path
 
@@ -54,7 +54,8 @@ logger = logging.getLogger(__name__)
 
 
 class UploadRefusedError(ApplicationError):
-    """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept."""
+    """The file cannot be taken (too large, not what its name says, a macro workbook…); nothing was kept. Its
+    ``extra`` names the field at fault as every field error does (``{"file": ["message"]}``)."""
 
     code = "upload_refused"
 
@@ -99,7 +100,8 @@ def upload_create(
     The file is written to disk as it is read, and refused (:class:`UploadRefusedError`, nothing kept) as soon
     as it passes ``RILO_UPLOAD_MAX_BYTES``, or when its content is not what an upload may be (by content, not
     by name: a workbook with macros, a zip bomb, an image called ``.csv``, an empty file). ``encoding`` is the
-    CSV encoding the sender chose ("" or None: detected); ``variant`` the form variant of the template.
+    CSV encoding the sender chose, one of :data:`~apps.uploads.reading_csv.ENCODINGS` ("" or None: detected);
+    ``variant`` the form variant of the template.
     """
     handed = getattr(file, "received", None)  # already on disk (LimitedUploadHandler): not copied again
     try:
@@ -113,22 +115,22 @@ def _create(*, actor: Actor, file: Any, handed: Any, name: str, encoding: str | 
     if not may_upload(actor):
         raise PermissionDenied(_("You may not upload reports."))
     if variant not in FormVariant.values:
-        raise UploadRefusedError(_("Choose the simplified or the full form."), extra={"field": "variant"})
+        message = _("Choose the simplified or the full form.")
+        raise UploadRefusedError(message, extra={"variant": [message]})
+    # Kept as chosen (the codec the check reads with is kept apart, as detected_encoding): the commit's second
+    # check and a restart read the file with the same choice, hence the same codec.
     encoding = (encoding or "").strip() or None
-    if encoding is not None:
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise UploadRefusedError(
-                _("Unknown encoding: %(encoding)s.") % {"encoding": encoding}, extra={"field": "encoding"}
-            ) from None
+    if encoding is not None and encoding not in ENCODING_NAMES:
+        message = encoding_refused_message(encoding)
+        raise UploadRefusedError(message, extra={"encoding": [message]})
     limit = upload_max_bytes()
     received = handed
     if not isinstance(received, Received) or received.size > limit:
         try:
             received = receive(_chunks(file), limit=limit)
         except TooLarge:
-            raise UploadTooLarge(too_large_message(limit), extra={"field": "file"}) from None
+            message = too_large_message(limit)
+            raise UploadTooLarge(message, extra={"file": [message]}) from None
     try:
         file_format = _inspect(received.path, name=name)
         with transaction.atomic():
@@ -163,7 +165,7 @@ def _inspect(path: Any, *, name: str) -> str:
     try:
         return inspect_upload(path, name=name)
     except UploadRefused as refusal:
-        raise UploadRefusedError(refusal.message, extra={"field": "file"}) from None
+        raise UploadRefusedError(refusal.message, extra={"file": [refusal.message]}) from None
 
 
 def upload_kick(*, upload: Upload) -> None:
@@ -212,7 +214,7 @@ def _outcome_values(outcome: CheckOutcome) -> dict[str, Any]:
         "rows_with_errors": outcome.rows_with_errors,
         "duplicate_candidates": outcome.duplicate_candidates,
         "preview": outcome.preview,
-        "encoding": outcome.encoding,
+        "detected_encoding": outcome.encoding,
         "separator": outcome.separator,
     }
 

@@ -143,7 +143,10 @@ def _preview_reports(preview: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _detail(
     request: HttpRequest, upload: Upload, *, commit_form: CommitForm | None = None, status: int = 200
 ) -> HttpResponse:
-    context = _progress_context(upload, opened=page_opened_now())
+    # Opened now, or reloaded by the page itself without script (``?opened=`` of its first opening: see detail.html).
+    opened = page_opened(request)
+    now = page_opened_now()
+    context = _progress_context(upload, opened=now if opened is None or opened > now else opened)
     show_preview = upload.state in (UploadState.CHECKED, UploadState.COMMITTING, UploadState.COMMITTED)
     errors: list[UploadProblem] = []
     duplicates: list[UploadProblem] = []
@@ -249,9 +252,10 @@ def _upload_new(request: HttpRequest, limiter: LimitedUploadHandler) -> HttpResp
             variant=form.cleaned_data["variant"],
         )
     except ApplicationError as error:
-        # The service names the field it refuses (``extra["field"]``: the file, the encoding, the variant).
-        named = str(error.extra.get("field", ""))
-        form.add_error(named if named in form.fields else None, error.message)
+        # The service names the field it refuses as the API's details do (``{"file": ["message"]}``; the encoding,
+        # the variant): the refusal is said at that field of the form.
+        named = next((name for name in error.extra if name in form.fields), None)
+        form.add_error(named, error.message)
         return _new_page(request, form, status=400)
     except ValidationError as error:
         show_errors(form, error)

@@ -262,6 +262,55 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_and_nothing_is_kept(api, al
     assert written() == before and stored_files(uploads_root) == []
 
 
+def test_a_refused_file_is_named_in_the_details_as_any_field_error_is(api, alice_auth):
+    response = _post_file(api, alice_auth, b"\x89PNG\r\n\x1a\n" + b"\0" * 100, name="seizures.csv")
+
+    body = response.json()
+    assert response.status_code == 400 and body["type"] == "upload_refused"
+    assert body["details"] == {"file": [body["message"]]}
+
+
+def test_a_file_past_the_size_limit_is_named_in_the_details(api, alice_auth, settings):
+    settings.RILO_UPLOAD_MAX_BYTES = 1000
+
+    response = _post_file(api, alice_auth, CLEAN + b"x" * 2000)
+
+    body = response.json()
+    assert response.status_code == 413 and body["details"] == {"file": [body["message"]]}
+
+
+@pytest.mark.parametrize("given", ["klingon", "cp1252", "UTF-8"])
+def test_an_encoding_not_offered_is_refused_with_the_ones_that_are(api, alice_auth, uploads_root, given):
+    before = written()
+
+    response = _post_file(api, alice_auth, CLEAN, encoding=given)
+
+    body = response.json()
+    assert response.status_code == 400 and list(body["details"]) == ["encoding"], body
+    [message] = body["details"]["encoding"]
+    assert f"“{given}” is not an encoding read here" in message and "utf-8, utf-16, windows-1252" in message
+    assert message in body["message"]
+    assert written() == before and stored_files(uploads_root) == []
+
+
+def test_the_encoding_chosen_is_kept_and_the_one_read_is_shown_once_checked(api, alice_auth):
+    sent = _post_file(
+        api, alice_auth, csv_bytes(csv_row("API-1", description="Crème"), encoding="cp1252"), encoding="windows-1252"
+    )
+    assert sent.status_code == 202, sent.json()
+    assert (sent.json()["encoding"], sent.json()["detected_encoding"]) == ("windows-1252", "")
+    upload_check(upload_id=Upload.objects.get().pk)
+
+    body = api.get(sent.json()["url"], **alice_auth).json()
+
+    assert (body["state"], body["encoding"], body["detected_encoding"]) == (
+        UploadState.CHECKED,
+        "windows-1252",
+        "cp1252",
+    )
+    assert body["preview"][0]["items"][0]["description"] == "Crème"
+
+
 def test_a_body_without_a_file_is_a_field_error(api, alice_auth):
     response = api.post(URL, {"variant": "simplified"}, format="multipart", **alice_auth)
 
@@ -287,6 +336,13 @@ def test_the_upload_operations_are_in_the_openapi_schema(api):
     assert "404" in problems["responses"]
     detail = schema["components"]["schemas"]["UploadDetail"]["properties"]
     assert {"state", "progress", "counts", "problems", "problems_total", "problems_url", "preview"} <= set(detail)
+    assert {"encoding", "detected_encoding"} <= set(detail)
+    sent = schema["paths"]["/api/v1/uploads/"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    encoding = schema["components"]["schemas"][sent["$ref"].rsplit("/", 1)[-1]]["properties"]["encoding"]
+    choices = (
+        encoding.get("enum") or schema["components"]["schemas"][encoding["oneOf"][0]["$ref"].rsplit("/", 1)[-1]]["enum"]
+    )
+    assert {"utf-8", "utf-16", "windows-1252"} <= set(choices)
 
 
 TEMPLATE_URL = f"{URL}template/"

@@ -153,13 +153,25 @@ def test_who_does_not_add_reports_for_an_administration_cannot_upload(request, p
     assert written() == before and stored_files(uploads_root) == []
 
 
-def test_an_unknown_encoding_or_variant_is_refused(alice, uploads_root):
+def test_an_unknown_encoding_or_variant_is_refused_at_its_field(alice, uploads_root):
     before = written()
-    with pytest.raises(UploadRefusedError):
+    with pytest.raises(UploadRefusedError) as encoding:
         send(alice, GOOD, encoding="klingon")
-    with pytest.raises(UploadRefusedError):
+    with pytest.raises(UploadRefusedError) as variant:
         send(alice, GOOD, variant="longest")
+    assert encoding.value.extra == {"encoding": [encoding.value.message]}
+    assert variant.value.extra == {"variant": [variant.value.message]}
     assert written() == before and stored_files(uploads_root) == []
+
+
+def test_a_file_refused_by_its_content_or_size_is_refused_at_the_file_field(alice, settings):
+    with pytest.raises(UploadRefusedError) as content:
+        send(alice, b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    settings.RILO_UPLOAD_MAX_BYTES = 100
+    with pytest.raises(UploadTooLarge) as size:
+        send(alice, GOOD)
+    for refused in (content, size):
+        assert refused.value.extra == {"file": [refused.value.message]}
 
 
 # --- checking ------------------------------------------------------------------------------------------------
@@ -174,7 +186,7 @@ def test_the_check_stores_counts_problems_and_a_preview_and_writes_no_report(ali
     assert upload.state == UploadState.CHECKED and upload.may_commit
     assert (upload.rows_read, upload.rows_checked, upload.rows_total) == (3, 3, 3)
     assert (upload.new_reports, upload.drafts_updated, upload.rows_with_errors) == (2, 0, 0)
-    assert (upload.encoding, upload.separator) == ("utf-8", ";")
+    assert (upload.encoding, upload.detected_encoding, upload.separator) == ("", "utf-8", ";")
     assert [entry["national_reference"] for entry in upload.preview] == ["UP-1", "UP-2"]
     assert upload.preview[1]["items"][0]["quantity"] == "2.5"
     assert not UploadProblem.objects.filter(upload=upload, kind=ProblemKind.ERROR).exists()

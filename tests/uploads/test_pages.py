@@ -9,6 +9,7 @@ test's process; tests/uploads/test_browser.py runs the whole path with a real wo
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import time
@@ -109,7 +110,8 @@ def page_of(client: Client, upload: Upload) -> str:
 def test_the_upload_page_offers_the_file_the_encodings_the_variants_and_the_templates(officer):
     page = officer.get(reverse("uploads:new")).content.decode()
     assert 'enctype="multipart/form-data"' in page and "csrfmiddlewaretoken" in page
-    for value, label in (("", "Detect from the file"), ("utf-8", "UTF-8"), ("utf-16", "UTF-16"), ("cp1252", "1252")):
+    offered = (("", "Detect from the file"), ("utf-8", "UTF-8"), ("utf-16", "UTF-16"), ("windows-1252", "1252"))
+    for value, label in offered:
         assert f'<option value="{value}"' in page and label in page
     assert 'value="simplified"' in page and 'value="full"' in page
     assert f'action="{reverse("uploads:template")}"' in page and 'value="csv"' in page and 'value="xlsx"' in page
@@ -341,6 +343,57 @@ def test_the_progress_refreshes_itself_for_a_while_and_has_a_link_without_javasc
     assert refreshed["HX-Refresh"] == "true"
     page = page_of(officer, upload)
     assert "hx-get" not in page and "Save 1 report" in page
+
+
+NOSCRIPT_REFRESH = re.compile(r'<noscript><meta http-equiv="refresh" content="5; url=([^"]+)"></noscript>')
+
+
+def test_without_javascript_a_working_upload_reloads_its_page_for_a_while_and_a_finished_one_does_not(
+    officer, settings
+):
+    settings.RILO_JOBS_POLL_SECONDS = 15 * 60
+    post_file(officer, simplified_csv(item("FR-UP-1")))
+    upload = Upload.objects.get()
+    detail = reverse("uploads:detail", args=[upload.uuid])
+
+    head = page_of(officer, upload).split("</head>")[0]
+
+    found = NOSCRIPT_REFRESH.search(head)
+    assert found, head
+    reload = html.unescape(found.group(1))
+    assert reload.startswith(f"{detail}?opened=")
+    again = NOSCRIPT_REFRESH.search(officer.get(reload).content.decode().split("</head>")[0])
+    assert again and again.group(1) == found.group(1)  # the while runs from the first opening
+    stale = officer.get(detail, {"opened": int(time.time()) - 15 * 60 - 1}).content.decode()
+    assert not NOSCRIPT_REFRESH.search(stale) and "no longer refreshes itself" in stale  # then the link alone
+    upload_check(upload_id=upload.pk)
+    assert not NOSCRIPT_REFRESH.search(page_of(officer, upload))
+    assert not NOSCRIPT_REFRESH.search(officer.get(reload).content.decode())
+
+
+def scrollable_tables(page: str) -> list[str]:
+    """The captions' ids of the page's wide tables, each wrapped in a region a keyboard can focus and scroll."""
+    labels = []
+    for attributes in re.findall(r'<div class="table-wrap[^"]*"([^>]*)>', page):
+        assert 'tabindex="0"' in attributes and 'role="region"' in attributes, attributes
+        label = re.search(r'aria-labelledby="([^"]+)"', attributes)
+        assert label and f'<caption id="{label.group(1)}"' in page, attributes
+        labels.append(label.group(1))
+    assert len(set(labels)) == len(labels)
+    return labels
+
+
+def test_the_wide_tables_are_regions_a_keyboard_can_scroll(officer):
+    # Two rows alike (possible duplicates of each other) and one with an error.
+    content = simplified_csv(item("FR-UP-1"), item("FR-UP-2"), item("FR-UP-3", unit="kgs"))
+    with_problems = uploaded_and_checked(officer, content)
+    assert with_problems.duplicate_candidates and with_problems.rows_with_errors
+    labels = scrollable_tables(page_of(officer, with_problems))
+    assert labels == ["errors-caption", "duplicates-caption", "preview-1-items", "preview-2-items"]
+    Upload.objects.all().delete()
+    clean = uploaded_and_checked(officer, simplified_csv(item("FR-UP-4"), item("FR-UP-5", quantity="3")))
+    assert scrollable_tables(page_of(officer, clean)) == ["preview-1-items", "preview-2-items"]
+    assert scrollable_tables(officer.get(reverse("uploads:list")).content.decode()) == ["uploads-caption"]
 
 
 def test_a_failed_upload_says_why_and_can_be_checked_again(officer):

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from openpyxl import Workbook
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEvent
@@ -185,3 +186,44 @@ def test_the_preview_never_holds_the_fields_shown_only_with_the_right_to_see_per
     for shown in (page, answered.content.decode(), str(upload.preview)):
         for typed in (TYPED_HOW, TYPED_HOW.upper(), TYPED_PLATE, TYPED_NAME):
             assert typed not in shown
+
+
+@pytest.mark.parametrize("given_names", ["Jean", ""], ids=["cells after it", "the row's last cell"])
+def test_a_formula_in_a_personal_column_of_a_csv_form_sheet_is_withheld_without_the_right(
+    client, alice, cora, api, issue_token, tmp_path, given_names
+):
+    """The CSV form as a workbook's sheet (a marked copy corrected in Excel): a formula is never read, and its
+    problem quotes it, wherever it is in its row; in a column of personal data, only to a user who may see
+    personal data."""
+    keys = [column.key for column in csv_columns(variant="full")]
+    cells = row("FR-PD-4", party_1_kind="person", party_1_role="suspect", party_1_given_names=given_names)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "CSV"
+    sheet.append(keys)
+    sheet.append([cells.get(key, "") for key in keys])
+    sheet.cell(row=2, column=keys.index("party_1_family_name") + 1, value=f'="{TYPED_NAME}"')
+    path = tmp_path / "corrected.xlsx"
+    book.save(path)
+    sign_in(client, alice)
+    response = client.post(
+        reverse("uploads:new"), {"file": SimpleUploadedFile("corrected.xlsx", path.read_bytes()), "variant": "full"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    upload = Upload.objects.get()
+    assert upload_check(upload_id=upload.pk) == "checked"
+    problem = upload.problems.get(column="party_1_family_name", message__contains="formula")
+    assert TYPED_NAME in problem.message  # what the check found quotes it
+    assert problem.field == "family_name"
+
+    cora = without_personal_data(cora)
+    browser = Client()
+    sign_in(browser, cora)
+    page = browser.get(reverse("uploads:detail", args=[upload.uuid])).content.decode()
+    listed = api.get(reverse("api:upload-problems", args=[upload.uuid]), **bearer(issue_token(cora, "read")))
+    assert listed.status_code == 200
+    for shown in (page, listed.content.decode()):
+        assert TYPED_NAME not in shown
+        assert "holds personal data, which you may not see" in shown
+    assert TYPED_NAME in client.get(reverse("uploads:detail", args=[upload.uuid])).content.decode()

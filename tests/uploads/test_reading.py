@@ -145,6 +145,8 @@ def test_unknown_and_missing_columns_are_problems_of_the_file(tmp_path):
     records, summary = read_all(path)
     messages = " ".join(problem.message for problem in summary.problems)
     assert "Unknown column 'Colour'" in messages
+    # It blocks the commit: it says what to do, not that it is left aside.
+    assert "remove the column, or rename it to a header of the template" in messages and "not read" not in messages
     for header in ("Date of seizure", "Quantity", "Unit"):
         assert f"required column {header!r} is missing" in messages
     assert records[0].values == {"national_reference": "FR-1"}

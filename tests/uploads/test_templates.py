@@ -5,16 +5,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from apps.reference.models import Unit
+from apps.reference.models import DetectionMethod, Unit
 from apps.reports import catalogue
 from apps.uploads.blank_files import template_csv, template_xlsx
 from apps.uploads.columns import csv_columns, match_headers, sheet_columns, sheet_parts, sheet_title
 from apps.uploads.reading import read_upload
+from apps.uploads.values import DROPDOWN_SEPARATOR
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +171,25 @@ def test_the_csv_template_of_the_simplified_form_has_its_fields_only():
     [headers] = list(csv.reader(io.StringIO(template_csv(variant="simplified").decode("utf-8-sig"))))
     simplified = {str(spec.label) for part in ("report", "item") for spec in catalogue.fields(part, simplified=True)}
     assert set(headers) == simplified
+
+
+# Vocabulary codes and labels are edited by RILO's administrators: a spreadsheet must never take one for a formula.
+LOOKS_LIKE_A_FORMULA = ['=HYPERLINK("http://x.example")', "=1+1", "+1+1", "-1+1", "@SUM(A1)"]
+
+
+def test_a_term_whose_code_or_label_looks_like_a_formula_is_written_as_text_in_the_workbook():
+    for number, text in enumerate(LOOKS_LIKE_A_FORMULA):
+        DetectionMethod.objects.create(code=text, label=f"Method {number}")
+        DetectionMethod.objects.create(code=f"LBL{number}", label=text)
+    data = template_xlsx(variant="full")
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = [name for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
+        assert sheets and not any(re.search(rb"<f[ >]", archive.read(name)) for name in sheets)
+    book = load_workbook(io.BytesIO(data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert cells and {cell.data_type for cell in cells} == {"s"}  # every cell text, none a formula
+    entries = {cell.value for cell in book["Lists"]._cells.values()}
+    for number, text in enumerate(LOOKS_LIKE_A_FORMULA):
+        assert f"{text}{DROPDOWN_SEPARATOR}Method {number}" in entries
+        assert f"LBL{number}{DROPDOWN_SEPARATOR}{text}" in entries

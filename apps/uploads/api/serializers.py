@@ -15,6 +15,7 @@ from apps.reports.choices import FormVariant
 
 from ..choices import DEFAULT_VARIANT, ProblemKind, UploadFormat, UploadState
 from ..models import Upload, UploadProblem
+from ..reading_csv import ENCODINGS, encoding_refused_message
 
 
 class UploadProblemSerializer(serializers.ModelSerializer[UploadProblem]):
@@ -52,6 +53,7 @@ class UploadSerializer(serializers.ModelSerializer[Upload]):
             "sha256",
             "format",
             "encoding",
+            "detected_encoding",
             "separator",
             "variant",
             "state",
@@ -152,13 +154,26 @@ class UploadDetailSerializer(UploadSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class _EncodingField(serializers.ChoiceField):
+    """One of the encodings offered, else refused in the words the service uses."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            raise serializers.ValidationError(encoding_refused_message(str(data)), code="invalid_choice") from None
+
+
 class UploadCreateSerializer(serializers.Serializer[Any]):
     """A spreadsheet to upload (multipart)."""
 
     file = serializers.FileField(help_text=_("An XLSX workbook or a CSV file made from the template."))
     variant = serializers.ChoiceField(choices=FormVariant.choices, default=DEFAULT_VARIANT)
-    encoding = serializers.CharField(
-        required=False, allow_blank=True, help_text=_("CSV only: the file's encoding; leave out to detect it.")
+    encoding = _EncodingField(
+        choices=ENCODINGS,
+        required=False,
+        allow_blank=True,
+        help_text=_("CSV only: the file's encoding; leave out to detect it."),
     )
 
 

@@ -35,6 +35,7 @@ from ..choices import DEFAULT_VARIANT, ProblemKind
 from ..downloads import CSV_MEDIA_TYPE, XLSX_TYPE, upload_template_file
 from ..models import Upload
 from ..querysets import may_upload
+from ..reading_csv import ENCODING_NAMES
 from ..selectors import upload_get, upload_list, upload_problems, upload_problems_seen
 from ..storage import limit_upload, received_discard
 from .serializers import (
@@ -154,7 +155,8 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         summary="Upload a spreadsheet of reports",
         description=(
             "Multipart: `file` (XLSX or CSV made from the template), `variant` (simplified or full), `encoding` "
-            "(CSV only; detected when left out). The file is refused while it arrives once it passes the size "
+            f"(CSV only: {', '.join(ENCODING_NAMES)}; detected when left out; the upload's `detected_encoding` "
+            "says what the check read it as). The file is refused while it arrives once it passes the size "
             "limit (413), and by its content when it is not a workbook or a CSV (a workbook with macros, an "
             "archive bomb, an image). Answers 202: a worker reads and checks it; follow `url` to see its progress "
             "and problems. Nothing is written until it is committed."
@@ -176,7 +178,8 @@ class UploadViewSet(RequiredScopeMixin, viewsets.GenericViewSet[Upload]):
         data = request.data  # the body is read here, through the handler that stops at the limit
         handlers = getattr(request._request, "upload_handlers", [])
         if any(getattr(handler, "too_large", False) for handler in handlers):
-            raise services.UploadTooLarge(services.upload_too_large_message(), extra={"field": "file"})
+            message = services.upload_too_large_message()
+            raise services.UploadTooLarge(message, extra={"file": [message]})
         body = UploadCreateSerializer(data=data)
         body.is_valid(raise_exception=True)
         file = body.validated_data["file"]
