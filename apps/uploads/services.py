@@ -7,6 +7,7 @@ store, nor fail. It writes nothing but the upload's own rows (problems, counts, 
 The sweep (:mod:`apps.uploads.housekeeping`) starts again a check whose worker stopped beating, up to
 ``RILO_UPLOADS_MAX_ATTEMPTS`` times.
 """
+
 from __future__ import annotations
 
 import datetime as dt

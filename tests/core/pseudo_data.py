@@ -56,7 +56,7 @@ TYPED: dict[str, tuple[str, ...]] = {
     "exchange.SharingPolicy": ("note",),
     "exchange.ReportProvenance": ("source_reference",),
     # A file's name, and its sheets', columns' and cells' as the file has them.
-    "uploads.Upload": ("original_name", "encoding", "separator", "preview"),
+    "uploads.Upload": ("original_name", "encoding", "detected_encoding", "separator", "preview"),
     "uploads.UploadProblem": ("sheet", "column", "national_reference"),
     "jobs.Job": ("download_name",),
 }

@@ -20,17 +20,12 @@ from apps.uploads.api.serializers import UploadCreateSerializer
 from apps.uploads.checked import checked_delete, checked_path
 from apps.uploads.choices import UploadState
 from apps.uploads.columns import csv_columns
+from apps.uploads.committing import upload_commit_run
 from apps.uploads.downloads import upload_template_file
 from apps.uploads.forms import UploadForm
 from apps.uploads.models import Upload
 from apps.uploads.reading_csv import ENCODINGS, csv_codec
-from apps.uploads.services import (
-    UploadRefusedError,
-    upload_check,
-    upload_commit,
-    upload_commit_run,
-    upload_restart,
-)
+from apps.uploads.services import UploadRefusedError, upload_check, upload_commit, upload_restart
 from apps.uploads.storage import stored_path
 from tests.builders import vocabulary
 from tests.helpers import sign_in
