@@ -34,7 +34,7 @@ from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
 
 from .engine import csv_bytes, csv_row, send, stored_files, written
-from .files import write_xlsx
+from .files import declaring, with_extra_entries, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,18 @@ def _zip_bomb(tmp_path: Path) -> bytes:
     return target.getvalue()
 
 
+def _lying_strings(tmp_path: Path) -> bytes:
+    """A workbook whose shared strings inflate to fifty times the size their zip entry declares."""
+    source = write_xlsx(tmp_path / "book.xlsx", {"Reports": [["National reference"], ["UP-1"]]})
+    strings = "".join(f"<si><t>seizure {number}</t></si>" for number in range(5000))
+    sst = f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>'
+    path = with_extra_entries(source, tmp_path / "lying.xlsx", {"xl/sharedStrings.xml": sst.encode()})
+    with zipfile.ZipFile(path) as archive:
+        size = archive.getinfo("xl/sharedStrings.xml").file_size
+    declaring(path, "xl/sharedStrings.xml", size // 50)
+    return path.read_bytes()
+
+
 def _macro_workbook(tmp_path: Path) -> bytes:
     source = write_xlsx(tmp_path / "book.xlsx", {"Reports": [["National reference"], ["UP-1"]]})
     target = io.BytesIO()
@@ -115,6 +127,7 @@ def _macro_workbook(tmp_path: Path) -> bytes:
         ("photo.csv", lambda tmp: b"\x89PNG\r\n\x1a\n" + b"\0" * 200),
         ("report.csv", lambda tmp: b"%PDF-1.7\n" + b"\0\1\2" * 100),
         ("bomb.xlsx", _zip_bomb),
+        ("lying.xlsx", _lying_strings),
         ("macros.xlsx", _macro_workbook),
     ],
 )
