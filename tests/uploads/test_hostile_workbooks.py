@@ -102,8 +102,10 @@ def test_a_sheet_that_inflates_past_its_declared_size_is_refused_as_damaged_when
         assert len(archive.read("xl/worksheets/sheet1.xml")) == real // 20  # its checksum that of what is declared
     assert inspect_upload(path, name="seizures.xlsx") == "xlsx"  # its directory declares nothing out of the way
 
-    # The zip readers trust no more than the declared size: Python's (the scan of the sheet) stops at it, and the
-    # reading is refused as damaged, not held in memory.
+    # Python's zip reader stops at the declared size, calamine's would inflate the rest: the scan of the sheet,
+    # which reads it before calamine may, refuses it as damaged.
+    with zipfile.ZipFile(path) as archive, pytest.raises(UploadRefused, match="damaged"):
+        sheets.scan_sheet(archive, "xl/worksheets/sheet1.xml")
     with pytest.raises(UploadRefused, match="damaged"):
         list(read_upload(path, format="xlsx", encoding=None, variant="full"))
 
