@@ -14,6 +14,7 @@ from django.utils import translation
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Operation, Report
+from apps.uploads import terms as upload_terms
 from apps.uploads.checking import check_records
 from apps.uploads.choices import ProblemKind
 from tests.builders import build_report, cigarettes, vocabulary
@@ -291,3 +292,16 @@ def test_progress_is_told_every_64_rows_read_and_records_checked_and_ends_at_eve
     assert progress.calls[-1] == (300, 300)
     assert checking == sorted(checking) and len(checking) >= 300 // 64
     assert max(later - earlier for earlier, later in zip([0, *checking], checking, strict=False)) <= 64
+
+
+def test_suggestions_are_looked_for_so_many_values_then_the_first_codes_are_listed(alice, monkeypatch):
+    monkeypatch.setattr(upload_terms, "FUZZY_VALUES", 1)
+    outcome = _check(
+        alice,
+        *sheet("report", report("UP-1"), report("UP-2")),
+        *sheet("item", item("UP-1", unit="kilogramm"), item("UP-2", unit="kilogramm"), item("UP-2", unit="sticks!")),
+    )
+
+    units = [p.message for p in outcome.problems if p.field == "unit"]
+    assert units[0] == units[1] and "KGM (kilogram)" in units[0]  # once looked for, remembered
+    assert units[2].partition("; use ")[2].startswith("C62 (one), CLT")  # past them: the first codes, not STK
