@@ -33,6 +33,7 @@ from apps.core.kicks import task_kick
 from apps.core.languages import language_of
 from apps.reports.choices import FormVariant
 from apps.reports.errors import paths_of
+from apps.reports.validation import shortened
 
 from . import task_names
 from .cells import storable
@@ -40,7 +41,7 @@ from .checked import Kept, checked_delete, checked_load, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
-from .messages import changed_message, error_message, too_large_message
+from .messages import STORED_MESSAGE_LENGTH, changed_message, error_message, too_large_message
 from .models import Upload, UploadProblem
 from .outcome import CheckOutcome
 from .problems import Problem
@@ -192,7 +193,7 @@ def _store_problems(upload: Upload, problems: Iterable[Problem]) -> None:
                 "column": storable(problem.column)[:128],
                 "field": storable(problem.field)[:64],
                 "national_reference": storable(problem.national_reference)[:64],
-                "message": storable(problem.message),
+                "message": shortened(storable(problem.message), STORED_MESSAGE_LENGTH),
                 "personal": problem.personal,
             }
         )

@@ -294,6 +294,22 @@ def test_progress_is_told_every_64_rows_read_and_records_checked_and_ends_at_eve
     assert max(later - earlier for earlier, later in zip([0, *checking], checking, strict=False)) <= 64
 
 
+def test_a_long_bad_value_is_quoted_shortly_at_its_cell(alice):
+    long = "Z" * 131_072  # a CSV cell may hold as much (a workbook's 32,767 characters)
+    outcome = _check(
+        alice,
+        *sheet("report", report("UP-1", kind=long, country_of_seizure=long, transport_mode=long)),
+        *sheet("item", item("UP-1", unit=long)),
+    )
+
+    messages = {(p.sheet, p.row, p.column, p.field): p.message for p in outcome.problems}
+    assert {"kind", "country_of_seizure", "transport_mode", "unit"} <= {field for *_cell, field in messages}
+    assert max(map(len, messages.values())) < 400
+    unit = messages[("Items", 2, "D", "unit")]
+    assert unit.startswith("Unit: '" + "Z" * 59 + "…' is not a code in use; use ")
+    assert unit.partition("; use ")[2].startswith("C62 (one), CLT (centilitre)")  # close to none: the first codes
+
+
 def test_suggestions_are_looked_for_so_many_values_then_the_first_codes_are_listed(alice, monkeypatch):
     monkeypatch.setattr(upload_terms, "FUZZY_VALUES", 1)
     outcome = _check(

@@ -217,6 +217,16 @@ def test_at_most_the_problems_limit_is_kept_errors_first_and_the_counts_stay_who
     assert upload.rows_with_errors == 3 and upload.duplicate_candidates == 2
 
 
+def test_a_problem_is_stored_with_a_message_of_bounded_length_at_its_cell(alice):
+    header, row = csv_bytes(csv_row("UP-1")).decode().splitlines()
+    unknown = "Remarks " + "x" * 100_000  # an unknown column, its header quoted by its problem
+    upload = checked(send(alice, f"{header};{unknown}\r\n{row};\r\n".encode()))
+
+    [problem] = UploadProblem.objects.filter(upload=upload)
+    assert (problem.sheet, problem.row, problem.column) == ("CSV", 1, unknown[:128])
+    assert problem.message.startswith("Unknown column 'Remarks xxx") and len(problem.message) <= 1000
+
+
 def test_a_file_past_the_row_limit_fails_with_what_to_do_and_nothing_is_written(alice, settings):
     settings.RILO_UPLOAD_MAX_ROWS = 2
     upload = send(alice, GOOD)
