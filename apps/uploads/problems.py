@@ -1,10 +1,13 @@
-"""The problems an upload's check finds, each at its cell, in the order a single pass over the file finds them."""
+"""The problems an upload's check finds, each at its cell, in the order a single pass over the file finds them: the
+first ``RILO_UPLOADS_MAX_PROBLEMS`` of them kept (as many as are stored), all of them counted."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+
+from django.conf import settings
 
 from .cells import CellProblem, Record
 from .choices import ProblemKind
@@ -30,19 +33,40 @@ class Problem:
 
 
 class Problems:
-    """The problems found so far, and which rows have errors.
+    """The problems found so far — the first ``RILO_UPLOADS_MAX_PROBLEMS`` of them kept, in the order found (which
+    is the file's), the others only counted — and which rows and reports have errors, whatever is kept.
 
     Each problem is found ``at`` a place in the check (a phase and a number in it, set by the checker as it
-    goes): the problems of the shares of a check, each in that order, are joined in it (:meth:`joined`)."""
+    goes): the problems of the shares of a check, each in that order, are joined in it (:meth:`joined`), the first
+    ones kept. So that ``len(items)`` still grows with each problem found (the checker compares it before and after
+    a report's check), a problem not kept holds :data:`UNKEPT` in ``items`` until ``at`` moves on: ``kept`` are the
+    problems themselves."""
 
     def __init__(self) -> None:
+        self.keep = int(settings.RILO_UPLOADS_MAX_PROBLEMS)
         self.items: list[Problem] = []
-        self.at: tuple[int, int] = (READING, 0)
-        self.places: list[tuple[int, int]] = []  # where each problem of ``items`` was found
+        self.places: list[tuple[int, int]] = []  # where each problem kept was found
+        self._at: tuple[int, int] = (READING, 0)
+        self.found = 0  # problems, kept or not
+        self.errors = 0  # of them, errors
         self.error_rows: set[tuple[str, int | None]] = set()
         self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
         self.read_cells: set[tuple[str, int | None, str]] = set()  # (sheet, row, field) the reader found wrong
+
+    @property
+    def at(self) -> tuple[int, int]:
+        return self._at
+
+    @at.setter
+    def at(self, place: tuple[int, int]) -> None:
+        self._at = place
+        del self.items[len(self.places) :]  # the problems not kept of the place before: counted already
+
+    @property
+    def kept(self) -> list[Problem]:
+        """The problems kept, in the order found."""
+        return self.items[: len(self.places)]
 
     def error(self, record: Record | None, name: str, message: str, *, reference: str = "") -> None:
         sheet = record.sheet if record is not None else ""
@@ -70,24 +94,35 @@ class Problems:
         self.duplicate_reports.add(reference)
 
     def _add(self, problem: Problem) -> None:
-        self.items.append(problem)
-        self.places.append(self.at)
+        self.found += 1
+        self.errors += problem.kind == ProblemKind.ERROR
+        if len(self.items) == len(self.places) < self.keep:
+            self.items.append(problem)
+            self.places.append(self._at)
+        else:
+            self.items.append(UNKEPT)
 
     @classmethod
     def joined(cls, shares: Sequence[Problems]) -> Problems:
         """The problems of several shares of one check, in the order one pass over the file finds them (a sort
-        that keeps the order of problems found at the same place)."""
+        that keeps the order of problems found at the same place), the first ones kept; the counts of them all."""
         joined = cls()
         ordered = sorted(
-            ((place, problem) for share in shares for place, problem in zip(share.places, share.items, strict=True)),
+            ((place, problem) for share in shares for place, problem in zip(share.places, share.kept, strict=True)),
             key=itemgetter(0),
-        )
+        )[: joined.keep]
         joined.items = [problem for _, problem in ordered]
         joined.places = [place for place, _ in ordered]
         for share in shares:
+            joined.found += share.found
+            joined.errors += share.errors
             joined.error_rows |= share.error_rows
             joined.error_references |= share.error_references
             joined.duplicate_reports |= share.duplicate_reports
             joined.read_cells |= share.read_cells
         joined.at = max(joined.places, default=joined.at)
         return joined
+
+
+# What ``Problems.items`` holds for a problem found but not kept (past the limit), until the check moves on.
+UNKEPT = Problem(ProblemKind.ERROR, "", None, "", "", "", "")

@@ -181,6 +181,26 @@ def test_a_csv_checked_by_two_processes_gives_what_one_gives(settings, tmp_path,
     assert Report.objects.filter(national_reference__startswith="SH-").count() == 2  # nothing written
 
 
+def test_past_the_problems_limit_two_processes_keep_the_files_first_problems_and_count_them_all(
+    settings, tmp_path, alice, helpers
+):
+    path = _csv(tmp_path)
+    whole = _check(settings, path, "csv", alice, helped=False)
+    settings.RILO_UPLOADS_MAX_PROBLEMS = 1
+
+    alone = _check(settings, path, "csv", alice, helped=False)
+    together = _check(settings, path, "csv", alice, helped=True)
+
+    assert len(helpers.started) == 1
+    [theirs] = helpers.handed
+    assert len(theirs.problems.kept) == 1 < theirs.problems.found  # each process keeps no more than the limit
+    assert _seen(together) == _seen(alone)
+    assert alone.problems == whole.problems[:1]
+    assert alone.errors == whole.errors > 1
+    seen, all_seen = _seen(alone), _seen(whole)
+    assert (seen["counts"], seen["reports"]) == (all_seen["counts"], all_seen["reports"])
+
+
 def test_what_is_recorded_is_compared_alike_by_two_processes(settings, tmp_path, alice, helpers):
     # Each process looks up what is recorded that its own items may match: the recorded report both match is
     # named once per row, and the returned one a row of the file replaces is compared as the file has it, in

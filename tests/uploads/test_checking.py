@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -321,3 +322,23 @@ def test_suggestions_are_looked_for_so_many_values_then_the_first_codes_are_list
     units = [p.message for p in outcome.problems if p.field == "unit"]
     assert units[0] == units[1] and "KGM (kilogram)" in units[0]  # once looked for, remembered
     assert units[2].partition("; use ")[2].startswith("C62 (one), CLT")  # past them: the first codes, not STK
+
+
+def test_past_the_problems_limit_problems_are_counted_not_kept_and_their_reports_still_fail(alice, settings):
+    settings.RILO_UPLOADS_MAX_PROBLEMS = 2
+    alice.user_permissions.clear()
+    alice.groups.get().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
+    alice = type(alice).objects.get(pk=alice.pk)
+    references = [f"UP-{number}" for number in range(1, 6)]
+    outcome = _check(
+        alice,
+        *sheet("report", *map(report, references)),
+        *sheet("item", *(item(reference, quantity="-1") for reference in references[:3]), item("UP-4"), item("UP-5")),
+        # UP-4's one error, past the limit: a person its sender may not record
+        *sheet("party", {"national_reference": "UP-4", "kind": "person", "family_name": "Dupont"}),
+    )
+
+    assert [(p.sheet, p.row, p.field) for p in outcome.problems] == [("Items", 2, "quantity"), ("Items", 3, "quantity")]
+    assert outcome.has_errors and outcome.rows_with_errors == 4
+    assert [checked.report_values["national_reference"] for checked in outcome.reports] == ["UP-5"]
+    assert outcome.new_reports == 1
