@@ -103,6 +103,21 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# The most of a value a message quotes: a cell may hold tens of thousands of characters, and a file thousands of
+# faulty cells; the message names the cell, so its first characters are enough to recognise it.
+QUOTED_LENGTH = 60
+
+
+def shortened(text: str, limit: int = QUOTED_LENGTH) -> str:
+    """``text`` if it has at most ``limit`` characters, else its first ones and an ellipsis (``limit`` in all)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: Any) -> str:
+    """``value`` as a message quotes it: its ``repr`` (a string in quotes), of a string :func:`shortened` first."""
+    return repr(shortened(value)) if isinstance(value, str) else shortened(repr(value))
+
+
 # A code the vocabulary does not know, or no longer uses (the uploads' checker recognises these two messages).
 UNKNOWN_CODE = _("Unknown code: %(value)s.")
 RETIRED_CODE = _("The code %(value)s is no longer in use.")
@@ -124,12 +139,12 @@ def _vocabulary(errors: Errors, key: Path, model: type[models.Model], value: Any
     if isinstance(value, str):
         term = model.objects.resolve(value)  # type: ignore[attr-defined]
         if term is None:
-            errors.add(key, UNKNOWN_CODE % {"value": repr(value)})
+            errors.add(key, UNKNOWN_CODE % {"value": quoted(value)})
         elif not term.active:
-            errors.add(key, RETIRED_CODE % {"value": repr(value)})
+            errors.add(key, RETIRED_CODE % {"value": quoted(value)})
             return None
         return term
-    errors.add(key, UNKNOWN_CODE % {"value": repr(value)})
+    errors.add(key, UNKNOWN_CODE % {"value": quoted(value)})
     return None
 
 
@@ -165,7 +180,7 @@ def _country(errors: Errors, key: Path, value: Any) -> str:
         by_name = countries.by_name(str(value))
         if by_name:
             return by_name
-        errors.add(key, _("Unknown country: %(value)s.") % {"value": repr(value)})
+        errors.add(key, _("Unknown country: %(value)s.") % {"value": quoted(value)})
         return ""
     return code
 
@@ -178,7 +193,7 @@ def _choice(
         return default
     found = _choice_values(choices, language).get(str(value).strip().lower())
     if found is None:
-        errors.add(key, _("Not a valid choice: %(value)s.") % {"value": repr(value)})
+        errors.add(key, _("Not a valid choice: %(value)s.") % {"value": quoted(value)})
         return default
     return found
 
@@ -266,7 +281,7 @@ def _text(value: Any, limit: int | None = None) -> str:
 
 def unknown_operation(value: Any) -> str:
     """What a joint operation's code that names none (or none the report may be attached to) is told."""
-    return str(_("Unknown operation: %(value)s.") % {"value": repr(value)})
+    return str(_("Unknown operation: %(value)s.") % {"value": quoted(value)})
 
 
 def _operation(errors: Errors, key: Path, value: Any) -> Operation | None:

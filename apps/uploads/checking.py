@@ -47,7 +47,13 @@ from apps.reports.errors import Path as ErrorPath
 from apps.reports.models import Operation, Report
 from apps.reports.selectors import joint_operations_attachable
 from apps.reports.services.steps import clean_all
-from apps.reports.validation import ReportValidationError, check_complete, says_unknown_code, unknown_operation
+from apps.reports.validation import (
+    ReportValidationError,
+    check_complete,
+    quoted,
+    says_unknown_code,
+    unknown_operation,
+)
 
 from .candidates import Compared
 from .cells import CellProblem, Record
@@ -430,7 +436,7 @@ def _check_report(
 ) -> CheckedReport | None:
     """One report cleaned by the one validator, its errors put at their cells; None if it has errors."""
     record, reference = group.record, group.reference
-    before = len(problems.items)
+    before = problems.found
     if record is None:
         for rows in group.parts.values():
             for row in rows:
@@ -522,7 +528,7 @@ def _check_report(
             errors=errors,
         )
         _put_at_cells(group, errors.paths, problems, terms)
-    if len(problems.items) > before or reference in problems.error_references:
+    if problems.found > before or reference in problems.error_references:
         return None
     return CheckedReport(
         existing_id=existing[0] if existing is not None else None,
@@ -574,12 +580,8 @@ def _words(part: str, name: str, message: str, record: Record | None, terms: Ter
     label = _label(part, name)
     spec = _spec(part, name)
     if spec is not None and spec.kind in ("term", "terms") and says_unknown_code(message):
-        typed = record.given().get(name) if record is not None else ""
+        typed = _text(record.given().get(name) if record is not None else "")
         return _(
             "%(label)s: %(value)s is not a code in use; use %(choices)s or another code of the template's list."
-        ) % {
-            "label": label,
-            "value": repr(_text(typed)),
-            "choices": terms.choices(spec, _text(typed)),
-        }
+        ) % {"label": label, "value": quoted(typed), "choices": terms.choices(spec, typed)}
     return _("%(label)s: %(message)s") % {"label": label, "message": message}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.core.languages import language_of
+from apps.reports.validation import shortened
 
 from .cells import storable
 from .models import Upload
@@ -90,13 +91,13 @@ def too_many_rows_message(sheet: str) -> str:
 
 def formula_message(text: str) -> str:
     """What a cell holding a formula (``text`` starts with ``=``) or an error value is: neither is ever read."""
-    shown = storable(text)  # quoted as typed, but for a NUL
+    shown = shortened(storable(text))  # quoted as typed, but for a NUL, and its start only
     if shown.startswith("="):
         return _(
             "This cell holds a formula (%(formula)s), which is never run: type the value itself "
             "(in Excel: copy, then paste as values)."
-        ) % {"formula": shown[:60]}
-    return _("This cell holds the error %(error)s: type the value itself.") % {"error": shown[:60]}
+        ) % {"formula": shown}
+    return _("This cell holds the error %(error)s: type the value itself.") % {"error": shown}
 
 
 def nul_message() -> str:
@@ -104,3 +105,8 @@ def nul_message() -> str:
     return _(
         "This cell holds a NUL character, an invisible character that cannot be stored: type the cell's text again."
     )
+
+
+# The longest message stored for a problem: the messages quote values shortened (:func:`shortened`), but for the
+# few that quote a whole header, a term's label or a reference as found.
+STORED_MESSAGE_LENGTH = 1_000

@@ -17,7 +17,6 @@ from apps.core.actor import Actor
 
 from .candidates import Compared
 from .cells import Record
-from .choices import ProblemKind
 from .problems import DUPLICATES, Problem, Problems
 from .spool import ReportSpool
 from .writing import CheckedReport, Outline
@@ -28,7 +27,8 @@ class CheckOutcome:
     """What a check found: the reports ready to write, the problems, the counts and the preview."""
 
     reports: Sequence[CheckedReport] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # the first found, up to RILO_UPLOADS_MAX_PROBLEMS
+    errors: int = 0  # found, whether kept in ``problems`` or not
     rows_read: int = 0
     new_reports: int = 0
     drafts_updated: int = 0
@@ -43,7 +43,7 @@ class CheckOutcome:
 
     @property
     def has_errors(self) -> bool:
-        return any(problem.kind == ProblemKind.ERROR for problem in self.problems)
+        return self.errors > 0
 
 
 @dataclass
@@ -94,7 +94,8 @@ def joined(shares: Sequence[Findings], *, actor: Actor, progress: Callable[[int,
     outcome.terms = set().union(*(share.terms for share in shares))
     compared = Compared.joined([share.compared for share in shares])
     _flag_duplicates(compared, first.located, first.numbers, actor=actor, problems=problems)
-    outcome.problems = problems.items
+    outcome.problems = problems.kept
+    outcome.errors = problems.errors
     outcome.rows_with_errors = len(problems.error_rows)
     outcome.duplicate_candidates = len(problems.duplicate_reports)
     previews = sorted((preview for share in shares for preview in share.previews), key=itemgetter(0))

@@ -1,10 +1,13 @@
-"""The problems an upload's check finds, each at its cell, in the order a single pass over the file finds them."""
+"""The problems an upload's check finds, each at its cell, in the order a single pass over the file finds them: the
+first ``RILO_UPLOADS_MAX_PROBLEMS`` of them kept (as many as are stored), all of them counted."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+
+from django.conf import settings
 
 from .cells import CellProblem, Record
 from .choices import ProblemKind
@@ -30,15 +33,20 @@ class Problem:
 
 
 class Problems:
-    """The problems found so far, and which rows have errors.
+    """The problems found so far — the first ``RILO_UPLOADS_MAX_PROBLEMS`` of them kept, in the order found (which
+    is the file's), the others only counted — and which rows and reports have errors, whatever is kept.
 
     Each problem is found ``at`` a place in the check (a phase and a number in it, set by the checker as it
-    goes): the problems of the shares of a check, each in that order, are joined in it (:meth:`joined`)."""
+    goes): the problems of the shares of a check, each in that order, are joined in it (:meth:`joined`), the first
+    ones kept. ``found`` counts them all (the checker compares it before and after a report's check)."""
 
     def __init__(self) -> None:
-        self.items: list[Problem] = []
+        self.keep = int(settings.RILO_UPLOADS_MAX_PROBLEMS)
+        self.kept: list[Problem] = []
+        self.places: list[tuple[int, int]] = []  # where each problem kept was found
         self.at: tuple[int, int] = (READING, 0)
-        self.places: list[tuple[int, int]] = []  # where each problem of ``items`` was found
+        self.found = 0  # problems, kept or not
+        self.errors = 0  # of them, errors
         self.error_rows: set[tuple[str, int | None]] = set()
         self.error_references: set[str] = set()
         self.duplicate_reports: set[str] = set()
@@ -70,21 +78,26 @@ class Problems:
         self.duplicate_reports.add(reference)
 
     def _add(self, problem: Problem) -> None:
-        self.items.append(problem)
-        self.places.append(self.at)
+        self.found += 1
+        self.errors += problem.kind == ProblemKind.ERROR
+        if len(self.kept) < self.keep:
+            self.kept.append(problem)
+            self.places.append(self.at)
 
     @classmethod
     def joined(cls, shares: Sequence[Problems]) -> Problems:
         """The problems of several shares of one check, in the order one pass over the file finds them (a sort
-        that keeps the order of problems found at the same place)."""
+        that keeps the order of problems found at the same place), the first ones kept; the counts of them all."""
         joined = cls()
         ordered = sorted(
-            ((place, problem) for share in shares for place, problem in zip(share.places, share.items, strict=True)),
+            ((place, problem) for share in shares for place, problem in zip(share.places, share.kept, strict=True)),
             key=itemgetter(0),
-        )
-        joined.items = [problem for _, problem in ordered]
+        )[: joined.keep]
+        joined.kept = [problem for _, problem in ordered]
         joined.places = [place for place, _ in ordered]
         for share in shares:
+            joined.found += share.found
+            joined.errors += share.errors
             joined.error_rows |= share.error_rows
             joined.error_references |= share.error_references
             joined.duplicate_reports |= share.duplicate_reports

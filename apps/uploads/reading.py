@@ -57,7 +57,7 @@ from .sheets import (
     shared_strings,
     workbook_sheets,
 )
-from .sniffing import CSV, XLSX, UploadRefused
+from .sniffing import CSV, XLSX, UploadRefused, check_parts, check_zip
 
 
 class UploadReading(Iterator[Record]):
@@ -115,6 +115,11 @@ def _csv_form_rows(
 def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary, wanted: Wanted | None) -> Iterator[Record]:
     try:
         with zipfile.ZipFile(path) as archive:
+            # calamine reads the shared strings, the styles and the workbook's parts as it opens it, each sheet when
+            # asked for it: every part is checked to hold what its directory entry declares first (a sheet, as it
+            # is scanned), whenever the file was inspected.
+            check_zip(archive)
+            check_parts(archive)
             sheets, date1904 = workbook_sheets(archive)
             workbook = CalamineWorkbook.from_path(str(path))
             strings: list[str] | None = None

@@ -30,6 +30,7 @@ from apps.core.kicks import task_kick
 from apps.core.languages import language_of
 from apps.core.tasklog import failure_logged
 from apps.reports.choices import FormVariant
+from apps.reports.validation import shortened
 
 from . import task_names
 from .cells import storable
@@ -37,11 +38,7 @@ from .checked import checked_delete, checked_store
 from .checking import check_file
 from .choices import CANCELLABLE_STATES, RESTARTABLE_STATES, ProblemKind, UploadState
 from .copying import Table
-from .messages import (
-    error_message,
-    too_large_message,
-    too_long_message,
-)
+from .messages import STORED_MESSAGE_LENGTH, error_message, too_large_message, too_long_message
 from .models import Upload, UploadProblem
 from .outcome import CheckOutcome
 from .problems import Problem
@@ -195,7 +192,7 @@ def _store_problems(upload: Upload, problems: Iterable[Problem]) -> None:
                 "column": storable(problem.column)[:128],
                 "field": storable(problem.field)[:64],
                 "national_reference": storable(problem.national_reference)[:64],
-                "message": storable(problem.message),
+                "message": shortened(storable(problem.message), STORED_MESSAGE_LENGTH),
                 "personal": problem.personal,
             }
         )

@@ -1,17 +1,24 @@
 """What an uploaded file is, from its content (never its name), and whether it may be read at all.
 
 An XLSX workbook is a zip file: its directory is checked before anything is decompressed — the number of
-entries, each entry's declared size and compression ratio, the total — so a zip bomb is refused after
-reading a few kilobytes of directory. Python's zip reader never returns more than an entry's declared size,
-so the declared sizes bound what reading can cost. A workbook with macros (XLSM, ``vbaProject.bin``), a
-binary workbook (XLSB), an old Excel file, an image, a PDF or any other binary file is refused, whatever
-its name says. Anything else that reads as text is a CSV (its encoding and separator are the reader's
-concern, :mod:`apps.uploads.reading`).
+entries, their names, each entry's declared size, compression method and ratio, the total — so a zip bomb is
+refused after reading a few kilobytes of directory. The declared sizes bound what reading can cost only if
+every entry inflates to exactly its declared size: Python's zip reader stops at it, but calamine's (Rust's
+``zip``, which opens the shared strings, the styles and the workbook's parts as the workbook is opened, and a
+sheet when it is read) inflates an entry to the end of its data. So every part but the worksheets is inflated
+here once, a chunk at a time, and refused unless it ends at its declared size with its declared checksum
+(:func:`check_parts`); each worksheet read is checked alike as it is scanned, before calamine may read it
+(:func:`entry_chunks`, in :func:`apps.uploads.sheets.scan_sheet`). A workbook with macros (XLSM,
+``vbaProject.bin``), a binary workbook (XLSB), an old Excel file, an image, a PDF or any other binary file is
+refused, whatever its name says. Anything else that reads as text is a CSV (its encoding and separator are the
+reader's concern, :mod:`apps.uploads.reading`).
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -40,6 +47,11 @@ SHEET_BYTES_PER_CELL = 32
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 _CONTENT_TYPES = "[content_types].xml"
 _SHEETS = "xl/worksheets/"
+# A worksheet's part, lower case: inflated and checked as it is scanned, not by :func:`check_parts`.
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+# How spreadsheets compress their parts (an entry compressed otherwise is one another zip reader may read apart).
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_CHUNK = 1024 * 1024
 _WORKBOOK_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _MACRO_TYPES = ("macroenabled", "vbaproject", "vnd.ms-office.activex", "vnd.ms-excel.binindex")
 
@@ -133,17 +145,37 @@ def _too_big() -> UploadRefused:
     )
 
 
+def damaged() -> UploadRefused:
+    """The refusal of a workbook that is not what it says it is (one part of it is not where or as it says)."""
+    return UploadRefused(_("This workbook is damaged and cannot be opened: save it again in Excel."))
+
+
+def _plain_name(name: str) -> bool:
+    """Whether ``name`` names an entry as spreadsheets do: a path of plain segments (a folder's own entry ends with
+    a slash). A ``.`` or ``..`` segment, an empty one, a backslash or a NUL character would let two zip readers
+    take one name for two entries, or two for one."""
+    segments = name.removesuffix("/").split("/")
+    return "\\" not in name and "\x00" not in name and all(segment not in ("", ".", "..") for segment in segments)
+
+
 def check_zip(archive: zipfile.ZipFile) -> None:
     """Refuse a zip whose directory says it would be too big to open: too many entries, an entry over its
     limit (a sheet: :func:`max_sheet_bytes`; the content types: :data:`MAX_CONTENT_TYPES_BYTES`; any other:
     :func:`max_part_bytes`), a total over what the sheets and parts together may take, or any entry compressed
-    more than a spreadsheet ever is."""
+    more than a spreadsheet ever is; or one that readers may read apart: two entries whose names differ only in
+    case (calamine finds a part whatever its case), a name that is not plain (:func:`_plain_name`), an entry
+    compressed otherwise than spreadsheets are (stored or deflated)."""
     entries = archive.infolist()
     if len(entries) > MAX_ZIP_ENTRIES:
         raise UploadRefused(_("This workbook has too many parts to be a spreadsheet; it is not read."))
+    names = {entry.orig_filename.lower() for entry in entries}
+    if len(names) < len(entries) or not all(map(_plain_name, names)):
+        raise damaged()
     sheet_limit, part_limit = max_sheet_bytes(), max_part_bytes()
     total, total_limit = 0, sheet_limit + part_limit
     for entry in entries:
+        if entry.compress_type not in _METHODS:
+            raise damaged()
         name = entry.filename.lower()
         if name == _CONTENT_TYPES:
             limit = MAX_CONTENT_TYPES_BYTES
@@ -157,6 +189,60 @@ def check_zip(archive: zipfile.ZipFile) -> None:
             raise _too_big()
         if entry.flag_bits & 0x1:
             raise UploadRefused(_("This workbook is encrypted: remove its password in Excel and upload it again."))
+
+
+def _raw(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """``info`` as a stored entry as long as its compressed data: opened, Python's zip reader checks its local
+    header and gives its compressed bytes as they are (no checksum of those is declared to check)."""
+    raw = zipfile.ZipInfo(info.orig_filename)
+    raw.header_offset = info.header_offset
+    raw.compress_type = zipfile.ZIP_STORED
+    raw.compress_size = raw.file_size = info.compress_size
+    return raw
+
+
+def entry_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, size: int = _CHUNK) -> Iterator[bytes]:
+    """The bytes of the entry ``info`` as they inflate, at most ``size`` at a time; :class:`UploadRefused`
+    (damaged) as soon as they pass its declared size, or at their end if they fall short of it or their checksum
+    is not the declared one. Its deflated stream ends where its declared size does: read to its end through here,
+    an entry holds exactly what its directory entry declares, for every zip reader."""
+    inflate = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    left, checksum = info.file_size, 0
+    with archive.open(_raw(info)) as stream:
+        while True:
+            if inflate is None:
+                data = stream.read(min(size, left + 1))
+                ended = not data
+            else:
+                compressed = inflate.unconsumed_tail or stream.read(size)
+                try:
+                    data = inflate.decompress(compressed, min(size, left + 1))
+                except zlib.error as error:
+                    raise damaged() from error
+                ended = inflate.eof
+                if not ended and not data and compressed == inflate.unconsumed_tail:
+                    raise damaged()  # its compressed data ends before its stream does
+            if len(data) > left:
+                raise damaged()
+            left -= len(data)
+            checksum = zlib.crc32(data, checksum)
+            if data:
+                yield data
+            if ended:
+                break
+    if left or checksum != info.CRC:
+        raise damaged()
+
+
+def check_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook one of whose parts, the worksheets aside, does not inflate to exactly its declared size
+    and checksum (:func:`entry_chunks`): each is inflated once, a chunk at a time, and let go. A worksheet is
+    checked as it is scanned, before calamine reads it (:func:`apps.uploads.sheets.scan_sheet`): a large one is
+    never inflated twice."""
+    for info in archive.infolist():
+        if not _WORKSHEET.fullmatch(info.orig_filename.lower()):
+            for _chunk in entry_chunks(archive, info):
+                pass
 
 
 class _DoctypeGuard:
@@ -219,7 +305,7 @@ def _content_types(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> str:
                     found.append(content_type.lower())
                 element.clear()
     except ElementTree.ParseError as error:
-        raise UploadRefused(_("This workbook is damaged and cannot be opened: save it again in Excel.")) from error
+        raise damaged() from error
     return "\n".join(found)
 
 
@@ -248,7 +334,7 @@ def _inspect_zip(path: Path) -> str:
                 archive, next(info for info in archive.infolist() if info.filename.lower() == _CONTENT_TYPES)
             )
     except zipfile.BadZipFile as error:
-        raise UploadRefused(_("This workbook is damaged and cannot be opened: save it again in Excel.")) from error
+        raise damaged() from error
     if any(name.endswith("vbaproject.bin") for name in names) or any(marker in types for marker in _MACRO_TYPES):
         raise UploadRefused(
             _("This workbook contains macros (XLSM), which are never opened: save it as an Excel workbook (.xlsx).")
@@ -257,6 +343,11 @@ def _inspect_zip(path: Path) -> str:
         raise UploadRefused(_("This is a binary Excel workbook (XLSB): save it as an Excel workbook (.xlsx)."))
     if _WORKBOOK_TYPES not in types:
         raise UploadRefused(_("This file is an Office document but not an Excel workbook: upload the XLSX file."))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_parts(archive)
+    except zipfile.BadZipFile as error:
+        raise damaged() from error
     return XLSX
 
 

@@ -4,7 +4,9 @@ for the whole upload (in each process that checks it), not once per cell."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from difflib import SequenceMatcher
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Model
@@ -17,6 +19,48 @@ from apps.reports.validation import normalise_hs_code
 # The kinds of fields whose values are looked up.
 LOOKED_UP = frozenset({"term", "terms", "hs_code", "operation"})
 _UNSEEN = object()
+# A suggestion is a code or label this close to what was typed (difflib's ratio, 0 to 1).
+CLOSE = 0.5
+# The distinct values typed for which the closest codes are looked for, per check (each costs a comparison with every
+# active code and label of its vocabulary); past them, a message lists the vocabulary's first codes instead.
+FUZZY_VALUES = 1_000
+
+
+@dataclass
+class _Vocabulary:
+    """A vocabulary's active terms as suggestions are looked for among them: each code and label (lower case) with
+    a matcher that holds it, and the longest of them."""
+
+    terms: list[tuple[str, str]]  # (code, label in the reader's language)
+    matchers: list[tuple[SequenceMatcher[str], SequenceMatcher[str]]]
+    longest: int
+
+    @classmethod
+    def of(cls, terms: list[tuple[str, str]]) -> _Vocabulary:
+        matchers = [
+            (SequenceMatcher(None, "", code.lower()), SequenceMatcher(None, "", label.lower())) for code, label in terms
+        ]
+        return cls(terms, matchers, max((len(text) for term in terms for text in term), default=0))
+
+    def closest(self, wanted: str) -> list[tuple[str, str]]:
+        """The (at most three) terms whose code or label is the closest to ``wanted``, at least :data:`CLOSE`."""
+        scored = []
+        for term, matchers in zip(self.terms, self.matchers, strict=True):
+            best = 0.0
+            for matcher in matchers:
+                matcher.set_seq1(wanted)
+                # Two upper bounds first (as difflib.get_close_matches does): most terms are far from the value.
+                if matcher.real_quick_ratio() >= CLOSE and matcher.quick_ratio() >= CLOSE:
+                    best = max(best, matcher.ratio())
+            if best >= CLOSE:
+                scored.append((best, term))
+        scored.sort(key=itemgetter(0), reverse=True)  # stable: of equally close terms, the first in code order
+        return [term for _closeness, term in scored[:3]]
+
+    def listed(self, close: list[tuple[str, str]]) -> str:
+        """The terms ``close`` to what was typed, else the first few, as a message lists them."""
+        shown = close or self.terms[:5]
+        return ", ".join(f"{code} ({label})" for code, label in shown) + (", …" if len(self.terms) > len(shown) else "")
 
 
 class Terms:
@@ -30,7 +74,11 @@ class Terms:
         # lowercased); and the same by the value as typed, looked at first (most values recur as typed).
         self._found: dict[tuple[str, str], Any] = {}
         self._typed: dict[tuple[str, str], Any] = {}
-        self._active_terms: dict[type[Model], list[tuple[str, str]]] = {}
+        self._vocabularies: dict[type[Model], _Vocabulary] = {}
+        # What a message says to use instead, by vocabulary and the value as typed (stripped, lower case; None: for
+        # any value nothing is looked for); and how many more values may be looked for (:data:`FUZZY_VALUES`).
+        self._choices: dict[tuple[type[Model], str | None], str] = {}
+        self._fuzzy_left = FUZZY_VALUES
         # Per part: the fields whose values are looked up, each with its spec, its key, and whether it holds
         # several terms.
         self._fields = {
@@ -79,21 +127,24 @@ class Terms:
 
     def choices(self, spec: catalogue.Field, typed: str) -> str:
         """The active codes of the field's vocabulary closest to what was typed (else its first few), for a
-        message that says what to use instead."""
+        message that says what to use instead. Looked for once per distinct value, for the first
+        :data:`FUZZY_VALUES` of them; a value more than three times as long as the vocabulary's longest code or
+        label is close to none (difflib's ratio is then under :data:`CLOSE`): nothing is looked for."""
         model = spec.vocabulary
         if model is None:
             return ""
-        if model not in self._active_terms:
+        if model not in self._vocabularies:
             terms = model.objects.filter(active=True).order_by("code")  # type: ignore[attr-defined]
             # In the reader's language: the label they would recognise, and what they most likely typed.
-            self._active_terms[model] = [(str(term.code), term.localized_label) for term in terms]
-        active = self._active_terms[model]
-        wanted = typed.strip().lower()
-
-        def closeness(term: tuple[str, str]) -> float:
-            code, label = term[0].lower(), term[1].lower()
-            return max(SequenceMatcher(None, wanted, code).ratio(), SequenceMatcher(None, wanted, label).ratio())
-
-        close = [term for term in sorted(active, key=closeness, reverse=True)[:3] if closeness(term) >= 0.5]
-        shown = close or active[:5]
-        return ", ".join(f"{code} ({label})" for code, label in shown) + (", …" if len(active) > len(shown) else "")
+            self._vocabularies[model] = _Vocabulary.of([(str(term.code), term.localized_label) for term in terms])
+        vocabulary = self._vocabularies[model]
+        stripped = typed.strip()
+        wanted = stripped.lower() if len(stripped) <= 3 * vocabulary.longest else None
+        if (model, wanted) not in self._choices:
+            if wanted is not None and self._fuzzy_left > 0:
+                self._fuzzy_left -= 1
+                self._choices[(model, wanted)] = vocabulary.listed(vocabulary.closest(wanted))
+            else:  # nothing looked for: the first codes
+                wanted = None
+                self._choices.setdefault((model, None), vocabulary.listed([]))
+        return self._choices[(model, wanted)]

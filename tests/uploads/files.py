@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,22 @@ def with_extra_entries(source: Path, target: Path, entries: dict[str, bytes], *,
         for name, data in entries.items():
             copy.writestr(name, data)
     return target
+
+
+def declaring(path: Path, member: str, size: int) -> None:
+    """Make ``member``'s local header and central directory entry declare ``size`` bytes, with the checksum of its
+    first ``size`` bytes, whatever its data inflates to: more is what a zip bomb hides behind."""
+    with zipfile.ZipFile(path) as archive:
+        info, data = archive.getinfo(member), archive.read(member)
+    raw = bytearray(path.read_bytes())
+    checksum = zlib.crc32(data[:size])
+    struct.pack_into("<I", raw, info.header_offset + 14, checksum)  # local header: CRC-32 at 14, size at 22
+    struct.pack_into("<I", raw, info.header_offset + 22, size)
+    end = raw.rfind(b"PK\x05\x06")  # the end of central directory record: the directory's offset at 16
+    entry = struct.unpack_from("<I", raw, end + 16)[0]
+    while struct.unpack_from("<I", raw, entry + 42)[0] != info.header_offset:  # each entry's local header offset
+        assert raw[entry : entry + 4] == b"PK\x01\x02", "past the central directory"
+        entry += 46 + sum(struct.unpack_from("<HHH", raw, entry + 28))  # its name, extra field and comment
+    struct.pack_into("<I", raw, entry + 16, checksum)  # central directory entry: CRC-32 at 16, size at 24
+    struct.pack_into("<I", raw, entry + 24, size)
+    path.write_bytes(raw)

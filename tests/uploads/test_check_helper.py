@@ -164,8 +164,8 @@ def test_a_csv_checked_by_two_processes_gives_what_one_gives(settings, tmp_path,
     assert _seen(together) == _seen(alone)
     # What they found, each in its blocks (blocks of two: the helper's first, then the worker's, in turn).
     [theirs] = helpers.handed
-    assert {"SH-04", "SH-09", "SH-12"} <= {p.national_reference for p in theirs.problems.items}
-    assert not {"SH-03", "SH-07", ""} & {p.national_reference for p in theirs.problems.items}
+    assert {"SH-04", "SH-09", "SH-12"} <= {p.national_reference for p in theirs.problems.kept}
+    assert not {"SH-03", "SH-07", ""} & {p.national_reference for p in theirs.problems.kept}
     assert theirs.new_reports == 9 and theirs.pieces  # 12 of its reports, 3 with errors
     errors = {(p.national_reference, p.field) for p in together.problems if p.kind == ProblemKind.ERROR}
     assert {("SH-03", "unit"), ("SH-04", "quantity"), ("SH-09", "country_of_seizure"), ("", "national_reference")} <= (
@@ -179,6 +179,26 @@ def test_a_csv_checked_by_two_processes_gives_what_one_gives(settings, tmp_path,
     kept = [report.report_values["national_reference"] for report in together.reports]
     assert kept == sorted(kept)  # in the file's order
     assert Report.objects.filter(national_reference__startswith="SH-").count() == 2  # nothing written
+
+
+def test_past_the_problems_limit_two_processes_keep_the_files_first_problems_and_count_them_all(
+    settings, tmp_path, alice, helpers
+):
+    path = _csv(tmp_path)
+    whole = _check(settings, path, "csv", alice, helped=False)
+    settings.RILO_UPLOADS_MAX_PROBLEMS = 1
+
+    alone = _check(settings, path, "csv", alice, helped=False)
+    together = _check(settings, path, "csv", alice, helped=True)
+
+    assert len(helpers.started) == 1
+    [theirs] = helpers.handed
+    assert len(theirs.problems.kept) == 1 < theirs.problems.found  # each process keeps no more than the limit
+    assert _seen(together) == _seen(alone)
+    assert alone.problems == whole.problems[:1]
+    assert alone.errors == whole.errors > 1
+    seen, all_seen = _seen(alone), _seen(whole)
+    assert (seen["counts"], seen["reports"]) == (all_seen["counts"], all_seen["reports"])
 
 
 def test_what_is_recorded_is_compared_alike_by_two_processes(settings, tmp_path, alice, helpers):

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from apps.reports.choices import ReportStatus
 from apps.reports.models import Operation, Report
+from apps.uploads import terms as upload_terms
 from apps.uploads.checking import check_records
 from apps.uploads.choices import ProblemKind
 from tests.builders import build_report, cigarettes, vocabulary
@@ -291,3 +293,52 @@ def test_progress_is_told_every_64_rows_read_and_records_checked_and_ends_at_eve
     assert progress.calls[-1] == (300, 300)
     assert checking == sorted(checking) and len(checking) >= 300 // 64
     assert max(later - earlier for earlier, later in zip([0, *checking], checking, strict=False)) <= 64
+
+
+def test_a_long_bad_value_is_quoted_shortly_at_its_cell(alice):
+    long = "Z" * 131_072  # a CSV cell may hold as much (a workbook's 32,767 characters)
+    outcome = _check(
+        alice,
+        *sheet("report", report("UP-1", kind=long, country_of_seizure=long, transport_mode=long)),
+        *sheet("item", item("UP-1", unit=long)),
+    )
+
+    messages = {(p.sheet, p.row, p.column, p.field): p.message for p in outcome.problems}
+    assert {"kind", "country_of_seizure", "transport_mode", "unit"} <= {field for *_cell, field in messages}
+    assert max(map(len, messages.values())) < 400
+    unit = messages[("Items", 2, "D", "unit")]
+    assert unit.startswith("Unit: '" + "Z" * 59 + "…' is not a code in use; use ")
+    assert unit.partition("; use ")[2].startswith("C62 (one), CLT (centilitre)")  # close to none: the first codes
+
+
+def test_suggestions_are_looked_for_so_many_values_then_the_first_codes_are_listed(alice, monkeypatch):
+    monkeypatch.setattr(upload_terms, "FUZZY_VALUES", 1)
+    outcome = _check(
+        alice,
+        *sheet("report", report("UP-1"), report("UP-2")),
+        *sheet("item", item("UP-1", unit="kilogramm"), item("UP-2", unit="kilogramm"), item("UP-2", unit="sticks!")),
+    )
+
+    units = [p.message for p in outcome.problems if p.field == "unit"]
+    assert units[0] == units[1] and "KGM (kilogram)" in units[0]  # once looked for, remembered
+    assert units[2].partition("; use ")[2].startswith("C62 (one), CLT")  # past them: the first codes, not STK
+
+
+def test_past_the_problems_limit_problems_are_counted_not_kept_and_their_reports_still_fail(alice, settings):
+    settings.RILO_UPLOADS_MAX_PROBLEMS = 2
+    alice.user_permissions.clear()
+    alice.groups.get().permissions.remove(Permission.objects.get(codename="view_personal_data_report"))
+    alice = type(alice).objects.get(pk=alice.pk)
+    references = [f"UP-{number}" for number in range(1, 6)]
+    outcome = _check(
+        alice,
+        *sheet("report", *map(report, references)),
+        *sheet("item", *(item(reference, quantity="-1") for reference in references[:3]), item("UP-4"), item("UP-5")),
+        # UP-4's one error, past the limit: a person its sender may not record
+        *sheet("party", {"national_reference": "UP-4", "kind": "person", "family_name": "Dupont"}),
+    )
+
+    assert [(p.sheet, p.row, p.field) for p in outcome.problems] == [("Items", 2, "quantity"), ("Items", 3, "quantity")]
+    assert outcome.has_errors and outcome.rows_with_errors == 4
+    assert [checked.report_values["national_reference"] for checked in outcome.reports] == ["UP-5"]
+    assert outcome.new_reports == 1

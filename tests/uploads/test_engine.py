@@ -34,7 +34,7 @@ from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
 
 from .engine import csv_bytes, csv_row, send, stored_files, written
-from .files import write_xlsx
+from .files import declaring, with_extra_entries, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,18 @@ def _zip_bomb(tmp_path: Path) -> bytes:
     return target.getvalue()
 
 
+def _lying_strings(tmp_path: Path) -> bytes:
+    """A workbook whose shared strings inflate to fifty times the size their zip entry declares."""
+    source = write_xlsx(tmp_path / "book.xlsx", {"Reports": [["National reference"], ["UP-1"]]})
+    strings = "".join(f"<si><t>seizure {number}</t></si>" for number in range(5000))
+    sst = f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>'
+    path = with_extra_entries(source, tmp_path / "lying.xlsx", {"xl/sharedStrings.xml": sst.encode()})
+    with zipfile.ZipFile(path) as archive:
+        size = archive.getinfo("xl/sharedStrings.xml").file_size
+    declaring(path, "xl/sharedStrings.xml", size // 50)
+    return path.read_bytes()
+
+
 def _macro_workbook(tmp_path: Path) -> bytes:
     source = write_xlsx(tmp_path / "book.xlsx", {"Reports": [["National reference"], ["UP-1"]]})
     target = io.BytesIO()
@@ -115,6 +127,7 @@ def _macro_workbook(tmp_path: Path) -> bytes:
         ("photo.csv", lambda tmp: b"\x89PNG\r\n\x1a\n" + b"\0" * 200),
         ("report.csv", lambda tmp: b"%PDF-1.7\n" + b"\0\1\2" * 100),
         ("bomb.xlsx", _zip_bomb),
+        ("lying.xlsx", _lying_strings),
         ("macros.xlsx", _macro_workbook),
     ],
 )
@@ -214,6 +227,16 @@ def test_at_most_the_problems_limit_is_kept_errors_first_and_the_counts_stay_who
     kept = list(UploadProblem.objects.filter(upload=upload).values_list("kind", "row"))
     assert kept == [(ProblemKind.ERROR, 2), (ProblemKind.ERROR, 3)]
     assert upload.rows_with_errors == 3 and upload.duplicate_candidates == 2
+
+
+def test_a_problem_is_stored_with_a_message_of_bounded_length_at_its_cell(alice):
+    header, row = csv_bytes(csv_row("UP-1")).decode().splitlines()
+    unknown = "Remarks " + "x" * 100_000  # an unknown column, its header quoted by its problem
+    upload = checked(send(alice, f"{header};{unknown}\r\n{row};\r\n".encode()))
+
+    [problem] = UploadProblem.objects.filter(upload=upload)
+    assert (problem.sheet, problem.row, problem.column) == ("CSV", 1, unknown[:128])
+    assert problem.message.startswith("Unknown column 'Remarks xxx") and len(problem.message) <= 1000
 
 
 def test_a_file_past_the_row_limit_fails_with_what_to_do_and_nothing_is_written(alice, settings):

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import io
 import os
-import struct
 import tracemalloc
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from apps.uploads.cells import CellProblem
 from apps.uploads.marked import marked_copy, marked_copy_file
 from apps.uploads.reading import read_upload
 from apps.uploads.sniffing import MAX_CONTENT_TYPES_BYTES, UploadRefused, inspect_upload, max_sheet_bytes
-from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, write_csv, write_xlsx
+from tests.uploads.files import ITEM_HEADERS, REPORT_HEADERS, declaring, write_csv, write_xlsx
 
 _TYPES = '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
 _WORKBOOK_TYPE = (
@@ -93,40 +91,60 @@ def test_a_small_part_compressed_more_than_any_spreadsheet_is_refused(tmp_path):
         inspect_upload(path, name="seizures.xlsx")
 
 
-def _declaring(path: Path, member: str, size: int) -> None:
-    """Make ``member``'s local header and central directory entry declare ``size`` bytes, with the checksum of its
-    first ``size`` bytes, where its data inflates to more: what a zip bomb hides behind."""
-    with zipfile.ZipFile(path) as archive:
-        info, data = archive.getinfo(member), archive.read(member)
-    raw = bytearray(path.read_bytes())
-    checksum = zlib.crc32(data[:size])
-    struct.pack_into("<I", raw, info.header_offset + 14, checksum)  # local header: CRC-32 at 14, size at 22
-    struct.pack_into("<I", raw, info.header_offset + 22, size)
-    end = raw.rfind(b"PK\x05\x06")  # the end of central directory record: the directory's offset at 16
-    entry = struct.unpack_from("<I", raw, end + 16)[0]
-    while struct.unpack_from("<I", raw, entry + 42)[0] != info.header_offset:  # each entry's local header offset
-        assert raw[entry : entry + 4] == b"PK\x01\x02", "past the central directory"
-        entry += 46 + sum(struct.unpack_from("<HHH", raw, entry + 28))  # its name, extra field and comment
-    struct.pack_into("<I", raw, entry + 16, checksum)  # central directory entry: CRC-32 at 16, size at 24
-    struct.pack_into("<I", raw, entry + 24, size)
-    path.write_bytes(raw)
-
-
 def test_a_sheet_that_inflates_past_its_declared_size_is_refused_as_damaged_when_read(tmp_path):
     rows = [REPORT_HEADERS, *([f"FR-{number}", "seizure", "FR"] for number in range(20_000))]
     path = write_xlsx(tmp_path / "seizures.xlsx", {"Reports": rows})
     with zipfile.ZipFile(path) as archive:
         real = archive.getinfo("xl/worksheets/sheet1.xml").file_size
-    _declaring(path, "xl/worksheets/sheet1.xml", real // 20)
+    declaring(path, "xl/worksheets/sheet1.xml", real // 20)
     with zipfile.ZipFile(path) as archive:
         assert archive.getinfo("xl/worksheets/sheet1.xml").file_size == real // 20
         assert len(archive.read("xl/worksheets/sheet1.xml")) == real // 20  # its checksum that of what is declared
     assert inspect_upload(path, name="seizures.xlsx") == "xlsx"  # its directory declares nothing out of the way
 
-    # The zip readers trust no more than the declared size: Python's (the scan of the sheet) stops at it, and the
-    # reading is refused as damaged, not held in memory.
+    # Python's zip reader stops at the declared size, calamine's would inflate the rest: the scan of the sheet,
+    # which reads it before calamine may, refuses it as damaged.
+    with zipfile.ZipFile(path) as archive, pytest.raises(UploadRefused, match="damaged"):
+        sheets.scan_sheet(archive, "xl/worksheets/sheet1.xml")
     with pytest.raises(UploadRefused, match="damaged"):
         list(read_upload(path, format="xlsx", encoding=None, variant="full"))
+
+
+def test_shared_strings_that_inflate_past_their_declared_size_are_refused_before_calamine_reads_them(tmp_path):
+    # calamine reads the shared strings as it opens the workbook, through a zip reader that inflates an entry to
+    # its end: a few kilobytes declared may hold hundreds of megabytes.
+    strings = "".join(f"<si><t>seizure {number}</t></si>" for number in range(20_000))
+    path = _workbook(tmp_path, {"xl/sharedStrings.xml": f"{_SST}{strings}</sst>".encode()})
+    with zipfile.ZipFile(path) as archive:
+        real = archive.getinfo("xl/sharedStrings.xml").file_size
+    declaring(path, "xl/sharedStrings.xml", real // 50)
+
+    with pytest.raises(UploadRefused, match="damaged"):
+        inspect_upload(path, name="seizures.xlsx")
+    with pytest.raises(UploadRefused, match="damaged"):
+        list(read_upload(path, format="xlsx", encoding=None, variant="full"))
+
+
+def test_a_part_that_inflates_short_of_its_declared_size_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "seizures.xlsx", {"Reports": [REPORT_HEADERS, ["FR-1", "seizure", "FR"]]})
+    with zipfile.ZipFile(path) as archive:
+        real = archive.getinfo("xl/styles.xml").file_size
+    declaring(path, "xl/styles.xml", real + 1000)
+
+    with pytest.raises(UploadRefused, match="damaged"):
+        inspect_upload(path, name="seizures.xlsx")
+
+
+def test_a_part_compressed_otherwise_than_spreadsheets_are_is_refused(tmp_path):
+    source = write_xlsx(tmp_path / "source.xlsx", {"Reports": [REPORT_HEADERS, ["FR-1", "seizure", "FR"]]})
+    path = tmp_path / "bzip2.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for info in original.infolist():
+            method = zipfile.ZIP_BZIP2 if info.filename == "xl/styles.xml" else zipfile.ZIP_DEFLATED
+            copy.writestr(info.filename, original.read(info.filename), compress_type=method)
+
+    with pytest.raises(UploadRefused, match="damaged"):
+        inspect_upload(path, name="seizures.xlsx")
 
 
 def test_the_sheet_limit_follows_the_row_limit(tmp_path):
