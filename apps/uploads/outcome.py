@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.actor import Actor
 
-from .candidates import Compared
+from .candidates import NAMED, Compared
 from .cells import Record
 from .problems import DUPLICATES, Problem, Problems
 from .spool import ReportSpool
@@ -121,10 +121,10 @@ def _flag_duplicates(
     for reference in sorted({*found.by_items, *found.by_conveyance}, key=numbers.__getitem__):
         problems.at = (DUPLICATES, numbers[reference])
         if reference in found.by_items:
-            others = "; ".join(sorted(found.by_items[reference])[:5])
+            others = "; ".join(sorted(found.by_items[reference])[:NAMED])
             problems.duplicate(located[reference], reference, message % {"reference": reference, "others": others})
         if reference in found.by_conveyance:  # a match by personal data: named only to whom may see it
-            others = "; ".join(sorted(found.by_conveyance[reference])[:5])
+            others = "; ".join(sorted(found.by_conveyance[reference])[:NAMED])
             problems.duplicate(
                 located[reference], reference, message % {"reference": reference, "others": others}, personal=True
             )

@@ -61,11 +61,9 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """``celery -A rilo worker -Q exchange,default,mail,jobs,uploads -B`` as a subprocess in its own process group;
-    its ``pool`` of four threads, or ``prefork`` (processes: what enforces a task's time limits)."""
+    """``celery -A rilo worker -Q exchange,default,mail,jobs,uploads -B`` as a subprocess in its own process group."""
 
-    def __init__(self, *, database_url: str, broker_url: str, extra_env: dict[str, str], pool: str = "threads") -> None:
-        self.pool = pool
+    def __init__(self, *, database_url: str, broker_url: str, extra_env: dict[str, str]) -> None:
         self.name = f"exchange-test-{uuid.uuid4().hex[:8]}"
         self._directory = tempfile.TemporaryDirectory(prefix="rilo-worker-")
         self.log_path = Path(self._directory.name) / "worker.log"
@@ -96,9 +94,9 @@ class CeleryWorker:
             "-n",
             f"{self.name}@%h",
             "--pool",
-            self.pool,
+            "threads",
             "--concurrency",
-            "4" if self.pool == "threads" else "2",
+            "4",
             "-B",
             "--scheduler",
             "celery.beat:PersistentScheduler",

@@ -82,9 +82,9 @@ def start_worker(transactional_db: None, broker: RedisServer) -> Iterator[Callab
     """Start Celery workers on the test database; all are stopped before the database is flushed."""
     workers: list[CeleryWorker] = []
 
-    def start(*, pool: str = "threads", **overrides: str) -> CeleryWorker:
+    def start(**overrides: str) -> CeleryWorker:
         worker = CeleryWorker(
-            database_url=database_url_of_tests(), broker_url=broker.url, extra_env={**FAST, **overrides}, pool=pool
+            database_url=database_url_of_tests(), broker_url=broker.url, extra_env={**FAST, **overrides}
         )
         workers.append(worker)
         return worker.start()

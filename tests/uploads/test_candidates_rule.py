@@ -13,11 +13,15 @@ import pytest
 from apps.reference.models import CommodityType, Unit
 from apps.reports.duplicates import find_duplicate_candidates
 from apps.reports.models import Report
-from apps.uploads.candidates import Compared
+from apps.uploads.candidates import GATHERED, NAMED, Compared
 from apps.uploads.checking import check_records
 from apps.uploads.choices import ProblemKind
+from apps.uploads.models import UploadProblem
+from apps.uploads.reading import read_upload
+from apps.uploads.services import upload_check
 from tests.builders import build_report, cigarettes, cocaine, vocabulary
 
+from .engine import csv_bytes, csv_row, send
 from .records import NoProgress, item, report, sheet
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +149,32 @@ def test_an_item_given_by_its_category_only_is_compared_as_the_submission_rule_c
         submitted.delete()
     assert flagged["UP-CATEGORY"] == {"R-TYPED", "R-CATEGORY", "R-OTHER-TYPE", "UP-TYPED"}
     assert flagged["UP-TYPED"] == {"R-TYPED"}
+
+
+def test_a_seizure_typed_many_times_names_a_few_of_its_twins_each_the_same_whoever_checks(alice, settings, tmp_path):
+    # Every pair of 3,000 identical reports matches: each names NAMED of them, the same whether the file is checked
+    # by one process or two (the cost grows with the reports, not with their pairs: candidates.GATHERED).
+    settings.RILO_UPLOADS_ROOT = tmp_path / "uploads"
+    vocabulary()
+    content = csv_bytes(*(csv_row(f"TWIN-{n:04d}") for n in range(3000)))
+    outcomes = {}
+    for helper in (False, True):
+        settings.RILO_UPLOADS_CHECK_HELPER, settings.RILO_UPLOADS_CHECK_HELPER_FROM = helper, 0
+        upload = send(alice, content)
+        assert upload_check(upload_id=upload.pk) == "checked"
+        outcomes[helper] = sorted(
+            UploadProblem.objects.filter(upload=upload, kind=ProblemKind.DUPLICATE).values_list("row", "message")
+        )
+    assert outcomes[False] == outcomes[True] and len(outcomes[False]) == 3000
+    twins_file = tmp_path / "twins.csv"
+    twins_file.write_bytes(content)
+    checked = check_records(
+        read_upload(twins_file, format="csv", variant="full"), actor=alice, variant="full", progress=NoProgress()
+    )
+    compared = Compared()
+    for one in checked.reports:
+        compared.add(str(one.report_values["national_reference"]), one)
+    gathered = compared.found(alice).by_items
+    assert len(gathered) == 3000 and {len(twins) for twins in gathered.values()} == {GATHERED}
+    first = outcomes[False][0][1]
+    assert first.count("report TWIN-") == NAMED  # the NAMED first of its 2,999 twins

@@ -5,9 +5,13 @@ takes the file of an upload a worker reads."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import F
 from django.utils import timezone
 
@@ -216,3 +220,58 @@ def test_a_report_recorded_since_the_check_under_a_new_reference_is_not_overwrit
     upload_commit(upload=upload, actor=alice, submit=False)
     assert upload_commit_run(upload_id=upload.pk) == "committed"
     assert Report.objects.filter(national_reference__in=["RUN-1", "RUN-2"]).count() == 2
+
+
+# --- the time a worker may spend -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def soft_time_limit():
+    """Celery's soft time limit as its pool enforces it: SIGUSR1 sent to the process running the task, whose
+    handler raises SoftTimeLimitExceeded wherever the task is then; ``after(seconds)`` arms it."""
+    previous = signal.getsignal(signal.SIGUSR1)
+
+    def raised(_signum, _frame):
+        raise SoftTimeLimitExceeded()
+
+    signal.signal(signal.SIGUSR1, raised)
+    timers: list[threading.Timer] = []
+
+    def after(seconds: float) -> None:
+        timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGUSR1))
+        timers.append(timer)
+        timer.start()
+
+    yield after
+    for timer in timers:
+        timer.cancel()
+    signal.signal(signal.SIGUSR1, previous)
+
+
+def test_a_check_stopped_by_the_time_limit_fails_saying_to_split_the_file(alice, settings, soft_time_limit):
+    settings.RILO_UPLOADS_CHECK_HELPER = False  # one process: the signal reaches the one checking
+    upload = send(alice, csv_bytes(*(csv_row(f"SLOW-{n:05d}") for n in range(20_000))))
+    before = written()
+
+    soft_time_limit(0.5)  # far less than 20,000 reports take to check
+    assert upload_check(upload_id=upload.pk) == "failed"
+
+    upload.refresh_from_db()
+    assert upload.state == UploadState.FAILED
+    assert "took longer than" in upload.error and "Split the file into smaller files" in upload.error
+    assert written() == {**before, "uploads": written()["uploads"]} and not upload.problems.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # as in a worker: stopped halfway through a COPY, the connection is dropped
+def test_a_commit_stopped_by_the_time_limit_fails_and_writes_nothing(alice, settings, soft_time_limit):
+    upload = send(alice, csv_bytes(*(csv_row(f"SLOW-{n:05d}") for n in range(20_000))))
+    assert upload_check(upload_id=upload.pk) == "checked"
+    upload = upload_commit(upload=Upload.objects.get(pk=upload.pk), actor=alice, submit=False)
+    before = written()
+
+    soft_time_limit(0.5)  # far less than 20,000 reports take to write
+    assert upload_commit_run(upload_id=upload.pk) == "failed"
+
+    upload.refresh_from_db()
+    assert upload.state == UploadState.FAILED and "took longer than" in upload.error
+    assert written()["reports"] == before["reports"] and written()["items"] == before["items"]

@@ -142,20 +142,3 @@ def test_a_worker_killed_during_a_commit_leaves_nothing_and_the_sweep_has_it_wri
     assert Report.objects.filter(national_reference__startswith="W-").count() == 200
     assert ReportItem.objects.filter(report__national_reference__startswith="W-").count() == 267
     assert AuditEvent.objects.filter(action="upload.commit", object_uuid=upload.uuid).count() == 1
-
-
-def test_an_upload_past_the_workers_time_limit_fails_saying_to_split_it_and_writes_nothing(
-    alice, uploads_root, start_worker: Callable[..., CeleryWorker]
-):
-    # A time limit of 31 s leaves the check 1 s before Celery's soft limit stops it: far less than 40,000 rows take.
-    # Processes, as in production: a pool of threads enforces no time limit.
-    worker = start_worker(pool="prefork", RILO_UPLOADS_ROOT=str(uploads_root), RILO_UPLOADS_TIME_LIMIT="31")
-    with transaction.atomic():
-        upload = send(alice, _file(30_000))
-
-    failed = _state(upload, UploadState.FAILED, worker)
-
-    assert "took longer than the 1 minute a worker may spend on it" in failed.error
-    assert "Split the file into smaller files" in failed.error
-    assert not Report.objects.filter(national_reference__startswith="W-").exists()
-    assert not failed.problems.exists() and failed.new_reports == 0
