@@ -75,7 +75,11 @@ def failure_logged(logger: logging.Logger, message: str, *args: Any) -> None:
     plate, from an uploaded file), and logs are no place for personal data. Its frames, class and SQLSTATE say
     what failed where."""
     error = sys.exc_info()[1]
-    causes = [error, getattr(error, "__cause__", None)]
+    causes: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in causes:  # the whole chain: raised from, or while handling, another
+        causes.append(link)
+        link = link.__cause__ or link.__context__
     if not any(isinstance(cause, DatabaseError | psycopg.Error) for cause in causes):
         logger.exception(message, *args)
         return

@@ -33,6 +33,7 @@ _OFFSETS = range(-DATE_WINDOW.days, DATE_WINDOW.days + 1)
 # processes checked the file): a file of one seizure typed 20,000 times costs that many per report, not 20,000.
 NAMED = 5
 GATHERED = 50
+LOOKED = 1000  # the items of one day looked at for one item, at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,11 @@ def _matching(item: _Seized, buckets: dict[_Key, dict[dt.date, _Bucket]], window
         if bucket is None:
             continue
         quantities, members = bucket
-        for other in members[bisect_left(quantities, low) : bisect_right(quantities, high)]:
+        start = bisect_left(quantities, low)
+        # At most LOOKED of a day's members, in their order: a report of 100,000 alike items is not walked whole
+        # for each of them.
+        for at in range(start, min(bisect_right(quantities, high), start + LOOKED)):
+            other = members[at]
             if other.reference != item.reference or other.administration != item.administration:
                 yield other
 

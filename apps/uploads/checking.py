@@ -362,7 +362,7 @@ def _check_share(
     # Updated drafts keep the parts the file has no rows of: what they hold counts for the rules that read them.
     kept_parts = stored_parts(
         [existing[reference][0] for reference in reports if reference in existing]
-        if existing and not set(ROW_PARTS) <= grouped.given_parts
+        if existing  # (a report's detection methods may be missing from the file too)
         else []
     )
     terms = Terms()

@@ -141,7 +141,10 @@ def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
                 confirmed = (upload.new_reports, upload.drafts_updated)
                 if outcome.has_errors or (outcome.new_reports, outcome.drafts_updated) != confirmed:
                     checked_delete(upload.file_name)
-                    outcome_store(upload, outcome, from_state=UploadState.COMMITTING, started_at=progress.started_at)
+                    if not outcome_store(
+                        upload, outcome, from_state=UploadState.COMMITTING, started_at=progress.started_at
+                    ):
+                        raise UploadAbandoned(str(upload.uuid))  # no longer this run's
                     message = changed_message() if outcome.has_errors else recounted_message()
                     Upload.objects.filter(pk=upload.pk).update(error=message)
                     return "changed"
@@ -189,6 +192,8 @@ def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
         upload_fail(upload, refusal.message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
     except SoftTimeLimitExceeded:  # nothing written: the transaction is rolled back
+        if not connection.is_usable():  # stopped halfway through a statement: a new connection says so
+            connection.close()
         upload_fail(upload, too_long_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "failed"
     except (ValidationError, ApplicationError) as error:

@@ -39,8 +39,16 @@ from apps.reports.choices import FormVariant
 from . import columns as upload_columns
 from .cells import CSV_SHEET, CellProblem
 from .reading_csv import SEPARATORS, detect_encoding
-from .sheets import column_index, column_letters, parsed_sheet_rows, scan_sheet, shared_strings, workbook_sheets
-from .sniffing import CSV, XLSX, UploadRefused
+from .sheets import (
+    column_index,
+    column_letters,
+    parsed_sheet_rows,
+    scan_sheet,
+    shared_strings,
+    unnamed_parts_scanned,
+    workbook_sheets,
+)
+from .sniffing import CSV, XLSX, UploadRefused, check_parts, check_zip
 from .values import ExcelNumber
 
 FAULT_FILL = "FFC7CE"
@@ -325,13 +333,20 @@ def read_sheets(sheets: Iterable[tuple[str, str]], *, variant: str) -> list[tupl
 def _xlsx_sheets(path: Path, *, variant: str) -> Iterator[tuple[str, bool, Iterator[list[Any]]]]:
     """Each sheet of a workbook the check reads as (title, hidden, rows from row 1), formula and error cells as
     their text (the shared strings are parsed once, for the sheets calamine does not read)."""
-    workbook = CalamineWorkbook.from_path(str(path))
-    hidden = {
-        metadata.name for metadata in workbook.sheets_metadata if str(metadata.visible).rsplit(".", 1)[-1] != "Visible"
-    }
-    strings: list[str] | None = None
     with zipfile.ZipFile(path) as archive:
-        for title, member in read_sheets(workbook_sheets(archive)[0], variant=variant):
+        # As the check reads it: every part checked (and whatever calamine might open as a sheet, scanned) first.
+        check_zip(archive)
+        check_parts(archive)
+        sheets = workbook_sheets(archive)[0]
+        unnamed_parts_scanned(archive, {member for _title, member in sheets})
+        workbook = CalamineWorkbook.from_path(str(path))
+        hidden = {
+            metadata.name
+            for metadata in workbook.sheets_metadata
+            if str(metadata.visible).rsplit(".", 1)[-1] != "Visible"
+        }
+        strings: list[str] | None = None
+        for title, member in read_sheets(sheets, variant=variant):
             scan = scan_sheet(archive, member)
             if scan.marked is None or not scan.fits_calamine:
                 # A formula without a cell reference, or a sheet too sparse for calamine: parsed row by row.

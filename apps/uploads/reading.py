@@ -55,6 +55,7 @@ from .sheets import (
     parsed_sheet_rows,
     scan_sheet,
     shared_strings,
+    unnamed_parts_scanned,
     workbook_sheets,
 )
 from .sniffing import CSV, XLSX, UploadRefused, check_parts, check_zip
@@ -121,6 +122,7 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary, wanted: Wanted
             check_zip(archive)
             check_parts(archive)
             sheets, date1904 = workbook_sheets(archive)
+            unnamed_parts_scanned(archive, {member for _title, member in sheets})
             workbook = CalamineWorkbook.from_path(str(path))
             strings: list[str] | None = None
             parts = upload_columns.sheet_parts(variant=variant)

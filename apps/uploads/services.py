@@ -283,6 +283,8 @@ def _check(upload: Upload) -> str:
         upload_fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
         return "refused"
     except SoftTimeLimitExceeded:
+        if not connection.is_usable():  # stopped halfway through a statement: a new connection says so
+            connection.close()
         upload_fail(upload, too_long_message(), from_state=UploadState.CHECKING, started_at=run)
         return "failed"
     except Exception:

@@ -126,9 +126,12 @@ _COLUMN_INDEX: dict[str, int] = {}
 
 
 def column_index(letters: str) -> int:
-    """The 0-based index of a column given by its letters, capital or not (``A`` 0, ``AA`` 26)."""
+    """The 0-based index of a column given by its letters, capital or not (``A`` 0, ``AA`` 26); past the three
+    letters of a sheet's last column (XFD), :class:`UploadRefused` (before any arithmetic on them)."""
     index = _COLUMN_INDEX.get(letters)
     if index is None:
+        if len(letters) > 3:
+            raise _past_the_grid()
         index = 0
         for letter in letters:
             index = index * 26 + (ord(letter) & 31)  # A and a: 1
@@ -225,6 +228,11 @@ MAX_MARKED_TEXT = 16 * 1024 * 1024
 # own number places nothing: calamine places a cell by its own reference, once every cell has one.)
 _ODD_CELL = re.compile(rb'<c(?![\w.:-])(?! r="[A-Z]++[1-9][0-9]*+"(?: [a-qs-z][\w:.-]*+="[^"<]*+")*+/?>)')
 _FOREIGN = re.compile(rb":(?:c|f)[\s/>]")
+# Markup calamine passes over without reading (a comment, character data, a processing instruction): what it
+# holds could end the cells for the scan ("</sheetData>") and not for calamine. The XML declaration aside, a
+# sheet holding any is parsed row by row (spreadsheets write none in a sheet).
+_HIDDEN = re.compile(rb"<!--|<!\[CDATA\[|<\?")
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\?>")
 _ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>]")
 _CELL_START = b'<c r="'
 _CELL_REFERENCE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
@@ -302,6 +310,7 @@ class _Scanner:
         self.scan = SheetScan(marked={}, rows=0, columns=26)  # up to Z, until a reference says wider
         self.text = 0  # of the formulas and error values remembered
         self.prefix: bytes | None = None  # the root element's, taken off every tag: b"x:" (b"" for none)
+        self.started = False  # past the first region (which may start with the XML declaration)
 
     def unprefixed(self, data: bytes) -> bytes:
         """``data`` with the root element's prefix taken off its tags (calamine reads tags by their local name)."""
@@ -317,7 +326,12 @@ class _Scanner:
     def region(self, region: bytes) -> bool:
         """Take in ``region``, whole cells of the sheet; ``False`` once the sheet is to be parsed instead."""
         scan = self.scan
-        if _ODD_CELL.search(region) or _FOREIGN.search(region):
+        start = 0
+        if not self.started:
+            self.started = True
+            declaration = _DECLARATION.match(region)
+            start = declaration.end() if declaration else 0
+        if _ODD_CELL.search(region) or _FOREIGN.search(region) or _HIDDEN.search(region, start):
             return self.odd()
         last = _ROW_NUMBER.match(region, max(region.rfind(b'<row r="'), 0))
         if last:  # the last row's number: as spreadsheets write a sheet, no cell's is greater (looked for next)
@@ -424,3 +438,24 @@ def calamine_rows(
         for column in row_marked:
             cells.pop(column, None)
         yield number, cells, row_marked
+
+
+# An element calamine might take for a cell or a row (by its local name, whatever its prefix).
+_CELL_OR_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s/>]")
+
+
+def unnamed_parts_scanned(archive: zipfile.ZipFile, named: set[str]) -> None:
+    """Refuse the workbook if a part other than the sheets its list names (``named``, as the scan reads them) holds
+    cells that calamine could not hold, or that the scan cannot place: calamine finds a sheet's part by rules of its
+    own (a target's form, an attribute's prefix, a character reference), so whatever part it might open as a sheet
+    has been inflated to its end and checked, and fits. Parts with no element named as a cell or a row (all but the
+    sheets, the calculation chain and external links' caches) are only inflated."""
+    for info in archive.infolist():
+        if info.orig_filename in named or info.is_dir():
+            continue
+        tail, cells = b"", False
+        for chunk in entry_chunks(archive, info, size=_CHUNK):
+            cells = cells or _CELL_OR_ROW.search(tail + chunk) is not None
+            tail = chunk[-64:]
+        if cells and not scan_sheet(archive, info.orig_filename).fits_calamine:
+            raise damaged()

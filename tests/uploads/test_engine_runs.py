@@ -245,6 +245,7 @@ def soft_time_limit():
     yield after
     for timer in timers:
         timer.cancel()
+        timer.join()  # one already firing has sent its signal, to the handler still in place
     signal.signal(signal.SIGUSR1, previous)
 
 

@@ -288,3 +288,46 @@ def test_a_sheet_of_prefixed_elements_is_scanned_a_part_at_a_time(tmp_path):
     assert scan.marked == {(2, 2): "=B2*2", (3, 2): "=B3*3", (4, 2): "=B4*4"}
     assert peak < size / 4, f"{peak / 1e6:.1f} MB allocated to scan {size / 1e6:.1f} MB"  # a megabyte at a time
     assert [row_ for row_, _values in items_read(path)][-2:] == [120_000, 120_002]
+
+
+@pytest.mark.parametrize("entry", ["xl/worksheets/sheet2.xml", "xl/media/sheet.bin"])
+def test_a_part_calamine_might_open_that_the_list_does_not_name_is_scanned_and_refused(tmp_path, entry):
+    # A target written "xl/worksheets/…" is read by calamine as written and by the scan under xl/: whatever part
+    # calamine might open as a sheet is scanned, and one whose cells it could not hold refuses the workbook.
+    # (13 million cells from A1 to Z500000: past what calamine may hold, not past what it could, were it asked.)
+    hidden = worksheet(headers(ITEM_HEADERS) + item(2, "FR-1", 3, text("Z500000", "far")))
+    decoy = worksheet(headers(ITEM_HEADERS) + item(2))
+    path = hand_built(
+        tmp_path / "decoy.xlsx",
+        decoy,
+        target="xl/worksheets/sheet2.xml",
+        entries={"xl/xl/worksheets/sheet2.xml": decoy, entry: hidden},
+    )
+
+    with pytest.raises(UploadRefused, match="damaged"):
+        items_read(path)
+
+
+def test_a_part_of_cells_calamine_could_hold_is_not_refused_for_being_unnamed(tmp_path):
+    # The calculation chain lists cells as a sheet does (<c r="A1" i="1"/>): within the grid, it is no reason.
+    chain = f'<calcChain xmlns="{_MAIN}"><c r="C2" i="2"/><c r="C3"/></calcChain>'
+    path = hand_built(
+        tmp_path / "chain.xlsx", worksheet(headers(ITEM_HEADERS) + item(2)), entries={"xl/calcChain.xml": chain}
+    )
+
+    assert [number_ for number_, _cells in items_read(path)] == [2]
+
+
+def test_a_comment_that_ends_the_cells_for_the_scan_only_sends_the_sheet_row_by_row(tmp_path):
+    # calamine skips a comment; the scan would take its "</sheetData>" for the end of the cells.
+    rows = headers(ITEM_HEADERS) + item(2) + "<!-- </sheetData> -->" + item(3, "FR-1", 3, text("XFD900000", "x"))
+    path = hand_built(tmp_path / "comment.xlsx", worksheet(rows))
+
+    assert not scanned(path).fits_calamine
+    assert [number_ for number_, _cells in items_read(path)][:2] == [2, 3]
+
+
+def test_column_letters_past_the_last_column_are_refused_before_any_arithmetic():
+    with pytest.raises(UploadRefused):
+        sheets.column_index("A" * 1_000_000)
+    assert sheets.column_index("XFD") == 16_383
