@@ -1,22 +1,22 @@
 """The worker's side of an upload's commit: write the reports the check kept, or the file checked again, in ONE
 transaction (a worker killed half-way leaves nothing written).
 
-The run holds an advisory lock on the upload for its session (the sweep, which takes the same key, leaves a held
-commit alone), and counts its start, committed, before its transaction opens: a commit started
-``RILO_UPLOADS_MAX_ATTEMPTS`` times without finishing fails. Its progress is written on a connection of its own,
-visible at once; the final write and a failure are written only for the run that started.
+A run first claims the upload in a short transaction under the commit's advisory lock, counting its start,
+committed before anything is written: a commit started ``RILO_UPLOADS_MAX_ATTEMPTS`` times without finishing
+fails. Its one writing transaction takes the lock again and goes on only while the upload is still that run's (the
+sweep, which takes the same lock, leaves a held commit alone). Both locks are a transaction's, so they hold behind
+a pooler of transactions too. Its progress is written on a connection of its own, visible at once; the final
+write and a failure are written only for the run that started.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -65,64 +65,56 @@ def upload_commit_run(*, upload_id: int) -> str:
         return _commit_run(upload, upload_id)
 
 
-@contextmanager
-def _commit_held(upload_id: int) -> Iterator[bool]:
-    """The commit's advisory lock on the upload, held by this session for the whole run, its start counted and
-    its transaction (False if another holds it). A worker that dies takes the lock with its connection.
-
-    The same key as :func:`commit_hold`'s (the two conflict): PostgreSQL's advisory locks have no ORM form."""
-    key: list[str | int] = [Upload._meta.db_table, upload_id]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s), %s)", key)
-        row = cursor.fetchone()
-    held = bool(row and row[0])
-    try:
-        yield held
-    finally:
-        if held:
-            try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(hashtext(%s), %s)", key)
-            except DatabaseError:
-                logger.warning("The commit's lock on upload %s went with its connection.", upload_id)
-
-
 def _commit_run(upload: Upload, upload_id: int) -> str:
     progress = CommitProgress(upload)
     try:
-        with _commit_held(upload_id) as held:
-            if not held:
-                return "busy"
-            return _commit_held_run(upload_id, progress)
+        claimed = _claimed(upload_id)
+        if claimed is None:
+            return "busy"
+        upload, refused = claimed
+        if refused:
+            return refused
+        progress.started(upload.started_at)
+        return _written(upload, progress)
     finally:
         progress.close()
 
 
-def _commit_held_run(upload_id: int, progress: CommitProgress) -> str:
+@transaction.atomic
+def _claimed(upload_id: int) -> tuple[Upload, str] | None:
+    """Under the commit's lock, for a moment: count this start among the upload's attempts, committed before
+    anything is written (a worker killed from then on has used one), or refuse the run (another holds the lock:
+    None; no longer committing, its committer no longer allowed, or started as often as allowed: the outcome)."""
+    if not commit_hold(upload_id):
+        return None
     upload = Upload.objects.select_related("committed_by").get(pk=upload_id)
     if upload.state != UploadState.COMMITTING:
-        return "not committing"
-    actor = upload.committed_by
-    if not may_still_upload(actor, upload):
-        message = _("The person who committed this upload may no longer add reports.")
+        return upload, "not committing"
+    refused = ""
+    if not may_still_upload(upload.committed_by, upload):
+        refused, message = "refused", _("The person who committed this upload may no longer add reports.")
+    elif upload.attempts >= settings.RILO_UPLOADS_MAX_ATTEMPTS:  # its workers died as often: no more
+        refused, message = "failed", gave_up_message(upload.attempts, upload_id=upload.pk)
+    if refused:
         upload_fail(upload, message, from_state=upload.state, started_at=upload.started_at)
-        return "refused"
-    if upload.attempts >= settings.RILO_UPLOADS_MAX_ATTEMPTS:  # its workers died as often: no more
-        upload_fail(
-            upload,
-            gave_up_message(upload.attempts, upload_id=upload.pk),
-            from_state=upload.state,
-            started_at=upload.started_at,
-        )
-        return "failed"
-    # The start counted, and committed, before anything is written: a worker killed from now on has used one.
-    started = timezone.now()
+        return upload, refused
+    upload.started_at = timezone.now()
     Upload.objects.filter(pk=upload.pk, state=UploadState.COMMITTING).update(
-        attempts=F("attempts") + 1, started_at=started, rows_written=0, heartbeat_at=started
+        attempts=F("attempts") + 1, started_at=upload.started_at, rows_written=0, heartbeat_at=upload.started_at
     )
-    progress.started(started)
+    return upload, ""
+
+
+def _written(upload: Upload, progress: CommitProgress) -> str:
+    """The run's one transaction, under the commit's lock again: the reports written and the upload committed, or
+    nothing (the run is no longer the upload's: another took the lock, or the sweep failed it, meanwhile)."""
+    actor = upload.committed_by
+    assert actor is not None  # noqa: S101 (the claim refused a run without one)
     try:
         with collector_paused(), transaction.atomic():
+            mine = Upload.objects.filter(pk=upload.pk, state=UploadState.COMMITTING, started_at=upload.started_at)
+            if not commit_hold(upload.pk) or not mine.exists():
+                return "not committing"
             # Never an UPDATE of the upload's row in this transaction before the reports are written: the
             # progress is written to that row on another connection, which would wait for this one.
             kept = checked_load(file_name=upload.file_name, actor=actor, submit=upload.submit_for_review)

@@ -81,7 +81,7 @@ class CommitProgress:
         with self._side.cursor() as cursor:
             cursor.execute(sql, params)
 
-    def started(self, at: dt.datetime) -> None:
+    def started(self, at: dt.datetime | None) -> None:
         """The run started ``at`` (counted among the upload's attempts by the commit): only its progress is
         written from now on."""
         self.started_at = at

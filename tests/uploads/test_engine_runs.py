@@ -10,6 +10,7 @@ import signal
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db.models import F
@@ -26,6 +27,7 @@ from apps.uploads.progress import CheckProgress, UploadAbandoned
 from apps.uploads.services import upload_check, upload_commit
 from apps.uploads.storage import stored_path
 from tests.builders import build_report, vocabulary
+from tests.exchange.test_faults import database_url_of_tests
 
 from .engine import csv_bytes, csv_row, send, written
 
@@ -276,3 +278,17 @@ def test_a_commit_stopped_by_the_time_limit_fails_and_writes_nothing(alice, sett
     upload.refresh_from_db()
     assert upload.state == UploadState.FAILED and "took longer than" in upload.error
     assert written()["reports"] == before["reports"] and written()["items"] == before["items"]
+
+
+def test_a_commit_whose_lock_another_session_holds_is_left_alone_by_workers_and_sweep(alice):
+    upload = _commit_asked(alice)
+    _asked_long_ago(upload)
+    with psycopg.connect(database_url_of_tests(), autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(hashtext(%s), %s)", [Upload._meta.db_table, upload.pk])
+
+        assert upload_commit_run(upload_id=upload.pk) == "busy"
+        assert upload_sweep()["busy"] == 1
+
+        upload.refresh_from_db()
+        assert (upload.state, upload.attempts) == (UploadState.COMMITTING, 0)  # not started: not counted
+    assert upload_commit_run(upload_id=upload.pk) == "committed"  # the session gone, its lock with it
