@@ -36,7 +36,9 @@ from .sniffing import UploadRefused, damaged, entry_chunks, xml_events
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_ROW, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN = (f"{_MAIN}{name}" for name in ("row", "v", "f", "is", "t", "r"))
+_ROW, _CELL, _VALUE, _FORMULA, _INLINE, _TEXT, _RUN = (
+    f"{_MAIN}{name}" for name in ("row", "c", "v", "f", "is", "t", "r")
+)
 _LETTERS = re.compile(r"[A-Za-z]+")
 _CHUNK = 1024 * 1024
 
@@ -161,12 +163,20 @@ def parsed_sheet_rows(
     archive: zipfile.ZipFile, member: str, strings: list[str]
 ) -> Iterator[tuple[int, dict[int, Any], dict[int, str]]]:
     """Each row of a sheet as (row number, raw value by column index, formula or error text by column index);
-    :class:`UploadRefused` at a row or a cell past the last a sheet may have."""
+    :class:`UploadRefused` at a row or a cell past the last a sheet may have, or a row of more cells than a sheet
+    has columns (counted as they are parsed, before the row ends: a row of millions of cells at one place is not
+    held)."""
     expected_row = 0
+    cells_in_row = 0
     with archive.open(member) as stream:
         for _event, element in _parse(stream):
             if element.tag != _ROW:
+                if element.tag == _CELL:
+                    cells_in_row += 1
+                    if cells_in_row > LAST_COLUMN:
+                        raise _past_the_grid()
                 continue
+            cells_in_row = 0
             given_row = element.get("r")
             row = int(given_row) if given_row else expected_row + 1
             if row > LAST_ROW:

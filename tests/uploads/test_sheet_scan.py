@@ -331,3 +331,13 @@ def test_column_letters_past_the_last_column_are_refused_before_any_arithmetic()
     with pytest.raises(UploadRefused):
         sheets.column_index("A" * 1_000_000)
     assert sheets.column_index("XFD") == 16_383
+
+
+def test_a_row_of_more_cells_than_a_sheet_has_columns_is_refused_as_it_is_parsed(tmp_path):
+    # Every cell at one place (the position never passes the last column), parsed row by row (lower case).
+    crowded = row(2, *('<c r="a2"><v>1</v></c>' for _ in range(sheets.LAST_COLUMN + 1)))
+    path = hand_built(tmp_path / "crowded.xlsx", worksheet(headers(ITEM_HEADERS) + crowded))
+
+    assert not scanned(path).fits_calamine
+    with pytest.raises(UploadRefused, match="last row or column"):
+        items_read(path)
