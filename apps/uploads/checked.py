@@ -169,11 +169,7 @@ def _require_complete(report: CheckedReport) -> None:
     """Raise :class:`Changed` when ``report`` is not complete for review (the file is checked again: the
     problems at their cells). An updated draft that keeps parts of its own is left to the writer, which reads
     them."""
-    if report.existing_id is not None and (
-        report.parts.get("items") is None
-        or report.parts.get("route") is None
-        or "detection_methods" not in report.report_values
-    ):
+    if report.keeps_stored_parts:
         return
     errors = Errors()
     check_complete(

@@ -64,7 +64,7 @@ from .problems import CHECKING, FILE, READING, REFERENCE, Problems
 from .reading import read_upload
 from .spool import ReportSpool
 from .terms import Terms
-from .writing import CheckedReport, stored_parts
+from .writing import CheckedReport, completeness_parts, stored_parts
 
 logger = logging.getLogger(__name__)
 
@@ -495,18 +495,13 @@ def _check_report(
     except ReportValidationError as error:
         _put_at_cells(group, paths_of(error), problems, terms)
         return None
-    own = existing[0] if existing is not None else 0  # an updated draft's id; no report has id 0
-
-    def given(name: str) -> list[Any]:
-        """The part ``name`` as the file gives it, else (the file has none of it) as the updated draft holds it."""
-        if name == "detection_methods":
-            if name in report_values:
-                return list(report_values[name] or [])
-        elif parts[name] is not None:
-            return list(cleaned.get(name) or [])
-        return list(kept_parts.get(name, {}).get(own, []))
-
-    items = given("items")
+    given = completeness_parts(
+        report_values,
+        {name: cleaned.get(name) or [] if parts[name] is not None else None for name in ("items", "route")},
+        existing_id=existing[0] if existing is not None else None,
+        stored=kept_parts,
+    )
+    items = given["items"]
     if report_values.get("kind") != ReportKind.OFFENCE and not items:
         problems.error(
             record,
@@ -522,9 +517,9 @@ def _check_report(
         errors = Errors()
         check_complete(
             report_values=report_values,
-            detection_methods=given("detection_methods"),
+            detection_methods=given["detection_methods"],
             items=items,
-            route=given("route"),
+            route=given["route"],
             errors=errors,
         )
         _put_at_cells(group, errors.paths, problems, terms)

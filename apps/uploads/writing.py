@@ -27,7 +27,7 @@ its rows: the server's work and ours overlap instead of taking turns.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -77,6 +77,16 @@ class CheckedReport:
     existing_id: int | None
     report_values: dict[str, Any]
     parts: dict[str, list[dict[str, Any]] | None]
+
+    @property
+    def keeps_stored_parts(self) -> bool:
+        """An updated draft the file gives not all that its completeness reads (items, route, detection methods):
+        it keeps its own of those (:func:`completeness_parts`)."""
+        return self.existing_id is not None and (
+            self.parts.get("items") is None
+            or self.parts.get("route") is None
+            or "detection_methods" not in self.report_values
+        )
 
 
 @dataclass(frozen=True)
@@ -237,6 +247,22 @@ def stored_parts(report_ids: Sequence[int]) -> dict[str, dict[int, list[Any]]]:
     return stored
 
 
+def completeness_parts(
+    report_values: Mapping[str, Any],
+    parts: Mapping[str, Sequence[Any] | None],
+    *,
+    existing_id: int | None,
+    stored: Mapping[str, Mapping[int, list[Any]]],
+) -> dict[str, list[Any]]:
+    """The detection methods, items and route a completeness rule reads: the file's, else (the file gives none of
+    one) what the updated draft ``existing_id`` holds of it (``stored``: :func:`stored_parts`)."""
+    given: dict[str, list[Any]] = {}
+    for name in ("detection_methods", "items", "route"):
+        value = (report_values if name == "detection_methods" else parts).get(name)
+        given[name] = list(value) if value is not None else list(stored.get(name, {}).get(existing_id or 0, []))
+    return given
+
+
 def _report_tables() -> list[Written]:
     """The tables whose rows :meth:`_Writer.writing` writes without their triggers (their keys checked once)."""
     return [
@@ -313,32 +339,15 @@ class _Writer:
 
     def _check_complete(self, chunk: Sequence[CheckedReport], rows: list[dict[str, Any]]) -> None:
         """Every report sent for review meets its form variant's requirements, as when sent one by one."""
-        stored_ids = [
-            report.existing_id
-            for report in chunk
-            if report.existing_id is not None
-            and (
-                report.parts.get("items") is None
-                or report.parts.get("route") is None
-                or "detection_methods" not in report.report_values
-            )
-        ]
-        stored = stored_parts(stored_ids)
+        stored = stored_parts(
+            [report.existing_id for report in chunk if report.existing_id and report.keeps_stored_parts]
+        )
         for report, row in zip(chunk, rows, strict=True):
             values = {field.name: row.get(field.attname) for field in self.reports.fields}
-
-            def given(name: str, report: CheckedReport = report) -> Any:
-                source = report.report_values if name == "detection_methods" else report.parts
-                if source.get(name) is not None:
-                    return source[name]
-                return stored[name].get(report.existing_id or 0, [])
-
-            require_complete(
-                report_values=values,
-                detection_methods=given("detection_methods"),
-                items=given("items"),
-                route=given("route"),
+            given = completeness_parts(
+                report.report_values, report.parts, existing_id=report.existing_id, stored=stored
             )
+            require_complete(report_values=values, **given)
 
     # --- one chunk -----------------------------------------------------------------------------------
 
