@@ -69,21 +69,27 @@ def quiet_routine_tasks(schedule: Mapping[str, Mapping[str, Any]]) -> RoutineTas
     return task_filter
 
 
+def causes(error: BaseException | None) -> list[BaseException]:
+    """``error`` and the whole chain behind it: what it was raised from, or while handling (a library may raise
+    its own error while it cleans up after another: a statement stopped by a signal)."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
 def failure_logged(logger: logging.Logger, message: str, *args: Any) -> None:
     """Log the exception being handled, as ``logger.exception`` would, except a database error's own words:
     PostgreSQL's message, DETAIL and CONTEXT quote the values of the row written (a person's name, a vehicle's
     plate, from an uploaded file), and logs are no place for personal data. Its frames, class and SQLSTATE say
     what failed where."""
     error = sys.exc_info()[1]
-    causes: list[BaseException] = []
-    link: BaseException | None = error
-    while link is not None and link not in causes:  # the whole chain: raised from, or while handling, another
-        causes.append(link)
-        link = link.__cause__ or link.__context__
-    if not any(isinstance(cause, DatabaseError | psycopg.Error) for cause in causes):
+    chain = causes(error)
+    if not any(isinstance(cause, DatabaseError | psycopg.Error) for cause in chain):
         logger.exception(message, *args)
         return
-    sqlstate = next((cause.sqlstate for cause in causes if isinstance(cause, psycopg.Error)), None)
+    sqlstate = next((cause.sqlstate for cause in chain if isinstance(cause, psycopg.Error)), None)
     frames = "".join(traceback.format_tb(error.__traceback__ if error is not None else None))
     name = type(error).__qualname__
     logger.error(f"{message}\n%s%s (SQLSTATE %s; its message is not logged)", *args, frames, name, sqlstate)

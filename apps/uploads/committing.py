@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -25,16 +24,15 @@ from apps.audit.services import audit_record
 from apps.core.collector import collector_paused
 from apps.core.exceptions import ApplicationError
 from apps.core.languages import language_of
-from apps.core.tasklog import failure_logged
 from apps.reports.errors import paths_of
 
 from .checked import Kept, checked_delete, checked_load
 from .checking import check_file
 from .choices import UploadState
-from .messages import changed_message, error_message, gave_up_message, recounted_message, too_long_message
+from .messages import changed_message, error_message, gave_up_message, recounted_message
 from .models import Upload
 from .progress import CommitProgress, UploadAbandoned
-from .services import UploadRefusedError, may_still_upload, outcome_store, upload_fail
+from .services import UploadRefusedError, may_still_upload, outcome_store, upload_fail, upload_failed
 from .sniffing import UploadRefused
 from .storage import stored_path
 from .writing import reports_write
@@ -183,11 +181,6 @@ def _written(upload: Upload, progress: CommitProgress) -> str:
     except (UploadRefusedError, UploadRefused) as refusal:
         upload_fail(upload, refusal.message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
-    except SoftTimeLimitExceeded:  # nothing written: the transaction is rolled back
-        if not connection.is_usable():  # stopped halfway through a statement: a new connection says so
-            connection.close()
-        upload_fail(upload, too_long_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
-        return "failed"
     except (ValidationError, ApplicationError) as error:
         # A rule of the writer (a reference taken meanwhile, a report incomplete for review): nothing written.
         texts = (
@@ -198,7 +191,6 @@ def _written(upload: Upload, progress: CommitProgress) -> str:
         message = " ".join(texts) or error_message()
         upload_fail(upload, message, from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "refused"
-    except Exception:
-        failure_logged(logger, "Upload %s could not be committed", upload.uuid)
-        upload_fail(upload, error_message(), from_state=UploadState.COMMITTING, started_at=progress.started_at)
+    except Exception:  # nothing written: the transaction is rolled back
+        upload_failed(upload, doing="committed", from_state=UploadState.COMMITTING, started_at=progress.started_at)
         return "failed"

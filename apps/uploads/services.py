@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections.abc import Iterable
 from functools import partial
 from typing import Any, cast
@@ -28,7 +29,7 @@ from apps.core.collector import collector_paused
 from apps.core.exceptions import ApplicationError, Conflict, NotFound, PermissionDenied
 from apps.core.kicks import task_kick
 from apps.core.languages import language_of
-from apps.core.tasklog import failure_logged
+from apps.core.tasklog import causes, failure_logged
 from apps.reports.choices import FormVariant
 from apps.reports.validation import shortened
 
@@ -282,20 +283,28 @@ def _check(upload: Upload) -> str:
     except (UploadRefusedError, UploadRefused) as refusal:
         upload_fail(upload, refusal.message, from_state=UploadState.CHECKING, started_at=run)
         return "refused"
-    except SoftTimeLimitExceeded:
-        if not connection.is_usable():  # stopped halfway through a statement: a new connection says so
-            connection.close()
-        upload_fail(upload, too_long_message(), from_state=UploadState.CHECKING, started_at=run)
-        return "failed"
     except Exception:
-        failure_logged(logger, "Upload %s could not be checked", upload.uuid)
-        upload_fail(upload, error_message(), from_state=UploadState.CHECKING, started_at=run)
+        upload_failed(upload, doing="checked", from_state=UploadState.CHECKING, started_at=run)
         return "failed"
 
 
 def may_still_upload(actor: Actor | None, upload: Upload) -> bool:
     """Whether ``actor`` may still add reports for ``upload``'s administration (active, allowed, not moved)."""
     return bool(actor and actor.is_active and may_upload(actor) and actor.administration_id == upload.administration_id)
+
+
+def upload_failed(upload: Upload, *, doing: str, from_state: str, started_at: dt.datetime | None) -> None:
+    """Fail the upload's run for the exception being handled: past Celery's soft time limit (wherever it stopped
+    the run, whatever a library raised then), saying to split the file; else logged (:func:`failure_logged`), an
+    error on our side. A connection left halfway through a statement is replaced first."""
+    if not connection.is_usable():
+        connection.close()
+    if any(isinstance(cause, SoftTimeLimitExceeded) for cause in causes(sys.exc_info()[1])):
+        message = too_long_message()
+    else:
+        failure_logged(logger, "Upload %s could not be %s", upload.uuid, doing)
+        message = error_message()
+    upload_fail(upload, message, from_state=from_state, started_at=started_at)
 
 
 def upload_fail(upload: Upload, message: str, *, from_state: str, started_at: dt.datetime | None) -> None:

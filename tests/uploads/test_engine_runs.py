@@ -251,6 +251,7 @@ def soft_time_limit():
     signal.signal(signal.SIGUSR1, previous)
 
 
+@pytest.mark.django_db(transaction=True)  # as in a worker: stopped mid-statement, the connection is dropped
 def test_a_check_stopped_by_the_time_limit_fails_saying_to_split_the_file(alice, settings, soft_time_limit):
     settings.RILO_UPLOADS_CHECK_HELPER = False  # one process: the signal reaches the one checking
     upload = send(alice, csv_bytes(*(csv_row(f"SLOW-{n:05d}") for n in range(20_000))))
