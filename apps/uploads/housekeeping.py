@@ -16,14 +16,12 @@ from apps.core.kicks import task_kick
 
 from . import task_names
 from .checked import SUFFIX as CHECKED_SUFFIX
-from .choices import UploadState
+from .choices import WORKING_STATES, UploadState
 from .committing import commit_hold
 from .messages import gave_up_message
 from .models import Upload, UploadProblem
 from .services import upload_files_delete
 from .storage import uploads_root
-
-_AT_WORK = (UploadState.QUEUED, UploadState.CHECKING, UploadState.COMMITTING)
 
 
 def upload_sweep() -> dict[str, int]:
@@ -97,12 +95,12 @@ def upload_purge_expired() -> dict[str, int]:
     )
     # Never the file of an upload a worker is about to read or reading: the state is tested again in the
     # UPDATE that claims the purge, and the file deleted only once that is committed.
-    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(state__in=_AT_WORK)
+    expired = Upload.objects.filter(remains, expires_at__lt=now).exclude(state__in=WORKING_STATES)
     for upload in expired.only("pk", "file_name"):
         with transaction.atomic():
             cleared = (
                 Upload.objects.filter(pk=upload.pk, file_name=upload.file_name)
-                .exclude(state__in=_AT_WORK)
+                .exclude(state__in=WORKING_STATES)
                 .update(file_name="", preview=[], file_purged_at=Coalesce("file_purged_at", Value(now)))
             )
             if not cleared:
