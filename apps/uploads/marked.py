@@ -48,7 +48,7 @@ from .sheets import (
     unnamed_parts_scanned,
     workbook_sheets,
 )
-from .sniffing import CSV, XLSX, UploadRefused, check_parts, check_zip
+from .sniffing import CSV, XLSX, UploadRefused, check_zip
 from .values import ExcelNumber
 
 FAULT_FILL = "FFC7CE"
@@ -336,7 +336,6 @@ def _xlsx_sheets(path: Path, *, variant: str) -> Iterator[tuple[str, bool, Itera
     with zipfile.ZipFile(path) as archive:
         # As the check reads it: every part checked (and whatever calamine might open as a sheet, scanned) first.
         check_zip(archive)
-        check_parts(archive)
         sheets = workbook_sheets(archive)[0]
         unnamed_parts_scanned(archive, {member for _title, member in sheets})
         workbook = CalamineWorkbook.from_path(str(path))

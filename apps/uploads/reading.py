@@ -58,7 +58,7 @@ from .sheets import (
     unnamed_parts_scanned,
     workbook_sheets,
 )
-from .sniffing import CSV, XLSX, UploadRefused, check_parts, check_zip
+from .sniffing import CSV, XLSX, UploadRefused, check_zip
 
 
 class UploadReading(Iterator[Record]):
@@ -117,10 +117,10 @@ def _read_xlsx(path: Path, *, variant: str, summary: ReadSummary, wanted: Wanted
     try:
         with zipfile.ZipFile(path) as archive:
             # calamine reads the shared strings, the styles and the workbook's parts as it opens it, each sheet when
-            # asked for it: every part is checked to hold what its directory entry declares first (a sheet, as it
-            # is scanned), whenever the file was inspected.
+            # asked for it: every part is checked to hold what its directory entry declares first, whenever the file
+            # was inspected — the sheets the workbook lists as they are scanned, every other part (inflated once,
+            # and scanned where it holds cells) by unnamed_parts_scanned.
             check_zip(archive)
-            check_parts(archive)
             sheets, date1904 = workbook_sheets(archive)
             unnamed_parts_scanned(archive, {member for _title, member in sheets})
             workbook = CalamineWorkbook.from_path(str(path))
